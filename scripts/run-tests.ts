@@ -1,0 +1,28 @@
+/**
+ * Runs every test file under test/ with node:test and the tap reporter.
+ * Node 20's `--test` takes no globs, so the files are listed here, sorted, portably.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { run } from "node:test";
+import { tap } from "node:test/reporters";
+
+function listTests(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (name === "fixtures" || name === "node_modules") continue;
+    if (statSync(path).isDirectory()) out.push(...listTests(path));
+    else if (name.endsWith(".test.ts")) out.push(path);
+  }
+  return out;
+}
+
+const root = join(import.meta.dirname, "..", "test");
+const only = process.argv.slice(2);
+const files = listTests(root).filter((f) => only.length === 0 || only.some((o) => relative(process.cwd(), f).includes(o)));
+let failed = false;
+const stream = run({ files, concurrency: 2, timeout: 60_000 });
+stream.on("test:fail", () => { failed = true; });
+stream.compose(tap).pipe(process.stdout);
+stream.on("end", () => { process.exitCode = failed ? 1 : 0; });

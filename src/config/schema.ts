@@ -1,0 +1,175 @@
+/**
+ * The configuration as cliproxy uses it: camelCase, typed, every default filled. YAML keys stay
+ * kebab-case as CLIProxyAPI users write them (config.md); config/load.ts maps one to the other.
+ * A Config is immutable once built: a reload builds a new one and swaps it whole.
+ */
+import { DEFAULT_BODY_LIMIT } from "../server/body.js";
+
+/** One model a credential serves: `alias` (else `name`) is served, `name` is sent upstream. */
+export interface ModelEntry {
+  readonly name: string;
+  readonly alias: string;
+}
+
+/** A `gemini-api-key`, `claude-api-key`, `codex-api-key` or `vertex-api-key` entry. */
+export interface ProviderKey {
+  readonly apiKey: string;
+  readonly baseUrl: string;
+  readonly prefix: string;
+  readonly priority: number;
+  readonly proxyUrl: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly models: readonly ModelEntry[];
+  readonly excludedModels: readonly string[];
+  readonly disableCooling: boolean;
+}
+
+/** An `openai-compatibility` entry: one upstream with its keys and served models. */
+export interface OpenAICompat {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly apiKeyEntries: ReadonlyArray<{ readonly apiKey: string; readonly proxyUrl: string }>;
+  readonly models: readonly ModelEntry[];
+  readonly prefix: string;
+  readonly priority: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly disableCooling: boolean;
+}
+
+/** One Amp model mapping (amp.md CFG-7). */
+export interface AmpModelMapping {
+  readonly from: string;
+  readonly to: string;
+  readonly regex: boolean;
+}
+
+/** The `ampcode` block (amp.md §1). */
+export interface AmpConfig {
+  /** "" disables the Amp upstream. */
+  readonly upstreamUrl: string;
+  readonly upstreamApiKey: string;
+  readonly upstreamApiKeys: ReadonlyArray<{ readonly upstreamApiKey: string; readonly apiKeys: readonly string[] }>;
+  readonly restrictManagementToLocalhost: boolean;
+  readonly forceModelMappings: boolean;
+  readonly modelMappings: readonly AmpModelMapping[];
+  readonly modelFallback: "upstream" | "deny";
+  readonly upstreamTimeoutMs: number;
+}
+
+/** The whole configuration. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: { readonly enable: boolean; readonly cert: string; readonly key: string };
+  readonly apiKeys: readonly string[];
+  readonly wsAuth: boolean;
+  readonly remoteManagement: {
+    readonly allowRemote: boolean;
+    readonly secretKey: string;
+    readonly disableControlPanel: boolean;
+  };
+  /** Absolute path (a leading ~ already expanded). */
+  readonly authDir: string;
+  readonly debug: boolean;
+  readonly loggingToFile: boolean;
+  readonly logsMaxTotalSizeMb: number;
+  readonly errorLogsMaxFiles: number;
+  readonly requestLog: boolean;
+  readonly usageStatisticsEnabled: boolean;
+  readonly proxyUrl: string;
+  readonly requestRetry: number;
+  readonly maxRetryCredentials: number;
+  /** Seconds. */
+  readonly maxRetryInterval: number;
+  readonly disableCooling: boolean;
+  readonly quotaExceeded: { readonly switchProject: boolean; readonly switchPreviewModel: boolean; readonly antigravityCredits: boolean };
+  readonly routing: { readonly strategy: "round-robin" | "fill-first"; readonly sessionAffinity: boolean; readonly sessionAffinityTtlMs: number };
+  readonly forceModelPrefix: boolean;
+  readonly passthroughHeaders: boolean;
+  readonly streaming: { readonly keepaliveSeconds: number; readonly bootstrapRetries: number };
+  readonly nonstreamKeepaliveInterval: number;
+  readonly claudeHeaderDefaults: Readonly<Record<string, string>>;
+  readonly geminiApiKey: readonly ProviderKey[];
+  readonly claudeApiKey: readonly ProviderKey[];
+  readonly codexApiKey: readonly ProviderKey[];
+  readonly vertexApiKey: readonly ProviderKey[];
+  readonly openaiCompatibility: readonly OpenAICompat[];
+  readonly oauthModelAlias: Readonly<Record<string, ReadonlyArray<{ readonly name: string; readonly alias: string; readonly fork: boolean }>>>;
+  readonly oauthExcludedModels: Readonly<Record<string, readonly string[]>>;
+  /** Kept as parsed; applied by the providers layer. */
+  readonly payload: unknown;
+  readonly ampcode: AmpConfig;
+  // cliproxy-only keys (config.md §9 and the foundation issue)
+  /** `body-limit-mb`: request body cap in bytes. */
+  readonly bodyLimitBytes: number;
+  /** `shutdown-timeout`: how long in-flight requests and streams may drain on SIGTERM. */
+  readonly shutdownTimeoutMs: number;
+  /** `upstream-connect-timeout`: connect timeout for every upstream. */
+  readonly upstreamConnectTimeoutMs: number;
+}
+
+/** Amp's defaults (amp.md §1; upstream-url defaults to ampcode.com in cliproxy, N18). */
+export const DEFAULT_AMP: AmpConfig = Object.freeze<AmpConfig>({
+  upstreamUrl: "https://ampcode.com",
+  upstreamApiKey: "",
+  upstreamApiKeys: [],
+  restrictManagementToLocalhost: false,
+  forceModelMappings: false,
+  modelMappings: [],
+  modelFallback: "upstream",
+  upstreamTimeoutMs: 10 * 60_000,
+});
+
+/** Every default, as used when no config file exists. */
+export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
+  host: "127.0.0.1",
+  port: 8317,
+  tls: { enable: false, cert: "", key: "" },
+  apiKeys: [],
+  wsAuth: false,
+  remoteManagement: { allowRemote: false, secretKey: "", disableControlPanel: false },
+  authDir: "~/.cli-proxy-api",
+  debug: false,
+  loggingToFile: false,
+  logsMaxTotalSizeMb: 0,
+  errorLogsMaxFiles: 10,
+  requestLog: false,
+  usageStatisticsEnabled: false,
+  proxyUrl: "",
+  requestRetry: 0,
+  maxRetryCredentials: 0,
+  maxRetryInterval: 0,
+  disableCooling: false,
+  quotaExceeded: { switchProject: false, switchPreviewModel: false, antigravityCredits: false },
+  routing: { strategy: "round-robin" as const, sessionAffinity: false, sessionAffinityTtlMs: 3_600_000 },
+  forceModelPrefix: false,
+  passthroughHeaders: false,
+  streaming: { keepaliveSeconds: 0, bootstrapRetries: 0 },
+  nonstreamKeepaliveInterval: 0,
+  claudeHeaderDefaults: {},
+  geminiApiKey: [],
+  claudeApiKey: [],
+  codexApiKey: [],
+  vertexApiKey: [],
+  openaiCompatibility: [],
+  oauthModelAlias: {},
+  oauthExcludedModels: {},
+  payload: undefined,
+  ampcode: DEFAULT_AMP,
+  bodyLimitBytes: DEFAULT_BODY_LIMIT,
+  shutdownTimeoutMs: 30_000,
+  upstreamConnectTimeoutMs: 30_000,
+});
+
+/** A ProviderKey with defaults for every field but the key. */
+export function providerKey(apiKey: string, fields: Partial<ProviderKey> = {}): ProviderKey {
+  return {
+    apiKey, baseUrl: "", prefix: "", priority: 0, proxyUrl: "", headers: {}, models: [], excludedModels: [], disableCooling: false,
+    ...fields,
+  };
+}
+
+/** A config built from defaults plus overrides; tests and the embedded default use it. */
+export function makeConfig(overrides: Partial<Config> & { ampcode?: Partial<AmpConfig> } = {}): Config {
+  return { ...DEFAULT_CONFIG, ...overrides, ampcode: { ...DEFAULT_AMP, ...overrides.ampcode } };
+}

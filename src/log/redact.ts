@@ -1,0 +1,50 @@
+/**
+ * Redaction applied to every log line and every error body we write: known secrets (client keys,
+ * provider keys, Amp keys, OAuth tokens) are masked wherever they appear, and anything shaped like a
+ * credential (bearer tokens, `key=` query values, vendor key prefixes, JSON token fields) is masked
+ * even when we were never told it was secret.
+ */
+
+const PATTERNS: Array<[RegExp, (m: string, ...g: string[]) => string]> = [
+  [/(bearer\s+)([^\s"',;]+)/gi, (_m, p) => `${p}${MASK}`],
+  [/([?&](?:key|auth_token|access_token|refresh_token|api_key|token)=)([^&\s"']+)/gi, (_m, p) => `${p}${MASK}`],
+  [/("(?:access_token|refresh_token|id_token|api[-_]?key|upstream-api-key|secret-key|apiKey|token|password|client_secret)"\s*:\s*")([^"]*)(")/gi, (_m, a, _v, c) => `${a}${MASK}${c}`],
+  [/((?:x-api-key|x-goog-api-key|authorization|x-management-key)\s*[:=]\s*)([^\s,;]+)/gi, (_m, p) => `${p}${MASK}`],
+  [/\b(sk-ant-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{8,}/g, (_m, p) => `${p}${MASK}`],
+  [/\b(sk-[A-Za-z0-9_-]{2})[A-Za-z0-9_-]{14,}/g, (_m, p) => `${p}${MASK}`],
+  [/\b(AIza)[0-9A-Za-z_-]{20,}/g, (_m, p) => `${p}${MASK}`],
+  [/\b(ya29\.)[0-9A-Za-z_.-]{10,}/g, (_m, p) => `${p}${MASK}`],
+];
+
+/** What replaces a secret. */
+export const MASK = "[REDACTED]";
+
+/** A set of known secret strings, swapped whole when config changes. */
+export class SecretSet {
+  private list: string[] = [];
+  /** Replaces the known secrets (values shorter than 4 characters are ignored: too common to mask). */
+  set(secrets: Iterable<string>): void {
+    this.list = [...new Set([...secrets].map((s) => s.trim()).filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+  }
+  /** Adds secrets learned later (token files, env keys). */
+  add(...secrets: string[]): void {
+    this.set([...this.list, ...secrets]);
+  }
+  /** The current secrets, longest first. */
+  values(): readonly string[] {
+    return this.list;
+  }
+}
+
+/** Masks every known secret and every credential-shaped substring in `text`. */
+export function redact(text: string, secrets?: SecretSet): string {
+  let out = text;
+  if (secrets) for (const s of secrets.values()) if (out.includes(s)) out = out.split(s).join(MASK);
+  for (const [re, fn] of PATTERNS) out = out.replace(re, fn as (m: string) => string);
+  return out;
+}
+
+/** Masks a key for display: first 4 and last 4 characters. */
+export function maskKey(key: string): string {
+  return key.length <= 12 ? MASK : `${key.slice(0, 4)}…${key.slice(-4)}`;
+}

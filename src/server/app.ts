@@ -1,0 +1,59 @@
+/** Builds the App: the logger, clock, config holder and module runtimes that requests share. */
+import { homedir } from "node:os";
+import type { Config } from "../config/schema.js";
+import { createLogger, type Logger } from "../log/log.js";
+import { createProviderRuntime } from "../providers/runtime.js";
+import { createAmpRuntime } from "../amp/runtime.js";
+import type { App, Clock } from "./handler.js";
+import { VERSION } from "../version.js";
+
+/** Options for createApp; tests inject the clock, env, home and a capturing logger. */
+export interface AppOptions {
+  config: Config;
+  log?: Logger;
+  clock?: Clock;
+  env?: Readonly<Record<string, string | undefined>>;
+  homeDir?: string;
+  configPath?: string;
+}
+
+/** Every secret in a config, so the logger masks them wherever they appear. */
+export function configSecrets(config: Config): string[] {
+  const out: string[] = [...config.apiKeys, config.ampcode.upstreamApiKey, config.remoteManagement.secretKey];
+  for (const e of config.ampcode.upstreamApiKeys) out.push(e.upstreamApiKey, ...e.apiKeys);
+  for (const list of [config.geminiApiKey, config.claudeApiKey, config.codexApiKey, config.vertexApiKey]) for (const k of list) out.push(k.apiKey);
+  for (const c of config.openaiCompatibility) for (const k of c.apiKeyEntries) out.push(k.apiKey);
+  return out.filter(Boolean);
+}
+
+/** Creates the shared application state. */
+export function createApp(options: AppOptions): App {
+  let current = options.config;
+  const log = options.log ?? createLogger({ level: current.debug ? "debug" : "info" });
+  const env = options.env ?? process.env;
+  const envSecrets = ["AMP_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "MANAGEMENT_PASSWORD"]
+    .map((k) => env[k] ?? "")
+    .filter(Boolean);
+  log.secrets.set([...configSecrets(current), ...envSecrets]);
+  const app: App = {
+    version: VERSION,
+    log,
+    clock: options.clock ?? { now: () => Date.now() },
+    env,
+    homeDir: options.homeDir ?? homedir(),
+    configPath: options.configPath,
+    config: () => current,
+    setConfig(next) {
+      current = next;
+      log.setLevel(next.debug ? "debug" : "info");
+      log.secrets.set([...configSecrets(next), ...envSecrets]);
+      app.providers.update(next);
+      app.amp.update(next);
+    },
+    providers: createProviderRuntime(() => app),
+    amp: createAmpRuntime(() => app),
+  };
+  app.providers.update(current);
+  app.amp.update(current);
+  return app;
+}

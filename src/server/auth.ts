@@ -1,0 +1,61 @@
+/** Client API-key authentication (providers.md §1.2), compared in constant time. */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { HttpError } from "./errors.js";
+import type { Ctx, Wrap } from "./handler.js";
+
+function sha256(s: string): Buffer {
+  return createHash("sha256").update(s).digest();
+}
+
+/** Candidate keys in CLIProxyAPI's order: Authorization, X-Goog-Api-Key, X-Api-Key, ?key=, ?auth_token=. */
+export function presentedKeys(req: IncomingMessage, url: URL): string[] {
+  const out: string[] = [];
+  const auth = req.headers.authorization;
+  if (typeof auth === "string" && auth.trim() !== "") {
+    const space = auth.indexOf(" ");
+    out.push(space > 0 && auth.slice(0, space).toLowerCase() === "bearer" ? auth.slice(space + 1).trim() : auth.trim());
+  }
+  for (const h of ["x-goog-api-key", "x-api-key"]) {
+    const v = req.headers[h];
+    if (typeof v === "string" && v.trim() !== "") out.push(v.trim());
+  }
+  for (const q of ["key", "auth_token"]) {
+    const v = url.searchParams.get(q);
+    if (v) out.push(v);
+  }
+  return out;
+}
+
+/** The configured key matching one of the presented ones, visiting every pair so timing reveals nothing. */
+export function matchKey(presented: readonly string[], keys: readonly string[]): string | undefined {
+  let found: string | undefined;
+  const digests = keys.map(sha256);
+  for (const p of presented) {
+    const d = sha256(p);
+    for (let i = 0; i < keys.length; i++) {
+      if (timingSafeEqual(d, digests[i]) && found === undefined) found = keys[i];
+    }
+  }
+  return found;
+}
+
+/** Outcome of checking a request's key: ok with the matched key, or why not. */
+export type KeyCheck = { ok: true; key?: string } | { ok: false; message: "Missing API key" | "Invalid API key" };
+
+/** Checks a request against `api-keys`; with no keys configured every request passes (loopback only). */
+export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url">): KeyCheck {
+  const keys = ctx.config.apiKeys;
+  if (keys.length === 0) return { ok: true };
+  const presented = presentedKeys(req, ctx.url);
+  if (presented.length === 0) return { ok: false, message: "Missing API key" };
+  const key = matchKey(presented, keys);
+  return key === undefined ? { ok: false, message: "Invalid API key" } : { ok: true, key };
+}
+
+/** Requires a valid client key; attaches it to the context for the handler. */
+export const requireApiKey: Wrap = (next) => async (req, ctx) => {
+  const check = checkApiKey(req, ctx);
+  if (!check.ok) throw new HttpError(401, "authentication_error", check.message);
+  return next(req, check.key === undefined ? ctx : { ...ctx, clientKey: check.key });
+};

@@ -1,0 +1,64 @@
+/** Request bodies: read whole with a size cap (413 past it), optional gzip decoding, JSON parsing (400). */
+import type { IncomingMessage } from "node:http";
+import { createGunzip } from "node:zlib";
+import { HttpError } from "./errors.js";
+import type { Ctx } from "./handler.js";
+
+/** Default request body cap: 32 MiB (configurable as `body-limit-mb`). */
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, "request_too_large", `Request body is larger than the ${limit} byte limit; raise body-limit-mb in config.yaml to allow it`);
+}
+
+/**
+ * Reads the whole request body, up to `limit` bytes (after decoding when `decode` is set and the
+ * client sent `Content-Encoding: gzip`, as the Amp CLI does for bodies over 25,600 bytes).
+ */
+export async function readBody(req: IncomingMessage, limit: number, options: { decode?: boolean } = {}): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw tooLarge(limit);
+  }
+  const gzipped = options.decode === true && /^\s*gzip\s*$/i.test(String(req.headers["content-encoding"] ?? ""));
+  const source: NodeJS.ReadableStream = gzipped ? req.pipe(createGunzip()) : req;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of source) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > limit) {
+        req.resume();
+        throw tooLarge(limit);
+      }
+      chunks.push(buf);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    if (gzipped) throw new HttpError(400, "invalid_request_error", "Request body is labelled gzip but could not be decoded", { cause: err });
+    throw err;
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Parses a JSON object body, answering 400 in the client's dialect when it is not one. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw new HttpError(400, "invalid_request_error", `Request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new HttpError(400, "invalid_request_error", "Request body must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Reads and parses a JSON object body with the configured cap. */
+export async function readJson(req: IncomingMessage, ctx: Ctx): Promise<{ raw: Buffer; json: Record<string, unknown> }> {
+  const raw = await readBody(req, ctx.config.bodyLimitBytes, { decode: true });
+  return { raw, json: parseJsonObject(raw) };
+}

@@ -1,0 +1,108 @@
+/**
+ * The one catch: turns a route table into a node:http request listener. Adds the request id,
+ * the abort signal, the access log line, 404/405 answers, and writes every thrown error in the
+ * client's dialect (HttpError messages are shown; anything else is an opaque 500, logged redacted).
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HttpError, sendError } from "./errors.js";
+import type { App, Ctx, Dialect, RequestNotes, Route } from "./handler.js";
+import { createRouter } from "./router.js";
+
+/** The dialect of an unmatched path, so even a 404 answers in the client's own shape. */
+export function dialectOfPath(path: string): Dialect {
+  if (path.startsWith("/v1/messages") || path.startsWith("/api/provider/anthropic")) return "anthropic";
+  if (path.startsWith("/v1beta") || path.startsWith("/api/provider/google")) return "gemini";
+  return "openai";
+}
+
+/** Strips credentials from a URL before it is logged. */
+export function loggablePath(url: URL): string {
+  if (!url.search) return url.pathname;
+  const q = new URLSearchParams(url.search);
+  for (const k of ["key", "auth_token"]) if (q.has(k)) q.set(k, "[REDACTED]");
+  const s = q.toString();
+  return s ? `${url.pathname}?${s}` : url.pathname;
+}
+
+/** Builds the request listener for `routes`. */
+export function dispatch(routes: readonly Route[], app: App): (req: IncomingMessage, res: ServerResponse) => void {
+  const router = createRouter(routes);
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const startBytes = req.socket.bytesWritten;
+    const header = req.headers["x-request-id"];
+    const requestId = typeof header === "string" && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      url = new URL("http://localhost/");
+    }
+    const aborter = new AbortController();
+    // The client is gone when the response closes before it finished (socket reset, client abort).
+    res.once("close", () => {
+      if (!res.writableFinished) aborter.abort(new Error("client disconnected"));
+    });
+    const notes: RequestNotes = {};
+    const match = router.match(req.method ?? "GET", url.pathname);
+    const dialect = match.kind === "found" ? match.route.dialect : match.kind === "method" ? match.dialect : dialectOfPath(url.pathname);
+    const ctx: Ctx = {
+      res, url, dialect, app, requestId, notes,
+      params: match.kind === "found" ? match.params : {},
+      config: app.config(),
+      signal: aborter.signal,
+      peer: req.socket.remoteAddress ?? "",
+    };
+    res.once("finish", () => logAccess(app, req, res, ctx, started, startBytes));
+    res.once("close", () => {
+      if (!res.writableFinished) logAccess(app, req, res, ctx, started, startBytes, "client closed");
+    });
+    const run = async () => {
+      if (match.kind === "none") throw new HttpError(404, "not_found", `No route for ${req.method} ${url.pathname}; see GET / for the endpoints`);
+      if (match.kind === "method") {
+        res.setHeader("allow", match.allow.join(", "));
+        throw new HttpError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}; allowed: ${match.allow.join(", ")}`);
+      }
+      await match.route.handler(req, ctx);
+    };
+    run().catch((err: unknown) => {
+      if (aborter.signal.aborted) {
+        if (!res.destroyed) res.destroy();
+        return;
+      }
+      const e = sendError(res, ctx.dialect, err);
+      if (!(err instanceof HttpError)) app.log.error("request failed", { id: requestId, path: url.pathname, error: describe(err) });
+      else if (e.status >= 500) app.log.warn("request failed", { id: requestId, path: url.pathname, status: e.status, error: e.message });
+    });
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}${err.cause ? ` (cause: ${describe(err.cause)})` : ""}`;
+  return String(err);
+}
+
+let logged = new WeakSet<ServerResponse>();
+
+function logAccess(app: App, req: IncomingMessage, res: ServerResponse, ctx: Ctx, started: bigint, startBytes: number, note?: string): void {
+  if (logged.has(res)) return;
+  logged.add(res);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  app.log.info(`${req.method} ${loggablePath(ctx.url)}`, {
+    status: res.statusCode,
+    ms: Math.round(ms * 10) / 10,
+    bytes: req.socket.bytesWritten - startBytes,
+    id: ctx.requestId,
+    provider: ctx.notes.provider,
+    model: ctx.notes.model,
+    route: ctx.notes.route,
+    note,
+  });
+}
+
+/** Resets the access-log de-duplication (tests). */
+export function resetAccessLog(): void {
+  logged = new WeakSet();
+}

@@ -1,0 +1,75 @@
+/**
+ * The HTTP server: timeouts, connection tracking and graceful shutdown (stop accepting, let
+ * in-flight requests and streams finish up to the drain timeout, then close what is left).
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { App } from "./handler.js";
+import { dispatch } from "./dispatch.js";
+import { allRoutes } from "./routes.js";
+
+/** A running cliproxy server. */
+export interface Running {
+  readonly server: Server;
+  readonly port: number;
+  readonly host: string;
+  readonly url: string;
+  /** Stops accepting, drains in-flight requests up to `timeoutMs`, then destroys the rest. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** Header timeout: a client must send its request head within this time. */
+export const HEADERS_TIMEOUT_MS = 60_000;
+/** Idle keep-alive connections close after this time. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Creates the server for `app` and listens on host:port (port 0 = ephemeral, for tests). */
+export async function listen(app: App, host: string, port: number): Promise<Running> {
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, dispatch(allRoutes(), app));
+  const sockets = new Set<Socket>();
+  let closing = false;
+  // Once draining, a keep-alive connection whose response just finished is idle: close it now.
+  server.on("request", (_req, res) => {
+    res.once("finish", () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
+  server.on("clientError", (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":"Bad request"}');
+    else socket.destroy();
+    app.log.debug("client error", { error: (err as Error).message });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    server,
+    port: address.port,
+    host: address.address,
+    url: `http://${shownHost}:${address.port}`,
+    close(timeoutMs = app.config().shutdownTimeoutMs) {
+      closing = true;
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const s of sockets) s.destroy();
+        }, timeoutMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** Every endpoint, one table: the core routes here, each module's rows imported from its routes file. */
+import type { Route } from "./handler.js";
+import { route } from "./router.js";
+import { PROVIDER_ROUTES } from "../providers/routes.js";
+import { AMP_ROUTES } from "../amp/routes.js";
+import { MANAGEMENT_ROUTES } from "../management/routes.js";
+
+/** Core rows: health and the index. */
+export const CORE_ROUTES: Route[] = [
+  route("GET", "/healthz", "plain", async (_req, ctx) => {
+    ctx.res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+  }),
+  route("GET", "/", "plain", async (_req, ctx) => {
+    const endpoints = listEndpoints();
+    const body = JSON.stringify({ name: "cliproxy", version: ctx.app.version, message: "CLI Proxy API Server", endpoints });
+    ctx.res.writeHead(200, { "content-type": "application/json" }).end(body);
+  }),
+];
+
+/** The whole table. */
+export function allRoutes(): Route[] {
+  return [...CORE_ROUTES, ...PROVIDER_ROUTES, ...AMP_ROUTES, ...MANAGEMENT_ROUTES];
+}
+
+function listEndpoints(): string[] {
+  return allRoutes()
+    .filter((r) => r.method !== "*" && !r.path.startsWith("/api/") && !r.path.startsWith("/v0/"))
+    .map((r) => `${r.method} ${r.path}`);
+}

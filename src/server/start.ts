@@ -1,0 +1,101 @@
+/**
+ * Starting cliproxy: pick the config (file or embedded default), check it is safe to listen,
+ * build the app, listen, and say in the first log lines what was found and what to do next.
+ */
+import { existsSync } from "node:fs";
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+import { embeddedConfig, loadConfigFile, type LoadResult } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { createLogger, type Logger } from "../log/log.js";
+import { createApp } from "./app.js";
+import type { App, Clock } from "./handler.js";
+import { listen, type Running } from "./listen.js";
+
+/** Options for start(); main.ts fills them from flags, tests from fixtures. */
+export interface StartOptions {
+  configPath?: string;
+  host?: string;
+  port?: number;
+  cwd?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  homeDir: string;
+  log?: Logger;
+  clock?: Clock;
+}
+
+/** A started cliproxy: the app and its server. */
+export interface Started extends Running {
+  readonly app: App;
+  /** Stops watchers and the server, draining in-flight requests. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** True for 127.0.0.0/8, ::1, IPv4-mapped loopback and "localhost". */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost" || h === "::1") return true;
+  const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith("127.");
+}
+
+/** Finds the config file: --config, else ./config.yaml when present, else none (embedded default). */
+export function findConfig(explicit: string | undefined, cwd: string): string | undefined {
+  if (explicit) return resolve(cwd, explicit);
+  const local = resolve(cwd, "config.yaml");
+  return existsSync(local) ? local : undefined;
+}
+
+/** Loads config, refuses unsafe listening, starts the server. Throws with a fix-naming message. */
+export async function start(options: StartOptions): Promise<Started> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const log = options.log ?? createLogger();
+  const configPath = findConfig(options.configPath, cwd);
+  const loaded: LoadResult = configPath
+    ? await loadConfigFile(configPath, { path: configPath, homeDir: options.homeDir, env })
+    : embeddedConfig({ homeDir: options.homeDir, env });
+  let config: Config = loaded.config;
+  if (options.host !== undefined || options.port !== undefined) {
+    config = { ...config, host: options.host ?? config.host, port: options.port ?? config.port };
+  }
+  if (!isLoopback(config.host) && config.apiKeys.length === 0) {
+    throw new Error(
+      `Refusing to listen on "${config.host || "all interfaces"}" with no api-keys: anyone who can reach the port could spend your provider credits. ` +
+        `Add api-keys to ${configPath ?? "a config.yaml"} or bind host: 127.0.0.1`,
+    );
+  }
+  const app = createApp({ config, log, clock: options.clock, env, homeDir: options.homeDir, configPath });
+  if (configPath) log.info(`config: loaded ${configPath}`);
+  else log.info("config: no config file found (looked for ./config.yaml); using the embedded default");
+  for (const w of loaded.warnings) log.warn(`config: ${w}`);
+  describeFindings(app, config, env);
+  const running = await listen(app, config.host, config.port);
+  log.info(`cliproxy ${app.version} listening on ${running.url}`);
+  if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
+  return {
+    ...running,
+    app,
+    async stop(timeoutMs) {
+      await running.close(timeoutMs);
+    },
+  };
+}
+
+function describeFindings(app: App, config: Config, env: Readonly<Record<string, string | undefined>>): void {
+  const log = app.log;
+  const fromEnv = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "AMP_API_KEY"].filter((k) => env[k]);
+  if (!app.configPath) log.info(`environment keys: ${fromEnv.length ? fromEnv.join(", ") : "none (set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY or AMP_API_KEY)"}`);
+  const counts = {
+    claude: config.claudeApiKey.length,
+    gemini: config.geminiApiKey.length,
+    codex: config.codexApiKey.length,
+    vertex: config.vertexApiKey.length,
+    "openai-compatibility": config.openaiCompatibility.length,
+  };
+  const summary = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(" ");
+  log.info(`providers: ${summary || "none configured"}; token files in ${config.authDir}${existsSync(config.authDir) ? "" : " (folder absent)"}`);
+  if (!summary) {
+    log.info("next step: add a provider key (claude-api-key, gemini-api-key, codex-api-key, openai-compatibility) to config.yaml — see config.example.yaml — or point Amp at this server with AMP_URL to use ampcode.com");
+  }
+}

@@ -1,0 +1,61 @@
+/** Starts a real cliproxy on an ephemeral loopback port with a given config, capturing its log lines. */
+import type { TestContext } from "node:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../src/server/app.js";
+import { listen } from "../../src/server/listen.js";
+import { makeConfig, type AmpConfig, type Config } from "../../src/config/schema.js";
+import { createLogger, type Logger } from "../../src/log/log.js";
+import type { App, Clock } from "../../src/server/handler.js";
+
+/** A test server: base URL, the app, and the log lines written so far. */
+export interface TestServer {
+  readonly url: string;
+  readonly port: number;
+  readonly app: App;
+  readonly logs: string[];
+  readonly homeDir: string;
+  /** Replaces the config, as a hot reload would. */
+  setConfig(overrides: Partial<Config> & { ampcode?: Partial<AmpConfig> }): void;
+}
+
+/** A fake clock tests move forward by hand. */
+export function fakeClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void; set(ms: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
+}
+
+/** Options for startServer. */
+export interface ServerOptions {
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  homeDir?: string;
+  host?: string;
+  configPath?: string;
+}
+
+/** Starts cliproxy for one test; it is closed when the test ends. */
+export async function startServer(
+  t: TestContext,
+  overrides: Partial<Config> & { ampcode?: Partial<AmpConfig> } = {},
+  options: ServerOptions = {},
+): Promise<TestServer> {
+  const logs: string[] = [];
+  const log: Logger = createLogger({ level: "debug", sink: (line) => logs.push(line) });
+  const homeDir = options.homeDir ?? mkdtempSync(join(tmpdir(), "cliproxy-home-"));
+  const config = makeConfig({ authDir: join(homeDir, ".cli-proxy-api"), ...overrides });
+  const app = createApp({ config, log, clock: options.clock, env: options.env ?? {}, homeDir, configPath: options.configPath });
+  const running = await listen(app, options.host ?? "127.0.0.1", 0);
+  t.after(() => running.close(1000));
+  return {
+    url: `http://127.0.0.1:${running.port}`,
+    port: running.port,
+    app,
+    logs,
+    homeDir,
+    setConfig(next) {
+      app.setConfig(makeConfig({ authDir: config.authDir, ...next }));
+    },
+  };
+}
