@@ -3,6 +3,7 @@ import type { Route } from "./handler.js";
 import { route } from "./router.js";
 import { PROVIDER_ROUTES } from "../providers/routes.js";
 import { AMP_ROUTES } from "../amp/routes.js";
+import { AMP_PROVIDER_ROUTES } from "../amp/provider-routes.js";
 import { MANAGEMENT_ROUTES } from "../management/routes.js";
 
 /** Core rows: health and the index. */
@@ -19,7 +20,7 @@ export const CORE_ROUTES: Route[] = [
 
 /** The whole table. */
 export function allRoutes(): Route[] {
-  return [...CORE_ROUTES, ...PROVIDER_ROUTES, ...AMP_ROUTES, ...MANAGEMENT_ROUTES];
+  return [...CORE_ROUTES, ...PROVIDER_ROUTES, ...AMP_PROVIDER_ROUTES, ...AMP_ROUTES, ...MANAGEMENT_ROUTES];
 }
 
 function listEndpoints(): string[] {
