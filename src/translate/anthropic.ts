@@ -1,0 +1,189 @@
+/** Anthropic Messages requests ⇄ IR (spec §2). Responses and streams are in anthropic-stream.ts. */
+import { HttpError } from "../server/errors.js";
+import {
+  argsObject, arr, compact, isObj, newId, num, str,
+  type IrRequest, type Json, type Message, type Part, type Reasoning, type ToolChoice,
+} from "./ir.js";
+import { normalizeSchema } from "./gemini-schema.js";
+import { budgetOf, levelOf, signatureFor } from "./thinking.js";
+
+/** Claude requires `max_tokens`; the reference uses this when the client gave none. */
+export const DEFAULT_CLAUDE_MAX_TOKENS = 32000;
+const BILLING_HEADER = "x-anthropic-billing-header:";
+
+/** Claude tool-use ids must match ^[a-zA-Z0-9_-]+$; the mapping is deterministic so later turns still match. */
+export function claudeToolId(id: string): string {
+  return id === "" ? newId("toolu_") : id.replace(/[^a-zA-Z0-9_-]/g, "_");
+}
+
+/** Reads a Messages request into IR. */
+export function decodeAnthropicRequest(body: Json): IrRequest {
+  const system = (typeof body.system === "string" ? [body.system] : arr(body.system).map((b) => (isObj(b) ? str(b.text) : undefined)))
+    .filter((t): t is string => t !== undefined && t !== "" && !t.startsWith(BILLING_HEADER));
+  const names = new Map<string, string>();
+  const messages: Message[] = [];
+  for (const m of arr(body.messages)) {
+    if (!isObj(m)) continue;
+    const blocks = typeof m.content === "string" ? [{ type: "text", text: m.content }] : arr(m.content);
+    messages.push({ role: m.role === "assistant" ? "assistant" : "user", parts: blocks.flatMap((b) => decodeBlock(b, names)) });
+  }
+  const tc = isObj(body.tool_choice) ? body.tool_choice : undefined;
+  const toolChoice: ToolChoice | undefined =
+    tc?.type === "auto" ? "auto" : tc?.type === "none" ? "none" : tc?.type === "any" ? "required"
+    : tc?.type === "tool" && typeof tc.name === "string" ? { name: tc.name } : undefined;
+  const meta = isObj(body.metadata) ? body.metadata : undefined;
+  return compact({
+    model: str(body.model) ?? "",
+    system,
+    messages,
+    tools: arr(body.tools).flatMap((t) =>
+      isObj(t) && typeof t.name === "string" && (t.input_schema !== undefined || t.type === undefined || t.type === "custom")
+        ? [compact({ name: t.name, description: str(t.description), schema: isObj(t.input_schema) ? t.input_schema : {} })]
+        : [],
+    ),
+    toolChoice,
+    parallelToolCalls: tc?.disable_parallel_tool_use === true ? false : undefined,
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+    topK: num(body.top_k),
+    maxOutputTokens: num(body.max_tokens),
+    stop: arr(body.stop_sequences).filter((s): s is string => typeof s === "string"),
+    reasoning: decodeThinking(body),
+    stream: body.stream === true,
+    user: str(meta?.user_id),
+  });
+}
+
+function decodeThinking(body: Json): Reasoning | undefined {
+  const t = isObj(body.thinking) ? body.thinking : undefined;
+  const effort = isObj(body.output_config) ? str(body.output_config.effort) : undefined;
+  if (t?.type === "disabled") return { level: "none" };
+  if (t?.type === "enabled") {
+    const budget = num(t.budget_tokens);
+    return budget === undefined ? { level: "auto", includeThoughts: true } : { budget, includeThoughts: true };
+  }
+  if (t?.type === "adaptive") return { level: effort ?? "xhigh", includeThoughts: true };
+  return effort ? { level: effort } : undefined;
+}
+
+function decodeBlock(b: unknown, names: Map<string, string>): Part[] {
+  if (!isObj(b)) return [];
+  const src = isObj(b.source) ? b.source : {};
+  switch (b.type) {
+    case "text":
+      return [{ type: "text", text: str(b.text) ?? "" }];
+    case "image":
+      return [src.type === "url" ? { type: "image", url: str(src.url) } : { type: "image", mime: str(src.media_type), data: str(src.data) }];
+    case "document":
+      if (src.type === "text") return [{ type: "text", text: str(src.data) ?? "" }];
+      return [compact({ type: "file" as const, mime: str(src.media_type), data: str(src.data), url: str(src.url), filename: str(b.title) })];
+    case "thinking":
+      return [compact({ type: "thinking" as const, text: str(b.thinking) ?? "", signature: str(b.signature) })];
+    case "redacted_thinking":
+      return [{ type: "thinking", text: str(b.data) ?? "", redacted: true }];
+    case "tool_use": {
+      const id = str(b.id) ?? "";
+      const name = str(b.name) ?? "";
+      names.set(id, name);
+      return [{ type: "toolCall", id, name, args: JSON.stringify(b.input ?? {}) }];
+    }
+    case "tool_result": {
+      const callId = str(b.tool_use_id) ?? "";
+      const content = typeof b.content === "string" ? b.content : arr(b.content).flatMap((c) => decodeBlock(c, names));
+      return [compact({ type: "toolResult" as const, callId, name: names.get(callId), content, isError: b.is_error === true ? true : undefined })];
+    }
+    default:
+      return []; // server-tool blocks and citations have no portable form
+  }
+}
+
+/** Writes IR as a Messages request for `model`. */
+export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
+  if (ir.n !== undefined && ir.n > 1) throw new HttpError(400, "invalid_request_error", "Cannot request n > 1 from Anthropic");
+  if (ir.responseFormat?.strict) throw new HttpError(400, "invalid_request_error", "Cannot enforce a strict response schema on Anthropic");
+  const messages: Json[] = [];
+  for (const m of ir.messages) {
+    const parts = m.role === "user"
+      ? [...m.parts.filter((p) => p.type === "toolResult"), ...m.parts.filter((p) => p.type !== "toolResult")]
+      : m.parts;
+    const content = parts.flatMap((p) => encodeBlock(p, m.role));
+    if (content.length === 0) continue;
+    const prev = messages[messages.length - 1];
+    // Claude wants tool results at the head of a user turn, so consecutive turns are merged.
+    if (prev?.role === m.role) (prev.content as Json[]).push(...content);
+    else messages.push({ role: m.role, content });
+  }
+  const out: Json = { model, max_tokens: ir.maxOutputTokens ?? DEFAULT_CLAUDE_MAX_TOKENS };
+  if (ir.system.length > 0) out.system = ir.system.map((text) => ({ type: "text", text }));
+  out.messages = messages;
+  if (ir.tools.length > 0) {
+    out.tools = ir.tools.map((t) => compact({ name: t.name, description: t.description, input_schema: normalizeSchema(t.schema, "lower") }));
+  }
+  const choice = encodeChoice(ir);
+  if (choice) out.tool_choice = choice;
+  if (ir.temperature !== undefined) out.temperature = ir.temperature;
+  else if (ir.topP !== undefined) out.top_p = ir.topP; // Claude rejects both together
+  if (ir.topK !== undefined) out.top_k = ir.topK;
+  if (ir.stop.length > 0) out.stop_sequences = ir.stop;
+  if (ir.user !== undefined) out.metadata = { user_id: ir.user };
+  encodeThinking(ir, out, choice);
+  out.stream = ir.stream;
+  return out;
+}
+
+function encodeChoice(ir: IrRequest): Json | undefined {
+  const c = ir.toolChoice;
+  const choice: Json | undefined =
+    c === undefined ? undefined : c === "auto" ? { type: "auto" } : c === "none" ? { type: "none" }
+    : c === "required" ? { type: "any" } : { type: "tool", name: c.name };
+  if (ir.parallelToolCalls === false && choice?.type !== "none") return { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
+  return choice;
+}
+
+function encodeThinking(ir: IrRequest, out: Json, choice: Json | undefined): void {
+  if (!ir.reasoning) return;
+  const level = levelOf(ir.reasoning);
+  if (level === "none") return void (out.thinking = { type: "disabled" });
+  // A forced tool choice cannot carry thinking (the API rejects it).
+  if (choice?.type === "any" || choice?.type === "tool") return;
+  let budget = budgetOf(ir.reasoning);
+  if (budget === undefined) return;
+  if (budget < 0) budget = 8192; // "auto": Claude has no dynamic budget, so use the medium level's
+  budget = Math.max(1024, budget); // the API minimum
+  const max = out.max_tokens as number;
+  if (ir.maxOutputTokens === undefined && budget >= max) out.max_tokens = budget + DEFAULT_CLAUDE_MAX_TOKENS;
+  else if (budget >= max) budget = max - 1;
+  if (budget < 1024) return; // max_tokens too small to think at all
+  out.thinking = { type: "enabled", budget_tokens: budget };
+  delete out.top_p;
+  delete out.top_k;
+  if (out.temperature !== undefined) out.temperature = 1; // required with thinking
+}
+
+function encodeBlock(p: Part, role: "user" | "assistant"): Json[] {
+  switch (p.type) {
+    case "text":
+      return p.text === "" ? [] : [{ type: "text", text: p.text }];
+    case "image":
+      if (role === "assistant") return [];
+      if (p.data !== undefined) return [{ type: "image", source: { type: "base64", media_type: p.mime ?? "image/png", data: p.data } }];
+      return p.url ? [{ type: "image", source: { type: "url", url: p.url } }] : [];
+    case "file":
+      if (role === "assistant") return [];
+      if (p.data !== undefined) return [{ type: "document", source: { type: "base64", media_type: p.mime ?? "application/pdf", data: p.data } }];
+      return p.url ? [{ type: "document", source: { type: "url", url: p.url } }] : [];
+    case "thinking": {
+      if (role !== "assistant") return [];
+      if (p.redacted) return [{ type: "redacted_thinking", data: p.text }];
+      // Claude verifies signatures: a foreign or missing one would fail the whole request.
+      const signature = signatureFor("claude", p.signature);
+      return signature ? [{ type: "thinking", thinking: p.text, signature }] : [];
+    }
+    case "toolCall":
+      return [{ type: "tool_use", id: claudeToolId(p.id), name: p.name, input: argsObject(p.args) }];
+    case "toolResult": {
+      const content = typeof p.content === "string" ? p.content : p.content.flatMap((c) => encodeBlock(c, "user"));
+      return [compact({ type: "tool_result", tool_use_id: claudeToolId(p.callId), content, is_error: p.isError ? true : undefined })];
+    }
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Tool-schema fixes (spec §2.3, §6). Gemini's declaration schema is an OpenAPI subset that answers
+ * unsupported keywords with a 400, so instead of losing them we move their meaning into
+ * `description`. Keys directly under `properties` are property names, never keywords.
+ */
+import { isObj, type Json } from "./ir.js";
+
+/** Makes a tool schema acceptable to Claude/OpenAI: an object schema with `properties`, lower-case types. */
+export function normalizeSchema(schema: unknown, _mode: "lower"): Json {
+  const s = isObj(schema) ? lowerTypes(schema) as Json : {};
+  if (s.type === undefined || s.type === "object") {
+    s.type = "object";
+    if (!isObj(s.properties)) s.properties = {};
+  }
+  return s;
+}
+
+// Gemini-originated schemas spell types in upper case (OBJECT); other dialects want lower case.
+function lowerTypes(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(lowerTypes);
+  if (!isObj(v)) return v;
+  const out: Json = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === "properties" && isObj(x)) out[k] = Object.fromEntries(Object.entries(x).map(([n, p]) => [n, lowerTypes(p)]));
+    else if (k === "type" && typeof x === "string") out[k] = x.toLowerCase();
+    else if (k === "type" && Array.isArray(x)) out[k] = x.map((t) => (typeof t === "string" ? t.toLowerCase() : t));
+    else out[k] = lowerTypes(x);
+  }
+  return out;
+}
+
+const HINT_KEYS = ["minLength", "maxLength", "exclusiveMinimum", "exclusiveMaximum", "pattern", "minItems", "maxItems", "uniqueItems", "format", "default", "examples"];
+const DROP_KEYS = new Set([
+  ...HINT_KEYS, "$schema", "$defs", "definitions", "const", "$ref", "$id", "additionalProperties",
+  "propertyNames", "patternProperties", "enumTitles", "prefill", "deprecated", "nullable", "title",
+]);
+const PLACEHOLDER_REASON = "Brief explanation of why you are calling this tool";
+
+/** Cleans a JSON schema for Gemini's function declarations (spec §6, Gemini profile). */
+export function cleanGeminiSchema(schema: unknown): Json {
+  const s = isObj(schema) ? clean(schema) : {};
+  if (s.type === undefined) s.type = "object";
+  if (s.type === "object" && !isObj(s.properties)) s.properties = {};
+  return s;
+}
+
+function addHint(node: Json, hint: string): void {
+  const d = typeof node.description === "string" && node.description !== "" ? node.description : "";
+  node.description = d === "" ? hint : `${d} (${hint})`;
+}
+
+function clean(input: Json): Json {
+  const node: Json = { ...input };
+  if (typeof node.$ref === "string") {
+    const def = node.$ref.slice(node.$ref.lastIndexOf("/") + 1);
+    const d = typeof node.description === "string" ? `${node.description} ` : "";
+    return { type: "object", description: `${d}(See: ${def})` };
+  }
+  const union = Array.isArray(node.anyOf) ? node.anyOf : Array.isArray(node.oneOf) ? node.oneOf : undefined;
+  if (union) return clean(pickBranch(node, union.filter(isObj)));
+  if (node.const !== undefined && node.enum === undefined) node.enum = [node.const];
+  if (Array.isArray(node.enum)) {
+    node.enum = node.enum.map((e) => (typeof e === "string" ? e : JSON.stringify(e)));
+    node.type = "string";
+    const n = (node.enum as string[]).length;
+    if (n >= 2 && n <= 10) addHint(node, `Allowed: ${(node.enum as string[]).join(", ")}`);
+  }
+  if (node.additionalProperties === false) addHint(node, "No extra properties allowed");
+  for (const k of HINT_KEYS) {
+    const v = node[k];
+    if (v !== undefined && (typeof v !== "object" || v === null)) addHint(node, `${k}: ${String(v)}`);
+  }
+  if (Array.isArray(node.allOf)) {
+    const props: Json = { ...(isObj(node.properties) ? node.properties : {}) };
+    const req = new Set(Array.isArray(node.required) ? (node.required as string[]) : []);
+    for (const m of node.allOf) {
+      if (!isObj(m)) continue;
+      if (isObj(m.properties)) Object.assign(props, m.properties);
+      if (Array.isArray(m.required)) for (const r of m.required) req.add(r as string);
+    }
+    node.properties = props;
+    node.required = [...req];
+    delete node.allOf;
+  }
+  let nullable = false;
+  if (Array.isArray(node.type)) {
+    const types = node.type.filter((t): t is string => typeof t === "string");
+    nullable = types.includes("null");
+    const real = types.filter((t) => t !== "null");
+    node.type = real[0] ?? "string";
+    if (real.length > 1) addHint(node, `Accepts: ${real.join(" | ")}`);
+  }
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (DROP_KEYS.has(k) || k.startsWith("x-")) continue;
+    if (k === "properties" && isObj(v)) out.properties = cleanProperties(v, out, node);
+    else if (k === "items" && isObj(v)) out.items = clean(v);
+    else if (k === "items" && Array.isArray(v)) out.items = v.filter(isObj).map(clean);
+    else out[k] = v;
+  }
+  if (nullable) out[NULLABLE] = true;
+  if (Array.isArray(out.required)) {
+    const props = isObj(out.properties) ? out.properties : {};
+    const req = (out.required as unknown[]).filter((r): r is string => typeof r === "string" && r in props);
+    if (req.length > 0) out.required = req;
+    else delete out.required;
+  }
+  return out;
+}
+
+const NULLABLE = "\0nullable"; // private marker, removed by the parent
+
+function cleanProperties(props: Json, out: Json, node: Json): Json {
+  const cleaned: Json = {};
+  let required = Array.isArray(node.required) ? (node.required as unknown[]) : undefined;
+  for (const [name, p] of Object.entries(props)) {
+    if (!isObj(p)) continue;
+    if (name === "_" || (name === "reason" && p.description === PLACEHOLDER_REASON)) {
+      required = required?.filter((r) => r !== name);
+      continue;
+    }
+    const c = clean(p);
+    if (c[NULLABLE]) {
+      delete c[NULLABLE];
+      const d = typeof c.description === "string" ? c.description : "";
+      c.description = d === "" ? "(nullable)" : `${d} (nullable)`;
+      required = required?.filter((r) => r !== name);
+    }
+    cleaned[name] = c;
+  }
+  if (required) out.required = required;
+  return cleaned;
+}
+
+function rank(b: Json): number {
+  if (b.type === "object" || isObj(b.properties)) return 3;
+  if (b.type === "array" || b.items !== undefined) return 2;
+  return b.type === "null" ? 0 : 1;
+}
+
+function pickBranch(parent: Json, branches: Json[]): Json {
+  let best = branches[0] ?? {};
+  for (const b of branches) if (rank(b) > rank(best)) best = b;
+  const rest: Json = { ...parent };
+  delete rest.anyOf;
+  delete rest.oneOf;
+  const merged: Json = { ...rest, ...best };
+  const pd = typeof parent.description === "string" ? parent.description : undefined;
+  const cd = typeof best.description === "string" ? best.description : undefined;
+  if (pd && cd) merged.description = `${pd} (${cd})`;
+  else if (pd) merged.description = pd;
+  const types = [...new Set(branches.map((b) => (typeof b.type === "string" ? b.type : isObj(b.properties) ? "object" : undefined)))]
+    .filter((t): t is string => t !== undefined && t !== "null");
+  if (types.length > 1) addHint(merged, `Accepts: ${types.join(" | ")}`);
+  return merged;
+}
