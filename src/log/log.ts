@@ -2,7 +2,8 @@
  * Levelled, structured logging: `2026-01-01T00:00:00.000Z INFO message key=value …`, every line passed
  * through redact(). Goes to stdout, or to `<logdir>/main.log` (rotated at 10 MB) with logging-to-file.
  */
-import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
+import { open, rename, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { redact, SecretSet } from "./redact.js";
 
@@ -67,8 +68,8 @@ export function createLogger(options: { level?: Level; sink?: Sink } = {}): Logg
   };
 }
 
-/** A sink appending to `<dir>/main.log`, renaming it to main-<time>.log past LOG_ROTATE_BYTES. */
-export function fileSink(dir: string, rotateBytes = LOG_ROTATE_BYTES): Sink & { close(): void } {
+/** A sink appending to `<dir>/main.log`, renaming it to main-<time>-<n>.log past `rotateBytes`. */
+export function fileSink(dir: string, rotateBytes = LOG_ROTATE_BYTES): Sink & { close(): Promise<void> } {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "main.log");
   let size = 0;
@@ -77,18 +78,45 @@ export function fileSink(dir: string, rotateBytes = LOG_ROTATE_BYTES): Sink & { 
   } catch {
     size = 0;
   }
-  let stream: WriteStream = createWriteStream(path, { flags: "a", mode: 0o600 });
-  const sink = (line: string) => {
-    const data = line + "\n";
-    if (size + data.length > rotateBytes && size > 0) {
-      stream.end();
-      // Rotation happens at most once per 10 MB, so a synchronous rename here is not on the hot path.
-      renameSync(path, join(dir, `main-${new Date().toISOString().replace(/[:.]/g, "-")}.log`));
-      stream = createWriteStream(path, { flags: "a", mode: 0o600 });
-      size = 0;
+  // One async writer loop owns the file: lines queue up, rotation happens between batches, never mid-line.
+  const queue: string[] = [];
+  let handle: FileHandle | undefined;
+  let running: Promise<void> | undefined;
+  let rotations = 0;
+  const drain = async () => {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, queue.length);
+      for (const data of batch) {
+        const bytes = Buffer.byteLength(data);
+        if (size > 0 && size + bytes > rotateBytes) {
+          await handle?.close();
+          handle = undefined;
+          await rename(path, join(dir, `main-${new Date().toISOString().replace(/[:.]/g, "-")}-${++rotations}.log`));
+          size = 0;
+        }
+        handle ??= await open(path, "a", 0o600);
+        await handle.write(data);
+        size += bytes;
+      }
     }
-    size += Buffer.byteLength(data);
-    stream.write(data);
   };
-  return Object.assign(sink, { close: () => stream.end() });
+  const kick = () => {
+    running ??= drain()
+      .catch((err: Error) => process.stderr.write(`cliproxy: cannot write ${path}: ${err.message}\n`))
+      .finally(() => {
+        running = undefined;
+        if (queue.length > 0) kick();
+      });
+  };
+  const sink = (line: string) => {
+    queue.push(line + "\n");
+    kick();
+  };
+  return Object.assign(sink, {
+    async close() {
+      while (running) await running;
+      await handle?.close();
+      handle = undefined;
+    },
+  });
 }

@@ -38,9 +38,10 @@ export class SecretSet {
 
 /** Masks every known secret and every credential-shaped substring in `text`. */
 export function redact(text: string, secrets?: SecretSet): string {
+  // Shapes first: a known secret that is a prefix of a longer token must not leave the token's tail behind.
   let out = text;
-  if (secrets) for (const s of secrets.values()) if (out.includes(s)) out = out.split(s).join(MASK);
   for (const [re, fn] of PATTERNS) out = out.replace(re, fn as (m: string) => string);
+  if (secrets) for (const s of secrets.values()) if (out.includes(s)) out = out.split(s).join(MASK);
   return out;
 }
 

@@ -30,7 +30,8 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
   const router = createRouter(routes);
   return (req, res) => {
     const started = process.hrtime.bigint();
-    const startBytes = req.socket.bytesWritten;
+    const socket = req.socket;
+    const startBytes = socket.bytesWritten;
     const header = req.headers["x-request-id"];
     const requestId = typeof header === "string" && /^[\w.:-]{1,128}$/.test(header) ? header : randomUUID();
     res.setHeader("x-request-id", requestId);
@@ -55,9 +56,9 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
       signal: aborter.signal,
       peer: req.socket.remoteAddress ?? "",
     };
-    res.once("finish", () => logAccess(app, req, res, ctx, started, startBytes));
+    res.once("finish", () => logAccess(app, req, res, ctx, started, socket.bytesWritten - startBytes));
     res.once("close", () => {
-      if (!res.writableFinished) logAccess(app, req, res, ctx, started, startBytes, "client closed");
+      if (!res.writableFinished) logAccess(app, req, res, ctx, started, socket.bytesWritten - startBytes, "client closed");
     });
     const run = async () => {
       if (match.kind === "none") throw new HttpError(404, "not_found", `No route for ${req.method} ${url.pathname}; see GET / for the endpoints`);
@@ -86,14 +87,14 @@ function describe(err: unknown): string {
 
 let logged = new WeakSet<ServerResponse>();
 
-function logAccess(app: App, req: IncomingMessage, res: ServerResponse, ctx: Ctx, started: bigint, startBytes: number, note?: string): void {
+function logAccess(app: App, req: IncomingMessage, res: ServerResponse, ctx: Ctx, started: bigint, bytes: number, note?: string): void {
   if (logged.has(res)) return;
   logged.add(res);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   app.log.info(`${req.method} ${loggablePath(ctx.url)}`, {
     status: res.statusCode,
     ms: Math.round(ms * 10) / 10,
-    bytes: req.socket.bytesWritten - startBytes,
+    bytes,
     id: ctx.requestId,
     provider: ctx.notes.provider,
     model: ctx.notes.model,

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { App } from "./handler.js";
+import type { App, Route } from "./handler.js";
 import { dispatch } from "./dispatch.js";
 import { allRoutes } from "./routes.js";
 
@@ -24,8 +24,8 @@ export const HEADERS_TIMEOUT_MS = 60_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** Creates the server for `app` and listens on host:port (port 0 = ephemeral, for tests). */
-export async function listen(app: App, host: string, port: number): Promise<Running> {
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, dispatch(allRoutes(), app));
+export async function listen(app: App, host: string, port: number, routes: readonly Route[] = allRoutes()): Promise<Running> {
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, dispatch(routes, app));
   const sockets = new Set<Socket>();
   let closing = false;
   // Once draining, a keep-alive connection whose response just finished is idle: close it now.

@@ -1,0 +1,63 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MASK, SecretSet, maskKey, redact } from "../../src/log/redact.js";
+import { createLogger, fileSink, formatLine } from "../../src/log/log.js";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+test("redact() masks known secrets and credential-shaped text", () => {
+  const secrets = new SecretSet();
+  secrets.set(["my-client-key-1", "abc"]);
+  const text = [
+    "client my-client-key-1 used",
+    "Authorization: Bearer ya29.a0AfH6SMBxyz1234567890",
+    "GET /v1/models?key=AIzaSyA1234567890abcdefghijklmnopqrstu&x=1",
+    '{"access_token":"tok-123","refresh_token":"r-456"}',
+    "sk-ant-api03-abcdefghijklmnopqrstuvwxyz",
+    "x-api-key=zzz-top",
+    "abc stays (too short to be a secret)",
+  ].join("\n");
+  const out = redact(text, secrets);
+  for (const leaked of ["my-client-key-1", "a0AfH6SMBxyz", "SyA1234567890", "tok-123", "r-456", "abcdefghijklmnopqrstuvwxyz", "zzz-top"]) {
+    assert.ok(!out.includes(leaked), `${leaked} leaked in ${out}`);
+  }
+  assert.ok(out.includes("abc stays"));
+  assert.ok(out.includes(MASK));
+});
+
+test("SecretSet.add() extends the set and maskKey() keeps only the ends of long keys", () => {
+  const s = new SecretSet();
+  s.add("first-secret");
+  s.add("second-secret");
+  assert.deepEqual([...s.values()].sort(), ["first-secret", "second-secret"]);
+  assert.equal(maskKey("sk-1234567890abcdef"), "sk-1…cdef");
+  assert.equal(maskKey("short"), MASK);
+});
+
+test("createLogger() filters by level, formats fields, and redacts every line", () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", sink: (l) => lines.push(l) });
+  log.secrets.set(["super-secret-key"]);
+  log.debug("hidden");
+  log.info("hello super-secret-key", { n: 1, s: "two words", skip: undefined, b: true });
+  log.setLevel("debug");
+  log.debug("shown");
+  log.warn("w");
+  log.error("e");
+  assert.equal(lines.length, 4);
+  assert.match(lines[0], /INFO hello \[REDACTED\] n=1 s="two words" b=true$/);
+  assert.match(lines[1], /DEBUG shown/);
+  assert.match(formatLine("warn", "m", { k: null }, new Date(0)), /^1970-01-01T00:00:00.000Z WARN m k=null$/);
+});
+
+test("fileSink() appends to main.log and rotates it past the size limit", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-logs-"));
+  const sink = fileSink(dir, 100);
+  for (let i = 0; i < 5; i++) sink(`line ${i} ${"x".repeat(40)}`);
+  await sink.close();
+  const files = readdirSync(dir);
+  assert.ok(files.includes("main.log"));
+  assert.ok(files.some((f) => /^main-.*\.log$/.test(f)), `rotated file in ${files}`);
+  assert.match(readFileSync(join(dir, "main.log"), "utf8"), /line 4/);
+});

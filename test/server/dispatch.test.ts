@@ -1,0 +1,152 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dispatch, dialectOfPath, loggablePath } from "../../src/server/dispatch.js";
+import { route } from "../../src/server/router.js";
+import { requireApiKey } from "../../src/server/auth.js";
+import { readJson } from "../../src/server/body.js";
+import { HttpError } from "../../src/server/errors.js";
+import { createApp } from "../../src/server/app.js";
+import { makeConfig } from "../../src/config/schema.js";
+import { createLogger } from "../../src/log/log.js";
+import type { Route } from "../../src/server/handler.js";
+
+const echo = async (req: Parameters<Route["handler"]>[0], ctx: Parameters<Route["handler"]>[1]) => {
+  const { json } = await readJson(req, ctx);
+  ctx.res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ got: json, key: ctx.clientKey ?? null }));
+};
+
+const ROUTES: Route[] = [
+  route("POST", "/v1/chat/completions", "openai", requireApiKey(echo)),
+  route("POST", "/v1/messages", "anthropic", requireApiKey(echo)),
+  route("POST", "/v1beta/models/:modelAction", "gemini", requireApiKey(echo)),
+  route("GET", "/boom", "openai", async () => {
+    throw new Error("secret internals sk-test-1234567890abcdef");
+  }),
+  route("GET", "/teapot", "plain", async () => {
+    throw new HttpError(418, "teapot", "I am a teapot", { headers: { "x-extra": "1" } });
+  }),
+];
+
+async function serve(t: import("node:test").TestContext, overrides: Parameters<typeof makeConfig>[0] = {}) {
+  const logs: string[] = [];
+  const app = createApp({ config: makeConfig({ apiKeys: ["sk-test"], ...overrides }), env: {}, homeDir: "/nonexistent", log: createLogger({ level: "debug", sink: (l) => logs.push(l) }) });
+  const server = createServer(dispatch(ROUTES, app));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise((r) => server.close(r)));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, logs };
+}
+
+test("requireApiKey() answers 401 in the OpenAI, Anthropic and Gemini shapes on their endpoints", async (t) => {
+  const { base } = await serve(t);
+  const openai = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: "{}" });
+  assert.equal(openai.status, 401);
+  assert.deepEqual(await openai.json(), { error: { message: "Missing API key", type: "authentication_error", param: null, code: "invalid_api_key" } });
+  const anthropic = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "wrong" }, body: "{}" });
+  assert.equal(anthropic.status, 401);
+  assert.deepEqual(await anthropic.json(), { type: "error", error: { type: "authentication_error", message: "Invalid API key" } });
+  const gemini = await fetch(`${base}/v1beta/models/g:generateContent?key=nope`, { method: "POST", body: "{}" });
+  assert.equal(gemini.status, 401);
+  assert.deepEqual(await gemini.json(), { error: { code: 401, message: "Invalid API key", status: "UNAUTHENTICATED" } });
+  const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer sk-test" }, body: "{}" });
+  assert.equal(ok.status, 200);
+});
+
+test("requireApiKey() accepts every key form and a right key after a wrong one (providers §7.2, §7.3)", async (t) => {
+  const { base } = await serve(t);
+  const forms: Array<[string, RequestInit]> = [
+    ["/v1/chat/completions", { headers: { authorization: "Bearer sk-test" } }],
+    ["/v1/chat/completions", { headers: { authorization: "sk-test" } }],
+    ["/v1/chat/completions", { headers: { "x-goog-api-key": "sk-test" } }],
+    ["/v1/chat/completions", { headers: { "x-api-key": "sk-test" } }],
+    ["/v1/chat/completions?key=sk-test", {}],
+    ["/v1/chat/completions?auth_token=sk-test", {}],
+    ["/v1/messages", { headers: { authorization: "Bearer wrong", "x-api-key": "sk-test" } }],
+  ];
+  for (const [path, init] of forms) {
+    const res = await fetch(base + path, { method: "POST", body: "{}", ...init });
+    assert.equal(res.status, 200, path + JSON.stringify(init));
+    assert.equal((await res.json()).key, "sk-test");
+  }
+});
+
+test("api-keys empty lets every request through", async (t) => {
+  const { base } = await serve(t, { apiKeys: [] });
+  const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: '{"a":1}' });
+  assert.equal(res.status, 200);
+});
+
+test("readJson() answers 400 in the dialect for malformed JSON and a non-object, and the server keeps serving", async (t) => {
+  const { base } = await serve(t);
+  const bad = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "{nope" });
+  assert.equal(bad.status, 400);
+  const body = await bad.json();
+  assert.equal(body.type, "error");
+  assert.equal(body.error.type, "invalid_request_error");
+  assert.match(body.error.message, /not valid JSON/);
+  const arr = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "[1]" });
+  assert.equal(arr.status, 400);
+  assert.match((await arr.json()).error.message, /must be a JSON object/);
+  const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: '{"x":1}' });
+  assert.deepEqual(await ok.json(), { got: { x: 1 }, key: "sk-test" });
+});
+
+test("readJson() answers 413 over the body cap, declared or streamed, and the server keeps serving", async (t) => {
+  const { base } = await serve(t, { bodyLimitBytes: 1024 });
+  const declared = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "x".repeat(2000) });
+  assert.equal(declared.status, 413);
+  assert.equal((await declared.json()).error.type, "request_too_large");
+  const chunks = new ReadableStream({
+    start(c) {
+      for (let i = 0; i < 4; i++) c.enqueue(new TextEncoder().encode("y".repeat(400)));
+      c.close();
+    },
+  });
+  const streamed = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: chunks, duplex: "half" } as RequestInit);
+  assert.equal(streamed.status, 413);
+  assert.match((await streamed.json()).error.message, /1024 byte limit/);
+  const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "{}" });
+  assert.equal(ok.status, 200);
+});
+
+test("readJson() decodes a gzip request body and rejects one that is labelled gzip but is not", async (t) => {
+  const { gzipSync } = await import("node:zlib");
+  const { base } = await serve(t);
+  const good = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test", "content-encoding": "gzip" }, body: gzipSync('{"z":2}') });
+  assert.deepEqual((await good.json()).got, { z: 2 });
+  const bad = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test", "content-encoding": "gzip" }, body: "plain" });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error.message, /labelled gzip/);
+});
+
+test("dispatch() answers 404 and 405 in JSON, echoes X-Request-Id, and hides internal errors", async (t) => {
+  const { base, logs } = await serve(t);
+  const missing = await fetch(`${base}/v1/nothing`);
+  assert.equal(missing.status, 404);
+  assert.match((await missing.json()).error.message, /No route for GET \/v1\/nothing/);
+  const wrongMethod = await fetch(`${base}/v1/messages`, { headers: { "x-request-id": "req-42" } });
+  assert.equal(wrongMethod.status, 405);
+  assert.equal(wrongMethod.headers.get("allow"), "POST");
+  assert.equal(wrongMethod.headers.get("x-request-id"), "req-42");
+  assert.equal((await wrongMethod.json()).type, "error");
+  const boom = await fetch(`${base}/boom`);
+  assert.equal(boom.status, 500);
+  assert.deepEqual(await boom.json(), { error: { message: "Internal error", type: "api_error", param: null, code: null } });
+  assert.ok(logs.some((l) => l.includes("request failed") && l.includes("secret internals")));
+  assert.ok(!logs.some((l) => l.includes("1234567890abcdef")), "the secret-shaped text is redacted");
+  const tea = await fetch(`${base}/teapot`);
+  assert.equal(tea.status, 418);
+  assert.equal(tea.headers.get("x-extra"), "1");
+  assert.deepEqual(await tea.json(), { error: "I am a teapot" });
+  assert.match(logs.find((l) => l.includes("GET /v1/nothing"))!, /status=404 ms=[\d.]+ bytes=\d+ id=/);
+});
+
+test("dialectOfPath() and loggablePath() pick the dialect and hide credentials in query strings", () => {
+  assert.equal(dialectOfPath("/v1/messages/x"), "anthropic");
+  assert.equal(dialectOfPath("/v1beta/models"), "gemini");
+  assert.equal(dialectOfPath("/v1/other"), "openai");
+  assert.equal(loggablePath(new URL("http://x/a?key=secret&b=1")), "/a?key=%5BREDACTED%5D&b=1");
+  assert.equal(loggablePath(new URL("http://x/a?b=1")), "/a?b=1");
+  assert.equal(loggablePath(new URL("http://x/a")), "/a");
+});
