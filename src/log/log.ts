@@ -102,7 +102,9 @@ export function fileSink(dir: string, rotateBytes = LOG_ROTATE_BYTES): Sink & { 
   };
   const kick = () => {
     running ??= drain()
-      .catch((err: Error) => process.stderr.write(`cliproxy: cannot write ${path}: ${err.message}\n`))
+      .catch((err: Error) => {
+        process.stderr.write(`cliproxy: cannot write ${path}: ${err.message}\n`);
+      })
       .finally(() => {
         running = undefined;
         if (queue.length > 0) kick();

@@ -12,6 +12,9 @@ import { makeConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
 import type { Route } from "../../src/server/handler.js";
 
+/** Parsed JSON of a fetch response, untyped for assertions. */
+const j = async (r: Response): Promise<any> => r.json();
+
 const echo = async (req: Parameters<Route["handler"]>[0], ctx: Parameters<Route["handler"]>[1]) => {
   const { json } = await readJson(req, ctx);
   ctx.res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ got: json, key: ctx.clientKey ?? null }));
@@ -42,13 +45,13 @@ test("requireApiKey() answers 401 in the OpenAI, Anthropic and Gemini shapes on 
   const { base } = await serve(t);
   const openai = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: "{}" });
   assert.equal(openai.status, 401);
-  assert.deepEqual(await openai.json(), { error: { message: "Missing API key", type: "authentication_error", param: null, code: "invalid_api_key" } });
+  assert.deepEqual(await j(openai), { error: { message: "Missing API key", type: "authentication_error", param: null, code: "invalid_api_key" } });
   const anthropic = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "wrong" }, body: "{}" });
   assert.equal(anthropic.status, 401);
-  assert.deepEqual(await anthropic.json(), { type: "error", error: { type: "authentication_error", message: "Invalid API key" } });
+  assert.deepEqual(await j(anthropic), { type: "error", error: { type: "authentication_error", message: "Invalid API key" } });
   const gemini = await fetch(`${base}/v1beta/models/g:generateContent?key=nope`, { method: "POST", body: "{}" });
   assert.equal(gemini.status, 401);
-  assert.deepEqual(await gemini.json(), { error: { code: 401, message: "Invalid API key", status: "UNAUTHENTICATED" } });
+  assert.deepEqual(await j(gemini), { error: { code: 401, message: "Invalid API key", status: "UNAUTHENTICATED" } });
   const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer sk-test" }, body: "{}" });
   assert.equal(ok.status, 200);
 });
@@ -67,7 +70,7 @@ test("requireApiKey() accepts every key form and a right key after a wrong one (
   for (const [path, init] of forms) {
     const res = await fetch(base + path, { method: "POST", body: "{}", ...init });
     assert.equal(res.status, 200, path + JSON.stringify(init));
-    assert.equal((await res.json()).key, "sk-test");
+    assert.equal((await j(res)).key, "sk-test");
   }
 });
 
@@ -81,22 +84,22 @@ test("readJson() answers 400 in the dialect for malformed JSON and a non-object,
   const { base } = await serve(t);
   const bad = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "{nope" });
   assert.equal(bad.status, 400);
-  const body = await bad.json();
+  const body = await j(bad);
   assert.equal(body.type, "error");
   assert.equal(body.error.type, "invalid_request_error");
   assert.match(body.error.message, /not valid JSON/);
   const arr = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "[1]" });
   assert.equal(arr.status, 400);
-  assert.match((await arr.json()).error.message, /must be a JSON object/);
+  assert.match((await j(arr)).error.message, /must be a JSON object/);
   const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: '{"x":1}' });
-  assert.deepEqual(await ok.json(), { got: { x: 1 }, key: "sk-test" });
+  assert.deepEqual(await j(ok), { got: { x: 1 }, key: "sk-test" });
 });
 
 test("readJson() answers 413 over the body cap, declared or streamed, and the server keeps serving", async (t) => {
   const { base } = await serve(t, { bodyLimitBytes: 1024 });
   const declared = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "x".repeat(2000) });
   assert.equal(declared.status, 413);
-  assert.equal((await declared.json()).error.type, "request_too_large");
+  assert.equal((await j(declared)).error.type, "request_too_large");
   const chunks = new ReadableStream({
     start(c) {
       for (let i = 0; i < 4; i++) c.enqueue(new TextEncoder().encode("y".repeat(400)));
@@ -105,7 +108,7 @@ test("readJson() answers 413 over the body cap, declared or streamed, and the se
   });
   const streamed = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: chunks, duplex: "half" } as RequestInit);
   assert.equal(streamed.status, 413);
-  assert.match((await streamed.json()).error.message, /1024 byte limit/);
+  assert.match((await j(streamed)).error.message, /1024 byte limit/);
   const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "{}" });
   assert.equal(ok.status, 200);
 });
@@ -114,31 +117,31 @@ test("readJson() decodes a gzip request body and rejects one that is labelled gz
   const { gzipSync } = await import("node:zlib");
   const { base } = await serve(t);
   const good = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test", "content-encoding": "gzip" }, body: gzipSync('{"z":2}') });
-  assert.deepEqual((await good.json()).got, { z: 2 });
+  assert.deepEqual((await j(good)).got, { z: 2 });
   const bad = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test", "content-encoding": "gzip" }, body: "plain" });
   assert.equal(bad.status, 400);
-  assert.match((await bad.json()).error.message, /labelled gzip/);
+  assert.match((await j(bad)).error.message, /labelled gzip/);
 });
 
 test("dispatch() answers 404 and 405 in JSON, echoes X-Request-Id, and hides internal errors", async (t) => {
   const { base, logs } = await serve(t);
   const missing = await fetch(`${base}/v1/nothing`);
   assert.equal(missing.status, 404);
-  assert.match((await missing.json()).error.message, /No route for GET \/v1\/nothing/);
+  assert.match((await j(missing)).error.message, /No route for GET \/v1\/nothing/);
   const wrongMethod = await fetch(`${base}/v1/messages`, { headers: { "x-request-id": "req-42" } });
   assert.equal(wrongMethod.status, 405);
   assert.equal(wrongMethod.headers.get("allow"), "POST");
   assert.equal(wrongMethod.headers.get("x-request-id"), "req-42");
-  assert.equal((await wrongMethod.json()).type, "error");
+  assert.equal((await j(wrongMethod)).type, "error");
   const boom = await fetch(`${base}/boom`);
   assert.equal(boom.status, 500);
-  assert.deepEqual(await boom.json(), { error: { message: "Internal error", type: "api_error", param: null, code: null } });
+  assert.deepEqual(await j(boom), { error: { message: "Internal error", type: "api_error", param: null, code: null } });
   assert.ok(logs.some((l) => l.includes("request failed") && l.includes("secret internals")));
   assert.ok(!logs.some((l) => l.includes("1234567890abcdef")), "the secret-shaped text is redacted");
   const tea = await fetch(`${base}/teapot`);
   assert.equal(tea.status, 418);
   assert.equal(tea.headers.get("x-extra"), "1");
-  assert.deepEqual(await tea.json(), { error: "I am a teapot" });
+  assert.deepEqual(await j(tea), { error: "I am a teapot" });
   assert.match(logs.find((l) => l.includes("GET /v1/nothing"))!, /status=404 ms=[\d.]+ bytes=\d+ id=/);
 });
 
