@@ -1,0 +1,144 @@
+/**
+ * The outgoing request: one keep-alive agent per upstream origin (and proxy), a connect timeout,
+ * abort when the client goes away, and the header scrub that keeps client credentials and hop-by-hop
+ * headers from leaving. Transport failures become UpstreamError naming the host, never the key.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Socket } from "node:net";
+import { createProxyAgent } from "./connect.js";
+
+/** A request ready to send upstream. */
+export interface UpstreamRequest {
+  readonly url: string;
+  readonly method?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Buffer;
+}
+
+/** How to send it. */
+export interface ForwardOptions {
+  /** Aborts the upstream request (the client went away). */
+  readonly signal?: AbortSignal;
+  /** No TCP connection (or proxy tunnel) within this time → UpstreamError "timeout". */
+  readonly connectTimeoutMs: number;
+  /** Effective proxy URL; "" sends directly. */
+  readonly proxyUrl?: string;
+}
+
+/** A failure to reach or hear from an upstream; `host` is safe to show. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: "unreachable" | "timeout" | "reset",
+    readonly host: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "UpstreamError";
+  }
+  /** The status cliproxy answers with: 504 for timeouts, 502 otherwise (providers.md §5.4). */
+  get status(): number {
+    return this.kind === "timeout" ? 504 : 502;
+  }
+}
+
+/** Client headers that must never be forwarded: credentials (providers.md §2) and hop-by-hop ones (RFC 9110 §7.6.1). */
+export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
+  "authorization", "x-api-key", "x-goog-api-key", "cookie", "proxy-authorization",
+  "host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+  "content-length", "content-encoding", "accept-encoding", "x-management-key",
+]);
+
+/** Client headers minus credentials and hop-by-hop ones, lower-cased, arrays joined. */
+export function scrubHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    if (v === undefined || SCRUBBED_HEADERS.has(name)) continue;
+    out[name] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return out;
+}
+
+const GATEWAY_PREFIXES = ["x-litellm-", "helicone-", "x-portkey-", "cf-aig-", "x-kong-", "x-bt-"];
+const RESPONSE_DROPPED = new Set([
+  "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+  "set-cookie", "content-length", "content-encoding", "proxy-authenticate",
+]);
+
+/** Upstream response headers a client may see with `passthrough-headers: true` (providers.md §1.6). */
+export function passableResponseHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || RESPONSE_DROPPED.has(k) || GATEWAY_PREFIXES.some((p) => k.startsWith(p))) continue;
+    out[k] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return out;
+}
+
+const agents = new Map<string, HttpAgent>();
+
+/** The shared keep-alive agent for an origin, through `proxyUrl` when set. */
+export function agentFor(target: URL, proxyUrl: string, connectTimeoutMs: number): HttpAgent {
+  const key = `${proxyUrl}|${target.protocol}//${target.host}|${connectTimeoutMs}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    const options = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 16 };
+    agent = proxyUrl
+      ? createProxyAgent(new URL(proxyUrl), target.protocol === "https:", { ...options, connectTimeoutMs })
+      : target.protocol === "https:" ? new HttpsAgent(options) : new HttpAgent(options);
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+/** Closes every pooled connection (shutdown, tests). */
+export function closeAgents(): void {
+  for (const a of agents.values()) a.destroy();
+  agents.clear();
+}
+
+/** The proxy a credential uses: its own, else the global one; `direct`/`none` at either level means none. */
+export function effectiveProxy(credentialProxy: string, globalProxy: string): string {
+  const chosen = credentialProxy.trim() !== "" ? credentialProxy.trim() : globalProxy.trim();
+  return chosen === "direct" || chosen === "none" ? "" : chosen;
+}
+
+/** Sends a request and resolves with the response head; the body is read by the caller. */
+export function sendUpstream(request: UpstreamRequest, options: ForwardOptions): Promise<IncomingMessage> {
+  const url = new URL(request.url);
+  const host = url.host;
+  const agent = agentFor(url, options.proxyUrl ?? "", options.connectTimeoutMs);
+  const headers: OutgoingHttpHeaders = { ...request.headers };
+  if (request.body !== undefined) headers["content-length"] = request.body.length;
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(options.signal.reason ?? new Error("aborted"));
+    let timedOut = false;
+    const req = send(url, { method: request.method ?? "POST", headers, agent, signal: options.signal });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy();
+    }, options.connectTimeoutMs);
+    req.once("socket", (socket: Socket) => {
+      // A pooled socket is already connected; a new one clears the timer when TCP is up.
+      if (!socket.connecting) clearTimeout(timer);
+      else socket.once("connect", () => clearTimeout(timer));
+    });
+    req.once("response", (res) => {
+      clearTimeout(timer);
+      resolve(res);
+    });
+    req.once("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (options.signal?.aborted) return reject(err);
+      if (timedOut || err.name === "ProxyTimeoutError") {
+        return reject(new UpstreamError("timeout", host, `Upstream "${host}" did not accept a connection within ${options.connectTimeoutMs} ms`, { cause: err }));
+      }
+      const why = err.code ?? err.message;
+      reject(new UpstreamError("unreachable", host, `Cannot reach upstream "${host}": ${why}`, { cause: err }));
+    });
+    req.end(request.body);
+  });
+}

@@ -1,0 +1,91 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { startFake, sendJson } from "../support/fake-upstream.js";
+import {
+  agentFor, closeAgents, effectiveProxy, passableResponseHeaders, scrubHeaders, sendUpstream, UpstreamError,
+} from "../../src/proxy/forward.js";
+
+test("scrubHeaders() drops client credentials, cookies and hop-by-hop headers", () => {
+  const out = scrubHeaders({
+    Authorization: "Bearer sk-client", "x-api-key": "k", "x-goog-api-key": "g", cookie: "a=b", host: "h",
+    connection: "keep-alive", "content-length": "3", "anthropic-beta": "x", "x-multi": ["a", "b"], "x-undef": undefined,
+  });
+  assert.deepEqual(out, { "anthropic-beta": "x", "x-multi": "a, b" });
+});
+
+test("passableResponseHeaders() drops hop-by-hop, Set-Cookie, length, encoding and gateway headers", () => {
+  const out = passableResponseHeaders({
+    "x-request-id": "r", "set-cookie": ["a"], "content-length": "1", "content-encoding": "gzip", "x-litellm-key": "k",
+    "helicone-id": "h", "transfer-encoding": "chunked", "x-ratelimit-remaining": "5", vary: ["a", "b"] as unknown as string,
+  });
+  assert.deepEqual(out, { "x-request-id": "r", "x-ratelimit-remaining": "5", vary: "a, b" });
+});
+
+test("effectiveProxy() prefers the credential's proxy and treats direct/none as no proxy", () => {
+  assert.equal(effectiveProxy("", "http://g:1"), "http://g:1");
+  assert.equal(effectiveProxy("http://c:1", "http://g:1"), "http://c:1");
+  assert.equal(effectiveProxy("direct", "http://g:1"), "");
+  assert.equal(effectiveProxy("", "none"), "");
+  assert.equal(effectiveProxy("", ""), "");
+});
+
+test("agentFor() reuses one keep-alive agent per origin and proxy", () => {
+  const a = agentFor(new URL("http://127.0.0.1:1/a"), "", 1000);
+  assert.equal(agentFor(new URL("http://127.0.0.1:1/b"), "", 1000), a);
+  assert.notEqual(agentFor(new URL("http://127.0.0.1:2/b"), "", 1000), a);
+  assert.equal((a as unknown as { keepAlive: boolean }).keepAlive, true);
+  closeAgents();
+});
+
+test("sendUpstream() sends method, headers and body and reuses the connection", async (t) => {
+  t.after(closeAgents);
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, { ok: 1 }));
+  const ports = new Set<number>();
+  for (let i = 0; i < 2; i++) {
+    const res = await sendUpstream({ url: `${fake.url}/p?q=1`, headers: { "x-h": "v" }, body: Buffer.from('{"a":1}') }, { connectTimeoutMs: 1000 });
+    ports.add(res.socket.localPort!);
+    for await (const _ of res);
+  }
+  const r = await fake.nth(1);
+  assert.equal(r.method, "POST");
+  assert.equal(r.url, "/p?q=1");
+  assert.equal(r.headers["x-h"], "v");
+  assert.deepEqual(r.json, { a: 1 });
+  assert.equal(ports.size, 1);
+});
+
+test("sendUpstream() fails with a 502 UpstreamError naming the host when nothing listens", async () => {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  await assert.rejects(sendUpstream({ url: `http://127.0.0.1:${port}/x`, headers: {} }, { connectTimeoutMs: 1000 }), (err: unknown) => {
+    assert.ok(err instanceof UpstreamError);
+    assert.equal(err.status, 502);
+    assert.match(err.message, new RegExp(`Cannot reach upstream "127.0.0.1:${port}": ECONNREFUSED`));
+    return true;
+  });
+});
+
+test("sendUpstream() aborts the upstream request when the signal aborts", async (t) => {
+  t.after(closeAgents);
+  const fake = await startFake(t, () => undefined);
+  const ac = new AbortController();
+  const pending = sendUpstream({ url: `${fake.url}/slow`, headers: {}, body: Buffer.from("x") }, { connectTimeoutMs: 1000, signal: ac.signal });
+  const rec = await fake.nth(1);
+  ac.abort(new Error("client disconnected"));
+  await assert.rejects(pending);
+  await rec.closed;
+  await assert.rejects(sendUpstream({ url: `${fake.url}/slow`, headers: {} }, { connectTimeoutMs: 1000, signal: ac.signal }));
+});
+
+test("UpstreamError from a reset socket names the host", async (t) => {
+  t.after(closeAgents);
+  const server = createServer((s: Socket) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const port = (server.address() as AddressInfo).port;
+  await assert.rejects(sendUpstream({ url: `http://127.0.0.1:${port}/x`, headers: {} }, { connectTimeoutMs: 1000 }), /Cannot reach upstream "127\.0\.0\.1:\d+"/);
+});
