@@ -58,6 +58,7 @@ function clean(input: Json): Json {
   }
   const union = Array.isArray(node.anyOf) ? node.anyOf : Array.isArray(node.oneOf) ? node.oneOf : undefined;
   if (union) return clean(pickBranch(node, union.filter(isObj)));
+  const nullable = Array.isArray(node.type) && node.type.includes("null");
   if (node.const !== undefined && node.enum === undefined) node.enum = [node.const];
   if (Array.isArray(node.enum)) {
     node.enum = node.enum.map((e) => (typeof e === "string" ? e : JSON.stringify(e)));
@@ -82,10 +83,8 @@ function clean(input: Json): Json {
     node.required = [...req];
     delete node.allOf;
   }
-  let nullable = false;
   if (Array.isArray(node.type)) {
     const types = node.type.filter((t): t is string => typeof t === "string");
-    nullable = types.includes("null");
     const real = types.filter((t) => t !== "null");
     node.type = real[0] ?? "string";
     if (real.length > 1) addHint(node, `Accepts: ${real.join(" | ")}`);
@@ -93,6 +92,7 @@ function clean(input: Json): Json {
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) {
     if (DROP_KEYS.has(k) || k.startsWith("x-")) continue;
+    if (k === "required" && isObj(node.properties)) continue; // cleanProperties writes it
     if (k === "properties" && isObj(v)) out.properties = cleanProperties(v, out, node);
     else if (k === "items" && isObj(v)) out.items = clean(v);
     else if (k === "items" && Array.isArray(v)) out.items = v.filter(isObj).map(clean);

@@ -21,6 +21,10 @@ import { decodeChatRequest, encodeChatRequest } from "./openai-chat.js";
 import {
   decodeChatEvent, decodeChatResponse, encodeChatEvent, encodeChatResponse, finishChat, newChatDecodeState, newChatEncodeState,
 } from "./openai-chat-stream.js";
+import { decodeGeminiRequest, encodeGeminiRequest } from "./gemini.js";
+import {
+  decodeGeminiEvent, decodeGeminiResponse, encodeGeminiEvent, encodeGeminiResponse, finishGemini, newGeminiDecodeState, newGeminiEncodeState,
+} from "./gemini-stream.js";
 import { decodeError, renderError } from "./errors.js";
 import { parseModelSuffix } from "./thinking.js";
 
@@ -35,9 +39,9 @@ type Encoder = (e: IrEvent) => SseEvent[];
 interface Codec {
   decodeRequest(body: Json): IrRequest;
   encodeRequest(ir: IrRequest, model: string, from: Format): Json;
-  decodeResponse(body: Json): IrResponse;
+  decodeResponse(body: Json, ctx: Ctx): IrResponse;
   encodeResponse(res: IrResponse, ctx: Ctx): Json;
-  decoder(): Decoder;
+  decoder(ctx: Ctx): Decoder;
   encoder(ctx: Ctx): Encoder;
 }
 
@@ -71,6 +75,20 @@ const CODECS: Partial<Record<Format, Codec>> = {
       return (e) => encodeChatEvent(s, e, ctx);
     },
   },
+  gemini: {
+    decodeRequest: decodeGeminiRequest,
+    encodeRequest: (ir, model) => encodeGeminiRequest(ir, model),
+    decodeResponse: decodeGeminiResponse,
+    encodeResponse: encodeGeminiResponse,
+    decoder: (ctx) => {
+      const s = newGeminiDecodeState();
+      return { push: (e) => decodeGeminiEvent(s, e, ctx), end: () => finishGemini(s) };
+    },
+    encoder: (ctx) => {
+      const s = newGeminiEncodeState();
+      return (e) => encodeGeminiEvent(s, e, ctx);
+    },
+  },
 };
 
 function codec(f: Format): Codec {
@@ -99,12 +117,12 @@ export function translateRequest(from: Format, to: Format, body: Json, model: st
 /** Upstream non-stream response (in `from`) → client response (in `to`). */
 export function translateResponse(from: Format, to: Format, body: Json, opts: Ctx): Json {
   if (from === to) return body;
-  return codec(to).encodeResponse(codec(from).decodeResponse(body), opts);
+  return codec(to).encodeResponse(codec(from).decodeResponse(body, opts), opts);
 }
 
 /** Folds a whole upstream SSE stream (already parsed) into a client non-stream response, for upstreams that only stream. */
 export function translateStreamToResponse(from: Format, to: Format, events: SseEvent[], opts: Ctx): Json {
-  const dec = codec(from).decoder();
+  const dec = codec(from).decoder(opts);
   const folded = foldEvents([...events.flatMap((e) => dec.push(e)), ...dec.end()]);
   if ("status" in folded) return renderError(to, folded);
   return codec(to).encodeResponse(folded, opts);
@@ -120,7 +138,7 @@ export interface StreamTranslator {
 /** A fresh stream translator for one response. */
 export function createStreamTranslator(from: Format, to: Format, opts: Ctx): StreamTranslator {
   if (from === to) return { push: (e) => [e], end: () => [] };
-  const dec = codec(from).decoder();
+  const dec = codec(from).decoder(opts);
   const enc = codec(to).encoder(opts);
   return {
     push: (e) => dec.push(e).flatMap(enc),

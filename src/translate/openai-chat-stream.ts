@@ -65,7 +65,7 @@ function chatId(id: string | undefined): string {
 }
 
 function toolCallJson(p: { id: string; name: string; args: string; signature?: string }, extra: Json = {}): Json {
-  const call: Json = { ...extra, id: p.id, type: "function", function: { name: p.name, arguments: p.args } };
+  const call: Json = { ...extra, id: p.id || newId("call_"), type: "function", function: { name: p.name, arguments: p.args } };
   const sig = p.signature && classifySignature(p.signature);
   if (sig && sig.origin === "gemini") call.extra_content = { google: { thought_signature: sig.value } };
   return call;
