@@ -1,0 +1,128 @@
+/**
+ * The routing decision for one Amp model request (amp.md PR-9, PR-12, PR-13, N21) and its one log line
+ * (PR-16, N22). Pure: the same function answers real requests and the management `explain` dry run.
+ */
+import type { Config } from "../config/schema.js";
+import type { Fields, Logger } from "../log/log.js";
+import { mapModel, mapperFor, splitSuffix } from "./mappings.js";
+
+/** Where a model request goes. */
+export type RouteType = "LOCAL_PROVIDER" | "MODEL_MAPPING" | "AMP_CREDITS" | "NO_PROVIDER" | "FALLBACK_DENIED";
+
+/** What the provider layer can tell the router about local models. */
+export interface ModelLookup {
+  /** Local provider ids serving a base model, first = preferred (PR-13); empty when none. */
+  providersFor(model: string): readonly string[];
+  /** The served model closest to `model` (did-you-mean), when any. */
+  closest(model: string): string | undefined;
+}
+
+/** One routing decision, as logged and as the explain endpoint shows it. */
+export interface Decision {
+  readonly requestedModel: string;
+  /** The model passed on: the mapped name (with suffix) for MODEL_MAPPING, else the requested one. */
+  readonly resolvedModel: string;
+  readonly routeType: RouteType;
+  /** Local provider id, `ampcode.com`, or `none`. */
+  readonly provider: string;
+  readonly reason: string;
+  /** Drop thinking blocks from buffered answers that call tools (PR-13, PR-19 step 3). */
+  readonly suppressThinking: boolean;
+  /** The served model nearest to an unserved one, for the error and the reason. */
+  readonly closest?: string;
+}
+
+/** Id of the Claude provider: local Claude answers keep their thinking blocks (PR-13). */
+export const CLAUDE_PROVIDER = "claude";
+
+function fix(requested: string, closest: string | undefined): string {
+  return `add ampcode.model-mappings: [{from: "${requested}", to: "${closest ?? "<local model>"}"}]`;
+}
+
+/** Decides where a request for `requested` goes under `config` (PR-9 with PR-12's fallback rules). */
+export function decide(requested: string, config: Config, lookup: ModelLookup, log?: Logger): Decision {
+  const amp = config.ampcode;
+  const local = lookup.providersFor(splitSuffix(requested).base);
+  const mapping = mapModel(mapperFor(amp, log), requested, (m) => lookup.providersFor(m));
+  const forced = amp.forceModelMappings;
+  const base = { requestedModel: requested, resolvedModel: requested };
+
+  if (mapping.mapped !== undefined && (forced || local.length === 0)) {
+    const why = forced && local.length > 0
+      ? `force-model-mappings is true, so it wins over local provider "${local[0]}"`
+      : `no local provider serves "${requested}"`;
+    return {
+      ...base,
+      resolvedModel: mapping.mapped,
+      routeType: "MODEL_MAPPING",
+      provider: mapping.providers[0],
+      reason: `mapping ${requested} -> ${mapping.mapped}${mapping.hit?.regex ? ` (rule ${mapping.hit.rule})` : ""}; ${why}`,
+      suppressThinking: true,
+    };
+  }
+  if (local.length > 0) {
+    let reason = `local provider "${local[0]}" serves "${splitSuffix(requested).base}"`;
+    if (mapping.mapped !== undefined) reason += `; mapping ${requested} -> ${mapping.mapped} not used because force-model-mappings is false`;
+    return { ...base, routeType: "LOCAL_PROVIDER", provider: local[0], reason, suppressThinking: local[0] !== CLAUDE_PROVIDER };
+  }
+
+  const closest = lookup.closest(splitSuffix(requested).base);
+  let why = `no local provider serves "${splitSuffix(requested).base}"`;
+  if (mapping.hit !== undefined) why += ` and mapping target "${mapping.hit.to}" has no local provider either`;
+  else why += " and no ampcode.model-mappings rule matches";
+  const unserved = { ...base, suppressThinking: false, closest };
+  if (amp.modelFallback === "deny") {
+    return { ...unserved, routeType: "FALLBACK_DENIED", provider: "none", reason: `${why}; ampcode.model-fallback is deny; ${fix(requested, closest)}` };
+  }
+  if (amp.upstreamUrl === "") {
+    return { ...unserved, routeType: "NO_PROVIDER", provider: "none", reason: `${why}; ampcode.upstream-url is empty; ${fix(requested, closest)}` };
+  }
+  return { ...unserved, routeType: "AMP_CREDITS", provider: "ampcode.com", reason: `${why}; ${fix(requested, closest)}` };
+}
+
+/** The client-facing message of a FALLBACK_DENIED decision (N21). */
+export function deniedMessage(d: Decision): string {
+  return `model "${d.requestedModel}" is not served by any local provider and ampcode.model-fallback is deny; ${fix(d.requestedModel, d.closest)}`;
+}
+
+/** Writes the one log line of a decision (N22): info for local answers, warn when credits are spent or nothing serves. */
+export function logDecision(log: Logger, d: Decision, path: string): void {
+  const fields: Fields = {
+    component: "amp-routing",
+    route_type: d.routeType,
+    requested_model: d.requestedModel,
+    resolved_model: d.resolvedModel,
+    provider: d.provider,
+    reason: d.reason,
+    path,
+  };
+  const R = d.requestedModel;
+  switch (d.routeType) {
+    case "LOCAL_PROVIDER":
+      return log.info(`amp using local provider for model: ${R}`, { ...fields, cost: "free", source: "local_oauth" });
+    case "MODEL_MAPPING":
+      return log.info(`amp model mapping: request ${splitSuffix(R).base} -> ${d.resolvedModel}`, {
+        ...fields, cost: "free", source: "local_oauth", mapping: `${R} -> ${d.resolvedModel}`,
+      });
+    case "AMP_CREDITS":
+      return log.warn(
+        `forwarding to ampcode.com (uses amp credits) - model_id: ${R} | To use local provider, add to config: ampcode.model-mappings: [{from: "${R}", to: "<your-local-model>"}]`,
+        { ...fields, cost: "amp_credits", source: "ampcode.com", model_id: R },
+      );
+    case "NO_PROVIDER":
+      return log.warn(`no provider available for model_id: ${R}`, { ...fields, cost: "none", source: "error", model_id: R });
+    case "FALLBACK_DENIED":
+      return log.warn(`amp model fallback denied for model_id: ${R}`, { ...fields, cost: "none", source: "denied", model_id: R });
+  }
+}
+
+/** The explain endpoint's JSON for a decision (snake_case, as the log fields). */
+export function explainDecision(d: Decision): Record<string, string> {
+  return {
+    requested_model: d.requestedModel,
+    resolved_model: d.resolvedModel,
+    route_type: d.routeType,
+    provider: d.provider,
+    reason: d.reason,
+  };
+}
