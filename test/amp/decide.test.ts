@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { makeConfig, type AmpConfig } from "../../src/config/schema.js";
+import { DEFAULT_AMP, makeConfig, type AmpConfig } from "../../src/config/schema.js";
 import { decide, deniedMessage, explainDecision, logDecision, type ModelLookup } from "../../src/amp/decide.js";
 import { createLogger } from "../../src/log/log.js";
 
@@ -9,7 +9,7 @@ const lookup: ModelLookup = {
   providersFor: (m) => table[m] ?? [],
   closest: (m) => (m.startsWith("claude") ? "claude-sonnet-4-5" : undefined),
 };
-const cfg = (amp: Partial<AmpConfig> = {}) => makeConfig({ ampcode: { upstreamUrl: "http://a", ...amp } });
+const cfg = (amp: Partial<AmpConfig> = {}) => makeConfig({ ampcode: { ...DEFAULT_AMP, upstreamUrl: "http://a", ...amp } });
 
 test("decide() serves a locally served model locally, keeping thinking only for the Claude provider", () => {
   const d = decide("claude-sonnet-4-5", cfg(), lookup);

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { makeConfig, type AmpModelMapping } from "../../src/config/schema.js";
+import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping } from "../../src/config/schema.js";
 import { applySuffix, compileMappings, findMapping, mapModel, mapperFor, splitSuffix } from "../../src/amp/mappings.js";
 import { createLogger } from "../../src/log/log.js";
 
 const served = new Set(["claude-sonnet-4-5", "gpt-5.2", "gemini-2.5-pro", "test/gpt-5.2"]);
 const providersFor = (m: string) => (served.has(m) ? ["p"] : []);
-const amp = (modelMappings: AmpModelMapping[]) => makeConfig({ ampcode: { modelMappings } }).ampcode;
+const amp = (modelMappings: AmpModelMapping[]): AmpConfig => ({ ...DEFAULT_AMP, modelMappings });
 const map = (mm: AmpModelMapping[], r: string) => mapModel(compileMappings(amp(mm)), r, providersFor).mapped;
 const m = (from: string, to: string, regex = false): AmpModelMapping => ({ from, to, regex });
 
