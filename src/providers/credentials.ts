@@ -1,0 +1,170 @@
+/**
+ * Config → Credential[] (config.md §3). Each credential carries its served-model map, built here once per
+ * reload, so routing is a map lookup: catalog or own `models`, minus `excluded-models`, plus `prefix/` forms.
+ */
+import { createHash } from "node:crypto";
+import type { Config, ModelEntry, ProviderKey } from "../config/schema.js";
+import { maskKey } from "../log/redact.js";
+import { catalogFor } from "./catalog.js";
+import type { Credential, ProviderKind } from "./types.js";
+
+/** Default upstream roots (providers.md §2); a credential `base-url` replaces them. */
+export const DEFAULT_BASE_URLS: Readonly<Record<string, string>> = Object.freeze({
+  claude: "https://api.anthropic.com",
+  gemini: "https://generativelanguage.googleapis.com",
+  codex: "https://chatgpt.com/backend-api/codex",
+  vertex: "https://aiplatform.googleapis.com",
+  "gemini-cli": "https://cloudcode-pa.googleapis.com",
+});
+
+/** Everything needed to build one credential; token-file loaders use this too. */
+export interface CredentialSpec {
+  id: string;
+  provider: string;
+  kind: ProviderKind;
+  apiKey: string;
+  baseUrl?: string;
+  proxyUrl?: string;
+  headers?: Readonly<Record<string, string>>;
+  priority?: number;
+  prefix?: string;
+  disableCooling?: boolean;
+  /** Non-empty replaces the catalog; a repeated alias makes a pool only when `pools` is set. */
+  models?: readonly ModelEntry[];
+  /** Repeated aliases build a pool (openai-compatibility) instead of first-wins. */
+  pools?: boolean;
+  excludedModels?: readonly string[];
+  /** Label override (e.g. an OAuth email); default is the id plus the masked key. */
+  label?: string;
+}
+
+/** A case-insensitive wildcard test: `*` is any run of characters, no `*` means exact (config.md §3). */
+export function matchesWildcard(pattern: string, id: string): boolean {
+  const p = pattern.trim().toLowerCase();
+  const s = id.toLowerCase();
+  if (!p.includes("*")) return p === s;
+  const parts = p.split("*");
+  let pos = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (i === 0) {
+      if (!s.startsWith(part)) return false;
+      pos = part.length;
+    } else if (i === parts.length - 1) {
+      return s.length - part.length >= pos && s.endsWith(part);
+    } else {
+      const at = s.indexOf(part, pos);
+      if (at < 0) return false;
+      pos = at + part.length;
+    }
+  }
+  return true;
+}
+
+/** Normalises a prefix: outer slashes trimmed; a prefix still containing "/" is discarded (config.md §3). */
+export function normalisePrefix(prefix: string): string {
+  const p = prefix.trim().replace(/^\/+|\/+$/g, "");
+  return p.includes("/") ? "" : p;
+}
+
+/** Builds one credential with its served-model map. */
+export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean): Credential {
+  const prefix = normalisePrefix(spec.prefix ?? "");
+  const excluded = spec.excludedModels ?? [];
+  const served = new Map<string, string[]>();
+  const entries: ModelEntry[] = spec.models?.length
+    ? spec.models.filter((e) => e.name.trim() !== "").map((e) => ({ name: e.name.trim(), alias: e.alias.trim() || e.name.trim() }))
+    : spec.kind === "openai-compat" ? [] : catalogFor(spec.provider).map((c) => ({ name: c.id, alias: c.id }));
+  for (const e of entries) {
+    if (excluded.some((p) => matchesWildcard(p, e.alias))) continue;
+    const names = served.get(e.alias);
+    if (!names) served.set(e.alias, [e.name]);
+    else if (spec.pools && !names.includes(e.name)) names.push(e.name);
+  }
+  const models = new Map<string, readonly string[]>();
+  for (const [id, names] of served) {
+    if (!(prefix && forceModelPrefix)) models.set(id, names);
+    if (prefix) models.set(`${prefix}/${id}`, names);
+  }
+  const baseUrl = (spec.baseUrl?.trim() || DEFAULT_BASE_URLS[spec.provider] || "").replace(/\/+$/, "");
+  return Object.freeze({
+    id: spec.id,
+    provider: spec.provider,
+    kind: spec.kind,
+    label: spec.label ?? (spec.apiKey ? `${spec.id} (${maskKey(spec.apiKey)})` : spec.id),
+    apiKey: spec.apiKey,
+    baseUrl,
+    proxyUrl: spec.proxyUrl ?? "",
+    headers: spec.headers ?? {},
+    priority: spec.priority ?? 0,
+    prefix,
+    disableCooling: spec.disableCooling ?? false,
+    models,
+  });
+}
+
+/** A short, stable, non-secret index of a credential (management `auth-index`: 16 hex). */
+export function authIndex(cred: Pick<Credential, "provider" | "apiKey" | "baseUrl" | "id">): string {
+  return createHash("sha256").update(`${cred.provider}\0${cred.id}\0${cred.baseUrl}\0${cred.apiKey}`).digest("hex").slice(0, 16);
+}
+
+/** Key of a credential's routing state: survives reloads while the key, root and position stay. */
+export function stateKey(cred: Credential): string {
+  return `${cred.id}#${authIndex(cred)}`;
+}
+
+/** A warning about a config entry that was dropped; the caller logs it. */
+export interface CredentialWarning {
+  readonly message: string;
+}
+
+function fromProviderKeys(
+  list: readonly ProviderKey[], listName: string, provider: string, kind: ProviderKind, config: Config,
+  options: { dedupe?: boolean; requireBaseUrl?: boolean; cooling?: boolean }, out: Credential[], warnings: CredentialWarning[],
+): void {
+  const seen = new Set<string>();
+  list.forEach((k, i) => {
+    const apiKey = k.apiKey.trim();
+    if (!apiKey) return;
+    if (options.requireBaseUrl && !k.baseUrl.trim()) {
+      warnings.push({ message: `Skipped ${listName}[${i}]: base-url is required for API keys` });
+      return;
+    }
+    if (options.dedupe) {
+      const dedupeKey = `${apiKey}|${k.baseUrl.trim()}`;
+      if (seen.has(dedupeKey)) return;
+      seen.add(dedupeKey);
+    }
+    out.push(buildCredential({
+      id: `${listName}[${i}]`, provider, kind, apiKey, baseUrl: k.baseUrl, proxyUrl: k.proxyUrl, headers: k.headers,
+      priority: k.priority, prefix: k.prefix, disableCooling: options.cooling === false ? false : k.disableCooling,
+      models: k.models, excludedModels: k.excludedModels,
+    }, config.forceModelPrefix));
+  });
+}
+
+/** Every API-key credential in a config, in config order, plus warnings for entries that were dropped. */
+export function credentialsFromConfig(config: Config): { credentials: Credential[]; warnings: CredentialWarning[] } {
+  const out: Credential[] = [];
+  const warnings: CredentialWarning[] = [];
+  fromProviderKeys(config.claudeApiKey, "claude-api-key", "claude", "claude", config, {}, out, warnings);
+  fromProviderKeys(config.geminiApiKey, "gemini-api-key", "gemini", "gemini", config, { dedupe: true }, out, warnings);
+  fromProviderKeys(config.codexApiKey, "codex-api-key", "codex", "codex", config, { requireBaseUrl: true }, out, warnings);
+  fromProviderKeys(config.vertexApiKey, "vertex-api-key", "vertex", "vertex", config, { dedupe: true, cooling: false }, out, warnings);
+  config.openaiCompatibility.forEach((entry, i) => {
+    const provider = entry.name.trim().toLowerCase() || "openai-compatibility";
+    if (!entry.baseUrl.trim()) {
+      warnings.push({ message: `Skipped openai-compatibility[${i}] "${provider}": base-url is required` });
+      return;
+    }
+    const keys = entry.apiKeyEntries.length ? entry.apiKeyEntries : [{ apiKey: "", proxyUrl: "" }];
+    keys.forEach((k, j) => {
+      out.push(buildCredential({
+        id: `openai-compatibility[${provider}][${j}]`, provider, kind: "openai-compat", apiKey: k.apiKey.trim(),
+        baseUrl: entry.baseUrl, proxyUrl: k.proxyUrl, headers: entry.headers, priority: entry.priority, prefix: entry.prefix,
+        disableCooling: entry.disableCooling, models: entry.models, pools: true,
+      }, config.forceModelPrefix));
+    });
+  });
+  return { credentials: out, warnings };
+}

@@ -1,0 +1,199 @@
+/**
+ * One model request across credentials (providers.md §4.4, §5): passes over the candidates, cooldown
+ * bookkeeping, waits between passes, and the final answer as data (the HTTP layer picks the dialect).
+ */
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../log/log.js";
+import { HttpError } from "../server/errors.js";
+import type { AttemptOutcome, Credential } from "../providers/types.js";
+import type { UsageStats } from "../providers/usage.js";
+import { stateKey } from "../providers/credentials.js";
+import { classifyFailure, type Block, type CooldownBook } from "./cooldown.js";
+import { normaliseStrategy, type Picker } from "./pick.js";
+import { formatGoDuration, retryAfterFromBody, retryAfterFromHeader } from "./retry-after.js";
+
+/** Waits `ms`, rejecting with the signal's reason when it aborts. Tests inject one that moves a fake clock. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** Runs one upstream attempt; throws for transport errors, returns done or failed otherwise. */
+export type Attempt = (cred: Credential, upstreamModel: string) => Promise<AttemptOutcome>;
+
+/** What conduct() needs from the runtime. */
+export interface ConductDeps {
+  readonly config: Config;
+  readonly now: () => number;
+  readonly sleep: Sleep;
+  readonly book: CooldownBook;
+  readonly picker: Picker;
+  readonly log: Logger;
+  readonly usage?: UsageStats;
+}
+
+/** The request-level facts conduct() needs. */
+export interface ConductRequest {
+  /** The requested model: maybe `prefix/`, maybe a thinking suffix `(…)`. */
+  readonly model: string;
+  /** Aborts waits and further attempts when the client goes away. */
+  readonly signal?: AbortSignal;
+  /** Only these providers (e.g. a provider-specific route); default every provider serving the model. */
+  readonly providers?: readonly string[];
+  /** The config snapshot of the request; default the runtime's current one. */
+  readonly config?: Config;
+  /** For usage records. */
+  readonly endpoint?: string;
+  readonly clientKey?: string;
+  readonly requestId?: string;
+}
+
+/** A final error the HTTP layer turns into a response in the client's dialect; `message` is client-safe. */
+export type ConductError =
+  /** The last upstream failure: send `status` with `body` (JSON bodies unchanged on OpenAI/Gemini routes). */
+  | { readonly kind: "upstream"; readonly status: number; readonly message: string; readonly body: string;
+      readonly headers: Readonly<Record<string, string>>; readonly credential: Credential }
+  /** The upstream could not be reached or answered garbage: 502 (504 on timeout), naming the host, never the key. */
+  | { readonly kind: "transport"; readonly status: number; readonly message: string; readonly headers: Readonly<Record<string, string>>;
+      readonly credential: Credential }
+  /** Every candidate is in quota cooldown: 429 with `Retry-After` and the `model_cooldown` body (§5.4). */
+  | { readonly kind: "cooldown"; readonly status: 429; readonly message: string; readonly headers: Readonly<Record<string, string>>;
+      readonly body: { error: Record<string, unknown> }; readonly resetMs: number }
+  /** No usable credential (blocked for non-quota reasons or disabled): 503. */
+  | { readonly kind: "unavailable"; readonly status: 503; readonly message: string; readonly headers: Readonly<Record<string, string>> }
+  /** No configured credential serves the model: 404 with up to 5 close served names. */
+  | { readonly kind: "unknown-model"; readonly status: 404; readonly message: string; readonly headers: Readonly<Record<string, string>>;
+      readonly suggestions: readonly string[] };
+
+/** The outcome of conduct(): done (the response was written) or a final error. */
+export type ConductResult = { readonly kind: "done"; readonly credential: Credential; readonly upstreamModel: string } | ConductError;
+
+interface Failure {
+  status: number;
+  body: string;
+  headers: Readonly<Record<string, string>>;
+  retryAfterMs?: number;
+  transport?: string;
+}
+
+function transportFailure(err: unknown, cred: Credential): Failure {
+  if (err instanceof HttpError) return { status: err.status, body: "", headers: {}, transport: err.message };
+  const e = err as { name?: string; code?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code ?? e?.name ?? "error";
+  const timeout = e?.name === "TimeoutError" || /TIMEOUT|ETIMEDOUT/i.test(String(code));
+  let host = cred.baseUrl;
+  try {
+    host = new URL(cred.baseUrl).host;
+  } catch { /* keep the configured text; it never holds the key */ }
+  return {
+    status: timeout ? 504 : 502, body: "", headers: {},
+    transport: `Upstream request to "${host}" failed: ${timeout ? "timed out" : String(code)}`,
+  };
+}
+
+function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  return headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+function retryAfterOf(outcome: Failure, now: number): number | undefined {
+  if (outcome.status !== 429 && outcome.status !== 503) return undefined;
+  return retryAfterFromBody(outcome.body, now) ?? outcome.retryAfterMs ?? retryAfterFromHeader(headerValue(outcome.headers, "retry-after"), now);
+}
+
+function finalFailure(f: Failure, cred: Credential): ConductError {
+  if (f.transport !== undefined) return { kind: "transport", status: f.status, message: f.transport, headers: {}, credential: cred };
+  return { kind: "upstream", status: f.status, message: `Upstream answered ${f.status}`, body: f.body, headers: f.headers, credential: cred };
+}
+
+/** The answer when no candidate is usable: the cooldown 429 if all are quota-blocked, else 503 (§5.4). */
+export function pickError(model: string, candidates: readonly Credential[], blocks: ReadonlyArray<Block | undefined>, now: number): ConductError {
+  const providers = [...new Set(candidates.map((c) => c.provider))];
+  const active = blocks.filter((b): b is Block => b !== undefined);
+  if (active.length === candidates.length && active.length > 0 && active.every((b) => b.quota)) {
+    const resetMs = Math.max(0, Math.min(...active.map((b) => b.until)) - now);
+    const seconds = Math.max(1, Math.ceil(resetMs / 1000));
+    const via = providers.length === 1 ? ` via provider ${providers[0]}` : "";
+    const message = `All credentials for model ${model} are cooling down${via}`;
+    const error: Record<string, unknown> = { code: "model_cooldown", message, model, reset_time: formatGoDuration(resetMs), reset_seconds: seconds };
+    if (providers.length === 1) error.provider = providers[0];
+    return { kind: "cooldown", status: 429, message, headers: { "retry-after": String(seconds) }, body: { error }, resetMs };
+  }
+  const disabled = active.filter((b) => !b.quota && b.until - now > 60_000).length;
+  const cooling = active.length - disabled;
+  const earliest = active.filter((b) => b.quota || b.until - now <= 60_000).map((b) => b.until);
+  const until = earliest.length ? ` until ${new Date(Math.min(...earliest)).toISOString()}` : "";
+  return {
+    kind: "unavailable", status: 503, headers: {},
+    message: `no credential can serve model "${model}" (providers: ${providers.join(", ")}); ${disabled} disabled, ${cooling} cooling down${until}`,
+  };
+}
+
+/** Serves one request from `candidates` (credentials serving `model`, an exact served id) per §4.4. */
+export async function conduct(
+  deps: ConductDeps, model: string, candidates: readonly Credential[], request: ConductRequest, attempt: Attempt,
+): Promise<ConductResult> {
+  const { config, book, log } = deps;
+  const strategy = normaliseStrategy(config.routing.strategy);
+  const cursorKey = `${[...new Set(candidates.map((c) => c.provider))].join(",")}:${model}`;
+  const cap = Math.max(0, config.maxRetryCredentials);
+  const maxWaitMs = Math.max(0, config.maxRetryInterval) * 1000;
+  const blockOf = (c: Credential) => (config.disableCooling || c.disableCooling ? undefined : book.get(stateKey(c), model, deps.now()));
+  const signal = request.signal;
+
+  for (let pass = 0; ; pass++) {
+    const tried = new Set<Credential>();
+    let last: { failure: Failure; cred: Credential } | undefined;
+    while (cap === 0 || tried.size < cap) {
+      const cred = deps.picker.pick(strategy, cursorKey, candidates.filter((c) => !tried.has(c) && !blockOf(c)));
+      if (!cred) break;
+      tried.add(cred);
+      let failure: Failure | undefined;
+      for (const upstream of cred.models.get(model) ?? [model]) {
+        signal?.throwIfAborted();
+        const started = deps.now();
+        let outcome: AttemptOutcome | undefined;
+        try {
+          outcome = await attempt(cred, upstream);
+        } catch (err) {
+          // A client that went away, or a request we cannot send anywhere, is not the credential's fault.
+          if (signal?.aborted || (err instanceof HttpError && err.status < 500)) throw err;
+          failure = transportFailure(err, cred);
+        }
+        if (outcome?.kind === "done") {
+          book.succeed(stateKey(cred), model);
+          return { kind: "done", credential: cred, upstreamModel: upstream };
+        }
+        if (outcome) failure = { status: outcome.status, body: outcome.body, headers: outcome.headers, retryAfterMs: outcome.retryAfterMs };
+        const f = failure!;
+        f.retryAfterMs = retryAfterOf(f, deps.now());
+        deps.usage?.record({
+          credential: cred, model: upstream, alias: request.model, endpoint: request.endpoint, clientKey: request.clientKey,
+          requestId: request.requestId, latencyMs: deps.now() - started, failed: true, status: f.status, body: f.body || f.transport,
+        });
+        if (f.transport === undefined && classifyFailure(f.status, f.body) === "request") {
+          return finalFailure(f, cred);
+        }
+      }
+      const f = failure!;
+      last = { failure: f, cred };
+      if (!(config.disableCooling || cred.disableCooling)) {
+        const block = book.fail(stateKey(cred), model, f.status, f.body, f.retryAfterMs, deps.now());
+        if (block && (f.status === 401 || f.status === 403)) {
+          log.warn("Credential rejected by upstream; skipping it for this model", {
+            credential: cred.label, provider: cred.provider, model, status: f.status, until: new Date(block.until).toISOString(),
+          });
+        } else if (block) {
+          log.debug("Credential cooling down for model", { credential: cred.label, model, status: f.status, ms: block.until - deps.now() });
+        }
+      }
+    }
+    const now = deps.now();
+    const final = last ? finalFailure(last.failure, last.cred) : pickError(model, candidates, candidates.map(blockOf), now);
+    if (maxWaitMs <= 0 || pass >= config.requestRetry) return final;
+    const cooling = candidates.map(blockOf).filter((b): b is Block => b !== undefined).map((b) => b.until - now);
+    let wait: number;
+    if (cooling.length) wait = Math.min(...cooling);
+    else if (last?.failure.status === 429 && last.failure.retryAfterMs !== undefined) wait = last.failure.retryAfterMs;
+    else return final;
+    if (wait > maxWaitMs) return final;
+    log.debug("Waiting before another pass over the credentials", { model, ms: wait, pass: pass + 1 });
+    await deps.sleep(wait, signal);
+  }
+}
