@@ -25,6 +25,11 @@ import { decodeGeminiRequest, encodeGeminiRequest } from "./gemini.js";
 import {
   decodeGeminiEvent, decodeGeminiResponse, encodeGeminiEvent, encodeGeminiResponse, finishGemini, newGeminiDecodeState, newGeminiEncodeState,
 } from "./gemini-stream.js";
+import { decodeResponsesRequest, encodeResponsesRequest } from "./openai-responses.js";
+import {
+  decodeResponsesEvent, decodeResponsesResponse, encodeResponsesEvent, encodeResponsesResponse, finishResponses,
+  newResponsesDecodeState, newResponsesEncodeState,
+} from "./openai-responses-stream.js";
 import { decodeError, renderError } from "./errors.js";
 import { parseModelSuffix } from "./thinking.js";
 
@@ -45,7 +50,7 @@ interface Codec {
   encoder(ctx: Ctx): Encoder;
 }
 
-const CODECS: Partial<Record<Format, Codec>> = {
+const CODECS: Record<Format, Codec> = {
   anthropic: {
     decodeRequest: decodeAnthropicRequest,
     encodeRequest: (ir, model) => encodeAnthropicRequest(ir, model),
@@ -75,6 +80,20 @@ const CODECS: Partial<Record<Format, Codec>> = {
       return (e) => encodeChatEvent(s, e, ctx);
     },
   },
+  "openai-responses": {
+    decodeRequest: decodeResponsesRequest,
+    encodeRequest: (ir, model) => encodeResponsesRequest(ir, model),
+    decodeResponse: decodeResponsesResponse,
+    encodeResponse: encodeResponsesResponse,
+    decoder: () => {
+      const s = newResponsesDecodeState();
+      return { push: (e) => decodeResponsesEvent(s, e), end: () => finishResponses(s) };
+    },
+    encoder: (ctx) => {
+      const s = newResponsesEncodeState();
+      return (e) => encodeResponsesEvent(s, e, ctx);
+    },
+  },
   gemini: {
     decodeRequest: decodeGeminiRequest,
     encodeRequest: (ir, model) => encodeGeminiRequest(ir, model),
@@ -92,8 +111,8 @@ const CODECS: Partial<Record<Format, Codec>> = {
 };
 
 function codec(f: Format): Codec {
-  const c = CODECS[f];
-  if (!c) throw new Error(`Cannot translate "${f}": no codec`);
+  const c = CODECS[f] as Codec | undefined;
+  if (!c) throw new Error(`Cannot translate "${String(f)}": no codec`);
   return c;
 }
 
