@@ -16,7 +16,7 @@ export const CLOUDFLARE_MIN_MS = 10_000;
 const MODEL_SUPPORT = [
   "model_not_supported", "requested model is not supported", "requested model is unsupported",
   "requested model is unavailable", "model is not supported", "model not supported", "unsupported model",
-  "model unavailable", "model is not available", "not available for your plan", "not available for your account",
+  "model unavailable", "not available for your plan", "not available for your account",
 ];
 
 /** Classifies an upstream failure (providers.md §5.1). */
