@@ -1,14 +1,103 @@
-/** Long-lived Amp state: the upstream target, the secret cache, mappings. Rebuilt on config change. */
-import type { App } from "../server/handler.js";
+/**
+ * Long-lived Amp state, rebuilt on config change (amp.md §5): the validated upstream target
+ * (CFG-1, CFG-9, HR-3), the secret store (PX-6/PX-7, HR-4), keep-alive agents and one-time log keys.
+ * Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
+ */
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import type { Config } from "../config/schema.js";
+import type { App } from "../server/handler.js";
+import { createSecretStore, type SecretStore } from "./secret.js";
+
+/** A validated Amp upstream. */
+export interface UpstreamTarget {
+  readonly url: URL;
+  /** `scheme://host[:port]`, for the N8 origin check. */
+  readonly origin: string;
+}
 
 /** Amp state shared by all requests. */
 export interface AmpRuntime {
   /** Called after every config swap (and once at start). */
   update(config: Config): void;
+  /** The upstream for a config snapshot; undefined when Amp's upstream is off (RT-9). */
+  upstream(config: Config): UpstreamTarget | undefined;
+  /** Upstream keys: per-client map and the cached secrets file. */
+  readonly secrets: SecretStore;
+  /** The keep-alive agent for a URL's scheme. */
+  agent(url: URL): HttpAgent;
+  /** True the first time `key` is passed (for log lines written once), false afterwards. */
+  firstTime(key: string): boolean;
+}
+
+/** Cap on remembered one-time log keys, so a client inventing paths cannot grow memory forever. */
+const MAX_ONCE_KEYS = 1024;
+
+/** Parses `ampcode.upstream-url` (CFG-9): http(s) with a host, else an error naming the key. */
+export function parseUpstreamUrl(raw: string): UpstreamTarget | undefined {
+  const text = raw.trim();
+  if (text === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`ampcode.upstream-url "${text}" is not a valid URL; use a full URL such as "https://ampcode.com"`);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
+    throw new Error(`ampcode.upstream-url "${text}" must be an http or https URL with a host, such as "https://ampcode.com"`);
+  }
+  return { url, origin: url.origin };
 }
 
 /** Creates the Amp runtime for an app. */
-export function createAmpRuntime(_app: () => App): AmpRuntime {
-  return { update() {} };
+export function createAmpRuntime(getApp: () => App): AmpRuntime {
+  const targets = new WeakMap<Config, UpstreamTarget | undefined>();
+  let started = false;
+  let current: { url: string; key: string; target: UpstreamTarget | undefined } = { url: "", key: "", target: undefined };
+  const once = new Set<string>();
+  const agents = { http: new HttpAgent({ keepAlive: true, scheduling: "lifo" }), https: new HttpsAgent({ keepAlive: true, scheduling: "lifo" }) };
+  const secrets = createSecretStore(getApp);
+
+  return {
+    secrets,
+    update(config) {
+      const log = getApp().log;
+      const url = config.ampcode.upstreamUrl.trim();
+      let target = current.target;
+      if (!started || url !== current.url) {
+        try {
+          target = parseUpstreamUrl(url);
+        } catch (err) {
+          // CFG-9: at start the upstream stays off; on reload the previous one stays in force.
+          if (started) log.error(`amp config: failed to update upstream: ${(err as Error).message}; keeping the previous upstream`);
+          else log.error(`amp config: ${(err as Error).message}; the Amp upstream is disabled`);
+        }
+      }
+      // HR-4 and PX-6: a new key or a (re-)enabled upstream may mean a new secrets file is wanted.
+      if (config.ampcode.upstreamApiKey !== current.key || target?.origin !== current.target?.origin) secrets.invalidate();
+      if (started && target?.origin !== current.target?.origin) {
+        log.info(target ? `amp upstream: now ${target.url.href}` : "amp upstream: disabled (ampcode.upstream-url is empty)");
+      }
+      current = { url: target === current.target ? current.url : url, key: config.ampcode.upstreamApiKey, target };
+      targets.set(config, target);
+      secrets.clientMap(config); // rebuilt now so the CFG-3 warning appears at load, not at first use
+      started = true;
+    },
+    upstream(config) {
+      if (targets.has(config)) return targets.get(config);
+      try {
+        return parseUpstreamUrl(config.ampcode.upstreamUrl);
+      } catch {
+        return current.target;
+      }
+    },
+    agent(url) {
+      return url.protocol === "https:" ? agents.https : agents.http;
+    },
+    firstTime(key) {
+      if (once.has(key) || once.size >= MAX_ONCE_KEYS) return false;
+      once.add(key);
+      return true;
+    },
+  };
 }

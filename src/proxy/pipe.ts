@@ -69,23 +69,30 @@ export function capBytes(max: number): Transform {
   });
 }
 
+/** What peekBytes saw: the first bytes, and whether they are the whole body. */
+export interface Peeked {
+  readonly head: Buffer;
+  /** True when the stream ended within the peeked bytes; they were not put back. */
+  readonly ended: boolean;
+}
+
 /**
- * Waits until `src` has at least `n` bytes buffered (or ended), returns them, and puts them back
- * (PX-14: peeked bytes are re-emitted). Rejects when the stream errors first.
+ * Waits until `src` has `n` bytes (or ended) and returns them. Unless the stream ended, the bytes
+ * are put back so the next reader sees the whole body (PX-14). Rejects when the stream fails first.
  */
-export function peekBytes(src: Readable, n: number): Promise<Buffer> {
+export function peekBytes(src: Readable, n: number): Promise<Peeked> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (err?: Error) => {
+    const finish = (err: Error | undefined, ended: boolean) => {
       src.off("readable", onReadable);
       src.off("end", onEnd);
-      src.off("error", finish);
+      src.off("error", onError);
       src.off("close", onClose);
       const head = Buffer.concat(chunks, size);
-      if (size > 0) src.unshift(head);
-      if (err) reject(err);
-      else resolve(head);
+      if (err) return reject(err);
+      if (!ended && size > 0) src.unshift(head);
+      resolve({ head, ended });
     };
     const onReadable = () => {
       let chunk: Buffer | null;
@@ -93,13 +100,14 @@ export function peekBytes(src: Readable, n: number): Promise<Buffer> {
         chunks.push(chunk);
         size += chunk.length;
       }
-      if (size >= n) finish();
+      if (size >= n) finish(undefined, false);
     };
-    const onEnd = () => finish();
-    const onClose = () => finish(src.readableEnded ? undefined : new Error("Upstream response closed early"));
+    const onEnd = () => finish(undefined, true);
+    const onError = (err: Error) => finish(err, false);
+    const onClose = () => finish(new Error("Upstream response closed before its end"), false);
     src.on("readable", onReadable);
     src.once("end", onEnd);
-    src.once("error", finish);
+    src.once("error", onError);
     src.once("close", onClose);
   });
 }
@@ -107,91 +115,77 @@ export function peekBytes(src: Readable, n: number): Promise<Buffer> {
 async function readAll(src: Readable, max: number): Promise<{ body: Buffer; complete: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of src) {
+  // destroyOnReturn false: past the cap we stop reading but keep the stream for the caller to relay.
+  for await (const chunk of src.iterator({ destroyOnReturn: false })) {
     chunks.push(chunk as Buffer);
     size += (chunk as Buffer).length;
-    // Stop reading past the cap; the caller relays what was read and streams the rest.
     if (size > max) return { body: Buffer.concat(chunks, size), complete: false };
   }
   return { body: Buffer.concat(chunks, size), complete: true };
 }
 
+function isGzipMagic(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /**
  * Streams an upstream response to the client (PX-8..PX-10). Resolves when the client has the whole
- * body; rejects when either side fails mid-way, after which the client response is destroyed (PX-13).
+ * body; rejects when either side fails mid-way (the client response is then destroyed, PX-13).
  */
 export async function pipeResponse(up: IncomingMessage, res: ServerResponse, options: PipeOptions = {}): Promise<void> {
   const status = up.statusCode ?? 502;
   const headers = forwardableHeaders(up.headers, options.dropHeader);
-  const maxDecoded = options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
   const sse = isEventStream(up.headers["content-type"]);
-  let source: Readable = up;
-  if (isGzipEncoding(up.headers["content-encoding"])) {
-    const magic = await peekBytes(up, 2);
-    // Some upstreams label plain bodies gzip; relay those bytes as they are rather than fail.
-    if (magic.length < 2 || magic[0] !== 0x1f || magic[1] !== 0x8b) {
-      delete headers["content-encoding"];
-      return relay(up, res, status, headers, sse);
-    }
-    delete headers["content-encoding"];
-    delete headers["content-length"];
-    const gz = createGunzip();
-    const cap = capBytes(maxDecoded);
-    // The decoded side is what the client sees; the pipeline below owns errors of every stage.
-    const done = pipeline(up, gz, cap);
-    source = cap;
-    if (sse) {
-      res.writeHead(status, headers);
-      res.flushHeaders();
-      await Promise.all([done, pipeline(cap, res)]);
-      return;
-    }
-    return withHiddenGzip(source, res, status, headers, options, done);
+  if (!isGzipEncoding(up.headers["content-encoding"])) {
+    if (sse || headers["content-encoding"] !== undefined) return relay(up, res, status, headers, sse);
+    return withHiddenGzip(up, res, status, headers, options);
   }
-  if (sse || headers["content-encoding"] !== undefined) return relay(up, res, status, headers, sse);
-  return withHiddenGzip(source, res, status, headers, options);
+  delete headers["content-encoding"];
+  const peeked = await peekBytes(up, 2);
+  // Some upstreams label plain bodies gzip: relay those bytes as they are rather than fail.
+  if (!isGzipMagic(peeked.head)) return peeked.ended ? void res.writeHead(status, headers).end(peeked.head) : relay(up, res, status, headers, sse);
+  delete headers["content-length"];
+  const gz = createGunzip();
+  const cap = capBytes(options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+  if (peeked.ended) gz.end(peeked.head);
+  // One pipeline per hop so the decoded side can still be peeked; each owns its stages' errors.
+  const decoding = peeked.ended ? pipeline(gz, cap) : pipeline(up, gz, cap);
+  if (sse) {
+    await Promise.all([decoding, relay(cap, res, status, headers, true)]);
+    return;
+  }
+  await Promise.all([decoding, withHiddenGzip(cap, res, status, headers, options)]);
 }
 
 async function relay(src: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, flush: boolean): Promise<void> {
   res.writeHead(status, headers);
-  if (flush) res.flushHeaders();
+  if (flush) res.flushHeaders(); // an SSE client should see the head before the first event
   await pipeline(src, res);
 }
 
 /** PX-10 step 2: a body starting 1f 8b without Content-Encoding is gunzipped whole, else streamed. */
-async function withHiddenGzip(
-  src: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, options: PipeOptions, upstreamDone?: Promise<void>,
-): Promise<void> {
-  const settle = async (work: Promise<void>) => {
-    await (upstreamDone ? Promise.all([upstreamDone, work]) : work);
-  };
-  let magic: Buffer;
-  try {
-    magic = await peekBytes(src, 2);
-  } catch (err) {
-    await upstreamDone;
-    throw err;
+async function withHiddenGzip(src: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, options: PipeOptions): Promise<void> {
+  const peeked = await peekBytes(src, 2);
+  if (peeked.ended && !isGzipMagic(peeked.head)) return void res.writeHead(status, headers).end(peeked.head);
+  if (!isGzipMagic(peeked.head)) return relay(src, res, status, headers, false);
+  let body = peeked.head;
+  if (!peeked.ended) {
+    const read = await readAll(src, options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
+    if (!read.complete) {
+      res.writeHead(status, headers);
+      res.write(read.body);
+      await pipeline(src, res);
+      return;
+    }
+    body = read.body;
   }
-  if (magic.length < 2 || magic[0] !== 0x1f || magic[1] !== 0x8b) return settle(relay(src, res, status, headers, false));
-  const max = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-  const { body, complete } = await readAll(src, max);
-  if (!complete) {
-    res.writeHead(status, headers);
-    res.write(body);
-    return settle(pipeline(src, res));
-  }
-  await upstreamDone;
   let decoded: Buffer | undefined;
   try {
     decoded = await gunzipAsync(body, { maxOutputLength: options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES });
   } catch {
-    decoded = undefined; // truncated or corrupt: the client gets the original bytes (PX-10)
+    decoded = undefined; // truncated or corrupt: the client gets the original bytes and headers (PX-10)
   }
-  if (decoded === undefined) {
-    res.writeHead(status, headers).end(body);
-    return;
-  }
+  if (decoded === undefined) return void res.writeHead(status, headers).end(body);
   delete headers["content-encoding"];
-  delete headers["transfer-encoding"];
   res.writeHead(status, { ...headers, "content-length": decoded.length }).end(decoded);
 }

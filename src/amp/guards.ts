@@ -1,0 +1,69 @@
+/**
+ * The checks in front of every Amp management route (amp.md RT-5, RT-6/N2, RT-8, RT-9, RT-10/N4):
+ * upstream available → OPTIONS refused → localhost guard → proxy API key, with the narrow bypass for
+ * browser pages the user opens on this machine.
+ */
+import { isIP } from "node:net";
+import type { IncomingMessage } from "node:http";
+import { checkApiKey } from "../server/auth.js";
+import { HttpError } from "../server/errors.js";
+import type { Ctx, Wrap } from "../server/handler.js";
+import { UNAVAILABLE_BODY } from "./upstream.js";
+
+/** RT-8's 403 message. */
+export const LOCALHOST_ONLY = "Access denied: management routes restricted to localhost";
+
+/** Root-level pages a browser opens (RT-6), exact or followed by `/`. */
+const BROWSER_PAGES = ["/threads", "/auth", "/docs", "/settings"];
+
+/** RT-8: 127.0.0.0/8, ::1 and IPv4-mapped loopback; anything unparsable is not loopback. */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const kind = isIP(a);
+  if (kind === 4) return a.startsWith("127.");
+  if (kind !== 6) return false;
+  // The URL parser writes IPv6 in canonical form: ::1, and ::ffff:7fxx:xxxx for ::ffff:127.x.y.z.
+  const host = new URL(`http://[${a}]/`).hostname;
+  return host === "[::1]" || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
+}
+
+/** True for the RT-6 pages: `/threads`, `/auth`, `/docs`, `/settings`, or one of them plus `/…`. */
+export function isBrowserPage(path: string): boolean {
+  return BROWSER_PAGES.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+/**
+ * N2: a key-less request to a browser page is let through only for the user at this machine:
+ * GET/HEAD, loopback peer, and not sent by another site's page (Sec-Fetch-Site).
+ */
+export function browserBypass(req: IncomingMessage, ctx: Pick<Ctx, "url" | "peer">): boolean {
+  if (req.method !== "GET" && req.method !== "HEAD") return false;
+  if (!isBrowserPage(ctx.url.pathname) || !isLoopbackAddress(ctx.peer)) return false;
+  const site = req.headers["sec-fetch-site"];
+  return site === undefined || site === "none" || site === "same-origin";
+}
+
+/** Removes CORS headers something earlier set on the response (N4: management answers carry none). */
+function dropCorsHeaders(ctx: Ctx): void {
+  for (const name of ctx.res.getHeaderNames()) if (name.startsWith("access-control-")) ctx.res.removeHeader(name);
+}
+
+/**
+ * RT-5 steps 1–4 around a management handler: 503 without an upstream, 403 with an empty body for
+ * OPTIONS, 403 for a remote peer when restricted, 401 without a valid key (unless browserBypass).
+ */
+export const guardManagement: Wrap = (next) => async (req, ctx) => {
+  if (!ctx.app.amp.upstream(ctx.config)) throw new HttpError(503, "amp_upstream_unavailable", UNAVAILABLE_BODY.error, { body: UNAVAILABLE_BODY });
+  dropCorsHeaders(ctx);
+  if (req.method === "OPTIONS") {
+    ctx.res.writeHead(403, { "content-length": "0" }).end();
+    return;
+  }
+  if (ctx.config.ampcode.restrictManagementToLocalhost && !isLoopbackAddress(ctx.peer)) {
+    throw new HttpError(403, "permission_error", LOCALHOST_ONLY);
+  }
+  const check = checkApiKey(req, ctx);
+  if (check.ok) return next(req, check.key === undefined ? ctx : { ...ctx, clientKey: check.key });
+  if (browserBypass(req, ctx)) return next(req, ctx);
+  throw new HttpError(401, "authentication_error", check.message);
+};

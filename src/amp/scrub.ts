@@ -1,0 +1,94 @@
+/**
+ * What leaves cliproxy for the Amp upstream (amp.md PX-1, PX-3..PX-5b, N6): the target URL with the
+ * client's key removed from the query (order and encoding of the rest kept), and the request headers
+ * without client credentials, tracing, fingerprints or hop-by-hop headers, plus the upstream key.
+ */
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { connectionTokens } from "../proxy/pipe.js";
+
+/** Request headers never forwarded to the Amp upstream (PX-4), lower-case. */
+export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
+  "authorization", "x-api-key", "x-goog-api-key",
+  "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "forwarded", "via",
+  "x-title", "x-stainless-lang", "x-stainless-package-version", "x-stainless-os", "x-stainless-arch",
+  "x-stainless-runtime", "x-stainless-runtime-version", "http-referer", "referer",
+  "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-dest", "priority",
+  "accept-encoding",
+]);
+
+/** Hop-by-hop request headers (PX-4); `te: trailers` is the one TE value kept. */
+const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+function decodeQueryPart(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, " "));
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Removes `key` and `auth_token` values equal to the client key from a raw query string (no `?`),
+ * keeping every other parameter exactly as written and in order (N6). No client key: unchanged.
+ */
+export function stripClientKey(query: string, clientKey: string | undefined): string {
+  if (!clientKey || query === "") return query;
+  return query
+    .split("&")
+    .filter((part) => {
+      const eq = part.indexOf("=");
+      const name = decodeQueryPart(eq < 0 ? part : part.slice(0, eq));
+      if (name !== "key" && name !== "auth_token") return true;
+      return decodeQueryPart(eq < 0 ? "" : part.slice(eq + 1)) !== clientKey;
+    })
+    .join("&");
+}
+
+/**
+ * PX-1: the path and query to request from the upstream: its own path joined to the request path
+ * with one `/`, its own query first. Kept as raw text, never re-encoded or normalised.
+ */
+export function targetPath(upstream: URL, rawRequestUrl: string, clientKey: string | undefined): string {
+  const q = rawRequestUrl.indexOf("?");
+  const path = q < 0 ? rawRequestUrl : rawRequestUrl.slice(0, q);
+  const query = stripClientKey(q < 0 ? "" : rawRequestUrl.slice(q + 1), clientKey);
+  const joined = `${upstream.pathname.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+  const search = [upstream.search.replace(/^\?/, ""), query].filter((s) => s !== "").join("&");
+  return search ? `${joined}?${search}` : joined;
+}
+
+/** Options for outgoingHeaders. */
+export interface OutgoingOptions {
+  /** `host[:port]` of the upstream (PX-3). */
+  readonly host: string;
+  /** The upstream key; "" injects nothing. */
+  readonly key: string;
+  /** Byte length of a body cliproxy already read (and maybe changed): sets Content-Length (N5). */
+  readonly bodyLength?: number;
+}
+
+/** The request headers to send upstream (PX-4..PX-5b). */
+export function outgoingHeaders(incoming: IncomingHttpHeaders, options: OutgoingOptions): OutgoingHttpHeaders {
+  const named = connectionTokens(incoming.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || SCRUBBED_HEADERS.has(name) || named.has(name) || name === "host") continue;
+    if (HOP_BY_HOP.has(name)) {
+      if (name === "te" && String(value).trim().toLowerCase() === "trailers") out.te = "trailers";
+      continue;
+    }
+    out[name] = value;
+  }
+  if (options.bodyLength !== undefined) {
+    // An already-read body is sent identity-encoded with its real length (readBody decoded it).
+    delete out["content-encoding"];
+    out["content-length"] = String(options.bodyLength);
+  }
+  out.host = options.host;
+  out["accept-encoding"] = "gzip";
+  if (options.key !== "") {
+    out.authorization = `Bearer ${options.key}`;
+    out["x-api-key"] = options.key;
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+/**
+ * Forwarding to the Amp upstream (amp.md §3): one outgoing request per client request, bodies
+ * streamed both ways with backpressure, the client's credentials replaced by the upstream key,
+ * 502 when the upstream cannot be reached, 504 when it does not answer in time (N20), and the
+ * upstream request destroyed as soon as the client goes away (PX-12).
+ */
+import { request, type ClientRequest, type IncomingMessage } from "node:http";
+import { request as requestTls } from "node:https";
+import { pipeline } from "node:stream/promises";
+import { HttpError } from "../server/errors.js";
+import type { Ctx } from "../server/handler.js";
+import { loggablePath } from "../server/dispatch.js";
+import { pipeResponse } from "../proxy/pipe.js";
+import { requireUpstreamKey } from "./secret.js";
+import { outgoingHeaders, targetPath } from "./scrub.js";
+
+/** PX-11's body, exactly as CLIProxyAPI wrote it. */
+export const UNREACHABLE_BODY = { error: "amp_upstream_proxy_error", message: "Failed to reach Amp upstream" };
+/** N20's body. */
+export const TIMEOUT_BODY = { error: "amp_upstream_timeout", message: "Amp upstream did not answer in time" };
+/** RT-9's body. */
+export const UNAVAILABLE_BODY = { error: "amp upstream proxy not available" };
+
+/** Options for forwarding beyond the published forwardToAmp signature. */
+export interface ForwardOptions {
+  /** An already-read, identity-encoded body; else the request is streamed. */
+  readonly body?: Buffer;
+  /** Management routes (§2.2): no Access-Control-* header reaches the client (N4). */
+  readonly management?: boolean;
+}
+
+class UpstreamTimeout extends Error {
+  constructor(readonly ms: number, readonly phase: "connect" | "response") {
+    super(phase === "connect" ? `connect timeout after ${ms} ms` : `no response head within ${ms} ms`);
+  }
+}
+
+/**
+ * Forwards the request to the Amp upstream (amp.md §3): path+query kept, credentials scrubbed,
+ * upstream key injected. `body` given = already-read (maybe sanitised), identity-encoded body, sent
+ * with a matching Content-Length; else the request is streamed. Throws HttpError 503/502/504 before
+ * the response head; after it, a failure destroys the client connection (PX-13).
+ */
+export async function forwardToAmp(req: IncomingMessage, ctx: Ctx, body?: Buffer): Promise<void> {
+  return forward(req, ctx, { body });
+}
+
+/** forwardToAmp with options; the management routes use it. */
+export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOptions): Promise<void> {
+  const target = ctx.app.amp.upstream(ctx.config);
+  if (!target) throw new HttpError(503, "amp_upstream_unavailable", UNAVAILABLE_BODY.error, { body: UNAVAILABLE_BODY });
+  const key = await requireUpstreamKey(ctx);
+  if (ctx.signal.aborted) return;
+  const replayable = options.body !== undefined || !hasBody(req);
+  let up: IncomingMessage;
+  try {
+    up = await send(req, ctx, target.url, key, options.body, false);
+  } catch (err) {
+    if (ctx.signal.aborted) return;
+    const retry = replayable && (err as { reusedSocket?: boolean }).reusedSocket === true && (err as NodeJS.ErrnoException).code === "ECONNRESET";
+    if (!retry) throw upstreamError(req, ctx, err);
+    // A kept-alive socket the upstream had just closed: the request never reached it, so send once more.
+    try {
+      up = await send(req, ctx, target.url, key, options.body, true);
+    } catch (again) {
+      if (ctx.signal.aborted) return;
+      throw upstreamError(req, ctx, again);
+    }
+  }
+  if (ctx.signal.aborted) return void up.destroy();
+  if (options.management) for (const name of ctx.res.getHeaderNames()) if (name.startsWith("access-control-")) ctx.res.removeHeader(name);
+  const abort = () => up.destroy();
+  ctx.signal.addEventListener("abort", abort, { once: true });
+  try {
+    await pipeResponse(up, ctx.res, { dropHeader: options.management ? (name) => name.startsWith("access-control-") : undefined });
+  } catch (err) {
+    if (ctx.signal.aborted) return;
+    if (!ctx.res.headersSent) throw upstreamError(req, ctx, err);
+    // PX-13: the head is out, so a truncated body is the only signal left; one line, no stack.
+    ctx.app.log.warn(`amp upstream response failed mid-stream for ${req.method} ${loggablePath(ctx.url)}: ${describe(err)}`);
+    ctx.res.destroy();
+  } finally {
+    ctx.signal.removeEventListener("abort", abort);
+    up.destroy();
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/** Sends one upstream request; resolves with the response head. Errors carry `reusedSocket`. */
+function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: Buffer | undefined, retry: boolean): Promise<IncomingMessage> {
+  const headers = outgoingHeaders(req.headers, { host: upstream.host, key, bodyLength: body?.length });
+  const open = upstream.protocol === "https:" ? requestTls : request;
+  const out: ClientRequest = open({
+    protocol: upstream.protocol,
+    hostname: upstream.hostname.replace(/^\[|\]$/g, ""),
+    port: upstream.port || undefined,
+    method: req.method,
+    path: targetPath(upstream, req.url ?? "/", ctx.clientKey),
+    headers,
+    agent: ctx.app.amp.agent(upstream),
+  });
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const timers: NodeJS.Timeout[] = [];
+    const fail = (err: Error) => {
+      for (const t of timers) clearTimeout(t);
+      ctx.signal.removeEventListener("abort", onAbort);
+      Object.assign(err, { reusedSocket: out.reusedSocket });
+      out.destroy();
+      reject(err);
+    };
+    const onAbort = () => fail(new Error("client disconnected"));
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    out.once("error", fail);
+    out.once("socket", (socket) => {
+      if (!socket.connecting) return;
+      const ms = ctx.config.upstreamConnectTimeoutMs;
+      const timer = setTimeout(() => out.destroy(new UpstreamTimeout(ms, "connect")), ms);
+      timers.push(timer);
+      socket.once("connect", () => clearTimeout(timer));
+    });
+    const ms = ctx.config.ampcode.upstreamTimeoutMs;
+    timers.push(setTimeout(() => out.destroy(new UpstreamTimeout(ms, "response")), ms));
+    out.once("response", (up) => {
+      for (const t of timers) clearTimeout(t);
+      ctx.signal.removeEventListener("abort", onAbort);
+      out.off("error", fail);
+      // Errors after the head surface on the response stream; keep the request quiet.
+      out.on("error", () => {});
+      resolve(up);
+    });
+    if (body !== undefined || retry) out.end(body);
+    else pipeline(req, out).catch(() => out.destroy());
+  });
+}
+
+function upstreamError(req: IncomingMessage, ctx: Ctx, err: unknown): HttpError {
+  const path = `${req.method} ${loggablePath(ctx.url)}`;
+  if (err instanceof UpstreamTimeout && err.phase === "response") {
+    ctx.app.log.error(`amp upstream timeout for ${path}: ${err.message}; raise ampcode.upstream-timeout if this is expected`);
+    return new HttpError(504, "amp_upstream_timeout", TIMEOUT_BODY.message, { body: TIMEOUT_BODY, cause: err });
+  }
+  ctx.app.log.error(`amp upstream proxy error for ${path}: ${describe(err)}`);
+  return new HttpError(502, "amp_upstream_proxy_error", UNREACHABLE_BODY.message, { body: UNREACHABLE_BODY, cause: err });
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}${e.message && !e.message.includes(e.code) ? ` (${e.message})` : ""}` : String(e?.message ?? err);
+}
