@@ -133,7 +133,8 @@ test("providers §7.22 request error: A's 400 invalid_request_error goes to the 
   const body = '{"type":"error","error":{"type":"invalid_request_error","message":"bad"}}';
   const s = scripted({ [A]: [failed(400, body), OK] });
   const r = await rt.conduct({ model: M }, s.attempt);
-  assert.equal(r.kind === "upstream" && r.body, body);
+  assert.equal(r.kind, "upstream");
+  assert.equal(r.body, body);
   assert.equal(r.status, 400);
   assert.deepEqual(s.keys(), [A]);
   assert.equal(rt.state()[0].state, "ok");
