@@ -38,7 +38,7 @@ const PLACEHOLDER_REASON = "Brief explanation of why you are calling this tool";
 
 /** Cleans a JSON schema for Gemini's function declarations (spec §6, Gemini profile). */
 export function cleanGeminiSchema(schema: unknown): Json {
-  const s = isObj(schema) ? clean(schema) : {};
+  const s = isObj(schema) ? cleanChild(schema) : {};
   if (s.type === undefined) s.type = "object";
   if (s.type === "object" && !isObj(s.properties)) s.properties = {};
   return s;
@@ -94,8 +94,8 @@ function clean(input: Json): Json {
     if (DROP_KEYS.has(k) || k.startsWith("x-")) continue;
     if (k === "required" && isObj(node.properties)) continue; // cleanProperties writes it
     if (k === "properties" && isObj(v)) out.properties = cleanProperties(v, out, node);
-    else if (k === "items" && isObj(v)) out.items = clean(v);
-    else if (k === "items" && Array.isArray(v)) out.items = v.filter(isObj).map(clean);
+    else if (k === "items" && isObj(v)) out.items = cleanChild(v);
+    else if (k === "items" && Array.isArray(v)) out.items = v.filter(isObj).map(cleanChild);
     else out[k] = v;
   }
   if (nullable) out[NULLABLE] = true;
@@ -109,6 +109,13 @@ function clean(input: Json): Json {
 }
 
 const NULLABLE = "\0nullable"; // private marker, removed by the parent
+
+// Only properties can be nullable-and-optional; elsewhere the marker is just dropped.
+function cleanChild(v: Json): Json {
+  const c = clean(v);
+  delete c[NULLABLE];
+  return c;
+}
 
 function cleanProperties(props: Json, out: Json, node: Json): Json {
   const cleaned: Json = {};
