@@ -1,5 +1,5 @@
 /** Server-sent events, written. */
-import type { SseEvent } from "./read.ts";
+import type { SseEvent } from "./read.js";
 
 /** Response headers for an event stream; no-cache keeps proxies from holding events back. */
 export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({

@@ -9,6 +9,12 @@
  * lossy. Per-request context (`Ctx`: the client's model name and, when given, its original request)
  * goes to the response side for the things only the request knows (tool names, include_usage).
  * Same-dialect traffic never enters the hub: it is forwarded as is.
+ *
+ * For callers: pass `clientRequest` in the response/stream options when you have it — without it
+ * Chat clients get no usage chunk (include_usage unknown), Gemini-sanitised tool names are not
+ * restored, and Responses snapshots echo defaults. A Gemini client's body does not say whether it
+ * streams (the URL does), so set `stream` on the translated request yourself. Thrown `HttpError`s
+ * (400) mark requests the target dialect cannot express.
  */
 import type { SseEvent } from "../sse/read.js";
 import { foldEvents, type Ctx, type IrEvent, type IrRequest, type IrResponse, type Json } from "./ir.js";
