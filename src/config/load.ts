@@ -1,12 +1,14 @@
 /**
- * STUB (to be replaced by the config engineer): loading config.yaml into a Config.
- * Contract:
- *   parseConfig(text, opts) → LoadResult, throws ConfigError listing every problem with line:col / key path
- *   loadConfigFile(path, opts) → Promise<LoadResult>
- *   embeddedConfig(opts) → LoadResult (defaults + provider keys from the environment)
+ * Loading config.yaml into a Config. Every problem in a file is reported at once, each naming its
+ * key path and line:column, so one edit-and-retry fixes them all; warnings never stop a load.
  */
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { DEFAULT_CONFIG, makeConfig, providerKey, type Config } from "./schema.js";
+import { parseYaml, YamlError } from "./yaml.js";
+import { Reader } from "./reader.js";
+import { expandHome, readConfig } from "./validate.js";
+
+export { expandHome };
 
 /** A loaded config and the warnings found while loading it. */
 export interface LoadResult {
@@ -19,6 +21,8 @@ export interface LoadOptions {
   readonly path?: string;
   readonly homeDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Base for a relative auth-dir (default: the process's working directory, as upstream). */
+  readonly cwd?: string;
 }
 
 /** A config that cannot be used; `problems` each name a key path and line:column. */
@@ -29,30 +33,43 @@ export class ConfigError extends Error {
   }
 }
 
-/** Expands a leading ~ to the home directory. */
-export function expandHome(p: string, homeDir: string): string {
-  return p === "~" ? homeDir : p.startsWith("~/") ? join(homeDir, p.slice(2)) : p;
-}
-
-/** Parses config text. */
-export function parseConfig(_text: string, options: LoadOptions): LoadResult {
-  throw new ConfigError(options.path ?? "config.yaml", ["config files are not supported yet"]);
+/** Parses config text into a Config; throws ConfigError listing every problem. */
+export function parseConfig(text: string, options: LoadOptions): LoadResult {
+  const file = options.path ?? "config.yaml";
+  let doc;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    if (err instanceof YamlError) throw new ConfigError(file, [err.message]);
+    throw err;
+  }
+  const reader = new Reader(doc);
+  const config = readConfig(reader, { homeDir: options.homeDir, cwd: options.cwd });
+  if (reader.problems.length) throw new ConfigError(file, reader.problems);
+  reader.reportUnknown();
+  return { config, warnings: reader.warnings };
 }
 
 /** Reads and parses a config file. */
 export async function loadConfigFile(path: string, options: LoadOptions): Promise<LoadResult> {
-  return parseConfig("", { ...options, path });
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  }
+  return parseConfig(text, { ...options, path });
 }
 
 /** The embedded default: no file; provider keys from ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY. */
 export function embeddedConfig(options: LoadOptions): LoadResult {
   const env = options.env;
-  const warnings: string[] = [];
+  const key = (name: string) => env[name]?.trim() ?? "";
   const config = makeConfig({
     authDir: expandHome(DEFAULT_CONFIG.authDir, options.homeDir),
-    claudeApiKey: env.ANTHROPIC_API_KEY ? [providerKey(env.ANTHROPIC_API_KEY)] : [],
-    codexApiKey: env.OPENAI_API_KEY ? [providerKey(env.OPENAI_API_KEY, { baseUrl: "https://api.openai.com/v1" })] : [],
-    geminiApiKey: env.GEMINI_API_KEY ? [providerKey(env.GEMINI_API_KEY)] : [],
+    claudeApiKey: key("ANTHROPIC_API_KEY") ? [providerKey(key("ANTHROPIC_API_KEY"))] : [],
+    codexApiKey: key("OPENAI_API_KEY") ? [providerKey(key("OPENAI_API_KEY"), { baseUrl: "https://api.openai.com/v1" })] : [],
+    geminiApiKey: key("GEMINI_API_KEY") ? [providerKey(key("GEMINI_API_KEY"))] : [],
   });
-  return { config, warnings };
+  return { config, warnings: [] };
 }

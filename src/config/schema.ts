@@ -9,6 +9,19 @@ import { DEFAULT_BODY_LIMIT } from "../server/body.js";
 export interface ModelEntry {
   readonly name: string;
   readonly alias: string;
+  /** openai-compatibility only: the model may serve /v1/images/*. */
+  readonly image?: boolean;
+  /** openai-compatibility only: thinking support; absent = levels low, medium, high. */
+  readonly thinking?: ThinkingSupport;
+}
+
+/** An `openai-compatibility` model's `thinking` block. */
+export interface ThinkingSupport {
+  readonly min?: number;
+  readonly max?: number;
+  readonly zeroAllowed?: boolean;
+  readonly dynamicAllowed?: boolean;
+  readonly levels?: readonly string[];
 }
 
 /** A `gemini-api-key`, `claude-api-key`, `codex-api-key` or `vertex-api-key` entry. */
@@ -22,6 +35,8 @@ export interface ProviderKey {
   readonly models: readonly ModelEntry[];
   readonly excludedModels: readonly string[];
   readonly disableCooling: boolean;
+  /** codex-api-key only: use the websocket transport. */
+  readonly websockets?: boolean;
 }
 
 /** An `openai-compatibility` entry: one upstream with its keys and served models. */
@@ -34,6 +49,8 @@ export interface OpenAICompat {
   readonly priority: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly disableCooling: boolean;
+  /** `disabled: true` skips the whole entry. */
+  readonly disabled?: boolean;
 }
 
 /** One Amp model mapping (amp.md CFG-7). */
@@ -67,6 +84,8 @@ export interface Config {
     readonly allowRemote: boolean;
     readonly secretKey: string;
     readonly disableControlPanel: boolean;
+    readonly disableAutoUpdatePanel?: boolean;
+    readonly panelGithubRepository?: string;
   };
   /** Absolute path (a leading ~ already expanded). */
   readonly authDir: string;
@@ -106,6 +125,18 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** `upstream-connect-timeout`: connect timeout for every upstream. */
   readonly upstreamConnectTimeoutMs: number;
+  readonly enableGeminiCliEndpoint: boolean;
+  readonly commercialMode: boolean;
+  readonly redisUsageQueueRetentionSeconds: number;
+  readonly authAutoRefreshWorkers: number;
+  /** `codex-header-defaults`, keyed by YAML name (`user-agent`, `beta-features`). */
+  readonly codexHeaderDefaults: Readonly<Record<string, string>>;
+  readonly disableImageGeneration: boolean | "chat" | "passthrough";
+  readonly gptImage2BaseModel: string;
+  readonly antigravitySignatureCacheEnabled: boolean;
+  readonly antigravitySignatureBypassStrict: boolean;
+  /** `oauth-endpoints` (oauth.md §9): provider → YAML field name → URL (`api-base-urls` is a list). */
+  readonly oauthEndpoints: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 }
 
 /** Amp's defaults (amp.md §1; upstream-url defaults to ampcode.com in cliproxy, N18). */
@@ -159,6 +190,16 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   bodyLimitBytes: DEFAULT_BODY_LIMIT,
   shutdownTimeoutMs: 30_000,
   upstreamConnectTimeoutMs: 30_000,
+  enableGeminiCliEndpoint: false,
+  commercialMode: false,
+  redisUsageQueueRetentionSeconds: 60,
+  authAutoRefreshWorkers: 16,
+  codexHeaderDefaults: {},
+  disableImageGeneration: false,
+  gptImage2BaseModel: "gpt-5.4-mini",
+  antigravitySignatureCacheEnabled: true,
+  antigravitySignatureBypassStrict: false,
+  oauthEndpoints: {},
 });
 
 /** A ProviderKey with defaults for every field but the key. */

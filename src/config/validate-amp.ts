@@ -1,0 +1,101 @@
+/**
+ * The `ampcode` block (amp.md §1, CFG-1..CFG-11), with the legacy flat `amp-*` keys (CFG-10) and the
+ * old `prioritize-model-mappings` name (CFG-6) read as fallbacks, each with a deprecation warning.
+ */
+import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping } from "./schema.js";
+import { isMapping, type KeyPath, type Reader } from "./reader.js";
+
+const LEGACY_KEYS = ["amp-upstream-url", "amp-upstream-api-key", "amp-restrict-management-to-localhost", "amp-model-mappings"];
+
+/** Reads `ampcode` (and its legacy spellings) into an AmpConfig. */
+export function readAmp(r: Reader): AmpConfig {
+  const at = (k: string): KeyPath => ["ampcode", k];
+  r.keys(["ampcode"]);
+  const legacy = LEGACY_KEYS.filter((k) => r.has([k]));
+  if (legacy.length) r.warn([legacy[0]], `deprecated: move ${legacy.join(", ")} into the ampcode block (upstream-url, upstream-api-key, restrict-management-to-localhost, model-mappings)`);
+
+  // CFG-1/N18: absent means ampcode.com; an explicit "" disables; a legacy value fills an empty one.
+  let upstreamUrl = r.has(at("upstream-url")) ? r.str(at("upstream-url")) : r.raw(at("upstream-url")) === null ? "" : DEFAULT_AMP.upstreamUrl;
+  const legacyUrl = r.str(["amp-upstream-url"]);
+  if (legacyUrl && (!r.has(at("upstream-url")) || upstreamUrl === "")) upstreamUrl = legacyUrl;
+  if (upstreamUrl && !/^https?:\/\/[^/?#\s]+/i.test(upstreamUrl)) {
+    // CFG-9: the value is kept so the Amp runtime can keep its previous upstream on reload.
+    r.warn(r.has(at("upstream-url")) ? at("upstream-url") : ["amp-upstream-url"], "expected an http:// or https:// URL with a host: the Amp upstream stays disabled");
+  }
+
+  const upstreamApiKey = r.str(at("upstream-api-key")) || r.str(["amp-upstream-api-key"]);
+  const restrictManagementToLocalhost = r.has(at("restrict-management-to-localhost"))
+    ? r.bool(at("restrict-management-to-localhost"))
+    : r.bool(["amp-restrict-management-to-localhost"]);
+
+  let forceModelMappings = r.bool(at("force-model-mappings"));
+  if (r.has(at("prioritize-model-mappings"))) {
+    const old = r.bool(at("prioritize-model-mappings"));
+    if (!r.has(at("force-model-mappings"))) forceModelMappings = old;
+    r.warn(at("prioritize-model-mappings"), "deprecated: renamed force-model-mappings");
+  }
+
+  let modelMappings = readMappings(r, at("model-mappings"));
+  const legacyMappings = readMappings(r, ["amp-model-mappings"]);
+  if (modelMappings.length === 0) modelMappings = legacyMappings;
+
+  const fallback = r.str(at("model-fallback"), "upstream");
+  if (fallback !== "upstream" && fallback !== "deny") r.problem(at("model-fallback"), `expected "upstream" or "deny", got ${JSON.stringify(fallback)}`);
+
+  return {
+    upstreamUrl,
+    upstreamApiKey,
+    upstreamApiKeys: readUpstreamKeys(r, at("upstream-api-keys")),
+    restrictManagementToLocalhost,
+    forceModelMappings,
+    modelMappings,
+    modelFallback: fallback === "deny" ? "deny" : "upstream",
+    upstreamTimeoutMs: r.duration(at("upstream-timeout"), DEFAULT_AMP.upstreamTimeoutMs),
+  };
+}
+
+/** CFG-3: entries without an upstream key are ignored, blank client keys too. */
+function readUpstreamKeys(r: Reader, path: KeyPath): AmpConfig["upstreamApiKeys"] {
+  const out: Array<{ upstreamApiKey: string; apiKeys: string[] }> = [];
+  const n = r.list(path);
+  for (let i = 0; i < n; i++) {
+    const p = [...path, i];
+    if (!isMapping(r.raw(p))) {
+      r.problem(p, "expected a mapping with upstream-api-key and api-keys");
+      continue;
+    }
+    const upstreamApiKey = r.str([...p, "upstream-api-key"]);
+    const apiKeys = r.strings([...p, "api-keys"]);
+    if (upstreamApiKey) out.push({ upstreamApiKey, apiKeys });
+    else r.warn(p, "entry without upstream-api-key dropped");
+  }
+  return out;
+}
+
+/** CFG-7: empty sides and regexes JavaScript cannot compile are skipped with a warning. */
+function readMappings(r: Reader, path: KeyPath): AmpModelMapping[] {
+  const out: AmpModelMapping[] = [];
+  const n = r.list(path);
+  for (let i = 0; i < n; i++) {
+    const p = [...path, i];
+    if (!isMapping(r.raw(p))) {
+      r.problem(p, "expected a mapping with from and to");
+      continue;
+    }
+    const m = { from: r.str([...p, "from"]), to: r.str([...p, "to"]), regex: r.bool([...p, "regex"]) };
+    if (!m.from || !m.to) {
+      r.warn(p, "mapping with an empty from or to skipped");
+      continue;
+    }
+    if (m.regex) {
+      try {
+        new RegExp(m.from, "i");
+      } catch (err) {
+        r.warn([...p, "from"], `invalid regular expression skipped: ${(err as Error).message}`);
+        continue;
+      }
+    }
+    out.push(m);
+  }
+  return out;
+}
