@@ -4,6 +4,7 @@
  */
 import type { Config } from "../config/schema.js";
 import type { Fields, Logger } from "../log/log.js";
+import type { App } from "../server/handler.js";
 import { mapModel, mapperFor, splitSuffix } from "./mappings.js";
 
 /** Where a model request goes. */
@@ -15,6 +16,11 @@ export interface ModelLookup {
   providersFor(model: string): readonly string[];
   /** The served model closest to `model` (did-you-mean), when any. */
   closest(model: string): string | undefined;
+}
+
+/** The provider runtime seen as a ModelLookup. */
+export function lookupOf(app: App): ModelLookup {
+  return { providersFor: (m) => app.providers.providersFor(m), closest: (m) => app.providers.closest(m, 1)[0] };
 }
 
 /** One routing decision, as logged and as the explain endpoint shows it. */
