@@ -27,7 +27,7 @@ export function classifyFailure(status: number, body: string): FailureClass {
     if (status === 422) return "request";
     if (/invalid_request_error|INVALID_ARGUMENT|FAILED_PRECONDITION/.test(body)) return "request";
   }
-  if (status === 404 && /item with id[\s\S]*not found[\s\S]*store is set to false/i.test(body)) return "request";
+  if (status === 404 && /item with id[\s\S]*not found[\s\S]*`?store`? is set to false/i.test(body)) return "request";
   if (status === 500 && /"status"\s*:\s*"UNKNOWN"/.test(body)) return "request";
   return "credential";
 }

@@ -1,10 +1,16 @@
 /** A provider runtime over a fake app: fake clock, captured log lines, a sleep that moves the clock. */
 import { makeConfig, providerKey, type Config, type ProviderKey } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
-import { createProviderRuntime, type ProviderRuntime } from "../../src/providers/runtime.js";
+import assert from "node:assert/strict";
+import { createProviderRuntime, type ConductError, type ConductResult, type ProviderRuntime } from "../../src/providers/runtime.js";
 import type { AttemptOutcome, Credential } from "../../src/providers/types.js";
 import type { App } from "../../src/server/handler.js";
-import { fakeClock } from "../support/server.js";
+
+/** A fake clock like test/support/server.ts's, without importing the whole server graph. */
+export function fakeClock(start = 1_700_000_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => void (t += ms) };
+}
 
 /** A runtime under test plus the handles tests drive. */
 export interface RuntimeFixture {
@@ -67,4 +73,10 @@ export function scripted(script: Record<string, Array<AttemptOutcome | Error>>) 
     return next;
   };
   return { attempt, calls, keys: () => calls.map((c) => c.key) };
+}
+
+/** Asserts a conduct() result is an error and returns it typed. */
+export function asError(r: ConductResult): ConductError {
+  assert.notEqual(r.kind, "done");
+  return r as ConductError;
 }
