@@ -60,7 +60,7 @@ test("withAmpFallback() serves a local model with the beta filter, rewriter and 
 test("withAmpFallback() passes the mapped name in body, json and model, keeping the client suffix", async (t) => {
   const s = await setup(t, { modelMappings: [{ from: "gpt-5.2", to: "test/gpt-5.2", regex: false }], forceModelMappings: true });
   const res = await s.post("/m", '{"model":"gpt-5.2(xhigh)","n":12345678901234567890}');
-  assert.equal((await res.json()).model, "gpt-5.2(xhigh)");
+  assert.equal(((await res.json()) as any).model, "gpt-5.2(xhigh)");
   assert.equal(s.calls[0].model, "test/gpt-5.2(xhigh)");
   assert.equal(s.calls[0].body.toString(), '{"model":"test/gpt-5.2(xhigh)","n":12345678901234567890}');
   assert.equal(s.calls[0].json.model, "test/gpt-5.2(xhigh)");
@@ -100,7 +100,7 @@ test("withAmpFallback() lets the local handler answer NO_PROVIDER and refuses wi
   const d = await setup(t, { modelFallback: "deny" });
   const res = await d.post("/g/claude-opus-9:generateContent", "{}");
   assert.equal(res.status, 404);
-  const body = await res.json();
+  const body = (await res.json()) as any;
   assert.equal(body.error.status, "NOT_FOUND");
   assert.match(body.error.message, /"claude-opus-9".*ampcode\.model-mappings/);
   assert.equal(d.calls.length + d.forwarded.length, 0);
