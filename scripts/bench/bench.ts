@@ -1,0 +1,208 @@
+/**
+ * `npm run bench [-- --quick] [--only a,b] [--profile [target]]`: cliproxy against its references
+ * (the fake upstream direct, nginx) in one run on one machine, in interleaved slices, reporting
+ * each target's best slice, the spread, and ratios. See scripts/bench/README.md.
+ */
+import { spawn } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { findNginx, NGINX_HINT, startNginx, type Nginx } from "./nginx.js";
+import { runMicro } from "./micro.js";
+import { childPids, quickCheck, runScenario, runStartup, runStreams, type Live, type Scenario, type SliceOptions } from "./phases.js";
+import { freePort, killAll, LoadWorker, startFakeProcess, stop } from "./procs.js";
+import { renderProfile, summarizeProfile, type CpuProfile } from "./profile.js";
+import { evaluateGoals, renderReport, type BenchResult } from "./report.js";
+import { startCliproxy, TARGETS, type Cliproxy, type Kind } from "./targets.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const RESULTS = join(ROOT, "scripts", "bench", "results");
+
+/** Command-line options. */
+export interface BenchOptions {
+  quick: boolean;
+  only?: string[];
+  build: boolean;
+  profile?: string;
+  profileSeconds: number;
+  slices?: number;
+  sliceMs?: number;
+}
+
+/** Parses argv (after the script name). */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = { quick: false, build: true, profileSeconds: 10 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--quick") o.quick = true;
+    else if (a === "--no-build") o.build = false;
+    else if (a === "--only") o.only = (argv[++i] ?? "").split(",").filter(Boolean);
+    else if (a === "--profile") o.profile = argv[i + 1] && !argv[i + 1].startsWith("--") ? argv[++i] : "pass";
+    else if (a === "--seconds") o.profileSeconds = Number(argv[++i]) || 10;
+    else if (a === "--slices") o.slices = Number(argv[++i]) || undefined;
+    else if (a === "--slice-ms") o.sliceMs = Number(argv[++i]) || undefined;
+    else throw new Error(`Unknown option "${a}"; use --quick, --only a,b, --no-build, --slices N, --slice-ms N, --profile [target] --seconds N`);
+  }
+  return o;
+}
+
+/** The scenarios of a run. */
+export function scenarios(quick: boolean): Scenario[] {
+  const all: Scenario[] = [
+    { name: "lat-1k", title: "1 kB JSON answer, per-request overhead", connections: 1, load: { kind: "json", size: 1024 }, rank: "rps" },
+    { name: "lat-100k", title: "100 kB JSON answer", connections: 1, load: { kind: "json", size: 100 * 1024 }, rank: "rps" },
+    { name: "rps-1k", title: "1 kB JSON answer, throughput", connections: 64, load: { kind: "json", size: 1024 }, rank: "rps" },
+    { name: "rps-100k", title: "100 kB JSON answer, throughput", connections: 64, load: { kind: "json", size: 100 * 1024 }, rank: "rps" },
+    { name: "sse-paced", title: "SSE, 20 events of 100 B every 5 ms", connections: 16, load: { kind: "sse", events: 20, bytes: 100, pace: 5 }, rank: "delay" },
+    { name: "sse-fast", title: "SSE, 2,000 events of 100 B as fast as possible", connections: 4, load: { kind: "sse", events: 2000, bytes: 100, pace: 0 }, rank: "eps" },
+  ];
+  return quick ? all.filter((s) => s.name !== "lat-100k") : all;
+}
+
+function log(s: string): void {
+  process.stderr.write(`${s}\n`);
+}
+
+async function build(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.on("error", (e) => resolve(e.message));
+    child.on("exit", (code) => {
+      const lines = err.split("\n").map((l) => l.trim()).filter(Boolean);
+      const at = lines.findIndex((l) => /ERROR|error/.test(l));
+      resolve(code === 0 ? undefined : `npm run build failed: ${lines.slice(Math.max(0, at), at + 2).join(" ")}`);
+    });
+  });
+}
+
+async function nginxVersion(bin: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, ["-v"], { stdio: ["ignore", "ignore", "pipe"] });
+    let out = "";
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.on("exit", () => resolve(out.trim().replace(/^nginx version: /, "")));
+    child.on("error", () => resolve("unknown"));
+  });
+}
+
+/** Runs cliproxy with --cpu-prof under 64-connection load on one target and prints where the time went. */
+async function profile(o: BenchOptions, dir: string, fakePort: number, worker: LoadWorker): Promise<void> {
+  const target = TARGETS.find((t) => t.name === o.profile);
+  if (!target || target.name === "direct" || target.name === "nginx") throw new Error(`Cannot profile "${o.profile}": name a cliproxy target (pass, pass-oai, translate, amp)`);
+  const profDir = join(dir, "prof");
+  const cp = await startCliproxy({ dir, port: await freePort(), fakePort, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir], tag: "prof" });
+  const kind: Kind = { kind: "json", size: 1024 };
+  const spec = target.request(kind)!;
+  await worker.run({ base: cp.base, request: spec, connections: 64, durationMs: 1_000, mode: "request" });
+  const r = await worker.run({ base: cp.base, request: spec, connections: 64, durationMs: o.profileSeconds * 1000, mode: "request" });
+  log(`profiled ${target.name}: ${r.rps} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (${r.errors} errors${r.firstError ? `: ${r.firstError}` : ""})`);
+  await cp.stop();
+  const file = (await readdir(profDir)).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error(`No .cpuprofile written in "${profDir}"`);
+  await mkdir(RESULTS, { recursive: true });
+  const saved = join(RESULTS, `profile-${target.name}.cpuprofile`);
+  await copyFile(join(profDir, file), saved);
+  const text = renderProfile(summarizeProfile(JSON.parse(await readFile(saved, "utf8")) as CpuProfile));
+  await writeFile(join(RESULTS, `profile-${target.name}.txt`), text + "\n");
+  console.log(text);
+  log(`\nprofile saved to ${saved} (open in Chrome DevTools → Performance, or VS Code)`);
+}
+
+async function main(): Promise<void> {
+  const o = parseBenchArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const notes: string[] = [];
+  const slice: SliceOptions = o.quick
+    ? { slices: o.slices ?? 2, sliceMs: o.sliceMs ?? 300, warmupMs: 100 }
+    : { slices: o.slices ?? 3, sliceMs: o.sliceMs ?? 1_500, warmupMs: 500 };
+  if (o.build) {
+    log("building dist/cliproxy.mjs");
+    const failed = await build();
+    if (failed) notes.push(`${failed}; cliproxy ran from an older bundle or from src via tsx`);
+  }
+  const dir = await mkdtemp(join(tmpdir(), "cliproxy-bench-"));
+  const fake = await startFakeProcess();
+  const worker = new LoadWorker();
+  let nginx: Nginx | undefined;
+  let cliproxy: Cliproxy | undefined;
+  try {
+    if (o.profile) return await profile(o, dir, fake.port, worker);
+    const loadBefore = loadavg().map((n) => n.toFixed(2)).join(" ");
+    const nginxBin = await findNginx();
+    let nginxDown: string | undefined = nginxBin ? undefined : NGINX_HINT;
+    if (!nginxBin) notes.push(NGINX_HINT);
+    if (nginxBin) {
+      try {
+        nginx = await startNginx(nginxBin, { dir, port: await freePort(), upstreamPort: fake.port });
+      } catch (err) {
+        nginxDown = (err as Error).message;
+      }
+    }
+    let cliDown: string | undefined;
+    try {
+      cliproxy = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port });
+      if (!cliproxy.bundle) notes.push("dist/cliproxy.mjs missing: cliproxy ran from src via tsx, so start-up figures are not the bundle's");
+    } catch (err) {
+      cliDown = `cliproxy did not start: ${(err as Error).message}`;
+    }
+    const wanted = TARGETS.filter((t) => !o.only || o.only.includes(t.name) || t.name === "direct");
+    const live: Live[] = wanted.map((target) => {
+      if (target.name === "direct") return { target, base: `http://127.0.0.1:${fake.port}` };
+      if (target.name === "nginx") return { target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown };
+      return { target, base: cliproxy?.base, down: cliDown };
+    });
+    const result: BenchResult = {
+      startedAt: new Date().toISOString(), durationMs: 0, quick: o.quick,
+      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${release()}`, nginx: nginxBin ? await nginxVersion(nginxBin) : null, loadBefore, loadAfter: "" },
+      options: { ...slice, quick: o.quick, only: o.only ?? null },
+      targets: Object.fromEntries(live.map((l) => [l.target.name, { label: l.target.label, available: !l.down, ...(l.down ? { reason: l.down } : {}) }])),
+      scenarios: [], streams: [], micro: [], goals: [], notes,
+    };
+    for (const s of scenarios(o.quick)) {
+      log(`scenario ${s.name}: ${s.title}, ${s.connections} connection(s)`);
+      result.scenarios.push(await runScenario(worker, s, live, slice, log));
+    }
+    const streams = o.quick ? 200 : 1000;
+    const streamKind: Kind = o.quick ? { kind: "sse", events: 10, bytes: 100, pace: 100 } : { kind: "sse", events: 20, bytes: 100, pace: 250 };
+    await cliproxy?.stop();
+    cliproxy = undefined;
+    log("start-up, idle memory and concurrent streams");
+    const pass = TARGETS.find((t) => t.name === "pass")!;
+    const st = await runStartup(worker, { dir, fakePort: fake.port, trials: o.quick ? 3 : 7, idleMs: o.quick ? 300 : 1_000, streams, streamKind, pass, log });
+    result.startup = st.startup;
+    result.streams.push(st.streams ?? { target: "pass", streams, ok: 0, errors: 0, reason: st.startup.reason ?? "not run" });
+    if (nginx) {
+      const nginxTarget = TARGETS.find((t) => t.name === "nginx")!;
+      const pid = (await childPids(nginx.child.pid!))[0] ?? nginx.child.pid!;
+      log(`  ${streams} concurrent streams through nginx`);
+      result.streams.push(await runStreams(worker, { target: "nginx", base: `http://127.0.0.1:${nginx.port}`, spec: nginxTarget.request(streamKind)!, pid, streams, check: quickCheck(nginxTarget) }));
+    }
+    log("translation micro-benchmarks");
+    result.micro = await runMicro(o.quick ? 200 : 1_000);
+    result.machine.loadAfter = loadavg().map((n) => n.toFixed(2)).join(" ");
+    result.durationMs = Math.round(performance.now() - t0);
+    result.goals = evaluateGoals(result);
+    console.log(renderReport(result));
+    await mkdir(RESULTS, { recursive: true });
+    await writeFile(join(RESULTS, "latest.json"), JSON.stringify(result, null, 2) + "\n");
+    log(`\nresults written to ${join(RESULTS, "latest.json")}`);
+  } finally {
+    await cliproxy?.stop();
+    await nginx?.stop();
+    await worker.close();
+    await stop(fake.child, 1_000);
+    killAll();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && /bench\.ts$/.test(process.argv[1])) {
+  main().catch((err: Error) => {
+    console.error(`bench: ${err.message}`);
+    killAll();
+    process.exit(1);
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * What the bench measures: each target is a base URL plus the request it sends for a kind of
+ * load. direct (the limit) and nginx send the Anthropic request straight to the fake; cliproxy's
+ * targets go through one cliproxy process started from a temp config.yaml.
+ */
+import { existsSync } from "node:fs";
+import { open, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
+import type { RequestSpec } from "./load.js";
+import { requestBody, type Directive } from "./payloads.js";
+import { spawnTracked, stop, TSX_IMPORT, waitHttp } from "./procs.js";
+
+/** A load shape: a JSON answer of some size, or a stream. */
+export type Kind = { readonly kind: "json"; readonly size: number } | { readonly kind: "sse"; readonly events: number; readonly bytes: number; readonly pace: number };
+
+/** A thing to measure. */
+export interface Target {
+  readonly name: string;
+  readonly label: string;
+  /** The request for `kind`, or undefined when the target has no such path (Amp management streams nothing). */
+  request(kind: Kind): RequestSpec | undefined;
+}
+
+/** The client key cliproxy accepts in the bench config. */
+export const BENCH_KEY = "bench-key";
+
+function directive(k: Kind): Partial<Directive> {
+  return k.kind === "json" ? { size: k.size } : { events: k.events, bytes: k.bytes, pace: k.pace };
+}
+
+const json = { "content-type": "application/json" };
+
+function anthropic(k: Kind, headers: Record<string, string>): RequestSpec {
+  return { method: "POST", path: "/v1/messages", headers: { ...json, "anthropic-version": "2023-06-01", ...headers }, body: requestBody("anthropic", "claude-sonnet-4-5", directive(k), k.kind === "sse") };
+}
+
+function openai(k: Kind, model: string): RequestSpec {
+  return { method: "POST", path: "/v1/chat/completions", headers: { ...json, authorization: `Bearer ${BENCH_KEY}` }, body: requestBody("openai", model, directive(k), k.kind === "sse") };
+}
+
+/** Every target, in report order. */
+export const TARGETS: readonly Target[] = [
+  { name: "direct", label: "direct to the fake upstream (the limit)", request: (k) => anthropic(k, {}) },
+  { name: "nginx", label: "nginx reverse proxy, buffering off", request: (k) => anthropic(k, {}) },
+  { name: "pass", label: "cliproxy pass-through, Anthropic → Claude", request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }) },
+  { name: "pass-oai", label: "cliproxy pass-through, OpenAI → OpenAI-compat", request: (k) => openai(k, "gpt-bench") },
+  { name: "translate", label: "cliproxy translation, OpenAI → Claude", request: (k) => openai(k, "claude-sonnet-4-5") },
+  {
+    name: "amp",
+    label: "cliproxy Amp management proxy, GET /api/user",
+    request: (k) => (k.kind === "json" ? { method: "GET", path: `/api/user?size=${k.size}`, headers: { authorization: `Bearer ${BENCH_KEY}` } } : undefined),
+  },
+];
+
+/** The bench's config.yaml for cliproxy in front of the fake on `fakePort`. */
+export function cliproxyConfig(port: number, fakePort: number): string {
+  const fake = `http://127.0.0.1:${fakePort}`;
+  return `# Written by scripts/bench/targets.ts for one bench run.
+host: 127.0.0.1
+port: ${port}
+api-keys:
+  - ${BENCH_KEY}
+claude-api-key:
+  - api-key: bench-claude-key
+    base-url: ${fake}
+gemini-api-key:
+  - api-key: bench-gemini-key
+    base-url: ${fake}
+openai-compatibility:
+  - name: fake
+    base-url: ${fake}/v1
+    api-key-entries:
+      - api-key: bench-openai-key
+    models:
+      - name: gpt-bench
+        alias: gpt-bench
+ampcode:
+  upstream-url: ${fake}
+  upstream-api-key: bench-amp-key
+`;
+}
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** How cliproxy is started: the bundle when built, else the sources through tsx. */
+export function cliproxyCommand(): { args: string[]; bundle: boolean } {
+  const bundle = join(ROOT, "dist", "cliproxy.mjs");
+  if (existsSync(bundle)) return { args: [bundle], bundle: true };
+  return { args: ["--import", TSX_IMPORT, join(ROOT, "src", "main.ts")], bundle: false };
+}
+
+/** A running cliproxy. */
+export interface Cliproxy {
+  readonly port: number;
+  readonly base: string;
+  readonly child: ChildProcess;
+  readonly bundle: boolean;
+  /** Milliseconds from spawn to the first 200 from /healthz. */
+  readonly startMs: number;
+  stop(): Promise<void>;
+}
+
+/** The last meaningful line of cliproxy's output: why it did not start. */
+async function lastWords(logPath: string): Promise<string> {
+  const text = await readFile(logPath, "utf8").catch(() => "");
+  const lines = text.trim().split("\n").filter(Boolean);
+  return lines.find((l) => /^cliproxy:|Error|error/.test(l)) ?? lines.pop() ?? "no output";
+}
+
+/** Writes the config into `dir` and starts cliproxy on `port`; throws with cliproxy's own words when it fails. */
+export async function startCliproxy(o: { dir: string; port: number; fakePort: number; nodeArgs?: string[]; tag?: string }): Promise<Cliproxy> {
+  const config = join(o.dir, "config.yaml");
+  await writeFile(config, cliproxyConfig(o.port, o.fakePort));
+  const logPath = join(o.dir, `cliproxy${o.tag ? `-${o.tag}` : ""}.log`);
+  // Access lines go to a file, as with a service manager: a pipe the bench must drain would cost both sides.
+  const log = await open(logPath, "w");
+  const { args, bundle } = cliproxyCommand();
+  const env = { PATH: process.env.PATH ?? "", HOME: o.dir, NODE_ENV: "production" };
+  const t0 = performance.now();
+  const child = spawnTracked(process.execPath, [...(o.nodeArgs ?? []), ...args, "--config", config], { cwd: o.dir, env, stdio: ["ignore", log.fd, log.fd] });
+  const ready = await waitHttp(`http://127.0.0.1:${o.port}/healthz`, { timeoutMs: 15_000, everyMs: 1, child, status: 200 });
+  const startMs = performance.now() - t0;
+  await log.close();
+  if (!ready) {
+    await stop(child, 1_000);
+    throw new Error(await lastWords(logPath));
+  }
+  return { port: o.port, base: `http://127.0.0.1:${o.port}`, child, bundle, startMs, stop: () => stop(child, 3_000) };
+}
