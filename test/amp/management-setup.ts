@@ -25,7 +25,8 @@ export interface Raw {
 /** Sends one request with exact headers (fetch would add its own) and reads the raw answer. */
 export function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; localAddress?: string } = {}): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? "GET", headers: options.headers, localAddress: options.localAddress, agent: false }, (res) => {
+    const length = options.body === undefined ? {} : { "content-length": String(Buffer.byteLength(options.body)) };
+    const req = request(url, { method: options.method ?? "GET", headers: { ...length, ...options.headers }, localAddress: options.localAddress, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
