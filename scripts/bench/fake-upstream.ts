@@ -6,7 +6,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { once } from "node:events";
 import { parseDirective, responseBody, stampText, streamFrames, pad, type Dialect, type Directive } from "./payloads.js";
 
 /** A running fake upstream. */
@@ -50,6 +49,19 @@ async function readText(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Resolves on "drain" or "close", removing both listeners (a race of once() calls would leak one). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
 /** Streams `d.events` stamped content events; paced by timers, or back-to-back honouring backpressure. */
 async function stream(res: ServerResponse, dialect: Dialect, d: Directive): Promise<void> {
   const frames = streamFrames(dialect);
@@ -60,7 +72,7 @@ async function stream(res: ServerResponse, dialect: Dialect, d: Directive): Prom
     if (d.pace > 0) await new Promise((r) => setTimeout(r, d.pace));
     if (res.destroyed) break;
     const ok = res.write(frames.event(stampText(process.hrtime.bigint()) + filler));
-    if (!ok && !res.destroyed) await Promise.race([once(res, "drain"), once(res, "close")]);
+    if (!ok && !res.destroyed) await drained(res);
   }
   if (!res.destroyed) res.end(frames.tail);
 }

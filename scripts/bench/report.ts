@@ -160,7 +160,8 @@ export function evaluateGoals(r: BenchResult): Goal[] {
   const cell = (scenario: string, target: string) => r.scenarios.find((s) => s.name === scenario)?.cells[target]?.best;
   const goals: Goal[] = [];
   const add = (name: string, want: string, value: number | undefined, limit: number, higherIsBetter = false, unit = "ms") => {
-    const got = value === undefined ? "n/a" : `${value.toFixed(unit === "%" ? 0 : 3)} ${unit}`.trim();
+    const digits = unit === "%" || Math.abs(value ?? 0) >= 100 ? 0 : Math.abs(value ?? 0) >= 10 ? 1 : 3;
+    const got = value === undefined ? "n/a" : `${value.toFixed(digits)} ${unit}`;
     goals.push({ name, want, got, met: value === undefined ? "n/a" : higherIsBetter ? value >= limit : value <= limit });
   };
   const lat = (t: string) => cell("lat-1k", t)?.latency;
