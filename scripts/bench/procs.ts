@@ -131,8 +131,13 @@ export class LoadWorker {
   run(options: LoadOptions): Promise<LoadResult> {
     const id = ++this.#next;
     return new Promise((resolve, reject) => {
+      if (!this.#child.connected) return reject(new Error("Load generator is not running"));
       this.#waiting.set(id, { resolve, reject });
-      this.#child.send({ id, options });
+      this.#child.send({ id, options }, (err) => {
+        if (!err) return;
+        this.#waiting.delete(id);
+        reject(new Error(`Cannot reach the load generator: ${err.message}`));
+      });
     });
   }
 

@@ -5,7 +5,11 @@ import { formatDirective, parseDirective, requestBody, responseBody, scanStamps,
 import { startFakeUpstream } from "../../scripts/bench/fake-upstream.js";
 import { probe, runLoad } from "../../scripts/bench/load.js";
 import { bestOf, evaluateGoals, ratio, renderReport, type BenchResult } from "../../scripts/bench/report.js";
-import { nginxConf } from "../../scripts/bench/nginx.js";
+import { findNginx, nginxConf, startNginx } from "../../scripts/bench/nginx.js";
+import { freePort, LoadWorker, startFakeProcess, stop } from "../../scripts/bench/procs.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { summarizeProfile } from "../../scripts/bench/profile.js";
 import { parseBenchArgs } from "../../scripts/bench/bench.js";
 import { TARGETS, cliproxyConfig } from "../../scripts/bench/targets.js";
@@ -161,4 +165,34 @@ test("parseBenchArgs() reads --quick, --only and --profile, and rejects unknown 
   assert.equal(parseBenchArgs(["--profile"]).profile, "pass");
   assert.equal(parseBenchArgs(["--profile", "translate", "--seconds", "3"]).profileSeconds, 3);
   assert.throws(() => parseBenchArgs(["--fast"]), /Unknown option "--fast"/);
+});
+
+test("smoke: the fake upstream and the load generator run as their own processes, driven over IPC", async (t) => {
+  const fake = await startFakeProcess();
+  t.after(() => stop(fake.child, 1_000));
+  const worker = new LoadWorker();
+  t.after(() => worker.close());
+  const spec = TARGETS[0].request({ kind: "json", size: 1024 })!;
+  const r = await worker.run({ base: `http://127.0.0.1:${fake.port}`, request: spec, connections: 4, durationMs: 200, mode: "request" });
+  assert.equal(r.errors, 0);
+  assert.ok(r.ok > 0);
+  await worker.close();
+  await assert.rejects(worker.run({ base: "http://127.0.0.1:1", request: spec, connections: 1, requests: 1, mode: "request" }));
+});
+
+test("startNginx() proxies to the fake upstream and stops cleanly (skipped without nginx)", async (t) => {
+  const bin = await findNginx();
+  if (!bin) return t.skip("nginx not installed");
+  const dir = await mkdtemp(join(tmpdir(), "bench-nginx-test-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const fake = await startFakeUpstream();
+  t.after(() => fake.close());
+  const nginx = await startNginx(bin, { dir, port: await freePort(), upstreamPort: fake.port });
+  try {
+    const r = await probe(`http://127.0.0.1:${nginx.port}`, TARGETS[1].request({ kind: "sse", events: 3, bytes: 100, pace: 0 })!, true);
+    assert.equal(r.stamps, 3);
+  } finally {
+    await nginx.stop();
+  }
+  assert.notEqual(nginx.child.exitCode ?? nginx.child.signalCode, null);
 });
