@@ -6,6 +6,8 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
+import { pipeline, type Readable } from "node:stream";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { createProxyAgent } from "./connect.js";
 
 /** A request ready to send upstream. */
@@ -36,7 +38,10 @@ export class UpstreamError extends Error {
   ) {
     super(message, options);
     this.name = "UpstreamError";
+    // routing/conduct.ts reads `code` to tell timeouts (504) from other transport failures (502).
+    this.code = kind === "timeout" ? "ETIMEDOUT" : ((options?.cause as NodeJS.ErrnoException | undefined)?.code ?? "ECONNRESET");
   }
+  readonly code: string;
   /** The status cliproxy answers with: 504 for timeouts, 502 otherwise (providers.md §5.4). */
   get status(): number {
     return this.kind === "timeout" ? 504 : 502;
@@ -141,4 +146,32 @@ export function sendUpstream(request: UpstreamRequest, options: ForwardOptions):
     });
     req.end(request.body);
   });
+}
+
+/** Largest upstream body read whole (non-stream answers, error bodies); far above any real answer. */
+export const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
+
+/** The upstream body stream, decoded per Content-Encoding (gzip, deflate, br). */
+export function decodedBody(res: IncomingMessage): Readable {
+  const enc = String(res.headers["content-encoding"] ?? "").trim().toLowerCase();
+  const decoder = enc === "gzip" || enc === "x-gzip" ? createGunzip() : enc === "deflate" ? createInflate() : enc === "br" ? createBrotliDecompress() : undefined;
+  if (!decoder) return res;
+  // pipeline() destroys the decoder with the upstream's error, so the reader sees a reset too.
+  pipeline(res, decoder, () => undefined);
+  return decoder;
+}
+
+/** Reads a whole upstream body, decoded, up to `limit` bytes. */
+export async function readResponseBody(res: IncomingMessage, limit = MAX_UPSTREAM_BODY): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of decodedBody(res)) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      res.destroy();
+      throw new Error(`Upstream body is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
 }

@@ -1,0 +1,70 @@
+/**
+ * The client's answer when conduct() gives up (providers.md §5.4, §1.5), and the token-count shapes
+ * for the cross-dialect count pairs (translation.md §4.2).
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { HttpError } from "../server/errors.js";
+import { translateError, type Format } from "../translate/hub.js";
+import type { ConductError } from "./runtime.js";
+
+type Obj = Record<string, unknown>;
+
+/** Response headers as a flat lower-case record (arrays joined). */
+export function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}
+
+const DROPPED = /^(connection|keep-alive|proxy-connection|te|trailer|transfer-encoding|upgrade|set-cookie|content-length|content-encoding|content-type|proxy-authenticate)$|^(x-litellm-|helicone-|x-portkey-|cf-aig-|x-kong-|x-bt-)/;
+
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The HttpError for a final conduct() failure. Upstream JSON error bodies reach OpenAI and Gemini
+ * clients unchanged when the upstream speaks their dialect; Anthropic clients and cross-dialect pairs
+ * get the error rendered in the client's dialect (an upstream Claude error type is kept).
+ */
+export function finalError(result: ConductError, client: Format, passthrough: boolean, dialectOf: (kind: string) => Format | undefined): HttpError {
+  switch (result.kind) {
+    case "unknown-model":
+      return new HttpError(404, "", result.message, { code: "model_not_found" });
+    case "cooldown":
+      // OpenAI and Gemini clients get CLIProxyAPI's model_cooldown body; Anthropic ones its wrapped text (§5.4).
+      return new HttpError(429, "", result.message, { headers: { ...result.headers }, body: client === "anthropic" ? undefined : result.body });
+    case "unavailable":
+    case "transport":
+      return new HttpError(result.status, "", result.message, { headers: { ...result.headers } });
+    case "upstream": {
+      const headers: Record<string, string> = {};
+      if (passthrough) for (const [k, v] of Object.entries(result.headers)) if (!DROPPED.test(k)) headers[k] = v;
+      const retryAfter = result.headers["retry-after"];
+      if (result.status === 429 && retryAfter) headers["retry-after"] = retryAfter;
+      const same = dialectOf(result.credential.kind) === client;
+      const json = same && client !== "anthropic" ? parsedJson(result.body) : undefined;
+      const body = json !== undefined && typeof json === "object" ? json : translateError(client, result.status, result.body);
+      return new HttpError(result.status, "", result.message, { headers, body });
+    }
+  }
+}
+
+/** A translated request reduced to what the upstream's count endpoint accepts. */
+export function countRequestBody(upstream: Format, translated: Obj, model: string): Obj {
+  if (upstream === "gemini") return { generateContentRequest: { ...translated, model: `models/${model.replace(/\(.*\)$/, "")}` } };
+  const out: Obj = {};
+  for (const k of ["model", "messages", "system", "tools", "tool_choice", "thinking"]) if (translated[k] !== undefined) out[k] = translated[k];
+  return out;
+}
+
+/** An upstream count answer in the client's shape: Claude `{input_tokens}`, Gemini `{totalTokens, …}`. */
+export function countResponse(client: Format, upstream: Obj): Obj {
+  const n = typeof upstream.input_tokens === "number" ? upstream.input_tokens : typeof upstream.totalTokens === "number" ? upstream.totalTokens : 0;
+  if (client === "gemini") return { totalTokens: n, promptTokensDetails: [{ modality: "TEXT", tokenCount: n }] };
+  return { input_tokens: n };
+}

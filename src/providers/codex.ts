@@ -1,0 +1,90 @@
+/**
+ * Codex executor (providers.md §2.2), API-key credentials: the Responses API at `{root}/responses`,
+ * always streamed upstream; a non-stream client answer is the `response` of `response.completed`.
+ * The OAuth seam: `Originator: codex-tui` and `Chatgpt-Account-Id` are added only for token-file
+ * credentials (a later issue), never for `codex-api-key`.
+ */
+import { randomUUID } from "node:crypto";
+import { editBody } from "./body-edit.js";
+import { applyCustomHeaders, clientHeader, isApiKeyCredential, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+
+/** Codex CLI's own User-Agent, used when the client sent none. */
+export const CODEX_USER_AGENT = "codex-tui/0.135.0 (Mac OS 26.5.0; arm64) iTerm.app/3.6.10 (codex-tui; 0.135.0)";
+
+/** Fields the Codex backend rejects (providers.md §2.2). */
+const REMOVED = ["previous_response_id", "prompt_cache_retention", "safety_identifier", "stream_options"];
+
+/** Builds the upstream request for a Codex credential. */
+export function buildCodexRequest(input: BuildInput): UpstreamCall {
+  const { cred, call } = input;
+  const h = call.headers;
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = (JSON.parse(input.body.toString("utf8")) as Record<string, unknown>) ?? {};
+  } catch {
+    // The translator or client gave no object; editBody will report it.
+  }
+  const set: Record<string, unknown> = {};
+  if (parsed.model !== input.upstreamModel) set.model = input.upstreamModel;
+  if (parsed.stream !== true) set.stream = true;
+  if (parsed.instructions === undefined || parsed.instructions === null) set.instructions = "";
+  const body = editBody(input.body, { set, remove: REMOVED });
+  const ua = clientHeader(h, "user-agent") ?? CODEX_USER_AGENT;
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "text/event-stream",
+    authorization: `Bearer ${cred.apiKey}`,
+    "user-agent": ua,
+    connection: "Keep-Alive",
+  };
+  for (const name of ["version", "x-codex-turn-metadata", "x-client-request-id", "x-codex-beta-features", "originator"]) {
+    const v = clientHeader(h, name);
+    if (v !== undefined) headers[name] = v;
+  }
+  const session = clientHeader(h, "session_id");
+  if (session !== undefined) headers.session_id = session;
+  else if (ua.includes("Mac OS")) headers.session_id = randomUUID();
+  if (!isApiKeyCredential(cred) && headers.originator === undefined) headers.originator = "codex-tui";
+  applyCustomHeaders(headers, cred.headers);
+  return { url: `${cred.baseUrl.replace(/\/+$/, "")}/responses`, headers, body, stream: true };
+}
+
+/** One parsed upstream event. */
+export interface ParsedEvent {
+  readonly event?: string;
+  readonly data: unknown;
+}
+
+/**
+ * The non-stream answer from a Codex stream: `response.completed`'s `response`, its empty `output`
+ * refilled from the `response.output_item.done` items in `output_index` order (translation.md §1.1).
+ * Undefined when the stream never completed.
+ */
+export function foldCodexStream(events: readonly ParsedEvent[]): Record<string, unknown> | undefined {
+  const items: Array<[number, unknown]> = [];
+  for (const e of events) {
+    const d = obj(e.data);
+    if (!d) continue;
+    if (d.type === "response.output_item.done") items.push([typeof d.output_index === "number" ? d.output_index : items.length, d.item]);
+    if (d.type === "response.completed" || d.type === "response.incomplete") {
+      const response = { ...obj(d.response) };
+      if (!Array.isArray(response.output) || response.output.length === 0) {
+        response.output = items.sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+      }
+      return response;
+    }
+  }
+  return undefined;
+}
+
+const FINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
+
+/** The Codex executor. */
+export const CODEX: Executor = {
+  kind: "codex",
+  dialect: "openai-responses",
+  canCount: false,
+  build: buildCodexRequest,
+  isFinal: (event, data) => FINAL.has(event ?? "") || FINAL.has(String(obj(data)?.type ?? "")),
+  usageKind: "responses",
+};

@@ -1,0 +1,78 @@
+/**
+ * What every executor (claude.ts, codex.ts, gemini.ts, openai-compat.ts) provides: a pure request
+ * builder (credential + call → url, headers, body) plus the facts serve.ts needs about the upstream's
+ * answers (its dialect, when a stream is complete, where usage sits). Executors never send anything
+ * and never choose a credential.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import type { Config } from "../config/schema.js";
+import type { Format } from "../translate/hub.js";
+import type { UsageKind } from "./usage.js";
+import type { Credential, LocalCall, ProviderKind } from "./types.js";
+
+/** What the upstream is asked to do. */
+export type Action = "generate" | "count";
+
+/** Everything a builder may look at. */
+export interface BuildInput {
+  readonly cred: Credential;
+  /** The client's call (headers for client-first rules, Gemini `alt`). */
+  readonly call: LocalCall;
+  /** The request body in the upstream's dialect: the client's raw bytes, or the translator's output. */
+  readonly body: Buffer;
+  /** The model name to send upstream (alias resolved, prefix and suffix removed). */
+  readonly upstreamModel: string;
+  /** Whether the client asked for a stream. */
+  readonly stream: boolean;
+  readonly action: Action;
+  readonly config: Config;
+}
+
+/** A request ready for proxy/forward.ts. */
+export interface UpstreamCall {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+  /** Whether the upstream will answer with an event stream. */
+  readonly stream: boolean;
+}
+
+/** One provider kind's executor. */
+export interface Executor {
+  readonly kind: ProviderKind;
+  /** The wire format the upstream speaks. */
+  readonly dialect: Format;
+  /** How usage is parsed from its answers (usage.ts parseUsage). */
+  readonly usageKind: UsageKind;
+  /** Whether the upstream can count tokens; otherwise count requests answer 501. */
+  readonly canCount: boolean;
+  build(input: BuildInput): UpstreamCall;
+  /** True when this parsed stream event ends a complete upstream stream (so a close before it is a truncation). */
+  isFinal(event: string | undefined, data: unknown): boolean;
+}
+
+/** The client's value of a header, trimmed, when non-empty (the "EnsureHeader" client-first rule). */
+export function clientHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  const s = Array.isArray(v) ? v.join(", ") : v;
+  return s !== undefined && s.trim() !== "" ? s.trim() : undefined;
+}
+
+/** Applies a credential's `headers` last (they override the provider's), skipping pairs with an empty side. */
+export function applyCustomHeaders(headers: Record<string, string>, custom: Readonly<Record<string, string>>): Record<string, string> {
+  for (const [k, v] of Object.entries(custom)) {
+    if (k.trim() === "" || v.trim() === "") continue;
+    headers[k.trim().toLowerCase()] = v;
+  }
+  return headers;
+}
+
+/** True for credentials configured as API keys (the OAuth seam: token-file credentials use other ids). */
+export function isApiKeyCredential(cred: Credential): boolean {
+  return /^(claude|gemini|codex|vertex)-api-key\[|^openai-compatibility\[/.test(cred.id);
+}
+
+/** A JSON object, or undefined. */
+export function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}

@@ -1,0 +1,51 @@
+/**
+ * Gemini executor (providers.md §2.3): `{root}/v1beta/models/{model}:{action}` with `x-goog-api-key`
+ * (never `?key=`, which would land in upstream access logs). The model travels in the path, so a
+ * same-dialect body passes through byte for byte.
+ */
+import { applyCustomHeaders, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+
+/** Builds the upstream request for a Gemini API-key credential. */
+export function buildGeminiRequest(input: BuildInput): UpstreamCall {
+  const { cred, call } = input;
+  const root = cred.baseUrl.replace(/\/+$/, "");
+  const model = encodeURIComponent(input.upstreamModel);
+  let method: string;
+  let query = "";
+  const stream = input.action === "generate" && input.stream;
+  if (input.action === "count") method = "countTokens";
+  else if (stream) {
+    method = "streamGenerateContent";
+    // Upstream we always read SSE; a client that wanted the JSON array gets it re-framed by serve.ts.
+    query = "?alt=sse";
+  } else {
+    method = "generateContent";
+    if (call.alt && call.alt !== "sse") query = `?$alt=${encodeURIComponent(call.alt)}`;
+  }
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+  };
+  // OAuth-style bearer tokens (ya29.…) go in Authorization; API keys in x-goog-api-key.
+  if (cred.apiKey.startsWith("ya29.")) headers.authorization = `Bearer ${cred.apiKey}`;
+  else headers["x-goog-api-key"] = cred.apiKey;
+  applyCustomHeaders(headers, cred.headers);
+  return { url: `${root}/v1beta/models/${model}:${method}${query}`, headers, body: input.body, stream };
+}
+
+/** True for the chunk that carries a finish reason: Gemini streams have no terminator event. */
+function hasFinish(data: unknown): boolean {
+  const d = obj(data);
+  const candidates = Array.isArray(d?.candidates) ? d.candidates : Array.isArray(obj(d?.response)?.candidates) ? (obj(d?.response)!.candidates as unknown[]) : [];
+  return candidates.some((c) => typeof obj(c)?.finishReason === "string");
+}
+
+/** The Gemini executor. */
+export const GEMINI: Executor = {
+  kind: "gemini",
+  dialect: "gemini",
+  canCount: true,
+  build: buildGeminiRequest,
+  isFinal: (_event, data) => hasFinish(data),
+  usageKind: "gemini",
+};

@@ -1,0 +1,188 @@
+/**
+ * serveLocal(): one model request served from local credentials. Resolve the model, let the routing
+ * runtime pick credentials (conduct), and per attempt: build the upstream request with the
+ * credential's executor, send it, and answer the client. Same-dialect requests pass through without
+ * re-serialising (only `model` and the spec'd fields change); other pairs go through translate/hub.ts.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Ctx } from "../server/handler.js";
+import { HttpError, sendError } from "../server/errors.js";
+import { redact } from "../log/redact.js";
+import {
+  canTranslate, createStreamTranslator, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format,
+} from "../translate/hub.js";
+import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream } from "../proxy/forward.js";
+import { CLAUDE } from "./claude.js";
+import { CODEX, foldCodexStream } from "./codex.js";
+import { GEMINI } from "./gemini.js";
+import { OPENAI_COMPAT } from "./openai-compat.js";
+import { completionsCall } from "./completions.js";
+import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { collectEvents, errorEventStatus, eventData, pumpStream } from "./stream.js";
+import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
+import type { Action, Executor } from "./executor.js";
+import type { AttemptOutcome, Credential, Endpoint, LocalCall, ProviderKind } from "./types.js";
+
+/** The executor per credential kind (vertex: a later issue). */
+export const EXECUTORS: Readonly<Partial<Record<ProviderKind, Executor>>> = Object.freeze({
+  claude: CLAUDE, codex: CODEX, gemini: GEMINI, "openai-compat": OPENAI_COMPAT,
+});
+
+/** The client's wire dialect per endpoint (legacy completions are served as chat). */
+export const CLIENT_FORMAT: Readonly<Record<Endpoint, Format>> = Object.freeze({
+  "openai-chat": "openai-chat",
+  "openai-completions": "openai-chat",
+  "openai-responses": "openai-responses",
+  "anthropic-messages": "anthropic",
+  "anthropic-count-tokens": "anthropic",
+  "gemini-generate": "gemini",
+  "gemini-stream": "gemini",
+  "gemini-count-tokens": "gemini",
+});
+
+/** Largest upstream error body kept (for classification and the client). */
+const ERROR_BODY_LIMIT = 1024 * 1024;
+
+/** Statuses a stream that failed before its first byte is re-run for (providers.md §4.5). */
+function bootstrapRetryable(status: number): boolean {
+  return [401, 402, 403, 408, 429].includes(status) || status >= 500;
+}
+
+function actionOf(endpoint: Endpoint): Action {
+  return endpoint === "anthropic-count-tokens" || endpoint === "gemini-count-tokens" ? "count" : "generate";
+}
+
+/** Whether a credential kind can serve a client dialect and action. */
+function supports(kind: ProviderKind, client: Format, action: Action): boolean {
+  const ex = EXECUTORS[kind];
+  if (!ex || (action === "count" && !ex.canCount)) return false;
+  return ex.dialect === client || canTranslate(client, ex.dialect);
+}
+
+/** Serves a model request from local credentials; the Amp wrapper calls this too. */
+export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: LocalCall): Promise<void> {
+  const call = original.endpoint === "openai-completions" ? completionsCall(original) : original;
+  const client = CLIENT_FORMAT[call.endpoint];
+  const action = actionOf(call.endpoint);
+  const providersRuntime = ctx.app.providers;
+  ctx.notes.model = call.model;
+  const resolved = providersRuntime.resolve(call.model);
+  let providers: string[] | undefined;
+  if (resolved) {
+    const usable = resolved.candidates.filter((c) => supports(c.kind, client, action));
+    if (usable.length === 0) {
+      const kinds = [...new Set(resolved.candidates.map((c) => c.kind))];
+      const why = action === "count" ? `${kinds.join(", ")} credentials cannot count tokens` : `no translator from ${client} to ${kinds.map((k) => EXECUTORS[k]?.dialect ?? k).join(", ")} yet`;
+      throw new HttpError(501, "", `Cannot serve ${call.endpoint} for model "${call.model}": ${why}`);
+    }
+    providers = [...new Set(usable.map((c) => c.provider))];
+  }
+  const state = { bootstrapLeft: Math.max(0, ctx.config.streaming.bootstrapRetries) };
+  const result = await providersRuntime.conduct(
+    { model: call.model, signal: ctx.signal, providers, config: ctx.config, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId },
+    (cred, upstreamModel) => attempt(ctx, call, client, action, cred, upstreamModel, state),
+  );
+  if (result.kind === "done") return;
+  throw finalError(result, client, ctx.config.passthroughHeaders, (kind) => EXECUTORS[kind as ProviderKind]?.dialect);
+}
+
+/** The request body in the upstream's dialect: the client's bytes when the dialects match. */
+function upstreamBody(call: LocalCall, client: Format, ex: Executor, action: Action, model: string): Buffer {
+  if (ex.dialect === client) return call.body;
+  const translated = translateRequest(client, ex.dialect, call.json, model);
+  return Buffer.from(JSON.stringify(action === "count" ? countRequestBody(ex.dialect, translated, model) : translated));
+}
+
+async function attempt(
+  ctx: Ctx, call: LocalCall, client: Format, action: Action, cred: Credential, upstreamModel: string, state: { bootstrapLeft: number },
+): Promise<AttemptOutcome> {
+  const { app, config, res } = ctx;
+  const ex = EXECUTORS[cred.kind]!;
+  const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
+  const suffix = call.model.match(/\(([^()]*)\)$/)?.[0] ?? "";
+  const body = upstreamBody(call, client, ex, action, upstreamModel + suffix);
+  const up = ex.build({ cred, call, body, upstreamModel, stream, action, config });
+  const host = new URL(up.url).host;
+  const started = app.clock.now();
+  ctx.notes.provider = cred.provider;
+  const upstream = await sendUpstream(
+    { url: up.url, headers: up.headers, body: up.body },
+    { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
+  );
+  const status = upstream.statusCode ?? 502;
+  if (status < 200 || status >= 300) {
+    const text = (await readResponseBody(upstream, ERROR_BODY_LIMIT)).toString("utf8");
+    return { kind: "failed", status, body: redact(text, app.log.secrets), headers: flatHeaders(upstream.headers) };
+  }
+  const passHeaders = config.passthroughHeaders ? passableResponseHeaders(upstream.headers) : {};
+  let usage: ParsedUsage | undefined;
+  let ttftMs: number | undefined;
+  const onData = app.providers.usage.enabled ? (d: unknown) => void (usage = mergeUsage(usage, parseUsage(ex.usageKind, d))) : undefined;
+  const record = () => app.providers.usage.record({
+    credential: cred, model: upstreamModel, alias: call.model, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId,
+    latencyMs: app.clock.now() - started, ttftMs, failed: false, status, tokens: usage,
+  });
+  const tctx = { requestModel: call.model, clientRequest: call.json };
+  const same = ex.dialect === client;
+
+  if (up.stream && stream) {
+    const result = await pumpStream({
+      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData,
+      translator: same ? undefined : createStreamTranslator(ex.dialect, client, tctx),
+      isFinal: ex.isFinal, keepaliveMs: Math.max(0, config.streaming.keepaliveSeconds) * 1000, headers: passHeaders,
+      jsonArray: call.endpoint === "gemini-stream" && call.alt !== "sse",
+      onFirstByte: () => void (ttftMs = app.clock.now() - started),
+    });
+    if (result.kind === "failed") {
+      if (state.bootstrapLeft > 0 && bootstrapRetryable(result.status)) {
+        state.bootstrapLeft--;
+        return { kind: "failed", status: result.status, body: result.body, headers: {} };
+      }
+      // No bootstrap retry left: nothing was sent yet, so the client gets a normal HTTP error in its dialect.
+      const body = translateError(client, result.status, result.body);
+      sendError(res, ctx.dialect, new HttpError(result.status, "", "Upstream stream failed before its first event", { body }));
+      return { kind: "done" };
+    }
+    record();
+    return { kind: "done" };
+  }
+
+  let answer: Record<string, unknown>;
+  if (up.stream) {
+    // Upstreams that always stream (Codex): fold the events into one answer.
+    const events = await collectEvents(upstream, onData);
+    for (const e of events) {
+      const errStatus = errorEventStatus(e, eventData(e));
+      if (errStatus !== undefined) return { kind: "failed", status: errStatus, body: e.data, headers: {} };
+    }
+    const folded = same ? foldCodexStream(events.map((e) => ({ event: e.event, data: eventData(e) }))) : translateStreamToResponse(ex.dialect, client, events, tctx);
+    if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
+    answer = folded;
+  } else {
+    const raw = await readResponseBody(upstream);
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+    if (json) onData?.(json);
+    if (same && !call.rewrite) {
+      // Same dialect, nothing to rewrite: the client gets the upstream body byte for byte.
+      record();
+      writeBody(res, status, { ...passHeaders, "content-type": String(upstream.headers["content-type"] ?? "application/json") }, raw);
+      return { kind: "done" };
+    }
+    if (!json || typeof json !== "object") return { kind: "failed", status: 502, body: `Upstream "${host}" answered with a body that is not JSON`, headers: {} };
+    answer = same ? json : action === "count" ? countResponse(client, json) : translateResponse(ex.dialect, client, json, tctx);
+  }
+  record();
+  const out = call.rewrite ? call.rewrite.json(answer) : answer;
+  writeBody(res, status, { ...passHeaders, "content-type": "application/json" }, Buffer.from(JSON.stringify(out)));
+  return { kind: "done" };
+}
+
+function writeBody(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
+  res.writeHead(status, { ...headers, "content-length": String(body.length) });
+  res.end(body);
+}

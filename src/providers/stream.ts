@@ -1,0 +1,206 @@
+/**
+ * Upstream event streams to the client, event by event (providers.md §1.4, §4.5). Same-dialect events
+ * are forwarded as their original bytes the moment their blank line arrives; rewritten or translated
+ * events are re-serialised one at a time. The response head is written with the first event, so a
+ * stream that fails before it can still be retried or answered with a normal HTTP error; after it, a
+ * failure becomes one terminal error event in the client's dialect, never a silent cut.
+ *
+ * Not stream.pipeline(): on an upstream failure pipeline() destroys the client response, and the
+ * terminal error event could not be written. Backpressure is kept by hand instead: the upstream is
+ * read with for-await (pulled only when we are ready) and every client write waits for 'drain'.
+ */
+import { once } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { SseFramer, SseParser, type SseEvent } from "../sse/read.js";
+import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
+import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
+import { anthropicType } from "../server/errors.js";
+import type { ResponseRewriter } from "./types.js";
+
+/** How to pump one upstream stream. */
+export interface PumpOptions {
+  readonly upstream: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly signal: AbortSignal;
+  /** The client's dialect: decides the terminal error event. */
+  readonly client: Format;
+  /** Upstream host, for error messages. */
+  readonly host: string;
+  /** Cross-dialect streams: the translator; absent = same dialect. */
+  readonly translator?: StreamTranslator;
+  readonly rewrite?: ResponseRewriter;
+  /** True when this event completes the upstream stream (a close before it is a truncation). */
+  isFinal(event: string | undefined, data: unknown): boolean;
+  /** Every upstream event's data (parsed JSON, or the raw text), e.g. for usage. */
+  onData?(data: unknown): void;
+  /** Called once, when the first byte goes to the client. */
+  onFirstByte?(): void;
+  /** `streaming.keepalive-seconds` in ms; 0 = off. */
+  readonly keepaliveMs: number;
+  /** Extra response headers (passthrough-headers). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Gemini `streamGenerateContent` without `alt=sse`: answer one JSON array of the chunks. */
+  readonly jsonArray?: boolean;
+}
+
+/** The pump's result: done (the client got a complete or terminated stream) or failed before any byte. */
+export type PumpResult = { readonly kind: "done" } | { readonly kind: "failed"; readonly status: number; readonly body: string };
+
+/** Parses one framed raw event into its events (none for a comment-only piece). */
+export function parseRawEvent(raw: Buffer): SseEvent[] {
+  const p = new SseParser();
+  return [...p.push(raw), ...p.end()];
+}
+
+/** An event's data as JSON when it is JSON, else the text itself (e.g. `[DONE]`). */
+export function eventData(e: SseEvent): unknown {
+  const t = e.data.trimStart();
+  if (t[0] !== "{" && t[0] !== "[") return e.data;
+  try {
+    return JSON.parse(e.data);
+  } catch {
+    return e.data;
+  }
+}
+
+function asObject(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+const ANTHROPIC_STATUS: Record<string, number> = {
+  invalid_request_error: 400, authentication_error: 401, billing_error: 402, permission_error: 403, not_found_error: 404,
+  request_too_large: 413, rate_limit_error: 429, api_error: 500, timeout_error: 504, overloaded_error: 529,
+};
+
+/** The HTTP status an in-stream error event stands for, or undefined when the event is not an error. */
+export function errorEventStatus(e: SseEvent, data: unknown): number | undefined {
+  const d = asObject(data);
+  const err = asObject(d?.error) ?? asObject(asObject(d?.response)?.error);
+  if (e.event !== "error" && d?.type !== "error" && d?.type !== "response.failed" && !err) return undefined;
+  const code = err?.code ?? d?.code;
+  if (typeof code === "number" && code >= 400 && code < 600) return code;
+  return ANTHROPIC_STATUS[String(err?.type ?? "")] ?? 502;
+}
+
+/** The terminal error event(s) for a client dialect (providers.md §4.5). */
+export function terminalErrorEvent(client: Format, status: number, message: string, sequence?: number): string {
+  if (client === "openai-chat") return `data: ${JSON.stringify(translateError("openai-chat", status, message))}\n\ndata: [DONE]\n\n`;
+  if (client === "anthropic") {
+    return formatEvent({ event: "error", data: JSON.stringify({ type: "error", error: { type: anthropicType(status), message } }) });
+  }
+  if (client === "gemini") return formatEvent({ event: "error", data: JSON.stringify(translateError("gemini", status, message)) });
+  const code = status >= 500 ? "internal_server_error" : status === 408 ? "request_timeout" : "invalid_request_error";
+  const body: Record<string, unknown> = { type: "error", code, message, param: null };
+  if (sequence !== undefined) body.sequence_number = sequence;
+  return formatEvent({ event: "error", data: JSON.stringify(body) });
+}
+
+/** Pipes an upstream event stream to the client; see the file comment for the failure rules. */
+export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
+  const { res, signal } = o;
+  const framer = new SseFramer();
+  let headSent = false;
+  let arrayOpen = false;
+  let ended = false;
+  let lastSequence: number | undefined;
+  let keepalive: NodeJS.Timeout | undefined;
+
+  const write = async (chunk: string | Buffer): Promise<void> => {
+    if (!headSent) {
+      headSent = true;
+      res.writeHead(200, { ...o.headers, ...(o.jsonArray ? { "content-type": "application/json" } : SSE_HEADERS) });
+      o.onFirstByte?.();
+      if (o.keepaliveMs > 0 && !o.jsonArray) {
+        keepalive = setInterval(() => res.write(formatComment("keep-alive")), o.keepaliveMs);
+        keepalive.unref();
+      }
+    }
+    if (!res.write(chunk)) await once(res, "drain", { signal });
+  };
+
+  const emit = async (e: SseEvent, raw?: Buffer): Promise<void> => {
+    let out = e;
+    const json = o.rewrite ? asObject(eventData(e)) : undefined;
+    if (json) {
+      out = { ...e, data: JSON.stringify(o.rewrite!.event(json)) };
+      raw = undefined;
+    }
+    if (o.jsonArray) {
+      await write(`${arrayOpen ? "," : "["}${out.data}`);
+      arrayOpen = true;
+      return;
+    }
+    await write(raw ?? formatEvent(out));
+  };
+
+  const handle = async (raw: Buffer): Promise<PumpResult | undefined> => {
+    const events = parseRawEvent(raw);
+    if (events.length === 0) {
+      // Upstream comments (keep-alives) pass through on same-dialect SSE streams only.
+      if (!o.translator && !o.jsonArray && !o.rewrite && headSent) await write(raw);
+      return undefined;
+    }
+    for (const e of events) {
+      const data = eventData(e);
+      o.onData?.(data);
+      const seq = asObject(data)?.sequence_number;
+      if (typeof seq === "number") lastSequence = seq;
+      const errStatus = errorEventStatus(e, data);
+      if (errStatus !== undefined && !headSent) return { kind: "failed", status: errStatus, body: e.data };
+      if (errStatus !== undefined || o.isFinal(e.event, data)) ended = true;
+      if (o.translator) {
+        for (const t of o.translator.push(e)) await emit(t);
+      } else {
+        await emit(e, events.length === 1 ? raw : undefined);
+      }
+    }
+    return undefined;
+  };
+
+  try {
+    for await (const chunk of o.upstream) {
+      for (const raw of framer.push(chunk as Buffer)) {
+        const failed = await handle(raw);
+        if (failed) return stopEarly(o.upstream, failed);
+      }
+    }
+    for (const raw of framer.end()) {
+      const failed = await handle(raw);
+      if (failed) return stopEarly(o.upstream, failed);
+    }
+    if (!ended) throw new Error(`Upstream "${o.host}" ended the stream before completion`);
+    if (o.translator) for (const t of o.translator.end()) await emit(t);
+    if (o.jsonArray) await write(arrayOpen ? "]" : "[]");
+    if (!headSent) await write("");
+    res.end();
+    return { kind: "done" };
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const message = /ended the stream/.test((err as Error).message)
+      ? (err as Error).message
+      : `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+    if (!headSent) return { kind: "failed", status: 502, body: message };
+    // After the first byte the status is sent: the only honest signal left is a terminal error event.
+    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", 502, message))}]`);
+    else res.write(terminalErrorEvent(o.client, 502, message, lastSequence === undefined ? undefined : lastSequence + 1));
+    res.end();
+    return { kind: "done" };
+  } finally {
+    if (keepalive) clearInterval(keepalive);
+  }
+}
+
+function stopEarly(upstream: IncomingMessage, failed: PumpResult): PumpResult {
+  upstream.destroy();
+  return failed;
+}
+
+/** Reads a whole upstream event stream into its events (upstreams that always stream, non-stream clients). */
+export async function collectEvents(upstream: IncomingMessage, onData?: (data: unknown) => void): Promise<SseEvent[]> {
+  const parser = new SseParser();
+  const out: SseEvent[] = [];
+  for await (const chunk of upstream) out.push(...parser.push(chunk as Buffer));
+  out.push(...parser.end());
+  if (onData) for (const e of out) onData(eventData(e));
+  return out;
+}
