@@ -211,6 +211,6 @@ export function providerKey(apiKey: string, fields: Partial<ProviderKey> = {}): 
 }
 
 /** A config built from defaults plus overrides; tests and the embedded default use it. */
-export function makeConfig(overrides: Partial<Config> & { ampcode?: Partial<AmpConfig> } = {}): Config {
+export function makeConfig(overrides: Partial<Omit<Config, "ampcode">> & { ampcode?: Partial<AmpConfig> } = {}): Config {
   return { ...DEFAULT_CONFIG, ...overrides, ampcode: { ...DEFAULT_AMP, ...overrides.ampcode } };
 }

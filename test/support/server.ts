@@ -17,7 +17,7 @@ export interface TestServer {
   readonly logs: string[];
   readonly homeDir: string;
   /** Replaces the config, as a hot reload would. */
-  setConfig(overrides: Partial<Config> & { ampcode?: Partial<AmpConfig> }): void;
+  setConfig(overrides: Partial<Omit<Config, "ampcode">> & { ampcode?: Partial<AmpConfig> }): void;
 }
 
 /** A fake clock tests move forward by hand. */
@@ -38,7 +38,7 @@ export interface ServerOptions {
 /** Starts cliproxy for one test; it is closed when the test ends. */
 export async function startServer(
   t: TestContext,
-  overrides: Partial<Config> & { ampcode?: Partial<AmpConfig> } = {},
+  overrides: Partial<Omit<Config, "ampcode">> & { ampcode?: Partial<AmpConfig> } = {},
   options: ServerOptions = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
