@@ -107,9 +107,9 @@ export function createSecretStore(getApp: () => App): SecretStore {
       byList.set(list, mapFor.map);
       return mapFor.map;
     },
-    async fileKey() {
+    fileKey() {
       const app = getApp();
-      if (cached && app.clock.now() < cached.expires) return cached.value;
+      if (cached && app.clock.now() < cached.expires) return Promise.resolve(cached.value);
       if (pending) return pending;
       const gen = generation;
       pending = readSecretsFile(secretsPath(app.homeDir)).then((value) => {

@@ -77,7 +77,7 @@ test("the proxy adds no User-Agent when the client sent none", async (t) => {
 });
 
 test("S-11 hidden gzip through the proxy: the client gets the decoded body with a correct Content-Length", async (t) => {
-  const { s } = await ampSetup(t, { handler: (_r, res) => res.writeHead(404, { "content-type": "application/json" }).end(gzipSync('{"ok":true}')) });
+  const { s } = await ampSetup(t, { handler: (_r, res) => void res.writeHead(404, { "content-type": "application/json" }).end(gzipSync('{"ok":true}')) });
   const res = await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
   assert.equal(res.status, 404);
   assert.equal(res.body.toString(), '{"ok":true}');
@@ -86,7 +86,7 @@ test("S-11 hidden gzip through the proxy: the client gets the decoded body with 
 });
 
 test("S-12 declared gzip through the proxy: decoded, without Content-Encoding", async (t) => {
-  const { s } = await ampSetup(t, { handler: (_r, res) => res.writeHead(200, { "content-encoding": "gzip", "content-type": "application/json" }).end(gzipSync('{"a":1}')) });
+  const { s } = await ampSetup(t, { handler: (_r, res) => void res.writeHead(200, { "content-encoding": "gzip", "content-type": "application/json" }).end(gzipSync('{"a":1}')) });
   const res = await raw(`${s.url}/api/user`, { headers: { ...bearer("ck-1"), "accept-encoding": "gzip, deflate" } });
   assert.equal(res.body.toString(), '{"a":1}');
   assert.equal(res.headers["content-encoding"], undefined);
@@ -94,9 +94,9 @@ test("S-12 declared gzip through the proxy: decoded, without Content-Encoding", 
 
 test("S-13 corrupt gzip through the proxy: exactly the upstream's 9 bytes; a non-gzip body labelled gzip does not crash anything", async (t) => {
   const bytes = Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from("notgzip")]);
-  const { A, s } = await ampSetup(t, { handler: (_r, res) => res.writeHead(200).end(bytes) });
+  const { A, s } = await ampSetup(t, { handler: (_r, res) => void res.writeHead(200).end(bytes) });
   assert.deepEqual((await raw(`${s.url}/api/user`, { headers: bearer("ck-1") })).body, bytes);
-  A.handle((_r, res) => res.writeHead(200, { "content-encoding": "gzip" }).end("plain"));
+  A.handle((_r, res) => void res.writeHead(200, { "content-encoding": "gzip" }).end("plain"));
   const res = await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
   assert.equal(res.body.toString(), "plain");
   assert.equal((await raw(`${s.url}/healthz`)).status, 200);
