@@ -108,9 +108,40 @@ export function authIndex(cred: Pick<Credential, "provider" | "apiKey" | "baseUr
   return createHash("sha256").update(`${cred.provider}\0${cred.id}\0${cred.baseUrl}\0${cred.apiKey}`).digest("hex").slice(0, 16);
 }
 
-/** Key of a credential's routing state: survives reloads while the key, root and position stay. */
+/**
+ * Key of a credential's routing state: the upstream identity (provider, root, key), not the list position,
+ * so cooldowns survive reloads that reorder entries, and two entries with one key share one quota.
+ */
 export function stateKey(cred: Credential): string {
-  return `${cred.id}#${authIndex(cred)}`;
+  let key = STATE_KEYS.get(cred);
+  if (key === undefined) {
+    key = createHash("sha256").update(`${cred.provider}\0${cred.baseUrl}\0${cred.apiKey}`).digest("hex").slice(0, 24);
+    STATE_KEYS.set(cred, key);
+  }
+  return key;
+}
+
+// Credentials are frozen, so the key can be computed once per object (conduct asks on every pick).
+const STATE_KEYS = new WeakMap<Credential, string>();
+
+/**
+ * The served models of a token-file credential (config.md §4): the provider catalog with
+ * `oauth-model-alias` applied (the alias replaces the listed name; `fork: true` keeps both).
+ */
+export function oauthModelEntries(config: Config, provider: string): ModelEntry[] {
+  const aliases = config.oauthModelAlias[provider.toLowerCase()] ?? [];
+  const out: ModelEntry[] = [];
+  for (const m of catalogFor(provider)) {
+    const mine = aliases.filter((a) => a.name.trim().toLowerCase() === m.id.toLowerCase() && a.alias.trim() && a.alias.trim() !== a.name.trim());
+    if (mine.length === 0 || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id });
+    for (const a of mine) out.push({ name: m.id, alias: a.alias.trim() });
+  }
+  return out;
+}
+
+/** The excluded-model patterns of a token-file credential: `oauth-excluded-models` for its provider plus the file's own. */
+export function oauthExcludedModels(config: Config, provider: string, own: readonly string[] = []): string[] {
+  return [...new Set([...(config.oauthExcludedModels[provider.toLowerCase()] ?? []), ...own].map((p) => p.trim().toLowerCase()).filter(Boolean))];
 }
 
 /** A warning about a config entry that was dropped; the caller logs it. */

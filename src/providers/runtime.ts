@@ -6,7 +6,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { App } from "../server/handler.js";
 import type { Config } from "../config/schema.js";
-import { CooldownBook, type Block } from "../routing/cooldown.js";
+import { CooldownBook, isSuspension, type Block } from "../routing/cooldown.js";
 import { Picker } from "../routing/pick.js";
 import { conduct, type Attempt, type ConductRequest, type ConductResult, type Sleep } from "../routing/conduct.js";
 import { authIndex, credentialsFromConfig, stateKey } from "./credentials.js";
@@ -147,7 +147,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       for (const id of registry.ids()) {
         const creds = registry.credentialsFor(id);
         // §3.4: an id disappears when every credential is suspended for a non-quota reason; quota cooldowns stay listed.
-        if (creds.every((c) => blockOf(c, id)?.quota === false)) continue;
+        if (creds.every((c) => { const b = blockOf(c, id); return b !== undefined && isSuspension(b); })) continue;
         out.push(registry.info(id)!);
       }
       return out;
@@ -172,7 +172,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       const t = now();
       return registry.credentials.map((c) => {
         const models: ModelState[] = book.blocks(stateKey(c), t).map(([model, b]: [string, Block]) => ({
-          model, state: b.quota || b.until - t <= 60_000 ? "cooling" : "blocked", until: b.until, status: b.status, reason: b.reason,
+          model, state: isSuspension(b) ? "blocked" : "cooling", until: b.until, status: b.status, reason: b.reason,
         }));
         const state = models.some((m) => m.state === "blocked") ? "blocked" : models.length ? "cooling" : "ok";
         return {

@@ -8,7 +8,7 @@ import { HttpError } from "../server/errors.js";
 import type { AttemptOutcome, Credential } from "../providers/types.js";
 import type { UsageStats } from "../providers/usage.js";
 import { stateKey } from "../providers/credentials.js";
-import { classifyFailure, type Block, type CooldownBook } from "./cooldown.js";
+import { classifyFailure, isSuspension, type Block, type CooldownBook } from "./cooldown.js";
 import { normaliseStrategy, type Picker } from "./pick.js";
 import { formatGoDuration, retryAfterFromBody, retryAfterFromHeader } from "./retry-after.js";
 
@@ -43,6 +43,8 @@ export interface ConductRequest {
   readonly endpoint?: string;
   readonly clientKey?: string;
   readonly requestId?: string;
+  /** True once bytes reached the client (e.g. `() => ctx.res.headersSent`): a later throw is then never retried elsewhere. */
+  readonly committed?: () => boolean;
 }
 
 /** A final error the HTTP layer turns into a response in the client's dialect; `message` is client-safe. */
@@ -115,9 +117,9 @@ export function pickError(model: string, candidates: readonly Credential[], bloc
     if (providers.length === 1) error.provider = providers[0];
     return { kind: "cooldown", status: 429, message, headers: { "retry-after": String(seconds) }, body: { error }, resetMs };
   }
-  const disabled = active.filter((b) => !b.quota && b.until - now > 60_000).length;
+  const disabled = active.filter(isSuspension).length;
   const cooling = active.length - disabled;
-  const earliest = active.filter((b) => b.quota || b.until - now <= 60_000).map((b) => b.until);
+  const earliest = active.filter((b) => !isSuspension(b)).map((b) => b.until);
   const until = earliest.length ? ` until ${new Date(Math.min(...earliest)).toISOString()}` : "";
   return {
     kind: "unavailable", status: 503, headers: {},
@@ -153,7 +155,7 @@ export async function conduct(
           outcome = await attempt(cred, upstream);
         } catch (err) {
           // A client that went away, or a request we cannot send anywhere, is not the credential's fault.
-          if (signal?.aborted || (err instanceof HttpError && err.status < 500)) throw err;
+          if (signal?.aborted || request.committed?.() || (err instanceof HttpError && err.status < 500)) throw err;
           failure = transportFailure(err, cred);
         }
         if (outcome?.kind === "done") {

@@ -50,6 +50,11 @@ export interface Block {
   readonly reason: string;
 }
 
+/** True for a block that suspends the credential for the model (401, 402/403, 404, model-support), not a quota or transient one. */
+export function isSuspension(block: Block): boolean {
+  return !block.quota && block.reason !== "upstream error";
+}
+
 /** The block a failure earns, given the current 429 backoff level; undefined = not blocked (§5.3). */
 export function blockFor(
   status: number, body: string, retryAfterMs: number | undefined, level: number,

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeConfig, providerKey, type OpenAICompat } from "../../src/config/schema.js";
-import { authIndex, buildCredential, credentialsFromConfig, matchesWildcard, normalisePrefix, stateKey } from "../../src/providers/credentials.js";
+import { authIndex, buildCredential, credentialsFromConfig, matchesWildcard, normalisePrefix, oauthExcludedModels, oauthModelEntries, stateKey } from "../../src/providers/credentials.js";
+import { catalogFor } from "../../src/providers/catalog.js";
 
 function compat(fields: Partial<OpenAICompat>): OpenAICompat {
   return { name: "OpenRouter", baseUrl: "http://127.0.0.1:9/v1/", apiKeyEntries: [], models: [], prefix: "", priority: 0, headers: {}, disableCooling: false, ...fields };
@@ -97,4 +98,31 @@ test("buildCredential() keeps a given label; authIndex() and stateKey() are stab
   assert.equal(stateKey(a), stateKey(buildCredential(spec, false)));
   assert.notEqual(stateKey(a), stateKey(buildCredential({ ...spec, apiKey: "sk-ant-oat-222222" }, false)));
   assert.ok(!stateKey(a).includes(spec.apiKey));
+});
+
+test("stateKey() follows the upstream identity, not the list position", () => {
+  const [a0] = credentialsFromConfig(makeConfig({ claudeApiKey: [providerKey("sk-ant-111111111111")] })).credentials;
+  const [, a1] = credentialsFromConfig(makeConfig({ claudeApiKey: [providerKey("sk-ant-000000000000"), providerKey("sk-ant-111111111111")] })).credentials;
+  assert.equal(stateKey(a0), stateKey(a1));
+  assert.equal(stateKey(a0), stateKey(a0), "cached per object");
+});
+
+test("oauthModelEntries() renames listed catalog ids to their alias, keeps both with fork, and leaves others alone", () => {
+  const config = makeConfig({ oauthModelAlias: { claude: [
+    { name: "claude-sonnet-4-5", alias: "sonnet", fork: false },
+    { name: "claude-opus-4-5", alias: "opus", fork: true },
+    { name: "claude-haiku-4-5", alias: "claude-haiku-4-5", fork: false },
+  ] } });
+  const entries = oauthModelEntries(config, "claude");
+  assert.ok(entries.some((e) => e.alias === "sonnet" && e.name === "claude-sonnet-4-5"));
+  assert.ok(!entries.some((e) => e.alias === "claude-sonnet-4-5"));
+  assert.ok(entries.some((e) => e.alias === "opus") && entries.some((e) => e.alias === "claude-opus-4-5"));
+  assert.ok(entries.some((e) => e.alias === "claude-haiku-4-5"));
+  assert.deepEqual(oauthModelEntries(makeConfig(), "codex").map((e) => e.alias), catalogFor("codex").map((m) => m.id));
+});
+
+test("oauthExcludedModels() merges the provider's patterns with the file's own, lower-cased and de-duplicated", () => {
+  const config = makeConfig({ oauthExcludedModels: { "gemini-cli": ["*-Preview", "gemini-2.5-flash-lite"] } });
+  assert.deepEqual(oauthExcludedModels(config, "gemini-cli", ["*-preview", " x "]), ["*-preview", "gemini-2.5-flash-lite", "x"]);
+  assert.deepEqual(oauthExcludedModels(config, "claude"), []);
 });

@@ -19,6 +19,13 @@ test("update() keeps cooldowns of credentials that survive a reload and forgets 
   assert.deepEqual(rt.state().map((c) => [c.id, c.state]), [["claude-api-key[0]", "blocked"], ["claude-api-key[1]", "ok"]]);
 });
 
+test("update() keeps a cooldown when entries are reordered or one is inserted before it", async () => {
+  const { rt, setConfig } = makeRuntime({ claudeApiKey: claudeKeys(A) });
+  await rt.conduct({ model: M }, async () => failed(401));
+  setConfig({ claudeApiKey: claudeKeys(B, A) });
+  assert.deepEqual(rt.state().map((c) => [c.id, c.state]), [["claude-api-key[0]", "ok"], ["claude-api-key[1]", "blocked"]]);
+});
+
 test("update() logs dropped entries and restarts round-robin when the strategy changes", async () => {
   const { rt, logs, setConfig } = makeRuntime({ claudeApiKey: claudeKeys(A, B) });
   const s = scripted({});
@@ -68,6 +75,9 @@ test("state() reports each credential with label, index and per-model blocks, ne
   const [s] = rt.state();
   assert.deepEqual([s.id, s.provider, s.kind, s.state, s.priority, s.prefix], ["claude-api-key[0]", "claude", "claude", "cooling", 0, ""]);
   assert.deepEqual(s.models, [{ model: M, state: "cooling", until: clock.now() + 1000, status: 429, reason: "rate limited" }]);
+  await rt.conduct({ model: "claude-haiku-4-5" }, async () => failed(503));
+  assert.equal(rt.state()[0].state, "cooling", "a transient 1 min block is cooling, not blocked");
+  assert.ok(rt.models().some((m) => m.id === "claude-haiku-4-5"), "and keeps the id listed");
   assert.ok(!JSON.stringify(s).includes(A));
 });
 

@@ -51,6 +51,13 @@ test("conduct() rethrows a client-side HttpError from the attempt and an error a
   assert.deepEqual(rt.state().map((c) => c.state), ["ok", "ok"], "no credential was blamed");
 });
 
+test("conduct() rethrows an attempt error once bytes reached the client instead of trying another credential", async () => {
+  const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A, B) });
+  const s = scripted({ [A]: [new Error("upstream reset mid-stream")] });
+  await assert.rejects(rt.conduct({ model: M, committed: () => true }, s.attempt), /mid-stream/);
+  assert.deepEqual(s.keys(), [A]);
+});
+
 test("conduct() treats a 5xx HttpError thrown by the attempt as a credential failure", async () => {
   const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A, B) });
   const s = scripted({ [A]: [new HttpError(502, "api_error", "Upstream sent an unreadable answer")] });
