@@ -53,7 +53,13 @@ function dropCorsHeaders(ctx: Ctx): void {
  * OPTIONS, 403 for a remote peer when restricted, 401 without a valid key (unless browserBypass).
  */
 export const guardManagement: Wrap = (next) => async (req, ctx) => {
-  if (!ctx.app.amp.upstream(ctx.config)) throw new HttpError(503, "amp_upstream_unavailable", UNAVAILABLE_BODY.error, { body: UNAVAILABLE_BODY });
+  if (!ctx.app.amp.upstream(ctx.config)) {
+    // Written here rather than thrown: Amp being off is a setting, not a failure worth a log line.
+    ctx.notes.skipAccessLog = true;
+    const body = JSON.stringify(UNAVAILABLE_BODY);
+    ctx.res.writeHead(503, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }).end(body);
+    return;
+  }
   dropCorsHeaders(ctx);
   if (req.method === "OPTIONS") {
     ctx.res.writeHead(403, { "content-length": "0" }).end();

@@ -88,7 +88,7 @@ function describe(err: unknown): string {
 let logged = new WeakSet<ServerResponse>();
 
 function logAccess(app: App, req: IncomingMessage, res: ServerResponse, ctx: Ctx, started: bigint, bytes: number, note?: string): void {
-  if (logged.has(res)) return;
+  if (logged.has(res) || ctx.notes.skipAccessLog) return;
   logged.add(res);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   app.log.info(`${req.method} ${loggablePath(ctx.url)}`, {

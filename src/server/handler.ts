@@ -21,6 +21,8 @@ export interface RequestNotes {
   provider?: string;
   model?: string;
   route?: string;
+  /** Leave this request out of the access log (amp.md RT-5: the "Amp is off" 503). */
+  skipAccessLog?: boolean;
 }
 
 /** What cliproxy decided about a request, and where to answer it. */

@@ -111,6 +111,7 @@ test("S-5 upstream off: /api/user answers 503 with and without a key, before any
   }
   assert.equal((await raw(`${s.url}/threads/T-1`, { method: "OPTIONS" })).status, 503);
   assert.equal(A.requests.length, 0);
+  assert.deepEqual(s.logs.filter((l) => l.includes("/api/user") || l.includes("/threads")), []);
 });
 
 test("S-5 upstream off: the provider model list still answers 200", async (t) => {
