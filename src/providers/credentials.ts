@@ -36,6 +36,11 @@ export interface CredentialSpec {
   excludedModels?: readonly string[];
   /** Label override (e.g. an OAuth email); default is the id plus the masked key. */
   label?: string;
+  /**
+   * What makes the routing state (cooldowns) this credential's: default the key itself; token files pass
+   * their file id so a refreshed access token keeps the state.
+   */
+  identity?: string;
 }
 
 /** A case-insensitive wildcard test: `*` is any run of characters, no `*` means exact (config.md §3). */
@@ -87,7 +92,7 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
     if (prefix) models.set(`${prefix}/${id}`, names);
   }
   const baseUrl = (spec.baseUrl?.trim() || DEFAULT_BASE_URLS[spec.provider] || "").replace(/\/+$/, "");
-  return Object.freeze({
+  const cred: Credential = Object.freeze({
     id: spec.id,
     provider: spec.provider,
     kind: spec.kind,
@@ -101,7 +106,16 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
     disableCooling: spec.disableCooling ?? false,
     models,
   });
+  STATE_KEYS.set(cred, identityHash(cred.provider, cred.baseUrl, spec.identity ?? spec.apiKey));
+  return cred;
 }
+
+function identityHash(provider: string, baseUrl: string, identity: string): string {
+  return createHash("sha256").update(`${provider}\0${baseUrl}\0${identity}`).digest("hex").slice(0, 24);
+}
+
+// Credentials are frozen, so the state key is computed once per object (conduct asks on every pick).
+const STATE_KEYS = new WeakMap<Credential, string>();
 
 /** A short, stable, non-secret index of a credential (management `auth-index`: 16 hex). */
 export function authIndex(cred: Pick<Credential, "provider" | "apiKey" | "baseUrl" | "id">): string {
@@ -109,20 +123,15 @@ export function authIndex(cred: Pick<Credential, "provider" | "apiKey" | "baseUr
 }
 
 /**
- * Key of a credential's routing state: the upstream identity (provider, root, key), not the list position,
- * so cooldowns survive reloads that reorder entries, and two entries with one key share one quota.
+ * Key of a credential's routing state: the upstream identity (provider, root, key or token-file id), not
+ * the list position, so cooldowns survive reloads that reorder entries, and two entries with one key
+ * share one quota.
  */
 export function stateKey(cred: Credential): string {
   let key = STATE_KEYS.get(cred);
-  if (key === undefined) {
-    key = createHash("sha256").update(`${cred.provider}\0${cred.baseUrl}\0${cred.apiKey}`).digest("hex").slice(0, 24);
-    STATE_KEYS.set(cred, key);
-  }
+  if (key === undefined) STATE_KEYS.set(cred, (key = identityHash(cred.provider, cred.baseUrl, cred.apiKey)));
   return key;
 }
-
-// Credentials are frozen, so the key can be computed once per object (conduct asks on every pick).
-const STATE_KEYS = new WeakMap<Credential, string>();
 
 /**
  * The served models of a token-file credential (config.md §4): the provider catalog with

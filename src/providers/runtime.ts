@@ -77,6 +77,8 @@ export interface ProviderRuntime {
   readonly usage: UsageStats;
   /** Per-credential state for the status page and management. */
   state(): CredentialState[];
+  /** Clears the cooldowns of one credential by id (e.g. re-enabled in management); false when no such id. */
+  clearCooldowns(id: string): boolean;
 }
 
 /** Options for tests: a sleep that moves a fake clock instead of waiting. */
@@ -167,6 +169,11 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
         };
       }
       return conduct({ config, now, sleep, book, picker, log: getApp().log, usage }, resolved.model, candidates, request, attempt);
+    },
+    clearCooldowns(id) {
+      const cred = registry.credentials.find((c) => c.id === id);
+      if (cred) book.clear(stateKey(cred));
+      return cred !== undefined;
     },
     state() {
       const t = now();

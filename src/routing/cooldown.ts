@@ -117,6 +117,11 @@ export class CooldownBook {
     return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   }
 
+  /** Clears every block and backoff level of one credential (re-enabled, or a fresh token). */
+  clear(key: string): void {
+    this.#entries.delete(key);
+  }
+
   /** Forgets credentials that no longer exist (after a reload). */
   retain(keys: ReadonlySet<string>): void {
     for (const key of this.#entries.keys()) if (!keys.has(key)) this.#entries.delete(key);

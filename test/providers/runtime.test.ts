@@ -118,3 +118,20 @@ test("timerSleep() resolves after the delay and rejects when the signal aborts",
   ac.abort();
   await assert.rejects(pending, { name: "AbortError" });
 });
+
+test("a token-file credential keeps its cooldowns across a token refresh when built with its file id as identity", async () => {
+  const { rt } = makeRuntime({});
+  const spec = { id: "claude-me.json", provider: "claude", kind: "claude" as const, identity: "claude-me.json" };
+  rt.setExtraCredentials("auth-dir", [buildCredential({ ...spec, apiKey: "sk-ant-oat-old-11111" }, false)]);
+  await rt.conduct({ model: M }, async () => failed(429));
+  rt.setExtraCredentials("auth-dir", [buildCredential({ ...spec, apiKey: "sk-ant-oat-new-22222" }, false)]);
+  assert.equal(rt.state()[0].state, "cooling");
+});
+
+test("clearCooldowns() unblocks one credential by id and reports unknown ids", async () => {
+  const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A, B) });
+  await rt.conduct({ model: M }, scripted({ [A]: [failed(401)], [B]: [failed(401)] }).attempt);
+  assert.equal(rt.clearCooldowns("claude-api-key[1]"), true);
+  assert.deepEqual(rt.state().map((c) => c.state), ["blocked", "ok"]);
+  assert.equal(rt.clearCooldowns("nope"), false);
+});
