@@ -102,8 +102,14 @@ export function createSecretStore(getApp: () => App): SecretStore {
       const list = config.ampcode.upstreamApiKeys;
       const hit = byList.get(list);
       if (hit) return hit;
-      const entries = JSON.stringify(list);
-      if (mapFor?.entries !== entries) mapFor = { entries, map: buildClientMap(list, (m) => getApp().log.warn(m)) };
+      // HR-4: rebuilt when the effective mapping differs (blank entries and spacing do not count).
+      let duplicate = false;
+      const map = buildClientMap(list, () => (duplicate = true));
+      const entries = JSON.stringify([...map]);
+      if (mapFor?.entries !== entries) {
+        mapFor = { entries, map };
+        if (duplicate) getApp().log.warn(DUPLICATE_CLIENT_KEY_WARNING);
+      }
       byList.set(list, mapFor.map);
       return mapFor.map;
     },

@@ -153,7 +153,7 @@ test("PX-7: a mapped client key uses its upstream key and skips the chain; unmap
   assert.equal(logs.filter((l) => l.includes(DUPLICATE_CLIENT_KEY_WARNING)).length, 1);
 });
 
-test("S-6 per-client key: ck-2 reaches A as Bearer u-team, ck-1 as Bearer amp-default; a reload with the same list does not warn again", async (t) => {
+test("S-6 per-client key: ck-2 reaches A as Bearer u-team, ck-1 as Bearer amp-default; a reload with the same effective list does not warn again; a removed key is seen", async (t) => {
   const upstreamApiKeys = [{ upstreamApiKey: " u-team ", apiKeys: ["ck-2", "ck-2", " "] }];
   const { A, s } = await ampSetup(t, { amp: { upstreamApiKeys } });
   await raw(`${s.url}/api/meta`, { headers: bearer("ck-2") });
@@ -162,9 +162,14 @@ test("S-6 per-client key: ck-2 reaches A as Bearer u-team, ck-1 as Bearer amp-de
   assert.equal((await A.nth(2)).headers.authorization, "Bearer amp-default");
   s.setConfig({ apiKeys: ["ck-1", "ck-2"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", upstreamApiKeys: [...upstreamApiKeys] } });
   assert.equal(s.logs.filter((l) => l.includes(DUPLICATE_CLIENT_KEY_WARNING)).length, 1);
-  s.setConfig({ apiKeys: ["ck-1", "ck-2"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", upstreamApiKeys: [{ upstreamApiKey: "u-new", apiKeys: ["ck-1"] }] } });
+  s.setConfig({ apiKeys: ["ck-1", "ck-2"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", upstreamApiKeys: [{ upstreamApiKey: " u-team", apiKeys: [" ck-2 ", "", "ck-2"] }, { upstreamApiKey: " ", apiKeys: ["ck-1"] }] } });
+  assert.equal(s.logs.filter((l) => l.includes(DUPLICATE_CLIENT_KEY_WARNING)).length, 1);
+  s.setConfig({ apiKeys: ["ck-1", "ck-2"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", upstreamApiKeys: [{ upstreamApiKey: "u-new", apiKeys: ["ck-1", "ck-1"] }] } });
   await raw(`${s.url}/api/meta`, { headers: bearer("ck-1") });
+  await raw(`${s.url}/api/meta`, { headers: bearer("ck-2") });
   assert.equal((await A.nth(3)).headers.authorization, "Bearer u-new");
+  assert.equal((await A.nth(4)).headers.authorization, "Bearer amp-default");
+  assert.equal(s.logs.filter((l) => l.includes(DUPLICATE_CLIENT_KEY_WARNING)).length, 2);
 });
 
 test("S-9 secret chain: env, then the file, and a rewritten file is seen only after 5 minutes (fake clock)", async (t) => {
