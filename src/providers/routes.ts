@@ -29,11 +29,14 @@ const GEMINI_METHODS: Readonly<Record<string, Endpoint>> = {
   countTokens: "gemini-count-tokens",
 };
 
-/** Splits a Gemini `{model}:{method}` path segment; undefined unless it is exactly that with a known method. */
+/**
+ * Splits a Gemini `{model}:{method}` path remainder; undefined unless it ends in a known method. The
+ * model may hold a "/" (a prefixed name such as `team/gemini-2.5-pro`).
+ */
 export function parseGeminiAction(segment: string): { model: string; endpoint: Endpoint } | undefined {
   const s = segment.replace(/^models\//, "");
   const colon = s.lastIndexOf(":");
-  if (colon <= 0 || s.includes("/")) return undefined;
+  if (colon <= 0) return undefined;
   const endpoint = GEMINI_METHODS[s.slice(colon + 1)];
   return endpoint ? { model: s.slice(0, colon), endpoint } : undefined;
 }
