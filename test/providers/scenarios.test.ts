@@ -1,5 +1,5 @@
 /** providers.md §7 acceptance scenarios, end to end against fake upstreams on loopback. */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { fakeClock, startServer } from "../support/server.js";
 import { startFake, sendJson, type FakeUpstream } from "../support/fake-upstream.js";
@@ -10,7 +10,7 @@ import {
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] };
 
 /** A fake Claude upstream answering 200 with a message (or its stream). */
-async function claudeFake(t: Parameters<typeof startFake>[0]): Promise<FakeUpstream> {
+async function claudeFake(t: TestContext): Promise<FakeUpstream> {
   return startFake(t, (r, res) => (r.json?.stream ? sendSse(res, CLAUDE_STREAM) : sendJson(res, 200, claudeMessage())));
 }
 
@@ -145,7 +145,7 @@ test("providers §7.13 OpenAI-compatible: alias → upstream name, include_usage
 });
 
 /** Two Claude fakes A and B behind one proxy; returns who served each request. */
-async function twoClaude(t: Parameters<typeof startFake>[0], overrides: Record<string, unknown> = {}, a: Record<string, unknown> = {}, b: Record<string, unknown> = {}) {
+async function twoClaude(t: TestContext, overrides: Record<string, unknown> = {}, a: Record<string, unknown> = {}, b: Record<string, unknown> = {}) {
   const A = await claudeFake(t);
   const B = await claudeFake(t);
   const clock = sleepingClock();
