@@ -41,6 +41,8 @@ export interface CredentialSpec {
    * their file id so a refreshed access token keeps the state.
    */
   identity?: string;
+  /** Per-credential `request-retry` (token files); default the global one. */
+  requestRetry?: number;
 }
 
 /** A case-insensitive wildcard test: `*` is any run of characters, no `*` means exact (config.md §3). */
@@ -107,6 +109,7 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
     models,
   });
   STATE_KEYS.set(cred, identityHash(cred.provider, cred.baseUrl, spec.identity ?? spec.apiKey));
+  if (spec.requestRetry !== undefined) RETRY_OVERRIDES.set(cred, Math.max(0, spec.requestRetry));
   return cred;
 }
 
@@ -116,6 +119,13 @@ function identityHash(provider: string, baseUrl: string, identity: string): stri
 
 // Credentials are frozen, so the state key is computed once per object (conduct asks on every pick).
 const STATE_KEYS = new WeakMap<Credential, string>();
+// Kept beside the shared Credential contract rather than in it: only routing reads it.
+const RETRY_OVERRIDES = new WeakMap<Credential, number>();
+
+/** A credential's `request-retry`: its own override, else the global value (providers.md §4.4). */
+export function requestRetryOf(cred: Credential, global: number): number {
+  return RETRY_OVERRIDES.get(cred) ?? Math.max(0, global);
+}
 
 /** A short, stable, non-secret index of a credential (management `auth-index`: 16 hex). */
 export function authIndex(cred: Pick<Credential, "provider" | "apiKey" | "baseUrl" | "id">): string {

@@ -7,7 +7,7 @@ import type { Logger } from "../log/log.js";
 import { HttpError } from "../server/errors.js";
 import type { AttemptOutcome, Credential } from "../providers/types.js";
 import type { UsageStats } from "../providers/usage.js";
-import { stateKey } from "../providers/credentials.js";
+import { requestRetryOf, stateKey } from "../providers/credentials.js";
 import { classifyFailure, isSuspension, type Block, type CooldownBook } from "./cooldown.js";
 import { normaliseStrategy, type Picker } from "./pick.js";
 import { formatGoDuration, retryAfterFromBody, retryAfterFromHeader } from "./retry-after.js";
@@ -188,8 +188,10 @@ export async function conduct(
     }
     const now = deps.now();
     const final = last ? finalFailure(last.failure, last.cred) : pickError(model, candidates, candidates.map(blockOf), now);
-    if (maxWaitMs <= 0 || pass >= config.requestRetry) return final;
-    const cooling = candidates.map(blockOf).filter((b): b is Block => b !== undefined).map((b) => b.until - now);
+    // Another pass only for credentials whose request-retry (own or global) allows one more.
+    const retrying = candidates.filter((c) => pass < requestRetryOf(c, config.requestRetry));
+    if (maxWaitMs <= 0 || retrying.length === 0) return final;
+    const cooling = retrying.map(blockOf).filter((b): b is Block => b !== undefined).map((b) => b.until - now);
     let wait: number;
     if (cooling.length) wait = Math.min(...cooling);
     else if (last?.failure.status === 429 && last.failure.retryAfterMs !== undefined) wait = last.failure.retryAfterMs;

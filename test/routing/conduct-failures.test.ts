@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { HttpError } from "../../src/server/errors.js";
-import { providerKey, type OpenAICompat } from "../../src/config/schema.js";
+import { makeConfig, providerKey, type OpenAICompat } from "../../src/config/schema.js";
+import { buildCredential } from "../../src/providers/credentials.js";
 import { asError, claudeKeys, failed, makeRuntime, OK, scripted } from "./fixture.js";
 
 const A = "sk-key-aaaaaaaaaaaa";
@@ -195,4 +196,18 @@ test("conduct() reads a Gemini key's 429 retry-after from the body even when the
   const body = JSON.stringify({ error: { details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" }] } });
   await rt.conduct({ model: "gemini-2.5-pro" }, async () => ({ kind: "failed", status: 429, body, headers: { "retry-after": "1" }, retryAfterMs: 1000 }));
   assert.equal(rt.state()[0].models[0].until - clock.now(), 7000);
+});
+
+test("conduct() honours a credential's own request-retry over the global one", async () => {
+  const { rt, sleeps } = makeRuntime({ maxRetryInterval: 10 });
+  const own = buildCredential({ id: "claude-me.json", provider: "claude", kind: "claude", apiKey: "sk-ant-oat-111111", requestRetry: 2 }, false);
+  rt.setExtraCredentials("auth-dir", [own]);
+  const s = scripted({ "sk-ant-oat-111111": [failed(429), failed(429), OK] });
+  assert.equal((await rt.conduct({ model: M }, s.attempt)).kind, "done");
+  assert.deepEqual(sleeps, [1000, 2000]);
+  const none = buildCredential({ id: "claude-you.json", provider: "claude", kind: "claude", apiKey: "sk-ant-oat-222222", requestRetry: 0 }, false);
+  rt.setExtraCredentials("auth-dir", [none]);
+  const r = await rt.conduct({ model: M, config: makeConfig({ requestRetry: 5, maxRetryInterval: 10 }) }, async () => failed(429));
+  assert.equal(r.kind, "upstream");
+  assert.deepEqual(sleeps, [1000, 2000], "no wait for a credential with request-retry 0");
 });
