@@ -114,7 +114,7 @@ function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: 
     };
     const onAbort = () => fail(new Error("client disconnected"));
     ctx.signal.addEventListener("abort", onAbort, { once: true });
-    out.once("error", fail);
+    out.on("error", fail); // `on`, not `once`: a destroyed request may report a second error
     out.once("socket", (socket) => {
       if (!socket.connecting) return;
       const ms = ctx.config.upstreamConnectTimeoutMs;
