@@ -8,6 +8,7 @@ import type { App } from "../server/handler.js";
 import type { Config } from "../config/schema.js";
 import { CooldownBook, isSuspension, type Block } from "../routing/cooldown.js";
 import { Picker } from "../routing/pick.js";
+import { AffinityTable } from "../routing/session.js";
 import { conduct, type Attempt, type ConductRequest, type ConductResult, type Sleep } from "../routing/conduct.js";
 import { authIndex, credentialsFromConfig, stateKey } from "./credentials.js";
 import { buildRegistry, closestNames, splitThinkingSuffix, type Registry } from "./registry.js";
@@ -93,12 +94,13 @@ export const timerSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal }
 export function createProviderRuntime(getApp: () => App, options: RuntimeOptions = {}): ProviderRuntime {
   const book = new CooldownBook();
   const picker = new Picker();
+  const affinity = new AffinityTable();
   const usage = new UsageStats(() => getApp().clock.now());
   let configCreds: readonly Credential[] = [];
   const extra = new Map<string, readonly Credential[]>();
   let registry: Registry = buildRegistry([]);
   let current: Config | undefined;
-  let strategy = "";
+  let routing = "";
 
   const now = () => getApp().clock.now();
   const sleep: Sleep = (ms, signal) => {
@@ -130,8 +132,13 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     update(config) {
       const { credentials, warnings } = credentialsFromConfig(config);
       for (const w of warnings) getApp().log.warn(w.message);
-      if (current && config.routing.strategy !== strategy) picker.reset();
-      strategy = config.routing.strategy;
+      // config.md §7: a routing.* change rebuilds the selector and loses session bindings.
+      const next = JSON.stringify(config.routing);
+      if (current && next !== routing) {
+        picker.reset();
+        affinity.clear();
+      }
+      routing = next;
       current = config;
       configCreds = credentials;
       usage.setEnabled(config.usageStatisticsEnabled);
@@ -168,7 +175,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
           message: `model "${request.model}" is not served by any configured credential; see GET /v1/models${hint}`,
         };
       }
-      return conduct({ config, now, sleep, book, picker, log: getApp().log, usage }, resolved.model, candidates, request, attempt);
+      return conduct({ config, now, sleep, book, picker, log: getApp().log, usage, affinity }, resolved.model, candidates, request, attempt);
     },
     clearCooldowns(id) {
       const cred = registry.credentials.find((c) => c.id === id);

@@ -10,6 +10,7 @@ import type { UsageStats } from "../providers/usage.js";
 import { requestRetryOf, stateKey } from "../providers/credentials.js";
 import { classifyFailure, isSuspension, type Block, type CooldownBook } from "./cooldown.js";
 import { normaliseStrategy, type Picker } from "./pick.js";
+import type { AffinityTable } from "./session.js";
 import { formatGoDuration, retryAfterFromBody, retryAfterFromHeader } from "./retry-after.js";
 
 /** Waits `ms`, rejecting with the signal's reason when it aborts. Tests inject one that moves a fake clock. */
@@ -27,6 +28,8 @@ export interface ConductDeps {
   readonly picker: Picker;
   readonly log: Logger;
   readonly usage?: UsageStats;
+  /** Session bindings, used when `routing.session-affinity` is on and the request names a session. */
+  readonly affinity?: AffinityTable;
 }
 
 /** The request-level facts conduct() needs. */
@@ -43,6 +46,8 @@ export interface ConductRequest {
   readonly endpoint?: string;
   readonly clientKey?: string;
   readonly requestId?: string;
+  /** The conversation's session id (routing/session.ts sessionIdOf) for session affinity. */
+  readonly sessionId?: string;
   /** True once bytes reached the client (e.g. `() => ctx.res.headersSent`): a later throw is then never retried elsewhere. */
   readonly committed?: () => boolean;
 }
@@ -138,12 +143,16 @@ export async function conduct(
   const maxWaitMs = Math.max(0, config.maxRetryInterval) * 1000;
   const blockOf = (c: Credential) => (config.disableCooling || c.disableCooling ? undefined : book.get(stateKey(c), model, deps.now()));
   const signal = request.signal;
+  const session = config.routing.sessionAffinity && deps.affinity ? request.sessionId : undefined;
+  const ttlMs = config.routing.sessionAffinityTtlMs > 0 ? config.routing.sessionAffinityTtlMs : 3_600_000;
 
   for (let pass = 0; ; pass++) {
     const tried = new Set<Credential>();
     let last: { failure: Failure; cred: Credential } | undefined;
     while (cap === 0 || tried.size < cap) {
-      const cred = deps.picker.pick(strategy, cursorKey, candidates.filter((c) => !tried.has(c) && !blockOf(c)));
+      const available = candidates.filter((c) => !tried.has(c) && !blockOf(c));
+      const bound = session === undefined ? undefined : deps.affinity!.get(session, model, deps.now());
+      const cred = (bound && available.find((c) => stateKey(c) === bound)) || deps.picker.pick(strategy, cursorKey, available);
       if (!cred) break;
       tried.add(cred);
       let failure: Failure | undefined;
@@ -160,6 +169,7 @@ export async function conduct(
         }
         if (outcome?.kind === "done") {
           book.succeed(stateKey(cred), model);
+          if (session !== undefined) deps.affinity!.bind(session, model, stateKey(cred), deps.now(), ttlMs);
           return { kind: "done", credential: cred, upstreamModel: upstream };
         }
         if (outcome) failure = { status: outcome.status, body: outcome.body, headers: outcome.headers, retryAfterMs: outcome.retryAfterMs };
