@@ -96,3 +96,26 @@ export const RESPONSES_STREAM = [
   'event: response.output_item.done\ndata: {"type":"response.output_item.done","sequence_number":2,"output_index":0,"item":{"id":"m1","type":"message","role":"assistant","status":"completed","content":[{"type":"output_text","text":"hi","annotations":[]}]}}\n\n',
   'event: response.completed\ndata: {"type":"response.completed","sequence_number":3,"response":{"id":"resp_1","object":"response","status":"completed","model":"gpt-5","output":[],"usage":{"input_tokens":8,"output_tokens":2,"total_tokens":10}}}\n\n',
 ];
+
+import { buildCredential, type CredentialSpec } from "../../src/providers/credentials.js";
+import { makeConfig, type Config } from "../../src/config/schema.js";
+import type { BuildInput } from "../../src/providers/executor.js";
+import type { Credential, LocalCall } from "../../src/providers/types.js";
+
+/** A credential for builder unit tests. */
+export function cred(kind: Credential["kind"], fields: Partial<CredentialSpec> = {}): Credential {
+  const provider = kind === "openai-compat" ? "local" : kind;
+  const id = kind === "openai-compat" ? "openai-compatibility[local][0]" : `${kind}-api-key[0]`;
+  return buildCredential({ id, provider, kind, apiKey: "k-123", ...fields }, false);
+}
+
+/** A builder input from a JSON body and optional client headers. */
+export function input(c: Credential, body: Record<string, unknown> | string, opts: Partial<Omit<BuildInput, "cred" | "body">> & { headers?: Record<string, string>; alt?: string; config?: Config } = {}): BuildInput {
+  const raw = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+  const json = JSON.parse(raw.toString()) as Record<string, unknown>;
+  const call: LocalCall = { endpoint: "anthropic-messages", body: raw, json, model: String(json.model ?? ""), headers: opts.headers ?? {}, alt: opts.alt };
+  return {
+    cred: c, call, body: raw, upstreamModel: opts.upstreamModel ?? String(json.model ?? ""), stream: opts.stream ?? json.stream === true,
+    action: opts.action ?? "generate", config: opts.config ?? makeConfig(),
+  };
+}

@@ -1,0 +1,76 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { buildCodexRequest, foldCodexStream, CODEX_USER_AGENT } from "../../src/providers/codex.js";
+import { startServer } from "../support/server.js";
+import { startFake, sendJson } from "../support/fake-upstream.js";
+import { cred, input, key, post, sendSse, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";
+
+test("buildCodexRequest() forces stream, fills instructions and drops fields the backend rejects", () => {
+  const out = buildCodexRequest(input(cred("codex", { baseUrl: "http://h/v1/" }), {
+    model: "fast", input: "hi", instructions: null, previous_response_id: "r", prompt_cache_retention: "24h", safety_identifier: "s", stream_options: {},
+  }, { upstreamModel: "gpt-5" }));
+  assert.equal(out.url, "http://h/v1/responses");
+  assert.equal(out.stream, true);
+  assert.deepEqual(JSON.parse(out.body.toString()), { model: "gpt-5", stream: true, instructions: "", input: "hi" });
+});
+
+test("buildCodexRequest() sends an API key as bearer without Originator, copying the client's Codex headers", () => {
+  const out = buildCodexRequest(input(cred("codex", { baseUrl: "http://h" }), { model: "gpt-5", input: "x", stream: true, instructions: "i" }, {
+    headers: { version: "0.1", "x-codex-turn-metadata": "m", "x-client-request-id": "c", session_id: "s-1", "user-agent": "codex_cli_rs/1" },
+  }));
+  assert.equal(out.headers.authorization, "Bearer k-123");
+  assert.equal(out.headers.originator, undefined);
+  assert.equal(out.headers["chatgpt-account-id"], undefined);
+  assert.equal(out.headers.version, "0.1");
+  assert.equal(out.headers["x-codex-turn-metadata"], "m");
+  assert.equal(out.headers["x-client-request-id"], "c");
+  assert.equal(out.headers.session_id, "s-1");
+  assert.equal(out.headers["user-agent"], "codex_cli_rs/1");
+});
+
+test("buildCodexRequest() defaults the Codex user agent with a fresh session id, and adds Originator for token-file credentials", () => {
+  const out = buildCodexRequest(input(cred("codex", { id: "codex-oauth[a@b]", baseUrl: "http://h" }), { model: "gpt-5", input: "x" }));
+  assert.equal(out.headers["user-agent"], CODEX_USER_AGENT);
+  assert.match(out.headers.session_id, /^[0-9a-f-]{36}$/);
+  assert.equal(out.headers.originator, "codex-tui");
+});
+
+test("foldCodexStream() refills an empty output from output_item.done in index order", () => {
+  const folded = foldCodexStream([
+    { data: { type: "response.output_item.done", output_index: 1, item: { id: "b" } } },
+    { data: { type: "response.output_item.done", output_index: 0, item: { id: "a" } } },
+    { data: "[DONE]" },
+    { data: { type: "response.completed", response: { id: "r", output: [] } } },
+  ]);
+  assert.deepEqual(folded, { id: "r", output: [{ id: "a" }, { id: "b" }] });
+  assert.equal(foldCodexStream([{ data: { type: "response.created" } }]), undefined);
+});
+
+test("POST /v1/responses with stream: true passes every Codex event through unchanged", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendSse(res, RESPONSES_STREAM));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], codexApiKey: [key("kc", fake.url)] });
+  const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi", stream: true });
+  assert.equal(await res.text(), RESPONSES_STREAM.join(""));
+});
+
+test("POST /v1/responses answers an upstream response.failed event with its error, and a cut stream with 408", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendSse(res, [
+    'event: response.failed\ndata: {"type":"response.failed","response":{"error":{"code":"server_error","message":"nope"}}}\n\n',
+  ]));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], disableCooling: true, codexApiKey: [key("kc", fake.url)] });
+  const failed = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
+  assert.equal(failed.status, 502);
+  fake.handle((_r, res) => sendSse(res, RESPONSES_STREAM.slice(0, 2)));
+  const cut = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
+  assert.equal(cut.status, 408);
+  assert.match(((await cut.json()) as { error: { message: string } }).error.message, /stream disconnected before completion/);
+});
+
+test("POST /v1/responses returns a Codex 4xx error body unchanged to the OpenAI client", async (t) => {
+  const body = { error: { message: "bad input", type: "invalid_request_error", param: "input", code: null } };
+  const fake = await startFake(t, (_r, res) => sendJson(res, 400, body));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], codexApiKey: [key("kc", fake.url)] });
+  const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), body);
+});

@@ -1,0 +1,61 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { buildOpenAICompatRequest } from "../../src/providers/openai-compat.js";
+import { startServer } from "../support/server.js";
+import { startFake, sendJson } from "../support/fake-upstream.js";
+import { chatCompletion, compat, cred, input, post, sendSse, CHAT_STREAM, CLIENT_KEY } from "./support.js";
+
+test("buildOpenAICompatRequest() posts to {base-url}/chat/completions with bearer and its user agent", () => {
+  const i = input(cred("openai-compat", { baseUrl: "http://h/v1/" }), { model: "m", messages: [] });
+  const out = buildOpenAICompatRequest(i);
+  assert.equal(out.url, "http://h/v1/chat/completions");
+  assert.equal(out.headers.authorization, "Bearer k-123");
+  assert.equal(out.headers["user-agent"], "cli-proxy-openai-compat");
+  assert.equal(out.headers.accept, "application/json");
+  assert.equal(out.body, i.body);
+});
+
+test("buildOpenAICompatRequest() asks streams for usage, keeping other stream options", () => {
+  const out = buildOpenAICompatRequest(input(cred("openai-compat"), { model: "m", stream: true, stream_options: { x: 1 } }));
+  assert.deepEqual(JSON.parse(out.body.toString()).stream_options, { x: 1, include_usage: true });
+  assert.equal(out.headers.accept, "text/event-stream");
+  assert.equal(out.headers["cache-control"], "no-cache");
+  const already = input(cred("openai-compat"), { model: "m", stream: true, stream_options: { include_usage: true } });
+  assert.equal(buildOpenAICompatRequest(already).body, already.body);
+});
+
+test("buildOpenAICompatRequest() sends no Authorization for an entry without a key", () => {
+  assert.equal(buildOpenAICompatRequest(input(cred("openai-compat", { apiKey: "" }), { model: "m" })).headers.authorization, undefined);
+});
+
+test("a non-stream chat answer reaches the client byte for byte", async (t) => {
+  const text = ` ${JSON.stringify(chatCompletion())}\n`;
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, text));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", fake.url, ["ko"], [{ name: "llama-3" }])] });
+  const res = await post(s.url, "/v1/chat/completions", { model: "llama-3", messages: [{ role: "user", content: "hi" }] });
+  assert.equal(await res.text(), text);
+});
+
+test("POST /v1/completions is served as chat and answered as text_completion", async (t) => {
+  const fake = await startFake(t, (r, res) => (r.json.stream ? sendSse(res, CHAT_STREAM) : sendJson(res, 200, chatCompletion("done"))));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", fake.url, ["ko"], [{ name: "llama-3" }])] });
+  const res = await post(s.url, "/v1/completions", { model: "llama-3", prompt: "say", max_tokens: 5, echo: false });
+  const body = (await res.json()) as { object: string; choices: Array<{ text: string }> };
+  assert.equal(body.object, "text_completion");
+  assert.equal(body.choices[0].text, "done");
+  assert.deepEqual((await fake.nth(1)).json, { model: "llama-3", max_tokens: 5, messages: [{ role: "user", content: "say" }] });
+  const stream = await post(s.url, "/v1/completions", { model: "llama-3", prompt: ["a", "b"], stream: true });
+  const text = await stream.text();
+  assert.match(text, /"object":"text_completion","created":1,"model":"llama-3","choices":\[\{"text":"hi"/);
+  assert.match(text, /data: \[DONE\]\n\n$/);
+});
+
+test("an Anthropic client is served by an OpenAI-compatible upstream through the translator", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, chatCompletion("translated")));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", fake.url, ["ko"], [{ name: "llama-3", alias: "fast" }])] });
+  const res = await post(s.url, "/v1/messages", { model: "fast", max_tokens: 5, messages: [{ role: "user", content: "hi" }] });
+  const body = (await res.json()) as { type: string; content: Array<{ text: string }> };
+  assert.equal(body.type, "message");
+  assert.equal(body.content[0].text, "translated");
+  assert.equal((await fake.nth(1)).json.model, "llama-3");
+});
