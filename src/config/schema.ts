@@ -158,7 +158,10 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   tls: { enable: false, cert: "", key: "" },
   apiKeys: [],
   wsAuth: false,
-  remoteManagement: { allowRemote: false, secretKey: "", disableControlPanel: false },
+  remoteManagement: {
+    allowRemote: false, secretKey: "", disableControlPanel: false,
+    disableAutoUpdatePanel: false, panelGithubRepository: "https://github.com/router-for-me/Cli-Proxy-API-Management-Center",
+  },
   authDir: "~/.cli-proxy-api",
   debug: false,
   loggingToFile: false,

@@ -6,6 +6,8 @@ import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { embeddedConfig, loadConfigFile, type LoadResult } from "../config/load.js";
+import { createLogRouting, startConfigRuntime, type ConfigRuntime } from "../config/runtime.js";
+import { exampleKeys, safeModeRoutes } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
 import { createApp } from "./app.js";
@@ -27,6 +29,8 @@ export interface StartOptions {
 /** A started cliproxy: the app and its server. */
 export interface Started extends Running {
   readonly app: App;
+  /** The config file and auth-dir watchers (absent in example-key safe mode). */
+  readonly watchers?: ConfigRuntime;
   /** Stops watchers and the server, draining in-flight requests. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -55,17 +59,27 @@ export async function start(options: StartOptions): Promise<Started> {
   const loaded: LoadResult = configPath
     ? await loadConfigFile(configPath, { path: configPath, homeDir: options.homeDir, env })
     : embeddedConfig({ homeDir: options.homeDir, env });
-  let config: Config = loaded.config;
-  if (options.host !== undefined || options.port !== undefined) {
-    config = { ...config, host: options.host ?? config.host, port: options.port ?? config.port };
-  }
-  if (!isLoopback(config.host) && config.apiKeys.length === 0) {
-    throw new Error(
-      `Refusing to listen on "${config.host || "all interfaces"}" with no api-keys: anyone who can reach the port could spend your provider credits. ` +
-        `Add api-keys to ${configPath ?? "a config.yaml"} or bind host: 127.0.0.1`,
-    );
-  }
+  // --host/--port win over the file, at start and on every reload.
+  const adjust = (c: Config): Config => ({ ...c, host: options.host ?? c.host, port: options.port ?? c.port });
+  const config: Config = adjust(loaded.config);
+  const unsafe = (c: Config) =>
+    !isLoopback(c.host) && c.apiKeys.length === 0
+      ? `Refusing to listen on "${c.host || "all interfaces"}" with no api-keys: anyone who can reach the port could spend your provider credits. ` +
+        `Add api-keys to ${configPath ?? "a config.yaml"} or bind host: 127.0.0.1`
+      : undefined;
+  const refusal = unsafe(config);
+  if (refusal) throw new Error(refusal);
   const app = createApp({ config, log, clock: options.clock, env, homeDir: options.homeDir, configPath });
+  const logging = createLogRouting(app, { cwd });
+  logging.apply(config);
+  const examples = exampleKeys(config);
+  if (examples.length > 0) {
+    // config.md §1: the example keys are public, so the API stays off until they are replaced.
+    log.error(`config: api-keys in ${configPath ?? "config.yaml"} still holds the example keys of config.example.yaml; serving only a page that says so. Replace them and restart`);
+    const safe = await listen(app, config.host, config.port, safeModeRoutes(examples, configPath ?? "config.yaml"));
+    log.info(`cliproxy ${app.version} in safe mode on ${safe.url}`);
+    return { ...safe, app, async stop(timeoutMs) { await safe.close(timeoutMs); await logging.close(); } };
+  }
   if (configPath) log.info(`config: loaded ${configPath}`);
   else log.info("config: no config file found (looked for ./config.yaml); using the embedded default");
   for (const w of loaded.warnings) log.warn(`config: ${w}`);
@@ -73,11 +87,14 @@ export async function start(options: StartOptions): Promise<Started> {
   const running = await listen(app, config.host, config.port);
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
   if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
+  const watchers = await startConfigRuntime(app, { configPath, cwd, adjust, refuse: unsafe }, logging);
   return {
     ...running,
     app,
+    watchers,
     async stop(timeoutMs) {
       await running.close(timeoutMs);
+      await watchers.stop();
     },
   };
 }

@@ -30,7 +30,7 @@ test("parseConfig() fills every default from an empty file, binding 127.0.0.1 wh
   assert.equal(config.shutdownTimeoutMs, 30_000);
   assert.equal(config.upstreamConnectTimeoutMs, 30_000);
   assert.equal(config.ampcode.upstreamTimeoutMs, 600_000);
-  assert.deepEqual({ ...config, authDir: DEFAULT_CONFIG.authDir, remoteManagement: DEFAULT_CONFIG.remoteManagement }, { ...DEFAULT_CONFIG });
+  assert.deepEqual({ ...config, authDir: DEFAULT_CONFIG.authDir }, { ...DEFAULT_CONFIG });
 });
 
 test("parseConfig() keeps an explicit empty host (all interfaces)", () => {

@@ -1,0 +1,100 @@
+/**
+ * What a running cliproxy keeps doing with its configuration after start: the config file and
+ * auth-dir watchers, re-armed when auth-dir changes, and the log destination (`logging-to-file`),
+ * switched when a reload toggles it. start() owns one of these and stops it on shutdown.
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileSink, LOG_ROTATE_BYTES, type Sink } from "../log/log.js";
+import type { App } from "../server/handler.js";
+import type { Config } from "./schema.js";
+import { watchConfig, type ConfigWatcher, type ReloadEvent } from "./watch.js";
+import { watchAuthDir, type AuthDirWatcher } from "./watch-auth.js";
+
+/** The config file and auth-dir watchers of a running server, and the log sink they manage. */
+export interface ConfigRuntime {
+  /** Absent when cliproxy runs without a config file. */
+  readonly config?: ConfigWatcher;
+  readonly authDir: AuthDirWatcher;
+  /** Stops watching and flushes the log file. */
+  stop(): Promise<void>;
+}
+
+/** Options for startConfigRuntime(). */
+export interface ConfigRuntimeOptions {
+  readonly configPath?: string;
+  readonly cwd: string;
+  /** Re-applies command-line overrides to each reloaded config. */
+  readonly adjust?: (config: Config) => Config;
+  /** Says why a reloaded config must not be served (it is then rejected like a broken file). */
+  readonly refuse?: (config: Config) => string | undefined;
+  /** Where lines go when logging-to-file is off (stdout by default). */
+  readonly consoleSink?: Sink;
+  readonly rotateBytes?: number;
+}
+
+/** `<logdir>` of config.md §2.2: $WRITABLE_PATH/logs, else ./logs, else <auth-dir>/logs when ./logs is not writable. */
+export function logDirectory(env: Readonly<Record<string, string | undefined>>, cwd: string, authDir: string): string {
+  if (env.WRITABLE_PATH) return join(env.WRITABLE_PATH, "logs");
+  const local = resolve(cwd, "logs");
+  try {
+    mkdirSync(local, { recursive: true });
+    return local;
+  } catch {
+    return join(authDir, "logs");
+  }
+}
+
+/** Routes the app's log to <logdir>/main.log or the console, following `config.logging-to-file`. */
+export function createLogRouting(app: App, options: ConfigRuntimeOptions): { apply(config: Config): void; close(): Promise<void> } {
+  let file: (Sink & { close(): Promise<void> }) | undefined;
+  const consoleSink = options.consoleSink ?? ((line: string) => void process.stdout.write(line + "\n"));
+  let closed: Promise<void> = Promise.resolve();
+  const close = () => {
+    const f = file;
+    file = undefined;
+    if (f) closed = closed.then(() => f.close());
+    return closed;
+  };
+  return {
+    apply(config) {
+      if (config.loggingToFile === (file !== undefined)) return;
+      if (!config.loggingToFile) {
+        app.log.setSink(consoleSink);
+        void close();
+        app.log.info("log: writing to the console");
+        return;
+      }
+      const dir = logDirectory(app.env, options.cwd, config.authDir);
+      try {
+        file = fileSink(dir, options.rotateBytes ?? LOG_ROTATE_BYTES);
+      } catch (err) {
+        app.log.error(`log: cannot write ${join(dir, "main.log")}, staying on the console: ${(err as Error).message}`);
+        return;
+      }
+      app.log.info(`log: writing to ${join(dir, "main.log")}`);
+      app.log.setSink(file);
+    },
+    close,
+  };
+}
+
+/** Starts the watchers; each successful reload is applied to logging and auth-dir too. */
+export async function startConfigRuntime(app: App, options: ConfigRuntimeOptions, logging = createLogRouting(app, options)): Promise<ConfigRuntime> {
+  const authDir = await watchAuthDir(app.config().authDir, app.log);
+  const onReload = (event: ReloadEvent, config: Config) => {
+    if (event.kind !== "reloaded") return;
+    logging.apply(config);
+    if (config.authDir !== authDir.dir) void authDir.setDir(config.authDir);
+  };
+  const config = options.configPath ? await watchConfig(app, options.configPath, { adjust: options.adjust, refuse: options.refuse, onReload }) : undefined;
+  return {
+    config,
+    authDir,
+    async stop() {
+      config?.close();
+      authDir.close();
+      await logging.close();
+    },
+  };
+}

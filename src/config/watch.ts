@@ -1,0 +1,115 @@
+/**
+ * Hot reload of config.yaml (config.md §7, amp.md HR-6). The file's directory is watched, not the
+ * file: editors save by writing a temp file and renaming it over the original, which replaces the
+ * inode a file watch would be bound to. Events for the file's base name restart a 150 ms timer;
+ * when it fires the file is read (async), skipped when empty or byte-identical to the last load,
+ * parsed, and swapped in whole. A file that fails to parse leaves the running config serving.
+ */
+import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { watch, type FSWatcher } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { ConfigError, parseConfig } from "./load.js";
+import { changedKeys, keepRestartOnly } from "./diff.js";
+import type { Config } from "./schema.js";
+import type { App } from "../server/handler.js";
+
+/** Debounce of config file events (config.md §7). */
+export const CONFIG_DEBOUNCE_MS = 150;
+
+/** What one reload attempt did. */
+export type ReloadEvent =
+  | { readonly kind: "reloaded"; readonly changed: readonly string[]; readonly needsRestart: readonly string[] }
+  | { readonly kind: "failed"; readonly error: string }
+  | { readonly kind: "skipped"; readonly reason: "empty" | "unchanged" | "missing" | "no-change" };
+
+/** Options for watchConfig(). */
+export interface ConfigWatchOptions {
+  readonly debounceMs?: number;
+  /** Applied to every reloaded config (start() re-applies --host/--port here). */
+  readonly adjust?: (config: Config) => Config;
+  /** Says why a new config must not be served; it is then rejected like a broken file. */
+  readonly refuse?: (config: Config) => string | undefined;
+  /** Called after each attempt, for tests and the auth-dir watcher. */
+  readonly onReload?: (event: ReloadEvent, config: Config) => void;
+}
+
+/** A running config watcher; emits "reload" with a ReloadEvent after every attempt. */
+export interface ConfigWatcher extends EventEmitter {
+  /** Reloads now, as a file event would after its debounce. */
+  reload(): Promise<ReloadEvent>;
+  close(): void;
+}
+
+/** SHA-256 of file content, hex. */
+export function sha256(text: string | Buffer): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Watches `path` and swaps each valid new version into `app`. */
+export async function watchConfig(app: App, path: string, options: ConfigWatchOptions = {}): Promise<ConfigWatcher> {
+  const emitter = new EventEmitter() as ConfigWatcher;
+  const name = basename(path);
+  let lastHash = await readFile(path).then(sha256, () => "");
+  let timer: NodeJS.Timeout | undefined;
+  let chain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  const attempt = async (): Promise<ReloadEvent> => {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch {
+      return { kind: "skipped", reason: "missing" }; // mid-rename or deleted: the next event brings it back
+    }
+    const text = bytes.toString("utf8");
+    if (text.trim() === "") return { kind: "skipped", reason: "empty" };
+    const hash = sha256(bytes);
+    if (hash === lastHash) return { kind: "skipped", reason: "unchanged" };
+    lastHash = hash;
+    try {
+      const loaded = parseConfig(text, { path, homeDir: app.homeDir, env: app.env });
+      const running = app.config();
+      const adjusted = options.adjust ? options.adjust(loaded.config) : loaded.config;
+      const { config, needsRestart } = keepRestartOnly(running, adjusted);
+      const refusal = options.refuse?.(config);
+      if (refusal) throw new Error(refusal);
+      const changed = changedKeys(running, config);
+      for (const w of loaded.warnings) app.log.warn(`config: ${w}`);
+      for (const key of needsRestart) app.log.warn(`config: ${key} changed in ${path}; needs restart to take effect`);
+      if (changed.length === 0) return { kind: "skipped", reason: "no-change" };
+      app.setConfig(config);
+      app.log.info(`config: reloaded ${path}`, { changed: changed.join(",") });
+      return { kind: "reloaded", changed, needsRestart };
+    } catch (err) {
+      const error = err instanceof ConfigError ? err.message : `Cannot read config "${path}": ${(err as Error).message}`;
+      app.log.error(`config: failed to reload config, keeping the running one: ${error}`);
+      return { kind: "failed", error };
+    }
+  };
+
+  emitter.reload = () => {
+    const run = chain.then(attempt).then((event) => {
+      app.log.debug("config: reload attempt", { result: event.kind === "skipped" ? `skipped (${event.reason})` : event.kind });
+      options.onReload?.(event, app.config());
+      emitter.emit("reload", event);
+      return event;
+    });
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
+  const watcher: FSWatcher = watch(dirname(path), (_event, filename) => {
+    if (closed || (filename !== null && filename.toString() !== name)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void emitter.reload(), options.debounceMs ?? CONFIG_DEBOUNCE_MS);
+  });
+  watcher.on("error", (err) => app.log.warn(`config: stopped watching ${path}: ${err.message}`));
+  emitter.close = () => {
+    closed = true;
+    clearTimeout(timer);
+    watcher.close();
+  };
+  return emitter;
+}
