@@ -120,7 +120,7 @@ test("POST /v1/messages streams every upstream event unchanged, comments include
 });
 
 test("an alias is sent upstream as its name with the rest of the body untouched", async (t) => {
-  const fake = await startFake(t, (_r, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+  const fake = await startFake(t, (_r, res) => void res.writeHead(200, { "content-type": "application/json" }).end("{}"));
   const s = await startServer(t, {
     apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url, { models: [{ name: "claude-sonnet-4-5-20250929", alias: "sonnet" }] })],
   });
