@@ -132,6 +132,36 @@ export function pickError(model: string, candidates: readonly Credential[], bloc
   };
 }
 
+/** Runs the attempt on one credential, over its pool of upstream names until one succeeds or fails for the request's sake. */
+async function tryCredential(
+  deps: ConductDeps, model: string, cred: Credential, request: ConductRequest, attempt: Attempt,
+): Promise<{ kind: "done"; upstream: string } | { kind: "request" | "failed"; failure: Failure }> {
+  const signal = request.signal;
+  let failure: Failure | undefined;
+  for (const upstream of cred.models.get(model) ?? [model]) {
+    signal?.throwIfAborted();
+    const started = deps.now();
+    let outcome: AttemptOutcome | undefined;
+    try {
+      outcome = await attempt(cred, upstream);
+    } catch (err) {
+      // A client that went away, or a request we cannot send anywhere, is not the credential's fault.
+      if (signal?.aborted || request.committed?.() || (err instanceof HttpError && err.status < 500)) throw err;
+      failure = transportFailure(err, cred);
+    }
+    if (outcome?.kind === "done") return { kind: "done", upstream };
+    if (outcome) failure = { status: outcome.status, body: outcome.body, headers: outcome.headers, retryAfterMs: outcome.retryAfterMs };
+    const f = failure!;
+    f.retryAfterMs = retryAfterOf(f, deps.now());
+    deps.usage?.record({
+      credential: cred, model: upstream, alias: request.model, endpoint: request.endpoint, clientKey: request.clientKey,
+      requestId: request.requestId, latencyMs: deps.now() - started, failed: true, status: f.status, body: f.body || f.transport,
+    });
+    if (f.transport === undefined && classifyFailure(f.status, f.body) === "request") return { kind: "request", failure: f };
+  }
+  return { kind: "failed", failure: failure! };
+}
+
 /** Serves one request from `candidates` (credentials serving `model`, an exact served id) per §4.4. */
 export async function conduct(
   deps: ConductDeps, model: string, candidates: readonly Credential[], request: ConductRequest, attempt: Attempt,
@@ -142,7 +172,6 @@ export async function conduct(
   const cap = Math.max(0, config.maxRetryCredentials);
   const maxWaitMs = Math.max(0, config.maxRetryInterval) * 1000;
   const blockOf = (c: Credential) => (config.disableCooling || c.disableCooling ? undefined : book.get(stateKey(c), model, deps.now()));
-  const signal = request.signal;
   const session = config.routing.sessionAffinity && deps.affinity ? request.sessionId : undefined;
   const ttlMs = config.routing.sessionAffinityTtlMs > 0 ? config.routing.sessionAffinityTtlMs : 3_600_000;
 
@@ -155,35 +184,14 @@ export async function conduct(
       const cred = (bound && available.find((c) => stateKey(c) === bound)) || deps.picker.pick(strategy, cursorKey, available);
       if (!cred) break;
       tried.add(cred);
-      let failure: Failure | undefined;
-      for (const upstream of cred.models.get(model) ?? [model]) {
-        signal?.throwIfAborted();
-        const started = deps.now();
-        let outcome: AttemptOutcome | undefined;
-        try {
-          outcome = await attempt(cred, upstream);
-        } catch (err) {
-          // A client that went away, or a request we cannot send anywhere, is not the credential's fault.
-          if (signal?.aborted || request.committed?.() || (err instanceof HttpError && err.status < 500)) throw err;
-          failure = transportFailure(err, cred);
-        }
-        if (outcome?.kind === "done") {
-          book.succeed(stateKey(cred), model);
-          if (session !== undefined) deps.affinity!.bind(session, model, stateKey(cred), deps.now(), ttlMs);
-          return { kind: "done", credential: cred, upstreamModel: upstream };
-        }
-        if (outcome) failure = { status: outcome.status, body: outcome.body, headers: outcome.headers, retryAfterMs: outcome.retryAfterMs };
-        const f = failure!;
-        f.retryAfterMs = retryAfterOf(f, deps.now());
-        deps.usage?.record({
-          credential: cred, model: upstream, alias: request.model, endpoint: request.endpoint, clientKey: request.clientKey,
-          requestId: request.requestId, latencyMs: deps.now() - started, failed: true, status: f.status, body: f.body || f.transport,
-        });
-        if (f.transport === undefined && classifyFailure(f.status, f.body) === "request") {
-          return finalFailure(f, cred);
-        }
+      const outcome = await tryCredential(deps, model, cred, request, attempt);
+      if (outcome.kind === "done") {
+        book.succeed(stateKey(cred), model);
+        if (session !== undefined) deps.affinity!.bind(session, model, stateKey(cred), deps.now(), ttlMs);
+        return { kind: "done", credential: cred, upstreamModel: outcome.upstream };
       }
-      const f = failure!;
+      if (outcome.kind === "request") return finalFailure(outcome.failure, cred);
+      const f = outcome.failure;
       last = { failure: f, cred };
       if (!(config.disableCooling || cred.disableCooling)) {
         const block = book.fail(stateKey(cred), model, f.status, f.body, f.retryAfterMs, deps.now());
@@ -208,6 +216,6 @@ export async function conduct(
     else return final;
     if (wait > maxWaitMs) return final;
     log.debug("Waiting before another pass over the credentials", { model, ms: wait, pass: pass + 1 });
-    await deps.sleep(wait, signal);
+    await deps.sleep(wait, request.signal);
   }
 }
