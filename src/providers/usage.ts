@@ -112,6 +112,10 @@ export interface UsageRecord {
   readonly provider: string;
   readonly executorType: string;
   readonly credentialId: string;
+  /** The credential's label (masked key or account email), as `source` in management. */
+  readonly source: string;
+  /** `apikey` for config entries, `oauth` for token files. */
+  readonly authType: "apikey" | "oauth";
   readonly authIndex: string;
   readonly model: string;
   readonly alias: string;
@@ -150,6 +154,28 @@ export interface UsageSnapshot {
   readonly enabled: boolean;
   readonly totals: UsageTotals;
   readonly credentials: CredentialUsage[];
+}
+
+// Config entries have list-style ids ("claude-api-key[0]"); token files are named by their file.
+function isConfigCredential(cred: Credential): boolean {
+  return /^[a-z-]+\[/.test(cred.id);
+}
+
+/** A record in management's usage-queue JSON shape (management.md §4.5); `api_key` is the client key's hash. */
+export function usageQueueEntry(rec: UsageRecord): Record<string, unknown> {
+  const t = rec.tokens;
+  return {
+    timestamp: new Date(rec.timestamp).toISOString(), latency_ms: rec.latencyMs, ttft_ms: rec.ttftMs, source: rec.source,
+    auth_index: rec.authIndex,
+    tokens: {
+      input_tokens: t.inputTokens, output_tokens: t.outputTokens, reasoning_tokens: t.reasoningTokens, cached_tokens: t.cachedTokens,
+      cache_read_tokens: t.cacheReadTokens, cache_creation_tokens: t.cacheCreationTokens, total_tokens: t.totalTokens,
+    },
+    failed: rec.failed, fail: rec.failed ? { status_code: rec.status, body: rec.body } : undefined,
+    provider: rec.provider, executor_type: rec.executorType, model: rec.model, alias: rec.alias, endpoint: rec.endpoint,
+    auth_type: rec.authType, api_key: rec.clientKeyHash, request_id: rec.requestId, reasoning_effort: rec.reasoningEffort,
+    service_tier: rec.serviceTier,
+  };
 }
 
 function addTokens(into: ParsedUsage, t: ParsedUsage): void {
@@ -215,7 +241,7 @@ export class UsageStats {
     if (this.#queue.length >= QUEUE_MAX) this.#queue.shift();
     this.#queue.push(Object.freeze({
       timestamp: now, latencyMs: input.latencyMs ?? 0, ttftMs: input.ttftMs ?? 0, provider: cred.provider, executorType: cred.kind,
-      credentialId: cred.id, authIndex: authIndex(cred), model: input.model, alias: input.alias ?? input.model,
+      credentialId: cred.id, source: cred.label, authType: isConfigCredential(cred) ? "apikey" : "oauth", authIndex: authIndex(cred), model: input.model, alias: input.alias ?? input.model,
       endpoint: input.endpoint ?? "", clientKeyHash: input.clientKey ? hashClientKey(input.clientKey) : "",
       requestId: input.requestId ?? "", failed: input.failed, status: input.status ?? (input.failed ? 0 : 200),
       body: input.failed && input.body ? Buffer.from(input.body).subarray(0, FAILURE_EXCERPT_BYTES).toString("utf8").replace(/\uFFFD$/, "") : "",

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildCredential } from "../../src/providers/credentials.js";
-import { BUCKET_MS, BUCKETS, emptyUsage, FAILURE_EXCERPT_BYTES, hashClientKey, mergeUsage, parseUsage, QUEUE_MAX, QUEUE_RETENTION_MS, UsageStats } from "../../src/providers/usage.js";
+import { usageQueueEntry, BUCKET_MS, BUCKETS, emptyUsage, FAILURE_EXCERPT_BYTES, hashClientKey, mergeUsage, parseUsage, QUEUE_MAX, QUEUE_RETENTION_MS, UsageStats } from "../../src/providers/usage.js";
 import { fakeClock } from "../routing/fixture.js";
 
 const cred = buildCredential({ id: "claude-api-key[0]", provider: "claude", kind: "claude", apiKey: "sk-ant-111111111111" }, false);
@@ -70,6 +70,10 @@ test("providers §7.28 usage: a Claude answer with 10 input and 5 output tokens 
   assert.ok(!JSON.stringify(rec).includes(cred.apiKey));
   assert.deepEqual([rec.provider, rec.executorType, rec.model, rec.alias, rec.endpoint, rec.latencyMs], ["claude", "claude", "claude-sonnet-4-5", "sonnet", "anthropic-messages", 12]);
   assert.deepEqual(u.drain(5), [], "drain pops");
+  const json = usageQueueEntry(rec);
+  assert.deepEqual(json.tokens, { input_tokens: 10, output_tokens: 5, reasoning_tokens: 0, cached_tokens: 0, cache_read_tokens: 0, cache_creation_tokens: 0, total_tokens: 15 });
+  assert.deepEqual([json.failed, json.fail, json.auth_type, json.source, json.api_key], [false, undefined, "apikey", cred.label, rec.clientKeyHash]);
+  assert.equal(json.timestamp, new Date(rec.timestamp).toISOString());
 });
 
 test("UsageStats keeps nothing while disabled", () => {
@@ -111,4 +115,12 @@ test("UsageStats drops queued records after the retention window and bounds the 
   assert.equal(all.length, QUEUE_MAX);
   assert.equal(all[0].model, "m5");
   assert.deepEqual(u.drain(-1), []);
+});
+
+test("usageQueueEntry() carries the failure status and excerpt, and marks token-file credentials as oauth", () => {
+  const { u } = stats();
+  const token = buildCredential({ id: "claude-me.json", provider: "claude", kind: "claude", apiKey: "sk-ant-oat-111111", label: "me@example.com" }, false);
+  u.record({ credential: token, model: "m", failed: true, status: 429, body: "slow" });
+  const json = usageQueueEntry(u.drain(1)[0]);
+  assert.deepEqual([json.failed, json.fail, json.auth_type, json.source], [true, { status_code: 429, body: "slow" }, "oauth", "me@example.com"]);
 });
