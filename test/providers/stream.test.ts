@@ -1,0 +1,157 @@
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { pumpStream, errorEventStatus, terminalErrorEvent, type PumpOptions, type PumpResult } from "../../src/providers/stream.js";
+import { createStreamTranslator } from "../../src/translate/hub.js";
+import { startServer } from "../support/server.js";
+import { startFake } from "../support/fake-upstream.js";
+import { compat, key, post, CHAT_STREAM, CLAUDE_STREAM, CLIENT_KEY, GEMINI_STREAM, RESPONSES_STREAM } from "./support.js";
+
+type Opts = Partial<Omit<PumpOptions, "upstream" | "res" | "signal">>;
+
+/** Runs pumpStream inside a real server over a scripted upstream; returns what the client read and the pump's result. */
+async function pump(t: TestContext, chunks: string[], opts: Opts, fail?: Error): Promise<{ status: number; text: string; result: PumpResult; type: string | null }> {
+  let result!: PumpResult;
+  const server = createServer(async (_req, res) => {
+    const upstream = Readable.from((async function* () {
+      for (const c of chunks) yield Buffer.from(c);
+      if (fail) throw fail;
+    })()) as unknown as IncomingMessage;
+    result = await pumpStream({
+      upstream, res, signal: new AbortController().signal, client: "openai-chat", host: "up.test", isFinal: () => true, keepaliveMs: 0, ...opts,
+    });
+    if (result.kind === "failed") res.writeHead(result.status).end(result.body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  const text = await res.text();
+  return { status: res.status, text, result, type: res.headers.get("content-type") };
+}
+
+const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+
+test("pumpStream() ends an Anthropic stream cut mid-way with one event: error", async (t) => {
+  const out = await pump(t, CLAUDE_STREAM.slice(0, 2), { client: "anthropic", isFinal: (e) => e === "message_stop" }, reset);
+  assert.equal(out.status, 200);
+  assert.ok(out.text.startsWith(CLAUDE_STREAM.slice(0, 2).join("")));
+  assert.equal(out.text.slice(CLAUDE_STREAM.slice(0, 2).join("").length),
+    'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"Upstream \\"up.test\\" failed mid-stream: ECONNRESET"}}\n\n');
+});
+
+test("pumpStream() treats a clean end before the final event as a truncation", async (t) => {
+  const out = await pump(t, CHAT_STREAM.slice(0, 2), { isFinal: (_e, d) => d === "[DONE]" });
+  assert.match(out.text, /data: \{"error":\{"message":"Upstream \\"up\.test\\" ended the stream before completion","type":"server_error"[^\n]*\n\ndata: \[DONE\]\n\n$/);
+});
+
+test("pumpStream() ends Gemini SSE and Responses streams with their dialect's error event", async (t) => {
+  const gem = await pump(t, GEMINI_STREAM.slice(0, 1), { client: "gemini", isFinal: () => false }, reset);
+  assert.match(gem.text, /event: error\ndata: \{"error":\{"code":502,"message":".*failed mid-stream.*","status":"INTERNAL"\}\}\n\n$/);
+  const resp = await pump(t, RESPONSES_STREAM.slice(0, 2), { client: "openai-responses", isFinal: () => false }, reset);
+  const last = JSON.parse(resp.text.trim().split("\n").at(-1)!.slice(6));
+  assert.deepEqual({ ...last, message: "" }, { type: "error", code: "internal_server_error", message: "", param: null, sequence_number: 2 });
+});
+
+test("pumpStream() closes a Gemini JSON array with the error object when the upstream breaks", async (t) => {
+  const out = await pump(t, GEMINI_STREAM.slice(0, 1), { client: "gemini", jsonArray: true, isFinal: () => false }, reset);
+  assert.equal(out.type, "application/json");
+  const arr = JSON.parse(out.text) as Array<Record<string, unknown>>;
+  assert.equal(arr.length, 2);
+  assert.equal((arr[1].error as { code: number }).code, 502);
+  const whole = await pump(t, GEMINI_STREAM, { client: "gemini", jsonArray: true, isFinal: () => true });
+  assert.equal((JSON.parse(whole.text) as unknown[]).length, 2);
+});
+
+test("pumpStream() reports a failure before the first byte instead of answering, so it can be retried", async (t) => {
+  const out = await pump(t, ['event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"busy"}}\n\n'], { client: "anthropic" });
+  assert.deepEqual(out.result, { kind: "failed", status: 529, body: '{"type":"error","error":{"type":"overloaded_error","message":"busy"}}' });
+  const cut = await pump(t, [], { client: "anthropic" }, reset);
+  assert.equal(cut.result.kind, "failed");
+  assert.equal((cut.result as { status: number }).status, 502);
+});
+
+test("pumpStream() rewrites each JSON event and leaves [DONE] alone when a rewriter is set", async (t) => {
+  const rewrite = { json: (b: Record<string, unknown>) => b, event: (d: Record<string, unknown>) => ({ ...d, model: "asked" }) };
+  const out = await pump(t, CHAT_STREAM, { rewrite, isFinal: (_e, d) => d === "[DONE]" });
+  const lines = out.text.split("\n\n").filter(Boolean);
+  assert.equal(lines.length, 4);
+  for (const l of lines.slice(0, 3)) assert.equal(JSON.parse(l.slice(6)).model, "asked");
+  assert.equal(lines[3], "data: [DONE]");
+});
+
+test("pumpStream() translates events across dialects and drops upstream comments", async (t) => {
+  const translator = createStreamTranslator("anthropic", "openai-chat", { requestModel: "m" });
+  const out = await pump(t, CLAUDE_STREAM, { translator, isFinal: (e) => e === "message_stop" });
+  assert.ok(!out.text.includes("ping"));
+  assert.match(out.text, /"content":"hi"/);
+  assert.match(out.text, /data: \[DONE\]\n\n$/);
+});
+
+test("errorEventStatus() reads statuses from error events of each dialect", () => {
+  assert.equal(errorEventStatus({ data: "" }, { error: { code: 429 } }), 429);
+  assert.equal(errorEventStatus({ event: "error", data: "" }, { type: "error", error: { type: "rate_limit_error" } }), 429);
+  assert.equal(errorEventStatus({ data: "" }, { type: "response.failed", response: { error: { code: "x" } } }), 502);
+  assert.equal(errorEventStatus({ data: "" }, { choices: [] }), undefined);
+  assert.match(terminalErrorEvent("openai-responses", 408, "slow"), /"code":"request_timeout"/);
+  assert.match(terminalErrorEvent("openai-responses", 400, "bad"), /"code":"invalid_request_error"/);
+});
+
+test("a stream is piped event by event: the client has event 1 before the upstream writes event 2", async (t) => {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const fake = await startFake(t, async (_r, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(CHAT_STREAM[0]);
+    await released;
+    for (const e of CHAT_STREAM.slice(1)) res.write(e);
+    res.end();
+  });
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("a", fake.url, ["k"], [{ name: "m" }])] });
+  const res = await post(s.url, "/v1/chat/completions", { model: "m", stream: true, messages: [] });
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  assert.equal(Buffer.from(first.value!).toString(), CHAT_STREAM[0]);
+  release();
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read()) rest += Buffer.from(r.value).toString();
+  assert.equal(rest, CHAT_STREAM.slice(1).join(""));
+});
+
+test("a client that goes away mid-stream closes the upstream request", async (t) => {
+  const fake = await startFake(t, (_r, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(CHAT_STREAM[0]);
+  });
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("a", fake.url, ["k"], [{ name: "m" }])] });
+  const res = await post(s.url, "/v1/chat/completions", { model: "m", stream: true, messages: [] });
+  const reader = res.body!.getReader();
+  await reader.read();
+  await reader.cancel();
+  await (await fake.nth(1)).closed;
+});
+
+test("streaming.keepalive-seconds writes keep-alive comments while the upstream is quiet", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval"] });
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const fake = await startFake(t, async (_r, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write(CLAUDE_STREAM[0]);
+    await released;
+    for (const e of CLAUDE_STREAM.slice(1)) res.write(e);
+    res.end();
+  });
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], streaming: { keepaliveSeconds: 5, bootstrapRetries: 0 }, claudeApiKey: [key("ka", fake.url)] });
+  const res = await post(s.url, "/v1/messages", { model: "claude-sonnet-4-5", stream: true, max_tokens: 1, messages: [] });
+  const reader = res.body!.getReader();
+  await reader.read();
+  t.mock.timers.tick(5000);
+  const ka = await reader.read();
+  assert.equal(Buffer.from(ka.value!).toString(), ": keep-alive\n\n");
+  release();
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read()) rest += Buffer.from(r.value).toString();
+  assert.ok(rest.endsWith(CLAUDE_STREAM.at(-1)!));
+});
