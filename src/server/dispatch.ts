@@ -16,13 +16,9 @@ export function dialectOfPath(path: string): Dialect {
   return "openai";
 }
 
-/** Strips credentials from a URL before it is logged. */
+/** Strips credentials from a URL before it is logged, leaving the rest of the query as the client wrote it. */
 export function loggablePath(url: URL): string {
-  if (!url.search) return url.pathname;
-  const q = new URLSearchParams(url.search);
-  for (const k of ["key", "auth_token"]) if (q.has(k)) q.set(k, "[REDACTED]");
-  const s = q.toString();
-  return s ? `${url.pathname}?${s}` : url.pathname;
+  return url.pathname + url.search.replace(/([?&](?:key|auth_token)=)[^&]*/gi, "$1[REDACTED]");
 }
 
 /** Builds the request listener for `routes`. */
