@@ -14,30 +14,33 @@ export interface CatalogModel {
   readonly maxOutputTokens: number;
 }
 
-function m(id: string, ownedBy: string, created: string, displayName: string, contextTokens: number, maxOutputTokens: number): CatalogModel {
-  return Object.freeze({ id, ownedBy, created: Math.floor(Date.parse(created) / 1000), displayName, contextTokens, maxOutputTokens });
+function m(id: string, ownedBy: string, created: string | number, displayName: string, contextTokens: number, maxOutputTokens: number): CatalogModel {
+  const at = typeof created === "number" ? created : Math.floor(Date.parse(created) / 1000);
+  return Object.freeze({ id, ownedBy, created: at, displayName, contextTokens, maxOutputTokens });
 }
 
+// Claude and Gemini values follow CLIProxyAPI's models.json; the undated aliases share their dated model's.
 const CLAUDE: readonly CatalogModel[] = [
-  m("claude-opus-4-7", "anthropic", "2026-04-16", "Claude Opus 4.7", 200_000, 128_000),
-  m("claude-opus-4-6", "anthropic", "2026-02-05", "Claude Opus 4.6", 200_000, 128_000),
-  m("claude-opus-4-5-20251101", "anthropic", "2025-11-24", "Claude Opus 4.5", 200_000, 64_000),
-  m("claude-opus-4-5", "anthropic", "2025-11-24", "Claude Opus 4.5", 200_000, 64_000),
-  m("claude-opus-4-1-20250805", "anthropic", "2025-08-05", "Claude Opus 4.1", 200_000, 32_000),
-  m("claude-sonnet-4-6", "anthropic", "2026-02-17", "Claude Sonnet 4.6", 200_000, 64_000),
-  m("claude-sonnet-4-5-20250929", "anthropic", "2025-09-29", "Claude Sonnet 4.5", 200_000, 64_000),
-  m("claude-sonnet-4-5", "anthropic", "2025-09-29", "Claude Sonnet 4.5", 200_000, 64_000),
-  m("claude-sonnet-4-20250514", "anthropic", "2025-05-22", "Claude Sonnet 4", 200_000, 64_000),
-  m("claude-haiku-4-5-20251001", "anthropic", "2025-10-15", "Claude Haiku 4.5", 200_000, 64_000),
-  m("claude-haiku-4-5", "anthropic", "2025-10-15", "Claude Haiku 4.5", 200_000, 64_000),
+  m("claude-opus-4-7", "anthropic", 1776297600, "Claude Opus 4.7", 1_000_000, 128_000),
+  m("claude-opus-4-6", "anthropic", 1770318000, "Claude 4.6 Opus", 1_000_000, 128_000),
+  m("claude-opus-4-5-20251101", "anthropic", 1761955200, "Claude 4.5 Opus", 200_000, 64_000),
+  m("claude-opus-4-5", "anthropic", 1761955200, "Claude 4.5 Opus", 200_000, 64_000),
+  m("claude-opus-4-1-20250805", "anthropic", 1722945600, "Claude 4.1 Opus", 200_000, 32_000),
+  m("claude-sonnet-4-6", "anthropic", 1771372800, "Claude 4.6 Sonnet", 200_000, 64_000),
+  m("claude-sonnet-4-5-20250929", "anthropic", 1759104000, "Claude 4.5 Sonnet", 200_000, 64_000),
+  m("claude-sonnet-4-5", "anthropic", 1759104000, "Claude 4.5 Sonnet", 200_000, 64_000),
+  m("claude-sonnet-4-20250514", "anthropic", 1715644800, "Claude 4 Sonnet", 200_000, 64_000),
+  m("claude-haiku-4-5-20251001", "anthropic", 1759276800, "Claude 4.5 Haiku", 200_000, 64_000),
+  m("claude-haiku-4-5", "anthropic", 1759276800, "Claude 4.5 Haiku", 200_000, 64_000),
 ];
 
 const GEMINI: readonly CatalogModel[] = [
-  m("gemini-2.5-pro", "google", "2025-06-17", "Gemini 2.5 Pro", 1_048_576, 65_536),
-  m("gemini-2.5-flash", "google", "2025-06-17", "Gemini 2.5 Flash", 1_048_576, 65_536),
-  m("gemini-2.5-flash-lite", "google", "2025-07-22", "Gemini 2.5 Flash Lite", 1_048_576, 65_536),
-  m("gemini-3-pro-preview", "google", "2025-11-18", "Gemini 3 Pro Preview", 1_048_576, 65_536),
-  m("gemini-3-flash-preview", "google", "2025-12-17", "Gemini 3 Flash Preview", 1_048_576, 65_536),
+  m("gemini-2.5-pro", "google", 1750118400, "Gemini 2.5 Pro", 1_048_576, 65_536),
+  m("gemini-2.5-flash", "google", 1750118400, "Gemini 2.5 Flash", 1_048_576, 65_536),
+  m("gemini-2.5-flash-lite", "google", 1753142400, "Gemini 2.5 Flash Lite", 1_048_576, 65_536),
+  m("gemini-3-pro-preview", "google", 1737158400, "Gemini 3 Pro Preview", 1_048_576, 65_536),
+  m("gemini-3-flash-preview", "google", 1765929600, "Gemini 3 Flash Preview", 1_048_576, 65_536),
+  m("gemini-3.1-pro-preview", "google", 1771459200, "Gemini 3.1 Pro Preview", 1_048_576, 65_536),
 ];
 
 const CODEX: readonly CatalogModel[] = [

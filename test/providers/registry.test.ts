@@ -27,7 +27,8 @@ test("the built-in catalog lists current Claude, Gemini and Codex ids with limit
   assert.equal(catalogFor("vertex"), CATALOG.gemini);
   assert.deepEqual(catalogFor("openrouter"), []);
   assert.equal(catalogModel("claude-sonnet-4-5")?.maxOutputTokens, 64_000);
-  assert.equal(catalogModel("claude-sonnet-4-5")?.created, Date.parse("2025-09-29") / 1000);
+  assert.equal(catalogModel("claude-sonnet-4-5")?.created, 1759104000);
+  assert.equal(catalogModel("gpt-5")?.created, Date.parse("2025-08-07") / 1000);
   assert.equal(catalogModel("nope"), undefined);
 });
 
@@ -48,7 +49,7 @@ test("listing info comes from the catalog for known upstream names and from the 
   }));
   const reg = buildRegistry(credentials);
   assert.deepEqual(reg.ids(), ["fast", "sonnet"]);
-  assert.deepEqual(reg.info("sonnet"), { id: "sonnet", ownedBy: "anthropic", created: catalogModel("claude-sonnet-4-5")!.created, displayName: "Claude Sonnet 4.5", providers: ["claude"] });
+  assert.deepEqual(reg.info("sonnet"), { id: "sonnet", ownedBy: "anthropic", created: catalogModel("claude-sonnet-4-5")!.created, displayName: "Claude 4.5 Sonnet", providers: ["claude"] });
   assert.deepEqual(reg.info("fast"), { id: "fast", ownedBy: "local", created: UNKNOWN_MODEL_CREATED, displayName: "fast", providers: ["local"] });
   assert.equal(reg.info("nope"), undefined);
 });
