@@ -73,6 +73,8 @@ export function blockFor(
   if ((status === 400 || status === 422) && classifyFailure(status, body) === "model-support") {
     return { ms: 12 * 3_600_000, quota: false, reason: "model not supported", nextLevel: level };
   }
+  // cliproxy honours Retry-After on 503 too (providers.md §5.2 Note): the upstream said when to come back.
+  if (status === 503 && retryAfterMs !== undefined) return { ms: retryAfterMs, quota: false, reason: "upstream error", nextLevel: level };
   if ([408, 500, 502, 503, 504].includes(status)) return { ms: 60_000, quota: false, reason: "upstream error", nextLevel: level };
   return undefined;
 }

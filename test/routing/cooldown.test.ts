@@ -32,6 +32,8 @@ test("blockFor() follows the cooldown table of providers §5.3", () => {
   assert.equal(ms(404), 12 * 3_600_000);
   assert.equal(ms(400, "model_not_supported"), 12 * 3_600_000);
   for (const s of [408, 500, 502, 503, 504]) assert.equal(ms(s), 60_000);
+  assert.equal(ms(503, "{}", 5000), 5000, "a 503 with Retry-After waits exactly that long");
+  assert.equal(ms(500, "{}", 5000), 60_000);
   for (const s of [400, 409, 418, 501]) assert.equal(blockFor(s, "{}", undefined, 0), undefined);
   assert.equal(blockFor(429, "{}", undefined, 0)?.quota, true);
   assert.equal(blockFor(500, "{}", undefined, 0)?.quota, false);
