@@ -5,9 +5,11 @@ import { connect as netConnect, type AddressInfo, type Socket } from "node:net";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { closeAgents, sendUpstream, UpstreamError } from "../../src/proxy/forward.js";
 import { createProxyAgent, openTunnel } from "../../src/proxy/connect.js";
+import { providerKey } from "../../src/config/schema.js";
+import { startServer } from "../support/server.js";
 
 /** A CONNECT proxy on loopback recording every tunnel target and Proxy-Authorization it saw. */
-export async function startConnectProxy(t: { after(fn: () => unknown): void }, opts: { refuse?: boolean; silent?: boolean } = {}) {
+async function startConnectProxy(t: { after(fn: () => unknown): void }, opts: { refuse?: boolean; silent?: boolean } = {}) {
   const tunnels: Array<{ target: string; auth?: string }> = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((_req, res) => res.writeHead(405).end());
@@ -77,4 +79,29 @@ test("sendUpstream() answers a timeout UpstreamError when the proxy never opens 
 
 test("createProxyAgent() rejects a socks5 proxy URL with a clear error", () => {
   assert.throws(() => createProxyAgent(new URL("socks5://127.0.0.1:1080"), false, { connectTimeoutMs: 10 }), /only http and https proxies are supported/);
+});
+
+test("proxy-url: a credential's proxy carries its upstream traffic; direct bypasses the global proxy", async (t) => {
+  t.after(closeAgents);
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, { id: "msg", type: "message", content: [] }));
+  const credProxy = await startConnectProxy(t);
+  const globalProxy = await startConnectProxy(t);
+  const s = await startServer(t, {
+    apiKeys: ["sk-client"], proxyUrl: globalProxy.url,
+    claudeApiKey: [
+      providerKey("ka", { baseUrl: fake.url, proxyUrl: credProxy.url, models: [{ name: "a", alias: "a" }] }),
+      providerKey("kb", { baseUrl: fake.url, proxyUrl: "direct", models: [{ name: "b", alias: "b" }] }),
+      providerKey("kc", { baseUrl: fake.url, models: [{ name: "c", alias: "c" }] }),
+    ],
+  });
+  const ask = (model: string) => fetch(`${s.url}/v1/messages`, {
+    method: "POST", headers: { authorization: "Bearer sk-client" }, body: JSON.stringify({ model, max_tokens: 1, messages: [] }),
+  });
+  assert.equal((await ask("a")).status, 200);
+  assert.equal(credProxy.tunnels.length, 1);
+  assert.equal((await ask("b")).status, 200);
+  assert.equal(credProxy.tunnels.length + globalProxy.tunnels.length, 1);
+  assert.equal((await ask("c")).status, 200);
+  assert.equal(globalProxy.tunnels.length, 1);
+  assert.equal(fake.requests.length, 3);
 });
