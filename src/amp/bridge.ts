@@ -27,9 +27,13 @@ export function bridgeAction(rest: string): string | undefined {
   return at < 0 ? undefined : path.slice(at + "/models/".length);
 }
 
-/** True for the v1beta1 requests served by the model branch (RT-7): a POST naming `/models/…`. */
+/**
+ * True for the v1beta1 requests served by the model branch (RT-7): a POST naming `/models/{model}:…`.
+ * A POST naming no model (no `:`, PR-5) is no model call, so it goes to ampcode.com with the rest.
+ */
 export function isBridgeRequest(method: string | undefined, rest: string): boolean {
-  return method === "POST" && bridgeAction(rest) !== undefined;
+  const action = method === "POST" ? bridgeAction(rest) : undefined;
+  return action !== undefined && splitAction(action).model !== undefined;
 }
 
 /** The action of a bridged request, or 400 as CLIProxyAPI answered (PR-14). */

@@ -29,6 +29,9 @@ export interface FallbackDeps {
   lookup?(ctx: Ctx): ModelLookup;
 }
 
+/** The local handlers' answer to a request that names no model (providers/routes.ts). */
+export const NO_MODEL = 'Request body has no "model"; name the model to use';
+
 /** PR-3 then PR-4/PR-5: the body's `model` string first, else the model in the path. */
 export function requestedModel(json: Record<string, unknown>, pathModel: string | undefined): string | undefined {
   if (typeof json.model === "string") return json.model;
@@ -42,13 +45,13 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
     const raw = await readBody(req, ctx.config.bodyLimitBytes, { decode: true });
     const body = sanitiseRequest(raw);
     const json = parseJsonObject(body);
-    const alt = ctx.url.searchParams.get("alt") ?? undefined;
+    const alt = ctx.url.searchParams.get("alt") ?? ctx.url.searchParams.get("$alt") ?? undefined;
     // Headers as the local handler sees them: the body is decoded now, so its encoding is gone (PR-1).
     const { "content-encoding": _enc, "content-length": _len, ...headers } = req.headers;
     const model = requestedModel(json, pathModel);
-    if (model === undefined || model === "") {
-      // PR-6: no model, nothing to route on; the local handler answers its own validation error.
-      return deps.serve(req, ctx, { endpoint, body, json, model: "", headers, alt });
+    if (model === undefined || model.trim() === "") {
+      // PR-6: nothing to route on; answered as the local handler answers a body without a model.
+      throw new HttpError(400, "invalid_request_error", NO_MODEL);
     }
     const d = decide(model, ctx.config, deps.lookup?.(ctx) ?? lookupOf(ctx.app), ctx.app.log);
     logDecision(ctx.app.log, d, ctx.url.pathname);

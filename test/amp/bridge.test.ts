@@ -16,8 +16,9 @@ test("splitAction() extracts model and method, and no model without a colon or w
   assert.deepEqual(splitAction(":generateContent"), { model: undefined, method: "generateContent" });
 });
 
-test("isBridgeRequest() is true only for POSTs naming /models/…", () => {
+test("isBridgeRequest() is true only for POSTs naming /models/{model}:…", () => {
   assert.equal(isBridgeRequest("POST", "publishers/google/models/g:generateContent"), true);
+  assert.equal(isBridgeRequest("POST", "publishers/google/models/gemini-3-pro-preview"), false);
   assert.equal(isBridgeRequest("GET", "publishers/google/models/g"), false);
   assert.equal(isBridgeRequest("POST", "models"), false);
 });

@@ -83,12 +83,12 @@ test("withAmpFallback() forwards the sanitised, gzip-decoded body for Amp credit
   assert.equal(s.calls.length, 0);
 });
 
-test("withAmpFallback() hands requests without a model to the local handler with no rewriter", async (t) => {
+test("withAmpFallback() answers a request without a model with the local handlers' 400 and routes nothing", async (t) => {
   const s = await setup(t);
-  await s.post("/m", '{"messages":[]}', { "anthropic-beta": "context-1m-2025-08-07" });
-  assert.equal(s.calls[0].model, "");
-  assert.equal(s.calls[0].rewrite, undefined);
-  assert.equal(s.calls[0].headers["anthropic-beta"], "context-1m-2025-08-07");
+  const res = await s.post("/m", '{"messages":[]}');
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), { type: "error", error: { type: "invalid_request_error", message: 'Request body has no "model"; name the model to use' } });
+  assert.equal(s.calls.length + s.forwarded.length, 0);
   assert.equal(s.logs.some((l) => l.includes("component=amp-routing")), false);
 });
 
