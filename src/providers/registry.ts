@@ -32,6 +32,8 @@ export interface Registry {
   ids(): string[];
   /** Listing info for a served id. */
   info(id: string): ModelInfo | undefined;
+  /** The served id equal to `id` ignoring case (clients send "Claude-Sonnet-4-5"); the sorted-first on ties. */
+  canonical(id: string): string | undefined;
 }
 
 /** Builds the registry for a credential list. */
@@ -62,12 +64,15 @@ export function buildRegistry(credentials: readonly Credential[]): Registry {
     }));
   }
   const sorted = [...byId.keys()].sort();
+  const lower = new Map<string, string>();
+  for (const id of sorted) if (!lower.has(id.toLowerCase())) lower.set(id.toLowerCase(), id);
   return {
     credentials,
     credentialsFor: (id) => byId.get(id) ?? [],
     providersFor: (id) => [...(providers.get(id) ?? [])],
     ids: () => [...sorted],
     info: (id) => infos.get(id),
+    canonical: (id) => lower.get(id.toLowerCase()),
   };
 }
 

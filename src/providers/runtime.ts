@@ -120,7 +120,9 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     const trimmed = requested.trim();
     const { base, suffix } = splitThinkingSuffix(trimmed);
     // §1.3: the base name first; when nothing serves it, the full string with its suffix.
-    for (const [model, sfx] of [[base, suffix], [trimmed, undefined]] as const) {
+    // Then the base name ignoring case, as CLIProxyAPI's alias lookups do.
+    const tries: Array<[string, string | undefined]> = [[base, suffix], [trimmed, undefined], [registry.canonical(base) ?? base, suffix]];
+    for (const [model, sfx] of tries) {
       const candidates = registry.credentialsFor(model);
       if (candidates.length) return { model, base, suffix: sfx, providers: registry.providersFor(model), candidates };
     }

@@ -53,6 +53,8 @@ test("providersFor() and resolve() strip the thinking suffix and fall back to th
   const odd = rt.resolve("odd(1)")!;
   assert.deepEqual([odd.model, odd.base, odd.suffix], ["odd(1)", "odd", undefined]);
   assert.equal(rt.resolve("nope"), undefined);
+  const folded = rt.resolve("Claude-Sonnet-4-5(high)")!;
+  assert.deepEqual([folded.model, folded.suffix], [M, "high"], "case is ignored when nothing matches exactly");
   assert.equal(rt.closest("claude-sonet-4-5")[0], M);
 });
 
