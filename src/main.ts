@@ -1,9 +1,9 @@
 /** cliproxy's command line: flags → config → listen. The only place that exits the process. */
 import { homedir } from "node:os";
-import { readFile } from "node:fs/promises";
 import { VERSION } from "./version.js";
 import { start } from "./server/start.js";
-import { ConfigError, parseConfig } from "./config/load.js";
+import { ConfigError, loadConfigFile } from "./config/load.js";
+import { exampleKeys } from "./config/safe-mode.js";
 
 const USAGE = `Usage: cliproxy [options]
        cliproxy check-config FILE
@@ -16,7 +16,7 @@ Options:
   --version       print the version`;
 
 /** Parsed command line. */
-type Cli =
+export type Cli =
   | { cmd: "serve"; config?: string; host?: string; port?: number }
   | { cmd: "check"; file: string }
   | { cmd: "help" }
@@ -48,32 +48,53 @@ export function parseArgs(argv: readonly string[]): Cli {
   return { cmd: "serve", ...out };
 }
 
+/** Where a command writes, and what it reads from the environment; tests pass their own. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  readonly homeDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Runs a command that finishes (help, version, check-config, usage errors); returns its exit code, or undefined for serve. */
+export async function runCommand(cli: Cli, io: CliIo): Promise<number | undefined> {
+  if (cli.cmd === "help" || cli.cmd === "version") {
+    io.out(cli.cmd === "help" ? USAGE : `cliproxy ${VERSION}`);
+    return 0;
+  }
+  if (cli.cmd === "error") {
+    io.err(`cliproxy: ${cli.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (cli.cmd !== "check") return undefined;
+  try {
+    const { config, warnings } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env });
+    for (const w of warnings) io.out(`${cli.file}: warning: ${w}`);
+    if (exampleKeys(config).length > 0) io.out(`${cli.file}: warning: api-keys still holds the example keys of config.example.yaml; cliproxy will serve only a page asking to replace them`);
+    io.out(`${cli.file}: OK`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) for (const p of err.problems) io.err(`${cli.file}: ${p}`);
+    else io.err(`${cli.file}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
-  if (cli.cmd === "help") return void console.log(USAGE);
-  if (cli.cmd === "version") return void console.log(`cliproxy ${VERSION}`);
-  if (cli.cmd === "error") {
-    console.error(`cliproxy: ${cli.message}\n\n${USAGE}`);
-    process.exit(2);
+  const io: CliIo = { out: (t) => console.log(t), err: (t) => console.error(t), homeDir: homedir(), env: process.env };
+  const code = await runCommand(cli, io);
+  if (code !== undefined) {
+    process.exitCode = code; // not process.exit(): let piped output flush
+    return;
   }
-  if (cli.cmd === "check") {
-    try {
-      const text = await readFile(cli.file, "utf8");
-      const { warnings } = parseConfig(text, { path: cli.file, homeDir: homedir(), env: process.env });
-      for (const w of warnings) console.log(`warning: ${w}`);
-      console.log(`${cli.file}: OK`);
-      return;
-    } catch (err) {
-      if (err instanceof ConfigError) for (const p of err.problems) console.error(`${cli.file}: ${p}`);
-      else console.error(`${cli.file}: ${(err as Error).message}`);
-      process.exit(1);
-    }
-  }
+  if (cli.cmd !== "serve") return;
   let running;
   try {
     running = await start({ configPath: cli.config, host: cli.host, port: cli.port, homeDir: homedir() });
   } catch (err) {
-    console.error(`cliproxy: ${(err as Error).message}`);
+    if (err instanceof ConfigError) console.error([`cliproxy: cannot read config "${err.path}":`, ...err.problems.map((p) => `  ${p}`)].join("\n"));
+    else console.error(`cliproxy: ${(err as Error).message}`);
     process.exit(1);
   }
   let stopping = false;
