@@ -1,0 +1,138 @@
+/**
+ * What an executor adds for a subscription credential, as pure functions over headers and bodies
+ * (providers.md §2.1 OAuth identity, §2.2 Codex OAuth headers, §2.4 Gemini CLI, §2.5 Antigravity).
+ * Executors call these after building the API-key request; nothing here sends or logs anything.
+ */
+import { randomUUID } from "node:crypto";
+import { antigravityUserAgent } from "./antigravity.js";
+import { geminiCliUserAgent } from "./gemini.js";
+
+/** The system block Anthropic requires before it accepts an OAuth token (oauth.md §2). */
+export const CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI for Claude.";
+/** The beta that marks OAuth requests. */
+export const CLAUDE_OAUTH_BETA = "oauth-2025-04-20";
+/** User-Agent sent when the client is not Claude Code itself. */
+export const CLAUDE_CLI_USER_AGENT = "claude-cli/2.1.63 (external, cli)";
+/** Gemini CLI's API client header (providers.md §2.4). */
+export const GEMINI_CLI_API_CLIENT = "google-genai-sdk/1.41.0 gl-node/v22.19.0";
+
+/** True for a Claude subscription token (`sk-ant-oat…`). */
+export function isClaudeOAuthToken(token: string): boolean {
+  return token.includes("sk-ant-oat");
+}
+
+function parse(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(body.toString("utf8")) as unknown;
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Messages (or count_tokens) body whose `system` starts with the Claude Code block, the client's
+ * own system prompt following unchanged (a string becomes one text block); never added twice. A body
+ * that is not a JSON object is returned as is (the upstream will say what is wrong with it).
+ */
+export function withClaudeCodeSystem(body: Buffer): Buffer {
+  const json = parse(body);
+  if (!json) return body;
+  const identity = { type: "text", text: CLAUDE_CODE_SYSTEM };
+  const sys = json.system;
+  let blocks: unknown[];
+  if (typeof sys === "string") blocks = sys === "" ? [identity] : [identity, { type: "text", text: sys }];
+  else if (Array.isArray(sys)) {
+    const first = sys[0] as Record<string, unknown> | undefined;
+    if (first?.type === "text" && first.text === CLAUDE_CODE_SYSTEM) return body;
+    blocks = [identity, ...sys];
+  } else blocks = [identity];
+  return Buffer.from(JSON.stringify({ ...json, system: blocks }));
+}
+
+/** Headers (lower-case keys) of a Claude request made with a subscription token: bearer, oauth beta, claude-cli UA. */
+export function claudeOAuthHeaders(headers: Record<string, string>, accessToken: string, clientUserAgent?: string): Record<string, string> {
+  delete headers["x-api-key"];
+  delete headers["anthropic-dangerous-direct-browser-access"];
+  headers.authorization = `Bearer ${accessToken}`;
+  const betas = (headers["anthropic-beta"] ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+  if (!betas.includes(CLAUDE_OAUTH_BETA)) betas.push(CLAUDE_OAUTH_BETA);
+  headers["anthropic-beta"] = betas.join(",");
+  headers["anthropic-version"] ??= "2023-06-01";
+  headers["x-app"] ??= "cli";
+  if (!clientUserAgent?.startsWith("claude-cli") && !headers["user-agent"]?.startsWith("claude-cli")) headers["user-agent"] = CLAUDE_CLI_USER_AGENT;
+  return headers;
+}
+
+/** Headers of a Codex request made with a ChatGPT token: bearer, account id, `Originator: codex-tui` unless the client sent one. */
+export function codexOAuthHeaders(headers: Record<string, string>, accessToken: string, accountId: string | undefined): Record<string, string> {
+  headers.authorization = `Bearer ${accessToken}`;
+  if (accountId) headers["chatgpt-account-id"] = accountId;
+  headers.originator ??= "codex-tui";
+  return headers;
+}
+
+/** What a Code Assist call does. */
+export type CodeAssistAction = "generate" | "stream" | "count";
+
+/** The Cloud Code Assist URL for an action: `{root}/v1internal:<method>` (stream with `?alt=sse`). */
+export function codeAssistUrl(root: string, action: CodeAssistAction): string {
+  const base = root.replace(/\/+$/, "");
+  if (action === "stream") return `${base}/v1internal:streamGenerateContent?alt=sse`;
+  return `${base}/v1internal:${action === "count" ? "countTokens" : "generateContent"}`;
+}
+
+/** The Gemini CLI envelope `{"model","project","request":{…}}`; countTokens carries the request only. */
+export function geminiCliEnvelope(body: Buffer, model: string, project: string, action: CodeAssistAction): Buffer {
+  const request = parse(body) ?? {};
+  const envelope = action === "count" ? { request } : { model, project, request };
+  return Buffer.from(JSON.stringify(envelope));
+}
+
+/** Headers of a Gemini CLI call; the User-Agent is always Gemini CLI's (the client's is ignored). */
+export function geminiCliHeaders(accessToken: string, model: string, stream: boolean): Record<string, string> {
+  return {
+    authorization: `Bearer ${accessToken}`,
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    "user-agent": geminiCliUserAgent(model),
+    "x-goog-api-client": GEMINI_CLI_API_CLIENT,
+  };
+}
+
+/** A Code Assist answer (or stream chunk) unwrapped from `{"response":{…}}`. */
+export function unwrapCodeAssist(data: unknown): unknown {
+  const o = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+  return o && o.response !== null && typeof o.response === "object" ? o.response : data;
+}
+
+/** Antigravity roots to try in order: the file's `base_url` alone, else the configured list. */
+export function antigravityBaseUrls(fileBaseUrl: string | undefined, configured: readonly string[]): string[] {
+  return fileBaseUrl ? [fileBaseUrl.replace(/\/+$/, "")] : [...configured];
+}
+
+/** The Antigravity envelope (providers.md §2.5): model, userAgent, requestType, project, requestId, request.sessionId. */
+export function antigravityEnvelope(body: Buffer, model: string, project: string, action: CodeAssistAction): Buffer {
+  const request: Record<string, unknown> = { ...(parse(body) ?? {}) };
+  delete request.safetySettings;
+  if (action === "count") return Buffer.from(JSON.stringify({ request }));
+  request.sessionId ??= `-${randomUUID()}`;
+  return Buffer.from(JSON.stringify({
+    model,
+    userAgent: "antigravity",
+    requestType: /image/i.test(model) ? "image_gen" : "agent",
+    project,
+    requestId: `agent-${randomUUID()}`,
+    request,
+  }));
+}
+
+/** Headers of an Antigravity call; a credential `user_agent` replaces the default. */
+export function antigravityHeaders(accessToken: string, stream: boolean, userAgent?: string): Record<string, string> {
+  return {
+    authorization: `Bearer ${accessToken}`,
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    "user-agent": userAgent || antigravityUserAgent(),
+  };
+}
