@@ -1,11 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../src/config/load.js";
 import type { AddressInfo } from "node:net";
 import { startServer, fakeClock } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { PROVIDER_HANDLERS, parseGeminiAction } from "../../src/providers/routes.js";
-import { chatCompletion, claudeMessage, compat, get, key, post, CLIENT_KEY } from "./support.js";
+import { chatCompletion, claudeMessage, compat, get, key, post, sendSse, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] };
 
@@ -150,4 +154,35 @@ test("PROVIDER_HANDLERS and parseGeminiAction() are exported for the Amp routes"
   assert.deepEqual(parseGeminiAction("models/gemini-2.5-pro:streamGenerateContent"), { model: "gemini-2.5-pro", endpoint: "gemini-stream" });
   assert.equal(parseGeminiAction("gemini-2.5-pro"), undefined);
   assert.equal(parseGeminiAction(":countTokens"), undefined);
+});
+
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "providers");
+
+/** Loads a README example with the fake's port filled in. */
+function loadExample(name: string, port: number) {
+  const text = readFileSync(join(FIXTURES, name), "utf8").replaceAll("PORT", String(port));
+  return parseConfig(text, { path: name, homeDir: tmpdir(), env: {} });
+}
+
+test("the README provider examples load with parseConfig and serve a request each", async (t) => {
+  const fake = await startFake(t, (r, res) => {
+    if (r.url.startsWith("/responses")) return sendSse(res, RESPONSES_STREAM);
+    if (r.url.includes("/chat/completions")) return sendJson(res, 200, chatCompletion());
+    if (r.url.startsWith("/v1beta")) return sendJson(res, 200, { candidates: [] });
+    sendJson(res, 200, claudeMessage());
+  });
+  const cases: Array<[string, string, Record<string, unknown>, string]> = [
+    ["claude.yaml", "/v1/messages", { model: "sonnet", max_tokens: 1, messages: [] }, "/v1/messages?beta=true"],
+    ["gemini.yaml", "/v1beta/models/team/gemini-2.5-pro:generateContent", { contents: [] }, "/v1beta/models/gemini-2.5-pro:generateContent"],
+    ["codex.yaml", "/v1/responses", { model: "gpt-5", input: "hi" }, "/responses"],
+    ["openai-compatibility.yaml", "/v1/chat/completions", { model: "fast", messages: [] }, "/v1/chat/completions"],
+    ["routing.yaml", "/v1/messages", { model: "claude-sonnet-4-5", max_tokens: 1, messages: [] }, "/v1/messages?beta=true"],
+  ];
+  for (const [file, path, body, upstreamPath] of cases) {
+    const { config } = loadExample(file, fake.port);
+    const s = await startServer(t, config);
+    const res = await post(s.url, path, body);
+    assert.equal(res.status, 200, `${file}: ${await res.text()}`);
+    assert.equal(fake.requests.at(-1)!.url, upstreamPath, file);
+  }
 });
