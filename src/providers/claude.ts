@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { editBody } from "./body-edit.js";
+import { catalogModel } from "./catalog.js";
 import { applyCustomHeaders, clientHeader, isApiKeyCredential, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
 /** Anthropic's public root: the only one that gets `x-api-key` instead of a bearer token. */
@@ -58,6 +59,9 @@ export function buildClaudeRequest(input: BuildInput): UpstreamCall {
   const betas = Array.isArray(parsed?.betas) ? parsed.betas.filter((b): b is string => typeof b === "string") : [];
   const set: Record<string, unknown> = {};
   if (parsed?.model !== input.upstreamModel) set.model = input.upstreamModel;
+  // Anthropic requires max_tokens; a client that left it out gets the model's own limit (providers.md §2.1).
+  const limit = catalogModel(input.upstreamModel)?.maxOutputTokens;
+  if (parsed && input.action === "generate" && parsed.max_tokens === undefined && limit) set.max_tokens = limit;
   const body = editBody(input.body, { set, remove: parsed && "betas" in parsed ? ["betas"] : [] });
   const stream = input.action === "generate" && parsed?.stream === true;
   const apiKey = isApiKeyCredential(cred);

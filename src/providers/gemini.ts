@@ -3,6 +3,8 @@
  * (never `?key=`, which would land in upstream access logs). The model travels in the path, so a
  * same-dialect body passes through byte for byte.
  */
+import { editBody } from "./body-edit.js";
+import { catalogModel } from "./catalog.js";
 import { applyCustomHeaders, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
 /** Builds the upstream request for a Gemini API-key credential. */
@@ -30,7 +32,23 @@ export function buildGeminiRequest(input: BuildInput): UpstreamCall {
   if (cred.apiKey.startsWith("ya29.")) headers.authorization = `Bearer ${cred.apiKey}`;
   else headers["x-goog-api-key"] = cred.apiKey;
   applyCustomHeaders(headers, cred.headers);
-  return { url: `${root}/v1beta/models/${model}:${method}${query}`, headers, body: input.body, stream };
+  return { url: `${root}/v1beta/models/${model}:${method}${query}`, headers, body: capOutputTokens(input.body, input.upstreamModel), stream };
+}
+
+/** Caps `generationConfig.maxOutputTokens` at the model's limit (providers.md §2.3); other bytes stay as sent. */
+function capOutputTokens(body: Buffer, model: string): Buffer {
+  const limit = catalogModel(model)?.maxOutputTokens;
+  if (!limit) return body;
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    parsed = obj(JSON.parse(body.toString("utf8")));
+  } catch {
+    return body;
+  }
+  const config = obj(parsed?.generationConfig);
+  const max = config?.maxOutputTokens;
+  if (typeof max !== "number" || max <= limit) return body;
+  return editBody(body, { set: { generationConfig: { ...config, maxOutputTokens: limit } } });
 }
 
 /** True for the chunk that carries a finish reason: Gemini streams have no terminator event. */

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { makeConfig } from "../../src/config/schema.js";
+import { catalogModel } from "../../src/providers/catalog.js";
 import { buildClaudeRequest, mergeBetas, DEFAULT_BETAS } from "../../src/providers/claude.js";
 import { startServer } from "../support/server.js";
 import { startFake } from "../support/fake-upstream.js";
@@ -126,4 +127,12 @@ test("an alias is sent upstream as its name with the rest of the body untouched"
   });
   await (await post(s.url, "/v1/messages", '{"model":"sonnet","max_tokens":8,"tool":{"n":12345678901234567890},"messages":[]}')).text();
   assert.equal((await fake.nth(1)).body.toString(), '{"model":"claude-sonnet-4-5-20250929","max_tokens":8,"tool":{"n":12345678901234567890},"messages":[]}');
+});
+
+test("buildClaudeRequest() fills a missing max_tokens from the model's catalog limit", () => {
+  const { max_tokens: _omit, ...noMax } = BODY;
+  const out = JSON.parse(buildClaudeRequest(input(cred("claude"), noMax)).body.toString());
+  assert.equal(out.max_tokens, catalogModel("claude-sonnet-4-5")!.maxOutputTokens);
+  const unknown = input(cred("claude"), { ...noMax, model: "my-own" });
+  assert.equal(buildClaudeRequest(unknown).body, unknown.body);
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildGeminiRequest } from "../../src/providers/gemini.js";
+import { catalogModel } from "../../src/providers/catalog.js";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { cred, geminiAnswer, get, input, key, post, sendSse, CLIENT_KEY, GEMINI_STREAM } from "./support.js";
@@ -82,4 +83,14 @@ test("GET /v1beta/models lists Gemini-shaped entries and GET /v1beta/models/{id}
   const missing = await get(s.url, "/v1beta/models/nope");
   assert.equal(missing.status, 404);
   assert.deepEqual(await missing.json(), { error: { message: "Not Found", type: "not_found" } });
+});
+
+test("buildGeminiRequest() caps maxOutputTokens at the model's limit and leaves lower values alone", () => {
+  const c = cred("gemini");
+  const high = buildGeminiRequest(input(c, { ...BODY, generationConfig: { temperature: 1, maxOutputTokens: 1_000_000 } }, { upstreamModel: "gemini-2.5-pro" }));
+  assert.deepEqual(JSON.parse(high.body.toString()).generationConfig, { temperature: 1, maxOutputTokens: catalogModel("gemini-2.5-pro")!.maxOutputTokens });
+  const low = input(c, { ...BODY, generationConfig: { maxOutputTokens: 10 } }, { upstreamModel: "gemini-2.5-pro" });
+  assert.equal(buildGeminiRequest(low).body, low.body);
+  const notJson = { ...input(c, BODY, { upstreamModel: "gemini-2.5-pro" }), body: Buffer.from("{") };
+  assert.equal(buildGeminiRequest(notJson).body, notJson.body);
 });
