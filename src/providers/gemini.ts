@@ -7,8 +7,8 @@ import { editBody } from "./body-edit.js";
 import { catalogModel } from "./catalog.js";
 import { applyCustomHeaders, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
-/** Builds the upstream request for a Gemini API-key credential. */
-export function buildGeminiRequest(input: BuildInput): UpstreamCall {
+/** Builds the upstream request for a Gemini API-key credential; `modelsPath` differs for Vertex. */
+export function buildGeminiRequest(input: BuildInput, modelsPath = "/v1beta/models"): UpstreamCall {
   const { cred, call } = input;
   const root = cred.baseUrl.replace(/\/+$/, "");
   const model = encodeURIComponent(input.upstreamModel);
@@ -32,7 +32,7 @@ export function buildGeminiRequest(input: BuildInput): UpstreamCall {
   if (cred.apiKey.startsWith("ya29.")) headers.authorization = `Bearer ${cred.apiKey}`;
   else headers["x-goog-api-key"] = cred.apiKey;
   applyCustomHeaders(headers, cred.headers);
-  return { url: `${root}/v1beta/models/${model}:${method}${query}`, headers, body: capOutputTokens(input.body, input.upstreamModel), stream };
+  return { url: `${root}${modelsPath}/${model}:${method}${query}`, headers, body: capOutputTokens(input.body, input.upstreamModel), stream };
 }
 
 /** Caps `generationConfig.maxOutputTokens` at the model's limit (providers.md §2.3); other bytes stay as sent. */
@@ -52,7 +52,7 @@ function capOutputTokens(body: Buffer, model: string): Buffer {
 }
 
 /** True for the chunk that carries a finish reason: Gemini streams have no terminator event. */
-function hasFinish(data: unknown): boolean {
+export function hasFinish(data: unknown): boolean {
   const d = obj(data);
   const candidates = Array.isArray(d?.candidates) ? d.candidates : Array.isArray(obj(d?.response)?.candidates) ? (obj(d?.response)!.candidates as unknown[]) : [];
   return candidates.some((c) => typeof obj(c)?.finishReason === "string");
@@ -63,7 +63,7 @@ export const GEMINI: Executor = {
   kind: "gemini",
   dialect: "gemini",
   canCount: true,
-  build: buildGeminiRequest,
+  build: (input) => buildGeminiRequest(input),
   isFinal: (_event, data) => hasFinish(data),
   usageKind: "gemini",
 };

@@ -16,6 +16,7 @@ import { CLAUDE } from "./claude.js";
 import { CODEX, foldCodexStream } from "./codex.js";
 import { GEMINI } from "./gemini.js";
 import { OPENAI_COMPAT } from "./openai-compat.js";
+import { VERTEX } from "./vertex.js";
 import { completionsCall } from "./completions.js";
 import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
 import { collectEvents, errorEventStatus, eventData, pumpStream } from "./stream.js";
@@ -23,9 +24,9 @@ import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import type { Action, Executor } from "./executor.js";
 import type { AttemptOutcome, Credential, Endpoint, LocalCall, ProviderKind } from "./types.js";
 
-/** The executor per credential kind (vertex: a later issue). */
+/** The executor per credential kind. */
 export const EXECUTORS: Readonly<Partial<Record<ProviderKind, Executor>>> = Object.freeze({
-  claude: CLAUDE, codex: CODEX, gemini: GEMINI, "openai-compat": OPENAI_COMPAT,
+  claude: CLAUDE, codex: CODEX, gemini: GEMINI, "openai-compat": OPENAI_COMPAT, vertex: VERTEX,
 });
 
 /** The client's wire dialect per endpoint (legacy completions are served as chat). */

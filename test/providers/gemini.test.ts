@@ -94,3 +94,13 @@ test("buildGeminiRequest() caps maxOutputTokens at the model's limit and leaves 
   const notJson = { ...input(c, BODY, { upstreamModel: "gemini-2.5-pro" }), body: Buffer.from("{") };
   assert.equal(buildGeminiRequest(notJson).body, notJson.body);
 });
+
+test("a vertex-api-key is served at /v1/publishers/google/models/{model}:{action} with x-goog-api-key", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendSse(res, GEMINI_STREAM));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], vertexApiKey: [key("kv", fake.url)] });
+  const res = await post(s.url, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", BODY);
+  assert.equal(await res.text(), GEMINI_STREAM.join(""));
+  const r = await fake.nth(1);
+  assert.equal(r.url, "/v1/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+  assert.equal(r.headers["x-goog-api-key"], "kv");
+});

@@ -59,3 +59,11 @@ test("an Anthropic client is served by an OpenAI-compatible upstream through the
   assert.equal(body.content[0].text, "translated");
   assert.equal((await fake.nth(1)).json.model, "llama-3");
 });
+
+test("a 2xx answer that is not JSON cannot be translated and fails over as a 502", async (t) => {
+  const fake = await startFake(t, (_r, res) => void res.writeHead(200, { "content-type": "text/html" }).end("<html>"));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", fake.url, ["ko"], [{ name: "m" }])] });
+  const res = await post(s.url, "/v1/messages", { model: "m", max_tokens: 5, messages: [] });
+  assert.equal(res.status, 502);
+  assert.match(((await res.json()) as { error: { message: string } }).error.message, /not JSON/);
+});

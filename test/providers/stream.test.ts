@@ -155,3 +155,19 @@ test("streaming.keepalive-seconds writes keep-alive comments while the upstream 
   for (let r = await reader.read(); !r.done; r = await reader.read()) rest += Buffer.from(r.value).toString();
   assert.ok(rest.endsWith(CLAUDE_STREAM.at(-1)!));
 });
+
+test("with no bootstrap retries left, a stream that dies before its first byte is an HTTP error in the client's dialect", async (t) => {
+  const A = await startFake(t, (_r, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+  });
+  const B = await startFake(t, (_r, res) => sendSse(res, CLAUDE_STREAM));
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY], routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+    claudeApiKey: [key("ka", A.url), key("kb", B.url)],
+  });
+  const res = await post(s.url, "/v1/messages", { model: "claude-sonnet-4-5", stream: true, max_tokens: 1, messages: [] });
+  assert.equal(res.status, 529);
+  assert.deepEqual(await res.json(), { type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
+  assert.equal(B.requests.length, 0);
+});
