@@ -7,7 +7,7 @@ import { pumpStream, errorEventStatus, terminalErrorEvent, type PumpOptions, typ
 import { createStreamTranslator } from "../../src/translate/hub.js";
 import { startServer } from "../support/server.js";
 import { startFake } from "../support/fake-upstream.js";
-import { compat, key, post, CHAT_STREAM, CLAUDE_STREAM, CLIENT_KEY, GEMINI_STREAM, RESPONSES_STREAM } from "./support.js";
+import { compat, key, post, sendSse, CHAT_STREAM, CLAUDE_STREAM, CLIENT_KEY, GEMINI_STREAM, RESPONSES_STREAM } from "./support.js";
 
 type Opts = Partial<Omit<PumpOptions, "upstream" | "res" | "signal">>;
 
