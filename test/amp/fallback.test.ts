@@ -49,9 +49,10 @@ test("requestedModel() prefers the body's model string and falls back to the pat
 
 test("withAmpFallback() serves a local model with the beta filter, rewriter and request tool casing", async (t) => {
   const s = await setup(t);
-  const res = await s.post("/m", '{"model":"claude-sonnet-4-5","tools":[{"name":"Read_File"}]}', { "anthropic-beta": "context-1m-2025-08-07,x" });
+  const res = await s.post("/m", '{"model":"claude-sonnet-4-5","tools":[{"name":"Read_File"}]}', { "anthropic-beta": "context-1m-2025-08-07,x", "x-amp-thread-id": "T-1" });
   assert.deepEqual(await res.json(), { model: "claude-sonnet-4-5", content: [{ type: "tool_use", name: "Read_File", id: "x", input: {}, signature: "" }] });
   assert.equal(s.calls[0].headers["anthropic-beta"], "x");
+  assert.equal(s.calls[0].headers["x-amp-thread-id"], "T-1", "PR-21: the thread id is left for session affinity");
   assert.equal(s.calls[0].model, "claude-sonnet-4-5");
   assert.equal(s.forwarded.length, 0);
   assert.equal(s.logs.filter((l) => l.includes("component=amp-routing")).length, 1);

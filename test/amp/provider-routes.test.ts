@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startFake } from "../support/fake-upstream.js";
+import { startFake, sendJson } from "../support/fake-upstream.js";
 import { startServer } from "../support/server.js";
 import { answerF, routingConfig } from "./routing-setup.js";
 
@@ -40,4 +40,19 @@ test("N3: the v1beta1 model branch needs only the API key: no 503 without an ups
   assert.equal(noKey.status, 401);
   const proxied = await fetch(s.url + "/api/provider/google/v1beta1/models", { headers: auth });
   assert.deepEqual([proxied.status, await proxied.json()], [503, { error: "amp upstream proxy not available" }]);
+});
+
+test("the v1beta1 bridge serves a model locally when a Gemini credential has it, else sends it to ampcode.com as is", async (t) => {
+  const F = await startFake(t, answerF);
+  const A = await startFake(t, (_r, res) => sendJson(res, 200, { modelVersion: "from-amp" }));
+  const s = await startServer(t, routingConfig(F.url, A.url));
+  const path = (m: string) => `/api/provider/google/v1beta1/publishers/google/models/${m}:generateContent?x=1`;
+  const body = '{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}';
+  await fetch(s.url + path("gemini-2.5-pro"), { method: "POST", headers: auth, body });
+  assert.equal(F.requests.length, 1);
+  const up = await fetch(s.url + path("gemini-3-pro-preview"), { method: "POST", headers: auth, body });
+  assert.deepEqual(await up.json(), { modelVersion: "from-amp" });
+  const got = await A.nth(1);
+  assert.deepEqual([got.method, got.url, got.body.toString(), got.headers.authorization], ["POST", path("gemini-3-pro-preview"), body, "Bearer amp-default"]);
+  assert.equal(F.requests.length, 1);
 });

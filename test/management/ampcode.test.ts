@@ -132,6 +132,16 @@ test("a change is applied in memory and persisted without touching other lines",
   assert.match(text, /^# my config\nport: 8317\nampcode:\n  upstream-url: https:\/\/ampcode.com # keep\n/);
 });
 
+test("a save moves legacy amp-* keys under ampcode and removes them from the file (CFG-10)", async (t) => {
+  const { call, file } = await setup(t, { file: "amp-upstream-url: https://legacy.example\nport: 8317\n", amp: { upstreamUrl: "https://legacy.example" } });
+  await call("PUT", "/ampcode/model-fallback", '{"value":"deny"}');
+  const doc = file();
+  assert.equal(doc["amp-upstream-url"], undefined);
+  assert.equal(doc.port, 8317);
+  assert.equal(doc.ampcode["upstream-url"], "https://legacy.example");
+  assert.equal(doc.ampcode["model-fallback"], "deny");
+});
+
 test("a failed save answers 500 and rolls the in-memory change back (N14)", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-mgmt-"));
   const s = await startServer(t, { remoteManagement: { allowRemote: false, secretKey: KEY, disableControlPanel: false } }, { configPath: join(dir, "missing-dir", "config.yaml") });
