@@ -77,6 +77,11 @@ export function foldCodexStream(events: readonly ParsedEvent[]): Record<string, 
   return undefined;
 }
 
+/** Codex reports an overloaded model with a non-429 status; it is a rate limit for cooldowns (providers.md §2.2). */
+export function codexFailureStatus(status: number, body: string): number {
+  return status !== 429 && /model is at capacity|model_at_capacity|at capacity/i.test(body) ? 429 : status;
+}
+
 const FINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
 /** The Codex executor. */
@@ -85,6 +90,7 @@ export const CODEX: Executor = {
   dialect: "openai-responses",
   canCount: false,
   build: buildCodexRequest,
+  failureStatus: codexFailureStatus,
   isFinal: (event, data) => FINAL.has(event ?? "") || FINAL.has(String(obj(data)?.type ?? "")),
   usageKind: "responses",
 };

@@ -47,6 +47,8 @@ export interface Executor {
   /** Whether the upstream can count tokens; otherwise count requests answer 501. */
   readonly canCount: boolean;
   build(input: BuildInput): UpstreamCall;
+  /** The status an upstream failure counts as (Codex "at capacity" bodies are rate limits); default: as sent. */
+  failureStatus?(status: number, body: string): number;
   /** True when this parsed stream event ends a complete upstream stream (so a close before it is a truncation). */
   isFinal(event: string | undefined, data: unknown): boolean;
 }

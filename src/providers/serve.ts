@@ -112,8 +112,8 @@ async function attempt(
   );
   const status = upstream.statusCode ?? 502;
   if (status < 200 || status >= 300) {
-    const text = (await readResponseBody(upstream, ERROR_BODY_LIMIT)).toString("utf8");
-    return { kind: "failed", status, body: redact(text, app.log.secrets), headers: flatHeaders(upstream.headers) };
+    const text = redact((await readResponseBody(upstream, ERROR_BODY_LIMIT)).toString("utf8"), app.log.secrets);
+    return { kind: "failed", status: ex.failureStatus?.(status, text) ?? status, body: text, headers: flatHeaders(upstream.headers) };
   }
   const passHeaders = config.passthroughHeaders ? passableResponseHeaders(upstream.headers) : {};
   let usage: ParsedUsage | undefined;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildCodexRequest, foldCodexStream, CODEX_USER_AGENT } from "../../src/providers/codex.js";
+import { buildCodexRequest, codexFailureStatus, foldCodexStream, CODEX_USER_AGENT } from "../../src/providers/codex.js";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { cred, input, key, post, sendSse, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";
@@ -73,4 +73,12 @@ test("POST /v1/responses returns a Codex 4xx error body unchanged to the OpenAI 
   const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
   assert.equal(res.status, 400);
   assert.deepEqual(await res.json(), body);
+});
+
+test("a Codex 'model is at capacity' answer counts as a 429, and other failures keep their status", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendJson(res, 503, { error: { message: "Selected model is at capacity. Please try a different model." } }));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], codexApiKey: [key("kc", fake.url)] });
+  const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
+  assert.equal(res.status, 429);
+  assert.equal(codexFailureStatus(500, "boom"), 500);
 });
