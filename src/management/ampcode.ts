@@ -191,15 +191,23 @@ function parseMappings(v: unknown): AmpModelMapping[] {
   });
 }
 
+/** GET, PUT, PATCH and DELETE of one list setting. */
+export interface ListHandlers {
+  readonly get: Handler;
+  readonly put: Handler;
+  readonly patch: Handler;
+  readonly del: Handler;
+}
+
 /** Model-mapping endpoints (MG-4): PUT replaces as given, PATCH upserts by trimmed `from`, DELETE by `from`. */
-export const MODEL_MAPPINGS = {
-  get: (async (_req, ctx) => reply(ctx, 200, { "model-mappings": mappingsJson(ctx.app.config().ampcode.modelMappings) })) as Handler,
-  put: (async (req, ctx) => {
+export const MODEL_MAPPINGS: ListHandlers = {
+  get: async (_req, ctx) => reply(ctx, 200, { "model-mappings": mappingsJson(ctx.app.config().ampcode.modelMappings) }),
+  put: async (req, ctx) => {
     const list = parseMappings(await readValue(req));
     await saveAmp(ctx, ["model-mappings"], (a) => ({ ...a, modelMappings: list }));
     ok(ctx);
-  }) as Handler,
-  patch: (async (req, ctx) => {
+  },
+  patch: async (req, ctx) => {
     const items = parseMappings(await readValue(req));
     await saveAmp(ctx, ["model-mappings"], (a) => {
       const out = [...a.modelMappings];
@@ -211,8 +219,8 @@ export const MODEL_MAPPINGS = {
       return { ...a, modelMappings: out };
     });
     ok(ctx);
-  }) as Handler,
-  del: (async (req, ctx) => {
+  },
+  del: async (req, ctx) => {
     const raw = await readBody(req, MANAGEMENT_BODY_LIMIT, { decode: true });
     let names: string[] = [];
     if (raw.toString("utf8").trim() !== "") {
@@ -230,7 +238,7 @@ export const MODEL_MAPPINGS = {
     const drop = new Set(names);
     await saveAmp(ctx, ["model-mappings"], (a) => ({ ...a, modelMappings: drop.size === 0 ? [] : a.modelMappings.filter((m) => !drop.has(m.from.trim())) }));
     ok(ctx);
-  }) as Handler,
+  },
 };
 
 /** CFG-3 normalisation: trimmed keys, entries without an upstream key and blank client keys dropped. */
@@ -249,14 +257,14 @@ export function normaliseKeys(v: unknown): UpstreamKeys {
 }
 
 /** Upstream-key mapping endpoints (MG-5). */
-export const UPSTREAM_KEYS = {
-  get: (async (_req, ctx) => reply(ctx, 200, { "upstream-api-keys": keysJson(ctx.app.config().ampcode.upstreamApiKeys) })) as Handler,
-  put: (async (req, ctx) => {
+export const UPSTREAM_KEYS: ListHandlers = {
+  get: async (_req, ctx) => reply(ctx, 200, { "upstream-api-keys": keysJson(ctx.app.config().ampcode.upstreamApiKeys) }),
+  put: async (req, ctx) => {
     const list = normaliseKeys(await readValue(req));
     await saveAmp(ctx, ["upstream-api-keys"], (a) => ({ ...a, upstreamApiKeys: list }));
     ok(ctx);
-  }) as Handler,
-  patch: (async (req, ctx) => {
+  },
+  patch: async (req, ctx) => {
     const items = normaliseKeys(await readValue(req));
     await saveAmp(ctx, ["upstream-api-keys"], (a) => {
       const out = [...a.upstreamApiKeys];
@@ -268,8 +276,8 @@ export const UPSTREAM_KEYS = {
       return { ...a, upstreamApiKeys: out };
     });
     ok(ctx);
-  }) as Handler,
-  del: (async (req, ctx) => {
+  },
+  del: async (req, ctx) => {
     const body = await readJsonBody(req);
     if (!body || !isObj(body.value)) throw badRequest(INVALID_BODY);
     const v = body.value.value;
@@ -283,7 +291,7 @@ export const UPSTREAM_KEYS = {
       upstreamApiKeys: names.length === 0 ? [] : a.upstreamApiKeys.filter((e) => !drop.has(e.upstreamApiKey.trim())),
     }));
     ok(ctx);
-  }) as Handler,
+  },
 };
 
 /** GET /ampcode/explain?model=…: the routing decision for a model, computed without sending anything. */
