@@ -55,7 +55,9 @@ function capOutputTokens(body: Buffer, model: string): Buffer {
 export function hasFinish(data: unknown): boolean {
   const d = obj(data);
   const candidates = Array.isArray(d?.candidates) ? d.candidates : Array.isArray(obj(d?.response)?.candidates) ? (obj(d?.response)!.candidates as unknown[]) : [];
-  return candidates.some((c) => typeof obj(c)?.finishReason === "string");
+  // A prompt blocked by safety filters gets one chunk with promptFeedback.blockReason and no candidates.
+  const blocked = typeof obj(d?.promptFeedback)?.blockReason === "string";
+  return blocked || candidates.some((c) => typeof obj(c)?.finishReason === "string");
 }
 
 /** The Gemini executor. */

@@ -90,7 +90,13 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
 /** The request body in the upstream's dialect: the client's bytes when the dialects match. */
 function upstreamBody(call: LocalCall, client: Format, ex: Executor, action: Action, model: string): Buffer {
   if (ex.dialect === client) return call.body;
-  const translated = translateRequest(client, ex.dialect, call.json, model);
+  let translated: Record<string, unknown>;
+  try {
+    translated = translateRequest(client, ex.dialect, call.json, model);
+  } catch (err) {
+    // A request the translator cannot read is the client's to fix, not a credential failure.
+    throw new HttpError(400, "invalid_request_error", `Cannot translate the request from ${client} to ${ex.dialect}: ${(err as Error).message}`);
+  }
   return Buffer.from(JSON.stringify(action === "count" ? countRequestBody(ex.dialect, translated, model) : translated));
 }
 
@@ -175,7 +181,11 @@ async function attempt(
       return { kind: "done" };
     }
     if (!json || typeof json !== "object") return { kind: "failed", status: 502, body: `Upstream "${host}" answered with a body that is not JSON`, headers: {} };
-    answer = same ? json : action === "count" ? countResponse(client, json) : translateResponse(ex.dialect, client, json, tctx);
+    try {
+      answer = same ? json : action === "count" ? countResponse(client, json) : translateResponse(ex.dialect, client, json, tctx);
+    } catch (err) {
+      return { kind: "failed", status: 502, body: `Cannot translate the answer of "${host}" to ${client}: ${(err as Error).message}`, headers: {} };
+    }
   }
   record();
   const out = call.rewrite ? call.rewrite.json(answer) : answer;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildGeminiRequest } from "../../src/providers/gemini.js";
+import { buildGeminiRequest, GEMINI } from "../../src/providers/gemini.js";
 import { catalogModel } from "../../src/providers/catalog.js";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
@@ -103,4 +103,12 @@ test("a vertex-api-key is served at /v1/publishers/google/models/{model}:{action
   const r = await fake.nth(1);
   assert.equal(r.url, "/v1/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
   assert.equal(r.headers["x-goog-api-key"], "kv");
+});
+
+test("GEMINI.isFinal() ends a stream on a finish reason or a blocked prompt, not on a plain chunk", () => {
+  assert.equal(GEMINI.isFinal(undefined, { candidates: [{ finishReason: "STOP" }] }), true);
+  assert.equal(GEMINI.isFinal(undefined, { promptFeedback: { blockReason: "SAFETY" } }), true);
+  assert.equal(GEMINI.isFinal(undefined, { response: { candidates: [{ finishReason: "MAX_TOKENS" }] } }), true);
+  assert.equal(GEMINI.isFinal(undefined, { candidates: [{ content: {} }] }), false);
+  assert.equal(GEMINI.isFinal(undefined, "[DONE]"), false);
 });
