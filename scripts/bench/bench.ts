@@ -6,15 +6,15 @@
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findNginx, NGINX_HINT, startNginx, type Nginx } from "./nginx.js";
 import { runMicro } from "./micro.js";
-import { childPids, quickCheck, runScenario, runStartup, runStreams, type Live, type Scenario, type SliceOptions } from "./phases.js";
-import { freePort, killAll, LoadWorker, startFakeProcess, stop } from "./procs.js";
+import { quickCheck, runScenario, runStartup, runStreams, type Live, type Scenario, type SliceOptions } from "./phases.js";
+import { childPids, freePort, killAll, LoadWorker, startFakeProcess, stop } from "./procs.js";
 import { renderProfile, summarizeProfile, type CpuProfile } from "./profile.js";
 import { evaluateGoals, renderReport, type BenchResult } from "./report.js";
-import { startCliproxy, TARGETS, type Cliproxy, type Kind } from "./targets.js";
+import { setCliproxyBundle, startCliproxy, TARGETS, type Cliproxy, type Kind } from "./targets.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RESULTS = join(ROOT, "scripts", "bench", "results");
@@ -28,6 +28,14 @@ export interface BenchOptions {
   profileSeconds: number;
   slices?: number;
   sliceMs?: number;
+  /** Run only these scenarios (names as printed). */
+  scenarios?: string[];
+  /** Another cliproxy bundle to measure (implies --no-build). */
+  bundle?: string;
+  /** Where the JSON goes (default results/latest.json). */
+  out?: string;
+  /** A second bundle whose cliproxy targets run beside the first, as `<target>@b` (before/after in one run). */
+  compare?: string;
 }
 
 /** Parses argv (after the script name). */
@@ -42,7 +50,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     else if (a === "--seconds") o.profileSeconds = Number(argv[++i]) || 10;
     else if (a === "--slices") o.slices = Number(argv[++i]) || undefined;
     else if (a === "--slice-ms") o.sliceMs = Number(argv[++i]) || undefined;
-    else throw new Error(`Unknown option "${a}"; use --quick, --only a,b, --no-build, --slices N, --slice-ms N, --profile [target] --seconds N`);
+    else if (a === "--out") o.out = resolve(argv[++i] ?? "");
+    else if (a === "--compare") o.compare = resolve(argv[++i] ?? "");
+    else if (a === "--scenarios") o.scenarios = (argv[++i] ?? "").split(",").filter(Boolean);
+    else if (a === "--bundle") {
+      o.bundle = resolve(argv[++i] ?? "");
+      o.build = false;
+    } else throw new Error(`Unknown option "${a}"; use --quick, --only a,b, --scenarios a,b, --no-build, --bundle FILE, --compare FILE, --out FILE, --slices N, --slice-ms N, --profile [target] --seconds N`);
   }
   return o;
 }
@@ -52,12 +66,13 @@ export function scenarios(quick: boolean): Scenario[] {
   const all: Scenario[] = [
     { name: "lat-1k", title: "1 kB JSON answer, per-request overhead", connections: 1, load: { kind: "json", size: 1024 }, rank: "rps" },
     { name: "lat-100k", title: "100 kB JSON answer", connections: 1, load: { kind: "json", size: 100 * 1024 }, rank: "rps" },
+    { name: "lat-req100k", title: "100 kB request (a long agent prompt), 1 kB answer", connections: 1, load: { kind: "json", size: 1024, requestBytes: 100 * 1024 }, rank: "rps" },
     { name: "rps-1k", title: "1 kB JSON answer, throughput", connections: 64, load: { kind: "json", size: 1024 }, rank: "rps" },
     { name: "rps-100k", title: "100 kB JSON answer, throughput", connections: 64, load: { kind: "json", size: 100 * 1024 }, rank: "rps" },
     { name: "sse-paced", title: "SSE, 20 events of 100 B every 5 ms", connections: 16, load: { kind: "sse", events: 20, bytes: 100, pace: 5 }, rank: "delay" },
     { name: "sse-fast", title: "SSE, 2,000 events of 100 B as fast as possible", connections: 4, load: { kind: "sse", events: 2000, bytes: 100, pace: 0 }, rank: "eps" },
   ];
-  return quick ? all.filter((s) => s.name !== "lat-100k") : all;
+  return quick ? all.filter((s) => s.name !== "lat-100k" && s.name !== "lat-req100k") : all;
 }
 
 function log(s: string): void {
@@ -88,17 +103,23 @@ async function nginxVersion(bin: string): Promise<string> {
   });
 }
 
-/** Runs cliproxy with --cpu-prof under 64-connection load on one target and prints where the time went. */
+/** Runs cliproxy with --cpu-prof under one scenario's load (default rps-1k; --scenarios picks) and prints where the time went. */
 async function profile(o: BenchOptions, dir: string, fakePort: number, worker: LoadWorker): Promise<void> {
   const target = TARGETS.find((t) => t.name === o.profile);
   if (!target || target.name === "direct" || target.name === "nginx") throw new Error(`Cannot profile "${o.profile}": name a cliproxy target (pass, pass-oai, translate, amp)`);
   const profDir = join(dir, "prof");
   const cp = await startCliproxy({ dir, port: await freePort(), fakePort, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir], tag: "prof" });
-  const kind: Kind = { kind: "json", size: 1024 };
-  const spec = target.request(kind)!;
-  await worker.run({ base: cp.base, request: spec, connections: 64, durationMs: 1_000, mode: "request" });
-  const r = await worker.run({ base: cp.base, request: spec, connections: 64, durationMs: o.profileSeconds * 1000, mode: "request" });
-  log(`profiled ${target.name}: ${r.rps} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (${r.errors} errors${r.firstError ? `: ${r.firstError}` : ""})`);
+  const name = o.scenarios?.[0] ?? "rps-1k";
+  const scenario = scenarios(false).find((s) => s.name === name);
+  if (!scenario) throw new Error(`Cannot profile scenario "${name}": use one of ${scenarios(false).map((s) => s.name).join(", ")}`);
+  const spec = target.request(scenario.load);
+  if (!spec) throw new Error(`Target "${target.name}" has no request for scenario "${name}"`);
+  const mode = scenario.load.kind === "sse" ? "sse" : "request";
+  const run = (ms: number) => worker.run({ base: cp.base, request: spec, connections: scenario.connections, durationMs: ms, mode });
+  await run(1_000);
+  const r = await run(o.profileSeconds * 1000);
+  const events = r.eventDelay ? `, ${Math.round(((r.events ?? 0) / r.elapsedMs) * 1000)} events/s, event delay p50 ${r.eventDelay.p50} ms p99 ${r.eventDelay.p99} ms` : "";
+  log(`profiled ${target.name} under ${name}: ${r.rps} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms${events} (${r.errors} errors${r.firstError ? `: ${r.firstError}` : ""})`);
   await cp.stop();
   const file = (await readdir(profDir)).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error(`No .cpuprofile written in "${profDir}"`);
@@ -118,6 +139,7 @@ async function main(): Promise<void> {
   const slice: SliceOptions = o.quick
     ? { slices: o.slices ?? 2, sliceMs: o.sliceMs ?? 300, warmupMs: 100 }
     : { slices: o.slices ?? 3, sliceMs: o.sliceMs ?? 1_500, warmupMs: 500 };
+  if (o.bundle) setCliproxyBundle(o.bundle);
   if (o.build) {
     log("building dist/cliproxy.mjs");
     const failed = await build();
@@ -128,6 +150,7 @@ async function main(): Promise<void> {
   const worker = new LoadWorker();
   let nginx: Nginx | undefined;
   let cliproxy: Cliproxy | undefined;
+  let compared: Cliproxy | undefined;
   try {
     if (o.profile) return await profile(o, dir, fake.port, worker);
     const loadBefore = loadavg().map((n) => n.toFixed(2)).join(" ");
@@ -148,49 +171,66 @@ async function main(): Promise<void> {
     } catch (err) {
       cliDown = `cliproxy did not start: ${(err as Error).message}`;
     }
+    let compareDown: string | undefined;
+    if (o.compare) {
+      try {
+        compared = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, bundle: o.compare, tag: "b" });
+      } catch (err) {
+        compareDown = `cliproxy ${o.compare} did not start: ${(err as Error).message}`;
+      }
+    }
     const wanted = TARGETS.filter((t) => !o.only || o.only.includes(t.name) || t.name === "direct");
-    const live: Live[] = wanted.map((target) => {
-      if (target.name === "direct") return { target, base: `http://127.0.0.1:${fake.port}` };
-      if (target.name === "nginx") return { target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown };
-      return { target, base: cliproxy?.base, down: cliDown };
+    const live: Live[] = wanted.flatMap((target): Live[] => {
+      if (target.name === "direct") return [{ target, base: `http://127.0.0.1:${fake.port}` }];
+      if (target.name === "nginx") return [{ target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown }];
+      const mine: Live = { target, base: cliproxy?.base, down: cliDown };
+      if (!o.compare) return [mine];
+      return [mine, { target: { ...target, name: `${target.name}@b`, label: `${target.label} (${o.compare})` }, base: compared?.base, down: compareDown }];
     });
     const result: BenchResult = {
       startedAt: new Date().toISOString(), durationMs: 0, quick: o.quick,
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${release()}`, nginx: nginxBin ? await nginxVersion(nginxBin) : null, loadBefore, loadAfter: "" },
-      options: { ...slice, quick: o.quick, only: o.only ?? null },
+      options: { ...slice, quick: o.quick, only: o.only ?? null, scenarios: o.scenarios ?? null, bundle: o.bundle ?? null },
       targets: Object.fromEntries(live.map((l) => [l.target.name, { label: l.target.label, available: !l.down, ...(l.down ? { reason: l.down } : {}) }])),
       scenarios: [], streams: [], micro: [], goals: [], notes,
     };
-    for (const s of scenarios(o.quick)) {
+    for (const s of scenarios(o.quick).filter((x) => !o.scenarios || o.scenarios.includes(x.name))) {
       log(`scenario ${s.name}: ${s.title}, ${s.connections} connection(s)`);
       result.scenarios.push(await runScenario(worker, s, live, slice, log));
     }
-    const streams = o.quick ? 200 : 1000;
-    const streamKind: Kind = o.quick ? { kind: "sse", events: 10, bytes: 100, pace: 100 } : { kind: "sse", events: 20, bytes: 100, pace: 250 };
-    await cliproxy?.stop();
-    cliproxy = undefined;
-    log("start-up, idle memory and concurrent streams");
-    const pass = TARGETS.find((t) => t.name === "pass")!;
-    const st = await runStartup(worker, { dir, fakePort: fake.port, trials: o.quick ? 3 : 7, idleMs: o.quick ? 300 : 1_000, streams, streamKind, pass, log });
-    result.startup = st.startup;
-    result.streams.push(st.streams ?? { target: "pass", streams, ok: 0, errors: 0, reason: st.startup.reason ?? "not run" });
-    if (nginx) {
-      const nginxTarget = TARGETS.find((t) => t.name === "nginx")!;
-      const pid = (await childPids(nginx.child.pid!))[0] ?? nginx.child.pid!;
-      log(`  ${streams} concurrent streams through nginx`);
-      result.streams.push(await runStreams(worker, { target: "nginx", base: `http://127.0.0.1:${nginx.port}`, spec: nginxTarget.request(streamKind)!, pid, streams, check: quickCheck(nginxTarget) }));
+    const rest = !o.scenarios || o.scenarios.includes("rest");
+    // "--scenarios" without "rest" skips start-up, streams and micro-benchmarks (quick A/B runs).
+    if (rest) {
+      const streams = o.quick ? 200 : 1000;
+      const streamKind: Kind = o.quick ? { kind: "sse", events: 10, bytes: 100, pace: 100 } : { kind: "sse", events: 20, bytes: 100, pace: 250 };
+      await cliproxy?.stop();
+      await compared?.stop();
+      cliproxy = compared = undefined;
+      log("start-up, idle memory and concurrent streams");
+      const pass = TARGETS.find((t) => t.name === "pass")!;
+      const st = await runStartup(worker, { dir, fakePort: fake.port, trials: o.quick ? 3 : 7, idleMs: o.quick ? 300 : 1_000, streams, streamKind, pass, log });
+      result.startup = st.startup;
+      result.streams.push(st.streams ?? { target: "pass", streams, ok: 0, errors: 0, reason: st.startup.reason ?? "not run" });
+      if (nginx) {
+        const nginxTarget = TARGETS.find((t) => t.name === "nginx")!;
+        const pid = (await childPids(nginx.child.pid!))[0] ?? nginx.child.pid!;
+        log(`  ${streams} concurrent streams through nginx`);
+        result.streams.push(await runStreams(worker, { target: "nginx", base: `http://127.0.0.1:${nginx.port}`, spec: nginxTarget.request(streamKind)!, pid, streams, check: quickCheck(nginxTarget) }));
+      }
+      log("translation micro-benchmarks");
+      result.micro = await runMicro(o.quick ? 200 : 1_000);
     }
-    log("translation micro-benchmarks");
-    result.micro = await runMicro(o.quick ? 200 : 1_000);
     result.machine.loadAfter = loadavg().map((n) => n.toFixed(2)).join(" ");
     result.durationMs = Math.round(performance.now() - t0);
     result.goals = evaluateGoals(result);
     console.log(renderReport(result));
-    await mkdir(RESULTS, { recursive: true });
-    await writeFile(join(RESULTS, "latest.json"), JSON.stringify(result, null, 2) + "\n");
-    log(`\nresults written to ${join(RESULTS, "latest.json")}`);
+    const out = o.out ?? join(RESULTS, "latest.json");
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify(result, null, 2) + "\n");
+    log(`\nresults written to ${out}`);
   } finally {
     await cliproxy?.stop();
+    await compared?.stop();
     await nginx?.stop();
     await worker.close();
     await stop(fake.child, 1_000);

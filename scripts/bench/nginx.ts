@@ -3,10 +3,10 @@
  * keep-alive to the upstream, loopback only, every path (pid, logs, temp dirs) inside a temp dir.
  * Absent nginx is a note, not a failure: `apt-get update && apt-get install -y nginx` adds it.
  */
-import { access, constants, writeFile } from "node:fs/promises";
+import { access, constants, readFile, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { spawnTracked, stop, waitHttp } from "./procs.js";
+import { childPids, spawnTracked, stop, waitHttp } from "./procs.js";
 
 /** How to get nginx, shown when it is missing. */
 export const NGINX_HINT = "nginx not found; install it with `apt-get update && apt-get install -y nginx` (Debian/Ubuntu) to compare against it";
@@ -85,6 +85,20 @@ export async function startNginx(bin: string, o: { dir: string; port: number; up
     await stop(child, 1_000);
     throw new Error(`nginx did not start: ${stderr.trim().split("\n").pop() ?? "no output"}`);
   }
-  // SIGQUIT is nginx's graceful shutdown; with daemon off the master waits for its worker.
-  return { port: o.port, child, stop: () => stop(child, 3_000, "SIGQUIT") };
+  const workers = await childPids(child.pid!);
+  return {
+    port: o.port,
+    child,
+    // SIGTERM is nginx's fast shutdown (SIGQUIT would wait on kept-alive connections); with daemon
+    // off the master waits for its worker. Should the master need SIGKILL, its worker would be
+    // orphaned, so it is ended by pid too.
+    async stop() {
+      await stop(child, 3_000, "SIGTERM");
+      for (const pid of workers) {
+        // Only a process that is still this nginx's worker: a recycled pid belongs to someone else.
+        const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+        if (cmd.startsWith("nginx: worker")) process.kill(pid, "SIGKILL");
+      }
+    },
+  };
 }

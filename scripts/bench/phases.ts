@@ -3,7 +3,6 @@
  * cold start and idle memory. Each phase reports a target that does not answer as unavailable
  * (with the reason) and goes on with the rest.
  */
-import { readFile } from "node:fs/promises";
 import type { RequestSpec, LoadResult } from "./load.js";
 import { probe } from "./load.js";
 import { freePort, memoryOf, spawnTracked, stop, waitHttp, type LoadWorker } from "./procs.js";
@@ -79,12 +78,6 @@ export async function runScenario(worker: LoadWorker, scenario: Scenario, live: 
   const ordered: Record<string, Cell> = {};
   for (const l of live) if (cells[l.target.name]) ordered[l.target.name] = cells[l.target.name];
   return { name: scenario.name, title: scenario.title, connections: scenario.connections, kind: scenario.load.kind, rank: scenario.rank, cells: ordered };
-}
-
-/** Child pids of `pid` (Linux), e.g. nginx's worker under its master. */
-export async function childPids(pid: number): Promise<number[]> {
-  const text = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
-  return text.trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 /** A short stream request, to check a target streams before a long run. */

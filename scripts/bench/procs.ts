@@ -82,6 +82,12 @@ export async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: nu
   }
 }
 
+/** Child pids of `pid` (Linux), e.g. nginx's worker under its master. */
+export async function childPids(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
 /** One GET; resolves with the status, or 0 when the connection failed. */
 export function getStatus(url: string, timeoutMs = 1_000): Promise<number> {
   return new Promise((resolve) => {

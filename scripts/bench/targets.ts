@@ -13,7 +13,7 @@ import { requestBody, type Directive } from "./payloads.js";
 import { spawnTracked, stop, TSX_IMPORT, waitHttp } from "./procs.js";
 
 /** A load shape: a JSON answer of some size, or a stream. */
-export type Kind = { readonly kind: "json"; readonly size: number } | { readonly kind: "sse"; readonly events: number; readonly bytes: number; readonly pace: number };
+export type Kind = { readonly kind: "json"; readonly size: number; readonly requestBytes?: number } | { readonly kind: "sse"; readonly events: number; readonly bytes: number; readonly pace: number };
 
 /** A thing to measure. */
 export interface Target {
@@ -30,14 +30,16 @@ function directive(k: Kind): Partial<Directive> {
   return k.kind === "json" ? { size: k.size } : { events: k.events, bytes: k.bytes, pace: k.pace };
 }
 
+const requestBytes = (k: Kind) => (k.kind === "json" ? k.requestBytes ?? 1024 : 1024);
+
 const json = { "content-type": "application/json" };
 
 function anthropic(k: Kind, headers: Record<string, string>): RequestSpec {
-  return { method: "POST", path: "/v1/messages", headers: { ...json, "anthropic-version": "2023-06-01", ...headers }, body: requestBody("anthropic", "claude-sonnet-4-5", directive(k), k.kind === "sse") };
+  return { method: "POST", path: "/v1/messages", headers: { ...json, "anthropic-version": "2023-06-01", ...headers }, body: requestBody("anthropic", "claude-sonnet-4-5", directive(k), k.kind === "sse", requestBytes(k)) };
 }
 
 function openai(k: Kind, model: string): RequestSpec {
-  return { method: "POST", path: "/v1/chat/completions", headers: { ...json, authorization: `Bearer ${BENCH_KEY}` }, body: requestBody("openai", model, directive(k), k.kind === "sse") };
+  return { method: "POST", path: "/v1/chat/completions", headers: { ...json, authorization: `Bearer ${BENCH_KEY}` }, body: requestBody("openai", model, directive(k), k.kind === "sse", requestBytes(k)) };
 }
 
 /** Every target, in report order. */
@@ -84,9 +86,15 @@ ampcode:
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+let bundlePath = join(ROOT, "dist", "cliproxy.mjs");
+
+/** Uses another bundle (`--bundle FILE`), e.g. a patched build for a before/after comparison. */
+export function setCliproxyBundle(path: string): void {
+  bundlePath = path;
+}
+
 /** How cliproxy is started: the bundle when built, else the sources through tsx. */
-export function cliproxyCommand(): { args: string[]; bundle: boolean } {
-  const bundle = join(ROOT, "dist", "cliproxy.mjs");
+export function cliproxyCommand(bundle = bundlePath): { args: string[]; bundle: boolean } {
   if (existsSync(bundle)) return { args: [bundle], bundle: true };
   return { args: ["--import", TSX_IMPORT, join(ROOT, "src", "main.ts")], bundle: false };
 }
@@ -110,13 +118,13 @@ async function lastWords(logPath: string): Promise<string> {
 }
 
 /** Writes the config into `dir` and starts cliproxy on `port`; throws with cliproxy's own words when it fails. */
-export async function startCliproxy(o: { dir: string; port: number; fakePort: number; nodeArgs?: string[]; tag?: string }): Promise<Cliproxy> {
-  const config = join(o.dir, "config.yaml");
+export async function startCliproxy(o: { dir: string; port: number; fakePort: number; nodeArgs?: string[]; tag?: string; bundle?: string }): Promise<Cliproxy> {
+  const config = join(o.dir, `config${o.tag ? `-${o.tag}` : ""}.yaml`);
   await writeFile(config, cliproxyConfig(o.port, o.fakePort));
   const logPath = join(o.dir, `cliproxy${o.tag ? `-${o.tag}` : ""}.log`);
   // Access lines go to a file, as with a service manager: a pipe the bench must drain would cost both sides.
   const log = await open(logPath, "w");
-  const { args, bundle } = cliproxyCommand();
+  const { args, bundle } = cliproxyCommand(o.bundle);
   const env = { PATH: process.env.PATH ?? "", HOME: o.dir, NODE_ENV: "production" };
   const t0 = performance.now();
   const child = spawnTracked(process.execPath, [...(o.nodeArgs ?? []), ...args, "--config", config], { cwd: o.dir, env, stdio: ["ignore", log.fd, log.fd] });
@@ -124,8 +132,9 @@ export async function startCliproxy(o: { dir: string; port: number; fakePort: nu
   const startMs = performance.now() - t0;
   await log.close();
   if (!ready) {
+    const exit = child.exitCode !== null ? `exited with code ${child.exitCode}` : child.signalCode ? `killed by ${child.signalCode}` : "no answer from /healthz within 15 s";
     await stop(child, 1_000);
-    throw new Error(await lastWords(logPath));
+    throw new Error(`${exit}: ${await lastWords(logPath)}`);
   }
   return { port: o.port, base: `http://127.0.0.1:${o.port}`, child, bundle, startMs, stop: () => stop(child, 3_000) };
 }
