@@ -9,7 +9,7 @@ import type { Ctx } from "../server/handler.js";
 import { HttpError, sendError } from "../server/errors.js";
 import { redact } from "../log/redact.js";
 import {
-  canTranslate, createStreamTranslator, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format,
+  canTranslate, createStreamTranslator, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../translate/hub.js";
 import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream } from "../proxy/forward.js";
 import { CLAUDE } from "./claude.js";
@@ -87,12 +87,17 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   throw finalError(result, client, ctx.config.passthroughHeaders, (kind) => EXECUTORS[kind as ProviderKind]?.dialect);
 }
 
+/** The hub's name for an executor's wire: Codex credentials get the Codex profile (translate/codex.ts). */
+function wireOf(ex: Executor): Upstream {
+  return ex.kind === "codex" ? "codex" : ex.dialect;
+}
+
 /** The request body in the upstream's dialect: the client's bytes when the dialects match. */
-function upstreamBody(call: LocalCall, client: Format, ex: Executor, action: Action, model: string): Buffer {
-  if (ex.dialect === client) return call.body;
+function upstreamBody(call: LocalCall, client: Format, ex: Executor, action: Action, model: string, stream: boolean): Buffer {
+  if (wireOf(ex) === client) return call.body;
   let translated: Record<string, unknown>;
   try {
-    translated = translateRequest(client, ex.dialect, call.json, model);
+    translated = translateRequest(client, wireOf(ex), call.json, model, { stream });
   } catch (err) {
     // A request the translator cannot read is the client's to fix, not a credential failure.
     throw new HttpError(400, "invalid_request_error", `Cannot translate the request from ${client} to ${ex.dialect}: ${(err as Error).message}`);
@@ -107,7 +112,7 @@ async function attempt(
   const ex = EXECUTORS[cred.kind]!;
   const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
   const suffix = call.model.match(/\(([^()]*)\)$/)?.[0] ?? "";
-  const body = upstreamBody(call, client, ex, action, upstreamModel + suffix);
+  const body = upstreamBody(call, client, ex, action, upstreamModel + suffix, stream);
   const up = ex.build({ cred, call, body, upstreamModel, stream, action, config });
   const host = new URL(up.url).host;
   const started = app.clock.now();
@@ -130,12 +135,12 @@ async function attempt(
     latencyMs: app.clock.now() - started, ttftMs, failed: false, status, tokens: usage,
   });
   const tctx = { requestModel: call.model, clientRequest: call.json };
-  const same = ex.dialect === client;
+  const same = wireOf(ex) === client;
 
   if (up.stream && stream) {
     const result = await pumpStream({
       upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData,
-      translator: same ? undefined : createStreamTranslator(ex.dialect, client, tctx),
+      translator: same ? undefined : createStreamTranslator(wireOf(ex), client, tctx),
       isFinal: ex.isFinal, keepaliveMs: Math.max(0, config.streaming.keepaliveSeconds) * 1000, headers: passHeaders,
       jsonArray: call.endpoint === "gemini-stream" && call.alt !== "sse",
       onFirstByte: () => void (ttftMs = app.clock.now() - started),
@@ -162,7 +167,7 @@ async function attempt(
       const errStatus = errorEventStatus(e, eventData(e));
       if (errStatus !== undefined) return { kind: "failed", status: errStatus, body: e.data, headers: {} };
     }
-    const folded = same ? foldCodexStream(events.map((e) => ({ event: e.event, data: eventData(e) }))) : translateStreamToResponse(ex.dialect, client, events, tctx);
+    const folded = same ? foldCodexStream(events.map((e) => ({ event: e.event, data: eventData(e) }))) : translateStreamToResponse(wireOf(ex), client, events, tctx);
     if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
     answer = folded;
   } else {
@@ -182,7 +187,7 @@ async function attempt(
     }
     if (!json || typeof json !== "object") return { kind: "failed", status: 502, body: `Upstream "${host}" answered with a body that is not JSON`, headers: {} };
     try {
-      answer = same ? json : action === "count" ? countResponse(client, json) : translateResponse(ex.dialect, client, json, tctx);
+      answer = same ? json : action === "count" ? countResponse(client, json) : translateResponse(wireOf(ex), client, json, tctx);
     } catch (err) {
       return { kind: "failed", status: 502, body: `Cannot translate the answer of "${host}" to ${client}: ${(err as Error).message}`, headers: {} };
     }

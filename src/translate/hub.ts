@@ -8,7 +8,9 @@
  * The cost is that the IR must carry everything; what it cannot carry is listed in the tests as
  * lossy. Per-request context (`Ctx`: the client's model name and, when given, its original request)
  * goes to the response side for the things only the request knows (tool names, include_usage).
- * Same-dialect traffic never enters the hub: it is forwarded as is.
+ * Same-dialect traffic never enters the hub: it is forwarded as is. Codex is not a fifth codec but
+ * the Responses codec plus a profile (codex.ts): pass "codex" as the upstream and the hub applies it,
+ * including for Responses clients, whose events then pass through nearly untouched.
  *
  * For callers: pass `clientRequest` in the response/stream options when you have it — without it
  * Chat clients get no usage chunk (include_usage unknown), Gemini-sanitised tool names are not
@@ -38,9 +40,18 @@ import {
 } from "./openai-responses-stream.js";
 import { decodeError, renderError } from "./errors.js";
 import { parseModelSuffix } from "./thinking.js";
+import { codexRequest, foldCodexEvents, passCodexEvent, restoreCodexName, type CodexPassState } from "./codex.js";
 
 /** A wire dialect. */
 export type Format = "openai-chat" | "openai-responses" | "anthropic" | "gemini";
+
+/** An upstream's wire: a dialect, or "codex" — Responses with the Codex profile (codex.ts). */
+export type Upstream = Format | "codex";
+
+/** The dialect an upstream wire is written in. */
+export function wireOf(u: Upstream): Format {
+  return u === "codex" ? "openai-responses" : u;
+}
 
 /** Turns upstream SSE events into IR events; `end` runs when the upstream body ends. */
 interface Decoder { push(e: SseEvent): IrEvent[]; end(): IrEvent[] }
@@ -123,12 +134,20 @@ function codec(f: Format): Codec {
 }
 
 /** Whether requests from `from` clients can be served by a `to` upstream. */
-export function canTranslate(from: Format, to: Format): boolean {
-  return from === to || (CODECS[from] !== undefined && CODECS[to] !== undefined);
+export function canTranslate(from: Format, to: Upstream): boolean {
+  const wire = wireOf(to);
+  return from === wire || (CODECS[from] !== undefined && CODECS[wire] !== undefined);
+}
+
+/** Options for translateRequest. */
+export interface RequestOptions {
+  /** Whether the client streams; needed for Gemini clients, whose body cannot say (the URL does). */
+  stream?: boolean;
 }
 
 /** Client request (in `from`) → upstream request body (in `to`), model set to `model`. */
-export function translateRequest(from: Format, to: Format, body: Json, model: string): Json {
+export function translateRequest(from: Format, to: Upstream, body: Json, model: string, opts: RequestOptions = {}): Json {
+  if (to === "codex") return codexRequest(translateRequest(from, "openai-responses", body, model, opts));
   const suffix = parseModelSuffix(model);
   if (from === to) return { ...body, model: suffix.model };
   const ir = codec(from).decodeRequest(body);
@@ -136,21 +155,36 @@ export function translateRequest(from: Format, to: Format, body: Json, model: st
   const reasoning = suffix.reasoning ?? parseModelSuffix(ir.model).reasoning;
   if (reasoning) ir.reasoning = { ...reasoning, includeThoughts: reasoning.level !== "none" && reasoning.budget !== 0 };
   ir.model = suffix.model;
+  if (opts.stream !== undefined) ir.stream = opts.stream;
   return codec(to).encodeRequest(ir, suffix.model, from);
 }
 
 /** Upstream non-stream response (in `from`) → client response (in `to`). */
-export function translateResponse(from: Format, to: Format, body: Json, opts: Ctx): Json {
+export function translateResponse(from: Upstream, to: Format, body: Json, opts: Ctx): Json {
   if (from === to) return body;
-  return codec(to).encodeResponse(codec(from).decodeResponse(body, opts), opts);
+  const ir = codec(wireOf(from)).decodeResponse(body, opts);
+  if (from === "codex") for (const p of ir.parts) if (p.type === "toolCall") p.name = restoreCodexName(p.name, opts);
+  return codec(to).encodeResponse(ir, opts);
 }
 
-/** Folds a whole upstream SSE stream (already parsed) into a client non-stream response, for upstreams that only stream. */
-export function translateStreamToResponse(from: Format, to: Format, events: SseEvent[], opts: Ctx): Json {
-  const dec = codec(from).decoder(opts);
+/**
+ * Folds a whole upstream SSE stream (already parsed) into a client non-stream response, for upstreams
+ * that only stream. Undefined when a Codex stream never completed (the caller's 408).
+ */
+export function translateStreamToResponse(from: Upstream, to: Format, events: SseEvent[], opts: Ctx): Json | undefined {
+  if (from === "codex" && to === "openai-responses") return foldCodexEvents(events, opts);
+  const dec = decoder(from, opts);
   const folded = foldEvents([...events.flatMap((e) => dec.push(e)), ...dec.end()]);
   if ("status" in folded) return renderError(to, folded);
   return codec(to).encodeResponse(folded, opts);
+}
+
+// Codex answers with the shortened tool names it was sent; clients get the names they declared.
+function decoder(from: Upstream, opts: Ctx): Decoder {
+  const dec = codec(wireOf(from)).decoder(opts);
+  if (from !== "codex") return dec;
+  const restore = (events: IrEvent[]) => events.map((e) => (e.kind === "toolStart" ? { ...e, name: restoreCodexName(e.name, opts) } : e));
+  return { push: (e) => restore(dec.push(e)), end: () => restore(dec.end()) };
 }
 
 /** Per-stream state machine: upstream SSE event (in `from`) → zero or more client SSE events (in `to`). */
@@ -161,9 +195,13 @@ export interface StreamTranslator {
 }
 
 /** A fresh stream translator for one response. */
-export function createStreamTranslator(from: Format, to: Format, opts: Ctx): StreamTranslator {
+export function createStreamTranslator(from: Upstream, to: Format, opts: Ctx): StreamTranslator {
   if (from === to) return { push: (e) => [e], end: () => [] };
-  const dec = codec(from).decoder(opts);
+  if (from === "codex" && to === "openai-responses") {
+    const s: CodexPassState = { items: [] };
+    return { push: (e) => [passCodexEvent(s, e, opts)], end: () => [] };
+  }
+  const dec = decoder(from, opts);
   const enc = codec(to).encoder(opts);
   return {
     push: (e) => dec.push(e).flatMap(enc),

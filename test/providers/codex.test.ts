@@ -46,11 +46,16 @@ test("foldCodexStream() refills an empty output from output_item.done in index o
   assert.equal(foldCodexStream([{ data: { type: "response.created" } }]), undefined);
 });
 
-test("POST /v1/responses with stream: true passes every Codex event through unchanged", async (t) => {
+test("POST /v1/responses with stream: true passes Codex events through unchanged but refills response.completed's empty output (S30)", async (t) => {
   const fake = await startFake(t, (_r, res) => sendSse(res, RESPONSES_STREAM));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], codexApiKey: [key("kc", fake.url)] });
   const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi", stream: true });
-  assert.equal(await res.text(), RESPONSES_STREAM.join(""));
+  const text = await res.text();
+  const head = RESPONSES_STREAM.slice(0, -1).join("");
+  assert.equal(text.slice(0, head.length), head);
+  const completed = JSON.parse(text.slice(head.length).split("\ndata: ")[1]);
+  const done = JSON.parse(RESPONSES_STREAM[2].split("\ndata: ")[1]);
+  assert.deepEqual(completed.response.output, [done.item]);
 });
 
 test("POST /v1/responses answers an upstream response.failed event with its error, and a cut stream with 408", async (t) => {

@@ -1,0 +1,80 @@
+/**
+ * The SDK compatibility suite (issue 6 acceptance): the official openai, @anthropic-ai/sdk and
+ * @google/genai clients drive one cliproxy through every client dialect × every upstream kind,
+ * streaming and not, each with a text answer and a tool call, and must parse every answer. One
+ * cliproxy and four fakes are shared by all tests, so the whole table runs in a few seconds.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test, type TestContext } from "node:test";
+import { providerKey } from "../../src/config/schema.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+import { startSdkFakes, type UpstreamKind } from "../support/sdk-fakes.ts";
+import { DRIVERS, EXPECTED_FINISH, type ClientKind } from "../support/sdk-clients.ts";
+
+const CLIENT_KEY = "sk-sdk-suite";
+const CLIENTS: ClientKind[] = ["openai-chat", "openai-responses", "anthropic", "gemini"];
+const UPSTREAMS: UpstreamKind[] = ["claude", "openai", "codex", "gemini"];
+/** The model each upstream serves, named as a user would name it. */
+const MODEL: Record<UpstreamKind, string> = { claude: "claude-sonnet-4-6", openai: "llama-3.3-70b", codex: "gpt-5-codex", gemini: "gemini-2.5-flash" };
+
+/** Where each fake keeps the tool names it was sent, in its own dialect. */
+function declaredTools(kind: UpstreamKind, body: any): string[] {
+  const tools: any[] = Array.isArray(body?.tools) ? body.tools : [];
+  if (kind === "gemini") return tools.flatMap((t) => t.functionDeclarations ?? []).map((d) => d.name);
+  if (kind === "openai") return tools.map((t) => t.function?.name);
+  return tools.map((t) => t.name);
+}
+
+describe("SDK compatibility", () => {
+  let fakes: Awaited<ReturnType<typeof startSdkFakes>>;
+  let server: TestServer;
+  const cleanups: Array<() => unknown> = [];
+
+  before(async () => {
+    fakes = await startSdkFakes();
+    const t = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
+    const model = (name: string) => [{ name, alias: "" }];
+    server = await startServer(t, {
+      apiKeys: [CLIENT_KEY],
+      claudeApiKey: [providerKey("sk-ant-fake", { baseUrl: fakes.claude.url, models: model(MODEL.claude) })],
+      codexApiKey: [providerKey("sk-codex-fake", { baseUrl: fakes.codex.url, models: model(MODEL.codex) })],
+      geminiApiKey: [providerKey("AIza-fake", { baseUrl: fakes.gemini.url, models: model(MODEL.gemini) })],
+      openaiCompatibility: [{
+        name: "local", baseUrl: fakes.openai.url, apiKeyEntries: [{ apiKey: "sk-local-fake", proxyUrl: "" }], models: model(MODEL.openai),
+        prefix: "", priority: 0, headers: {}, disableCooling: false,
+      }],
+    });
+  });
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+    await fakes.close();
+  });
+
+  for (const client of CLIENTS) {
+    for (const upstream of UPSTREAMS) {
+      for (const stream of [false, true]) {
+        const how = stream ? "streaming" : "non-streaming";
+        test(`${client} SDK, ${how}, ${upstream} upstream: parses a text answer and a tool call`, async () => {
+          const drive = { base: server.url, apiKey: CLIENT_KEY, model: MODEL[upstream], stream };
+          const fake = fakes[upstream];
+
+          const text = await DRIVERS[client]({ ...drive, tools: false });
+          assert.equal(text.text, "Hello from cliproxy");
+          assert.deepEqual(text.calls, []);
+          assert.equal(text.finish, EXPECTED_FINISH[client].text);
+          assert.ok((text.usage.input ?? 0) > 0, "input usage reported");
+          assert.deepEqual(declaredTools(upstream, fake.requests.at(-1)!.json), []);
+
+          const tool = await DRIVERS[client]({ ...drive, tools: true });
+          assert.equal(tool.calls.length, 1);
+          assert.equal(tool.calls[0].name, "get_weather");
+          assert.deepEqual(tool.calls[0].args, { city: "Paris" });
+          assert.equal(tool.text, "Checking.");
+          assert.equal(tool.thinking, "Need the weather.");
+          assert.equal(tool.finish, EXPECTED_FINISH[client].tool);
+          assert.deepEqual(declaredTools(upstream, fake.requests.at(-1)!.json), ["get_weather"]);
+        });
+      }
+    }
+  }
+});
