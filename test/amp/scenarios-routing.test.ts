@@ -323,37 +323,56 @@ test("S-41 fallback denied: 404 in the Anthropic shape naming the model and the 
 /** Tool names Amp sends must reach the model and come back exactly as sent (PR-19), in every path. */
 const TOOLS = ["Bash", "glob", "Read_File"];
 
-test("mixed-case tool names reach the provider and return unchanged: same dialect, not streamed", async (t) => {
-  const seen: Recorded[] = [];
-  const F: FakeHandler = (req, res) => {
-    seen.push(req);
-    sendJson(res, 200, { id: "m", type: "message", role: "assistant", model: "x", stop_reason: "tool_use", usage: { input_tokens: 1, output_tokens: 1 },
-      content: TOOLS.map((n, i) => ({ type: "tool_use", id: `t${i}`, name: n.toLowerCase(), input: {} })) });
-  };
-  const { post } = await setup(t, {}, { F });
-  const res = await post(MESSAGES, { ...MSG, tools: TOOLS.map((name) => ({ name, input_schema: { type: "object" } })) });
-  assert.deepEqual(((await res.json()) as any).content.map((c: any) => c.name), TOOLS);
-  assert.deepEqual(seen[0].json.tools.map((x: any) => x.name), TOOLS);
-});
-
-test("mixed-case tool names reach the provider and return unchanged: translated to OpenAI, streamed", async (t) => {
-  const seen: Recorded[] = [];
-  const F: FakeHandler = (req, res) => {
-    seen.push(req);
-    const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-5.2", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-    sse(res, [
-      chunk({ role: "assistant", content: null }),
-      ...TOOLS.map((n, i) => chunk({ tool_calls: [{ index: i, id: `c${i}`, type: "function", function: { name: n.toLowerCase(), arguments: "{}" } }] })),
-      chunk({}, "tool_calls"),
-      "data: [DONE]\n\n",
+/** F answers tool calls with lower-cased names: Anthropic or OpenAI chat, streamed or whole. */
+const toolCallsF = (seen: Recorded[]): FakeHandler => (req, res) => {
+  seen.push(req);
+  const lower = TOOLS.map((n) => n.toLowerCase());
+  if (req.url.startsWith("/v1/messages")) {
+    const content = lower.map((name, i) => ({ type: "tool_use", id: `t${i}`, name, input: {} }));
+    if (!req.json.stream) return sendJson(res, 200, { id: "m", type: "message", role: "assistant", model: "x", stop_reason: "tool_use", usage: { input_tokens: 1, output_tokens: 1 }, content });
+    return sse(res, [
+      `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { id: "m", type: "message", role: "assistant", model: "x", content: [], usage: { input_tokens: 1, output_tokens: 0 } } })}\n\n`,
+      ...content.flatMap((b, i) => [
+        `event: content_block_start\ndata: ${JSON.stringify({ type: "content_block_start", index: i, content_block: b })}\n\n`,
+        `event: content_block_stop\ndata: ${JSON.stringify({ type: "content_block_stop", index: i })}\n\n`,
+      ]),
+      `event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: { stop_reason: "tool_use" }, usage: { output_tokens: 1 } })}\n\n`,
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
     ]);
-  };
-  const { post } = await setup(t, { modelMappings: [{ from: "claude-opus-9", to: "gpt-5.2", regex: false }] }, { F });
-  const res = await post(MESSAGES, { ...MSG, model: "claude-opus-9", stream: true, tools: TOOLS.map((name) => ({ name, input_schema: { type: "object" } })) });
-  const lines = await readSse(res);
-  const names = lines.map((l) => JSON.parse(l.slice(5))).filter((d) => d.type === "content_block_start" && d.content_block.type === "tool_use").map((d) => d.content_block.name);
-  assert.deepEqual(names, TOOLS);
-  assert.deepEqual(seen[0].json.tools.map((x: any) => x.function.name), TOOLS);
-  const models = lines.map((l) => JSON.parse(l.slice(5))).filter((d) => d.message?.model !== undefined).map((d) => d.message.model);
-  assert.deepEqual(models, ["claude-opus-9"]);
-});
+  }
+  const calls = lower.map((name, i) => ({ index: i, id: `c${i}`, type: "function", function: { name, arguments: "{}" } }));
+  if (!req.json.stream) {
+    return sendJson(res, 200, { id: "c", object: "chat.completion", created: 1, model: "gpt-5.2", usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: calls.map(({ index: _i, ...c }) => c) }, finish_reason: "tool_calls" }] });
+  }
+  const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-5.2", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  sse(res, [chunk({ role: "assistant", content: null }), ...calls.map((c) => chunk({ tool_calls: [c] })), chunk({}, "tool_calls"), "data: [DONE]\n\n"]);
+};
+
+for (const translated of [false, true]) {
+  for (const stream of [false, true]) {
+    const name = `mixed-case tool names reach the provider and return unchanged: ${translated ? "translated to OpenAI chat" : "same dialect"}, ${stream ? "streamed" : "not streamed"}`;
+    test(name, async (t) => {
+      const seen: Recorded[] = [];
+      const amp = translated ? { modelMappings: [{ from: "claude-opus-9", to: "gpt-5.2", regex: false }] } : {};
+      const { post } = await setup(t, amp, { F: toolCallsF(seen) });
+      const body = { ...MSG, model: translated ? "claude-opus-9" : MSG.model, stream, tools: TOOLS.map((n) => ({ name: n, input_schema: { type: "object" } })) };
+      const res = await post(MESSAGES, body);
+      let names: string[];
+      let models: string[];
+      if (stream) {
+        const events = (await readSse(res)).map((l) => JSON.parse(l.slice(5)));
+        names = events.filter((d) => d.type === "content_block_start" && d.content_block.type === "tool_use").map((d) => d.content_block.name);
+        models = events.filter((d) => d.message?.model !== undefined).map((d) => d.message.model);
+      } else {
+        const json = (await res.json()) as any;
+        names = json.content.filter((c: any) => c.type === "tool_use").map((c: any) => c.name);
+        models = [json.model];
+      }
+      assert.deepEqual(names, TOOLS);
+      assert.deepEqual(models, [body.model]);
+      const sent = translated ? seen[0].json.tools.map((x: any) => x.function.name) : seen[0].json.tools.map((x: any) => x.name);
+      assert.deepEqual(sent, TOOLS);
+    });
+  }
+}
