@@ -38,7 +38,7 @@ export function parseArgs(argv: readonly string[]): Cli {
       case "--host": { const v = value(); if (v === undefined) return { cmd: "error", message: "--host needs an address" }; out.host = v; break; }
       case "--port": {
         const v = Number(value());
-        if (!Number.isInteger(v) || v < 1 || v > 65535) return { cmd: "error", message: "--port needs a number from 1 to 65535" };
+        if (!Number.isInteger(v) || v < 0 || v > 65535) return { cmd: "error", message: "--port needs a number from 0 (any free port) to 65535" };
         out.port = v;
         break;
       }

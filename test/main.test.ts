@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,8 +47,9 @@ test("parseArgs() reports missing values, bad ports and unknown flags", () => {
   assert.deepEqual(parseArgs(["check-config"]), { cmd: "error", message: "check-config needs a FILE" });
   assert.deepEqual(parseArgs(["--config"]), { cmd: "error", message: "--config needs a FILE" });
   assert.deepEqual(parseArgs(["--host"]), { cmd: "error", message: "--host needs an address" });
-  assert.deepEqual(parseArgs(["--port", "0"]), { cmd: "error", message: "--port needs a number from 1 to 65535" });
-  assert.deepEqual(parseArgs(["--port=x"]), { cmd: "error", message: "--port needs a number from 1 to 65535" });
+  assert.deepEqual(parseArgs(["--port", "70000"]), { cmd: "error", message: "--port needs a number from 0 (any free port) to 65535" });
+  assert.deepEqual(parseArgs(["--port=x"]), { cmd: "error", message: "--port needs a number from 0 (any free port) to 65535" });
+  assert.deepEqual(parseArgs(["--port", "0"]), { cmd: "serve", port: 0 });
   assert.deepEqual(parseArgs(["--frobnicate"]), { cmd: "error", message: 'Unknown option "--frobnicate"' });
 });
 
@@ -121,4 +123,30 @@ test("cliproxy refuses to start on a broken config, printing each problem", asyn
   const r = await cli("--config", file("port: 0\ndebug: 3\n"));
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^cliproxy: cannot read config ".*config\.yaml":\n  port at line 1, column 7: expected a port from 1 to 65535, got 0\n  debug at line 2, column 8: expected true or false\n$/);
+});
+
+test("cliproxy serves with --config and --port 0, then drains and exits 0 on SIGTERM", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-cli-"));
+  const path = join(dir, "config.yaml");
+  writeFileSync(path, `api-keys: [k]\nauth-dir: ${JSON.stringify(join(dir, "auth"))}\n`);
+  const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "src", "main.ts"), "--config", path, "--port", "0"], {
+    cwd: REPO,
+    env: { ...process.env, HOME: dir, NODE_OPTIONS: "" },
+  });
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", () => reject(new Error(`exited early: ${out}`)));
+  });
+  const res = await fetch(`${url}/healthz`);
+  assert.equal(res.status, 200);
+  await res.arrayBuffer();
+  child.kill("SIGTERM");
+  const [code] = await once(child, "exit");
+  assert.equal(code, 0);
+  assert.match(out, /SIGTERM: draining in-flight requests/);
 });

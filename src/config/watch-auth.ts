@@ -24,7 +24,7 @@ export interface AuthFileEvent {
   readonly data?: Record<string, unknown>;
 }
 
-/** Emits "file" (AuthFileEvent) and "rescan" ({dir}) when auth-dir itself changes. */
+/** Emits "file" (AuthFileEvent), "invalid" ({file, path}) for a *.json that is not an object, and "rescan" ({dir}) when auth-dir changes. */
 export interface AuthDirWatcher extends EventEmitter {
   readonly dir: string;
   /** Points the watcher at a new directory (auth-dir changed in config) and emits "rescan". */
@@ -67,6 +67,7 @@ export async function watchAuthDir(dir: string, log: Logger, settleMs = AUTH_SET
     }
     if (typeof data !== "object" || data === null || Array.isArray(data)) {
       log.warn(`auth: ignoring ${file}: not a JSON object`);
+      emitter.emit("invalid", { file, path });
       return;
     }
     hashes.set(file, hash);

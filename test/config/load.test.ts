@@ -144,6 +144,26 @@ body-limit-mb: 0
   ]);
 });
 
+test("parseConfig() reports list entries of the wrong shape in every list", () => {
+  assert.deepEqual(problems(`
+gemini-api-key: [plain]
+claude-api-key: [{ api-key: k, models: [m] }]
+openai-compatibility: [x, { base-url: "http://u", api-key-entries: [k] }]
+oauth-model-alias: { claude: [x] }
+payload: { default: [x] }
+ampcode: { upstream-api-keys: [x], model-mappings: [x] }
+`), [
+    "gemini-api-key[0] at line 2, column 18: expected a mapping with api-key",
+    "claude-api-key[0].models[0] at line 3, column 41: expected a mapping with name and alias",
+    "openai-compatibility[0] at line 4, column 24: expected a mapping with name and base-url",
+    "openai-compatibility[1].api-key-entries[0] at line 4, column 69: expected a mapping with api-key",
+    "oauth-model-alias.claude[0] at line 5, column 31: expected a mapping with name and alias",
+    "payload.default[0] at line 6, column 22: expected a mapping with models and params",
+    "ampcode.upstream-api-keys[0] at line 7, column 32: expected a mapping with upstream-api-key and api-keys",
+    "ampcode.model-mappings[0] at line 7, column 53: expected a mapping with from and to",
+  ]);
+});
+
 test("parseConfig() rejects ports outside 1-65535", () => {
   assert.deepEqual(problems("port: 0"), ["port at line 1, column 7: expected a port from 1 to 65535, got 0"]);
   assert.deepEqual(problems("port: 70000"), ["port at line 1, column 7: expected a port from 1 to 65535, got 70000"]);

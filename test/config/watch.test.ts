@@ -176,10 +176,31 @@ test("the auth-dir watcher ignores files that are not JSON objects, with a warni
   const w = await watchAuthDir(dir, createLogger({ sink: (l) => logs.push(l) }));
   t.after(() => w.close());
   const ev = next<AuthFileEvent>(w, "file");
+  const invalid = next<{ file: string }>(w, "invalid");
   writeFileSync(join(dir, "bad.json"), "[1,2]");
   writeFileSync(join(dir, "good.json"), "{}");
   assert.equal((await ev).file, "good.json");
+  assert.equal((await invalid).file, "bad.json");
+  const broken = next<{ file: string }>(w, "invalid");
+  writeFileSync(join(dir, "broken.json"), "{not json");
+  assert.equal((await broken).file, "broken.json");
   assert.ok(logs.some((l) => l.includes("ignoring bad.json: not a JSON object")));
+});
+
+test("the auth-dir watcher and the log directory fall back with a warning when a directory cannot be created", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-auth-"));
+  const blocker = join(dir, "a-file");
+  writeFileSync(blocker, "");
+  const logs: string[] = [];
+  const w = await watchAuthDir(join(blocker, "auth"), createLogger({ sink: (l) => logs.push(l) }));
+  t.after(() => w.close());
+  assert.ok(logs.some((l) => l.includes(`auth: cannot watch ${join(blocker, "auth")}`)));
+  assert.equal(logDirectory({}, blocker, "/auth"), join("/auth", "logs"));
+  const app = createApp({ config: makeConfig(), log: createLogger({ sink: (l) => logs.push(l) }), env: { WRITABLE_PATH: blocker }, homeDir: dir });
+  const routing = createLogRouting(app, { cwd: dir });
+  routing.apply(makeConfig({ loggingToFile: true }));
+  assert.ok(logs.some((l) => l.includes("staying on the console")));
+  await routing.close();
 });
 
 test("changing auth-dir in config re-arms the auth-dir watcher on the new directory", async (t) => {

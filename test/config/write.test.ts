@@ -66,6 +66,10 @@ test("applyEdits() updates a list item by item, keeping comments between items",
   assert.deepEqual(parseConfig(out, { homeDir: "/h", env: {} }).config.apiKeys, ["k1", "k3", "k4"]);
 });
 
+test("applyEdits() updates a map key by key, deleting keys the new value lacks", () => {
+  assert.deepEqual(diff(BASE, applyEdits(BASE, [{ path: ["tls"], value: { enable: true } }])), { removed: ["  enable: false  # https", "  cert: ''"], added: ["  enable: true  # https"] });
+});
+
 test("applyEdits() deletes a list item or a key with its lines only", () => {
   assert.deepEqual(diff(BASE, applyEdits(BASE, [{ path: ["api-keys", 0], value: undefined }])), { removed: ['  - "k1"   # first'], added: [] });
   assert.deepEqual(diff(BASE, applyEdits(BASE, [{ path: ["gemini-api-key", 0, "prefix"], value: undefined }])), { removed: ["    prefix: p"], added: [] });
