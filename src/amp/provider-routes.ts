@@ -46,7 +46,7 @@ async function proxied(req: IncomingMessage, ctx: Ctx): Promise<void> {
   }
 }
 
-/** RT-7: a POST naming `/models/…` is a model call; anything else under v1beta1 goes to ampcode.com. */
+/** RT-7: a POST naming `/models/{model}:{method}` is a model call; anything else under v1beta1 goes to ampcode.com. */
 const v1beta1: Handler = (req, ctx) => (isBridgeRequest(req.method, ctx.params.rest) ? bridge(req, ctx) : proxied(req, ctx));
 
 /** RT-1: model lists in the format `{p}` names: anthropic → Claude, google → Gemini, else OpenAI. */
