@@ -18,6 +18,8 @@ import { GEMINI } from "./gemini.js";
 import { OPENAI_COMPAT } from "./openai-compat.js";
 import { VERTEX } from "./vertex.js";
 import { completionsCall } from "./completions.js";
+import { editBody } from "./body-edit.js";
+import { suffixEdits } from "./thinking-suffix.js";
 import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
 import { collectEvents, errorEventStatus, eventData, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
@@ -94,7 +96,10 @@ function wireOf(ex: Executor): Upstream {
 
 /** The request body in the upstream's dialect: the client's bytes when the dialects match. */
 function upstreamBody(call: LocalCall, client: Format, ex: Executor, action: Action, model: string, stream: boolean): Buffer {
-  if (wireOf(ex) === client) return call.body;
+  if (wireOf(ex) === client) {
+    const edits = suffixEdits(client, call.model, call.json);
+    return Object.keys(edits).length ? editBody(call.body, { set: edits }) : call.body;
+  }
   let translated: Record<string, unknown>;
   try {
     translated = translateRequest(client, wireOf(ex), call.json, model, { stream });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildOpenAICompatRequest } from "../../src/providers/openai-compat.js";
+import { suffixEdits } from "../../src/providers/thinking-suffix.js";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { chatCompletion, compat, cred, input, post, sendSse, CHAT_STREAM, CLIENT_KEY } from "./support.js";
@@ -66,4 +67,26 @@ test("a 2xx answer that is not JSON cannot be translated and fails over as a 502
   const res = await post(s.url, "/v1/messages", { model: "m", max_tokens: 5, messages: [] });
   assert.equal(res.status, 502);
   assert.match(((await res.json()) as { error: { message: string } }).error.message, /not JSON/);
+});
+
+test("a thinking suffix on a same-dialect chat request becomes reasoning_effort, overriding the body", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, chatCompletion()));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", fake.url, ["ko"], [{ name: "llama-3" }])] });
+  await (await post(s.url, "/v1/chat/completions", { model: "llama-3(high)", reasoning_effort: "low", messages: [] })).text();
+  const r = await fake.nth(1);
+  assert.equal(r.json.model, "llama-3");
+  assert.equal(r.json.reasoning_effort, "high");
+});
+
+test("suffixEdits() writes each dialect's own reasoning field", () => {
+  assert.deepEqual(suffixEdits("openai-chat", "m(auto)", {}), { reasoning_effort: "medium" });
+  assert.deepEqual(suffixEdits("openai-responses", "m(low)", { reasoning: { summary: "auto" } }), { reasoning: { summary: "auto", effort: "low" } });
+  assert.deepEqual(suffixEdits("anthropic", "m(8192)", {}), { thinking: { type: "enabled", budget_tokens: 8192 } });
+  assert.deepEqual(suffixEdits("anthropic", "m(none)", {}), { thinking: { type: "disabled" } });
+  assert.deepEqual(suffixEdits("anthropic", "m(auto)", {}), { thinking: { type: "enabled", budget_tokens: 8192 } });
+  assert.deepEqual(suffixEdits("gemini", "m(0)", { generationConfig: { temperature: 1 } }), {
+    generationConfig: { temperature: 1, thinkingConfig: { thinkingBudget: 0, includeThoughts: false } },
+  });
+  assert.deepEqual(suffixEdits("gemini", "m", {}), {});
+  assert.deepEqual(suffixEdits("openai-chat", "m(weird)", {}), {});
 });
