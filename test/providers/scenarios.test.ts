@@ -1,5 +1,6 @@
 /** providers.md §7 acceptance scenarios, end to end against fake upstreams on loopback. */
 import { test, type TestContext } from "node:test";
+import { createServer } from "node:http";
 import assert from "node:assert/strict";
 import { fakeClock, startServer } from "../support/server.js";
 import { startFake, sendJson, type FakeUpstream } from "../support/fake-upstream.js";
@@ -384,4 +385,48 @@ test("providers §7.28 usage: the record has the fake's tokens, failed false and
     assert.ok(!JSON.stringify(r).includes(CLIENT_KEY));
     assert.ok(r.clientKeyHash.length > 0);
   }
+});
+
+test("acceptance: 500 then 200 with request-retry 1 reaches the client as 200 after the 1 min rest", async (t) => {
+  let calls = 0;
+  const fake = await startFake(t, (_r, res) => (calls++ === 0 ? sendJson(res, 500, { error: { message: "boom" } }) : sendJson(res, 200, chatCompletion())));
+  const clock = sleepingClock();
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], requestRetry: 1, maxRetryInterval: 60, openaiCompatibility: [compat("up", fake.url, ["k"], [{ name: "m" }])] }, { clock });
+  const res = await post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
+  assert.equal(res.status, 200);
+  assert.equal(fake.requests.length, 2);
+});
+
+test("acceptance: usage counters match the fake's usage fields for chat and Gemini streams", async (t) => {
+  const chat = await startFake(t, (_r, res) => sendSse(res, CHAT_STREAM));
+  const gem = await startFake(t, (_r, res) => sendSse(res, GEMINI_STREAM));
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY], usageStatisticsEnabled: true,
+    openaiCompatibility: [compat("up", chat.url, ["k"], [{ name: "m" }])], geminiApiKey: [key("kg", gem.url)],
+  });
+  await (await post(s.url, "/v1/chat/completions", { model: "m", stream: true, messages: [] })).text();
+  await (await post(s.url, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", { contents: [] })).text();
+  const [c, g] = s.app.providers.usage.drain(10);
+  assert.deepEqual([c.tokens.inputTokens, c.tokens.outputTokens, c.tokens.totalTokens], [7, 3, 10]);
+  assert.deepEqual([g.tokens.inputTokens, g.tokens.outputTokens, g.tokens.totalTokens], [4, 2, 6]);
+});
+
+test("acceptance: a connect timeout answers 504 naming the upstream host", async (t) => {
+  // A proxy that accepts CONNECT and never answers holds the connection open past the timeout.
+  const proxy = createServer();
+  const held: Array<{ destroy(): void }> = [];
+  proxy.on("connect", (_req, socket) => void held.push(socket));
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  t.after(() => {
+    for (const s of held) s.destroy();
+    return new Promise<void>((r) => proxy.close(() => r()));
+  });
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY], upstreamConnectTimeoutMs: 50,
+    claudeApiKey: [key("ka", "http://127.0.0.1:9", { proxyUrl })],
+  });
+  const res = await post(s.url, "/v1/messages", MSG);
+  assert.equal(res.status, 504);
+  assert.match(((await res.json()) as { error: { message: string } }).error.message, /127\.0\.0\.1:9/);
 });
