@@ -135,6 +135,10 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
       if (delta.type === "input_json_delta" && call !== undefined) return [{ kind: "toolArgs", index: call, delta: str(delta.partial_json) ?? "" }];
       return [];
     }
+    case "content_block_stop": {
+      const call = s.calls.get(index);
+      return call === undefined ? [] : [{ kind: "toolEnd", index: call }];
+    }
     case "message_delta": {
       const delta = isObj(d.delta) ? d.delta : {};
       if (typeof delta.stop_reason === "string") s.finish = FROM_CLAUDE[delta.stop_reason] ?? "end";
@@ -149,7 +153,7 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
       return [{ kind: "error", error: { status: 500, type: str(err.type), message: str(err.message) ?? "Upstream error" } }];
     }
     default:
-      return []; // ping, and block stops: blocks close when the next one starts
+      return []; // ping; text and thinking blocks close when the next one starts
   }
 }
 
@@ -166,7 +170,7 @@ export interface ClaudeEncodeState {
   id?: string;
   started: boolean;
   nextIndex: number;
-  open?: { kind: "text" | "thinking" | "tool"; index: number };
+  open?: { kind: "text" | "thinking" | "tool"; index: number; callIndex?: number };
   usage: Usage;
   inputSent: boolean;
   toolSeen: boolean;
@@ -201,9 +205,9 @@ export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): S
     if (s.open) out.push(ev("content_block_stop", { index: s.open.index }));
     s.open = undefined;
   };
-  const open = (kind: "text" | "thinking" | "tool", block: Json) => {
+  const open = (kind: "text" | "thinking" | "tool", block: Json, callIndex?: number) => {
     close();
-    s.open = { kind, index: s.nextIndex++ };
+    s.open = { kind, index: s.nextIndex++, callIndex };
     out.push(ev("content_block_start", { index: s.open.index, content_block: block }));
   };
   const delta = (d: Json) => out.push(ev("content_block_delta", { index: s.open!.index, delta: d }));
@@ -223,10 +227,13 @@ export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): S
       break;
     case "toolStart":
       s.toolSeen = true;
-      open("tool", { type: "tool_use", id: claudeToolId(e.id), name: e.name, input: {} });
+      open("tool", { type: "tool_use", id: claudeToolId(e.id), name: e.name, input: {} }, e.index);
       break;
     case "toolArgs":
-      if (s.open?.kind === "tool" && e.delta !== "") delta({ type: "input_json_delta", partial_json: e.delta });
+      if (s.open?.callIndex === e.index && e.delta !== "") delta({ type: "input_json_delta", partial_json: e.delta });
+      break;
+    case "toolEnd":
+      if (s.open?.callIndex === e.index) close();
       break;
     case "finish": {
       close();

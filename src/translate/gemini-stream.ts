@@ -133,7 +133,7 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): 
     } else if (p.type === "toolCall") {
       const index = s.nextCall++;
       out.push(compact({ kind: "toolStart" as const, index, id: p.id, name: p.name, signature: p.signature }));
-      out.push({ kind: "toolArgs", index, delta: p.args });
+      out.push({ kind: "toolArgs", index, delta: p.args }, { kind: "toolEnd", index });
     }
   }
   if (isObj(body.usageMetadata)) out.push({ kind: "usage", usage: decodeGeminiUsage(body.usageMetadata) });
@@ -198,6 +198,8 @@ export function encodeGeminiEvent(s: GeminiEncodeState, e: IrEvent, ctx: Ctx): S
       if (call) call.args += e.delta;
       return [];
     }
+    case "toolEnd":
+      return []; // calls are sent whole at the finish, in call order
     case "finish": {
       s.done = true;
       const parts = s.calls.map((c) => withSig(compact({ functionCall: { name: c.name, args: argsObject(c.args) }, thoughtSignature: c.signature })));

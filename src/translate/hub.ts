@@ -40,6 +40,7 @@ import {
 } from "./openai-responses-stream.js";
 import { decodeError, renderError } from "./errors.js";
 import { parseModelSuffix } from "./thinking.js";
+import { newToolOrderState, orderToolEvents } from "./tool-order.js";
 import { codexRequest, foldCodexEvents, passCodexEvent, restoreCodexName, type CodexPassState } from "./codex.js";
 
 /** A wire dialect. */
@@ -203,9 +204,12 @@ export function createStreamTranslator(from: Upstream, to: Format, opts: Ctx): S
   }
   const dec = decoder(from, opts);
   const enc = codec(to).encoder(opts);
+  // Claude blocks and Responses items cannot interleave, so parallel calls are put one after another.
+  const order = to === "anthropic" || to === "openai-responses" ? newToolOrderState() : undefined;
+  const encode = (e: IrEvent) => (order ? orderToolEvents(order, e).flatMap(enc) : enc(e));
   return {
-    push: (e) => dec.push(e).flatMap(enc),
-    end: () => dec.end().flatMap(enc),
+    push: (e) => dec.push(e).flatMap(encode),
+    end: () => dec.end().flatMap(encode),
   };
 }
 

@@ -109,6 +109,7 @@ export type IrEvent =
   | { kind: "signature"; signature: string }
   | { kind: "toolStart"; index: number; id: string; name: string; signature?: string }
   | { kind: "toolArgs"; index: number; delta: string }
+  | { kind: "toolEnd"; index: number } // only from upstreams that mark a call's end; others end at finish
   | { kind: "usage"; usage: Usage }
   | { kind: "finish"; reason: Finish; stopSequence?: string }
   | { kind: "error"; error: IrError };
@@ -216,6 +217,8 @@ export function foldEvents(events: IrEvent[]): IrResponse | IrError {
         if (call) call.args += e.delta;
         break;
       }
+      case "toolEnd":
+        break;
       case "usage":
         res.usage = mergeUsage(res.usage, e.usage);
         break;

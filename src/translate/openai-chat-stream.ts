@@ -225,6 +225,8 @@ export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEv
       if (index !== undefined && e.delta !== "") out.push(delta({ tool_calls: [{ index, function: { arguments: e.delta } }] }));
       break;
     }
+    case "toolEnd":
+      break; // Chat calls carry their own index, so they need no closing
     case "finish":
       s.done = true;
       out.push(delta({}, s.toolSeen ? "tool_calls" : TO_CHAT[e.reason]));

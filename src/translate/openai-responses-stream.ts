@@ -183,6 +183,7 @@ function itemDone(s: ResponsesDecodeState, item: Json, itemId: string): IrEvent[
     const c = s.calls.get(itemId)!;
     if (!c.argsSeen) out.push({ kind: "toolArgs", index: c.index, delta: str(item.arguments) ?? "" });
     c.argsSeen = true;
+    out.push({ kind: "toolEnd", index: c.index });
   }
   return out;
 }
@@ -291,6 +292,9 @@ export function encodeResponsesEvent(s: ResponsesEncodeState, e: IrEvent, ctx: C
         s.open.text += e.delta;
         emit("response.function_call_arguments.delta", { ...at(s.open), delta: e.delta });
       }
+      break;
+    case "toolEnd":
+      if (s.open?.kind === "call" && s.open.callIndex === e.index) close();
       break;
     case "finish": {
       close();

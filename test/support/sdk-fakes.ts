@@ -78,8 +78,30 @@ function claude(req: Recorded, res: ServerResponse): void {
 
 // OpenAI-compatible (Chat Completions) ──────────────────────────────────────────────────────────────
 
+/** The model name for which the OpenAI-compatible fake streams two parallel calls with interleaved argument pieces. */
+export const PARALLEL_MODEL = "parallel-llama";
+
+// Some Chat upstreams interleave parallel calls' argument pieces; Claude blocks and Responses items cannot.
+function openaiParallel(body: any, res: ServerResponse): void {
+  const head = { id: "chatcmpl-par", object: "chat.completion.chunk", created: 1_731_000_000, model: body.model };
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ data: { ...head, choices: [{ index: 0, delta, finish_reason: finish }] } });
+  const call = (index: number, f: Record<string, unknown>) => chunk({ tool_calls: [{ index, ...f }] });
+  sse(res, [
+    chunk({ role: "assistant", content: "" }),
+    call(0, { id: "call_par_a", type: "function", function: { name: "get_weather", arguments: "" } }),
+    call(1, { id: "call_par_b", type: "function", function: { name: "get_weather", arguments: '{"city":' } }),
+    call(0, { function: { arguments: '{"city":' } }),
+    call(1, { function: { arguments: '"Rome"}' } }),
+    call(0, { function: { arguments: '"Paris"}' } }),
+    chunk({}, "tool_calls"),
+    { data: { ...head, choices: [], usage: { prompt_tokens: 12, completion_tokens: 9, total_tokens: 21 } } },
+    { data: "[DONE]" },
+  ]);
+}
+
 function openai(req: Recorded, res: ServerResponse): void {
   const body = req.json ?? {};
+  if (body.model === PARALLEL_MODEL && body.stream === true) return openaiParallel(body, res);
   const a = answerFor("openai", Array.isArray(body.tools) && body.tools.length > 0);
   const finish = a.call ? "tool_calls" : "stop";
   const usage = { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 };

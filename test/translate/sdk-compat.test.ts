@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { providerKey } from "../../src/config/schema.ts";
 import { startServer, type TestServer } from "../support/server.ts";
-import { startSdkFakes, type UpstreamKind } from "../support/sdk-fakes.ts";
+import { PARALLEL_MODEL, startSdkFakes, type UpstreamKind } from "../support/sdk-fakes.ts";
 import { DRIVERS, EXPECTED_FINISH, type ClientKind } from "../support/sdk-clients.ts";
 
 const CLIENT_KEY = "sk-sdk-suite";
@@ -40,8 +40,8 @@ describe("SDK compatibility", () => {
       codexApiKey: [providerKey("sk-codex-fake", { baseUrl: fakes.codex.url, models: model(MODEL.codex) })],
       geminiApiKey: [providerKey("AIza-fake", { baseUrl: fakes.gemini.url, models: model(MODEL.gemini) })],
       openaiCompatibility: [{
-        name: "local", baseUrl: fakes.openai.url, apiKeyEntries: [{ apiKey: "sk-local-fake", proxyUrl: "" }], models: model(MODEL.openai),
-        prefix: "", priority: 0, headers: {}, disableCooling: false,
+        name: "local", baseUrl: fakes.openai.url, apiKeyEntries: [{ apiKey: "sk-local-fake", proxyUrl: "" }],
+        prefix: "", priority: 0, headers: {}, disableCooling: false, models: [...model(MODEL.openai), ...model(PARALLEL_MODEL)],
       }],
     });
   });
@@ -77,4 +77,23 @@ describe("SDK compatibility", () => {
       }
     }
   }
+
+  for (const client of CLIENTS) {
+    test(`${client} SDK, streaming, openai upstream interleaving two parallel calls' argument pieces: gets both calls whole`, async () => {
+      const out = await DRIVERS[client]({ base: server.url, apiKey: CLIENT_KEY, model: PARALLEL_MODEL, stream: true, tools: true });
+      assert.deepEqual(out.calls.map((c) => c.args), [{ city: "Paris" }, { city: "Rome" }]);
+      assert.equal(out.finish, EXPECTED_FINISH[client].tool);
+    });
+  }
+
+  test("every request that reached the Codex fake carries the Codex profile (stream, store:false, encrypted reasoning, no sampling fields)", () => {
+    assert.ok(fakes.codex.requests.length >= 16);
+    for (const r of fakes.codex.requests) {
+      assert.equal(r.json.stream, true);
+      assert.equal(r.json.store, false);
+      assert.deepEqual(r.json.include, ["reasoning.encrypted_content"]);
+      assert.ok(Array.isArray(r.json.input), "input is an item list");
+      for (const k of ["max_output_tokens", "temperature", "top_p", "user"]) assert.equal(k in r.json, false, k);
+    }
+  });
 });
