@@ -1,6 +1,6 @@
 /**
  * Codex executor (providers.md §2.2), API-key credentials: the Responses API at `{root}/responses`,
- * always streamed upstream; a non-stream client answer is the `response` of `response.completed`.
+ * always streamed upstream; the hub's Codex profile (translate/codex.ts) folds non-stream answers.
  * The OAuth seam: `Originator: codex-tui` and `Chatgpt-Account-Id` are added only for token-file
  * credentials (a later issue), never for `codex-api-key`.
  */
@@ -47,34 +47,6 @@ export function buildCodexRequest(input: BuildInput): UpstreamCall {
   if (!isApiKeyCredential(cred) && headers.originator === undefined) headers.originator = "codex-tui";
   applyCustomHeaders(headers, cred.headers);
   return { url: `${cred.baseUrl.replace(/\/+$/, "")}/responses`, headers, body, stream: true };
-}
-
-/** One parsed upstream event. */
-export interface ParsedEvent {
-  readonly event?: string;
-  readonly data: unknown;
-}
-
-/**
- * The non-stream answer from a Codex stream: `response.completed`'s `response`, its empty `output`
- * refilled from the `response.output_item.done` items in `output_index` order (translation.md §1.1).
- * Undefined when the stream never completed.
- */
-export function foldCodexStream(events: readonly ParsedEvent[]): Record<string, unknown> | undefined {
-  const items: Array<[number, unknown]> = [];
-  for (const e of events) {
-    const d = obj(e.data);
-    if (!d) continue;
-    if (d.type === "response.output_item.done") items.push([typeof d.output_index === "number" ? d.output_index : items.length, d.item]);
-    if (d.type === "response.completed" || d.type === "response.incomplete") {
-      const response = { ...obj(d.response) };
-      if (!Array.isArray(response.output) || response.output.length === 0) {
-        response.output = items.sort((a, b) => a[0] - b[0]).map(([, item]) => item);
-      }
-      return response;
-    }
-  }
-  return undefined;
 }
 
 /** Codex reports an overloaded model with a non-429 status; it is a rate limit for cooldowns (providers.md §2.2). */

@@ -13,7 +13,7 @@ import {
 } from "../translate/hub.js";
 import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream } from "../proxy/forward.js";
 import { CLAUDE } from "./claude.js";
-import { CODEX, foldCodexStream } from "./codex.js";
+import { CODEX } from "./codex.js";
 import { GEMINI } from "./gemini.js";
 import { OPENAI_COMPAT } from "./openai-compat.js";
 import { VERTEX } from "./vertex.js";
@@ -172,7 +172,9 @@ async function attempt(
       const errStatus = errorEventStatus(e, eventData(e));
       if (errStatus !== undefined) return { kind: "failed", status: errStatus, body: e.data, headers: {} };
     }
-    const folded = same ? foldCodexStream(events.map((e) => ({ event: e.event, data: eventData(e) }))) : translateStreamToResponse(wireOf(ex), client, events, tctx);
+    // A stream that ended before its final event is incomplete however the translator would fold it.
+    const complete = events.some((e) => ex.isFinal(e.event, eventData(e)));
+    const folded = complete ? translateStreamToResponse(wireOf(ex), client, events, tctx) : undefined;
     if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
     answer = folded;
   } else {

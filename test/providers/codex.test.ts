@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildCodexRequest, codexFailureStatus, foldCodexStream, CODEX_USER_AGENT } from "../../src/providers/codex.js";
+import { buildCodexRequest, codexFailureStatus, CODEX_USER_AGENT } from "../../src/providers/codex.js";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { cred, input, key, post, sendSse, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";
@@ -33,17 +33,6 @@ test("buildCodexRequest() defaults the Codex user agent with a fresh session id,
   assert.equal(out.headers["user-agent"], CODEX_USER_AGENT);
   assert.match(out.headers.session_id, /^[0-9a-f-]{36}$/);
   assert.equal(out.headers.originator, "codex-tui");
-});
-
-test("foldCodexStream() refills an empty output from output_item.done in index order", () => {
-  const folded = foldCodexStream([
-    { data: { type: "response.output_item.done", output_index: 1, item: { id: "b" } } },
-    { data: { type: "response.output_item.done", output_index: 0, item: { id: "a" } } },
-    { data: "[DONE]" },
-    { data: { type: "response.completed", response: { id: "r", output: [] } } },
-  ]);
-  assert.deepEqual(folded, { id: "r", output: [{ id: "a" }, { id: "b" }] });
-  assert.equal(foldCodexStream([{ data: { type: "response.created" } }]), undefined);
 });
 
 test("POST /v1/responses with stream: true passes Codex events through unchanged but refills response.completed's empty output (S30)", async (t) => {
@@ -86,4 +75,16 @@ test("a Codex 'model is at capacity' answer counts as a 429, and other failures 
   const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
   assert.equal(res.status, 429);
   assert.equal(codexFailureStatus(500, "boom"), 500);
+});
+
+test("a Chat client on a Codex key gets the folded answer, or 408 when the stream never completed", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendSse(res, RESPONSES_STREAM));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], disableCooling: true, codexApiKey: [key("kc", fake.url)] });
+  const ok = await post(s.url, "/v1/chat/completions", { model: "gpt-5", messages: [{ role: "user", content: "hi" }] });
+  const body = (await ok.json()) as { object: string; choices: Array<{ message: { content: string } }> };
+  assert.equal(body.object, "chat.completion");
+  assert.equal(body.choices[0].message.content, "hi");
+  fake.handle((_r, res) => sendSse(res, RESPONSES_STREAM.slice(0, 2)));
+  const cut = await post(s.url, "/v1/chat/completions", { model: "gpt-5", messages: [{ role: "user", content: "hi" }] });
+  assert.equal(cut.status, 408);
 });
