@@ -4,6 +4,7 @@
  * switched when a reload toggles it. start() owns one of these and stops it on shutdown.
  */
 import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileSink, LOG_ROTATE_BYTES, type Sink } from "../log/log.js";
 import type { App } from "../server/handler.js";
@@ -31,6 +32,20 @@ export interface ConfigRuntimeOptions {
   /** Where lines go when logging-to-file is off (stdout by default). */
   readonly consoleSink?: Sink;
   readonly rotateBytes?: number;
+}
+
+/** Reads the PEM files of an enabled `tls` block; a missing or unreadable one stops the start (config.md §2.1). */
+export async function readTlsFiles(tls: Config["tls"]): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (!tls.enable) return undefined;
+  const read = async (key: "cert" | "key") => {
+    if (!tls[key]) throw new Error("Cannot serve HTTPS: tls.cert or tls.key is empty");
+    try {
+      return await readFile(tls[key]);
+    } catch (err) {
+      throw new Error(`Cannot serve HTTPS: tls.${key} "${tls[key]}" is unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  return { cert: await read("cert"), key: await read("key") };
 }
 
 /** `<logdir>` of config.md §2.2: $WRITABLE_PATH/logs, else ./logs, else <auth-dir>/logs when ./logs is not writable. */

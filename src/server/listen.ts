@@ -3,6 +3,7 @@
  * in-flight requests and streams finish up to the drain timeout, then close what is left).
  */
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { App, Route } from "./handler.js";
 import { dispatch } from "./dispatch.js";
@@ -23,9 +24,18 @@ export const HEADERS_TIMEOUT_MS = 60_000;
 /** Idle keep-alive connections close after this time. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
+/** PEM certificate and key: with them, listen() serves HTTPS (`tls.enable`). */
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
 /** Creates the server for `app` and listens on host:port (port 0 = ephemeral, for tests). */
-export async function listen(app: App, host: string, port: number, routes: readonly Route[] = allRoutes()): Promise<Running> {
-  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, dispatch(routes, app));
+export async function listen(app: App, host: string, port: number, routes: readonly Route[] = allRoutes(), tls?: TlsFiles): Promise<Running> {
+  const options = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS };
+  const server: Server = tls
+    ? (createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, dispatch(routes, app)) as unknown as Server)
+    : createServer(options, dispatch(routes, app));
   const sockets = new Set<Socket>();
   let closing = false;
   // Once draining, a keep-alive connection whose response just finished is idle: close it now.
@@ -56,7 +66,7 @@ export async function listen(app: App, host: string, port: number, routes: reado
     server,
     port: address.port,
     host: address.address,
-    url: `http://${shownHost}:${address.port}`,
+    url: `${tls ? "https" : "http"}://${shownHost}:${address.port}`,
     close(timeoutMs = app.config().shutdownTimeoutMs) {
       closing = true;
       return new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { embeddedConfig, loadConfigFile, type LoadResult } from "../config/load.js";
-import { createLogRouting, startConfigRuntime, type ConfigRuntime } from "../config/runtime.js";
+import { createLogRouting, readTlsFiles, startConfigRuntime, type ConfigRuntime } from "../config/runtime.js";
 import { exampleKeys, safeModeRoutes } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
@@ -69,6 +69,7 @@ export async function start(options: StartOptions): Promise<Started> {
       : undefined;
   const refusal = unsafe(config);
   if (refusal) throw new Error(refusal);
+  const tls = await readTlsFiles(config.tls);
   const app = createApp({ config, log, clock: options.clock, env, homeDir: options.homeDir, configPath });
   const logging = createLogRouting(app, { cwd });
   logging.apply(config);
@@ -76,15 +77,22 @@ export async function start(options: StartOptions): Promise<Started> {
   if (examples.length > 0) {
     // config.md §1: the example keys are public, so the API stays off until they are replaced.
     log.error(`config: api-keys in ${configPath ?? "config.yaml"} still holds the example keys of config.example.yaml; serving only a page that says so. Replace them and restart`);
-    const safe = await listen(app, config.host, config.port, safeModeRoutes(examples, configPath ?? "config.yaml"));
+    const safe = await listen(app, config.host, config.port, safeModeRoutes(examples, configPath ?? "config.yaml"), tls);
     log.info(`cliproxy ${app.version} in safe mode on ${safe.url}`);
-    return { ...safe, app, async stop(timeoutMs) { await safe.close(timeoutMs); await logging.close(); } };
+    return {
+      ...safe,
+      app,
+      async stop(timeoutMs) {
+        await safe.close(timeoutMs);
+        await logging.close();
+      },
+    };
   }
   if (configPath) log.info(`config: loaded ${configPath}`);
   else log.info("config: no config file found (looked for ./config.yaml); using the embedded default");
   for (const w of loaded.warnings) log.warn(`config: ${w}`);
   describeFindings(app, config, env);
-  const running = await listen(app, config.host, config.port);
+  const running = await listen(app, config.host, config.port, undefined, tls);
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
   if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
   const watchers = await startConfigRuntime(app, { configPath, cwd, adjust, refuse: unsafe }, logging);
