@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SseEvent } from "../../src/sse/read.ts";
 import {
-  createStreamTranslator, translateError, translateRequest, translateResponse, type Format,
+  createStreamTranslator, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../../src/translate/hub.ts";
 
 /** Fixture events keep `data` as JSON when it is JSON, so the files stay readable. */
@@ -12,9 +12,11 @@ export interface FixtureEvent { event?: string; data: unknown }
 /** One acceptance fixture: input → exact expected output. */
 export interface Fixture {
   scenario: string;
-  kind: "request" | "response" | "stream" | "error";
-  from: Format;
-  to: Format;
+  /** `fold`: a whole upstream stream folded into one non-stream answer. */
+  kind: "request" | "response" | "stream" | "fold" | "error";
+  /** An upstream may be "codex" (the Responses dialect with the Codex profile). */
+  from: Upstream;
+  to: Upstream;
   model?: string;
   status?: number;
   opts?: { requestModel: string; clientRequest?: Record<string, unknown> };
@@ -65,13 +67,15 @@ export function runFixture(fx: Fixture): unknown {
   const opts = fx.opts ?? { requestModel: "client-model" };
   switch (fx.kind) {
     case "request":
-      return mask(translateRequest(fx.from, fx.to, fx.input as Record<string, unknown>, fx.model ?? "upstream-model"));
+      return mask(translateRequest(fx.from as Format, fx.to, fx.input as Record<string, unknown>, fx.model ?? "upstream-model"));
     case "response":
-      return mask(translateResponse(fx.from, fx.to, fx.input as Record<string, unknown>, opts));
+      return mask(translateResponse(fx.from, fx.to as Format, fx.input as Record<string, unknown>, opts));
     case "error":
-      return translateError(fx.to, fx.status ?? 500, typeof fx.input === "string" ? fx.input : JSON.stringify(fx.input));
+      return translateError(fx.to as Format, fx.status ?? 500, typeof fx.input === "string" ? fx.input : JSON.stringify(fx.input));
+    case "fold":
+      return mask(translateStreamToResponse(fx.from, fx.to as Format, (fx.input as FixtureEvent[]).map(toSse), opts));
     case "stream": {
-      const t = createStreamTranslator(fx.from, fx.to, opts);
+      const t = createStreamTranslator(fx.from, fx.to as Format, opts);
       const out = [...(fx.input as FixtureEvent[]).flatMap((e) => t.push(toSse(e))), ...t.end()];
       return mask(out.map(fromSse));
     }

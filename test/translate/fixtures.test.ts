@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SseParser } from "../../src/sse/read.ts";
 import { formatEvent } from "../../src/sse/write.ts";
-import { createStreamTranslator } from "../../src/translate/hub.ts";
+import { createStreamTranslator, type Format } from "../../src/translate/hub.ts";
 import { fromSse, loadFixtures, mask, runFixture, toSse, type FixtureEvent } from "./fixture-support.ts";
 
 for (const { file, fx } of loadFixtures()) {
@@ -15,7 +15,7 @@ for (const { file, fx } of loadFixtures()) {
     const opts = fx.opts ?? { requestModel: "client-model" };
     for (let cut = 0; cut <= bytes.length; cut++) {
       const parser = new SseParser();
-      const t = createStreamTranslator(fx.from, fx.to, opts);
+      const t = createStreamTranslator(fx.from, fx.to as Format, opts);
       const events = [...parser.push(bytes.subarray(0, cut)), ...parser.push(bytes.subarray(cut)), ...parser.end()];
       const out = [...events.flatMap((e) => t.push(e)), ...t.end()];
       assert.deepEqual(mask(out.map(fromSse)), fx.expected, `cut at ${cut}`);
