@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Ctx } from "../server/handler.js";
-import { HttpError, sendError } from "../server/errors.js";
+import { errorBody, HttpError, sendError } from "../server/errors.js";
 import { redact } from "../log/redact.js";
 import {
   canTranslate, createStreamTranslator, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
@@ -81,12 +81,36 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
     providers = [...new Set(usable.map((c) => c.provider))];
   }
   const state = { bootstrapLeft: Math.max(0, ctx.config.streaming.bootstrapRetries) };
-  const result = await providersRuntime.conduct(
-    { model: call.model, signal: ctx.signal, providers, config: ctx.config, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId },
-    (cred, upstreamModel) => attempt(ctx, call, client, action, cred, upstreamModel, state),
-  );
+  const streaming = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
+  const stopKeepalive = streaming ? () => undefined : nonStreamKeepalive(ctx.res, ctx.config.nonstreamKeepaliveInterval * 1000);
+  let result;
+  try {
+    result = await providersRuntime.conduct(
+      { model: call.model, signal: ctx.signal, providers, config: ctx.config, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId },
+      (cred, upstreamModel) => attempt(ctx, call, client, action, cred, upstreamModel, state),
+    );
+  } finally {
+    stopKeepalive();
+  }
   if (result.kind === "done") return;
-  throw finalError(result, client, ctx.config.passthroughHeaders, (kind) => EXECUTORS[kind as ProviderKind]?.dialect);
+  const err = finalError(result, client, ctx.config.passthroughHeaders, (kind) => EXECUTORS[kind as ProviderKind]?.dialect);
+  // Keep-alive newlines already sent a 200 head; the error can only follow as the body (the reference does the same).
+  if (ctx.res.headersSent) return void ctx.res.end(JSON.stringify(errorBody(ctx.dialect, err)));
+  throw err;
+}
+
+/**
+ * `nonstream-keepalive-interval`: a bare newline every `ms` while a non-stream answer is pending, so
+ * idle-connection timeouts in between do not cut it (JSON parsers skip the leading whitespace).
+ */
+function nonStreamKeepalive(res: ServerResponse, ms: number): () => void {
+  if (ms <= 0) return () => undefined;
+  const timer = setInterval(() => {
+    if (!res.headersSent) res.writeHead(200, { "content-type": "application/json" });
+    res.write("\n");
+  }, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** The hub's name for an executor's wire: Codex credentials get the Codex profile (translate/codex.ts). */
@@ -206,6 +230,6 @@ async function attempt(
 }
 
 function writeBody(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
-  res.writeHead(status, { ...headers, "content-length": String(body.length) });
+  if (!res.headersSent) res.writeHead(status, { ...headers, "content-length": String(body.length) });
   res.end(body);
 }

@@ -186,3 +186,24 @@ test("the README provider examples load with parseConfig and serve a request eac
     assert.equal(fake.requests.at(-1)!.url, upstreamPath, file);
   }
 });
+
+test("nonstream-keepalive-interval writes newlines while a non-stream answer is pending; a later error follows as the body", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval"] });
+  let release!: () => void;
+  let status = 200;
+  const fake = await startFake(t, async (_r, res) => {
+    await new Promise<void>((r) => (release = r));
+    sendJson(res, status, status === 200 ? chatCompletion() : { error: { message: "bad", type: "invalid_request_error" } });
+  });
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], nonstreamKeepaliveInterval: 2, openaiCompatibility: [compat("l", fake.url, ["k"], [{ name: "m" }])] });
+  for (const [n, expected] of [[1, JSON.stringify(chatCompletion())], [2, '{"error":{"message":"bad","type":"invalid_request_error"}}']] as const) {
+    const pending = post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
+    await fake.nth(n);
+    t.mock.timers.tick(2000);
+    const res = await pending;
+    assert.equal(res.status, 200);
+    release();
+    assert.equal(await res.text(), `\n${expected}`);
+    status = 400;
+  }
+});
