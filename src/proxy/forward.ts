@@ -42,6 +42,8 @@ export class UpstreamError extends Error {
     this.code = kind === "timeout" ? "ETIMEDOUT" : ((options?.cause as NodeJS.ErrnoException | undefined)?.code ?? "ECONNRESET");
   }
   readonly code: string;
+  /** The failure hit a reused keep-alive connection before any answer: safe to send once more. */
+  staleSocket = false;
   /** The status cliproxy answers with: 504 for timeouts, 502 otherwise (providers.md §5.4). */
   get status(): number {
     return this.kind === "timeout" ? 504 : 502;
@@ -110,8 +112,21 @@ export function effectiveProxy(credentialProxy: string, globalProxy: string): st
   return chosen === "direct" || chosen === "none" ? "" : chosen;
 }
 
-/** Sends a request and resolves with the response head; the body is read by the caller. */
-export function sendUpstream(request: UpstreamRequest, options: ForwardOptions): Promise<IncomingMessage> {
+/**
+ * Sends a request and resolves with the response head; the body is read by the caller. A pooled
+ * connection the upstream closed while idle fails at once with ECONNRESET; that one case is sent
+ * again on a fresh connection (nothing reached the upstream's application), as Go's transport does.
+ */
+export async function sendUpstream(request: UpstreamRequest, options: ForwardOptions): Promise<IncomingMessage> {
+  try {
+    return await sendOnce(request, options);
+  } catch (err) {
+    if (!(err instanceof UpstreamError && err.staleSocket) || options.signal?.aborted) throw err;
+    return sendOnce(request, options);
+  }
+}
+
+function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<IncomingMessage> {
   const url = new URL(request.url);
   const host = url.host;
   const agent = agentFor(url, options.proxyUrl ?? "", options.connectTimeoutMs);
@@ -142,7 +157,9 @@ export function sendUpstream(request: UpstreamRequest, options: ForwardOptions):
         return reject(new UpstreamError("timeout", host, `Upstream "${host}" did not accept a connection within ${options.connectTimeoutMs} ms`, { cause: err }));
       }
       const why = err.code ?? err.message;
-      reject(new UpstreamError("unreachable", host, `Cannot reach upstream "${host}": ${why}`, { cause: err }));
+      const e = new UpstreamError("unreachable", host, `Cannot reach upstream "${host}": ${why}`, { cause: err });
+      e.staleSocket = req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
+      reject(e);
     });
     req.end(request.body);
   });

@@ -89,3 +89,28 @@ test("UpstreamError from a reset socket names the host", async (t) => {
   const port = (server.address() as AddressInfo).port;
   await assert.rejects(sendUpstream({ url: `http://127.0.0.1:${port}/x`, headers: {} }, { connectTimeoutMs: 1000 }), /Cannot reach upstream "127\.0\.0\.1:\d+"/);
 });
+
+test("sendUpstream() sends again on a fresh connection when a pooled one was closed while idle", async (t) => {
+  t.after(closeAgents);
+  // The first connection answers once, then resets on its next request; later connections answer normally.
+  let connections = 0;
+  const server = createServer((s: Socket) => {
+    const n = ++connections;
+    let requests = 0;
+    s.on("data", (d) => {
+      if (!d.toString().includes("\r\n\r\n")) return;
+      if (n === 1 && ++requests === 2) return void s.resetAndDestroy();
+      s.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
+  for (let i = 0; i < 2; i++) {
+    const res = await sendUpstream({ url, headers: {} }, { connectTimeoutMs: 1000 });
+    let text = "";
+    for await (const c of res) text += c;
+    assert.equal(text, "ok");
+  }
+  assert.equal(connections, 2);
+});
