@@ -168,7 +168,7 @@ test("the README provider examples load with parseConfig and serve a request eac
   const fake = await startFake(t, (r, res) => {
     if (r.url.startsWith("/responses")) return sendSse(res, RESPONSES_STREAM);
     if (r.url.includes("/chat/completions")) return sendJson(res, 200, chatCompletion());
-    if (r.url.startsWith("/v1beta")) return sendJson(res, 200, { candidates: [] });
+    if (r.url.startsWith("/v1beta") || r.url.startsWith("/v1/publishers")) return sendJson(res, 200, { candidates: [] });
     sendJson(res, 200, claudeMessage());
   });
   const cases: Array<[string, string, Record<string, unknown>, string]> = [
@@ -176,6 +176,7 @@ test("the README provider examples load with parseConfig and serve a request eac
     ["gemini.yaml", "/v1beta/models/team/gemini-2.5-pro:generateContent", { contents: [] }, "/v1beta/models/gemini-2.5-pro:generateContent"],
     ["codex.yaml", "/v1/responses", { model: "gpt-5", input: "hi" }, "/responses"],
     ["openai-compatibility.yaml", "/v1/chat/completions", { model: "fast", messages: [] }, "/v1/chat/completions"],
+    ["vertex.yaml", "/v1beta/models/vertex-pro:generateContent", { contents: [] }, "/v1/publishers/google/models/gemini-2.5-pro:generateContent"],
     ["routing.yaml", "/v1/messages", { model: "claude-sonnet-4-5", max_tokens: 1, messages: [] }, "/v1/messages?beta=true"],
   ];
   for (const [file, path, body, upstreamPath] of cases) {
