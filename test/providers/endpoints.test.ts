@@ -164,7 +164,7 @@ function loadExample(name: string, port: number) {
   return parseConfig(text, { path: name, homeDir: tmpdir(), env: {} });
 }
 
-test("the README provider examples load with parseConfig and serve a request each", async (t) => {
+test("the README provider examples load with parseConfig without warnings and serve a request each", async (t) => {
   const fake = await startFake(t, (r, res) => {
     if (r.url.startsWith("/responses")) return sendSse(res, RESPONSES_STREAM);
     if (r.url.includes("/chat/completions")) return sendJson(res, 200, chatCompletion());
@@ -180,7 +180,8 @@ test("the README provider examples load with parseConfig and serve a request eac
     ["routing.yaml", "/v1/messages", { model: "claude-sonnet-4-5", max_tokens: 1, messages: [] }, "/v1/messages?beta=true"],
   ];
   for (const [file, path, body, upstreamPath] of cases) {
-    const { config } = loadExample(file, fake.port);
+    const { config, warnings } = loadExample(file, fake.port);
+    assert.deepEqual(warnings, [], file);
     const s = await startServer(t, config);
     const res = await post(s.url, path, body);
     assert.equal(res.status, 200, `${file}: ${await res.text()}`);
