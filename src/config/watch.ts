@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { watch, type FSWatcher } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { ConfigError, parseConfig } from "./load.js";
 import { changedKeys, keepRestartOnly } from "./diff.js";
@@ -52,6 +52,9 @@ export async function watchConfig(app: App, path: string, options: ConfigWatchOp
   const emitter = new EventEmitter() as ConfigWatcher;
   const name = basename(path);
   let lastHash = await readFile(path).then(sha256, () => "");
+  // A symlinked config (a Kubernetes ConfigMap: config.yaml -> ..data/config.yaml) changes when a
+  // link elsewhere in the directory is swapped, so every event there counts; the hash skips the rest.
+  const anyName = await lstat(path).then((s) => s.isSymbolicLink(), () => false);
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -101,7 +104,7 @@ export async function watchConfig(app: App, path: string, options: ConfigWatchOp
   };
 
   const watcher: FSWatcher = watch(dirname(path), (_event, filename) => {
-    if (closed || (filename !== null && filename.toString() !== name)) return;
+    if (closed || (!anyName && filename !== null && filename.toString() !== name)) return;
     clearTimeout(timer);
     timer = setTimeout(() => void emitter.reload(), options.debounceMs ?? CONFIG_DEBOUNCE_MS);
   });

@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { randomBytes } from "node:crypto";
-import { readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { parseYaml, type YamlDocument, type YamlPath } from "./yaml.js";
 import { emitEntry, emitValue, formatScalar, isInline, nest, scalarExtent } from "./write-emit.js";
@@ -31,7 +31,9 @@ export function updateConfigFile(path: string, edits: readonly ConfigEdit[]): Pr
   return next;
 }
 
-async function rewrite(path: string, edits: readonly ConfigEdit[]): Promise<void> {
+async function rewrite(link: string, edits: readonly ConfigEdit[]): Promise<void> {
+  // Replace the file a symlink points to, not the link itself.
+  const path = await realpath(link).catch(() => link);
   let text = "";
   let mode = 0o600;
   try {

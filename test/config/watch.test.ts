@@ -1,7 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { once, type EventEmitter } from "node:events";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { start, type Started } from "../../src/server/start.js";
@@ -215,6 +215,23 @@ test("changing auth-dir in config re-arms the auth-dir watcher on the new direct
   const added = next<AuthFileEvent>(auth, "file");
   writeFileSync(join(moved, "codex-x.json"), '{"type":"codex"}');
   assert.equal((await added).path, join(moved, "codex-x.json"));
+});
+
+test("a symlinked config reloads when the link is swapped the way Kubernetes updates a ConfigMap", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-k8s-"));
+  mkdirSync(join(dir, "..v1"));
+  writeFileSync(join(dir, "..v1", "config.yaml"), "debug: false\n");
+  symlinkSync("..v1", join(dir, "..data"));
+  symlinkSync(join("..data", "config.yaml"), join(dir, "config.yaml"));
+  const app = createApp({ config: makeConfig({ authDir: join(dir, ".cli-proxy-api") }), log: createLogger({ sink: () => {} }), env: {}, homeDir: dir });
+  const w = await watchConfig(app, join(dir, "config.yaml"));
+  t.after(() => w.close());
+  const reloaded = next<ReloadEvent>(w, "reload", (e) => e.kind === "reloaded");
+  mkdirSync(join(dir, "..v2"));
+  writeFileSync(join(dir, "..v2", "config.yaml"), "debug: true\n");
+  symlinkSync("..v2", join(dir, "..data_tmp"));
+  renameSync(join(dir, "..data_tmp"), join(dir, "..data"));
+  assert.deepEqual(await reloaded, { kind: "reloaded", changed: ["debug"], needsRestart: [] });
 });
 
 test("watchConfig().reload() applies command-line overrides and reports a missing file as skipped", async () => {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, symlinkSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyEdits, updateConfigFile } from "../../src/config/write.js";
@@ -133,6 +133,16 @@ test("updateConfigFile() writes atomically, keeping the file's mode and leaving 
   assert.notEqual(statSync(file).ino, inode, "replaced by rename, not rewritten in place");
   assert.deepEqual(readdirSync(dir), ["config.yaml"]);
   assert.match(readFileSync(file, "utf8"), /^debug: true # log level$/m);
+});
+
+test("updateConfigFile() edits the file a symlink points to and keeps the link", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-write-"));
+  mkdirSync(join(dir, "real"));
+  writeFileSync(join(dir, "real", "config.yaml"), "debug: false\n");
+  symlinkSync(join("real", "config.yaml"), join(dir, "config.yaml"));
+  await updateConfigFile(join(dir, "config.yaml"), [{ path: ["debug"], value: true }]);
+  assert.ok(lstatSync(join(dir, "config.yaml")).isSymbolicLink());
+  assert.equal(readFileSync(join(dir, "real", "config.yaml"), "utf8"), "debug: true\n");
 });
 
 test("updateConfigFile() runs concurrent calls one at a time so no edit is lost", async () => {
