@@ -52,7 +52,8 @@ export const TARGETS: readonly Target[] = [
   {
     name: "amp",
     label: "cliproxy Amp management proxy, GET /api/user",
-    request: (k) => (k.kind === "json" ? { method: "GET", path: `/api/user?size=${k.size}`, headers: { authorization: `Bearer ${BENCH_KEY}` } } : undefined),
+    // A GET carries no request body, so it sits out the stream and large-request scenarios.
+    request: (k) => (k.kind === "json" && !k.requestBytes ? { method: "GET", path: `/api/user?size=${k.size}`, headers: { authorization: `Bearer ${BENCH_KEY}` } } : undefined),
   },
 ];
 
