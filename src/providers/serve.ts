@@ -9,7 +9,7 @@ import type { Ctx } from "../server/handler.js";
 import { errorBody, HttpError, sendError } from "../server/errors.js";
 import { redact } from "../log/redact.js";
 import {
-  canTranslate, createStreamTranslator, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
+  canTranslate, createStreamTranslator, estimateInputTokens, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../translate/hub.js";
 import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream } from "../proxy/forward.js";
 import { CLAUDE } from "./claude.js";
@@ -73,6 +73,7 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   let providers: string[] | undefined;
   if (resolved) {
     const usable = resolved.candidates.filter((c) => supports(c.kind, client, action));
+    if (usable.length === 0 && action === "count") return answerEstimate(ctx, client, call.json);
     if (usable.length === 0) {
       const kinds = [...new Set(resolved.candidates.map((c) => c.kind))];
       const why = action === "count" ? `${kinds.join(", ")} credentials cannot count tokens` : `no translator from ${client} to ${kinds.map((k) => EXECUTORS[k]?.dialect ?? k).join(", ")} yet`;
@@ -111,6 +112,12 @@ function nonStreamKeepalive(res: ServerResponse, ms: number): () => void {
   }, ms);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** count_tokens when no credential for the model can count: cliproxy's documented estimate (translate/count.ts). */
+function answerEstimate(ctx: Ctx, client: Format, body: Record<string, unknown>): void {
+  const out = Buffer.from(JSON.stringify(countResponse(client, { input_tokens: estimateInputTokens(client, body) })));
+  ctx.res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length) }).end(out);
 }
 
 /** The hub's name for an executor's wire: Codex credentials get the Codex profile (translate/codex.ts). */

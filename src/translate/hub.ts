@@ -43,6 +43,8 @@ import { parseModelSuffix } from "./thinking.js";
 import { newToolOrderState, orderToolEvents } from "./tool-order.js";
 import { codexRequest, foldCodexEvents, passCodexEvent, restoreCodexName, type CodexPassState } from "./codex.js";
 
+export { estimateInputTokens } from "./count.js";
+
 /** A wire dialect. */
 export type Format = "openai-chat" | "openai-responses" | "anthropic" | "gemini";
 
