@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { findNginx, NGINX_HINT, startNginx, type Nginx } from "./nginx.js";
 import { runMicro } from "./micro.js";
 import { quickCheck, runScenario, runStartup, runStreams, type Live, type Scenario, type SliceOptions } from "./phases.js";
-import { childPids, freePort, killAll, LoadWorker, startFakeProcess, stop } from "./procs.js";
+import { childPids, freePort, killAll, LoadWorker, startFakeProcess, startNodeProxyProcess, stop } from "./procs.js";
 import { renderProfile, summarizeProfile, type CpuProfile } from "./profile.js";
 import { evaluateGoals, renderReport, type BenchResult } from "./report.js";
 import { setCliproxyBundle, startCliproxy, TARGETS, type Cliproxy, type Kind } from "./targets.js";
@@ -164,6 +164,13 @@ async function main(): Promise<void> {
         nginxDown = (err as Error).message;
       }
     }
+    let nodeProxy: { port: number } | undefined;
+    let nodeDown: string | undefined;
+    try {
+      nodeProxy = await startNodeProxyProcess(fake.port);
+    } catch (err) {
+      nodeDown = (err as Error).message;
+    }
     let cliDown: string | undefined;
     try {
       cliproxy = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port });
@@ -183,6 +190,7 @@ async function main(): Promise<void> {
     const live: Live[] = wanted.flatMap((target): Live[] => {
       if (target.name === "direct") return [{ target, base: `http://127.0.0.1:${fake.port}` }];
       if (target.name === "nginx") return [{ target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown }];
+      if (target.name === "node") return [{ target, base: nodeProxy ? `http://127.0.0.1:${nodeProxy.port}` : undefined, down: nodeDown }];
       const mine: Live = { target, base: cliproxy?.base, down: cliDown };
       if (!o.compare) return [mine];
       return [mine, { target: { ...target, name: `${target.name}@b`, label: `${target.label} (${o.compare})` }, base: compared?.base, down: compareDown }];

@@ -154,15 +154,24 @@ export class LoadWorker {
 }
 
 /** Starts the fake upstream in its own process; resolves with its port. */
-export async function startFakeProcess(): Promise<{ port: number; child: ChildProcess }> {
-  const child = forkTs("./fake-upstream.ts", ["--serve"]);
+export function startFakeProcess(): Promise<{ port: number; child: ChildProcess }> {
+  return startService("Fake upstream", "./fake-upstream.ts", ["--serve"]);
+}
+
+/** Starts the minimal Node.js proxy (node-proxy.ts) in front of `upstreamPort`. */
+export function startNodeProxyProcess(upstreamPort: number): Promise<{ port: number; child: ChildProcess }> {
+  return startService("Node.js floor proxy", "./node-proxy.ts", ["--serve", String(upstreamPort)]);
+}
+
+async function startService(name: string, file: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
+  const child = forkTs(file, args);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("Fake upstream did not start within 15 s")), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 15 s`)), 15_000);
     child.once("message", (m: { ready: number }) => {
       clearTimeout(timer);
       resolve(m.ready);
     });
-    child.once("exit", (code) => reject(new Error(`Fake upstream exited with code ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${name} exited with code ${code}`)));
   });
   return { port, child };
 }

@@ -128,10 +128,11 @@ const plus = (a: number | undefined, b: number | undefined) => (a === undefined 
 export function renderScenario(s: ScenarioResult): string {
   const direct = s.cells.direct?.best;
   const nginx = s.cells.nginx?.best;
+  const node = s.cells.node?.best;
   const rows: string[][] = [];
   const header =
     s.kind === "json"
-      ? ["target", "req/s", "p50 ms", "p90", "p99", "max", "spread", "÷direct", "÷nginx", "+p50 vs direct", "+p99"]
+      ? ["target", "req/s", "p50 ms", "p90", "p99", "max", "spread", "÷direct", "÷nginx", "÷node", "+p50 vs direct", "+p99"]
       : ["target", "streams/s", "events/s", "ttfe p50", "ttfe p99", "delay p50", "p99", "max", "+delay p50", "+p99", "÷nginx ev/s", "spread"];
   const missing: string[] = [];
   for (const [name, cell] of Object.entries(s.cells)) {
@@ -143,7 +144,7 @@ export function renderScenario(s: ScenarioResult): string {
     const spread = `${cell.spreadPct ?? 0}%`;
     if (s.kind === "json") {
       rows.push([name, b.rps.toFixed(0), f(b.latency.p50), f(b.latency.p90), f(b.latency.p99), f(b.latency.max), spread,
-        x(ratio(b.rps, direct?.rps)), x(ratio(b.rps, nginx?.rps)), plus(b.latency.p50, direct?.latency.p50), plus(b.latency.p99, direct?.latency.p99)]);
+        x(ratio(b.rps, direct?.rps)), x(ratio(b.rps, nginx?.rps)), x(ratio(b.rps, node?.rps)), plus(b.latency.p50, direct?.latency.p50), plus(b.latency.p99, direct?.latency.p99)]);
     } else {
       const eps = rankFigure("eps", b);
       const d = b.eventDelay;

@@ -1,7 +1,7 @@
 /**
  * What the bench measures: each target is a base URL plus the request it sends for a kind of
- * load. direct (the limit) and nginx send the Anthropic request straight to the fake; cliproxy's
- * targets go through one cliproxy process started from a temp config.yaml.
+ * load. direct (the limit), nginx and node (a minimal Node.js proxy) send the Anthropic request as
+ * is; cliproxy's targets go through one cliproxy process started from a temp config.yaml.
  */
 import { existsSync } from "node:fs";
 import { open, readFile, writeFile } from "node:fs/promises";
@@ -46,6 +46,7 @@ function openai(k: Kind, model: string): RequestSpec {
 export const TARGETS: readonly Target[] = [
   { name: "direct", label: "direct to the fake upstream (the limit)", request: (k) => anthropic(k, {}) },
   { name: "nginx", label: "nginx reverse proxy, buffering off", request: (k) => anthropic(k, {}) },
+  { name: "node", label: "minimal node:http proxy (Node's floor, no cliproxy logic)", request: (k) => anthropic(k, {}) },
   { name: "pass", label: "cliproxy pass-through, Anthropic → Claude", request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }) },
   { name: "pass-oai", label: "cliproxy pass-through, OpenAI → OpenAI-compat", request: (k) => openai(k, "gpt-bench") },
   { name: "translate", label: "cliproxy translation, OpenAI → Claude", request: (k) => openai(k, "claude-sonnet-4-5") },

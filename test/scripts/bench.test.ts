@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { bucketLow, bucketOf, Histogram } from "../../scripts/bench/histogram.js";
 import { formatDirective, parseDirective, requestBody, responseBody, scanStamps, stampText } from "../../scripts/bench/payloads.js";
 import { startFakeUpstream } from "../../scripts/bench/fake-upstream.js";
+import { startNodeProxy } from "../../scripts/bench/node-proxy.js";
 import { probe, runLoad } from "../../scripts/bench/load.js";
 import { bestOf, evaluateGoals, ratio, renderReport, type BenchResult } from "../../scripts/bench/report.js";
 import { findNginx, nginxConf, startNginx } from "../../scripts/bench/nginx.js";
@@ -94,6 +95,10 @@ test("smoke: the load generator drives the fake upstream for JSON and stamped st
   assert.equal(amp.status, 200);
   assert.ok(Math.abs(amp.text.length - 2000) <= 2);
   assert.equal(JSON.parse((await probe(fake.url, { method: "POST", path: "/v1/messages", headers: {}, body: requestBody("anthropic", "c", { size: 3000 }, false) }, false)).text).type, "message");
+  const node = await startNodeProxy(fake.port);
+  t.after(() => node.server.close());
+  const through = await probe(`http://127.0.0.1:${node.port}`, direct.request({ kind: "sse", events: 4, bytes: 100, pace: 0 })!, true);
+  assert.equal(through.stamps, 4);
 });
 
 test("runLoad() gives up on a target that refuses every connection", async () => {
