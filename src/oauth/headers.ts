@@ -136,3 +136,30 @@ export function antigravityHeaders(accessToken: string, stream: boolean, userAge
     "user-agent": userAgent || antigravityUserAgent(),
   };
 }
+
+/** A built upstream call (providers/executor.ts UpstreamCall). */
+export interface BuiltCall {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+  readonly stream: boolean;
+}
+
+/**
+ * Turns a Claude or Codex call built for a token-file credential (with the token as its key) into the
+ * subscription request: for Claude the bearer, oauth beta, claude-cli User-Agent and, for `sk-ant-oat`
+ * tokens, the Claude Code system block on messages and count_tokens; for Codex the bearer, the
+ * ChatGPT account id and the codex-tui originator. Other types are returned unchanged.
+ */
+export function applyOAuthCall(
+  call: BuiltCall, token: { type: string; accessToken: string; accountId?: string }, clientUserAgent?: string,
+): BuiltCall {
+  const headers = { ...call.headers };
+  if (token.type === "claude") {
+    claudeOAuthHeaders(headers, token.accessToken, clientUserAgent);
+    const body = isClaudeOAuthToken(token.accessToken) && /\/v1\/messages(\/count_tokens)?(\?|$)/.test(call.url) ? withClaudeCodeSystem(call.body) : call.body;
+    return { ...call, headers, body };
+  }
+  if (token.type === "codex") return { ...call, headers: codexOAuthHeaders(headers, token.accessToken, token.accountId) };
+  return call;
+}

@@ -1,0 +1,145 @@
+/**
+ * The OAuth side of a running app: one TokenManager over auth-dir, fed by the auth-dir watcher and by
+ * finished management logins, publishing its usable credentials into the provider pool (the same
+ * selection, cooldown and usage machinery as API keys) every time they change. Pool credentials of
+ * token files carry no key: executors get the current token from `tokens.ensureFresh(cred.id)`.
+ */
+import type { Config } from "../config/schema.js";
+import { catalogFor } from "../providers/catalog.js";
+import { buildCredential } from "../providers/credentials.js";
+import type { Credential, ProviderKind } from "../providers/types.js";
+import type { App } from "../server/handler.js";
+import { endpointsFor } from "./endpoints.js";
+import { loginSessions, type LoginSessions } from "./management.js";
+import { TokenManager } from "./refresh.js";
+import type { TokenFileCredential } from "./store.js";
+
+/** The `source` name of token-file credentials in the provider pool. */
+export const POOL_SOURCE = "auth-dir";
+
+/** Token-file provider → executor kind. `gemini-cli` and `antigravity` need their executors (and ProviderKind members) first. */
+const KIND_OF: Readonly<Record<string, string>> = { claude: "claude", codex: "codex", "gemini-cli": "gemini-cli", antigravity: "antigravity" };
+
+/** Executor kinds that can serve token-file credentials today. */
+export const DEFAULT_POOL_KINDS: readonly string[] = ["claude", "codex"];
+
+/** What startOAuth() needs from the auth-dir watcher (config/watch-auth.ts AuthDirWatcher fits). */
+export interface AuthWatcherLike {
+  on(event: "file", listener: (ev: { kind: "added" | "changed" | "removed"; file: string; data?: Record<string, unknown> }) => void): unknown;
+  on(event: "rescan", listener: (ev: { dir: string }) => void): unknown;
+  noteWritten(file: string, content: string): void;
+}
+
+/** The OAuth runtime of an app. */
+export interface OAuthRuntime {
+  readonly tokens: TokenManager;
+  readonly sessions: LoginSessions;
+  /** Rebuilds the pool's token-file credentials (call after a config swap: aliases, exclusions, prefixes). */
+  publish(): void;
+  /** True when a pool credential id is a token file's. */
+  owns(id: string): boolean;
+  stop(): void;
+}
+
+/** Options of startOAuth. */
+export interface OAuthOptions {
+  readonly watcher?: AuthWatcherLike;
+  /** Executor kinds to publish (default claude and codex). */
+  readonly kinds?: readonly string[];
+  /** Run the background refresh loop (default true). */
+  readonly background?: boolean;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const RUNTIMES = new WeakMap<App, OAuthRuntime>();
+
+/** The OAuth runtime of an app, once startOAuth() ran. */
+export function oauthRuntime(app: App): OAuthRuntime | undefined {
+  return RUNTIMES.get(app);
+}
+
+/** Served models of a token-file provider: its catalog with `oauth-model-alias` applied (`fork` keeps the original too). */
+export function aliasedModels(provider: string, config: Pick<Config, "oauthModelAlias">): Array<{ name: string; alias: string }> | undefined {
+  const aliases = config.oauthModelAlias[provider] ?? [];
+  if (!aliases.length) return undefined;
+  const out: Array<{ name: string; alias: string }> = [];
+  for (const m of catalogFor(provider)) {
+    const mine = aliases.filter((a) => a.name.toLowerCase() === m.id.toLowerCase());
+    if (!mine.length || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id });
+    for (const a of mine) out.push({ name: m.id, alias: a.alias });
+  }
+  return out;
+}
+
+/** Pool credentials for the usable token files: key-less, with the file's routing fields and the configured root. */
+export function poolCredentials(list: readonly TokenFileCredential[], config: Config, kinds: readonly string[] = DEFAULT_POOL_KINDS): Credential[] {
+  const out: Credential[] = [];
+  for (const c of list) {
+    const kind = KIND_OF[c.provider];
+    if (c.disabled || !kind || !kinds.includes(kind)) continue;
+    out.push(buildCredential({
+      id: c.id,
+      provider: c.provider,
+      kind: kind as ProviderKind,
+      apiKey: "",
+      baseUrl: c.baseUrl ?? defaultRoot(c.provider, config),
+      proxyUrl: c.proxyUrl,
+      headers: c.headers,
+      priority: c.priority,
+      prefix: c.prefix,
+      disableCooling: c.disableCooling,
+      models: aliasedModels(c.provider, config),
+      excludedModels: [...c.excludedModels, ...(config.oauthExcludedModels[c.provider] ?? [])],
+      label: c.email ? `${c.id} (${c.email})` : c.id,
+    }, config.forceModelPrefix));
+  }
+  return out;
+}
+
+function defaultRoot(provider: string, config: Config): string {
+  if (provider === "claude") return endpointsFor("claude", config).apiBaseUrl;
+  if (provider === "codex") return endpointsFor("codex", config).apiBaseUrl;
+  if (provider === "gemini-cli") return endpointsFor("gemini", config).codeAssistBaseUrl;
+  if (provider === "antigravity") return endpointsFor("antigravity", config).apiBaseUrls[0] ?? "";
+  return "";
+}
+
+/** Loads auth-dir, joins its credentials to the provider pool, follows the watcher and starts background refresh. */
+export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<OAuthRuntime> {
+  const existing = RUNTIMES.get(app);
+  if (existing) return existing;
+  const watcher = options.watcher;
+  const tokens = new TokenManager({
+    log: app.log, clock: app.clock, config: () => app.config(), sleep: options.sleep,
+    onWritten: (file, content) => watcher?.noteWritten(file, content),
+  });
+  const sessions = loginSessions(app);
+  const publish = () => app.providers.setExtraCredentials(POOL_SOURCE, poolCredentials(tokens.credentials(), app.config(), options.kinds));
+  const runtime: OAuthRuntime = {
+    tokens,
+    sessions,
+    publish,
+    owns: (id) => tokens.get(id) !== undefined,
+    stop() {
+      tokens.stop();
+      tokens.off("change", publish);
+      RUNTIMES.delete(app);
+    },
+  };
+  RUNTIMES.set(app, runtime);
+  tokens.on("change", publish);
+  sessions.onSaved = (done) => {
+    watcher?.noteWritten(done.file, done.content);
+    tokens.set(done.file, done.data);
+  };
+  watcher?.on("file", (ev) => {
+    if (ev.kind === "removed") tokens.remove(ev.file);
+    else if (ev.data) tokens.set(ev.file, ev.data);
+  });
+  watcher?.on("rescan", (ev) => void tokens.load(ev.dir));
+  await tokens.load(app.config().authDir);
+  const usable = tokens.credentials().filter((c) => !c.disabled).length;
+  app.log.info(`auth: ${usable} subscription credential${usable === 1 ? "" : "s"} from ${app.config().authDir}`);
+  if (options.background !== false) tokens.start();
+  return runtime;
+}
