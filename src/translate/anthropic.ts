@@ -6,6 +6,7 @@ import {
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
 import { budgetOf, levelOf, signatureFor } from "./thinking.js";
+import { claudeEffort, thinkingSpec } from "./model-thinking.js";
 
 /** Claude requires `max_tokens`; the reference uses this when the client gave none. */
 export const DEFAULT_CLAUDE_MAX_TOKENS = 32000;
@@ -113,7 +114,7 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
     if (prev?.role === m.role) (prev.content as Json[]).push(...content);
     else messages.push({ role: m.role, content });
   }
-  const out: Json = { model, max_tokens: ir.maxOutputTokens ?? DEFAULT_CLAUDE_MAX_TOKENS };
+  const out: Json = { model, max_tokens: ir.maxOutputTokens ?? thinkingSpec(model)?.maxOutput ?? DEFAULT_CLAUDE_MAX_TOKENS };
   if (ir.system.length > 0) out.system = ir.system.map((text) => ({ type: "text", text }));
   out.messages = messages;
   if (ir.tools.length > 0) {
@@ -126,7 +127,7 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
   if (ir.topK !== undefined) out.top_k = ir.topK;
   if (ir.stop.length > 0) out.stop_sequences = ir.stop;
   if (ir.user !== undefined) out.metadata = { user_id: ir.user };
-  encodeThinking(ir, out, choice);
+  encodeThinking(ir, out, choice, model);
   out.stream = ir.stream;
   return out;
 }
@@ -140,21 +141,33 @@ function encodeChoice(ir: IrRequest): Json | undefined {
   return choice;
 }
 
-function encodeThinking(ir: IrRequest, out: Json, choice: Json | undefined): void {
+function encodeThinking(ir: IrRequest, out: Json, choice: Json | undefined, model: string): void {
   if (!ir.reasoning) return;
   const level = levelOf(ir.reasoning);
   if (level === "none") return void (out.thinking = { type: "disabled" });
   // A forced tool choice cannot carry thinking (the API rejects it).
   if (choice?.type === "any" || choice?.type === "tool") return;
+  const spec = thinkingSpec(model);
+  if (spec?.adaptive && spec.levels && level !== undefined) {
+    // Adaptive models choose their own budget; the client's level becomes an effort (spec §5.2).
+    out.thinking = { type: "adaptive" };
+    const effort = claudeEffort(level, spec.levels);
+    if (effort) out.output_config = { effort };
+    return void dropSampling(out);
+  }
   let budget = budgetOf(ir.reasoning);
   if (budget === undefined) return;
   if (budget < 0) budget = 8192; // "auto": Claude has no dynamic budget, so use the medium level's
-  budget = Math.max(1024, budget); // the API minimum
+  budget = Math.max(spec?.min ?? 1024, Math.min(budget, spec?.max ?? Infinity)); // 1024 is the API minimum
   const max = out.max_tokens as number;
   if (ir.maxOutputTokens === undefined && budget >= max) out.max_tokens = budget + DEFAULT_CLAUDE_MAX_TOKENS;
   else if (budget >= max) budget = max - 1;
   if (budget < 1024) return; // max_tokens too small to think at all
   out.thinking = { type: "enabled", budget_tokens: budget };
+  dropSampling(out);
+}
+
+function dropSampling(out: Json): void {
   delete out.top_p;
   delete out.top_k;
   if (out.temperature !== undefined) out.temperature = 1; // required with thinking

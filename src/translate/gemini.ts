@@ -5,6 +5,7 @@ import {
 } from "./ir.js";
 import { cleanGeminiSchema } from "./gemini-schema.js";
 import { GEMINI_SKIP_SIGNATURE, levelOf, signatureFor } from "./thinking.js";
+import { fitGeminiReasoning } from "./model-thinking.js";
 
 /** Added when the client sent none: Gemini's defaults block too much for coding tools (spec §2.2). */
 export const DEFAULT_SAFETY_SETTINGS: readonly Json[] = [
@@ -160,16 +161,16 @@ export function encodeGeminiRequest(ir: IrRequest, model: string): Json {
     gc.responseMimeType = "application/json";
     if (f.schema) gc.responseJsonSchema = cleanGeminiSchema(f.schema);
   }
-  const thinking = encodeThinking(ir);
+  const thinking = encodeThinking(ir, model);
   if (thinking) gc.thinkingConfig = thinking;
   if (Object.keys(gc).length > 0) out.generationConfig = gc;
   out.safetySettings = DEFAULT_SAFETY_SETTINGS.map((s) => ({ ...s }));
   return out;
 }
 
-function encodeThinking(ir: IrRequest): Json | undefined {
-  const r = ir.reasoning;
-  if (!r) return undefined;
+function encodeThinking(ir: IrRequest, model: string): Json | undefined {
+  if (!ir.reasoning) return undefined;
+  const r = fitGeminiReasoning(ir.reasoning, model);
   const level = levelOf(r);
   if (level === "none") return { thinkingBudget: 0, includeThoughts: false };
   if (level === "auto") return { thinkingBudget: -1, includeThoughts: true };
