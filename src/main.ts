@@ -4,9 +4,11 @@ import { VERSION } from "./version.js";
 import { start } from "./server/start.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { exampleKeys } from "./config/safe-mode.js";
+import { isUpstreamLogin, runLogin } from "./oauth/login.js";
 
 const USAGE = `Usage: cliproxy [options]
        cliproxy check-config FILE
+       cliproxy login claude|codex|gemini|antigravity [--no-browser] [--port N]  (see cliproxy login --help)
 
 Options:
   --config FILE   config file (default: ./config.yaml when present, else built-in defaults)
@@ -81,7 +83,13 @@ export async function runCommand(cli: Cli, io: CliIo): Promise<number | undefine
 }
 
 async function main(): Promise<void> {
-  const cli = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv[0] === "login" || isUpstreamLogin(argv)) {
+    process.exitCode = await runLogin(argv[0] === "login" ? argv.slice(1) : argv);
+    process.stdin.destroy(); // the paste prompt may still be reading the terminal
+    return;
+  }
+  const cli = parseArgs(argv);
   const io: CliIo = { out: (t) => console.log(t), err: (t) => console.error(t), homeDir: homedir(), env: process.env };
   const code = await runCommand(cli, io);
   if (code !== undefined) {

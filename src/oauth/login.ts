@@ -107,6 +107,10 @@ export interface LoginIo {
 
 /** Runs one login; resolves with the process exit code (0 ok, 13 busy port for Claude/Codex, 1 other failures, 2 usage). */
 export async function runLogin(argv: readonly string[], io: LoginIo = terminalIo()): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.out(LOGIN_USAGE);
+    return 0;
+  }
   const args = parseLoginArgs(argv);
   if (typeof args === "string") {
     io.err(`cliproxy login: ${args}\n\n${LOGIN_USAGE}`);
