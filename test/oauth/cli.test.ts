@@ -41,7 +41,7 @@ test("`cliproxy login claude --no-browser` from the real command line prints the
   });
   const page = await followBrowser(url);
   assert.equal(page.status, 200);
-  const [code] = (await new Promise((r) => child.once("exit", (...a) => r(a)))) as [number];
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
   assert.equal(code, 0, err);
   assert.deepEqual(readdirSync(authDir), ["claude-user@example.com.json"]);
   assert.equal(statSync(join(authDir, "claude-user@example.com.json")).mode & 0o777, 0o600);
