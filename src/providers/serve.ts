@@ -20,10 +20,12 @@ import { VERTEX } from "./vertex.js";
 import { completionsCall } from "./completions.js";
 import { editBody } from "./body-edit.js";
 import { suffixEdits } from "./thinking-suffix.js";
+import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
+import { applyOAuthCall } from "../oauth/headers.js";
 import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
 import { collectEvents, errorEventStatus, eventData, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
-import type { Action, Executor } from "./executor.js";
+import { clientHeader, type Action, type Executor } from "./executor.js";
 import type { AttemptOutcome, Credential, Endpoint, LocalCall, ProviderKind } from "./types.js";
 
 /** The executor per credential kind. */
@@ -149,14 +151,29 @@ async function attempt(
   const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
   const suffix = call.model.match(/\(([^()]*)\)$/)?.[0] ?? "";
   const body = upstreamBody(call, client, ex, action, upstreamModel + suffix, stream);
-  const up = ex.build({ cred, call, body, upstreamModel, stream, action, config });
-  const host = new URL(up.url).host;
   const started = app.clock.now();
   ctx.notes.provider = cred.provider;
-  const upstream = await sendUpstream(
-    { url: up.url, headers: up.headers, body: up.body },
-    { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
-  );
+  const send = async (l: LiveCredential) => {
+    const plain = ex.build({ cred: l.cred, call, body, upstreamModel, stream, action, config });
+    // Subscription tokens add what their vendor requires (bearer, Claude Code identity, account id).
+    const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token, clientHeader(call.headers, "user-agent")) } : plain;
+    const response = await sendUpstream(
+      { url: built.url, headers: built.headers, body: built.body },
+      { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
+    );
+    return { up: built, upstream: response };
+  };
+  let live = await liveCredential(app, cred);
+  if ("kind" in live) return live;
+  let { up, upstream } = await send(live);
+  if (upstream.statusCode === 401 && live.token) {
+    // One shared refresh and one retry with the new token (oauth.md §7).
+    upstream.resume();
+    live = await renewedCredential(app, live);
+    if ("kind" in live) return live;
+    ({ up, upstream } = await send(live));
+  }
+  const host = new URL(up.url).host;
   const status = upstream.statusCode ?? 502;
   if (status < 200 || status >= 300) {
     const text = redact((await readResponseBody(upstream, ERROR_BODY_LIMIT)).toString("utf8"), app.log.secrets);

@@ -1,0 +1,46 @@
+/**
+ * The seam between executors and token files (oauth.md §7): a pool credential from auth-dir carries no
+ * key, so each attempt asks the token manager for a fresh access token, and after an upstream 401 for
+ * one shared refresh and a single retry. API-key credentials pass through untouched.
+ */
+import type { App } from "../server/handler.js";
+import { oauthRuntime } from "../oauth/runtime.js";
+import { TokenUnavailableError } from "../oauth/refresh.js";
+import type { AttemptOutcome, Credential } from "./types.js";
+
+/** A credential ready to send: its current token in `apiKey`; for token files, the token too. */
+export interface LiveCredential {
+  readonly cred: Credential;
+  /** Set for token-file credentials: what oauth/headers.ts applyOAuthCall needs. */
+  readonly token?: { readonly type: string; readonly accessToken: string; readonly accountId?: string };
+}
+
+type Failed = Extract<AttemptOutcome, { kind: "failed" }>;
+
+function failure(err: unknown): Failed {
+  // A token that cannot be had is this credential's failure (401 rests it, 503 backs off), not a transport error.
+  if (err instanceof TokenUnavailableError) return { kind: "failed", status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
+  throw err;
+}
+
+/** The credential with a usable token: refreshed first (shared) when due. */
+export async function liveCredential(app: App, cred: Credential): Promise<LiveCredential | Failed> {
+  const oauth = oauthRuntime(app);
+  if (!oauth?.owns(cred.id)) return { cred };
+  try {
+    const t = await oauth.tokens.ensureFresh(cred.id);
+    return { cred: { ...cred, apiKey: t.accessToken }, token: t };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/** After an upstream 401 on a token-file credential: the credential to retry with once, or the failure. */
+export async function renewedCredential(app: App, live: LiveCredential): Promise<LiveCredential | Failed> {
+  try {
+    const t = await oauthRuntime(app)!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
+    return { cred: { ...live.cred, apiKey: t.accessToken }, token: t };
+  } catch (err) {
+    return failure(err);
+  }
+}

@@ -1,0 +1,85 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startServer } from "../support/server.js";
+import { startFake, sendJson } from "../support/fake-upstream.js";
+import { startOAuth } from "../../src/oauth/runtime.js";
+import { formatTime } from "../../src/oauth/store.js";
+import { startFakeOAuth } from "../fixtures/oauth/fake-oauth.js";
+import { claudeMessage, post, sendSse, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";
+
+/** Starts cliproxy with token files in its auth-dir and the OAuth runtime joined to the pool. */
+async function withTokens(t: Parameters<typeof startServer>[0], files: Record<string, unknown>, overrides: Parameters<typeof startServer>[1] = {}) {
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], ...overrides });
+  const dir = s.app.config().authDir;
+  mkdirSync(dir, { recursive: true });
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), JSON.stringify(data));
+  const rt = await startOAuth(s.app, { background: false });
+  t.after(() => rt.stop());
+  return s;
+}
+
+const later = () => formatTime(Date.now() + 8 * 3600_000);
+
+test("providers §7.29 Claude OAuth identity: bearer token, oauth beta, claude-cli agent, Claude Code system block first", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
+  const s = await withTokens(t, {
+    "claude-u.json": { type: "claude", access_token: "sk-ant-oat-x", email: "u@example.com", expired: later(), base_url: fake.url },
+  });
+  const res = await post(s.url, "/v1/messages", {
+    model: "claude-sonnet-4-5", max_tokens: 8, system: "S", messages: [{ role: "user", content: "hi" }],
+    tools: [{ name: "Bash", input_schema: { type: "object" } }, { name: "glob", input_schema: { type: "object" } }],
+  }, { "user-agent": "amp/1" });
+  assert.equal(res.status, 200);
+  const r = await fake.nth(1);
+  assert.equal(r.headers.authorization, "Bearer sk-ant-oat-x");
+  assert.match(String(r.headers["anthropic-beta"]), /oauth-2025-04-20/);
+  assert.equal(r.headers["user-agent"], "claude-cli/2.1.63 (external, cli)");
+  assert.deepEqual(r.json.system, [{ type: "text", text: "You are Claude Code, Anthropic's official CLI for Claude." }, { type: "text", text: "S" }]);
+  assert.deepEqual(r.json.tools.map((x: { name: string }) => x.name), ["Bash", "glob"]);
+});
+
+test("a token-file credential refused with 401 is refreshed once and the request retried with the new token", async (t) => {
+  const oauth = await startFakeOAuth(t);
+  const fake = await startFake(t, (r, res) => (r.headers.authorization === "Bearer sk-ant-oat01-stale-xxxxxxxx"
+    ? sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "expired" } })
+    : sendJson(res, 200, claudeMessage())));
+  const s = await withTokens(t, {
+    "claude-u.json": { type: "claude", access_token: "sk-ant-oat01-stale-xxxxxxxx", refresh_token: "r-1", expired: later(), base_url: fake.url },
+  }, { oauthEndpoints: oauth.endpoints() });
+  const res = await post(s.url, "/v1/messages", { model: "claude-sonnet-4-5", max_tokens: 8, messages: [] });
+  assert.equal(res.status, 200);
+  assert.equal(fake.requests.length, 2);
+  const renewed = String(fake.requests[1].headers.authorization);
+  assert.match(renewed, /^Bearer sk-ant-oat01-access-\d+-/);
+  assert.equal(oauth.calls("POST /token").length, 1);
+});
+
+test("a token file whose refresh is refused fails the attempt as a 401 without reaching the upstream", async (t) => {
+  const oauth = await startFakeOAuth(t);
+  oauth.on("POST /token", (_r, res) => sendJson(res, 400, { error: "invalid_grant", error_description: "revoked" }));
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
+  const s = await withTokens(t, {
+    "claude-u.json": { type: "claude", access_token: "sk-ant-oat01-old-xxxxxxxx", refresh_token: "r-1", expired: formatTime(Date.now() - 1000), base_url: fake.url },
+  }, { oauthEndpoints: oauth.endpoints() });
+  const res = await post(s.url, "/v1/messages", { model: "claude-sonnet-4-5", max_tokens: 8, messages: [] });
+  assert.equal(res.status, 401);
+  assert.equal(fake.requests.length, 0);
+});
+
+test("a Codex token file sends its account id and the codex-tui originator", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendSse(res, RESPONSES_STREAM));
+  const s = await withTokens(t, {
+    "codex-u.json": { type: "codex", access_token: "cx-token-123456", account_id: "acc-1", email: "u@example.com", expired: later(), base_url: fake.url },
+  });
+  const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
+  assert.equal(res.status, 200);
+  const r = await fake.nth(1);
+  assert.equal(r.url, "/responses");
+  assert.equal(r.headers.authorization, "Bearer cx-token-123456");
+  assert.equal(r.headers["chatgpt-account-id"], "acc-1");
+  assert.equal(r.headers.originator, "codex-tui");
+  assert.equal(r.json.stream, true);
+  assert.equal(r.json.instructions, "");
+});
