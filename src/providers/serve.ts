@@ -78,7 +78,10 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
     if (usable.length === 0 && action === "count") return answerEstimate(ctx, client, call.json);
     if (usable.length === 0) {
       const kinds = [...new Set(resolved.candidates.map((c) => c.kind))];
-      const why = action === "count" ? `${kinds.join(", ")} credentials cannot count tokens` : `no translator from ${client} to ${kinds.map((k) => EXECUTORS[k]?.dialect ?? k).join(", ")} yet`;
+      const missing = kinds.filter((k) => !EXECUTORS[k]);
+      const why = missing.length
+        ? `${missing.join(", ")} credentials have no executor yet`
+        : `no translator from ${client} to ${kinds.map((k) => EXECUTORS[k]!.dialect).join(", ")} yet`;
       throw new HttpError(501, "", `Cannot serve ${call.endpoint} for model "${call.model}": ${why}`);
     }
     providers = [...new Set(usable.map((c) => c.provider))];
