@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     let nodeProxy: { port: number } | undefined;
     let nodeDown: string | undefined;
     try {
-      nodeProxy = await startNodeProxyProcess(fake.port);
+      nodeProxy = await startNodeProxyProcess(fake.port, dir);
     } catch (err) {
       nodeDown = (err as Error).message;
     }
@@ -224,6 +224,14 @@ async function main(): Promise<void> {
         const pid = (await childPids(nginx.child.pid!))[0] ?? nginx.child.pid!;
         log(`  ${streams} concurrent streams through nginx`);
         result.streams.push(await runStreams(worker, { target: "nginx", base: `http://127.0.0.1:${nginx.port}`, spec: nginxTarget.request(streamKind)!, pid, streams, check: quickCheck(nginxTarget) }));
+      }
+      if (nodeProxy) {
+        // A fresh one, like cliproxy's: its RSS then owes nothing to the scenarios before.
+        const fresh = await startNodeProxyProcess(fake.port, dir);
+        const nodeTarget = TARGETS.find((t) => t.name === "node")!;
+        log(`  ${streams} concurrent streams through the minimal Node.js proxy`);
+        result.streams.push(await runStreams(worker, { target: "node", base: `http://127.0.0.1:${fresh.port}`, spec: nodeTarget.request(streamKind)!, pid: fresh.child.pid!, streams, check: quickCheck(nodeTarget) }));
+        await stop(fresh.child, 1_000);
       }
       log("translation micro-benchmarks");
       result.micro = await runMicro(o.quick ? 200 : 1_000);

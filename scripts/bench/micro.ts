@@ -4,6 +4,8 @@
  * beside its floor (parse + serialise alone, same-dialect framing alone) so the hub's own cost
  * reads directly. Timed per operation into a histogram for a fixed time, bounded in count.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable, Writable } from "node:stream";
 import { Histogram } from "./histogram.js";
 import { pad, stampText, streamFrames } from "./payloads.js";
 import type { MicroResult } from "./report.js";
@@ -97,5 +99,57 @@ export async function runMicro(ms: number): Promise<MicroResult[]> {
     for (const o of tr.end()) n += write.formatEvent(o).length;
     if (n === 0) throw new Error("Stream translation produced no output");
   });
+  let pump: typeof import("../../src/providers/stream.js") | undefined;
+  try {
+    pump = await import("../../src/providers/stream.js");
+  } catch (err) {
+    out.push({ name: "stream 2,000 events: pumpStream", note: "", reason: `cannot load src/providers/stream.ts: ${(err as Error).message}` });
+  }
+  if (pump) {
+    const run = pump.pumpStream;
+    await attemptAsync(out, "stream 2,000 events: pumpStream pass-through", "cliproxy's same-dialect stream path, no sockets", ms, () => pumpOnce(run, stream));
+    await attemptAsync(out, "stream 2,000 events: pumpStream Claude → OpenAI", "the translated stream path, no sockets", ms, () =>
+      pumpOnce(run, stream, hub.createStreamTranslator("anthropic", "openai-chat", { requestModel: "claude-sonnet-4-5" })));
+  }
   return out;
+}
+
+type Pump = typeof import("../../src/providers/stream.js").pumpStream;
+
+/** Feeds `chunks` through pumpStream into a sink that discards, as a socket that is never full. */
+async function pumpOnce(pump: Pump, chunks: Buffer[], translator?: import("../../src/translate/hub.js").StreamTranslator): Promise<void> {
+  const sink = Object.assign(new Writable({ write: (_c, _e, done) => done() }), {
+    writeHead() {
+      return sink;
+    },
+    flushHeaders() {},
+  });
+  const r = await pump({
+    upstream: Readable.from(chunks) as unknown as IncomingMessage,
+    res: sink as unknown as ServerResponse,
+    signal: new AbortController().signal,
+    client: translator ? "openai-chat" : "anthropic",
+    host: "bench",
+    translator,
+    isFinal: (event) => event === "message_stop",
+    keepaliveMs: 0,
+  });
+  if (r.kind !== "done") throw new Error(`pumpStream failed: ${r.status} ${r.body}`);
+}
+
+/** Times an async operation like timeOp; a throw makes the row unavailable. */
+async function attemptAsync(out: MicroResult[], name: string, note: string, ms: number, op: () => Promise<void>): Promise<void> {
+  try {
+    for (let i = 0; i < 3; i++) await op();
+    const h = new Histogram();
+    const end = performance.now() + ms;
+    for (let i = 0; i < 10_000 && performance.now() < end; i++) {
+      const t = process.hrtime.bigint();
+      await op();
+      h.record(Number(process.hrtime.bigint() - t));
+    }
+    out.push({ name, perOpMs: h.summary(), note });
+  } catch (err) {
+    out.push({ name, note, reason: (err as Error).message });
+  }
 }

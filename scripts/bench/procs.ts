@@ -6,6 +6,7 @@ import { fork, spawn, type ChildProcess, type SpawnOptions } from "node:child_pr
 import { readFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { request } from "node:http";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadOptions, LoadResult } from "./load.js";
 
@@ -158,13 +159,20 @@ export function startFakeProcess(): Promise<{ port: number; child: ChildProcess 
   return startService("Fake upstream", "./fake-upstream.ts", ["--serve"]);
 }
 
-/** Starts the minimal Node.js proxy (node-proxy.ts) in front of `upstreamPort`. */
-export function startNodeProxyProcess(upstreamPort: number): Promise<{ port: number; child: ChildProcess }> {
-  return startService("Node.js floor proxy", "./node-proxy.ts", ["--serve", String(upstreamPort)]);
+/**
+ * Starts the minimal Node.js proxy (node-proxy.ts) in front of `upstreamPort`, bundled into `dir`
+ * first and run by plain node: the tsx loader would add its own memory to the floor's RSS.
+ */
+export async function startNodeProxyProcess(upstreamPort: number, dir: string): Promise<{ port: number; child: ChildProcess }> {
+  const outfile = join(dir, "node-proxy.mjs");
+  const { build } = await import("esbuild");
+  await build({ entryPoints: [fileURLToPath(new URL("./node-proxy.ts", import.meta.url))], bundle: true, platform: "node", format: "esm", outfile, logLevel: "silent" });
+  const child = track(fork(outfile, ["--serve", String(upstreamPort)], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  return startService("Node.js floor proxy", child);
 }
 
-async function startService(name: string, file: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
-  const child = forkTs(file, args);
+async function startService(name: string, fileOrChild: string | ChildProcess, args: string[] = []): Promise<{ port: number; child: ChildProcess }> {
+  const child = typeof fileOrChild === "string" ? forkTs(fileOrChild, args) : fileOrChild;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 15 s`)), 15_000);
     child.once("message", (m: { ready: number }) => {

@@ -191,7 +191,7 @@ export function renderReport(r: BenchResult): string {
   for (const [name, t] of Object.entries(r.targets)) out.push(`  ${name.padEnd(10)} ${t.label}${t.available ? "" : ` — unavailable: ${t.reason}`}`);
   for (const s of r.scenarios) out.push("", renderScenario(s));
   if (r.streams.length) {
-    out.push("", "concurrent streams (one process each; RSS of cliproxy, of the nginx worker)");
+    out.push("", "concurrent paced streams (RSS of a fresh cliproxy, of the nginx worker, of a fresh minimal Node.js proxy)");
     out.push(renderTable(["target", "streams", "ok", "errors", "RSS before MB", "peak RSS MB", "delay p50", "p99", "max"],
       r.streams.filter((s) => !s.reason).map((s) => [s.target, String(s.streams), String(s.ok), String(s.errors), f(s.rssBeforeMb, 1), f(s.peakRssMb, 1), f(s.eventDelay?.p50), f(s.eventDelay?.p99), f(s.eventDelay?.max)])));
     for (const s of r.streams) if (s.reason) out.push(`  ${s.target}: unavailable: ${s.reason}`);
