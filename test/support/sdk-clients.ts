@@ -6,7 +6,7 @@
  */
 import OpenAI from "openai";
 import Anthropic from "@anthropic-ai/sdk";
-import { GoogleGenAI, type GenerateContentResponse } from "@google/genai";
+import { ApiError, GoogleGenAI, type GenerateContentResponse } from "@google/genai";
 
 /** The client dialects the suite drives. */
 export type ClientKind = "openai-chat" | "openai-responses" | "anthropic" | "gemini";
@@ -121,6 +121,14 @@ export const DRIVERS: Readonly<Record<ClientKind, (d: Drive) => Promise<Outcome>
   "openai-responses": openaiResponses,
   anthropic,
   gemini,
+};
+
+/** Each SDK's own error class for a 429, so a test can check the answer was parsed as the SDK's typed error. */
+export const RATE_LIMIT_ERROR: Readonly<Record<ClientKind, new (...args: never[]) => Error>> = {
+  "openai-chat": OpenAI.RateLimitError,
+  "openai-responses": OpenAI.RateLimitError,
+  anthropic: Anthropic.RateLimitError,
+  gemini: ApiError,
 };
 
 /** The stop reason each client dialect reports for a plain text answer and for a tool call. */

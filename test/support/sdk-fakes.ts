@@ -40,8 +40,12 @@ function sse(res: ServerResponse, events: Array<{ event?: string; data: unknown 
 
 // Claude ─────────────────────────────────────────────────────────────────────────────────────────
 
+/** The model name for which the Claude fake answers 429 in Anthropic's error shape. */
+export const LIMITED_MODEL = "claude-limited";
+
 function claude(req: Recorded, res: ServerResponse): void {
   const body = req.json ?? {};
+  if (body.model === LIMITED_MODEL) return sendJson(res, 429, { type: "error", error: { type: "rate_limit_error", message: "Slow down, please" } });
   const a = answerFor("claude", Array.isArray(body.tools) && body.tools.length > 0);
   const stop = a.call ? "tool_use" : "end_turn";
   const usage = { input_tokens: 12, output_tokens: 7 };

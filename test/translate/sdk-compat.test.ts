@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { providerKey } from "../../src/config/schema.ts";
 import { startServer, type TestServer } from "../support/server.ts";
-import { PARALLEL_MODEL, startSdkFakes, type UpstreamKind } from "../support/sdk-fakes.ts";
-import { DRIVERS, EXPECTED_FINISH, type ClientKind } from "../support/sdk-clients.ts";
+import { LIMITED_MODEL, PARALLEL_MODEL, startSdkFakes, type UpstreamKind } from "../support/sdk-fakes.ts";
+import { DRIVERS, EXPECTED_FINISH, RATE_LIMIT_ERROR, type ClientKind } from "../support/sdk-clients.ts";
 
 const CLIENT_KEY = "sk-sdk-suite";
 const CLIENTS: ClientKind[] = ["openai-chat", "openai-responses", "anthropic", "gemini"];
@@ -36,7 +36,8 @@ describe("SDK compatibility", () => {
     const model = (name: string) => [{ name, alias: "" }];
     server = await startServer(t, {
       apiKeys: [CLIENT_KEY],
-      claudeApiKey: [providerKey("sk-ant-fake", { baseUrl: fakes.claude.url, models: model(MODEL.claude) })],
+      // Cooling off would turn the deliberate 429 into a cooldown answer for the tests after it.
+      claudeApiKey: [providerKey("sk-ant-fake", { baseUrl: fakes.claude.url, models: [...model(MODEL.claude), ...model(LIMITED_MODEL)], disableCooling: true })],
       codexApiKey: [providerKey("sk-codex-fake", { baseUrl: fakes.codex.url, models: model(MODEL.codex) })],
       geminiApiKey: [providerKey("AIza-fake", { baseUrl: fakes.gemini.url, models: model(MODEL.gemini) })],
       openaiCompatibility: [{
@@ -84,6 +85,20 @@ describe("SDK compatibility", () => {
       assert.deepEqual(out.calls.map((c) => c.args), [{ city: "Paris" }, { city: "Rome" }]);
       assert.equal(out.finish, EXPECTED_FINISH[client].tool);
     });
+  }
+
+  for (const client of CLIENTS) {
+    for (const stream of [false, true]) {
+      test(`${client} SDK, ${stream ? "streaming" : "non-streaming"}, claude upstream answering 429: raises the SDK's own rate-limit error with the message`, async () => {
+        const call = DRIVERS[client]({ base: server.url, apiKey: CLIENT_KEY, model: LIMITED_MODEL, stream, tools: false });
+        await assert.rejects(call, (err: Error & { status?: number }) => {
+          assert.ok(err instanceof RATE_LIMIT_ERROR[client], `${err.constructor.name}: ${err.message}`);
+          assert.equal(err.status, 429);
+          assert.match(err.message, /Slow down, please/);
+          return true;
+        });
+      });
+    }
   }
 
   test("every request that reached the Codex fake carries the Codex profile (stream, store:false, encrypted reasoning, no sampling fields)", () => {
