@@ -125,6 +125,17 @@ function answerEstimate(ctx: Ctx, client: Format, body: Record<string, unknown>)
   ctx.res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length) }).end(out);
 }
 
+/** Reasoning effort and service tier as the client asked for them (usage records, providers.md §6). */
+function requestFacts(call: LocalCall): { reasoningEffort?: string; serviceTier?: string } {
+  const j = call.json;
+  const reasoning = j.reasoning !== null && typeof j.reasoning === "object" ? (j.reasoning as Record<string, unknown>).effort : undefined;
+  const effort = j.reasoning_effort ?? reasoning ?? call.model.match(/\(([^()]*)\)$/)?.[1];
+  return {
+    reasoningEffort: typeof effort === "string" && effort !== "" ? effort : undefined,
+    serviceTier: typeof j.service_tier === "string" ? j.service_tier : undefined,
+  };
+}
+
 /** The hub's name for an executor's wire: Codex credentials get the Codex profile (translate/codex.ts). */
 function wireOf(ex: Executor): Upstream {
   return ex.kind === "codex" ? "codex" : ex.dialect;
@@ -188,7 +199,7 @@ async function attempt(
   const onData = app.providers.usage.enabled ? (d: unknown) => void (usage = mergeUsage(usage, parseUsage(ex.usageKind, d))) : undefined;
   const record = () => app.providers.usage.record({
     credential: cred, model: upstreamModel, alias: call.model, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId,
-    latencyMs: app.clock.now() - started, ttftMs, failed: false, status, tokens: usage,
+    latencyMs: app.clock.now() - started, ttftMs, failed: false, status, tokens: usage, ...requestFacts(call),
   });
   const tctx = { requestModel: call.model, clientRequest: call.json };
   const same = wireOf(ex) === client;

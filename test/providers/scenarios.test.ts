@@ -404,9 +404,10 @@ test("acceptance: usage counters match the fake's usage fields for chat and Gemi
     apiKeys: [CLIENT_KEY], usageStatisticsEnabled: true,
     openaiCompatibility: [compat("up", chat.url, ["k"], [{ name: "m" }])], geminiApiKey: [key("kg", gem.url)],
   });
-  await (await post(s.url, "/v1/chat/completions", { model: "m", stream: true, messages: [] })).text();
-  await (await post(s.url, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", { contents: [] })).text();
+  await (await post(s.url, "/v1/chat/completions", { model: "m", stream: true, reasoning_effort: "high", service_tier: "flex", messages: [] })).text();
+  await (await post(s.url, "/v1beta/models/gemini-2.5-flash(low):streamGenerateContent?alt=sse", { contents: [] })).text();
   const [c, g] = s.app.providers.usage.drain(10);
+  assert.deepEqual([c.reasoningEffort, c.serviceTier, g.reasoningEffort, g.serviceTier], ["high", "flex", "low", ""]);
   assert.deepEqual([c.tokens.inputTokens, c.tokens.outputTokens, c.tokens.totalTokens], [7, 3, 10]);
   assert.deepEqual([g.tokens.inputTokens, g.tokens.outputTokens, g.tokens.totalTokens], [4, 2, 6]);
 });
