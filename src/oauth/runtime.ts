@@ -34,7 +34,7 @@ export interface AuthWatcherLike {
 export interface OAuthRuntime {
   readonly tokens: TokenManager;
   readonly sessions: LoginSessions;
-  /** Rebuilds the pool's token-file credentials (call after a config swap: aliases, exclusions, prefixes). */
+  /** Rebuilds the pool's token-file credentials and re-registers the tokens with the log (call after every config swap). */
   publish(): void;
   /** True when a pool credential id is a token file's. */
   owns(id: string): boolean;
@@ -114,7 +114,11 @@ export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<
     onWritten: (file, content) => watcher?.noteWritten(file, content),
   });
   const sessions = loginSessions(app);
-  const publish = () => app.providers.setExtraCredentials(POOL_SOURCE, poolCredentials(tokens.credentials(), app.config(), options.kinds));
+  const publish = () => {
+    // A config swap resets the log's secret set; the tokens must stay masked.
+    app.log.secrets.add(...tokens.secrets());
+    app.providers.setExtraCredentials(POOL_SOURCE, poolCredentials(tokens.credentials(), app.config(), options.kinds));
+  };
   const runtime: OAuthRuntime = {
     tokens,
     sessions,

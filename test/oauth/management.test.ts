@@ -53,7 +53,7 @@ async function authorizeRedirect(url: string): Promise<string> {
 
 test("M-15 GET /anthropic-auth-url → url+state; POST /oauth-callback with the redirect URL → get-auth-status goes wait → ok; claude-<email>.json exists", async (t) => {
   const oauth = await startFakeOAuth(t);
-  const { mgmt, post, statusOf, settled, authDir } = await setup(t, oauth);
+  const { mgmt, post, statusOf, settled, authDir, logs } = await setup(t, oauth);
   const res = await mgmt("/anthropic-auth-url");
   assert.equal(res.status, 200);
   const started = (await res.json()) as { status: string; url: string; state: string };
@@ -74,6 +74,10 @@ test("M-15 GET /anthropic-auth-url → url+state; POST /oauth-callback with the 
   assert.equal(statSync(join(authDir, "claude-user@example.com.json")).mode & 0o777, 0o600);
   const again = await post({ provider: "claude", redirect_url: redirect });
   assert.equal(again.status, 409);
+  const verifier = oauth.calls("POST /token")[0].json.code_verifier;
+  const all = logs.join("\n");
+  for (const secret of ["fake-code-123", verifier, "sk-ant-oat01-access-1", "sk-ant-ort01-refresh-1"]) assert.equal(all.includes(secret), false, `log leaked ${secret}`);
+  assert.ok(logs.some((l) => l.includes("claude login saved claude-user@example.com.json")));
 });
 
 test("M-16 get-auth-status for an unknown state → 404 unknown or expired state; an invalid state → 400; sessions expire after 10 min", async (t) => {

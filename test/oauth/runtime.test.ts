@@ -85,6 +85,10 @@ test("a refresh written by cliproxy is noted with the watcher (so it is not echo
   assert.equal(after.id, before.id);
   assert.equal(after.apiKey, "");
   assert.equal(after.label, "claude-u.json (user@example.com)");
+  // A config swap resets the log's secrets; publish() puts the tokens back.
+  app.setConfig(app.config());
+  rt.publish();
+  assert.ok(app.log.secrets.values().includes(claudeTokenAnswer(2).access_token as string));
 });
 
 test("startOAuth() applies oauth-excluded-models, oauth-model-alias and prefixes; disabled files and unexecutable kinds stay out of the pool", async (t) => {
