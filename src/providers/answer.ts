@@ -4,6 +4,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { HttpError } from "../server/errors.js";
+import { passableResponseHeaders } from "../proxy/forward.js";
 import { translateError, type Format } from "../translate/hub.js";
 import type { ConductError } from "./runtime.js";
 
@@ -15,8 +16,6 @@ export function flatHeaders(headers: IncomingHttpHeaders): Record<string, string
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
   return out;
 }
-
-const DROPPED = /^(connection|keep-alive|proxy-connection|te|trailer|transfer-encoding|upgrade|set-cookie|content-length|content-encoding|content-type|proxy-authenticate)$|^(x-litellm-|helicone-|x-portkey-|cf-aig-|x-kong-|x-bt-)/;
 
 function parsedJson(text: string): unknown {
   try {
@@ -43,7 +42,8 @@ export function finalError(result: ConductError, client: Format, passthrough: bo
       return new HttpError(result.status, "", result.message, { headers: { ...result.headers } });
     case "upstream": {
       const headers: Record<string, string> = {};
-      if (passthrough) for (const [k, v] of Object.entries(result.headers)) if (!DROPPED.test(k)) headers[k] = v;
+      if (passthrough) Object.assign(headers, passableResponseHeaders(result.headers));
+      delete headers["content-type"]; // the error body is re-rendered as JSON
       const retryAfter = result.headers["retry-after"];
       if (result.status === 429 && retryAfter) headers["retry-after"] = retryAfter;
       const same = dialectOf(result.credential.kind) === client;
