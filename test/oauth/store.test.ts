@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatTime, loadAuthDir, parseTime, parseTokenFile, safeSegment, writeTokenFile, expiryOf } from "../../src/oauth/store.js";
+import { tokenAuthIndex, formatTime, loadAuthDir, parseTime, parseTokenFile, safeSegment, writeTokenFile, expiryOf } from "../../src/oauth/store.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/oauth/cliproxyapi/", import.meta.url));
 
@@ -136,4 +136,9 @@ test("safeSegment() leaves one path segment without separators, dot-dot or contr
   assert.equal(safeSegment("..\u0000x"), "__x");
   assert.equal(safeSegment("..."), "_");
   assert.equal(safeSegment(""), "unknown");
+});
+
+test("tokenAuthIndex() is the first 16 hex of SHA-256 of type:path", () => {
+  assert.equal(tokenAuthIndex("claude", "/a/claude-x.json"), "18e1bea457afb91e");
+  assert.notEqual(tokenAuthIndex("claude", "/a/x.json"), tokenAuthIndex("codex", "/a/x.json"));
 });
