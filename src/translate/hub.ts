@@ -19,7 +19,7 @@
  * (400) mark requests the target dialect cannot express.
  */
 import type { SseEvent } from "../sse/read.js";
-import { foldEvents, type Ctx, type IrEvent, type IrRequest, type IrResponse, type Json } from "./ir.js";
+import { foldEvents, isObj, type Ctx, type IrEvent, type IrRequest, type IrResponse, type Json, type Reasoning } from "./ir.js";
 import { decodeAnthropicRequest, encodeAnthropicRequest } from "./anthropic.js";
 import {
   decodeAnthropicResponse, decodeClaudeEvent, encodeAnthropicResponse, encodeClaudeEvent, finishClaude,
@@ -152,7 +152,7 @@ export interface RequestOptions {
 export function translateRequest(from: Format, to: Upstream, body: Json, model: string, opts: RequestOptions = {}): Json {
   if (to === "codex") return codexRequest(translateRequest(from, "openai-responses", body, model, opts));
   const suffix = parseModelSuffix(model);
-  if (from === to) return { ...body, model: suffix.model };
+  if (from === to) return suffix.reasoning ? withReasoning(from, body, suffix.reasoning, suffix.model) : { ...body, model: suffix.model };
   const ir = codec(from).decodeRequest(body);
   // A thinking suffix on the model name wins over body fields (spec §5.1).
   const reasoning = suffix.reasoning ?? parseModelSuffix(ir.model).reasoning;
@@ -160,6 +160,48 @@ export function translateRequest(from: Format, to: Upstream, body: Json, model: 
   ir.model = suffix.model;
   if (opts.stream !== undefined) ir.stream = opts.stream;
   return codec(to).encodeRequest(ir, suffix.model, from);
+}
+
+// The thinking fields each dialect has; only these change when a suffix applies to a same-dialect body.
+const THINKING_KEYS: Record<Format, string[]> = {
+  anthropic: ["thinking", "max_tokens", "temperature", "top_p", "top_k"],
+  "openai-chat": ["reasoning_effort"],
+  "openai-responses": ["reasoning"],
+  gemini: [],
+};
+
+/**
+ * A same-dialect body with a model-name thinking suffix applied (spec §5.1, S36): everything else is
+ * kept as the client sent it; the thinking fields are what the dialect's encoder writes for them.
+ */
+function withReasoning(f: Format, body: Json, reasoning: Reasoning, model: string): Json {
+  const ir = codec(f).decodeRequest(body);
+  ir.reasoning = { ...reasoning, includeThoughts: reasoning.level !== "none" && reasoning.budget !== 0 };
+  const encoded = codec(f).encodeRequest(ir, model, f);
+  const out: Json = f === "gemini" ? { ...body } : { ...body, model };
+  for (const k of THINKING_KEYS[f]) {
+    if (encoded[k] === undefined) delete out[k];
+    else out[k] = encoded[k];
+  }
+  if (f === "openai-responses" && isObj(body.reasoning) && body.reasoning.summary !== undefined) {
+    out.reasoning = { ...(out.reasoning as Json), summary: body.reasoning.summary }; // the suffix sets the effort only
+  }
+  if (f === "anthropic") {
+    // output_config also carries structured-output settings: only its effort is the suffix's to set.
+    const { effort: _old, ...rest } = (isObj(body.output_config) ? body.output_config : {}) as Json;
+    const effort = isObj(encoded.output_config) ? encoded.output_config.effort : undefined;
+    const merged = effort === undefined ? rest : { ...rest, effort };
+    if (Object.keys(merged).length > 0) out.output_config = merged;
+    else delete out.output_config;
+  }
+  if (f === "gemini") {
+    const gc = (encoded.generationConfig ?? {}) as Json;
+    const current = (body.generationConfig ?? body.generation_config ?? {}) as Json;
+    const { thinking_config: _snake, thinkingConfig: _camel, ...rest } = current;
+    out.generationConfig = { ...rest, thinkingConfig: gc.thinkingConfig };
+    delete out.generation_config;
+  }
+  return out;
 }
 
 /** Upstream non-stream response (in `from`) → client response (in `to`). */
