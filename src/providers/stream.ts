@@ -133,11 +133,12 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     await write(raw ?? formatEvent(out));
   };
 
-  const handle = async (raw: Buffer): Promise<PumpResult | undefined> => {
+  /** Handles one framed piece; `whole` is false for a last piece that lacked its blank line. */
+  const handle = async (raw: Buffer, whole: boolean): Promise<PumpResult | undefined> => {
     const events = parseRawEvent(raw);
     if (events.length === 0) {
       // Upstream comments (keep-alives) pass through on same-dialect SSE streams only.
-      if (!o.translator && !o.jsonArray && !o.rewrite && headSent) await write(raw);
+      if (whole && !o.translator && !o.jsonArray && !o.rewrite && headSent) await write(raw);
       return undefined;
     }
     for (const e of events) {
@@ -151,38 +152,42 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       if (o.translator) {
         for (const t of o.translator.push(e)) await emit(t);
       } else {
-        await emit(e, events.length === 1 ? raw : undefined);
+        // An unterminated last event is re-serialised with its blank line: clients drop events cut at EOF.
+        await emit(e, whole && events.length === 1 ? raw : undefined);
       }
     }
     return undefined;
   };
 
+  let problem: string | undefined;
   try {
-    for await (const chunk of o.upstream) {
-      for (const raw of framer.push(chunk as Buffer)) {
-        const failed = await handle(raw);
+    try {
+      for await (const chunk of o.upstream) {
+        for (const raw of framer.push(chunk as Buffer)) {
+          const failed = await handle(raw, true);
+          if (failed) return stopEarly(o.upstream, failed);
+        }
+      }
+      for (const raw of framer.end()) {
+        const failed = await handle(raw, false);
         if (failed) return stopEarly(o.upstream, failed);
       }
+      if (!ended) problem = `Upstream "${o.host}" ended the stream before completion`;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
-    for (const raw of framer.end()) {
-      const failed = await handle(raw);
-      if (failed) return stopEarly(o.upstream, failed);
+    if (problem === undefined) {
+      if (o.translator) for (const t of o.translator.end()) await emit(t);
+      if (o.jsonArray) await write(arrayOpen ? "]" : "[]");
+      if (!headSent) await write("");
+      res.end();
+      return { kind: "done" };
     }
-    if (!ended) throw new Error(`Upstream "${o.host}" ended the stream before completion`);
-    if (o.translator) for (const t of o.translator.end()) await emit(t);
-    if (o.jsonArray) await write(arrayOpen ? "]" : "[]");
-    if (!headSent) await write("");
-    res.end();
-    return { kind: "done" };
-  } catch (err) {
-    if (signal.aborted) throw err;
-    const message = /ended the stream/.test((err as Error).message)
-      ? (err as Error).message
-      : `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-    if (!headSent) return { kind: "failed", status: 502, body: message };
+    if (!headSent) return { kind: "failed", status: 502, body: problem };
     // After the first byte the status is sent: the only honest signal left is a terminal error event.
-    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", 502, message))}]`);
-    else res.write(terminalErrorEvent(o.client, 502, message, lastSequence === undefined ? undefined : lastSequence + 1));
+    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", 502, problem))}]`);
+    else res.write(terminalErrorEvent(o.client, 502, problem, lastSequence === undefined ? undefined : lastSequence + 1));
     res.end();
     return { kind: "done" };
   } finally {

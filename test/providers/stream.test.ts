@@ -171,3 +171,8 @@ test("with no bootstrap retries left, a stream that dies before its first byte i
   assert.deepEqual(await res.json(), { type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
   assert.equal(B.requests.length, 0);
 });
+
+test("pumpStream() completes a final event that lacked its blank line, so the client does not drop it", async (t) => {
+  const out = await pump(t, [CHAT_STREAM[0], "data: [DONE]"], { isFinal: (_e, d) => d === "[DONE]" });
+  assert.equal(out.text, `${CHAT_STREAM[0]}data: [DONE]\n\n`);
+});
