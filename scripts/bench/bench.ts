@@ -4,14 +4,15 @@
  * each target's best slice, the spread, and ratios. See scripts/bench/README.md.
  */
 import { spawn } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findNginx, NGINX_HINT, startNginx, type Nginx } from "./nginx.js";
 import { runMicro } from "./micro.js";
 import { quickCheck, runScenario, runStartup, runStreams, type Live, type Scenario, type SliceOptions } from "./phases.js";
-import { childPids, freePort, killAll, LoadWorker, startFakeProcess, startNodeProxyProcess, stop } from "./procs.js";
+import { childPids, freePort, killAll, onCleanup, LoadWorker, startFakeProcess, startNodeProxyProcess, stop } from "./procs.js";
 import { renderProfile, summarizeProfile, type CpuProfile } from "./profile.js";
 import { evaluateGoals, renderReport, type BenchResult } from "./report.js";
 import { setCliproxyBundle, startCliproxy, TARGETS, type Cliproxy, type Kind } from "./targets.js";
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
     if (failed) notes.push(`${failed}; cliproxy ran from an older bundle or from src via tsx`);
   }
   const dir = await mkdtemp(join(tmpdir(), "cliproxy-bench-"));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const fake = await startFakeProcess();
   const worker = new LoadWorker();
   let nginx: Nginx | undefined;
@@ -250,8 +252,7 @@ async function main(): Promise<void> {
     await nginx?.stop();
     await worker.close();
     await stop(fake.child, 1_000);
-    killAll();
-    await rm(dir, { recursive: true, force: true });
+    killAll(); // also removes the temp dir
   }
 }
 

@@ -3,10 +3,10 @@
  * keep-alive to the upstream, loopback only, every path (pid, logs, temp dirs) inside a temp dir.
  * Absent nginx is a note, not a failure: `apt-get update && apt-get install -y nginx` adds it.
  */
-import { access, constants, readFile, writeFile } from "node:fs/promises";
+import { access, constants, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { childPids, spawnTracked, stop, waitHttp } from "./procs.js";
+import { childPids, killIfStill, onCleanup, spawnTracked, stop, waitHttp } from "./procs.js";
 
 /** How to get nginx, shown when it is missing. */
 export const NGINX_HINT = "nginx not found; install it with `apt-get update && apt-get install -y nginx` (Debian/Ubuntu) to compare against it";
@@ -86,6 +86,8 @@ export async function startNginx(bin: string, o: { dir: string; port: number; up
     throw new Error(`nginx did not start: ${stderr.trim().split("\n").pop() ?? "no output"}`);
   }
   const workers = await childPids(child.pid!);
+  // Killing the master outright (SIGINT of the bench) would orphan its worker: end it by pid too.
+  const forget = onCleanup(() => workers.forEach((pid) => killIfStill(pid, "nginx: worker")));
   return {
     port: o.port,
     child,
@@ -94,11 +96,8 @@ export async function startNginx(bin: string, o: { dir: string; port: number; up
     // orphaned, so it is ended by pid too.
     async stop() {
       await stop(child, 3_000, "SIGTERM");
-      for (const pid of workers) {
-        // Only a process that is still this nginx's worker: a recycled pid belongs to someone else.
-        const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-        if (cmd.startsWith("nginx: worker")) process.kill(pid, "SIGKILL");
-      }
+      for (const pid of workers) killIfStill(pid, "nginx: worker");
+      forget();
     },
   };
 }

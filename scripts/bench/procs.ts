@@ -3,6 +3,7 @@
  * or is interrupted, so no fake upstream, proxy or nginx outlives a run.
  */
 import { fork, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { request } from "node:http";
@@ -11,12 +12,39 @@ import { fileURLToPath } from "node:url";
 import type { LoadOptions, LoadResult } from "./load.js";
 
 const children = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
 let hooked = false;
 
-/** Kills every tracked child (SIGKILL after SIGTERM had its chance). */
+/** Kills every tracked child and runs every registered cleanup; synchronous, so it also runs on exit. */
 export function killAll(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   children.clear();
+  for (const f of cleanups) {
+    try {
+      f();
+    } catch {
+      // best effort: the others still run
+    }
+  }
+  cleanups.clear();
+}
+
+/** Registers a synchronous cleanup for killAll (grandchildren, temp dirs); returns its remover. */
+export function onCleanup(f: () => void): () => void {
+  hook();
+  cleanups.add(f);
+  return () => cleanups.delete(f);
+}
+
+/** SIGKILLs `pid` when /proc says it still runs a command starting with `prefix` (a recycled pid is someone else's). */
+export function killIfStill(pid: number, prefix: string): void {
+  let cmd = "";
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return;
+  }
+  if (cmd.startsWith(prefix)) process.kill(pid, "SIGKILL");
 }
 
 function hook(): void {
