@@ -58,11 +58,11 @@ function chunks(buf: Buffer, size = 16 * 1024): Buffer[] {
   return out;
 }
 
-/** Runs every micro-benchmark for about `ms` each; a missing module is reported, not thrown. */
-export async function runMicro(ms: number): Promise<MicroResult[]> {
+/** Runs every micro-benchmark for about `ms` each (sizes: 100 kB, 2,000 events unless told); a missing module is reported, not thrown. */
+export async function runMicro(ms: number, sizes: { requestBytes?: number; events?: number } = {}): Promise<MicroResult[]> {
   const out: MicroResult[] = [];
-  const request = bigChatRequest();
-  const stream = chunks(claudeStream(2000));
+  const request = bigChatRequest(sizes.requestBytes);
+  const stream = chunks(claudeStream(sizes.events));
   const kb = Math.round(request.length / 1024);
   out.push({ name: "floor: 100 kB JSON parse + stringify", perOpMs: timeOp(() => JSON.stringify(JSON.parse(request)), ms).summary(), note: `${kb} kB; what any re-serialising proxy pays` });
   let hub: typeof import("../../src/translate/hub.js");

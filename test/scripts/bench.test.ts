@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { bucketLow, bucketOf, Histogram } from "../../scripts/bench/histogram.js";
 import { formatDirective, parseDirective, requestBody, responseBody, scanStamps, stampText } from "../../scripts/bench/payloads.js";
@@ -11,7 +11,9 @@ import { freePort, LoadWorker, startFakeProcess, stop } from "../../scripts/benc
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { summarizeProfile } from "../../scripts/bench/profile.js";
+import { renderProfile, summarizeProfile } from "../../scripts/bench/profile.js";
+import { runScenario, type Live } from "../../scripts/bench/phases.js";
+import { runMicro } from "../../scripts/bench/micro.js";
 import { parseBenchArgs } from "../../scripts/bench/bench.js";
 import { TARGETS, cliproxyConfig } from "../../scripts/bench/targets.js";
 import type { LoadResult } from "../../scripts/bench/load.js";
@@ -163,6 +165,7 @@ test("summarizeProfile() splits self and total time by function and area, leavin
   assert.equal(s.busyMs, 4);
   assert.deepEqual(s.total, [{ name: "dispatch dist/cliproxy.mjs:1", ms: 3, pct: 75 }]);
   assert.deepEqual(s.areas.map((a) => a.name), ["node internals", "cliproxy", "GC"]);
+  assert.match(renderProfile(s), /75\.0%\s+3\.0 ms  dispatch dist\/cliproxy\.mjs:1/);
 });
 
 test("parseBenchArgs() reads --quick, --only and --profile, and rejects unknown flags", () => {
@@ -172,17 +175,25 @@ test("parseBenchArgs() reads --quick, --only and --profile, and rejects unknown 
   assert.throws(() => parseBenchArgs(["--fast"]), /Unknown option "--fast"/);
 });
 
+// One forked load generator for the file: each fork costs a tsx start-up.
+let shared: LoadWorker | undefined;
+const sharedWorker = () => (shared ??= new LoadWorker());
+after(() => shared?.close());
+
 test("smoke: the fake upstream and the load generator run as their own processes, driven over IPC", async (t) => {
   const fake = await startFakeProcess();
   t.after(() => stop(fake.child, 1_000));
-  const worker = new LoadWorker();
-  t.after(() => worker.close());
+  const worker = sharedWorker();
   const spec = TARGETS[0].request({ kind: "json", size: 1024 })!;
   const r = await worker.run({ base: `http://127.0.0.1:${fake.port}`, request: spec, connections: 4, durationMs: 200, mode: "request" });
   assert.equal(r.errors, 0);
   assert.ok(r.ok > 0);
+});
+
+test("LoadWorker.run() rejects once the worker has been closed", async () => {
+  const worker = new LoadWorker();
   await worker.close();
-  await assert.rejects(worker.run({ base: "http://127.0.0.1:1", request: spec, connections: 1, requests: 1, mode: "request" }));
+  await assert.rejects(worker.run({ base: "http://127.0.0.1:1", request: { method: "GET", path: "/", headers: {} }, connections: 1, requests: 1, mode: "request" }), /not running/);
 });
 
 test("startNginx() proxies to the fake upstream and stops cleanly (skipped without nginx)", async (t) => {
@@ -200,4 +211,32 @@ test("startNginx() proxies to the fake upstream and stops cleanly (skipped witho
     await nginx.stop();
   }
   assert.notEqual(nginx.child.exitCode ?? nginx.child.signalCode, null);
+});
+
+test("runScenario() measures live targets in slices and reports the others as unavailable with the reason", async (t) => {
+  const fake = await startFakeUpstream();
+  t.after(() => fake.close());
+  const worker = sharedWorker();
+  const [direct, , , pass, , , amp] = TARGETS;
+  const live: Live[] = [
+    { target: direct, base: fake.url },
+    { target: { ...direct, name: "broken", request: (k) => ({ ...direct.request(k)!, path: "/v1beta/models/x:generateContent", body: "{}" }) }, base: fake.url },
+    { target: pass, down: "cliproxy did not start: boom" },
+    { target: amp, base: fake.url },
+  ];
+  const logs: string[] = [];
+  const r = await runScenario(worker, { name: "sse-test", title: "t", connections: 2, load: { kind: "sse", events: 3, bytes: 100, pace: 0 }, rank: "delay" }, live, { slices: 2, sliceMs: 60, warmupMs: 20 }, (l) => logs.push(l));
+  assert.deepEqual(Object.keys(r.cells), ["direct", "broken", "pass"]); // amp has no stream request
+  assert.equal(r.cells.direct.status, "ok");
+  assert.equal(r.cells.direct.slices?.length, 2);
+  assert.match(r.cells.broken.reason ?? "", /^health probe got 0 stamped events of 3/);
+  assert.equal(r.cells.pass.reason, "cliproxy did not start: boom");
+  assert.equal(logs.length, 2);
+});
+
+test("runMicro() times the translation hub and pumpStream against their floors", async () => {
+  const rows = await runMicro(15, { requestBytes: 10_000, events: 100 });
+  assert.deepEqual(rows.map((r) => r.reason), rows.map(() => undefined));
+  assert.ok(rows.length >= 6);
+  assert.ok(rows.every((r) => (r.perOpMs?.count ?? 0) > 0));
 });
