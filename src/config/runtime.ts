@@ -98,7 +98,8 @@ export function createLogRouting(app: App, options: ConfigRuntimeOptions): { app
 export async function startConfigRuntime(app: App, options: ConfigRuntimeOptions, logging = createLogRouting(app, options)): Promise<ConfigRuntime> {
   const authDir = await watchAuthDir(app.config().authDir, app.log);
   const onReload = (event: ReloadEvent, config: Config) => {
-    if (event.kind !== "reloaded") return;
+    // A management save is applied in memory before it is written; logging and auth-dir still follow it.
+    if (event.kind !== "reloaded" && !(event.kind === "skipped" && event.reason === "own-write")) return;
     logging.apply(config);
     if (config.authDir !== authDir.dir) void authDir.setDir(config.authDir);
   };

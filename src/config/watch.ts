@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { watch, type FSWatcher } from "node:fs";
 import { lstat, readFile } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { ConfigError, parseConfig } from "./load.js";
 import { changedKeys, keepRestartOnly } from "./diff.js";
 import type { Config } from "./schema.js";
@@ -22,7 +22,7 @@ export const CONFIG_DEBOUNCE_MS = 150;
 export type ReloadEvent =
   | { readonly kind: "reloaded"; readonly changed: readonly string[]; readonly needsRestart: readonly string[] }
   | { readonly kind: "failed"; readonly error: string }
-  | { readonly kind: "skipped"; readonly reason: "empty" | "unchanged" | "missing" | "no-change" };
+  | { readonly kind: "skipped"; readonly reason: "empty" | "unchanged" | "missing" | "no-change" | "own-write" };
 
 /** Options for watchConfig(). */
 export interface ConfigWatchOptions {
@@ -45,6 +45,20 @@ export interface ConfigWatcher extends EventEmitter {
 /** SHA-256 of file content, hex. */
 export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+// Bytes cliproxy itself wrote (management saves, already applied in memory), by resolved path.
+const ownWrites = new Map<string, string>();
+const lastResults = new WeakMap<App, { readonly at: number; readonly event: ReloadEvent }>();
+
+/** Records that cliproxy wrote `bytes` to `path` and already applied them, so the watcher does not apply them twice. */
+export function noteConfigWrite(path: string, bytes: string | Buffer): void {
+  ownWrites.set(resolve(path), sha256(bytes));
+}
+
+/** The last reload attempt that was not skipped for an unchanged or own file, for the status page. */
+export function lastReload(app: App): { readonly at: number; readonly event: ReloadEvent } | undefined {
+  return lastResults.get(app);
 }
 
 /** Watches `path` and swaps each valid new version into `app`. */
@@ -71,6 +85,10 @@ export async function watchConfig(app: App, path: string, options: ConfigWatchOp
     const hash = sha256(bytes);
     if (hash === lastHash) return { kind: "skipped", reason: "unchanged" };
     lastHash = hash;
+    if (ownWrites.get(resolve(path)) === hash) {
+      ownWrites.delete(resolve(path));
+      return { kind: "skipped", reason: "own-write" };
+    }
     try {
       const loaded = parseConfig(text, { path, homeDir: app.homeDir, env: app.env });
       const running = app.config();
@@ -95,6 +113,7 @@ export async function watchConfig(app: App, path: string, options: ConfigWatchOp
   emitter.reload = () => {
     const run = chain.then(attempt).then((event) => {
       app.log.debug("config: reload attempt", { result: event.kind === "skipped" ? `skipped (${event.reason})` : event.kind });
+      if (event.kind !== "skipped" || event.reason === "no-change") lastResults.set(app, { at: app.clock.now(), event });
       options.onReload?.(event, app.config());
       emitter.emit("reload", event);
       return event;

@@ -6,48 +6,13 @@ import type { IncomingMessage } from "node:http";
 import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping, type Config } from "../config/schema.js";
 import { decide, explainDecision, lookupOf } from "../amp/decide.js";
 import { readBody } from "../server/body.js";
-import { HttpError } from "../server/errors.js";
 import type { Ctx, Handler } from "../server/handler.js";
+import { badRequest, INVALID_BODY, isObj, MANAGEMENT_BODY_LIMIT, ok, readJsonBody, readValue, reply } from "./http.js";
 import { saveChange, type ConfigEdit } from "./save.js";
 
 type UpstreamKeys = AmpConfig["upstreamApiKeys"];
 
-/** Management request bodies are small; this cap only stops abuse. */
-export const MANAGEMENT_BODY_LIMIT = 1024 * 1024;
-
-const INVALID_BODY = "invalid body";
-
-function badRequest(message: string): HttpError {
-  return new HttpError(400, "invalid_request_error", message);
-}
-
-function reply(ctx: Ctx, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  ctx.res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
-}
-
-const ok = (ctx: Ctx) => reply(ctx, 200, { status: "ok" });
-
-/** Reads a JSON body; `undefined` when it is missing or not JSON (the caller decides which 400). */
-async function readJsonBody(req: IncomingMessage): Promise<{ value: unknown } | undefined> {
-  const raw = await readBody(req, MANAGEMENT_BODY_LIMIT, { decode: true });
-  try {
-    return { value: JSON.parse(raw.toString("utf8")) };
-  } catch {
-    return undefined;
-  }
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** The `value` of a `{"value": …}` body; 400 invalid body when absent, null or not JSON (MG-1, N16). */
-async function readValue(req: IncomingMessage): Promise<unknown> {
-  const body = await readJsonBody(req);
-  if (!body || !isObj(body.value) || body.value.value === undefined || body.value.value === null) throw badRequest(INVALID_BODY);
-  return body.value.value;
-}
+export { MANAGEMENT_BODY_LIMIT };
 
 /** `10m`, `30s`, `1h`, `250ms`: the way config.yaml writes durations. */
 export function formatDuration(ms: number): string {

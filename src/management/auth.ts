@@ -1,14 +1,27 @@
 /**
- * Minimal management authentication (management.md §1): the API exists only when a secret is set,
- * answers loopback peers unless remote access is allowed, and needs the management key. The peer is
- * the socket address, never X-Forwarded-For. (IP bans and the local password come with issue 8.)
+ * Management authentication (management.md §1). The API exists only when a secret is set (404 with an
+ * empty body otherwise); it answers loopback peers unless remote access is allowed; it needs the
+ * management key; five failures from one peer ban it for 30 minutes. The peer is the socket address,
+ * never X-Forwarded-For (upstream trusts forwarded headers, so a remote caller could claim 127.0.0.1
+ * and rotate fake addresses to dodge the ban). A plaintext `secret-key` is hashed with bcrypt and
+ * written back, as CLIProxyAPI does, so the file never keeps the key in clear.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { isLoopback } from "../server/start.js";
 import { HttpError } from "../server/errors.js";
-import type { Ctx, Wrap } from "../server/handler.js";
-import { bcryptVerify, isBcryptHash } from "./bcrypt.js";
+import type { App, Ctx, Handler, Wrap } from "../server/handler.js";
+import { bcryptHash, bcryptVerify, isBcryptHash } from "./bcrypt.js";
+import { saveChange } from "./save.js";
+
+/** Failed attempts from one peer before it is banned. */
+export const MAX_FAILURES = 5;
+/** How long a ban lasts. */
+export const BAN_MS = 30 * 60_000;
+/** Entries idle this long are forgotten (checked at most hourly). */
+export const IDLE_PURGE_MS = 2 * 3_600_000;
+/** bcrypt cost of hashes cliproxy writes (CLIProxyAPI's DefaultCost). */
+export const SECRET_COST = 10;
 
 function sha256(s: string): Buffer {
   return createHash("sha256").update(s).digest();
@@ -50,21 +63,156 @@ export function checkManagementKey(key: string, secret: string, envPassword: str
   return ok;
 }
 
+/** Go's time.Duration spelling, whole seconds (`29m59s`, `1h0m0s`), as upstream's ban message shows it. */
+export function goDuration(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  return m > 0 ? `${m}m${s}s` : `${s}s`;
+}
+
+interface PeerEntry {
+  failures: number;
+  bannedUntil: number;
+  last: number;
+}
+
+/** Failed-attempt bookkeeping per peer address: 5 failures → banned 30 min; a success resets. */
+export class Lockout {
+  private readonly peers = new Map<string, PeerEntry>();
+  private lastPurge: number;
+
+  constructor(private readonly now: () => number) {
+    this.lastPurge = now();
+  }
+
+  /** Milliseconds left on the peer's ban; 0 when it is not banned. */
+  bannedFor(peer: string): number {
+    this.purge();
+    const e = this.peers.get(peer);
+    return e ? Math.max(0, e.bannedUntil - this.now()) : 0;
+  }
+
+  /** Counts a failure; the fifth bans the peer and resets its counter. */
+  fail(peer: string): void {
+    const now = this.now();
+    const e = this.peers.get(peer) ?? { failures: 0, bannedUntil: 0, last: now };
+    e.last = now;
+    if (++e.failures >= MAX_FAILURES) {
+      e.failures = 0;
+      e.bannedUntil = now + BAN_MS;
+    }
+    this.peers.set(peer, e);
+  }
+
+  /** Forgets the peer's failures. */
+  succeed(peer: string): void {
+    this.peers.delete(peer);
+  }
+
+  private purge(): void {
+    const now = this.now();
+    if (now - this.lastPurge < 3_600_000) return;
+    this.lastPurge = now;
+    for (const [peer, e] of this.peers) if (e.bannedUntil <= now && now - e.last >= IDLE_PURGE_MS) this.peers.delete(peer);
+  }
+}
+
+const lockouts = new WeakMap<App, Lockout>();
+
+/** The lockout book of an app (created on first use, on the app's clock). */
+export function lockoutOf(app: App): Lockout {
+  let l = lockouts.get(app);
+  if (!l) lockouts.set(app, (l = new Lockout(() => app.clock.now())));
+  return l;
+}
+
+/** Whether the management API is on for this request's config and environment. */
+export function managementEnabled(ctx: Ctx): boolean {
+  return ctx.config.remoteManagement.secretKey.trim() !== "" || (ctx.app.env.MANAGEMENT_PASSWORD ?? "").trim() !== "";
+}
+
 /** Answers 404 with an empty body: the management API does not exist without a secret. */
 function notEnabled(ctx: Ctx): void {
   ctx.res.writeHead(404, { "content-length": "0" }).end();
 }
 
-/** Requires management access: enabled, loopback or allowed remote, and the right key. */
-export const requireManagement: Wrap = (next) => async (req, ctx) => {
+/** The X-CPA-* headers CLIProxyAPI sends on every management response (clients read the version there). */
+function versionHeaders(ctx: Ctx): void {
+  ctx.res.setHeader("x-cpa-version", ctx.app.version);
+  ctx.res.setHeader("x-cpa-commit", "none");
+  ctx.res.setHeader("x-cpa-build-date", "unknown");
+  ctx.res.setHeader("x-cpa-support-plugin", "false");
+}
+
+/** Checks a request against §1's decision table; throws the 401/403 it gets. Returns normally when it may pass. */
+export function authorise(req: IncomingMessage, ctx: Ctx): void {
   const secret = ctx.config.remoteManagement.secretKey.trim();
   const envPassword = (ctx.app.env.MANAGEMENT_PASSWORD ?? "").trim();
-  if (secret === "" && envPassword === "") return notEnabled(ctx);
+  const lockout = lockoutOf(ctx.app);
+  const banned = lockout.bannedFor(ctx.peer);
+  if (banned > 0) throw new HttpError(403, "permission_error", `IP banned due to too many failed attempts. Try again in ${goDuration(banned)}`);
   // MANAGEMENT_PASSWORD enables remote access, as in CLIProxyAPI.
   const remoteAllowed = ctx.config.remoteManagement.allowRemote || envPassword !== "";
   if (!remoteAllowed && !isLoopback(ctx.peer)) throw new HttpError(403, "permission_error", "remote management disabled");
   const key = presentedManagementKey(req);
-  if (key === undefined) throw new HttpError(401, "authentication_error", "missing management key");
-  if (!checkManagementKey(key, secret, envPassword, ctx.config.remoteManagement)) throw new HttpError(401, "authentication_error", "invalid management key");
+  if (key === undefined) {
+    lockout.fail(ctx.peer);
+    throw new HttpError(401, "authentication_error", "missing management key");
+  }
+  if (!checkManagementKey(key, secret, envPassword, ctx.config.remoteManagement)) {
+    lockout.fail(ctx.peer);
+    throw new HttpError(401, "authentication_error", "invalid management key");
+  }
+  lockout.succeed(ctx.peer);
+}
+
+/** Requires management access: enabled, not banned, loopback or allowed remote, and the right key. */
+export const requireManagement: Wrap = (next) => async (req, ctx) => {
+  if (!managementEnabled(ctx)) return notEnabled(ctx);
+  versionHeaders(ctx);
+  authorise(req, ctx);
   return next(req, ctx);
 };
+
+/**
+ * Every other /v0/management path and method: 404 with an empty body while the API is off, 403 for
+ * OPTIONS (no CORS on management, management.md §1 note), else 404 after authentication.
+ */
+export const managementFallback: Handler = async (req, ctx) => {
+  if (!managementEnabled(ctx)) return notEnabled(ctx);
+  versionHeaders(ctx);
+  if (req.method === "OPTIONS") throw new HttpError(403, "permission_error", "cross-origin requests are not allowed on the management API");
+  authorise(req, ctx);
+  throw new HttpError(404, "not_found", "not found");
+};
+
+/**
+ * Hashes a plaintext `remote-management.secret-key` with bcrypt and writes the hash back at that key,
+ * touching nothing else (config.md §2.1). Call after every load; true when it hashed one.
+ */
+export async function hashPlaintextSecret(app: App): Promise<boolean> {
+  const plain = app.config().remoteManagement.secretKey.trim();
+  if (plain === "" || isBcryptHash(plain)) return false;
+  const hash = bcryptHash(plain, SECRET_COST);
+  let hashed = false;
+  const saving = saveChange(app, (current) => {
+    // A reload may have replaced the key while bcrypt ran; only the key that was hashed is swapped.
+    if (current.remoteManagement.secretKey.trim() !== plain) return { config: current, edits: [] };
+    hashed = true;
+    return {
+      config: { ...current, remoteManagement: { ...current.remoteManagement, secretKey: hash } },
+      edits: [{ path: ["remote-management", "secret-key"], value: hash }],
+    };
+  });
+  try {
+    await saving;
+  } catch (err) {
+    app.log.warn(`management: could not write the hashed secret-key back: ${(err as Error).message}`);
+    return false;
+  }
+  if (hashed) app.log.info("management: remote-management.secret-key was plaintext; stored its bcrypt hash instead");
+  return hashed;
+}

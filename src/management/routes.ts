@@ -1,19 +1,34 @@
-/** Management API under /v0/management (management.md; the ampcode endpoints of amp.md §6). */
+/** Management API under /v0/management (management.md; the ampcode endpoints of amp.md §6) and the /status page. */
 import type { Handler, Method, Route } from "../server/handler.js";
 import { route } from "../server/router.js";
-import { requireManagement } from "./auth.js";
+import { managementFallback, requireManagement } from "./auth.js";
 import { explain, getAmpcode, MODEL_MAPPINGS, SCALARS, UPSTREAM_KEYS, type ScalarHandlers } from "./ampcode.js";
+import { deleteApiKeys, getApiKeys, patchApiKeys, putApiKeys } from "./api-keys.js";
+import { getConfig, getConfigYaml, putConfigYaml } from "./config.js";
+import { PROVIDER_LISTS, providerListHandlers, type ProviderList } from "./provider-keys.js";
+import { SETTINGS, settingHandlers } from "./settings.js";
 
-const BASE = "/v0/management";
+/** Where the management API lives. */
+export const MANAGEMENT_BASE = "/v0/management";
 
 function rows(path: string, handlers: Partial<Record<Method, Handler>>): Route[] {
-  return Object.entries(handlers).map(([method, h]) => route(method as Method, `${BASE}${path}`, "plain", requireManagement(h as Handler)));
+  return Object.entries(handlers).map(([method, h]) => route(method as Method, `${MANAGEMENT_BASE}${path}`, "plain", requireManagement(h as Handler)));
 }
 
 const scalar = (path: string, s: ScalarHandlers): Route[] => rows(path, { GET: s.get, PUT: s.put, PATCH: s.put, ...(s.del ? { DELETE: s.del } : {}) });
 
+const list = (l: ProviderList): Route[] => {
+  const h = providerListHandlers(l);
+  return rows(`/${l.key}`, { GET: h.get, PUT: h.put, PATCH: h.patch, DELETE: h.del });
+};
+
 /** Rows for the route table. */
 export const MANAGEMENT_ROUTES: Route[] = [
+  ...rows("/config", { GET: getConfig }),
+  ...rows("/config.yaml", { GET: getConfigYaml, PUT: putConfigYaml }),
+  ...SETTINGS.flatMap((s) => scalar(s.path, settingHandlers(s))),
+  ...rows("/api-keys", { GET: getApiKeys, PUT: putApiKeys, PATCH: patchApiKeys, DELETE: deleteApiKeys }),
+  ...Object.values(PROVIDER_LISTS).flatMap(list),
   ...rows("/ampcode", { GET: getAmpcode }),
   ...scalar("/ampcode/upstream-url", SCALARS.upstreamUrl),
   ...scalar("/ampcode/upstream-api-key", SCALARS.upstreamApiKey),
@@ -24,4 +39,5 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...rows("/ampcode/model-mappings", { GET: MODEL_MAPPINGS.get, PUT: MODEL_MAPPINGS.put, PATCH: MODEL_MAPPINGS.patch, DELETE: MODEL_MAPPINGS.del }),
   ...rows("/ampcode/upstream-api-keys", { GET: UPSTREAM_KEYS.get, PUT: UPSTREAM_KEYS.put, PATCH: UPSTREAM_KEYS.patch, DELETE: UPSTREAM_KEYS.del }),
   ...rows("/ampcode/explain", { GET: explain }),
+  route("*", `${MANAGEMENT_BASE}/*rest`, "plain", managementFallback),
 ];

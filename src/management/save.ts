@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Config } from "../config/schema.js";
+import { noteConfigWrite } from "../config/watch.js";
 import { updateConfigFile, type ConfigEdit } from "../config/write.js";
 import { HttpError } from "../server/errors.js";
 import type { App } from "../server/handler.js";
@@ -28,6 +29,7 @@ async function readText(path: string | undefined): Promise<string> {
 async function apply(app: App, change: Change): Promise<void> {
   const before = app.config();
   const { config, edits } = change(before, await readText(app.configPath));
+  if (config === before && edits.length === 0) return;
   app.setConfig(config);
   if (app.configPath === undefined) {
     app.log.info("management: change applied in memory only; it is not persisted because cliproxy runs without a config file");
@@ -35,6 +37,8 @@ async function apply(app: App, change: Change): Promise<void> {
   }
   try {
     await updateConfigFile(app.configPath, edits);
+    // Already applied above: the watcher must not parse and apply these bytes a second time.
+    if (edits.length > 0) noteConfigWrite(app.configPath, await readFile(app.configPath));
   } catch (err) {
     // N14: a change that cannot be saved must not stay in force, or the next restart silently loses it.
     if (app.config() === config) app.setConfig(before);
@@ -44,10 +48,15 @@ async function apply(app: App, change: Change): Promise<void> {
   }
 }
 
-/** Applies `change` after every earlier change of this app has finished. */
-export function saveChange(app: App, change: Change): Promise<void> {
+/** Runs `task` after every earlier change of this app has finished, holding the same lock. */
+export function serialise<T>(app: App, task: () => Promise<T>): Promise<T> {
   const prev = queues.get(app) ?? Promise.resolve();
-  const next = prev.catch(() => undefined).then(() => apply(app, change));
+  const next = prev.catch(() => undefined).then(task);
   queues.set(app, next);
   return next;
+}
+
+/** Applies `change` after every earlier change of this app has finished. */
+export function saveChange(app: App, change: Change): Promise<void> {
+  return serialise(app, () => apply(app, change));
 }

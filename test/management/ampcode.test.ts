@@ -211,7 +211,10 @@ test("management auth: MANAGEMENT_PASSWORD alone enables the API, and a bcrypt s
 
 test("requireManagement() refuses remote peers unless allow-remote or MANAGEMENT_PASSWORD", async () => {
   const ctx = (peer: string, allowRemote: boolean, env: Record<string, string> = {}) =>
-    ({ peer, config: makeConfig({ remoteManagement: { allowRemote, secretKey: KEY, disableControlPanel: false } }), app: { env } }) as unknown as Ctx;
+    ({
+      peer, config: makeConfig({ remoteManagement: { allowRemote, secretKey: KEY, disableControlPanel: false } }),
+      app: { env, version: "t", clock: { now: () => 0 } }, res: { setHeader: () => undefined },
+    }) as unknown as Ctx;
   const req = { headers: { authorization: `Bearer ${KEY}` } } as any;
   let reached = 0;
   const h = requireManagement(async () => void reached++);

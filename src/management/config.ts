@@ -1,0 +1,95 @@
+/**
+ * The whole config (management.md §4.1): `GET /config` as JSON, `GET /config.yaml` as the file's bytes,
+ * `PUT /config.yaml` to replace the file. A PUT is parsed and fully validated before anything is
+ * written, so a rejected body leaves the file and the running config as they were; an accepted one is
+ * written atomically (temp file, the old mode, rename) and applied at once.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { keepRestartOnly } from "../config/diff.js";
+import { ConfigError, parseConfig } from "../config/load.js";
+import { noteConfigWrite } from "../config/watch.js";
+import { parseYaml, YamlError } from "../config/yaml.js";
+import { HttpError } from "../server/errors.js";
+import type { Handler } from "../server/handler.js";
+import { hashPlaintextSecret } from "./auth.js";
+import { configJson } from "./config-json.js";
+import { readText, reply } from "./http.js";
+import { serialise } from "./save.js";
+
+function fail(status: number, error: string, message: string): HttpError {
+  return new HttpError(status, error, message, { body: { error, message } });
+}
+
+/** `GET /config`: the running config with YAML key names. */
+export const getConfig: Handler = async (_req, ctx) => reply(ctx, 200, configJson(ctx.app.config()));
+
+/** `GET /config.yaml`: the config file exactly as it is on disk. */
+export const getConfigYaml: Handler = async (_req, ctx) => {
+  const path = ctx.app.configPath;
+  let bytes: Buffer;
+  try {
+    if (path === undefined) throw new Error("no config file");
+    bytes = await readFile(path);
+  } catch {
+    throw fail(404, "not_found", "config file not found");
+  }
+  ctx.res.writeHead(200, {
+    "content-type": "application/yaml; charset=utf-8",
+    "content-length": bytes.length,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  }).end(bytes);
+};
+
+/** Replaces the file at `link` (or the file it links to) with `text`, keeping its mode. */
+export async function writeAtomically(link: string, text: string): Promise<void> {
+  const path = await realpath(link).catch(() => link);
+  const mode = await stat(path).then((s) => s.mode & 0o777, () => 0o600);
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await writeFile(temp, text, { mode });
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** `PUT /config.yaml`: validates the whole body, then writes and applies it. */
+export const putConfigYaml: Handler = async (req, ctx) => {
+  const app = ctx.app;
+  const path = app.configPath;
+  if (path === undefined) throw fail(404, "not_found", "config file not found: cliproxy was started without one");
+  const text = await readText(req);
+  if (text.trim() === "") throw fail(400, "invalid_yaml", "the body is empty");
+  try {
+    parseYaml(text);
+  } catch (err) {
+    if (err instanceof YamlError) throw fail(400, "invalid_yaml", err.message);
+    throw err;
+  }
+  let loaded;
+  try {
+    loaded = parseConfig(text, { path, homeDir: app.homeDir, env: app.env });
+  } catch (err) {
+    if (err instanceof ConfigError) throw fail(422, "invalid_config", err.problems.join("; "));
+    throw err;
+  }
+  await serialise(app, async () => {
+    try {
+      await writeAtomically(path, text);
+    } catch (err) {
+      throw fail(500, "write_failed", `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    noteConfigWrite(path, text);
+    const { config, needsRestart } = keepRestartOnly(app.config(), loaded.config);
+    app.setConfig(config);
+    for (const w of loaded.warnings) app.log.warn(`config: ${w}`);
+    for (const key of needsRestart) app.log.warn(`config: ${key} changed through the management API; needs restart to take effect`);
+    app.log.info(`management: replaced ${path}`);
+  });
+  await hashPlaintextSecret(app);
+  reply(ctx, 200, { ok: true, changed: ["config"] });
+};
