@@ -150,7 +150,9 @@ export async function runLogin(argv: readonly string[], io: LoginIo = terminalIo
     io.out(`Open this URL to log in to ${args.provider}:\n\n  ${login.url}\n`);
     const opened = !args.noBrowser && (await io.openBrowser(login.url).catch(() => false));
     if (!opened) {
-      io.out(`On a remote machine, forward the callback port first: ssh -L ${login.port}:127.0.0.1:${login.port} <user>@<server>`);
+      // The browser calls the redirect_uri's port on the laptop; the listener may sit on another port here (--port).
+      const local = new URL(login.redirectUri).port || "80";
+      io.out(`On a remote machine, forward the callback port first: ssh -L ${local}:127.0.0.1:${login.port} <user>@<server>`);
       io.out("Or, after logging in, paste the final URL from the browser's address bar here.");
     }
     const code = await waitForCode(login, io);

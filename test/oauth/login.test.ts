@@ -19,7 +19,11 @@ test("S-1 Claude authorize URL: client_id, exact scope, code=true, S256 challeng
   const { "redirect-uri": _registered, ...claude } = oauth.endpoints().claude;
   const eps = { ...oauth.endpoints(), claude };
   const term = testTerminal(oauth, { browser: "none", config: { oauthEndpoints: eps } });
-  const pending = runLogin(["claude", "--no-browser", "--port", "0"], term.io);
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+  const port = (blocker.address() as AddressInfo).port;
+  await new Promise((r) => blocker.close(r));
+  const pending = runLogin(["claude", "--no-browser", "--port", String(port)], term.io);
   await term.printed(/authorize\?/);
   const url = printedUrl(term);
   const q = url.searchParams;
@@ -30,7 +34,8 @@ test("S-1 Claude authorize URL: client_id, exact scope, code=true, S256 challeng
   assert.equal(q.get("code_challenge_method"), "S256");
   assert.match(q.get("state")!, /^[0-9a-f]{32}$/);
   assert.equal(q.get("redirect_uri"), "http://localhost:54545/callback");
-  // The listener moved (port 0 here), the redirect_uri did not: paste the final URL to finish.
+  // The listener moved (port 0 here), the redirect_uri did not: the hint forwards the registered port to it.
+  assert.ok(term.out.some((l) => l.includes(`ssh -L 54545:127.0.0.1:${port} <user>@<server>`)), term.out.join("\n"));
   await term.printed(/Paste the final redirect URL/);
   term.type(`http://localhost:54545/callback?code=c1&state=${q.get("state")}`);
   assert.equal(await pending, 0);
