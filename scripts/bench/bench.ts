@@ -204,9 +204,10 @@ async function main(): Promise<void> {
       targets: Object.fromEntries(live.map((l) => [l.target.name, { label: l.target.label, available: !l.down, ...(l.down ? { reason: l.down } : {}) }])),
       scenarios: [], streams: [], micro: [], goals: [], notes,
     };
+    const dead = new Map<string, string>();
     for (const s of scenarios(o.quick).filter((x) => !o.scenarios || o.scenarios.includes(x.name))) {
       log(`scenario ${s.name}: ${s.title}, ${s.connections} connection(s)`);
-      result.scenarios.push(await runScenario(worker, s, live, slice, log));
+      result.scenarios.push(await runScenario(worker, s, live, slice, log, dead));
     }
     const rest = !o.scenarios || o.scenarios.includes("rest");
     // "--scenarios" without "rest" skips start-up, streams and micro-benchmarks (quick A/B runs).

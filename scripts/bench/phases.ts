@@ -36,7 +36,7 @@ export interface Live {
 /** Sends one request of `kind` and says why it is not usable, or undefined when it is. */
 export async function checkTarget(base: string, spec: RequestSpec, kind: Kind): Promise<string | undefined> {
   try {
-    const r = await probe(base, spec, kind.kind === "sse", 10_000);
+    const r = await probe(base, spec, kind.kind === "sse", 5_000);
     if (r.status !== 200) return `health probe got status ${r.status}: ${r.text.replace(/\s+/g, " ").slice(0, 160)}`;
     if (kind.kind === "json" && r.text.length < kind.size / 2) return `health probe got ${r.text.length} bytes, expected about ${kind.size}`;
     if (kind.kind === "sse" && r.stamps < kind.events) return `health probe got ${r.stamps} stamped events of ${kind.events}: ${r.text.replace(/\s+/g, " ").slice(0, 160)}`;
@@ -46,8 +46,8 @@ export async function checkTarget(base: string, spec: RequestSpec, kind: Kind): 
   }
 }
 
-/** Runs `scenario` on every live target in interleaved slices (rotating the order each round). */
-export async function runScenario(worker: LoadWorker, scenario: Scenario, live: readonly Live[], o: SliceOptions, log: (s: string) => void): Promise<ScenarioResult> {
+/** Runs `scenario` on every live target in interleaved slices (rotating the order each round); `dead` remembers unreachable targets across scenarios. */
+export async function runScenario(worker: LoadWorker, scenario: Scenario, live: readonly Live[], o: SliceOptions, log: (s: string) => void, dead?: Map<string, string>): Promise<ScenarioResult> {
   const cells: Record<string, Cell> = {};
   const ready: Array<{ name: string; base: string; spec: RequestSpec }> = [];
   for (const l of live) {
@@ -57,7 +57,10 @@ export async function runScenario(worker: LoadWorker, scenario: Scenario, live: 
       cells[l.target.name] = { status: "unavailable", reason: l.down ?? "not started" };
       continue;
     }
-    const problem = await checkTarget(l.base, spec, scenario.load);
+    const gone = dead?.get(l.target.name);
+    const problem = gone ?? (await checkTarget(l.base, spec, scenario.load));
+    // A target that timed out or refused the connection is not probed again: each probe could cost 10 s.
+    if (problem?.startsWith("health probe failed:")) dead?.set(l.target.name, problem);
     if (problem) cells[l.target.name] = { status: "unavailable", reason: problem };
     else ready.push({ name: l.target.name, base: l.base, spec });
   }

@@ -223,10 +223,14 @@ test("runScenario() measures live targets in slices and reports the others as un
     { target: { ...direct, name: "broken", request: (k) => ({ ...direct.request(k)!, path: "/v1beta/models/x:generateContent", body: "{}" }) }, base: fake.url },
     { target: pass, down: "cliproxy did not start: boom" },
     { target: amp, base: fake.url },
+    { target: { ...direct, name: "refused" }, base: "http://127.0.0.1:1" },
   ];
   const logs: string[] = [];
-  const r = await runScenario(worker, { name: "sse-test", title: "t", connections: 2, load: { kind: "sse", events: 3, bytes: 100, pace: 0 }, rank: "delay" }, live, { slices: 2, sliceMs: 60, warmupMs: 20 }, (l) => logs.push(l));
-  assert.deepEqual(Object.keys(r.cells), ["direct", "broken", "pass"]); // amp has no stream request
+  const dead = new Map<string, string>();
+  const r = await runScenario(worker, { name: "sse-test", title: "t", connections: 2, load: { kind: "sse", events: 3, bytes: 100, pace: 0 }, rank: "delay" }, live, { slices: 2, sliceMs: 60, warmupMs: 20 }, (l) => logs.push(l), dead);
+  assert.deepEqual(Object.keys(r.cells), ["direct", "broken", "pass", "refused"]); // amp has no stream request
+  assert.match(r.cells.refused.reason ?? "", /^health probe failed: .*ECONNREFUSED/);
+  assert.deepEqual([...dead.keys()], ["refused"]); // not probed again in later scenarios
   assert.equal(r.cells.direct.status, "ok");
   assert.equal(r.cells.direct.slices?.length, 2);
   assert.match(r.cells.broken.reason ?? "", /^health probe got 0 stamped events of 3/);
