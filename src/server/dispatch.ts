@@ -16,9 +16,9 @@ export function dialectOfPath(path: string): Dialect {
   return "openai";
 }
 
-/** Strips credentials from a URL before it is logged, leaving the rest of the query as the client wrote it. */
+/** Strips credentials (client keys, OAuth codes and states, tokens) from a URL before it is logged, leaving the rest of the query as the client wrote it. */
 export function loggablePath(url: URL): string {
-  return url.pathname + url.search.replace(/([?&](?:key|auth_token)=)[^&]*/gi, "$1[REDACTED]");
+  return url.pathname + url.search.replace(/([?&](?:key|auth_token|code|state|token|access_token|refresh_token|secret|client_secret)=)[^&]*/gi, "$1[REDACTED]");
 }
 
 /** Builds the request listener for `routes`. */

@@ -151,6 +151,7 @@ test("dialectOfPath() and loggablePath() pick the dialect and hide credentials i
   assert.equal(dialectOfPath("/v1/other"), "openai");
   assert.equal(loggablePath(new URL("http://x/a?key=secret&b=1&auth_token=t")), "/a?key=[REDACTED]&b=1&auth_token=[REDACTED]");
   assert.equal(loggablePath(new URL("http://x/api/internal?getUserInfo")), "/api/internal?getUserInfo");
+  assert.equal(loggablePath(new URL("http://x/callback?code=c0de&state=st4te&scope=a")), "/callback?code=[REDACTED]&state=[REDACTED]&scope=a");
   assert.equal(loggablePath(new URL("http://x/a?b=1")), "/a?b=1");
   assert.equal(loggablePath(new URL("http://x/a")), "/a");
 });
