@@ -183,6 +183,22 @@ export function evaluateGoals(r: BenchResult): Goal[] {
   return goals;
 }
 
+/** For scale: what the minimal Node.js proxy reaches on the same goals, when it ran. */
+export function nodeScale(r: BenchResult): string | undefined {
+  const cell = (scenario: string, target: string) => r.scenarios.find((s) => s.name === scenario)?.cells[target]?.best;
+  const node = cell("rps-1k", "node")?.rps;
+  const nginx = cell("rps-1k", "nginx")?.rps;
+  const pass = cell("rps-1k", "pass")?.rps;
+  const added = (t: string) => {
+    const a = cell("lat-1k", t)?.latency.p50;
+    const d = cell("lat-1k", "direct")?.latency.p50;
+    return a !== undefined && d !== undefined ? `${(a - d).toFixed(3)} ms` : "n/a";
+  };
+  if (node === undefined) return undefined;
+  const pct = (a?: number, b?: number) => (a && b ? `${Math.round((a / b) * 100)}%` : "n/a");
+  return `for scale: the minimal Node.js proxy reaches ${pct(node, nginx)} of nginx's req/s at 64 connections and adds ${added("node")} p50 at 1 connection; cliproxy pass-through reaches ${pct(pass, node)} of the Node proxy's req/s`;
+}
+
 /** The whole text report. */
 export function renderReport(r: BenchResult): string {
   const out: string[] = [];
@@ -211,6 +227,8 @@ export function renderReport(r: BenchResult): string {
   }
   out.push("", "goals (read, not asserted)");
   out.push(renderTable(["goal", "want", "got", ""], r.goals.map((g) => [g.name, g.want, g.got, g.met === "n/a" ? "n/a" : g.met ? "met" : "MISSED"])));
+  const scale = nodeScale(r);
+  if (scale) out.push(scale);
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join("\n");
 }

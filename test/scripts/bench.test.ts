@@ -136,6 +136,7 @@ test("renderReport() prints ratios to direct and nginx and names why a target is
   assert.match(text, /nginx\s+500 .* 0\.50×\s+1\.00×/);
   assert.match(text, /pass: unavailable: boom/);
   assert.match(text, /note: a note/);
+  assert.doesNotMatch(text, /for scale/); // no node target in this run
   assert.ok(r.goals.every((g) => g.met === "n/a"));
 });
 
