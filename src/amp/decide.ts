@@ -6,6 +6,7 @@ import type { Config } from "../config/schema.js";
 import type { Fields, Logger } from "../log/log.js";
 import type { App } from "../server/handler.js";
 import { mapModel, mapperFor, splitSuffix } from "./mappings.js";
+import { noteDecision } from "./recent.js";
 
 /** Where a model request goes. */
 export type RouteType = "LOCAL_PROVIDER" | "MODEL_MAPPING" | "AMP_CREDITS" | "NO_PROVIDER" | "FALLBACK_DENIED";
@@ -93,6 +94,7 @@ export function deniedMessage(d: Decision): string {
 
 /** Writes the one log line of a decision (N22): info for local answers, warn when credits are spent or nothing serves. */
 export function logDecision(log: Logger, d: Decision, path: string): void {
+  noteDecision(log, d, path);
   const fields: Fields = {
     component: "amp-routing",
     route_type: d.routeType,

@@ -27,6 +27,8 @@ export interface Logger {
   readonly secrets: SecretSet;
   setLevel(level: Level): void;
   setSink(sink: Sink): void;
+  /** Also sends every written (redacted) line to `sink`, whatever the main sink is; returns the undo. */
+  tap?(sink: Sink): () => void;
 }
 
 /** Rotation size of main.log. */
@@ -49,9 +51,12 @@ export function createLogger(options: { level?: Level; sink?: Sink } = {}): Logg
   let min = ORDER[options.level ?? "info"];
   let sink: Sink = options.sink ?? ((line) => process.stdout.write(line + "\n"));
   const secrets = new SecretSet();
+  const taps = new Set<Sink>();
   const emit = (level: Level) => (msg: string, fields?: Fields) => {
     if (ORDER[level] < min) return;
-    sink(redact(formatLine(level, msg, fields, new Date()), secrets));
+    const line = redact(formatLine(level, msg, fields, new Date()), secrets);
+    sink(line);
+    for (const t of taps) t(line);
   };
   return {
     debug: emit("debug"),
@@ -64,6 +69,10 @@ export function createLogger(options: { level?: Level; sink?: Sink } = {}): Logg
     },
     setSink(next) {
       sink = next;
+    },
+    tap(extra) {
+      taps.add(extra);
+      return () => void taps.delete(extra);
     },
   };
 }

@@ -135,20 +135,23 @@ export function managementEnabled(ctx: Ctx): boolean {
 }
 
 /** Answers 404 with an empty body: the management API does not exist without a secret. */
-function notEnabled(ctx: Ctx): void {
+export function notEnabled(ctx: Ctx): void {
   ctx.res.writeHead(404, { "content-length": "0" }).end();
 }
 
-/** The X-CPA-* headers CLIProxyAPI sends on every management response (clients read the version there). */
-function versionHeaders(ctx: Ctx): void {
+/** Sets the X-CPA-* headers CLIProxyAPI sends on every management response (clients read the version there). */
+export function versionHeaders(ctx: Ctx): void {
   ctx.res.setHeader("x-cpa-version", ctx.app.version);
   ctx.res.setHeader("x-cpa-commit", "none");
   ctx.res.setHeader("x-cpa-build-date", "unknown");
   ctx.res.setHeader("x-cpa-support-plugin", "false");
 }
 
-/** Checks a request against §1's decision table; throws the 401/403 it gets. Returns normally when it may pass. */
-export function authorise(req: IncomingMessage, ctx: Ctx): void {
+/**
+ * Checks a request against §1's decision table; throws the 401/403 it gets, returns when it may pass.
+ * `countMissing: false` lets a browser open the status page's key form without using up an attempt.
+ */
+export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): void {
   const secret = ctx.config.remoteManagement.secretKey.trim();
   const envPassword = (ctx.app.env.MANAGEMENT_PASSWORD ?? "").trim();
   const lockout = lockoutOf(ctx.app);
@@ -159,7 +162,7 @@ export function authorise(req: IncomingMessage, ctx: Ctx): void {
   if (!remoteAllowed && !isLoopback(ctx.peer)) throw new HttpError(403, "permission_error", "remote management disabled");
   const key = presentedManagementKey(req);
   if (key === undefined) {
-    lockout.fail(ctx.peer);
+    if (countMissing) lockout.fail(ctx.peer);
     throw new HttpError(401, "authentication_error", "missing management key");
   }
   if (!checkManagementKey(key, secret, envPassword, ctx.config.remoteManagement)) {

@@ -7,6 +7,10 @@ import { deleteApiKeys, getApiKeys, patchApiKeys, putApiKeys } from "./api-keys.
 import { getConfig, getConfigYaml, putConfigYaml } from "./config.js";
 import { PROVIDER_LISTS, providerListHandlers, type ProviderList } from "./provider-keys.js";
 import { SETTINGS, settingHandlers } from "./settings.js";
+import { deleteAuthFiles, downloadAuthFile, listAuthFiles, patchAuthFileStatus, uploadAuthFiles } from "./auth-files.js";
+import { deleteLogs, getLogs } from "./logs.js";
+import { statusHandler } from "./status.js";
+import { getApiKeyUsage, getUsage, getUsageQueue } from "./usage.js";
 
 /** Where the management API lives. */
 export const MANAGEMENT_BASE = "/v0/management";
@@ -29,6 +33,13 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...SETTINGS.flatMap((s) => scalar(s.path, settingHandlers(s))),
   ...rows("/api-keys", { GET: getApiKeys, PUT: putApiKeys, PATCH: patchApiKeys, DELETE: deleteApiKeys }),
   ...Object.values(PROVIDER_LISTS).flatMap(list),
+  ...rows("/api-key-usage", { GET: getApiKeyUsage }),
+  ...rows("/usage-queue", { GET: getUsageQueue }),
+  ...rows("/usage", { GET: getUsage }),
+  ...rows("/logs", { GET: getLogs, DELETE: deleteLogs }),
+  ...rows("/auth-files", { GET: listAuthFiles, POST: uploadAuthFiles, DELETE: deleteAuthFiles }),
+  ...rows("/auth-files/download", { GET: downloadAuthFile }),
+  ...rows("/auth-files/status", { PATCH: patchAuthFileStatus }),
   ...rows("/ampcode", { GET: getAmpcode }),
   ...scalar("/ampcode/upstream-url", SCALARS.upstreamUrl),
   ...scalar("/ampcode/upstream-api-key", SCALARS.upstreamApiKey),
@@ -40,4 +51,5 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...rows("/ampcode/upstream-api-keys", { GET: UPSTREAM_KEYS.get, PUT: UPSTREAM_KEYS.put, PATCH: UPSTREAM_KEYS.patch, DELETE: UPSTREAM_KEYS.del }),
   ...rows("/ampcode/explain", { GET: explain }),
   route("*", `${MANAGEMENT_BASE}/*rest`, "plain", managementFallback),
+  route("GET", "/status", "plain", statusHandler),
 ];

@@ -2,6 +2,7 @@
 import { homedir } from "node:os";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
+import { logRing } from "../log/ring.js";
 import { createProviderRuntime } from "../providers/runtime.js";
 import { createAmpRuntime } from "../amp/runtime.js";
 import type { App, Clock } from "./handler.js";
@@ -35,6 +36,7 @@ export function createApp(options: AppOptions): App {
     .map((k) => env[k] ?? "")
     .filter(Boolean);
   log.secrets.set([...configSecrets(current), ...envSecrets]);
+  logRing(log); // management's GET /logs and the status page read the last lines from here
   const app: App = {
     version: VERSION,
     log,

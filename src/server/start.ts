@@ -10,6 +10,8 @@ import { createLogRouting, readTlsFiles, startConfigRuntime, type ConfigRuntime 
 import { exampleKeys, safeModeRoutes } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
+import { hashPlaintextSecret } from "../management/auth.js";
+import type { ReloadEvent } from "../config/watch.js";
 import { createApp } from "./app.js";
 import type { App, Clock } from "./handler.js";
 import { listen, type Running } from "./listen.js";
@@ -96,6 +98,9 @@ export async function start(options: StartOptions): Promise<Started> {
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
   if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
   const watchers = await startConfigRuntime(app, { configPath, cwd, adjust, refuse: unsafe }, logging);
+  // config.md §2.1: a plaintext management secret is replaced by its bcrypt hash, at start and on each reload.
+  await hashPlaintextSecret(app);
+  watchers.config?.on("reload", (e: ReloadEvent) => void (e.kind === "reloaded" && hashPlaintextSecret(app)));
   return {
     ...running,
     app,

@@ -1,0 +1,135 @@
+/**
+ * The status page, `GET /status` (issue 8): what the running proxy is doing, for a person. Same access
+ * rules as the management API; a browser without a key gets a small key form (401) whose inline script
+ * then fetches the page with `X-Management-Key` and refreshes it. Every value shown is a masked label,
+ * a model name, a count or a time: never a key or token.
+ */
+import { recentDecisions, type RecentDecision } from "../amp/recent.js";
+import { lastReload } from "../config/watch.js";
+import { oauthRuntime } from "../oauth/runtime.js";
+import { HttpError } from "../server/errors.js";
+import type { App, Handler } from "../server/handler.js";
+import { authorise, managementEnabled, notEnabled, versionHeaders } from "./auth.js";
+import { loginPage, statusPage } from "./status-page.js";
+
+/** One credential row. */
+export interface CredentialRow {
+  readonly provider: string;
+  readonly label: string;
+  readonly state: "ok" | "cooling" | "blocked" | "disabled";
+  /** Why it is not ok, with until-times. */
+  readonly detail: string;
+}
+
+/** One model's totals across credentials. */
+export interface ModelRow {
+  readonly model: string;
+  readonly requests: number;
+  readonly failures: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly totalTokens: number;
+}
+
+/** Everything the page shows. */
+export interface StatusView {
+  readonly version: string;
+  readonly uptimeSeconds: number;
+  readonly now: number;
+  readonly configPath: string;
+  readonly lastReload: string;
+  readonly credentials: readonly CredentialRow[];
+  readonly usageEnabled: boolean;
+  readonly models: readonly ModelRow[];
+  readonly decisions: readonly RecentDecision[];
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function credentialRows(app: App): CredentialRow[] {
+  const rows: CredentialRow[] = app.providers.state().map((c) => ({
+    provider: c.provider,
+    label: c.label,
+    state: c.state,
+    detail: c.models
+      .map((m) => `${m.state === "blocked" ? "blocked" : "cooling"} until ${iso(m.until)} for ${m.model} (${m.status ? `HTTP ${m.status}: ` : ""}${m.reason})`)
+      .join("; "),
+  }));
+  for (const t of oauthRuntime(app)?.tokens.credentials() ?? []) {
+    if (t.disabled && t.disabledReason !== "multi-project parent") {
+      rows.push({ provider: t.provider, label: t.email ? `${t.id} (${t.email})` : t.id, state: "disabled", detail: t.disabledReason ?? `"disabled": true in ${t.file}` });
+    }
+  }
+  for (const c of app.config().openaiCompatibility) {
+    if (c.disabled) rows.push({ provider: c.name.trim().toLowerCase() || "openai-compatibility", label: c.baseUrl, state: "disabled", detail: "disabled: true in config" });
+  }
+  return rows;
+}
+
+function modelRows(app: App): ModelRow[] {
+  const byModel = new Map<string, { requests: number; failures: number; inputTokens: number; outputTokens: number; totalTokens: number }>();
+  for (const c of app.providers.usage.snapshot().credentials) {
+    for (const [model, t] of Object.entries(c.models)) {
+      const row = byModel.get(model) ?? { requests: 0, failures: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+      row.requests += t.requests;
+      row.failures += t.failures;
+      row.inputTokens += t.tokens.inputTokens;
+      row.outputTokens += t.tokens.outputTokens;
+      row.totalTokens += t.tokens.totalTokens;
+      byModel.set(model, row);
+    }
+  }
+  return [...byModel].map(([model, r]) => ({ model, ...r })).sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model));
+}
+
+function reloadText(app: App): string {
+  const last = lastReload(app);
+  if (!last) return app.configPath ? "loaded at start; not reloaded since" : "no config file";
+  const e = last.event;
+  const when = iso(last.at);
+  if (e.kind === "failed") return `failed at ${when}, kept the running config: ${e.error}`;
+  if (e.kind === "reloaded") return `reloaded at ${when} (${e.changed.join(", ")})${e.needsRestart.length ? `; needs restart for ${e.needsRestart.join(", ")}` : ""}`;
+  return `re-read at ${when}; nothing changed`;
+}
+
+/** The page's data for `app` now. */
+export function statusView(app: App): StatusView {
+  return {
+    version: app.version,
+    uptimeSeconds: Math.floor(process.uptime()),
+    now: app.clock.now(),
+    configPath: app.configPath ?? "(none: embedded default)",
+    lastReload: reloadText(app),
+    credentials: credentialRows(app),
+    usageEnabled: app.providers.usage.enabled,
+    models: modelRows(app),
+    decisions: recentDecisions(app.log),
+  };
+}
+
+function sendHtml(res: Parameters<Handler>[1]["res"], status: number, html: string): void {
+  res.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(html),
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    // The one inline script is the page's own; nothing else may run or load.
+    "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+  }).end(html);
+}
+
+/** `GET /status`. */
+export const statusHandler: Handler = async (req, ctx) => {
+  if (!managementEnabled(ctx)) return notEnabled(ctx);
+  versionHeaders(ctx);
+  const browser = /text\/html/i.test(String(req.headers.accept ?? ""));
+  try {
+    authorise(req, ctx, !browser);
+  } catch (err) {
+    if (browser && err instanceof HttpError && err.status === 401) return sendHtml(ctx.res, 401, loginPage(err.message));
+    throw err;
+  }
+  sendHtml(ctx.res, 200, statusPage(statusView(ctx.app), ctx.app.log.secrets));
+};
