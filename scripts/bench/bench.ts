@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const notes: string[] = [];
   const slice: SliceOptions = o.quick
-    ? { slices: o.slices ?? 2, sliceMs: o.sliceMs ?? 300, warmupMs: 100 }
+    ? { slices: o.slices ?? 2, sliceMs: o.sliceMs ?? 300, warmupMs: 300 }
     : { slices: o.slices ?? 3, sliceMs: o.sliceMs ?? 1_500, warmupMs: 500 };
   if (o.bundle) setCliproxyBundle(o.bundle);
   if (o.build) {
@@ -246,7 +246,9 @@ async function main(): Promise<void> {
     const out = o.out ?? join(RESULTS, "latest.json");
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify(result, null, 2) + "\n");
-    log(`\nresults written to ${out}`);
+    const md = out.replace(/\.json$/, "") + ".md";
+    await writeFile(md, renderReport(result, true) + "\n");
+    log(`\nresults written to ${out} and ${md}`);
   } finally {
     await cliproxy?.stop();
     await compared?.stop();

@@ -113,8 +113,12 @@ export function bestOf(rank: ScenarioResult["rank"], slices: readonly LoadResult
   return { status: "ok", best, slices: figures, spreadPct };
 }
 
-/** Lines as a column-aligned table. */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Lines as a column-aligned table, or a Markdown table. */
+export function renderTable(header: readonly string[], rows: readonly (readonly string[])[], markdown = false): string {
+  if (markdown) {
+    const line = (cells: readonly string[]) => `| ${header.map((_, i) => (cells[i] ?? "").replace(/\|/g, "\\|")).join(" | ")} |`;
+    return [line(header), `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map(line)].join("\n");
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
@@ -125,7 +129,7 @@ const x = (n: number | undefined) => (n === undefined ? "-" : `${n.toFixed(2)}×
 const plus = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "-" : `${a - b >= 0 ? "+" : ""}${(a - b).toFixed(3)}`);
 
 /** The table for one scenario. */
-export function renderScenario(s: ScenarioResult): string {
+export function renderScenario(s: ScenarioResult, markdown = false): string {
   const direct = s.cells.direct?.best;
   const nginx = s.cells.nginx?.best;
   const node = s.cells.node?.best;
@@ -153,6 +157,7 @@ export function renderScenario(s: ScenarioResult): string {
     }
   }
   const title = `${s.name}: ${s.title}, ${s.connections} connection${s.connections === 1 ? "" : "s"} (best of interleaved slices; ms)`;
+  if (markdown) return [`**${title}**`, "", ...(rows.length ? [renderTable(header, rows, true)] : []), ...missing.map((m) => `\n${m.trim()}`)].join("\n");
   return [title, ...(rows.length ? [renderTable(header, rows)] : []), ...missing].join("\n");
 }
 
@@ -199,16 +204,19 @@ export function nodeScale(r: BenchResult): string | undefined {
   return `for scale: the minimal Node.js proxy reaches ${pct(node, nginx)} of nginx's req/s at 64 connections and adds ${added("node")} p50 at 1 connection; cliproxy pass-through reaches ${pct(pass, node)} of the Node proxy's req/s`;
 }
 
-/** The whole text report. */
-export function renderReport(r: BenchResult): string {
+/** The whole report, as text for the terminal or Markdown (results/latest.md, for the README). */
+export function renderReport(r: BenchResult, markdown = false): string {
+  const table = (header: readonly string[], rows: readonly (readonly string[])[]) => renderTable(header, rows, markdown);
   const out: string[] = [];
   const m = r.machine;
   out.push(`cliproxy bench ${r.quick ? "(quick) " : ""}— ${m.cores} cores (${m.cpu}), Node ${m.node}, load ${m.loadBefore} → ${m.loadAfter}, ${Math.round(r.durationMs / 1000)} s`);
-  for (const [name, t] of Object.entries(r.targets)) out.push(`  ${name.padEnd(10)} ${t.label}${t.available ? "" : ` — unavailable: ${t.reason}`}`);
-  for (const s of r.scenarios) out.push("", renderScenario(s));
+  const section = (title: string) => out.push("", markdown ? `**${title}**\n` : title);
+  if (markdown) out.push("");
+  for (const [name, t] of Object.entries(r.targets)) out.push(`${markdown ? `- \`${name}\`` : `  ${name.padEnd(10)}`} ${t.label}${t.available ? "" : ` — unavailable: ${t.reason}`}`);
+  for (const s of r.scenarios) out.push("", renderScenario(s, markdown));
   if (r.streams.length) {
-    out.push("", "concurrent paced streams (RSS of a fresh cliproxy, of the nginx worker, of a fresh minimal Node.js proxy)");
-    out.push(renderTable(["target", "streams", "ok", "errors", "RSS before MB", "peak RSS MB", "delay p50", "p99", "max"],
+    section("concurrent paced streams (RSS of a fresh cliproxy, of the nginx worker, of a fresh minimal Node.js proxy)");
+    out.push(table(["target", "streams", "ok", "errors", "RSS before MB", "peak RSS MB", "delay p50", "p99", "max"],
       r.streams.filter((s) => !s.reason).map((s) => [s.target, String(s.streams), String(s.ok), String(s.errors), f(s.rssBeforeMb, 1), f(s.peakRssMb, 1), f(s.eventDelay?.p50), f(s.eventDelay?.p99), f(s.eventDelay?.max)])));
     for (const s of r.streams) if (s.reason) out.push(`  ${s.target}: unavailable: ${s.reason}`);
   }
@@ -220,15 +228,15 @@ export function renderReport(r: BenchResult): string {
       `first proxied request ${f(st.firstProxiedMs, 2)} ms, idle RSS ${f(st.idleRssMb, 1)} MB`);
   }
   if (r.micro.length) {
-    out.push("", "translation micro-benchmarks (in-process, per operation)");
-    out.push(renderTable(["benchmark", "ops", "p50 ms", "p99", "mean", "note"],
+    section("translation micro-benchmarks (in-process, per operation)");
+    out.push(table(["benchmark", "ops", "p50 ms", "p99", "mean", "note"],
       r.micro.filter((b) => !b.reason).map((b) => [b.name, String(b.perOpMs?.count ?? 0), f(b.perOpMs?.p50), f(b.perOpMs?.p99), f(b.perOpMs?.mean), b.note])));
     for (const b of r.micro) if (b.reason) out.push(`  ${b.name}: unavailable: ${b.reason}`);
   }
-  out.push("", "goals (read, not asserted)");
-  out.push(renderTable(["goal", "want", "got", ""], r.goals.map((g) => [g.name, g.want, g.got, g.met === "n/a" ? "n/a" : g.met ? "met" : "MISSED"])));
+  section("goals (read, not asserted)");
+  out.push(table(["goal", "want", "got", ""], r.goals.map((g) => [g.name, g.want, g.got, g.met === "n/a" ? "n/a" : g.met ? "met" : "MISSED"])));
   const scale = nodeScale(r);
-  if (scale) out.push(scale);
-  for (const n of r.notes) out.push(`note: ${n}`);
+  if (scale) out.push(markdown ? `\n${scale}` : scale);
+  for (const n of r.notes) out.push(markdown ? `\nNote: ${n}` : `note: ${n}`);
   return out.join("\n");
 }

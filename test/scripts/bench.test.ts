@@ -137,6 +137,10 @@ test("renderReport() prints ratios to direct and nginx and names why a target is
   assert.match(text, /pass: unavailable: boom/);
   assert.match(text, /note: a note/);
   assert.doesNotMatch(text, /for scale/); // no node target in this run
+  const md = renderReport(r, true);
+  assert.match(md, /^\| nginx \| 500 \|/m);
+  assert.match(md, /^\|---\|---:\|/m);
+  assert.match(md, /^- `pass` p — unavailable: boom$/m);
   assert.ok(r.goals.every((g) => g.met === "n/a"));
 });
 
