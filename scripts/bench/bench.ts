@@ -117,7 +117,7 @@ async function profile(o: BenchOptions, dir: string, fakePort: number, worker: L
   if (!spec) throw new Error(`Target "${target.name}" has no request for scenario "${name}"`);
   const mode = scenario.load.kind === "sse" ? "sse" : "request";
   const run = (ms: number) => worker.run({ base: cp.base, request: spec, connections: scenario.connections, durationMs: ms, mode });
-  await run(1_000);
+  const warm = await run(1_000);
   const r = await run(o.profileSeconds * 1000);
   const events = r.eventDelay ? `, ${Math.round(((r.events ?? 0) / r.elapsedMs) * 1000)} events/s, event delay p50 ${r.eventDelay.p50} ms p99 ${r.eventDelay.p99} ms` : "";
   log(`profiled ${target.name} under ${name}: ${r.rps} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms${events} (${r.errors} errors${r.firstError ? `: ${r.firstError}` : ""})`);
@@ -127,7 +127,8 @@ async function profile(o: BenchOptions, dir: string, fakePort: number, worker: L
   await mkdir(RESULTS, { recursive: true });
   const saved = join(RESULTS, `profile-${target.name}.cpuprofile`);
   await copyFile(join(profDir, file), saved);
-  const text = renderProfile(summarizeProfile(JSON.parse(await readFile(saved, "utf8")) as CpuProfile));
+  // Requests served while sampling: the warm-up run, the measured run and the probe-free rest.
+  const text = renderProfile(summarizeProfile(JSON.parse(await readFile(saved, "utf8")) as CpuProfile, 30), warm.ok + r.ok);
   await writeFile(join(RESULTS, `profile-${target.name}.txt`), text + "\n");
   console.log(text);
   log(`\nprofile saved to ${saved} (open in Chrome DevTools → Performance, or VS Code)`);

@@ -93,11 +93,12 @@ export function summarizeProfile(p: CpuProfile, top = 20): ProfileSummary {
   return { totalMs: Math.round(totalUs / 1000), busyMs: Math.round(busyUs / 1000), self: rows(self), total: rows(inclusive), areas: rows(areas) };
 }
 
-/** The summary as text. */
-export function renderProfile(s: ProfileSummary): string {
-  const list = (title: string, rows: ProfileRow[]) => [title, ...rows.map((r) => `  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(1).padStart(8)} ms  ${r.name}`)].join("\n");
+/** The summary as text; with the number of requests served while sampling, also µs per request. */
+export function renderProfile(s: ProfileSummary, requests?: number): string {
+  const per = (ms: number) => (requests ? `  ${((ms * 1000) / requests).toFixed(1).padStart(7)} µs/req` : "");
+  const list = (title: string, rows: ProfileRow[]) => [title, ...rows.map((r) => `  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(1).padStart(8)} ms${per(r.ms)}  ${r.name}`)].join("\n");
   return [
-    `profile: ${s.totalMs} ms sampled, ${s.busyMs} ms busy (percentages of busy time)`,
+    `profile: ${s.totalMs} ms sampled, ${s.busyMs} ms busy${requests ? ` over ${requests} requests (${per(s.busyMs).trim()})` : ""} (percentages of busy time)`,
     list("by area (self time)", s.areas),
     list("hottest functions (self time)", s.self),
     list("cliproxy functions (total time, callees included)", s.total),
