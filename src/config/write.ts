@@ -160,6 +160,12 @@ function replaceParent(text: string, doc: YamlDocument, path: YamlPath, value: u
 
 function remove(text: string, doc: YamlDocument, path: YamlPath): string {
   const lines = text.split("\n");
+  const parentPath = path.slice(0, -1);
+  const parent = lookup(doc.value, parentPath).value;
+  // Removing the last entry leaves `key: []` or `key: {}`, not a bare `key:` that reads as null.
+  if (parentPath.length > 0 && (Array.isArray(parent) ? parent.length : Object.keys(parent as object).length) === 1) {
+    return replace(text, doc, parentPath, parent, Array.isArray(parent) ? [] : {}, true);
+  }
   const anchor = anchorOf(doc, lines, path);
   const isItem = typeof path[path.length - 1] === "number";
   if (anchor && (isItem ? /^ *- +$/.test(anchor.prefix) : /^ *$/.test(anchor.prefix))) return splice(lines, anchor.start, anchor.end, []);
@@ -186,8 +192,7 @@ function insert(text: string, doc: YamlDocument, path: YamlPath, value: unknown)
     return splice(lines, span.end + 1, span.end, emitEntry(first, nest(rest.slice(1), value), indent));
   }
   if (Array.isArray(existing) && existing.length > 0 && first === existing.length && span && isBlock(doc, lines, base)) {
-    const itemLine = lines[(doc.span([...base, 0])?.start ?? span.start) - 1];
-    const dash = itemLine.indexOf("-");
+    const dash = dashColumn(doc, lines, [...base, 0]);
     const emitted = emitValue(nest(rest.slice(1), value), dash + 2);
     emitted[0] = `${" ".repeat(dash)}- ${emitted[0].slice(dash + 2)}`;
     return splice(lines, span.end + 1, span.end, emitted);
@@ -195,10 +200,22 @@ function insert(text: string, doc: YamlDocument, path: YamlPath, value: unknown)
   return replace(text, doc, base, existing, setIn(existing, rest, value));
 }
 
+/** The 0-based column of the `-` that introduces the list item at `path` (`  - - x` has two). */
+function dashColumn(doc: YamlDocument, lines: string[], path: YamlPath): number {
+  const at = doc.pos(path);
+  const start = doc.span(path)?.start ?? at?.line ?? 1;
+  if (!at || at.line !== start) return lines[start - 1].lastIndexOf("-");
+  let i = at.column - 2;
+  while (i > 0 && lines[at.line - 1][i] !== "-") i--;
+  return i;
+}
+
 /** A copy of `target` with `value` set at `rest` (undefined deletes), creating maps and lists. */
 function setIn(target: unknown, rest: YamlPath, value: unknown): unknown {
   if (rest.length === 0) return value;
   const [head, ...tail] = rest;
+  // A wrong-kind path is a caller bug; replacing a whole list or map because of it would lose data.
+  if (typeof head === "number" ? isMap(target) : Array.isArray(target)) throw new Error(`cannot set ${JSON.stringify(head)}: the value there is a ${isMap(target) ? "mapping" : "list"}`);
   if (typeof head === "number") {
     const list = Array.isArray(target) ? [...target] : [];
     if (head > list.length) throw new Error(`cannot set list index ${head}: the list has ${list.length} entries`);

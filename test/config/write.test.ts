@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyEdits, updateConfigFile } from "../../src/config/write.js";
 import { parseConfig } from "../../src/config/load.js";
+import { parseYaml } from "../../src/config/yaml.js";
 
 const BASE = `# cliproxy config
 host: "127.0.0.1"   # bind address
@@ -50,6 +51,13 @@ test("applyEdits() returns the text unchanged when the value is already set", ()
 
 test("applyEdits() adds a key at the end of its map with the map's indentation", () => {
   assert.deepEqual(diff(BASE, applyEdits(BASE, [{ path: ["tls", "key"], value: "/k.pem" }])), { removed: [], added: ['  key: "/k.pem"'] });
+});
+
+test("applyEdits() adds a key to a list item's map under its first key", () => {
+  assert.deepEqual(diff(BASE, applyEdits(BASE, [{ path: ["gemini-api-key", 1, "prefix"], value: "g" }])), { removed: [], added: ['    prefix: "g"'] });
+  const out = applyEdits(BASE, [{ path: ["gemini-api-key", 1, "models"], value: [{ name: "a", alias: "b" }] }]);
+  assert.deepEqual(diff(BASE, out).added, ["    models:", '      - name: "a"', '        alias: "b"']);
+  assert.deepEqual(parseConfig(out, { homeDir: "/h", env: {} }).config.geminiApiKey[1].models, [{ name: "a", alias: "b" }]);
 });
 
 test("applyEdits() creates missing parent maps at the end of the file", () => {
@@ -103,8 +111,76 @@ test("applyEdits() keeps CRLF line endings and a byte-order mark", () => {
 
 test("applyEdits() refuses list indexes past the end and text that is not YAML", () => {
   assert.throws(() => applyEdits("a: [1]\n", [{ path: ["a", 5], value: 1 }]), /cannot set list index 5/);
+  assert.throws(() => applyEdits("a: [1]\n", [{ path: ["a", "k"], value: 1 }]), /cannot set "k": the value there is a list/);
+  assert.throws(() => applyEdits("a: {b: 1}\n", [{ path: ["a", 0], value: 1 }]), /cannot set 0: the value there is a mapping/);
   assert.throws(() => applyEdits("- a\n", [{ path: ["b"], value: 1 }]), /not a block mapping/);
   assert.throws(() => applyEdits('a: "open\n', [{ path: ["b"], value: 1 }]), { name: "YamlError" });
+});
+
+const TRICKY = `# c
+x:   # trailing
+  # inner
+  y: |
+    block text
+  z: 'single'   # c
+list:
+  -
+    k: 1
+  - "q" # c
+  -   spaced: 2
+      other: [1, {a: 2}]
+  - - n1
+    - n2
+empty: {}
+nul:
+"quoted key": 1
+seq:
+- a
+- b
+`;
+
+/** Every path in a value. */
+function pathsOf(v: unknown, p: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  if (p.length) out.push(p);
+  if (Array.isArray(v)) v.forEach((x, i) => pathsOf(x, [...p, i], out));
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) pathsOf(x, [...p, k], out);
+  return out;
+}
+
+/** The expected value after an edit, computed on plain data. */
+function edited(target: unknown, path: readonly (string | number)[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (typeof head === "number") {
+    const list = [...(target as unknown[])];
+    if (rest.length === 0 && value === undefined) list.splice(head, 1);
+    else list[head] = edited(list[head], rest, value);
+    return list;
+  }
+  const map = { ...(target as Record<string, unknown>) };
+  if (rest.length === 0 && value === undefined) delete map[head];
+  else map[head] = edited(map[head], rest, value);
+  return map;
+}
+
+test("applyEdits() output always parses to the edited value (300 seeded random edits)", () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const VALUES: unknown[] = [undefined, undefined, true, 0, 42, "x", "needs: quote", "it's", "", null, [], {}, ["a", "b"], { k: "v", n: [1, { z: 2 }] }, "multi\nline"];
+  for (let i = 0; i < 300; i++) {
+    let text = pick([BASE, TRICKY]);
+    for (let step = 0; step < 3; step++) {
+      const before = parseYaml(text).value ?? {};
+      const path = random() < 0.2 ? [...pick(pathsOf(before)).slice(0, -1), `added-${step}`] : pick(pathsOf(before));
+      const at = (j: number) => path.slice(0, j).reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], before);
+      if (path.some((seg, j) => (typeof seg === "number") !== Array.isArray(at(j)))) continue; // wrong-kind paths throw, tested below
+      const value = pick(VALUES);
+      const out = applyEdits(text, [{ path, value }]);
+      assert.deepEqual(parseYaml(out).value ?? {}, edited(before, path, value), `${JSON.stringify({ path, value })}\n${text}`);
+      text = out;
+    }
+  }
 });
 
 const FIXTURE = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "cliproxyapi", "config.example.e0cb43f38.yaml");
