@@ -1,0 +1,147 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fakeClock } from "../support/server.js";
+import { createLogger } from "../../src/log/log.js";
+import { start } from "../../src/server/start.js";
+import { makeConfig } from "../../src/config/schema.js";
+import { authorise, BAN_MS, goDuration, hashPlaintextSecret, IDLE_PURGE_MS, Lockout, lockoutOf } from "../../src/management/auth.js";
+import { bcryptHash, bcryptVerify } from "../../src/management/bcrypt.js";
+import { MANAGEMENT_ROUTES } from "../../src/management/routes.js";
+import { HttpError } from "../../src/server/errors.js";
+import type { Ctx, Route } from "../../src/server/handler.js";
+import { changedLines, KEY, mgmt } from "./setup.js";
+
+const ENDPOINTS = MANAGEMENT_ROUTES.filter((r) => r.method !== "*");
+
+function url(r: Route): string {
+  return r.path.startsWith("/v0/management") ? r.path.slice("/v0/management".length) : r.path;
+}
+
+function fakeCtx(peer: string, options: { secret?: string; allowRemote?: boolean; env?: Record<string, string>; headers?: Record<string, string> } = {}) {
+  const set: Record<string, string> = {};
+  const app = { env: options.env ?? {}, version: "t", clock: { now: () => 0 } };
+  const ctx = {
+    peer, app, url: new URL("http://x/v0/management/debug"), params: {},
+    config: makeConfig({ remoteManagement: { allowRemote: options.allowRemote ?? false, secretKey: options.secret ?? KEY, disableControlPanel: false } }),
+    res: { setHeader: (k: string, v: string) => void (set[k] = v), writeHead: () => ({ end: () => undefined }) },
+  } as unknown as Ctx;
+  return { ctx, set };
+}
+
+test("S-1 no secret: every management path and /status answer 404 with an empty body; a key in the config turns the API on without restart", async (t) => {
+  const m = await mgmt(t, { secret: "" });
+  for (const r of [...ENDPOINTS, { method: "GET", path: "/v0/management/nope" } as Route, { method: "OPTIONS", path: "/v0/management/debug" } as Route]) {
+    const res = await fetch(`${m.s.url}${r.path}`, { method: r.method === "HEAD" ? "GET" : r.method, headers: { authorization: `Bearer ${KEY}` } });
+    assert.equal(res.status, 404, `${r.method} ${r.path}`);
+    assert.equal(await res.text(), "", `${r.method} ${r.path}`);
+  }
+  m.s.setConfig({ ...m.s.app.config(), remoteManagement: { ...m.s.app.config().remoteManagement, secretKey: KEY } });
+  assert.deepEqual((await m.call("GET", "/debug")).json, { debug: false });
+});
+
+test("every management endpoint and /status answer 401 without the key", async (t) => {
+  const m = await mgmt(t);
+  for (const r of ENDPOINTS) {
+    const res = await fetch(`${m.s.url}${r.path}`, { method: r.method });
+    assert.equal(res.status, 401, `${r.method} ${r.path}`);
+    assert.deepEqual(await res.json(), { error: "missing management key" }, `${r.method} ${r.path}`);
+    for (const peer of ["127.0.0.1", "::ffff:127.0.0.1", "::1"]) lockoutOf(m.s.app).succeed(peer); // not testing the ban here
+  }
+});
+
+test("every management endpoint refuses a non-loopback peer with 403 unless allow-remote (guard unit, fake peer)", async () => {
+  for (const r of ENDPOINTS) {
+    const { ctx } = fakeCtx("203.0.113.7");
+    await assert.rejects(r.handler({ headers: { authorization: `Bearer ${KEY}`, accept: "text/html" }, method: r.method } as any, ctx),
+      (e: unknown) => e instanceof HttpError && e.status === 403 && e.message === "remote management disabled", `${r.method} ${url(r)}`);
+  }
+  const { ctx } = fakeCtx("203.0.113.7", { allowRemote: true });
+  assert.doesNotThrow(() => authorise({ headers: { "x-management-key": KEY } } as any, ctx));
+});
+
+test("S-2 plaintext secret-key: start() stores a $2a$10$ hash at that key, every other byte unchanged; the key and a CLIProxyAPI hash verify", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-secret-"));
+  const path = join(dir, "config.yaml");
+  const before = `# admin\nhost: 127.0.0.1\nport: 8317\nremote-management:\n  allow-remote: false   # loopback only\n  secret-key: "s3cret"  # set by hand\nauth-dir: ${join(dir, "auth")}\n`;
+  writeFileSync(path, before);
+  const started = await start({ configPath: path, port: 0, homeDir: dir, env: {}, log: createLogger({ sink: () => undefined }) });
+  t.after(() => started.stop(1000));
+  const after = readFileSync(path, "utf8");
+  const [[was, now]] = changedLines(before, after);
+  assert.equal(was, '  secret-key: "s3cret"  # set by hand');
+  const hash = /"(\$2a\$10\$[./A-Za-z0-9]{53})"/.exec(now)?.[1];
+  assert.ok(hash && bcryptVerify("s3cret", hash), now);
+  assert.equal(started.app.config().remoteManagement.secretKey, hash);
+  const res = await fetch(`${started.url}/v0/management/debug`, { headers: { authorization: "Bearer s3cret" } });
+  assert.deepEqual([res.status, await res.json()], [200, { debug: false }]);
+  // A hash CLIProxyAPI wrote (Go's bcrypt, $2a$ cost 10) verifies the same way.
+  assert.equal(bcryptVerify("s3cret", bcryptHash("s3cret", 10)), true);
+  assert.equal(await hashPlaintextSecret(started.app), false, "an already hashed key is left alone");
+});
+
+test("S-3 X-Management-Key and a bare Authorization value work; wrong and missing keys get 401 with upstream's messages", async (t) => {
+  const m = await mgmt(t);
+  assert.equal((await m.call("GET", "/debug", undefined, { "x-management-key": KEY })).status, 200);
+  assert.equal((await m.call("GET", "/debug", undefined, { authorization: KEY })).status, 200);
+  assert.deepEqual(await m.call("GET", "/debug", undefined, { authorization: "Bearer nope" }).then((r) => [r.status, r.json]), [401, { error: "invalid management key" }]);
+  assert.deepEqual(await m.call("GET", "/debug", undefined, {}).then((r) => [r.status, r.json]), [401, { error: "missing management key" }]);
+});
+
+test("S-4 a non-loopback peer without allow-remote gets 403 even with X-Forwarded-For: 127.0.0.1", async () => {
+  const { ctx } = fakeCtx("198.51.100.2");
+  const req = { headers: { authorization: `Bearer ${KEY}`, "x-forwarded-for": "127.0.0.1", "x-real-ip": "127.0.0.1" } } as any;
+  assert.throws(() => authorise(req, ctx), (e: unknown) => e instanceof HttpError && e.status === 403 && e.message === "remote management disabled");
+});
+
+test("S-5 MANAGEMENT_PASSWORD is accepted from a non-loopback peer although allow-remote is false", async () => {
+  const { ctx } = fakeCtx("198.51.100.2", { env: { MANAGEMENT_PASSWORD: "p-env" } });
+  assert.doesNotThrow(() => authorise({ headers: { authorization: "Bearer p-env" } } as any, ctx));
+});
+
+test("S-6 five bad keys ban the peer: the sixth request with the right key gets 403 IP banned; after 30 min (fake clock) it passes", async (t) => {
+  const clock = fakeClock();
+  const m = await mgmt(t, { clock });
+  for (let i = 0; i < 5; i++) assert.equal((await m.call("GET", "/debug", undefined, { authorization: `Bearer wrong-${i}` })).status, 401);
+  const banned = await m.call("GET", "/debug");
+  assert.equal(banned.status, 403);
+  assert.equal(banned.json.error, "IP banned due to too many failed attempts. Try again in 30m0s");
+  clock.advance(BAN_MS - 61_000);
+  assert.equal((await m.call("GET", "/debug")).json.error, "IP banned due to too many failed attempts. Try again in 1m1s");
+  clock.advance(61_000);
+  assert.equal((await m.call("GET", "/debug")).status, 200);
+});
+
+test("Lockout: a success resets the count, a ban resets the counter, idle entries are purged after 2 h", () => {
+  let now = 0;
+  const l = new Lockout(() => now);
+  for (let i = 0; i < 4; i++) l.fail("a");
+  l.succeed("a");
+  l.fail("a");
+  assert.equal(l.bannedFor("a"), 0);
+  for (let i = 0; i < 4; i++) l.fail("a");
+  assert.equal(l.bannedFor("a"), BAN_MS);
+  now += BAN_MS;
+  assert.equal(l.bannedFor("a"), 0);
+  l.fail("b");
+  now += IDLE_PURGE_MS + 3_600_000;
+  assert.equal(l.bannedFor("b"), 0);
+  assert.equal((l as any).peers.size, 0);
+});
+
+test("goDuration() spells durations as Go does", () => {
+  assert.deepEqual([goDuration(1_800_000), goDuration(61_000), goDuration(999), goDuration(3_723_000), goDuration(-5)], ["30m0s", "1m1s", "1s", "1h2m3s", "0s"]);
+});
+
+test("management answers carry the X-CPA headers and no CORS; OPTIONS and unknown paths get 403 and 404", async (t) => {
+  const m = await mgmt(t);
+  const r = await m.call("GET", "/debug");
+  assert.equal(r.headers.get("x-cpa-version"), m.s.app.version);
+  for (const h of ["x-cpa-commit", "x-cpa-build-date", "x-cpa-support-plugin"]) assert.ok(r.headers.get(h), h);
+  assert.equal(r.headers.get("access-control-allow-origin"), null);
+  assert.equal((await m.call("OPTIONS", "/debug")).status, 403);
+  assert.deepEqual(await m.call("GET", "/nope").then((x) => [x.status, x.json]), [404, { error: "not found" }]);
+  assert.equal((await m.call("GET", "/nope", undefined, {})).status, 401);
+});
