@@ -17,11 +17,14 @@ import type { TokenFileCredential } from "./store.js";
 /** The `source` name of token-file credentials in the provider pool. */
 export const POOL_SOURCE = "auth-dir";
 
-/** Token-file provider → executor kind. `gemini-cli` and `antigravity` need their executors (and ProviderKind members) first. */
+/** Token-file provider → executor kind. */
 const KIND_OF: Readonly<Record<string, string>> = { claude: "claude", codex: "codex", "gemini-cli": "gemini-cli", antigravity: "antigravity" };
 
-/** Executor kinds that can serve token-file credentials today. */
+/** Executor kinds startOAuth() publishes unless told otherwise. */
 export const DEFAULT_POOL_KINDS: readonly string[] = ["claude", "codex"];
+
+/** Every executor kind a token file can be served by (start.ts publishes all of them). */
+export const ALL_POOL_KINDS: readonly string[] = ["claude", "codex", "gemini-cli", "antigravity"];
 
 /** What startOAuth() needs from the auth-dir watcher (config/watch-auth.ts AuthDirWatcher fits). */
 export interface AuthWatcherLike {
@@ -91,6 +94,8 @@ export function poolCredentials(list: readonly TokenFileCredential[], config: Co
       models: aliasedModels(c.provider, config),
       excludedModels: [...c.excludedModels, ...(config.oauthExcludedModels[c.provider] ?? [])],
       label: c.email ? `${c.id} (${c.email})` : c.id,
+      // Key-less pool entries would otherwise share one routing state per provider and root.
+      identity: c.id,
     }, config.forceModelPrefix));
   }
   return out;

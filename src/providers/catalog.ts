@@ -57,11 +57,12 @@ const CODEX: readonly CatalogModel[] = [
   m("gpt-5.4-mini", "openai", "2026-03-17", "GPT 5.4 Mini", 400_000, 128_000),
 ];
 
-/** Catalog per provider id; Vertex and Gemini CLI serve the Gemini models. */
+/** Catalog per provider id; Vertex, Gemini CLI and Antigravity serve the Gemini models. */
 export const CATALOG: Readonly<Record<string, readonly CatalogModel[]>> = Object.freeze({
   claude: CLAUDE,
   gemini: GEMINI,
   "gemini-cli": GEMINI,
+  antigravity: GEMINI,
   vertex: GEMINI,
   aistudio: GEMINI,
   codex: CODEX,

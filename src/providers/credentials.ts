@@ -15,6 +15,7 @@ export const DEFAULT_BASE_URLS: Readonly<Record<string, string>> = Object.freeze
   codex: "https://chatgpt.com/backend-api/codex",
   vertex: "https://aiplatform.googleapis.com",
   "gemini-cli": "https://cloudcode-pa.googleapis.com",
+  antigravity: "https://daily-cloudcode-pa.googleapis.com",
 });
 
 /** Everything needed to build one credential; token-file loaders use this too. */

@@ -1,5 +1,5 @@
 /**
- * What every executor (claude.ts, codex.ts, gemini.ts, openai-compat.ts) provides: a pure request
+ * What every executor (claude.ts, codex.ts, gemini.ts, gemini-cli.ts, antigravity.ts, openai-compat.ts) provides: a pure request
  * builder (credential + call → url, headers, body) plus the facts serve.ts needs about the upstream's
  * answers (its dialect, when a stream is complete, where usage sits). Executors never send anything
  * and never choose a credential.
@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Config } from "../config/schema.js";
 import type { Format } from "../translate/hub.js";
+import type { TokenFacts } from "./tokens.js";
 import type { UsageKind } from "./usage.js";
 import type { Credential, LocalCall, ProviderKind } from "./types.js";
 
@@ -26,6 +27,8 @@ export interface BuildInput {
   readonly stream: boolean;
   readonly action: Action;
   readonly config: Config;
+  /** Set for token-file credentials (whose current access token is `cred.apiKey`): project, account, file root. */
+  readonly token?: TokenFacts;
 }
 
 /** A request ready for proxy/forward.ts. */
@@ -35,6 +38,8 @@ export interface UpstreamCall {
   readonly body: Buffer;
   /** Whether the upstream will answer with an event stream. */
   readonly stream: boolean;
+  /** The same call on further roots, tried in order when one cannot be reached or answers 429 (Antigravity). */
+  readonly alternates?: readonly string[];
 }
 
 /** One provider kind's executor. */
@@ -51,6 +56,8 @@ export interface Executor {
   failureStatus?(status: number, body: string): number;
   /** True when this parsed stream event ends a complete upstream stream (so a close before it is a truncation). */
   isFinal(event: string | undefined, data: unknown): boolean;
+  /** Takes the answer out of an upstream envelope (Code Assist's `{"response":{…}}`), for whole bodies and each stream event. */
+  unwrap?(data: unknown): unknown;
 }
 
 /** The client's value of a header, trimmed, when non-empty (the "EnsureHeader" client-first rule). */

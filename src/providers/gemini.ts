@@ -36,7 +36,7 @@ export function buildGeminiRequest(input: BuildInput, modelsPath = "/v1beta/mode
 }
 
 /** Caps `generationConfig.maxOutputTokens` at the model's limit (providers.md §2.3); other bytes stay as sent. */
-function capOutputTokens(body: Buffer, model: string): Buffer {
+export function capOutputTokens(body: Buffer, model: string): Buffer {
   const limit = catalogModel(model)?.maxOutputTokens;
   if (!limit) return body;
   let parsed: Record<string, unknown> | undefined;

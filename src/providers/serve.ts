@@ -15,6 +15,8 @@ import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream
 import { CLAUDE } from "./claude.js";
 import { CODEX } from "./codex.js";
 import { GEMINI } from "./gemini.js";
+import { GEMINI_CLI } from "./gemini-cli.js";
+import { ANTIGRAVITY } from "./antigravity.js";
 import { OPENAI_COMPAT } from "./openai-compat.js";
 import { VERTEX } from "./vertex.js";
 import { completionsCall } from "./completions.js";
@@ -30,7 +32,7 @@ import type { AttemptOutcome, Credential, Endpoint, LocalCall, ProviderKind } fr
 
 /** The executor per credential kind. */
 export const EXECUTORS: Readonly<Partial<Record<ProviderKind, Executor>>> = Object.freeze({
-  claude: CLAUDE, codex: CODEX, gemini: GEMINI, "openai-compat": OPENAI_COMPAT, vertex: VERTEX,
+  claude: CLAUDE, codex: CODEX, gemini: GEMINI, "openai-compat": OPENAI_COMPAT, vertex: VERTEX, "gemini-cli": GEMINI_CLI, antigravity: ANTIGRAVITY,
 });
 
 /** The client's wire dialect per endpoint (legacy completions are served as chat). */
@@ -168,14 +170,28 @@ async function attempt(
   const started = app.clock.now();
   ctx.notes.provider = cred.provider;
   const send = async (l: LiveCredential) => {
-    const plain = ex.build({ cred: l.cred, call, body, upstreamModel, stream, action, config });
+    const plain = ex.build({ cred: l.cred, call, body, upstreamModel, stream, action, config, token: l.token });
     // Subscription tokens add what their vendor requires (bearer, Claude Code identity, account id).
     const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token, clientHeader(call.headers, "user-agent")) } : plain;
-    const response = await sendUpstream(
-      { url: built.url, headers: built.headers, body: built.body },
-      { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
-    );
-    return { up: built, upstream: response };
+    const urls = [built.url, ...(built.alternates ?? [])];
+    for (let i = 0; ; i++) {
+      const last = i === urls.length - 1;
+      let response;
+      try {
+        response = await sendUpstream(
+          { url: urls[i], headers: built.headers, body: built.body },
+          { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
+        );
+      } catch (err) {
+        if (last || ctx.signal.aborted) throw err;
+        continue; // an unreachable root: the next one (Antigravity, providers.md §2.5)
+      }
+      if (response.statusCode === 429 && !last) {
+        response.resume();
+        continue;
+      }
+      return { up: { ...built, url: urls[i] }, upstream: response };
+    }
   };
   let live = await liveCredential(app, cred);
   if ("kind" in live) return live;
@@ -206,7 +222,7 @@ async function attempt(
 
   if (up.stream && stream) {
     const result = await pumpStream({
-      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData,
+      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData, unwrap: ex.unwrap,
       translator: same ? undefined : createStreamTranslator(wireOf(ex), client, tctx),
       isFinal: ex.isFinal, keepaliveMs: Math.max(0, config.streaming.keepaliveSeconds) * 1000, headers: passHeaders,
       jsonArray: call.endpoint === "gemini-stream" && call.alt !== "sse",
@@ -247,8 +263,9 @@ async function attempt(
     } catch {
       json = undefined;
     }
+    if (json && ex.unwrap) json = ex.unwrap(json) as Record<string, unknown>;
     if (json) onData?.(json);
-    if (same && !call.rewrite) {
+    if (same && !call.rewrite && !ex.unwrap) {
       // Same dialect, nothing to rewrite: the client gets the upstream body byte for byte.
       record();
       writeBody(res, status, { ...passHeaders, "content-type": String(upstream.headers["content-type"] ?? "application/json") }, raw);

@@ -31,6 +31,8 @@ export interface PumpOptions {
   readonly rewrite?: ResponseRewriter;
   /** True when this event completes the upstream stream (a close before it is a truncation). */
   isFinal(event: string | undefined, data: unknown): boolean;
+  /** Takes each event's data out of an upstream envelope (Code Assist); the event is then re-serialised. */
+  unwrap?(data: unknown): unknown;
   /** Every upstream event's data (parsed JSON, or the raw text), e.g. for usage. */
   onData?(data: unknown): void;
   /** Called once, when the first byte goes to the client. */
@@ -141,8 +143,14 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       if (whole && !o.translator && !o.jsonArray && !o.rewrite && headSent) await write(raw);
       return undefined;
     }
-    for (const e of events) {
-      const data = eventData(e);
+    for (const parsed of events) {
+      let e = parsed;
+      let data = eventData(e);
+      const unwrapped = o.unwrap?.(data) ?? data;
+      if (unwrapped !== data) {
+        data = unwrapped;
+        e = { ...e, data: JSON.stringify(data) };
+      }
       o.onData?.(data);
       const seq = asObject(data)?.sequence_number;
       if (typeof seq === "number") lastSequence = seq;
@@ -153,7 +161,7 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
         for (const t of o.translator.push(e)) await emit(t);
       } else {
         // An unterminated last event is re-serialised with its blank line: clients drop events cut at EOF.
-        await emit(e, whole && events.length === 1 ? raw : undefined);
+        await emit(e, whole && events.length === 1 && e === parsed ? raw : undefined);
       }
     }
     return undefined;

@@ -8,11 +8,24 @@ import { oauthRuntime } from "../oauth/runtime.js";
 import { TokenUnavailableError } from "../oauth/refresh.js";
 import type { AttemptOutcome, Credential } from "./types.js";
 
+/** What a subscription request needs from its token file (oauth/headers.ts applyOAuthCall, the Code Assist executors). */
+export interface TokenFacts {
+  readonly type: string;
+  readonly accessToken: string;
+  readonly accountId?: string;
+  /** Google Cloud project of Gemini CLI and Antigravity files. */
+  readonly projectId?: string;
+  /** The file's own `base_url` (Antigravity: replaces the configured root list). */
+  readonly baseUrl?: string;
+  /** The file as read (e.g. Antigravity's `user_agent`). */
+  readonly raw?: Readonly<Record<string, unknown>>;
+}
+
 /** A credential ready to send: its current token in `apiKey`; for token files, the token too. */
 export interface LiveCredential {
   readonly cred: Credential;
-  /** Set for token-file credentials: what oauth/headers.ts applyOAuthCall needs. */
-  readonly token?: { readonly type: string; readonly accessToken: string; readonly accountId?: string };
+  /** Set for token-file credentials. */
+  readonly token?: TokenFacts;
 }
 
 type Failed = Extract<AttemptOutcome, { kind: "failed" }>;

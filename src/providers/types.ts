@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from "node:http";
 export type ProviderId = string;
 
 /** Which executor talks to a credential's upstream. */
-export type ProviderKind = "claude" | "gemini" | "codex" | "vertex" | "openai-compat";
+export type ProviderKind = "claude" | "gemini" | "codex" | "vertex" | "openai-compat" | "gemini-cli" | "antigravity";
 
 /** One credential in the routing pool, built from config (API keys) or, later, token files. */
 export interface Credential {

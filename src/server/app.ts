@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "../log/log.js";
 import { logRing } from "../log/ring.js";
 import { createProviderRuntime } from "../providers/runtime.js";
 import { createAmpRuntime } from "../amp/runtime.js";
+import { oauthRuntime } from "../oauth/runtime.js";
 import type { App, Clock } from "./handler.js";
 import { VERSION } from "../version.js";
 
@@ -49,6 +50,8 @@ export function createApp(options: AppOptions): App {
       current = next;
       log.setLevel(next.debug ? "debug" : "info");
       log.secrets.set([...configSecrets(next), ...envSecrets]);
+      // Token files: their secrets back into the fresh set, aliases and exclusions from the new config.
+      oauthRuntime(app)?.publish();
       app.providers.update(next);
       app.amp.update(next);
     },

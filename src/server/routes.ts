@@ -5,6 +5,8 @@ import { PROVIDER_ROUTES } from "../providers/routes.js";
 import { AMP_ROUTES } from "../amp/routes.js";
 import { AMP_PROVIDER_ROUTES } from "../amp/provider-routes.js";
 import { MANAGEMENT_ROUTES } from "../management/routes.js";
+import { requireManagement } from "../management/auth.js";
+import { OAUTH_CALLBACK_ROUTES, OAUTH_MANAGEMENT_ROUTES } from "../oauth/management.js";
 
 /** Core rows: health and the index. */
 export const CORE_ROUTES: Route[] = [
@@ -18,13 +20,19 @@ export const CORE_ROUTES: Route[] = [
   }),
 ];
 
+/** Subscription logins: the management starters behind the management key, the web-UI callbacks key-less (they only feed a pending login by its state). */
+const OAUTH_ROUTES: Route[] = [
+  ...OAUTH_MANAGEMENT_ROUTES.map((r) => ({ ...r, handler: requireManagement(r.handler) })),
+  ...OAUTH_CALLBACK_ROUTES,
+];
+
 /** The whole table. */
 export function allRoutes(): Route[] {
-  return [...CORE_ROUTES, ...PROVIDER_ROUTES, ...AMP_PROVIDER_ROUTES, ...AMP_ROUTES, ...MANAGEMENT_ROUTES];
+  return [...CORE_ROUTES, ...PROVIDER_ROUTES, ...AMP_PROVIDER_ROUTES, ...AMP_ROUTES, ...MANAGEMENT_ROUTES, ...OAUTH_ROUTES];
 }
 
 function listEndpoints(): string[] {
   return allRoutes()
-    .filter((r) => r.method !== "*" && !r.path.startsWith("/api/") && !r.path.startsWith("/v0/"))
+    .filter((r) => r.method !== "*" && !r.path.startsWith("/api/") && !r.path.startsWith("/v0/") && !OAUTH_CALLBACK_ROUTES.includes(r))
     .map((r) => `${r.method} ${r.path}`);
 }

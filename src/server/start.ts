@@ -10,6 +10,8 @@ import { createLogRouting, readTlsFiles, startConfigRuntime, type ConfigRuntime 
 import { exampleKeys, safeModeRoutes } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
+import { ALL_POOL_KINDS, startOAuth } from "../oauth/runtime.js";
+import { loadAuthDir } from "../oauth/store.js";
 import { hashPlaintextSecret } from "../management/auth.js";
 import type { ReloadEvent } from "../config/watch.js";
 import { createApp } from "./app.js";
@@ -93,7 +95,7 @@ export async function start(options: StartOptions): Promise<Started> {
   if (configPath) log.info(`config: loaded ${configPath}`);
   else log.info("config: no config file found (looked for ./config.yaml); using the embedded default");
   for (const w of loaded.warnings) log.warn(`config: ${w}`);
-  describeFindings(app, config, env);
+  await describeFindings(app, config, env);
   const running = await listen(app, config.host, config.port, undefined, tls);
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
   if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
@@ -101,18 +103,31 @@ export async function start(options: StartOptions): Promise<Started> {
   // config.md §2.1: a plaintext management secret is replaced by its bcrypt hash, at start and on each reload.
   await hashPlaintextSecret(app);
   watchers.config?.on("reload", (e: ReloadEvent) => void (e.kind === "reloaded" && hashPlaintextSecret(app)));
+  // Subscription token files join the provider pool and follow the auth-dir watcher from here on.
+  const oauth = await startOAuth(app, { watcher: watchers.authDir, kinds: ALL_POOL_KINDS });
   return {
     ...running,
     app,
     watchers,
     async stop(timeoutMs) {
       await running.close(timeoutMs);
+      oauth.stop();
+      await oauth.sessions.close();
       await watchers.stop();
     },
   };
 }
 
-function describeFindings(app: App, config: Config, env: Readonly<Record<string, string | undefined>>): void {
+/** Token files per type in auth-dir, as `claude=1 codex=2` ("" when there are none). */
+async function tokenFileCounts(dir: string): Promise<string> {
+  const { credentials } = await loadAuthDir(dir).catch(() => ({ credentials: [] }));
+  const files = new Map<string, string>(credentials.map((c) => [c.file, c.type]));
+  const counts = new Map<string, number>();
+  for (const type of files.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => `${t}=${n}`).join(" ");
+}
+
+async function describeFindings(app: App, config: Config, env: Readonly<Record<string, string | undefined>>): Promise<void> {
   const log = app.log;
   const fromEnv = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "AMP_API_KEY"].filter((k) => env[k]);
   if (!app.configPath) log.info(`environment keys: ${fromEnv.length ? fromEnv.join(", ") : "none (set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY or AMP_API_KEY)"}`);
@@ -124,8 +139,10 @@ function describeFindings(app: App, config: Config, env: Readonly<Record<string,
     "openai-compatibility": config.openaiCompatibility.length,
   };
   const summary = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(" ");
-  log.info(`providers: ${summary || "none configured"}; token files in ${config.authDir}${existsSync(config.authDir) ? "" : " (folder absent)"}`);
-  if (!summary) {
+  const present = existsSync(config.authDir);
+  const tokens = present ? await tokenFileCounts(config.authDir) : "";
+  log.info(`providers: ${summary || "none configured"}; token files: ${tokens || "none"} in ${config.authDir}${present ? "" : " (folder absent)"}`);
+  if (!summary && !tokens) {
     log.info("next step: add a provider key (claude-api-key, gemini-api-key, codex-api-key, openai-compatibility) to config.yaml — see config.example.yaml — or point Amp at this server with AMP_URL to use ampcode.com");
   }
 }
