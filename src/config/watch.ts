@@ -112,7 +112,6 @@ export async function watchConfig(app: App, path: string, options: ConfigWatchOp
 
   emitter.reload = () => {
     const run = chain.then(attempt).then((event) => {
-      app.log.debug("config: reload attempt", { result: event.kind === "skipped" ? `skipped (${event.reason})` : event.kind });
       if (event.kind !== "skipped" || event.reason === "no-change") lastResults.set(app, { at: app.clock.now(), event });
       options.onReload?.(event, app.config());
       emitter.emit("reload", event);

@@ -77,6 +77,22 @@ test("an atomic save (temp file + rename) causes exactly one reload, and an api-
   assert.ok(!f.logs.some((l) => l.includes("new-key")), "key values never reach the log");
 });
 
+test("S-35 atomic save: a mapping written to config.yaml.tmp and renamed over config.yaml applies without restart; identical bytes log nothing", async (t) => {
+  const f = await startWith(t, (a) => config(a, ["k1"]));
+  const watcher = f.started.watchers!.config!;
+  const mapped = next<ReloadEvent>(watcher, "reload");
+  const text = config(f.authDir, ["k1"], "ampcode:\n  model-mappings:\n    - from: claude-opus-4-5-20251101\n      to: claude-sonnet-4-5\n");
+  writeFileSync(`${f.file}.tmp`, text);
+  renameSync(`${f.file}.tmp`, f.file);
+  assert.deepEqual(await mapped, { kind: "reloaded", changed: ["ampcode.model-mappings"], needsRestart: [] });
+  assert.deepEqual(f.started.app.config().ampcode.modelMappings, [{ from: "claude-opus-4-5-20251101", to: "claude-sonnet-4-5", regex: false }]);
+  const logged = f.logs.length;
+  const same = next<ReloadEvent>(watcher, "reload");
+  writeFileSync(f.file, text);
+  assert.deepEqual(await same, { kind: "skipped", reason: "unchanged" });
+  assert.equal(f.logs.length, logged);
+});
+
 test("an in-place save causes exactly one reload", async (t) => {
   const f = await startWith(t, (a) => config(a, ["k1"]));
   const first = next<ReloadEvent>(f.started.watchers!.config!, "reload");
