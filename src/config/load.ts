@@ -8,6 +8,7 @@ import { parseYaml, YamlError } from "./yaml.js";
 import { Reader } from "./reader.js";
 import { expandHome, readConfig } from "./validate.js";
 
+/** Expands a leading ~ to the home directory (re-exported: part of this module's contract). */
 export { expandHome };
 
 /** A loaded config and the warnings found while loading it. */

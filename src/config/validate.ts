@@ -171,9 +171,9 @@ function readImageGeneration(r: Reader): Config["disableImageGeneration"] {
 
 /** Legacy `auth.providers[].api-keys` (type config-api-key) merge into `api-keys` (config.md §3). */
 function readLegacyAuthProviders(r: Reader, apiKeys: string[]): void {
-  if (!r.has(["auth"])) return r.known(["auth"]);
   r.keys(["auth"]);
   const n = r.list(["auth", "providers"]);
+  if (n === 0) return;
   for (let i = 0; i < n; i++) {
     r.keys(["auth", "providers", i]);
     r.str(["auth", "providers", i, "name"]);
