@@ -50,7 +50,7 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
     secretKey: r.str(["remote-management", "secret-key"]),
     disableControlPanel: r.bool(["remote-management", "disable-control-panel"]),
     disableAutoUpdatePanel: r.bool(["remote-management", "disable-auto-update-panel"]),
-    panelGithubRepository: r.str(["remote-management", "panel-github-repository"], "https://github.com/router-for-me/Cli-Proxy-API-Management-Center"),
+    panelGithubRepository: r.str(["remote-management", "panel-github-repository"], d.remoteManagement.panelGithubRepository),
   };
 
   const authDirText = r.str(["auth-dir"]) || "~/.cli-proxy-api";
