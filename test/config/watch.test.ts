@@ -8,7 +8,7 @@ import { start, type Started } from "../../src/server/start.js";
 import { createLogger } from "../../src/log/log.js";
 import { createApp } from "../../src/server/app.js";
 import { makeConfig } from "../../src/config/schema.js";
-import { watchConfig, type ReloadEvent } from "../../src/config/watch.js";
+import { lastReload, noteConfigWrite, watchConfig, type ReloadEvent } from "../../src/config/watch.js";
 import { watchAuthDir, type AuthFileEvent } from "../../src/config/watch-auth.js";
 import { changedKeys, keepRestartOnly, yamlName } from "../../src/config/diff.js";
 import { createLogRouting, logDirectory } from "../../src/config/runtime.js";
@@ -266,6 +266,23 @@ test("watchConfig().reload() applies command-line overrides and reports a missin
   } finally {
     w.close();
   }
+});
+
+test("watchConfig() skips bytes cliproxy wrote itself and remembers the last real reload", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-watch-"));
+  const file = join(dir, "config.yaml");
+  writeFileSync(file, "debug: false\n");
+  const app = createApp({ config: makeConfig({ authDir: join(dir, ".cli-proxy-api") }), log: createLogger({ sink: () => {} }), env: {}, homeDir: dir, clock: { now: () => 42 } });
+  const w = await watchConfig(app, file);
+  t.after(() => w.close());
+  noteConfigWrite(file, "debug: true\n");
+  writeFileSync(file, "debug: true\n");
+  assert.deepEqual(await w.reload(), { kind: "skipped", reason: "own-write" });
+  assert.equal(app.config().debug, false, "the writer applied it in memory already");
+  assert.equal(lastReload(app), undefined);
+  writeFileSync(file, "debug: true\nrequest-retry: 1\n");
+  const event = await w.reload();
+  assert.deepEqual(lastReload(app), { at: 42, event });
 });
 
 test("changedKeys() names YAML key paths, one level into blocks", () => {
