@@ -1,0 +1,113 @@
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { answerF } from "../amp/routing-setup.js";
+import { startFake } from "../support/fake-upstream.js";
+import { startOAuth } from "../../src/oauth/runtime.js";
+import { formatTime } from "../../src/oauth/store.js";
+import { checkName } from "../../src/management/auth-files.js";
+import { boundaryOf, fileParts } from "../../src/management/multipart.js";
+import { HttpError } from "../../src/server/errors.js";
+import { KEY, mgmt } from "./setup.js";
+
+const TOKEN = "sk-ant-oat01-management-test-token";
+
+function multipart(files: Array<[string, string]>): { body: string; type: string } {
+  const b = "----cliproxy-test-boundary";
+  const body = files.map(([name, text], i) => `--${b}\r\nContent-Disposition: form-data; name="file${i}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n${text}\r\n`).join("") +
+    `--${b}\r\nContent-Disposition: form-data; name="note"\r\n\r\nnot a file\r\n--${b}--\r\n`;
+  return { body, type: `multipart/form-data; boundary=${b}` };
+}
+
+async function withOAuth(t: TestContext) {
+  const F = await startFake(t, answerF);
+  const m = await mgmt(t, { config: { apiKeys: ["ck-1"], usageStatisticsEnabled: true } });
+  mkdirSync(m.s.app.config().authDir, { recursive: true });
+  const rt = await startOAuth(m.s.app, { background: false });
+  t.after(() => rt.stop());
+  const token = JSON.stringify({ type: "claude", access_token: TOKEN, email: "u@example.com", expired: formatTime(Date.now() + 8 * 3600_000), base_url: F.url });
+  const send = async () => {
+    const res = await fetch(`${m.s.url}/v1/messages`, {
+      method: "POST", headers: { authorization: "Bearer ck-1", "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+    });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  return { m, F, token, send };
+}
+
+test("S-13 multipart upload of a valid file and a .txt: 207 with one failure; the file is 0600 and serves; DELETE ?name= removes it from disk and memory", async (t) => {
+  const { m, F, token, send } = await withOAuth(t);
+  const { body, type } = multipart([["claude-u.json", token], ["notes.txt", "{}"]]);
+  const up = await m.call("POST", "/auth-files", body, { authorization: `Bearer ${KEY}`, "content-type": type });
+  assert.equal(up.status, 207);
+  assert.deepEqual(up.json, { status: "partial", error: "file must be .json", uploaded: 1, files: ["claude-u.json"], failed: [{ name: "notes.txt", error: "file must be .json" }] });
+  const path = join(m.s.app.config().authDir, "claude-u.json");
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(await send(), 200);
+  assert.equal(F.requests.at(-1)!.headers.authorization, `Bearer ${TOKEN}`);
+  const listed = (await m.call("GET", "/auth-files")).json.files;
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0].name, "claude-u.json");
+  assert.equal(listed[0].success, 1);
+  assert.equal(JSON.stringify(listed).includes(TOKEN), false, "S-19: the list never shows a token");
+  assert.deepEqual((await m.call("DELETE", "/auth-files?name=claude-u.json")).json, { status: "ok" });
+  assert.equal(existsSync(path), false);
+  assert.notEqual(await send(), 200);
+  assert.deepEqual(await m.call("DELETE", "/auth-files?name=claude-u.json").then((r) => [r.status, r.json]), [404, { error: "auth file not found" }]);
+});
+
+test("S-14 PATCH /auth-files/status disables a file on disk and in the pool; false restores it", async (t) => {
+  const { m, token, send } = await withOAuth(t);
+  assert.deepEqual((await m.call("POST", "/auth-files?name=claude-u.json", token)).json, { status: "ok" });
+  assert.equal(await send(), 200);
+  assert.deepEqual((await m.call("PATCH", "/auth-files/status", '{"name":"claude-u.json","disabled":true}')).json, { status: "ok", disabled: true });
+  const path = join(m.s.app.config().authDir, "claude-u.json");
+  assert.equal(JSON.parse(readFileSync(path, "utf8")).disabled, true);
+  assert.notEqual(await send(), 200);
+  assert.equal((await m.call("GET", "/auth-files")).json.files[0].status, "disabled");
+  await m.call("PATCH", "/auth-files/status", '{"name":"claude-u.json","disabled":false}');
+  assert.equal(await send(), 200);
+  assert.deepEqual(await m.call("PATCH", "/auth-files/status", '{"disabled":true}').then((r) => [r.status, r.json]), [400, { error: "name is required" }]);
+  assert.deepEqual(await m.call("PATCH", "/auth-files/status", '{"name":"claude-u.json"}').then((r) => [r.status, r.json]), [400, { error: "disabled is required" }]);
+  assert.equal((await m.call("PATCH", "/auth-files/status", '{"name":"none.json","disabled":true}')).status, 404);
+});
+
+test("uploads must be JSON objects with a known type; download returns the bytes; delete takes several names or all", async (t) => {
+  const m = await mgmt(t);
+  const dir = m.s.app.config().authDir;
+  assert.equal((await m.call("POST", "/auth-files?name=a.json", "{nope")).status, 400);
+  assert.match((await m.call("POST", "/auth-files?name=a.json", '{"type":"martian"}')).json.error, /unknown auth file type/);
+  assert.equal((await m.call("POST", "/auth-files?name=a.json", "[1]")).status, 400);
+  assert.equal((await m.call("POST", "/auth-files?name=../../etc/a.json", '{"type":"codex"}')).status, 200, "reduced to its base name");
+  assert.equal(existsSync(join(dir, "a.json")), true);
+  const two = multipart([["b.json", '{"type":"codex"}'], ["c.json", '{"type":"gemini","project_id":"p1"}']]);
+  assert.deepEqual((await m.call("POST", "/auth-files", two.body, { authorization: `Bearer ${KEY}`, "content-type": two.type })).json, { status: "ok", uploaded: 2, files: ["b.json", "c.json"] });
+  const dl = await m.call("GET", "/auth-files/download?name=b.json");
+  assert.equal(dl.text, readFileSync(join(dir, "b.json"), "utf8"));
+  assert.equal(dl.headers.get("content-disposition"), 'attachment; filename="b.json"');
+  assert.deepEqual(await m.call("GET", "/auth-files/download?name=..%2Fx.json").then((r) => [r.status, r.json]), [400, { error: "invalid name" }]);
+  assert.equal((await m.call("GET", "/auth-files/download?name=x.txt")).status, 400);
+  assert.equal((await m.call("GET", "/auth-files/download?name=x.json")).status, 404);
+  assert.deepEqual((await m.call("GET", "/auth-files")).json.files.map((f: any) => [f.name, f.type, f.status]), [["a.json", "codex", "active"], ["b.json", "codex", "active"], ["c.json", "gemini", "active"]]);
+  assert.deepEqual((await m.call("DELETE", "/auth-files", '{"names":["a.json","zz.json"]}')).json, { status: "partial", deleted: 1, files: ["a.json"], failed: [{ name: "zz.json", error: "auth file not found" }] });
+  writeFileSync(join(dir, "d.json"), '{"type":"codex"}');
+  assert.deepEqual((await m.call("DELETE", "/auth-files", '["b.json","d.json"]')).json, { status: "ok", deleted: 2, files: ["b.json", "d.json"] });
+  assert.deepEqual((await m.call("DELETE", "/auth-files?all=true")).json, { status: "ok", deleted: 1 });
+  assert.deepEqual((await m.call("GET", "/auth-files")).json, { files: [] });
+  assert.deepEqual(await m.call("DELETE", "/auth-files").then((r) => [r.status, r.json]), [400, { error: "name is required" }]);
+  const empty = multipart([]);
+  assert.equal((await m.call("POST", "/auth-files", empty.body, { authorization: `Bearer ${KEY}`, "content-type": empty.type })).status, 400);
+  assert.equal((await m.call("POST", "/auth-files", "garbage", { authorization: `Bearer ${KEY}`, "content-type": "multipart/form-data; boundary=zz" })).status, 400);
+});
+
+test("checkName() and the multipart reader refuse what they cannot handle", () => {
+  assert.equal(checkName("C:\\x\\a.json", true), "a.json");
+  for (const bad of ["", "a/b.json", ".hidden.json", "C:a.json"]) assert.throws(() => checkName(bad), HttpError, bad);
+  assert.equal(boundaryOf("multipart/form-data; boundary=\"q b\""), "q b");
+  assert.equal(boundaryOf("application/json"), undefined);
+  assert.equal(boundaryOf(undefined), undefined);
+  assert.throws(() => fileParts(Buffer.from("--b\r\nContent-Disposition: form-data; name=x"), "b"), /cut short/);
+});
