@@ -107,7 +107,8 @@ async function nginxVersion(bin: string): Promise<string> {
 /** Runs cliproxy with --cpu-prof under one scenario's load (default rps-1k; --scenarios picks) and prints where the time went. */
 async function profile(o: BenchOptions, dir: string, fakePort: number, worker: LoadWorker): Promise<void> {
   const target = TARGETS.find((t) => t.name === o.profile);
-  if (!target || target.name === "direct" || target.name === "nginx") throw new Error(`Cannot profile "${o.profile}": name a cliproxy target (pass, pass-oai, translate, amp)`);
+  const mine = TARGETS.filter((t) => !["direct", "nginx", "node"].includes(t.name)).map((t) => t.name);
+  if (!target || !mine.includes(target.name)) throw new Error(`Cannot profile "${o.profile}": name a cliproxy target (${mine.join(", ")})`);
   const profDir = join(dir, "prof");
   const cp = await startCliproxy({ dir, port: await freePort(), fakePort, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir], tag: "prof" });
   const name = o.scenarios?.[0] ?? "rps-1k";
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const slice: SliceOptions = o.quick
     ? { slices: o.slices ?? 2, sliceMs: o.sliceMs ?? 300, warmupMs: 300 }
-    : { slices: o.slices ?? 3, sliceMs: o.sliceMs ?? 1_500, warmupMs: 500 };
+    : { slices: o.slices ?? 3, sliceMs: o.sliceMs ?? 1_200, warmupMs: 400 };
   if (o.bundle) setCliproxyBundle(o.bundle);
   if (o.build) {
     log("building dist/cliproxy.mjs");

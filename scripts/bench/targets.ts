@@ -50,6 +50,7 @@ export const TARGETS: readonly Target[] = [
   { name: "pass", label: "cliproxy pass-through, Anthropic → Claude", request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }) },
   { name: "pass-oai", label: "cliproxy pass-through, OpenAI → OpenAI-compat", request: (k) => openai(k, "gpt-bench") },
   { name: "translate", label: "cliproxy translation, OpenAI → Claude", request: (k) => openai(k, "claude-sonnet-4-5") },
+  { name: "amp-prov", label: "cliproxy Amp provider route /api/provider/anthropic/v1/messages, served locally", request: (k) => ({ ...anthropic(k, { authorization: `Bearer ${BENCH_KEY}` }), path: "/api/provider/anthropic/v1/messages" }) },
   {
     name: "amp",
     label: "cliproxy Amp management proxy, GET /api/user",

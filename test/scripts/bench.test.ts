@@ -222,7 +222,8 @@ test("runScenario() measures live targets in slices and reports the others as un
   const fake = await startFakeUpstream();
   t.after(() => fake.close());
   const worker = sharedWorker();
-  const [direct, , , pass, , , amp] = TARGETS;
+  const [direct, , , pass] = TARGETS;
+  const amp = TARGETS.find((x) => x.name === "amp")!;
   const live: Live[] = [
     { target: direct, base: fake.url },
     { target: { ...direct, name: "broken", request: (k) => ({ ...direct.request(k)!, path: "/v1beta/models/x:generateContent", body: "{}" }) }, base: fake.url },
