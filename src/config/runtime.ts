@@ -11,6 +11,7 @@ import type { App } from "../server/handler.js";
 import type { Config } from "./schema.js";
 import { watchConfig, type ConfigWatcher, type ReloadEvent } from "./watch.js";
 import { watchAuthDir, type AuthDirWatcher } from "./watch-auth.js";
+import { LOG_PRUNE_INTERVAL_MS, pruneLogs } from "./log-retention.js";
 
 /** The config file and auth-dir watchers of a running server, and the log sink they manage. */
 export interface ConfigRuntime {
@@ -32,6 +33,7 @@ export interface ConfigRuntimeOptions {
   /** Where lines go when logging-to-file is off (stdout by default). */
   readonly consoleSink?: Sink;
   readonly rotateBytes?: number;
+  readonly pruneIntervalMs?: number;
 }
 
 /** Reads the PEM files of an enabled `tls` block; a missing or unreadable one stops the start (config.md §2.1). */
@@ -63,32 +65,55 @@ export function logDirectory(env: Readonly<Record<string, string | undefined>>, 
 /** Routes the app's log to <logdir>/main.log or the console, following `config.logging-to-file`. */
 export function createLogRouting(app: App, options: ConfigRuntimeOptions): { apply(config: Config): void; close(): Promise<void> } {
   let file: (Sink & { close(): Promise<void> }) | undefined;
+  let fileDir = "";
+  let pruning: NodeJS.Timeout | undefined;
   const consoleSink = options.consoleSink ?? ((line: string) => void process.stdout.write(line + "\n"));
   let closed: Promise<void> = Promise.resolve();
   const close = () => {
+    clearInterval(pruning);
     const f = file;
     file = undefined;
     if (f) closed = closed.then(() => f.close());
     return closed;
   };
+  const switchSink = (config: Config) => {
+    if (config.loggingToFile === (file !== undefined)) return;
+    if (!config.loggingToFile) {
+      app.log.setSink(consoleSink);
+      void close();
+      app.log.info("log: writing to the console");
+      return;
+    }
+    const dir = logDirectory(app.env, options.cwd, config.authDir);
+    try {
+      file = fileSink(dir, options.rotateBytes ?? LOG_ROTATE_BYTES);
+      fileDir = dir;
+    } catch (err) {
+      app.log.error(`log: cannot write ${join(dir, "main.log")}, staying on the console: ${(err as Error).message}`);
+      return;
+    }
+    app.log.info(`log: writing to ${join(dir, "main.log")}`);
+    app.log.setSink(file);
+  };
+  // logs-max-total-size-mb covers the whole log directory (request logs too), checked now and every minute.
+  const schedulePruning = (config: Config) => {
+    clearInterval(pruning);
+    pruning = undefined;
+    const limit = config.logsMaxTotalSizeMb * 1024 * 1024;
+    if (limit <= 0) return;
+    const dir = file ? fileDir : app.env.WRITABLE_PATH ? join(app.env.WRITABLE_PATH, "logs") : resolve(options.cwd, "logs");
+    const run = () =>
+      void pruneLogs(dir, limit).then((deleted) => {
+        if (deleted.length) app.log.info(`log: deleted ${deleted.length} old log file(s) in ${dir} to stay under logs-max-total-size-mb`);
+      });
+    run();
+    pruning = setInterval(run, options.pruneIntervalMs ?? LOG_PRUNE_INTERVAL_MS);
+    pruning.unref();
+  };
   return {
     apply(config) {
-      if (config.loggingToFile === (file !== undefined)) return;
-      if (!config.loggingToFile) {
-        app.log.setSink(consoleSink);
-        void close();
-        app.log.info("log: writing to the console");
-        return;
-      }
-      const dir = logDirectory(app.env, options.cwd, config.authDir);
-      try {
-        file = fileSink(dir, options.rotateBytes ?? LOG_ROTATE_BYTES);
-      } catch (err) {
-        app.log.error(`log: cannot write ${join(dir, "main.log")}, staying on the console: ${(err as Error).message}`);
-        return;
-      }
-      app.log.info(`log: writing to ${join(dir, "main.log")}`);
-      app.log.setSink(file);
+      switchSink(config);
+      schedulePruning(config);
     },
     close,
   };
