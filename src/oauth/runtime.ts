@@ -7,6 +7,7 @@
 import type { Config } from "../config/schema.js";
 import { catalogFor } from "../providers/catalog.js";
 import { buildCredential } from "../providers/credentials.js";
+import { splitThinkingSuffix } from "../providers/registry.js";
 import type { Credential, ProviderKind } from "../providers/types.js";
 import type { App } from "../server/handler.js";
 import { endpointsFor } from "./endpoints.js";
@@ -41,6 +42,8 @@ export interface OAuthRuntime {
   publish(): void;
   /** True when a pool credential id is a token file's. */
   owns(id: string): boolean;
+  /** When a model is unserved because token files that served it were revoked: which, why and the fix; else undefined. */
+  revokedNotice(model: string): string | undefined;
   stop(): void;
 }
 
@@ -101,6 +104,18 @@ export function poolCredentials(list: readonly TokenFileCredential[], config: Co
   return out;
 }
 
+function revokedNotice(list: readonly TokenFileCredential[], config: Config, kinds: readonly string[] | undefined, model: string): string | undefined {
+  // Only credentials cliproxy disabled itself (a refused refresh); files marked disabled by hand are the user's choice.
+  const revoked = list.filter((c) => c.disabled && c.disabledReason && c.disabledReason !== "multi-project parent");
+  const base = splitThinkingSuffix(model).base;
+  const hits = poolCredentials(revoked.map((c) => ({ ...c, disabled: false })), config, kinds).filter((c) => c.models.has(base));
+  if (!hits.length) return undefined;
+  const files = hits.map((h) => revoked.find((c) => c.id === h.id)!);
+  const types = [...new Set(files.map((c) => c.type))];
+  return `model "${model}" has no usable credential: token file ${files.map((c) => `"${c.file}"`).join(", ")} was disabled (${files[0].disabledReason}); ` +
+    `run ${types.map((t) => `"cliproxy login ${t}"`).join(" or ")} to log in again`;
+}
+
 function defaultRoot(provider: string, config: Config): string {
   if (provider === "claude") return endpointsFor("claude", config).apiBaseUrl;
   if (provider === "codex") return endpointsFor("codex", config).apiBaseUrl;
@@ -129,6 +144,7 @@ export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<
     sessions,
     publish,
     owns: (id) => tokens.get(id) !== undefined,
+    revokedNotice: (model) => revokedNotice(tokens.credentials(), app.config(), options.kinds, model),
     stop() {
       tokens.stop();
       tokens.off("change", publish);

@@ -24,6 +24,7 @@ import { editBody } from "./body-edit.js";
 import { suffixEdits } from "./thinking-suffix.js";
 import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
 import { applyOAuthCall } from "../oauth/headers.js";
+import { oauthRuntime } from "../oauth/runtime.js";
 import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
 import { collectEvents, errorEventStatus, eventData, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
@@ -87,6 +88,10 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
       throw new HttpError(501, "", `Cannot serve ${call.endpoint} for model "${call.model}": ${why}`);
     }
     providers = [...new Set(usable.map((c) => c.provider))];
+  } else {
+    // A subscription whose grant was revoked left the pool; saying so beats "model not served".
+    const revoked = oauthRuntime(ctx.app)?.revokedNotice(call.model);
+    if (revoked) throw new HttpError(401, "authentication_error", revoked);
   }
   const state = { bootstrapLeft: Math.max(0, ctx.config.streaming.bootstrapRetries) };
   const streaming = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
