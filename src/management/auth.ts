@@ -8,7 +8,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { isLoopback } from "../server/start.js";
+import { isLoopbackAddress } from "../amp/guards.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Ctx, Handler, Wrap } from "../server/handler.js";
 import { bcryptHash, bcryptVerify, isBcryptHash } from "./bcrypt.js";
@@ -159,7 +159,7 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
   if (banned > 0) throw new HttpError(403, "permission_error", `IP banned due to too many failed attempts. Try again in ${goDuration(banned)}`);
   // MANAGEMENT_PASSWORD enables remote access, as in CLIProxyAPI.
   const remoteAllowed = ctx.config.remoteManagement.allowRemote || envPassword !== "";
-  if (!remoteAllowed && !isLoopback(ctx.peer)) throw new HttpError(403, "permission_error", "remote management disabled");
+  if (!remoteAllowed && !isLoopbackAddress(ctx.peer)) throw new HttpError(403, "permission_error", "remote management disabled");
   const key = presentedManagementKey(req);
   if (key === undefined) {
     if (countMissing) lockout.fail(ctx.peer);

@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { sendJson } from "../support/fake-upstream.js";
+import { watchConfig } from "../../src/config/watch.js";
+import { lockoutOf } from "../../src/management/auth.js";
+import { loginPage } from "../../src/management/status-page.js";
+import { statusView } from "../../src/management/status.js";
+import { KEY, mgmt } from "./setup.js";
+import { withTraffic } from "./traffic.js";
+
+async function page(url: string, headers: Record<string, string> = { "x-management-key": KEY }) {
+  const res = await fetch(`${url}/status`, { headers });
+  return { status: res.status, html: await res.text(), headers: res.headers };
+}
+
+function rows(html: string, section: string): string[] {
+  const part = html.split(`<h2>${section}</h2>`)[1]?.split("<h2>")[0] ?? "";
+  return [...part.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => m[1].replace(/<[^>]+>/g, "|").replace(/\|+/g, "|"));
+}
+
+test("/status renders credential rows, per-model counts and Amp decisions after traffic, and contains no secret", async (t) => {
+  const m = await withTraffic(t);
+  assert.equal(await m.send("claude-sonnet-4-5"), 200);
+  assert.equal(await m.send("claude-sonnet-4-5", "/api/provider/anthropic/v1/messages"), 200);
+  assert.equal(await m.send("gpt-5.2"), 200);
+  const { status, html, headers } = await page(m.s.url);
+  assert.equal(status, 200);
+  assert.equal(headers.get("content-type"), "text/html; charset=utf-8");
+  assert.match(String(headers.get("content-security-policy")), /default-src 'none'/);
+  const creds = rows(html, "Credentials");
+  assert.ok(creds.some((r) => r.startsWith("|claude|") && r.includes("|ok|")), creds.join("\n"));
+  assert.ok(creds.some((r) => r.startsWith("|gemini|")), creds.join("\n"));
+  assert.deepEqual(rows(html, "Requests and tokens by model").filter((r) => !r.includes("Model")), ["|claude-sonnet-4-5|2|0|2|2|4|", "|gpt-5.2|1|0|1|1|2|"]);
+  const amp = rows(html, "Recent Amp routing decisions").filter((r) => !r.includes("Requested"));
+  assert.equal(amp.length, 1);
+  assert.match(amp[0], /\|claude-sonnet-4-5\|local\|claude-sonnet-4-5\|claude\|/);
+  for (const secret of [KEY, "sk-ant-fake-000001", "AIza-fake-000002", "sk-compat-000003", "ck-1", "amp-default"]) assert.equal(html.includes(secret), false, secret);
+  assert.doesNotMatch(html, /<(link|img)\b|src=|https?:\/\/(?!127\.0\.0\.1)/, "no external assets");
+  assert.equal((html.match(/<script>/g) ?? []).length, 1);
+});
+
+test("/status shows a cooling credential with its until-time, a disabled openai-compatibility entry, and the last reload result", async (t) => {
+  const m = await withTraffic(t);
+  m.F.handle((_r, res) => sendJson(res, 429, { type: "error", error: { type: "rate_limit_error", message: "slow down" } }, { "retry-after": "120" }));
+  assert.equal(await m.send("claude-sonnet-4-5"), 429);
+  const c = m.s.app.config();
+  m.s.setConfig({ ...c, openaiCompatibility: [{ ...c.openaiCompatibility[0], disabled: true }] });
+  const watcher = await watchConfig(m.s.app, m.configPath, { debounceMs: 5 });
+  t.after(() => watcher.close());
+  writeFileSync(m.configPath, "debug: [broken\n");
+  await watcher.reload();
+  const { html } = await page(m.s.url);
+  const creds = rows(html, "Credentials");
+  assert.ok(creds.some((r) => /^\|claude\|.*\|cooling\|cooling until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ for claude-sonnet-4-5 \(HTTP 429/.test(r)), creds.join("\n"));
+  assert.ok(creds.some((r) => r.startsWith("|fcompat|") && r.includes("|disabled|disabled: true in config")), creds.join("\n"));
+  assert.match(html, /failed at \d{4}-.*kept the running config/);
+  assert.equal(statusView(m.s.app).usageEnabled, true);
+});
+
+test("a browser without a key gets the key form (401) without using up an attempt; curl gets JSON 401; no secret means 404", async (t) => {
+  const m = await mgmt(t);
+  for (let i = 0; i < 6; i++) {
+    const r = await page(m.s.url, { accept: "text/html,application/xhtml+xml" });
+    assert.equal(r.status, 401);
+    assert.match(r.html, /<form id="login">/);
+  }
+  assert.equal(lockoutOf(m.s.app).bannedFor("127.0.0.1") + lockoutOf(m.s.app).bannedFor("::ffff:127.0.0.1"), 0);
+  assert.equal((await page(m.s.url, { accept: "text/html", "x-management-key": "wrong" })).status, 401);
+  const curl = await page(m.s.url, {});
+  assert.deepEqual([curl.status, JSON.parse(curl.html)], [401, { error: "missing management key" }]);
+  const ok = await page(m.s.url);
+  assert.match(ok.html, /No credentials configured|Credentials/);
+  assert.match(ok.html, /Usage statistics are off/);
+  assert.match(ok.html, /loaded at start; not reloaded since/);
+  assert.match(loginPage("x <b>"), /x &#60;b&#62;/);
+  const off = await mgmt(t, { secret: "" });
+  const r = await page(off.s.url);
+  assert.deepEqual([r.status, r.html], [404, ""]);
+});
