@@ -14,7 +14,7 @@ import { HttpError } from "../../src/server/errors.js";
 import type { Ctx, Route } from "../../src/server/handler.js";
 import { changedLines, KEY, mgmt } from "./setup.js";
 
-const ENDPOINTS = MANAGEMENT_ROUTES.filter((r) => r.method !== "*");
+const ENDPOINTS = MANAGEMENT_ROUTES.filter((r) => r.method !== "*" && (r.path.startsWith("/v0/management/") || r.path === "/status"));
 
 function url(r: Route): string {
   return r.path.startsWith("/v0/management") ? r.path.slice("/v0/management".length) : r.path;
@@ -133,6 +133,14 @@ test("Lockout: a success resets the count, a ban resets the counter, idle entrie
 
 test("goDuration() spells durations as Go does", () => {
   assert.deepEqual([goDuration(1_800_000), goDuration(61_000), goDuration(999), goDuration(3_723_000), goDuration(-5)], ["30m0s", "1m1s", "1s", "1h2m3s", "0s"]);
+});
+
+test("S-16 get-auth-status for an unknown state is 404 unknown or expired state; the login starters sit behind the key", async (t) => {
+  const m = await mgmt(t);
+  const r = await m.call("GET", `/get-auth-status?state=${"a".repeat(32)}`);
+  assert.deepEqual([r.status, r.json], [404, { status: "error", error: "unknown or expired state" }]);
+  assert.equal((await m.call("GET", "/anthropic-auth-url", undefined, {})).status, 401);
+  assert.ok(MANAGEMENT_ROUTES.some((x) => x.path === "/anthropic/callback"), "the web-UI callback is mounted on the main port");
 });
 
 test("management answers carry the X-CPA headers and no CORS; OPTIONS and unknown paths get 403 and 404", async (t) => {
