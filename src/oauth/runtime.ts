@@ -94,6 +94,7 @@ export function poolCredentials(list: readonly TokenFileCredential[], config: Co
       priority: c.priority,
       prefix: c.prefix,
       disableCooling: c.disableCooling,
+      requestRetry: c.requestRetry,
       models: aliasedModels(c.provider, config),
       excludedModels: [...c.excludedModels, ...(config.oauthExcludedModels[c.provider] ?? [])],
       label: c.email ? `${c.id} (${c.email})` : c.id,

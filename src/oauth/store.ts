@@ -36,6 +36,8 @@ export interface TokenFileCredential {
   headers: Record<string, string>;
   proxyUrl?: string;
   disableCooling?: boolean;
+  /** The file's own `request_retry` (config.md §6); default the global `request-retry`. */
+  requestRetry?: number;
   refreshIntervalSeconds?: number;
   note?: string;
   label?: string;
@@ -112,6 +114,8 @@ export function parseTokenFile(file: string, raw: unknown): TokenFileCredential[
   const intervalKey = INTERVAL_KEYS.find((k) => o[k] !== undefined);
   const interval = intervalKey ? Number(o[intervalKey]) : NaN;
   const cooling = o.disable_cooling ?? o["disable-cooling"];
+  const retryRaw = o.request_retry ?? o["request-retry"];
+  const retry = typeof retryRaw === "number" || (typeof retryRaw === "string" && retryRaw.trim() !== "") ? Number(retryRaw) : NaN;
   const base: TokenFileCredential = {
     id: file,
     file,
@@ -133,6 +137,7 @@ export function parseTokenFile(file: string, raw: unknown): TokenFileCredential[
     headers,
     proxyUrl: str(o.proxy_url)?.trim(),
     disableCooling: typeof cooling === "boolean" ? cooling : undefined,
+    requestRetry: Number.isInteger(retry) && retry >= 0 ? retry : undefined,
     refreshIntervalSeconds: Number.isFinite(interval) && interval > 0 ? interval : undefined,
     note: str(o.note),
     label: str(o.label),

@@ -12,6 +12,7 @@ import { watchAuthDir } from "../../src/config/watch-auth.js";
 import { aliasedModels, oauthRuntime, poolCredentials, startOAuth } from "../../src/oauth/runtime.js";
 import { parseTokenFile, formatTime, type TokenFileCredential } from "../../src/oauth/store.js";
 import { buildClaudeRequest } from "../../src/providers/claude.js";
+import { requestRetryOf, stateKey } from "../../src/providers/credentials.js";
 import { buildCodexRequest } from "../../src/providers/codex.js";
 import { sendUpstream, readResponseBody } from "../../src/proxy/forward.js";
 import type { Credential, LocalCall } from "../../src/providers/types.js";
@@ -215,4 +216,14 @@ test("parseTokenFile() output of every kind round-trips through poolCredentials(
   assert.equal(p.apiKey, "");
   assert.equal(p.kind, "codex");
   assert.deepEqual(poolCredentials([{ ...c, provider: "kimi", type: "kimi" }], makeConfig()), []);
+});
+
+test("poolCredentials() gives each token file its own routing state and its own request_retry", () => {
+  const parse = (file: string, raw: Record<string, unknown>) => (parseTokenFile(file, raw) as TokenFileCredential[])[0];
+  const a = parse("claude-a.json", { type: "claude", access_token: "a", request_retry: 2 });
+  const b = parse("claude-b.json", { type: "claude", access_token: "b", "request-retry": "0" });
+  const c = parse("claude-c.json", { type: "claude", access_token: "c", request_retry: "" });
+  const [pa, pb, pc] = poolCredentials([a, b, c], makeConfig());
+  assert.notEqual(stateKey(pa), stateKey(pb), "key-less entries of one provider and root do not share cooldowns");
+  assert.deepEqual([requestRetryOf(pa, 5), requestRetryOf(pb, 5), requestRetryOf(pc, 5)], [2, 0, 5]);
 });
