@@ -3,7 +3,7 @@
  * upstream available → OPTIONS refused → localhost guard → proxy API key, with the narrow bypass for
  * browser pages the user opens on this machine.
  */
-import { isIP } from "node:net";
+import { isLoopbackAddress } from "../server/loopback.js";
 import type { IncomingMessage } from "node:http";
 import { checkApiKey } from "../server/auth.js";
 import { HttpError } from "../server/errors.js";
@@ -16,16 +16,7 @@ export const LOCALHOST_ONLY = "Access denied: management routes restricted to lo
 /** Root-level pages a browser opens (RT-6), exact or followed by `/`. */
 const BROWSER_PAGES = ["/threads", "/auth", "/docs", "/settings"];
 
-/** RT-8: 127.0.0.0/8, ::1 and IPv4-mapped loopback; anything unparsable is not loopback. */
-export function isLoopbackAddress(address: string): boolean {
-  const a = address.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
-  const kind = isIP(a);
-  if (kind === 4) return a.startsWith("127.");
-  if (kind !== 6) return false;
-  // The URL parser writes IPv6 in canonical form: ::1, and ::ffff:7fxx:xxxx for ::ffff:127.x.y.z.
-  const host = new URL(`http://[${a}]/`).hostname;
-  return host === "[::1]" || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host);
-}
+export { isLoopbackAddress };
 
 /** True for the RT-6 pages: `/threads`, `/auth`, `/docs`, `/settings`, or one of them plus `/…`. */
 export function isBrowserPage(path: string): boolean {

@@ -2,6 +2,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
+import { isLoopback } from "./loopback.js";
 import type { Ctx, Wrap } from "./handler.js";
 
 function sha256(s: string): Buffer {
@@ -27,10 +28,19 @@ export function presentedKeys(req: IncomingMessage, url: URL): string[] {
   return out;
 }
 
+/** Key digests per config snapshot: the api-keys array is immutable, so its digests are computed once. */
+const DIGESTS = new WeakMap<readonly string[], Buffer[]>();
+
+function digestsOf(keys: readonly string[]): Buffer[] {
+  let d = DIGESTS.get(keys);
+  if (!d) DIGESTS.set(keys, (d = keys.map(sha256)));
+  return d;
+}
+
 /** The configured key matching one of the presented ones, visiting every pair so timing reveals nothing. */
 export function matchKey(presented: readonly string[], keys: readonly string[]): string | undefined {
   let found: string | undefined;
-  const digests = keys.map(sha256);
+  const digests = digestsOf(keys);
   for (const p of presented) {
     const d = sha256(p);
     for (let i = 0; i < keys.length; i++) {
@@ -43,10 +53,12 @@ export function matchKey(presented: readonly string[], keys: readonly string[]):
 /** Outcome of checking a request's key: ok with the matched key, or why not. */
 export type KeyCheck = { ok: true; key?: string } | { ok: false; message: "Missing API key" | "Invalid API key" };
 
-/** Checks a request against `api-keys`; with no keys configured every request passes (loopback only). */
-export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url">): KeyCheck {
+/** Checks a request against `api-keys`; with no keys configured only loopback peers pass. */
+export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url"> & { peer?: string }): KeyCheck {
   const keys = ctx.config.apiKeys;
-  if (keys.length === 0) return { ok: true };
+  // No keys is allowed only for the user at the machine: a management save that empties api-keys on a
+  // server bound to a public address must not open it to everyone.
+  if (keys.length === 0) return ctx.peer === undefined || isLoopback(ctx.peer) ? { ok: true } : { ok: false, message: "Missing API key" };
   const presented = presentedKeys(req, ctx.url);
   if (presented.length === 0) return { ok: false, message: "Missing API key" };
   const key = matchKey(presented, keys);

@@ -1,5 +1,6 @@
 /** Request bodies: read whole with a size cap (413 past it), optional gzip decoding, JSON parsing (400). */
 import type { IncomingMessage } from "node:http";
+import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { HttpError } from "./errors.js";
 import type { Ctx } from "./handler.js";
@@ -22,7 +23,8 @@ export async function readBody(req: IncomingMessage, limit: number, options: { d
     throw tooLarge(limit);
   }
   const gzipped = options.decode === true && /^\s*gzip\s*$/i.test(String(req.headers["content-encoding"] ?? ""));
-  const source: NodeJS.ReadableStream = gzipped ? req.pipe(createGunzip()) : req;
+  // pipeline() (not .pipe) so a client abort destroys the gunzip stream too and the loop below ends.
+  const source: NodeJS.ReadableStream = gzipped ? pipeline(req, createGunzip(), () => {}) : req;
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -30,6 +32,7 @@ export async function readBody(req: IncomingMessage, limit: number, options: { d
       const buf = chunk as Buffer;
       size += buf.length;
       if (size > limit) {
+        if (gzipped) req.unpipe();
         req.resume();
         throw tooLarge(limit);
       }

@@ -21,6 +21,9 @@ export function loggablePath(url: URL): string {
   return url.pathname + url.search.replace(/([?&](?:key|auth_token|code|state|token|access_token|refresh_token|secret|client_secret)=)[^&]*/gi, "$1[REDACTED]");
 }
 
+/** A `.` or `..` path segment, literal or percent-encoded. */
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
 /** Builds the request listener for `routes`. */
 export function dispatch(routes: readonly Route[], app: App): (req: IncomingMessage, res: ServerResponse) => void {
   const router = createRouter(routes);
@@ -33,10 +36,14 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
     res.setHeader("x-request-id", requestId);
     let url: URL;
     try {
-      url = new URL(req.url ?? "/", "http://localhost");
+      // Concatenate rather than resolve: "//evil/api/user" must stay a path, not become a host.
+      url = new URL(`http://localhost${(req.url ?? "/").startsWith("/") ? req.url : "/"}`);
     } catch {
       url = new URL("http://localhost/");
     }
+    // Guards and routing judge the normalised path while proxies forward the raw one; a path with dot
+    // segments ("/api/x/%2e%2e/threads") would let the two disagree, so it is refused outright.
+    const dotted = DOT_SEGMENT.test((req.url ?? "/").split("?")[0]);
     const aborter = new AbortController();
     // The client is gone when the response closes before it finished (socket reset, client abort).
     res.once("close", () => {
@@ -57,6 +64,7 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
       if (!res.writableFinished) logAccess(app, req, res, ctx, started, socket.bytesWritten - startBytes, "client closed");
     });
     const run = async () => {
+      if (dotted) throw new HttpError(400, "invalid_request_error", "Request path has dot segments (. or ..); send the path in normal form");
       if (match.kind === "none") throw new HttpError(404, "not_found", `No route for ${req.method} ${url.pathname}; see GET / for the endpoints`);
       if (match.kind === "method") {
         res.setHeader("allow", match.allow.join(", "));
@@ -69,7 +77,15 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
         if (!res.destroyed) res.destroy();
         return;
       }
-      const e = sendError(res, ctx.dialect, err);
+      let e: HttpError;
+      try {
+        e = sendError(res, ctx.dialect, err);
+      } catch (writeErr) {
+        // The last resort must never throw out of the listener: that would be an unhandled rejection.
+        res.destroy();
+        app.log.error("could not write an error response", { id: requestId, path: url.pathname, error: describe(writeErr) });
+        return;
+      }
       if (!(err instanceof HttpError)) app.log.error("request failed", { id: requestId, path: url.pathname, error: describe(err) });
       else if (e.status >= 500) app.log.warn("request failed", { id: requestId, path: url.pathname, status: e.status, error: e.message });
     });

@@ -81,7 +81,9 @@ export function sendError(res: ServerResponse, dialect: Dialect, err: unknown): 
     return e;
   }
   const body = JSON.stringify(errorBody(dialect, e));
-  res.writeHead(e.status, {
+  // An upstream's nonsense status (000, 099, 600) must not reach writeHead, which throws on it.
+  const status = e.status >= 100 && e.status <= 599 ? e.status : 502;
+  res.writeHead(status, {
     ...e.headers,
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),

@@ -21,6 +21,8 @@ export interface Running {
 
 /** Header timeout: a client must send its request head within this time. */
 export const HEADERS_TIMEOUT_MS = 60_000;
+/** A request body must arrive within this time (a trickled body cannot hold a socket forever; responses are not limited). */
+export const REQUEST_TIMEOUT_MS = 300_000;
 /** Idle keep-alive connections close after this time. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
@@ -32,7 +34,7 @@ export interface TlsFiles {
 
 /** Creates the server for `app` and listens on host:port (port 0 = ephemeral, for tests). */
 export async function listen(app: App, host: string, port: number, routes: readonly Route[] = allRoutes(), tls?: TlsFiles): Promise<Running> {
-  const options = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS };
+  const options = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS };
   const server: Server = tls
     ? (createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, dispatch(routes, app)) as unknown as Server)
     : createServer(options, dispatch(routes, app));

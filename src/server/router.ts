@@ -14,7 +14,7 @@ export type Match =
 interface Compiled {
   route: Route;
   segments: string[];
-  /** One digit per segment: 3 literal, 2 param, 1 wildcard; longer literal prefixes sort first. */
+  /** One digit per segment: 4 literal, 3 param, 1 wildcard, then 2 for the end of the pattern. */
   rank: string;
 }
 
@@ -27,7 +27,8 @@ export interface Router {
 export function createRouter(routes: readonly Route[]): Router {
   const compiled: Compiled[] = routes.map((route) => {
     const segments = route.path.split("/").slice(1);
-    const rank = segments.map((s) => (s.startsWith("*") ? "1" : s.startsWith(":") ? "2" : "3")).join("") + "0";
+    // The end of a pattern ranks between a param and a wildcard: "/v1beta/models" beats "/v1beta/models/*rest".
+    const rank = segments.map((s) => (s.startsWith("*") ? "1" : s.startsWith(":") ? "3" : "4")).join("") + "2";
     return { route, segments, rank };
   });
   compiled.sort((a, b) => (a.rank < b.rank ? 1 : a.rank > b.rank ? -1 : 0));

@@ -2,8 +2,8 @@
  * Starting cliproxy: pick the config (file or embedded default), check it is safe to listen,
  * build the app, listen, and say in the first log lines what was found and what to do next.
  */
+import { isLoopback } from "./loopback.js";
 import { existsSync } from "node:fs";
-import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { embeddedConfig, loadConfigFile, type LoadResult } from "../config/load.js";
 import { createLogRouting, readTlsFiles, startConfigRuntime, type ConfigRuntime } from "../config/runtime.js";
@@ -39,13 +39,7 @@ export interface Started extends Running {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** True for 127.0.0.0/8, ::1, IPv4-mapped loopback and "localhost". */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h === "::1") return true;
-  const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
-  return isIP(v4) === 4 && v4.startsWith("127.");
-}
+export { isLoopback };
 
 /** Finds the config file: --config, else ./config.yaml when present, else none (embedded default). */
 export function findConfig(explicit: string | undefined, cwd: string): string | undefined {

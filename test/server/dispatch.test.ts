@@ -5,7 +5,9 @@ import type { AddressInfo } from "node:net";
 import { dispatch, dialectOfPath, loggablePath } from "../../src/server/dispatch.js";
 import { route } from "../../src/server/router.js";
 import { requireApiKey } from "../../src/server/auth.js";
-import { readJson } from "../../src/server/body.js";
+import { readBody, readJson } from "../../src/server/body.js";
+
+let gzSettled: Promise<string> | undefined;
 import { HttpError } from "../../src/server/errors.js";
 import { createApp } from "../../src/server/app.js";
 import { makeConfig } from "../../src/config/schema.js";
@@ -26,6 +28,14 @@ const ROUTES: Route[] = [
   route("POST", "/v1beta/models/:modelAction", "gemini", requireApiKey(echo)),
   route("GET", "/boom", "openai", async () => {
     throw new Error("secret internals sk-test-1234567890abcdef");
+  }),
+  route("GET", "/bad-status", "anthropic", async () => {
+    throw new HttpError(0, "api_error", "Upstream answered with status 0");
+  }),
+  route("POST", "/gz", "openai", async (req, ctx) => {
+    gzSettled = readBody(req, 1 << 20, { decode: true }).then(() => "resolved", () => "rejected");
+    await gzSettled;
+    ctx.res.end();
   }),
   route("GET", "/teapot", "plain", async () => {
     throw new HttpError(418, "teapot", "I am a teapot", { headers: { "x-extra": "1" } });
@@ -154,4 +164,48 @@ test("dialectOfPath() and loggablePath() pick the dialect and hide credentials i
   assert.equal(loggablePath(new URL("http://x/callback?code=c0de&state=st4te&scope=a")), "/callback?code=[REDACTED]&state=[REDACTED]&scope=a");
   assert.equal(loggablePath(new URL("http://x/a?b=1")), "/a?b=1");
   assert.equal(loggablePath(new URL("http://x/a")), "/a");
+});
+
+test("sendError() answers 502 instead of crashing on a status writeHead refuses", async (t) => {
+  const { base } = await serve(t);
+  const res = await fetch(`${base}/bad-status`);
+  assert.equal(res.status, 502);
+  assert.equal((await j(res)).error.message, "Upstream answered with status 0");
+  assert.equal((await fetch(`${base}/v1/nothing`)).status, 404, "the server keeps serving");
+});
+
+test("readBody() settles when a client aborts in the middle of a gzip body", async (t) => {
+  const { request } = await import("node:http");
+  const { gzipSync } = await import("node:zlib");
+  const { base } = await serve(t);
+  const whole = gzipSync("x".repeat(100_000));
+  const r = request(`${base}/gz`, { method: "POST", headers: { "content-encoding": "gzip", "content-length": String(whole.length) } });
+  r.on("error", () => {});
+  r.write(whole.subarray(0, 100));
+  while (!gzSettled) await new Promise((resolve) => setImmediate(resolve));
+  r.destroy();
+  assert.equal(await gzSettled, "rejected");
+});
+
+test("dispatch() refuses dot segments and keeps a leading // in the path", async (t) => {
+  const { request } = await import("node:http");
+  const { base } = await serve(t);
+  const raw = (path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const r = request(`${base}${path}`, (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      r.on("error", reject);
+      r.path = path;
+      r.end();
+    });
+  const dotted = await raw("/api/internal/%2e%2e/%2E%2E/teapot");
+  assert.equal(dotted.status, 400);
+  assert.match(dotted.body, /dot segments/);
+  assert.equal((await raw("/v1/../teapot")).status, 400);
+  const doubled = await raw("//teapot");
+  assert.equal(doubled.status, 404, "//teapot is not /teapot on another host");
+  assert.equal((await raw("/teapot")).status, 418);
 });

@@ -37,3 +37,13 @@ test("createRouter() decodes params, keeps undecodable ones raw, and refuses emp
   assert.ok(raw.kind === "found" && raw.params.modelAction === "%E0%A4%A");
   assert.equal(router.match("POST", "/v1beta/models/").kind, "none");
 });
+
+test("createRouter() prefers an exact path over a wildcard that also matches it", () => {
+  const router = createRouter([route("GET", "/v1beta/models/*rest", "gemini", h), route("GET", "/v1beta/models", "openai", h), route("*", "/api/*rest", "plain", h), route("GET", "/api", "anthropic", h)]);
+  const m = router.match("GET", "/v1beta/models");
+  assert.ok(m.kind === "found" && m.route.path === "/v1beta/models");
+  const w = router.match("GET", "/v1beta/models/x/y");
+  assert.ok(w.kind === "found" && w.route.path === "/v1beta/models/*rest");
+  const a = router.match("GET", "/api");
+  assert.ok(a.kind === "found" && a.route.path === "/api");
+});
