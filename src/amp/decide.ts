@@ -17,11 +17,17 @@ export interface ModelLookup {
   providersFor(model: string): readonly string[];
   /** The served model closest to `model` (did-you-mean), when any. */
   closest(model: string): string | undefined;
+  /** Whether a usable Amp upstream exists for this config (an invalid upstream-url disables it, CFG-9); default: upstream-url is not "". */
+  hasUpstream?(config: Config): boolean;
 }
 
 /** The provider runtime seen as a ModelLookup. */
 export function lookupOf(app: App): ModelLookup {
-  return { providersFor: (m) => app.providers.providersFor(m), closest: (m) => app.providers.closest(m, 1)[0] };
+  return {
+    providersFor: (m) => app.providers.providersFor(m),
+    closest: (m) => app.providers.closest(m, 1)[0],
+    hasUpstream: (config) => app.amp.upstream(config) !== undefined,
+  };
 }
 
 /** One routing decision, as logged and as the explain endpoint shows it. */
@@ -81,8 +87,9 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
   if (amp.modelFallback === "deny") {
     return { ...unserved, routeType: "FALLBACK_DENIED", provider: "none", reason: `${why}; ampcode.model-fallback is deny; ${fix(requested, closest)}` };
   }
-  if (amp.upstreamUrl === "") {
-    return { ...unserved, routeType: "NO_PROVIDER", provider: "none", reason: `${why}; ampcode.upstream-url is empty; ${fix(requested, closest)}` };
+  if (!(lookup.hasUpstream?.(config) ?? amp.upstreamUrl !== "")) {
+    const off = amp.upstreamUrl === "" ? "ampcode.upstream-url is empty" : `ampcode.upstream-url "${amp.upstreamUrl}" is not a usable http(s) URL`;
+    return { ...unserved, routeType: "NO_PROVIDER", provider: "none", reason: `${why}; ${off}; ${fix(requested, closest)}` };
   }
   return { ...unserved, routeType: "AMP_CREDITS", provider: "ampcode.com", reason: `${why}; ${fix(requested, closest)}` };
 }

@@ -147,6 +147,16 @@ test("S-26 no upstream, no provider: the local unknown-model error and a NO_PROV
   assert.match(routing()[0], / WARN no provider available for model_id: claude-opus-9 .*route_type=NO_PROVIDER/);
 });
 
+test("S-26 (CFG-9) an invalid upstream-url counts as no upstream: NO_PROVIDER and the local 404, not a credit-spending route", async (t) => {
+  const { F, A, post, routing } = await setup(t, { upstreamUrl: "ampcode.com" });
+  const res = await post(MESSAGES, { ...MSG, model: "claude-opus-9" });
+  assert.equal(res.status, 404);
+  assert.equal(((await res.json()) as any).type, "error");
+  assert.equal(F.requests.length + A.requests.length, 0);
+  assert.match(routing()[0], /route_type=NO_PROVIDER/);
+  assert.match(routing()[0], /not a usable http\(s\) URL/);
+});
+
 test("S-27 no model: the local handler's validation error, A gets nothing", async (t) => {
   const { F, A, post } = await setup(t);
   const res = await post(CHAT, { messages: [] });
