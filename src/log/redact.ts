@@ -19,20 +19,32 @@ const PATTERNS: Array<[RegExp, (m: string, ...g: string[]) => string]> = [
 /** What replaces a secret. */
 export const MASK = "[REDACTED]";
 
-/** A set of known secret strings, swapped whole when config changes. */
+/**
+ * Known secret strings: those from the config (replaced whole on every reload) and those learned at run time
+ * (env keys, the Amp secrets file, OAuth tokens), which a reload must not forget.
+ */
 export class SecretSet {
+  private configured: string[] = [];
+  private learned = new Set<string>();
   private list: string[] = [];
-  /** Replaces the known secrets (values shorter than 4 characters are ignored: too common to mask). */
+  /** Replaces the secrets that come from the config. */
   set(secrets: Iterable<string>): void {
-    this.list = [...new Set([...secrets].map((s) => s.trim()).filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
+    this.configured = [...secrets];
+    this.rebuild();
   }
-  /** Adds secrets learned later (token files, env keys). */
+  /** Adds secrets learned at run time; they survive set(). */
   add(...secrets: string[]): void {
-    this.set([...this.list, ...secrets]);
+    for (const s of secrets) this.learned.add(s);
+    this.rebuild();
   }
   /** The current secrets, longest first. */
   values(): readonly string[] {
     return this.list;
+  }
+  private rebuild(): void {
+    // Values shorter than 4 characters are ignored: too common to mask.
+    const all = [...this.configured, ...this.learned].map((s) => s.trim()).filter((s) => s.length >= 4);
+    this.list = [...new Set(all)].sort((a, b) => b.length - a.length);
   }
 }
 

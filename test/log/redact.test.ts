@@ -26,6 +26,14 @@ test("redact() masks known secrets and credential-shaped text", () => {
   assert.ok(out.includes(MASK));
 });
 
+test("SecretSet keeps learned secrets when the configured ones are replaced", () => {
+  const s = new SecretSet();
+  s.set(["config-key-1"]);
+  s.add("learned-from-secrets-json");
+  s.set(["config-key-2"]);
+  assert.deepEqual([...s.values()].sort(), ["config-key-2", "learned-from-secrets-json"]);
+});
+
 test("SecretSet.add() extends the set and maskKey() keeps only the ends of long keys", () => {
   const s = new SecretSet();
   s.add("first-secret");
