@@ -1,8 +1,8 @@
 /**
  * Claude executor (providers.md §2.1): Anthropic Messages at `{root}/v1/messages?beta=true`, the
  * Claude Code header set sent for protocol compatibility, and the x-api-key/Bearer rule. cliproxy does
- * no cloaking or body signing (config.md §3); the OAuth identity additions (§2.1) are a later step and
- * hook in where `isApiKeyCredential` is false.
+ * no cloaking or body signing (config.md §3); token files get the OAuth identity additions (§2.1) from
+ * oauth/headers.ts applyOAuthCall, applied by serve.ts after this builder.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { editBody } from "./body-edit.js";

@@ -1,8 +1,8 @@
 /**
  * Codex executor (providers.md §2.2), API-key credentials: the Responses API at `{root}/responses`,
  * always streamed upstream; the hub's Codex profile (translate/codex.ts) folds non-stream answers.
- * The OAuth seam: `Originator: codex-tui` and `Chatgpt-Account-Id` are added only for token-file
- * credentials (a later issue), never for `codex-api-key`.
+ * `Originator: codex-tui` and `Chatgpt-Account-Id` are added only for token-file credentials (here and
+ * in oauth/headers.ts applyOAuthCall), never for `codex-api-key`.
  */
 import { randomUUID } from "node:crypto";
 import { editBody } from "./body-edit.js";
