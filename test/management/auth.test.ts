@@ -10,6 +10,7 @@ import { makeConfig } from "../../src/config/schema.js";
 import { authorise, BAN_MS, goDuration, hashPlaintextSecret, IDLE_PURGE_MS, Lockout, lockoutOf } from "../../src/management/auth.js";
 import { bcryptVerify } from "../../src/management/bcrypt.js";
 import { MANAGEMENT_ROUTES } from "../../src/management/routes.js";
+import { serialise } from "../../src/management/save.js";
 import { HttpError } from "../../src/server/errors.js";
 import type { Ctx, Route } from "../../src/server/handler.js";
 import { changedLines, KEY, mgmt } from "./setup.js";
@@ -78,6 +79,12 @@ test("S-2 plaintext secret-key: start() stores a $2a$10$ hash at that key, every
   const res = await fetch(`${started.url}/v0/management/debug`, { headers: { authorization: "Bearer s3cret" } });
   assert.deepEqual([res.status, await res.json()], [200, { debug: false }]);
   assert.equal(await hashPlaintextSecret(started.app), false, "an already hashed key is left alone");
+  // A reload that brings a new plaintext key gets it hashed too.
+  writeFileSync(path, after.replace(/"\$2a\$10\$[^"]+"/, '"n3w-secret"'));
+  await started.watchers!.config!.reload();
+  await serialise(started.app, async () => undefined);
+  assert.match(readFileSync(path, "utf8"), /secret-key: "\$2a\$10\$[./A-Za-z0-9]{53}"  # set by hand/);
+  assert.ok(bcryptVerify("n3w-secret", started.app.config().remoteManagement.secretKey));
   // A hash written by CLIProxyAPI's Go bcrypt (reference vector, $2a$, cost 4) verifies too.
   const c = started.app.config();
   started.app.setConfig({ ...c, remoteManagement: { ...c.remoteManagement, secretKey: "$2a$04$EJTm7x/tadrWeYW15DO8LeDT5NQwKiBqx4W4sGIAh9vpXFOpD.0vC" } });
