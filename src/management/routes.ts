@@ -10,7 +10,6 @@ import { SETTINGS, settingHandlers } from "./settings.js";
 import { deleteAuthFiles, downloadAuthFile, listAuthFiles, patchAuthFileStatus, uploadAuthFiles } from "./auth-files.js";
 import { deleteLogs, getLogs } from "./logs.js";
 import { statusHandler } from "./status.js";
-import { OAUTH_CALLBACK_ROUTES, OAUTH_MANAGEMENT_ROUTES } from "../oauth/management.js";
 import { getApiKeyUsage, getUsage, getUsageQueue } from "./usage.js";
 
 /** Where the management API lives. */
@@ -51,10 +50,6 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...rows("/ampcode/model-mappings", { GET: MODEL_MAPPINGS.get, PUT: MODEL_MAPPINGS.put, PATCH: MODEL_MAPPINGS.patch, DELETE: MODEL_MAPPINGS.del }),
   ...rows("/ampcode/upstream-api-keys", { GET: UPSTREAM_KEYS.get, PUT: UPSTREAM_KEYS.put, PATCH: UPSTREAM_KEYS.patch, DELETE: UPSTREAM_KEYS.del }),
   ...rows("/ampcode/explain", { GET: explain }),
-  // OAuth login starters, oauth-callback and get-auth-status (oauth/management.ts) behind the same key.
-  ...OAUTH_MANAGEMENT_ROUTES.map((r) => route(r.method, r.path, r.dialect, requireManagement(r.handler))),
-  // The web-UI forwarder's main-port callbacks need no key: they only feed a pending login by its random state.
-  ...OAUTH_CALLBACK_ROUTES,
   route("*", `${MANAGEMENT_BASE}/*rest`, "plain", managementFallback),
   route("GET", "/status", "plain", statusHandler),
 ];

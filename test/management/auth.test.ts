@@ -9,13 +9,13 @@ import { start } from "../../src/server/start.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { authorise, BAN_MS, goDuration, hashPlaintextSecret, IDLE_PURGE_MS, Lockout, lockoutOf } from "../../src/management/auth.js";
 import { bcryptVerify } from "../../src/management/bcrypt.js";
-import { MANAGEMENT_ROUTES } from "../../src/management/routes.js";
 import { serialise } from "../../src/management/save.js";
 import { HttpError } from "../../src/server/errors.js";
+import { allRoutes } from "../../src/server/routes.js";
 import type { Ctx, Route } from "../../src/server/handler.js";
 import { changedLines, KEY, mgmt } from "./setup.js";
 
-const ENDPOINTS = MANAGEMENT_ROUTES.filter((r) => r.method !== "*" && (r.path.startsWith("/v0/management/") || r.path === "/status"));
+const ENDPOINTS = allRoutes().filter((r) => r.method !== "*" && (r.path.startsWith("/v0/management/") || r.path === "/status"));
 
 function url(r: Route): string {
   return r.path.startsWith("/v0/management") ? r.path.slice("/v0/management".length) : r.path;
@@ -149,7 +149,7 @@ test("S-16 get-auth-status for an unknown state is 404 unknown or expired state;
   const r = await m.call("GET", `/get-auth-status?state=${"a".repeat(32)}`);
   assert.deepEqual([r.status, r.json], [404, { status: "error", error: "unknown or expired state" }]);
   assert.equal((await m.call("GET", "/anthropic-auth-url", undefined, {})).status, 401);
-  assert.ok(MANAGEMENT_ROUTES.some((x) => x.path === "/anthropic/callback"), "the web-UI callback is mounted on the main port");
+  assert.ok(allRoutes().some((x) => x.path === "/anthropic/callback"), "the web-UI callback is mounted on the main port");
 });
 
 test("management answers carry the X-CPA headers and no CORS; OPTIONS and unknown paths get 403 and 404", async (t) => {
