@@ -78,3 +78,19 @@ test("a browser without a key gets the key form (401) without using up an attemp
   const r = await page(off.s.url);
   assert.deepEqual([r.status, r.html], [404, ""]);
 });
+
+test("S-12 ampcode mappings: PUT, PATCH one from, DELETE it; GET /ampcode shows the result and the Amp route follows without restart", async (t) => {
+  const m = await withTraffic(t);
+  const AMP = "/api/provider/anthropic/v1/messages";
+  await m.call("PUT", "/ampcode/model-mappings", JSON.stringify({ value: [{ from: "claude-opus-x", to: "claude-sonnet-4-5" }, { from: "keep", to: "gpt-5.2" }] }));
+  assert.equal(await m.send("claude-opus-x", AMP), 200);
+  assert.equal(m.F.requests.at(-1)!.json.model, "claude-sonnet-4-5");
+  await m.call("PATCH", "/ampcode/model-mappings", JSON.stringify({ value: [{ from: "claude-opus-x", to: "gemini-2.5-pro" }] }));
+  assert.equal(await m.send("claude-opus-x", AMP), 200);
+  assert.match(m.F.requests.at(-1)!.url, /gemini-2\.5-pro/);
+  await m.call("DELETE", "/ampcode/model-mappings", JSON.stringify({ value: ["claude-opus-x"] }));
+  assert.deepEqual((await m.call("GET", "/ampcode")).json.ampcode["model-mappings"], [{ from: "keep", to: "gpt-5.2" }]);
+  const { html } = await page(m.s.url);
+  const amp = rows(html, "Recent Amp routing decisions").filter((r) => !r.includes("Requested"));
+  assert.match(amp[0], /\|claude-opus-x\|mapping\|gemini-2\.5-pro\|/);
+});
