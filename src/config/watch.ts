@@ -47,13 +47,17 @@ export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-// Bytes cliproxy itself wrote (management saves, already applied in memory), by resolved path.
-const ownWrites = new Map<string, string>();
+// Hashes of bytes cliproxy itself wrote (management saves, already applied in memory), by resolved
+// path; a few are kept because a debounced read may see an earlier of several quick saves.
+const ownWrites = new Map<string, string[]>();
+const OWN_WRITES_KEPT = 8;
 const lastResults = new WeakMap<App, { readonly at: number; readonly event: ReloadEvent }>();
 
 /** Records that cliproxy wrote `bytes` to `path` and already applied them, so the watcher does not apply them twice. */
 export function noteConfigWrite(path: string, bytes: string | Buffer): void {
-  ownWrites.set(resolve(path), sha256(bytes));
+  const list = ownWrites.get(resolve(path)) ?? [];
+  list.push(sha256(bytes));
+  ownWrites.set(resolve(path), list.slice(-OWN_WRITES_KEPT));
 }
 
 /** The last reload attempt that was not skipped for an unchanged or own file, for the status page. */
@@ -85,8 +89,9 @@ export async function watchConfig(app: App, path: string, options: ConfigWatchOp
     const hash = sha256(bytes);
     if (hash === lastHash) return { kind: "skipped", reason: "unchanged" };
     lastHash = hash;
-    if (ownWrites.get(resolve(path)) === hash) {
-      ownWrites.delete(resolve(path));
+    const own = ownWrites.get(resolve(path)) ?? [];
+    if (own.includes(hash)) {
+      ownWrites.set(resolve(path), own.slice(own.indexOf(hash) + 1));
       return { kind: "skipped", reason: "own-write" };
     }
     try {
