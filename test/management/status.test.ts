@@ -55,6 +55,9 @@ test("/status shows a cooling credential with its until-time, a disabled openai-
   assert.ok(creds.some((r) => /^\|claude\|.*\|cooling\|cooling until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ for claude-sonnet-4-5 \(HTTP 429/.test(r)), creds.join("\n"));
   assert.ok(creds.some((r) => r.startsWith("|fcompat|") && r.includes("|disabled|disabled: true in config")), creds.join("\n"));
   assert.match(html, /failed at \d{4}-.*kept the running config/);
+  writeFileSync(m.configPath, "usage-statistics-enabled: true\nrequest-retry: 7\n");
+  await watcher.reload();
+  assert.match(statusView(m.s.app).lastReload, /^reloaded at .*request-retry/);
   assert.equal(statusView(m.s.app).usageEnabled, true);
 });
 
