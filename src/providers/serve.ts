@@ -210,6 +210,11 @@ async function attempt(
   }
   const host = new URL(up.url).host;
   const status = upstream.statusCode ?? 502;
+  if (status < 100 || status > 599) {
+    // Node accepts any three digits (`HTTP/1.1 000`); such a status must never become ours.
+    upstream.resume();
+    return { kind: "failed", status: 502, body: `Upstream "${host}" answered with invalid HTTP status ${status}`, headers: {} };
+  }
   if (status < 200 || status >= 300) {
     const text = redact((await readResponseBody(upstream, ERROR_BODY_LIMIT)).toString("utf8"), app.log.secrets);
     return { kind: "failed", status: ex.failureStatus?.(status, text) ?? status, body: text, headers: flatHeaders(upstream.headers) };

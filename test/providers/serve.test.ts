@@ -1,0 +1,29 @@
+/** serveLocal() (src/providers/serve.ts): upstream answers and failures that cross the provider layer. */
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { startServer } from "../support/server.js";
+import { key, post, CLIENT_KEY } from "./support.js";
+
+const MSG = { model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] };
+
+/** A raw TCP upstream that answers every request with `reply` and closes. */
+async function rawUpstream(t: TestContext, reply: string): Promise<string> {
+  const server = createNetServer((socket) => {
+    socket.once("data", () => socket.end(reply));
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  t.after(() => server.close());
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+test("serveLocal() answers 502 naming the host when the upstream status is outside 100–599", async (t) => {
+  const url = await rawUpstream(t, "HTTP/1.1 000 X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", url)] });
+  const res = await post(s.url, "/v1/messages", MSG);
+  assert.equal(res.status, 502);
+  const body = (await res.json()) as { type: string; error: { message: string } };
+  assert.equal(body.type, "error");
+  assert.match(body.error.message, new RegExp(`"${new URL(url).host}".*status 0`));
+});
