@@ -29,6 +29,7 @@ import { countRequestBody, countResponse, finalError, flatHeaders } from "./answ
 import { collectEvents, errorEventStatus, eventData, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import { clientHeader, type Action, type Executor } from "./executor.js";
+import { sessionIdOf } from "../routing/session.js";
 import type { AttemptOutcome, Credential, Endpoint, LocalCall, ProviderKind } from "./types.js";
 
 /** The executor per credential kind. */
@@ -99,7 +100,10 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   let result;
   try {
     result = await providersRuntime.conduct(
-      { model: call.model, signal: ctx.signal, providers, config: ctx.config, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId },
+      {
+        model: call.model, signal: ctx.signal, providers, config: ctx.config, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId,
+        sessionId: ctx.config.routing.sessionAffinity ? sessionIdOf(call.headers, call.json) : undefined,
+      },
       (cred, upstreamModel) => attempt(ctx, call, client, action, cred, upstreamModel, state),
     );
   } finally {

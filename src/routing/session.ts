@@ -9,8 +9,11 @@ import type { IncomingHttpHeaders } from "node:http";
 /** Most bindings kept; the least recently used goes first beyond this. */
 export const MAX_BINDINGS = 10_000;
 
-/** Headers clients use to name their session, first found wins. */
-const SESSION_HEADERS = ["x-session-id", "session_id", "session-id", "x-claude-code-session-id", "conversation_id", "x-conversation-id"];
+/** Headers clients use to name their session and the id's prefix, first found wins (Amp's thread: amp.md PR-21). */
+const SESSION_HEADERS: ReadonlyArray<[header: string, prefix: string]> = [
+  ["x-session-id", "header"], ["session_id", "header"], ["session-id", "header"], ["x-amp-thread-id", "amp"],
+  ["x-claude-code-session-id", "header"], ["conversation_id", "header"], ["x-conversation-id", "header"],
+];
 
 function firstMessage(json: Record<string, unknown>): unknown {
   for (const key of ["messages", "contents", "input"]) {
@@ -22,8 +25,9 @@ function firstMessage(json: Record<string, unknown>): unknown {
 }
 
 /**
- * A session id for a request: Claude `metadata.user_id` `…session_<uuid>`, a session header, else a hash
- * of the system prompt and first message (stable across a conversation's turns); undefined when none.
+ * A session id for a request: Claude `metadata.user_id` `…session_<uuid>`, a session header (Amp's
+ * `X-Amp-Thread-Id` → `amp:<id>`), else a hash of the system prompt and first message (stable across a
+ * conversation's turns); undefined when none.
  */
 export function sessionIdOf(headers: IncomingHttpHeaders, json: Record<string, unknown>): string | undefined {
   const meta = json.metadata as { user_id?: unknown } | undefined;
@@ -31,10 +35,10 @@ export function sessionIdOf(headers: IncomingHttpHeaders, json: Record<string, u
     const m = /session_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(meta.user_id);
     if (m) return `claude:${m[1].toLowerCase()}`;
   }
-  for (const name of SESSION_HEADERS) {
+  for (const [name, prefix] of SESSION_HEADERS) {
     const v = headers[name];
     const value = Array.isArray(v) ? v[0] : v;
-    if (value && value.trim()) return `header:${value.trim()}`;
+    if (value && value.trim()) return `${prefix}:${value.trim()}`;
   }
   const first = firstMessage(json);
   if (first === undefined) return undefined;

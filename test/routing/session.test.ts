@@ -22,6 +22,15 @@ test("sessionIdOf() takes the Claude metadata session, then a session header, th
   assert.equal(sessionIdOf({}, { model: "x" }), undefined);
 });
 
+test("sessionIdOf() takes X-Amp-Thread-Id as amp:<id> after the session headers and before the conversation hash", () => {
+  const turn = { metadata: { user_id: "user_x" }, messages: [{ role: "user", content: "hi" }] };
+  assert.equal(sessionIdOf({ "x-amp-thread-id": " T-1 " }, turn), "amp:T-1");
+  assert.equal(sessionIdOf({ "x-amp-thread-id": "T-1", "session-id": "s1" }, turn), "header:s1");
+  assert.equal(sessionIdOf({ "x-amp-thread-id": "T-1", "x-claude-code-session-id": "c1" }, turn), "amp:T-1");
+  const uuid = "0b4445e1-f5be-49e1-87ce-62bbc28ad705";
+  assert.equal(sessionIdOf({ "x-amp-thread-id": "T-1" }, { metadata: { user_id: `u__session_${uuid}` } }), `claude:${uuid}`);
+});
+
 test("AffinityTable expires bindings after the TTL since last use and evicts the least recently used beyond the cap", () => {
   const t = new AffinityTable();
   t.bind("s", "m", "k1", 0, 100);
