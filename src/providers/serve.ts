@@ -52,6 +52,25 @@ export const CLIENT_FORMAT: Readonly<Record<Endpoint, Format>> = Object.freeze({
 /** Largest upstream error body kept (for classification and the client). */
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
+/** What the attempts of one request share: bootstrap retries left, and whether answer bytes reached the client. */
+interface AttemptState {
+  bootstrapLeft: number;
+  answered: boolean;
+}
+
+type Failed = Extract<AttemptOutcome, { kind: "failed" }>;
+
+/** Reads from an upstream answer; a reset, bad encoding or size cap there is the upstream's failure (502), not ours. */
+async function fromUpstream<T extends object>(host: string, signal: AbortSignal, read: () => Promise<T>): Promise<T | Failed> {
+  try {
+    return await read();
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const e = err as NodeJS.ErrnoException;
+    return { kind: "failed", status: 502, body: `Upstream "${host}" failed while sending its answer: ${e.code ?? e.message}`, headers: {} };
+  }
+}
+
 /** Statuses a stream that failed before its first byte is re-run for (providers.md §4.5). */
 function bootstrapRetryable(status: number): boolean {
   return [401, 402, 403, 408, 429].includes(status) || status >= 500;
@@ -94,7 +113,7 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
     const revoked = oauthRuntime(ctx.app)?.revokedNotice(call.model);
     if (revoked) throw new HttpError(401, "authentication_error", revoked);
   }
-  const state = { bootstrapLeft: Math.max(0, ctx.config.streaming.bootstrapRetries) };
+  const state: AttemptState = { bootstrapLeft: Math.max(0, ctx.config.streaming.bootstrapRetries), answered: false };
   const streaming = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
   const stopKeepalive = streaming ? () => undefined : nonStreamKeepalive(ctx.res, ctx.config.nonstreamKeepaliveInterval * 1000);
   let result;
@@ -103,6 +122,8 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
       {
         model: call.model, signal: ctx.signal, providers, config: ctx.config, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId,
         sessionId: ctx.config.routing.sessionAffinity ? sessionIdOf(call.headers, call.json) : undefined,
+        // Not res.headersSent: keep-alive newlines send the head early, and a failover after them is still clean.
+        committed: () => state.answered,
       },
       (cred, upstreamModel) => attempt(ctx, call, client, action, cred, upstreamModel, state),
     );
@@ -169,7 +190,7 @@ function upstreamBody(call: LocalCall, client: Format, ex: Executor, action: Act
 }
 
 async function attempt(
-  ctx: Ctx, call: LocalCall, client: Format, action: Action, cred: Credential, upstreamModel: string, state: { bootstrapLeft: number },
+  ctx: Ctx, call: LocalCall, client: Format, action: Action, cred: Credential, upstreamModel: string, state: AttemptState,
 ): Promise<AttemptOutcome> {
   const { app, config, res } = ctx;
   const ex = EXECUTORS[cred.kind]!;
@@ -220,7 +241,8 @@ async function attempt(
     return { kind: "failed", status: 502, body: `Upstream "${host}" answered with invalid HTTP status ${status}`, headers: {} };
   }
   if (status < 200 || status >= 300) {
-    const text = redact((await readResponseBody(upstream, ERROR_BODY_LIMIT)).toString("utf8"), app.log.secrets);
+    const read = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream, ERROR_BODY_LIMIT));
+    const text = "kind" in read ? read.body : redact(read.toString("utf8"), app.log.secrets);
     return { kind: "failed", status: ex.failureStatus?.(status, text) ?? status, body: text, headers: flatHeaders(upstream.headers) };
   }
   const passHeaders = config.passthroughHeaders ? passableResponseHeaders(upstream.headers) : {};
@@ -240,7 +262,10 @@ async function attempt(
       translator: same ? undefined : createStreamTranslator(wireOf(ex), client, tctx),
       isFinal: ex.isFinal, keepaliveMs: Math.max(0, config.streaming.keepaliveSeconds) * 1000, headers: passHeaders,
       jsonArray: call.endpoint === "gemini-stream" && call.alt !== "sse",
-      onFirstByte: () => void (ttftMs = app.clock.now() - started),
+      onFirstByte: () => {
+        state.answered = true;
+        ttftMs = app.clock.now() - started;
+      },
     });
     if (result.kind === "failed") {
       if (state.bootstrapLeft > 0 && bootstrapRetryable(result.status)) {
@@ -249,6 +274,7 @@ async function attempt(
       }
       // No bootstrap retry left: nothing was sent yet, so the client gets a normal HTTP error in its dialect.
       const body = translateError(client, result.status, result.body);
+      state.answered = true;
       sendError(res, ctx.dialect, new HttpError(result.status, "", "Upstream stream failed before its first event", { body }));
       return { kind: "done" };
     }
@@ -259,7 +285,8 @@ async function attempt(
   let answer: Record<string, unknown>;
   if (up.stream) {
     // Upstreams that always stream (Codex): fold the events into one answer.
-    const events = await collectEvents(upstream, onData);
+    const events = await fromUpstream(host, ctx.signal, () => collectEvents(upstream, onData));
+    if ("kind" in events) return events;
     for (const e of events) {
       const errStatus = errorEventStatus(e, eventData(e));
       if (errStatus !== undefined) return { kind: "failed", status: errStatus, body: e.data, headers: {} };
@@ -270,7 +297,8 @@ async function attempt(
     if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
     answer = folded;
   } else {
-    const raw = await readResponseBody(upstream);
+    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream));
+    if ("kind" in raw) return raw;
     let json: Record<string, unknown> | undefined;
     try {
       json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;

@@ -5,6 +5,8 @@
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
 import { HttpError } from "../server/errors.js";
+import { UpstreamError } from "../proxy/forward.js";
+import { TokenUnavailableError } from "../oauth/refresh.js";
 import type { AttemptOutcome, Credential } from "../providers/types.js";
 import type { UsageStats } from "../providers/usage.js";
 import { requestRetryOf, stateKey } from "../providers/credentials.js";
@@ -16,7 +18,10 @@ import { formatGoDuration, retryAfterFromBody, retryAfterFromHeader } from "./re
 /** Waits `ms`, rejecting with the signal's reason when it aborts. Tests inject one that moves a fake clock. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** Runs one upstream attempt; throws for transport errors, returns done or failed otherwise. */
+/**
+ * Runs one upstream attempt; throws for transport errors (UpstreamError, timeouts), returns done or failed
+ * otherwise. Any other thrown error is a bug of ours: conduct() rethrows it without blaming the credential.
+ */
 export type Attempt = (cred: Credential, upstreamModel: string) => Promise<AttemptOutcome>;
 
 /** What conduct() needs from the runtime. */
@@ -80,8 +85,17 @@ interface Failure {
   transport?: string;
 }
 
+/** Whether an error thrown by an attempt is the upstream's or the credential's fault, so another credential may do better. */
+function isCredentialFailure(err: unknown): boolean {
+  if (err instanceof UpstreamError || err instanceof TokenUnavailableError) return true;
+  if (err instanceof HttpError) return err.status >= 500;
+  const e = err as { name?: string; code?: string } | null;
+  return e?.name === "TimeoutError" || e?.code === "ETIMEDOUT";
+}
+
 function transportFailure(err: unknown, cred: Credential): Failure {
   if (err instanceof HttpError) return { status: err.status, body: "", headers: {}, transport: err.message };
+  if (err instanceof TokenUnavailableError) return { status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
   const e = err as { name?: string; code?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code ?? e?.name ?? "error";
   const timeout = e?.name === "TimeoutError" || /TIMEOUT|ETIMEDOUT/i.test(String(code));
@@ -145,8 +159,8 @@ async function tryCredential(
     try {
       outcome = await attempt(cred, upstream);
     } catch (err) {
-      // A client that went away, or a request we cannot send anywhere, is not the credential's fault.
-      if (signal?.aborted || request.committed?.() || (err instanceof HttpError && err.status < 500)) throw err;
+      // A client that went away, a request we cannot send anywhere, or our own bug is not the credential's fault.
+      if (signal?.aborted || request.committed?.() || !isCredentialFailure(err)) throw err;
       failure = transportFailure(err, cred);
     }
     if (outcome?.kind === "done") return { kind: "done", upstream };

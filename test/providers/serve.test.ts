@@ -1,7 +1,12 @@
 /** serveLocal() (src/providers/serve.ts): upstream answers and failures that cross the provider layer. */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { serveLocal } from "../../src/providers/serve.js";
+import { sendError } from "../../src/server/errors.js";
+import type { App, Ctx } from "../../src/server/handler.js";
+import type { LocalCall } from "../../src/providers/types.js";
 import { startServer } from "../support/server.js";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { claudeMessage, key, post, CLIENT_KEY } from "./support.js";
@@ -47,4 +52,54 @@ test("serveLocal() keeps an Amp thread on one credential with session affinity o
   const [a, b] = [seen[0], seen[3]];
   assert.notEqual(a, b);
   assert.deepEqual(seen, [a, a, a, b, b, a]);
+});
+
+/** Serves `call` through serveLocal() on a bare server (no dispatch), answering thrown errors as dispatch would. */
+async function direct(t: TestContext, app: App, call: LocalCall): Promise<{ url: string; thrown: unknown[] }> {
+  const thrown: unknown[] = [];
+  const server = createServer((req, res) => {
+    const ctx = {
+      res, url: new URL(req.url ?? "/", "http://127.0.0.1"), params: {}, dialect: "anthropic", config: app.config(), signal: new AbortController().signal,
+      app, requestId: "r-1", peer: "127.0.0.1", notes: {},
+    } as unknown as Ctx;
+    serveLocal(req, ctx, call).catch((err: unknown) => {
+      thrown.push(err);
+      sendError(res, "anthropic", err);
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  t.after(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, thrown };
+}
+
+test("serveLocal() rethrows its own bug (a throwing rewriter) without cooling the credential or trying another", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url), key("kb", fake.url)] });
+  const bug = new TypeError("Cannot read properties of undefined (reading 'content')");
+  const rewrite = { json: () => { throw bug; }, event: (d: Record<string, unknown>) => d };
+  const body = Buffer.from(JSON.stringify(MSG));
+  const d = await direct(t, s.app, { endpoint: "anthropic-messages", body, json: MSG, model: MSG.model, headers: {}, rewrite });
+  const res = await fetch(d.url, { method: "POST", body });
+  assert.equal(res.status, 500);
+  assert.deepEqual(d.thrown, [bug]);
+  assert.equal(fake.requests.length, 1, "no other credential was tried");
+  assert.deepEqual(s.app.providers.state().map((c) => c.state), ["ok", "ok"], "no credential was cooled");
+});
+
+test("serveLocal() fails over when a non-stream answer is cut mid-body", async (t) => {
+  const cut = await startFake(t, (_r, res) => {
+    res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+    res.write('{"id":"msg_1",');
+    setImmediate(() => res.destroy());
+  });
+  const fine = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", cut.url), key("kb", fine.url)],
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+  });
+  const res = await post(s.url, "/v1/messages", MSG);
+  assert.equal(res.status, 200);
+  assert.equal(((await res.json()) as { id: string }).id, "msg_1");
+  assert.equal(cut.requests.length, 1);
+  assert.equal(fine.requests.length, 1);
 });

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { HttpError } from "../../src/server/errors.js";
+import { UpstreamError } from "../../src/proxy/forward.js";
+import { TokenUnavailableError } from "../../src/oauth/refresh.js";
 import { makeConfig, providerKey, type OpenAICompat } from "../../src/config/schema.js";
 import { buildCredential } from "../../src/providers/credentials.js";
 import { asError, claudeKeys, failed, makeRuntime, OK, scripted } from "./fixture.js";
@@ -17,7 +19,8 @@ function compat(fields: Partial<OpenAICompat>): OpenAICompat {
 
 test("conduct() turns a thrown transport error into a 502 naming the host, and cools the credential for 1 min", async () => {
   const { rt, clock } = makeRuntime({ claudeApiKey: claudeKeys(A) });
-  const err = Object.assign(new Error(`connect ECONNREFUSED with ${A}`), { code: "ECONNREFUSED" });
+  const cause = Object.assign(new Error(`connect ECONNREFUSED with ${A}`), { code: "ECONNREFUSED" });
+  const err = new UpstreamError("unreachable", "127.0.0.1:9", 'Cannot reach upstream "127.0.0.1:9": ECONNREFUSED', { cause });
   const s = scripted({ [A]: [err, OK] });
   const r = await rt.conduct({ model: M }, s.attempt);
   assert.equal(r.kind, "transport");
@@ -57,6 +60,24 @@ test("conduct() rethrows an attempt error once bytes reached the client instead 
   const s = scripted({ [A]: [new Error("upstream reset mid-stream")] });
   await assert.rejects(rt.conduct({ model: M, committed: () => true }, s.attempt), /mid-stream/);
   assert.deepEqual(s.keys(), [A]);
+});
+
+test("conduct() rethrows an error that is no upstream failure (our own bug) without cooling the credential or trying another", async () => {
+  const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A, B), routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 } });
+  const bug = new TypeError("Cannot read properties of undefined (reading 'type')");
+  const plain = Object.assign(new Error("write after end"), { code: "ERR_STREAM_WRITE_AFTER_END" });
+  const s = scripted({ [A]: [bug, plain], [B]: [OK, OK] });
+  await assert.rejects(rt.conduct({ model: M }, s.attempt), bug);
+  await assert.rejects(rt.conduct({ model: M }, s.attempt), plain);
+  assert.deepEqual(s.keys(), [A, A]);
+  assert.deepEqual(rt.state().map((c) => c.state), ["ok", "ok"]);
+});
+
+test("conduct() counts a thrown TokenUnavailableError as the credential's failure with its status", async () => {
+  const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A, B) });
+  const s = scripted({ [A]: [new TokenUnavailableError(503, 'Token of "a.json" could not be refreshed: busy', 5_000)], [B]: [OK] });
+  assert.equal((await rt.conduct({ model: M }, s.attempt)).kind, "done");
+  assert.deepEqual(s.keys(), [A, B]);
 });
 
 test("conduct() treats a 5xx HttpError thrown by the attempt as a credential failure", async () => {
