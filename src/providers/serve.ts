@@ -67,7 +67,7 @@ async function fromUpstream<T extends object>(host: string, signal: AbortSignal,
   } catch (err) {
     if (signal.aborted) throw err;
     const e = err as NodeJS.ErrnoException;
-    return { kind: "failed", status: 502, body: `Upstream "${host}" failed while sending its answer: ${e.code ?? e.message}`, headers: {} };
+    return { kind: "failed", status: 502, body: `Cannot read the answer of upstream "${host}": ${e.code ?? e.message}`, headers: {} };
   }
 }
 

@@ -15,6 +15,7 @@ import { SseFramer, SseParser, type SseEvent } from "../sse/read.js";
 import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
 import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
 import { anthropicType } from "../server/errors.js";
+import { MAX_UPSTREAM_BODY } from "../proxy/forward.js";
 import type { ResponseRewriter } from "./types.js";
 
 /** How to pump one upstream stream. */
@@ -208,11 +209,22 @@ function stopEarly(upstream: IncomingMessage, failed: PumpResult): PumpResult {
   return failed;
 }
 
-/** Reads a whole upstream event stream into its events (upstreams that always stream, non-stream clients). */
-export async function collectEvents(upstream: IncomingMessage, onData?: (data: unknown) => void): Promise<SseEvent[]> {
+/**
+ * Reads a whole upstream event stream into its events (upstreams that always stream, non-stream clients);
+ * past `maxBytes` it gives up, as a whole body read does, so an endless stream cannot exhaust memory.
+ */
+export async function collectEvents(upstream: IncomingMessage, onData?: (data: unknown) => void, maxBytes = MAX_UPSTREAM_BODY): Promise<SseEvent[]> {
   const parser = new SseParser();
   const out: SseEvent[] = [];
-  for await (const chunk of upstream) out.push(...parser.push(chunk as Buffer));
+  let size = 0;
+  for await (const chunk of upstream) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      upstream.destroy();
+      throw new RangeError(`its event stream is larger than ${maxBytes} bytes`);
+    }
+    out.push(...parser.push(chunk as Buffer));
+  }
   out.push(...parser.end());
   if (onData) for (const e of out) onData(eventData(e));
   return out;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import { pumpStream, errorEventStatus, terminalErrorEvent, type PumpOptions, type PumpResult } from "../../src/providers/stream.js";
+import { collectEvents, pumpStream, errorEventStatus, terminalErrorEvent, type PumpOptions, type PumpResult } from "../../src/providers/stream.js";
 import { createStreamTranslator } from "../../src/translate/hub.js";
 import { startServer } from "../support/server.js";
 import { startFake } from "../support/fake-upstream.js";
@@ -175,4 +175,13 @@ test("with no bootstrap retries left, a stream that dies before its first byte i
 test("pumpStream() completes a final event that lacked its blank line, so the client does not drop it", async (t) => {
   const out = await pump(t, [CHAT_STREAM[0], "data: [DONE]"], { isFinal: (_e, d) => d === "[DONE]" });
   assert.equal(out.text, `${CHAT_STREAM[0]}data: [DONE]\n\n`);
+});
+
+test("collectEvents() gives up on an always-streamed answer past its size cap and closes the upstream", async () => {
+  const chunks = ['data: {"a":1}\n\n', 'data: {"b":2}\n\n', 'data: {"c":3}\n\n'];
+  const whole = Readable.from(chunks.map((c) => Buffer.from(c))) as unknown as IncomingMessage;
+  assert.equal((await collectEvents(whole, undefined, 45)).length, 3);
+  const big = Readable.from(chunks.map((c) => Buffer.from(c))) as unknown as IncomingMessage;
+  await assert.rejects(collectEvents(big, undefined, 40), /event stream is larger than 40 bytes/);
+  assert.equal(big.destroyed, true);
 });
