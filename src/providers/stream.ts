@@ -140,8 +140,8 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   const handle = async (raw: Buffer, whole: boolean): Promise<PumpResult | undefined> => {
     const events = parseRawEvent(raw);
     if (events.length === 0) {
-      // Upstream comments (keep-alives) pass through on same-dialect SSE streams only.
-      if (whole && !o.translator && !o.jsonArray && !o.rewrite && headSent) await write(raw);
+      // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18).
+      if (whole && !o.translator && !o.jsonArray && headSent) await write(raw);
       return undefined;
     }
     for (const parsed of events) {

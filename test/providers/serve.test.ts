@@ -9,7 +9,8 @@ import type { App, Ctx } from "../../src/server/handler.js";
 import type { LocalCall } from "../../src/providers/types.js";
 import { startServer } from "../support/server.js";
 import { sendJson, startFake } from "../support/fake-upstream.js";
-import { claudeMessage, key, post, CLIENT_KEY } from "./support.js";
+import { claudeMessage, key, post, sendSse, CLAUDE_STREAM, CLIENT_KEY } from "./support.js";
+import { routingConfig } from "../amp/routing-setup.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] };
 
@@ -102,4 +103,17 @@ test("serveLocal() fails over when a non-stream answer is cut mid-body", async (
   assert.equal(((await res.json()) as { id: string }).id, "msg_1");
   assert.equal(cut.requests.length, 1);
   assert.equal(fine.requests.length, 1);
+});
+
+test("serveLocal() on the Amp path passes an upstream `: ping` comment through the model rewriter to the client", async (t) => {
+  const F = await startFake(t, (_r, res) => sendSse(res, CLAUDE_STREAM));
+  const A = await startFake(t, (_r, res) => sendJson(res, 500, { error: "Amp upstream must not be asked" }));
+  const s = await startServer(t, routingConfig(F.url, A.url));
+  const res = await fetch(`${s.url}/api/provider/anthropic/v1/messages`, {
+    method: "POST", headers: { "x-api-key": "ck-1", "content-type": "application/json" }, body: JSON.stringify({ ...MSG, stream: true }),
+  });
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  assert.match(text, /\n\n: ping\n\nevent: content_block_delta\n/);
+  assert.equal(A.requests.length, 0);
 });

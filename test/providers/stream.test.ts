@@ -185,3 +185,12 @@ test("collectEvents() gives up on an always-streamed answer past its size cap an
   await assert.rejects(collectEvents(big, undefined, 40), /event stream is larger than 40 bytes/);
   assert.equal(big.destroyed, true);
 });
+
+test("pumpStream() passes upstream comments unchanged when a rewriter is set (amp.md PR-18)", async (t) => {
+  const rewrite = { json: (b: Record<string, unknown>) => b, event: (d: Record<string, unknown>) => ({ ...d, seen: true }) };
+  const out = await pump(t, CLAUDE_STREAM, { rewrite, client: "anthropic", isFinal: (e) => e === "message_stop" });
+  const pieces = out.text.split(/(?<=\n\n)/);
+  assert.equal(pieces.length, CLAUDE_STREAM.length);
+  assert.equal(pieces[2], ": ping\n\n");
+  assert.match(pieces[3], /"seen":true/);
+});
