@@ -78,6 +78,8 @@ function members(s: string): { open: number; close: number; spans: Map<string, S
 export function editBody(body: Buffer, edits: BodyEdits): Buffer {
   const set = edits.set ?? {};
   const remove = new Set(edits.remove ?? []);
+  // Nothing to do: a pass-through body is not even scanned (it may be megabytes of conversation).
+  if (Object.keys(set).length === 0 && remove.size === 0) return body;
   const s = body.toString("utf8");
   const { open, close, spans, order } = members(s);
   const touched = Object.keys(set).length > 0 || [...remove].some((k) => spans.has(k));

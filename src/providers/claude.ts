@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { editBody } from "./body-edit.js";
 import { catalogModel } from "./catalog.js";
-import { applyCustomHeaders, clientHeader, isApiKeyCredential, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import { applyCustomHeaders, bodyJson, clientHeader, isApiKeyCredential, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
 /** Anthropic's public root: the only one that gets `x-api-key` instead of a bearer token. */
 export const ANTHROPIC_ROOT = "https://api.anthropic.com";
@@ -50,12 +50,7 @@ export function buildClaudeRequest(input: BuildInput): UpstreamCall {
   const defaults = config.claudeHeaderDefaults;
   const root = cred.baseUrl.replace(/\/+$/, "");
   const path = input.action === "count" ? "/v1/messages/count_tokens" : "/v1/messages";
-  let parsed: Record<string, unknown> | undefined;
-  try {
-    parsed = JSON.parse(input.body.toString("utf8")) as Record<string, unknown>;
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = bodyJson(input);
   const betas = Array.isArray(parsed?.betas) ? parsed.betas.filter((b): b is string => typeof b === "string") : [];
   const set: Record<string, unknown> = {};
   if (parsed?.model !== input.upstreamModel) set.model = input.upstreamModel;

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { editBody } from "./body-edit.js";
-import { applyCustomHeaders, clientHeader, isApiKeyCredential, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import { applyCustomHeaders, bodyJson, clientHeader, isApiKeyCredential, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
 /** Codex CLI's own User-Agent, used when the client sent none. */
 export const CODEX_USER_AGENT = "codex-tui/0.135.0 (Mac OS 26.5.0; arm64) iTerm.app/3.6.10 (codex-tui; 0.135.0)";
@@ -18,12 +18,8 @@ const REMOVED = ["previous_response_id", "prompt_cache_retention", "safety_ident
 export function buildCodexRequest(input: BuildInput): UpstreamCall {
   const { cred, call } = input;
   const h = call.headers;
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = (JSON.parse(input.body.toString("utf8")) as Record<string, unknown>) ?? {};
-  } catch {
-    // The translator or client gave no object; editBody will report it.
-  }
+  // The translator or client gave no object: editBody will report it.
+  const parsed = bodyJson(input) ?? {};
   const set: Record<string, unknown> = {};
   if (parsed.model !== input.upstreamModel) set.model = input.upstreamModel;
   if (parsed.stream !== true) set.stream = true;

@@ -21,6 +21,8 @@ export interface BuildInput {
   readonly call: LocalCall;
   /** The request body in the upstream's dialect: the client's raw bytes, or the translator's output. */
   readonly body: Buffer;
+  /** `body` already parsed (serve.ts has it at hand), so builders need not parse it again; absent = parse `body`. */
+  readonly json?: Readonly<Record<string, unknown>>;
   /** The model name to send upstream (alias resolved, prefix and suffix removed). */
   readonly upstreamModel: string;
   /** Whether the client asked for a stream. */
@@ -79,6 +81,16 @@ export function applyCustomHeaders(headers: Record<string, string>, custom: Read
 /** True for credentials configured as API keys (the OAuth seam: token-file credentials use other ids). */
 export function isApiKeyCredential(cred: Credential): boolean {
   return /^(claude|gemini|codex|vertex)-api-key\[|^openai-compatibility\[/.test(cred.id);
+}
+
+/** The request body as a JSON object: the parsed `json` when given, else `body` parsed; undefined when not an object. */
+export function bodyJson(input: Pick<BuildInput, "body" | "json">): Readonly<Record<string, unknown>> | undefined {
+  if (input.json) return input.json;
+  try {
+    return obj(JSON.parse(input.body.toString("utf8")));
+  } catch {
+    return undefined;
+  }
 }
 
 /** A JSON object, or undefined. */

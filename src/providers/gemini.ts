@@ -5,7 +5,7 @@
  */
 import { editBody } from "./body-edit.js";
 import { catalogModel } from "./catalog.js";
-import { applyCustomHeaders, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import { applyCustomHeaders, bodyJson, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
 /** Builds the upstream request for a Gemini API-key credential; `modelsPath` differs for Vertex. */
 export function buildGeminiRequest(input: BuildInput, modelsPath = "/v1beta/models"): UpstreamCall {
@@ -32,19 +32,14 @@ export function buildGeminiRequest(input: BuildInput, modelsPath = "/v1beta/mode
   if (cred.apiKey.startsWith("ya29.")) headers.authorization = `Bearer ${cred.apiKey}`;
   else headers["x-goog-api-key"] = cred.apiKey;
   applyCustomHeaders(headers, cred.headers);
-  return { url: `${root}${modelsPath}/${model}:${method}${query}`, headers, body: capOutputTokens(input.body, input.upstreamModel), stream };
+  return { url: `${root}${modelsPath}/${model}:${method}${query}`, headers, body: capOutputTokens(input.body, input.upstreamModel, input.json), stream };
 }
 
-/** Caps `generationConfig.maxOutputTokens` at the model's limit (providers.md §2.3); other bytes stay as sent. */
-export function capOutputTokens(body: Buffer, model: string): Buffer {
+/** Caps `generationConfig.maxOutputTokens` at the model's limit (providers.md §2.3); other bytes stay as sent. `json`: `body` parsed, if at hand. */
+export function capOutputTokens(body: Buffer, model: string, json?: Readonly<Record<string, unknown>>): Buffer {
   const limit = catalogModel(model)?.maxOutputTokens;
   if (!limit) return body;
-  let parsed: Record<string, unknown> | undefined;
-  try {
-    parsed = obj(JSON.parse(body.toString("utf8")));
-  } catch {
-    return body;
-  }
+  const parsed = bodyJson({ body, json });
   const config = obj(parsed?.generationConfig);
   const max = config?.maxOutputTokens;
   if (typeof max !== "number" || max <= limit) return body;

@@ -4,17 +4,13 @@
  * usage counters work for every upstream.
  */
 import { editBody } from "./body-edit.js";
-import { applyCustomHeaders, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import { applyCustomHeaders, bodyJson, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
 /** Builds the upstream request for an OpenAI-compatible credential. */
 export function buildOpenAICompatRequest(input: BuildInput): UpstreamCall {
   const { cred } = input;
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = (JSON.parse(input.body.toString("utf8")) as Record<string, unknown>) ?? {};
-  } catch {
-    // editBody reports a body that is not an object.
-  }
+  // editBody reports a body that is not an object.
+  const parsed = bodyJson(input) ?? {};
   const stream = parsed.stream === true;
   const set: Record<string, unknown> = {};
   if (parsed.model !== input.upstreamModel) set.model = input.upstreamModel;

@@ -173,11 +173,14 @@ function wireOf(ex: Executor): Upstream {
   return ex.kind === "codex" ? "codex" : ex.dialect;
 }
 
-/** The request body in the upstream's dialect: the client's bytes when the dialects match. */
-function upstreamBody(call: LocalCall, client: Format, ex: Executor, action: Action, model: string, stream: boolean): Buffer {
+/** The request body in the upstream's dialect (the client's bytes when the dialects match), and its parsed form for the builder. */
+function upstreamBody(
+  call: LocalCall, client: Format, ex: Executor, action: Action, model: string, stream: boolean,
+): { body: Buffer; json: Record<string, unknown> } {
   if (wireOf(ex) === client) {
     const edits = suffixEdits(client, call.model, call.json);
-    return Object.keys(edits).length ? editBody(call.body, { set: edits }) : call.body;
+    if (Object.keys(edits).length === 0) return { body: call.body, json: call.json };
+    return { body: editBody(call.body, { set: edits }), json: { ...call.json, ...edits } };
   }
   let translated: Record<string, unknown>;
   try {
@@ -186,7 +189,8 @@ function upstreamBody(call: LocalCall, client: Format, ex: Executor, action: Act
     // A request the translator cannot read is the client's to fix, not a credential failure.
     throw new HttpError(400, "invalid_request_error", `Cannot translate the request from ${client} to ${ex.dialect}: ${(err as Error).message}`);
   }
-  return Buffer.from(JSON.stringify(action === "count" ? countRequestBody(ex.dialect, translated, model) : translated));
+  const json = action === "count" ? countRequestBody(ex.dialect, translated, model) : translated;
+  return { body: Buffer.from(JSON.stringify(json)), json };
 }
 
 async function attempt(
@@ -196,11 +200,11 @@ async function attempt(
   const ex = EXECUTORS[cred.kind]!;
   const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
   const suffix = call.model.match(/\(([^()]*)\)$/)?.[0] ?? "";
-  const body = upstreamBody(call, client, ex, action, upstreamModel + suffix, stream);
+  const { body, json: parsedBody } = upstreamBody(call, client, ex, action, upstreamModel + suffix, stream);
   const started = app.clock.now();
   ctx.notes.provider = cred.provider;
   const send = async (l: LiveCredential) => {
-    const plain = ex.build({ cred: l.cred, call, body, upstreamModel, stream, action, config, token: l.token });
+    const plain = ex.build({ cred: l.cred, call, body, json: parsedBody, upstreamModel, stream, action, config, token: l.token });
     // Subscription tokens add what their vendor requires (bearer, Claude Code identity, account id).
     const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token, clientHeader(call.headers, "user-agent")) } : plain;
     const urls = [built.url, ...(built.alternates ?? [])];

@@ -117,3 +117,30 @@ test("serveLocal() on the Amp path passes an upstream `: ping` comment through t
   assert.match(text, /\n\n: ping\n\nevent: content_block_delta\n/);
   assert.equal(A.requests.length, 0);
 });
+
+/** Counts JSON.parse calls on texts that contain `marker`, for the rest of the test. */
+function countParses(t: TestContext, marker: string): () => number {
+  const real = JSON.parse;
+  let n = 0;
+  t.mock.method(JSON, "parse", (s: string, ...rest: []) => {
+    if (typeof s === "string" && s.includes(marker)) n++;
+    return real(s, ...rest);
+  });
+  return () => n;
+}
+
+/** A whole HTTP/1.1 JSON answer for rawUpstream(). */
+function rawJson(body: unknown): string {
+  const text = JSON.stringify(body);
+  return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`;
+}
+
+test("serveLocal() parses a same-dialect request body once: the executor gets the parsed object", async (t) => {
+  const url = await rawUpstream(t, rawJson(claudeMessage()));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", url)] });
+  const parses = countParses(t, "marker-request-7f3");
+  const res = await post(s.url, "/v1/messages", { ...MSG, messages: [{ role: "user", content: "marker-request-7f3" }] });
+  assert.equal(res.status, 200);
+  await res.arrayBuffer();
+  assert.equal(parses(), 1, "only the route's readJson parses the body");
+});
