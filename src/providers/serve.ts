@@ -26,7 +26,7 @@ import { liveCredential, renewedCredential, type LiveCredential } from "./tokens
 import { applyOAuthCall } from "../oauth/headers.js";
 import { oauthRuntime } from "../oauth/runtime.js";
 import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
-import { collectEvents, errorEventStatus, eventData, pumpStream } from "./stream.js";
+import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import { clientHeader, type Action, type Executor } from "./executor.js";
 import { sessionIdOf } from "../routing/session.js";
@@ -289,14 +289,15 @@ async function attempt(
   let answer: Record<string, unknown>;
   if (up.stream) {
     // Upstreams that always stream (Codex): fold the events into one answer.
-    const events = await fromUpstream(host, ctx.signal, () => collectEvents(upstream, onData));
-    if ("kind" in events) return events;
-    for (const e of events) {
-      const errStatus = errorEventStatus(e, eventData(e));
-      if (errStatus !== undefined) return { kind: "failed", status: errStatus, body: e.data, headers: {} };
+    const collected = await fromUpstream(host, ctx.signal, () => collectEvents(upstream, onData));
+    if ("kind" in collected) return collected;
+    const { events, data } = collected;
+    for (let i = 0; i < events.length; i++) {
+      const errStatus = errorEventStatus(events[i], data[i]);
+      if (errStatus !== undefined) return { kind: "failed", status: errStatus, body: events[i].data, headers: {} };
     }
     // A stream that ended before its final event is incomplete however the translator would fold it.
-    const complete = events.some((e) => ex.isFinal(e.event, eventData(e)));
+    const complete = events.some((e, i) => ex.isFinal(e.event, data[i]));
     const folded = complete ? translateStreamToResponse(wireOf(ex), client, events, tctx) : undefined;
     if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
     answer = folded;

@@ -49,12 +49,6 @@ export interface PumpOptions {
 /** The pump's result: done (the client got a complete or terminated stream) or failed before any byte. */
 export type PumpResult = { readonly kind: "done" } | { readonly kind: "failed"; readonly status: number; readonly body: string };
 
-/** Parses one framed raw event into its events (none for a comment-only piece). */
-export function parseRawEvent(raw: Buffer): SseEvent[] {
-  const p = new SseParser();
-  return [...p.push(raw), ...p.end()];
-}
-
 /** An event's data as JSON when it is JSON, else the text itself (e.g. `[DONE]`). */
 export function eventData(e: SseEvent): unknown {
   const t = e.data.trimStart();
@@ -121,49 +115,58 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     if (!res.write(chunk)) await once(res, "drain", { signal });
   };
 
+  /** Writes one client event: its original bytes when given, else re-serialised (or an array element). */
   const emit = async (e: SseEvent, raw?: Buffer): Promise<void> => {
-    let out = e;
-    const json = o.rewrite ? asObject(eventData(e)) : undefined;
-    if (json) {
-      out = { ...e, data: JSON.stringify(o.rewrite!.event(json)) };
-      raw = undefined;
-    }
     if (o.jsonArray) {
-      await write(`${arrayOpen ? "," : "["}${out.data}`);
+      await write(`${arrayOpen ? "," : "["}${e.data}`);
       arrayOpen = true;
       return;
     }
-    await write(raw ?? formatEvent(out));
+    await write(raw ?? formatEvent(e));
   };
+
+  /** The event with the rewriter applied to its JSON object data; `data` is that data parsed, when at hand. */
+  const rewritten = (e: SseEvent, data?: unknown): SseEvent | undefined => {
+    if (!o.rewrite) return undefined;
+    const json = asObject(data === undefined ? eventData(e) : data);
+    return json ? { ...e, data: JSON.stringify(o.rewrite.event(json)) } : undefined;
+  };
+
+  /** Emits a translated event, rewritten when a rewriter is set. */
+  const emitTranslated = (t: SseEvent): Promise<void> => emit(rewritten(t) ?? t);
+
+  // One parser for the whole stream: the framer's pieces end on event boundaries, so each push yields that piece's events.
+  const parser = new SseParser();
 
   /** Handles one framed piece; `whole` is false for a last piece that lacked its blank line. */
   const handle = async (raw: Buffer, whole: boolean): Promise<PumpResult | undefined> => {
-    const events = parseRawEvent(raw);
+    const events = whole ? parser.push(raw) : [...parser.push(raw), ...parser.end()];
     if (events.length === 0) {
       // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18).
       if (whole && !o.translator && !o.jsonArray && headSent) await write(raw);
       return undefined;
     }
     for (const parsed of events) {
-      let e = parsed;
-      let data = eventData(e);
-      const unwrapped = o.unwrap?.(data) ?? data;
-      if (unwrapped !== data) {
-        data = unwrapped;
-        e = { ...e, data: JSON.stringify(data) };
-      }
+      // Each event is parsed once; its data travels on as an object from here.
+      const sent = eventData(parsed);
+      const data = o.unwrap?.(sent) ?? sent;
+      const unwrapped = data !== sent;
+      // An unwrapped event gets its new text only where text is needed (a rewriter serialises its own).
+      const text = (): SseEvent => (unwrapped ? { ...parsed, data: JSON.stringify(data) } : parsed);
       o.onData?.(data);
       const seq = asObject(data)?.sequence_number;
       if (typeof seq === "number") lastSequence = seq;
-      const errStatus = errorEventStatus(e, data);
-      if (errStatus !== undefined && !headSent) return { kind: "failed", status: errStatus, body: e.data };
-      if (errStatus !== undefined || o.isFinal(e.event, data)) ended = true;
+      const errStatus = errorEventStatus(parsed, data);
+      if (errStatus !== undefined && !headSent) return { kind: "failed", status: errStatus, body: text().data };
+      if (errStatus !== undefined || o.isFinal(parsed.event, data)) ended = true;
       if (o.translator) {
-        for (const t of o.translator.push(e)) await emit(t);
-      } else {
-        // An unterminated last event is re-serialised with its blank line: clients drop events cut at EOF.
-        await emit(e, whole && events.length === 1 && e === parsed ? raw : undefined);
+        for (const t of o.translator.push(text())) await emitTranslated(t);
+        continue;
       }
+      const out = rewritten(parsed, data);
+      // An unterminated last event is re-serialised with its blank line: clients drop events cut at EOF.
+      if (out) await emit(out);
+      else await emit(text(), whole && events.length === 1 && !unwrapped ? raw : undefined);
     }
     return undefined;
   };
@@ -187,7 +190,7 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
     if (problem === undefined) {
-      if (o.translator) for (const t of o.translator.end()) await emit(t);
+      if (o.translator) for (const t of o.translator.end()) await emitTranslated(t);
       if (o.jsonArray) await write(arrayOpen ? "]" : "[]");
       if (!headSent) await write("");
       res.end();
@@ -209,11 +212,17 @@ function stopEarly(upstream: IncomingMessage, failed: PumpResult): PumpResult {
   return failed;
 }
 
+/** A whole upstream event stream: its events and, at the same index, each one's data parsed once (eventData). */
+export interface CollectedEvents {
+  readonly events: SseEvent[];
+  readonly data: unknown[];
+}
+
 /**
  * Reads a whole upstream event stream into its events (upstreams that always stream, non-stream clients);
  * past `maxBytes` it gives up, as a whole body read does, so an endless stream cannot exhaust memory.
  */
-export async function collectEvents(upstream: IncomingMessage, onData?: (data: unknown) => void, maxBytes = MAX_UPSTREAM_BODY): Promise<SseEvent[]> {
+export async function collectEvents(upstream: IncomingMessage, onData?: (data: unknown) => void, maxBytes = MAX_UPSTREAM_BODY): Promise<CollectedEvents> {
   const parser = new SseParser();
   const out: SseEvent[] = [];
   let size = 0;
@@ -226,6 +235,7 @@ export async function collectEvents(upstream: IncomingMessage, onData?: (data: u
     out.push(...parser.push(chunk as Buffer));
   }
   out.push(...parser.end());
-  if (onData) for (const e of out) onData(eventData(e));
-  return out;
+  const data = out.map(eventData);
+  if (onData) for (const d of data) onData(d);
+  return { events: out, data };
 }

@@ -9,7 +9,7 @@ import type { App, Ctx } from "../../src/server/handler.js";
 import type { LocalCall } from "../../src/providers/types.js";
 import { startServer } from "../support/server.js";
 import { sendJson, startFake } from "../support/fake-upstream.js";
-import { claudeMessage, key, post, sendSse, CLAUDE_STREAM, CLIENT_KEY } from "./support.js";
+import { claudeMessage, key, post, sendSse, CLAUDE_STREAM, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";
 import { routingConfig } from "../amp/routing-setup.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] };
@@ -118,12 +118,12 @@ test("serveLocal() on the Amp path passes an upstream `: ping` comment through t
   assert.equal(A.requests.length, 0);
 });
 
-/** Counts JSON.parse calls on texts that contain `marker`, for the rest of the test. */
+/** Counts JSON.parse calls on texts that contain `marker`, for the rest of the test; the hub's own parses (src/translate) are not ours to count. */
 function countParses(t: TestContext, marker: string): () => number {
   const real = JSON.parse;
   let n = 0;
   t.mock.method(JSON, "parse", (s: string, ...rest: []) => {
-    if (typeof s === "string" && s.includes(marker)) n++;
+    if (typeof s === "string" && s.includes(marker) && !/[\\/]src[\\/]translate[\\/]/.test(new Error().stack ?? "")) n++;
     return real(s, ...rest);
   });
   return () => n;
@@ -143,4 +143,28 @@ test("serveLocal() parses a same-dialect request body once: the executor gets th
   assert.equal(res.status, 200);
   await res.arrayBuffer();
   assert.equal(parses(), 1, "only the route's readJson parses the body");
+});
+
+test("serveLocal() parses each upstream event once on the Amp path, where the rewriter needs it as an object", async (t) => {
+  const marked = CLAUDE_STREAM.map((e) => e.replace('"text":"hi"', '"text":"marker-event-5c1"'));
+  const F = await startFake(t, (_r, res) => sendSse(res, marked));
+  const A = await startFake(t, (_r, res) => sendJson(res, 500, {}));
+  const s = await startServer(t, routingConfig(F.url, A.url));
+  const parses = countParses(t, "marker-event-5c1");
+  const res = await fetch(`${s.url}/api/provider/anthropic/v1/messages`, {
+    method: "POST", headers: { "x-api-key": "ck-1", "content-type": "application/json" }, body: JSON.stringify({ ...MSG, stream: true }),
+  });
+  assert.match(await res.text(), /marker-event-5c1/);
+  assert.equal(parses(), 1);
+});
+
+test("serveLocal() folds an always-streamed Codex answer reading each event's data once (the hub's fold aside)", async (t) => {
+  const marked = RESPONSES_STREAM.map((e) => e.replaceAll('"hi"', '"marker-codex-9d"')); // in two events
+  const url = await rawUpstream(t, `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n${marked.join("")}`);
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], codexApiKey: [key("kc", url)], usageStatisticsEnabled: true });
+  const parses = countParses(t, "marker-codex-9d");
+  const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /"text":"marker-codex-9d"/);
+  assert.equal(parses(), 2, "collectEvents parses each event once; the error, final and usage checks reuse it");
 });

@@ -180,7 +180,7 @@ test("pumpStream() completes a final event that lacked its blank line, so the cl
 test("collectEvents() gives up on an always-streamed answer past its size cap and closes the upstream", async () => {
   const chunks = ['data: {"a":1}\n\n', 'data: {"b":2}\n\n', 'data: {"c":3}\n\n'];
   const whole = Readable.from(chunks.map((c) => Buffer.from(c))) as unknown as IncomingMessage;
-  assert.equal((await collectEvents(whole, undefined, 45)).length, 3);
+  assert.equal((await collectEvents(whole, undefined, 45)).events.length, 3);
   const big = Readable.from(chunks.map((c) => Buffer.from(c))) as unknown as IncomingMessage;
   await assert.rejects(collectEvents(big, undefined, 40), /event stream is larger than 40 bytes/);
   assert.equal(big.destroyed, true);
@@ -193,4 +193,36 @@ test("pumpStream() passes upstream comments unchanged when a rewriter is set (am
   assert.equal(pieces.length, CLAUDE_STREAM.length);
   assert.equal(pieces[2], ": ping\n\n");
   assert.match(pieces[3], /"seen":true/);
+});
+
+/** Counts JSON.parse calls on texts that contain `marker`, for the rest of the test. */
+function countParses(t: TestContext, marker: string): () => number {
+  const real = JSON.parse;
+  let n = 0;
+  t.mock.method(JSON, "parse", (s: string, ...rest: []) => {
+    if (typeof s === "string" && s.includes(marker)) n++;
+    return real(s, ...rest);
+  });
+  return () => n;
+}
+
+test("pumpStream() parses each event once, even when it unwraps and rewrites it", async (t) => {
+  const parses = countParses(t, "marker-evt");
+  const unwrap = (d: unknown) => (d as { response?: unknown }).response ?? d;
+  const rewrite = { json: (b: Record<string, unknown>) => b, event: (d: Record<string, unknown>) => ({ ...d, rewritten: true }) };
+  const chunks = ['data: {"response":{"text":"marker-evt-1"}}\n\n', 'data: {"text":"marker-evt-2"}\n\n'];
+  const out = await pump(t, chunks, { unwrap, rewrite, client: "gemini" });
+  assert.equal(out.text, 'data: {"text":"marker-evt-1","rewritten":true}\n\ndata: {"text":"marker-evt-2","rewritten":true}\n\n');
+  assert.equal(parses(), 2);
+});
+
+test("collectEvents() parses each event once and hands the parsed data along with the events", async (t) => {
+  const parses = countParses(t, "marker-col");
+  const seen: unknown[] = [];
+  const up = Readable.from([Buffer.from('event: a\ndata: {"m":"marker-col-1"}\n\ndata: {"m":"marker-col-2"}\n\ndata: [DONE]\n\n')]) as unknown as IncomingMessage;
+  const got = await collectEvents(up, (d) => seen.push(d));
+  assert.deepEqual(got.events.map((e) => e.event), ["a", undefined, undefined]);
+  assert.deepEqual(got.data, [{ m: "marker-col-1" }, { m: "marker-col-2" }, "[DONE]"]);
+  assert.deepEqual(seen, got.data);
+  assert.equal(parses(), 2);
 });
