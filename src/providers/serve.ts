@@ -304,15 +304,19 @@ async function attempt(
   } else {
     const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream));
     if ("kind" in raw) return raw;
+    const passThrough = same && !call.rewrite && !ex.unwrap;
     let json: Record<string, unknown> | undefined;
-    try {
-      json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
-    } catch {
-      json = undefined;
+    // A pass-through answer is parsed only for usage statistics.
+    if (!passThrough || onData) {
+      try {
+        json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
     }
     if (json && ex.unwrap) json = ex.unwrap(json) as Record<string, unknown>;
     if (json) onData?.(json);
-    if (same && !call.rewrite && !ex.unwrap) {
+    if (passThrough) {
       // Same dialect, nothing to rewrite: the client gets the upstream body byte for byte.
       record();
       writeBody(res, status, { ...passHeaders, "content-type": String(upstream.headers["content-type"] ?? "application/json") }, raw);

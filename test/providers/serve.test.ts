@@ -168,3 +168,15 @@ test("serveLocal() folds an always-streamed Codex answer reading each event's da
   assert.match(await res.text(), /"text":"marker-codex-9d"/);
   assert.equal(parses(), 2, "collectEvents parses each event once; the error, final and usage checks reuse it");
 });
+
+test("serveLocal() passes a same-dialect JSON answer through unparsed when usage statistics are off, and parses it once when on", async (t) => {
+  const url = await rawUpstream(t, rawJson(claudeMessage("marker-answer-2b8")));
+  const off = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", url)] });
+  const parses = countParses(t, "marker-answer-2b8");
+  const res = await post(off.url, "/v1/messages", MSG);
+  assert.equal(await res.text(), JSON.stringify(claudeMessage("marker-answer-2b8")));
+  assert.equal(parses(), 0);
+  const on = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", url)], usageStatisticsEnabled: true });
+  await (await post(on.url, "/v1/messages", MSG)).text();
+  assert.equal(parses(), 1);
+});
