@@ -1,7 +1,7 @@
 /** cliproxy's command line: flags → config → listen. The only place that exits the process. */
 import { homedir } from "node:os";
 import { VERSION } from "./version.js";
-import { start } from "./server/start.js";
+import { start, type Started } from "./server/start.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { exampleKeys } from "./config/safe-mode.js";
 import { isUpstreamLogin, runLogin } from "./oauth/login.js";
@@ -97,7 +97,21 @@ async function main(): Promise<void> {
     return;
   }
   if (cli.cmd !== "serve") return;
-  let running;
+  // Signals are handled from the start: one that arrives while start() is still arming watchers and
+  // token refresh must drain like any other, not kill the process with requests in flight.
+  let running: Started | undefined;
+  let requested: string | undefined;
+  const drain = (r: Started, signal: string) => {
+    r.app.log.info(`${signal}: draining in-flight requests (up to ${r.app.config().shutdownTimeoutMs} ms), then exiting`);
+    void r.stop().then(() => process.exit(0));
+  };
+  const shutdown = (signal: string) => {
+    if (requested) process.exit(1); // a second signal forces the exit
+    requested = signal;
+    if (running) drain(running, signal);
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
   try {
     running = await start({ configPath: cli.config, host: cli.host, port: cli.port, homeDir: homedir() });
   } catch (err) {
@@ -105,15 +119,7 @@ async function main(): Promise<void> {
     else console.error(`cliproxy: ${(err as Error).message}`);
     process.exit(1);
   }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) process.exit(1); // a second signal forces the exit
-    stopping = true;
-    running.app.log.info(`${signal}: draining in-flight requests (up to ${running.app.config().shutdownTimeoutMs} ms), then exiting`);
-    void running.stop().then(() => process.exit(0));
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  if (requested) drain(running, requested);
 }
 
 if (process.argv[1] && /main\.(ts|js|mjs)$|cliproxy(\.mjs)?$/.test(process.argv[1])) void main();

@@ -45,8 +45,9 @@ test("SIGTERM during an open streaming response lets it finish and exits 0", asy
   await once(res, "data");
   const exited = once(child, "exit");
   child.kill("SIGTERM");
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     const check = () => (/draining/.test(out) ? resolve() : child.stdout.once("data", check));
+    child.once("exit", (code, signal) => reject(new Error(`exited ${code ?? signal} before draining: ${out}`)));
     check();
   });
   release();
