@@ -17,7 +17,7 @@ export function buildAntigravityRequest(input: BuildInput): UpstreamCall {
   const stream = action === "stream";
   const agent = typeof token?.raw?.user_agent === "string" ? token.raw.user_agent.trim() : undefined;
   const headers = applyCustomHeaders(antigravityHeaders(cred.apiKey, stream, agent), cred.headers);
-  const body = antigravityEnvelope(capOutputTokens(input.body, input.upstreamModel), input.upstreamModel, token?.projectId ?? "", action);
+  const body = antigravityEnvelope(capOutputTokens(input.body, input.upstreamModel, input.json), input.upstreamModel, token?.projectId ?? "", action);
   const primary = cred.baseUrl.replace(/\/+$/, "");
   const others = antigravityBaseUrls(token?.baseUrl, endpointsFor("antigravity", input.config).apiBaseUrls)
     .map((r) => r.replace(/\/+$/, ""))

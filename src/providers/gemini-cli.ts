@@ -20,7 +20,7 @@ export function buildGeminiCliRequest(input: BuildInput): UpstreamCall {
   const action = codeAssistAction(input);
   const stream = action === "stream";
   const headers = applyCustomHeaders(geminiCliHeaders(cred.apiKey, input.upstreamModel, stream), cred.headers);
-  const body = geminiCliEnvelope(capOutputTokens(input.body, input.upstreamModel), input.upstreamModel, input.token?.projectId ?? "", action);
+  const body = geminiCliEnvelope(capOutputTokens(input.body, input.upstreamModel, input.json), input.upstreamModel, input.token?.projectId ?? "", action);
   return { url: codeAssistUrl(cred.baseUrl, action), headers, body, stream };
 }
 
