@@ -1,11 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { chmodSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { watchConfig, type ReloadEvent } from "../../src/config/watch.js";
+import { createLogger } from "../../src/log/log.js";
+import { start } from "../../src/server/start.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { changedLines, COMMENTED, KEY, mgmt } from "./setup.js";
+
+// bcrypt of "password" at cost 4 (a reference vector; cheap to verify).
+const VECTOR_HASH = "$2a$04$EJTm7x/tadrWeYW15DO8LeDT5NQwKiBqx4W4sGIAh9vpXFOpD.0vC";
 
 test("S-7 PUT /debug on a commented config changes only the debug line; GET /debug and the running log level follow", async (t) => {
   const m = await mgmt(t);
@@ -122,4 +129,21 @@ test("the config watcher does not apply cliproxy's own write a second time", asy
   const [event] = await seen;
   assert.deepEqual(event, { kind: "skipped", reason: "own-write" });
   assert.equal(m.s.app.config().requestRetry, 4);
+});
+
+test("PUT /logging-to-file on a running start() switches the log to main.log through the watcher's own-write event", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-logswitch-"));
+  const path = join(dir, "config.yaml");
+  writeFileSync(path, `# logs\nlogging-to-file: false\nremote-management:\n  secret-key: "${VECTOR_HASH}"\nauth-dir: ${join(dir, "auth")}\n`);
+  const started = await start({ configPath: path, port: 0, homeDir: dir, cwd: dir, env: { WRITABLE_PATH: dir }, log: createLogger({ sink: () => undefined }) });
+  let stopped = false;
+  t.after(() => (stopped ? undefined : started.stop(1000)));
+  const seen = once(started.watchers!.config!, "reload") as Promise<[ReloadEvent]>;
+  const res = await fetch(`${started.url}/v0/management/logging-to-file`, { method: "PUT", body: '{"value":true}', headers: { authorization: "Bearer password" } });
+  assert.equal(res.status, 200);
+  assert.deepEqual((await seen)[0], { kind: "skipped", reason: "own-write" });
+  started.app.log.info("after the switch");
+  await started.stop(1000);
+  stopped = true;
+  assert.match(readFileSync(join(dir, "logs", "main.log"), "utf8"), /after the switch/);
 });
