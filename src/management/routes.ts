@@ -11,6 +11,7 @@ import { deleteAuthFiles, downloadAuthFile, listAuthFiles, patchAuthFileStatus, 
 import { deleteLogs, getLogs } from "./logs.js";
 import { statusHandler } from "./status.js";
 import { getApiKeyUsage, getUsage, getUsageQueue } from "./usage.js";
+import { OAUTH_ALIAS, OAUTH_EXCLUDED } from "./oauth-maps.js";
 
 /** Where the management API lives. */
 export const MANAGEMENT_BASE = "/v0/management";
@@ -33,6 +34,8 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...SETTINGS.flatMap((s) => scalar(s.path, settingHandlers(s))),
   ...rows("/api-keys", { GET: getApiKeys, PUT: putApiKeys, PATCH: patchApiKeys, DELETE: deleteApiKeys }),
   ...Object.values(PROVIDER_LISTS).flatMap(list),
+  ...rows("/oauth-excluded-models", { GET: OAUTH_EXCLUDED.get, PUT: OAUTH_EXCLUDED.put, PATCH: OAUTH_EXCLUDED.patch, DELETE: OAUTH_EXCLUDED.del }),
+  ...rows("/oauth-model-alias", { GET: OAUTH_ALIAS.get, PUT: OAUTH_ALIAS.put, PATCH: OAUTH_ALIAS.patch, DELETE: OAUTH_ALIAS.del }),
   ...rows("/api-key-usage", { GET: getApiKeyUsage }),
   ...rows("/usage-queue", { GET: getUsageQueue }),
   ...rows("/usage", { GET: getUsage }),
