@@ -201,3 +201,13 @@ export const patchAuthFileStatus: Handler = async (req, ctx) => {
   if (!body.disabled) ctx.app.providers.clearCooldowns(name);
   reply(ctx, 200, { status: "ok", disabled: body.disabled });
 };
+
+/** `GET /auth-files/models?name=x.json`: the models a token file's credential serves. */
+export const authFileModels: Handler = async (_req, ctx) => {
+  const name = checkName(ctx.url.searchParams.get("name") ?? "");
+  const creds = ctx.app.providers.credentials().filter((c) => c.id === name || c.id.startsWith(`${name}::`));
+  if (creds.length === 0) throw notFound("auth file not found");
+  const ids = [...new Set(creds.flatMap((c) => [...c.models.keys()]))].sort();
+  const provider = creds[0].provider;
+  reply(ctx, 200, { models: ids.map((id) => ({ id, display_name: id, type: provider, owned_by: provider })) });
+};

@@ -7,7 +7,7 @@ import { deleteApiKeys, getApiKeys, patchApiKeys, putApiKeys } from "./api-keys.
 import { getConfig, getConfigYaml, putConfigYaml } from "./config.js";
 import { PROVIDER_LISTS, providerListHandlers, type ProviderList } from "./provider-keys.js";
 import { SETTINGS, settingHandlers } from "./settings.js";
-import { deleteAuthFiles, downloadAuthFile, listAuthFiles, patchAuthFileStatus, uploadAuthFiles } from "./auth-files.js";
+import { authFileModels, deleteAuthFiles, downloadAuthFile, listAuthFiles, patchAuthFileStatus, uploadAuthFiles } from "./auth-files.js";
 import { deleteLogs, getLogs } from "./logs.js";
 import { statusHandler } from "./status.js";
 import { getApiKeyUsage, getUsage, getUsageQueue } from "./usage.js";
@@ -43,6 +43,7 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...rows("/auth-files", { GET: listAuthFiles, POST: uploadAuthFiles, DELETE: deleteAuthFiles }),
   ...rows("/auth-files/download", { GET: downloadAuthFile }),
   ...rows("/auth-files/status", { PATCH: patchAuthFileStatus }),
+  ...rows("/auth-files/models", { GET: authFileModels }),
   ...rows("/ampcode", { GET: getAmpcode }),
   ...scalar("/ampcode/upstream-url", SCALARS.upstreamUrl),
   ...scalar("/ampcode/upstream-api-key", SCALARS.upstreamApiKey),

@@ -53,7 +53,10 @@ test("S-13 multipart upload of a valid file and a .txt: 207 with one failure; th
   assert.equal(listed[0].name, "claude-u.json");
   assert.equal(listed[0].success, 1);
   assert.equal(JSON.stringify(listed).includes(TOKEN), false, "S-19: the list never shows a token");
+  const models = (await m.call("GET", "/auth-files/models?name=claude-u.json")).json.models;
+  assert.ok(models.some((x: any) => x.id === "claude-sonnet-4-5" && x.type === "claude"), JSON.stringify(models));
   assert.deepEqual((await m.call("DELETE", "/auth-files?name=claude-u.json")).json, { status: "ok" });
+  assert.deepEqual(await m.call("GET", "/auth-files/models?name=claude-u.json").then((r) => [r.status, r.json]), [404, { error: "auth file not found" }]);
   assert.equal(existsSync(path), false);
   assert.notEqual(await send(), 200);
   assert.deepEqual(await m.call("DELETE", "/auth-files?name=claude-u.json").then((r) => [r.status, r.json]), [404, { error: "auth file not found" }]);
