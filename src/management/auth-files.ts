@@ -211,3 +211,34 @@ export const authFileModels: Handler = async (_req, ctx) => {
   const provider = creds[0].provider;
   reply(ctx, 200, { models: ids.map((id) => ({ id, display_name: id, type: provider, owned_by: provider })) });
 };
+
+/** `PATCH /auth-files/fields {"name", "<dotted.path>": value, …}`: sets keys of a token file (`headers` merged) and applies them at once. */
+export const patchAuthFileFields: Handler = async (req, ctx) => {
+  const body = await readObject(req);
+  if (typeof body.name !== "string" || body.name.trim() === "") throw badRequest("name is required");
+  const name = checkName(body.name);
+  const fields = Object.entries(body).filter(([k]) => k !== "name");
+  if (fields.length === 0) throw badRequest("no fields to update");
+  const dir = ctx.config.authDir;
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(join(dir, name), "utf8"));
+  } catch {
+    throw notFound("auth file not found");
+  }
+  if (!isObj(data)) throw badRequest("auth file is not a JSON object");
+  const next: Record<string, unknown> = structuredClone(data);
+  for (const [path, value] of fields) {
+    const keys = path.split(".").filter((k) => k !== "");
+    if (keys.length === 0 || keys.some((k) => k === "__proto__" || k === "constructor" || k === "prototype")) throw badRequest(`invalid field "${path}"`);
+    let at = next;
+    for (const k of keys.slice(0, -1)) at = isObj(at[k]) ? (at[k] as Record<string, unknown>) : (at[k] = {}) as Record<string, unknown>;
+    const last = keys[keys.length - 1];
+    if (path === "headers" && isObj(value)) at.headers = { ...(isObj(at.headers) ? at.headers : {}), ...value };
+    else if (value === null) delete at[last];
+    else at[last] = value;
+  }
+  await writeTokenFile(dir, name, next);
+  oauthRuntime(ctx.app)?.tokens.set(name, next);
+  reply(ctx, 200, { status: "ok" });
+};

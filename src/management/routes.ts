@@ -7,7 +7,7 @@ import { deleteApiKeys, getApiKeys, patchApiKeys, putApiKeys } from "./api-keys.
 import { getConfig, getConfigYaml, putConfigYaml } from "./config.js";
 import { PROVIDER_LISTS, providerListHandlers, type ProviderList } from "./provider-keys.js";
 import { SETTINGS, settingHandlers } from "./settings.js";
-import { authFileModels, deleteAuthFiles, downloadAuthFile, listAuthFiles, patchAuthFileStatus, uploadAuthFiles } from "./auth-files.js";
+import { authFileModels, deleteAuthFiles, patchAuthFileFields, downloadAuthFile, listAuthFiles, patchAuthFileStatus, uploadAuthFiles } from "./auth-files.js";
 import { deleteLogs, getLogs } from "./logs.js";
 import { statusHandler } from "./status.js";
 import { getApiKeyUsage, getUsage, getUsageQueue } from "./usage.js";
@@ -44,6 +44,7 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...rows("/auth-files/download", { GET: downloadAuthFile }),
   ...rows("/auth-files/status", { PATCH: patchAuthFileStatus }),
   ...rows("/auth-files/models", { GET: authFileModels }),
+  ...rows("/auth-files/fields", { PATCH: patchAuthFileFields }),
   ...rows("/ampcode", { GET: getAmpcode }),
   ...scalar("/ampcode/upstream-url", SCALARS.upstreamUrl),
   ...scalar("/ampcode/upstream-api-key", SCALARS.upstreamApiKey),

@@ -114,3 +114,24 @@ test("checkName() and the multipart reader refuse what they cannot handle", () =
   assert.equal(boundaryOf(undefined), undefined);
   assert.throws(() => fileParts(Buffer.from("--b\r\nContent-Disposition: form-data; name=x"), "b"), /cut short/);
 });
+
+test("PATCH /auth-files/fields sets dotted keys, merges headers, removes null ones, and the credential follows at once", async (t) => {
+  const { m, F, token, send } = await withOAuth(t);
+  await m.call("POST", "/auth-files?name=claude-u.json", JSON.stringify({ ...JSON.parse(token), headers: { "x-a": "1" } }));
+  const r = await m.call("PATCH", "/auth-files/fields", JSON.stringify({ name: "claude-u.json", headers: { "x-b": "2" }, prefix: "team", "meta.owner": "ops", note: null }));
+  assert.deepEqual([r.status, r.json], [200, { status: "ok" }]);
+  const file = JSON.parse(readFileSync(join(m.s.app.config().authDir, "claude-u.json"), "utf8"));
+  assert.deepEqual([file.headers, file.prefix, file.meta, "note" in file], [{ "x-a": "1", "x-b": "2" }, "team", { owner: "ops" }, false]);
+  const res = await fetch(`${m.s.url}/v1/messages`, {
+    method: "POST", headers: { authorization: "Bearer ck-1", "content-type": "application/json" },
+    body: JSON.stringify({ model: "team/claude-sonnet-4-5", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+  });
+  await res.arrayBuffer();
+  assert.equal(res.status, 200, "the new prefix serves at once");
+  assert.equal(F.requests.at(-1)!.headers["x-b"], "2");
+  assert.equal(await send(), 200);
+  assert.deepEqual(await m.call("PATCH", "/auth-files/fields", '{"name":"claude-u.json"}').then((x) => [x.status, x.json]), [400, { error: "no fields to update" }]);
+  assert.deepEqual(await m.call("PATCH", "/auth-files/fields", '{"prefix":"x"}').then((x) => [x.status, x.json]), [400, { error: "name is required" }]);
+  assert.equal((await m.call("PATCH", "/auth-files/fields", '{"name":"claude-u.json","__proto__.x":1}')).status, 400);
+  assert.equal((await m.call("PATCH", "/auth-files/fields", '{"name":"none.json","prefix":"x"}')).status, 404);
+});
