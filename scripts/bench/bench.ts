@@ -35,8 +35,8 @@ export interface BenchOptions {
   bundle?: string;
   /** Where the JSON goes (default results/latest.json). */
   out?: string;
-  /** A second bundle whose cliproxy targets run beside the first, as `<target>@b` (before/after in one run). */
-  compare?: string;
+  /** More bundles whose cliproxy targets run beside the first, as `<target>@b`, `@c`… (before/after in one run). */
+  compare?: string[];
 }
 
 /** Parses argv (after the script name). */
@@ -52,12 +52,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     else if (a === "--slices") o.slices = Number(argv[++i]) || undefined;
     else if (a === "--slice-ms") o.sliceMs = Number(argv[++i]) || undefined;
     else if (a === "--out") o.out = resolve(argv[++i] ?? "");
-    else if (a === "--compare") o.compare = resolve(argv[++i] ?? "");
+    else if (a === "--compare") o.compare = (argv[++i] ?? "").split(",").filter(Boolean).map((f) => resolve(f));
     else if (a === "--scenarios") o.scenarios = (argv[++i] ?? "").split(",").filter(Boolean);
     else if (a === "--bundle") {
       o.bundle = resolve(argv[++i] ?? "");
       o.build = false;
-    } else throw new Error(`Unknown option "${a}"; use --quick, --only a,b, --scenarios a,b, --no-build, --bundle FILE, --compare FILE, --out FILE, --slices N, --slice-ms N, --profile [target] --seconds N`);
+    } else throw new Error(`Unknown option "${a}"; use --quick, --only a,b, --scenarios a,b, --no-build, --bundle FILE, --compare FILE[,FILE], --out FILE, --slices N, --slice-ms N, --profile [target] --seconds N`);
   }
   return o;
 }
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   const worker = new LoadWorker();
   let nginx: Nginx | undefined;
   let cliproxy: Cliproxy | undefined;
-  let compared: Cliproxy | undefined;
+  const compared: Cliproxy[] = [];
   try {
     if (o.profile) return await profile(o, dir, fake.port, worker);
     const loadBefore = loadavg().map((n) => n.toFixed(2)).join(" ");
@@ -182,22 +182,23 @@ async function main(): Promise<void> {
     } catch (err) {
       cliDown = `cliproxy did not start: ${(err as Error).message}`;
     }
-    let compareDown: string | undefined;
-    if (o.compare) {
+    const others = await Promise.all((o.compare ?? []).map(async (bundle, i) => {
+      const tag = String.fromCharCode(98 + i); // b, c, d…
       try {
-        compared = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, bundle: o.compare, tag: "b" });
+        const cp = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, bundle, tag });
+        compared.push(cp);
+        return { tag, bundle, base: cp.base, down: undefined };
       } catch (err) {
-        compareDown = `cliproxy ${o.compare} did not start: ${(err as Error).message}`;
+        return { tag, bundle, base: undefined, down: `cliproxy ${bundle} did not start: ${(err as Error).message}` };
       }
-    }
+    }));
     const wanted = TARGETS.filter((t) => !o.only || o.only.includes(t.name) || t.name === "direct");
     const live: Live[] = wanted.flatMap((target): Live[] => {
       if (target.name === "direct") return [{ target, base: `http://127.0.0.1:${fake.port}` }];
       if (target.name === "nginx") return [{ target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown }];
       if (target.name === "node") return [{ target, base: nodeProxy ? `http://127.0.0.1:${nodeProxy.port}` : undefined, down: nodeDown }];
       const mine: Live = { target, base: cliproxy?.base, down: cliDown };
-      if (!o.compare) return [mine];
-      return [mine, { target: { ...target, name: `${target.name}@b`, label: `${target.label} (${o.compare})` }, base: compared?.base, down: compareDown }];
+      return [mine, ...others.map((c) => ({ target: { ...target, name: `${target.name}@${c.tag}`, label: `${target.label} (${c.bundle})` }, base: c.base, down: c.down }))];
     });
     const result: BenchResult = {
       startedAt: new Date().toISOString(), durationMs: 0, quick: o.quick,
@@ -217,8 +218,8 @@ async function main(): Promise<void> {
       const streams = o.quick ? 200 : 1000;
       const streamKind: Kind = o.quick ? { kind: "sse", events: 10, bytes: 100, pace: 100 } : { kind: "sse", events: 20, bytes: 100, pace: 250 };
       await cliproxy?.stop();
-      await compared?.stop();
-      cliproxy = compared = undefined;
+      for (const c of compared.splice(0)) await c.stop();
+      cliproxy = undefined;
       log("start-up, idle memory and concurrent streams");
       const pass = TARGETS.find((t) => t.name === "pass")!;
       const st = await runStartup(worker, { dir, fakePort: fake.port, trials: o.quick ? 3 : 7, idleMs: o.quick ? 300 : 1_000, streams, streamKind, pass, log });
@@ -253,7 +254,7 @@ async function main(): Promise<void> {
     log(`\nresults written to ${out} and ${md}`);
   } finally {
     await cliproxy?.stop();
-    await compared?.stop();
+    for (const c of compared.splice(0)) await c.stop();
     await nginx?.stop();
     await worker.close();
     await stop(fake.child, 1_000);

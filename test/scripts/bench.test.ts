@@ -178,6 +178,7 @@ test("parseBenchArgs() reads --quick, --only and --profile, and rejects unknown 
   assert.equal(parseBenchArgs(["--profile"]).profile, "pass");
   assert.equal(parseBenchArgs(["--profile", "translate", "--seconds", "3"]).profileSeconds, 3);
   assert.throws(() => parseBenchArgs(["--fast"]), /Unknown option "--fast"/);
+  assert.deepEqual(parseBenchArgs(["--compare", "/a/cliproxy.mjs,/b/cliproxy.mjs"]).compare, ["/a/cliproxy.mjs", "/b/cliproxy.mjs"]);
 });
 
 // One forked load generator for the file: each fork costs a tsx start-up.
