@@ -3,7 +3,7 @@ import type { SseEvent } from "../sse/read.js";
 import {
   argsObject, arr, compact, isObj, newId, num, str,
   type Ctx, type Finish, type IrEvent, type IrResponse, type Json, type Part, type Usage,
-} from "./ir.js";
+ parseObject } from "./ir.js";
 import { claudeToolId } from "./anthropic.js";
 import { anthropicErrorType } from "./errors.js";
 
@@ -100,14 +100,8 @@ export function newClaudeDecodeState(): ClaudeDecodeState {
 
 /** One upstream Claude event → IR events. */
 export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] {
-  let d: Json;
-  try {
-    const v: unknown = JSON.parse(e.data);
-    if (!isObj(v)) return [];
-    d = v;
-  } catch {
-    return [];
-  }
+  const d = parseObject(e.data);
+  if (!d) return [];
   const type = str(d.type) ?? e.event;
   const index = num(d.index) ?? 0;
   switch (type) {

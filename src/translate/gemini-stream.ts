@@ -2,8 +2,7 @@
 import type { SseEvent } from "../sse/read.js";
 import {
   argsObject, arr, compact, isObj, num, str,
-  type Ctx, type Finish, type IrEvent, type IrResponse, type Json, type Part, type Usage,
-} from "./ir.js";
+  type Ctx, type Finish, type IrEvent, type IrResponse, type Json, type Part, type Usage, parseObject } from "./ir.js";
 import { clientToolName } from "./gemini.js";
 import { renderError } from "./errors.js";
 
@@ -107,14 +106,9 @@ export function newGeminiDecodeState(): GeminiDecodeState {
 export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): IrEvent[] {
   if (s.done) return [];
   if (e.data.trim() === "[DONE]") return finishGemini(s);
-  let body: Json;
-  try {
-    const v: unknown = JSON.parse(e.data);
-    if (!isObj(v)) return [];
-    body = unwrap(v);
-  } catch {
-    return [];
-  }
+  const parsed = parseObject(e.data);
+  if (!parsed) return [];
+  const body = unwrap(parsed);
   if (isObj(body.error)) {
     s.done = true;
     return [{ kind: "error", error: { status: num(body.error.code) ?? 500, type: str(body.error.status), message: str(body.error.message) ?? "Upstream error" } }];

@@ -135,6 +135,16 @@ export function isObj(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** An SSE event's data as a JSON object; undefined for anything else (keep-alive text, bad JSON, arrays). */
+export function parseObject(data: string): Json | undefined {
+  try {
+    const v: unknown = JSON.parse(data);
+    return isObj(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a value as an array, treating anything else as empty. */
 export function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];

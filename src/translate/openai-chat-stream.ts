@@ -3,7 +3,7 @@ import type { SseEvent } from "../sse/read.js";
 import {
   arr, compact, isObj, newId, num, str,
   type Ctx, type Finish, type IrEvent, type IrResponse, type Json, type Part, type Usage,
-} from "./ir.js";
+ parseObject } from "./ir.js";
 import { classifySignature } from "./thinking.js";
 import { renderError } from "./errors.js";
 
@@ -106,14 +106,8 @@ export function newChatDecodeState(): ChatDecodeState {
 /** One upstream Chat chunk → IR events; `[DONE]` closes. */
 export function decodeChatEvent(s: ChatDecodeState, e: SseEvent): IrEvent[] {
   if (e.data.trim() === "[DONE]") return finishChat(s);
-  let d: Json;
-  try {
-    const v: unknown = JSON.parse(e.data);
-    if (!isObj(v)) return [];
-    d = v;
-  } catch {
-    return [];
-  }
+  const d = parseObject(e.data);
+  if (!d) return [];
   if (isObj(d.error)) {
     s.done = true;
     return [{ kind: "error", error: { status: num(d.error.code) ?? 500, type: str(d.error.type), message: str(d.error.message) ?? "Upstream error" } }];

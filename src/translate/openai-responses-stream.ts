@@ -3,7 +3,7 @@ import type { SseEvent } from "../sse/read.js";
 import {
   arr, compact, isObj, newId, num, str,
   type Ctx, type Finish, type IrError, type IrEvent, type IrResponse, type Json, type Part, type Usage,
-} from "./ir.js";
+ parseObject } from "./ir.js";
 import { openaiErrorType } from "./errors.js";
 
 /** Responses usage → IR. */
@@ -110,14 +110,8 @@ export function newResponsesDecodeState(): ResponsesDecodeState {
 /** One upstream Responses event → IR events. */
 export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent): IrEvent[] {
   if (s.done) return [];
-  let d: Json;
-  try {
-    const v: unknown = JSON.parse(e.data);
-    if (!isObj(v)) return [];
-    d = v;
-  } catch {
-    return [];
-  }
+  const d = parseObject(e.data);
+  if (!d) return [];
   const item = isObj(d.item) ? d.item : {};
   const itemId = str(d.item_id) ?? str(item.id) ?? "";
   const resp = isObj(d.response) ? d.response : {};

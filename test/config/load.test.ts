@@ -8,16 +8,7 @@ import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { parseDuration } from "../../src/config/reader.js";
 
 const HOME = "/home/tester";
-const load = (text: string): LoadResult => parseConfig(text, { path: "config.yaml", homeDir: HOME, env: {} });
-const problems = (text: string): readonly string[] => {
-  try {
-    load(text);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("expected a ConfigError");
-};
+import { load, problems } from "../support/config.js";
 
 test("parseConfig() fills every default from an empty file, binding 127.0.0.1 when host is absent", () => {
   const { config, warnings } = load("");

@@ -1,17 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig, type LoadResult } from "../../src/config/load.js";
 
-const load = (text: string): LoadResult => parseConfig(text, { path: "config.yaml", homeDir: "/home/tester", env: {} });
-const problems = (text: string): readonly string[] => {
-  try {
-    load(text);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("expected a ConfigError");
-};
+import { load, problems } from "../support/config.js";
 
 test("parseConfig() reports list entries of the wrong shape in every list", () => {
   assert.deepEqual(problems(`
