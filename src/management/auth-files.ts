@@ -181,13 +181,8 @@ export const deleteAuthFiles: Handler = async (req, ctx) => {
   reply(ctx, 207, { status: "partial", deleted: files.length, files, failed });
 };
 
-/** `PATCH /auth-files/status {"name","disabled"}`: persists `disabled` in the file and applies it at once. */
-export const patchAuthFileStatus: Handler = async (req, ctx) => {
-  const body = await readObject(req);
-  if (typeof body.name !== "string" || body.name.trim() === "") throw badRequest("name is required");
-  if (typeof body.disabled !== "boolean") throw badRequest("disabled is required");
-  const name = checkName(body.name);
-  const dir = ctx.config.authDir;
+/** A token file's JSON object: 404 when it cannot be read, 400 when it is not an object. */
+async function readTokenObject(dir: string, name: string): Promise<Record<string, unknown>> {
   let data: unknown;
   try {
     data = JSON.parse(await readFile(join(dir, name), "utf8"));
@@ -195,6 +190,17 @@ export const patchAuthFileStatus: Handler = async (req, ctx) => {
     throw notFound("auth file not found");
   }
   if (!isObj(data)) throw badRequest("auth file is not a JSON object");
+  return data;
+}
+
+/** `PATCH /auth-files/status {"name","disabled"}`: persists `disabled` in the file and applies it at once. */
+export const patchAuthFileStatus: Handler = async (req, ctx) => {
+  const body = await readObject(req);
+  if (typeof body.name !== "string" || body.name.trim() === "") throw badRequest("name is required");
+  if (typeof body.disabled !== "boolean") throw badRequest("disabled is required");
+  const name = checkName(body.name);
+  const dir = ctx.config.authDir;
+  const data = await readTokenObject(dir, name);
   const next = { ...data, disabled: body.disabled };
   await writeTokenFile(dir, name, next);
   oauthRuntime(ctx.app)?.tokens.set(name, next);
@@ -220,13 +226,7 @@ export const patchAuthFileFields: Handler = async (req, ctx) => {
   const fields = Object.entries(body).filter(([k]) => k !== "name");
   if (fields.length === 0) throw badRequest("no fields to update");
   const dir = ctx.config.authDir;
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(join(dir, name), "utf8"));
-  } catch {
-    throw notFound("auth file not found");
-  }
-  if (!isObj(data)) throw badRequest("auth file is not a JSON object");
+  const data = await readTokenObject(dir, name);
   const next: Record<string, unknown> = structuredClone(data);
   for (const [path, value] of fields) {
     const keys = path.split(".").filter((k) => k !== "");
