@@ -115,8 +115,10 @@ function sendHtml(res: Parameters<Handler>[1]["res"], status: number, html: stri
     "content-length": Buffer.byteLength(html),
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
-    // The one inline script is the page's own; nothing else may run or load.
-    "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+    // The one inline script is the page's own; nothing else may run or load, and no other page may
+    // frame it (a framed key form invites clickjacking; X-Frame-Options for browsers without CSP 2).
+    "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+    "x-frame-options": "DENY",
   }).end(html);
 }
 

@@ -82,6 +82,15 @@ test("a browser without a key gets the key form (401) without using up an attemp
   assert.deepEqual([r.status, r.html], [404, ""]);
 });
 
+test("/status forbids framing, for the page and the key form alike: CSP frame-ancestors 'none' and X-Frame-Options DENY", async (t) => {
+  const m = await mgmt(t);
+  for (const headers of [{ "x-management-key": KEY }, { accept: "text/html" }]) {
+    const r = await page(m.s.url, headers);
+    assert.match(String(r.headers.get("content-security-policy")), /(^|;)\s*frame-ancestors 'none'\s*(;|$)/, JSON.stringify(headers));
+    assert.equal(r.headers.get("x-frame-options"), "DENY", JSON.stringify(headers));
+  }
+});
+
 test("S-12 ampcode mappings: PUT, PATCH one from, DELETE it; GET /ampcode shows the result and the Amp route follows without restart", async (t) => {
   const m = await withTraffic(t);
   const AMP = "/api/provider/anthropic/v1/messages";
