@@ -84,7 +84,7 @@ test("a browser without a key gets the key form (401) without using up an attemp
 
 test("/status forbids framing, for the page and the key form alike: CSP frame-ancestors 'none' and X-Frame-Options DENY", async (t) => {
   const m = await mgmt(t);
-  for (const headers of [{ "x-management-key": KEY }, { accept: "text/html" }]) {
+  for (const headers of [{ "x-management-key": KEY }, { accept: "text/html" }] as Record<string, string>[]) {
     const r = await page(m.s.url, headers);
     assert.match(String(r.headers.get("content-security-policy")), /(^|;)\s*frame-ancestors 'none'\s*(;|$)/, JSON.stringify(headers));
     assert.equal(r.headers.get("x-frame-options"), "DENY", JSON.stringify(headers));
