@@ -19,9 +19,9 @@ export function isInline(value: unknown): boolean {
   return true;
 }
 
-/** A mapping key, quoted only when it must be. */
+/** A mapping key, quoted only when it must be: `null`, `1e3`, `true` plain would read back as other types. */
 export function formatKey(key: string): string {
-  return PLAIN_KEY.test(key) ? key : JSON.stringify(key);
+  return PLAIN_KEY.test(key) && !NON_STRING.test(key) ? key : JSON.stringify(key);
 }
 
 /** One inline value in the given style (strings that cannot be plain are double-quoted). */

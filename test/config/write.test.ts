@@ -241,3 +241,18 @@ test("updateConfigFile() creates a missing file with mode 0600 and leaves a brok
   assert.equal(readFileSync(file, "utf8"), 'a: "broken\n');
   await updateConfigFile(join(dir, "new.yaml"), []);
 });
+
+test("updateConfigFile() quotes keys that would not read back as the same string (null, 1e3, 0x1f, true, ~)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-write-"));
+  const file = join(dir, "config.yaml");
+  writeFileSync(file, "headers:\n  x-plain: a\n");
+  const keys = ["null", "1e3", "0x1f", "true", "~", "No", "12", "x-plain"];
+  const headers = Object.fromEntries(keys.map((k, i) => [k, `v${i}`]));
+  await updateConfigFile(file, [{ path: ["headers"], value: headers }, { path: ["1e3"], value: { "0x1f": true } }]);
+  const text = readFileSync(file, "utf8");
+  const read = parseYaml(text).value as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(read.headers).sort(), [...keys].sort(), text);
+  assert.deepEqual(read.headers, headers);
+  assert.deepEqual(read["1e3"], { "0x1f": true });
+  assert.match(text, /^ {2}x-plain: /m, "a key that is already a string stays plain");
+});
