@@ -3,7 +3,8 @@
  * file: editors save by writing a temp file and renaming it over the original, which replaces the
  * inode a file watch would be bound to. Events for the file's base name restart a 150 ms timer;
  * when it fires the file is read (async), skipped when empty or byte-identical to the last load,
- * parsed, and swapped in whole. A file that fails to parse leaves the running config serving.
+ * read again CONFIG_SETTLE_MS later and applied only when both reads agree, parsed, and swapped in
+ * whole. A file that fails to parse leaves the running config serving.
  */
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -18,15 +19,25 @@ import type { App } from "../server/handler.js";
 /** Debounce of config file events (config.md §7). */
 export const CONFIG_DEBOUNCE_MS = 150;
 
+/**
+ * After the debounce the file is read twice, this far apart, and applied only when both reads have the
+ * same size and SHA-256: a writer that truncates, writes part, and pauses past the debounce would
+ * otherwise get its prefix applied (an api-keys list cut to `["sk"]`). A writer still changing the file
+ * re-arms the debounce instead. This narrows the window; only an atomic save (temp file + rename) closes it.
+ */
+export const CONFIG_SETTLE_MS = 100;
+
 /** What one reload attempt did. */
 export type ReloadEvent =
   | { readonly kind: "reloaded"; readonly changed: readonly string[]; readonly needsRestart: readonly string[] }
   | { readonly kind: "failed"; readonly error: string }
-  | { readonly kind: "skipped"; readonly reason: "empty" | "unchanged" | "missing" | "no-change" | "own-write" };
+  | { readonly kind: "skipped"; readonly reason: "empty" | "unchanged" | "missing" | "no-change" | "own-write" | "unsettled" };
 
 /** Options for watchConfig(). */
 export interface ConfigWatchOptions {
   readonly debounceMs?: number;
+  /** Gap between the two reads that must agree before a file is applied (CONFIG_SETTLE_MS). */
+  readonly settleMs?: number;
   /** Applied to every reloaded config (start() re-applies --host/--port here). */
   readonly adjust?: (config: Config) => Config;
   /** Says why a new config must not be served; it is then rejected like a broken file. */
@@ -35,7 +46,7 @@ export interface ConfigWatchOptions {
   readonly onReload?: (event: ReloadEvent, config: Config) => void;
 }
 
-/** A running config watcher; emits "reload" with a ReloadEvent after every attempt. */
+/** A running config watcher; emits "reload" with a ReloadEvent after every attempt, and "settling" ({size, hash}) between its two reads. */
 export interface ConfigWatcher extends EventEmitter {
   /** Reloads now, as a file event would after its debounce. */
   reload(): Promise<ReloadEvent>;
@@ -88,6 +99,13 @@ export async function watchConfig(app: App, path: string, options: ConfigWatchOp
     if (text.trim() === "") return { kind: "skipped", reason: "empty" };
     const hash = sha256(bytes);
     if (hash === lastHash) return { kind: "skipped", reason: "unchanged" };
+    emitter.emit("settling", { size: bytes.length, hash });
+    await new Promise((r) => setTimeout(r, options.settleMs ?? CONFIG_SETTLE_MS));
+    const again = await readFile(path).catch(() => undefined);
+    if (!again || again.length !== bytes.length || sha256(again) !== hash) {
+      if (!closed) arm(); // still being written: look again once it has been quiet for a debounce
+      return { kind: "skipped", reason: "unsettled" };
+    }
     lastHash = hash;
     const own = ownWrites.get(resolve(path)) ?? [];
     if (own.includes(hash)) {
@@ -126,10 +144,14 @@ export async function watchConfig(app: App, path: string, options: ConfigWatchOp
     return run;
   };
 
-  const watcher: FSWatcher = watch(dirname(path), (_event, filename) => {
-    if (closed || (!anyName && filename !== null && filename.toString() !== name)) return;
+  function arm(): void {
     clearTimeout(timer);
     timer = setTimeout(() => void emitter.reload(), options.debounceMs ?? CONFIG_DEBOUNCE_MS);
+  }
+
+  const watcher: FSWatcher = watch(dirname(path), (_event, filename) => {
+    if (closed || (!anyName && filename !== null && filename.toString() !== name)) return;
+    arm();
   });
   watcher.on("error", (err) => app.log.warn(`config: stopped watching ${path}: ${err.message}`));
   emitter.close = () => {
