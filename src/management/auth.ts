@@ -3,11 +3,16 @@
  * empty body otherwise); it answers loopback peers unless remote access is allowed; it needs the
  * management key; five failures from one peer ban it for 30 minutes. The peer is the socket address,
  * never X-Forwarded-For (upstream trusts forwarded headers, so a remote caller could claim 127.0.0.1
- * and rotate fake addresses to dodge the ban). A plaintext `secret-key` is hashed with bcrypt and
- * written back, as CLIProxyAPI does, so the file never keeps the key in clear.
+ * and rotate fake addresses to dodge the ban); an IPv6 peer counts by its /64, since one host holds
+ * a whole /64 and could rotate through it. bcrypt in JavaScript blocks the event loop for tens of
+ * milliseconds per check, so past a global cap of failures per minute (all peers together) a key that
+ * would need bcrypt is refused with 429 unchecked; a banned peer is never checked either. A plaintext
+ * `secret-key` is hashed with bcrypt and written back, as CLIProxyAPI does, so the file never keeps
+ * the key in clear.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { isIPv4, isIPv6 } from "node:net";
 import { isLoopbackAddress } from "../amp/guards.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Ctx, Handler, Wrap } from "../server/handler.js";
@@ -20,6 +25,10 @@ export const MAX_FAILURES = 5;
 export const BAN_MS = 30 * 60_000;
 /** Entries idle this long are forgotten (checked at most hourly). */
 export const IDLE_PURGE_MS = 2 * 3_600_000;
+/** Failed attempts per minute, all peers together, past which keys needing bcrypt are refused unchecked. */
+export const GLOBAL_FAILURES_PER_MINUTE = 30;
+/** The window GLOBAL_FAILURES_PER_MINUTE counts over. */
+export const GLOBAL_WINDOW_MS = 60_000;
 /** bcrypt cost of hashes cliproxy writes (CLIProxyAPI's DefaultCost). */
 export const SECRET_COST = 10;
 
@@ -47,20 +56,61 @@ export function presentedManagementKey(req: IncomingMessage): string | undefined
 const verified = new WeakMap<object, Set<string>>();
 
 function matchesHash(key: string, hash: string, snapshot: object): boolean {
-  const digest = sha256(key).toString("hex");
-  const seen = verified.get(snapshot) ?? new Set<string>();
-  if (seen.has(digest)) return true;
   if (!bcryptVerify(key, hash)) return false;
-  verified.set(snapshot, seen.add(digest));
+  const seen = verified.get(snapshot) ?? new Set<string>();
+  verified.set(snapshot, seen.add(sha256(key).toString("hex")));
   return true;
+}
+
+/**
+ * The cheap part of the key check: true or false when known without bcrypt (MANAGEMENT_PASSWORD, a
+ * plaintext secret, a key already verified for this snapshot), "bcrypt" when only bcrypt can tell.
+ */
+export function quickCheckKey(key: string, secret: string, envPassword: string, snapshot: object = {}): boolean | "bcrypt" {
+  let ok = false;
+  if (envPassword !== "") ok = equalSecret(key, envPassword) || ok;
+  if (secret === "" || ok) return ok;
+  if (!isBcryptHash(secret)) return equalSecret(key, secret);
+  return verified.get(snapshot)?.has(sha256(key).toString("hex")) ? true : "bcrypt";
 }
 
 /** Whether `key` is the configured secret (plaintext or bcrypt hash) or MANAGEMENT_PASSWORD. */
 export function checkManagementKey(key: string, secret: string, envPassword: string, snapshot: object = {}): boolean {
-  let ok = false;
-  if (envPassword !== "") ok = equalSecret(key, envPassword) || ok;
-  if (secret !== "") ok = (isBcryptHash(secret) ? matchesHash(key, secret, snapshot) : equalSecret(key, secret)) || ok;
-  return ok;
+  const quick = quickCheckKey(key, secret, envPassword, snapshot);
+  return quick === "bcrypt" ? matchesHash(key, secret, snapshot) : quick;
+}
+
+/** The 16-bit groups of an IPv6 address (zone dropped, dotted IPv4 tail folded in); undefined if malformed. */
+function ipv6Groups(address: string): number[] | undefined {
+  let a = address.toLowerCase().replace(/%.*$/, "");
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  if (dotted) {
+    const b = dotted.slice(1).map(Number);
+    a = `${a.slice(0, dotted.index)}${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
+  }
+  const halves = a.split("::");
+  if (halves.length > 2) return undefined;
+  const part = (h: string) => (h === "" ? [] : h.split(":").map((g) => parseInt(g, 16)));
+  const head = part(halves[0]);
+  const tail = halves.length === 2 ? part(halves[1]) : [];
+  const fill = 8 - head.length - tail.length;
+  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
+  const groups = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+/**
+ * What the lockout counts a peer by: an IPv4 address (IPv4-mapped IPv6 too) as itself, any other IPv6
+ * address by its /64 (`2001:db8:0:1::/64`), since a single host is commonly handed a whole /64.
+ */
+export function peerKey(peer: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(peer);
+  if (mapped && isIPv4(mapped[1])) return mapped[1];
+  if (isIPv4(peer) || !isIPv6(peer.replace(/%.*$/, ""))) return peer;
+  const g = ipv6Groups(peer);
+  if (!g) return peer;
+  if (g.slice(0, 6).every((x, i) => x === (i === 5 ? 0xffff : 0))) return [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff].join(".");
+  return `${g.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`;
 }
 
 /** Go's time.Duration spelling, whole seconds (`29m59s`, `1h0m0s`), as upstream's ban message shows it. */
@@ -79,37 +129,59 @@ interface PeerEntry {
   last: number;
 }
 
-/** Failed-attempt bookkeeping per peer address: 5 failures → banned 30 min; a success resets. */
+/** Options of a Lockout. */
+export interface LockoutOptions {
+  /** Failures per GLOBAL_WINDOW_MS, all peers together, past which bcrypt checks stop (GLOBAL_FAILURES_PER_MINUTE). */
+  readonly globalFailuresPerMinute?: number;
+}
+
+/**
+ * Failed-attempt bookkeeping per peer (peerKey: IPv4 address or IPv6 /64): 5 failures → banned 30 min;
+ * a success resets. Also counts failures across all peers over the last minute (the global cap).
+ */
 export class Lockout {
   private readonly peers = new Map<string, PeerEntry>();
+  private readonly recent: number[] = []; // times of the failures inside the global window, oldest first
+  private readonly globalCap: number;
   private lastPurge: number;
 
-  constructor(private readonly now: () => number) {
+  constructor(private readonly now: () => number, options: LockoutOptions = {}) {
     this.lastPurge = now();
+    this.globalCap = options.globalFailuresPerMinute ?? GLOBAL_FAILURES_PER_MINUTE;
   }
 
   /** Milliseconds left on the peer's ban; 0 when it is not banned. */
   bannedFor(peer: string): number {
     this.purge();
-    const e = this.peers.get(peer);
+    const e = this.peers.get(peerKey(peer));
     return e ? Math.max(0, e.bannedUntil - this.now()) : 0;
+  }
+
+  /** Milliseconds until the global cap frees up; 0 while fewer failures than the cap fell in the last minute. */
+  globalBlockedFor(): number {
+    const now = this.now();
+    while (this.recent.length && this.recent[0] <= now - GLOBAL_WINDOW_MS) this.recent.shift();
+    return this.recent.length >= this.globalCap ? this.recent[this.recent.length - this.globalCap] + GLOBAL_WINDOW_MS - now : 0;
   }
 
   /** Counts a failure; the fifth bans the peer and resets its counter. */
   fail(peer: string): void {
     const now = this.now();
-    const e = this.peers.get(peer) ?? { failures: 0, bannedUntil: 0, last: now };
+    const key = peerKey(peer);
+    const e = this.peers.get(key) ?? { failures: 0, bannedUntil: 0, last: now };
     e.last = now;
     if (++e.failures >= MAX_FAILURES) {
       e.failures = 0;
       e.bannedUntil = now + BAN_MS;
     }
-    this.peers.set(peer, e);
+    this.peers.set(key, e);
+    this.recent.push(now);
+    if (this.recent.length > this.globalCap) this.recent.shift();
   }
 
   /** Forgets the peer's failures. */
   succeed(peer: string): void {
-    this.peers.delete(peer);
+    this.peers.delete(peerKey(peer));
   }
 
   private purge(): void {
@@ -165,7 +237,19 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
     if (countMissing) lockout.fail(ctx.peer);
     throw new HttpError(401, "authentication_error", "missing management key");
   }
-  if (!checkManagementKey(key, secret, envPassword, ctx.config.remoteManagement)) {
+  const snapshot = ctx.config.remoteManagement;
+  let ok = quickCheckKey(key, secret, envPassword, snapshot);
+  if (ok === "bcrypt") {
+    // Past the global cap a key that only bcrypt could judge is refused unchecked: no event-loop stall,
+    // no guess counted. Keys known without bcrypt (cached, plaintext, env) still pass.
+    const wait = lockout.globalBlockedFor();
+    if (wait > 0) {
+      const retry = Math.ceil(wait / 1000);
+      throw new HttpError(429, "rate_limit_error", `too many failed management key attempts from all addresses, try again in ${goDuration(wait)}`, { headers: { "retry-after": String(retry) } });
+    }
+    ok = matchesHash(key, secret, snapshot);
+  }
+  if (!ok) {
     lockout.fail(ctx.peer);
     throw new HttpError(401, "authentication_error", "invalid management key");
   }

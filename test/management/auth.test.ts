@@ -7,8 +7,8 @@ import { fakeClock } from "../support/server.js";
 import { createLogger } from "../../src/log/log.js";
 import { start } from "../../src/server/start.js";
 import { makeConfig } from "../../src/config/schema.js";
-import { authorise, BAN_MS, goDuration, hashPlaintextSecret, IDLE_PURGE_MS, Lockout, lockoutOf } from "../../src/management/auth.js";
-import { bcryptVerify } from "../../src/management/bcrypt.js";
+import { authorise, BAN_MS, GLOBAL_FAILURES_PER_MINUTE, GLOBAL_WINDOW_MS, goDuration, hashPlaintextSecret, IDLE_PURGE_MS, Lockout, lockoutOf, peerKey } from "../../src/management/auth.js";
+import { bcryptHash, bcryptVerify } from "../../src/management/bcrypt.js";
 import { serialise } from "../../src/management/save.js";
 import { HttpError } from "../../src/server/errors.js";
 import { allRoutes } from "../../src/server/routes.js";
@@ -161,4 +161,84 @@ test("management answers carry the X-CPA headers and no CORS; OPTIONS and unknow
   assert.equal((await m.call("OPTIONS", "/debug")).status, 403);
   assert.deepEqual(await m.call("GET", "/nope").then((x) => [x.status, x.json]), [404, { error: "not found" }]);
   assert.equal((await m.call("GET", "/nope", undefined, {})).status, 401);
+});
+
+test("peerKey() counts IPv4 and IPv4-mapped peers by address and other IPv6 peers by their /64", () => {
+  assert.equal(peerKey("203.0.113.7"), "203.0.113.7");
+  assert.equal(peerKey("::ffff:203.0.113.7"), "203.0.113.7");
+  assert.equal(peerKey("::FFFF:cb00:7107"), "203.0.113.7");
+  assert.equal(peerKey("2001:db8:1:2::a"), "2001:db8:1:2::/64");
+  assert.equal(peerKey("2001:0db8:0001:0002:ffff:eeee:dddd:cccc"), "2001:db8:1:2::/64");
+  assert.equal(peerKey("fe80::1%eth0"), "fe80:0:0:0::/64");
+  assert.equal(peerKey("::1"), "0:0:0:0::/64");
+  assert.equal(peerKey("64:ff9b::192.0.2.1"), "64:ff9b:0:0::/64");
+  assert.equal(peerKey("2001:db8:3::"), "2001:db8:3:0::/64");
+  assert.equal(peerKey("not-an-address"), "not-an-address");
+});
+
+/** A fake app shared by several peers' requests (the lockout book belongs to the app). */
+function sharedApp(secret: string) {
+  const clock = fakeClock();
+  const app = { env: {}, version: "t", clock };
+  const load = () => makeConfig({ remoteManagement: { allowRemote: true, secretKey: secret, disableControlPanel: false } });
+  let config = load();
+  const call = (peer: string, key: string) => {
+    const ctx = { peer, app, config, url: new URL("http://x/v0/management/debug"), params: {}, res: {} } as unknown as Ctx;
+    try {
+      authorise({ headers: { authorization: `Bearer ${key}` } } as any, ctx);
+      return { status: 200, message: "" };
+    } catch (e) {
+      assert.ok(e instanceof HttpError);
+      return { status: e.status, message: e.message, headers: e.headers };
+    }
+  };
+  return { app, clock, call, reload: () => void (config = load()) };
+}
+
+test("an IPv6 peer rotating addresses inside its /64 is banned after five failures; another /64 and IPv4 peers are not", () => {
+  const { call } = sharedApp(KEY);
+  for (let i = 0; i < 5; i++) assert.equal(call(`2001:db8:1:2::${(i + 1).toString(16)}`, `wrong-${i}`).status, 401);
+  const banned = call("2001:db8:1:2:aaaa:bbbb:cccc:dddd", KEY);
+  assert.equal(banned.status, 403);
+  assert.match(banned.message, /^IP banned due to too many failed attempts/);
+  assert.equal(call("2001:db8:1:3::1", KEY).status, 200, "the next /64 is someone else");
+  for (let i = 0; i < 5; i++) call("::ffff:198.51.100.9", `wrong-${i}`);
+  assert.equal(call("198.51.100.9", KEY).status, 403, "IPv4-mapped and plain IPv4 are the same peer");
+  assert.equal(call("198.51.100.10", KEY).status, 200);
+});
+
+test("past the global cap of failures per minute a key needing bcrypt gets 429 unchecked; a cached key still passes; the cap frees up after a minute (fake clock)", () => {
+  const { clock, call, reload } = sharedApp(bcryptHash(KEY, 4));
+  assert.equal(call("192.0.2.200", KEY).status, 200, "verified once with bcrypt, now cached for this snapshot");
+  // Each peer stays under its own ban (four failures) while all of them together reach the global cap.
+  for (let i = 0; i < GLOBAL_FAILURES_PER_MINUTE; i++) assert.equal(call(`192.0.2.${Math.floor(i / 4)}`, `wrong-${i}`).status, 401);
+  clock.advance(1_000);
+  const refused = call("192.0.2.100", `wrong-again`);
+  assert.equal(refused.status, 429);
+  assert.equal(refused.message, "too many failed management key attempts from all addresses, try again in 59s");
+  assert.deepEqual(refused.headers, { "retry-after": "59" });
+  // Nothing was counted against the refused peer: five more refusals do not ban it.
+  for (let i = 0; i < 5; i++) assert.equal(call("192.0.2.102", `wrong-${i}`).status, 429);
+  assert.equal(call("192.0.2.200", KEY).status, 200, "the cached key needs no bcrypt and passes");
+  // A reload brings a new snapshot, so the key is no longer cached: it is refused unchecked too (bcrypt would pass it).
+  reload();
+  assert.equal(call("192.0.2.200", KEY).status, 429);
+  clock.advance(GLOBAL_WINDOW_MS - 1_000);
+  assert.equal(call("192.0.2.102", "wrong").status, 401, "a minute later bcrypt checks resume");
+  assert.equal(call("192.0.2.102", KEY).status, 200);
+});
+
+test("Lockout: the global cap is a named option and counts failures of the last minute only", () => {
+  let now = 0;
+  const l = new Lockout(() => now, { globalFailuresPerMinute: 3 });
+  l.fail("a");
+  now += 30_000;
+  l.fail("b");
+  l.fail("c");
+  assert.equal(l.globalBlockedFor(), 30_000);
+  now += 30_000;
+  assert.equal(l.globalBlockedFor(), 0, "the first failure left the window");
+  l.fail("d");
+  assert.equal(l.globalBlockedFor(), 30_000);
+  assert.equal(new Lockout(() => now).globalBlockedFor(), 0);
 });
