@@ -16,6 +16,14 @@ export function exampleKeys(config: Config): string[] {
   return config.apiKeys.map((k) => k.trim()).filter((k) => EXAMPLE_KEYS.includes(k));
 }
 
+/** Why a config must not replace the running one while it holds example keys (a reload or a management write); undefined when it holds none. */
+export function exampleKeysRefusal(config: Config): string | undefined {
+  const keys = exampleKeys(config);
+  if (keys.length === 0) return undefined;
+  return `api-keys holds the example key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")} of config.example.yaml: ` +
+    "anyone who has read the example could use them. Replace them with keys of your own";
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

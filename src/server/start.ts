@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { embeddedConfig, loadConfigFile, type LoadResult } from "../config/load.js";
 import { createLogRouting, readTlsFiles, startConfigRuntime, type ConfigRuntime } from "../config/runtime.js";
-import { exampleKeys, safeModeRoutes } from "../config/safe-mode.js";
+import { exampleKeys, exampleKeysRefusal, safeModeRoutes } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
 import { ALL_POOL_KINDS, startOAuth } from "../oauth/runtime.js";
@@ -93,7 +93,9 @@ export async function start(options: StartOptions): Promise<Started> {
   const running = await listen(app, config.host, config.port, undefined, tls);
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
   if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
-  const watchers = await startConfigRuntime(app, { configPath, cwd, adjust, refuse: unsafe }, logging);
+  // A reload is refused for what start() would refuse, and for example keys (start() would serve only safe mode).
+  const refuse = (c: Config) => unsafe(c) ?? exampleKeysRefusal(c);
+  const watchers = await startConfigRuntime(app, { configPath, cwd, adjust, refuse }, logging);
   // config.md §2.1: a plaintext management secret is replaced by its bcrypt hash, at start and on each reload.
   await hashPlaintextSecret(app);
   watchers.config?.on("reload", (e: ReloadEvent) => void (e.kind === "reloaded" && hashPlaintextSecret(app)));

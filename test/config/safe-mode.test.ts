@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { once } from "node:events";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,7 +7,8 @@ import { join } from "node:path";
 import { start } from "../../src/server/start.js";
 import { createLogger } from "../../src/log/log.js";
 import { makeConfig } from "../../src/config/schema.js";
-import { exampleKeys, safeModePage } from "../../src/config/safe-mode.js";
+import { exampleKeys, exampleKeysRefusal, safeModePage } from "../../src/config/safe-mode.js";
+import type { ReloadEvent } from "../../src/config/watch.js";
 
 test("exampleKeys() lists the example placeholders still in api-keys", () => {
   assert.deepEqual(exampleKeys(makeConfig({ apiKeys: ["mine", "your-api-key-2", "your-api-key-3"] })), ["your-api-key-2", "your-api-key-3"]);
@@ -49,4 +51,26 @@ test("example keys: start() serves only the safe-mode page and /healthz (config.
   assert.equal(health.status, 200);
   await health.arrayBuffer();
   assert.ok(logs.some((l) => l.includes("example keys")));
+});
+
+test("example keys: a hot reload whose api-keys hold an example key is refused and the running keys keep serving", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-safe-"));
+  const file = join(dir, "config.yaml");
+  const authDir = JSON.stringify(join(dir, "auth"));
+  writeFileSync(file, `api-keys: ["real"]\nauth-dir: ${authDir}\n`);
+  const logs: string[] = [];
+  const started = await start({ configPath: file, port: 0, cwd: dir, homeDir: dir, env: {}, log: createLogger({ sink: (l) => logs.push(l) }) });
+  t.after(() => started.stop(1000));
+  const reload = once(started.watchers!.config!, "reload") as Promise<[ReloadEvent]>;
+  writeFileSync(file, `api-keys: ["real", "your-api-key-2"]\nauth-dir: ${authDir}\n`);
+  const [event] = await reload;
+  assert.equal(event.kind, "failed");
+  assert.match((event as { error: string }).error, /example key "your-api-key-2" of config\.example\.yaml/);
+  assert.deepEqual(started.app.config().apiKeys, ["real"]);
+  const res = await fetch(started.url + "/v1/models", { headers: { authorization: "Bearer your-api-key-2" } });
+  assert.equal(res.status, 401);
+  await res.arrayBuffer();
+  assert.ok(logs.some((l) => l.includes("failed to reload config") && l.includes("your-api-key-2")));
+  assert.equal(exampleKeysRefusal(makeConfig({ apiKeys: ["mine"] })), undefined);
+  assert.match(exampleKeysRefusal(makeConfig({ apiKeys: ["your-api-key-1", "your-api-key-3"] }))!, /keys "your-api-key-1", "your-api-key-3"/);
 });
