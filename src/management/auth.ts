@@ -276,13 +276,27 @@ export const managementFallback: Handler = async (req, ctx) => {
   throw new HttpError(404, "not_found", "not found");
 };
 
+/** bcrypt reads at most this many bytes of a key; the rest never counts. */
+export const BCRYPT_MAX_KEY_BYTES = 72;
+
+// Digest of the last over-long key each app warned about, so a reload that fails to write the hash back
+// does not repeat the warning.
+const warnedLong = new WeakMap<App, string>();
+
 /**
  * Hashes a plaintext `remote-management.secret-key` with bcrypt and writes the hash back at that key,
- * touching nothing else (config.md §2.1). Call after every load; true when it hashed one.
+ * touching nothing else (config.md §2.1). Call after every load; true when it hashed one. Warns, once
+ * per key, when the key is longer than bcrypt reads, since any key sharing its first 72 bytes would pass.
  */
 export async function hashPlaintextSecret(app: App): Promise<boolean> {
   const plain = app.config().remoteManagement.secretKey.trim();
   if (plain === "" || isBcryptHash(plain)) return false;
+  const bytes = Buffer.byteLength(plain, "utf8");
+  const digest = sha256(plain).toString("hex");
+  if (bytes > BCRYPT_MAX_KEY_BYTES && warnedLong.get(app) !== digest) {
+    warnedLong.set(app, digest);
+    app.log.warn(`management: remote-management.secret-key is ${bytes} bytes long but bcrypt reads ${BCRYPT_MAX_KEY_BYTES}: only the first ${BCRYPT_MAX_KEY_BYTES} bytes count; use a shorter key`);
+  }
   const hash = bcryptHash(plain, SECRET_COST);
   let hashed = false;
   const saving = saveChange(app, (current) => {

@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fakeClock } from "../support/server.js";
+import { fakeClock, startServer } from "../support/server.js";
 import { createLogger } from "../../src/log/log.js";
 import { start } from "../../src/server/start.js";
 import { makeConfig } from "../../src/config/schema.js";
-import { authorise, BAN_MS, GLOBAL_FAILURES_PER_MINUTE, GLOBAL_WINDOW_MS, goDuration, hashPlaintextSecret, IDLE_PURGE_MS, Lockout, lockoutOf, peerKey } from "../../src/management/auth.js";
+import { authorise, BAN_MS, BCRYPT_MAX_KEY_BYTES, GLOBAL_FAILURES_PER_MINUTE, GLOBAL_WINDOW_MS, goDuration, hashPlaintextSecret, IDLE_PURGE_MS, Lockout, lockoutOf, peerKey } from "../../src/management/auth.js";
 import { bcryptHash, bcryptVerify } from "../../src/management/bcrypt.js";
 import { serialise } from "../../src/management/save.js";
 import { HttpError } from "../../src/server/errors.js";
@@ -241,4 +241,26 @@ test("Lockout: the global cap is a named option and counts failures of the last 
   l.fail("d");
   assert.equal(l.globalBlockedFor(), 30_000);
   assert.equal(new Lockout(() => now).globalBlockedFor(), 0);
+});
+
+test("hashPlaintextSecret() warns once when a plaintext secret-key is longer than the 72 bytes bcrypt reads, not for 72 bytes", async (t) => {
+  const s = await startServer(t, {});
+  const setSecret = (secretKey: string) => s.app.setConfig({ ...s.app.config(), remoteManagement: { ...s.app.config().remoteManagement, secretKey } });
+  const warnings = () => s.logs.filter((l) => l.includes("only the first 72 bytes count; use a shorter key"));
+  const long = "k".repeat(BCRYPT_MAX_KEY_BYTES) + "-tail";
+  setSecret(long);
+  assert.equal(await hashPlaintextSecret(s.app), true);
+  assert.equal(warnings().length, 1, s.logs.join("\n"));
+  assert.match(warnings()[0], /secret-key is 77 bytes long/);
+  assert.equal(warnings()[0].includes(long), false, "the warning never shows the key");
+  assert.ok(bcryptVerify("k".repeat(BCRYPT_MAX_KEY_BYTES) + "-other", s.app.config().remoteManagement.secretKey), "why it warns");
+  setSecret(long); // the same key again, e.g. after a reload whose write-back failed
+  await hashPlaintextSecret(s.app);
+  assert.equal(warnings().length, 1, "once per key");
+  setSecret("é".repeat(36)); // 72 bytes exactly
+  await hashPlaintextSecret(s.app);
+  assert.equal(warnings().length, 1);
+  setSecret("é".repeat(37));
+  await hashPlaintextSecret(s.app);
+  assert.equal(warnings().length, 2, "another over-long key warns again");
 });
