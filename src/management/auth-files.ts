@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { loadAuthDir, writeTokenFile, type TokenFileCredential } from "../oauth/store.js";
+import { loadAuthDir, safeSegment, writeTokenFile, type TokenFileCredential } from "../oauth/store.js";
 import { oauthRuntime } from "../oauth/runtime.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
@@ -17,11 +17,19 @@ import { boundaryOf, fileParts } from "./multipart.js";
 /** Token file types cliproxy reads (oauth/store.ts). */
 export const KNOWN_TYPES: ReadonlySet<string> = new Set(["claude", "codex", "gemini", "antigravity", "vertex", "kimi", "xai"]);
 
-/** A plain `<name>.json` file name, or a 400 naming the problem. */
+/**
+ * A plain `<name>.json` file name, exactly as oauth/store.ts would write it (safeSegment), or a 400
+ * naming the problem: anything the store would refuse must be refused here, not end as a 500.
+ */
 export function checkName(raw: string, reduce = false): string {
+  // Control characters anywhere in what was sent, before trimming: CR/LF would also reach the
+  // Content-Disposition header of a download.
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw badRequest("invalid name: control characters are not allowed");
   const name = reduce ? raw.split(/[/\\]/).pop()!.trim() : raw.trim();
   if (name === "" || /[/\\]/.test(name) || /^[a-zA-Z]:/.test(name) || name.startsWith(".")) throw badRequest("invalid name");
-  if (!name.toLowerCase().endsWith(".json")) throw badRequest("file must be .json");
+  if (/["*?<>|:]/.test(name)) throw badRequest(`invalid name ${JSON.stringify(name)}: the characters " * ? < > | : are not allowed`);
+  if (!name.endsWith(".json")) throw badRequest("file must be .json");
+  if (safeSegment(name) !== name) throw badRequest(`invalid name ${JSON.stringify(name)}: not a plain file name`);
   return name;
 }
 

@@ -115,6 +115,43 @@ test("checkName() and the multipart reader refuse what they cannot handle", () =
   assert.throws(() => fileParts(Buffer.from("--b\r\nContent-Disposition: form-data; name=x"), "b"), /cut short/);
 });
 
+test("checkName() refuses control characters, \" * ? < > | :, names not ending in lowercase .json and anything safeSegment would change: 400 with a clear message, never a 500", async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ["a\nb.json", /^invalid name: control characters are not allowed$/],
+    ["a.json\r\n", /^invalid name: control characters are not allowed$/],
+    ["a\u0000.json", /^invalid name: control characters are not allowed$/],
+    ["a\u007f.json", /^invalid name: control characters are not allowed$/],
+    ['a".json', /^invalid name "a\\".json": the characters/],
+    ["a*.json", /the characters " \* \? < > \| : are not allowed$/],
+    ["a?.json", /are not allowed$/], ["a<b>.json", /are not allowed$/], ["a|b.json", /are not allowed$/], ["ab:c.json", /are not allowed$/],
+    ["A.JSON", /^file must be \.json$/], ["a.Json", /^file must be \.json$/],
+    ["a..b.json", /^invalid name "a\.\.b\.json": not a plain file name$/],
+  ];
+  for (const [bad, message] of cases) {
+    assert.throws(() => checkName(bad), (e: unknown) => e instanceof HttpError && e.status === 400 && message.test(e.message), JSON.stringify(bad));
+  }
+  assert.equal(checkName(" claude-u@example.com.json "), "claude-u@example.com.json");
+  const m = await mgmt(t);
+  for (const [bad, message] of cases) {
+    const q = encodeURIComponent(bad);
+    for (const [method, path, body] of [
+      ["POST", `/auth-files?name=${q}`, '{"type":"codex"}'],
+      ["GET", `/auth-files/download?name=${q}`, undefined],
+      ["DELETE", `/auth-files?name=${q}`, undefined],
+      ["PATCH", "/auth-files/status", JSON.stringify({ name: bad, disabled: true })],
+      ["PATCH", "/auth-files/fields", JSON.stringify({ name: bad, note: "x" })],
+    ] as const) {
+      const r = await m.call(method, path, body);
+      assert.equal(r.status, 400, `${method} ${path} ${JSON.stringify(bad)}`);
+      assert.match(r.json.error, message, `${method} ${path}`);
+    }
+  }
+  const upload = multipart([['x*.json', '{"type":"codex"}'], ["ok.json", '{"type":"codex"}']]);
+  const r = await m.call("POST", "/auth-files", upload.body, { authorization: `Bearer ${KEY}`, "content-type": upload.type });
+  assert.equal(r.status, 207);
+  assert.match(r.json.failed[0].error, /are not allowed/);
+});
+
 test("PATCH /auth-files/fields sets dotted keys, merges headers, removes null ones, and the credential follows at once", async (t) => {
   const { m, F, token, send } = await withOAuth(t);
   await m.call("POST", "/auth-files?name=claude-u.json", JSON.stringify({ ...JSON.parse(token), headers: { "x-a": "1" } }));
