@@ -2,7 +2,9 @@
  * Client API keys, `/api-keys` (management.md §4.3): GET the list, PUT to replace it, PATCH to replace
  * one (by index, or `old` → `new`, appending `new` when `old` is absent), DELETE by index or value.
  */
+import { exampleKeysRefusal } from "../config/safe-mode.js";
 import type { Handler } from "../server/handler.js";
+import { invalidConfig } from "./config.js";
 import { badRequest, indexOf, INVALID_BODY, isObj, ok, readJsonBody, readList, reply } from "./http.js";
 import { identity, listEdits } from "./list-edit.js";
 import { saveChange } from "./save.js";
@@ -21,10 +23,12 @@ export function originsByIdentity(before: readonly unknown[], after: readonly un
   });
 }
 
-/** Saves a new key list; `origin` defaults to matching by value. */
+/** Saves a new key list; `origin` defaults to matching by value. A list with an example key is 422 and changes nothing. */
 function saveKeys(ctx: Parameters<Handler>[1], update: (keys: readonly string[]) => { keys: string[]; origin?: Array<number | undefined> }): Promise<void> {
   return saveChange(ctx.app, (current, fileText) => {
     const { keys, origin } = update(current.apiKeys);
+    const refusal = exampleKeysRefusal({ ...current, apiKeys: keys });
+    if (refusal) throw invalidConfig(refusal);
     return { config: { ...current, apiKeys: keys }, edits: listEdits(fileText, KEY, current.apiKeys, keys, origin ?? originsByIdentity(current.apiKeys, keys)) };
   });
 }

@@ -2,17 +2,20 @@
  * The whole config (management.md §4.1): `GET /config` as JSON, `GET /config.yaml` as the file's bytes,
  * `PUT /config.yaml` to replace the file. A PUT is parsed and fully validated before anything is
  * written, so a rejected body leaves the file and the running config as they were; an accepted one is
- * written atomically (temp file, the old mode, rename) and applied at once.
+ * written atomically (temp file, the old mode, rename) and applied at once. A body is also refused when
+ * it would hold example keys or lock the admin out (see refusePut).
  */
 import { randomBytes } from "node:crypto";
 import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { keepRestartOnly } from "../config/diff.js";
 import { ConfigError, parseConfig } from "../config/load.js";
+import { exampleKeysRefusal } from "../config/safe-mode.js";
+import type { Config } from "../config/schema.js";
 import { noteConfigWrite } from "../config/watch.js";
 import { parseYaml, YamlError } from "../config/yaml.js";
 import { HttpError } from "../server/errors.js";
-import type { Handler } from "../server/handler.js";
+import type { App, Handler } from "../server/handler.js";
 import { hashPlaintextSecret } from "./auth.js";
 import { configJson } from "./config-json.js";
 import { readText, reply } from "./http.js";
@@ -20,6 +23,27 @@ import { serialise } from "./save.js";
 
 function fail(status: number, error: string, message: string): HttpError {
   return new HttpError(status, error, message, { body: { error, message } });
+}
+
+/** 422 invalid_config: a write that would leave a config cliproxy must not serve; nothing is changed. */
+export function invalidConfig(message: string): HttpError {
+  return fail(422, "invalid_config", message);
+}
+
+/**
+ * Why `next` must not replace the running config through the API: example keys (start() would serve
+ * only safe mode), or a removed secret-key that is the only way in (the admin would be locked out of
+ * the API that could restore it).
+ */
+export function refusePut(app: App, next: Config): HttpError | undefined {
+  const examples = exampleKeysRefusal(next);
+  if (examples) return invalidConfig(examples);
+  const running = app.config();
+  const envPassword = (app.env.MANAGEMENT_PASSWORD ?? "").trim() !== "";
+  if (running.remoteManagement.secretKey.trim() !== "" && next.remoteManagement.secretKey.trim() === "" && !envPassword) {
+    return invalidConfig("remote-management.secret-key is missing: the body would disable the management API; keep the secret-key, or set MANAGEMENT_PASSWORD before removing it");
+  }
+  return undefined;
 }
 
 /** `GET /config`: the running config with YAML key names. */
@@ -78,6 +102,9 @@ export const putConfigYaml: Handler = async (req, ctx) => {
     throw err;
   }
   await serialise(app, async () => {
+    // Checked under the write lock, against the config this write replaces.
+    const refusal = refusePut(app, loaded.config);
+    if (refusal) throw refusal;
     try {
       await writeAtomically(path, text);
     } catch (err) {

@@ -51,3 +51,22 @@ test("S-17 ten concurrent PATCH appends are all kept; the file parses and no tem
   assert.deepEqual([...m.s.app.config().apiKeys].sort(), [...inFile].sort());
   assert.deepEqual(readdirSync(m.dir).filter((f) => f.includes(".tmp")), []);
 });
+
+test("api-keys: a PUT or PATCH that would add an example key is 422 invalid_config naming it and changes nothing", async (t) => {
+  const m = await mgmt(t);
+  const before = m.text();
+  const running = m.s.app.config();
+  const writes: Array<[string, string]> = [
+    ["PUT", '["mine","your-api-key-1"]'],
+    ["PATCH", '{"index":0,"value":"your-api-key-2"}'],
+    ["PATCH", '{"old":"absent","new":" your-api-key-3 "}'],
+  ];
+  for (const [method, body] of writes) {
+    const res = await m.call(method, "/api-keys", body);
+    assert.equal(res.status, 422, body);
+    assert.equal(res.json.error, "invalid_config");
+    assert.match(res.json.message, /example key "your-api-key-\d"/);
+  }
+  assert.equal(m.text(), before);
+  assert.equal(m.s.app.config(), running);
+});

@@ -147,3 +147,35 @@ test("PUT /logging-to-file on a running start() switches the log to main.log thr
   stopped = true;
   assert.match(readFileSync(join(dir, "logs", "main.log"), "utf8"), /after the switch/);
 });
+
+test("PUT /config.yaml with an example key in api-keys is 422 invalid_config naming the key and changes nothing", async (t) => {
+  const m = await mgmt(t);
+  const before = m.text();
+  const running = m.s.app.config();
+  const body = `${COMMENTED.replace('"team-key-1"', '"your-api-key-1"')}remote-management:\n  secret-key: "${KEY}"\n`;
+  const res = await m.call("PUT", "/config.yaml", body);
+  assert.equal(res.status, 422);
+  assert.equal(res.json.error, "invalid_config");
+  assert.match(res.json.message, /example key "your-api-key-1"/);
+  assert.equal(m.text(), before);
+  assert.equal(m.s.app.config(), running);
+});
+
+test("PUT /config.yaml that drops remote-management.secret-key is 422 would disable the management API, unless MANAGEMENT_PASSWORD is set", async (t) => {
+  const m = await mgmt(t);
+  const before = m.text();
+  const running = m.s.app.config();
+  for (const body of [COMMENTED, `${COMMENTED}remote-management:\n  secret-key: ""\n`]) {
+    const res = await m.call("PUT", "/config.yaml", body);
+    assert.equal(res.status, 422);
+    assert.equal(res.json.error, "invalid_config");
+    assert.match(res.json.message, /would disable the management API; /);
+  }
+  assert.equal(m.text(), before);
+  assert.equal(m.s.app.config(), running);
+  assert.equal((await m.call("GET", "/debug")).status, 200, "the admin still gets in");
+
+  const withPassword = await mgmt(t, { env: { MANAGEMENT_PASSWORD: "env-password" } });
+  assert.equal((await withPassword.call("PUT", "/config.yaml", COMMENTED)).status, 200);
+  assert.equal(withPassword.s.app.config().remoteManagement.secretKey, "");
+});
