@@ -4,7 +4,8 @@
  * answers 500 for invalid JSON and accepts any type); they are written 0600 atomically by oauth/store.ts
  * and handed to the OAuth runtime at once, as are deletions and status changes.
  */
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadAuthDir, safeSegment, writeTokenFile, type TokenFileCredential } from "../oauth/store.js";
 import { oauthRuntime } from "../oauth/runtime.js";
@@ -31,6 +32,37 @@ export function checkName(raw: string, reduce = false): string {
   if (!name.endsWith(".json")) throw badRequest("file must be .json");
   if (safeSegment(name) !== name) throw badRequest(`invalid name ${JSON.stringify(name)}: not a plain file name`);
   return name;
+}
+
+/**
+ * The path of token file `name` (already through checkName, so a single segment) in `dir`: 404 when it
+ * is missing, 400 when it is a symbolic link or not a regular file. A link in auth-dir could point at
+ * any file cliproxy can read (download) or copy into auth-dir (status and fields edits); refusing links
+ * at the last segment keeps every path's real location inside auth-dir.
+ */
+async function ownFile(dir: string, name: string): Promise<string> {
+  const path = join(dir, name);
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) throw notFound("auth file not found");
+  if (st.isSymbolicLink()) throw badRequest(`auth file "${name}" is a symbolic link: only regular files inside auth-dir are served`);
+  if (!st.isFile()) throw badRequest(`auth file "${name}" is not a regular file`);
+  return path;
+}
+
+/** Reads a token file; O_NOFOLLOW refuses a link swapped in after ownFile's check. */
+async function readOwnFile(dir: string, name: string): Promise<Buffer> {
+  const path = await ownFile(dir, name);
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch {
+    throw notFound("auth file not found");
+  }
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 function tokenFile(app: App, name: string, fromDisk: TokenFileCredential | undefined): TokenFileCredential | undefined {
@@ -76,12 +108,7 @@ export const listAuthFiles: Handler = async (_req, ctx) => {
 /** `GET /auth-files/download?name=x.json`: the file's bytes as an attachment. */
 export const downloadAuthFile: Handler = async (_req, ctx) => {
   const name = checkName(ctx.url.searchParams.get("name") ?? "");
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(ctx.config.authDir, name));
-  } catch {
-    throw notFound("auth file not found");
-  }
+  const bytes = await readOwnFile(ctx.config.authDir, name);
   ctx.res.writeHead(200, {
     "content-type": "application/json",
     "content-length": bytes.length,
@@ -153,8 +180,9 @@ async function namesToDelete(req: Parameters<Handler>[0], url: URL): Promise<str
 
 async function removeFile(app: App, dir: string, raw: string): Promise<string> {
   const name = checkName(raw);
+  const path = await ownFile(dir, name);
   try {
-    await rm(join(dir, name));
+    await rm(path);
   } catch {
     throw notFound("auth file not found");
   }
@@ -168,8 +196,9 @@ export const deleteAuthFiles: Handler = async (req, ctx) => {
   const dir = ctx.config.authDir;
   if (/^(true|1|\*)$/i.test(ctx.url.searchParams.get("all") ?? "")) {
     const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json") && !n.startsWith("."));
-    for (const n of names) await removeFile(ctx.app, dir, n).catch(() => undefined);
-    return reply(ctx, 200, { status: "ok", deleted: names.length });
+    let deleted = 0;
+    for (const n of names) deleted += await removeFile(ctx.app, dir, n).then(() => 1, () => 0); // links and bad names stay
+    return reply(ctx, 200, { status: "ok", deleted });
   }
   const names = await namesToDelete(req, ctx.url);
   if (names.length === 1) {
@@ -191,9 +220,10 @@ export const deleteAuthFiles: Handler = async (req, ctx) => {
 
 /** A token file's JSON object: 404 when it cannot be read, 400 when it is not an object. */
 async function readTokenObject(dir: string, name: string): Promise<Record<string, unknown>> {
+  const bytes = await readOwnFile(dir, name);
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(join(dir, name), "utf8"));
+    data = JSON.parse(bytes.toString("utf8"));
   } catch {
     throw notFound("auth file not found");
   }

@@ -1,6 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { answerF } from "../amp/routing-setup.js";
 import { startFake } from "../support/fake-upstream.js";
@@ -150,6 +151,35 @@ test("checkName() refuses control characters, \" * ? < > | :, names not ending i
   const r = await m.call("POST", "/auth-files", upload.body, { authorization: `Bearer ${KEY}`, "content-type": upload.type });
   assert.equal(r.status, 207);
   assert.match(r.json.failed[0].error, /are not allowed/);
+});
+
+test("download, delete, status and fields refuse a symbolic link in auth-dir (400) and leave its target alone; a directory is refused too", async (t) => {
+  const m = await mgmt(t);
+  const dir = m.s.app.config().authDir;
+  mkdirSync(dir, { recursive: true });
+  const outside = join(mkdtempSync(join(tmpdir(), "cliproxy-outside-")), "application_default_credentials.json");
+  const secret = '{"type":"gemini","client_secret":"OUTSIDE-SECRET","refresh_token":"R"}';
+  writeFileSync(outside, secret);
+  symlinkSync(outside, join(dir, "link.json"));
+  mkdirSync(join(dir, "folder.json"));
+  for (const [method, path, body] of [
+    ["GET", "/auth-files/download?name=link.json", undefined],
+    ["DELETE", "/auth-files?name=link.json", undefined],
+    ["PATCH", "/auth-files/status", JSON.stringify({ name: "link.json", disabled: true })],
+    ["PATCH", "/auth-files/fields", JSON.stringify({ name: "link.json", note: "x" })],
+  ] as const) {
+    const r = await m.call(method, path, body);
+    assert.deepEqual([r.status, r.json], [400, { error: 'auth file "link.json" is a symbolic link: only regular files inside auth-dir are served' }], `${method} ${path}`);
+    assert.equal(r.text.includes("OUTSIDE-SECRET"), false);
+  }
+  assert.equal(lstatSync(join(dir, "link.json")).isSymbolicLink(), true, "the link is still a link, not a copy of its target");
+  assert.equal(readFileSync(outside, "utf8"), secret);
+  const folder = await m.call("GET", "/auth-files/download?name=folder.json");
+  assert.deepEqual([folder.status, folder.json], [400, { error: 'auth file "folder.json" is not a regular file' }]);
+  writeFileSync(join(dir, "real.json"), '{"type":"codex"}');
+  assert.deepEqual((await m.call("DELETE", "/auth-files?all=true")).json, { status: "ok", deleted: 1 }, "only the regular file is deleted and counted");
+  assert.equal(existsSync(join(dir, "real.json")), false);
+  assert.equal(lstatSync(join(dir, "link.json")).isSymbolicLink(), true);
 });
 
 test("PATCH /auth-files/fields sets dotted keys, merges headers, removes null ones, and the credential follows at once", async (t) => {
