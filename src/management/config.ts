@@ -3,7 +3,7 @@
  * `PUT /config.yaml` to replace the file. A PUT is parsed and fully validated before anything is
  * written, so a rejected body leaves the file and the running config as they were; an accepted one is
  * written atomically (temp file, the old mode, rename) and applied at once. A body is also refused when
- * it would hold example keys or lock the admin out (see refusePut).
+ * it would hold example keys, lock the admin out, or repoint auth-dir (see refusePut).
  */
 import { randomBytes } from "node:crypto";
 import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
@@ -32,8 +32,9 @@ export function invalidConfig(message: string): HttpError {
 
 /**
  * Why `next` must not replace the running config through the API: example keys (start() would serve
- * only safe mode), or a removed secret-key that is the only way in (the admin would be locked out of
- * the API that could restore it).
+ * only safe mode), a removed secret-key that is the only way in (the admin would be locked out of the
+ * API that could restore it), or another auth-dir (the token-file endpoints would serve whatever
+ * credentials lie there, ~/.config/gcloud say); the file watcher still follows an edit of the file.
  */
 export function refusePut(app: App, next: Config): HttpError | undefined {
   const examples = exampleKeysRefusal(next);
@@ -43,6 +44,7 @@ export function refusePut(app: App, next: Config): HttpError | undefined {
   if (running.remoteManagement.secretKey.trim() !== "" && next.remoteManagement.secretKey.trim() === "" && !envPassword) {
     return invalidConfig("remote-management.secret-key is missing: the body would disable the management API; keep the secret-key, or set MANAGEMENT_PASSWORD before removing it");
   }
+  if (next.authDir !== running.authDir) return invalidConfig("auth-dir can only be changed in the file, and takes effect after a restart");
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -10,6 +10,9 @@ import { createLogger } from "../../src/log/log.js";
 import { start } from "../../src/server/start.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { changedLines, COMMENTED, KEY, mgmt } from "./setup.js";
+
+/** The auth-dir line matching the one mgmt() runs with (a PUT may not change it). */
+const authDirLine = (dir: string) => `auth-dir: ${JSON.stringify(join(dir, "auth"))}\n`;
 
 // bcrypt of "password" at cost 4 (a reference vector; cheap to verify).
 const VECTOR_HASH = "$2a$04$EJTm7x/tadrWeYW15DO8LeDT5NQwKiBqx4W4sGIAh9vpXFOpD.0vC";
@@ -52,7 +55,7 @@ test("S-9 PUT /config.yaml: broken YAML 400 invalid_yaml, wrong type 422, both c
   assert.equal((await m.call("PUT", "/config.yaml", "  \n")).json.error, "invalid_yaml");
   assert.equal(m.text(), before);
   assert.equal(m.s.app.config(), running);
-  const next = `${COMMENTED.replace("request-retry: 2", "request-retry: 5")}remote-management:\n  secret-key: "${KEY}"\n`;
+  const next = `${COMMENTED.replace("request-retry: 2", "request-retry: 5")}remote-management:\n  secret-key: "${KEY}"\n${authDirLine(m.dir)}`;
   assert.deepEqual(await m.call("PUT", "/config.yaml", next).then((r) => [r.status, r.json]), [200, { ok: true, changed: ["config"] }]);
   assert.equal(m.text().replace(/"\$2a\$10\$[^"]+"/, `"${KEY}"`), next, "stored as sent, then the secret hashed");
   assert.equal(m.s.app.config().requestRetry, 5);
@@ -62,7 +65,7 @@ test("S-9 PUT /config.yaml: broken YAML 400 invalid_yaml, wrong type 422, both c
 test("PUT /config.yaml keeps the file's mode, leaves no temp file, and hashes a plaintext secret-key in it", async (t) => {
   const m = await mgmt(t);
   chmodSync(m.configPath, 0o640);
-  const body = `${COMMENTED}remote-management:\n  secret-key: ${KEY}\n`;
+  const body = `${COMMENTED}remote-management:\n  secret-key: ${KEY}\n${authDirLine(m.dir)}`;
   assert.equal((await m.call("PUT", "/config.yaml", body)).status, 200);
   assert.equal(statSync(m.configPath).mode & 0o777, 0o640);
   assert.deepEqual(readdirSync(m.dir).filter((f) => f.endsWith(".tmp")), []);
@@ -176,6 +179,28 @@ test("PUT /config.yaml that drops remote-management.secret-key is 422 would disa
   assert.equal((await m.call("GET", "/debug")).status, 200, "the admin still gets in");
 
   const withPassword = await mgmt(t, { env: { MANAGEMENT_PASSWORD: "env-password" } });
-  assert.equal((await withPassword.call("PUT", "/config.yaml", COMMENTED)).status, 200);
+  assert.equal((await withPassword.call("PUT", "/config.yaml", COMMENTED + authDirLine(withPassword.dir))).status, 200);
   assert.equal(withPassword.s.app.config().remoteManagement.secretKey, "");
+});
+
+test("PUT /config.yaml that repoints auth-dir is 422 and changes nothing: the token-file endpoints keep serving the running auth-dir", async (t) => {
+  const m = await mgmt(t);
+  mkdirSync(join(m.dir, "auth"), { recursive: true });
+  writeFileSync(join(m.dir, "auth", "mine.json"), '{"type":"claude","email":"me@example.com"}');
+  const foreign = join(m.dir, "gcloud");
+  mkdirSync(foreign);
+  writeFileSync(join(foreign, "application_default_credentials.json"), '{"type":"authorized_user","refresh_token":"foreign-refresh"}');
+  const before = m.text();
+  const running = m.s.app.config();
+  for (const dir of [foreign, "~/.config/gcloud"]) {
+    const res = await m.call("PUT", "/config.yaml", `${COMMENTED}remote-management:\n  secret-key: "${KEY}"\nauth-dir: ${JSON.stringify(dir)}\n`);
+    assert.deepEqual([res.status, res.json], [422, { error: "invalid_config", message: "auth-dir can only be changed in the file, and takes effect after a restart" }], dir);
+  }
+  assert.equal(m.text(), before);
+  assert.equal(m.s.app.config(), running);
+  assert.equal((await m.call("GET", "/auth-files/download?name=mine.json")).status, 200);
+  const download = await m.call("GET", "/auth-files/download?name=application_default_credentials.json");
+  assert.notEqual(download.status, 200);
+  assert.equal(download.text.includes("foreign-refresh"), false);
+  assert.equal((await m.call("PUT", "/config.yaml", `${COMMENTED}remote-management:\n  secret-key: "${KEY}"\n${authDirLine(m.dir)}`)).status, 200, "the same auth-dir is accepted");
 });
