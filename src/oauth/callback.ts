@@ -1,8 +1,11 @@
 /**
  * The local callback listener of a browser login (oauth.md §1.3): loopback only (127.0.0.1 and, when
- * the host has it, ::1, since browsers resolve `localhost` to either), GET only, the first result wins,
- * static pages that echo nothing, closed after the first result or the wait limit. Also parses what a
- * user pastes instead (§1.4), so a headless login needs no listener at all.
+ * the host has it, ::1, since browsers resolve `localhost` to either), GET only, static pages that echo
+ * nothing, closed after the first result or the wait limit. Only a callback carrying this login's state
+ * is a result (a code or the provider's error): any local page can make the browser request
+ * `localhost:<port>/callback?error=x`, and that must not abort the login, so a callback with another
+ * state (or none) gets a 400 page and the listener keeps waiting. Also parses what a user pastes
+ * instead (§1.4), so a headless login needs no listener at all.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -30,7 +33,7 @@ export class LoginError extends Error {
 export interface CallbackServer {
   /** The port actually bound (the requested one, or an ephemeral one for 0). */
   readonly port: number;
-  /** Resolves with the accepted code and state; rejects on a provider error, a bad callback or the wait limit. */
+  /** Resolves with the accepted code and state; rejects on a provider error or a code-less callback (either with this login's state), or the wait limit. */
   readonly result: Promise<{ code: string; state: string }>;
   /** Offers a result from elsewhere (a pasted URL); the first result wins either way. */
   offer(result: CallbackResult): void;
@@ -58,6 +61,8 @@ const PAGE = (title: string, text: string) =>
 export const SUCCESS_PAGE = PAGE("Login successful", "cliproxy received the login. You can close this window.");
 /** The static page shown after a refused callback; it never echoes the query. */
 export const FAILURE_PAGE = PAGE("Login failed", "cliproxy refused this login. Return to the terminal for details.");
+/** The static page shown for a callback that does not carry this login's state; the login goes on waiting. */
+export const FOREIGN_PAGE = PAGE("Callback refused", "This callback does not belong to the login cliproxy is waiting for, so it was ignored. The login is still waiting; return to the terminal for details.");
 
 /** Checks one callback against the expected state; returns the accepted code+state or the failure reason. */
 export function judgeCallback(r: CallbackResult, expectedState: string): { code: string; state: string } | LoginError {
@@ -91,13 +96,15 @@ export async function startCallbackServer(options: CallbackOptions): Promise<Cal
     const isCallback = options.paths.includes(url.pathname);
     if (!isCallback && !options.successPaths?.includes(url.pathname)) return void res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
     if (req.method !== "GET") return void res.writeHead(405, { allow: "GET", "content-type": "text/plain" }).end("Method not allowed");
-    let ok = true;
+    let page = SUCCESS_PAGE;
     if (isCallback) {
       const q = url.searchParams;
-      ok = !(offer({ code: q.get("code") ?? undefined, state: q.get("state") ?? undefined, error: q.get("error") ?? undefined }) instanceof LoginError);
+      const r = { code: q.get("code") ?? undefined, state: q.get("state") ?? undefined, error: q.get("error") ?? undefined };
+      if (!stateMatches(options.expectedState, r.state)) page = FOREIGN_PAGE; // not ours: refused, nothing settled
+      else if (offer(r) instanceof LoginError) page = FAILURE_PAGE;
     }
-    res.writeHead(ok ? 200 : 400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", connection: "close" });
-    res.end(ok ? SUCCESS_PAGE : FAILURE_PAGE);
+    res.writeHead(page === SUCCESS_PAGE ? 200 : 400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", connection: "close" });
+    res.end(page);
   };
   const servers: Server[] = [];
   const v4 = createServer(handler);

@@ -19,7 +19,7 @@ test("parsePastedCallback() accepts every shape of oauth.md §1.4 and refuses te
   }
 });
 
-test("the callback listener answers 405 to POST, 404 elsewhere, the static page on /success, binds loopback only, and fails without a state", async () => {
+test("the callback listener answers 405 to POST, 404 elsewhere, the static page on /success, binds loopback only, and refuses a callback without a state", async () => {
   const cb = await startCallbackServer({ port: 0, paths: ["/callback"], successPaths: ["/success"], expectedState: STATE, waitMs: 5000 });
   const base = `http://127.0.0.1:${cb.port}`;
   assert.equal((await fetch(`${base}/callback`, { method: "POST" })).status, 405);
@@ -29,8 +29,9 @@ test("the callback listener answers 405 to POST, 404 elsewhere, the static page 
   assert.equal((await success.text()).includes("<script>"), false);
   const noState = await fetch(`${base}/callback?code=c`);
   assert.equal(noState.status, 400);
-  await assert.rejects(cb.result, /no_state/);
+  assert.match(await noState.text(), /Callback refused/);
   await cb.close();
+  await assert.rejects(cb.result, /Login cancelled/, "the state-less callback settled nothing");
   await assert.rejects(fetch(`${base}/callback`));
 });
 
@@ -40,6 +41,36 @@ test("the callback listener refuses a callback without a code, and the first res
   assert.equal(res.status, 400);
   cb.offer({ code: "late", state: STATE });
   await assert.rejects(cb.result, /no_code/);
+  await cb.close();
+});
+
+test("a callback with another state or none, ?error=x included, gets 400 and leaves the login waiting; only this login's state settles it", async () => {
+  const cb = await startCallbackServer({ port: 0, paths: ["/callback"], expectedState: STATE, waitMs: 5000 });
+  const base = `http://127.0.0.1:${cb.port}/callback`;
+  let settled = false;
+  cb.result.then(() => (settled = true), () => (settled = true));
+  for (const q of ["error=access_denied", `error=access_denied&state=${"f".repeat(32)}`, `code=c&state=${"0".repeat(32)}`, "code=c", `code=c&state=${STATE}x`]) {
+    const res = await fetch(`${base}?${q}`);
+    const page = await res.text();
+    assert.equal(res.status, 400, q);
+    assert.match(page, /Callback refused/, q);
+    assert.match(page, /still waiting/, q);
+    assert.doesNotMatch(page, /access_denied|code=|state=/, q);
+  }
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, "nothing settled the login");
+  const ok = await fetch(`${base}?code=the-code&state=${STATE}`);
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await cb.result, { code: "the-code", state: STATE });
+  await cb.close();
+});
+
+test("the provider's error with this login's state fails the login with that error", async () => {
+  const cb = await startCallbackServer({ port: 0, paths: ["/callback"], expectedState: STATE, waitMs: 5000 });
+  const res = await fetch(`http://127.0.0.1:${cb.port}/callback?error=access_denied&state=${STATE}`);
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /Login failed/);
+  await assert.rejects(cb.result, /the provider answered "access_denied"/);
   await cb.close();
 });
 

@@ -1,7 +1,8 @@
 /**
  * Issue 7's first acceptance point for every provider at once: the authorize parameters of each
  * login, and a callback with the wrong state refused with a clear page, no token request and no file
- * (Claude's own cases are S-1…S-3 in login.test.ts).
+ * while the listener keeps waiting for the login's own callback (Claude's own cases are S-1…S-3 in
+ * login.test.ts).
  */
 import test from "node:test";
 import assert from "node:assert/strict";
@@ -23,12 +24,18 @@ for (const provider of Object.keys(EXPECTED) as OAuthProvider[]) {
     const oauth = await startFakeOAuth(t);
     let authorize: URLSearchParams | undefined;
     let page: { status: number; body: string } | undefined;
+    let tokenCallsAfterWrongState = -1;
+    let own: number | undefined;
     const term = testTerminal(oauth, {
       browser: async (url) => {
         authorize = new URL(url).searchParams;
         const redirect = new URL(authorize.get("redirect_uri")!);
-        const res = await fetch(`http://127.0.0.1:${redirect.port}${redirect.pathname}?code=c&state=${"0".repeat(32)}`);
+        const callback = `http://127.0.0.1:${redirect.port}${redirect.pathname}`;
+        const res = await fetch(`${callback}?code=c&state=${"0".repeat(32)}`);
         page = { status: res.status, body: await res.text() };
+        tokenCallsAfterWrongState = oauth.calls("POST /token").length;
+        // The listener is still waiting: the login's own callback (the provider's refusal) ends it.
+        own = (await fetch(`${callback}?error=access_denied&state=${authorize.get("state")}`)).status;
         return true;
       },
     });
@@ -43,10 +50,12 @@ for (const provider of Object.keys(EXPECTED) as OAuthProvider[]) {
     assert.match(q.get("redirect_uri")!, /^http:\/\/127\.0\.0\.1:\d+\//);
     for (const [k, v] of Object.entries(EXPECTED[provider])) assert.equal(q.get(k), v, k);
     assert.equal(page?.status, 400);
-    assert.match(page!.body, /Login failed/);
+    assert.match(page!.body, /Callback refused/);
     assert.doesNotMatch(page!.body, /state=|code=/);
+    assert.equal(tokenCallsAfterWrongState, 0);
+    assert.equal(own, 400);
     assert.equal(oauth.calls("POST /token").length, 0);
     assert.equal(existsSync(term.authDir), false);
-    assert.match(term.err.join("\n"), /state does not match/);
+    assert.match(term.err.join("\n"), /access_denied/);
   });
 }

@@ -70,24 +70,31 @@ test("S-2 Claude exchange splits abc#xyz into code and state; claude-<email>.jso
   assert.deepEqual(readdirSync(term.authDir), ["claude-user@example.com.json"]);
 });
 
-test("S-3 wrong state on the callback: error page, no token request, no file", async (t) => {
+test("S-3 wrong state on the callback: error page, no token request, no file; the login keeps waiting for its own callback", async (t) => {
   const oauth = await startFakeOAuth(t);
   let page: { status: number; body: string } | undefined;
+  let after: { status: number; body: string } | undefined;
   const term = testTerminal(oauth, {
     browser: async (url) => {
       const redirect = new URL(new URL(url).searchParams.get("redirect_uri")!);
       const res = await fetch(`${redirect.origin}${redirect.pathname}?code=c&state=${"0".repeat(32)}`);
       page = { status: res.status, body: await res.text() };
+      assert.equal(oauth.calls("POST /token").length, 0, "the wrong state led to no token request");
+      assert.equal(existsSync(term.authDir), false, "nor to a file");
+      // Still listening: the login's own callback (here the provider's refusal) ends it.
+      const own = await fetch(`${redirect.origin}${redirect.pathname}?error=access_denied&state=${new URL(url).searchParams.get("state")}`);
+      after = { status: own.status, body: await own.text() };
       return true;
     },
   });
   assert.equal(await runLogin(["claude"], term.io), 1);
   assert.equal(page?.status, 400);
-  assert.match(page!.body, /Login failed/);
+  assert.match(page!.body, /Callback refused/);
   assert.doesNotMatch(page!.body, /code=|state=/);
+  assert.deepEqual([after?.status, /Login failed/.test(after?.body ?? "")], [400, true]);
   assert.equal(oauth.calls("POST /token").length, 0);
   assert.equal(existsSync(term.authDir), false);
-  assert.match(term.err.join("\n"), /state does not match/);
+  assert.match(term.err.join("\n"), /access_denied/);
 });
 
 test("S-4 error=access_denied fails the login with that error, writes no file and exits non-zero", async (t) => {
