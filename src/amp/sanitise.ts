@@ -3,7 +3,7 @@
  * Both edit the raw JSON text: untouched blocks keep their exact bytes, so big integers in tool inputs
  * are never re-rounded, and a body that needs no change is returned as the same Buffer.
  */
-import { applySplices, arrayElements, firstNonWs, objectMembers, type Member, type Splice } from "./json-scan.js";
+import { applySplices, arrayElements, firstNonWs, objectMembers, type Member, type Splice } from "../proxy/json-scan.js";
 
 function last(members: readonly Member[], key: string): Member | undefined {
   for (let i = members.length - 1; i >= 0; i--) if (members[i].key === key) return members[i];

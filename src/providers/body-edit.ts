@@ -3,6 +3,7 @@
  * request whose `model` must change keeps every other byte as the client sent it (JSON.parse +
  * JSON.stringify would re-round integers such as 12345678901234567890 in tool inputs).
  */
+import { objectMembers, skipWs } from "../proxy/json-scan.js";
 
 /** Where one top-level member sits in the text: [start, end) covers the key through the value. */
 interface Span {
@@ -16,59 +17,20 @@ export interface BodyEdits {
   readonly remove?: readonly string[];
 }
 
-function skipWs(s: string, i: number): number {
-  while (i < s.length && (s[i] === " " || s[i] === "\n" || s[i] === "\r" || s[i] === "\t")) i++;
-  return i;
-}
-
-function skipString(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
-    if (s[j] === "\\") j++;
-    else if (s[j] === '"') return j + 1;
-  }
-  throw new SyntaxError("Unterminated string in JSON body");
-}
-
-/** End (exclusive) of the JSON value starting at `i`. */
-function skipValue(s: string, i: number): number {
-  if (s[i] === '"') return skipString(s, i);
-  if (s[i] !== "{" && s[i] !== "[") {
-    let j = i;
-    while (j < s.length && !",}] \n\r\t".includes(s[j])) j++;
-    return j;
-  }
-  let depth = 0;
-  for (let j = i; j < s.length; j++) {
-    const c = s[j];
-    if (c === '"') j = skipString(s, j) - 1;
-    else if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") {
-      depth--;
-      if (depth === 0) return j + 1;
-    }
-  }
-  throw new SyntaxError("Unterminated value in JSON body");
-}
-
 /** The top-level members of a JSON object text, with the separator positions between them. */
 function members(s: string): { open: number; close: number; spans: Map<string, Span>; order: Span[] } {
   const open = skipWs(s, 0);
   if (s[open] !== "{") throw new SyntaxError("JSON body is not an object");
+  const list = objectMembers(s, open);
   const spans = new Map<string, Span>();
   const order: Span[] = [];
-  let i = skipWs(s, open + 1);
-  while (s[i] !== "}") {
-    const keyEnd = skipString(s, i);
-    const key = JSON.parse(s.slice(i, keyEnd)) as string;
-    const valueStart = skipWs(s, skipWs(s, keyEnd) + 1);
-    const end = skipValue(s, valueStart);
-    const span = { start: i, end };
-    spans.set(key, span); // a repeated key: JSON.parse keeps the last, and so do we
+  for (const m of list) {
+    const span = { start: m.start, end: m.valueEnd };
+    spans.set(m.key, span); // a repeated key: JSON.parse keeps the last, and so do we
     order.push(span);
-    i = skipWs(s, end);
-    if (s[i] === ",") i = skipWs(s, i + 1);
   }
-  return { open, close: i, spans, order };
+  const close = skipWs(s, list.length > 0 ? list[list.length - 1].valueEnd : open + 1);
+  return { open, close, spans, order };
 }
 
 /**

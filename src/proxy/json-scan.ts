@@ -21,7 +21,8 @@ export interface Splice {
   readonly text: string;
 }
 
-function skipWs(s: string, i: number): number {
+/** The index of the first non-whitespace character at or after `i`. */
+export function skipWs(s: string, i: number): number {
   while (i < s.length) {
     const c = s.charCodeAt(i);
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
