@@ -51,3 +51,15 @@ test("findConfig() prefers --config, then ./config.yaml, else none", () => {
   assert.equal(findConfig(undefined, cwd), undefined);
   assert.equal(findConfig("x.yaml", cwd), join(cwd, "x.yaml"));
 });
+
+test("the embedded default listens on 127.0.0.1:8317 and takes provider keys from the environment", async () => {
+  const { embeddedConfig } = await import("../../src/config/load.js");
+  const { config } = embeddedConfig({ homeDir: "/home/u", env: { OPENAI_API_KEY: "sk-openai-env", GEMINI_API_KEY: "AIza-env" } });
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.port, 8317);
+  assert.equal(config.authDir, join("/home/u", ".cli-proxy-api"));
+  assert.equal(config.codexApiKey[0].apiKey, "sk-openai-env");
+  assert.equal(config.codexApiKey[0].baseUrl, "https://api.openai.com/v1");
+  assert.equal(config.geminiApiKey[0].apiKey, "AIza-env");
+  assert.deepEqual(config.claudeApiKey, []);
+});
