@@ -189,6 +189,39 @@ export function evaluateGoals(r: BenchResult): Goal[] {
   return goals;
 }
 
+const signed = (n: number) => `${n >= 0 ? "+" : ""}${n.toFixed(2)}`;
+
+/** One row per target with the figures that matter most, each as a ratio or an added cost. */
+export function renderSummary(r: BenchResult, markdown = false): string | undefined {
+  const cell = (scenario: string, target: string) => r.scenarios.find((s) => s.name === scenario)?.cells[target]?.best;
+  const names = Object.keys(r.targets);
+  if (r.scenarios.length === 0) return undefined;
+  const added = (scenario: string, t: string, q: "p50" | "p99") => {
+    const a = cell(scenario, t)?.latency[q];
+    const d = cell(scenario, "direct")?.latency[q];
+    return a === undefined || d === undefined ? "-" : signed(a - d);
+  };
+  const rps = (scenario: string, t: string) => {
+    const b = cell(scenario, t)?.rps;
+    if (b === undefined) return "-";
+    const vs = (ref: string) => (cell(scenario, ref) ? x(ratio(b, cell(scenario, ref)?.rps)) : "-");
+    return `${b.toFixed(0)} (${vs("nginx")} / ${vs("node")})`;
+  };
+  const delay = (t: string) => {
+    const d = cell("sse-paced", t)?.eventDelay;
+    const base = cell("sse-paced", "direct")?.eventDelay;
+    return d && base ? `${signed(d.p50 - base.p50)} / ${signed(d.p99 - base.p99)}` : "-";
+  };
+  const eps = (t: string) => {
+    const b = cell("sse-fast", t);
+    const n = cell("sse-fast", "nginx");
+    return b ? `${Math.round(rankFigure("eps", b) / 1000)}k (${n ? x(ratio(rankFigure("eps", b), rankFigure("eps", n))) : "-"})` : "-";
+  };
+  const rows = names.map((t) => [t, added("lat-1k", t, "p50"), added("lat-1k", t, "p99"), added("lat-req100k", t, "p50"), rps("rps-1k", t), rps("rps-100k", t), delay(t), eps(t)]);
+  const header = ["target", "+p50 1 kB, 1 conn", "+p99", "+p50 100 kB prompt", "req/s 1 kB, 64 conn (÷nginx / ÷node)", "req/s 100 kB, 64 conn", "SSE +delay p50 / p99", "SSE events/s (÷nginx)"];
+  return renderTable(header, rows, markdown);
+}
+
 /** For scale: what the minimal Node.js proxy reaches on the same goals, when it ran. */
 export function nodeScale(r: BenchResult): string | undefined {
   const cell = (scenario: string, target: string) => r.scenarios.find((s) => s.name === scenario)?.cells[target]?.best;
@@ -214,6 +247,11 @@ export function renderReport(r: BenchResult, markdown = false): string {
   const section = (title: string) => out.push("", markdown ? `**${title}**\n` : title);
   if (markdown) out.push("");
   for (const [name, t] of Object.entries(r.targets)) out.push(`${markdown ? `- \`${name}\`` : `  ${name.padEnd(10)}`} ${t.label}${t.available ? "" : ` — unavailable: ${t.reason}`}`);
+  const summary = renderSummary(r, markdown);
+  if (summary) {
+    section("summary (ms added over direct; ratios of req/s; best slices)");
+    out.push(summary);
+  }
   for (const s of r.scenarios) out.push("", renderScenario(s, markdown));
   if (r.streams.length) {
     section("concurrent paced streams (RSS of a fresh cliproxy, of the nginx worker, of a fresh minimal Node.js proxy)");

@@ -137,6 +137,7 @@ test("renderReport() prints ratios to direct and nginx and names why a target is
   assert.match(text, /pass: unavailable: boom/);
   assert.match(text, /note: a note/);
   assert.doesNotMatch(text, /for scale/); // no node target in this run
+  assert.match(text, /^nginx\s+\+0\.00\s+\+0\.00\s+-\s+-\s+-/m); // the summary row: only lat-1k ran
   const md = renderReport(r, true);
   assert.match(md, /^\| nginx \| 500 \|/m);
   assert.match(md, /^\|---\|---:\|/m);
