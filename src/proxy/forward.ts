@@ -91,7 +91,8 @@ export function agentFor(target: URL, proxyUrl: string, connectTimeoutMs: number
   const key = `${proxyUrl}|${target.protocol}//${target.host}|${connectTimeoutMs}`;
   let agent = agents.get(key);
   if (!agent) {
-    const options = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 16 };
+    // Node's default of 256 idle sockets: a lower cap made every response past it close its socket and the next request open one (14 % of CPU at 64 connections in the bench).
+    const options = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 256 };
     agent = proxyUrl
       ? createProxyAgent(new URL(proxyUrl), target.protocol === "https:", { ...options, connectTimeoutMs })
       : target.protocol === "https:" ? new HttpsAgent(options) : new HttpAgent(options);

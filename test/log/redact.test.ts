@@ -69,3 +69,22 @@ test("fileSink() appends to main.log and rotates it past the size limit", async 
   assert.ok(files.some((f) => /^main-.*\.log$/.test(f)), `rotated file in ${files}`);
   assert.match(readFileSync(join(dir, "main.log"), "utf8"), /line 4/);
 });
+
+test("stdoutSink() writes the lines of one event-loop turn together, in order", async () => {
+  const { stdoutSink } = await import("../../src/log/log.js");
+  const writes: string[] = [];
+  const original = process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    writes.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    stdoutSink("first");
+    stdoutSink("second");
+    assert.deepEqual(writes, [], "nothing is written synchronously");
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.stdout.write = original;
+  }
+  assert.deepEqual(writes, ["first\nsecond\n"]);
+});
