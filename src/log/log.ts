@@ -46,29 +46,32 @@ export function formatLine(level: Level, msg: string, fields: Fields | undefined
   return line;
 }
 
-let pending = "";
-
-function flushStdout(): void {
-  const text = pending;
-  pending = "";
-  if (text) process.stdout.write(text);
+/**
+ * A sink that gathers the lines of one event-loop turn into one write: a synchronous stdout write per
+ * access-log line was half of the logger's cost on the hot path. What is pending is flushed on exit.
+ */
+export function batchedSink(write: (text: string) => void): Sink {
+  let pending = "";
+  const flush = () => {
+    const text = pending;
+    pending = "";
+    if (text) write(text);
+  };
+  let hooked = false;
+  return (line) => {
+    if (pending === "") {
+      if (!hooked) {
+        hooked = true;
+        process.once("exit", flush);
+      }
+      setImmediate(flush);
+    }
+    pending += line + "\n";
+  };
 }
 
-/**
- * Lines written in one event-loop turn go to stdout in one write: a synchronous write per access-log
- * line was half of the logger's cost on the hot path. The last turn is flushed on exit.
- */
-export const stdoutSink: Sink = (line) => {
-  if (pending === "") {
-    if (!flushHooked) {
-      flushHooked = true;
-      process.once("exit", flushStdout);
-    }
-    setImmediate(flushStdout);
-  }
-  pending += line + "\n";
-};
-let flushHooked = false;
+/** Standard output, batched per event-loop turn. */
+export const stdoutSink: Sink = batchedSink((text) => process.stdout.write(text));
 
 /** Creates a logger writing to `sink` (stdout by default). */
 export function createLogger(options: { level?: Level; sink?: Sink } = {}): Logger {

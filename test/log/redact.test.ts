@@ -70,21 +70,16 @@ test("fileSink() appends to main.log and rotates it past the size limit", async 
   assert.match(readFileSync(join(dir, "main.log"), "utf8"), /line 4/);
 });
 
-test("stdoutSink() writes the lines of one event-loop turn together, in order", async () => {
-  const { stdoutSink } = await import("../../src/log/log.js");
+test("batchedSink() writes the lines of one event-loop turn together, in order", async () => {
+  const { batchedSink } = await import("../../src/log/log.js");
   const writes: string[] = [];
-  const original = process.stdout.write;
-  process.stdout.write = ((chunk: string) => {
-    writes.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    stdoutSink("first");
-    stdoutSink("second");
-    assert.deepEqual(writes, [], "nothing is written synchronously");
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.stdout.write = original;
-  }
+  const sink = batchedSink((text) => writes.push(text));
+  sink("first");
+  sink("second");
+  assert.deepEqual(writes, [], "nothing is written synchronously");
+  await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(writes, ["first\nsecond\n"]);
+  sink("third");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, ["first\nsecond\n", "third\n"]);
 });
