@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { EventEmitter } from "node:events";
 import { closeSync, ftruncateSync, mkdtempSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,17 +8,7 @@ import { createApp } from "../../src/server/app.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { CONFIG_SETTLE_MS, watchConfig, type ReloadEvent } from "../../src/config/watch.js";
 
-/** Resolves with the next event of `name` for which `accept` holds. */
-function next<T>(emitter: EventEmitter, name: string, accept: (value: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (value: T) => {
-      if (!accept(value)) return;
-      emitter.off(name, on);
-      resolve(value);
-    };
-    emitter.on(name, on);
-  });
-}
+import { next } from "../support/events.js";
 
 const FULL = "api-keys:\n  - sk-long-random-key-0123456789\ndebug: true\n";
 

@@ -1,6 +1,6 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { once, type EventEmitter } from "node:events";
+import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,17 +13,7 @@ import { watchAuthDir, type AuthFileEvent } from "../../src/config/watch-auth.js
 import { changedKeys, keepRestartOnly, yamlName } from "../../src/config/diff.js";
 import { createLogRouting, logDirectory } from "../../src/config/runtime.js";
 
-/** Resolves with the next event of `name` for which `accept` holds. */
-function next<T>(emitter: EventEmitter, name: string, accept: (value: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (value: T) => {
-      if (!accept(value)) return;
-      emitter.off(name, on);
-      resolve(value);
-    };
-    emitter.on(name, on);
-  });
-}
+import { next } from "../support/events.js";
 
 interface Fixture {
   dir: string;
