@@ -31,9 +31,12 @@ const FORMATS = [
   { path: "/v1/messages", dialect: "anthropic" },
 ] as const;
 
+const PROMPT = "PROMPT-TEXT-31337";
+const ANSWER = "ANSWER-TEXT-4242";
+
 function bodyFor(path: string, model: string, stream: boolean): Record<string, unknown> {
-  if (path.endsWith("/responses")) return { model, input: "hi", stream };
-  return { model, max_tokens: 16, messages: [{ role: "user", content: "hi" }], stream };
+  if (path.endsWith("/responses")) return { model, input: PROMPT, stream };
+  return { model, max_tokens: 16, messages: [{ role: "user", content: PROMPT }], stream };
 }
 
 /** Every `model` field of a JSON answer or of each SSE data line (top level, message, response). */
@@ -49,8 +52,8 @@ function modelsIn(text: string, stream: boolean): string[] {
 test("the router routes serve chat, responses and messages with and without /v1, stream or not, bare, prefixed and dotted names, answering with the caller's name", async (t) => {
   // The fake answers with the id it was asked for, as Anthropic does.
   const claude = await startFake(t, (r, res) => (r.json.stream
-    ? sendSse(res, CLAUDE_STREAM.map((e) => e.replace("claude-sonnet-4-5", r.json.model)))
-    : sendJson(res, 200, { ...claudeMessage(), model: r.json.model })));
+    ? sendSse(res, CLAUDE_STREAM.map((e) => e.replace("claude-sonnet-4-5", r.json.model).replace('"hi"', `"${ANSWER}"`)))
+    : sendJson(res, 200, { ...claudeMessage(ANSWER), model: r.json.model })));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("sk-up", claude.url)] });
   let n = 0;
   for (const { path: v1, dialect } of FORMATS) {
@@ -63,6 +66,7 @@ test("the router routes serve chat, responses and messages with and without /v1,
           const text = await res.text();
           const what = `${path} stream=${stream} model=${model} (${dialect})`;
           assert.equal(res.status, 200, `${what}: ${text}`);
+          assert.ok(text.includes(ANSWER), what);
           const seen = modelsIn(text, stream);
           assert.ok(seen.length > 0, `${what}: no model field in ${text}`);
           assert.deepEqual([...new Set(seen)], [model], what);
@@ -74,7 +78,8 @@ test("the router routes serve chat, responses and messages with and without /v1,
     }
   }
   const lines = s.logs.filter((l) => l.includes("is served as"));
-  assert.ok(lines.every((l) => / INFO /.test(l) && !l.includes('"hi"')));
+  assert.ok(lines.every((l) => / INFO /.test(l)));
+  assert.deepEqual(s.logs.filter((l) => l.includes(PROMPT) || l.includes(ANSWER)), [], "no request or response body in the log");
   assert.ok(lines.some((l) => l.includes('model: "anthropic/claude-sonnet-4.6" is served as "claude-sonnet-4-6" (provider prefix stripped, version dots as dashes)')));
   // One decision line per respelled request: 2 of the 3 names × 3 formats × 2 paths × 2 stream modes.
   assert.equal(lines.length, 24);
