@@ -50,13 +50,13 @@ test("amp-router prints the key-file step and one add-router command per API for
     "# 1. Put one of the api-keys of CONFIG in a file only you can read (never on a command line):",
     "read -rs CLIPROXY_KEY   # paste the key, then Enter",
     '(umask 077; mkdir -p ~/.config/amp && printf %s "$CLIPROXY_KEY" > ~/.config/amp/cliproxy.key); unset CLIPROXY_KEY',
-    "# 2. Add the routers (one per API format):",
-    "amp config model-providers add-router custom-url --name cliproxy-anthropic --base-url https://proxy.example.com --api-format anthropic-messages " +
+    "# 2. Add the routers (one per API format; --workspace instead of --personal shares them with your workspace):",
+    "amp config model-providers add-router custom-url --personal --name cliproxy-anthropic --base-url https://proxy.example.com --api-format anthropic-messages " +
       "--api-key-file ~/.config/amp/cliproxy.key --model-mapping 'anthropic/claude-opus-4-5 -> claude-opus-4-5,anthropic/claude-opus-4.5 -> claude-opus-4-5," +
       "anthropic/claude-sonnet-4-6 -> claude-sonnet-4-6,anthropic/claude-sonnet-4.6 -> claude-sonnet-4-6' --active",
-    "amp config model-providers add-router custom-url --name cliproxy-responses --base-url https://proxy.example.com --api-format responses " +
+    "amp config model-providers add-router custom-url --personal --name cliproxy-responses --base-url https://proxy.example.com --api-format responses " +
       "--api-key-file ~/.config/amp/cliproxy.key --model-mapping 'openai/gpt-5-codex -> gpt-5-codex,openai/gpt-5.1 -> gpt-5.1' --active",
-    "amp config model-providers add-router custom-url --name cliproxy-chat --base-url https://proxy.example.com --api-format chat-completions " +
+    "amp config model-providers add-router custom-url --personal --name cliproxy-chat --base-url https://proxy.example.com --api-format chat-completions " +
       "--api-key-file ~/.config/amp/cliproxy.key --model-mapping 'google/gemini-2.5-pro -> gemini-2.5-pro,*/deepseek-chat,moonshotai/kimi-k2 -> moonshotai/kimi-k2' --active",
     "",
   ].join("\n"));
@@ -72,7 +72,7 @@ test("amp-router warns on stderr about an http base URL, missing api-keys and sh
     "",
   ].join("\n"));
   assert.match(r.stdout, /--name cliproxy-anthropic --base-url http:\/\/10\.0\.0\.5:8317 --api-format anthropic-messages .* --model-mapping 'anthropic\/claude-haiku-4-5 -> claude-haiku-4-5,anthropic\/claude-haiku-4\.5 -> claude-haiku-4-5' --active\n$/);
-  assert.match(r.stdout, /# 2\. Add the router \(one per API format\):/);
+  assert.match(r.stdout, /# 2\. Add the router \(one per API format; --workspace instead of --personal shares it with your workspace\):/);
 
   const short = await ampRouter('api-keys: ["abc", "your-api-key-1"]\nclaude-api-key:\n  - api-key: sk-ant-1\n', "--base-url", "https://h.example", "--config", "$CONFIG");
   assert.equal(short.stderr, [
