@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
 import { isLoopback } from "./loopback.js";
-import { goDuration, Lockout } from "./lockout.js";
+import { goDuration, Lockout, peerKey } from "./lockout.js";
 import type { App, Ctx, Wrap } from "./handler.js";
 
 function sha256(s: string): Buffer {
@@ -102,7 +102,7 @@ export function refuseKey(ctx: Pick<Ctx, "app" | "config" | "peer">, message: st
     });
   }
   if (lockout.fail(source, max, ctx.config.apiKeyLockoutMs)) {
-    ctx.app.log.warn(`auth: ${max} failed client API keys from ${source}; its wrong keys get 429 for ${goDuration(ctx.config.apiKeyLockoutMs)} (valid keys are still served)`);
+    ctx.app.log.warn(`auth: ${max} failed client API keys from ${peerKey(source)}; its wrong keys get 429 for ${goDuration(ctx.config.apiKeyLockoutMs)} (valid keys are still served)`);
   }
   throw new HttpError(401, "authentication_error", message);
 }

@@ -61,7 +61,8 @@ test("api-key-lockout-failures: 0 turns the lockout off, and a reload applies to
 
 test("refuseKey() counts each IPv4 address alone, an IPv6 peer by its /64, and every loopback address as one source", () => {
   const clock = fakeClock();
-  const app = { clock, log: createLogger({ sink: () => undefined }) } as unknown as App;
+  const lines: string[] = [];
+  const app = { clock, log: createLogger({ sink: (l) => lines.push(l) }) } as unknown as App;
   const config = makeConfig({ apiKeys: ["k"], apiKeyLockoutFailures: 2, apiKeyLockoutMs: 1000 });
   const status = (peer: string) => {
     try {
@@ -83,4 +84,5 @@ test("refuseKey() counts each IPv4 address alone, an IPv6 peer by its /64, and e
   assert.equal(status("127.0.0.1"), 401);
   assert.equal(status("::1"), 401);
   assert.equal(status("::ffff:127.0.0.2"), 429, "all loopback is one source");
+  assert.deepEqual(lines.map((l) => / from (\S+);/.exec(l)?.[1]), ["203.0.113.7", "203.0.113.8", "2001:db8:0:1::/64", "loopback"]);
 });
