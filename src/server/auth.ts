@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
-import { isLoopback } from "./loopback.js";
+import { isLoopback, isRelayed } from "./loopback.js";
 import { goDuration, Lockout, peerKey } from "../management/auth.js";
 import type { App, Ctx, Wrap } from "./handler.js";
 
@@ -65,7 +65,8 @@ export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url
   const keys = ctx.config.apiKeys;
   // No keys is allowed only for the user at the machine: a management save that empties api-keys on a
   // server bound to a public address must not open it to everyone.
-  if (keys.length === 0) return ctx.peer === undefined || isLoopback(ctx.peer) ? { ok: true } : { ok: false, message: "Missing API key" };
+  // A loopback peer relaying for someone else (a reverse proxy or tunnel on this machine) is not the user here.
+  if (keys.length === 0) return (ctx.peer === undefined || isLoopback(ctx.peer)) && !isRelayed(req) ? { ok: true } : { ok: false, message: "Missing API key" };
   const presented = presentedKeys(req, ctx.url);
   if (presented.length === 0) return { ok: false, message: "Missing API key" };
   const key = matchKey(presented, keys);
