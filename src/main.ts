@@ -1,7 +1,7 @@
 /** cliproxy's command line: flags → config → listen. The only place that exits the process. */
 import { homedir } from "node:os";
 import { VERSION } from "./version.js";
-import { start, type Started } from "./server/start.js";
+import { start, type Started } from "./app/start.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { exampleKeys } from "./config/safe-mode.js";
 import { isUpstreamLogin, runLogin } from "./oauth/login.js";

@@ -16,7 +16,7 @@ import { exampleKeys } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { credentialsFromConfig } from "../providers/credentials.js";
 import type { Credential, ProviderKind } from "../providers/types.js";
-import { ALL_POOL_KINDS, poolCredentials } from "../oauth/runtime.js";
+import { ALL_POOL_KINDS, poolCredentials } from "../providers/oauth-pool.js";
 import { loadAuthDir } from "../oauth/store.js";
 
 /** Amp's custom-url API formats. */

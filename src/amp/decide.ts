@@ -7,9 +7,9 @@ import type { Fields, Logger } from "../log/log.js";
 import type { App } from "../server/handler.js";
 import { mapModel, mapperFor, splitSuffix } from "./mappings.js";
 import { noteDecision } from "./recent.js";
+import type { Decision, RouteType } from "./decision.js";
 
-/** Where a model request goes. */
-export type RouteType = "LOCAL_PROVIDER" | "MODEL_MAPPING" | "AMP_CREDITS" | "NO_PROVIDER" | "FALLBACK_DENIED";
+export type { Decision, RouteType };
 
 /** What the provider layer can tell the router about local models. */
 export interface ModelLookup {
@@ -28,21 +28,6 @@ export function lookupOf(app: App): ModelLookup {
     closest: (m) => app.providers.closest(m, 1)[0],
     hasUpstream: (config) => app.amp.upstream(config) !== undefined,
   };
-}
-
-/** One routing decision, as logged and as the explain endpoint shows it. */
-export interface Decision {
-  readonly requestedModel: string;
-  /** The model passed on: the mapped name (with suffix) for MODEL_MAPPING, else the requested one. */
-  readonly resolvedModel: string;
-  readonly routeType: RouteType;
-  /** Local provider id, `ampcode.com`, or `none`. */
-  readonly provider: string;
-  readonly reason: string;
-  /** Drop thinking blocks from buffered answers that call tools (PR-13, PR-19 step 3). */
-  readonly suppressThinking: boolean;
-  /** The served model nearest to an unserved one, for the error and the reason. */
-  readonly closest?: string;
 }
 
 /** Id of the Claude provider: local Claude answers keep their thinking blocks (PR-13). */

@@ -3,7 +3,7 @@
  * Kept per logger because logDecision() is handed the app's logger and nothing else.
  */
 import type { Logger } from "../log/log.js";
-import type { Decision } from "./decide.js";
+import type { Decision } from "./decision.js";
 
 /** Decisions kept per logger. */
 export const RECENT_DECISIONS = 50;

@@ -30,6 +30,16 @@ export interface AmpRuntime {
   firstTime(key: string): boolean;
 }
 
+/**
+ * The App slot this module owns. The kernel's App (server/handler.ts) knows no feature; each module adds its
+ * runtime here, and the composition root (app/app.ts) fills it.
+ */
+declare module "../server/handler.js" {
+  interface App {
+    readonly amp: AmpRuntime;
+  }
+}
+
 /** Cap on remembered one-time log keys, so a client inventing paths cannot grow memory forever. */
 const MAX_ONCE_KEYS = 1024;
 

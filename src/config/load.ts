@@ -2,7 +2,9 @@
  * Loading config.yaml into a Config. Every problem in a file is reported at once, each naming its
  * key path and line:column, so one edit-and-retry fixes them all; warnings never stop a load.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { DEFAULT_CONFIG, makeConfig, providerKey, type Config } from "./schema.js";
 import { parseYaml, YamlError } from "./yaml.js";
 import { Reader } from "./reader.js";
@@ -73,4 +75,11 @@ export function embeddedConfig(options: LoadOptions): LoadResult {
     geminiApiKey: key("GEMINI_API_KEY") ? [providerKey(key("GEMINI_API_KEY"))] : [],
   });
   return { config, warnings: [] };
+}
+
+/** Finds the config file: --config, else ./config.yaml when present, else none (embedded default). */
+export function findConfig(explicit: string | undefined, cwd: string): string | undefined {
+  if (explicit) return resolve(cwd, explicit);
+  const local = resolve(cwd, "config.yaml");
+  return existsSync(local) ? local : undefined;
 }

@@ -7,9 +7,8 @@ import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileSink, LOG_ROTATE_BYTES, type Sink } from "../log/log.js";
-import type { App } from "../server/handler.js";
 import type { Config } from "./schema.js";
-import { watchConfig, type ConfigWatcher, type ReloadEvent } from "./watch.js";
+import { watchConfig, type ConfigHost, type ConfigWatcher, type ReloadEvent } from "./watch.js";
 import { watchAuthDir, type AuthDirWatcher } from "./watch-auth.js";
 import { LOG_PRUNE_INTERVAL_MS, pruneLogs } from "./log-retention.js";
 
@@ -63,7 +62,7 @@ export function logDirectory(env: Readonly<Record<string, string | undefined>>, 
 }
 
 /** Routes the app's log to <logdir>/main.log or the console, following `config.logging-to-file`. */
-export function createLogRouting(app: App, options: ConfigRuntimeOptions): { apply(config: Config): void; close(): Promise<void> } {
+export function createLogRouting(app: ConfigHost, options: ConfigRuntimeOptions): { apply(config: Config): void; close(): Promise<void> } {
   let file: (Sink & { close(): Promise<void> }) | undefined;
   let fileDir = "";
   let pruning: NodeJS.Timeout | undefined;
@@ -120,7 +119,7 @@ export function createLogRouting(app: App, options: ConfigRuntimeOptions): { app
 }
 
 /** Starts the watchers; each successful reload is applied to logging and auth-dir too. */
-export async function startConfigRuntime(app: App, options: ConfigRuntimeOptions, logging = createLogRouting(app, options)): Promise<ConfigRuntime> {
+export async function startConfigRuntime(app: ConfigHost, options: ConfigRuntimeOptions, logging = createLogRouting(app, options)): Promise<ConfigRuntime> {
   const authDir = await watchAuthDir(app.config().authDir, app.log);
   const onReload = (event: ReloadEvent, config: Config) => {
     // A management save is applied in memory before it is written; logging and auth-dir still follow it.

@@ -2,11 +2,9 @@
  * Example-key safe mode (config.md §1): a config whose api-keys still hold the placeholders from
  * config.example.yaml must not serve the API, since anyone who has read the example could use it.
  * The server then answers only a page saying what to fix (and /healthz, so supervisors do not
- * restart-loop), as CLIProxyAPI's internal/safemode does.
+ * restart-loop), as CLIProxyAPI's internal/safemode does. The routes serving the page are in app/safe-mode.ts.
  */
 import type { Config } from "./schema.js";
-import type { Handler, Route } from "../server/handler.js";
-import { route } from "../server/router.js";
 
 /** The placeholder keys of CLIProxyAPI's config.example.yaml. */
 export const EXAMPLE_KEYS: readonly string[] = ["your-api-key-1", "your-api-key-2", "your-api-key-3"];
@@ -40,29 +38,4 @@ export function safeModePage(keys: readonly string[], configPath: string): strin
 <p>Anyone who has read the example could use them. Replace them under <code>api-keys</code> with keys of your own, then restart cliproxy.</p>
 </body></html>
 `;
-}
-
-function pageHandler(keys: readonly string[], configPath: string): Handler {
-  const body = safeModePage(keys, configPath);
-  return async (req, ctx) => {
-    const method = req.method ?? "GET";
-    if (method !== "GET" && method !== "HEAD") {
-      ctx.res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }).end("Method not allowed\n");
-      return;
-    }
-    ctx.res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(body) });
-    ctx.res.end(method === "HEAD" ? undefined : body);
-  };
-}
-
-/** The whole route table while in safe mode: the page at / and /management.html, and /healthz. */
-export function safeModeRoutes(keys: readonly string[], configPath: string): Route[] {
-  const page = pageHandler(keys, configPath);
-  return [
-    route("*", "/", "plain", page),
-    route("*", "/management.html", "plain", page),
-    route("GET", "/healthz", "plain", async (_req, ctx) => {
-      ctx.res.writeHead(200, { "content-type": "application/json" }).end('{"status":"safe-mode"}');
-    }),
-  ];
 }

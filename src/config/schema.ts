@@ -3,7 +3,9 @@
  * kebab-case as CLIProxyAPI users write them (config.md); config/load.ts maps one to the other.
  * A Config is immutable once built: a reload builds a new one and swaps it whole.
  */
-import { DEFAULT_BODY_LIMIT } from "../server/body.js";
+
+/** Default request body cap: 32 MiB (configurable as `body-limit-mb`; server/body.ts enforces it). */
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 
 /** One model a credential serves: `alias` (else `name`) is served, `name` is sent upstream. */
 export interface ModelEntry {

@@ -14,7 +14,20 @@ import { basename, dirname, resolve } from "node:path";
 import { ConfigError, parseConfig } from "./load.js";
 import { changedKeys, keepRestartOnly } from "./diff.js";
 import type { Config } from "./schema.js";
-import type { App } from "../server/handler.js";
+import type { Logger } from "../log/log.js";
+
+/**
+ * What the config runtime needs of the running App (server/handler.ts's App has all of it): named here so
+ * config/ stays below the server kernel.
+ */
+export interface ConfigHost {
+  readonly log: Logger;
+  readonly clock: { now(): number };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly homeDir: string;
+  config(): Config;
+  setConfig(next: Config): void;
+}
 
 /** Debounce of config file events (config.md §7). */
 export const CONFIG_DEBOUNCE_MS = 150;
@@ -62,7 +75,7 @@ export function sha256(text: string | Buffer): string {
 // path; a few are kept because a debounced read may see an earlier of several quick saves.
 const ownWrites = new Map<string, string[]>();
 const OWN_WRITES_KEPT = 8;
-const lastResults = new WeakMap<App, { readonly at: number; readonly event: ReloadEvent }>();
+const lastResults = new WeakMap<ConfigHost, { readonly at: number; readonly event: ReloadEvent }>();
 
 /** Records that cliproxy wrote `bytes` to `path` and already applied them, so the watcher does not apply them twice. */
 export function noteConfigWrite(path: string, bytes: string | Buffer): void {
@@ -72,12 +85,12 @@ export function noteConfigWrite(path: string, bytes: string | Buffer): void {
 }
 
 /** The last reload attempt that was not skipped for an unchanged or own file, for the status page. */
-export function lastReload(app: App): { readonly at: number; readonly event: ReloadEvent } | undefined {
+export function lastReload(app: ConfigHost): { readonly at: number; readonly event: ReloadEvent } | undefined {
   return lastResults.get(app);
 }
 
 /** Watches `path` and swaps each valid new version into `app`. */
-export async function watchConfig(app: App, path: string, options: ConfigWatchOptions = {}): Promise<ConfigWatcher> {
+export async function watchConfig(app: ConfigHost, path: string, options: ConfigWatchOptions = {}): Promise<ConfigWatcher> {
   const emitter = new EventEmitter() as ConfigWatcher;
   const name = basename(path);
   let lastHash = await readFile(path).then(sha256, () => "");

@@ -4,7 +4,7 @@
  * every node they stand for counts against maxAliasNodes, so a "billion laughs" document is refused
  * before anything walks the result.
  */
-import { YamlError, type Position } from "./yaml.ts";
+import { YamlError, type Position } from "./yaml-error.ts";
 import type { AliasAst, Ast, MapAst, ScalarAst, SeqAst } from "./yaml-parse.ts";
 
 /** Where one value of the document sits in the source, with its children. */

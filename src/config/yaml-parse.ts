@@ -3,7 +3,7 @@
  * turns into values. Indentation follows YAML 1.2: `n` is always the indentation of the parent collection
  * (-1 at the top level), and a node's lines must be indented more than that.
  */
-import type { Position } from "./yaml.ts";
+import type { Position } from "./yaml-error.ts";
 import { isFlowIndicator, isPlainStart, scanBlockScalar, scanPlain, scanQuoted, Scanner } from "./yaml-scan.ts";
 
 /** A node of the syntax tree. */

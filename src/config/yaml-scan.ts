@@ -2,7 +2,7 @@
  * Character-level reading of YAML source (LF line breaks, no BOM): positions, blank and comment lines,
  * and the text of plain, quoted and block scalars with YAML 1.2 line folding.
  */
-import { YamlError, type Position } from "./yaml.ts";
+import { YamlError, type Position } from "./yaml-error.ts";
 
 /** A scalar's text and the 1-based line it ends on. */
 export interface ScannedText { readonly value: string; readonly end: number }

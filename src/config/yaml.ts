@@ -5,24 +5,14 @@
  */
 import { compose, type PosNode } from "./yaml-compose.ts";
 import { parseDocument } from "./yaml-parse.ts";
+import { YamlError, type Position } from "./yaml-error.ts";
+
+export { YamlError, type Position };
 
 const DEFAULT_MAX_ALIAS_NODES = 100_000;
 
-/** A YAML syntax error with 1-based line and column. */
-export class YamlError extends SyntaxError {
-  constructor(message: string, readonly line: number, readonly column: number) {
-    const where = ` at line ${line}, column ${column}`;
-    // Callers may pass the bare reason or a message already ending with its position.
-    super(message.endsWith(where) ? message : message + where);
-    this.name = "YamlError";
-  }
-}
-
 /** A path into a parsed value: mapping keys and sequence indexes. */
 export type YamlPath = ReadonlyArray<string | number>;
-
-/** A 1-based line and column in the source text. */
-export interface Position { readonly line: number; readonly column: number }
 
 /** A parsed document: its plain value and where each part of it came from. */
 export interface YamlDocument {

@@ -8,7 +8,7 @@ import { constants } from "node:fs";
 import { lstat, open, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadAuthDir, safeSegment, writeTokenFile, type TokenFileCredential } from "../oauth/store.js";
-import { oauthRuntime } from "../oauth/runtime.js";
+import { oauthRuntime } from "../providers/oauth-pool.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
 import { MANAGEMENT_BODY_LIMIT, badRequest, isObj, notFound, readJsonBody, readObject, reply } from "./http.js";

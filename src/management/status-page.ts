@@ -4,7 +4,38 @@
  */
 import type { RecentDecision } from "../amp/recent.js";
 import { redact, type SecretSet } from "../log/redact.js";
-import type { StatusView } from "./status.js";
+
+/** One credential row. */
+export interface CredentialRow {
+  readonly provider: string;
+  readonly label: string;
+  readonly state: "ok" | "cooling" | "blocked" | "disabled";
+  /** Why it is not ok, with until-times. */
+  readonly detail: string;
+}
+
+/** One model's totals across credentials. */
+export interface ModelRow {
+  readonly model: string;
+  readonly requests: number;
+  readonly failures: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly totalTokens: number;
+}
+
+/** Everything the page shows. */
+export interface StatusView {
+  readonly version: string;
+  readonly uptimeSeconds: number;
+  readonly now: number;
+  readonly configPath: string;
+  readonly lastReload: string;
+  readonly credentials: readonly CredentialRow[];
+  readonly usageEnabled: boolean;
+  readonly models: readonly ModelRow[];
+  readonly decisions: readonly RecentDecision[];
+}
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:72em}
 table{border-collapse:collapse;margin:.5em 0 1.5em;width:100%}th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}

@@ -4,45 +4,15 @@
  * then fetches the page with `X-Management-Key` and refreshes it. Every value shown is a masked label,
  * a model name, a count or a time: never a key or token.
  */
-import { recentDecisions, type RecentDecision } from "../amp/recent.js";
+import { recentDecisions } from "../amp/recent.js";
 import { lastReload } from "../config/watch.js";
-import { oauthRuntime } from "../oauth/runtime.js";
+import { oauthRuntime } from "../providers/oauth-pool.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
 import { authorise, managementEnabled, notEnabled, versionHeaders } from "./auth.js";
-import { loginPage, statusPage } from "./status-page.js";
+import { loginPage, statusPage, type CredentialRow, type ModelRow, type StatusView } from "./status-page.js";
 
-/** One credential row. */
-export interface CredentialRow {
-  readonly provider: string;
-  readonly label: string;
-  readonly state: "ok" | "cooling" | "blocked" | "disabled";
-  /** Why it is not ok, with until-times. */
-  readonly detail: string;
-}
-
-/** One model's totals across credentials. */
-export interface ModelRow {
-  readonly model: string;
-  readonly requests: number;
-  readonly failures: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly totalTokens: number;
-}
-
-/** Everything the page shows. */
-export interface StatusView {
-  readonly version: string;
-  readonly uptimeSeconds: number;
-  readonly now: number;
-  readonly configPath: string;
-  readonly lastReload: string;
-  readonly credentials: readonly CredentialRow[];
-  readonly usageEnabled: boolean;
-  readonly models: readonly ModelRow[];
-  readonly decisions: readonly RecentDecision[];
-}
+export type { CredentialRow, ModelRow, StatusView };
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { embeddedConfig, loadConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { effectiveProxy } from "../proxy/forward.js";
-import { findConfig } from "../server/start.js";
+import { findConfig } from "../config/load.js";
 import { LoginError, judgeCallback, parsePastedCallback } from "./callback.js";
 import { codexDeviceLogin } from "./codex.js";
 import { endpointsFor, parseProvider, type OAuthProvider } from "./endpoints.js";

@@ -9,14 +9,14 @@ import type { Config } from "../config/schema.js";
 import { CooldownBook, isSuspension, type Block } from "../routing/cooldown.js";
 import { Picker } from "../routing/pick.js";
 import { AffinityTable } from "../routing/session.js";
-import { conduct, type Attempt, type ConductRequest, type ConductResult, type Sleep } from "../routing/conduct.js";
+import { conduct, type Attempt, type ConductRequest, type ConductResult, type Sleep } from "./conduct.js";
 import { authIndex, credentialsFromConfig, stateKey } from "./credentials.js";
 import { buildRegistry, closestNames, splitThinkingSuffix, type Registry } from "./registry.js";
 import { UsageStats } from "./usage.js";
 import { alternativeSpellings } from "./model-names.js";
 import type { Credential, ModelInfo, ProviderId } from "./types.js";
 
-export type { Attempt, ConductRequest, ConductResult, ConductError, Sleep } from "../routing/conduct.js";
+export type { Attempt, ConductRequest, ConductResult, ConductError, Sleep } from "./conduct.js";
 
 /** A requested model resolved against the registry. */
 export interface Resolved {
@@ -83,6 +83,16 @@ export interface ProviderRuntime {
   state(): CredentialState[];
   /** Clears the cooldowns of one credential by id (e.g. re-enabled in management); false when no such id. */
   clearCooldowns(id: string): boolean;
+}
+
+/**
+ * The App slot this module owns. The kernel's App (server/handler.ts) knows no feature; each module adds its
+ * runtime here, and the composition root (app/app.ts) fills it.
+ */
+declare module "../server/handler.js" {
+  interface App {
+    readonly providers: ProviderRuntime;
+  }
 }
 
 /** Options for tests: a sleep that moves a fake clock instead of waiting. */

@@ -25,7 +25,7 @@ import { editBody } from "./body-edit.js";
 import { suffixEdits } from "./thinking-suffix.js";
 import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
 import { applyOAuthCall } from "../oauth/headers.js";
-import { oauthRuntime } from "../oauth/runtime.js";
+import { oauthRuntime } from "./oauth-pool.js";
 import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
 import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";

@@ -4,7 +4,7 @@
  * one shared refresh and a single retry. API-key credentials pass through untouched.
  */
 import type { App } from "../server/handler.js";
-import { oauthRuntime } from "../oauth/runtime.js";
+import { oauthRuntime } from "./oauth-pool.js";
 import { TokenUnavailableError } from "../oauth/refresh.js";
 import type { AttemptOutcome, Credential } from "./types.js";
 

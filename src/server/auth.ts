@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
 import { isLoopback, isRelayed } from "./loopback.js";
-import { goDuration, Lockout, peerKey } from "../management/auth.js";
+import { goDuration, Lockout, peerKey } from "./lockout.js";
 import type { App, Ctx, Wrap } from "./handler.js";
 
 function sha256(s: string): Buffer {

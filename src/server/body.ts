@@ -5,9 +5,6 @@ import { createGunzip } from "node:zlib";
 import { HttpError } from "./errors.js";
 import type { Ctx } from "./handler.js";
 
-/** Default request body cap: 32 MiB (configurable as `body-limit-mb`). */
-export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
-
 function tooLarge(limit: number): HttpError {
   return new HttpError(413, "request_too_large", `Request body is larger than the ${limit} byte limit; raise body-limit-mb in config.yaml to allow it`);
 }

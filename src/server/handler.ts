@@ -1,12 +1,10 @@
 /**
  * The one handler shape. `req` is what the client sent (untrusted); `ctx` is what cliproxy decided.
- * Routes are data (server/routes.ts); wrappers add one concern each and call `next` or throw.
+ * Routes are data (app/routes.ts); wrappers add one concern each and call `next` or throw.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
-import type { ProviderRuntime } from "../providers/runtime.js";
-import type { AmpRuntime } from "../amp/runtime.js";
 
 /** The API dialect of an endpoint: decides the shape of error bodies. `plain` is `{"error": …}` JSON. */
 export type Dialect = "openai" | "anthropic" | "gemini" | "plain";
@@ -61,7 +59,11 @@ export interface Route {
   readonly handler: Handler;
 }
 
-/** Long-lived process state shared by all requests: services, the current config, module runtimes. */
+/**
+ * Long-lived process state shared by all requests: services and the current config. Feature modules add their
+ * runtime as a slot (a `declare module` block beside the runtime: providers, amp), so the kernel
+ * imports no feature; app/app.ts builds the whole App.
+ */
 export interface App {
   readonly version: string;
   readonly log: Logger;
@@ -76,6 +78,4 @@ export interface App {
   config(): Config;
   /** Swaps in a new configuration atomically; modules rebuild what depends on it. */
   setConfig(next: Config): void;
-  readonly providers: ProviderRuntime;
-  readonly amp: AmpRuntime;
 }

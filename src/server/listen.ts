@@ -7,7 +7,6 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { App, Route } from "./handler.js";
 import { dispatch } from "./dispatch.js";
-import { allRoutes } from "./routes.js";
 
 /** A running cliproxy server. */
 export interface Running {
@@ -32,8 +31,8 @@ export interface TlsFiles {
   readonly key: Buffer;
 }
 
-/** Creates the server for `app` and listens on host:port (port 0 = ephemeral, for tests). */
-export async function listen(app: App, host: string, port: number, routes: readonly Route[] = allRoutes(), tls?: TlsFiles): Promise<Running> {
+/** Creates the server for `app` serving `routes` (app/routes.ts has the full table) on host:port (port 0 = ephemeral, for tests). */
+export async function listen(app: App, host: string, port: number, routes: readonly Route[], tls?: TlsFiles): Promise<Running> {
   const options = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS };
   const server: Server = tls
     ? (createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, dispatch(routes, app)) as unknown as Server)

@@ -10,8 +10,7 @@
  * English prose and code run at roughly 4 characters per token in every current tokenizer, so the
  * estimate is usually within ±15 % for text; it is not a billing figure.
  */
-import type { Json, Part } from "./ir.js";
-import type { Format } from "./hub.js";
+import type { Format, Json, Part } from "./ir.js";
 import { decodeAnthropicRequest } from "./anthropic.js";
 import { decodeChatRequest } from "./openai-chat.js";
 import { decodeGeminiRequest } from "./gemini.js";

@@ -19,7 +19,7 @@
  * (400) mark requests the target dialect cannot express.
  */
 import type { SseEvent } from "../sse/read.js";
-import { foldEvents, isObj, type Ctx, type IrEvent, type IrRequest, type IrResponse, type Json, type Reasoning } from "./ir.js";
+import { foldEvents, isObj, type Ctx, type Format, type IrEvent, type IrRequest, type IrResponse, type Json, type Reasoning } from "./ir.js";
 import { decodeAnthropicRequest, encodeAnthropicRequest } from "./anthropic.js";
 import {
   decodeAnthropicResponse, decodeClaudeEvent, encodeAnthropicResponse, encodeClaudeEvent, finishClaude,
@@ -45,8 +45,7 @@ import { codexRequest, foldCodexEvents, passCodexEvent, restoreCodexName, type C
 
 export { estimateInputTokens } from "./count.js";
 
-/** A wire dialect. */
-export type Format = "openai-chat" | "openai-responses" | "anthropic" | "gemini";
+export type { Format };
 
 /** An upstream's wire: a dialect, or "codex" — Responses with the Codex profile (codex.ts). */
 export type Upstream = Format | "codex";

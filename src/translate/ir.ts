@@ -243,3 +243,6 @@ export function foldEvents(events: IrEvent[]): IrResponse | IrError {
   if (calls.size > 0) res.finish = "tool_use";
   return res;
 }
+
+/** A wire dialect. */
+export type Format = "openai-chat" | "openai-responses" | "anthropic" | "gemini";

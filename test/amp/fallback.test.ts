@@ -1,7 +1,7 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { createApp } from "../../src/server/app.js";
+import { createApp } from "../../src/app/app.js";
 import { listen } from "../../src/server/listen.js";
 import { route } from "../../src/server/router.js";
 import { DEFAULT_AMP, makeConfig, type AmpConfig } from "../../src/config/schema.js";

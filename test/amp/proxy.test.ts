@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { sendJson } from "../support/fake-upstream.js";
 import { fakeClock } from "../support/server.js";
 import { ampSetup, bearer, raw } from "./management-setup.js";
-import { createApp } from "../../src/server/app.js";
+import { createApp } from "../../src/app/app.js";
 import { dispatch } from "../../src/server/dispatch.js";
 import { route } from "../../src/server/router.js";
 import { readBody } from "../../src/server/body.js";

@@ -8,7 +8,7 @@ import { ampSetup, bearer, raw } from "./management-setup.js";
 import {
   buildClientMap, DUPLICATE_CLIENT_KEY_WARNING, MISSING_KEY_MESSAGE, readSecretsFile, resolveUpstreamKey, SECRET_FILE_TTL_MS, secretsPath,
 } from "../../src/amp/secret.js";
-import { createApp } from "../../src/server/app.js";
+import { createApp } from "../../src/app/app.js";
 import { makeConfig, type AmpConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pruneLogs } from "../../src/config/log-retention.js";
 import { createLogRouting } from "../../src/config/runtime.js";
-import { createApp } from "../../src/server/app.js";
+import { createApp } from "../../src/app/app.js";
 import { createLogger } from "../../src/log/log.js";
 import { makeConfig } from "../../src/config/schema.js";
 

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { start } from "../../src/server/start.js";
+import { start } from "../../src/app/start.js";
 import { createLogger } from "../../src/log/log.js";
 import { readTlsFiles } from "../../src/config/runtime.js";
 

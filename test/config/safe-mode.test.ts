@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { start } from "../../src/server/start.js";
+import { start } from "../../src/app/start.js";
 import { createLogger } from "../../src/log/log.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { exampleKeys, exampleKeysRefusal, safeModePage } from "../../src/config/safe-mode.js";

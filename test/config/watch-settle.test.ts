@@ -4,7 +4,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, writeFileSync, writeSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../src/log/log.js";
-import { createApp } from "../../src/server/app.js";
+import { createApp } from "../../src/app/app.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { CONFIG_SETTLE_MS, watchConfig, type ReloadEvent } from "../../src/config/watch.js";
 

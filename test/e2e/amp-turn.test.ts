@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { start } from "../../src/server/start.js";
+import { start } from "../../src/app/start.js";
 import { createLogger } from "../../src/log/log.js";
 import { sendJson, startFake, type Recorded } from "../support/fake-upstream.js";
 

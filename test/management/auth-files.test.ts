@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { answerF } from "../amp/routing-setup.js";
 import { startFake } from "../support/fake-upstream.js";
-import { startOAuth } from "../../src/oauth/runtime.js";
+import { startOAuth } from "../../src/providers/oauth-pool.js";
 import { formatTime } from "../../src/oauth/store.js";
 import { checkName } from "../../src/management/auth-files.js";
 import { boundaryOf, fileParts } from "../../src/management/multipart.js";

@@ -5,13 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fakeClock, startServer } from "../support/server.js";
 import { createLogger } from "../../src/log/log.js";
-import { start } from "../../src/server/start.js";
+import { start } from "../../src/app/start.js";
 import { makeConfig } from "../../src/config/schema.js";
-import { authorise, BAN_MS, BCRYPT_MAX_KEY_BYTES, GLOBAL_FAILURES_PER_MINUTE, GLOBAL_WINDOW_MS, goDuration, hashPlaintextSecret, IDLE_PURGE_MS, Lockout, lockoutOf, peerKey } from "../../src/management/auth.js";
+import { authorise, BCRYPT_MAX_KEY_BYTES, hashPlaintextSecret, lockoutOf } from "../../src/management/auth.js";
+import { BAN_MS, GLOBAL_FAILURES_PER_MINUTE, GLOBAL_WINDOW_MS, goDuration, IDLE_PURGE_MS, Lockout, peerKey } from "../../src/server/lockout.js";
 import { bcryptHash, bcryptVerify } from "../../src/management/bcrypt.js";
 import { serialise } from "../../src/management/save.js";
 import { HttpError } from "../../src/server/errors.js";
-import { allRoutes } from "../../src/server/routes.js";
+import { allRoutes } from "../../src/app/routes.js";
 import type { Ctx, Route } from "../../src/server/handler.js";
 import { changedLines, KEY, mgmt } from "./setup.js";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { watchConfig, type ReloadEvent } from "../../src/config/watch.js";
 import { createLogger } from "../../src/log/log.js";
-import { start } from "../../src/server/start.js";
+import { start } from "../../src/app/start.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { changedLines, COMMENTED, KEY, mgmt } from "./setup.js";
 

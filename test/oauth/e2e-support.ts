@@ -7,7 +7,7 @@ import type { TestContext } from "node:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { start, type Started } from "../../src/server/start.js";
+import { start, type Started } from "../../src/app/start.js";
 import { createLogger } from "../../src/log/log.js";
 import type { Config } from "../../src/config/schema.js";
 import { formatTime } from "../../src/oauth/store.js";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { sendSse, RESPONSES_STREAM } from "../providers/support.js";
 import { claudeTokenAnswer, startFakeOAuth } from "../fixtures/oauth/fake-oauth.js";
-import { oauthRuntime } from "../../src/oauth/runtime.js";
+import { oauthRuntime } from "../../src/providers/oauth-pool.js";
 import { CLIENT_KEY, claudeFile, claudeMessage, expiresIn, messages, post, startProxy, writeTokens } from "./e2e-support.js";
 
 const CLAUDE_CODE = "You are Claude Code, Anthropic's official CLI for Claude.";

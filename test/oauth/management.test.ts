@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
-import { createApp } from "../../src/server/app.js";
+import { createApp } from "../../src/app/app.js";
 import { dispatch } from "../../src/server/dispatch.js";
 import { makeConfig, type Config } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";

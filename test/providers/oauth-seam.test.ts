@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
-import { startOAuth } from "../../src/oauth/runtime.js";
+import { startOAuth } from "../../src/providers/oauth-pool.js";
 import { formatTime } from "../../src/oauth/store.js";
 import { startFakeOAuth } from "../fixtures/oauth/fake-oauth.js";
 import { claudeMessage, post, sendSse, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";

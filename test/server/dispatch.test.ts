@@ -9,7 +9,7 @@ import { readBody, readJson } from "../../src/server/body.js";
 
 let gzSettled: Promise<string> | undefined;
 import { HttpError } from "../../src/server/errors.js";
-import { createApp } from "../../src/server/app.js";
+import { createApp } from "../../src/app/app.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
 import type { Route } from "../../src/server/handler.js";

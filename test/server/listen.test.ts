@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { once } from "node:events";
 import { listen } from "../../src/server/listen.js";
+import { allRoutes } from "../../src/app/routes.js";
 import { route } from "../../src/server/router.js";
-import { createApp } from "../../src/server/app.js";
+import { createApp } from "../../src/app/app.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
 
@@ -63,7 +64,7 @@ test("close() destroys connections still open when the drain timeout passes", as
 test("the server answers a malformed request line with 400 and keeps serving", async () => {
   const { connect } = await import("node:net");
   const app = createApp({ config: makeConfig(), env: {}, homeDir: "/none", log: createLogger({ sink: () => {} }) });
-  const running = await listen(app, "127.0.0.1", 0);
+  const running = await listen(app, "127.0.0.1", 0, allRoutes());
   const sock = connect(running.port, "127.0.0.1");
   sock.write("BROKEN\r\n\r\n");
   let text = "";

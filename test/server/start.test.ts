@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findConfig, isLoopback, start } from "../../src/server/start.js";
+import { findConfig, isLoopback, start } from "../../src/app/start.js";
 import { createLogger } from "../../src/log/log.js";
 
 function quiet(lines: string[]) {

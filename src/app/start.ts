@@ -2,21 +2,22 @@
  * Starting cliproxy: pick the config (file or embedded default), check it is safe to listen,
  * build the app, listen, and say in the first log lines what was found and what to do next.
  */
-import { isLoopback } from "./loopback.js";
+import { isLoopback } from "../server/loopback.js";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { embeddedConfig, loadConfigFile, type LoadResult } from "../config/load.js";
+import { embeddedConfig, findConfig, loadConfigFile, type LoadResult } from "../config/load.js";
 import { createLogRouting, readTlsFiles, startConfigRuntime, type ConfigRuntime } from "../config/runtime.js";
-import { exampleKeys, exampleKeysRefusal, safeModeRoutes } from "../config/safe-mode.js";
+import { exampleKeys, exampleKeysRefusal } from "../config/safe-mode.js";
+import { safeModeRoutes } from "./safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
-import { ALL_POOL_KINDS, startOAuth } from "../oauth/runtime.js";
+import { ALL_POOL_KINDS, startOAuth } from "../providers/oauth-pool.js";
 import { loadAuthDir } from "../oauth/store.js";
 import { hashPlaintextSecret } from "../management/auth.js";
 import type { ReloadEvent } from "../config/watch.js";
 import { createApp } from "./app.js";
-import type { App, Clock } from "./handler.js";
-import { listen, type Running } from "./listen.js";
+import { allRoutes } from "./routes.js";
+import type { App, Clock } from "../server/handler.js";
+import { listen, type Running } from "../server/listen.js";
 
 /** Options for start(); main.ts fills them from flags, tests from fixtures. */
 export interface StartOptions {
@@ -41,12 +42,7 @@ export interface Started extends Running {
 
 export { isLoopback };
 
-/** Finds the config file: --config, else ./config.yaml when present, else none (embedded default). */
-export function findConfig(explicit: string | undefined, cwd: string): string | undefined {
-  if (explicit) return resolve(cwd, explicit);
-  const local = resolve(cwd, "config.yaml");
-  return existsSync(local) ? local : undefined;
-}
+export { findConfig };
 
 /** Loads config, refuses unsafe listening, starts the server. Throws with a fix-naming message. */
 export async function start(options: StartOptions): Promise<Started> {
@@ -90,7 +86,7 @@ export async function start(options: StartOptions): Promise<Started> {
   else log.info("config: no config file found (looked for ./config.yaml); using the embedded default");
   for (const w of loaded.warnings) log.warn(`config: ${w}`);
   await describeFindings(app, config, env);
-  const running = await listen(app, config.host, config.port, undefined, tls);
+  const running = await listen(app, config.host, config.port, allRoutes(), tls);
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
   if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
   // A reload is refused for what start() would refuse, and for example keys (start() would serve only safe mode).

@@ -5,8 +5,8 @@ import { createLogger, type Logger } from "../log/log.js";
 import { logRing } from "../log/ring.js";
 import { createProviderRuntime } from "../providers/runtime.js";
 import { createAmpRuntime } from "../amp/runtime.js";
-import { oauthRuntime } from "../oauth/runtime.js";
-import type { App, Clock } from "./handler.js";
+import { oauthRuntime } from "../providers/oauth-pool.js";
+import type { App, Clock } from "../server/handler.js";
 import { VERSION } from "../version.js";
 
 /** Options for createApp; tests inject the clock, env, home and a capturing logger. */

@@ -5,7 +5,7 @@ import { UpstreamError } from "../../src/proxy/forward.js";
 import { TokenUnavailableError } from "../../src/oauth/refresh.js";
 import { makeConfig, providerKey, type OpenAICompat } from "../../src/config/schema.js";
 import { buildCredential } from "../../src/providers/credentials.js";
-import { asError, claudeKeys, failed, makeRuntime, OK, scripted } from "./fixture.js";
+import { asError, claudeKeys, failed, makeRuntime, OK, scripted } from "../routing/fixture.js";
 
 const A = "sk-key-aaaaaaaaaaaa";
 const B = "sk-key-bbbbbbbbbbbb";

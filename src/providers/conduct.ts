@@ -7,13 +7,13 @@ import type { Logger } from "../log/log.js";
 import { HttpError } from "../server/errors.js";
 import { UpstreamError } from "../proxy/forward.js";
 import { TokenUnavailableError } from "../oauth/refresh.js";
-import type { AttemptOutcome, Credential } from "../providers/types.js";
-import type { UsageStats } from "../providers/usage.js";
-import { requestRetryOf, stateKey } from "../providers/credentials.js";
-import { classifyFailure, isSuspension, type Block, type CooldownBook } from "./cooldown.js";
-import { normaliseStrategy, type Picker } from "./pick.js";
-import type { AffinityTable } from "./session.js";
-import { formatGoDuration, retryAfterFromBody, retryAfterFromHeader } from "./retry-after.js";
+import type { AttemptOutcome, Credential } from "./types.js";
+import type { UsageStats } from "./usage.js";
+import { requestRetryOf, stateKey } from "./credentials.js";
+import { classifyFailure, isSuspension, type Block, type CooldownBook } from "../routing/cooldown.js";
+import { normaliseStrategy, type Picker } from "../routing/pick.js";
+import type { AffinityTable } from "../routing/session.js";
+import { formatGoDuration, retryAfterFromBody, retryAfterFromHeader } from "../routing/retry-after.js";
 
 /** Waits `ms`, rejecting with the signal's reason when it aborts. Tests inject one that moves a fake clock. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;

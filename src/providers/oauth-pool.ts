@@ -5,15 +5,15 @@
  * token files carry no key: executors get the current token from `tokens.ensureFresh(cred.id)`.
  */
 import type { Config } from "../config/schema.js";
-import { catalogFor } from "../providers/catalog.js";
-import { buildCredential } from "../providers/credentials.js";
-import { splitThinkingSuffix } from "../providers/registry.js";
-import type { Credential, ProviderKind } from "../providers/types.js";
+import { catalogFor } from "./catalog.js";
+import { buildCredential } from "./credentials.js";
+import { splitThinkingSuffix } from "./registry.js";
+import type { Credential, ProviderKind } from "./types.js";
 import type { App } from "../server/handler.js";
-import { endpointsFor } from "./endpoints.js";
-import { loginSessions, type LoginSessions } from "./management.js";
-import { TokenManager } from "./refresh.js";
-import type { TokenFileCredential } from "./store.js";
+import { endpointsFor } from "../oauth/endpoints.js";
+import { loginSessions, type LoginSessions } from "../oauth/management.js";
+import { TokenManager } from "../oauth/refresh.js";
+import type { TokenFileCredential } from "../oauth/store.js";
 
 /** The `source` name of token-file credentials in the provider pool. */
 export const POOL_SOURCE = "auth-dir";

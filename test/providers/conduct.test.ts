@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { HttpError } from "../../src/server/errors.js";
 import { providerKey } from "../../src/config/schema.js";
-import { claudeKeys, failed, makeRuntime, OK, scripted } from "./fixture.js";
+import { claudeKeys, failed, makeRuntime, OK, scripted } from "../routing/fixture.js";
 
 const A = "sk-key-aaaaaaaaaaaa";
 const B = "sk-key-bbbbbbbbbbbb";
