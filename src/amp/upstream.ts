@@ -9,7 +9,7 @@ import { request as requestTls } from "node:https";
 import { pipeline } from "node:stream/promises";
 import { HttpError } from "../server/errors.js";
 import type { Ctx } from "../server/handler.js";
-import { loggablePath } from "../server/dispatch.js";
+import { loggablePath } from "../log/redact.js";
 import { pipeResponse } from "../proxy/pipe.js";
 import { requireUpstreamKey } from "./secret.js";
 import { outgoingHeaders, targetPath } from "./scrub.js";

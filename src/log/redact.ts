@@ -61,3 +61,8 @@ export function redact(text: string, secrets?: SecretSet): string {
 export function maskKey(key: string): string {
   return key.length <= 12 ? MASK : `${key.slice(0, 4)}…${key.slice(-4)}`;
 }
+
+/** Strips credentials (client keys, OAuth codes and states, tokens) from a URL before it is logged, leaving the rest of the query as the client wrote it. */
+export function loggablePath(url: URL): string {
+  return url.pathname + url.search.replace(/([?&](?:key|auth_token|code|state|token|access_token|refresh_token|secret|client_secret)=)[^&]*/gi, "$1[REDACTED]");
+}

@@ -8,17 +8,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, sendError } from "./errors.js";
 import type { App, Ctx, Dialect, RequestNotes, Route } from "./handler.js";
 import { createRouter } from "./router.js";
+import { loggablePath } from "../log/redact.js";
+
+export { loggablePath };
 
 /** The dialect of an unmatched path, so even a 404 answers in the client's own shape. */
 export function dialectOfPath(path: string): Dialect {
   if (path.startsWith("/v1/messages") || path.startsWith("/api/provider/anthropic")) return "anthropic";
   if (path.startsWith("/v1beta") || path.startsWith("/api/provider/google")) return "gemini";
   return "openai";
-}
-
-/** Strips credentials (client keys, OAuth codes and states, tokens) from a URL before it is logged, leaving the rest of the query as the client wrote it. */
-export function loggablePath(url: URL): string {
-  return url.pathname + url.search.replace(/([?&](?:key|auth_token|code|state|token|access_token|refresh_token|secret|client_secret)=)[^&]*/gi, "$1[REDACTED]");
 }
 
 /** A `.` or `..` path segment, literal or percent-encoded. */

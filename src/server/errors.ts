@@ -1,32 +1,9 @@
 /** Errors shown to clients, and the one function that writes them in each API dialect. */
 import type { ServerResponse } from "node:http";
 import type { Dialect } from "./handler.js";
+import { HttpError } from "../errors.js";
 
-/** An error whose message is safe to show to the client. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    options?: ErrorOptions & {
-      /** OpenAI `error.code`; defaults from the status (providers.md §1.5). */
-      code?: string;
-      /** Extra response headers, e.g. Retry-After. */
-      headers?: Record<string, string>;
-      /** A complete JSON body to send instead of the dialect shape (upstream errors, Amp's bare bodies). */
-      body?: unknown;
-    },
-  ) {
-    super(message, options);
-    this.name = "HttpError";
-    this.code = options?.code;
-    this.headers = options?.headers;
-    this.body = options?.body;
-  }
-  readonly code: string | undefined;
-  readonly headers: Record<string, string> | undefined;
-  readonly body: unknown;
-}
+export { HttpError };
 
 const OPENAI_TYPES: Record<number, [string, string]> = {
   401: ["authentication_error", "invalid_api_key"],

@@ -1,5 +1,5 @@
 /** Anthropic Messages requests ⇄ IR (spec §2). Responses and streams are in anthropic-stream.ts. */
-import { HttpError } from "../server/errors.js";
+import { HttpError } from "../errors.js";
 import {
   argsObject, arr, compact, isObj, newId, num, str,
   type IrRequest, type Json, type Message, type Part, type Reasoning, type ToolChoice,

@@ -3,7 +3,8 @@
  * lower layer to a higher one. LAYERS below is the one place the order is written down; README "Development"
  * draws the same order.
  *
- * Why this order: the kernel (server/) knows HTTP and the handler shape but no feature; oauth owns token files
+ * Why this order: errors.ts is the vocabulary every layer throws; translate/ converts between API dialects
+ * without knowing HTTP; the kernel (server/) knows HTTP and the handler shape but no feature; oauth owns token files
  * and their refresh; routing picks, cools down and pins credentials; providers run the request pipeline (resolve
  * the model, pick a credential, call the executor, pipe back); amp and management are features on top; app/ is
  * the composition root that builds the App and the route table; main.ts parses flags and is the only exit.
@@ -15,12 +16,12 @@ import { dirname, join, relative } from "node:path";
 
 /** Lowest first. A file may import from its own package or from any package listed before its own. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["version.ts", "log"],
+  ["version.ts", "errors.ts", "log"],
   ["sse"],
   ["proxy"],
   ["config"],
-  ["server"],
   ["translate"],
+  ["server"],
   ["oauth"],
   ["routing"],
   ["providers"],
