@@ -5,9 +5,10 @@ import { createLogger, type Logger } from "../log/log.js";
 import { logRing } from "../log/ring.js";
 import { createProviderRuntime } from "../providers/runtime.js";
 import { createAmpRuntime } from "../amp/runtime.js";
-import { oauthRuntime } from "../providers/oauth-pool.js";
 import type { App, Clock } from "../server/handler.js";
 import { VERSION } from "../version.js";
+import { Lockout } from "../server/lockout.js";
+import { LoginSessions } from "../oauth/management.js";
 
 /** Options for createApp; tests inject the clock, env, home and a capturing logger. */
 export interface AppOptions {
@@ -38,10 +39,12 @@ export function createApp(options: AppOptions): App {
     .filter(Boolean);
   log.secrets.set([...configSecrets(current), ...envSecrets]);
   logRing(log); // management's GET /logs and the status page read the last lines from here
+  const clock = options.clock ?? { now: () => Date.now() };
+  let sessions: LoginSessions | undefined;
   const app: App = {
     version: VERSION,
     log,
-    clock: options.clock ?? { now: () => Date.now() },
+    clock,
     env,
     homeDir: options.homeDir ?? homedir(),
     configPath: options.configPath,
@@ -51,12 +54,17 @@ export function createApp(options: AppOptions): App {
       log.setLevel(next.debug ? "debug" : "info");
       log.secrets.set([...configSecrets(next), ...envSecrets]);
       // Token files: their secrets back into the fresh set, aliases and exclusions from the new config.
-      oauthRuntime(app)?.publish();
+      app.oauth?.publish();
       app.providers.update(next);
       app.amp.update(next);
     },
     providers: createProviderRuntime(() => app),
     amp: createAmpRuntime(() => app),
+    clientLockout: new Lockout(() => clock.now()),
+    managementLockout: new Lockout(() => clock.now()),
+    get loginSessions() {
+      return (sessions ??= new LoginSessions(app));
+    },
   };
   app.providers.update(current);
   app.amp.update(current);

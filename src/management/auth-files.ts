@@ -8,7 +8,6 @@ import { constants } from "node:fs";
 import { lstat, open, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadAuthDir, safeSegment, writeTokenFile, type TokenFileCredential } from "../oauth/store.js";
-import { oauthRuntime } from "../providers/oauth-pool.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
 import { MANAGEMENT_BODY_LIMIT, badRequest, isObj, notFound, readJsonBody, readObject, reply } from "./http.js";
@@ -66,7 +65,7 @@ async function readOwnFile(dir: string, name: string): Promise<Buffer> {
 }
 
 function tokenFile(app: App, name: string, fromDisk: TokenFileCredential | undefined): TokenFileCredential | undefined {
-  return oauthRuntime(app)?.tokens.get(name) ?? fromDisk;
+  return app.oauth?.tokens.get(name) ?? fromDisk;
 }
 
 /** `GET /auth-files`: `{"files":[…]}` sorted by name, case-insensitively. */
@@ -129,7 +128,7 @@ async function saveUpload(app: App, dir: string, rawName: string, bytes: Buffer)
   const type = typeof data.type === "string" ? data.type.trim().toLowerCase() : "";
   if (!KNOWN_TYPES.has(type)) throw badRequest(`unknown auth file type ${JSON.stringify(data.type ?? "")}: expected one of ${[...KNOWN_TYPES].join(", ")}`);
   await writeTokenFile(dir, name, data);
-  oauthRuntime(app)?.tokens.set(name, data);
+  app.oauth?.tokens.set(name, data);
   app.log.info(`management: uploaded auth file ${name}`);
   return name;
 }
@@ -186,7 +185,7 @@ async function removeFile(app: App, dir: string, raw: string): Promise<string> {
   } catch {
     throw notFound("auth file not found");
   }
-  oauthRuntime(app)?.tokens.remove(name);
+  app.oauth?.tokens.remove(name);
   app.log.info(`management: deleted auth file ${name}`);
   return name;
 }
@@ -241,7 +240,7 @@ export const patchAuthFileStatus: Handler = async (req, ctx) => {
   const data = await readTokenObject(dir, name);
   const next = { ...data, disabled: body.disabled };
   await writeTokenFile(dir, name, next);
-  oauthRuntime(ctx.app)?.tokens.set(name, next);
+  ctx.app.oauth?.tokens.set(name, next);
   if (!body.disabled) ctx.app.providers.clearCooldowns(name);
   reply(ctx, 200, { status: "ok", disabled: body.disabled });
 };
@@ -277,6 +276,6 @@ export const patchAuthFileFields: Handler = async (req, ctx) => {
     else at[last] = value;
   }
   await writeTokenFile(dir, name, next);
-  oauthRuntime(ctx.app)?.tokens.set(name, next);
+  ctx.app.oauth?.tokens.set(name, next);
   reply(ctx, 200, { status: "ok" });
 };

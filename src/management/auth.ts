@@ -17,7 +17,7 @@ import { HttpError } from "../server/errors.js";
 import type { App, Ctx, Handler, Wrap } from "../server/handler.js";
 import { bcryptHash, bcryptVerify, isBcryptHash } from "./bcrypt.js";
 import { saveChange } from "./save.js";
-import { goDuration, Lockout } from "../server/lockout.js";
+import { goDuration, type Lockout } from "../server/lockout.js";
 
 /** bcrypt cost of hashes cliproxy writes (CLIProxyAPI's DefaultCost). */
 export const SECRET_COST = 10;
@@ -70,13 +70,14 @@ export function checkManagementKey(key: string, secret: string, envPassword: str
   return quick === "bcrypt" ? matchesHash(key, secret, snapshot) : quick;
 }
 
-const lockouts = new WeakMap<App, Lockout>();
-
-/** The lockout book of an app (created on first use, on the app's clock). */
-export function lockoutOf(app: App): Lockout {
-  let l = lockouts.get(app);
-  if (!l) lockouts.set(app, (l = new Lockout(() => app.clock.now())));
-  return l;
+/** The App slots this module owns (app/app.ts fills them). */
+declare module "../server/handler.js" {
+  interface App {
+    /** Failed management keys by peer, on the app's clock. */
+    readonly managementLockout: Lockout;
+    /** Digest of the last over-long secret-key hashPlaintextSecret() warned about (a reload that fails to write the hash back does not repeat the warning). */
+    warnedLongKey?: string;
+  }
 }
 
 /** Whether the management API is on for this request's config and environment. */
@@ -104,7 +105,7 @@ export function versionHeaders(ctx: Ctx): void {
 export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): void {
   const secret = ctx.config.remoteManagement.secretKey.trim();
   const envPassword = (ctx.app.env.MANAGEMENT_PASSWORD ?? "").trim();
-  const lockout = lockoutOf(ctx.app);
+  const lockout = ctx.app.managementLockout;
   const banned = lockout.bannedFor(ctx.peer);
   if (banned > 0) throw new HttpError(403, "permission_error", `IP banned due to too many failed attempts. Try again in ${goDuration(banned)}`);
   // MANAGEMENT_PASSWORD enables remote access, as in CLIProxyAPI.
@@ -157,10 +158,6 @@ export const managementFallback: Handler = async (req, ctx) => {
 /** bcrypt reads at most this many bytes of a key; the rest never counts. */
 export const BCRYPT_MAX_KEY_BYTES = 72;
 
-// Digest of the last over-long key each app warned about, so a reload that fails to write the hash back
-// does not repeat the warning.
-const warnedLong = new WeakMap<App, string>();
-
 /**
  * Hashes a plaintext `remote-management.secret-key` with bcrypt and writes the hash back at that key,
  * touching nothing else (config.md §2.1). Call after every load; true when it hashed one. Warns, once
@@ -171,8 +168,8 @@ export async function hashPlaintextSecret(app: App): Promise<boolean> {
   if (plain === "" || isBcryptHash(plain)) return false;
   const bytes = Buffer.byteLength(plain, "utf8");
   const digest = sha256(plain).toString("hex");
-  if (bytes > BCRYPT_MAX_KEY_BYTES && warnedLong.get(app) !== digest) {
-    warnedLong.set(app, digest);
+  if (bytes > BCRYPT_MAX_KEY_BYTES && app.warnedLongKey !== digest) {
+    app.warnedLongKey = digest;
     app.log.warn(`management: remote-management.secret-key is ${bytes} bytes long but bcrypt reads ${BCRYPT_MAX_KEY_BYTES}: only the first ${BCRYPT_MAX_KEY_BYTES} bytes count; use a shorter key`);
   }
   const hash = bcryptHash(plain, SECRET_COST);

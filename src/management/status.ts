@@ -6,7 +6,6 @@
  */
 import { recentDecisions } from "../amp/recent.js";
 import { lastReload } from "../config/watch.js";
-import { oauthRuntime } from "../providers/oauth-pool.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
 import { authorise, managementEnabled, notEnabled, versionHeaders } from "./auth.js";
@@ -27,7 +26,7 @@ function credentialRows(app: App): CredentialRow[] {
       .map((m) => `${m.state === "blocked" ? "blocked" : "cooling"} until ${iso(m.until)} for ${m.model} (${m.status ? `HTTP ${m.status}: ` : ""}${m.reason})`)
       .join("; "),
   }));
-  for (const t of oauthRuntime(app)?.tokens.credentials() ?? []) {
+  for (const t of app.oauth?.tokens.credentials() ?? []) {
     if (t.disabled && t.disabledReason !== "multi-project parent") {
       rows.push({ provider: t.provider, label: t.email ? `${t.id} (${t.email})` : t.id, state: "disabled", detail: t.disabledReason ?? `"disabled": true in ${t.file}` });
     }

@@ -110,13 +110,11 @@ export class LoginSessions {
   }
 }
 
-const SESSIONS = new WeakMap<App, LoginSessions>();
-
-/** The login sessions of an app (created on first use). */
-export function loginSessions(app: App): LoginSessions {
-  let s = SESSIONS.get(app);
-  if (!s) SESSIONS.set(app, (s = new LoginSessions(app)));
-  return s;
+/** The App slot this module owns: the pending management logins (app/app.ts creates them). */
+declare module "../server/handler.js" {
+  interface App {
+    readonly loginSessions: LoginSessions;
+  }
 }
 
 function sendJsonBody(ctx: Ctx, status: number, body: unknown): void {
@@ -132,7 +130,7 @@ export function startLoginHandler(provider: OAuthProvider): Handler {
     const port = req.socket.localPort;
     const forwardTo = webui ? `http://127.0.0.1:${port}/${CALLBACK_SEGMENT[provider]}/callback` : undefined;
     const projectId = provider === "gemini" ? q.get("project_id")?.trim() || undefined : undefined;
-    const session = await loginSessions(ctx.app).start(provider, ctx.config, { projectId, forwardTo });
+    const session = await ctx.app.loginSessions.start(provider, ctx.config, { projectId, forwardTo });
     sendJsonBody(ctx, 200, { status: "ok", url: session.login.url, state: session.login.state });
   };
 }
@@ -161,7 +159,7 @@ export const oauthCallbackHandler: Handler = async (req, ctx) => {
   } else result = { code: field(json, "code"), state: field(json, "state"), error: field(json, "error") };
   if (!result.state || !isValidState(result.state)) throw bad("missing or invalid state");
   if (!result.code && !result.error) throw bad("code or error is required");
-  const session = loginSessions(ctx.app).get(result.state);
+  const session = ctx.app.loginSessions.get(result.state);
   if (!session) throw unknownState();
   if (session.provider !== provider) throw bad("provider does not match the login that state belongs to");
   if (session.status !== "wait" || session.delivered) throw new HttpError(409, "conflict", "login already finished or failed");
@@ -174,7 +172,7 @@ export const oauthCallbackHandler: Handler = async (req, ctx) => {
 export const authStatusHandler: Handler = async (_req, ctx) => {
   const state = ctx.url.searchParams.get("state") ?? "";
   if (!isValidState(state)) throw new HttpError(400, "invalid_request_error", "invalid state", { body: { status: "error", error: "invalid state" } });
-  const session = loginSessions(ctx.app).get(state);
+  const session = ctx.app.loginSessions.get(state);
   if (!session) throw unknownState();
   if (session.status === "wait") return sendJsonBody(ctx, 200, { status: "wait" });
   if (session.status === "error") return sendJsonBody(ctx, 200, { status: "error", error: session.error });
@@ -186,7 +184,7 @@ export function mainPortCallbackHandler(provider: OAuthProvider): Handler {
   return async (_req, ctx) => {
     const q = ctx.url.searchParams;
     const state = q.get("state") ?? "";
-    const session = isValidState(state) ? loginSessions(ctx.app).get(state) : undefined;
+    const session = isValidState(state) ? ctx.app.loginSessions.get(state) : undefined;
     const code = q.get("code") ?? undefined;
     const error = q.get("error") ?? undefined;
     const ok = !!session && session.provider === provider && session.status === "wait" && !session.delivered && !!(code || error);

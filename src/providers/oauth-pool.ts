@@ -11,7 +11,7 @@ import { splitThinkingSuffix } from "./registry.js";
 import type { Credential, ProviderKind } from "./types.js";
 import type { App } from "../server/handler.js";
 import { endpointsFor } from "../oauth/endpoints.js";
-import { loginSessions, type LoginSessions } from "../oauth/management.js";
+import type { LoginSessions } from "../oauth/management.js";
 import { TokenManager } from "../oauth/refresh.js";
 import type { TokenFileCredential } from "../oauth/store.js";
 
@@ -57,11 +57,14 @@ export interface OAuthOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const RUNTIMES = new WeakMap<App, OAuthRuntime>();
-
-/** The OAuth runtime of an app, once startOAuth() ran. */
-export function oauthRuntime(app: App): OAuthRuntime | undefined {
-  return RUNTIMES.get(app);
+/**
+ * The App slot this module owns: the OAuth runtime, once startOAuth() ran (app/start.ts does at start;
+ * without an auth-dir pool there is none).
+ */
+declare module "../server/handler.js" {
+  interface App {
+    oauth?: OAuthRuntime;
+  }
 }
 
 /** Served models of a token-file provider: its catalog with `oauth-model-alias` applied (`fork` keeps the original too). */
@@ -127,14 +130,13 @@ function defaultRoot(provider: string, config: Config): string {
 
 /** Loads auth-dir, joins its credentials to the provider pool, follows the watcher and starts background refresh. */
 export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<OAuthRuntime> {
-  const existing = RUNTIMES.get(app);
-  if (existing) return existing;
+  if (app.oauth) return app.oauth;
   const watcher = options.watcher;
   const tokens = new TokenManager({
     log: app.log, clock: app.clock, config: () => app.config(), sleep: options.sleep,
     onWritten: (file, content) => watcher?.noteWritten(file, content),
   });
-  const sessions = loginSessions(app);
+  const sessions = app.loginSessions;
   const publish = () => {
     // A config swap resets the log's secret set; the tokens must stay masked.
     app.log.secrets.add(...tokens.secrets());
@@ -149,10 +151,10 @@ export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<
     stop() {
       tokens.stop();
       tokens.off("change", publish);
-      RUNTIMES.delete(app);
+      if (app.oauth === runtime) delete app.oauth;
     },
   };
-  RUNTIMES.set(app, runtime);
+  app.oauth = runtime;
   tokens.on("change", publish);
   sessions.onSaved = (done) => {
     watcher?.noteWritten(done.file, done.content);

@@ -25,7 +25,6 @@ import { editBody } from "./body-edit.js";
 import { suffixEdits } from "./thinking-suffix.js";
 import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
 import { applyOAuthCall } from "../oauth/headers.js";
-import { oauthRuntime } from "./oauth-pool.js";
 import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
 import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
@@ -116,7 +115,7 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
     providers = [...new Set(usable.map((c) => c.provider))];
   } else {
     // A subscription whose grant was revoked left the pool; saying so beats "model not served".
-    const revoked = oauthRuntime(ctx.app)?.revokedNotice(call.model);
+    const revoked = ctx.app.oauth?.revokedNotice(call.model);
     if (revoked) throw new HttpError(401, "authentication_error", revoked);
   }
   const state: AttemptState = { bootstrapLeft: Math.max(0, ctx.config.streaming.bootstrapRetries), answered: false };

@@ -4,7 +4,6 @@
  * one shared refresh and a single retry. API-key credentials pass through untouched.
  */
 import type { App } from "../server/handler.js";
-import { oauthRuntime } from "./oauth-pool.js";
 import { TokenUnavailableError } from "../oauth/refresh.js";
 import type { AttemptOutcome, Credential } from "./types.js";
 
@@ -38,7 +37,7 @@ function failure(err: unknown): Failed {
 
 /** The credential with a usable token: refreshed first (shared) when due. */
 export async function liveCredential(app: App, cred: Credential): Promise<LiveCredential | Failed> {
-  const oauth = oauthRuntime(app);
+  const oauth = app.oauth;
   if (!oauth?.owns(cred.id)) return { cred };
   try {
     const t = await oauth.tokens.ensureFresh(cred.id);
@@ -51,7 +50,7 @@ export async function liveCredential(app: App, cred: Credential): Promise<LiveCr
 /** After an upstream 401 on a token-file credential: the credential to retry with once, or the failure. */
 export async function renewedCredential(app: App, live: LiveCredential): Promise<LiveCredential | Failed> {
   try {
-    const t = await oauthRuntime(app)!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
+    const t = await app.oauth!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
     return { cred: { ...live.cred, apiKey: t.accessToken }, token: t };
   } catch (err) {
     return failure(err);

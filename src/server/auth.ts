@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
 import { isLoopback, isRelayed } from "./loopback.js";
-import { goDuration, Lockout, peerKey } from "./lockout.js";
+import { goDuration, peerKey } from "./lockout.js";
 import type { App, Ctx, Wrap } from "./handler.js";
 
 function sha256(s: string): Buffer {
@@ -73,14 +73,6 @@ export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url
   return key === undefined ? { ok: false, message: "Invalid API key" } : { ok: true, key };
 }
 
-const lockouts = new WeakMap<App, Lockout>();
-
-/** The client-key lockout book of an app (created on first use, on the app's clock). */
-export function clientLockoutOf(app: App): Lockout {
-  let l = lockouts.get(app);
-  if (!l) lockouts.set(app, (l = new Lockout(() => app.clock.now())));
-  return l;
-}
 
 /** What the lockout counts a peer as: every loopback address is one source (a local reverse proxy, a tunnel). */
 function sourceOf(peer: string): string {
@@ -94,7 +86,7 @@ function sourceOf(peer: string): string {
 export function refuseKey(ctx: Pick<Ctx, "app" | "config" | "peer">, message: string): never {
   const max = ctx.config.apiKeyLockoutFailures;
   if (max <= 0) throw new HttpError(401, "authentication_error", message);
-  const lockout = clientLockoutOf(ctx.app);
+  const lockout = ctx.app.clientLockout;
   const source = sourceOf(ctx.peer);
   const wait = lockout.bannedFor(source);
   if (wait > 0) {

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
+import type { Lockout } from "./lockout.js";
 
 /** The API dialect of an endpoint: decides the shape of error bodies. `plain` is `{"error": …}` JSON. */
 export type Dialect = "openai" | "anthropic" | "gemini" | "plain";
@@ -78,4 +79,6 @@ export interface App {
   config(): Config;
   /** Swaps in a new configuration atomically; modules rebuild what depends on it. */
   setConfig(next: Config): void;
+  /** Failed client API keys by peer (server/auth.ts), on the app's clock. */
+  readonly clientLockout: Lockout;
 }

@@ -11,6 +11,7 @@ import { ampEdits, formatDuration } from "../../src/management/ampcode.js";
 import { bcryptHash } from "../../src/management/bcrypt.js";
 import { HttpError } from "../../src/server/errors.js";
 import type { Ctx } from "../../src/server/handler.js";
+import { Lockout } from "../../src/server/lockout.js";
 
 const KEY = "mgmt-secret";
 
@@ -213,7 +214,7 @@ test("requireManagement() refuses remote peers unless allow-remote or MANAGEMENT
   const ctx = (peer: string, allowRemote: boolean, env: Record<string, string> = {}) =>
     ({
       peer, config: makeConfig({ remoteManagement: { allowRemote, secretKey: KEY, disableControlPanel: false } }),
-      app: { env, version: "t", clock: { now: () => 0 } }, res: { setHeader: () => undefined },
+      app: { env, version: "t", clock: { now: () => 0 }, managementLockout: new Lockout(() => 0) }, res: { setHeader: () => undefined },
     }) as unknown as Ctx;
   const req = { headers: { authorization: `Bearer ${KEY}` } } as any;
   let reached = 0;

@@ -7,7 +7,7 @@ import { fakeClock, startServer } from "../support/server.js";
 import { createLogger } from "../../src/log/log.js";
 import { start } from "../../src/app/start.js";
 import { makeConfig } from "../../src/config/schema.js";
-import { authorise, BCRYPT_MAX_KEY_BYTES, hashPlaintextSecret, lockoutOf } from "../../src/management/auth.js";
+import { authorise, BCRYPT_MAX_KEY_BYTES, hashPlaintextSecret } from "../../src/management/auth.js";
 import { BAN_MS, GLOBAL_FAILURES_PER_MINUTE, GLOBAL_WINDOW_MS, goDuration, IDLE_PURGE_MS, Lockout, peerKey } from "../../src/server/lockout.js";
 import { bcryptHash, bcryptVerify } from "../../src/management/bcrypt.js";
 import { serialise } from "../../src/management/save.js";
@@ -24,7 +24,7 @@ function url(r: Route): string {
 
 function fakeCtx(peer: string, options: { secret?: string; allowRemote?: boolean; env?: Record<string, string>; headers?: Record<string, string> } = {}) {
   const set: Record<string, string> = {};
-  const app = { env: options.env ?? {}, version: "t", clock: { now: () => 0 } };
+  const app = { env: options.env ?? {}, version: "t", clock: { now: () => 0 }, managementLockout: new Lockout(() => 0) };
   const ctx = {
     peer, app, url: new URL("http://x/v0/management/debug"), params: {},
     config: makeConfig({ remoteManagement: { allowRemote: options.allowRemote ?? false, secretKey: options.secret ?? KEY, disableControlPanel: false } }),
@@ -50,7 +50,7 @@ test("every management endpoint and /status answer 401 without the key", async (
     const res = await fetch(`${m.s.url}${r.path}`, { method: r.method });
     assert.equal(res.status, 401, `${r.method} ${r.path}`);
     assert.deepEqual(await res.json(), { error: "missing management key" }, `${r.method} ${r.path}`);
-    for (const peer of ["127.0.0.1", "::ffff:127.0.0.1", "::1"]) lockoutOf(m.s.app).succeed(peer); // not testing the ban here
+    for (const peer of ["127.0.0.1", "::ffff:127.0.0.1", "::1"]) m.s.app.managementLockout.succeed(peer); // not testing the ban here
   }
 });
 
@@ -180,7 +180,7 @@ test("peerKey() counts IPv4 and IPv4-mapped peers by address and other IPv6 peer
 /** A fake app shared by several peers' requests (the lockout book belongs to the app). */
 function sharedApp(secret: string) {
   const clock = fakeClock();
-  const app = { env: {}, version: "t", clock };
+  const app = { env: {}, version: "t", clock, managementLockout: new Lockout(() => clock.now()) };
   const load = () => makeConfig({ remoteManagement: { allowRemote: true, secretKey: secret, disableControlPanel: false } });
   let config = load();
   const call = (peer: string, key: string) => {

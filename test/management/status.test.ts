@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { sendJson } from "../support/fake-upstream.js";
 import { watchConfig } from "../../src/config/watch.js";
-import { lockoutOf } from "../../src/management/auth.js";
 import { loginPage } from "../../src/management/status-page.js";
 import { statusView } from "../../src/management/status.js";
 import { KEY, mgmt } from "./setup.js";
@@ -68,7 +67,7 @@ test("a browser without a key gets the key form (401) without using up an attemp
     assert.equal(r.status, 401);
     assert.match(r.html, /<form id="login">/);
   }
-  assert.equal(lockoutOf(m.s.app).bannedFor("127.0.0.1") + lockoutOf(m.s.app).bannedFor("::ffff:127.0.0.1"), 0);
+  assert.equal(m.s.app.managementLockout.bannedFor("127.0.0.1") + m.s.app.managementLockout.bannedFor("::ffff:127.0.0.1"), 0);
   assert.equal((await page(m.s.url, { accept: "text/html", "x-management-key": "wrong" })).status, 401);
   const curl = await page(m.s.url, {});
   assert.deepEqual([curl.status, JSON.parse(curl.html)], [401, { error: "missing management key" }]);

@@ -11,7 +11,6 @@ import { join } from "node:path";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { sendSse, RESPONSES_STREAM } from "../providers/support.js";
 import { claudeTokenAnswer, startFakeOAuth } from "../fixtures/oauth/fake-oauth.js";
-import { oauthRuntime } from "../../src/providers/oauth-pool.js";
 import { CLIENT_KEY, claudeFile, claudeMessage, expiresIn, messages, post, startProxy, writeTokens } from "./e2e-support.js";
 
 const CLAUDE_CODE = "You are Claude Code, Anthropic's official CLI for Claude.";
@@ -105,7 +104,7 @@ test("S-16 through a started server: invalid_grant disables the credential, logs
   assert.equal(second.status, 200);
   assert.deepEqual(anthropic.requests.map((r) => r.headers.authorization), Array(2).fill("Bearer sk-ant-oat01-e2e-healthy-00000"));
   assert.equal(oauth.calls("POST /token").length, 1, "a revoked grant is never tried again");
-  assert.equal(oauthRuntime(p.started.app)!.tokens.get("claude-revoked.json")!.disabled, true);
+  assert.equal(p.started.app.oauth!.tokens.get("claude-revoked.json")!.disabled, true);
 
 });
 
@@ -199,7 +198,7 @@ test("management logins are mounted: anthropic-auth-url needs the management key
   assert.equal(started.status, 200);
   const { url, state } = (await started.json()) as { url: string; state: string };
   assert.ok(url.startsWith(`${oauth.url}/authorize?`));
-  const rt = oauthRuntime(p.started.app)!;
+  const rt = p.started.app.oauth!;
   const joined = once(rt.tokens, "change");
   const page = await fetch(`${p.url}/anthropic/callback?code=c-1&state=${state}`);
   assert.equal(page.status, 200);

@@ -10,7 +10,7 @@ import { createApp } from "../../src/app/app.js";
 import { dispatch } from "../../src/server/dispatch.js";
 import { makeConfig, type Config } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
-import { OAUTH_CALLBACK_ROUTES, OAUTH_MANAGEMENT_ROUTES, SESSION_TTL_MS, loginSessions } from "../../src/oauth/management.js";
+import { OAUTH_CALLBACK_ROUTES, OAUTH_MANAGEMENT_ROUTES, SESSION_TTL_MS } from "../../src/oauth/management.js";
 import { fakeClock } from "../support/server.js";
 import { sendJson } from "../support/fake-upstream.js";
 import { startFakeOAuth, type FakeOAuth } from "../fixtures/oauth/fake-oauth.js";
@@ -149,7 +149,7 @@ test("is_webui=true starts a loopback forwarder on the provider port that redire
   const second = await mgmt("/codex-auth-url?is_webui=1");
   assert.equal(second.status, 200);
   const pending = ((await second.json()) as { state: string }).state;
-  await loginSessions(app).close();
+  await app.loginSessions.close();
   const closed = await settled(pending);
   assert.equal(closed.status, "error");
   assert.match(closed.error, /shutting down/);
@@ -185,7 +185,7 @@ test("gemini-cli-auth-url passes project_id to the background login and onSaved 
   oauth.on("POST /token", (_req, res) => sendJson(res, 200, { access_token: "ya29.g-xxxxxxxxxxxx", refresh_token: "r", expires_in: 3599 }));
   const { mgmt, post, settled, app } = await setup(t, oauth);
   const saved: string[] = [];
-  loginSessions(app).onSaved = (done) => saved.push(done.file);
+  app.loginSessions.onSaved = (done) => saved.push(done.file);
   const { state } = (await (await mgmt("/gemini-cli-auth-url?project_id=p9")).json()) as { state: string };
   assert.equal((await post({ provider: "google", code: "c", state })).status, 200);
   assert.deepEqual(await settled(state), { status: "ok", file: "gemini-user@example.com-p9.json" });

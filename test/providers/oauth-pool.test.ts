@@ -9,7 +9,7 @@ import { createApp } from "../../src/app/app.js";
 import { makeConfig, type Config } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
 import { watchAuthDir } from "../../src/config/watch-auth.js";
-import { aliasedModels, oauthRuntime, poolCredentials, startOAuth } from "../../src/providers/oauth-pool.js";
+import { aliasedModels, poolCredentials, startOAuth } from "../../src/providers/oauth-pool.js";
 import { parseTokenFile, formatTime, type TokenFileCredential } from "../../src/oauth/store.js";
 import { buildClaudeRequest } from "../../src/providers/claude.js";
 import { requestRetryOf, stateKey } from "../../src/providers/credentials.js";
@@ -64,7 +64,7 @@ test("S-21 a file dropped into auth-dir joins the pool for the next request; del
   await next;
   assert.deepEqual(ids(app.providers.credentials()), []);
   assert.equal(app.providers.resolve("claude-sonnet-4-5"), undefined);
-  assert.equal(oauthRuntime(app), rt);
+  assert.equal(app.oauth, rt);
   assert.equal(await startOAuth(app), rt);
 });
 

@@ -6,6 +6,7 @@ import { HttpError } from "../../src/server/errors.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
 import type { App } from "../../src/server/handler.js";
+import { Lockout } from "../../src/server/lockout.js";
 import { fakeClock, startServer } from "../support/server.js";
 import { CLIENT_KEY } from "../providers/support.js";
 
@@ -62,7 +63,7 @@ test("api-key-lockout-failures: 0 turns the lockout off, and a reload applies to
 test("refuseKey() counts each IPv4 address alone, an IPv6 peer by its /64, and every loopback address as one source", () => {
   const clock = fakeClock();
   const lines: string[] = [];
-  const app = { clock, log: createLogger({ sink: (l) => lines.push(l) }) } as unknown as App;
+  const app = { clock, log: createLogger({ sink: (l) => lines.push(l) }), clientLockout: new Lockout(() => clock.now()) } as unknown as App;
   const config = makeConfig({ apiKeys: ["k"], apiKeyLockoutFailures: 2, apiKeyLockoutMs: 1000 });
   const status = (peer: string) => {
     try {
