@@ -27,6 +27,14 @@ export interface ConfigHost {
   readonly homeDir: string;
   config(): Config;
   setConfig(next: Config): void;
+  /** The last reload attempt that was not skipped for an unchanged or own file, for the status page. */
+  lastReload?: LastReload;
+}
+
+/** A reload attempt and when it happened. */
+export interface LastReload {
+  readonly at: number;
+  readonly event: ReloadEvent;
 }
 
 /** Debounce of config file events (config.md §7). */
@@ -75,7 +83,6 @@ export function sha256(text: string | Buffer): string {
 // path; a few are kept because a debounced read may see an earlier of several quick saves.
 const ownWrites = new Map<string, string[]>();
 const OWN_WRITES_KEPT = 8;
-const lastResults = new WeakMap<ConfigHost, { readonly at: number; readonly event: ReloadEvent }>();
 
 /** Records that cliproxy wrote `bytes` to `path` and already applied them, so the watcher does not apply them twice. */
 export function noteConfigWrite(path: string, bytes: string | Buffer): void {
@@ -84,10 +91,6 @@ export function noteConfigWrite(path: string, bytes: string | Buffer): void {
   ownWrites.set(resolve(path), list.slice(-OWN_WRITES_KEPT));
 }
 
-/** The last reload attempt that was not skipped for an unchanged or own file, for the status page. */
-export function lastReload(app: ConfigHost): { readonly at: number; readonly event: ReloadEvent } | undefined {
-  return lastResults.get(app);
-}
 
 /** Watches `path` and swaps each valid new version into `app`. */
 export async function watchConfig(app: ConfigHost, path: string, options: ConfigWatchOptions = {}): Promise<ConfigWatcher> {
@@ -148,7 +151,7 @@ export async function watchConfig(app: ConfigHost, path: string, options: Config
 
   emitter.reload = () => {
     const run = chain.then(attempt).then((event) => {
-      if (event.kind !== "skipped" || event.reason === "no-change") lastResults.set(app, { at: app.clock.now(), event });
+      if (event.kind !== "skipped" || event.reason === "no-change") app.lastReload = { at: app.clock.now(), event };
       options.onReload?.(event, app.config());
       emitter.emit("reload", event);
       return event;

@@ -15,7 +15,12 @@ export type { ConfigEdit };
 /** A change: the new config and the file edits that persist it, computed from the current config and file text. */
 export type Change = (current: Config, fileText: string) => { config: Config; edits: ConfigEdit[] };
 
-const queues = new WeakMap<App, Promise<unknown>>();
+/** The App slot this module owns: the tail of its write queue, so management writes apply one at a time. */
+declare module "../server/handler.js" {
+  interface App {
+    saveQueue?: Promise<unknown>;
+  }
+}
 
 async function readText(path: string | undefined): Promise<string> {
   if (path === undefined) return "";
@@ -50,9 +55,9 @@ async function apply(app: App, change: Change): Promise<void> {
 
 /** Runs `task` after every earlier change of this app has finished, holding the same lock. */
 export function serialise<T>(app: App, task: () => Promise<T>): Promise<T> {
-  const prev = queues.get(app) ?? Promise.resolve();
+  const prev = app.saveQueue ?? Promise.resolve();
   const next = prev.catch(() => undefined).then(task);
-  queues.set(app, next);
+  app.saveQueue = next;
   return next;
 }
 

@@ -5,7 +5,6 @@
  * a model name, a count or a time: never a key or token.
  */
 import { recentDecisions } from "../amp/recent.js";
-import { lastReload } from "../config/watch.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
 import { authorise, managementEnabled, notEnabled, versionHeaders } from "./auth.js";
@@ -54,7 +53,7 @@ function modelRows(app: App): ModelRow[] {
 }
 
 function reloadText(app: App): string {
-  const last = lastReload(app);
+  const last = app.lastReload;
   if (!last) return app.configPath ? "loaded at start; not reloaded since" : "no config file";
   const e = last.event;
   const when = iso(last.at);

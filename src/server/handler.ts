@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
 import type { Lockout } from "./lockout.js";
+import type { LastReload } from "../config/watch.js";
 
 /** The API dialect of an endpoint: decides the shape of error bodies. `plain` is `{"error": …}` JSON. */
 export type Dialect = "openai" | "anthropic" | "gemini" | "plain";
@@ -81,4 +82,6 @@ export interface App {
   setConfig(next: Config): void;
   /** Failed client API keys by peer (server/auth.ts), on the app's clock. */
   readonly clientLockout: Lockout;
+  /** The last config reload attempt worth showing (config/watch.ts records it). */
+  lastReload?: LastReload;
 }

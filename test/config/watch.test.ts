@@ -8,7 +8,7 @@ import { start, type Started } from "../../src/app/start.js";
 import { createLogger } from "../../src/log/log.js";
 import { createApp } from "../../src/app/app.js";
 import { makeConfig } from "../../src/config/schema.js";
-import { lastReload, noteConfigWrite, watchConfig, type ReloadEvent } from "../../src/config/watch.js";
+import { noteConfigWrite, watchConfig, type ReloadEvent } from "../../src/config/watch.js";
 import { watchAuthDir, type AuthFileEvent } from "../../src/config/watch-auth.js";
 import { changedKeys, keepRestartOnly, yamlName } from "../../src/config/diff.js";
 import { createLogRouting, logDirectory } from "../../src/config/runtime.js";
@@ -269,10 +269,10 @@ test("watchConfig() skips bytes cliproxy wrote itself and remembers the last rea
   writeFileSync(file, "debug: true\n");
   assert.deepEqual(await w.reload(), { kind: "skipped", reason: "own-write" });
   assert.equal(app.config().debug, false, "the writer applied it in memory already");
-  assert.equal(lastReload(app), undefined);
+  assert.equal(app.lastReload, undefined);
   writeFileSync(file, "debug: true\nrequest-retry: 1\n");
   const event = await w.reload();
-  assert.deepEqual(lastReload(app), { at: 42, event });
+  assert.deepEqual(app.lastReload, { at: 42, event });
 });
 
 test("changedKeys() names YAML key paths, one level into blocks", () => {
