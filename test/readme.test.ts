@@ -43,3 +43,14 @@ test("the clients appear in the order people use them: Claude Code, Codex, Amp, 
   assert.ok(at.every((i) => i >= 0), `missing: ${order.filter((_, i) => at[i] < 0).join(", ")}`);
   assert.deepEqual([...at].sort((a, b) => a - b), at);
 });
+
+test("the quick start's three-line config.yaml loads without problems or warnings, with its key and auth-dir", async () => {
+  const { load, TEST_HOME } = await import("./support/config.ts");
+  const { readmeBlock } = await import("./support/readme.ts");
+  const yaml = readmeBlock("file", "config.yaml");
+  assert.equal(yaml.trim().split("\n").length, 3);
+  const loaded = load(yaml);
+  assert.deepEqual(loaded.config.apiKeys, ["change-me-1"]);
+  assert.equal(loaded.config.authDir, `${TEST_HOME}/.cli-proxy-api`);
+  assert.deepEqual(loaded.warnings, []);
+});
