@@ -52,7 +52,7 @@ const failures: TestEvent[] = [];
 const skipped = new Map<string, string[]>();
 const where = (e: TestEvent) => (e.file ? `${relative(process.cwd(), e.file)}${e.line ? `:${e.line}` : ""}` : "");
 
-const stream = run({ files, concurrency: clients ? 1 : 2, timeout: clients ? 15 * 60_000 : 60_000 });
+const stream = run({ files, concurrency: clients ? 1 : 2, timeout: clients ? 15 * 60_000 : 180_000 });
 stream.on("test:pass", (e: TestEvent) => {
   if (e.details.type === "suite" || e.nesting === 0 && e.file && e.name === e.file) return;
   if (e.skip !== undefined && e.skip !== false) {
