@@ -2,7 +2,7 @@
 import { HttpError } from "../server/errors.js";
 import {
   argsObject, arr, compact, isObj, newId, num, str,
-  type IrRequest, type Json, type Message, type Part, type Reasoning, type ToolChoice,
+  type IrRequest, type Json, type Message, type Part, type Reasoning, type Tool, type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
 import { budgetOf, levelOf, signatureFor } from "./thinking.js";
@@ -37,11 +37,7 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
     model: str(body.model) ?? "",
     system,
     messages,
-    tools: arr(body.tools).flatMap((t) =>
-      isObj(t) && typeof t.name === "string" && (t.input_schema !== undefined || t.type === undefined || t.type === "custom")
-        ? [compact({ name: t.name, description: str(t.description), schema: isObj(t.input_schema) ? t.input_schema : {} })]
-        : [],
-    ),
+    tools: arr(body.tools).flatMap(decodeTool),
     toolChoice,
     parallelToolCalls: tc?.disable_parallel_tool_use === true ? false : undefined,
     temperature: num(body.temperature),
@@ -53,6 +49,18 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
     stream: body.stream === true,
     user: str(meta?.user_id),
   });
+}
+
+function decodeTool(t: unknown): Tool[] {
+  if (!isObj(t) || typeof t.name !== "string") return [];
+  if (typeof t.type === "string" && t.type.startsWith("web_search_")) {
+    // Claude Code's WebSearch: a server tool that other providers have as their own built-in search.
+    const domains = arr(t.allowed_domains).filter((d): d is string => typeof d === "string");
+    const webSearch = compact({ allowedDomains: domains.length > 0 ? domains : undefined, userLocation: isObj(t.user_location) ? t.user_location : undefined });
+    return [{ name: t.name, schema: {}, webSearch }];
+  }
+  if (t.input_schema === undefined && t.type !== undefined && t.type !== "custom") return [];
+  return [compact({ name: t.name, description: str(t.description), schema: isObj(t.input_schema) ? t.input_schema : {} })];
 }
 
 function decodeThinking(body: Json): Reasoning | undefined {
@@ -118,7 +126,9 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
   if (ir.system.length > 0) out.system = ir.system.map((text) => ({ type: "text", text }));
   out.messages = messages;
   if (ir.tools.length > 0) {
-    out.tools = ir.tools.map((t) => compact({ name: t.name, description: t.description, input_schema: normalizeSchema(t.schema, "lower") }));
+    out.tools = ir.tools.map((t) => t.webSearch
+      ? compact({ type: "web_search_20250305", name: t.name, allowed_domains: t.webSearch.allowedDomains, user_location: t.webSearch.userLocation })
+      : compact({ name: t.name, description: t.description, input_schema: normalizeSchema(t.schema, "lower") }));
   }
   const choice = encodeChoice(ir);
   if (choice) out.tool_choice = choice;

@@ -102,6 +102,10 @@ export function codexRequest(body: Json): Json {
     });
     if (out.tool_choice === undefined && body.tools.length > 0) out.tool_choice = "auto";
   }
+  // The preview spelling of the built-in search is not accepted by Codex, in tools or in the choice.
+  if (isObj(out.tool_choice) && typeof out.tool_choice.type === "string" && out.tool_choice.type.startsWith("web_search_preview")) {
+    out.tool_choice = { ...out.tool_choice, type: "web_search" };
+  }
   if (isObj(out.tool_choice) && out.tool_choice.type === "function") out.tool_choice = { ...out.tool_choice, name: rename(out.tool_choice.name) };
   out.parallel_tool_calls = body.parallel_tool_calls !== false;
   const reasoning = isObj(body.reasoning) ? body.reasoning : {};

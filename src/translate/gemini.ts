@@ -143,8 +143,10 @@ export function encodeGeminiRequest(ir: IrRequest, model: string): Json {
   if (last?.role === "model" && (last.parts as Json[]).some((p) => p.functionCall)) contents.pop();
   const out: Json = { model, contents };
   if (ir.system.length > 0) out.systemInstruction = { parts: ir.system.map((text) => ({ text })) };
-  if (ir.tools.length > 0) {
-    out.tools = [{ functionDeclarations: ir.tools.map((t) => compact({ name: geminiToolName(t.name), description: t.description, parametersJsonSchema: cleanGeminiSchema(t.schema) })) }];
+  const fns = ir.tools.filter((t) => !t.webSearch);
+  if (ir.tools.some((t) => t.webSearch)) out.tools = [{ googleSearch: {} }];
+  if (fns.length > 0) {
+    out.tools = [...arr(out.tools), { functionDeclarations: fns.map((t) => compact({ name: geminiToolName(t.name), description: t.description, parametersJsonSchema: cleanGeminiSchema(t.schema) })) }];
   }
   const c = ir.toolChoice;
   if (c !== undefined) {

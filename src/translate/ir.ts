@@ -28,6 +28,8 @@ export interface Tool {
   name: string;
   description?: string;
   schema: Json;
+  /** A provider-run web search (Claude `web_search_2025…`, Responses `web_search`): no schema, the provider calls it. */
+  webSearch?: { allowedDomains?: string[]; userLocation?: Json };
 }
 
 /** Tool choice: a mode or one named function. */

@@ -40,7 +40,7 @@ export function decodeChatRequest(body: Json): IrRequest {
     messages,
     tools: arr(body.tools).flatMap((t) => {
       const f = isObj(t) && isObj(t.function) ? t.function : undefined;
-      return f && typeof f.name === "string" ? [compact({ name: f.name, description: str(f.description), schema: isObj(f.parameters) ? f.parameters : {} })] : [];
+      return f && typeof f.name === "string" ? [compact({ name: f.name, description: str(f.description), schema: isObj(f.parameters) ? f.parameters : isObj(f.parametersJsonSchema) ? f.parametersJsonSchema : {} })] : [];
     }),
     toolChoice: decodeChoice(body.tool_choice),
     parallelToolCalls: typeof body.parallel_tool_calls === "boolean" ? body.parallel_tool_calls : undefined,
@@ -134,8 +134,8 @@ export function encodeChatRequest(ir: IrRequest, model: string, stopAsString = f
     if (content.length > 0) messages.push({ role: "user", content });
   }
   const out: Json = { model, messages };
-  if (ir.tools.length > 0) {
-    out.tools = ir.tools.map((t) => ({ type: "function", function: compact({ name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") }) }));
+  if (ir.tools.some((t) => !t.webSearch)) {
+    out.tools = ir.tools.filter((t) => !t.webSearch).map((t) => ({ type: "function", function: compact({ name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") }) }));
   }
   const c = ir.toolChoice;
   if (c !== undefined) out.tool_choice = typeof c === "string" ? c : { type: "function", function: { name: c.name } };
