@@ -1,7 +1,7 @@
 /** Anthropic Messages requests ⇄ IR (spec §2). Responses and streams are in anthropic-stream.ts. */
 import { HttpError } from "../server/errors.js";
 import {
-  argsObject, arr, compact, isObj, newId, num, str,
+  argsObject, arr, compact, isObj, newId, num, str, toolResultContent,
   type IrRequest, type Json, type Message, type Part, type Reasoning, type Tool, type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
@@ -98,7 +98,7 @@ function decodeBlock(b: unknown, names: Map<string, string>): Part[] {
     }
     case "tool_result": {
       const callId = str(b.tool_use_id) ?? "";
-      const content = typeof b.content === "string" ? b.content : arr(b.content).flatMap((c) => decodeBlock(c, names));
+      const content = toolResultContent(b.content, (c) => arr(c).flatMap((x) => decodeBlock(x, names)));
       return [compact({ type: "toolResult" as const, callId, name: names.get(callId), content, isError: b.is_error === true ? true : undefined })];
     }
     default:

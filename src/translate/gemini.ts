@@ -141,6 +141,8 @@ export function encodeGeminiRequest(ir: IrRequest, model: string): Json {
   // Gemini answers a history ending in unanswered calls with empty output.
   const last = contents[contents.length - 1];
   if (last?.role === "model" && (last.parts as Json[]).some((p) => p.functionCall)) contents.pop();
+  // Gemini rejects a history that opens with the model's turn (a Responses replay can): an empty user turn leads.
+  if (contents[0]?.role === "model") contents.unshift({ role: "user", parts: [{ text: "" }] });
   const out: Json = { model, contents };
   if (ir.system.length > 0) out.systemInstruction = { parts: ir.system.map((text) => ({ text })) };
   const fns = ir.tools.filter((t) => !t.webSearch);

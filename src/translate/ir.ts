@@ -184,6 +184,20 @@ export function contentText(content: string | Part[]): string {
   return content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n\n");
 }
 
+/**
+ * A tool result's content: strings stay, part lists are decoded, and any other JSON value (an object,
+ * a number, null, a list of non-parts) is kept as its JSON text — an object is a tool's answer, not nothing.
+ */
+export function toolResultContent(raw: unknown, decode: (content: unknown) => Part[]): string | Part[] {
+  if (typeof raw === "string") return raw;
+  if (raw === undefined) return "";
+  if (Array.isArray(raw)) {
+    const parts = decode(raw);
+    if (parts.length > 0 || raw.length === 0) return parts;
+  }
+  return JSON.stringify(raw);
+}
+
 /** Drops undefined values so rendered JSON carries only what is known. */
 export function compact<T extends Json>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];

@@ -1,10 +1,10 @@
 /** OpenAI Chat Completions requests ⇄ IR (spec §2). Responses and streams are in openai-chat-stream.ts. */
 import {
-  arr, compact, contentText, isObj, num, parseDataUrl, str,
+  arr, compact, contentText, isObj, num, parseDataUrl, str, toolResultContent,
   type IrRequest, type Json, type Message, type Part, type ResponseFormat, type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
-import { classifySignature, levelOf } from "./thinking.js";
+import { classifySignature, levelOf, signatureFor } from "./thinking.js";
 
 const AUDIO_MIME: Readonly<Record<string, string>> = { mp3: "audio/mpeg", wav: "audio/wav", pcm16: "audio/pcm" };
 
@@ -22,7 +22,7 @@ export function decodeChatRequest(body: Json): IrRequest {
       messages.push({ role: "assistant", parts: decodeAssistant(m, names) });
     } else if (m.role === "tool" || m.role === "function") {
       const callId = str(m.tool_call_id) ?? str(m.name) ?? "";
-      const content = typeof m.content === "string" ? m.content : decodeContent(m.content);
+      const content = toolResultContent(m.content, decodeContent);
       const part: Part = compact({ type: "toolResult" as const, callId, name: names.get(callId) ?? str(m.name), content });
       const prev = messages[messages.length - 1];
       // Consecutive tool messages answer one assistant turn: keep them in one user turn.
@@ -158,8 +158,10 @@ export function encodeChatRequest(ir: IrRequest, model: string, stopAsString = f
 }
 
 function encodeAssistant(parts: Part[]): Json | undefined {
-  const text = parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("");
-  const thinking = parts.flatMap((p) => (p.type === "thinking" && !p.redacted ? [p.text] : [])).join("");
+  const texts = parts.flatMap((p) => (p.type === "text" && p.text !== "" ? [p.text] : []));
+  // Thinking is replayed only with an OpenAI-issued signature: Claude's or Gemini's thoughts, or unsigned
+  // ones, are another model's state, which an OpenAI-compatible server would read as its own.
+  const thinking = parts.flatMap((p) => (p.type === "thinking" && !p.redacted && signatureFor("gpt", p.signature) ? [p.text] : [])).join("");
   const calls = parts.flatMap((p): Json[] => {
     if (p.type !== "toolCall") return [];
     const call: Json = { id: p.id, type: "function", function: { name: p.name, arguments: p.args } };
@@ -167,8 +169,10 @@ function encodeAssistant(parts: Part[]): Json | undefined {
     if (sig && sig.origin === "gemini") call.extra_content = { google: { thought_signature: sig.value } };
     return [call];
   });
-  if (text === "" && calls.length === 0 && thinking === "") return undefined;
-  const msg: Json = { role: "assistant", content: text === "" ? null : text };
+  if (texts.length === 0 && calls.length === 0 && thinking === "") return undefined;
+  // Separate text blocks stay separate parts ("pre" and "post" are not "prepost").
+  const content = texts.length === 0 ? null : texts.length === 1 ? texts[0] : texts.map((text) => ({ type: "text", text }));
+  const msg: Json = { role: "assistant", content };
   if (thinking !== "") msg.reasoning_content = thinking;
   if (calls.length > 0) msg.tool_calls = calls;
   return msg;

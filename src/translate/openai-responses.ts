@@ -1,6 +1,6 @@
 /** OpenAI Responses requests ⇄ IR (spec §2). Responses and streams are in openai-responses-stream.ts. */
 import {
-  arr, compact, contentText, isObj, num, parseDataUrl, str,
+  arr, compact, contentText, isObj, num, parseDataUrl, str, toolResultContent,
   type IrRequest, type Json, type Message, type Part, type Tool, type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
@@ -33,7 +33,7 @@ export function decodeResponsesRequest(body: Json): IrRequest {
       push("assistant", [{ type: "toolCall", id, name: str(it.name) ?? "", args: str(it.arguments) ?? "{}" }]);
     } else if (type === "function_call_output") {
       const callId = str(it.call_id) ?? "";
-      const content = typeof it.output === "string" ? it.output : decodeContent(it.output);
+      const content = toolResultContent(it.output, decodeContent);
       push("user", [compact({ type: "toolResult" as const, callId, name: names.get(callId), content })]);
     } else if (type === "reasoning") {
       const part = decodeReasoning(it);
