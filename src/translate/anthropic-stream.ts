@@ -107,7 +107,7 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
   switch (type) {
     case "message_start": {
       const m = isObj(d.message) ? d.message : {};
-      return [{ kind: "start", id: str(m.id) }, { kind: "usage", usage: decodeClaudeUsage(m.usage) }];
+      return [{ kind: "usage", usage: decodeClaudeUsage(m.usage) }, { kind: "start", id: str(m.id) }];
     }
     case "content_block_start": {
       const b = isObj(d.content_block) ? d.content_block : {};
@@ -183,9 +183,11 @@ function ev(event: string, data: Json): SseEvent {
 /** One IR event → Claude client events. */
 export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
   if (s.done) return [];
-  if (e.kind === "start") return void (s.id ??= e.id), [];
+  if (e.kind === "start") s.id ??= e.id;
   if (e.kind === "usage") return void (s.usage = { ...s.usage, ...e.usage }), [];
   const out: SseEvent[] = [];
+  // message_start goes out when the upstream's stream starts, not with the first content: time to first
+  // event is then the proxy's, not the model's (input usage then comes with message_delta).
   if (!s.started && e.kind !== "error") {
     s.started = true;
     s.inputSent = s.usage.input !== undefined;

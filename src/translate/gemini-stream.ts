@@ -114,6 +114,8 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): 
     return [{ kind: "error", error: { status: num(body.error.code) ?? 500, type: str(body.error.status), message: str(body.error.message) ?? "Upstream error" } }];
   }
   const out: IrEvent[] = [];
+  // Usage first: a client's opening event (message_start) then carries the input count it already knows.
+  if (isObj(body.usageMetadata)) out.push({ kind: "usage", usage: decodeGeminiUsage(body.usageMetadata) });
   if (!s.started) {
     s.started = true;
     out.push({ kind: "start", id: str(body.responseId) });
@@ -130,7 +132,6 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): 
       out.push({ kind: "toolArgs", index, delta: p.args }, { kind: "toolEnd", index });
     }
   }
-  if (isObj(body.usageMetadata)) out.push({ kind: "usage", usage: decodeGeminiUsage(body.usageMetadata) });
   const finish = gemFinish(c.finishReason);
   if (finish) {
     s.done = true;

@@ -182,7 +182,7 @@ export function newChatEncodeState(): ChatEncodeState {
 /** One IR event → Chat client chunks (`[DONE]` after the finish). */
 export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
   if (s.done) return [];
-  if (e.kind === "start") return void (s.id ??= e.id), [];
+  if (e.kind === "start") s.id ??= e.id;
   if (e.kind === "usage") return void (s.usage = { ...s.usage, ...e.usage }), [];
   if (e.kind === "error") {
     s.done = true;
@@ -194,6 +194,7 @@ export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEv
   });
   const delta = (d: Json, finish: string | null = null) => chunk([{ index: 0, delta: d, finish_reason: finish }]);
   const out: SseEvent[] = [];
+  // The role chunk goes out as soon as the upstream's stream starts (see encodeClaudeEvent).
   if (!s.roleSent) {
     s.roleSent = true;
     out.push(delta({ role: "assistant", content: "" }));
