@@ -15,7 +15,7 @@ import { SseFramer, SseParser, type SseEvent } from "../sse/read.js";
 import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
 import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
 import { anthropicType } from "../server/errors.js";
-import { MAX_UPSTREAM_BODY } from "../proxy/forward.js";
+import { decodedBody, MAX_UPSTREAM_BODY } from "../proxy/forward.js";
 import type { ResponseRewriter } from "./types.js";
 
 /** How to pump one upstream stream. */
@@ -174,7 +174,8 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   let problem: string | undefined;
   try {
     try {
-      for await (const chunk of o.upstream) {
+      // Some gateways gzip event streams: events are framed from the decoded bytes.
+      for await (const chunk of decodedBody(o.upstream)) {
         for (const raw of framer.push(chunk as Buffer)) {
           const failed = await handle(raw, true);
           if (failed) return stopEarly(o.upstream, failed);
@@ -226,7 +227,7 @@ export async function collectEvents(upstream: IncomingMessage, onData?: (data: u
   const parser = new SseParser();
   const out: SseEvent[] = [];
   let size = 0;
-  for await (const chunk of upstream) {
+  for await (const chunk of decodedBody(upstream)) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
       upstream.destroy();
