@@ -4,7 +4,7 @@ import {
   arr, compact, isObj, newId, num, str,
   type Ctx, type Finish, type IrError, type IrEvent, type IrResponse, type Json, type Part, type Usage,
  parseObject } from "./ir.js";
-import { openaiErrorType } from "./errors.js";
+import { openaiErrorType, streamErrorStatus } from "./errors.js";
 
 /** Responses usage → IR. */
 export function decodeResponsesUsage(u: unknown): Usage {
@@ -99,12 +99,13 @@ export interface ResponsesDecodeState {
   calls: Map<string, { index: number; argsSeen: boolean }>; // by item id
   nextCall: number;
   textSeen: Set<string>; // item ids whose text or summary arrived as deltas
+  signatures: Map<string, string>; // reasoning item id → encrypted_content seen when it was added
   done: boolean;
 }
 
 /** Fresh decoder state. */
 export function newResponsesDecodeState(): ResponsesDecodeState {
-  return { calls: new Map(), nextCall: 0, textSeen: new Set(), done: false };
+  return { calls: new Map(), nextCall: 0, textSeen: new Set(), signatures: new Map(), done: false };
 }
 
 /** One upstream Responses event → IR events. */
@@ -119,6 +120,8 @@ export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent): IrEv
     case "response.created":
       return [{ kind: "start", id: str(resp.id) }];
     case "response.output_item.added":
+      // Codex may send a reasoning item's signature only here; its `.done` can omit it.
+      if (item.type === "reasoning" && typeof item.encrypted_content === "string") s.signatures.set(itemId, item.encrypted_content);
       return item.type === "function_call" ? startCall(s, item) : [];
     case "response.output_text.delta":
     case "response.reasoning_summary_text.delta":
@@ -149,7 +152,10 @@ export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent): IrEv
     case "error": {
       s.done = true;
       const err = isObj(resp.error) ? resp.error : isObj(d.error) ? d.error : d;
-      return [{ kind: "error", error: { status: 500, code: str(err.code), type: str(err.type), message: str(err.message) ?? "Upstream error" } }];
+      const type = str(err.type) ?? str(d.error_type);
+      const code = str(err.code);
+      const message = str(err.message) || type || code || "Upstream error";
+      return [{ kind: "error", error: compact({ status: streamErrorStatus(type, code), code, type, message }) }];
     }
     default:
       return [];
@@ -171,7 +177,8 @@ function itemDone(s: ResponsesDecodeState, item: Json, itemId: string): IrEvent[
   } else if (item.type === "reasoning") {
     const text = arr(item.summary).map((c) => (isObj(c) ? str(c.text) ?? "" : "")).join("");
     if (!s.textSeen.has(itemId) && text !== "") out.push({ kind: "thinking", text });
-    if (typeof item.encrypted_content === "string") out.push({ kind: "signature", signature: item.encrypted_content });
+    const signature = str(item.encrypted_content) ?? s.signatures.get(itemId);
+    if (signature) out.push({ kind: "signature", signature });
   } else if (item.type === "function_call") {
     if (!s.calls.has(itemId)) out.push(...startCall(s, item));
     const c = s.calls.get(itemId)!;
