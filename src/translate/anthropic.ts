@@ -111,10 +111,18 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
   if (ir.n !== undefined && ir.n > 1) throw new HttpError(400, "invalid_request_error", "Cannot request n > 1 from Anthropic");
   if (ir.responseFormat?.strict) throw new HttpError(400, "invalid_request_error", "Cannot enforce a strict response schema on Anthropic");
   const messages: Json[] = [];
+  // A call answered twice (a client retry) is answered once, at the first place, with the last answer.
+  const answers = new Map<string, Part>();
+  for (const m of ir.messages) for (const p of m.parts) if (p.type === "toolResult" && p.callId !== "") answers.set(p.callId, p);
+  const answered = new Set<string>();
   for (const m of ir.messages) {
-    const parts = m.role === "user"
-      ? [...m.parts.filter((p) => p.type === "toolResult"), ...m.parts.filter((p) => p.type !== "toolResult")]
-      : m.parts;
+    const results = m.parts.flatMap((p) => {
+      if (p.type !== "toolResult" || p.callId === "") return p.type === "toolResult" ? [p] : [];
+      if (answered.has(p.callId)) return [];
+      answered.add(p.callId);
+      return [answers.get(p.callId)!];
+    });
+    const parts = m.role === "user" ? [...results, ...m.parts.filter((p) => p.type !== "toolResult")] : m.parts;
     const content = parts.flatMap((p) => encodeBlock(p, m.role));
     if (content.length === 0) continue;
     const prev = messages[messages.length - 1];
@@ -124,7 +132,8 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
   }
   const out: Json = { model, max_tokens: ir.maxOutputTokens ?? thinkingSpec(model)?.maxOutput ?? DEFAULT_CLAUDE_MAX_TOKENS };
   if (ir.system.length > 0) out.system = ir.system.map((text) => ({ type: "text", text }));
-  out.messages = messages;
+  // Claude needs at least one message; a system-only request gets an empty user turn (as CLIProxyAPI sends).
+  out.messages = messages.length > 0 ? messages : [{ role: "user", content: [{ type: "text", text: "" }] }];
   if (ir.tools.length > 0) {
     out.tools = ir.tools.map((t) => t.webSearch
       ? compact({ type: "web_search_20250305", name: t.name, allowed_domains: t.webSearch.allowedDomains, user_location: t.webSearch.userLocation })
@@ -136,7 +145,8 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
   else if (ir.topP !== undefined) out.top_p = ir.topP; // Claude rejects both together
   if (ir.topK !== undefined) out.top_k = ir.topK;
   if (ir.stop.length > 0) out.stop_sequences = ir.stop;
-  if (ir.user !== undefined) out.metadata = { user_id: ir.user };
+  const userId = ir.user ?? (typeof ir.metadata?.user_id === "string" ? ir.metadata.user_id : undefined);
+  if (userId !== undefined) out.metadata = { user_id: userId };
   encodeThinking(ir, out, choice, model);
   out.stream = ir.stream;
   return out;

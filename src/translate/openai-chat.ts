@@ -46,7 +46,7 @@ export function decodeChatRequest(body: Json): IrRequest {
     parallelToolCalls: typeof body.parallel_tool_calls === "boolean" ? body.parallel_tool_calls : undefined,
     temperature: num(body.temperature),
     topP: num(body.top_p),
-    maxOutputTokens: num(body.max_completion_tokens) ?? num(body.max_tokens),
+    maxOutputTokens: num(body.max_tokens) ?? num(body.max_completion_tokens), // both given: max_tokens, as CLIProxyAPI reads them
     stop,
     n: num(body.n),
     seed: num(body.seed),
@@ -54,7 +54,7 @@ export function decodeChatRequest(body: Json): IrRequest {
     responseFormat: decodeFormat(body.response_format),
     stream: body.stream === true,
     includeUsage: so?.include_usage === true ? true : undefined,
-    user: str(body.user) ?? str(body.safety_identifier),
+    user: str(body.user) ?? str(body.safety_identifier) ?? (isObj(body.metadata) ? str(body.metadata.user_id) : undefined),
     metadata: isObj(body.metadata) ? body.metadata : undefined,
   });
 }
