@@ -66,14 +66,21 @@ export function decodeResponsesResponse(body: Json): IrResponse {
     if (it.type === "function_call") return [{ type: "toolCall", id: str(it.call_id) ?? "", name: str(it.name) ?? "", args: str(it.arguments) ?? "{}" }];
     return [];
   });
-  return compact({ id: str(body.id), parts, finish: finishOf(body), usage: decodeResponsesUsage(body.usage) });
+  return compact({ id: str(body.id), parts, finish: finishOf(body), stopSequence: typeof body.stop_sequence === "string" && body.stop_sequence !== "" ? body.stop_sequence : undefined, usage: decodeResponsesUsage(body.usage) });
 }
 
 function finishOf(r: Json): Finish {
   const reason = isObj(r.incomplete_details) ? str(r.incomplete_details.reason) : undefined;
   if (reason === "max_output_tokens") return "length";
   if (reason === "content_filter") return "filter";
-  return r.status === "failed" ? "error" : "end";
+  if (r.status === "failed") return "error";
+  // Codex reports which stop sequence ended the answer (a backend field the openai SDK type lacks).
+  return typeof r.stop_sequence === "string" && r.stop_sequence !== "" ? "stop_sequence" : "end";
+}
+
+function finishEvent(r: Json): IrEvent {
+  const reason = finishOf(r);
+  return reason === "stop_sequence" ? { kind: "finish", reason, stopSequence: r.stop_sequence as string } : { kind: "finish", reason };
 }
 
 /** Writes IR as a Responses object. */
@@ -147,7 +154,7 @@ export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent): IrEv
     case "response.completed":
     case "response.incomplete":
       s.done = true;
-      return [{ kind: "usage", usage: decodeResponsesUsage(resp.usage) }, { kind: "finish", reason: finishOf(resp) }];
+      return [{ kind: "usage", usage: decodeResponsesUsage(resp.usage) }, finishEvent(resp)];
     case "response.failed":
     case "error": {
       s.done = true;

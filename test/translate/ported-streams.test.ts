@@ -1,0 +1,139 @@
+/** Stream cases ported from CLIProxyAPI's translator tests (a7e3596b7); see ported-support.ts. */
+import assert from "node:assert/strict";
+import type { Json } from "../../src/translate/ir.ts";
+import { at, streamCases, type StreamCase } from "./ported-support.ts";
+
+const CR = "internal/translator/codex/claude/codex_claude_response_test.go";
+const RR = "internal/translator/claude/openai/responses/claude_openai-responses_response_test.go";
+const OR = "internal/translator/claude/openai/chat-completions/claude_openai_response_test.go";
+type Out = Array<{ event?: string; data: Json | string }>;
+const datas = (out: Out) => out.map((o) => o.data).filter((d): d is Json => typeof d === "object");
+const ofType = (out: Out, type: string) => datas(out).filter((d) => d.type === type);
+const sigDeltas = (out: Out) => ofType(out, "content_block_delta").filter((d) => at(d, "delta.type") === "signature_delta");
+const stopReason = (out: Out) => at(ofType(out, "message_delta")[0], "delta.stop_reason");
+const codex = (type: string, rest: Json = {}): [undefined, Json] => [undefined, { type, ...rest }];
+const completed = (response: Json = {}) => codex("response.completed", { response: { usage: { input_tokens: 1, output_tokens: 1 }, ...response } });
+
+export const STREAM_CASES: StreamCase[] = [
+  // 9. Codex → Claude thinking signatures.
+  {
+    from: `${CR} TestConvertCodexResponseToClaude_StreamThinkingIncludesSignature`, client: "anthropic", upstream: "codex",
+    events: [codex("response.created", { response: { id: "resp_123", model: "gpt-5" } }), codex("response.reasoning_summary_part.added"), codex("response.reasoning_summary_text.delta", { delta: "Let me think" }), codex("response.reasoning_summary_part.done"), codex("response.output_item.done", { item: { type: "reasoning", encrypted_content: "enc_sig_123" } })],
+    check: (out) => {
+      assert.ok(ofType(out, "content_block_start").some((d) => at(d, "content_block.type") === "thinking"));
+      assert.deepEqual(sigDeltas(out).map((d) => at(d, "delta.signature")), ["enc_sig_123"]);
+      assert.ok(ofType(out, "content_block_stop").length > 0);
+    },
+    differs: "the thinking content_block_start carries signature:\"\" (spec §3.2 rule 1: @anthropic-ai/sdk's ThinkingBlock requires it)",
+  },
+  {
+    from: `${CR} TestConvertCodexResponseToClaude_StreamThinkingUsesEarlyCapturedSignatureWhenDoneOmitsIt`, client: "anthropic", upstream: "codex",
+    events: [codex("response.output_item.added", { item: { type: "reasoning", encrypted_content: "enc_sig_early" } }), codex("response.reasoning_summary_part.added"), codex("response.reasoning_summary_text.delta", { delta: "Let me think" }), codex("response.output_item.done", { item: { type: "reasoning" } })],
+    check: (out) => assert.deepEqual(sigDeltas(out).map((d) => at(d, "delta.signature")), ["enc_sig_early"]),
+  },
+  {
+    from: `${CR} TestConvertCodexResponseToClaude_StreamThinkingUsesFinalDoneSignature`, client: "anthropic", upstream: "codex",
+    events: [codex("response.output_item.added", { item: { type: "reasoning", encrypted_content: "enc_sig_initial" } }), codex("response.reasoning_summary_part.added"), codex("response.reasoning_summary_text.delta", { delta: "Let me think" }), codex("response.reasoning_summary_part.done"), codex("response.output_item.done", { item: { type: "reasoning", encrypted_content: "enc_sig_final" } })],
+    check: (out) => {
+      assert.deepEqual(sigDeltas(out).map((d) => at(d, "delta.signature")), ["enc_sig_final"]);
+      const order = datas(out).flatMap((d) => d.type === "content_block_start" && at(d, "content_block.type") === "thinking" ? ["thinking_start"]
+        : d.type === "content_block_delta" ? [String(at(d, "delta.type"))] : d.type === "content_block_stop" && d.index === 0 ? ["thinking_stop"] : []);
+      assert.deepEqual(order, ["thinking_start", "thinking_delta", "signature_delta", "thinking_stop"]);
+    },
+  },
+  {
+    from: `${CR} TestConvertCodexResponseToClaude_StreamSignatureOnlyReasoningEmitsThinkingSignature`, client: "anthropic", upstream: "codex",
+    events: [codex("response.created", { response: { id: "resp_123" } }), codex("response.output_item.added", { item: { type: "reasoning", encrypted_content: "enc_sig_initial" } }), codex("response.output_item.done", { item: { type: "reasoning", encrypted_content: "enc_sig_only" } }), codex("response.content_part.added"), codex("response.output_text.delta", { delta: "ok" })],
+    check: (out) => {
+      const thinking = ofType(out, "content_block_start").find((d) => at(d, "content_block.type") === "thinking");
+      assert.equal(thinking?.index, 0);
+      assert.equal(ofType(out, "content_block_delta").some((d) => at(d, "delta.type") === "thinking_delta"), false);
+      assert.deepEqual(sigDeltas(out).map((d) => [d.index, at(d, "delta.signature")]), [[0, "enc_sig_only"]]);
+      assert.equal(ofType(out, "content_block_start").find((d) => at(d, "content_block.type") === "text")?.index, 1);
+    },
+  },
+  // 10. Codex stream errors keep their type.
+  {
+    from: `${CR} TestConvertCodexResponseToClaude_StreamCyberPolicyError`, client: "anthropic", upstream: "codex",
+    events: [codex("error", { error: { type: "invalid_request", code: "cyber_policy", message: "This content was flagged for possible cybersecurity risk.", param: null }, sequence_number: 3 })],
+    check: (out) => {
+      const err = out.find((o) => o.event === "error");
+      assert.deepEqual(err?.data, { type: "error", error: { type: "invalid_request_error", message: "This content was flagged for possible cybersecurity risk." } });
+    },
+  },
+  {
+    from: `${CR} TestConvertCodexResponseToClaude_StreamErrorTypeFallbackMessage`, client: "anthropic", upstream: "codex",
+    events: [codex("error", { error: {}, error_type: "overloaded_error" })],
+    check: (out) => assert.deepEqual(out.find((o) => o.event === "error")?.data, { type: "error", error: { type: "overloaded_error", message: "overloaded_error" } }),
+  },
+  // Stop reasons.
+  ...[["Stop maps to end_turn", [completed({ stop_reason: "stop" })], "end_turn"],
+    ["Incomplete max output maps to max_tokens", [codex("response.incomplete", { response: { incomplete_details: { reason: "max_output_tokens" } } })], "max_tokens"],
+    ["Tool call wins over stop", [codex("response.output_item.added", { item: { type: "function_call", call_id: "call_1", name: "lookup" } }), completed({ stop_reason: "stop" })], "tool_use"],
+    ["Content filter maps to Claude refusal", [codex("response.incomplete", { response: { incomplete_details: { reason: "content_filter" } } })], "refusal"],
+  ].map(([name, events, want]): StreamCase => ({
+    from: `${CR} TestConvertCodexResponseToClaude_StreamStopReasonMapping/${String(name)}`, client: "anthropic", upstream: "codex",
+    clientRequest: { tools: [{ name: "lookup", input_schema: { type: "object", properties: {} } }] }, events: events as StreamCase["events"],
+    check: (out) => assert.equal(stopReason(out), want),
+  })),
+  {
+    from: `${CR} TestConvertCodexResponseToClaude_StreamStopSequenceMapping`, client: "anthropic", upstream: "codex",
+    events: [completed({ stop_reason: "stop", stop_sequence: "\nEND" })],
+    check: (out) => {
+      assert.equal(stopReason(out), "stop_sequence");
+      assert.equal(at(ofType(out, "message_delta")[0], "delta.stop_sequence"), "\nEND");
+    },
+  },
+  // 13. The first event goes out with the upstream's first event.
+  {
+    from: "issue #15 item 13 (first event): Codex response.created → Claude message_start", client: "anthropic", upstream: "codex",
+    events: [codex("response.created", { response: { id: "resp_1" } })],
+    check: (out) => assert.equal(out[0]?.event, "message_start"),
+  },
+  {
+    from: "issue #15 item 13 (first event): Claude message_start → Chat role chunk", client: "openai-chat", upstream: "anthropic",
+    events: [["message_start", { type: "message_start", message: { id: "msg_1", usage: { input_tokens: 3 } } }]],
+    check: (out) => assert.deepEqual(at(out[0]?.data, "choices.0.delta"), { role: "assistant", content: "" }),
+  },
+  {
+    from: "issue #15 item 13 (first event): Chat role chunk → Responses response.created", client: "openai-responses", upstream: "openai-chat",
+    events: [[undefined, { id: "c1", choices: [{ index: 0, delta: { role: "assistant", content: "" } }] }]],
+    check: (out) => assert.equal(out[0]?.event, "response.created"),
+  },
+  // 1. Claude thinking reaches Responses clients with its signature.
+  {
+    from: `${RR} (reasoning item carries Claude's signature as encrypted_content)`, client: "openai-responses", upstream: "anthropic",
+    events: [
+      ["message_start", { type: "message_start", message: { id: "msg_1", usage: { input_tokens: 3 } } }],
+      ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "" } }],
+      ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "Plan" } }],
+      ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: "EqX" } }],
+      ["content_block_stop", { type: "content_block_stop", index: 0 }],
+      ["message_delta", { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 2 } }],
+      ["message_stop", { type: "message_stop" }],
+    ],
+    check: (out) => {
+      const done = ofType(out, "response.output_item.done").find((d) => at(d, "item.type") === "reasoning");
+      assert.equal(at(done, "item.encrypted_content"), "EqX");
+      assert.equal(at(done, "item.summary.0.text"), "Plan");
+    },
+  },
+  // 8. Claude → Chat stream text.
+  {
+    from: `${OR} (text deltas become content chunks in order)`, client: "openai-chat", upstream: "anthropic",
+    events: [
+      ["message_start", { type: "message_start", message: { id: "msg_1", usage: { input_tokens: 3 } } }],
+      ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }],
+      ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "pre" } }],
+      ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "post" } }],
+      ["message_delta", { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 2 } }],
+      ["message_stop", { type: "message_stop" }],
+    ],
+    check: (out) => {
+      assert.deepEqual(datas(out).flatMap((d) => { const c = at(d, "choices.0.delta.content"); return typeof c === "string" && c !== "" ? [c] : []; }), ["pre", "post"]);
+      assert.equal(out[out.length - 1]?.data, "[DONE]");
+    },
+  },
+];
+
+streamCases(STREAM_CASES);
