@@ -9,7 +9,7 @@ import { anthropicErrorType } from "./errors.js";
 
 const FROM_CLAUDE: Readonly<Record<string, Finish>> = {
   end_turn: "end", stop_sequence: "stop_sequence", max_tokens: "length", tool_use: "tool_use",
-  refusal: "filter", pause_turn: "pause", model_context_window_exceeded: "context",
+  refusal: "filter", sensitive: "filter", pause_turn: "pause", model_context_window_exceeded: "context",
 };
 const TO_CLAUDE: Readonly<Record<Finish, string>> = {
   end: "end_turn", stop_sequence: "stop_sequence", length: "max_tokens", tool_use: "tool_use",

@@ -26,7 +26,10 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
   for (const m of arr(body.messages)) {
     if (!isObj(m)) continue;
     const blocks = typeof m.content === "string" ? [{ type: "text", text: m.content }] : arr(m.content);
-    messages.push({ role: m.role === "assistant" ? "assistant" : "user", parts: blocks.flatMap((b) => decodeBlock(b, names)) });
+    const parts = blocks.flatMap((b) => decodeBlock(b, names));
+    // A system message inside the conversation stays where it is, as a reminder in a user turn (CLIProxyAPI's form).
+    if (m.role === "system") for (const p of parts) if (p.type === "text") p.text = `<system-reminder>\n${p.text}\n</system-reminder>`;
+    messages.push({ role: m.role === "assistant" ? "assistant" : "user", parts });
   }
   const tc = isObj(body.tool_choice) ? body.tool_choice : undefined;
   const toolChoice: ToolChoice | undefined =
@@ -48,6 +51,8 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
     reasoning: decodeThinking(body),
     stream: body.stream === true,
     user: str(meta?.user_id),
+    // Claude's fast mode (speed:"fast", service_tier "fast"/"priority") is OpenAI's priority tier.
+    serviceTier: body.speed === "fast" || body.service_tier === "fast" || body.service_tier === "priority" ? "priority" : undefined,
   });
 }
 

@@ -72,6 +72,8 @@ export interface IrRequest {
   includeUsage?: boolean;
   user?: string;
   metadata?: Json;
+  /** "priority" when the client asked for its provider's fast/priority processing. */
+  serviceTier?: string;
 }
 
 /** Token counts; `input` includes cached tokens and `output` includes reasoning (spec §4.2). */

@@ -157,6 +157,7 @@ export function encodeResponsesRequest(ir: IrRequest, model: string): Json {
   else if (f) out.text = { format: { type: f.kind } };
   if (ir.user !== undefined) out.user = ir.user;
   if (ir.metadata !== undefined) out.metadata = ir.metadata;
+  if (ir.serviceTier !== undefined) out.service_tier = ir.serviceTier;
   out.stream = ir.stream;
   return out;
 }

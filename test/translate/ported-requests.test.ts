@@ -218,3 +218,35 @@ export const REQUEST_CASES: RequestCase[] = [
 ];
 
 requestCases(REQUEST_CASES);
+
+const CR = "internal/translator/codex/openai/responses/codex_openai-responses_request_test.go";
+requestCases([
+  {
+    from: `${CR} TestConvertOpenAIResponsesRequestToCodexNormalizesRequiredFields`, client: "openai-responses", upstream: "codex",
+    body: { stream: "true", store: true, include: ["file_search_call.results", "reasoning.encrypted_content"], max_output_tokens: 4096, max_completion_tokens: 4096, temperature: 0.2, top_p: 0.9, service_tier: "standard", truncation: "auto", prompt_cache_options: { mode: "implicit" }, prompt_cache_retention: "24h", user: "request-owner", input: [{ type: "message", role: "system", content: "hello" }] },
+    expect: { stream: true, store: false, include: ["reasoning.encrypted_content"], "input.0.role": "developer", max_output_tokens: ABSENT, max_completion_tokens: ABSENT, temperature: ABSENT, top_p: ABSENT, service_tier: ABSENT, truncation: ABSENT, prompt_cache_options: ABSENT, prompt_cache_retention: ABSENT, user: ABSENT },
+  },
+  {
+    from: `${CR} TestConvertOpenAIResponsesRequestToCodexNormalizesRequiredFields (parallel_tool_calls)`, client: "openai-responses", upstream: "codex",
+    body: { parallel_tool_calls: false, input: "hi" }, expect: { parallel_tool_calls: false },
+    differs: "a client's parallel_tool_calls:false is kept (spec §2.3 Codex defaults: true unless the client disabled it); Go forces true",
+  },
+  {
+    from: `${CR} TestStripCodexResponsesCacheBreakpoints`, client: "openai-responses", upstream: "codex",
+    body: { input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "Hello world", prompt_cache_breakpoint: { mode: "explicit" } }, { type: "input_text", text: "Second part" }] }] },
+    expect: { "input.0.content.0": { type: "input_text", text: "Hello world" }, "input.0.content.1.text": "Second part" },
+  },
+  {
+    from: `${CR} TestConvertOpenAIResponsesRequestToCodex_NormalizesWebSearchPreview`, client: "openai-responses", upstream: "codex",
+    body: { input: "hi", tools: [{ type: "web_search_preview_2025_03_11" }] }, expect: { "tools.0.type": "web_search" },
+  },
+  {
+    from: `${CC} TestConvertClaudeRequestToCodex_MessageSystemRoleWrapsAsUserReminder`, client: "anthropic", upstream: "codex",
+    body: { max_tokens: 10, system: [{ type: "text", text: "Top-level rules" }], messages: [{ role: "user", content: "hello" }, { role: "system", content: "Follow the project instructions" }, { role: "assistant", content: [{ type: "text", text: "ok" }] }, { role: "system", content: [{ type: "text", text: "Use the current repo" }] }] },
+    expect: { "input.#": 5, "input.0.role": "developer", "input.2.role": "user", "input.2.content.0.text": "<system-reminder>\nFollow the project instructions\n</system-reminder>", "input.4.role": "user", "input.4.content.0.text": "<system-reminder>\nUse the current repo\n</system-reminder>" },
+  },
+  ...[["Priority passes through", { service_tier: "priority" }, "priority"], ["Fast tier normalizes to priority", { service_tier: "fast" }, "priority"], ["Unsupported tier is omitted", { service_tier: "default" }, ABSENT], ["Non-string tier is omitted", { service_tier: true }, ABSENT], ["Fast speed maps to priority", { speed: "fast" }, "priority"], ["Standard speed is omitted", { speed: "standard" }, ABSENT], ["Fast speed overrides unsupported Anthropic tier", { service_tier: "auto", speed: "fast" }, "priority"]].map(([name, extra, want]): RequestCase => ({
+    from: `${CC} TestConvertClaudeRequestToCodex_ServiceTier/${String(name)}`, client: "anthropic", upstream: "codex",
+    body: { max_tokens: 10, messages: [{ role: "user", content: "Reply with OK" }], ...(extra as object) }, expect: { service_tier: want },
+  })),
+]);

@@ -1,5 +1,7 @@
 /** Stream cases ported from CLIProxyAPI's translator tests (a7e3596b7); see ported-support.ts. */
 import assert from "node:assert/strict";
+import { test } from "node:test";
+import { translateStreamToResponse } from "../../src/translate/hub.ts";
 import type { Json } from "../../src/translate/ir.ts";
 import { at, streamCases, type StreamCase } from "./ported-support.ts";
 
@@ -137,3 +139,38 @@ export const STREAM_CASES: StreamCase[] = [
 ];
 
 streamCases(STREAM_CASES);
+
+const claudeStream = (stop: string): StreamCase["events"] => [
+  ["message_start", { type: "message_start", message: { id: "msg_123", model: "claude-opus-4-6" } }],
+  ["message_delta", { type: "message_delta", delta: { stop_reason: stop }, usage: { output_tokens: 10 } }],
+  ["message_stop", { type: "message_stop" }],
+];
+streamCases(["refusal", "sensitive"].map((stop): StreamCase => ({
+  from: `${OR} TestConvertClaudeResponseToOpenAI_RefusalStopReason/${stop} maps to content_filter`, client: "openai-chat", upstream: "anthropic",
+  events: claudeStream(stop),
+  check: (out) => assert.ok(datas(out).some((d) => at(d, "choices.0.finish_reason") === "content_filter")),
+})));
+
+// Non-stream: the same upstream stream folded into one client response.
+test(`${OR} TestConvertClaudeResponseToOpenAINonStream_RefusalStopReason/sensitive maps to content_filter`, () => {
+  const out = translateStreamToResponse("anthropic", "openai-chat", claudeStream("sensitive").map(([event, d]) => ({ ...(event ? { event } : {}), data: JSON.stringify(d) })), { requestModel: "m" });
+  assert.equal(at(out, "choices.0.finish_reason"), "content_filter");
+});
+
+test(`${OR} TestConvertClaudeResponseToOpenAINonStream_ReasoningContent`, () => {
+  const sse = [
+    { type: "message_start", message: { id: "msg_123", model: "claude-opus-4-6" } },
+    { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "" } },
+    { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "Let me analyze the problem." } },
+    { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: " Step 2 is clear." } },
+    { type: "content_block_stop", index: 0 },
+    { type: "content_block_start", index: 1, content_block: { type: "text", text: "" } },
+    { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "Here is the solution." } },
+    { type: "content_block_stop", index: 1 },
+    { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { input_tokens: 10, output_tokens: 20 } },
+  ].map((d) => ({ event: d.type, data: JSON.stringify(d) }));
+  const out = translateStreamToResponse("anthropic", "openai-chat", sse, { requestModel: "m" });
+  assert.equal(at(out, "choices.0.message.reasoning_content"), "Let me analyze the problem. Step 2 is clear.");
+  assert.equal(at(out, "choices.0.message.reasoning"), undefined);
+  assert.equal(at(out, "choices.0.message.content"), "Here is the solution.");
+});
