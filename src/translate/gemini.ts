@@ -138,9 +138,9 @@ export function encodeGeminiRequest(ir: IrRequest, model: string): Json {
     if (prev?.role === role) (prev.parts as Json[]).push(...parts);
     else contents.push({ role, parts });
   }
-  // Gemini answers a history ending in unanswered calls with empty output.
-  const last = contents[contents.length - 1];
-  if (last?.role === "model" && (last.parts as Json[]).some((p) => p.functionCall)) contents.pop();
+  // Gemini answers a history ending in unanswered calls with empty output, and has no assistant prefill:
+  // a trailing model turn (a client's prefill) is left out.
+  while (contents.length > 1 && contents[contents.length - 1].role === "model") contents.pop();
   // Gemini rejects a history that opens with the model's turn (a Responses replay can): an empty user turn leads.
   if (contents[0]?.role === "model") contents.unshift({ role: "user", parts: [{ text: "" }] });
   const out: Json = { model, contents };

@@ -111,7 +111,7 @@ export type IrEvent =
   | { kind: "text"; text: string }
   | { kind: "thinking"; text: string }
   | { kind: "signature"; signature: string }
-  | { kind: "toolStart"; index: number; id: string; name: string; signature?: string }
+  | { kind: "toolStart"; index: number; id: string; name: string; signature?: string; order?: number } // order: the upstream's own index
   | { kind: "toolArgs"; index: number; delta: string }
   | { kind: "toolEnd"; index: number } // only from upstreams that mark a call's end; others end at finish
   | { kind: "usage"; usage: Usage }
@@ -215,6 +215,7 @@ export function mergeUsage(a: Usage, b: Usage): Usage {
 export function foldEvents(events: IrEvent[]): IrResponse | IrError {
   const res: IrResponse = { parts: [], finish: "end", usage: {} };
   const calls = new Map<number, Extract<Part, { type: "toolCall" }>>();
+  const order = new Map<Part, number>();
   for (const e of events) {
     const last = res.parts[res.parts.length - 1];
     switch (e.kind) {
@@ -237,6 +238,7 @@ export function foldEvents(events: IrEvent[]): IrResponse | IrError {
         const call = { type: "toolCall" as const, id: e.id, name: e.name, args: "", signature: e.signature };
         if (call.signature === undefined) delete call.signature;
         calls.set(e.index, call);
+        if (e.order !== undefined) order.set(call, e.order);
         res.parts.push(call);
         break;
       }
@@ -259,5 +261,11 @@ export function foldEvents(events: IrEvent[]): IrResponse | IrError {
     }
   }
   if (calls.size > 0) res.finish = "tool_use";
+  // Calls take their slots in the order of the upstream's own index, not the order their first chunk arrived.
+  if (order.size > 1) {
+    const slots = res.parts.flatMap((p, i) => (order.has(p) ? [i] : []));
+    const sorted = slots.map((i) => res.parts[i]).sort((a, b) => order.get(a)! - order.get(b)!);
+    slots.forEach((slot, k) => (res.parts[slot] = sorted[k]));
+  }
   return res;
 }

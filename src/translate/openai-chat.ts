@@ -105,6 +105,11 @@ function decodeContent(content: unknown): Part[] {
       const d = typeof c.file.file_data === "string" ? parseDataUrl(c.file.file_data) : undefined;
       return [compact({ type: "file" as const, mime: d?.mime, data: d ? d.data : str(c.file.file_data), fileId: str(c.file.file_id), filename: str(c.file.filename) })];
     }
+    if (c.type === "video_url") {
+      const url = isObj(c.video_url) ? str(c.video_url.url) : str(c.video_url);
+      const d = url === undefined ? undefined : parseDataUrl(url);
+      return d ? [{ type: "file", mime: d.mime, data: d.data }] : url ? [{ type: "file", url, mime: "video/mp4" }] : [];
+    }
     if (c.type === "input_audio" && isObj(c.input_audio)) {
       const format = str(c.input_audio.format) ?? "wav";
       return [{ type: "file", mime: AUDIO_MIME[format] ?? `audio/${format}`, data: str(c.input_audio.data) }];

@@ -250,3 +250,30 @@ requestCases([
     body: { max_tokens: 10, messages: [{ role: "user", content: "Reply with OK" }], ...(extra as object) }, expect: { service_tier: want },
   })),
 ]);
+
+const GO = "internal/translator/gemini/openai/chat-completions/gemini_openai_request_test.go";
+const GR = "internal/translator/gemini/openai/responses/gemini_openai-responses_request_test.go";
+requestCases([
+  {
+    from: `${GO} TestConvertOpenAIRequestToGemini_StripsTrailingAssistantPrefill`, client: "openai-chat", upstream: "gemini", model: "gemini-3.1-pro-high",
+    body: { messages: [{ role: "user", content: "hello" }, { role: "assistant", content: "previous answer" }] },
+    expect: { "contents.#": 1, "contents.0.role": "user" },
+  },
+  {
+    from: `${GR} TestConvertOpenAIResponsesRequestToGemini_StripsTrailingAssistantPrefill`, client: "openai-responses", upstream: "gemini",
+    body: { input: [user("hello"), { type: "message", role: "assistant", content: [{ type: "output_text", text: "prefill" }] }] },
+    expect: { "contents.#": 1, "contents.0.role": "user" },
+  },
+  {
+    from: `${GO} TestConvertOpenAIRequestToGeminiPreservesVideoURL`, client: "openai-chat", upstream: "gemini", model: "gemini-3-flash",
+    body: { messages: [{ role: "user", content: [{ type: "video_url", video_url: { url: "data:video/mp4;base64,AAAAIGZ0eXBtcDQy" } }, { type: "text", text: "Describe the video" }] }] },
+    expect: { "contents.0.parts.#": 2, "contents.0.parts.0.inlineData.mimeType": "video/mp4", "contents.0.parts.0.inlineData.data": "AAAAIGZ0eXBtcDQy", "contents.0.parts.1.text": "Describe the video" },
+    differs: "inlineData.mimeType (the camelCase spelling of @google/genai and Google's docs) where Go writes mime_type; the API reads both",
+  },
+  {
+    from: `${GO} TestConvertOpenAIRequestToGeminiPreservesInputAudio`, client: "openai-chat", upstream: "gemini", model: "gemini-3.1-pro-high",
+    body: { messages: [{ role: "user", content: [{ type: "text", text: "Transcribe this audio verbatim." }, { type: "input_audio", input_audio: { data: "SUQzBA==", format: "mp3" } }] }] },
+    expect: { "contents.0.parts.#": 2, "contents.0.parts.0.text": "Transcribe this audio verbatim.", "contents.0.parts.1.inlineData.mimeType": "audio/mpeg", "contents.0.parts.1.inlineData.data": "SUQzBA==" },
+    differs: "inlineData.mimeType rather than mime_type (see the video case)",
+  },
+]);

@@ -174,3 +174,26 @@ test(`${OR} TestConvertClaudeResponseToOpenAINonStream_ReasoningContent`, () => 
   assert.equal(at(out, "choices.0.message.reasoning"), undefined);
   assert.equal(at(out, "choices.0.message.content"), "Here is the solution.");
 });
+
+const chunk = (delta: Json, finish?: string): [undefined, Json] => [undefined, { id: "c", choices: [{ index: 0, delta, ...(finish ? { finish_reason: finish } : {}) }] }];
+streamCases([
+  {
+    from: "internal/translator/openai/claude/openai_claude_response_test.go (a call without an id gets a toolu_ id toward Claude clients; issue #15 long tail)", client: "anthropic", upstream: "openai-chat",
+    events: [chunk({ tool_calls: [{ index: 0, function: { name: "f", arguments: "{}" } }] }), chunk({}, "tool_calls"), [undefined, "[DONE]"]],
+    check: (out) => assert.match(String(at(ofType(out, "content_block_start")[0], "content_block.id")), /^toolu_/),
+  },
+  {
+    from: "internal/translator/openai/claude/openai_claude_response_test.go (nothing after [DONE] is forwarded; issue #15 long tail)", client: "anthropic", upstream: "openai-chat",
+    events: [chunk({ content: "a" }), chunk({}, "stop"), [undefined, "[DONE]"], chunk({ content: "late" })],
+    check: (out) => {
+      assert.equal(datas(out).some((d) => JSON.stringify(d).includes("late")), false);
+      assert.equal(at(out[out.length - 1], "data.type"), "message_stop");
+    },
+  },
+]);
+
+test("internal/translator/openai/claude/openai_claude_response_test.go (non-stream: tool calls ordered by their index, not by arrival; issue #15 long tail)", () => {
+  const events = [chunk({ tool_calls: [{ index: 1, id: "b", function: { name: "g", arguments: "{}" } }] }), chunk({ tool_calls: [{ index: 0, id: "a", function: { name: "f", arguments: "{}" } }] }), chunk({}, "tool_calls"), [undefined, "[DONE]"] as [undefined, string]];
+  const out = translateStreamToResponse("openai-chat", "anthropic", events.map(([, d]) => ({ data: typeof d === "string" ? d : JSON.stringify(d) })), { requestModel: "m" });
+  assert.deepEqual((at(out, "content") as Json[]).map((b) => b.id), ["a", "b"]);
+});
