@@ -6,6 +6,7 @@ import {
  parseObject } from "./ir.js";
 import { claudeToolId } from "./anthropic.js";
 import { anthropicErrorType } from "./errors.js";
+import { REDACTED_PREFIX } from "./thinking.js";
 
 const FROM_CLAUDE: Readonly<Record<string, Finish>> = {
   end_turn: "end", stop_sequence: "stop_sequence", max_tokens: "length", tool_use: "tool_use",
@@ -113,6 +114,8 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
       const b = isObj(d.content_block) ? d.content_block : {};
       if (b.type === "text" && str(b.text)) return [{ kind: "text", text: b.text as string }];
       if (b.type === "thinking" && str(b.thinking)) return [{ kind: "thinking", text: b.thinking as string }];
+      // Redacted thinking travels as a marked signature, so a Responses client can hand it back (REDACTED_PREFIX).
+      if (b.type === "redacted_thinking" && str(b.data)) return [{ kind: "signature", signature: `${REDACTED_PREFIX}${b.data as string}` }];
       if (b.type !== "tool_use") return [];
       const call = s.nextCall++;
       s.calls.set(index, call);

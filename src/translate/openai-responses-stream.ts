@@ -5,6 +5,7 @@ import {
   type Ctx, type Finish, type IrError, type IrEvent, type IrResponse, type Json, type Part, type Usage,
  parseObject } from "./ir.js";
 import { openaiErrorType, streamErrorStatus } from "./errors.js";
+import { REDACTED_PREFIX } from "./thinking.js";
 
 /** Responses usage → IR. */
 export function decodeResponsesUsage(u: unknown): Usage {
@@ -91,7 +92,9 @@ export function encodeResponsesResponse(res: IrResponse, ctx: Ctx): Json {
       const last = output[output.length - 1];
       if (last?.type === "message") ((last.content as Json[])[0].text as string) += p.text;
       else output.push(messageItem(newId("msg_"), p.text));
-    } else if (p.type === "thinking" && !p.redacted) output.push(reasoningItem(newId("rs_"), p.text, p.signature));
+    } else if (p.type === "thinking") {
+      output.push(p.redacted ? reasoningItem(newId("rs_"), "", `${REDACTED_PREFIX}${p.text}`) : reasoningItem(newId("rs_"), p.text, p.signature));
+    }
     else if (p.type === "toolCall") output.push(callItem(p.id || newId("call_"), p.name, p.args));
   }
   const t = terminal(res.finish);

@@ -4,10 +4,7 @@ import {
   type IrRequest, type Json, type Message, type Part, type Tool, type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
-import { levelOf, signatureFor } from "./thinking.js";
-
-/** How Claude's redacted thinking rides in a reasoning item's `encrypted_content` (CLIProxyAPI's spelling). */
-export const REDACTED_PREFIX = "claude-redacted-thinking:";
+import { levelOf, REDACTED_PREFIX, signatureFor } from "./thinking.js";
 
 /** Reads a Responses request into IR. */
 export function decodeResponsesRequest(body: Json): IrRequest {

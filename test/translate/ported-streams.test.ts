@@ -197,3 +197,27 @@ test("internal/translator/openai/claude/openai_claude_response_test.go (non-stre
   const out = translateStreamToResponse("openai-chat", "anthropic", events.map(([, d]) => ({ data: typeof d === "string" ? d : JSON.stringify(d) })), { requestModel: "m" });
   assert.deepEqual((at(out, "content") as Json[]).map((b) => b.id), ["a", "b"]);
 });
+
+const RRN = "internal/translator/claude/openai/responses/claude_openai-responses_response_test.go";
+const redacted = [
+  { type: "message_start", message: { id: "msg_123", usage: { input_tokens: 1, output_tokens: 0 } } },
+  { type: "content_block_start", index: 0, content_block: { type: "redacted_thinking", data: "EroBCkYIBRgCKkA" } },
+  { type: "content_block_stop", index: 0 },
+  { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 1 } },
+  { type: "message_stop" },
+].map((d) => ({ event: d.type, data: JSON.stringify(d) }));
+
+test(`${RRN} TestConvertClaudeResponseToOpenAIResponsesNonStream_RedactedThinkingBecomesMarkedReasoningItem`, () => {
+  const out = translateStreamToResponse("anthropic", "openai-responses", redacted, { requestModel: "m" });
+  assert.equal(at(out, "output.0.type"), "reasoning");
+  assert.equal(at(out, "output.0.encrypted_content"), "claude-redacted-thinking:EroBCkYIBRgCKkA");
+});
+
+streamCases([{
+  from: `${RRN} TestConvertClaudeResponseToOpenAIResponses_RedactedThinkingBecomesMarkedReasoningItem`, client: "openai-responses", upstream: "anthropic",
+  events: redacted.map((e) => [e.event, JSON.parse(e.data)] as [string, Json]),
+  check: (out) => {
+    const done = ofType(out, "response.output_item.done").find((d) => at(d, "item.type") === "reasoning");
+    assert.equal(at(done, "item.encrypted_content"), "claude-redacted-thinking:EroBCkYIBRgCKkA");
+  },
+}]);
