@@ -187,9 +187,9 @@ export const REQUEST_CASES: RequestCase[] = [
       { role: "assistant", content: "Next step", tool_calls: [{ id: "call_other", type: "function", function: { name: "search", arguments: "{}" } }] },
       { role: "tool", tool_call_id: "call_dup", content: "final output" },
       { role: "tool", tool_call_id: "call_other", content: "search output" },
+      { role: "tool", tool_call_id: "", content: "empty id output" },
     ] },
-    expect: { "messages.1.content.0.id": "call_dup", "messages.2.content.0.tool_use_id": "call_dup", "messages.2.content.0.content": "final output", "messages.3.content.0.text": "Next step", "messages.3.content.1.id": "call_other", "messages.4.content.#": 1, "messages.4.content.0.tool_use_id": "call_other" },
-    differs: "the result with an empty tool_call_id is left out of this case: cliproxy maps an empty id to a fresh toolu_ id rather than keeping an unanswerable block",
+    expect: { "messages.1.content.0.id": "call_dup", "messages.2.content.0.tool_use_id": "call_dup", "messages.2.content.0.content": "final output", "messages.3.content.0.text": "Next step", "messages.3.content.1.id": "call_other", "messages.4.content.#": 2, "messages.4.content.0.tool_use_id": "call_other", "messages.4.content.0.content": "search output", "messages.4.content.1.content": "empty id output" },
   },
   ...[["plain string", "custom-user-123"], ["special characters and json string", "foo\"bar\nbaz\\qux"], ["claude code json format", "{\"device_id\":\"00\",\"session_id\":\"11111111-2222-4333-8444-555555555555\"}"]].map(([name, id]): RequestCase => ({
     from: `${CO} TestConvertOpenAIRequestToClaude_PreservesCallerSuppliedMetadataUserID/${name}`, client: "openai-chat", upstream: "anthropic",
