@@ -71,7 +71,20 @@ function partsOf(c: Json, ctx: Ctx): Part[] {
 export function decodeGeminiResponse(raw: Json, ctx: Ctx): IrResponse {
   const body = unwrap(raw);
   const c = candidate(body);
-  return compact({ id: str(body.responseId), parts: partsOf(c, ctx), finish: gemFinish(c.finishReason) ?? "end", usage: decodeGeminiUsage(body.usageMetadata) });
+  return compact({ id: str(body.responseId), parts: mergeThoughts(partsOf(c, ctx)), finish: gemFinish(c.finishReason) ?? "end", usage: decodeGeminiUsage(body.usageMetadata) });
+}
+
+// Gemini splits one thought over several parts and signs only the last: they are one signed thinking block,
+// as in a stream (Claude clients would otherwise get unsigned blocks they cannot replay).
+function mergeThoughts(parts: Part[]): Part[] {
+  const out: Part[] = [];
+  for (const p of parts) {
+    const last = out[out.length - 1];
+    if (p.type === "thinking" && last?.type === "thinking" && !last.redacted && !p.redacted && last.signature === undefined) {
+      out[out.length - 1] = compact({ type: "thinking" as const, text: last.text + p.text, signature: p.signature });
+    } else out.push(p);
+  }
+  return out;
 }
 
 function partJson(p: Part): Json[] {

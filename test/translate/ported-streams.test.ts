@@ -1,7 +1,7 @@
 /** Stream cases ported from CLIProxyAPI's translator tests (a7e3596b7); see ported-support.ts. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { translateStreamToResponse } from "../../src/translate/hub.ts";
+import { translateResponse, translateStreamToResponse } from "../../src/translate/hub.ts";
 import type { Json } from "../../src/translate/ir.ts";
 import { at, streamCases, type StreamCase } from "./ported-support.ts";
 
@@ -221,3 +221,14 @@ streamCases([{
     assert.equal(at(done, "item.encrypted_content"), "claude-redacted-thinking:EroBCkYIBRgCKkA");
   },
 }]);
+
+const GC = "internal/translator/gemini/claude/gemini_claude_response_test.go";
+for (const [name, parts, thinking, signature] of [
+  ["TestConvertGeminiResponseToClaudeNonStream_PreservesThoughtSignature", [{ text: "thinking step 1\n", thought: true }, { text: "thinking step 2", thought: true, thoughtSignature: "sig-xyz-123" }, { text: "visible answer" }], "thinking step 1\nthinking step 2", "sig-xyz-123"],
+  ["TestConvertGeminiResponseToClaudeNonStream_TrailingSignatureOnlyPart", [{ text: "thinking step 1\n", thought: true }, { text: "", thoughtSignature: "sig-trailing" }, { text: "visible answer" }], "thinking step 1\n", "sig-trailing"],
+] as const) {
+  test(`${GC} ${name}`, () => {
+    const out = translateResponse("gemini", "anthropic", { candidates: [{ content: { parts }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5 }, responseId: "r" }, { requestModel: "m" });
+    assert.deepEqual(out.content, [{ type: "thinking", thinking, signature }, { type: "text", text: "visible answer" }]);
+  });
+}
