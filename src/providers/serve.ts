@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Ctx } from "../server/handler.js";
 import { errorBody, HttpError, sendError } from "../server/errors.js";
 import { redact } from "../log/redact.js";
+import { normalizeGeminiRequest } from "../translate/gemini-normalize.js";
 import {
   canTranslate, createStreamTranslator, estimateInputTokens, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../translate/hub.js";
@@ -184,7 +185,10 @@ function upstreamBody(
   call: LocalCall, client: Format, ex: Executor, action: Action, model: string, stream: boolean,
 ): { body: Buffer; json: Record<string, unknown> } {
   if (wireOf(ex) === client) {
-    const edits = suffixEdits(client, call.model, call.json);
+    // Gemini bodies Google would reject (empty response names, model-first history) are repaired first.
+    const normal = client === "gemini" ? normalizeGeminiRequest(call.json) : undefined;
+    const edits = suffixEdits(client, call.model, normal ?? call.json);
+    if (normal) return { body: Buffer.from(JSON.stringify({ ...normal, ...edits })), json: { ...normal, ...edits } };
     if (Object.keys(edits).length === 0) return { body: call.body, json: call.json };
     return { body: editBody(call.body, { set: edits }), json: { ...call.json, ...edits } };
   }
