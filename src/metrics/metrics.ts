@@ -1,8 +1,9 @@
 /**
  * Counters and gauges of one replica in the Prometheus text format (version 0.0.4), so an existing
- * Prometheus sums the replicas instead of cliproxy. Requests, failures and tokens are counted by
- * provider, model and credential from every upstream attempt (whether or not usage-statistics-enabled
- * keeps records); gauges are read at scrape time: open streams and requests in flight from the
+ * Prometheus sums the replicas instead of cliproxy. Requests and failures are counted by provider,
+ * model and credential from every upstream attempt; tokens too, but only while usage-statistics-enabled
+ * is on, because that switch also decides whether responses are parsed for usage at all (the hot path
+ * stays byte-for-byte without it). Gauges are read at scrape time: open streams and requests in flight from the
  * server, and any a module registers (the WebSocket tunnel registers its open tunnels).
  * Credentials are labelled by their auth_index (as management shows it), never a key or an e-mail.
  */
