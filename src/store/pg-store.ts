@@ -174,11 +174,11 @@ export class PgStore extends EventEmitter {
     }
   }
 
-  /** Sends the spool config to the database when it changed here (a management save, a hand edit). */
-  pushConfig(): Promise<void> {
+  /** Sends the spool config (or `text` written to it) to the database when it changed here (a management save, a hand edit). */
+  pushConfig(text?: string): Promise<void> {
     return this.serial(async () => {
-      const text = await readFile(this.configPath, "utf8").catch(() => undefined);
-      if (text !== undefined && text.trim() !== "") await this.pushConfigNow(text);
+      const current = text ?? (await readFile(this.configPath, "utf8").catch(() => undefined));
+      if (current !== undefined && current.trim() !== "") await this.pushConfigNow(current);
     });
   }
 
@@ -352,5 +352,6 @@ export class PgStore extends EventEmitter {
     this.listener.stop();
     await this.#chain;
     this.pool.end();
+    this.emit("closed");
   }
 }

@@ -7,7 +7,8 @@
  */
 import type { AuthDirWatcher, AuthFileEvent } from "../config/watch-auth.js";
 import type { ConfigRuntime } from "../config/runtime.js";
-import type { ReloadEvent } from "../config/watch.js";
+import { configWrites, type ReloadEvent } from "../config/watch.js";
+import { pinConfig } from "../config/pinned.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
 import { metricsOf } from "../metrics/metrics.js";
@@ -17,6 +18,7 @@ import type { CooldownState } from "../routing/cooldown.js";
 import type { App } from "../server/handler.js";
 import { PgStore, type CooldownRow } from "./pg-store.js";
 import { pgStoreSettings } from "./settings.js";
+import { resolve } from "node:path";
 
 /** A replica's link to the shared store. */
 export interface ReplicaStore {
@@ -60,10 +62,17 @@ export async function openReplicaStore(env: Readonly<Record<string, string | und
       };
     },
     follow(app, watchers) {
+      pinConfig(app, (config) => ({ ...config, authDir: store.authDir }));
+      // A management save is sent at once; other edits of the spool copy once the watcher applied them.
+      const onWrite = (path: string, bytes: string | Buffer) => void (path === resolve(store.configPath) && store.pushConfig(bytes.toString()));
+      configWrites.on("write", onWrite);
+      store.once("closed", () => configWrites.off("write", onWrite));
       watchers.config?.on("reload", (e: ReloadEvent) => {
         const applied = e.kind === "reloaded" || (e.kind === "skipped" && (e.reason === "own-write" || e.reason === "no-change"));
         if (applied) void store.pushConfig();
       });
+      // A pulled config is applied now rather than after the file watcher's debounce.
+      store.on("config", () => void watchers.config?.reload());
       const book = app.providers.cooldowns;
       book.observer = (key, model, state) => store.saveCooldown(key, model, state ? encodeCooldown(key, model, state) : undefined, app.clock.now());
       store.on("cooldown", (row: CooldownRow) => book.restore(row.authId, row.model, decodeCooldown(row, app.clock.now())));

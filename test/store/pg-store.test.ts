@@ -95,6 +95,21 @@ test("a token file added on one replica (upload, login) reaches the database and
   assert.equal(existsSync(copy), false);
 });
 
+test("PUT /config.yaml with another auth-dir is accepted and stored, but auth-dir stays the spool on every replica", { skip }, async (t) => {
+  await seed(pg, "putyaml", config);
+  const a = await startReplica(t, pg, "putyaml");
+  const b = await startReplica(t, pg, "putyaml");
+  const text = config + 'auth-dir: "/somewhere/else"\nrequest-retry: 2\n';
+  const reloaded = until(b.started.watchers!.config!, "reload", (e: { kind: string }) => e.kind === "reloaded");
+  const put = await fetch(`${a.url}/v0/management/config.yaml`, { method: "PUT", headers: { authorization: "Bearer mgmt-pass-123", "content-type": "application/yaml" }, body: text });
+  assert.equal(put.status, 200, await put.text());
+  await reloaded;
+  for (const r of [a, b]) {
+    assert.equal(r.started.app.config().requestRetry, 2);
+    assert.equal(r.started.app.config().authDir, r.started.store!.store.authDir);
+  }
+});
+
 test("a start with a DSN that cannot log in fails, naming the store and the server's reason", { skip }, async () => {
   const env = replicaEnv(pg, "refused", { PGSTORE_DSN: pg.dsn().replace(/:[^:@/]+@/, ":wrong@") });
   await assert.rejects(start({ cwd: env.PGSTORE_LOCAL_PATH, homeDir: env.PGSTORE_LOCAL_PATH, port: 0, env, log: createLogger({ sink: () => undefined }) }),
