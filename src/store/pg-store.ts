@@ -23,6 +23,9 @@ import { sha256 } from "../config/watch.js";
 /** Fallback reconcile period (notifications are the fast path). */
 export const RECONCILE_MS = 30_000;
 
+/** Longest wait for another replica's refresh of the same credential; past it the refresh runs unlocked. */
+export const REFRESH_LOCK_TIMEOUT = "30s";
+
 /** What a new, empty database is seeded with when the spool has no config either. */
 export const SEED_CONFIG = "# cliproxy configuration, stored in PostgreSQL (PGSTORE_DSN) and mirrored to every replica.\n# Edit it through the management API; see config.example.yaml for the keys.\n";
 
@@ -261,6 +264,7 @@ export class PgStore extends EventEmitter {
     this.#locked.add(id);
     try {
       await this.pool.transaction(async (tx) => {
+        await tx.query("SELECT set_config('lock_timeout', $1, true)", [REFRESH_LOCK_TIMEOUT]);
         await tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [refreshLockKey(this.options.schema, id)]);
         const { rows } = await tx.query(this.#sql.getAuth, [id]);
         const latest = rows[0]?.content ? (JSON.parse(rows[0].content) as Record<string, unknown>) : undefined;
