@@ -260,6 +260,7 @@ export class PgStore extends EventEmitter {
    */
   async exclusive(id: string, refresh: (latest: Record<string, unknown> | undefined) => Promise<Record<string, unknown> | undefined>): Promise<void> {
     let ran = false;
+    let finished = false;
     let result: Record<string, unknown> | undefined;
     this.#locked.add(id);
     try {
@@ -270,6 +271,7 @@ export class PgStore extends EventEmitter {
         const latest = rows[0]?.content ? (JSON.parse(rows[0].content) as Record<string, unknown>) : undefined;
         ran = true;
         result = await refresh(latest);
+        finished = true;
         const stored = result ?? latest;
         if (result) {
           await tx.query(this.#sql.putAuth, [id, JSON.stringify(result)]);
@@ -278,7 +280,7 @@ export class PgStore extends EventEmitter {
         if (stored) this.#known.set(id, canonicalHash(stored));
       });
     } catch (err) {
-      if (ran && !result) throw err; // the refresh itself failed
+      if (ran && !finished) throw err; // the refresh itself failed
       if (!ran) {
         this.log.warn(`store: refreshing ${id} without the cross-replica lock: ${(err as Error).message}`);
         result = await refresh(undefined);
