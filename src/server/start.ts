@@ -59,6 +59,7 @@ export async function start(options: StartOptions): Promise<Started> {
   const log = options.log ?? createLogger();
   // PGSTORE_DSN: config and token files come from PostgreSQL through a local spool (store/replicas.ts).
   const store = await openReplicaStore(env, cwd, log);
+  if (store && options.configPath) log.warn(`config: --config "${options.configPath}" is ignored: PGSTORE_DSN is set, so the config comes from PostgreSQL (${store.configPath})`);
   const configPath = store?.configPath ?? findConfig(options.configPath, cwd);
   const loaded: LoadResult = configPath
     ? await loadConfigFile(configPath, { path: configPath, homeDir: options.homeDir, env })
