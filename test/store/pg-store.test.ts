@@ -65,9 +65,11 @@ test("an empty database is seeded with a minimal config that starts; token files
   const auths = join(env.PGSTORE_LOCAL_PATH, "pgstore", "auths");
   mkdirSync(auths, { recursive: true });
   writeFileSync(join(auths, "stale.json"), JSON.stringify(claudeFile("sk-ant-oat01-stale-0000000")));
-  const s = await start({ cwd: env.PGSTORE_LOCAL_PATH, homeDir: env.PGSTORE_LOCAL_PATH, port: 0, env, log: createLogger({ sink: () => undefined }) });
+  const lines: string[] = [];
+  const s = await start({ cwd: env.PGSTORE_LOCAL_PATH, homeDir: env.PGSTORE_LOCAL_PATH, port: 0, env, configPath: "nowhere.yaml", log: createLogger({ sink: (l) => lines.push(l) }) });
   t.after(() => s.stop(100));
   assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
+  assert.ok(lines.some((l) => l.includes('--config \"nowhere.yaml\" is ignored') || l.includes('--config "nowhere.yaml" is ignored')), lines.join("\n"));
   assert.equal(existsSync(join(auths, "stale.json")), false);
   assert.equal(s.app.config().authDir, auths, "auth-dir is the spool whatever the config says");
   const pool = new PgPool(parseDsn(pg.dsn()));
