@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HttpError, sendError } from "./errors.js";
 import type { App, Ctx, Dialect, RequestNotes, Route } from "./handler.js";
 import { createRouter } from "./router.js";
+import { trackResponse } from "../metrics/metrics.js";
 
 /** The dialect of an unmatched path, so even a 404 answers in the client's own shape. */
 export function dialectOfPath(path: string): Dialect {
@@ -50,6 +51,7 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
       if (!res.writableFinished) aborter.abort(new Error("client disconnected"));
     });
     const notes: RequestNotes = {};
+    trackResponse(app, res);
     const match = router.match(req.method ?? "GET", url.pathname);
     const dialect = match.kind === "found" ? match.route.dialect : match.kind === "method" ? match.dialect : dialectOfPath(url.pathname);
     const ctx: Ctx = {
