@@ -99,7 +99,7 @@ function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: 
     hostname: upstream.hostname.replace(/^\[|\]$/g, ""),
     port: upstream.port || undefined,
     method: req.method,
-    path: targetPath(upstream, req.url ?? "/", ctx.clientKey),
+    path: targetPath(upstream, judgedUrl(req, ctx)),
     headers,
     agent: ctx.app.amp.agent(upstream),
   });
@@ -135,6 +135,16 @@ function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: 
     if (body !== undefined || retry) out.end(body);
     else pipeline(req, out).catch(() => out.destroy());
   });
+}
+
+/**
+ * The path guards and routing judged (ctx.url, parsed once in dispatch) with the client's raw query: the
+ * upstream receives exactly the path that was authorised, never a raw form another hop could read anew.
+ */
+function judgedUrl(req: IncomingMessage, ctx: Ctx): string {
+  const raw = req.url ?? "/";
+  const q = raw.indexOf("?");
+  return ctx.url.pathname + (q < 0 ? "" : raw.slice(q));
 }
 
 function upstreamError(req: IncomingMessage, ctx: Ctx, err: unknown): HttpError {
