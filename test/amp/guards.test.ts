@@ -237,7 +237,7 @@ test("browser bypass: with no Sec-Fetch-Site, a cross-origin Origin or Referer, 
   ];
   for (const headers of refused) assert.equal((await rawPath(s.url, "/threads/T-1", headers)).status, 401, JSON.stringify(headers));
   assert.equal(A.requests.length, 0);
-  for (const headers of [{ host }, { host, origin: `http://${host}` }, { host: `localhost:${s.port}`, referer: `http://localhost:${s.port}/threads` }]) {
+  for (const headers of [{ host }, { host, origin: `http://${host}` }, { host: `localhost:${s.port}`, referer: `http://localhost:${s.port}/threads` }] as Array<Record<string, string>>) {
     assert.equal((await rawPath(s.url, "/threads/T-1", headers)).status, 200, JSON.stringify(headers));
   }
 });
