@@ -108,7 +108,7 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
       }
       let e: HttpError;
       try {
-        e = sendError(res, ctx.dialect, err);
+        e = sendError(res, ctx.dialect, err, app.log.secrets);
       } catch (writeErr) {
         // The last resort must never throw out of the listener: that would be an unhandled rejection.
         res.destroy();
