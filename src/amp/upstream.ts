@@ -11,6 +11,7 @@ import { HttpError } from "../server/errors.js";
 import type { Ctx } from "../server/handler.js";
 import { loggablePath } from "../server/dispatch.js";
 import { pipeResponse } from "../proxy/pipe.js";
+import { redact } from "../log/redact.js";
 import { requireUpstreamKey } from "./secret.js";
 import { outgoingHeaders, targetPath } from "./scrub.js";
 
@@ -72,7 +73,10 @@ export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOp
   const abort = () => up.destroy();
   ctx.signal.addEventListener("abort", abort, { once: true });
   try {
-    await pipeResponse(up, ctx.res, { dropHeader: options.management ? (name) => name.startsWith("access-control-") : undefined });
+    await pipeResponse(up, ctx.res, {
+      dropHeader: options.management ? (name) => name.startsWith("access-control-") : undefined,
+      redact: (text) => redact(text, ctx.app.log.secrets),
+    });
   } catch (err) {
     if (ctx.signal.aborted) return;
     if (!ctx.res.headersSent) throw upstreamError(req, ctx, err);

@@ -4,7 +4,7 @@
  * stream within bounds and relayed untouched past them, everything else streamed chunk by chunk with backpressure. SSE bytes are never altered or buffered.
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { Transform, type Readable, type TransformCallback } from "node:stream";
+import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 
@@ -15,6 +15,8 @@ import { createGunzip } from "node:zlib";
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Decoded-to-compressed ratio past which a hidden-gzip body is relayed untouched (zip-bomb guard). */
 export const DEFAULT_MAX_GZIP_RATIO = 100;
+/** Largest error body read whole to be redacted; a larger one fails the answer (502 before its head). */
+export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 /** Decoded bytes always allowed before the ratio applies (a tiny body may inflate a lot). */
 const RATIO_FLOOR_BYTES = 64 * 1024;
 /** Cap on the decoded size of a gzip body (zip-bomb guard); a streamed body past it is cut off. */
@@ -28,6 +30,8 @@ export interface PipeOptions {
   readonly maxDecodedBytes?: number;
   /** Decoded/compressed ratio past which hidden gzip is relayed untouched (DEFAULT_MAX_GZIP_RATIO). */
   readonly maxGzipRatio?: number;
+  /** Masks secrets in an error answer (status ≥ 400): its body, read whole within MAX_ERROR_BODY_BYTES, and its headers. */
+  readonly redact?: (text: string) => string;
 }
 
 /** Response headers that describe one connection, not the message (RFC 9110 §7.6.1). */
@@ -130,6 +134,7 @@ export async function pipeResponse(up: IncomingMessage, res: ServerResponse, opt
   const status = up.statusCode ?? 502;
   const headers = forwardableHeaders(up.headers, options.dropHeader);
   const sse = isEventStream(up.headers["content-type"]);
+  if (options.redact && status >= 400 && !sse) return redactedError(up, res, status, headers, options.redact);
   if (!isGzipEncoding(up.headers["content-encoding"])) {
     if (sse || headers["content-encoding"] !== undefined) return relay(up, res, status, headers, sse);
     return withHiddenGzip(up, res, status, headers, options);
@@ -242,4 +247,47 @@ async function withHiddenGzip(src: Readable, res: ServerResponse, status: number
   if (result.ended || src.readableEnded) return void res.writeHead(status, headers).end(read);
   src.unshift(read);
   return relay(src, res, status, headers, false);
+}
+
+async function readCapped(src: Readable, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of src) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new Error(`Error answer is larger than the ${max} byte limit for redaction`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * An error answer can echo what it was sent (a key, a token): it is read whole (bounded), decoded
+ * (declared or hidden gzip), passed through `redact`, and sent with its real length; its headers too.
+ * Bodies in another encoding cannot be read and are refused rather than relayed unread.
+ */
+async function redactedError(up: IncomingMessage, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, redact: (text: string) => string): Promise<void> {
+  const encoding = headers["content-encoding"];
+  if (encoding !== undefined && !isGzipEncoding(encoding as string)) throw new Error(`Cannot redact an error answer encoded as "${String(encoding)}"`);
+  let body = await readCapped(encoding === undefined ? up : gunzipped(up), MAX_ERROR_BODY_BYTES);
+  if (isGzipMagic(body)) body = await gunzipCapped(body).catch(() => body);
+  delete headers["content-encoding"];
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.map((v) => redact(v)) : typeof value === "string" ? redact(value) : value;
+  }
+  // latin1 maps bytes to characters one to one, so a body that is not UTF-8 keeps its bytes.
+  const text = Buffer.from(redact(body.toString("latin1")), "latin1");
+  res.writeHead(status, { ...out, "content-length": text.length }).end(text);
+}
+
+/** `src` through gunzip; a failure on either side surfaces on the returned stream. */
+function gunzipped(src: Readable): Readable {
+  const gz = createGunzip();
+  pipeline(src, gz).catch(() => {});
+  return gz;
+}
+
+function gunzipCapped(body: Buffer): Promise<Buffer> {
+  return readCapped(gunzipped(Readable.from([body])), MAX_ERROR_BODY_BYTES);
 }

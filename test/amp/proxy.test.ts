@@ -304,3 +304,27 @@ test("forwardToAmp() answers 503 in the route's dialect when Amp's upstream is o
   assert.equal(res.status, 503);
   assert.deepEqual(JSON.parse(res.body.toString()), { error: "amp upstream proxy not available" });
 });
+
+test("an Amp error answer that echoes the upstream key is redacted, body (plain or gzip) and headers; a success is relayed as sent", async (t) => {
+  let mode = "plain";
+  const { s } = await ampSetup(t, {
+    amp: { upstreamApiKey: "amp-upstream-secret-42" },
+    handler: (r, res) => {
+      const text = JSON.stringify({ error: `bad auth ${String(r.headers.authorization)}` });
+      if (mode === "ok") return sendJson(res, 200, { echo: "amp-upstream-secret-42" });
+      const body = mode === "plain" ? Buffer.from(text) : gzipSync(text);
+      res.writeHead(401, { "content-type": "application/json", "x-echo": "amp-upstream-secret-42", ...(mode === "gzip" ? { "content-encoding": "gzip" } : {}) }).end(body);
+    },
+  });
+  for (const m of ["plain", "gzip", "hidden"]) {
+    mode = m;
+    const res = await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
+    assert.equal(res.status, 401, m);
+    assert.ok(!res.body.toString().includes("amp-upstream-secret-42"), `${m}: ${res.body}`);
+    assert.match(res.body.toString(), /^\{"error":"bad auth Bearer \[REDACTED\]"\}$/, m);
+    assert.equal(res.headers["x-echo"], "[REDACTED]", m);
+    assert.equal(res.headers["content-length"], String(res.body.length), m);
+  }
+  mode = "ok";
+  assert.match((await raw(`${s.url}/api/user`, { headers: bearer("ck-1") })).body.toString(), /amp-upstream-secret-42/, "the user's own data is not touched");
+});
