@@ -7,6 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { providerOfType } from "./endpoints.js";
+import { urlProblem } from "../config/reader.js";
 
 /** One credential read from a token file (a multi-project Gemini file yields one per project). */
 export interface TokenFileCredential {
@@ -115,6 +116,11 @@ export function parseTokenFile(file: string, raw: unknown): TokenFileCredential[
   const interval = intervalKey ? Number(o[intervalKey]) : NaN;
   const cooling = o.disable_cooling ?? o["disable-cooling"];
   const retryRaw = o.request_retry ?? o["request-retry"];
+  // A URL that cannot work would fail every request it serves: the file is refused, saying which field.
+  for (const [field, kind] of [["base_url", "http"], ["proxy_url", "proxy"]] as const) {
+    const problem = typeof o[field] === "string" ? urlProblem(o[field] as string, kind) : undefined;
+    if (problem) return `${file}: ${field}: ${problem}`;
+  }
   const retry = typeof retryRaw === "number" || (typeof retryRaw === "string" && retryRaw.trim() !== "") ? Number(retryRaw) : NaN;
   const base: TokenFileCredential = {
     id: file,

@@ -142,3 +142,9 @@ test("tokenAuthIndex() is the first 16 hex of SHA-256 of type:path", () => {
   assert.equal(tokenAuthIndex("claude", "/a/claude-x.json"), "18e1bea457afb91e");
   assert.notEqual(tokenAuthIndex("claude", "/a/x.json"), tokenAuthIndex("codex", "/a/x.json"));
 });
+
+test("parseTokenFile() refuses a token file whose base_url or proxy_url cannot work, naming the field", () => {
+  assert.equal(parseTokenFile("a.json", { type: "claude", access_token: "t", base_url: "file:///etc" }), 'a.json: base_url: expected an http:// or https:// URL with a host, got "file:///etc"');
+  assert.match(String(parseTokenFile("b.json", { type: "codex", access_token: "t", proxy_url: "javascript:x" })), /^b\.json: proxy_url: expected an http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/ proxy URL/);
+  assert.ok(Array.isArray(parseTokenFile("c.json", { type: "codex", access_token: "t", proxy_url: "socks5://127.0.0.1:1080", base_url: "https://x.example" })));
+});
