@@ -79,7 +79,8 @@ export class TokenManager extends EventEmitter {
 
   /** Replaces everything with the token files of `dir`; returns one line per file that was skipped. */
   async load(dir: string): Promise<string[]> {
-    const { credentials, problems } = await loadAuthDir(dir);
+    const { credentials, problems, notices } = await loadAuthDir(dir);
+    for (const n of notices) this.options.log.warn(`auth: ${n}`);
     this.entries.clear();
     for (const c of credentials) if (!this.entries.has(c.file)) this.put(c.file, c.raw, false);
     for (const p of problems) this.options.log.warn(`auth: ignoring ${p}`);
