@@ -11,6 +11,7 @@ import { HttpError } from "../server/errors.js";
 import type { Ctx } from "../server/handler.js";
 import { loggablePath } from "../log/redact.js";
 import { pipeResponse } from "../proxy/pipe.js";
+import { redact } from "../log/redact.js";
 import { requireUpstreamKey } from "./secret.js";
 import { outgoingHeaders, targetPath } from "./scrub.js";
 
@@ -72,7 +73,10 @@ export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOp
   const abort = () => up.destroy();
   ctx.signal.addEventListener("abort", abort, { once: true });
   try {
-    await pipeResponse(up, ctx.res, { dropHeader: options.management ? (name) => name.startsWith("access-control-") : undefined });
+    await pipeResponse(up, ctx.res, {
+      dropHeader: options.management ? (name) => name.startsWith("access-control-") : undefined,
+      redact: (text) => redact(text, ctx.app.log.secrets),
+    });
   } catch (err) {
     if (ctx.signal.aborted) return;
     if (!ctx.res.headersSent) throw upstreamError(req, ctx, err);
@@ -99,7 +103,7 @@ function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: 
     hostname: upstream.hostname.replace(/^\[|\]$/g, ""),
     port: upstream.port || undefined,
     method: req.method,
-    path: targetPath(upstream, req.url ?? "/", ctx.clientKey),
+    path: targetPath(upstream, judgedUrl(req, ctx)),
     headers,
     agent: ctx.app.amp.agent(upstream),
   });
@@ -135,6 +139,16 @@ function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: 
     if (body !== undefined || retry) out.end(body);
     else pipeline(req, out).catch(() => out.destroy());
   });
+}
+
+/**
+ * The path guards and routing judged (ctx.url, parsed once in dispatch) with the client's raw query: the
+ * upstream receives exactly the path that was authorised, never a raw form another hop could read anew.
+ */
+function judgedUrl(req: IncomingMessage, ctx: Ctx): string {
+  const raw = req.url ?? "/";
+  const q = raw.indexOf("?");
+  return ctx.url.pathname + (q < 0 ? "" : raw.slice(q));
 }
 
 function upstreamError(req: IncomingMessage, ctx: Ctx, err: unknown): HttpError {

@@ -61,6 +61,7 @@ export function createApp(options: AppOptions): App {
     providers: createProviderRuntime(() => app),
     amp: createAmpRuntime(() => app),
     clientLockout: new Lockout(() => clock.now()),
+    liveResponses: new Set(),
     managementLockout: new Lockout(() => clock.now()),
     get loginSessions() {
       return (sessions ??= new LoginSessions(app));

@@ -220,18 +220,38 @@ export class Reader {
 }
 
 const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);
+const HTTP_SCHEMES = new Set(["http:", "https:"]);
 
-/** Reads a `proxy-url`: empty, `direct`, `none`, or an http/https/socks5/socks5h URL; else a problem. */
-export function readProxyUrl(r: Reader, path: KeyPath): string {
-  const v = r.str(path);
-  if (v === "" || v === "direct" || v === "none") return v;
+/** The message for a URL setting of `kind` that cannot work, or undefined when `value` is usable (empty counts as unset). */
+export function urlProblem(value: string, kind: "http" | "proxy"): string | undefined {
+  const v = value.trim();
+  if (v === "" || (kind === "proxy" && (v === "direct" || v === "none"))) return undefined;
   let url: URL | undefined;
   try {
     url = new URL(v);
   } catch {
     url = undefined;
   }
-  if (url && PROXY_SCHEMES.has(url.protocol) && url.hostname) return v;
-  r.problem(path, "expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none");
+  if (url && (kind === "proxy" ? PROXY_SCHEMES : HTTP_SCHEMES).has(url.protocol) && url.hostname) return undefined;
+  return kind === "proxy"
+    ? `expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got ${JSON.stringify(v)}`
+    : `expected an http:// or https:// URL with a host, got ${JSON.stringify(v)}`;
+}
+
+/** Reads a `proxy-url`: empty, `direct`, `none`, or an http/https/socks5/socks5h URL; else a problem. */
+export function readProxyUrl(r: Reader, path: KeyPath): string {
+  const v = r.str(path);
+  const problem = urlProblem(v, "proxy");
+  if (problem === undefined) return v;
+  r.problem(path, problem);
+  return "";
+}
+
+/** Reads a `base-url`: empty or an http/https URL with a host; else a problem (a request to it could only fail). */
+export function readBaseUrl(r: Reader, path: KeyPath): string {
+  const v = r.str(path);
+  const problem = urlProblem(v, "http");
+  if (problem === undefined) return v;
+  r.problem(path, problem);
   return "";
 }

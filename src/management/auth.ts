@@ -17,7 +17,7 @@ import { HttpError } from "../server/errors.js";
 import type { App, Ctx, Handler, Wrap } from "../server/handler.js";
 import { bcryptHash, bcryptVerify, isBcryptHash } from "./bcrypt.js";
 import { saveChange } from "./save.js";
-import { goDuration, type Lockout } from "../server/lockout.js";
+import { goDuration, MAX_FAILURES, peerKey, type Lockout } from "../server/lockout.js";
 
 /** bcrypt cost of hashes cliproxy writes (CLIProxyAPI's DefaultCost). */
 export const SECRET_COST = 10;
@@ -107,9 +107,9 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
   const envPassword = (ctx.app.env.MANAGEMENT_PASSWORD ?? "").trim();
   const lockout = ctx.app.managementLockout;
   const banned = lockout.bannedFor(ctx.peer);
-  if (banned > 0) throw new HttpError(403, "permission_error", `IP banned due to too many failed attempts. Try again in ${goDuration(banned)}`);
   // MANAGEMENT_PASSWORD enables remote access, as in CLIProxyAPI.
   const remoteAllowed = ctx.config.remoteManagement.allowRemote || envPassword !== "";
+  if (banned > 0) return authoriseBanned(req, ctx, banned, secret, envPassword);
   if (!remoteAllowed && !isLoopbackAddress(ctx.peer)) throw new HttpError(403, "permission_error", "remote management disabled");
   const key = presentedManagementKey(req);
   if (key === undefined) {
@@ -121,18 +121,59 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
   if (ok === "bcrypt") {
     // Past the global cap a key that only bcrypt could judge is refused unchecked: no event-loop stall,
     // no guess counted. Keys known without bcrypt (cached, plaintext, env) still pass.
-    const wait = lockout.globalBlockedFor();
-    if (wait > 0) {
-      const retry = Math.ceil(wait / 1000);
-      throw new HttpError(429, "rate_limit_error", `too many failed management key attempts from all addresses, try again in ${goDuration(wait)}`, { headers: { "retry-after": String(retry) } });
-    }
+    globalCap(lockout);
     ok = matchesHash(key, secret, snapshot);
   }
   if (!ok) {
     lockout.fail(ctx.peer);
+    const left = lockout.bannedFor(ctx.peer);
+    if (left > 0) ctx.app.log.warn(`management: ${MAX_FAILURES} wrong keys from ${describeSource(ctx.peer)}; it is banned for ${goDuration(left)} (the correct key still passes)`);
     throw new HttpError(401, "authentication_error", "invalid management key");
   }
   lockout.succeed(ctx.peer);
+}
+
+function globalCap(lockout: Lockout): void {
+  const wait = lockout.globalBlockedFor();
+  if (wait > 0) {
+    throw new HttpError(429, "rate_limit_error", `too many failed management key attempts from all addresses, try again in ${goDuration(wait)}`, { headers: { "retry-after": String(Math.ceil(wait / 1000)) } });
+  }
+}
+
+function describeSource(peer: string): string {
+  const key = peerKey(peer);
+  return key === "loopback" ? "this machine (every loopback address counts as one source)" : key;
+}
+
+/**
+ * A banned source: a key that verifies still passes (a local attacker must not lock the owner out),
+ * checked without bcrypt when it can be, else with bcrypt at most once a minute per source so the ban
+ * still stops guessing. Anything else gets 403 saying since when, why and until when, with Retry-After.
+ */
+function authoriseBanned(req: IncomingMessage, ctx: Ctx, banned: number, secret: string, envPassword: string): void {
+  const lockout = ctx.app.managementLockout;
+  const key = presentedManagementKey(req);
+  const remoteAllowed = ctx.config.remoteManagement.allowRemote || envPassword !== "";
+  if (key !== undefined && (remoteAllowed || isLoopbackAddress(ctx.peer))) {
+    const snapshot = ctx.config.remoteManagement;
+    let ok = quickCheckKey(key, secret, envPassword, snapshot);
+    if (ok === "bcrypt" && lockout.globalBlockedFor() === 0 && lockout.recheckIn(ctx.peer) === 0) {
+      ok = matchesHash(key, secret, snapshot);
+      if (!ok) lockout.failGlobally();
+    }
+    if (ok === true) {
+      lockout.succeed(ctx.peer);
+      ctx.app.log.info(`management: the correct key from ${describeSource(ctx.peer)} lifted its ban`);
+      return;
+    }
+  }
+  const until = new Date(ctx.app.clock.now() + banned).toISOString();
+  throw new HttpError(
+    403,
+    "permission_error",
+    `IP banned due to too many failed attempts. Try again in ${goDuration(banned)}: ${MAX_FAILURES} wrong management keys came from ${describeSource(ctx.peer)}, banned until ${until}; the correct key is still accepted (checked at most once a minute while banned)`,
+    { headers: { "retry-after": String(Math.ceil(banned / 1000)) } },
+  );
 }
 
 /** Requires management access: enabled, not banned, loopback or allowed remote, and the right key. */

@@ -79,6 +79,8 @@ export interface ProviderRuntime {
   conduct(request: ConductRequest, attempt: Attempt): Promise<ConductResult>;
   /** Usage statistics: executors call usage.record() after a successful attempt; conduct() records failures itself. */
   readonly usage: UsageStats;
+  /** The cooldown blocks (the PostgreSQL store shares them between replicas). */
+  readonly cooldowns: CooldownBook;
   /** Per-credential state for the status page and management. */
   state(): CredentialState[];
   /** Clears the cooldowns of one credential by id (e.g. re-enabled in management); false when no such id. */
@@ -156,6 +158,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
 
   const runtime: ProviderRuntime = {
     usage,
+    cooldowns: book,
     update(config) {
       const { credentials, warnings } = credentialsFromConfig(config);
       for (const w of warnings) getApp().log.warn(w.message);

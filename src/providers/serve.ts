@@ -6,8 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Ctx } from "../server/handler.js";
-import { errorBody, HttpError, sendError } from "../server/errors.js";
+import { errorBody, HttpError, redactHeaders, sendError } from "../server/errors.js";
 import { redact } from "../log/redact.js";
+import { normalizeGeminiRequest } from "../translate/gemini-normalize.js";
 import {
   canTranslate, createStreamTranslator, estimateInputTokens, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../translate/hub.js";
@@ -138,7 +139,7 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   if (result.kind === "done") return;
   const err = finalError(result, client, ctx.config.passthroughHeaders, (kind) => EXECUTORS[kind as ProviderKind]?.dialect);
   // Keep-alive newlines already sent a 200 head; the error can only follow as the body (the reference does the same).
-  if (ctx.res.headersSent) return void ctx.res.end(JSON.stringify(errorBody(ctx.dialect, err)));
+  if (ctx.res.headersSent) return void ctx.res.end(redact(JSON.stringify(errorBody(ctx.dialect, err)), ctx.app.log.secrets));
   throw err;
 }
 
@@ -183,7 +184,10 @@ function upstreamBody(
   call: LocalCall, client: Format, ex: Executor, action: Action, model: string, stream: boolean,
 ): { body: Buffer; json: Record<string, unknown> } {
   if (wireOf(ex) === client) {
-    const edits = suffixEdits(client, call.model, call.json);
+    // Gemini bodies Google would reject (empty response names, model-first history) are repaired first.
+    const normal = client === "gemini" ? normalizeGeminiRequest(call.json) : undefined;
+    const edits = suffixEdits(client, call.model, normal ?? call.json);
+    if (normal) return { body: Buffer.from(JSON.stringify({ ...normal, ...edits })), json: { ...normal, ...edits } };
     if (Object.keys(edits).length === 0) return { body: call.body, json: call.json };
     return { body: editBody(call.body, { set: edits }), json: { ...call.json, ...edits } };
   }
@@ -254,7 +258,8 @@ async function attempt(
     const text = "kind" in read ? read.body : redact(read.toString("utf8"), app.log.secrets);
     return { kind: "failed", status: ex.failureStatus?.(status, text) ?? status, body: text, headers: flatHeaders(upstream.headers) };
   }
-  const passHeaders = config.passthroughHeaders ? passableResponseHeaders(upstream.headers) : {};
+  // passthrough-headers relays upstream headers: an upstream that echoes a credential in one must not reach the client.
+  const passHeaders = config.passthroughHeaders ? redactHeaders(passableResponseHeaders(upstream.headers), app.log.secrets) : {};
   let usage: ParsedUsage | undefined;
   let ttftMs: number | undefined;
   const onData = app.providers.usage.enabled ? (d: unknown) => void (usage = mergeUsage(usage, parseUsage(ex.usageKind, d))) : undefined;
@@ -284,7 +289,7 @@ async function attempt(
       // No bootstrap retry left: nothing was sent yet, so the client gets a normal HTTP error in its dialect.
       const body = translateError(client, result.status, result.body);
       state.answered = true;
-      sendError(res, ctx.dialect, new HttpError(result.status, "", "Upstream stream failed before its first event", { body }));
+      sendError(res, ctx.dialect, new HttpError(result.status, "", "Upstream stream failed before its first event", { body }), app.log.secrets);
       return { kind: "done" };
     }
     record();

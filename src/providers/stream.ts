@@ -14,8 +14,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { SseFramer, SseParser, type SseEvent } from "../sse/read.js";
 import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
 import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
+import { isClientStreamError, streamErrorStatus } from "../translate/errors.js";
 import { anthropicType } from "../server/errors.js";
-import { MAX_UPSTREAM_BODY } from "../proxy/forward.js";
+import { decodedBody, MAX_UPSTREAM_BODY } from "../proxy/forward.js";
 import type { ResponseRewriter } from "./types.js";
 
 /** How to pump one upstream stream. */
@@ -76,7 +77,10 @@ export function errorEventStatus(e: SseEvent, data: unknown): number | undefined
   if (e.event !== "error" && d?.type !== "error" && d?.type !== "response.failed" && !err) return undefined;
   const code = err?.code ?? d?.code;
   if (typeof code === "number" && code >= 400 && code < 600) return code;
-  return ANTHROPIC_STATUS[String(err?.type ?? "")] ?? 502;
+  const type = typeof err?.type === "string" ? err.type : typeof d?.error_type === "string" ? d.error_type : undefined;
+  // A typed error (Codex: invalid_request, cyber_policy, rate_limit_exceeded…) keeps its meaning; an untyped one is a bad gateway.
+  const codeText = typeof code === "string" ? code : undefined;
+  return ANTHROPIC_STATUS[type ?? ""] ?? (isClientStreamError(type, codeText) ? streamErrorStatus(type, codeText) : 502);
 }
 
 /** The terminal error event(s) for a client dialect (providers.md §4.5). */
@@ -174,7 +178,8 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   let problem: string | undefined;
   try {
     try {
-      for await (const chunk of o.upstream) {
+      // Some gateways gzip event streams: events are framed from the decoded bytes.
+      for await (const chunk of decodedBody(o.upstream)) {
         for (const raw of framer.push(chunk as Buffer)) {
           const failed = await handle(raw, true);
           if (failed) return stopEarly(o.upstream, failed);
@@ -226,7 +231,7 @@ export async function collectEvents(upstream: IncomingMessage, onData?: (data: u
   const parser = new SseParser();
   const out: SseEvent[] = [];
   let size = 0;
-  for await (const chunk of upstream) {
+  for await (const chunk of decodedBody(upstream)) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
       upstream.destroy();

@@ -171,7 +171,7 @@ export const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
 
 /** The upstream body stream, decoded per Content-Encoding (gzip, deflate, br). */
 export function decodedBody(res: IncomingMessage): Readable {
-  const enc = String(res.headers["content-encoding"] ?? "").trim().toLowerCase();
+  const enc = String(res.headers?.["content-encoding"] ?? "").trim().toLowerCase();
   const decoder = enc === "gzip" || enc === "x-gzip" ? createGunzip() : enc === "deflate" ? createInflate() : enc === "br" ? createBrotliDecompress() : undefined;
   if (!decoder) return res;
   // pipeline() destroys the decoder with the upstream's error, so the reader sees a reset too.

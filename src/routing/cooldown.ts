@@ -84,9 +84,17 @@ interface Entry {
   level: number;
 }
 
+/** A block and its 429 backoff level, as shared between replicas. */
+export interface CooldownState {
+  readonly block: Block;
+  readonly level: number;
+}
+
 /** Blocks and backoff levels keyed by credential state key and model. */
 export class CooldownBook {
   readonly #entries = new Map<string, Map<string, Entry>>();
+  /** Told about every block set or cleared here (not restore()), so a shared store can pass it on. */
+  observer?: (key: string, model: string, state: CooldownState | undefined) => void;
 
   /** The active block for a credential and model at `now`, if any. */
   get(key: string, model: string, now: number): Block | undefined {
@@ -104,12 +112,21 @@ export class CooldownBook {
     if (!b) return undefined;
     entry.level = b.nextLevel;
     entry.block = Object.freeze({ until: now + b.ms, quota: b.quota, status, reason: b.reason });
+    this.observer?.(key, model, { block: entry.block, level: entry.level });
     return entry.block;
   }
 
   /** A success clears the block and resets the backoff level. */
   succeed(key: string, model: string): void {
-    this.#entries.get(key)?.delete(model);
+    if (this.#entries.get(key)?.delete(model)) this.observer?.(key, model, undefined);
+  }
+
+  /** Sets or clears a block another replica decided; the observer is not told. */
+  restore(key: string, model: string, state: CooldownState | undefined): void {
+    if (!state) return void this.#entries.get(key)?.delete(model);
+    let models = this.#entries.get(key);
+    if (!models) this.#entries.set(key, (models = new Map()));
+    models.set(model, { block: Object.freeze({ ...state.block }), level: state.level });
   }
 
   /** Active blocks of one credential, by model. */
@@ -121,7 +138,9 @@ export class CooldownBook {
 
   /** Clears every block and backoff level of one credential (re-enabled, or a fresh token). */
   clear(key: string): void {
+    const models = this.#entries.get(key);
     this.#entries.delete(key);
+    for (const model of models?.keys() ?? []) this.observer?.(key, model, undefined);
   }
 
   /** Forgets credentials that no longer exist (after a reload). */

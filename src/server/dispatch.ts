@@ -22,6 +22,35 @@ export function dialectOfPath(path: string): Dialect {
 /** A `.` or `..` path segment, literal or percent-encoded. */
 const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
+function decodeOnce(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Why a raw request path (no query) is refused, or undefined when it has one meaning. Guards and routing
+ * judge one reading of the path while proxies forward it and the next hop may decode it again, so
+ * anything a later decoding could turn into another path is refused: dot segments, encoded slashes or
+ * backslashes, backslashes (WHATWG URLs read them as slashes) and `;` path parameters (`..;/` is `../`
+ * to Tomcat-style servers). Checked at each of up to three decodings, for double-encoded forms.
+ */
+export function unsafePath(path: string): string | undefined {
+  let p = path;
+  for (let round = 0; round < 3; round++) {
+    if (DOT_SEGMENT.test(p)) return "dot segments (. or ..)";
+    if (/%2f|%5c/i.test(p)) return "an encoded slash or backslash (%2F, %5C)";
+    if (p.includes("\\")) return "a backslash";
+    if (p.includes(";")) return "a ';' path parameter";
+    const next = decodeOnce(p);
+    if (next === p) return undefined;
+    p = next;
+  }
+  return "more than two levels of percent-encoding";
+}
+
 /** Builds the request listener for `routes`. */
 export function dispatch(routes: readonly Route[], app: App): (req: IncomingMessage, res: ServerResponse) => void {
   const router = createRouter(routes);
@@ -39,15 +68,18 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
     } catch {
       url = new URL("http://localhost/");
     }
-    // Guards and routing judge the normalised path while proxies forward the raw one; a path with dot
-    // segments ("/api/x/%2e%2e/threads") would let the two disagree, so it is refused outright.
-    const dotted = DOT_SEGMENT.test((req.url ?? "/").split("?")[0]);
+    // Guards and routing judge the parsed path and proxies forward it; a path another hop could read
+    // differently ("/threads/..%2fapi%2fuser") would let the two disagree, so it is refused outright.
+    const unsafe = unsafePath((req.url ?? "/").split("?")[0]);
     const aborter = new AbortController();
     // The client is gone when the response closes before it finished (socket reset, client abort).
     res.once("close", () => {
       if (!res.writableFinished) aborter.abort(new Error("client disconnected"));
     });
     const notes: RequestNotes = {};
+    // The responses open now, for the in-flight and open-streams gauges (metrics/metrics.ts reads them).
+    app.liveResponses.add(res);
+    res.once("close", () => app.liveResponses.delete(res));
     const match = router.match(req.method ?? "GET", url.pathname);
     const dialect = match.kind === "found" ? match.route.dialect : match.kind === "method" ? match.dialect : dialectOfPath(url.pathname);
     const ctx: Ctx = {
@@ -62,7 +94,7 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
       if (!res.writableFinished) logAccess(app, req, res, ctx, started, socket.bytesWritten - startBytes, "client closed");
     });
     const run = async () => {
-      if (dotted) throw new HttpError(400, "invalid_request_error", "Request path has dot segments (. or ..); send the path in normal form");
+      if (unsafe) throw new HttpError(400, "invalid_request_error", `Request path has ${unsafe}; send the path in normal form, without encoded slashes, dot segments or ';' parameters`);
       if (match.kind === "none") throw new HttpError(404, "not_found", `No route for ${req.method} ${url.pathname}; see GET / for the endpoints`);
       if (match.kind === "method") {
         res.setHeader("allow", match.allow.join(", "));
@@ -77,7 +109,7 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
       }
       let e: HttpError;
       try {
-        e = sendError(res, ctx.dialect, err);
+        e = sendError(res, ctx.dialect, err, app.log.secrets);
       } catch (writeErr) {
         // The last resort must never throw out of the listener: that would be an unhandled rejection.
         res.destroy();

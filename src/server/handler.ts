@@ -82,6 +82,10 @@ export interface App {
   setConfig(next: Config): void;
   /** Failed client API keys by peer (server/auth.ts), on the app's clock. */
   readonly clientLockout: Lockout;
+  /** Responses open now (server/dispatch.ts adds each until it closes), for the metrics gauges. */
+  readonly liveResponses: Set<ServerResponse>;
+  /** Settings a deployment fixes whatever the config says (config/pinned.ts; the PostgreSQL store sets it). */
+  pin?: (config: Config) => Config;
   /** The last config reload attempt worth showing (config/watch.ts records it). */
   lastReload?: LastReload;
 }

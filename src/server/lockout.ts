@@ -5,6 +5,7 @@
  * peers together) stops expensive checks. The peer is the socket address, never a forwarded header.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { isLoopbackAddress } from "./loopback.js";
 
 /** Failed attempts from one peer before it is banned. */
 export const MAX_FAILURES = 5;
@@ -40,6 +41,9 @@ function ipv6Groups(address: string): number[] | undefined {
  * address by its /64 (`2001:db8:0:1::/64`), since a single host is commonly handed a whole /64.
  */
 export function peerKey(peer: string): string {
+  // Every local process can bind any 127.x.y.z: rotating through them must not dodge a ban, so
+  // loopback is one source (and the owner's correct key still passes a ban, see authorise).
+  if (isLoopbackAddress(peer)) return "loopback";
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(peer);
   if (mapped && isIPv4(mapped[1])) return mapped[1];
   if (isIPv4(peer) || !isIPv6(peer.replace(/%.*$/, ""))) return peer;
@@ -63,7 +67,12 @@ interface PeerEntry {
   failures: number;
   bannedUntil: number;
   last: number;
+  /** When a banned source last had a key checked with bcrypt. */
+  lastRecheck?: number;
 }
+
+/** A banned source may have one key checked with bcrypt this often, so the owner's key still passes a ban. */
+export const BANNED_RECHECK_MS = 60_000;
 
 /** Options of a Lockout. */
 export interface LockoutOptions {
@@ -98,6 +107,22 @@ export class Lockout {
     const now = this.now();
     while (this.recent.length && this.recent[0] <= now - GLOBAL_WINDOW_MS) this.recent.shift();
     return this.recent.length >= this.globalCap ? this.recent[this.recent.length - this.globalCap] + GLOBAL_WINDOW_MS - now : 0;
+  }
+
+  /** Milliseconds until a banned peer may have a key checked with bcrypt; 0 when it may now (and the check is counted). */
+  recheckIn(peer: string): number {
+    const e = this.peers.get(peerKey(peer));
+    if (!e) return 0;
+    const now = this.now();
+    const wait = e.lastRecheck === undefined ? 0 : Math.max(0, e.lastRecheck + BANNED_RECHECK_MS - now);
+    if (wait === 0) e.lastRecheck = now;
+    return wait;
+  }
+
+  /** Counts a failure toward the global cap only (a banned source's wrong key: its ban stays as it is). */
+  failGlobally(): void {
+    this.recent.push(this.now());
+    if (this.recent.length > this.globalCap) this.recent.shift();
   }
 
   /** Counts a failure; the fifth (client keys: `max`) bans the peer for BAN_MS (`banMs`) and resets its counter; true when it did. */

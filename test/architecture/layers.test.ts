@@ -25,8 +25,10 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["oauth"],
   ["routing"],
   ["providers"],
+  ["metrics"],
   ["amp"],
   ["management"],
+  ["store"],
   ["app"],
   ["main.ts"],
 ];

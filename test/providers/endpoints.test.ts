@@ -134,6 +134,24 @@ test("passthrough-headers copies filtered upstream headers on answers and errors
   assert.equal(off.headers.get("x-ratelimit-remaining"), null);
 });
 
+test("passthrough-headers redacts upstream headers that echo the provider key, on answers and on errors", async (t) => {
+  let status = 200;
+  const providerKey = "sk-provider-secret-0123456789";
+  const fake = await startFake(t, (_r, res) => sendJson(res, status, status === 200 ? chatCompletion() : { error: { message: `bad key ${providerKey}` } }, {
+    "x-echo-key": providerKey, "x-debug": "authorization: Bearer abcdefghijklmnop",
+  }));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], passthroughHeaders: true, disableCooling: true, openaiCompatibility: [compat("l", fake.url, [providerKey], [{ name: "m" }])] });
+  for (const code of [200, 401]) {
+    status = code;
+    const res = await post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
+    const text = await res.text();
+    assert.equal(res.status, code);
+    assert.match(String(res.headers.get("x-echo-key")), /^sk-pr\[REDACTED\]$/);
+    assert.doesNotMatch(String(res.headers.get("x-debug")), /abcdefghijklmnop/);
+    assert.ok(!text.includes(providerKey), text);
+  }
+});
+
 test("the access log line names the provider and the requested model", async (t) => {
   const fake = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url)] });

@@ -83,3 +83,24 @@ test("a Codex token file sends its account id and the codex-tui originator", asy
   assert.equal(r.json.stream, true);
   assert.equal(r.json.instructions, "");
 });
+
+test("a token endpoint that echoes the refresh token in its error: neither the client's error body nor the usage queue carries it", async (t) => {
+  const oauth = await startFakeOAuth(t);
+  const refresh = "rt-leak-0123456789abcdef";
+  oauth.on("POST /token", (_r, res) => sendJson(res, 400, { error: "invalid_grant", error_description: `refresh token ${refresh} is revoked` }));
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
+  const s = await withTokens(t, {
+    "claude-u.json": { type: "claude", access_token: "sk-ant-oat01-old-xxxxxxxx", refresh_token: refresh, expired: formatTime(Date.now() - 1000), base_url: fake.url },
+  }, { oauthEndpoints: oauth.endpoints(), usageStatisticsEnabled: true, remoteManagement: { allowRemote: false, secretKey: "mgmt-key-1234", disableControlPanel: true } });
+  for (const path of ["/v1/messages", "/v1/chat/completions"]) {
+    const res = await post(s.url, path, { model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
+    const text = await res.text();
+    assert.equal(res.status, 401, text);
+    assert.ok(!text.includes(refresh), text);
+  }
+  const queue = await fetch(`${s.url}/v0/management/usage-queue?count=10`, { headers: { authorization: "Bearer mgmt-key-1234" } });
+  const body = await queue.text();
+  assert.equal(queue.status, 200);
+  assert.ok(!body.includes(refresh), body);
+  assert.equal(fake.requests.length, 0);
+});
