@@ -1,6 +1,6 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { collectEvents, pumpStream, errorEventStatus, terminalErrorEvent, type PumpOptions, type PumpResult } from "../../src/providers/stream.js";
@@ -122,8 +122,12 @@ test("a stream is piped event by event: the client has event 1 before the upstre
   assert.equal(rest, CHAT_STREAM.slice(1).join(""));
 });
 
-test("a client that goes away mid-stream closes the upstream request", async (t) => {
+// The upstream never ends its answer, so only cliproxy aborting the request can close it; should that break,
+// the 10 s timeout fails the test instead of the runner's 60 s.
+test("a client that goes away mid-stream closes the upstream request", { timeout: 10_000 }, async (t) => {
+  let upstream: ServerResponse | undefined;
   const fake = await startFake(t, (_r, res) => {
+    upstream = res;
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write(CHAT_STREAM[0]);
   });
@@ -133,6 +137,7 @@ test("a client that goes away mid-stream closes the upstream request", async (t)
   await reader.read();
   await reader.cancel();
   await (await fake.nth(1)).closed;
+  assert.equal(upstream?.writableFinished, false, "the upstream answer was cut off, not finished");
 });
 
 test("streaming.keepalive-seconds writes keep-alive comments while the upstream is quiet", async (t) => {
