@@ -12,6 +12,8 @@ const YAML_NAMES: Record<string, string> = {
   upstreamConnectTimeoutMs: "upstream-connect-timeout",
   sessionAffinityTtlMs: "session-affinity-ttl",
   upstreamTimeoutMs: "upstream-timeout",
+  tunnelIdleTimeoutMs: "tunnel-idle-timeout",
+  tunnelHandshakeTimeoutMs: "tunnel-handshake-timeout",
   gptImage2BaseModel: "gpt-image-2-base-model",
 };
 

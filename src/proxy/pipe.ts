@@ -24,6 +24,9 @@ export interface PipeOptions {
   readonly maxDecodedBytes?: number;
 }
 
+/** An upstream response body with its head: an IncomingMessage, or a stream standing in for one. */
+export type UpstreamBody = Readable & Pick<IncomingMessage, "statusCode" | "headers">;
+
 /** Response headers that describe one connection, not the message (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
   "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
@@ -132,7 +135,7 @@ function isGzipMagic(head: Buffer): boolean {
  * Streams an upstream response to the client (PX-8..PX-10). Resolves when the client has the whole
  * body; rejects when either side fails mid-way (the client response is then destroyed, PX-13).
  */
-export async function pipeResponse(up: IncomingMessage, res: ServerResponse, options: PipeOptions = {}): Promise<void> {
+export async function pipeResponse(up: UpstreamBody, res: ServerResponse, options: PipeOptions = {}): Promise<void> {
   const status = up.statusCode ?? 502;
   const headers = forwardableHeaders(up.headers, options.dropHeader);
   const sse = isEventStream(up.headers["content-type"]);

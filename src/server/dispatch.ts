@@ -22,7 +22,7 @@ export function loggablePath(url: URL): string {
 }
 
 /** A `.` or `..` path segment, literal or percent-encoded. */
-const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+export const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
 /** Builds the request listener for `routes`. */
 export function dispatch(routes: readonly Route[], app: App): (req: IncomingMessage, res: ServerResponse) => void {
