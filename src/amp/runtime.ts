@@ -3,6 +3,7 @@
  * (CFG-1, CFG-9, HR-3), the secret store (PX-6/PX-7, HR-4), keep-alive agents and one-time log keys.
  * Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
  */
+import { EventEmitter } from "node:events";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Config } from "../config/schema.js";
@@ -20,12 +21,15 @@ export interface Tunnels {
   add(close: () => void): () => void;
   /** Closes every open tunnel (shutdown: a socket has no natural end to drain to). */
   closeAll(): void;
+  /** Emits "closed" with the close line's fields when a tunnel has closed on both sides. */
+  readonly events: EventEmitter;
 }
 
 function createTunnels(): Tunnels {
   const open = new Set<() => void>();
   let opened = 0;
   return {
+    events: new EventEmitter(),
     get open() {
       return open.size;
     },

@@ -175,7 +175,9 @@ function relay(t: TunnelRequest, upstream: Duplex, upHead: Buffer): void {
       }
       if (++closed < 2) return;
       untrack();
-      app.log.info(`amp tunnel closed: ${t.logPath}`, { thread: t.thread || undefined, tunnel: id, ms: Date.now() - started, bytes_up: up, bytes_down: down, closed_by: closedBy });
+      const fields = { thread: t.thread || undefined, tunnel: id, ms: Date.now() - started, bytes_up: up, bytes_down: down, closed_by: closedBy };
+      app.log.info(`amp tunnel closed: ${t.logPath}`, fields);
+      app.amp.tunnels.events.emit("closed", fields);
     });
   };
   pump(client, upstream, "client", (n) => (up += n));
