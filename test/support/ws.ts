@@ -151,7 +151,7 @@ export function acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
 export type Dial = { ok: true; peer: WsPeer; res: IncomingMessage } | { ok: false; status: number; headers: IncomingMessage["headers"]; body: string };
 
 /** Opens a WebSocket client to `url` with extra headers (exact handshake headers may be overridden). */
-export function dial(url: string, headers: Record<string, string> = {}, options: { method?: string; httpVersion?: string } = {}): Promise<Dial> {
+export function dial(url: string, headers: Record<string, string> = {}, options: { method?: string; raw?: (socket: Duplex, head: Buffer) => void } = {}): Promise<Dial> {
   return new Promise((resolve, reject) => {
     const key = newKey();
     const req = request(url, {
@@ -162,6 +162,7 @@ export function dial(url: string, headers: Record<string, string> = {}, options:
     req.on("upgrade", (res, socket, head) => {
       const accept = res.headers["sec-websocket-accept"];
       if (headers["sec-websocket-key"] === undefined && accept !== acceptKey(key)) return reject(new Error(`bad Sec-WebSocket-Accept ${String(accept)}`));
+      if (options.raw) return void (options.raw(socket, head), resolve({ ok: true, peer: undefined as unknown as WsPeer, res }));
       resolve({ ok: true, peer: new WsPeer(socket, true, head), res });
     });
     req.on("response", (res) => {
