@@ -40,10 +40,6 @@ export function ampJson(amp: AmpConfig): Record<string, unknown> {
   out["force-model-mappings"] = amp.forceModelMappings;
   out["model-fallback"] = amp.modelFallback;
   out["upstream-timeout"] = formatDuration(amp.upstreamTimeoutMs);
-  out["rivet-namespace"] = amp.rivetNamespace;
-  out["rivet-token"] = amp.rivetToken;
-  out["tunnel-idle-timeout"] = formatDuration(amp.tunnelIdleTimeoutMs);
-  out["tunnel-handshake-timeout"] = formatDuration(amp.tunnelHandshakeTimeoutMs);
   return out;
 }
 
