@@ -59,7 +59,8 @@ test("POST /api/thread-actors and /api/user-actor-credentials answers (gzip too)
       if (req.url === "/api/thread-actors") {
         const body = gzipSync(JSON.stringify({ threadId: "T-1", wsToken: "wst_gzip", ownerUserId: "u", threadVersion: 1 }));
         res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": String(body.length) });
-        return res.end(body);
+        res.end(body);
+        return;
       }
       if (req.url === "/api/user-actor-credentials") return sendJson(res, 200, { ok: true, result: { wsToken: "wst_user" } });
       if (req.url === "/api/thread-actors/T-2") return sendJson(res, 500, { wsToken: "wst_failed" });

@@ -61,7 +61,7 @@ function rawUpgrade(port: number, text: string): Promise<{ status: number; body:
 test("a forged upgrade (unknown wsToken, or none) gets 401 and the upstream sees nothing", async (t) => {
   const { A, s } = await tunnelSetup(t);
   const { threadId } = await credentials(s);
-  for (const headers of [{ "sec-websocket-protocol": protocols("wst_forged") }, {}, { authorization: `Bearer ${CLIENT_KEY}` }, { "sec-websocket-protocol": "rivet, rivet_conn_params.%E0%A4%A" }]) {
+  for (const headers of <Array<Record<string, string>>>[{ "sec-websocket-protocol": protocols("wst_forged") }, {}, { authorization: `Bearer ${CLIENT_KEY}` }, { "sec-websocket-protocol": "rivet, rivet_conn_params.%E0%A4%A" }]) {
     const d = await dial(`${s.url}${actorPath(threadId)}`, headers);
     assert.equal(d.ok ? 101 : d.status, 401, JSON.stringify(headers));
     assert.match(d.ok ? "" : d.body, /Unknown or expired actor token/);
@@ -205,4 +205,14 @@ test("cliproxy answers 503 to an upgrade when the Amp upstream is off, 502 when 
   s.setConfig({ apiKeys: [CLIENT_KEY], ampcode: { upstreamUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, upstreamApiKey: AMP_KEY, tunnelHandshakeTimeoutMs: 50 } });
   assert.equal(((await dial(`${s.url}${actorPath(threadId)}`, h)) as { status: number }).status, 504);
   assert.equal(A.upgrades.length, 0);
+});
+
+test("the status page counts open tunnels", async (t) => {
+  const { s } = await tunnelSetup(t, { config: { remoteManagement: { allowRemote: false, secretKey: "mgmt-secret", disableControlPanel: false } } });
+  const { threadId, wsToken } = await credentials(s);
+  const d = await dial(`${s.url}${actorPath(threadId)}`, { "sec-websocket-protocol": protocols(wsToken) });
+  assert.ok(d.ok);
+  const page = await (await fetch(`${s.url}/status`, { headers: { "x-management-key": "mgmt-secret" } })).text();
+  assert.match(page, /Amp tunnels \(thread-actor sockets\): 1 open, 1 since start/);
+  d.peer.socket.destroy();
 });
