@@ -55,6 +55,8 @@ export interface AmpStandIn {
   /** Server-side sockets of accepted upgrades. */
   readonly sockets: Socket[];
   readonly peers: WsPeer[];
+  /** Frames seen by the actor (`<-` received, `->` sent), shortened, for failure messages. */
+  readonly frames: string[];
   options: StandInOptions;
 }
 
@@ -77,10 +79,16 @@ function tokenOf(req: IncomingMessage): string | undefined {
 }
 
 /** Plays the thread actor on an accepted socket. */
-function playActor(peer: WsPeer, threadId: string, reply: string): void {
-  const send = (v: unknown) => peer.send(JSON.stringify(v));
+function playActor(peer: WsPeer, threadId: string, reply: string, log: string[]): void {
+  const send = (v: unknown) => {
+    log.push(`-> ${JSON.stringify(v).slice(0, 300)}`);
+    peer.send(JSON.stringify(v));
+  };
   const notify = (method: string, params: unknown) => send({ jsonrpc: "2.0", method, params });
   let seq = 0;
+  // The CLI's thread client waits for a first frame from the actor before it sends anything.
+  notify("agent_state", { seq: 0, state: "idle" });
+  peer.on("frame", (f: { opcode: number; payload: Buffer }) => log.push(`<- op${f.opcode} ${f.payload.toString("utf8").slice(0, 300)}`));
   peer.on("text", (text: string) => {
     if (text === "ping") return peer.send("pong");
     if (text === "pong") return;
@@ -96,9 +104,9 @@ function playActor(peer: WsPeer, threadId: string, reply: string): void {
     if (msg.method === "client_append_user_msg") {
       const p = msg.params ?? {};
       const assistantId = mId();
-      notify("message_added", { seq: ++seq, threadId, message: { role: "user", messageId: p.messageId, content: p.content, agentMode: p.agentMode } });
+      notify("message_added", { seq: ++seq, message: { threadId, role: "user", messageId: p.messageId, content: p.content, agentMode: p.agentMode } });
       notify("agent_state", { seq: ++seq, state: "streaming", messageId: assistantId });
-      notify("message_added", { seq: ++seq, threadId, message: { role: "assistant", messageId: assistantId, content: [{ type: "text", text: reply }], state: { type: "complete", stopReason: "end_turn" } } });
+      notify("message_added", { seq: ++seq, message: { threadId, role: "assistant", messageId: assistantId, content: [{ type: "text", text: reply }], state: { type: "complete" } } });
       notify("agent_state", { seq: ++seq, state: "idle" });
     }
   });
@@ -111,8 +119,9 @@ export async function startAmpStandIn(t: TestContext, options: StandInOptions = 
   const tokens: string[] = [];
   const sockets: Socket[] = [];
   const peers: WsPeer[] = [];
+  const frames: string[] = [];
   const threads = new Map<string, number>();
-  const self: AmpStandIn = { url: "", port: 0, requests, upgrades, tokens, sockets, peers, options };
+  const self: AmpStandIn = { url: "", port: 0, requests, upgrades, tokens, sockets, peers, frames, options };
   const server = createServer(async (req, res) => {
     let body = "";
     for await (const c of req) body += c;
@@ -172,7 +181,7 @@ export async function startAmpStandIn(t: TestContext, options: StandInOptions = 
       extensions: req.headers["sec-websocket-extensions"] ? self.options.extensions : undefined,
     });
     peers.push(peer);
-    playActor(peer, url.searchParams.get("rvt-key") ?? "", self.options.reply ?? "Hello from the stand-in actor");
+    playActor(peer, url.searchParams.get("rvt-key") ?? "", self.options.reply ?? "Hello from the stand-in actor", frames);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
