@@ -5,32 +5,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clientBin } from "../../scripts/clients/pins.js";
 import { startAmpStandIn, PUBLISHABLE_RIVET_TOKEN } from "../support/amp-actor.js";
 import { startServer } from "../support/server.js";
+import { run } from "../support/run.js";
 
 const CLIENT_KEY = "ck-neo-client-0001";
 const AMP_KEY = "amp-neo-upstream-0002";
-
-/** Runs a command to its end; resolves with exit code and output. */
-export function run(bin: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 test("the newest Amp CLI completes `amp -x` through cliproxy: RPCs and actor sockets", async (t) => {
   const { bin, why } = clientBin("amp");

@@ -154,6 +154,8 @@ export async function startAmpStandIn(t: TestContext, options: StandInOptions = 
         const id = json.params?.thread;
         return sendJson(res, 200, rpc({ thread: { data: { id, v: threads.get(id) ?? 1, created: Date.now(), agentMode: "medium", messages: [], meta: { usesThreadActors: true } } }, messages: [], hasMoreBefore: false }));
       }
+      case "getThread":
+        return sendJson(res, 200, { ok: false, error: { code: "thread-not-found", message: "Thread not found" } });
       default:
         return sendJson(res, 200, rpc(null));
     }
