@@ -9,7 +9,6 @@ import { createHash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import type { Clock } from "../server/handler.js";
 
 const gunzipAsync = promisify(gunzip);
 
@@ -35,7 +34,7 @@ function digest(token: string): string {
 }
 
 /** Creates an empty store. */
-export function createActorTokens(clock: Clock, ttlMs = WS_TOKEN_TTL_MS, max = MAX_WS_TOKENS): ActorTokens {
+export function createActorTokens(clock: { now(): number }, ttlMs = WS_TOKEN_TTL_MS, max = MAX_WS_TOKENS): ActorTokens {
   const expiries = new Map<string, number>();
   return {
     remember(token) {
