@@ -49,7 +49,7 @@ export interface TunnelRequest {
 
 /** Writes an HTTP answer on a raw socket and closes it once written. */
 export function writeRaw(socket: Duplex, status: number, headers: OutgoingHttpHeaders, body: Buffer, reason = STATUS_CODES[status] ?? ""): void {
-  if (socket.destroyed || !socket.writable) return void socket.destroy();
+  if (socket.destroyed || socket.writableEnded) return; // answered already (a refusal raced a timeout)
   const lines = [`HTTP/1.1 ${status} ${reason}`];
   for (const [name, value] of Object.entries({ ...headers, "content-length": String(body.length), connection: "close" })) {
     for (const v of [value ?? []].flat()) lines.push(`${name}: ${String(v)}`);
@@ -100,8 +100,11 @@ export async function runTunnel(t: TunnelRequest): Promise<void> {
     refuse(socket, new UpgradeRefusal(timeout ? 504 : 502, timeout ? "Amp upstream did not answer in time" : "Failed to reach Amp upstream"));
   });
   out.once("response", (res) => {
-    stop();
-    relayRefusal(t, res, () => upstream.destroy());
+    // The handshake timer keeps running: a refusal whose body never ends is cut off by it.
+    relayRefusal(t, res, () => {
+      stop();
+      upstream.destroy();
+    });
   });
   out.once("upgrade", (res, upSocket, upHead) => {
     stop();
@@ -117,19 +120,23 @@ export async function runTunnel(t: TunnelRequest): Promise<void> {
 function relayRefusal(t: TunnelRequest, res: IncomingMessage, done: () => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
+  let finished = false;
   const finish = () => {
+    if (finished) return;
+    finished = true;
     done();
     const headers = forwardableHeaders(res.headers, (n) => n === "content-length");
     t.app.log.warn(`amp tunnel: the Amp upstream refused the upgrade for ${t.logPath}: ${res.statusCode}`);
     writeRaw(t.socket, res.statusCode ?? 502, headers, Buffer.concat(chunks, size), res.statusMessage);
   };
   res.on("data", (c: Buffer) => {
-    if (size >= MAX_REFUSAL_BODY) return;
     chunks.push(c.subarray(0, MAX_REFUSAL_BODY - size));
     size += Math.min(c.length, MAX_REFUSAL_BODY - size);
+    if (size >= MAX_REFUSAL_BODY) finish();
   });
   res.once("end", finish);
   res.once("error", finish);
+  res.once("close", finish);
 }
 
 /** Pumps bytes both ways until both sides are closed, then logs the close line. */

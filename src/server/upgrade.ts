@@ -14,6 +14,8 @@ export function onUpgrade(app: App): (req: IncomingMessage, socket: Duplex, head
   return (req, socket, head) => {
     // The upgraded socket has no listeners left: without this an error would crash the process.
     socket.on("error", () => socket.destroy());
+    // Nothing may be read (and lost) before the tunnel pumps bytes: relay() resumes it.
+    socket.pause();
     let url: URL;
     try {
       url = new URL(`http://localhost${(req.url ?? "/").startsWith("/") ? req.url : "/"}`);

@@ -216,3 +216,26 @@ test("the status page counts open tunnels", async (t) => {
   assert.match(page, /Amp tunnels \(thread-actor sockets\): 1 open, 1 since start/);
   d.peer.socket.destroy();
 });
+
+test("an upstream refusal's body is capped at 64 kB, and one that never ends is cut off by the handshake timeout", async (t) => {
+  const { A, s } = await tunnelSetup(t, { amp: { tunnelHandshakeTimeoutMs: 200 } });
+  const { threadId, wsToken } = await credentials(s);
+  const h = { "sec-websocket-protocol": protocols(wsToken) };
+  const odd = createServer();
+  odd.on("upgrade", (req, socket) => {
+    socket.on("error", () => {});
+    if (req.url?.includes("big")) return void socket.end(`HTTP/1.1 500 Oops\r\ncontent-length: 200000\r\n\r\n${"x".repeat(200_000)}`);
+    socket.write(`HTTP/1.1 502 Slow\r\ncontent-length: 1000\r\n\r\npartial`);
+  });
+  await new Promise<void>((r) => odd.listen(0, "127.0.0.1", r));
+  t.after(() => { odd.closeAllConnections(); odd.close(); });
+  s.setConfig({ apiKeys: [CLIENT_KEY], ampcode: { upstreamUrl: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`, upstreamApiKey: AMP_KEY, tunnelHandshakeTimeoutMs: 200 } });
+  const big = await dial(`${s.url}${actorPath(threadId)}&big=1`, h);
+  assert.ok(!big.ok);
+  assert.equal(big.status, 500);
+  assert.equal(big.body.length, 64 * 1024);
+  const slow = await dial(`${s.url}${actorPath(threadId)}`, h);
+  assert.ok(!slow.ok);
+  assert.ok([502, 504].includes(slow.status), String(slow.status));
+  assert.equal(A.upgrades.length, 0);
+});
