@@ -37,7 +37,6 @@ const gateway: Handler = async (req, ctx) => {
 /** Rows for the route table. */
 export const ACTOR_ROUTES: Route[] = [
   route("*", "/api/thread-actors", "plain", credentials),
-  route("*", "/api/thread-actors/*rest", "plain", credentials),
   route("*", "/api/user-actor-credentials", "plain", credentials),
   route("*", "/actors/*rest", "plain", gateway),
 ];

@@ -63,7 +63,7 @@ test("POST /api/thread-actors and /api/user-actor-credentials answers (gzip too)
         return;
       }
       if (req.url === "/api/user-actor-credentials") return sendJson(res, 200, { ok: true, result: { wsToken: "wst_user" } });
-      if (req.url === "/api/thread-actors/T-2") return sendJson(res, 500, { wsToken: "wst_failed" });
+      if (req.url === "/api/thread-actors?case=failed") return sendJson(res, 500, { wsToken: "wst_failed" });
       sendJson(res, 200, { wsToken: "wst_big", pad: "x".repeat(MAX_CREDENTIAL_BODY) });
     },
   });
@@ -72,8 +72,8 @@ test("POST /api/thread-actors and /api/user-actor-credentials answers (gzip too)
   assert.equal(first.status, 200);
   assert.equal(JSON.parse(first.body.toString()).wsToken, "wst_gzip", "the client gets the decoded answer");
   assert.equal((await post("/api/user-actor-credentials")).status, 200);
-  assert.equal((await post("/api/thread-actors/T-2")).status, 500);
-  const big = await post("/api/thread-actors/T-3");
+  assert.equal((await post("/api/thread-actors?case=failed")).status, 500);
+  const big = await post("/api/thread-actors?case=big");
   assert.equal(big.body.length, JSON.stringify({ wsToken: "wst_big", pad: "x".repeat(MAX_CREDENTIAL_BODY) }).length);
   const tokens = s.app.amp.actorTokens;
   assert.deepEqual(["wst_gzip", "wst_user", "wst_failed", "wst_big"].map((k) => tokens.accepts(k)), [true, true, false, false]);
