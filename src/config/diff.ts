@@ -10,6 +10,7 @@ const YAML_NAMES: Record<string, string> = {
   bodyLimitBytes: "body-limit-mb",
   shutdownTimeoutMs: "shutdown-timeout",
   upstreamConnectTimeoutMs: "upstream-connect-timeout",
+  apiKeyLockoutMs: "api-key-lockout-duration",
   sessionAffinityTtlMs: "session-affinity-ttl",
   upstreamTimeoutMs: "upstream-timeout",
   tunnelIdleTimeoutMs: "tunnel-idle-timeout",
