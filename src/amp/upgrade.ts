@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { checkApiKey } from "../server/auth.js";
+import { checkApiKey, refuseKey } from "../server/auth.js";
 import { HttpError } from "../server/errors.js";
 import type { App } from "../server/handler.js";
 import { isLoopbackAddress } from "../server/loopback.js";
@@ -43,7 +43,7 @@ export async function ampUpgrade(req: IncomingMessage, socket: Duplex, head: Buf
     if (token === undefined || !app.amp.actorTokens.accepts(token)) {
       if (actor) throw new UpgradeRefusal(401, UNKNOWN_TOKEN);
       const check = checkApiKey(req, { config, url, peer });
-      if (!check.ok) throw new UpgradeRefusal(401, check.message);
+      if (!check.ok) refuseKey({ app, config, peer }, check.message); // counts toward the client-key lockout
       clientKey = check.key;
       key = await requireUpstreamKey({ app, config, clientKey, dialect: "plain" });
     }
@@ -63,7 +63,7 @@ export async function ampUpgrade(req: IncomingMessage, socket: Duplex, head: Buf
     return undefined;
   } catch (err) {
     const e = err instanceof UpgradeRefusal ? err
-      : err instanceof HttpError ? new UpgradeRefusal(err.status, err.message)
+      : err instanceof HttpError ? new UpgradeRefusal(err.status, err.message, err.headers)
       : new UpgradeRefusal(500, "Internal error");
     if (!(err instanceof UpgradeRefusal) && !(err instanceof HttpError)) app.log.error("amp tunnel failed", { path: url.pathname, error: String(err) });
     refuse(socket, e);
