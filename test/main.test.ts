@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { sharedAbsent } from "./support/config.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, runCommand } from "../src/main.js";
@@ -106,7 +107,7 @@ test("check-config exits 1 on a missing file", async () => {
   assert.deepEqual(await run("check-config", "/nonexistent/config.yaml"), { code: 1, stdout: "", stderr: "/nonexistent/config.yaml: cannot read the file: ENOENT\n" });
 });
 
-test("check-config accepts both CLIProxyAPI example configs", { skip: !existsSync(FIXTURES) && "shared fixtures absent" }, async () => {
+test("check-config accepts both CLIProxyAPI example configs", { skip: sharedAbsent(FIXTURES) }, async () => {
   for (const name of ["config.example.e0cb43f38.yaml", "config.example.a7e3596b7.yaml"]) {
     const r = await run("check-config", join(FIXTURES, name));
     assert.equal(r.code, 0, r.stderr);

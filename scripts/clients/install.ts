@@ -33,6 +33,13 @@ for (const name of wanted) {
     stdio: "inherit",
     env: { ...process.env, npm_config_update_notifier: "false" },
   });
+  for (const extra of r.status === 0 ? pin.also ?? [] : []) {
+    // best effort: a platform package installs only on its platform, and the pin's own shim says what is missing
+    const x = spawnSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", want, extra], {
+      cwd: dir, stdio: "inherit", env: { ...process.env, npm_config_update_notifier: "false" },
+    });
+    if (x.status !== 0) console.error(`${name}: ${extra} did not install (${pin.note ?? "optional"})`);
+  }
   if (r.status === 0 && existsSync(join(dir, pin.bin))) writeFileSync(stamp, want);
   else {
     console.error(`${name}: install of ${want} failed (exit ${r.status}); its tests will skip`);

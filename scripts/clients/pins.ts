@@ -7,6 +7,10 @@ export interface ClientPin {
   readonly package: string;
   readonly version: string;
   readonly bin: string;
+  /** Packages installed beside it, best effort (a platform binary the registry lacks at the pinned version). */
+  readonly also?: readonly string[];
+  /** Why `also` is there. */
+  readonly note?: string;
 }
 
 /** The git-ignored folder the clients are installed into, one sub-folder per pin. */

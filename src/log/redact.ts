@@ -57,7 +57,7 @@ export function redact(text: string, secrets?: SecretSet): string {
   return out;
 }
 
-/** Masks a key for display: first 4 and last 4 characters. */
+/** Masks a key for display: its last 4 characters, enough to tell keys apart; short keys show nothing. */
 export function maskKey(key: string): string {
-  return key.length <= 12 ? MASK : `${key.slice(0, 4)}…${key.slice(-4)}`;
+  return key.length < 12 ? MASK : `…${key.slice(-4)}`;
 }

@@ -6,8 +6,11 @@ import type { RecentDecision } from "../amp/recent.js";
 import { redact, type SecretSet } from "../log/redact.js";
 import type { StatusView } from "./status.js";
 
+// At phone width the page keeps its width and each wide table scrolls sideways inside its own box.
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:72em}
-table{border-collapse:collapse;margin:.5em 0 1.5em;width:100%}th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}
+@media (max-width:40em){body{margin:.75em}h1{font-size:1.4em}}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5em 0 1.5em}code{overflow-wrap:anywhere}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}.ok{color:#176f2c}.cooling{color:#9a6700}.blocked,.disabled{color:#b42318}
 .muted{color:#666}code{font-size:13px}`;
 
@@ -49,7 +52,7 @@ function duration(s: number): string {
 function table(head: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
   const th = head.map((h) => `<th>${h}</th>`).join("");
   const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.has(i) ? ' class="n"' : ""}>${c}</td>`).join("")}</tr>`).join("\n");
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 const ROUTE_NAMES: Record<string, string> = {

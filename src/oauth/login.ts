@@ -11,7 +11,7 @@ import { embeddedConfig, loadConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { effectiveProxy } from "../proxy/forward.js";
 import { findConfig } from "../server/start.js";
-import { LoginError, judgeCallback, parsePastedCallback } from "./callback.js";
+import { CALLBACK_WAIT_MS, LoginError, judgeCallback, parsePastedCallback } from "./callback.js";
 import { codexDeviceLogin } from "./codex.js";
 import { endpointsFor, parseProvider, type OAuthProvider } from "./endpoints.js";
 import { beginLogin, finishLogin, writeSaved, type PendingLogin } from "./flow.js";
@@ -149,7 +149,11 @@ export async function runLogin(argv: readonly string[], io: LoginIo = terminalIo
     login = await beginLogin(args.provider, ctx.endpoints, { port: args.port, listen: true, waitMs: io.waitMs });
     io.out(`Open this URL to log in to ${args.provider}:\n\n  ${login.url}\n`);
     const opened = !args.noBrowser && (await io.openBrowser(login.url).catch(() => false));
-    if (!opened) {
+    io.out(`Waiting up to ${minutes(io.waitMs ?? CALLBACK_WAIT_MS)} for the login to come back to ${login.redirectUri} (Ctrl-C stops).`);
+    if (opened) {
+      io.out("If no browser opened, copy the URL above into one. With no browser on this machine, log in on another and paste the final URL from its address bar here, or run again with --no-browser.");
+    }
+    else {
       // The browser calls the redirect_uri's port on the laptop; the listener may sit on another port here (--port).
       const local = new URL(login.redirectUri).port || "80";
       io.out(`On a remote machine, forward the callback port first: ssh -L ${local}:127.0.0.1:${login.port} <user>@<server>`);
@@ -168,6 +172,13 @@ export async function runLogin(argv: readonly string[], io: LoginIo = terminalIo
   }
 }
 
+const URL_START = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+function minutes(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m >= 1 ? `${m} minute${m === 1 ? "" : "s"}` : `${Math.round(ms / 1000)} s`;
+}
+
 /** The callback from the listener or, after the paste delay, a pasted URL — whichever comes first. */
 async function waitForCode(login: PendingLogin, io: LoginIo): Promise<{ code: string; state: string }> {
   const listener = login.listener!;
@@ -176,18 +187,30 @@ async function waitForCode(login: PendingLogin, io: LoginIo): Promise<{ code: st
     await Promise.race([io.sleep(io.pasteDelayMs), listener.result.catch(() => undefined)]);
     if (stop.signal.aborted) return;
     io.out("Paste the final redirect URL here (or keep waiting for the browser):");
+    let said = "";
+    let carry = "";
+    const refuse = (why: string) => {
+      // a paste of many lines, or the same mistake again, gets one message, not one per line
+      const message = `Not accepted: ${why}. Paste the whole address from the browser's address bar after logging in; it starts with ${login.redirectUri}?code=`;
+      if (message !== said) io.err(message);
+      said = message;
+    };
     for (;;) {
       const line = await io.readLine(stop.signal);
       if (line === undefined || stop.signal.aborted) return;
       if (!line.trim()) continue; // an empty line keeps waiting
+      // a terminal may split a long URL over lines: a refused URL start is tried again joined to the next line
+      const text = URL_START.test(line.trim()) ? line.trim() : carry + line.trim();
       try {
-        const pasted = parsePastedCallback(line);
+        const pasted = parsePastedCallback(text);
         if (pasted.error) return listener.offer(pasted);
         const judged = judgeCallback(pasted, login.state);
-        if (judged instanceof LoginError) io.err(judged.message);
-        else return listener.offer(pasted);
+        if (!(judged instanceof LoginError)) return listener.offer(pasted);
+        carry = URL_START.test(text) ? text : "";
+        refuse(judged.message);
       } catch (err) {
-        io.err(`Refused: ${(err as Error).message}`);
+        carry = URL_START.test(text) ? text : "";
+        refuse((err as Error).message);
       }
     }
   })();

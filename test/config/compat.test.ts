@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import { sharedAbsent } from "../support/config.ts";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.js";
 import { exampleKeys } from "../../src/config/safe-mode.js";
@@ -36,7 +37,7 @@ function uncomment(text: string): string {
 
 for (const name of UPSTREAM_EXAMPLES) {
   const path = join(FIXTURES, name);
-  const absent = !existsSync(path) && "shared fixtures absent";
+  const absent = sharedAbsent(path);
 
   test(`CLIProxyAPI's ${name} loads without error, warning at most once per key path`, { skip: absent }, () => {
     const { config, warnings } = load(readFileSync(path, "utf8"), path);
@@ -57,7 +58,7 @@ for (const name of UPSTREAM_EXAMPLES) {
   });
 }
 
-test("the e0cb43f38 example's commented ampcode block loads as the ampcode settings", { skip: !existsSync(join(FIXTURES, UPSTREAM_EXAMPLES[0])) && "shared fixtures absent" }, () => {
+test("the e0cb43f38 example's commented ampcode block loads as the ampcode settings", { skip: sharedAbsent(join(FIXTURES, UPSTREAM_EXAMPLES[0])) }, () => {
   const text = uncomment(readFileSync(join(FIXTURES, UPSTREAM_EXAMPLES[0]), "utf8"));
   const { config } = load(text, "e0cb43f38");
   assert.equal(config.ampcode.upstreamUrl, "https://ampcode.com");

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, lstatSync, mkdirSync, symlinkSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { sharedAbsent } from "../support/config.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { applyEdits, updateConfigFile } from "../../src/config/write.js";
@@ -185,7 +186,7 @@ test("applyEdits() output always parses to the edited value (300 seeded random e
 
 const FIXTURE = join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "cliproxyapi", "config.example.e0cb43f38.yaml");
 
-test("applyEdits() on CLIProxyAPI's commented example changes only the edited lines", { skip: !existsSync(FIXTURE) && "fixtures absent" }, () => {
+test("applyEdits() on CLIProxyAPI's commented example changes only the edited lines", { skip: sharedAbsent(FIXTURE) }, () => {
   const text = readFileSync(FIXTURE, "utf8");
   assert.deepEqual(diff(text, applyEdits(text, [{ path: ["debug"], value: true }])), { removed: ["debug: false"], added: ["debug: true"] });
   assert.deepEqual(diff(text, applyEdits(text, [{ path: ["remote-management", "secret-key"], value: "$2a$10$hash" }])), {

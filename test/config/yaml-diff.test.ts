@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { sharedAbsent } from "../support/config.ts";
 import { join } from "node:path";
 import YAML from "yaml";
 import { parseYaml, YamlError } from "../../src/config/yaml.ts";
@@ -31,7 +32,7 @@ test("parseYaml() reads config.example.yaml like the yaml package", { skip: !exi
   assertSameAsOracle(readFileSync(exampleConfig, "utf8"), "config.example.yaml");
 });
 
-test("parseYaml() reads every yaml block of the shared spec like the yaml package", { skip: !existsSync(specDir) }, () => {
+test("parseYaml() reads every yaml block of the shared spec like the yaml package", { skip: sharedAbsent(specDir) }, () => {
   for (const name of readdirSync(specDir).filter((f) => f.endsWith(".md")).sort()) {
     for (const [k, block] of yamlBlocks(readFileSync(join(specDir, name), "utf8")).entries()) {
       assertSameAsOracle(block, `${name} block ${k + 1}`);
@@ -39,7 +40,7 @@ test("parseYaml() reads every yaml block of the shared spec like the yaml packag
   }
 });
 
-test("parseYaml() reads the CLIProxyAPI example configs like the yaml package", { skip: !existsSync(fixtureDir) }, () => {
+test("parseYaml() reads the CLIProxyAPI example configs like the yaml package", { skip: sharedAbsent(fixtureDir) }, () => {
   for (const name of readdirSync(fixtureDir).filter((f) => f.endsWith(".yaml")).sort()) {
     assertSameAsOracle(readFileSync(join(fixtureDir, name), "utf8"), name);
   }

@@ -39,7 +39,8 @@ test("SecretSet.add() extends the set and maskKey() keeps only the ends of long 
   s.add("first-secret");
   s.add("second-secret");
   assert.deepEqual([...s.values()].sort(), ["first-secret", "second-secret"]);
-  assert.equal(maskKey("sk-1234567890abcdef"), "sk-1…cdef");
+  assert.equal(maskKey("sk-1234567890abcdef"), "…cdef");
+  assert.equal(maskKey("sk-ant-api03-aaaa1111"), "…1111", "never more than the last four characters");
   assert.equal(maskKey("short"), MASK);
 });
 

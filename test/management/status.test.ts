@@ -106,3 +106,17 @@ test("S-12 ampcode mappings: PUT, PATCH one from, DELETE it; GET /ampcode shows 
   const amp = rows(html, "Recent Amp routing decisions").filter((r) => !r.includes("Requested"));
   assert.match(amp[0], /\|claude-opus-x\|mapping\|gemini-2\.5-pro\|/);
 });
+
+test("/status fits a phone: each table scrolls inside its own box, and credentials show only their keys' last four characters", async (t) => {
+  const m = await withTraffic(t);
+  assert.equal(await m.send("claude-sonnet-4-5"), 200);
+  const { html } = await page(m.s.url);
+  assert.match(html, /<meta name="viewport" content="width=device-width,initial-scale=1">/);
+  assert.match(html, /\.scroll\{overflow-x:auto/);
+  const tables = html.match(/<table>/g)?.length ?? 0;
+  assert.ok(tables >= 2);
+  assert.equal(html.match(/<div class="scroll"><table>/g)?.length, tables, "every table sits in a scrolling box");
+  const creds = rows(html, "Credentials");
+  assert.ok(creds.some((r) => r.startsWith("|claude|") && r.includes("…0001")), creds.join("\n"));
+  assert.doesNotMatch(html, /sk-a[^"<]*…|…[^"<]{5,}\)/, "never more than four characters of a key");
+});

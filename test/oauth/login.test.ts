@@ -134,7 +134,7 @@ test("S-6 --no-browser: an empty line keeps waiting, garbage is refused, the pas
   const state = printedUrl(term).searchParams.get("state");
   term.type("");
   term.type("this is garbage");
-  await term.printed(/Refused: callback URL missing code/);
+  await term.printed(/Not accepted: callback URL missing code\. Paste the whole address from the browser's address bar after logging in; it starts with http:\/\/(localhost|127\.0\.0\.1):\d+\/callback\?code=/);
   term.type(`?code=c&state=${"f".repeat(32)}`);
   await term.printed(/state does not match/);
   assert.equal(oauth.calls("POST /token").length, 0);
@@ -181,4 +181,27 @@ test("runLogin() exits 2 with the usage on a bad argument", async (t) => {
   const term = testTerminal(oauth);
   assert.equal(await runLogin(["bogus"], term.io), 2);
   assert.match(term.err.join("\n"), /Usage: cliproxy login/);
+});
+
+test("a bad paste is reported once however many lines it has, and a redirect URL split over two lines is put back together", async (t) => {
+  const oauth = await startFakeOAuth(t);
+  const term = testTerminal(oauth, { browser: "none" });
+  const pending = runLogin(["claude", "--no-browser"], term.io);
+  await term.printed(/Paste the final redirect URL/);
+  const state = printedUrl(term).searchParams.get("state")!;
+  for (const line of ["some", "multi-line", "garbage"]) term.type(line);
+  const url = `http://localhost:54545/callback?code=c&state=${state}`;
+  term.type(url.slice(0, 40));
+  term.type(url.slice(40));
+  assert.equal(await pending, 0, term.err.join("\n"));
+  assert.equal(term.err.filter((l) => l.startsWith("Not accepted")).length, 1, term.err.join("\n"));
+  assert.equal(oauth.calls("POST /token")[0].json.code, "c");
+});
+
+test("login says how long it waits and what to do when no browser opens", async (t) => {
+  const oauth = await startFakeOAuth(t);
+  const term = testTerminal(oauth);
+  assert.equal(await runLogin(["claude"], term.io), 0);
+  assert.ok(term.out.some((l) => /^Waiting up to \d+ (minutes?|s) for the login to come back to http:\/\/(localhost|127\.0\.0\.1):\d+\/callback/.test(l)), term.out.join("\n"));
+  assert.ok(term.out.some((l) => /If no browser opened, copy the URL above into one.*--no-browser/.test(l)), term.out.join("\n"));
 });

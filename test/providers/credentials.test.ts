@@ -38,7 +38,7 @@ test("credentialsFromConfig() builds one credential per key in config order with
     ["codex-api-key[0]", "codex", "codex", "http://127.0.0.1:9/codex", false],
     ["vertex-api-key[0]", "vertex", "vertex", "https://aiplatform.googleapis.com", false],
   ]);
-  assert.equal(credentials[0].label, "claude-api-key[0] (sk-a…1111)");
+  assert.equal(credentials[0].label, "claude-api-key[0] (…1111)");
   assert.deepEqual(credentials[0].models.get("claude-sonnet-4-5"), ["claude-sonnet-4-5"]);
 });
 

@@ -1,5 +1,7 @@
 /** Config-parsing helpers shared by the config tests. */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
 import { ConfigError, parseConfig, type LoadResult } from "../../src/config/load.js";
 
 /** The home directory the helpers parse with. */
@@ -17,4 +19,13 @@ export function problems(text: string): readonly string[] {
     return err.problems;
   }
   assert.fail("expected a ConfigError");
+}
+
+/**
+ * Why a test reading ../shared (the project's specs and CLIProxyAPI's example configs, kept beside the checkout
+ * and not in this repository) skips, or false when the path is there.
+ */
+export function sharedAbsent(path: string): string | false {
+  if (existsSync(path)) return false;
+  return `needs ${relative(join(import.meta.dirname, "..", ".."), path)}, the project's shared specs and CLIProxyAPI example configs kept beside the checkout (not in this repository); absent here`;
 }

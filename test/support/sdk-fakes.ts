@@ -210,7 +210,11 @@ function gemini(req: Recorded, res: ServerResponse): void {
 const HANDLERS: Record<UpstreamKind, (req: Recorded, res: ServerResponse) => void> = { claude, openai, codex, gemini };
 
 /** Starts the four fakes (closed with `close()`). */
-export async function startSdkFakes(): Promise<Record<UpstreamKind, FakeUpstream> & { close(): Promise<void> }> {
-  const [c, o, x, g] = await Promise.all((["claude", "openai", "codex", "gemini"] as const).map((k) => startFake(undefined, HANDLERS[k])));
+export async function startSdkFakes(options: { textOnly?: boolean } = {}): Promise<Record<UpstreamKind, FakeUpstream> & { close(): Promise<void> }> {
+  // textOnly: a real CLI declares its own tools on every turn; answering those with get_weather would loop
+  const handler = (k: UpstreamKind) => options.textOnly
+    ? (req: Recorded, res: ServerResponse) => HANDLERS[k]({ ...req, json: req.json && { ...req.json, tools: undefined } }, res)
+    : HANDLERS[k];
+  const [c, o, x, g] = await Promise.all((["claude", "openai", "codex", "gemini"] as const).map((k) => startFake(undefined, handler(k))));
   return { claude: c, openai: o, codex: x, gemini: g, close: async () => void (await Promise.all([c, o, x, g].map((f) => f.close()))) };
 }

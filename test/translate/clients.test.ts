@@ -1,48 +1,37 @@
 /**
- * The README "Clients" examples, loaded: the Factory CLI config.json, the Codex CLI config.toml and
- * the Claude Code / Gemini CLI environment files under test/fixtures/clients/ are parsed, must name
- * models cliproxy serves, and each one's requests are sent to a real cliproxy (with fake upstreams)
- * the way that client would send them.
+ * The README "Clients" recipes, read out of README.md's marked blocks: the Factory settings.json, the Codex CLI
+ * config.toml and profile files, the Claude Code and Gemini CLI environments and the SDK snippets must name
+ * models cliproxy serves, and each one's requests are sent to a real cliproxy (with fake upstreams) the way that
+ * client would send them; the SDK snippets run as written. test/clients/ runs the real CLIs on the same blocks.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { providerKey } from "../../src/config/schema.ts";
-import { CATALOG, catalogModel } from "../../src/providers/catalog.ts";
+import { catalogModel } from "../../src/providers/catalog.ts";
 import { parseModelSuffix } from "../../src/translate/thinking.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 import { startSdkFakes } from "../support/sdk-fakes.ts";
+import { EXAMPLE_KEY, EXAMPLE_ROOT, readmeBlock, readmeBlocks, readmeShell } from "../support/readme.ts";
 
-const DIR = join(import.meta.dirname, "..", "fixtures", "clients");
-const read = (name: string) => readFileSync(join(DIR, name), "utf8");
-/** Where the examples say cliproxy listens (the default host and port). */
-const EXAMPLE_ROOT = "http://127.0.0.1:8317";
-
-/** A tiny reader for the TOML subset the example uses: `[a.b]` tables and `key = "string"` lines. */
-function readToml(text: string): Record<string, Record<string, string>> {
-  const tables: Record<string, Record<string, string>> = { "": {} };
-  let current = tables[""];
+/** A tiny reader for the TOML subset the examples use: `[a.b]` tables and `key = "string"` or number lines. */
+function readToml(text: string, into: Record<string, Record<string, string>> = { "": {} }, table = ""): Record<string, Record<string, string>> {
+  let current = (into[table] ??= {});
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
-    const table = /^\[([A-Za-z0-9_.-]+)\]$/.exec(line);
-    if (table) return void (current = tables[table[1]] ??= {});
-    const kv = /^([A-Za-z0-9_-]+)\s*=\s*"([^"]*)"$/.exec(line);
-    assert.ok(kv, `line ${i + 1} is not a table or a string key: ${line}`);
-    current[kv[1]] = kv[2];
+    const t = /^\[([A-Za-z0-9_.-]+)\]$/.exec(line);
+    if (t) return void (current = into[t[1]] ??= {});
+    const kv = /^([A-Za-z0-9_-]+)\s*=\s*(?:"([^"]*)"|(\d+))$/.exec(line);
+    assert.ok(kv, `line ${i + 1} is not a table, a string or a number: ${line}`);
+    current[kv[1]] = kv[2] ?? kv[3];
   });
-  return tables;
-}
-
-/** `KEY=value` lines, comments skipped. */
-function readEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
+  return into;
 }
 
 /** True when cliproxy's catalog serves the model (a thinking suffix allowed). */
@@ -50,25 +39,28 @@ function served(model: string): boolean {
   return catalogModel(parseModelSuffix(model).model) !== undefined;
 }
 
-interface FactoryModel { model_display_name: string; model: string; base_url: string; api_key: string; provider: string; max_tokens: number }
-const factory = JSON.parse(read("factory-config.json")) as { custom_models: FactoryModel[] };
-const codex = readToml(read("codex-config.toml"));
-const claudeCode = readEnv(read("claude-code.env"));
-const geminiCli = readEnv(read("gemini-cli.env"));
+interface FactoryModel { displayName: string; model: string; baseUrl: string; apiKey: string; provider: string; maxOutputTokens: number }
+const factory = JSON.parse(readmeBlock("file", "~/.factory/settings.json")) as { customModels: FactoryModel[] };
+// config.toml, plus each ~/.codex/<profile>.config.toml as the table profiles.<profile>
+const codex = readToml(readmeBlock("file", "~/.codex/config.toml"));
+for (const b of readmeBlocks().filter((b) => b.kind === "file" && /^~\/\.codex\/.+\.config\.toml$/.test(b.name))) {
+  readToml(b.text, codex, `profiles.${/([^/]+)\.config\.toml$/.exec(b.name)![1]}`);
+}
+const claudeCode = readmeShell("claude-code").env;
+const geminiCli = readmeShell("gemini-cli").env;
 
-test("the Factory example has one custom_models entry per catalog model, each naming a model cliproxy serves", () => {
-  const models = factory.custom_models.map((m) => m.model);
-  for (const list of Object.values(CATALOG)) for (const m of list) assert.ok(models.includes(m.id), `no Factory entry for ${m.id}`);
-  assert.equal(new Set(models).size, models.length, "no duplicate entries");
-  for (const m of factory.custom_models) {
+test("the Factory example's customModels name served models, each with its own display name and the right base URL", () => {
+  const names = factory.customModels.map((m) => m.displayName);
+  assert.equal(new Set(names).size, names.length, "no duplicate display names");
+  for (const m of factory.customModels) {
     assert.ok(served(m.model), `${m.model} is not served`);
-    assert.equal(m.base_url, m.provider === "anthropic" ? EXAMPLE_ROOT : `${EXAMPLE_ROOT}/v1`, m.model);
-    assert.ok(m.model_display_name.length > 0 && m.api_key.length > 0 && m.max_tokens > 0, m.model);
+    assert.equal(m.baseUrl, m.provider === "anthropic" ? EXAMPLE_ROOT : `${EXAMPLE_ROOT}/v1`, m.model);
+    assert.ok(m.displayName.length > 0 && m.apiKey === EXAMPLE_KEY && m.maxOutputTokens > 0, m.model);
   }
 });
 
 test("the Factory example uses the anthropic, openai and generic-chat-completion-api provider kinds", () => {
-  assert.deepEqual([...new Set(factory.custom_models.map((m) => m.provider))].sort(), ["anthropic", "generic-chat-completion-api", "openai"]);
+  assert.deepEqual([...new Set(factory.customModels.map((m) => m.provider))].sort(), ["anthropic", "generic-chat-completion-api", "openai"]);
 });
 
 test("the Codex CLI example selects a cliproxy provider on the Responses wire API, and its profiles name served models", () => {
@@ -102,7 +94,7 @@ describe("the client examples, sent to a running cliproxy", () => {
     const t = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
     // Credentials without a `models` list serve their provider's whole catalog.
     server = await startServer(t, {
-      apiKeys: [...new Set([...factory.custom_models.map((m) => m.api_key), claudeCode.ANTHROPIC_AUTH_TOKEN, geminiCli.GEMINI_API_KEY, "change-me-1"])],
+      apiKeys: [...new Set([...factory.customModels.map((m) => m.apiKey), claudeCode.ANTHROPIC_AUTH_TOKEN, geminiCli.GEMINI_API_KEY, EXAMPLE_KEY])],
       claudeApiKey: [providerKey("sk-ant-fake", { baseUrl: fakes.claude.url })],
       codexApiKey: [providerKey("sk-codex-fake", { baseUrl: fakes.codex.url })],
       geminiApiKey: [providerKey("AIza-fake", { baseUrl: fakes.gemini.url })],
@@ -114,12 +106,12 @@ describe("the client examples, sent to a running cliproxy", () => {
   });
 
   test("every Factory entry answers through its provider kind's API (Messages, Responses, Chat Completions)", async () => {
-    for (const m of factory.custom_models) {
-      const base = local(m.base_url);
+    for (const m of factory.customModels) {
+      const base = local(m.baseUrl);
       const res = m.provider === "anthropic"
-        ? await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": m.api_key, "anthropic-version": "2023-06-01", "content-type": "application/json" }, body: JSON.stringify({ model: m.model, max_tokens: 64, messages: [{ role: "user", content: "hi" }] }) })
+        ? await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": m.apiKey, "anthropic-version": "2023-06-01", "content-type": "application/json" }, body: JSON.stringify({ model: m.model, max_tokens: 64, messages: [{ role: "user", content: "hi" }] }) })
         : await fetch(`${base}/${m.provider === "openai" ? "responses" : "chat/completions"}`, {
-          method: "POST", headers: { authorization: `Bearer ${m.api_key}`, "content-type": "application/json" },
+          method: "POST", headers: { authorization: `Bearer ${m.apiKey}`, "content-type": "application/json" },
           body: JSON.stringify(m.provider === "openai" ? { model: m.model, input: "hi" } : { model: m.model, messages: [{ role: "user", content: "hi" }] }),
         });
       assert.equal(res.status, 200, `${m.model}: ${await res.clone().text()}`);
@@ -156,5 +148,19 @@ describe("the client examples, sent to a running cliproxy", () => {
     });
     assert.equal(res.status, 200);
     assert.match(await res.text(), /"finishReason":"STOP"/);
+  });
+
+  test("the README's SDK snippets run as written (imports resolved, address swapped) and print each answer", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cliproxy-sdk-snippet-"));
+    const snippets = readmeBlocks().filter((b) => b.kind === "sdk");
+    assert.deepEqual(snippets.map((b) => b.name).sort(), ["anthropic", "google-genai", "openai"]);
+    for (const b of snippets) {
+      const code = local(b.text).replace(/from "([^"]+)"/g, (_m, spec: string) => `from ${JSON.stringify(import.meta.resolve(spec))}`);
+      const file = join(dir, `${b.name}.mjs`);
+      writeFileSync(file, code);
+      const { stdout } = await promisify(execFile)(process.execPath, [pathToFileURL(file).pathname], { cwd: dir, encoding: "utf8" });
+      const lines = stdout.trim().split("\n");
+      assert.ok(lines.length >= 1 && lines.every((l) => l === "Hello from cliproxy"), `${b.name}: ${stdout}`);
+    }
   });
 });
