@@ -13,6 +13,8 @@ const YAML_NAMES: Record<string, string> = {
   apiKeyLockoutMs: "api-key-lockout-duration",
   sessionAffinityTtlMs: "session-affinity-ttl",
   upstreamTimeoutMs: "upstream-timeout",
+  tunnelIdleTimeoutMs: "tunnel-idle-timeout",
+  tunnelHandshakeTimeoutMs: "tunnel-handshake-timeout",
   gptImage2BaseModel: "gpt-image-2-base-model",
 };
 

@@ -71,6 +71,14 @@ export interface AmpConfig {
   readonly modelMappings: readonly AmpModelMapping[];
   readonly modelFallback: "upstream" | "deny";
   readonly upstreamTimeoutMs: number;
+  /** `rivet-token`: the publishable Rivet token added to actor upgrades that lack one ("" adds none). */
+  readonly rivetToken: string;
+  /** `rivet-namespace`: the Rivet namespace added to actor upgrades that lack one ("" adds none). */
+  readonly rivetNamespace: string;
+  /** `tunnel-idle-timeout`: a tunnelled socket with no byte either way for this long is closed (0 = never). */
+  readonly tunnelIdleTimeoutMs: number;
+  /** `tunnel-handshake-timeout`: the Amp upstream must answer an upgrade within this time. */
+  readonly tunnelHandshakeTimeoutMs: number;
 }
 
 /** The whole configuration. */
@@ -153,6 +161,11 @@ export const DEFAULT_AMP: AmpConfig = Object.freeze<AmpConfig>({
   modelMappings: [],
   modelFallback: "upstream",
   upstreamTimeoutMs: 10 * 60_000,
+  // The publishable token every copy of the native Amp CLI carries (amp-cli-latest-traffic.md, "The Rivet routing token").
+  rivetToken: "pk_9tm4qz3zrMerdZXTlBRLRsmJIzSQIPH24meKBqiL6vVpscTvc4w1YPiBgymXf9Az",
+  rivetNamespace: "default",
+  tunnelIdleTimeoutMs: 10 * 60_000,
+  tunnelHandshakeTimeoutMs: 30_000,
 });
 
 /** Every default, as used when no config file exists. */

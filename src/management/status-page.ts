@@ -83,7 +83,8 @@ export function statusPage(v: StatusView, secrets: SecretSet): string {
     : `<p class="muted">No Amp model requests yet.</p>`;
   return page(`cliproxy ${e(v.version)} status`, `<h1>cliproxy ${e(v.version)}</h1>
 <p>Up ${duration(v.uptimeSeconds)} · as of ${new Date(v.now).toISOString().replace(/\.\d{3}Z$/, "Z")}<br>
-Config <code>${e(v.configPath)}</code>: ${e(v.lastReload)}</p>
+Config <code>${e(v.configPath)}</code>: ${e(v.lastReload)}<br>
+Amp tunnels (thread-actor sockets): ${v.tunnels.open} open, ${v.tunnels.opened} since start</p>
 <h2>Credentials</h2>
 ${creds}
 <h2>Requests and tokens by model</h2>

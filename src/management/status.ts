@@ -42,6 +42,8 @@ export interface StatusView {
   readonly usageEnabled: boolean;
   readonly models: readonly ModelRow[];
   readonly decisions: readonly RecentDecision[];
+  /** Amp WebSocket tunnels (thread-actor sockets): open now, and opened since start. */
+  readonly tunnels: { readonly open: number; readonly opened: number };
 }
 
 function iso(ms: number): string {
@@ -106,6 +108,7 @@ export function statusView(app: App): StatusView {
     usageEnabled: app.providers.usage.enabled,
     models: modelRows(app),
     decisions: recentDecisions(app.log),
+    tunnels: { open: app.amp.tunnels.open, opened: app.amp.tunnels.opened },
   };
 }
 

@@ -23,7 +23,7 @@ export function loggablePath(url: URL): string {
 }
 
 /** A `.` or `..` path segment, literal or percent-encoded. */
-const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+export const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
 function decodeOnce(s: string): string {
   try {

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { App, Route } from "./handler.js";
 import { dispatch } from "./dispatch.js";
 import { allRoutes } from "./routes.js";
+import { onUpgrade } from "./upgrade.js";
 
 /** A running cliproxy server. */
 export interface Running {
@@ -46,6 +47,7 @@ export async function listen(app: App, host: string, port: number, routes: reado
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
   });
+  server.on("upgrade", onUpgrade(app));
   server.on("connection", (s) => {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
@@ -71,6 +73,7 @@ export async function listen(app: App, host: string, port: number, routes: reado
     url: `${tls ? "https" : "http"}://${shownHost}:${address.port}`,
     close(timeoutMs = app.config().shutdownTimeoutMs) {
       closing = true;
+      app.amp.tunnels.closeAll();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           for (const s of sockets) s.destroy();
