@@ -7,19 +7,8 @@ import { randomUUID } from "node:crypto";
 import { antigravityUserAgent } from "./antigravity.js";
 import { geminiCliUserAgent } from "./gemini.js";
 
-/** The system block Anthropic requires before it accepts an OAuth token (oauth.md §2). */
-export const CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI for Claude.";
-/** The beta that marks OAuth requests. */
-export const CLAUDE_OAUTH_BETA = "oauth-2025-04-20";
-/** User-Agent sent when the client is not Claude Code itself. */
-export const CLAUDE_CLI_USER_AGENT = "claude-cli/2.1.63 (external, cli)";
 /** Gemini CLI's API client header (providers.md §2.4). */
 export const GEMINI_CLI_API_CLIENT = "google-genai-sdk/1.41.0 gl-node/v22.19.0";
-
-/** True for a Claude subscription token (`sk-ant-oat…`). */
-export function isClaudeOAuthToken(token: string): boolean {
-  return token.includes("sk-ant-oat");
-}
 
 function parse(body: Buffer): Record<string, unknown> | undefined {
   try {
@@ -28,40 +17,6 @@ function parse(body: Buffer): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * A Messages (or count_tokens) body whose `system` starts with the Claude Code block, the client's
- * own system prompt following unchanged (a string becomes one text block); never added twice. A body
- * that is not a JSON object is returned as is (the upstream will say what is wrong with it).
- */
-export function withClaudeCodeSystem(body: Buffer): Buffer {
-  const json = parse(body);
-  if (!json) return body;
-  const identity = { type: "text", text: CLAUDE_CODE_SYSTEM };
-  const sys = json.system;
-  let blocks: unknown[];
-  if (typeof sys === "string") blocks = sys === "" ? [identity] : [identity, { type: "text", text: sys }];
-  else if (Array.isArray(sys)) {
-    const first = sys[0] as Record<string, unknown> | undefined;
-    if (first?.type === "text" && first.text === CLAUDE_CODE_SYSTEM) return body;
-    blocks = [identity, ...sys];
-  } else blocks = [identity];
-  return Buffer.from(JSON.stringify({ ...json, system: blocks }));
-}
-
-/** Headers (lower-case keys) of a Claude request made with a subscription token: bearer, oauth beta, claude-cli UA. */
-export function claudeOAuthHeaders(headers: Record<string, string>, accessToken: string, clientUserAgent?: string): Record<string, string> {
-  delete headers["x-api-key"];
-  delete headers["anthropic-dangerous-direct-browser-access"];
-  headers.authorization = `Bearer ${accessToken}`;
-  const betas = (headers["anthropic-beta"] ?? "").split(",").map((b) => b.trim()).filter(Boolean);
-  if (!betas.includes(CLAUDE_OAUTH_BETA)) betas.push(CLAUDE_OAUTH_BETA);
-  headers["anthropic-beta"] = betas.join(",");
-  headers["anthropic-version"] ??= "2023-06-01";
-  headers["x-app"] ??= "cli";
-  if (!clientUserAgent?.startsWith("claude-cli") && !headers["user-agent"]?.startsWith("claude-cli")) headers["user-agent"] = CLAUDE_CLI_USER_AGENT;
-  return headers;
 }
 
 /** Headers of a Codex request made with a ChatGPT token: bearer, account id, `Originator: codex-tui` unless the client sent one. */
@@ -147,18 +102,18 @@ export interface BuiltCall {
 
 /**
  * Turns a Claude or Codex call built for a token-file credential (with the token as its key) into the
- * subscription request: for Claude the bearer, oauth beta, claude-cli User-Agent and, for `sk-ant-oat`
- * tokens, the Claude Code system block on messages and count_tokens; for Codex the bearer, the
- * ChatGPT account id and the codex-tui originator. Other types are returned unchanged.
+ * subscription request: for Claude the bearer (the executor built the rest); for Codex the bearer,
+ * the ChatGPT account id and the codex-tui originator. Other types are returned unchanged.
  */
 export function applyOAuthCall(
-  call: BuiltCall, token: { type: string; accessToken: string; accountId?: string }, clientUserAgent?: string,
+  call: BuiltCall, token: { type: string; accessToken: string; accountId?: string },
 ): BuiltCall {
   const headers = { ...call.headers };
   if (token.type === "claude") {
-    claudeOAuthHeaders(headers, token.accessToken, clientUserAgent);
-    const body = isClaudeOAuthToken(token.accessToken) && /\/v1\/messages(\/count_tokens)?(\?|$)/.test(call.url) ? withClaudeCodeSystem(call.body) : call.body;
-    return { ...call, headers, body };
+    // The Claude executor already built the subscription request (providers/claude-oauth.ts); only the bearer is ensured here.
+    delete headers["x-api-key"];
+    headers.authorization = `Bearer ${token.accessToken}`;
+    return { ...call, headers };
   }
   if (token.type === "codex") return { ...call, headers: codexOAuthHeaders(headers, token.accessToken, token.accountId) };
   return call;
