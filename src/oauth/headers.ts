@@ -3,8 +3,8 @@
  * (providers.md §2.1 OAuth identity, §2.2 Codex OAuth headers, §2.4 Gemini CLI, §2.5 Antigravity).
  * Executors call these after building the API-key request; nothing here sends or logs anything.
  */
-import { randomUUID } from "node:crypto";
-import { antigravityUserAgent } from "./antigravity.js";
+import { createHash, randomUUID } from "node:crypto";
+import { antigravityRequestUserAgent } from "./antigravity.js";
 import { geminiCliUserAgent } from "./gemini.js";
 
 /** Gemini CLI's API client header (providers.md §2.4). */
@@ -37,10 +37,27 @@ export function codeAssistUrl(root: string, action: CodeAssistAction): string {
   return `${base}/v1internal:${action === "count" ? "countTokens" : "generateContent"}`;
 }
 
-/** The Gemini CLI envelope `{"model","project","request":{…}}`; countTokens carries the request only. */
+/**
+ * The `request` of a Code Assist countTokens call: the generateContent request itself, never the Gemini
+ * API's `{generateContentRequest:{…}}` wrapper, without model and safetySettings (CLIProxyAPI HEAD
+ * a7e3596b7 antigravity_executor_tokens.go; gemini_cli_executor.go before its removal in 78ba8ba73).
+ */
+export function codeAssistCountRequest(body: Record<string, unknown>): Record<string, unknown> {
+  const inner = body.generateContentRequest;
+  const request = { ...(inner !== null && typeof inner === "object" && !Array.isArray(inner) ? (inner as Record<string, unknown>) : body) };
+  delete request.model;
+  delete request.safetySettings;
+  return request;
+}
+
+/**
+ * The Gemini CLI envelope `{"model","project","request":{…}}`; a `model` inside the request is dropped
+ * (Code Assist rejects it there); countTokens carries the request only.
+ */
 export function geminiCliEnvelope(body: Buffer, model: string, project: string, action: CodeAssistAction): Buffer {
-  const request = parse(body) ?? {};
-  const envelope = action === "count" ? { request } : { model, project, request };
+  const request = { ...(parse(body) ?? {}) };
+  delete request.model;
+  const envelope = action === "count" ? { request: codeAssistCountRequest(request) } : { model, project, request };
   return Buffer.from(JSON.stringify(envelope));
 }
 
@@ -66,12 +83,48 @@ export function antigravityBaseUrls(fileBaseUrl: string | undefined, configured:
   return fileBaseUrl ? [fileBaseUrl.replace(/\/+$/, "")] : [...configured];
 }
 
+/** A session id stable per conversation: `-` + the first user text's SHA-256, top 63 bits, in decimal (HEAD generateStableSessionID). */
+export function stableSessionId(request: Record<string, unknown>): string {
+  for (const c of Array.isArray(request.contents) ? request.contents : []) {
+    const o = c as { role?: unknown; parts?: Array<{ text?: unknown }> };
+    const text = o?.role === "user" && Array.isArray(o.parts) ? o.parts[0]?.text : undefined;
+    if (typeof text === "string" && text !== "") return `-${createHash("sha256").update(text).digest().readBigUInt64BE(0) & 0x7fffffffffffffffn}`;
+  }
+  return `-${randomUUID()}`;
+}
+
+/**
+ * The request clean-ups HEAD a7e3596b7 antigravity_executor_request.go makes: `parametersJsonSchema`
+ * becomes `parameters`; Claude models get VALIDATED function calling, other models lose
+ * `maxOutputTokens`; a top-level toolConfig moves into the request.
+ */
+function cleanAntigravityRequest(request: Record<string, unknown>, model: string): void {
+  for (const tool of Array.isArray(request.tools) ? request.tools : []) {
+    for (const fn of Array.isArray((tool as { functionDeclarations?: unknown })?.functionDeclarations) ? (tool as { functionDeclarations: Array<Record<string, unknown>> }).functionDeclarations : []) {
+      if (fn && fn.parametersJsonSchema !== undefined && fn.parameters === undefined) {
+        fn.parameters = fn.parametersJsonSchema;
+        delete fn.parametersJsonSchema;
+      }
+    }
+  }
+  const gen = request.generationConfig as Record<string, unknown> | undefined;
+  if (model.includes("claude")) {
+    const tc = (request.toolConfig ?? {}) as Record<string, unknown>;
+    request.toolConfig = { ...tc, functionCallingConfig: { ...((tc.functionCallingConfig ?? {}) as Record<string, unknown>), mode: "VALIDATED" } };
+  } else if (gen && typeof gen === "object") {
+    request.generationConfig = { ...gen };
+    delete (request.generationConfig as Record<string, unknown>).maxOutputTokens;
+  }
+}
+
 /** The Antigravity envelope (providers.md §2.5): model, userAgent, requestType, project, requestId, request.sessionId. */
 export function antigravityEnvelope(body: Buffer, model: string, project: string, action: CodeAssistAction): Buffer {
-  const request: Record<string, unknown> = { ...(parse(body) ?? {}) };
+  const parsed = parse(body) ?? {};
+  const request: Record<string, unknown> = { ...parsed };
   delete request.safetySettings;
-  if (action === "count") return Buffer.from(JSON.stringify({ request }));
-  request.sessionId ??= `-${randomUUID()}`;
+  if (action === "count") return Buffer.from(JSON.stringify({ request: codeAssistCountRequest(request) }));
+  cleanAntigravityRequest(request, model);
+  request.sessionId ??= stableSessionId(request);
   return Buffer.from(JSON.stringify({
     model,
     userAgent: "antigravity",
@@ -88,7 +141,7 @@ export function antigravityHeaders(accessToken: string, stream: boolean, userAge
     authorization: `Bearer ${accessToken}`,
     "content-type": "application/json",
     accept: stream ? "text/event-stream" : "application/json",
-    "user-agent": userAgent || antigravityUserAgent(),
+    "user-agent": antigravityRequestUserAgent(userAgent),
   };
 }
 

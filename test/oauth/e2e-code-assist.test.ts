@@ -103,7 +103,7 @@ test("Antigravity through a started server: the envelope and User-Agent reach th
   const r = await good.nth(1);
   assert.equal(r.url, "/v1internal:generateContent");
   assert.equal(r.headers.authorization, "Bearer ya29.e2e-anti-0000000");
-  assert.equal(r.headers["user-agent"], "antigravity/2.1.0 darwin/arm64");
+  assert.equal(r.headers["user-agent"], "antigravity/hub/2.9.1 darwin/arm64");
   assert.equal(r.json.model, "gemini-2.5-pro");
   assert.equal(r.json.project, "anti-1");
   assert.equal(r.json.userAgent, "antigravity");

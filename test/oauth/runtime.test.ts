@@ -193,7 +193,7 @@ test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake 
   const r4 = await backend.nth(4);
   assert.equal(r4.url, "/v1internal:generateContent");
   assert.equal(r4.headers.authorization, "Bearer ya29.fixture-anti-access-0123456789");
-  assert.equal(r4.headers["user-agent"], "antigravity/2.1.0 darwin/arm64");
+  assert.equal(r4.headers["user-agent"], "antigravity/hub/2.9.1 darwin/arm64");
   assert.equal(r4.json.project, "anti-fixture");
   assert.equal(r4.json.userAgent, "antigravity");
   assert.equal(r4.json.requestType, "agent");
