@@ -152,6 +152,7 @@ test("S-12 through a started server: CLIProxyAPI-written token files of all four
     files: Object.fromEntries(readdirSync(FIXTURES).map((name) => [name, readFileSync(join(FIXTURES, name), "utf8")])),
   });
   assert.ok(p.logs.some((l) => l.includes("token files: antigravity=1 claude=1 codex=1 gemini=1 in")));
+  assert.ok(p.logs.some((l) => l.includes("Gemini CLI: Google ended access for individual")), "start-up says what changed for Gemini CLI");
   assert.equal((await post(`${p.url}/v1/messages`, messages("Be terse."))).status, 200);
   assert.equal((await post(`${p.url}/v1/responses`, { model: "gpt-5", input: "hi" })).status, 200);
   // HEAD's models.json lists gemini-2.5-pro for Gemini CLI and gemini-3-flash for Antigravity.
