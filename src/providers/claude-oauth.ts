@@ -12,6 +12,7 @@
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { editBody } from "./body-edit.js";
+import { ensureCacheControl, enforceCacheLimit } from "./claude-cache.js";
 import { signClaudeBody, withCchPlaceholder } from "./claude-cch.js";
 import { billingHeader, cloakCountSystem, cloakSystem, localDate, usesLegacySystemReminder } from "./claude-system.js";
 import { aliasTools } from "./claude-tools.js";
@@ -156,6 +157,8 @@ export interface OAuthInput {
   readonly count: boolean;
   readonly betas: readonly string[];
   readonly defaults: Readonly<Record<string, string>>;
+  /** `claude-auto-cache-control`: HEAD's breakpoints on cloaked requests. */
+  readonly autoCache: boolean;
   readonly now?: Date;
 }
 
@@ -201,6 +204,9 @@ export function claudeOAuthBody(input: OAuthInput): OAuthOutcome {
   cloakSystem(body, billingHeader(cliVersion(input.defaults), body), localDate(input.now ?? new Date()));
   const meta = obj(body.metadata) ?? {};
   body.metadata = { ...meta, user_id: userIdFor(isValidUserId(meta.user_id) ? meta.user_id : undefined, identity, sessionId) };
+  if (input.autoCache) ensureCacheControl(body);
+  // Cloaking adds breakpoints of its own; Anthropic refuses more than 4.
+  enforceCacheLimit(body);
   const betas = claudeCliBetas(body, requested, true);
   return { body: signClaudeBody(Buffer.from(JSON.stringify(body))), betas, cloaked: true, sessionId, reverse };
 }

@@ -13,7 +13,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import { VERSION } from "../version.js";
 import { editBody } from "./body-edit.js";
 import { catalogModel } from "./catalog.js";
-import { CLAUDE_DEVICE, claudeOAuthBody } from "./claude-oauth.js";
+import { countCacheControls, ensureCacheControl } from "./claude-cache.js";
+import { CLAUDE_DEVICE, claudeOAuthBody, isClaudeCodeRequest } from "./claude-oauth.js";
 import { restoreToolNames } from "./claude-tools.js";
 import { applyCustomHeaders, bodyJson, clientHeader, isApiKeyCredential, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
@@ -65,6 +66,21 @@ function subscriptionHeaders(h: IncomingHttpHeaders, defaults: Readonly<Record<s
   return out;
 }
 
+/**
+ * HEAD's automatic breakpoints for a request that carries no cache_control at all (claude_executor_cloaking.go
+ * shouldEnsureCacheControl); only the members that change are rewritten, the rest keeps its bytes.
+ */
+function withAutoCache(body: Buffer, parsed: Readonly<Record<string, unknown>>): Buffer {
+  if (countCacheControls(parsed) > 0) return body;
+  // A number JSON.parse would round (16+ digits) must keep its bytes: such bodies are left as sent.
+  if (/\d{16,}/.test(body.toString("latin1"))) return body;
+  const copy = structuredClone({ system: parsed.system, tools: parsed.tools, messages: parsed.messages }) as Record<string, unknown>;
+  ensureCacheControl(copy);
+  const set: Record<string, unknown> = {};
+  for (const k of ["system", "tools", "messages"]) if (copy[k] !== undefined && JSON.stringify(copy[k]) !== JSON.stringify(parsed[k])) set[k] = copy[k];
+  return Object.keys(set).length ? editBody(body, { set }) : body;
+}
+
 /** Builds the upstream request for a Claude credential. */
 export function buildClaudeRequest(input: BuildInput): UpstreamCall {
   const { cred, call, config } = input;
@@ -88,7 +104,7 @@ export function buildClaudeRequest(input: BuildInput): UpstreamCall {
   if (!apiKey && isClaudeOAuthToken(cred.apiKey)) {
     const json = parsed ? { ...parsed, ...set } : undefined;
     if (json) delete json.betas;
-    const out = claudeOAuthBody({ credId: cred.id, raw: input.token?.raw, headers: h, body, json, count, betas, defaults: config.claudeHeaderDefaults });
+    const out = claudeOAuthBody({ credId: cred.id, raw: input.token?.raw, headers: h, body, json, count, betas, defaults: config.claudeHeaderDefaults, autoCache: config.claudeAutoCacheControl });
     body = out.body;
     let beta = out.betas;
     // A non-Anthropic root also hears what the caller asked for (HEAD appends incoming and body betas there).
@@ -98,6 +114,7 @@ export function buildClaudeRequest(input: BuildInput): UpstreamCall {
     const reverse = out.reverse;
     if (reverse && reverse.size > 0) restore = (data) => restoreToolNames(data, reverse);
   } else {
+    if (parsed && !count && config.claudeAutoCacheControl && !isClaudeCodeRequest(h, parsed, false)) body = withAutoCache(body, parsed);
     for (const [name, v] of Object.entries(h)) {
       if (callerFingerprint(name) && v !== undefined) headers[name] = Array.isArray(v) ? v.join(", ") : v;
     }

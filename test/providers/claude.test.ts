@@ -24,7 +24,8 @@ test("buildClaudeRequest() uses x-api-key only for an API key on api.anthropic.c
 });
 
 test("buildClaudeRequest() leaves the body's bytes alone when the model and betas need no change", () => {
-  const i = input(cred("claude"), BODY);
+  // With claude-auto-cache-control off (on, a body without breakpoints gets HEAD's; claude-cache.test.ts).
+  const i = input(cred("claude"), BODY, { config: makeConfig({ claudeAutoCacheControl: false }) });
   assert.equal(buildClaudeRequest(i).body, i.body);
 });
 
@@ -117,6 +118,6 @@ test("buildClaudeRequest() fills a missing max_tokens from the model's catalog l
   const { max_tokens: _omit, ...noMax } = BODY;
   const out = JSON.parse(buildClaudeRequest(input(cred("claude"), noMax)).body.toString());
   assert.equal(out.max_tokens, catalogModel("claude-sonnet-4-5")!.maxOutputTokens);
-  const unknown = input(cred("claude"), { ...noMax, model: "my-own" });
+  const unknown = input(cred("claude"), { ...noMax, model: "my-own" }, { config: makeConfig({ claudeAutoCacheControl: false }) });
   assert.equal(buildClaudeRequest(unknown).body, unknown.body);
 });
