@@ -103,7 +103,7 @@ test("providers §7.8 count_tokens: forwarded to count_tokens?beta=true, answer 
   assert.equal((await fake.nth(1)).url, "/v1/messages/count_tokens?beta=true");
 });
 
-test("providers §7.10 Codex key: bearer key, no Originator, no Chatgpt-Account-Id, streamed upstream", async (t) => {
+test("providers §7.10 Codex key: bearer key, codex-tui Originator and user-agent (HEAD forces them), no Chatgpt-Account-Id, streamed upstream", async (t) => {
   const fake = await startFake(t, (_r, res) => sendSse(res, RESPONSES_STREAM));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], codexApiKey: [key("kc", fake.url)] });
   const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
@@ -114,8 +114,11 @@ test("providers §7.10 Codex key: bearer key, no Originator, no Chatgpt-Account-
   const r = await fake.nth(1);
   assert.equal(r.url, "/responses");
   assert.equal(r.headers.authorization, "Bearer kc");
-  assert.equal(r.headers.originator, undefined);
+  assert.equal(r.headers.originator, "codex-tui");
+  assert.match(String(r.headers["user-agent"]), /^codex-tui\/0\.146\.0 /);
   assert.equal(r.headers["chatgpt-account-id"], undefined);
+  // The client key becomes a stable prompt cache key, sent as Session-Id too.
+  assert.equal(r.json.prompt_cache_key, r.headers["session-id"]);
   assert.equal(r.json.stream, true);
   assert.equal(r.json.instructions, "");
 });
