@@ -118,6 +118,7 @@ test("providers §7.10 Codex key: bearer key, codex-tui Originator and user-agen
   assert.match(String(r.headers["user-agent"]), /^codex-tui\/0\.146\.0 /);
   assert.equal(r.headers["chatgpt-account-id"], undefined);
   // The client key becomes a stable prompt cache key, sent as Session-Id too.
+  assert.match(String(r.json.prompt_cache_key), /^[0-9a-f]{8}-[0-9a-f]{4}-5/);
   assert.equal(r.json.prompt_cache_key, r.headers["session-id"]);
   assert.equal(r.json.stream, true);
   assert.equal(r.json.instructions, "");
