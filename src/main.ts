@@ -5,9 +5,11 @@ import { start, type Started } from "./server/start.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { exampleKeys } from "./config/safe-mode.js";
 import { isUpstreamLogin, runLogin } from "./oauth/login.js";
+import { runAmpRouter } from "./amp/custom-router.js";
 
 const USAGE = `Usage: cliproxy [options]
        cliproxy check-config FILE
+       cliproxy amp-router --base-url https://HOST [--config FILE]  (prints the amp commands that route Amp's models here)
        cliproxy login claude|codex|gemini|antigravity [--no-browser] [--port N]  (see cliproxy login --help)
 
 Options:
@@ -21,6 +23,7 @@ Options:
 export type Cli =
   | { cmd: "serve"; config?: string; host?: string; port?: number }
   | { cmd: "check"; file: string }
+  | { cmd: "amp-router"; baseUrl: string; config?: string }
   | { cmd: "help" }
   | { cmd: "version" }
   | { cmd: "error"; message: string };
@@ -29,6 +32,7 @@ export type Cli =
 export function parseArgs(argv: readonly string[]): Cli {
   const out: { config?: string; host?: string; port?: number } = {};
   if (argv[0] === "check-config") return argv[1] ? { cmd: "check", file: argv[1] } : { cmd: "error", message: "check-config needs a FILE" };
+  if (argv[0] === "amp-router") return parseAmpRouter(argv.slice(1));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -50,6 +54,29 @@ export function parseArgs(argv: readonly string[]): Cli {
   return { cmd: "serve", ...out };
 }
 
+function parseAmpRouter(argv: readonly string[]): Cli {
+  let baseUrl: string | undefined;
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const [flag, value] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, argv[++i]];
+    if (flag === "--base-url") baseUrl = value;
+    else if (flag === "--config" || flag === "-config") config = value;
+    else return { cmd: "error", message: `Unknown amp-router option "${arg}"` };
+    if (!value) return { cmd: "error", message: `${flag} needs a value` };
+  }
+  if (!baseUrl) return { cmd: "error", message: "amp-router needs --base-url https://HOST (the address Amp's servers reach cliproxy at)" };
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) return { cmd: "error", message: `--base-url "${baseUrl}" is not an http(s) URL` };
+  return { cmd: "amp-router", baseUrl, config };
+}
+
 /** Where a command writes, and what it reads from the environment; tests pass their own. */
 export interface CliIo {
   out(text: string): void;
@@ -68,6 +95,7 @@ export async function runCommand(cli: Cli, io: CliIo): Promise<number | undefine
     io.err(`cliproxy: ${cli.message}\n\n${USAGE}`);
     return 2;
   }
+  if (cli.cmd === "amp-router") return runAmpRouter(cli, io);
   if (cli.cmd !== "check") return undefined;
   try {
     const { config, warnings } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env });

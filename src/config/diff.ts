@@ -10,6 +10,7 @@ const YAML_NAMES: Record<string, string> = {
   bodyLimitBytes: "body-limit-mb",
   shutdownTimeoutMs: "shutdown-timeout",
   upstreamConnectTimeoutMs: "upstream-connect-timeout",
+  apiKeyLockoutMs: "api-key-lockout-duration",
   sessionAffinityTtlMs: "session-affinity-ttl",
   upstreamTimeoutMs: "upstream-timeout",
   gptImage2BaseModel: "gpt-image-2-base-model",

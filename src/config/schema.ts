@@ -127,6 +127,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** `upstream-connect-timeout`: connect timeout for every upstream. */
   readonly upstreamConnectTimeoutMs: number;
+  /** `api-key-lockout-failures`: wrong client keys from one source before its wrong keys get 429 (0 turns the lockout off). */
+  readonly apiKeyLockoutFailures: number;
+  /** `api-key-lockout-duration`: how long such a source's wrong keys get 429. */
+  readonly apiKeyLockoutMs: number;
   readonly enableGeminiCliEndpoint: boolean;
   readonly commercialMode: boolean;
   readonly redisUsageQueueRetentionSeconds: number;
@@ -196,6 +200,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   bodyLimitBytes: DEFAULT_BODY_LIMIT,
   shutdownTimeoutMs: 30_000,
   upstreamConnectTimeoutMs: 30_000,
+  apiKeyLockoutFailures: 10,
+  apiKeyLockoutMs: 15 * 60_000,
   enableGeminiCliEndpoint: false,
   commercialMode: false,
   redisUsageQueueRetentionSeconds: 60,

@@ -13,6 +13,7 @@ import { conduct, type Attempt, type ConductRequest, type ConductResult, type Sl
 import { authIndex, credentialsFromConfig, matchesWildcard, stateKey } from "./credentials.js";
 import { buildRegistry, closestNames, splitThinkingSuffix, type Registry } from "./registry.js";
 import { UsageStats } from "./usage.js";
+import { alternativeSpellings } from "./model-names.js";
 import type { Credential, ModelInfo, ProviderId } from "./types.js";
 
 export type { Attempt, ConductRequest, ConductResult, ConductError, Sleep } from "../routing/conduct.js";
@@ -31,6 +32,8 @@ export interface Resolved {
   readonly candidates: readonly Credential[];
   /** Set when no credential lists the model and it goes to the credentials of its family unlisted. */
   readonly passedThrough?: boolean;
+  /** How the requested name was respelled to find it (`provider prefix stripped`), when it was. */
+  readonly spelling?: string;
 }
 
 /** Model families and the credential kinds that serve them (never openai-compatibility, whose lists are explicit). */
@@ -125,7 +128,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     book.retain(new Set(all.map(stateKey)));
   }
 
-  function resolve(requested: string): Resolved | undefined {
+  function lookup(requested: string): Resolved | undefined {
     const trimmed = requested.trim();
     const { base, suffix } = splitThinkingSuffix(trimmed);
     // §1.3: the base name first; when nothing serves it, the full string with its suffix.
@@ -135,7 +138,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       const candidates = registry.credentialsFor(model);
       if (candidates.length) return { model, base, suffix: sfx, providers: registry.providersFor(model), candidates };
     }
-    return byFamily(base, suffix);
+    return undefined;
   }
 
   /**
@@ -150,6 +153,19 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       && !c.catalogExclusions.some((p) => matchesWildcard(p, base)) && [...c.models.keys()].some((id) => family.test(id)));
     if (candidates.length === 0) return undefined;
     return { model: base, base, suffix, providers: [...new Set(candidates.map((c) => c.provider))], candidates, passedThrough: true };
+  }
+
+  function resolve(requested: string): Resolved | undefined {
+    const found = lookup(requested);
+    if (found) return found;
+    // Router spellings (model-names.ts), only once the name as sent is not served.
+    const { base, suffix } = splitThinkingSuffix(requested.trim());
+    for (const alt of alternativeSpellings(base)) {
+      const hit = lookup(suffix === undefined ? alt.name : `${alt.name}(${suffix})`);
+      if (hit) return { ...hit, spelling: alt.how };
+    }
+    // Only when no spelling of the name is served: the family's credentials decide.
+    return byFamily(base, suffix);
   }
 
   const runtime: ProviderRuntime = {
