@@ -58,7 +58,8 @@ const geminiCli = readEnv(read("gemini-cli.env"));
 
 test("the Factory example has one custom_models entry per catalog model, each naming a model cliproxy serves", () => {
   const models = factory.custom_models.map((m) => m.model);
-  for (const list of Object.values(CATALOG)) for (const m of list) assert.ok(models.includes(m.id), `no Factory entry for ${m.id}`);
+  // The API-key catalogues (Vertex, Antigravity and Gemini CLI list their own names in HEAD's models.json).
+  for (const p of ["claude", "gemini", "codex"]) for (const m of CATALOG[p]) assert.ok(models.includes(m.id), `no Factory entry for ${m.id}`);
   assert.equal(new Set(models).size, models.length, "no duplicate entries");
   for (const m of factory.custom_models) {
     assert.ok(served(m.model), `${m.model} is not served`);
