@@ -109,6 +109,8 @@ export interface Config {
   /** Seconds. */
   readonly maxRetryInterval: number;
   readonly disableCooling: boolean;
+  /** `claude-auto-cache-control`: add CLIProxyAPI's automatic cache_control breakpoints to Claude requests that carry none (and to cloaked ones). */
+  readonly claudeAutoCacheControl: boolean;
   readonly quotaExceeded: { readonly switchProject: boolean; readonly switchPreviewModel: boolean; readonly antigravityCredits: boolean };
   readonly routing: { readonly strategy: "round-robin" | "fill-first"; readonly sessionAffinity: boolean; readonly sessionAffinityTtlMs: number };
   readonly forceModelPrefix: boolean;
@@ -191,6 +193,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   maxRetryCredentials: 0,
   maxRetryInterval: 0,
   disableCooling: false,
+  claudeAutoCacheControl: true,
   quotaExceeded: { switchProject: false, switchPreviewModel: false, antigravityCredits: false },
   routing: { strategy: "round-robin" as const, sessionAffinity: false, sessionAffinityTtlMs: 3_600_000 },
   forceModelPrefix: false,

@@ -125,6 +125,7 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
     maxRetryCredentials: nonNegative(["max-retry-credentials"], 0),
     maxRetryInterval: nonNegative(["max-retry-interval"], 0),
     disableCooling: r.bool(["disable-cooling"]),
+    claudeAutoCacheControl: r.bool(["claude-auto-cache-control"], true),
     quotaExceeded: {
       switchProject: r.bool(["quota-exceeded", "switch-project"]),
       switchPreviewModel: r.bool(["quota-exceeded", "switch-preview-model"]),

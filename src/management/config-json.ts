@@ -71,6 +71,7 @@ export function configJson(c: Config): Json {
     "max-retry-credentials": c.maxRetryCredentials,
     "max-retry-interval": c.maxRetryInterval,
     "disable-cooling": c.disableCooling,
+    "claude-auto-cache-control": c.claudeAutoCacheControl,
     "quota-exceeded": {
       "switch-project": c.quotaExceeded.switchProject,
       "switch-preview-model": c.quotaExceeded.switchPreviewModel,

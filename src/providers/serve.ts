@@ -215,8 +215,8 @@ async function attempt(
   ctx.notes.provider = cred.provider;
   const send = async (l: LiveCredential) => {
     const plain = ex.build({ cred: l.cred, call, body, json: parsedBody, upstreamModel, stream, action, config, token: l.token });
-    // Subscription tokens add what their vendor requires (bearer, Claude Code identity, account id).
-    const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token, clientHeader(call.headers, "user-agent")) } : plain;
+    // Subscription tokens add what their vendor requires (bearer, account id).
+    const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token) } : plain;
     const urls = [built.url, ...(built.alternates ?? [])];
     for (let i = 0; ; i++) {
       const last = i === urls.length - 1;
@@ -269,11 +269,14 @@ async function attempt(
     latencyMs: app.clock.now() - started, ttftMs, failed: false, status, tokens: usage, ...requestFacts(call),
   });
   const tctx = { requestModel: call.model, clientRequest: call.json };
+  // The executor's answer restorer (Claude's renamed tools) runs after the envelope comes off.
+  const restore = up.restore;
+  const unwrap = restore ? (d: unknown) => restore(ex.unwrap ? ex.unwrap(d) : d) : ex.unwrap;
   const same = wireOf(ex) === client;
 
   if (up.stream && stream) {
     const result = await pumpStream({
-      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData, unwrap: ex.unwrap,
+      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData, unwrap,
       translator: same ? undefined : createStreamTranslator(wireOf(ex), client, tctx),
       isFinal: ex.isFinal, keepaliveMs: Math.max(0, config.streaming.keepaliveSeconds) * 1000, headers: passHeaders,
       jsonArray: call.endpoint === "gemini-stream" && call.alt !== "sse",
@@ -315,7 +318,7 @@ async function attempt(
   } else {
     const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream));
     if ("kind" in raw) return raw;
-    const passThrough = same && !call.rewrite && !ex.unwrap;
+    const passThrough = same && !call.rewrite && !unwrap;
     let json: Record<string, unknown> | undefined;
     // A pass-through answer is parsed only for usage statistics.
     if (!passThrough || onData) {
@@ -325,7 +328,7 @@ async function attempt(
         json = undefined;
       }
     }
-    if (json && ex.unwrap) json = ex.unwrap(json) as Record<string, unknown>;
+    if (json && unwrap) json = unwrap(json) as Record<string, unknown>;
     if (json) onData?.(json);
     if (passThrough) {
       // Same dialect, nothing to rewrite: the client gets the upstream body byte for byte.

@@ -10,6 +10,7 @@ import { TokenUnavailableError } from "../oauth/refresh.js";
 import type { AttemptOutcome, Credential } from "../providers/types.js";
 import type { UsageStats } from "../providers/usage.js";
 import { requestRetryOf, stateKey } from "../providers/credentials.js";
+import { planLimitUntil } from "./plan-limit.js";
 import { classifyFailure, isSuspension, type Block, type CooldownBook } from "./cooldown.js";
 import { normaliseStrategy, type Picker } from "./pick.js";
 import type { AffinityTable } from "./session.js";
@@ -208,7 +209,11 @@ export async function conduct(
       const f = outcome.failure;
       last = { failure: f, cred };
       if (!(config.disableCooling || cred.disableCooling)) {
-        const block = book.fail(stateKey(cred), model, f.status, f.body, f.retryAfterMs, deps.now());
+        const planUntil = f.status === 429 ? planLimitUntil(f.headers, deps.now()) : undefined;
+        const block = planUntil !== undefined
+          ? book.blockCredential(stateKey(cred), planUntil, 429, "plan limit")
+          : book.fail(stateKey(cred), model, f.status, f.body, f.retryAfterMs, deps.now());
+        if (planUntil !== undefined) log.warn("Subscription plan limit reached; resting the whole credential until its reset", { credential: cred.label, until: new Date(planUntil).toISOString() });
         if (block && (f.status === 401 || f.status === 403)) {
           log.warn("Credential rejected by upstream; skipping it for this model", {
             credential: cred.label, provider: cred.provider, model, status: f.status, until: new Date(block.until).toISOString(),

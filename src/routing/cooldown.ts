@@ -90,16 +90,32 @@ export interface CooldownState {
   readonly level: number;
 }
 
+/** The model key of a whole-credential block, shown as "*" on the status page. */
+const WHOLE = "*";
+
 /** Blocks and backoff levels keyed by credential state key and model. */
 export class CooldownBook {
   readonly #entries = new Map<string, Map<string, Entry>>();
   /** Told about every block set or cleared here (not restore()), so a shared store can pass it on. */
   observer?: (key: string, model: string, state: CooldownState | undefined) => void;
 
-  /** The active block for a credential and model at `now`, if any. */
+  /** The active block for a credential and model at `now` (a whole-credential block counts for every model), if any. */
   get(key: string, model: string, now: number): Block | undefined {
-    const block = this.#entries.get(key)?.get(model)?.block;
-    return block && block.until > now ? block : undefined;
+    const models = this.#entries.get(key);
+    const own = models?.get(model)?.block;
+    const all = models?.get(WHOLE)?.block;
+    const active = [own, all].filter((b): b is Block => b !== undefined && b.until > now);
+    return active.sort((a, b) => b.until - a.until)[0];
+  }
+
+  /** Rests the whole credential until `until` (a plan limit: every model of the account is out). */
+  blockCredential(key: string, until: number, status: number, reason: string): Block {
+    let models = this.#entries.get(key);
+    if (!models) this.#entries.set(key, (models = new Map()));
+    const block = Object.freeze({ until, quota: true, status, reason });
+    models.set(WHOLE, { level: 0, block });
+    this.observer?.(key, WHOLE, { block, level: 0 }); // replicas share plan limits like any block
+    return block;
   }
 
   /** Records a failure; returns the new block, or undefined when the failure does not block. */

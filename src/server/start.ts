@@ -11,6 +11,7 @@ import { exampleKeys, exampleKeysRefusal, safeModeRoutes } from "../config/safe-
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
 import { ALL_POOL_KINDS, startOAuth } from "../oauth/runtime.js";
+import { GEMINI_CLI_NOTICE } from "../oauth/gemini.js";
 import { loadAuthDir } from "../oauth/store.js";
 import { hashPlaintextSecret } from "../management/auth.js";
 import type { ReloadEvent } from "../config/watch.js";
@@ -153,6 +154,7 @@ async function describeFindings(app: App, config: Config, env: Readonly<Record<s
   const present = existsSync(config.authDir);
   const tokens = present ? await tokenFileCounts(config.authDir) : "";
   log.info(`providers: ${summary || "none configured"}; token files: ${tokens || "none"} in ${config.authDir}${present ? "" : " (folder absent)"}`);
+  if (/\bgemini=/.test(tokens)) log.warn(GEMINI_CLI_NOTICE);
   if (!summary && !tokens) {
     log.info("next step: add a provider key (claude-api-key, gemini-api-key, codex-api-key, openai-compatibility) to config.yaml — see config.example.yaml — or point Amp at this server with AMP_URL to use ampcode.com");
   }

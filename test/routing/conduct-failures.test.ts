@@ -170,10 +170,14 @@ test("conduct() omits the provider from the cooldown body when several providers
 
 test("conduct() answers 404 with close names for a model nothing serves, and honours a provider restriction", async () => {
   const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A) });
-  const r = await rt.conduct({ model: "claude-sonet-4-5" }, async () => OK);
+  const r = await rt.conduct({ model: "claud-sonnet-4-5" }, async () => OK);
   assert.equal(r.kind, "unknown-model");
   assert.equal(r.suggestions[0], "claude-sonnet-4-5");
-  assert.match(r.message, /^model "claude-sonet-4-5" is not served by any configured credential; see GET \/v1\/models; did you mean: claude-sonnet-4-5/);
+  assert.match(r.message, /^model "claud-sonnet-4-5" is not served by any configured credential; see GET \/v1\/models; did you mean: claude-sonnet-4-5/);
+  // A claude-* name no credential lists goes to the Claude credentials to decide (runtime.ts byFamily).
+  const seen: string[] = [];
+  assert.equal((await rt.conduct({ model: "claude-opus-9" }, async (_c, upstream) => (seen.push(upstream), OK))).kind, "done");
+  assert.deepEqual(seen, ["claude-opus-9"]);
   const none = asError(await rt.conduct({ model: "zzzzzzzz" }, async () => OK));
   assert.equal(none.message, 'model "zzzzzzzz" is not served by any configured credential; see GET /v1/models');
   assert.equal((await rt.conduct({ model: M, providers: ["gemini"] }, async () => OK)).kind, "unknown-model");
