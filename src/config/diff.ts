@@ -10,6 +10,8 @@ const YAML_NAMES: Record<string, string> = {
   bodyLimitBytes: "body-limit-mb",
   shutdownTimeoutMs: "shutdown-timeout",
   upstreamConnectTimeoutMs: "upstream-connect-timeout",
+  upstreamResponseTimeoutMs: "upstream-response-timeout",
+  upstreamIdleTimeoutMs: "upstream-idle-timeout",
   sessionAffinityTtlMs: "session-affinity-ttl",
   upstreamTimeoutMs: "upstream-timeout",
   gptImage2BaseModel: "gpt-image-2-base-model",

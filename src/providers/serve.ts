@@ -11,7 +11,7 @@ import { redact } from "../log/redact.js";
 import {
   canTranslate, createStreamTranslator, estimateInputTokens, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../translate/hub.js";
-import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream } from "../proxy/forward.js";
+import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream, UpstreamError } from "../proxy/forward.js";
 import { CLAUDE } from "./claude.js";
 import { CODEX } from "./codex.js";
 import { GEMINI } from "./gemini.js";
@@ -66,6 +66,7 @@ async function fromUpstream<T extends object>(host: string, signal: AbortSignal,
     return await read();
   } catch (err) {
     if (signal.aborted) throw err;
+    if (err instanceof UpstreamError) return { kind: "failed", status: err.status, body: err.message, headers: {} };
     const e = err as NodeJS.ErrnoException;
     return { kind: "failed", status: 502, body: `Cannot read the answer of upstream "${host}": ${e.code ?? e.message}`, headers: {} };
   }
@@ -214,7 +215,10 @@ async function attempt(
       try {
         response = await sendUpstream(
           { url: urls[i], headers: built.headers, body: built.body },
-          { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
+          {
+            signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl),
+            responseTimeoutMs: config.upstreamResponseTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs,
+          },
         );
       } catch (err) {
         if (last || ctx.signal.aborted) throw err;

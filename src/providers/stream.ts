@@ -15,7 +15,7 @@ import { SseFramer, SseParser, type SseEvent } from "../sse/read.js";
 import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
 import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
 import { anthropicType } from "../server/errors.js";
-import { MAX_UPSTREAM_BODY } from "../proxy/forward.js";
+import { MAX_UPSTREAM_BODY, UpstreamError } from "../proxy/forward.js";
 import type { ResponseRewriter } from "./types.js";
 
 /** How to pump one upstream stream. */
@@ -172,6 +172,7 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   };
 
   let problem: string | undefined;
+  let status = 502;
   try {
     try {
       for await (const chunk of o.upstream) {
@@ -187,7 +188,11 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       if (!ended) problem = `Upstream "${o.host}" ended the stream before completion`;
     } catch (err) {
       if (signal.aborted) throw err;
-      problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      if (err instanceof UpstreamError) {
+        // The idle timeout (proxy/forward.ts): say so, as a timeout, and the upstream socket is already destroyed.
+        status = err.status;
+        problem = err.message;
+      } else problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
     if (problem === undefined) {
       if (o.translator) for (const t of o.translator.end()) await emitTranslated(t);
@@ -196,10 +201,10 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       res.end();
       return { kind: "done" };
     }
-    if (!headSent) return { kind: "failed", status: 502, body: problem };
+    if (!headSent) return { kind: "failed", status, body: problem };
     // After the first byte the status is sent: the only honest signal left is a terminal error event.
-    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", 502, problem))}]`);
-    else res.write(terminalErrorEvent(o.client, 502, problem, lastSequence === undefined ? undefined : lastSequence + 1));
+    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", status, problem))}]`);
+    else res.write(terminalErrorEvent(o.client, status, problem, lastSequence === undefined ? undefined : lastSequence + 1));
     res.end();
     return { kind: "done" };
   } finally {

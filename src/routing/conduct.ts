@@ -96,6 +96,8 @@ function isCredentialFailure(err: unknown): boolean {
 function transportFailure(err: unknown, cred: Credential): Failure {
   if (err instanceof HttpError) return { status: err.status, body: "", headers: {}, transport: err.message };
   if (err instanceof TokenUnavailableError) return { status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
+  // A timeout's own message says which timeout and which config key raises it; it names the host, never the key.
+  if (err instanceof UpstreamError && err.kind === "timeout") return { status: 504, body: "", headers: {}, transport: err.message };
   const e = err as { name?: string; code?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code ?? e?.name ?? "error";
   const timeout = e?.name === "TimeoutError" || /TIMEOUT|ETIMEDOUT/i.test(String(code));
