@@ -26,6 +26,7 @@ import { liveCredential, renewedCredential, type LiveCredential } from "./tokens
 import { applyOAuthCall } from "../oauth/headers.js";
 import { oauthRuntime } from "../oauth/runtime.js";
 import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { nestsDeeperThan } from "../proxy/json-scan.js";
 import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import { clientHeader, type Action, type Executor } from "./executor.js";
@@ -313,7 +314,9 @@ async function attempt(
     // A pass-through answer is parsed only for usage statistics.
     if (!passThrough || onData) {
       try {
-        json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+        const text = raw.toString("utf8");
+        // A hostile answer nested past the bound would overflow the translators' recursion: treat it as not JSON.
+        json = nestsDeeperThan(text) ? undefined : (JSON.parse(text) as Record<string, unknown>);
       } catch {
         json = undefined;
       }

@@ -16,6 +16,7 @@ import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
 import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
 import { anthropicType } from "../server/errors.js";
 import { MAX_UPSTREAM_BODY, UpstreamError } from "../proxy/forward.js";
+import { nestsDeeperThan } from "../proxy/json-scan.js";
 import type { ResponseRewriter } from "./types.js";
 
 /** How to pump one upstream stream. */
@@ -52,7 +53,8 @@ export type PumpResult = { readonly kind: "done" } | { readonly kind: "failed"; 
 /** An event's data as JSON when it is JSON, else the text itself (e.g. `[DONE]`). */
 export function eventData(e: SseEvent): unknown {
   const t = e.data.trimStart();
-  if (t[0] !== "{" && t[0] !== "[") return e.data;
+  // Nesting past the bound stays text: the translators' recursion must never see it (proxy/json-scan.ts).
+  if ((t[0] !== "{" && t[0] !== "[") || nestsDeeperThan(t)) return e.data;
   try {
     return JSON.parse(e.data);
   } catch {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { HttpError } from "./errors.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../proxy/json-scan.js";
 import type { Ctx } from "./handler.js";
 
 /** Default request body cap: 32 MiB (configurable as `body-limit-mb`). */
@@ -49,8 +50,12 @@ export async function readBody(req: IncomingMessage, limit: number, options: { d
 /** Parses a JSON object body, answering 400 in the client's dialect when it is not one. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;
+  const text = body.toString("utf8");
+  if (nestsDeeperThan(text)) {
+    throw new HttpError(400, "invalid_request_error", `Request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; flatten it`);
+  }
   try {
-    value = JSON.parse(body.toString("utf8"));
+    value = JSON.parse(text);
   } catch (err) {
     throw new HttpError(400, "invalid_request_error", `Request body is not valid JSON: ${(err as Error).message}`);
   }
