@@ -68,3 +68,26 @@ export function countResponse(client: Format, upstream: Obj): Obj {
   if (client === "gemini") return { totalTokens: n, promptTokensDetails: [{ modality: "TEXT", tokenCount: n }] };
   return { input_tokens: n };
 }
+
+/** Largest non-stream answer read from a provider, on pass-through and translated paths alike. */
+export const ANSWER_LIMIT = 32 * 1024 * 1024;
+
+function edgeByte(raw: Buffer, fromEnd: boolean): number | undefined {
+  for (let n = 0; n < raw.length; n++) {
+    const c = raw[fromEnd ? raw.length - 1 - n : n];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c;
+  }
+  return undefined;
+}
+
+/**
+ * Why a 2xx non-stream provider answer cannot be a JSON answer (undefined when it can). Pass-through
+ * and translated paths both ask, so an event stream, binary or gzip body gets the same 502 on either
+ * instead of a 200 carrying bytes no SDK can read; the check is on the edges only, never a parse.
+ */
+export function answerProblem(host: string, headers: IncomingHttpHeaders, raw: Buffer): string | undefined {
+  const type = String(headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "" && !type.includes("json")) return `Upstream "${host}" answered with content-type "${type}", not JSON`;
+  if (edgeByte(raw, false) !== 0x7b || edgeByte(raw, true) !== 0x7d) return `Upstream "${host}" answered with a body that is not a JSON object`;
+  return undefined;
+}

@@ -25,7 +25,7 @@ import { suffixEdits } from "./thinking-suffix.js";
 import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
 import { applyOAuthCall } from "../oauth/headers.js";
 import { oauthRuntime } from "../oauth/runtime.js";
-import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { ANSWER_LIMIT, answerProblem, countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
 import { nestsDeeperThan } from "../proxy/json-scan.js";
 import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
@@ -307,8 +307,10 @@ async function attempt(
     if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
     answer = folded;
   } else {
-    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream));
+    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream, ANSWER_LIMIT));
     if ("kind" in raw) return raw;
+    const problem = answerProblem(host, upstream.headers, raw);
+    if (problem) return { kind: "failed", status: 502, body: problem, headers: {} };
     const passThrough = same && !call.rewrite && !ex.unwrap;
     let json: Record<string, unknown> | undefined;
     // A pass-through answer is parsed only for usage statistics.

@@ -25,7 +25,7 @@ test("a provider that accepts and never answers gets 504 in the client's dialect
   await (await fake.nth(1)).closed; // the upstream request was torn down
   // The server keeps serving: the next request, answered, is a 200.
   fake.handle((_r, r) => sendJson(r, 200, claudeMessage()));
-  s.setConfig({ apiKeys: [CLIENT_KEY], upstreamResponseTimeoutMs: 50, claudeApiKey: [key("kb", fake.url)] });
+  s.setConfig({ apiKeys: [CLIENT_KEY], claudeApiKey: [key("kb", fake.url)] });
   assert.equal((await post(s.url, "/v1/messages", MSG)).status, 200);
 });
 
