@@ -45,7 +45,7 @@ for (const [name, answer] of Object.entries(BAD)) {
 
 test("a JSON answer without content-type still passes through byte for byte", async (t) => {
   const body = ` ${JSON.stringify(claudeMessage())}\n`;
-  const fake = await startFake(t, (_r, res) => res.end(body));
+  const fake = await startFake(t, (_r, res) => void res.end(body));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url)] });
   const res = await post(s.url, "/v1/messages", MSG);
   assert.equal(res.status, 200);
