@@ -19,10 +19,8 @@ function tooLarge(limit: number): HttpError {
  */
 export async function readBody(req: IncomingMessage, limit: number, options: { decode?: boolean } = {}): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw tooLarge(limit);
-  }
+  // No req.resume() on refusal: dispatch answers with `connection: close` rather than read a huge body to its end.
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const gzipped = options.decode === true && /^\s*gzip\s*$/i.test(String(req.headers["content-encoding"] ?? ""));
   // pipeline() (not .pipe) so a client abort destroys the gunzip stream too and the loop below ends.
   const source: NodeJS.ReadableStream = gzipped ? pipeline(req, createGunzip(), () => {}) : req;
@@ -34,7 +32,6 @@ export async function readBody(req: IncomingMessage, limit: number, options: { d
       size += buf.length;
       if (size > limit) {
         if (gzipped) req.unpipe();
-        req.resume();
         throw tooLarge(limit);
       }
       chunks.push(buf);
