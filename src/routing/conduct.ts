@@ -142,11 +142,33 @@ export function pickError(model: string, candidates: readonly Credential[], bloc
   const cooling = active.length - disabled;
   const earliest = active.filter((b) => !isSuspension(b)).map((b) => b.until);
   const until = earliest.length ? ` until ${new Date(Math.min(...earliest)).toISOString()}` : "";
+  const headers: Record<string, string> = {};
+  let cause = "";
+  if (active.length > 0) {
+    // The most recent failure is the one the user can act on: name it, when it ends, and what fixes it.
+    const last = active.reduce((a, b) => (b.at >= a.at ? b : a));
+    const cred = candidates[blocks.indexOf(last)];
+    const back = Math.min(...active.map((b) => b.until));
+    headers["retry-after"] = String(Math.max(1, Math.ceil((back - now) / 1000)));
+    cause = `. Last upstream error: ${cred.label} got ${last.status} (${last.reason})${last.message ? ` "${last.message}"` : ""} at ${new Date(last.at).toISOString()};` +
+      ` it is tried again from ${new Date(last.until).toISOString()}. ${FIXES[last.reason] ?? FIXES["upstream error"]}`;
+  }
   return {
-    kind: "unavailable", status: 503, headers: {},
-    message: `no credential can serve model "${model}" (providers: ${providers.join(", ")}); ${disabled} disabled, ${cooling} cooling down${until}`,
+    kind: "unavailable", status: 503, headers,
+    message: `no credential can serve model "${model}" (providers: ${providers.join(", ")}); ${disabled} disabled, ${cooling} cooling down${until}${cause}`,
   };
 }
+
+/** What to do about a block, by its reason. */
+const FIXES: Readonly<Record<string, string>> = {
+  unauthorized: "Fix: the provider refused the key or token; replace it in config.yaml (saving reloads it) or log in again",
+  forbidden: "Fix: the provider refused access; check the account's plan and permissions for this model",
+  "payment required": "Fix: the provider wants payment; check the account's billing",
+  "model not found": "Fix: the credential does not serve this model; check the model name or the credential's models list",
+  "model not supported": "Fix: the credential does not serve this model; check the model name or the credential's models list",
+  "rate limited": "Fix: none needed; the provider's quota resets by then, or add another credential",
+  "upstream error": "Fix: none needed if the provider recovers; check the provider's status or base-url if it persists",
+};
 
 /** Runs the attempt on one credential, over its pool of upstream names until one succeeds or fails for the request's sake. */
 async function tryCredential(
@@ -210,7 +232,7 @@ export async function conduct(
       const f = outcome.failure;
       last = { failure: f, cred };
       if (!(config.disableCooling || cred.disableCooling)) {
-        const block = book.fail(stateKey(cred), model, f.status, f.body, f.retryAfterMs, deps.now());
+        const block = book.fail(stateKey(cred), model, f.status, f.body || f.transport || "", f.retryAfterMs, deps.now());
         if (block && (f.status === 401 || f.status === 403)) {
           log.warn("Credential rejected by upstream; skipping it for this model", {
             credential: cred.label, provider: cred.provider, model, status: f.status, until: new Date(block.until).toISOString(),

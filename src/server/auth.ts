@@ -50,8 +50,11 @@ export function matchKey(presented: readonly string[], keys: readonly string[]):
   return found;
 }
 
+/** The 401 for a key that matches none of `api-keys`: says which side refused, so it is not taken for the provider's key. */
+export const INVALID_KEY = "Invalid API key: the key sent is not one of cliproxy's api-keys (config.yaml); this is the key your client sends to cliproxy, not a provider key";
+
 /** Outcome of checking a request's key: ok with the matched key, or why not. */
-export type KeyCheck = { ok: true; key?: string } | { ok: false; message: "Missing API key" | "Invalid API key" };
+export type KeyCheck = { ok: true; key?: string } | { ok: false; message: "Missing API key" | typeof INVALID_KEY };
 
 /** Checks a request against `api-keys`; with no keys configured only loopback peers pass. */
 export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url"> & { peer?: string }): KeyCheck {
@@ -62,12 +65,18 @@ export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url
   const presented = presentedKeys(req, ctx.url);
   if (presented.length === 0) return { ok: false, message: "Missing API key" };
   const key = matchKey(presented, keys);
-  return key === undefined ? { ok: false, message: "Invalid API key" } : { ok: true, key };
+  return key === undefined ? { ok: false, message: INVALID_KEY } : { ok: true, key };
+}
+
+/** The 401 for a refused client key, logged at warn with the source address (never the key). */
+export function keyRefused(ctx: Pick<Ctx, "app" | "url" | "peer">, message: string): HttpError {
+  ctx.app.log.warn(`client key refused: ${message.split(":")[0]}`, { peer: ctx.peer, path: ctx.url.pathname });
+  return new HttpError(401, "authentication_error", message);
 }
 
 /** Requires a valid client key; attaches it to the context for the handler. */
 export const requireApiKey: Wrap = (next) => async (req, ctx) => {
   const check = checkApiKey(req, ctx);
-  if (!check.ok) throw new HttpError(401, "authentication_error", check.message);
+  if (!check.ok) throw keyRefused(ctx, check.message);
   return next(req, check.key === undefined ? ctx : { ...ctx, clientKey: check.key });
 };
