@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { App, Route } from "./handler.js";
 import { deferContinue, dispatch } from "./dispatch.js";
 import { allRoutes } from "./routes.js";
+import { portInUseMessage } from "./port-in-use.js";
 
 /** A running cliproxy server. */
 export interface Running {
@@ -66,9 +67,12 @@ export async function listen(app: App, host: string, port: number, routes: reado
     app.log.debug("client error", { error: (err as Error).message });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE") return reject(err);
+      void portInUseMessage(host, port).then((message) => reject(Object.assign(new Error(message, { cause: err }), { code: err.code })));
+    });
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolve();
     });
   });
