@@ -5,9 +5,11 @@ import { start, type Started } from "./server/start.js";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { exampleKeys } from "./config/safe-mode.js";
 import { isUpstreamLogin, runLogin } from "./oauth/login.js";
+import { runAmpRouter } from "./amp/custom-router.js";
 
 const USAGE = `Usage: cliproxy [options]
        cliproxy check-config FILE [--allow-unknown]
+       cliproxy amp-router --base-url https://HOST [--config FILE]  (prints the amp commands that route Amp's models here)
        cliproxy login claude|codex|gemini|antigravity [--no-browser] [--port N]  (see cliproxy login --help)
 
 Options:
@@ -21,6 +23,7 @@ Options:
 export type Cli =
   | { cmd: "serve"; config?: string; host?: string; port?: number }
   | { cmd: "check"; file: string; allowUnknown?: boolean }
+  | { cmd: "amp-router"; baseUrl: string; config?: string }
   | { cmd: "help" }
   | { cmd: "version" }
   | { cmd: "error"; message: string };
@@ -35,6 +38,7 @@ export function parseArgs(argv: readonly string[]): Cli {
     if (files.length !== 1 || files[0].startsWith("--")) return { cmd: "error", message: "check-config needs one FILE (and optionally --allow-unknown)" };
     return { cmd: "check", file: files[0], allowUnknown };
   }
+  if (argv[0] === "amp-router") return parseAmpRouter(argv.slice(1));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -56,6 +60,29 @@ export function parseArgs(argv: readonly string[]): Cli {
   return { cmd: "serve", ...out };
 }
 
+function parseAmpRouter(argv: readonly string[]): Cli {
+  let baseUrl: string | undefined;
+  let config: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const [flag, value] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, argv[++i]];
+    if (flag === "--base-url") baseUrl = value;
+    else if (flag === "--config" || flag === "-config") config = value;
+    else return { cmd: "error", message: `Unknown amp-router option "${arg}"` };
+    if (!value) return { cmd: "error", message: `${flag} needs a value` };
+  }
+  if (!baseUrl) return { cmd: "error", message: "amp-router needs --base-url https://HOST (the address Amp's servers reach cliproxy at)" };
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) return { cmd: "error", message: `--base-url "${baseUrl}" is not an http(s) URL` };
+  return { cmd: "amp-router", baseUrl, config };
+}
+
 /** Where a command writes, and what it reads from the environment; tests pass their own. */
 export interface CliIo {
   out(text: string): void;
@@ -74,6 +101,7 @@ export async function runCommand(cli: Cli, io: CliIo): Promise<number | undefine
     io.err(`cliproxy: ${cli.message}\n\n${USAGE}`);
     return 2;
   }
+  if (cli.cmd === "amp-router") return runAmpRouter(cli, io);
   if (cli.cmd !== "check") return undefined;
   try {
     const { config, warnings, unknownKeys = [] } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env });

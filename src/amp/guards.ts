@@ -5,7 +5,7 @@
  */
 import { isLoopbackAddress } from "../server/loopback.js";
 import type { IncomingMessage } from "node:http";
-import { checkApiKey, keyRefused } from "../server/auth.js";
+import { checkApiKey, refuseKey } from "../server/auth.js";
 import { HttpError } from "../server/errors.js";
 import type { Ctx, Wrap } from "../server/handler.js";
 import { UNAVAILABLE_BODY } from "./upstream.js";
@@ -62,5 +62,5 @@ export const guardManagement: Wrap = (next) => async (req, ctx) => {
   const check = checkApiKey(req, ctx);
   if (check.ok) return next(req, check.key === undefined ? ctx : { ...ctx, clientKey: check.key });
   if (browserBypass(req, ctx)) return next(req, ctx);
-  throw keyRefused(ctx, check.message);
+  refuseKey(ctx, check.message);
 };

@@ -12,6 +12,7 @@ const YAML_NAMES: Record<string, string> = {
   upstreamConnectTimeoutMs: "upstream-connect-timeout",
   upstreamResponseTimeoutMs: "upstream-response-timeout",
   upstreamIdleTimeoutMs: "upstream-idle-timeout",
+  apiKeyLockoutMs: "api-key-lockout-duration",
   sessionAffinityTtlMs: "session-affinity-ttl",
   upstreamTimeoutMs: "upstream-timeout",
   gptImage2BaseModel: "gpt-image-2-base-model",

@@ -129,6 +129,10 @@ export interface Config {
   readonly upstreamResponseTimeoutMs: number;
   /** `upstream-idle-timeout`: a provider answer that sends nothing for this long is cut (504, or an error event mid-stream). */
   readonly upstreamIdleTimeoutMs: number;
+  /** `api-key-lockout-failures`: wrong client keys from one source before its wrong keys get 429 (0 turns the lockout off). */
+  readonly apiKeyLockoutFailures: number;
+  /** `api-key-lockout-duration`: how long such a source's wrong keys get 429. */
+  readonly apiKeyLockoutMs: number;
   readonly enableGeminiCliEndpoint: boolean;
   readonly commercialMode: boolean;
   readonly redisUsageQueueRetentionSeconds: number;
@@ -199,6 +203,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   upstreamConnectTimeoutMs: 30_000,
   upstreamResponseTimeoutMs: 10 * 60_000,
   upstreamIdleTimeoutMs: 5 * 60_000,
+  apiKeyLockoutFailures: 10,
+  apiKeyLockoutMs: 15 * 60_000,
   enableGeminiCliEndpoint: false,
   commercialMode: false,
   redisUsageQueueRetentionSeconds: 60,

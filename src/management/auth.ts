@@ -13,7 +13,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { isIPv4, isIPv6 } from "node:net";
-import { isLoopbackAddress } from "../amp/guards.js";
+import { isLoopbackAddress } from "../server/loopback.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Ctx, Handler, Wrap } from "../server/handler.js";
 import { bcryptHash, bcryptVerify, isBcryptHash } from "./bcrypt.js";
@@ -164,19 +164,21 @@ export class Lockout {
     return this.recent.length >= this.globalCap ? this.recent[this.recent.length - this.globalCap] + GLOBAL_WINDOW_MS - now : 0;
   }
 
-  /** Counts a failure; the fifth bans the peer and resets its counter. */
-  fail(peer: string): void {
+  /** Counts a failure; the fifth (client keys: `max`) bans the peer for BAN_MS (`banMs`) and resets its counter; true when it did. */
+  fail(peer: string, max = MAX_FAILURES, banMs = BAN_MS): boolean {
     const now = this.now();
     const key = peerKey(peer);
     const e = this.peers.get(key) ?? { failures: 0, bannedUntil: 0, last: now };
     e.last = now;
-    if (++e.failures >= MAX_FAILURES) {
+    const ban = ++e.failures >= max;
+    if (ban) {
       e.failures = 0;
-      e.bannedUntil = now + BAN_MS;
+      e.bannedUntil = now + banMs;
     }
     this.peers.set(key, e);
     this.recent.push(now);
     if (this.recent.length > this.globalCap) this.recent.shift();
+    return ban;
   }
 
   /** Wrong keys the peer may still send before its ban (the status page warns with it). */

@@ -100,6 +100,8 @@ export function configJson(c: Config): Json {
     "upstream-connect-timeout": formatDuration(c.upstreamConnectTimeoutMs),
     "upstream-response-timeout": formatDuration(c.upstreamResponseTimeoutMs),
     "upstream-idle-timeout": formatDuration(c.upstreamIdleTimeoutMs),
+    "api-key-lockout-failures": c.apiKeyLockoutFailures,
+    "api-key-lockout-duration": formatDuration(c.apiKeyLockoutMs),
     "enable-gemini-cli-endpoint": c.enableGeminiCliEndpoint,
     "commercial-mode": c.commercialMode,
     "redis-usage-queue-retention-seconds": c.redisUsageQueueRetentionSeconds,

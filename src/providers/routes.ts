@@ -80,4 +80,10 @@ export const PROVIDER_ROUTES: Route[] = [
   route("GET", "/v1beta/models/*model", "gemini", requireApiKey(h.getGeminiModel)),
   route("POST", "/v1beta/models/*action", "gemini", requireApiKey(h.geminiAction)),
   route("POST", "/v1/models/*action", "gemini", requireApiKey(h.geminiAction)),
+  // Without /v1: Amp's custom-url model router may call `<base>/chat/completions` (README "Amp CLI").
+  route("GET", "/models", "openai", requireApiKey(h.listModels)),
+  route("POST", "/chat/completions", "openai", requireApiKey(h.chatCompletions)),
+  route("POST", "/responses", "openai", requireApiKey(h.responses)),
+  route("POST", "/messages", "anthropic", requireApiKey(h.messages)),
+  route("POST", "/messages/count_tokens", "anthropic", requireApiKey(h.countTokens)),
 ];

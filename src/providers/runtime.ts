@@ -13,6 +13,7 @@ import { conduct, type Attempt, type ConductRequest, type ConductResult, type Sl
 import { authIndex, credentialsFromConfig, stateKey } from "./credentials.js";
 import { buildRegistry, closestNames, splitThinkingSuffix, type Registry } from "./registry.js";
 import { UsageStats } from "./usage.js";
+import { alternativeSpellings } from "./model-names.js";
 import type { Credential, ModelInfo, ProviderId } from "./types.js";
 
 export type { Attempt, ConductRequest, ConductResult, ConductError, Sleep } from "../routing/conduct.js";
@@ -29,6 +30,8 @@ export interface Resolved {
   readonly providers: readonly ProviderId[];
   /** Credentials serving it, in config order (blocked ones included; conduct() skips those). */
   readonly candidates: readonly Credential[];
+  /** How the requested name was respelled to find it (`provider prefix stripped`), when it was. */
+  readonly spelling?: string;
 }
 
 /** One model's state on one credential, for the status page. */
@@ -116,7 +119,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     book.retain(new Set(all.map(stateKey)));
   }
 
-  function resolve(requested: string): Resolved | undefined {
+  function lookup(requested: string): Resolved | undefined {
     const trimmed = requested.trim();
     const { base, suffix } = splitThinkingSuffix(trimmed);
     // §1.3: the base name first; when nothing serves it, the full string with its suffix.
@@ -125,6 +128,18 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     for (const [model, sfx] of tries) {
       const candidates = registry.credentialsFor(model);
       if (candidates.length) return { model, base, suffix: sfx, providers: registry.providersFor(model), candidates };
+    }
+    return undefined;
+  }
+
+  function resolve(requested: string): Resolved | undefined {
+    const found = lookup(requested);
+    if (found) return found;
+    // Router spellings (model-names.ts), only once the name as sent is not served.
+    const { base, suffix } = splitThinkingSuffix(requested.trim());
+    for (const alt of alternativeSpellings(base)) {
+      const hit = lookup(suffix === undefined ? alt.name : `${alt.name}(${suffix})`);
+      if (hit) return { ...hit, spelling: alt.how };
     }
     return undefined;
   }

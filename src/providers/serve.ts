@@ -20,6 +20,7 @@ import { ANTIGRAVITY } from "./antigravity.js";
 import { OPENAI_COMPAT } from "./openai-compat.js";
 import { VERTEX } from "./vertex.js";
 import { completionsCall } from "./completions.js";
+import { callerModelRewriter } from "./model-names.js";
 import { editBody } from "./body-edit.js";
 import { suffixEdits } from "./thinking-suffix.js";
 import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
@@ -91,12 +92,17 @@ function supports(kind: ProviderKind, client: Format, action: Action): boolean {
 
 /** Serves a model request from local credentials; the Amp wrapper calls this too. */
 export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: LocalCall): Promise<void> {
-  const call = original.endpoint === "openai-completions" ? completionsCall(original) : original;
+  let call = original.endpoint === "openai-completions" ? completionsCall(original) : original;
   const client = CLIENT_FORMAT[call.endpoint];
   const action = actionOf(call.endpoint);
   const providersRuntime = ctx.app.providers;
   ctx.notes.model = call.model;
   const resolved = providersRuntime.resolve(call.model);
+  if (resolved?.spelling) {
+    ctx.app.log.info(`model: "${call.model}" is served as "${resolved.model}" (${resolved.spelling})`, { id: ctx.requestId });
+    // Pass-through answers carry the upstream's id; the caller must see the name it sent (Amp's rewriter already does).
+    if (!call.rewrite) call = { ...call, rewrite: callerModelRewriter(call.model) };
+  }
   let providers: string[] | undefined;
   if (resolved) {
     const usable = resolved.candidates.filter((c) => supports(c.kind, client, action));

@@ -1,9 +1,16 @@
-/** Client API-key authentication (providers.md §1.2), compared in constant time. */
+/**
+ * Client API-key authentication (providers.md §1.2), compared in constant time, with a lockout per
+ * source address for wrong keys. The lockout never refuses a key that verifies: behind a reverse proxy
+ * or Amp's router every caller shares a few addresses, and an attacker there must not lock out the
+ * owner. So it cannot slow guessing (keys must be long and random for that); it answers a prober's
+ * wrong keys with 429 and Retry-After, and says once in the log which address it is.
+ */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
-import { isLoopback } from "./loopback.js";
-import type { Ctx, Wrap } from "./handler.js";
+import { isLoopback, isRelayed } from "./loopback.js";
+import { goDuration, Lockout, peerKey } from "../management/auth.js";
+import type { App, Ctx, Wrap } from "./handler.js";
 
 function sha256(s: string): Buffer {
   return createHash("sha256").update(s).digest();
@@ -61,22 +68,54 @@ export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url
   const keys = ctx.config.apiKeys;
   // No keys is allowed only for the user at the machine: a management save that empties api-keys on a
   // server bound to a public address must not open it to everyone.
-  if (keys.length === 0) return ctx.peer === undefined || isLoopback(ctx.peer) ? { ok: true } : { ok: false, message: "Missing API key" };
+  // A loopback peer relaying for someone else (a reverse proxy or tunnel on this machine) is not the user here.
+  if (keys.length === 0) return (ctx.peer === undefined || isLoopback(ctx.peer)) && !isRelayed(req) ? { ok: true } : { ok: false, message: "Missing API key" };
   const presented = presentedKeys(req, ctx.url);
   if (presented.length === 0) return { ok: false, message: "Missing API key" };
   const key = matchKey(presented, keys);
   return key === undefined ? { ok: false, message: INVALID_KEY } : { ok: true, key };
 }
 
-/** The 401 for a refused client key, logged at warn with the source address (never the key). */
-export function keyRefused(ctx: Pick<Ctx, "app" | "url" | "peer">, message: string): HttpError {
-  ctx.app.log.warn(`client key refused: ${message.split(":")[0]}`, { peer: ctx.peer, path: ctx.url.pathname });
-  return new HttpError(401, "authentication_error", message);
+const lockouts = new WeakMap<App, Lockout>();
+
+/** The client-key lockout book of an app (created on first use, on the app's clock). */
+export function clientLockoutOf(app: App): Lockout {
+  let l = lockouts.get(app);
+  if (!l) lockouts.set(app, (l = new Lockout(() => app.clock.now())));
+  return l;
+}
+
+/** What the lockout counts a peer as: every loopback address is one source (a local reverse proxy, a tunnel). */
+function sourceOf(peer: string): string {
+  return isLoopback(peer) ? "loopback" : peer;
+}
+
+/**
+ * Refuses a request whose key did not verify: counts the failure for its source, and answers 429 with
+ * Retry-After while the source is locked out (`api-key-lockout-failures`, `api-key-lockout-duration`), else 401.
+ */
+export function refuseKey(ctx: Pick<Ctx, "app" | "config" | "peer"> & { url?: URL }, message: string): never {
+  // Every refusal at warn with its source (never the key), so a user can see which client sends a wrong key.
+  ctx.app.log.warn(`client key refused: ${message.split(":")[0]}`, { peer: ctx.peer, path: ctx.url?.pathname });
+  const max = ctx.config.apiKeyLockoutFailures;
+  if (max <= 0) throw new HttpError(401, "authentication_error", message);
+  const lockout = clientLockoutOf(ctx.app);
+  const source = sourceOf(ctx.peer);
+  const wait = lockout.bannedFor(source);
+  if (wait > 0) {
+    throw new HttpError(429, "rate_limit_error", `Too many failed API keys from this address; try again in ${goDuration(wait)}`, {
+      headers: { "retry-after": String(Math.ceil(wait / 1000)) },
+    });
+  }
+  if (lockout.fail(source, max, ctx.config.apiKeyLockoutMs)) {
+    ctx.app.log.warn(`auth: ${max} failed client API keys from ${peerKey(source)}; its wrong keys get 429 for ${goDuration(ctx.config.apiKeyLockoutMs)} (valid keys are still served)`);
+  }
+  throw new HttpError(401, "authentication_error", message);
 }
 
 /** Requires a valid client key; attaches it to the context for the handler. */
 export const requireApiKey: Wrap = (next) => async (req, ctx) => {
   const check = checkApiKey(req, ctx);
-  if (!check.ok) throw keyRefused(ctx, check.message);
+  if (!check.ok) refuseKey(ctx, check.message);
   return next(req, check.key === undefined ? ctx : { ...ctx, clientKey: check.key });
 };

@@ -21,7 +21,8 @@ const API_PATHS = [
 const PAGES = ["/threads", "/threads/", "/threads/T-1", "/docs", "/docs/x", "/settings", "/settings/x", "/threads.rss", "/news.rss"];
 
 test("every §2.2 route without credentials answers 401 and A gets nothing", async (t) => {
-  const { A, s } = await ampSetup(t);
+  // Dozens of key-less requests from one address: the client-key lockout would turn them into 429s.
+  const { A, s } = await ampSetup(t, { config: { apiKeyLockoutFailures: 0 } });
   for (const path of API_PATHS) for (const method of ANY) {
     const res = await raw(`${s.url}${path}?q=1`, { method, body: method === "GET" ? undefined : "{}" });
     assert.equal(res.status, 401, `${method} ${path}`);
@@ -29,6 +30,17 @@ test("every §2.2 route without credentials answers 401 and A gets nothing", asy
   for (const path of PAGES) assert.equal((await raw(`${s.url}${path}`, { headers: { "sec-fetch-site": "cross-site" } })).status, 401, path);
   for (const method of ANY) assert.equal((await raw(`${s.url}/auth/cli-login`, { method, headers: { "sec-fetch-site": "cross-site" } })).status, 401, method);
   assert.equal(A.requests.length, 0);
+});
+
+test("key-less requests to Amp's routes count toward the client-key lockout: 429 after it, and A still gets nothing", async (t) => {
+  const { A, s } = await ampSetup(t, { config: { apiKeyLockoutFailures: 2 } });
+  assert.equal((await raw(`${s.url}/api/user`, {})).status, 401);
+  assert.equal((await raw(`${s.url}/api/threads`, { headers: { "x-api-key": "wrong" } })).status, 401);
+  const locked = await raw(`${s.url}/api/user`, {});
+  assert.equal(locked.status, 429);
+  assert.ok(Number(locked.headers["retry-after"]) > 0);
+  assert.equal((await raw(`${s.url}/api/user`, { headers: { "x-api-key": "ck-1" } })).status, 200, "a valid key is still served");
+  assert.equal(A.requests.length, 1);
 });
 
 test("every §2.2 route with a key reaches A with the upstream key, without the client's, path, query and body intact", async (t) => {
