@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only a,b] [--profile [target]]`: cliproxy against its references
+ * `npm run bench [-- --quick] [--only a,b] [--profile [target]]` (`-- --soak [--minutes N]`: soak.ts): cliproxy against its references
  * (the fake upstream direct, nginx) in one run on one machine, in interleaved slices, reporting
  * each target's best slice, the spread, and ratios. See scripts/bench/README.md.
  */
@@ -140,6 +140,13 @@ async function profile(o: BenchOptions, dir: string, fakePort: number, worker: L
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--soak")) {
+    // The soak (scripts/bench/soak.ts) is its own mode: one cliproxy, minutes of mixed load, RSS and fds sampled.
+    const { parseSoakArgs, runSoak } = await import("./soak.js");
+    const flat = await runSoak(parseSoakArgs(process.argv.slice(2)));
+    process.exitCode = flat ? 0 : 1;
+    return;
+  }
   const o = parseBenchArgs(process.argv.slice(2));
   if (o.tunnel) return void console.log(renderTunnel(await runTunnelBench(o.quick)));
   const t0 = performance.now();

@@ -135,6 +135,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** `upstream-connect-timeout`: connect timeout for every upstream. */
   readonly upstreamConnectTimeoutMs: number;
+  /** `upstream-response-timeout`: a provider call must send its response head within this time (504 past it). */
+  readonly upstreamResponseTimeoutMs: number;
+  /** `upstream-idle-timeout`: a provider answer that sends nothing for this long is cut (504, or an error event mid-stream). */
+  readonly upstreamIdleTimeoutMs: number;
   /** `api-key-lockout-failures`: wrong client keys from one source before its wrong keys get 429 (0 turns the lockout off). */
   readonly apiKeyLockoutFailures: number;
   /** `api-key-lockout-duration`: how long such a source's wrong keys get 429. */
@@ -213,6 +217,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   bodyLimitBytes: DEFAULT_BODY_LIMIT,
   shutdownTimeoutMs: 30_000,
   upstreamConnectTimeoutMs: 30_000,
+  upstreamResponseTimeoutMs: 10 * 60_000,
+  upstreamIdleTimeoutMs: 5 * 60_000,
   apiKeyLockoutFailures: 10,
   apiKeyLockoutMs: 15 * 60_000,
   enableGeminiCliEndpoint: false,

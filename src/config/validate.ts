@@ -147,6 +147,8 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
     bodyLimitBytes: Math.max(1, bodyLimitMb) * 1024 * 1024,
     shutdownTimeoutMs: r.duration(["shutdown-timeout"], d.shutdownTimeoutMs),
     upstreamConnectTimeoutMs: r.duration(["upstream-connect-timeout"], d.upstreamConnectTimeoutMs),
+    upstreamResponseTimeoutMs: r.duration(["upstream-response-timeout"], d.upstreamResponseTimeoutMs),
+    upstreamIdleTimeoutMs: r.duration(["upstream-idle-timeout"], d.upstreamIdleTimeoutMs),
     apiKeyLockoutFailures: nonNegative(["api-key-lockout-failures"], d.apiKeyLockoutFailures),
     apiKeyLockoutMs: r.duration(["api-key-lockout-duration"], d.apiKeyLockoutMs),
     oauthEndpoints: readOauthEndpoints(r),

@@ -12,7 +12,7 @@ import { normalizeGeminiRequest } from "../translate/gemini-normalize.js";
 import {
   canTranslate, createStreamTranslator, estimateInputTokens, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../translate/hub.js";
-import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream } from "../proxy/forward.js";
+import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream, UpstreamError } from "../proxy/forward.js";
 import { CLAUDE } from "./claude.js";
 import { CODEX } from "./codex.js";
 import { GEMINI } from "./gemini.js";
@@ -27,7 +27,8 @@ import { suffixEdits } from "./thinking-suffix.js";
 import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
 import { applyOAuthCall } from "../oauth/headers.js";
 import { oauthRuntime } from "../oauth/runtime.js";
-import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { ANSWER_LIMIT, answerProblem, countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { nestsDeeperThan } from "../proxy/json-scan.js";
 import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import { clientHeader, type Action, type Executor } from "./executor.js";
@@ -68,6 +69,7 @@ async function fromUpstream<T extends object>(host: string, signal: AbortSignal,
     return await read();
   } catch (err) {
     if (signal.aborted) throw err;
+    if (err instanceof UpstreamError) return { kind: "failed", status: err.status, body: err.message, headers: {} };
     const e = err as NodeJS.ErrnoException;
     return { kind: "failed", status: 502, body: `Cannot read the answer of upstream "${host}": ${e.code ?? e.message}`, headers: {} };
   }
@@ -224,7 +226,10 @@ async function attempt(
       try {
         response = await sendUpstream(
           { url: urls[i], headers: built.headers, body: built.body },
-          { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
+          {
+            signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl),
+            responseTimeoutMs: config.upstreamResponseTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs,
+          },
         );
       } catch (err) {
         if (last || ctx.signal.aborted) throw err;
@@ -316,14 +321,18 @@ async function attempt(
     if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
     answer = folded;
   } else {
-    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream));
+    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream, ANSWER_LIMIT));
     if ("kind" in raw) return raw;
+    const problem = answerProblem(host, upstream.headers, raw);
+    if (problem) return { kind: "failed", status: 502, body: problem, headers: {} };
     const passThrough = same && !call.rewrite && !unwrap;
     let json: Record<string, unknown> | undefined;
     // A pass-through answer is parsed only for usage statistics.
     if (!passThrough || onData) {
       try {
-        json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+        const text = raw.toString("utf8");
+        // A hostile answer nested past the bound would overflow the translators' recursion: treat it as not JSON.
+        json = nestsDeeperThan(text) ? undefined : (JSON.parse(text) as Record<string, unknown>);
       } catch {
         json = undefined;
       }

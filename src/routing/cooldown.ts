@@ -3,6 +3,8 @@
  * A 429 on model-a leaves model-b usable; blocks live in memory, so a restart is a clean slate.
  */
 
+import { decodeError } from "../translate/errors.js";
+
 /** How a failed attempt is treated: the client's fault, a model the credential cannot serve, or the credential's fault. */
 export type FailureClass = "request" | "model-support" | "credential";
 
@@ -48,6 +50,10 @@ export interface Block {
   readonly status: number;
   /** Short, non-secret reason for the status page. */
   readonly reason: string;
+  /** The upstream's own error message (bodies are redacted before they get here), cut short. */
+  readonly message: string;
+  /** Epoch ms of the failure. */
+  readonly at: number;
 }
 
 /** True for a block that suspends the credential for the model (401, 402/403, 404, model-support), not a quota or transient one. */
@@ -109,10 +115,10 @@ export class CooldownBook {
   }
 
   /** Rests the whole credential until `until` (a plan limit: every model of the account is out). */
-  blockCredential(key: string, until: number, status: number, reason: string): Block {
+  blockCredential(key: string, until: number, status: number, reason: string, now = Date.now()): Block {
     let models = this.#entries.get(key);
     if (!models) this.#entries.set(key, (models = new Map()));
-    const block = Object.freeze({ until, quota: true, status, reason });
+    const block = Object.freeze({ until, quota: true, status, reason, message: reason, at: now });
     models.set(WHOLE, { level: 0, block });
     this.observer?.(key, WHOLE, { block, level: 0 }); // replicas share plan limits like any block
     return block;
@@ -127,7 +133,8 @@ export class CooldownBook {
     const b = blockFor(status, body, retryAfterMs, entry.level);
     if (!b) return undefined;
     entry.level = b.nextLevel;
-    entry.block = Object.freeze({ until: now + b.ms, quota: b.quota, status, reason: b.reason });
+    const message = decodeError(status, body).message.replace(/\s+/g, " ").slice(0, 200);
+    entry.block = Object.freeze({ until: now + b.ms, quota: b.quota, status, reason: b.reason, message, at: now });
     this.observer?.(key, model, { block: entry.block, level: entry.level });
     return entry.block;
   }

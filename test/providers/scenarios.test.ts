@@ -51,7 +51,7 @@ test("providers §7.3 key forms: every accepted form lists models; only a wrong 
   for (const [query, headers] of forms) assert.equal((await fetch(`${s.url}/v1/models${query}`, { headers })).status, 200, JSON.stringify(headers) + query);
   const bad = await fetch(`${s.url}/v1/models`, { headers: { authorization: "Bearer sk-other" } });
   assert.equal(bad.status, 401);
-  assert.equal(((await bad.json()) as { error: { message: string } }).error.message, "Invalid API key");
+  assert.match(((await bad.json()) as { error: { message: string } }).error.message, /^Invalid API key: the key sent is not one of cliproxy.s api-keys/);
 });
 
 test("providers §7.4 no keys configured: GET /v1/models answers without a key on loopback", async (t) => {

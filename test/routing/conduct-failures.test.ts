@@ -152,7 +152,11 @@ test("conduct() answers 503 with counts when credentials are blocked for non-quo
   assert.equal(r.kind, "unavailable");
   assert.equal(r.status, 503);
   const until = new Date(clock.now() + 60_000).toISOString();
-  assert.equal(r.message, `no credential can serve model "${M}" (providers: claude); 1 disabled, 1 cooling down until ${until}`);
+  assert.ok(r.message.startsWith(`no credential can serve model "${M}" (providers: claude); 1 disabled, 1 cooling down until ${until}. Last upstream error: `), r.message);
+  // The most recent failure (B's 500) is the one named, with its end and a fix; Retry-After is the earliest return.
+  assert.match(r.message, /got 500 \(upstream error\)/);
+  assert.match(r.message, /Fix: none needed if the provider recovers/);
+  assert.equal(r.headers["retry-after"], "60");
 });
 
 test("conduct() omits the provider from the cooldown body when several providers serve the model", async () => {
