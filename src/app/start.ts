@@ -11,11 +11,13 @@ import { safeModeRoutes } from "./safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
 import { ALL_POOL_KINDS, startOAuth } from "../providers/oauth-pool.js";
+import { GEMINI_CLI_NOTICE } from "../oauth/gemini.js";
 import { loadAuthDir } from "../oauth/store.js";
 import { hashPlaintextSecret } from "../management/auth.js";
 import type { ReloadEvent } from "../config/watch.js";
 import { createApp } from "./app.js";
 import { allRoutes } from "./routes.js";
+import { onUpgrade } from "./upgrade.js";
 import type { App, Clock } from "../server/handler.js";
 import { listen, type Running } from "../server/listen.js";
 import { openReplicaStore, type ReplicaStore } from "../store/replicas.js";
@@ -82,7 +84,7 @@ export async function start(options: StartOptions): Promise<Started> {
   if (examples.length > 0) {
     // config.md §1: the example keys are public, so the API stays off until they are replaced.
     log.error(`config: api-keys in ${configPath ?? "config.yaml"} still holds the example keys of config.example.yaml; serving only a page that says so. Replace them and restart`);
-    const safe = await listen(app, config.host, config.port, safeModeRoutes(examples, configPath ?? "config.yaml"), tls);
+    const safe = await listen(app, config.host, config.port, safeModeRoutes(examples, configPath ?? "config.yaml"), tls, onUpgrade(app));
     log.info(`cliproxy ${app.version} in safe mode on ${safe.url}`);
     return {
       ...safe,
@@ -98,7 +100,7 @@ export async function start(options: StartOptions): Promise<Started> {
   else log.info("config: no config file found (looked for ./config.yaml); using the embedded default");
   for (const w of loaded.warnings) log.warn(`config: ${w}`);
   await describeFindings(app, config, env);
-  const running = await listen(app, config.host, config.port, allRoutes(), tls);
+  const running = await listen(app, config.host, config.port, allRoutes(), tls, onUpgrade(app));
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
   if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
   // A reload is refused for what start() would refuse, and for example keys (start() would serve only safe mode).
@@ -149,6 +151,7 @@ async function describeFindings(app: App, config: Config, env: Readonly<Record<s
   const present = existsSync(config.authDir);
   const tokens = present ? await tokenFileCounts(config.authDir) : "";
   log.info(`providers: ${summary || "none configured"}; token files: ${tokens || "none"} in ${config.authDir}${present ? "" : " (folder absent)"}`);
+  if (/\bgemini=/.test(tokens)) log.warn(GEMINI_CLI_NOTICE);
   if (!summary && !tokens) {
     log.info("next step: add a provider key (claude-api-key, gemini-api-key, codex-api-key, openai-compatibility) to config.yaml — see config.example.yaml — or point Amp at this server with AMP_URL to use ampcode.com");
   }

@@ -202,8 +202,19 @@ export class Reader {
     return { line: p?.line ?? 0, column: p?.column ?? 0, text: `${where}: ${message}` };
   }
 
-  /** Warns once per unknown key path; call after every read. */
+  /** Unknown key paths found by reportUnknown(), list indexes erased (`check-config` fails on them). */
+  readonly unknown: string[] = [];
+
+  /** Warns once per unknown key path, naming the nearest known key when one is close; call after every read. */
   reportUnknown(): void {
+    const known = new Map<string, string[]>(); // parent path → the keys cliproxy read under it
+    for (const seen of this.seen) {
+      const p = JSON.parse(seen) as (string | number)[];
+      const last = p[p.length - 1];
+      if (typeof last !== "string") continue;
+      const parent = JSON.stringify(p.slice(0, -1));
+      known.set(parent, [...(known.get(parent) ?? []), last]);
+    }
     const walk = (v: unknown, path: (string | number)[]) => {
       if (this.opaque.has(JSON.stringify(path))) return;
       if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
@@ -211,12 +222,39 @@ export class Reader {
         for (const [k, child] of Object.entries(v)) {
           const p = [...path, k];
           if (this.seen.has(JSON.stringify(p))) walk(child, p);
-          else this.warnOnce(p, "unknown", "unknown key (ignored)");
+          else {
+            const near = nearest(k, known.get(JSON.stringify(path)) ?? []);
+            if (!this.unknown.includes(genericPath(p))) this.unknown.push(genericPath(p));
+            this.warnOnce(p, "unknown", near ? `unknown key (ignored); did you mean "${near}"?` : "unknown key (ignored)");
+          }
         }
       }
     };
     walk(this.doc.value, []);
   }
+}
+
+/** Levenshtein distance between two short strings. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** The known key closest to a typo, when it is close enough to be the likely intent (case and _ vs - ignored). */
+function nearest(typo: string, known: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/_/g, "-");
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of new Set(known)) {
+    const d = editDistance(norm(typo), norm(k));
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(typo.length / 4)) ? best : undefined;
 }
 
 const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);

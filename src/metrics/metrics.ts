@@ -69,6 +69,7 @@ export function metricsOf(app: App): Metrics {
       name: "cliproxy_open_streams", help: "Streaming (text/event-stream) responses open now.",
       read: () => live().filter((r) => r.headersSent && /^text\/event-stream/i.test(String(r.getHeader("content-type") ?? ""))).length,
     },
+    { name: "cliproxy_open_tunnels", help: "Amp WebSocket tunnels (thread-actor sockets) open now.", read: () => app.amp.tunnels.open },
   ];
   const metrics: Metrics = {
     registerGauge: (g) => void gauges.set(g.name, g),

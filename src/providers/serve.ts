@@ -12,7 +12,7 @@ import { normalizeGeminiRequest } from "../translate/gemini-normalize.js";
 import {
   canTranslate, createStreamTranslator, estimateInputTokens, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../translate/hub.js";
-import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream } from "../proxy/forward.js";
+import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream, UpstreamError } from "../proxy/forward.js";
 import { CLAUDE } from "./claude.js";
 import { CODEX } from "./codex.js";
 import { GEMINI } from "./gemini.js";
@@ -26,7 +26,8 @@ import { editBody } from "./body-edit.js";
 import { suffixEdits } from "./thinking-suffix.js";
 import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
 import { applyOAuthCall } from "../oauth/headers.js";
-import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { ANSWER_LIMIT, answerProblem, countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { nestsDeeperThan } from "../proxy/json-scan.js";
 import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import { clientHeader, type Action, type Executor } from "./executor.js";
@@ -67,6 +68,7 @@ async function fromUpstream<T extends object>(host: string, signal: AbortSignal,
     return await read();
   } catch (err) {
     if (signal.aborted) throw err;
+    if (err instanceof UpstreamError) return { kind: "failed", status: err.status, body: err.message, headers: {} };
     const e = err as NodeJS.ErrnoException;
     return { kind: "failed", status: 502, body: `Cannot read the answer of upstream "${host}": ${e.code ?? e.message}`, headers: {} };
   }
@@ -214,8 +216,8 @@ async function attempt(
   ctx.notes.provider = cred.provider;
   const send = async (l: LiveCredential) => {
     const plain = ex.build({ cred: l.cred, call, body, json: parsedBody, upstreamModel, stream, action, config, token: l.token });
-    // Subscription tokens add what their vendor requires (bearer, Claude Code identity, account id).
-    const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token, clientHeader(call.headers, "user-agent")) } : plain;
+    // Subscription tokens add what their vendor requires (bearer, account id).
+    const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token) } : plain;
     const urls = [built.url, ...(built.alternates ?? [])];
     for (let i = 0; ; i++) {
       const last = i === urls.length - 1;
@@ -223,7 +225,10 @@ async function attempt(
       try {
         response = await sendUpstream(
           { url: urls[i], headers: built.headers, body: built.body },
-          { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
+          {
+            signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl),
+            responseTimeoutMs: config.upstreamResponseTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs,
+          },
         );
       } catch (err) {
         if (last || ctx.signal.aborted) throw err;
@@ -268,11 +273,14 @@ async function attempt(
     latencyMs: app.clock.now() - started, ttftMs, failed: false, status, tokens: usage, ...requestFacts(call),
   });
   const tctx = { requestModel: call.model, clientRequest: call.json };
+  // The executor's answer restorer (Claude's renamed tools) runs after the envelope comes off.
+  const restore = up.restore;
+  const unwrap = restore ? (d: unknown) => restore(ex.unwrap ? ex.unwrap(d) : d) : ex.unwrap;
   const same = wireOf(ex) === client;
 
   if (up.stream && stream) {
     const result = await pumpStream({
-      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData, unwrap: ex.unwrap,
+      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData, unwrap,
       translator: same ? undefined : createStreamTranslator(wireOf(ex), client, tctx),
       isFinal: ex.isFinal, keepaliveMs: Math.max(0, config.streaming.keepaliveSeconds) * 1000, headers: passHeaders,
       jsonArray: call.endpoint === "gemini-stream" && call.alt !== "sse",
@@ -312,19 +320,23 @@ async function attempt(
     if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
     answer = folded;
   } else {
-    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream));
+    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream, ANSWER_LIMIT));
     if ("kind" in raw) return raw;
-    const passThrough = same && !call.rewrite && !ex.unwrap;
+    const problem = answerProblem(host, upstream.headers, raw);
+    if (problem) return { kind: "failed", status: 502, body: problem, headers: {} };
+    const passThrough = same && !call.rewrite && !unwrap;
     let json: Record<string, unknown> | undefined;
     // A pass-through answer is parsed only for usage statistics.
     if (!passThrough || onData) {
       try {
-        json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+        const text = raw.toString("utf8");
+        // A hostile answer nested past the bound would overflow the translators' recursion: treat it as not JSON.
+        json = nestsDeeperThan(text) ? undefined : (JSON.parse(text) as Record<string, unknown>);
       } catch {
         json = undefined;
       }
     }
-    if (json && ex.unwrap) json = ex.unwrap(json) as Record<string, unknown>;
+    if (json && unwrap) json = unwrap(json) as Record<string, unknown>;
     if (json) onData?.(json);
     if (passThrough) {
       // Same dialect, nothing to rewrite: the client gets the upstream body byte for byte.

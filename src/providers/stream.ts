@@ -16,7 +16,8 @@ import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
 import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
 import { isClientStreamError, streamErrorStatus } from "../translate/errors.js";
 import { anthropicType } from "../server/errors.js";
-import { decodedBody, MAX_UPSTREAM_BODY } from "../proxy/forward.js";
+import { decodedBody, MAX_UPSTREAM_BODY, UpstreamError } from "../proxy/forward.js";
+import { nestsDeeperThan } from "../proxy/json-scan.js";
 import type { ResponseRewriter } from "./types.js";
 
 /** How to pump one upstream stream. */
@@ -53,7 +54,8 @@ export type PumpResult = { readonly kind: "done" } | { readonly kind: "failed"; 
 /** An event's data as JSON when it is JSON, else the text itself (e.g. `[DONE]`). */
 export function eventData(e: SseEvent): unknown {
   const t = e.data.trimStart();
-  if (t[0] !== "{" && t[0] !== "[") return e.data;
+  // Nesting past the bound stays text: the translators' recursion must never see it (proxy/json-scan.ts).
+  if ((t[0] !== "{" && t[0] !== "[") || nestsDeeperThan(t)) return e.data;
   try {
     return JSON.parse(e.data);
   } catch {
@@ -176,6 +178,7 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   };
 
   let problem: string | undefined;
+  let status = 502;
   try {
     try {
       // Some gateways gzip event streams: events are framed from the decoded bytes.
@@ -192,7 +195,11 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       if (!ended) problem = `Upstream "${o.host}" ended the stream before completion`;
     } catch (err) {
       if (signal.aborted) throw err;
-      problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      if (err instanceof UpstreamError) {
+        // The idle timeout (proxy/forward.ts): say so, as a timeout, and the upstream socket is already destroyed.
+        status = err.status;
+        problem = err.message;
+      } else problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
     if (problem === undefined) {
       if (o.translator) for (const t of o.translator.end()) await emitTranslated(t);
@@ -201,10 +208,10 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       res.end();
       return { kind: "done" };
     }
-    if (!headSent) return { kind: "failed", status: 502, body: problem };
+    if (!headSent) return { kind: "failed", status, body: problem };
     // After the first byte the status is sent: the only honest signal left is a terminal error event.
-    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", 502, problem))}]`);
-    else res.write(terminalErrorEvent(o.client, 502, problem, lastSequence === undefined ? undefined : lastSequence + 1));
+    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", status, problem))}]`);
+    else res.write(terminalErrorEvent(o.client, status, problem, lastSequence === undefined ? undefined : lastSequence + 1));
     res.end();
     return { kind: "done" };
   } finally {

@@ -34,6 +34,9 @@ export interface PipeOptions {
   readonly redact?: (text: string) => string;
 }
 
+/** An upstream response body with its head: an IncomingMessage, or a stream standing in for one. */
+export type UpstreamBody = Readable & Pick<IncomingMessage, "statusCode" | "headers">;
+
 /** Response headers that describe one connection, not the message (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
   "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
@@ -130,7 +133,7 @@ function isGzipMagic(head: Buffer): boolean {
  * Streams an upstream response to the client (PX-8..PX-10). Resolves when the client has the whole
  * body; rejects when either side fails mid-way (the client response is then destroyed, PX-13).
  */
-export async function pipeResponse(up: IncomingMessage, res: ServerResponse, options: PipeOptions = {}): Promise<void> {
+export async function pipeResponse(up: UpstreamBody, res: ServerResponse, options: PipeOptions = {}): Promise<void> {
   const status = up.statusCode ?? 502;
   const headers = forwardableHeaders(up.headers, options.dropHeader);
   const sse = isEventStream(up.headers["content-type"]);
@@ -265,7 +268,7 @@ async function readCapped(src: Readable, max: number): Promise<Buffer> {
  * (declared or hidden gzip), passed through `redact`, and sent with its real length; its headers too.
  * Bodies in another encoding cannot be read and are refused rather than relayed unread.
  */
-async function redactedError(up: IncomingMessage, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, redact: (text: string) => string): Promise<void> {
+async function redactedError(up: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, redact: (text: string) => string): Promise<void> {
   const encoding = headers["content-encoding"];
   if (encoding !== undefined && !isGzipEncoding(encoding as string)) throw new Error(`Cannot redact an error answer encoded as "${String(encoding)}"`);
   let body = await readCapped(encoding === undefined ? up : gunzipped(up), MAX_ERROR_BODY_BYTES);

@@ -19,8 +19,36 @@ export function dialectOfPath(path: string): Dialect {
   return "openai";
 }
 
+/**
+ * Sends `100 Continue` when something first reads the body of a request that asked for it, and only while
+ * no response has started: a request refused by auth or size never invites its body (RFC 9110 §10.1.1).
+ */
+export function deferContinue(req: IncomingMessage, res: ServerResponse): void {
+  const read = req._read.bind(req);
+  let sent = false;
+  req._read = (n: number) => {
+    if (!sent && !res.headersSent && !res.writableEnded) res.writeContinue();
+    sent = true;
+    return read(n);
+  };
+}
+
+/** Most request headers accepted (server/listen.ts keeps one more so the excess is visible here). */
+const MAX_HEADERS = 1000;
+
+/** Why a request head is malformed in ways node's parser lets through, or undefined. */
+function headProblem(req: IncomingMessage): HttpError | undefined {
+  const raw = req.rawHeaders;
+  if (raw.length / 2 > MAX_HEADERS) return new HttpError(431, "invalid_request_error", `Request has more than ${MAX_HEADERS} headers`);
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 4 && raw[i].toLowerCase() === "host") hosts++;
+  // RFC 9112 §3.2: a request with more than one Host field must be answered 400.
+  if (hosts > 1) return new HttpError(400, "invalid_request_error", "Request has more than one Host header");
+  return undefined;
+}
+
 /** A `.` or `..` path segment, literal or percent-encoded. */
-const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+export const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
 function decodeOnce(s: string): string {
   try {
@@ -94,6 +122,8 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
       if (!res.writableFinished) logAccess(app, req, res, ctx, started, socket.bytesWritten - startBytes, "client closed");
     });
     const run = async () => {
+      const malformed = headProblem(req);
+      if (malformed) throw malformed;
       if (unsafe) throw new HttpError(400, "invalid_request_error", `Request path has ${unsafe}; send the path in normal form, without encoded slashes, dot segments or ';' parameters`);
       if (match.kind === "none") throw new HttpError(404, "not_found", `No route for ${req.method} ${url.pathname}; see GET / for the endpoints`);
       if (match.kind === "method") {
@@ -108,6 +138,9 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
         return;
       }
       let e: HttpError;
+      // A refused request whose body is still arriving (a 401 or 413 on a huge upload): close the connection after
+      // the answer instead of reading the rest to keep it alive.
+      if (!req.complete && !res.headersSent) res.setHeader("connection", "close");
       try {
         e = sendError(res, ctx.dialect, err, app.log.secrets);
       } catch (writeErr) {

@@ -142,6 +142,11 @@ export class Lockout {
     return ban;
   }
 
+  /** Wrong keys the peer may still send before its ban (the status page warns with it). */
+  attemptsLeft(peer: string): number {
+    return MAX_FAILURES - (this.peers.get(peerKey(peer))?.failures ?? 0);
+  }
+
   /** Forgets the peer's failures. */
   succeed(peer: string): void {
     this.peers.delete(peerKey(peer));

@@ -87,16 +87,24 @@ export function encodeCooldown(key: string, model: string, s: CooldownState): Re
   return {
     auth_id: key, model, status: "error", reason: s.block.reason, next_retry_after: new Date(s.block.until).toISOString(),
     updated_at: new Date().toISOString(),
-    cliproxy: { until: s.block.until, quota: s.block.quota, status: s.block.status, reason: s.block.reason, level: s.level },
+    cliproxy: {
+      until: s.block.until, quota: s.block.quota, status: s.block.status, reason: s.block.reason,
+      message: s.block.message, at: s.block.at, level: s.level,
+    },
   };
 }
 
 /** The block of a stored cooldown; undefined when cleared, expired, or not written by cliproxy. */
 export function decodeCooldown(row: CooldownRow, now: number): CooldownState | undefined {
-  const c = row.content?.cliproxy as { until?: unknown; quota?: unknown; status?: unknown; reason?: unknown; level?: unknown } | undefined;
+  const c = row.content?.cliproxy as
+    | { until?: unknown; quota?: unknown; status?: unknown; reason?: unknown; message?: unknown; at?: unknown; level?: unknown }
+    | undefined;
   if (!c || typeof c.until !== "number" || c.until <= now) return undefined;
   return {
-    block: { until: c.until, quota: c.quota === true, status: Number(c.status) || 0, reason: String(c.reason ?? "") },
+    block: {
+      until: c.until, quota: c.quota === true, status: Number(c.status) || 0, reason: String(c.reason ?? ""),
+      message: String(c.message ?? c.reason ?? ""), at: Number(c.at) || 0,
+    },
     level: Number(c.level) || 0,
   };
 }

@@ -1,4 +1,5 @@
 import test from "node:test";
+import { INVALID_KEY } from "../../src/server/auth.js";
 import assert from "node:assert/strict";
 import { createServer, request, type IncomingMessage } from "node:http";
 import { networkInterfaces } from "node:os";
@@ -59,7 +60,7 @@ test("S-2 key required: GET /api/threads without credentials is 401 Missing API 
   assert.equal(missing.body.toString(), '{"error":"Missing API key"}');
   const wrong = await raw(`${s.url}/api/threads`, { headers: bearer("nope") });
   assert.equal(wrong.status, 401);
-  assert.equal(wrong.body.toString(), '{"error":"Invalid API key"}');
+  assert.equal(wrong.body.toString(), JSON.stringify({ error: INVALID_KEY }));
   assert.equal(A.requests.length, 0);
 });
 

@@ -268,12 +268,13 @@ test("a kept-alive upstream socket closed under a replayable request is retried 
   assert.equal(A.requests.length, 3);
 });
 
-test("PX-15: an upgrade request is answered 501 and logged, and A gets nothing", async (t) => {
+test("PX-15, superseded by issue 11: an upgrade that is no valid WebSocket handshake is answered 400 and logged, and A gets nothing", async (t) => {
   const { A, s } = await ampSetup(t);
   const res = await raw(`${s.url}/api/thread-actors`, { headers: { ...bearer("ck-1"), connection: "Upgrade", upgrade: "websocket" } });
-  assert.equal(res.status, 501);
+  assert.equal(res.status, 400);
+  assert.match(res.body.toString(), /Sec-WebSocket-Version must be 13/);
   assert.equal(A.requests.length, 0);
-  assert.equal(s.logs.filter((l) => l.includes('asked to upgrade to "websocket"')).length, 1);
+  assert.equal(s.logs.filter((l) => l.includes("UPGRADE GET /api/thread-actors") && l.includes("status=400")).length, 1);
 });
 
 test("forwardToAmp() sends a changed body with a Content-Length equal to its bytes (N5) and without the client's Content-Encoding", async (t) => {

@@ -40,6 +40,7 @@ test("/metrics needs a client key and counts requests, tokens and errors by prov
   assert.ok(text.includes(`cliproxy_tokens_total{${l},type="output"} 5`), text);
   assert.match(text, /cliproxy_requests_in_flight 1\n/, "the scrape itself is in flight");
   assert.match(text, /cliproxy_open_streams 0\n/);
+  assert.match(text, /cliproxy_open_tunnels 0\n/);
   assert.match(text, /cliproxy_info\{version="[^"]+"\} 1/);
   assert.ok(!text.includes("sk-ant-api-metrics-01"), "no key on the page");
 });

@@ -35,9 +35,11 @@ test("providers §7.29 Claude OAuth identity: bearer token, oauth beta, claude-c
   const r = await fake.nth(1);
   assert.equal(r.headers.authorization, "Bearer sk-ant-oat-x");
   assert.match(String(r.headers["anthropic-beta"]), /oauth-2025-04-20/);
-  assert.equal(r.headers["user-agent"], "claude-cli/2.1.63 (external, cli)");
-  assert.deepEqual(r.json.system, [{ type: "text", text: "You are Claude Code, Anthropic's official CLI for Claude." }, { type: "text", text: "S" }]);
-  assert.deepEqual(r.json.tools.map((x: { name: string }) => x.name), ["Bash", "glob"]);
+  assert.equal(r.headers["user-agent"], "claude-cli/2.1.220 (external, cli)");
+  // Cloaked as Claude Code (providers/claude-oauth.ts): billing header, identity; the client system text moves into the messages.
+  assert.equal(r.json.system[1].text, "You are Claude Code, Anthropic's official CLI for Claude.");
+  assert.equal(r.json.system.length, 2);
+  assert.deepEqual(r.json.tools.map((x: { name: string }) => x.name.replace(/^mcp__\w+?_\w+?__\w+?_/, "")), ["Bash", "glob"]);
 });
 
 test("a token-file credential refused with 401 is refreshed once and the request retried with the new token", async (t) => {

@@ -50,7 +50,7 @@ test("the helpers: JSON compared with keys in any order, a lock key per schema a
   assert.match(refreshLockKey("", "f.json"), /^-?\d+$/);
   for (const ok of ["claude-u@example.com.json", "a b.json"]) assert.equal(isSpoolAuthName(ok), true, ok);
   for (const bad of ["../x.json", "sub/x.json", ".hidden.json", "x.txt", "a\nb.json", "..json"]) assert.equal(isSpoolAuthName(bad), false, bad);
-  const state = { block: { until: 2_000_000, quota: true, status: 429, reason: "rate limited" }, level: 3 };
+  const state = { block: { until: 2_000_000, quota: true, status: 429, reason: "rate limited", message: "slow down", at: 1_500_000 }, level: 3 };
   const stored = encodeCooldown("k", "m", state);
   assert.equal(stored.next_retry_after, new Date(2_000_000).toISOString());
   assert.deepEqual(decodeCooldown({ authId: "k", model: "m", content: JSON.parse(JSON.stringify(stored)) }, 1_000_000), state);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createApp } from "../../src/app/app.js";
 import { listen } from "../../src/server/listen.js";
 import { allRoutes } from "../../src/app/routes.js";
+import { onUpgrade } from "../../src/app/upgrade.js";
 import { makeConfig, type AmpConfig, type Config } from "../../src/config/schema.js";
 import { createLogger, type Logger } from "../../src/log/log.js";
 import type { App, Clock } from "../../src/server/handler.js";
@@ -47,7 +48,7 @@ export async function startServer(
   const homeDir = options.homeDir ?? mkdtempSync(join(tmpdir(), "cliproxy-home-"));
   const config = makeConfig({ authDir: join(homeDir, ".cli-proxy-api"), ...overrides });
   const app = createApp({ config, log, clock: options.clock, env: options.env ?? {}, homeDir, configPath: options.configPath });
-  const running = await listen(app, options.host ?? "127.0.0.1", 0, allRoutes());
+  const running = await listen(app, options.host ?? "127.0.0.1", 0, allRoutes(), undefined, onUpgrade(app));
   t.after(() => running.close(1000));
   return {
     url: `http://127.0.0.1:${running.port}`,
