@@ -41,6 +41,8 @@ export function createApp(options: AppOptions): App {
   logRing(log); // management's GET /logs and the status page read the last lines from here
   const clock = options.clock ?? { now: () => Date.now() };
   let sessions: LoginSessions | undefined;
+  let clientLockout: Lockout | undefined;
+  let managementLockout: Lockout | undefined;
   const app: App = {
     version: VERSION,
     log,
@@ -60,9 +62,14 @@ export function createApp(options: AppOptions): App {
     },
     providers: createProviderRuntime(() => app),
     amp: createAmpRuntime(() => app),
-    clientLockout: new Lockout(() => clock.now()),
+    // Lockouts read app.clock at each call (a test may swap the clock after createApp), so they are made on first use.
+    get clientLockout() {
+      return (clientLockout ??= new Lockout(() => app.clock.now()));
+    },
     liveResponses: new Set(),
-    managementLockout: new Lockout(() => clock.now()),
+    get managementLockout() {
+      return (managementLockout ??= new Lockout(() => app.clock.now()));
+    },
     get loginSessions() {
       return (sessions ??= new LoginSessions(app));
     },
