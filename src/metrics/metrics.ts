@@ -32,7 +32,12 @@ export interface Metrics {
   render(): string;
 }
 
-const METRICS = new WeakMap<App, Metrics>();
+/** The App slot this module owns: its metrics, from the first metricsOf() on (start() calls it at once). */
+declare module "../server/handler.js" {
+  interface App {
+    metrics?: Metrics;
+  }
+}
 
 /** Escapes a label value (backslash, quote, newline). */
 export function labelValue(v: string): string {
@@ -45,8 +50,7 @@ function labels(l: Record<string, string>): string {
 
 /** The metrics of an app, counting from the first call on (start() calls it at once). */
 export function metricsOf(app: App): Metrics {
-  const existing = METRICS.get(app);
-  if (existing) return existing;
+  if (app.metrics) return app.metrics;
   const series = new Map<string, Series & { labels: Record<string, string> }>();
   const gauges = new Map<string, Gauge>();
   app.providers.usage.observe((input: UsageInput) => {
@@ -92,6 +96,6 @@ export function metricsOf(app: App): Metrics {
       return out.join("\n") + "\n";
     },
   };
-  METRICS.set(app, metrics);
+  app.metrics = metrics;
   return metrics;
 }
