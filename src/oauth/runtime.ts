@@ -14,18 +14,19 @@ import { endpointsFor } from "./endpoints.js";
 import { loginSessions, type LoginSessions } from "./management.js";
 import { TokenManager, type RefreshCoordinator } from "./refresh.js";
 import type { TokenFileCredential } from "./store.js";
+import { vertexRoot } from "./vertex-sa.js";
 
 /** The `source` name of token-file credentials in the provider pool. */
 export const POOL_SOURCE = "auth-dir";
 
 /** Token-file provider → executor kind. */
-const KIND_OF: Readonly<Record<string, string>> = { claude: "claude", codex: "codex", "gemini-cli": "gemini-cli", antigravity: "antigravity" };
+const KIND_OF: Readonly<Record<string, string>> = { claude: "claude", codex: "codex", "gemini-cli": "gemini-cli", antigravity: "antigravity", vertex: "vertex" };
 
 /** Executor kinds startOAuth() publishes unless told otherwise. */
 export const DEFAULT_POOL_KINDS: readonly string[] = ["claude", "codex"];
 
 /** Every executor kind a token file can be served by (start.ts publishes all of them). */
-export const ALL_POOL_KINDS: readonly string[] = ["claude", "codex", "gemini-cli", "antigravity"];
+export const ALL_POOL_KINDS: readonly string[] = ["claude", "codex", "gemini-cli", "antigravity", "vertex"];
 
 /** What startOAuth() needs from the auth-dir watcher (config/watch-auth.ts AuthDirWatcher fits). */
 export interface AuthWatcherLike {
@@ -90,7 +91,7 @@ export function poolCredentials(list: readonly TokenFileCredential[], config: Co
       provider: c.provider,
       kind: kind as ProviderKind,
       apiKey: "",
-      baseUrl: c.baseUrl ?? defaultRoot(c.provider, config),
+      baseUrl: c.baseUrl ?? defaultRoot(c.provider, config, typeof c.raw.location === "string" && c.raw.location.trim() ? c.raw.location.trim() : undefined),
       proxyUrl: c.proxyUrl,
       headers: c.headers,
       priority: c.priority,
@@ -119,11 +120,12 @@ function revokedNotice(list: readonly TokenFileCredential[], config: Config, kin
     `run ${types.map((t) => `"cliproxy login ${t}"`).join(" or ")} to log in again`;
 }
 
-function defaultRoot(provider: string, config: Config): string {
+function defaultRoot(provider: string, config: Config, location?: string): string {
   if (provider === "claude") return endpointsFor("claude", config).apiBaseUrl;
   if (provider === "codex") return endpointsFor("codex", config).apiBaseUrl;
   if (provider === "gemini-cli") return endpointsFor("gemini", config).codeAssistBaseUrl;
   if (provider === "antigravity") return endpointsFor("antigravity", config).apiBaseUrls[0] ?? "";
+  if (provider === "vertex") return vertexRoot(location ?? "us-central1");
   return "";
 }
 
