@@ -153,6 +153,7 @@ function readCompatList(r: Reader): OpenAICompat[] {
       headers: r.stringMap(at("headers")),
       disableCooling: r.bool(at("disable-cooling")),
       disabled: r.bool(at("disabled")),
+      supportPromptCacheKey: r.bool(at("support-prompt-cache-key")),
     };
     if (!compat.baseUrl) r.warn(path, "entry without base-url dropped");
     else out.push(compat);

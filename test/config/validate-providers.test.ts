@@ -177,3 +177,16 @@ proxy-url: "gopher://p"
     'proxy-url at line 5, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "gopher://p"',
   ]);
 });
+
+test("parseConfig() reads openai-compatibility support-prompt-cache-key (HEAD's name, default off)", () => {
+  const { config } = load(`
+openai-compatibility:
+  - name: a
+    base-url: "http://a"
+    support-prompt-cache-key: true
+  - name: b
+    base-url: "http://b"
+`);
+  assert.equal(config.openaiCompatibility[0].supportPromptCacheKey, true);
+  assert.equal(config.openaiCompatibility[1].supportPromptCacheKey, false);
+});
