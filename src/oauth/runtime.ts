@@ -8,7 +8,7 @@ import type { Config } from "../config/schema.js";
 import { catalogFor } from "../providers/catalog.js";
 import { buildCredential } from "../providers/credentials.js";
 import { splitThinkingSuffix } from "../providers/registry.js";
-import type { Credential, ProviderKind } from "../providers/types.js";
+import type { Credential, ModelSource, ProviderKind } from "../providers/types.js";
 import type { App } from "../server/handler.js";
 import { endpointsFor } from "./endpoints.js";
 import { loginSessions, type LoginSessions } from "./management.js";
@@ -67,15 +67,27 @@ export function oauthRuntime(app: App): OAuthRuntime | undefined {
   return RUNTIMES.get(app);
 }
 
-/** Served models of a token-file provider: its catalog with `oauth-model-alias` applied (`fork` keeps the original too). */
-export function aliasedModels(provider: string, config: Pick<Config, "oauthModelAlias">): Array<{ name: string; alias: string }> | undefined {
+/**
+ * Served models of a token-file provider: its catalogue with `oauth-model-alias` applied (`fork` keeps the
+ * original too; CLIProxyAPI HEAD a7e3596b7 sdk/cliproxy/service_models.go applyOAuthModelAliasEntries). An
+ * entry whose `name` is not in the catalogue adds that upstream model under its alias (or its own name when
+ * the alias is empty): HEAD would drop it, cliproxy lets OAuth users add models the catalogue lacks.
+ */
+export function aliasedModels(provider: string, config: Pick<Config, "oauthModelAlias">): Array<{ name: string; alias: string; source: ModelSource }> | undefined {
   const aliases = config.oauthModelAlias[provider] ?? [];
   if (!aliases.length) return undefined;
-  const out: Array<{ name: string; alias: string }> = [];
-  for (const m of catalogFor(provider)) {
-    const mine = aliases.filter((a) => a.name.toLowerCase() === m.id.toLowerCase());
-    if (!mine.length || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id });
-    for (const a of mine) out.push({ name: m.id, alias: a.alias });
+  const out: Array<{ name: string; alias: string; source: ModelSource }> = [];
+  const catalogue = catalogFor(provider);
+  for (const m of catalogue) {
+    const mine = aliases.filter((a) => a.name.toLowerCase() === m.id.toLowerCase() && a.alias.trim() !== "" && a.alias.toLowerCase() !== m.id.toLowerCase());
+    if (!mine.length || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id, source: "catalogue" });
+    for (const a of mine) out.push({ name: m.id, alias: a.alias, source: "config" });
+  }
+  const known = new Set(catalogue.map((m) => m.id.toLowerCase()));
+  for (const a of aliases) {
+    const name = a.name.trim();
+    if (!name || known.has(name.toLowerCase())) continue;
+    out.push({ name, alias: a.alias.trim() || name, source: "config" });
   }
   return out;
 }
