@@ -135,9 +135,10 @@ oauth-excluded-models:
   Gemini-CLI: ["Gemini-2.5-*"]
   codex: []
 `);
-  assert.deepEqual(config.oauthModelAlias, { claude: [{ name: "claude-sonnet-4-5", alias: "sonnet", fork: true }] });
+  // `{ name: x, alias: x }` is kept: it adds model x when the catalogue lacks it (oauth/runtime.ts aliasedModels).
+  assert.deepEqual(config.oauthModelAlias, { claude: [{ name: "claude-sonnet-4-5", alias: "sonnet", fork: true }, { name: "x", alias: "x", fork: false }] });
   assert.deepEqual(config.oauthExcludedModels, { "gemini-cli": ["gemini-2.5-*"] });
-  assert.equal(warnings.length, 2);
+  assert.equal(warnings.length, 1);
 });
 
 test("parseConfig() keeps payload rules and drops raw rules whose values are not JSON text", () => {
