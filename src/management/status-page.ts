@@ -34,6 +34,8 @@ export interface StatusView {
   readonly credentials: readonly CredentialRow[];
   readonly usageEnabled: boolean;
   readonly models: readonly ModelRow[];
+  /** Every served model id, where it comes from (catalogue or config) and which providers serve it. */
+  readonly served: ReadonlyArray<{ readonly id: string; readonly source: string; readonly providers: readonly string[] }>;
   readonly decisions: readonly RecentDecision[];
   /** Amp WebSocket tunnels (thread-actor sockets): open now, and opened since start. */
   readonly tunnels: { readonly open: number; readonly opened: number };
@@ -128,6 +130,9 @@ export function statusPage(v: StatusView, secrets: SecretSet): string {
         v.models.map((m) => [e(m.model), String(m.requests), String(m.failures), String(m.inputTokens), String(m.outputTokens), String(m.totalTokens)]),
         new Set([1, 2, 3, 4, 5]))
       : `<p class="muted">No requests yet.</p>`;
+  const served = v.served.length
+    ? table(["Model", "Source", "Providers"], v.served.map((m) => [e(m.id), e(m.source), e(m.providers.join(", "))]))
+    : `<p class="muted">No models served.</p>`;
   const amp = v.decisions.length
     ? table(["Time (UTC)", "Requested", "Route", "Resolved", "Provider", "Why"], v.decisions.map((d) => decisionRow(d, secrets)))
     : `<p class="muted">No Amp model requests yet.</p>`;
@@ -139,6 +144,8 @@ Amp tunnels (thread-actor sockets): ${v.tunnels.open} open, ${v.tunnels.opened} 
 ${creds}
 <h2>Requests and tokens by model</h2>
 ${models}
+<h2>Served models and where they come from</h2>
+${served}
 <h2>Recent Amp routing decisions</h2>
 ${amp}`);
 }

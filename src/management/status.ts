@@ -74,6 +74,7 @@ export function statusView(app: App): StatusView {
     credentials: credentialRows(app),
     usageEnabled: app.providers.usage.enabled,
     models: modelRows(app),
+    served: app.providers.models().map((m) => ({ id: m.id, source: m.source, providers: m.providers })),
     decisions: recentDecisions(app.log),
     tunnels: { open: app.amp.tunnels.open, opened: app.amp.tunnels.opened },
   };

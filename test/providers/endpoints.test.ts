@@ -21,12 +21,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test("GET /v1/models lists sorted ids with exactly id, object, created, owned_by", async (t) => {
+test("GET /v1/models lists sorted ids with id, object, created, owned_by and where each comes from (source)", async (t) => {
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", "http://127.0.0.1:9", [], [{ name: "z-model" }, { name: "a-model" }])] });
   const body = (await (await get(s.url, "/v1/models")).json()) as { object: string; data: Array<Record<string, unknown>> };
   assert.equal(body.object, "list");
   assert.deepEqual(body.data.map((m) => m.id), ["a-model", "z-model"]);
-  assert.deepEqual(Object.keys(body.data[0]).sort(), ["created", "id", "object", "owned_by"]);
+  assert.deepEqual(Object.keys(body.data[0]).sort(), ["created", "id", "object", "owned_by", "source"]);
+  assert.equal(body.data[0].source, "config", "openai-compatibility models are the config's");
 });
 
 test("GET /v1/models answers in Anthropic's shape for claude-cli and for anthropic-version", async (t) => {
