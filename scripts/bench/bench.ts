@@ -182,6 +182,19 @@ async function main(): Promise<void> {
     } catch (err) {
       cliDown = `cliproxy did not start: ${(err as Error).message}`;
     }
+    // As users run it (#17): `npm start` and the tsx loader the old `npm start` used, logging to a file.
+    const wantsUser = (name: string) => !o.only || o.only.includes(name);
+    const users = new Map<string, { base?: string; down?: string }>();
+    for (const [name, way] of [["user", "npm"], ["user-tsx", "tsx"]] as const) {
+      if (!wantsUser(name)) continue;
+      try {
+        const cp = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, tag: name, user: way });
+        compared.push(cp);
+        users.set(name, { base: cp.base });
+      } catch (err) {
+        users.set(name, { down: (err as Error).message });
+      }
+    }
     const others = await Promise.all((o.compare ?? []).map(async (bundle, i) => {
       const tag = String.fromCharCode(98 + i); // b, c, d…
       try {
@@ -197,6 +210,7 @@ async function main(): Promise<void> {
       if (target.name === "direct") return [{ target, base: `http://127.0.0.1:${fake.port}` }];
       if (target.name === "nginx") return [{ target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown }];
       if (target.name === "node") return [{ target, base: nodeProxy ? `http://127.0.0.1:${nodeProxy.port}` : undefined, down: nodeDown }];
+      if (users.has(target.name)) return [{ target, ...users.get(target.name) }];
       const mine: Live = { target, base: cliproxy?.base, down: cliDown };
       return [mine, ...others.map((c) => ({ target: { ...target, name: `${target.name}@${c.tag}`, label: `${target.label} (${c.bundle})` }, base: c.base, down: c.down }))];
     });
