@@ -110,7 +110,7 @@ async function profile(o: BenchOptions, dir: string, fakePort: number, worker: L
   const mine = TARGETS.filter((t) => !["direct", "nginx", "node"].includes(t.name)).map((t) => t.name);
   if (!target || !mine.includes(target.name)) throw new Error(`Cannot profile "${o.profile}": name a cliproxy target (${mine.join(", ")})`);
   const profDir = join(dir, "prof");
-  const cp = await startCliproxy({ dir, port: await freePort(), fakePort, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir], tag: "prof" });
+  const cp = await startCliproxy({ dir, port: await freePort(), fakePort, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir], tag: "prof", user: target.name.startsWith("user") ? "npm" : undefined });
   const name = o.scenarios?.[0] ?? "rps-1k";
   const scenario = scenarios(false).find((s) => s.name === name);
   if (!scenario) throw new Error(`Cannot profile scenario "${name}": use one of ${scenarios(false).map((s) => s.name).join(", ")}`);

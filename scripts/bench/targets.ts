@@ -132,7 +132,8 @@ export type UserWay = "npm" | "tsx";
 export async function startCliproxy(o: { dir: string; port: number; fakePort: number; nodeArgs?: string[]; tag?: string; bundle?: string; user?: UserWay }): Promise<Cliproxy> {
   const config = join(o.dir, `config${o.tag ? `-${o.tag}` : ""}.yaml`);
   await writeFile(config, cliproxyConfig(o.port, o.fakePort, o.user !== undefined));
-  if (o.user) return startAsUser(o.user, config, o.dir, o.port);
+  // With nodeArgs (--profile user) the bundle runs directly, with the user's config, so node's flags reach it.
+  if (o.user && !o.nodeArgs) return startAsUser(o.user, config, o.dir, o.port);
   const logPath = join(o.dir, `cliproxy${o.tag ? `-${o.tag}` : ""}.log`);
   // Access lines go to a file, as with a service manager: a pipe the bench must drain would cost both sides.
   const log = await open(logPath, "w");
