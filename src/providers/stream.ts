@@ -156,7 +156,6 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   // Same dialect, nothing to rewrite or unwrap: events that need no reading go out unparsed (see mustRead).
   const skim = !o.translator && !o.rewrite && !o.unwrap && !o.jsonArray;
   const handle = async (raw: Buffer, whole: boolean): Promise<PumpResult | undefined> => {
-    if (skim && whole && headSent && !mustRead(raw)) return void (await write(raw));
     const events = whole ? parser.push(raw) : [...parser.push(raw), ...parser.end()];
     if (events.length === 0) {
       // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18).
@@ -192,10 +191,19 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   try {
     try {
       for await (const chunk of o.upstream) {
+        // Events that need no reading (see mustRead) go out as their bytes, unparsed, those of one chunk in one write.
+        let run: Buffer[] = [];
         for (const raw of framer.push(chunk as Buffer)) {
+          if (skim && headSent && !mustRead(raw)) {
+            run.push(raw);
+            continue;
+          }
+          if (run.length > 0) await write(run.length === 1 ? run[0] : Buffer.concat(run));
+          run = [];
           const failed = await handle(raw, true);
           if (failed) return stopEarly(o.upstream, failed);
         }
+        if (run.length > 0) await write(run.length === 1 ? run[0] : Buffer.concat(run));
       }
       for (const raw of framer.end()) {
         const failed = await handle(raw, false);
