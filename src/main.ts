@@ -8,7 +8,7 @@ import { isUpstreamLogin, runLogin } from "./oauth/login.js";
 import { runAmpRouter } from "./amp/custom-router.js";
 
 const USAGE = `Usage: cliproxy [options]
-       cliproxy check-config FILE
+       cliproxy check-config FILE [--allow-unknown]
        cliproxy amp-router --base-url https://HOST [--config FILE]  (prints the amp commands that route Amp's models here)
        cliproxy login claude|codex|gemini|antigravity [--no-browser] [--port N]  (see cliproxy login --help)
 
@@ -22,7 +22,7 @@ Options:
 /** Parsed command line. */
 export type Cli =
   | { cmd: "serve"; config?: string; host?: string; port?: number }
-  | { cmd: "check"; file: string }
+  | { cmd: "check"; file: string; allowUnknown?: boolean }
   | { cmd: "amp-router"; baseUrl: string; config?: string }
   | { cmd: "help" }
   | { cmd: "version" }
@@ -31,7 +31,13 @@ export type Cli =
 /** Parses argv (without node and script). */
 export function parseArgs(argv: readonly string[]): Cli {
   const out: { config?: string; host?: string; port?: number } = {};
-  if (argv[0] === "check-config") return argv[1] ? { cmd: "check", file: argv[1] } : { cmd: "error", message: "check-config needs a FILE" };
+  if (argv[0] === "check-config") {
+    const rest = argv.slice(1);
+    const allowUnknown = rest.includes("--allow-unknown");
+    const files = rest.filter((a) => a !== "--allow-unknown");
+    if (files.length !== 1 || files[0].startsWith("--")) return { cmd: "error", message: "check-config needs one FILE (and optionally --allow-unknown)" };
+    return { cmd: "check", file: files[0], allowUnknown };
+  }
   if (argv[0] === "amp-router") return parseAmpRouter(argv.slice(1));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -98,8 +104,13 @@ export async function runCommand(cli: Cli, io: CliIo): Promise<number | undefine
   if (cli.cmd === "amp-router") return runAmpRouter(cli, io);
   if (cli.cmd !== "check") return undefined;
   try {
-    const { config, warnings } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env });
+    const { config, warnings, unknownKeys = [] } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env });
     for (const w of warnings) io.out(`${cli.file}: warning: ${w}`);
+    // A typo (`api-key:` for `api-keys:`) silently leaves a setting at its default: a check must fail on it.
+    if (unknownKeys.length > 0 && !cli.allowUnknown) {
+      io.err(`${cli.file}: ${unknownKeys.length} unknown key${unknownKeys.length === 1 ? "" : "s"} (${unknownKeys.join(", ")}); fix ${unknownKeys.length === 1 ? "it" : "them"}, or pass --allow-unknown to accept`);
+      return 1;
+    }
     if (exampleKeys(config).length > 0) io.out(`${cli.file}: warning: api-keys still holds the example keys of config.example.yaml; cliproxy will serve only a page asking to replace them`);
     io.out(`${cli.file}: OK`);
     return 0;

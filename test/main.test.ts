@@ -39,13 +39,14 @@ test("parseArgs() reads flags, inline values and check-config", () => {
   assert.deepEqual(parseArgs([]), { cmd: "serve" });
   assert.deepEqual(parseArgs(["--config", "c.yaml", "--host=0.0.0.0", "--port", "9000"]), { cmd: "serve", config: "c.yaml", host: "0.0.0.0", port: 9000 });
   assert.deepEqual(parseArgs(["-config", "c.yaml"]), { cmd: "serve", config: "c.yaml" });
-  assert.deepEqual(parseArgs(["check-config", "x.yaml"]), { cmd: "check", file: "x.yaml" });
+  assert.deepEqual(parseArgs(["check-config", "x.yaml"]), { cmd: "check", file: "x.yaml", allowUnknown: false });
+  assert.deepEqual(parseArgs(["check-config", "--allow-unknown", "x.yaml"]), { cmd: "check", file: "x.yaml", allowUnknown: true });
   assert.deepEqual(parseArgs(["-h"]), { cmd: "help" });
   assert.deepEqual(parseArgs(["-v"]), { cmd: "version" });
 });
 
 test("parseArgs() reports missing values, bad ports and unknown flags", () => {
-  assert.deepEqual(parseArgs(["check-config"]), { cmd: "error", message: "check-config needs a FILE" });
+  assert.deepEqual(parseArgs(["check-config"]), { cmd: "error", message: "check-config needs one FILE (and optionally --allow-unknown)" });
   assert.deepEqual(parseArgs(["--config"]), { cmd: "error", message: "--config needs a FILE" });
   assert.deepEqual(parseArgs(["--host"]), { cmd: "error", message: "--host needs an address" });
   assert.deepEqual(parseArgs(["--port", "70000"]), { cmd: "error", message: "--port needs a number from 0 (any free port) to 65535" });
@@ -79,11 +80,26 @@ test("runCommand() answers an unknown flag with exit code 2 and the usage", asyn
   assert.match(r.stderr, /^cliproxy: Unknown option "--nope"\n\nUsage: cliproxy/);
 });
 
-test("check-config exits 0 on a good file and prints its warnings", async () => {
+test("check-config exits 0 on a good file and prints its warnings; unknown keys pass only with --allow-unknown", async () => {
   const path = file("port: 9000\napi-keys: [a]\nmystery: 1\n");
-  const r = await run("check-config", path);
+  const r = await run("check-config", "--allow-unknown", path);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `${path}: warning: mystery at line 3, column 1: unknown key (ignored)\n${path}: OK\n`);
+  const strict = await run("check-config", path);
+  assert.equal(strict.code, 1);
+  assert.equal(strict.stderr, `${path}: 1 unknown key (mystery); fix it, or pass --allow-unknown to accept\n`);
+  assert.equal((await run("check-config", file("port: 9000\n"))).code, 0);
+});
+
+test("check-config names the nearest known key for a typo and exits 1: api-key, claude-api-keys, a nested one", async () => {
+  const path = file("api-key: [a]\nclaude-api-keys:\n  - api-key: k\nclaude-api-key:\n  - api-key: k\n    base_url: http://x\nmystery-setting: 1\n");
+  const r = await run("check-config", path);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /api-key at line 1, column 1: unknown key \(ignored\); did you mean "api-keys"\?/);
+  assert.match(r.stdout, /claude-api-keys at line 2, column 1: unknown key \(ignored\); did you mean "claude-api-key"\?/);
+  assert.match(r.stdout, /claude-api-key\[0\]\.base_url at line 6, column 5: unknown key \(ignored\); did you mean "base-url"\?/);
+  assert.match(r.stdout, /mystery-setting at line 7, column 1: unknown key \(ignored\)\n/);
+  assert.match(r.stderr, /4 unknown keys \(api-key, claude-api-keys, claude-api-key\.\[\]\.base_url, mystery-setting\)/);
 });
 
 test("check-config exits 1 naming line and column for a tab indent, an unclosed quote, a duplicate key and a wrong type", async () => {

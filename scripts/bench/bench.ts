@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only a,b] [--profile [target]]`: cliproxy against its references
+ * `npm run bench [-- --quick] [--only a,b] [--profile [target]]` (`-- --soak [--minutes N]`: soak.ts): cliproxy against its references
  * (the fake upstream direct, nginx) in one run on one machine, in interleaved slices, reporting
  * each target's best slice, the spread, and ratios. See scripts/bench/README.md.
  */
@@ -16,6 +16,7 @@ import { childPids, freePort, killAll, onCleanup, LoadWorker, startFakeProcess, 
 import { renderProfile, summarizeProfile, type CpuProfile } from "./profile.js";
 import { evaluateGoals, renderReport, type BenchResult } from "./report.js";
 import { floorGoals } from "./goals.js";
+import { renderTunnel, runTunnelBench, type TunnelFigures } from "./tunnel.js";
 import { setCliproxyBundle, startCliproxy, TARGETS, type Cliproxy, type Kind } from "./targets.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -38,6 +39,8 @@ export interface BenchOptions {
   out?: string;
   /** More bundles whose cliproxy targets run beside the first, as `<target>@b`, `@c`… (before/after in one run). */
   compare?: string[];
+  /** Only the WebSocket tunnel bench (scripts/bench/tunnel.ts). */
+  tunnel?: boolean;
 }
 
 /** Parses argv (after the script name). */
@@ -46,6 +49,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") o.quick = true;
+    else if (a === "--tunnel") o.tunnel = true;
     else if (a === "--no-build") o.build = false;
     else if (a === "--only") o.only = (argv[++i] ?? "").split(",").filter(Boolean);
     else if (a === "--profile") o.profile = argv[i + 1] && !argv[i + 1].startsWith("--") ? argv[++i] : "pass";
@@ -58,7 +62,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     else if (a === "--bundle") {
       o.bundle = resolve(argv[++i] ?? "");
       o.build = false;
-    } else throw new Error(`Unknown option "${a}"; use --quick, --only a,b, --scenarios a,b, --no-build, --bundle FILE, --compare FILE[,FILE], --out FILE, --slices N, --slice-ms N, --profile [target] --seconds N`);
+    } else throw new Error(`Unknown option "${a}"; use --quick, --tunnel, --only a,b, --scenarios a,b, --no-build, --bundle FILE, --compare FILE[,FILE], --out FILE, --slices N, --slice-ms N, --profile [target] --seconds N`);
   }
   return o;
 }
@@ -137,7 +141,15 @@ async function profile(o: BenchOptions, dir: string, fakePort: number, worker: L
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--soak")) {
+    // The soak (scripts/bench/soak.ts) is its own mode: one cliproxy, minutes of mixed load, RSS and fds sampled.
+    const { parseSoakArgs, runSoak } = await import("./soak.js");
+    const flat = await runSoak(parseSoakArgs(process.argv.slice(2)));
+    process.exitCode = flat ? 0 : 1;
+    return;
+  }
   const o = parseBenchArgs(process.argv.slice(2));
+  if (o.tunnel) return void console.log(renderTunnel(await runTunnelBench(o.quick)));
   const t0 = performance.now();
   const notes: string[] = [];
   const slice: SliceOptions = o.quick
@@ -223,6 +235,8 @@ async function main(): Promise<void> {
       scenarios: [], streams: [], micro: [], goals: [], notes,
     };
     const dead = new Map<string, string>();
+    let tunnelTable = "";
+    let tunnel: TunnelFigures[] | undefined;
     for (const s of scenarios(o.quick).filter((x) => !o.scenarios || o.scenarios.includes(x.name))) {
       log(`scenario ${s.name}: ${s.title}, ${s.connections} connection(s)`);
       result.scenarios.push(await runScenario(worker, s, live, slice, log, dead));
@@ -256,16 +270,20 @@ async function main(): Promise<void> {
       }
       log("translation micro-benchmarks");
       result.micro = await runMicro(o.quick ? 200 : 1_000);
+      log("WebSocket tunnel: throughput and latency per frame");
+      tunnel = await runTunnelBench(o.quick);
+      tunnelTable = renderTunnel(tunnel);
     }
     result.machine.loadAfter = loadavg().map((n) => n.toFixed(2)).join(" ");
     result.durationMs = Math.round(performance.now() - t0);
-    result.goals = [...floorGoals(result), ...evaluateGoals(result)];
+    result.goals = [...floorGoals(result, tunnel), ...evaluateGoals(result)];
     console.log(renderReport(result));
+    if (tunnelTable) console.log(`\nWebSocket tunnel (Amp actor sockets)\n${tunnelTable}`);
     const out = o.out ?? join(RESULTS, "latest.json");
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify(result, null, 2) + "\n");
     const md = out.replace(/\.json$/, "") + ".md";
-    await writeFile(md, renderReport(result, true) + "\n");
+    await writeFile(md, renderReport(result, true) + (tunnelTable ? `\n## WebSocket tunnel (Amp actor sockets)\n\n${tunnelTable}\n` : "\n"));
     log(`\nresults written to ${out} and ${md}`);
   } finally {
     await cliproxy?.stop();

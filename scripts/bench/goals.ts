@@ -4,11 +4,12 @@
  * figures were not measured in this run (scenario or target left out) reads "n/a".
  */
 import { rankFigure, type BenchResult, type Goal } from "./report.js";
+import type { TunnelFigures } from "./tunnel.js";
 
 type Best = NonNullable<BenchResult["scenarios"][number]["cells"][string]["best"]>;
 
 /** Rows of the #17 table; `targets` joins with "/" and the worst of them counts. */
-export function floorGoals(r: BenchResult): Goal[] {
+export function floorGoals(r: BenchResult, tunnel?: readonly TunnelFigures[]): Goal[] {
   const cell = (scenario: string, target: string): Best | undefined => r.scenarios.find((s) => s.name === scenario)?.cells[target]?.best;
   const goals: Goal[] = [];
   const rows = (name: string, targets: readonly string[], want: string, limit: number, figure: (t: string) => number | undefined) => {
@@ -39,7 +40,9 @@ export function floorGoals(r: BenchResult): Goal[] {
   const tt = ttfe("translate");
   const tp = ttfe("pass");
   goals.push({ name: "time to first event p50, translate vs pass (sse-paced)", want: "≤ pass + 0.2 ms", got: tt !== undefined && tp !== undefined ? `pass ${(tt - tp >= 0 ? "+" : "") + (tt - tp).toFixed(2)} ms` : "n/a", met: tt !== undefined && tp !== undefined ? tt - tp <= 0.2 : "n/a" });
-  const tunnel = r.scenarios.find((s) => /tunnel|ws/.test(s.name));
-  if (!tunnel) goals.push({ name: "actor WebSocket tunnel bytes/s ÷ bare net pipe", want: "≥ 0.90×", got: "no tunnel target in this bench", met: "n/a" });
+  const via = tunnel?.find((t) => t.path === "cliproxy")?.bytesPerSecond;
+  const pipe = tunnel?.find((t) => t.path === "net pipe")?.bytesPerSecond;
+  const tr = via !== undefined && pipe ? via / pipe : undefined;
+  goals.push({ name: "actor WebSocket tunnel echo bytes/s ÷ bare net pipe (tunnel.ts)", want: "≥ 0.90×", got: tr === undefined ? "n/a" : `${tr.toFixed(2)}×`, met: tr === undefined ? "n/a" : tr >= 0.9 });
   return goals;
 }

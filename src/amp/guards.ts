@@ -23,15 +23,42 @@ export function isBrowserPage(path: string): boolean {
   return BROWSER_PAGES.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
+/** True when `host` (a Host header value) names this machine: localhost or a loopback address, any port. */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  try {
+    const name = new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, "");
+    return name === "localhost" || isLoopbackAddress(name);
+  } catch {
+    return false;
+  }
+}
+
+/** True when an Origin or Referer header is absent or names the origin the request was sent to. */
+function sameOrigin(value: string | undefined, host: string): boolean {
+  if (value === undefined) return true;
+  try {
+    const u = new URL(value);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.host === host;
+  } catch {
+    return false; // "null" (sandboxed pages, file://) and garbage are someone else
+  }
+}
+
 /**
  * N2: a key-less request to a browser page is let through only for the user at this machine:
- * GET/HEAD, loopback peer, and not sent by another site's page (Sec-Fetch-Site).
+ * GET/HEAD, loopback peer, a Host naming loopback (a DNS-rebound name is another site), and not sent
+ * by another site's page: Sec-Fetch-Site none/same-origin or absent, and then an Origin or Referer,
+ * when present, of this very origin (older browsers and non-browser tools send no Sec-Fetch-Site).
  */
 export function browserBypass(req: IncomingMessage, ctx: Pick<Ctx, "url" | "peer">): boolean {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
   if (!isBrowserPage(ctx.url.pathname) || !isLoopbackAddress(ctx.peer)) return false;
+  const host = req.headers.host;
+  if (!isLoopbackHost(host)) return false;
   const site = req.headers["sec-fetch-site"];
-  return site === undefined || site === "none" || site === "same-origin";
+  if (site !== undefined && site !== "none" && site !== "same-origin") return false;
+  return sameOrigin(req.headers.origin, host as string) && sameOrigin(req.headers.referer, host as string);
 }
 
 /** Removes CORS headers something earlier set on the response (N4: management answers carry none). */

@@ -8,27 +8,19 @@ import type { IncomingMessage } from "node:http";
 import { HttpError } from "../server/errors.js";
 import type { Ctx, Handler, Route } from "../server/handler.js";
 import { route } from "../server/router.js";
-import { connectionTokens } from "../proxy/pipe.js";
 import { guardManagement } from "./guards.js";
 import { forward } from "./upstream.js";
+import { ACTOR_ROUTES } from "./actor-routes.js";
 
 /** §2.2 /api paths with sub-paths (`*rest` also matches the bare prefix). */
 const API_TREES = ["internal", "user", "auth", "meta", "telemetry", "threads", "otel", "tab"];
 /** §2.2 /api paths without sub-paths (RT-3). */
-const API_LEAVES = ["ads", "thread-actors"];
+const API_LEAVES = ["ads"];
 /** Root-level GET pages (RT-3): trees, then single pages. */
 const PAGE_TREES = ["threads", "docs", "settings"];
 const PAGE_LEAVES = ["threads.rss", "news.rss"];
 
-/** PX-15: cliproxy does not tunnel upgrades; it says so to the client and in the log. */
-function refuseUpgrade(req: IncomingMessage, ctx: Ctx): void {
-  if (req.headers.upgrade === undefined || !connectionTokens(req.headers.connection).has("upgrade")) return;
-  ctx.app.log.warn(`amp upstream: ${req.method} ${ctx.url.pathname} asked to upgrade to "${req.headers.upgrade}"; cliproxy does not tunnel upgrades, answered 501`);
-  throw new HttpError(501, "not_implemented", `Upgrading to "${req.headers.upgrade}" is not supported by cliproxy's Amp proxy`);
-}
-
 const forwardManagement: Handler = async (req, ctx) => {
-  refuseUpgrade(req, ctx);
   await forward(req, ctx, { management: true });
 };
 
@@ -85,4 +77,5 @@ export const AMP_ROUTES: Route[] = [
   ...PAGE_TREES.map((p) => route("*", `/${p}/*rest`, "plain", pageOnly)),
   ...PAGE_LEAVES.map((p) => route("*", `/${p}`, "plain", pageOnly)),
   route("*", "/auth/*rest", "plain", proxyManagement),
+  ...ACTOR_ROUTES,
 ];

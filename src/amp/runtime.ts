@@ -3,11 +3,49 @@
  * (CFG-1, CFG-9, HR-3), the secret store (PX-6/PX-7, HR-4), keep-alive agents and one-time log keys.
  * Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
  */
+import { EventEmitter } from "node:events";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Config } from "../config/schema.js";
 import type { App } from "../server/handler.js";
 import { createSecretStore, type SecretStore } from "./secret.js";
+import { createActorTokens, type ActorTokens } from "./actor-tokens.js";
+
+/** The open WebSocket tunnels, for the status page and shutdown. */
+export interface Tunnels {
+  /** How many are open now. */
+  readonly open: number;
+  /** How many were opened since start. */
+  readonly opened: number;
+  /** Tracks an open tunnel; `close` ends it at shutdown. Returns the untrack function. */
+  add(close: () => void): () => void;
+  /** Closes every open tunnel (shutdown: a socket has no natural end to drain to). */
+  closeAll(): void;
+  /** Emits "closed" with the close line's fields when a tunnel has closed on both sides. */
+  readonly events: EventEmitter;
+}
+
+function createTunnels(): Tunnels {
+  const open = new Set<() => void>();
+  let opened = 0;
+  return {
+    events: new EventEmitter(),
+    get open() {
+      return open.size;
+    },
+    get opened() {
+      return opened;
+    },
+    add(close) {
+      opened++;
+      open.add(close);
+      return () => void open.delete(close);
+    },
+    closeAll() {
+      for (const close of [...open]) close();
+    },
+  };
+}
 
 /** A validated Amp upstream. */
 export interface UpstreamTarget {
@@ -26,6 +64,10 @@ export interface AmpRuntime {
   readonly secrets: SecretStore;
   /** The keep-alive agent for a URL's scheme. */
   agent(url: URL): HttpAgent;
+  /** wsTokens relayed to authenticated clients (actor upgrades present them). */
+  readonly actorTokens: ActorTokens;
+  /** Open WebSocket tunnels. */
+  readonly tunnels: Tunnels;
   /** True the first time `key` is passed (for log lines written once), false afterwards. */
   firstTime(key: string): boolean;
 }
@@ -60,6 +102,8 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
 
   return {
     secrets,
+    actorTokens: createActorTokens({ now: () => getApp().clock.now() }),
+    tunnels: createTunnels(),
     update(config) {
       const log = getApp().log;
       const url = config.ampcode.upstreamUrl.trim();

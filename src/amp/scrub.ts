@@ -1,6 +1,6 @@
 /**
- * What leaves cliproxy for the Amp upstream (amp.md PX-1, PX-3..PX-5b, N6): the target URL with the
- * client's key removed from the query (order and encoding of the rest kept), and the request headers
+ * What leaves cliproxy for the Amp upstream (amp.md PX-1, PX-3..PX-5b, N6): the target URL with
+ * client credentials removed from the query (order and encoding of the rest kept), and the request headers
  * without client credentials, tracing, fingerprints or hop-by-hop headers, plus the upstream key.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
@@ -8,7 +8,7 @@ import { connectionTokens } from "../proxy/pipe.js";
 
 /** Request headers never forwarded to the Amp upstream (PX-4), lower-case. */
 export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
-  "authorization", "x-api-key", "x-goog-api-key",
+  "authorization", "x-api-key", "x-goog-api-key", "x-management-key",
   "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "forwarded", "via",
   "x-title", "x-stainless-lang", "x-stainless-package-version", "x-stainless-os", "x-stainless-arch",
   "x-stainless-runtime", "x-stainless-runtime-version", "http-referer", "referer",
@@ -27,19 +27,22 @@ function decodeQueryPart(s: string): string {
   }
 }
 
+/** Query parameters cliproxy reads a client key from (server/auth.ts); none of them is for the upstream. */
+const CREDENTIAL_PARAMS = new Set(["key", "auth_token"]);
+
 /**
- * Removes `key` and `auth_token` values equal to the client key from a raw query string (no `?`),
- * keeping every other parameter exactly as written and in order (N6). No client key: unchanged.
+ * Removes every `key` and `auth_token` parameter from a raw query string (no `?`), keeping every other
+ * parameter exactly as written and in order (N6). Every value is dropped, not only the one that
+ * authenticated: a second client key (or a management key) in the query is a credential for cliproxy,
+ * never for the upstream.
  */
-export function stripClientKey(query: string, clientKey: string | undefined): string {
-  if (!clientKey || query === "") return query;
+export function stripCredentials(query: string): string {
+  if (query === "") return query;
   return query
     .split("&")
     .filter((part) => {
       const eq = part.indexOf("=");
-      const name = decodeQueryPart(eq < 0 ? part : part.slice(0, eq));
-      if (name !== "key" && name !== "auth_token") return true;
-      return decodeQueryPart(eq < 0 ? "" : part.slice(eq + 1)) !== clientKey;
+      return !CREDENTIAL_PARAMS.has(decodeQueryPart(eq < 0 ? part : part.slice(0, eq)).toLowerCase());
     })
     .join("&");
 }
@@ -48,10 +51,10 @@ export function stripClientKey(query: string, clientKey: string | undefined): st
  * PX-1: the path and query to request from the upstream: its own path joined to the request path
  * with one `/`, its own query first. Kept as raw text, never re-encoded or normalised.
  */
-export function targetPath(upstream: URL, rawRequestUrl: string, clientKey: string | undefined): string {
+export function targetPath(upstream: URL, rawRequestUrl: string): string {
   const q = rawRequestUrl.indexOf("?");
   const path = q < 0 ? rawRequestUrl : rawRequestUrl.slice(0, q);
-  const query = stripClientKey(q < 0 ? "" : rawRequestUrl.slice(q + 1), clientKey);
+  const query = stripCredentials(q < 0 ? "" : rawRequestUrl.slice(q + 1));
   const joined = `${upstream.pathname.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
   const search = [upstream.search.replace(/^\?/, ""), query].filter((s) => s !== "").join("&");
   return search ? `${joined}?${search}` : joined;

@@ -10,7 +10,9 @@ import { pipeline } from "node:stream/promises";
 import { HttpError } from "../server/errors.js";
 import type { Ctx } from "../server/handler.js";
 import { loggablePath } from "../server/dispatch.js";
-import { pipeResponse } from "../proxy/pipe.js";
+import type { Transform } from "node:stream";
+import { pipeResponse, type UpstreamBody } from "../proxy/pipe.js";
+import { redact } from "../log/redact.js";
 import { requireUpstreamKey } from "./secret.js";
 import { outgoingHeaders, targetPath } from "./scrub.js";
 
@@ -27,6 +29,10 @@ export interface ForwardOptions {
   readonly body?: Buffer;
   /** Management routes (§2.2): no Access-Control-* header reaches the client (N4). */
   readonly management?: boolean;
+  /** Edits the judged path and query before forwarding (the actor gateway adds Rivet parameters). */
+  readonly editUrl?: (judged: string) => string;
+  /** Sees a successful answer's raw bytes on their way to the client (and may hold them back). */
+  readonly tap?: () => Transform;
 }
 
 class UpstreamTimeout extends Error {
@@ -54,14 +60,14 @@ export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOp
   const replayable = options.body !== undefined || !hasBody(req);
   let up: IncomingMessage;
   try {
-    up = await send(req, ctx, target.url, key, options.body, false);
+    up = await send(req, ctx, target.url, key, options, false);
   } catch (err) {
     if (ctx.signal.aborted) return;
     const retry = replayable && (err as { reusedSocket?: boolean }).reusedSocket === true && (err as NodeJS.ErrnoException).code === "ECONNRESET";
     if (!retry) throw upstreamError(req, ctx, err);
     // A kept-alive socket the upstream had just closed: the request never reached it, so send once more.
     try {
-      up = await send(req, ctx, target.url, key, options.body, true);
+      up = await send(req, ctx, target.url, key, options, true);
     } catch (again) {
       if (ctx.signal.aborted) return;
       throw upstreamError(req, ctx, again);
@@ -72,7 +78,17 @@ export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOp
   const abort = () => up.destroy();
   ctx.signal.addEventListener("abort", abort, { once: true });
   try {
-    await pipeResponse(up, ctx.res, { dropHeader: options.management ? (name) => name.startsWith("access-control-") : undefined });
+    let body: UpstreamBody = up;
+    if (options.tap && (up.statusCode ?? 0) >= 200 && (up.statusCode ?? 0) < 300) {
+      const tap = options.tap();
+      // pipeline() destroys the tap with the upstream's error, so pipeResponse sees it.
+      pipeline(up, tap).catch(() => {});
+      body = Object.assign(tap, { statusCode: up.statusCode, headers: up.headers });
+    }
+    await pipeResponse(body, ctx.res, {
+      dropHeader: options.management ? (name) => name.startsWith("access-control-") : undefined,
+      redact: (text) => redact(text, ctx.app.log.secrets),
+    });
   } catch (err) {
     if (ctx.signal.aborted) return;
     if (!ctx.res.headersSent) throw upstreamError(req, ctx, err);
@@ -91,7 +107,8 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 /** Sends one upstream request; resolves with the response head. Errors carry `reusedSocket`. */
-function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: Buffer | undefined, retry: boolean): Promise<IncomingMessage> {
+function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, options: ForwardOptions, retry: boolean): Promise<IncomingMessage> {
+  const body = options.body;
   const headers = outgoingHeaders(req.headers, { host: upstream.host, key, bodyLength: body?.length });
   const open = upstream.protocol === "https:" ? requestTls : request;
   const out: ClientRequest = open({
@@ -99,7 +116,7 @@ function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: 
     hostname: upstream.hostname.replace(/^\[|\]$/g, ""),
     port: upstream.port || undefined,
     method: req.method,
-    path: targetPath(upstream, req.url ?? "/", ctx.clientKey),
+    path: targetPath(upstream, options.editUrl ? options.editUrl(judgedUrl(req, ctx)) : judgedUrl(req, ctx)),
     headers,
     agent: ctx.app.amp.agent(upstream),
   });
@@ -135,6 +152,16 @@ function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, body: 
     if (body !== undefined || retry) out.end(body);
     else pipeline(req, out).catch(() => out.destroy());
   });
+}
+
+/**
+ * The path guards and routing judged (ctx.url, parsed once in dispatch) with the client's raw query: the
+ * upstream receives exactly the path that was authorised, never a raw form another hop could read anew.
+ */
+function judgedUrl(req: IncomingMessage, ctx: Ctx): string {
+  const raw = req.url ?? "/";
+  const q = raw.indexOf("?");
+  return ctx.url.pathname + (q < 0 ? "" : raw.slice(q));
 }
 
 function upstreamError(req: IncomingMessage, ctx: Ctx, err: unknown): HttpError {

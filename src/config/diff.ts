@@ -10,9 +10,13 @@ const YAML_NAMES: Record<string, string> = {
   bodyLimitBytes: "body-limit-mb",
   shutdownTimeoutMs: "shutdown-timeout",
   upstreamConnectTimeoutMs: "upstream-connect-timeout",
+  upstreamResponseTimeoutMs: "upstream-response-timeout",
+  upstreamIdleTimeoutMs: "upstream-idle-timeout",
   apiKeyLockoutMs: "api-key-lockout-duration",
   sessionAffinityTtlMs: "session-affinity-ttl",
   upstreamTimeoutMs: "upstream-timeout",
+  tunnelIdleTimeoutMs: "tunnel-idle-timeout",
+  tunnelHandshakeTimeoutMs: "tunnel-handshake-timeout",
   gptImage2BaseModel: "gpt-image-2-base-model",
 };
 

@@ -15,6 +15,8 @@ export { expandHome };
 export interface LoadResult {
   readonly config: Config;
   readonly warnings: readonly string[];
+  /** Keys cliproxy does not know (each also a warning), e.g. `api-key`; `check-config` fails on them. */
+  readonly unknownKeys?: readonly string[];
 }
 
 /** Options for loading. */
@@ -48,7 +50,7 @@ export function parseConfig(text: string, options: LoadOptions): LoadResult {
   const config = readConfig(reader, { homeDir: options.homeDir, cwd: options.cwd });
   if (reader.problems.length) throw new ConfigError(file, reader.problems);
   reader.reportUnknown();
-  return { config, warnings: reader.warnings };
+  return { config, warnings: reader.warnings, unknownKeys: reader.unknown };
 }
 
 /** Reads and parses a config file. */

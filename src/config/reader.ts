@@ -202,8 +202,19 @@ export class Reader {
     return { line: p?.line ?? 0, column: p?.column ?? 0, text: `${where}: ${message}` };
   }
 
-  /** Warns once per unknown key path; call after every read. */
+  /** Unknown key paths found by reportUnknown(), list indexes erased (`check-config` fails on them). */
+  readonly unknown: string[] = [];
+
+  /** Warns once per unknown key path, naming the nearest known key when one is close; call after every read. */
   reportUnknown(): void {
+    const known = new Map<string, string[]>(); // parent path → the keys cliproxy read under it
+    for (const seen of this.seen) {
+      const p = JSON.parse(seen) as (string | number)[];
+      const last = p[p.length - 1];
+      if (typeof last !== "string") continue;
+      const parent = JSON.stringify(p.slice(0, -1));
+      known.set(parent, [...(known.get(parent) ?? []), last]);
+    }
     const walk = (v: unknown, path: (string | number)[]) => {
       if (this.opaque.has(JSON.stringify(path))) return;
       if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
@@ -211,7 +222,11 @@ export class Reader {
         for (const [k, child] of Object.entries(v)) {
           const p = [...path, k];
           if (this.seen.has(JSON.stringify(p))) walk(child, p);
-          else this.warnOnce(p, "unknown", "unknown key (ignored)");
+          else {
+            const near = nearest(k, known.get(JSON.stringify(path)) ?? []);
+            if (!this.unknown.includes(genericPath(p))) this.unknown.push(genericPath(p));
+            this.warnOnce(p, "unknown", near ? `unknown key (ignored); did you mean "${near}"?` : "unknown key (ignored)");
+          }
         }
       }
     };
@@ -219,19 +234,62 @@ export class Reader {
   }
 }
 
-const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);
+/** Levenshtein distance between two short strings. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
 
-/** Reads a `proxy-url`: empty, `direct`, `none`, or an http/https/socks5/socks5h URL; else a problem. */
-export function readProxyUrl(r: Reader, path: KeyPath): string {
-  const v = r.str(path);
-  if (v === "" || v === "direct" || v === "none") return v;
+/** The known key closest to a typo, when it is close enough to be the likely intent (case and _ vs - ignored). */
+function nearest(typo: string, known: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/_/g, "-");
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of new Set(known)) {
+    const d = editDistance(norm(typo), norm(k));
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(typo.length / 4)) ? best : undefined;
+}
+
+const PROXY_SCHEMES = new Set(["http:", "https:", "socks5:", "socks5h:"]);
+const HTTP_SCHEMES = new Set(["http:", "https:"]);
+
+/** The message for a URL setting of `kind` that cannot work, or undefined when `value` is usable (empty counts as unset). */
+export function urlProblem(value: string, kind: "http" | "proxy"): string | undefined {
+  const v = value.trim();
+  if (v === "" || (kind === "proxy" && (v === "direct" || v === "none"))) return undefined;
   let url: URL | undefined;
   try {
     url = new URL(v);
   } catch {
     url = undefined;
   }
-  if (url && PROXY_SCHEMES.has(url.protocol) && url.hostname) return v;
-  r.problem(path, "expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none");
+  if (url && (kind === "proxy" ? PROXY_SCHEMES : HTTP_SCHEMES).has(url.protocol) && url.hostname) return undefined;
+  return kind === "proxy"
+    ? `expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got ${JSON.stringify(v)}`
+    : `expected an http:// or https:// URL with a host, got ${JSON.stringify(v)}`;
+}
+
+/** Reads a `proxy-url`: empty, `direct`, `none`, or an http/https/socks5/socks5h URL; else a problem. */
+export function readProxyUrl(r: Reader, path: KeyPath): string {
+  const v = r.str(path);
+  const problem = urlProblem(v, "proxy");
+  if (problem === undefined) return v;
+  r.problem(path, problem);
+  return "";
+}
+
+/** Reads a `base-url`: empty or an http/https URL with a host; else a problem (a request to it could only fail). */
+export function readBaseUrl(r: Reader, path: KeyPath): string {
+  const v = r.str(path);
+  const problem = urlProblem(v, "http");
+  if (problem === undefined) return v;
+  r.problem(path, problem);
   return "";
 }

@@ -71,6 +71,14 @@ export interface AmpConfig {
   readonly modelMappings: readonly AmpModelMapping[];
   readonly modelFallback: "upstream" | "deny";
   readonly upstreamTimeoutMs: number;
+  /** `rivet-token`: the publishable Rivet token added to actor upgrades that lack one ("" adds none). */
+  readonly rivetToken: string;
+  /** `rivet-namespace`: the Rivet namespace added to actor upgrades that lack one ("" adds none). */
+  readonly rivetNamespace: string;
+  /** `tunnel-idle-timeout`: a tunnelled socket with no byte either way for this long is closed (0 = never). */
+  readonly tunnelIdleTimeoutMs: number;
+  /** `tunnel-handshake-timeout`: the Amp upstream must answer an upgrade within this time. */
+  readonly tunnelHandshakeTimeoutMs: number;
 }
 
 /** The whole configuration. */
@@ -101,6 +109,8 @@ export interface Config {
   /** Seconds. */
   readonly maxRetryInterval: number;
   readonly disableCooling: boolean;
+  /** `claude-auto-cache-control`: add CLIProxyAPI's automatic cache_control breakpoints to Claude requests that carry none (and to cloaked ones). */
+  readonly claudeAutoCacheControl: boolean;
   readonly quotaExceeded: { readonly switchProject: boolean; readonly switchPreviewModel: boolean; readonly antigravityCredits: boolean };
   readonly routing: { readonly strategy: "round-robin" | "fill-first"; readonly sessionAffinity: boolean; readonly sessionAffinityTtlMs: number };
   readonly forceModelPrefix: boolean;
@@ -125,6 +135,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** `upstream-connect-timeout`: connect timeout for every upstream. */
   readonly upstreamConnectTimeoutMs: number;
+  /** `upstream-response-timeout`: a provider call must send its response head within this time (504 past it). */
+  readonly upstreamResponseTimeoutMs: number;
+  /** `upstream-idle-timeout`: a provider answer that sends nothing for this long is cut (504, or an error event mid-stream). */
+  readonly upstreamIdleTimeoutMs: number;
   /** `api-key-lockout-failures`: wrong client keys from one source before its wrong keys get 429 (0 turns the lockout off). */
   readonly apiKeyLockoutFailures: number;
   /** `api-key-lockout-duration`: how long such a source's wrong keys get 429. */
@@ -153,6 +167,11 @@ export const DEFAULT_AMP: AmpConfig = Object.freeze<AmpConfig>({
   modelMappings: [],
   modelFallback: "upstream",
   upstreamTimeoutMs: 10 * 60_000,
+  // The publishable token every copy of the native Amp CLI carries (amp-cli-latest-traffic.md, "The Rivet routing token").
+  rivetToken: "pk_9tm4qz3zrMerdZXTlBRLRsmJIzSQIPH24meKBqiL6vVpscTvc4w1YPiBgymXf9Az",
+  rivetNamespace: "default",
+  tunnelIdleTimeoutMs: 10 * 60_000,
+  tunnelHandshakeTimeoutMs: 30_000,
 });
 
 /** Every default, as used when no config file exists. */
@@ -178,6 +197,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   maxRetryCredentials: 0,
   maxRetryInterval: 0,
   disableCooling: false,
+  claudeAutoCacheControl: true,
   quotaExceeded: { switchProject: false, switchPreviewModel: false, antigravityCredits: false },
   routing: { strategy: "round-robin" as const, sessionAffinity: false, sessionAffinityTtlMs: 3_600_000 },
   forceModelPrefix: false,
@@ -197,6 +217,8 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   bodyLimitBytes: DEFAULT_BODY_LIMIT,
   shutdownTimeoutMs: 30_000,
   upstreamConnectTimeoutMs: 30_000,
+  upstreamResponseTimeoutMs: 10 * 60_000,
+  upstreamIdleTimeoutMs: 5 * 60_000,
   apiKeyLockoutFailures: 10,
   apiKeyLockoutMs: 15 * 60_000,
   enableGeminiCliEndpoint: false,

@@ -51,7 +51,27 @@ export function readAmp(r: Reader): AmpConfig {
     modelMappings,
     modelFallback: fallback === "deny" ? "deny" : "upstream",
     upstreamTimeoutMs: r.duration(at("upstream-timeout"), DEFAULT_AMP.upstreamTimeoutMs),
+    rivetToken: rivetValue(r, at("rivet-token"), DEFAULT_AMP.rivetToken),
+    rivetNamespace: rivetValue(r, at("rivet-namespace"), DEFAULT_AMP.rivetNamespace),
+    tunnelIdleTimeoutMs: r.duration(at("tunnel-idle-timeout"), DEFAULT_AMP.tunnelIdleTimeoutMs),
+    tunnelHandshakeTimeoutMs: positive(r, at("tunnel-handshake-timeout"), DEFAULT_AMP.tunnelHandshakeTimeoutMs),
   };
+}
+
+/** A Rivet query value: absent = the default, "" = add none, else URL-safe characters only (it goes into a query string as is). */
+function rivetValue(r: Reader, path: KeyPath, fallback: string): string {
+  if (r.raw(path) === undefined) return fallback;
+  const v = r.str(path);
+  if (v !== "" && !/^[A-Za-z0-9._~-]{1,256}$/.test(v)) r.problem(path, "expected letters, digits, '.', '_', '~' or '-' (at most 256)");
+  return v;
+}
+
+/** A duration that must be above zero (a zero handshake timeout would refuse every upgrade). */
+function positive(r: Reader, path: KeyPath, fallback: number): number {
+  const ms = r.duration(path, fallback);
+  if (ms > 0) return ms;
+  r.problem(path, "expected a duration above zero");
+  return fallback;
 }
 
 /** CFG-3: entries without an upstream key are ignored, blank client keys too. */

@@ -3,7 +3,7 @@
  * rules (§5). Invalid entries are dropped with a warning naming the entry; wrong types are problems.
  */
 import type { Config, ModelEntry, OpenAICompat, ProviderKey, ThinkingSupport } from "./schema.js";
-import { isMapping, readProxyUrl, type KeyPath, type Reader } from "./reader.js";
+import { isMapping, readBaseUrl, readProxyUrl, type KeyPath, type Reader } from "./reader.js";
 
 type Kind = "gemini" | "claude" | "codex" | "vertex";
 
@@ -60,7 +60,7 @@ function readKeyEntry(r: Reader, path: KeyPath, kind: Kind): ProviderKey {
   for (const k of ["weight", "request-scoped-errors"]) r.ignored(at(k));
   if (kind === "claude") for (const k of ["cloak", "experimental-cch-signing"]) r.ignored(at(k), "cloaking is not done by cliproxy: requests go out as the client wrote them (ignored)");
   const e = entry(r.str(at("api-key")), {
-    baseUrl: r.str(at("base-url")),
+    baseUrl: readBaseUrl(r, at("base-url")),
     prefix: readPrefix(r, at("prefix")),
     priority: r.int(at("priority")),
     proxyUrl: readProxyUrl(r, at("proxy-url")),
@@ -145,7 +145,7 @@ function readCompatList(r: Reader): OpenAICompat[] {
     for (const k of ["weight", "request-scoped-errors"]) r.ignored(at(k));
     const compat: OpenAICompat = {
       name: r.str(at("name")),
-      baseUrl: r.str(at("base-url")),
+      baseUrl: readBaseUrl(r, at("base-url")),
       apiKeyEntries,
       models: readModels(r, at("models"), false, true),
       prefix: readPrefix(r, at("prefix")),

@@ -125,6 +125,7 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
     maxRetryCredentials: nonNegative(["max-retry-credentials"], 0),
     maxRetryInterval: nonNegative(["max-retry-interval"], 0),
     disableCooling: r.bool(["disable-cooling"]),
+    claudeAutoCacheControl: r.bool(["claude-auto-cache-control"], true),
     quotaExceeded: {
       switchProject: r.bool(["quota-exceeded", "switch-project"]),
       switchPreviewModel: r.bool(["quota-exceeded", "switch-preview-model"]),
@@ -146,6 +147,8 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
     bodyLimitBytes: Math.max(1, bodyLimitMb) * 1024 * 1024,
     shutdownTimeoutMs: r.duration(["shutdown-timeout"], d.shutdownTimeoutMs),
     upstreamConnectTimeoutMs: r.duration(["upstream-connect-timeout"], d.upstreamConnectTimeoutMs),
+    upstreamResponseTimeoutMs: r.duration(["upstream-response-timeout"], d.upstreamResponseTimeoutMs),
+    upstreamIdleTimeoutMs: r.duration(["upstream-idle-timeout"], d.upstreamIdleTimeoutMs),
     apiKeyLockoutFailures: nonNegative(["api-key-lockout-failures"], d.apiKeyLockoutFailures),
     apiKeyLockoutMs: r.duration(["api-key-lockout-duration"], d.apiKeyLockoutMs),
     oauthEndpoints: readOauthEndpoints(r),

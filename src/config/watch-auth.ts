@@ -6,7 +6,8 @@
  */
 import { EventEmitter } from "node:events";
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
+import { readProblem, readTokenBytes } from "../oauth/store.js";
 import { join } from "node:path";
 import type { Logger } from "../log/log.js";
 import { sha256 } from "./watch.js";
@@ -47,8 +48,10 @@ export async function watchAuthDir(dir: string, log: Logger, settleMs = AUTH_SET
     const path = join(emitter.dir, file);
     let bytes: Buffer | undefined;
     try {
-      bytes = await readFile(path);
-    } catch {
+      bytes = await readTokenBytes(emitter.dir, file);
+    } catch (err) {
+      // Gone, or refused (a FIFO, a link out of auth-dir): either way it serves nothing from now on.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") log.warn(`auth: ignoring ${file}: ${readProblem(err)}`);
       bytes = undefined;
     }
     if (gen !== generation) return;
@@ -97,7 +100,7 @@ export async function watchAuthDir(dir: string, log: Logger, settleMs = AUTH_SET
     }
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const file of names.filter((n) => n.endsWith(".json"))) {
-      const bytes = await readFile(join(dir, file)).catch(() => undefined);
+      const bytes = await readTokenBytes(dir, file).catch(() => undefined);
       if (bytes && gen === generation) hashes.set(file, sha256(bytes));
     }
   };

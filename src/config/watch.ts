@@ -64,8 +64,12 @@ const ownWrites = new Map<string, string[]>();
 const OWN_WRITES_KEPT = 8;
 const lastResults = new WeakMap<App, { readonly at: number; readonly event: ReloadEvent }>();
 
+/** Emits "write" (resolved path, bytes) for every config file cliproxy writes itself: the PostgreSQL store sends it on at once. */
+export const configWrites = new EventEmitter();
+
 /** Records that cliproxy wrote `bytes` to `path` and already applied them, so the watcher does not apply them twice. */
 export function noteConfigWrite(path: string, bytes: string | Buffer): void {
+  configWrites.emit("write", resolve(path), bytes);
   const list = ownWrites.get(resolve(path)) ?? [];
   list.push(sha256(bytes));
   ownWrites.set(resolve(path), list.slice(-OWN_WRITES_KEPT));

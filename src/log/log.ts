@@ -34,14 +34,25 @@ export interface Logger {
 /** Rotation size of main.log. */
 export const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
 
-function formatValue(v: string | number | boolean | null): string {
-  const s = String(v);
-  return /^[^\s"=]+$/.test(s) ? s : JSON.stringify(s);
+/** Control characters (C0 but tab, DEL, C1, and the Unicode line and paragraph separators). */
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Escapes control characters (`\n` → `\\n`, ESC → `\\u001b`) so that text a client chose (a model name,
+ * a path, an upstream's error) can never start a forged log line or drive a terminal.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
 
-/** Formats a line: ISO time, level, message, then key=value fields (undefined fields omitted). */
+function formatValue(v: string | number | boolean | null): string {
+  const s = String(v);
+  return /^[^\s"=\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/.test(s) ? s : escapeControl(JSON.stringify(s));
+}
+
+/** Formats a line: ISO time, level, message, then key=value fields (undefined fields omitted); one physical line whatever they hold. */
 export function formatLine(level: Level, msg: string, fields: Fields | undefined, now: Date): string {
-  let line = `${now.toISOString()} ${level.toUpperCase()} ${msg}`;
+  let line = `${now.toISOString()} ${level.toUpperCase()} ${escapeControl(msg)}`;
   if (fields) for (const [k, v] of Object.entries(fields)) if (v !== undefined) line += ` ${k}=${formatValue(v)}`;
   return line;
 }

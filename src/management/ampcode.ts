@@ -9,6 +9,7 @@ import { readBody } from "../server/body.js";
 import type { Ctx, Handler } from "../server/handler.js";
 import { badRequest, INVALID_BODY, isObj, MANAGEMENT_BODY_LIMIT, ok, readJsonBody, readValue, reply } from "./http.js";
 import { saveChange, type ConfigEdit } from "./save.js";
+import { urlSetting } from "./settings.js";
 
 type UpstreamKeys = AmpConfig["upstreamApiKeys"];
 
@@ -95,7 +96,7 @@ interface Scalar<T> {
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : undefined);
 const bool = (v: unknown) => (typeof v === "boolean" ? v : undefined);
 
-const UPSTREAM_URL: Scalar<string> = { key: "upstream-url", get: (a) => a.upstreamUrl, with: (a, v) => ({ ...a, upstreamUrl: v }), parse: str };
+const UPSTREAM_URL: Scalar<string> = { key: "upstream-url", get: (a) => a.upstreamUrl, with: (a, v) => ({ ...a, upstreamUrl: v }), parse: urlSetting("ampcode.upstream-url", "http") };
 const UPSTREAM_KEY: Scalar<string> = { key: "upstream-api-key", get: (a) => a.upstreamApiKey, with: (a, v) => ({ ...a, upstreamApiKey: v }), parse: str };
 const RESTRICT: Scalar<boolean> = {
   key: "restrict-management-to-localhost", get: (a) => a.restrictManagementToLocalhost,

@@ -54,7 +54,7 @@ async function readOwnFile(dir: string, name: string): Promise<Buffer> {
   const path = await ownFile(dir, name);
   let handle;
   try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   } catch {
     throw notFound("auth file not found");
   }

@@ -104,6 +104,9 @@ function ipv6Groups(address: string): number[] | undefined {
  * address by its /64 (`2001:db8:0:1::/64`), since a single host is commonly handed a whole /64.
  */
 export function peerKey(peer: string): string {
+  // Every local process can bind any 127.x.y.z: rotating through them must not dodge a ban, so
+  // loopback is one source (and the owner's correct key still passes a ban, see authorise).
+  if (isLoopbackAddress(peer)) return "loopback";
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(peer);
   if (mapped && isIPv4(mapped[1])) return mapped[1];
   if (isIPv4(peer) || !isIPv6(peer.replace(/%.*$/, ""))) return peer;
@@ -127,7 +130,12 @@ interface PeerEntry {
   failures: number;
   bannedUntil: number;
   last: number;
+  /** When a banned source last had a key checked with bcrypt. */
+  lastRecheck?: number;
 }
+
+/** A banned source may have one key checked with bcrypt this often, so the owner's key still passes a ban. */
+export const BANNED_RECHECK_MS = 60_000;
 
 /** Options of a Lockout. */
 export interface LockoutOptions {
@@ -164,6 +172,22 @@ export class Lockout {
     return this.recent.length >= this.globalCap ? this.recent[this.recent.length - this.globalCap] + GLOBAL_WINDOW_MS - now : 0;
   }
 
+  /** Milliseconds until a banned peer may have a key checked with bcrypt; 0 when it may now (and the check is counted). */
+  recheckIn(peer: string): number {
+    const e = this.peers.get(peerKey(peer));
+    if (!e) return 0;
+    const now = this.now();
+    const wait = e.lastRecheck === undefined ? 0 : Math.max(0, e.lastRecheck + BANNED_RECHECK_MS - now);
+    if (wait === 0) e.lastRecheck = now;
+    return wait;
+  }
+
+  /** Counts a failure toward the global cap only (a banned source's wrong key: its ban stays as it is). */
+  failGlobally(): void {
+    this.recent.push(this.now());
+    if (this.recent.length > this.globalCap) this.recent.shift();
+  }
+
   /** Counts a failure; the fifth (client keys: `max`) bans the peer for BAN_MS (`banMs`) and resets its counter; true when it did. */
   fail(peer: string, max = MAX_FAILURES, banMs = BAN_MS): boolean {
     const now = this.now();
@@ -179,6 +203,11 @@ export class Lockout {
     this.recent.push(now);
     if (this.recent.length > this.globalCap) this.recent.shift();
     return ban;
+  }
+
+  /** Wrong keys the peer may still send before its ban (the status page warns with it). */
+  attemptsLeft(peer: string): number {
+    return MAX_FAILURES - (this.peers.get(peerKey(peer))?.failures ?? 0);
   }
 
   /** Forgets the peer's failures. */
@@ -230,9 +259,9 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
   const envPassword = (ctx.app.env.MANAGEMENT_PASSWORD ?? "").trim();
   const lockout = lockoutOf(ctx.app);
   const banned = lockout.bannedFor(ctx.peer);
-  if (banned > 0) throw new HttpError(403, "permission_error", `IP banned due to too many failed attempts. Try again in ${goDuration(banned)}`);
   // MANAGEMENT_PASSWORD enables remote access, as in CLIProxyAPI.
   const remoteAllowed = ctx.config.remoteManagement.allowRemote || envPassword !== "";
+  if (banned > 0) return authoriseBanned(req, ctx, banned, secret, envPassword);
   if (!remoteAllowed && !isLoopbackAddress(ctx.peer)) throw new HttpError(403, "permission_error", "remote management disabled");
   const key = presentedManagementKey(req);
   if (key === undefined) {
@@ -244,18 +273,59 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
   if (ok === "bcrypt") {
     // Past the global cap a key that only bcrypt could judge is refused unchecked: no event-loop stall,
     // no guess counted. Keys known without bcrypt (cached, plaintext, env) still pass.
-    const wait = lockout.globalBlockedFor();
-    if (wait > 0) {
-      const retry = Math.ceil(wait / 1000);
-      throw new HttpError(429, "rate_limit_error", `too many failed management key attempts from all addresses, try again in ${goDuration(wait)}`, { headers: { "retry-after": String(retry) } });
-    }
+    globalCap(lockout);
     ok = matchesHash(key, secret, snapshot);
   }
   if (!ok) {
     lockout.fail(ctx.peer);
+    const left = lockout.bannedFor(ctx.peer);
+    if (left > 0) ctx.app.log.warn(`management: ${MAX_FAILURES} wrong keys from ${describeSource(ctx.peer)}; it is banned for ${goDuration(left)} (the correct key still passes)`);
     throw new HttpError(401, "authentication_error", "invalid management key");
   }
   lockout.succeed(ctx.peer);
+}
+
+function globalCap(lockout: Lockout): void {
+  const wait = lockout.globalBlockedFor();
+  if (wait > 0) {
+    throw new HttpError(429, "rate_limit_error", `too many failed management key attempts from all addresses, try again in ${goDuration(wait)}`, { headers: { "retry-after": String(Math.ceil(wait / 1000)) } });
+  }
+}
+
+function describeSource(peer: string): string {
+  const key = peerKey(peer);
+  return key === "loopback" ? "this machine (every loopback address counts as one source)" : key;
+}
+
+/**
+ * A banned source: a key that verifies still passes (a local attacker must not lock the owner out),
+ * checked without bcrypt when it can be, else with bcrypt at most once a minute per source so the ban
+ * still stops guessing. Anything else gets 403 saying since when, why and until when, with Retry-After.
+ */
+function authoriseBanned(req: IncomingMessage, ctx: Ctx, banned: number, secret: string, envPassword: string): void {
+  const lockout = lockoutOf(ctx.app);
+  const key = presentedManagementKey(req);
+  const remoteAllowed = ctx.config.remoteManagement.allowRemote || envPassword !== "";
+  if (key !== undefined && (remoteAllowed || isLoopbackAddress(ctx.peer))) {
+    const snapshot = ctx.config.remoteManagement;
+    let ok = quickCheckKey(key, secret, envPassword, snapshot);
+    if (ok === "bcrypt" && lockout.globalBlockedFor() === 0 && lockout.recheckIn(ctx.peer) === 0) {
+      ok = matchesHash(key, secret, snapshot);
+      if (!ok) lockout.failGlobally();
+    }
+    if (ok === true) {
+      lockout.succeed(ctx.peer);
+      ctx.app.log.info(`management: the correct key from ${describeSource(ctx.peer)} lifted its ban`);
+      return;
+    }
+  }
+  const until = new Date(ctx.app.clock.now() + banned).toISOString();
+  throw new HttpError(
+    403,
+    "permission_error",
+    `IP banned due to too many failed attempts. Try again in ${goDuration(banned)}: ${MAX_FAILURES} wrong management keys came from ${describeSource(ctx.peer)}, banned until ${until}; the correct key is still accepted (checked at most once a minute while banned)`,
+    { headers: { "retry-after": String(Math.ceil(banned / 1000)) } },
+  );
 }
 
 /** Requires management access: enabled, not banned, loopback or allowed remote, and the right key. */

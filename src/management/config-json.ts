@@ -71,6 +71,7 @@ export function configJson(c: Config): Json {
     "max-retry-credentials": c.maxRetryCredentials,
     "max-retry-interval": c.maxRetryInterval,
     "disable-cooling": c.disableCooling,
+    "claude-auto-cache-control": c.claudeAutoCacheControl,
     "quota-exceeded": {
       "switch-project": c.quotaExceeded.switchProject,
       "switch-preview-model": c.quotaExceeded.switchPreviewModel,
@@ -98,6 +99,8 @@ export function configJson(c: Config): Json {
     "body-limit-mb": Math.round(c.bodyLimitBytes / 1024 / 1024),
     "shutdown-timeout": formatDuration(c.shutdownTimeoutMs),
     "upstream-connect-timeout": formatDuration(c.upstreamConnectTimeoutMs),
+    "upstream-response-timeout": formatDuration(c.upstreamResponseTimeoutMs),
+    "upstream-idle-timeout": formatDuration(c.upstreamIdleTimeoutMs),
     "api-key-lockout-failures": c.apiKeyLockoutFailures,
     "api-key-lockout-duration": formatDuration(c.apiKeyLockoutMs),
     "enable-gemini-cli-endpoint": c.enableGeminiCliEndpoint,

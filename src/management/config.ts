@@ -5,6 +5,7 @@
  * written atomically (temp file, the old mode, rename) and applied at once. A body is also refused when
  * it would hold example keys, lock the admin out, or repoint auth-dir (see refusePut).
  */
+import { pinned } from "../config/pinned.js";
 import { randomBytes } from "node:crypto";
 import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -99,6 +100,7 @@ export const putConfigYaml: Handler = async (req, ctx) => {
   let loaded;
   try {
     loaded = parseConfig(text, { path, homeDir: app.homeDir, env: app.env });
+    loaded = { ...loaded, config: pinned(app, loaded.config) };
   } catch (err) {
     if (err instanceof ConfigError) throw fail(422, "invalid_config", err.problems.join("; "));
     throw err;

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from "node:http";
 import { readBody } from "../server/body.js";
 import { HttpError } from "../server/errors.js";
+import { nestsDeeperThan } from "../proxy/json-scan.js";
 import type { Ctx } from "../server/handler.js";
 
 /** Management request bodies are small; this cap only stops abuse. */
@@ -48,6 +49,7 @@ export async function readText(req: IncomingMessage): Promise<string> {
 /** Reads a JSON body; `undefined` when it is missing or not JSON (the caller decides which 400). */
 export async function readJsonBody(req: IncomingMessage): Promise<{ value: unknown } | undefined> {
   const text = await readText(req);
+  if (nestsDeeperThan(text)) return undefined;
   try {
     return { value: JSON.parse(text) };
   } catch {

@@ -4,6 +4,7 @@
  * changes the running config and that one line of config.yaml.
  */
 import { DEFAULT_CONFIG, type Config } from "../config/schema.js";
+import { urlProblem } from "../config/reader.js";
 import type { YamlPath } from "../config/yaml.js";
 import type { Handler } from "../server/handler.js";
 import { badRequest, INVALID_BODY, ok, readValue, reply } from "./http.js";
@@ -27,6 +28,16 @@ const bool = (v: unknown) => (typeof v === "boolean" ? v : undefined);
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : undefined);
 const int = (min: number, below: number) => (v: unknown) => (typeof v === "number" && Number.isInteger(v) ? (v < min ? below : v) : undefined);
 
+/** A string setting holding a URL: one that cannot work is refused with a 400 naming the key, never saved. */
+export function urlSetting(key: string, kind: "http" | "proxy"): (v: unknown) => string | undefined {
+  return (v) => {
+    const s = str(v);
+    const problem = s === undefined ? undefined : urlProblem(s, kind);
+    if (problem !== undefined) throw badRequest(`${key}: ${problem}`);
+    return s;
+  };
+}
+
 /** `routing/strategy` values and their aliases (management.md §4.2). */
 export function parseStrategy(v: unknown): "round-robin" | "fill-first" | undefined {
   if (typeof v !== "string") return undefined;
@@ -43,7 +54,7 @@ function top<K extends keyof Config>(path: string, field: K, parse: (v: unknown)
 /** Every scalar endpoint. */
 export const SETTINGS: ReadonlyArray<Setting<unknown>> = [
   top("/debug", "debug", bool),
-  top("/proxy-url", "proxyUrl", str, ""),
+  top("/proxy-url", "proxyUrl", urlSetting("proxy-url", "proxy"), ""),
   top("/request-retry", "requestRetry", int(0, 0)),
   top("/max-retry-interval", "maxRetryInterval", int(0, 0)),
   top("/usage-statistics-enabled", "usageStatisticsEnabled", bool),

@@ -17,12 +17,13 @@ th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}.o
 // Loads the page with the key kept in sessionStorage, swaps in its #main, and refreshes every 10 s.
 const SCRIPT = `(function(){var K="cliproxy-management-key",timer;
 function msg(t){var m=document.getElementById("msg");if(m)m.textContent=t;}
+function swap(t){var m=new DOMParser().parseFromString(t,"text/html").getElementById("main");if(m)document.getElementById("main").replaceWith(m);}
 function load(key){return fetch("/status",{headers:{"X-Management-Key":key,"Accept":"text/html"},cache:"no-store"}).then(function(r){
-if(!r.ok)throw new Error("HTTP "+r.status);return r.text();}).then(function(t){sessionStorage.setItem(K,key);
-var d=new DOMParser().parseFromString(t,"text/html");document.getElementById("main").replaceWith(d.getElementById("main"));return true;})}
+return r.text().then(function(t){if(!r.ok){swap(t);throw new Error("HTTP "+r.status);}return t;});}).then(function(t){sessionStorage.setItem(K,key);
+swap(t);return true;})}
 function start(key){load(key).then(function(){if(!timer)timer=setInterval(function(){load(key).catch(function(e){msg("Refresh failed: "+e.message);});},10000);},
 function(e){sessionStorage.removeItem(K);msg("Could not open the status page: "+e.message);});}
-var f=document.getElementById("login");if(f)f.addEventListener("submit",function(ev){ev.preventDefault();start(f.elements.key.value);});
+document.addEventListener("submit",function(ev){var f=ev.target;if(!f||f.id!=="login")return;ev.preventDefault();start(f.elements.key.value);});
 var saved=sessionStorage.getItem(K);if(saved)start(saved);})();`;
 
 function esc(s: string, secrets?: SecretSet): string {
@@ -42,6 +43,22 @@ export function loginPage(reason: string): string {
 <p>This page needs the management key (<code>remote-management.secret-key</code>): ${esc(reason)}.</p>
 <form id="login"><label>Management key <input name="key" type="password" autocomplete="current-password" required></label> <button>Open</button></form>
 <p class="muted">The key is kept in this tab's session storage and sent as <code>X-Management-Key</code>.</p>`);
+}
+
+/** What a loopback browser gets while management is off: how to turn the page on. */
+export function enablePage(configPath: string | undefined): string {
+  return page("cliproxy status is off", `<h1>cliproxy status is off</h1>
+<p>The status page and the management API stay off until a management key is set. Add to ${configPath ? `<code>${esc(configPath)}</code>` : "your <code>config.yaml</code>"}:</p>
+<pre><code>remote-management:
+  secret-key: "a long secret of your own"</code></pre>
+<p>The file is watched: save it and reload this page (or start cliproxy with <code>MANAGEMENT_PASSWORD</code> set). The key is stored hashed.</p>`);
+}
+
+/** What a browser gets while its address is locked out after too many wrong keys. */
+export function lockedPage(until: string, configPath: string | undefined): string {
+  return page("cliproxy status locked", `<h1>cliproxy status: locked</h1>
+<p>Too many wrong management keys came from this address, so it is locked out until <strong>${esc(until)}</strong>.</p>
+<p>The key is <code>remote-management.secret-key</code> in ${configPath ? `<code>${esc(configPath)}</code>` : "config.yaml"}; if it is lost, set a new one there (it is stored hashed) and restart cliproxy, which clears the lockout.</p>`);
 }
 
 function duration(s: number): string {
@@ -83,7 +100,8 @@ export function statusPage(v: StatusView, secrets: SecretSet): string {
     : `<p class="muted">No Amp model requests yet.</p>`;
   return page(`cliproxy ${e(v.version)} status`, `<h1>cliproxy ${e(v.version)}</h1>
 <p>Up ${duration(v.uptimeSeconds)} · as of ${new Date(v.now).toISOString().replace(/\.\d{3}Z$/, "Z")}<br>
-Config <code>${e(v.configPath)}</code>: ${e(v.lastReload)}</p>
+Config <code>${e(v.configPath)}</code>: ${e(v.lastReload)}<br>
+Amp tunnels (thread-actor sockets): ${v.tunnels.open} open, ${v.tunnels.opened} since start</p>
 <h2>Credentials</h2>
 ${creds}
 <h2>Requests and tokens by model</h2>

@@ -9,8 +9,9 @@ import { lastReload } from "../config/watch.js";
 import { oauthRuntime } from "../oauth/runtime.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
-import { authorise, managementEnabled, notEnabled, versionHeaders } from "./auth.js";
-import { loginPage, statusPage } from "./status-page.js";
+import { authorise, lockoutOf, managementEnabled, notEnabled, presentedManagementKey, versionHeaders } from "./auth.js";
+import { enablePage, lockedPage, loginPage, statusPage } from "./status-page.js";
+import { isLoopbackAddress } from "../server/loopback.js";
 
 /** One credential row. */
 export interface CredentialRow {
@@ -42,6 +43,8 @@ export interface StatusView {
   readonly usageEnabled: boolean;
   readonly models: readonly ModelRow[];
   readonly decisions: readonly RecentDecision[];
+  /** Amp WebSocket tunnels (thread-actor sockets): open now, and opened since start. */
+  readonly tunnels: { readonly open: number; readonly opened: number };
 }
 
 function iso(ms: number): string {
@@ -106,6 +109,7 @@ export function statusView(app: App): StatusView {
     usageEnabled: app.providers.usage.enabled,
     models: modelRows(app),
     decisions: recentDecisions(app.log),
+    tunnels: { open: app.amp.tunnels.open, opened: app.amp.tunnels.opened },
   };
 }
 
@@ -124,13 +128,29 @@ function sendHtml(res: Parameters<Handler>[1]["res"], status: number, html: stri
 
 /** `GET /status`. */
 export const statusHandler: Handler = async (req, ctx) => {
-  if (!managementEnabled(ctx)) return notEnabled(ctx);
+  // GET / lists /status, so the user at the machine learns how to turn it on instead of meeting a bare 404.
+  if (!managementEnabled(ctx)) return isLoopbackAddress(ctx.peer) ? sendHtml(ctx.res, 404, enablePage(ctx.app.configPath)) : notEnabled(ctx);
   versionHeaders(ctx);
   const browser = /text\/html/i.test(String(req.headers.accept ?? ""));
+  const lockout = lockoutOf(ctx.app);
+  const wasBanned = lockout.bannedFor(ctx.peer) > 0;
   try {
     authorise(req, ctx, !browser);
   } catch (err) {
-    if (browser && err instanceof HttpError && err.status === 401) return sendHtml(ctx.res, 401, loginPage(err.message));
+    if (!(err instanceof HttpError)) throw err;
+    const banned = lockout.bannedFor(ctx.peer);
+    if (banned > 0 && !wasBanned) {
+      ctx.app.log.warn(`status page: ${ctx.peer} locked out of management for ${Math.ceil(banned / 60_000)} min after too many wrong keys`, { peer: ctx.peer });
+    } else if (err.status === 401 && presentedManagementKey(req) !== undefined) {
+      ctx.app.log.warn("status page: wrong management key", { peer: ctx.peer, attemptsLeft: lockout.attemptsLeft(ctx.peer) });
+    }
+    if (!browser) throw err;
+    if (banned > 0) return sendHtml(ctx.res, 403, lockedPage(new Date(ctx.app.clock.now() + banned).toISOString(), ctx.app.configPath));
+    if (err.status === 401) {
+      const left = lockout.attemptsLeft(ctx.peer);
+      const warning = presentedManagementKey(req) === undefined ? "" : `; ${left} attempt${left === 1 ? "" : "s"} left before this address is locked out for 30 minutes`;
+      return sendHtml(ctx.res, 401, loginPage(err.message + warning));
+    }
     throw err;
   }
   sendHtml(ctx.res, 200, statusPage(statusView(ctx.app), ctx.app.log.secrets));

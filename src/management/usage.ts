@@ -6,6 +6,7 @@
 import { BUCKET_MS, usageQueueEntry, type UsageSnapshot } from "../providers/usage.js";
 import type { Handler } from "../server/handler.js";
 import { badRequest, reply } from "./http.js";
+import { redact } from "../log/redact.js";
 
 function hhmm(ms: number): string {
   const d = new Date(ms);
@@ -32,7 +33,9 @@ export const getUsageQueue: Handler = async (_req, ctx) => {
   const raw = ctx.url.searchParams.get("count");
   const count = raw === null || raw.trim() === "" ? 1 : Number(raw);
   if (!Number.isInteger(count) || count <= 0) throw badRequest("count must be a positive integer");
-  reply(ctx, 200, ctx.app.providers.usage.drain(count).map(usageQueueEntry));
+  // Failure bodies are upstream text (a token endpoint may quote the refresh token it was sent): redacted on the way out.
+  const entries = ctx.app.providers.usage.drain(count).map((r) => usageQueueEntry({ ...r, body: redact(r.body, ctx.app.log.secrets) }));
+  reply(ctx, 200, entries);
 };
 
 /** The pre-2026-05 aggregate shape of `GET /usage`, built from the in-memory totals. */

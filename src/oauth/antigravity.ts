@@ -9,12 +9,32 @@ import { googleAuthorizeUrl, googleEmail, googleExchange, googleRefresh } from "
 import { formatTime, safeSegment } from "./store.js";
 import { expiresInSeconds, loginFailure, objectField, projectIdOf, str, type Grant, type SavedLogin, type Vendor, type VendorContext } from "./vendor.js";
 
-/** The Antigravity version cliproxy claims (upstream fetches the latest; this is its fallback). */
-export const ANTIGRAVITY_VERSION = "2.1.0";
+/**
+ * The Antigravity version cliproxy claims: CLIProxyAPI HEAD a7e3596b7 internal/misc/antigravity_version.go's
+ * fallback (HEAD also polls Google's hub manifest; cliproxy fetches nothing at start-up). Versions
+ * below 2.9.0 are answered 404 "Requested entity was not found".
+ */
+export const ANTIGRAVITY_VERSION = "2.9.1";
+const MIN_VERSION = [2, 9, 0];
 
-/** Antigravity's User-Agent. */
+/** Antigravity's User-Agent, `antigravity/hub/<version> darwin/arm64`. */
 export function antigravityUserAgent(version = ANTIGRAVITY_VERSION): string {
-  return `antigravity/${version} darwin/arm64`;
+  return `antigravity/hub/${version} darwin/arm64`;
+}
+
+/**
+ * The User-Agent for a request: a token file's own one without its `google-api-nodejs-client/…` tail
+ * (HEAD AntigravityRequestUserAgent), unless it claims a version the service no longer accepts.
+ */
+export function antigravityRequestUserAgent(fileUserAgent: string | undefined): string {
+  const ua = fileUserAgent?.trim();
+  if (!ua) return antigravityUserAgent();
+  if (!/^antigravity\//i.test(ua)) return ua;
+  const base = ua.replace(/\s+google-api-nodejs-client\/.*$/i, "").trim();
+  const version = /^antigravity\/(?:hub\/)?(\d+)\.(\d+)\.(\d+)/i.exec(base)?.slice(1).map(Number);
+  if (!version) return antigravityUserAgent();
+  for (let i = 0; i < 3; i++) if (version[i] !== MIN_VERSION[i]) return version[i] > MIN_VERSION[i] ? base : antigravityUserAgent();
+  return base;
 }
 
 /** onboardUser polls (oauth.md §5): up to 5, 2 s apart. */

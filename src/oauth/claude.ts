@@ -30,12 +30,20 @@ export function splitClaudeCode(code: string, expectedState: string): { code: st
   return { code: code.slice(0, at), state: code.slice(at + 1) || expectedState };
 }
 
+/**
+ * The headers Claude Code's axios client sends to the token endpoint (HEAD anthropic_auth.go
+ * applyClaudeOAuthAxiosHeaders); Accept-Encoding is left out because oauth/http.ts does not decode.
+ */
+const AXIOS_HEADERS = { accept: "application/json, text/plain, */*", "content-type": "application/json", "user-agent": "axios/1.15.2", connection: "close" };
+
 async function complete(grant: Grant, ctx: VendorContext): Promise<{ file: string; data: Record<string, unknown>; email: string }> {
   const ep = ctx.endpoints;
   const { code, state } = splitClaudeCode(grant.code, grant.expectedState);
   const a = await httpCall({
     url: ep.tokenUrl,
-    json: { code, state, grant_type: "authorization_code", client_id: ep.clientId, redirect_uri: grant.redirectUri, code_verifier: grant.verifier },
+    headers: AXIOS_HEADERS,
+    // Key order as Claude Code 2.1.220 sends it (HEAD authorizationCodeExchangeRequest).
+    json: { grant_type: "authorization_code", code, redirect_uri: grant.redirectUri, client_id: ep.clientId, code_verifier: grant.verifier, state },
   }, ctx.http);
   if (a.status !== 200) throw loginFailure("the token exchange", ep.tokenUrl, a);
   const access = str(a.json.access_token);
@@ -49,6 +57,8 @@ async function complete(grant: Grant, ctx: VendorContext): Promise<{ file: strin
     refresh_token: str(a.json.refresh_token) ?? "",
     id_token: "",
     email,
+    // The account identity cloaked requests carry in metadata.user_id (providers/claude-oauth.ts).
+    ...(str(objectField(a.json, "account").uuid) ? { account_uuid: str(objectField(a.json, "account").uuid) } : {}),
     expired: formatTime(now + expiresInSeconds(a.json.expires_in) * 1000),
     last_refresh: formatTime(now),
     disabled: false,
@@ -60,7 +70,9 @@ async function refresh(raw: Record<string, unknown>, ctx: VendorContext): Promis
   const ep = ctx.endpoints;
   const a = await httpCall({
     url: ep.tokenUrl,
-    json: { client_id: ep.clientId, grant_type: "refresh_token", refresh_token: str(raw.refresh_token) ?? "" },
+    headers: AXIOS_HEADERS,
+    // HEAD anthropic_auth.go RefreshTokens: a JSON body that names the scope.
+    json: { client_id: ep.clientId, grant_type: "refresh_token", refresh_token: str(raw.refresh_token) ?? "", scope: ep.scope },
   }, ctx.http);
   if (a.status !== 200) throw classifyRefreshAnswer(a, ep.tokenUrl, ctx.now());
   const access = str(a.json.access_token);
@@ -72,6 +84,7 @@ async function refresh(raw: Record<string, unknown>, ctx: VendorContext): Promis
     refresh_token: str(a.json.refresh_token) ?? raw.refresh_token,
     // Upstream blanks the email when the answer lacks `account`; we keep the one we had (oauth.md §2 Note).
     email: str(objectField(a.json, "account").email_address) ?? raw.email,
+    ...(str(objectField(a.json, "account").uuid) ? { account_uuid: str(objectField(a.json, "account").uuid) } : {}),
     expired: formatTime(now + expiresInSeconds(a.json.expires_in) * 1000),
     last_refresh: formatTime(now),
   };

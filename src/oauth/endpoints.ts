@@ -59,7 +59,8 @@ export const DEFAULT_ENDPOINTS: Readonly<Record<OAuthProvider, Endpoints>> = Obj
     ...BLANK,
     provider: "claude",
     authorizeUrl: "https://claude.ai/oauth/authorize",
-    tokenUrl: "https://api.anthropic.com/v1/oauth/token",
+    // CLIProxyAPI HEAD a7e3596b7 internal/auth/claude/anthropic_auth.go: Claude Code 2.1.220 exchanges and refreshes here.
+    tokenUrl: "https://platform.claude.com/v1/oauth/token",
     redirectUri: "http://localhost:54545/callback",
     clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
     scope: "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload",

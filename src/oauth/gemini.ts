@@ -4,6 +4,14 @@
  * cloudaicompanion service is enabled — and one file `gemini-<email>-<project>.json` (`-all` for many).
  */
 import { arch, platform } from "node:process";
+
+/**
+ * What changed for Gemini CLI subscriptions: Google cut individual accounts off on 2026-06-18 and
+ * CLIProxyAPI removed the provider (HEAD 78ba8ba73); cliproxy keeps the token files working for the
+ * accounts that still have access.
+ */
+export const GEMINI_CLI_NOTICE =
+  "Gemini CLI: Google ended access for individual (free and Google One) accounts on 2026-06-18; Workspace and paid Code Assist accounts keep working, and existing token files are used as before. For individual accounts use a gemini-api-key or an Antigravity login instead";
 import { LoginError } from "./callback.js";
 import { DEFAULT_ENDPOINTS } from "./endpoints.js";
 import { httpCall, parseObject } from "./http.js";

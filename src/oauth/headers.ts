@@ -3,23 +3,12 @@
  * (providers.md §2.1 OAuth identity, §2.2 Codex OAuth headers, §2.4 Gemini CLI, §2.5 Antigravity).
  * Executors call these after building the API-key request; nothing here sends or logs anything.
  */
-import { randomUUID } from "node:crypto";
-import { antigravityUserAgent } from "./antigravity.js";
+import { createHash, randomUUID } from "node:crypto";
+import { antigravityRequestUserAgent } from "./antigravity.js";
 import { geminiCliUserAgent } from "./gemini.js";
 
-/** The system block Anthropic requires before it accepts an OAuth token (oauth.md §2). */
-export const CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI for Claude.";
-/** The beta that marks OAuth requests. */
-export const CLAUDE_OAUTH_BETA = "oauth-2025-04-20";
-/** User-Agent sent when the client is not Claude Code itself. */
-export const CLAUDE_CLI_USER_AGENT = "claude-cli/2.1.63 (external, cli)";
 /** Gemini CLI's API client header (providers.md §2.4). */
 export const GEMINI_CLI_API_CLIENT = "google-genai-sdk/1.41.0 gl-node/v22.19.0";
-
-/** True for a Claude subscription token (`sk-ant-oat…`). */
-export function isClaudeOAuthToken(token: string): boolean {
-  return token.includes("sk-ant-oat");
-}
 
 function parse(body: Buffer): Record<string, unknown> | undefined {
   try {
@@ -28,40 +17,6 @@ function parse(body: Buffer): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * A Messages (or count_tokens) body whose `system` starts with the Claude Code block, the client's
- * own system prompt following unchanged (a string becomes one text block); never added twice. A body
- * that is not a JSON object is returned as is (the upstream will say what is wrong with it).
- */
-export function withClaudeCodeSystem(body: Buffer): Buffer {
-  const json = parse(body);
-  if (!json) return body;
-  const identity = { type: "text", text: CLAUDE_CODE_SYSTEM };
-  const sys = json.system;
-  let blocks: unknown[];
-  if (typeof sys === "string") blocks = sys === "" ? [identity] : [identity, { type: "text", text: sys }];
-  else if (Array.isArray(sys)) {
-    const first = sys[0] as Record<string, unknown> | undefined;
-    if (first?.type === "text" && first.text === CLAUDE_CODE_SYSTEM) return body;
-    blocks = [identity, ...sys];
-  } else blocks = [identity];
-  return Buffer.from(JSON.stringify({ ...json, system: blocks }));
-}
-
-/** Headers (lower-case keys) of a Claude request made with a subscription token: bearer, oauth beta, claude-cli UA. */
-export function claudeOAuthHeaders(headers: Record<string, string>, accessToken: string, clientUserAgent?: string): Record<string, string> {
-  delete headers["x-api-key"];
-  delete headers["anthropic-dangerous-direct-browser-access"];
-  headers.authorization = `Bearer ${accessToken}`;
-  const betas = (headers["anthropic-beta"] ?? "").split(",").map((b) => b.trim()).filter(Boolean);
-  if (!betas.includes(CLAUDE_OAUTH_BETA)) betas.push(CLAUDE_OAUTH_BETA);
-  headers["anthropic-beta"] = betas.join(",");
-  headers["anthropic-version"] ??= "2023-06-01";
-  headers["x-app"] ??= "cli";
-  if (!clientUserAgent?.startsWith("claude-cli") && !headers["user-agent"]?.startsWith("claude-cli")) headers["user-agent"] = CLAUDE_CLI_USER_AGENT;
-  return headers;
 }
 
 /** Headers of a Codex request made with a ChatGPT token: bearer, account id, `Originator: codex-tui` unless the client sent one. */
@@ -82,10 +37,27 @@ export function codeAssistUrl(root: string, action: CodeAssistAction): string {
   return `${base}/v1internal:${action === "count" ? "countTokens" : "generateContent"}`;
 }
 
-/** The Gemini CLI envelope `{"model","project","request":{…}}`; countTokens carries the request only. */
+/**
+ * The `request` of a Code Assist countTokens call: the generateContent request itself, never the Gemini
+ * API's `{generateContentRequest:{…}}` wrapper, without model and safetySettings (CLIProxyAPI HEAD
+ * a7e3596b7 antigravity_executor_tokens.go; gemini_cli_executor.go before its removal in 78ba8ba73).
+ */
+export function codeAssistCountRequest(body: Record<string, unknown>): Record<string, unknown> {
+  const inner = body.generateContentRequest;
+  const request = { ...(inner !== null && typeof inner === "object" && !Array.isArray(inner) ? (inner as Record<string, unknown>) : body) };
+  delete request.model;
+  delete request.safetySettings;
+  return request;
+}
+
+/**
+ * The Gemini CLI envelope `{"model","project","request":{…}}`; a `model` inside the request is dropped
+ * (Code Assist rejects it there); countTokens carries the request only.
+ */
 export function geminiCliEnvelope(body: Buffer, model: string, project: string, action: CodeAssistAction): Buffer {
-  const request = parse(body) ?? {};
-  const envelope = action === "count" ? { request } : { model, project, request };
+  const request = { ...(parse(body) ?? {}) };
+  delete request.model;
+  const envelope = action === "count" ? { request: codeAssistCountRequest(request) } : { model, project, request };
   return Buffer.from(JSON.stringify(envelope));
 }
 
@@ -111,12 +83,48 @@ export function antigravityBaseUrls(fileBaseUrl: string | undefined, configured:
   return fileBaseUrl ? [fileBaseUrl.replace(/\/+$/, "")] : [...configured];
 }
 
+/** A session id stable per conversation: `-` + the first user text's SHA-256, top 63 bits, in decimal (HEAD generateStableSessionID). */
+export function stableSessionId(request: Record<string, unknown>): string {
+  for (const c of Array.isArray(request.contents) ? request.contents : []) {
+    const o = c as { role?: unknown; parts?: Array<{ text?: unknown }> };
+    const text = o?.role === "user" && Array.isArray(o.parts) ? o.parts[0]?.text : undefined;
+    if (typeof text === "string" && text !== "") return `-${createHash("sha256").update(text).digest().readBigUInt64BE(0) & 0x7fffffffffffffffn}`;
+  }
+  return `-${randomUUID()}`;
+}
+
+/**
+ * The request clean-ups HEAD a7e3596b7 antigravity_executor_request.go makes: `parametersJsonSchema`
+ * becomes `parameters`; Claude models get VALIDATED function calling, other models lose
+ * `maxOutputTokens`; a top-level toolConfig moves into the request.
+ */
+function cleanAntigravityRequest(request: Record<string, unknown>, model: string): void {
+  for (const tool of Array.isArray(request.tools) ? request.tools : []) {
+    for (const fn of Array.isArray((tool as { functionDeclarations?: unknown })?.functionDeclarations) ? (tool as { functionDeclarations: Array<Record<string, unknown>> }).functionDeclarations : []) {
+      if (fn && fn.parametersJsonSchema !== undefined && fn.parameters === undefined) {
+        fn.parameters = fn.parametersJsonSchema;
+        delete fn.parametersJsonSchema;
+      }
+    }
+  }
+  const gen = request.generationConfig as Record<string, unknown> | undefined;
+  if (model.includes("claude")) {
+    const tc = (request.toolConfig ?? {}) as Record<string, unknown>;
+    request.toolConfig = { ...tc, functionCallingConfig: { ...((tc.functionCallingConfig ?? {}) as Record<string, unknown>), mode: "VALIDATED" } };
+  } else if (gen && typeof gen === "object") {
+    request.generationConfig = { ...gen };
+    delete (request.generationConfig as Record<string, unknown>).maxOutputTokens;
+  }
+}
+
 /** The Antigravity envelope (providers.md §2.5): model, userAgent, requestType, project, requestId, request.sessionId. */
 export function antigravityEnvelope(body: Buffer, model: string, project: string, action: CodeAssistAction): Buffer {
-  const request: Record<string, unknown> = { ...(parse(body) ?? {}) };
+  const parsed = parse(body) ?? {};
+  const request: Record<string, unknown> = { ...parsed };
   delete request.safetySettings;
-  if (action === "count") return Buffer.from(JSON.stringify({ request }));
-  request.sessionId ??= `-${randomUUID()}`;
+  if (action === "count") return Buffer.from(JSON.stringify({ request: codeAssistCountRequest(request) }));
+  cleanAntigravityRequest(request, model);
+  request.sessionId ??= stableSessionId(request);
   return Buffer.from(JSON.stringify({
     model,
     userAgent: "antigravity",
@@ -133,7 +141,7 @@ export function antigravityHeaders(accessToken: string, stream: boolean, userAge
     authorization: `Bearer ${accessToken}`,
     "content-type": "application/json",
     accept: stream ? "text/event-stream" : "application/json",
-    "user-agent": userAgent || antigravityUserAgent(),
+    "user-agent": antigravityRequestUserAgent(userAgent),
   };
 }
 
@@ -147,18 +155,18 @@ export interface BuiltCall {
 
 /**
  * Turns a Claude or Codex call built for a token-file credential (with the token as its key) into the
- * subscription request: for Claude the bearer, oauth beta, claude-cli User-Agent and, for `sk-ant-oat`
- * tokens, the Claude Code system block on messages and count_tokens; for Codex the bearer, the
- * ChatGPT account id and the codex-tui originator. Other types are returned unchanged.
+ * subscription request: for Claude the bearer (the executor built the rest); for Codex the bearer,
+ * the ChatGPT account id and the codex-tui originator. Other types are returned unchanged.
  */
 export function applyOAuthCall(
-  call: BuiltCall, token: { type: string; accessToken: string; accountId?: string }, clientUserAgent?: string,
+  call: BuiltCall, token: { type: string; accessToken: string; accountId?: string },
 ): BuiltCall {
   const headers = { ...call.headers };
   if (token.type === "claude") {
-    claudeOAuthHeaders(headers, token.accessToken, clientUserAgent);
-    const body = isClaudeOAuthToken(token.accessToken) && /\/v1\/messages(\/count_tokens)?(\?|$)/.test(call.url) ? withClaudeCodeSystem(call.body) : call.body;
-    return { ...call, headers, body };
+    // The Claude executor already built the subscription request (providers/claude-oauth.ts); only the bearer is ensured here.
+    delete headers["x-api-key"];
+    headers.authorization = `Bearer ${token.accessToken}`;
+    return { ...call, headers };
   }
   if (token.type === "codex") return { ...call, headers: codexOAuthHeaders(headers, token.accessToken, token.accountId) };
   return call;

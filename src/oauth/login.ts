@@ -4,6 +4,7 @@
  * accepts the final redirect URL pasted into the terminal — whichever comes first. Then exchanges,
  * onboards and writes the token file. Prints the file and the email, never a token or a code.
  */
+import { GEMINI_CLI_NOTICE } from "./gemini.js";
 import { spawn } from "node:child_process";
 import { homedir } from "node:os";
 import { createInterface } from "node:readline";
@@ -147,6 +148,7 @@ export async function runLogin(argv: readonly string[], io: LoginIo = terminalIo
       return 0;
     }
     login = await beginLogin(args.provider, ctx.endpoints, { port: args.port, listen: true, waitMs: io.waitMs });
+    if (args.provider === "gemini") io.out(`Note: ${GEMINI_CLI_NOTICE}\n`);
     io.out(`Open this URL to log in to ${args.provider}:\n\n  ${login.url}\n`);
     const opened = !args.noBrowser && (await io.openBrowser(login.url).catch(() => false));
     io.out(`Waiting up to ${minutes(io.waitMs ?? CALLBACK_WAIT_MS)} for the login to come back to ${login.redirectUri} (Ctrl-C stops).`);

@@ -44,6 +44,16 @@ export interface TokenManagerOptions {
   sleep?(ms: number): Promise<void>;
   /** Told about every file cliproxy writes, so the auth-dir watcher skips its own writes. */
   onWritten?(file: string, content: string): void;
+  /** Serialises refreshes across replicas (store/pg-store.ts); absent = this process alone. */
+  readonly coordinator?: RefreshCoordinator;
+}
+
+/**
+ * Runs one file's refresh under a lock shared with other replicas: `refresh` gets the newest stored copy
+ * of the file (another replica may have refreshed it meanwhile) and returns what to store, if anything.
+ */
+export interface RefreshCoordinator {
+  exclusive(file: string, refresh: (latest: Record<string, unknown> | undefined) => Promise<Record<string, unknown> | undefined>): Promise<void>;
 }
 
 interface Entry {
@@ -69,7 +79,8 @@ export class TokenManager extends EventEmitter {
 
   /** Replaces everything with the token files of `dir`; returns one line per file that was skipped. */
   async load(dir: string): Promise<string[]> {
-    const { credentials, problems } = await loadAuthDir(dir);
+    const { credentials, problems, notices } = await loadAuthDir(dir);
+    for (const n of notices) this.options.log.warn(`auth: ${n}`);
     this.entries.clear();
     for (const c of credentials) if (!this.entries.has(c.file)) this.put(c.file, c.raw, false);
     for (const p of problems) this.options.log.warn(`auth: ignoring ${p}`);
@@ -231,11 +242,36 @@ export class TokenManager extends EventEmitter {
   }
 
   private async refreshEntry(e: Entry): Promise<void> {
+    const coordinator = this.options.coordinator;
+    if (!coordinator) return void (await this.refreshWith(e, e.raw));
+    await coordinator.exclusive(e.file, async (latest) => {
+      if (this.entries.get(e.file) !== e) return undefined; // replaced meanwhile (a pulled or edited file): it wins
+      if (latest && this.adopt(e, latest)) return undefined;
+      return this.refreshWith(e, latest ?? e.raw);
+    });
+  }
+
+  /** Takes another replica's newer token for `e`; true when it is good enough that no refresh is needed. */
+  private adopt(e: Entry, latest: Record<string, unknown>): boolean {
+    const parsed = parseTokenFile(e.file, latest);
+    if (typeof parsed === "string" || !parsed[0].accessToken || parsed[0].accessToken === e.creds[0].accessToken) return false;
+    const vendor = vendorOfType(parsed[0].type);
+    const exp = parsed[0].expiresAt;
+    if (exp !== undefined && exp - this.options.clock.now() <= (vendor?.requestLeadMs ?? 0)) return false;
+    e.raw = latest;
+    e.creds = parsed;
+    e.blockedUntil = undefined;
+    this.learnSecrets(parsed[0]);
+    void writeTokenFile(this.options.config().authDir, e.file, latest).then((content) => this.options.onWritten?.(e.file, content), () => undefined);
+    this.emit("change");
+    return true;
+  }
+
+  private async refreshWith(e: Entry, raw: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
     const c = e.creds[0];
     const vendor = vendorOfType(c.type);
     if (!vendor) throw new TokenUnavailableError(401, `Token files of type "${c.type}" cannot be refreshed`);
     const log = this.options.log;
-    const raw = e.raw;
     let next: Record<string, unknown> | undefined;
     try {
       for (let attempt = 0; ; attempt++) {
@@ -252,17 +288,18 @@ export class TokenManager extends EventEmitter {
       this.recordFailure(e, c, err);
       throw err;
     }
-    if (this.entries.get(e.file) !== e) return; // removed or replaced while we refreshed: the newer file wins
+    if (this.entries.get(e.file) !== e) return undefined; // removed or replaced while we refreshed: the newer file wins
     const content = await writeTokenFile(this.options.config().authDir, e.file, next);
     this.options.onWritten?.(e.file, content);
     const parsed = parseTokenFile(e.file, next);
-    if (typeof parsed === "string") return;
+    if (typeof parsed === "string") return next;
     e.raw = next;
     e.creds = parsed;
     e.blockedUntil = undefined;
     this.learnSecrets(parsed[0]);
     log.info(`auth: refreshed ${e.file}`, { expires: parsed[0].expiresAt ? new Date(parsed[0].expiresAt).toISOString() : undefined });
     this.emit("change");
+    return next;
   }
 
   private recordFailure(e: Entry, c: TokenFileCredential, err: unknown): void {

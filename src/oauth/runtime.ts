@@ -12,7 +12,7 @@ import type { Credential, ProviderKind } from "../providers/types.js";
 import type { App } from "../server/handler.js";
 import { endpointsFor } from "./endpoints.js";
 import { loginSessions, type LoginSessions } from "./management.js";
-import { TokenManager } from "./refresh.js";
+import { TokenManager, type RefreshCoordinator } from "./refresh.js";
 import type { TokenFileCredential } from "./store.js";
 
 /** The `source` name of token-file credentials in the provider pool. */
@@ -55,6 +55,8 @@ export interface OAuthOptions {
   /** Run the background refresh loop (default true). */
   readonly background?: boolean;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Shares refreshes with other replicas (the PostgreSQL store). */
+  readonly coordinator?: RefreshCoordinator;
 }
 
 const RUNTIMES = new WeakMap<App, OAuthRuntime>();
@@ -131,7 +133,7 @@ export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<
   if (existing) return existing;
   const watcher = options.watcher;
   const tokens = new TokenManager({
-    log: app.log, clock: app.clock, config: () => app.config(), sleep: options.sleep,
+    log: app.log, clock: app.clock, config: () => app.config(), sleep: options.sleep, coordinator: options.coordinator,
     onWritten: (file, content) => watcher?.noteWritten(file, content),
   });
   const sessions = loginSessions(app);

@@ -4,9 +4,11 @@
  * sees the old file or the new one, never half of either. Unknown keys survive every rewrite.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { chmod, lstat, mkdir, open, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import { isAbsolute, join, relative } from "node:path";
 import { providerOfType } from "./endpoints.js";
+import { urlProblem } from "../config/reader.js";
 
 /** One credential read from a token file (a multi-project Gemini file yields one per project). */
 export interface TokenFileCredential {
@@ -49,6 +51,61 @@ export interface TokenFileCredential {
 export interface AuthDirContents {
   credentials: TokenFileCredential[];
   problems: string[];
+  /** Things fixed or worth saying about the folder itself (its mode). */
+  notices: string[];
+}
+
+/** Largest token file read; real ones are a few KiB. */
+export const MAX_TOKEN_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads one token file safely: O_NOFOLLOW (a link swapped in is not followed), O_NONBLOCK (a FIFO named
+ * `*.json` cannot block start-up or shutdown), regular files only, at most MAX_TOKEN_FILE_BYTES. A
+ * symbolic link is followed only when its target lies inside auth-dir. Throws an Error whose message
+ * says why the file was refused.
+ */
+export async function readTokenBytes(dir: string, name: string): Promise<Buffer> {
+  let path = join(dir, name);
+  const st = await lstat(path);
+  if (st.isSymbolicLink()) {
+    const [target, root] = await Promise.all([realpath(path), realpath(dir)]);
+    const rel = relative(root, target);
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) throw new Error(`is a symbolic link to ${target}, outside auth-dir: not followed`);
+    path = target;
+  }
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error("is not a regular file");
+    if (info.size > MAX_TOKEN_FILE_BYTES) throw new Error(`is larger than ${MAX_TOKEN_FILE_BYTES} bytes`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Why reading a token file failed, for a log line: the errno code, or readTokenBytes's reason. */
+export function readProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "ELOOP") return "is a symbolic link: not followed";
+  return e.code ? `cannot read: ${e.code}` : e.message;
+}
+
+/**
+ * auth-dir holds bearer tokens: it should be 0700 (README). A folder others can read or enter is set to
+ * 0700, saying so; when that fails (not the owner), the returned notice says how to fix it.
+ */
+export async function secureAuthDir(dir: string): Promise<string | undefined> {
+  if (process.platform === "win32") return undefined;
+  const st = await stat(dir).catch(() => undefined);
+  if (!st?.isDirectory() || (st.mode & 0o077) === 0) return undefined;
+  const was = (st.mode & 0o777).toString(8).padStart(4, "0");
+  try {
+    await chmod(dir, 0o700);
+    return `auth-dir ${dir} was mode ${was}, readable by other users; set it to 0700`;
+  } catch (err) {
+    return `auth-dir ${dir} is mode ${was}, readable by other users, and cannot be changed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run: chmod 700 ${dir}`;
+  }
 }
 
 const EXPIRY_KEYS = ["expired", "expire", "expires_at", "expiresAt", "expiry", "expires"];
@@ -115,6 +172,11 @@ export function parseTokenFile(file: string, raw: unknown): TokenFileCredential[
   const interval = intervalKey ? Number(o[intervalKey]) : NaN;
   const cooling = o.disable_cooling ?? o["disable-cooling"];
   const retryRaw = o.request_retry ?? o["request-retry"];
+  // A URL that cannot work would fail every request it serves: the file is refused, saying which field.
+  for (const [field, kind] of [["base_url", "http"], ["proxy_url", "proxy"]] as const) {
+    const problem = typeof o[field] === "string" ? urlProblem(o[field] as string, kind) : undefined;
+    if (problem) return `${file}: ${field}: ${problem}`;
+  }
   const retry = typeof retryRaw === "number" || (typeof retryRaw === "string" && retryRaw.trim() !== "") ? Number(retryRaw) : NaN;
   const base: TokenFileCredential = {
     id: file,
@@ -152,7 +214,7 @@ export function parseTokenFile(file: string, raw: unknown): TokenFileCredential[
 
 /** Reads every `*.json` at the top level of auth-dir; temp files (never ending in `.json`) are not read. */
 export async function loadAuthDir(dir: string): Promise<AuthDirContents> {
-  const out: AuthDirContents = { credentials: [], problems: [] };
+  const out: AuthDirContents = { credentials: [], problems: [], notices: [] };
   let names: string[];
   try {
     names = await readdir(dir);
@@ -160,12 +222,14 @@ export async function loadAuthDir(dir: string): Promise<AuthDirContents> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return out;
     throw err;
   }
+  const notice = await secureAuthDir(dir);
+  if (notice) out.notices.push(notice);
   for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
     let text: string;
     try {
-      text = await readFile(join(dir, name), "utf8");
+      text = (await readTokenBytes(dir, name)).toString("utf8");
     } catch (err) {
-      out.problems.push(`${name}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      out.problems.push(`${name}: ${readProblem(err)}`);
       continue;
     }
     if (!text.trim()) {

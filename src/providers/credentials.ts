@@ -107,6 +107,7 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
     priority: spec.priority ?? 0,
     prefix,
     disableCooling: spec.disableCooling ?? false,
+    catalogExclusions: spec.models?.length || spec.kind === "openai-compat" ? undefined : excluded,
     models,
   });
   STATE_KEYS.set(cred, identityHash(cred.provider, cred.baseUrl, spec.identity ?? spec.apiKey));

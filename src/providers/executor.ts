@@ -42,6 +42,8 @@ export interface UpstreamCall {
   readonly stream: boolean;
   /** The same call on further roots, tried in order when one cannot be reached or answers 429 (Antigravity). */
   readonly alternates?: readonly string[];
+  /** Rewrites the upstream's answer (whole body, or each event's data) before translation: Claude's renamed tools back to the client's names. */
+  readonly restore?: (data: unknown) => unknown;
 }
 
 /** One provider kind's executor. */

@@ -10,7 +10,7 @@ import { CooldownBook, isSuspension, type Block } from "../routing/cooldown.js";
 import { Picker } from "../routing/pick.js";
 import { AffinityTable } from "../routing/session.js";
 import { conduct, type Attempt, type ConductRequest, type ConductResult, type Sleep } from "../routing/conduct.js";
-import { authIndex, credentialsFromConfig, stateKey } from "./credentials.js";
+import { authIndex, credentialsFromConfig, matchesWildcard, stateKey } from "./credentials.js";
 import { buildRegistry, closestNames, splitThinkingSuffix, type Registry } from "./registry.js";
 import { UsageStats } from "./usage.js";
 import { alternativeSpellings } from "./model-names.js";
@@ -30,9 +30,18 @@ export interface Resolved {
   readonly providers: readonly ProviderId[];
   /** Credentials serving it, in config order (blocked ones included; conduct() skips those). */
   readonly candidates: readonly Credential[];
+  /** Set when no credential lists the model and it goes to the credentials of its family unlisted. */
+  readonly passedThrough?: boolean;
   /** How the requested name was respelled to find it (`provider prefix stripped`), when it was. */
   readonly spelling?: string;
 }
+
+/** Model families and the credential kinds that serve them (never openai-compatibility, whose lists are explicit). */
+const FAMILIES: ReadonlyArray<[RegExp, readonly string[]]> = [
+  [/^claude-/i, ["claude"]],
+  [/^(gpt-|codex-|o\d)/i, ["codex"]],
+  [/^gemini-/i, ["gemini", "gemini-cli", "vertex", "antigravity"]],
+];
 
 /** One model's state on one credential, for the status page. */
 export interface ModelState {
@@ -79,6 +88,8 @@ export interface ProviderRuntime {
   conduct(request: ConductRequest, attempt: Attempt): Promise<ConductResult>;
   /** Usage statistics: executors call usage.record() after a successful attempt; conduct() records failures itself. */
   readonly usage: UsageStats;
+  /** The cooldown blocks (the PostgreSQL store shares them between replicas). */
+  readonly cooldowns: CooldownBook;
   /** Per-credential state for the status page and management. */
   state(): CredentialState[];
   /** Clears the cooldowns of one credential by id (e.g. re-enabled in management); false when no such id. */
@@ -132,6 +143,20 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     return undefined;
   }
 
+  /**
+   * A model no credential lists but of a family one serves (`claude-opus-4-8` on a Claude credential
+   * listing other claude-* models): passed to that upstream to decide, never a 404 of cliproxy's own.
+   */
+  function byFamily(base: string, suffix: string | undefined): Resolved | undefined {
+    const kinds = FAMILIES.find(([re]) => re.test(base))?.[1];
+    if (!kinds) return undefined;
+    const family = FAMILIES.find(([re]) => re.test(base))![0];
+    const candidates = registry.credentials.filter((c) => kinds.includes(c.kind) && c.prefix === "" && c.catalogExclusions !== undefined
+      && !c.catalogExclusions.some((p) => matchesWildcard(p, base)) && [...c.models.keys()].some((id) => family.test(id)));
+    if (candidates.length === 0) return undefined;
+    return { model: base, base, suffix, providers: [...new Set(candidates.map((c) => c.provider))], candidates, passedThrough: true };
+  }
+
   function resolve(requested: string): Resolved | undefined {
     const found = lookup(requested);
     if (found) return found;
@@ -141,11 +166,13 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       const hit = lookup(suffix === undefined ? alt.name : `${alt.name}(${suffix})`);
       if (hit) return { ...hit, spelling: alt.how };
     }
-    return undefined;
+    // Only when no spelling of the name is served: the family's credentials decide.
+    return byFamily(base, suffix);
   }
 
   const runtime: ProviderRuntime = {
     usage,
+    cooldowns: book,
     update(config) {
       const { credentials, warnings } = credentialsFromConfig(config);
       for (const w of warnings) getApp().log.warn(w.message);
@@ -192,6 +219,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
           message: `model "${request.model}" is not served by any configured credential; see GET /v1/models${hint}`,
         };
       }
+      if (resolved.passedThrough) getApp().log.info(`model "${resolved.model}" is in no credential's list; passing it to ${resolved.providers.join(", ")} to decide`);
       return conduct({ config, now, sleep, book, picker, log: getApp().log, usage, affinity }, resolved.model, candidates, request, attempt);
     },
     clearCooldowns(id) {

@@ -6,12 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Ctx } from "../server/handler.js";
-import { errorBody, HttpError, sendError } from "../server/errors.js";
+import { errorBody, HttpError, redactHeaders, sendError } from "../server/errors.js";
 import { redact } from "../log/redact.js";
+import { normalizeGeminiRequest } from "../translate/gemini-normalize.js";
 import {
   canTranslate, createStreamTranslator, estimateInputTokens, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
 } from "../translate/hub.js";
-import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream } from "../proxy/forward.js";
+import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream, UpstreamError } from "../proxy/forward.js";
 import { CLAUDE } from "./claude.js";
 import { CODEX } from "./codex.js";
 import { GEMINI } from "./gemini.js";
@@ -26,7 +27,8 @@ import { suffixEdits } from "./thinking-suffix.js";
 import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
 import { applyOAuthCall } from "../oauth/headers.js";
 import { oauthRuntime } from "../oauth/runtime.js";
-import { countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { ANSWER_LIMIT, answerProblem, countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
+import { nestsDeeperThan } from "../proxy/json-scan.js";
 import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import { clientHeader, type Action, type Executor } from "./executor.js";
@@ -67,6 +69,7 @@ async function fromUpstream<T extends object>(host: string, signal: AbortSignal,
     return await read();
   } catch (err) {
     if (signal.aborted) throw err;
+    if (err instanceof UpstreamError) return { kind: "failed", status: err.status, body: err.message, headers: {} };
     const e = err as NodeJS.ErrnoException;
     return { kind: "failed", status: 502, body: `Cannot read the answer of upstream "${host}": ${e.code ?? e.message}`, headers: {} };
   }
@@ -139,7 +142,7 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   if (result.kind === "done") return;
   const err = finalError(result, client, ctx.config.passthroughHeaders, (kind) => EXECUTORS[kind as ProviderKind]?.dialect);
   // Keep-alive newlines already sent a 200 head; the error can only follow as the body (the reference does the same).
-  if (ctx.res.headersSent) return void ctx.res.end(JSON.stringify(errorBody(ctx.dialect, err)));
+  if (ctx.res.headersSent) return void ctx.res.end(redact(JSON.stringify(errorBody(ctx.dialect, err)), ctx.app.log.secrets));
   throw err;
 }
 
@@ -184,7 +187,10 @@ function upstreamBody(
   call: LocalCall, client: Format, ex: Executor, action: Action, model: string, stream: boolean,
 ): { body: Buffer; json: Record<string, unknown> } {
   if (wireOf(ex) === client) {
-    const edits = suffixEdits(client, call.model, call.json);
+    // Gemini bodies Google would reject (empty response names, model-first history) are repaired first.
+    const normal = client === "gemini" ? normalizeGeminiRequest(call.json) : undefined;
+    const edits = suffixEdits(client, call.model, normal ?? call.json);
+    if (normal) return { body: Buffer.from(JSON.stringify({ ...normal, ...edits })), json: { ...normal, ...edits } };
     if (Object.keys(edits).length === 0) return { body: call.body, json: call.json };
     return { body: editBody(call.body, { set: edits }), json: { ...call.json, ...edits } };
   }
@@ -211,8 +217,8 @@ async function attempt(
   ctx.notes.provider = cred.provider;
   const send = async (l: LiveCredential) => {
     const plain = ex.build({ cred: l.cred, call, body, json: parsedBody, upstreamModel, stream, action, config, token: l.token });
-    // Subscription tokens add what their vendor requires (bearer, Claude Code identity, account id).
-    const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token, clientHeader(call.headers, "user-agent")) } : plain;
+    // Subscription tokens add what their vendor requires (bearer, account id).
+    const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token) } : plain;
     const urls = [built.url, ...(built.alternates ?? [])];
     for (let i = 0; ; i++) {
       const last = i === urls.length - 1;
@@ -220,7 +226,10 @@ async function attempt(
       try {
         response = await sendUpstream(
           { url: urls[i], headers: built.headers, body: built.body },
-          { signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl) },
+          {
+            signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl),
+            responseTimeoutMs: config.upstreamResponseTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs,
+          },
         );
       } catch (err) {
         if (last || ctx.signal.aborted) throw err;
@@ -255,7 +264,8 @@ async function attempt(
     const text = "kind" in read ? read.body : redact(read.toString("utf8"), app.log.secrets);
     return { kind: "failed", status: ex.failureStatus?.(status, text) ?? status, body: text, headers: flatHeaders(upstream.headers) };
   }
-  const passHeaders = config.passthroughHeaders ? passableResponseHeaders(upstream.headers) : {};
+  // passthrough-headers relays upstream headers: an upstream that echoes a credential in one must not reach the client.
+  const passHeaders = config.passthroughHeaders ? redactHeaders(passableResponseHeaders(upstream.headers), app.log.secrets) : {};
   let usage: ParsedUsage | undefined;
   let ttftMs: number | undefined;
   const onData = app.providers.usage.enabled ? (d: unknown) => void (usage = mergeUsage(usage, parseUsage(ex.usageKind, d))) : undefined;
@@ -264,11 +274,14 @@ async function attempt(
     latencyMs: app.clock.now() - started, ttftMs, failed: false, status, tokens: usage, ...requestFacts(call),
   });
   const tctx = { requestModel: call.model, clientRequest: call.json };
+  // The executor's answer restorer (Claude's renamed tools) runs after the envelope comes off.
+  const restore = up.restore;
+  const unwrap = restore ? (d: unknown) => restore(ex.unwrap ? ex.unwrap(d) : d) : ex.unwrap;
   const same = wireOf(ex) === client;
 
   if (up.stream && stream) {
     const result = await pumpStream({
-      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData, unwrap: ex.unwrap,
+      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData, unwrap,
       translator: same ? undefined : createStreamTranslator(wireOf(ex), client, tctx),
       isFinal: ex.isFinal, keepaliveMs: Math.max(0, config.streaming.keepaliveSeconds) * 1000, headers: passHeaders,
       jsonArray: call.endpoint === "gemini-stream" && call.alt !== "sse",
@@ -285,7 +298,7 @@ async function attempt(
       // No bootstrap retry left: nothing was sent yet, so the client gets a normal HTTP error in its dialect.
       const body = translateError(client, result.status, result.body);
       state.answered = true;
-      sendError(res, ctx.dialect, new HttpError(result.status, "", "Upstream stream failed before its first event", { body }));
+      sendError(res, ctx.dialect, new HttpError(result.status, "", "Upstream stream failed before its first event", { body }), app.log.secrets);
       return { kind: "done" };
     }
     record();
@@ -308,19 +321,23 @@ async function attempt(
     if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
     answer = folded;
   } else {
-    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream));
+    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream, ANSWER_LIMIT));
     if ("kind" in raw) return raw;
-    const passThrough = same && !call.rewrite && !ex.unwrap;
+    const problem = answerProblem(host, upstream.headers, raw);
+    if (problem) return { kind: "failed", status: 502, body: problem, headers: {} };
+    const passThrough = same && !call.rewrite && !unwrap;
     let json: Record<string, unknown> | undefined;
     // A pass-through answer is parsed only for usage statistics.
     if (!passThrough || onData) {
       try {
-        json = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+        const text = raw.toString("utf8");
+        // A hostile answer nested past the bound would overflow the translators' recursion: treat it as not JSON.
+        json = nestsDeeperThan(text) ? undefined : (JSON.parse(text) as Record<string, unknown>);
       } catch {
         json = undefined;
       }
     }
-    if (json && ex.unwrap) json = ex.unwrap(json) as Record<string, unknown>;
+    if (json && unwrap) json = unwrap(json) as Record<string, unknown>;
     if (json) onData?.(json);
     if (passThrough) {
       // Same dialect, nothing to rewrite: the client gets the upstream body byte for byte.

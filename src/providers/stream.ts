@@ -14,8 +14,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { SseFramer, SseParser, type SseEvent } from "../sse/read.js";
 import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
 import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
+import { isClientStreamError, streamErrorStatus } from "../translate/errors.js";
 import { anthropicType } from "../server/errors.js";
-import { MAX_UPSTREAM_BODY } from "../proxy/forward.js";
+import { decodedBody, MAX_UPSTREAM_BODY, UpstreamError } from "../proxy/forward.js";
+import { nestsDeeperThan } from "../proxy/json-scan.js";
 import type { ResponseRewriter } from "./types.js";
 
 /** How to pump one upstream stream. */
@@ -66,7 +68,8 @@ export type PumpResult = { readonly kind: "done" } | { readonly kind: "failed"; 
 /** An event's data as JSON when it is JSON, else the text itself (e.g. `[DONE]`). */
 export function eventData(e: SseEvent): unknown {
   const t = e.data.trimStart();
-  if (t[0] !== "{" && t[0] !== "[") return e.data;
+  // Nesting past the bound stays text: the translators' recursion must never see it (proxy/json-scan.ts).
+  if ((t[0] !== "{" && t[0] !== "[") || nestsDeeperThan(t)) return e.data;
   try {
     return JSON.parse(e.data);
   } catch {
@@ -90,7 +93,10 @@ export function errorEventStatus(e: SseEvent, data: unknown): number | undefined
   if (e.event !== "error" && d?.type !== "error" && d?.type !== "response.failed" && !err) return undefined;
   const code = err?.code ?? d?.code;
   if (typeof code === "number" && code >= 400 && code < 600) return code;
-  return ANTHROPIC_STATUS[String(err?.type ?? "")] ?? 502;
+  const type = typeof err?.type === "string" ? err.type : typeof d?.error_type === "string" ? d.error_type : undefined;
+  // A typed error (Codex: invalid_request, cyber_policy, rate_limit_exceeded…) keeps its meaning; an untyped one is a bad gateway.
+  const codeText = typeof code === "string" ? code : undefined;
+  return ANTHROPIC_STATUS[type ?? ""] ?? (isClientStreamError(type, codeText) ? streamErrorStatus(type, codeText) : 502);
 }
 
 /** The terminal error event(s) for a client dialect (providers.md §4.5). */
@@ -188,9 +194,11 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   };
 
   let problem: string | undefined;
+  let status = 502;
   try {
     try {
-      for await (const chunk of o.upstream) {
+      // Some gateways gzip event streams: events are framed from the decoded bytes.
+      for await (const chunk of decodedBody(o.upstream)) {
         // Events that need no reading (see mustRead) go out as their bytes, unparsed, those of one chunk in one write.
         let run: Buffer[] = [];
         for (const raw of framer.push(chunk as Buffer)) {
@@ -212,7 +220,11 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       if (!ended) problem = `Upstream "${o.host}" ended the stream before completion`;
     } catch (err) {
       if (signal.aborted) throw err;
-      problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      if (err instanceof UpstreamError) {
+        // The idle timeout (proxy/forward.ts): say so, as a timeout, and the upstream socket is already destroyed.
+        status = err.status;
+        problem = err.message;
+      } else problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
     if (problem === undefined) {
       if (o.translator) for (const t of o.translator.end()) await emitTranslated(t);
@@ -221,10 +233,10 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       res.end();
       return { kind: "done" };
     }
-    if (!headSent) return { kind: "failed", status: 502, body: problem };
+    if (!headSent) return { kind: "failed", status, body: problem };
     // After the first byte the status is sent: the only honest signal left is a terminal error event.
-    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", 502, problem))}]`);
-    else res.write(terminalErrorEvent(o.client, 502, problem, lastSequence === undefined ? undefined : lastSequence + 1));
+    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", status, problem))}]`);
+    else res.write(terminalErrorEvent(o.client, status, problem, lastSequence === undefined ? undefined : lastSequence + 1));
     res.end();
     return { kind: "done" };
   } finally {
@@ -251,7 +263,7 @@ export async function collectEvents(upstream: IncomingMessage, onData?: (data: u
   const parser = new SseParser();
   const out: SseEvent[] = [];
   let size = 0;
-  for await (const chunk of upstream) {
+  for await (const chunk of decodedBody(upstream)) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
       upstream.destroy();

@@ -29,6 +29,8 @@ export interface Credential {
   readonly priority: number;
   readonly prefix: string;
   readonly disableCooling: boolean;
+  /** Set when the credential serves its provider's catalogue (no own `models` list): the patterns it excludes, so unlisted models of its family may pass (runtime.ts byFamily). */
+  readonly catalogExclusions?: readonly string[];
   /** Served model id (alias, prefixed form too) → upstream model names to try in order (a pool when several). */
   readonly models: ReadonlyMap<string, readonly string[]>;
 }

@@ -199,6 +199,7 @@ export class UsageStats {
   #enabled = false;
   readonly #creds = new Map<string, CredEntry>();
   #queue: UsageRecord[] = [];
+  readonly #observers: Array<(input: UsageInput) => void> = [];
 
   constructor(now: () => number) {
     this.#now = now;
@@ -214,8 +215,14 @@ export class UsageStats {
     this.#enabled = on;
   }
 
+  /** Calls `fn` with every attempt, whether or not statistics are kept (the /metrics counters). */
+  observe(fn: (input: UsageInput) => void): void {
+    this.#observers.push(fn);
+  }
+
   /** Records one attempt. */
   record(input: UsageInput): void {
+    for (const fn of this.#observers) fn(input);
     if (!this.#enabled) return;
     const now = this.#now();
     const tokens = { ...emptyUsage(), ...input.tokens };

@@ -26,6 +26,10 @@ export interface ForwardOptions {
   readonly connectTimeoutMs: number;
   /** Effective proxy URL; "" sends directly. */
   readonly proxyUrl?: string;
+  /** No response head within this time after sending → UpstreamError "timeout", request aborted; 0 or absent = none. */
+  readonly responseTimeoutMs?: number;
+  /** After the head, no body bytes for this long while cliproxy is reading → the response is destroyed with UpstreamError "timeout"; 0 or absent = none. */
+  readonly idleTimeoutMs?: number;
 }
 
 /** A failure to reach or hear from an upstream; `host` is safe to show. */
@@ -142,6 +146,11 @@ function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<In
       timedOut = true;
       req.destroy();
     }, options.connectTimeoutMs);
+    const headMs = options.responseTimeoutMs ?? 0;
+    // An upstream that accepts and never answers would hold both sockets forever (Go's ResponseHeaderTimeout).
+    const headTimer = headMs > 0
+      ? setTimeout(() => req.destroy(new UpstreamError("timeout", host, `Upstream "${host}" sent no response within ${formatMs(headMs)}; raise upstream-response-timeout if it is expected`)), headMs)
+      : undefined;
     req.once("socket", (socket: Socket) => {
       // A pooled socket is already connected; a new one clears the timer when TCP is up.
       if (!socket.connecting) clearTimeout(timer);
@@ -149,11 +158,14 @@ function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<In
     });
     req.once("response", (res) => {
       clearTimeout(timer);
+      clearTimeout(headTimer);
+      if (options.idleTimeoutMs) watchIdle(res, host, options.idleTimeoutMs);
       resolve(res);
     });
     req.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (options.signal?.aborted) return reject(err);
+      clearTimeout(headTimer);
+      if (options.signal?.aborted || err instanceof UpstreamError) return reject(err);
       if (timedOut || err.name === "ProxyTimeoutError") {
         return reject(new UpstreamError("timeout", host, `Upstream "${host}" did not accept a connection within ${options.connectTimeoutMs} ms`, { cause: err }));
       }
@@ -166,12 +178,43 @@ function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<In
   });
 }
 
+/** A duration for messages: "250 ms", "30 s", "5 min". */
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 || ms % 60_000 !== 0 ? `${ms / 1000} s` : `${ms / 60_000} min`;
+}
+
+/**
+ * Destroys `res` with an UpstreamError "timeout" when no bytes arrive for `ms` while its socket is
+ * flowing. A socket paused for backpressure (the client reads slowly) is our wait, not the upstream's.
+ */
+function watchIdle(res: IncomingMessage, host: string, ms: number): void {
+  const socket = res.socket;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(fire, ms);
+  };
+  const fire = () => {
+    if (socket.isPaused()) return arm();
+    stop();
+    res.destroy(new UpstreamError("timeout", host, `Upstream "${host}" sent nothing for ${formatMs(ms)}; raise upstream-idle-timeout if it is expected`));
+  };
+  const stop = () => {
+    clearTimeout(timer);
+    socket.off("data", arm);
+  };
+  socket.on("data", arm);
+  res.once("end", stop);
+  res.once("close", stop);
+  arm();
+}
+
 /** Largest upstream body read whole (non-stream answers, error bodies); far above any real answer. */
 export const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
 
 /** The upstream body stream, decoded per Content-Encoding (gzip, deflate, br). */
 export function decodedBody(res: IncomingMessage): Readable {
-  const enc = String(res.headers["content-encoding"] ?? "").trim().toLowerCase();
+  const enc = String(res.headers?.["content-encoding"] ?? "").trim().toLowerCase();
   const decoder = enc === "gzip" || enc === "x-gzip" ? createGunzip() : enc === "deflate" ? createInflate() : enc === "br" ? createBrotliDecompress() : undefined;
   if (!decoder) return res;
   // pipeline() destroys the decoder with the upstream's error, so the reader sees a reset too.

@@ -120,3 +120,27 @@ export function applySplices(s: string, splices: readonly Splice[]): string {
 export function firstNonWs(s: string): string | undefined {
   return s[skipWs(s, 0)];
 }
+
+/** Deepest nesting of objects and arrays accepted in JSON cliproxy parses from clients or upstreams; far past any real request. */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * Whether the JSON text `s` nests objects and arrays deeper than `max`, scanned without recursion.
+ * JSON.parse itself copes with deep nesting, but every recursive walk after it (translators,
+ * JSON.stringify) overflows the stack somewhere past a few thousand levels: refuse before any of them.
+ */
+export function nestsDeeperThan(s: string, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}

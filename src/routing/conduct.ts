@@ -10,6 +10,7 @@ import { TokenUnavailableError } from "../oauth/refresh.js";
 import type { AttemptOutcome, Credential } from "../providers/types.js";
 import type { UsageStats } from "../providers/usage.js";
 import { requestRetryOf, stateKey } from "../providers/credentials.js";
+import { planLimitUntil } from "./plan-limit.js";
 import { classifyFailure, isSuspension, type Block, type CooldownBook } from "./cooldown.js";
 import { normaliseStrategy, type Picker } from "./pick.js";
 import type { AffinityTable } from "./session.js";
@@ -96,6 +97,8 @@ function isCredentialFailure(err: unknown): boolean {
 function transportFailure(err: unknown, cred: Credential): Failure {
   if (err instanceof HttpError) return { status: err.status, body: "", headers: {}, transport: err.message };
   if (err instanceof TokenUnavailableError) return { status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
+  // A timeout's own message says which timeout and which config key raises it; it names the host, never the key.
+  if (err instanceof UpstreamError && err.kind === "timeout") return { status: 504, body: "", headers: {}, transport: err.message };
   const e = err as { name?: string; code?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code ?? e?.name ?? "error";
   const timeout = e?.name === "TimeoutError" || /TIMEOUT|ETIMEDOUT/i.test(String(code));
@@ -140,11 +143,33 @@ export function pickError(model: string, candidates: readonly Credential[], bloc
   const cooling = active.length - disabled;
   const earliest = active.filter((b) => !isSuspension(b)).map((b) => b.until);
   const until = earliest.length ? ` until ${new Date(Math.min(...earliest)).toISOString()}` : "";
+  const headers: Record<string, string> = {};
+  let cause = "";
+  if (active.length > 0) {
+    // The most recent failure is the one the user can act on: name it, when it ends, and what fixes it.
+    const last = active.reduce((a, b) => (b.at >= a.at ? b : a));
+    const cred = candidates[blocks.indexOf(last)];
+    const back = Math.min(...active.map((b) => b.until));
+    headers["retry-after"] = String(Math.max(1, Math.ceil((back - now) / 1000)));
+    cause = `. Last upstream error: ${cred.label} got ${last.status} (${last.reason})${last.message ? ` "${last.message}"` : ""} at ${new Date(last.at).toISOString()};` +
+      ` it is tried again from ${new Date(last.until).toISOString()}. ${FIXES[last.reason] ?? FIXES["upstream error"]}`;
+  }
   return {
-    kind: "unavailable", status: 503, headers: {},
-    message: `no credential can serve model "${model}" (providers: ${providers.join(", ")}); ${disabled} disabled, ${cooling} cooling down${until}`,
+    kind: "unavailable", status: 503, headers,
+    message: `no credential can serve model "${model}" (providers: ${providers.join(", ")}); ${disabled} disabled, ${cooling} cooling down${until}${cause}`,
   };
 }
+
+/** What to do about a block, by its reason. */
+const FIXES: Readonly<Record<string, string>> = {
+  unauthorized: "Fix: the provider refused the key or token; replace it in config.yaml (saving reloads it) or log in again",
+  forbidden: "Fix: the provider refused access; check the account's plan and permissions for this model",
+  "payment required": "Fix: the provider wants payment; check the account's billing",
+  "model not found": "Fix: the credential does not serve this model; check the model name or the credential's models list",
+  "model not supported": "Fix: the credential does not serve this model; check the model name or the credential's models list",
+  "rate limited": "Fix: none needed; the provider's quota resets by then, or add another credential",
+  "upstream error": "Fix: none needed if the provider recovers; check the provider's status or base-url if it persists",
+};
 
 /** Runs the attempt on one credential, over its pool of upstream names until one succeeds or fails for the request's sake. */
 async function tryCredential(
@@ -208,7 +233,11 @@ export async function conduct(
       const f = outcome.failure;
       last = { failure: f, cred };
       if (!(config.disableCooling || cred.disableCooling)) {
-        const block = book.fail(stateKey(cred), model, f.status, f.body, f.retryAfterMs, deps.now());
+        const planUntil = f.status === 429 ? planLimitUntil(f.headers, deps.now()) : undefined;
+        const block = planUntil !== undefined
+          ? book.blockCredential(stateKey(cred), planUntil, 429, "plan limit", deps.now())
+          : book.fail(stateKey(cred), model, f.status, f.body || f.transport || "", f.retryAfterMs, deps.now());
+        if (planUntil !== undefined) log.warn("Subscription plan limit reached; resting the whole credential until its reset", { credential: cred.label, until: new Date(planUntil).toISOString() });
         if (block && (f.status === 401 || f.status === 403)) {
           log.warn("Credential rejected by upstream; skipping it for this model", {
             credential: cred.label, provider: cred.provider, model, status: f.status, until: new Date(block.until).toISOString(),

@@ -3,6 +3,8 @@
  * A 429 on model-a leaves model-b usable; blocks live in memory, so a restart is a clean slate.
  */
 
+import { decodeError } from "../translate/errors.js";
+
 /** How a failed attempt is treated: the client's fault, a model the credential cannot serve, or the credential's fault. */
 export type FailureClass = "request" | "model-support" | "credential";
 
@@ -48,6 +50,10 @@ export interface Block {
   readonly status: number;
   /** Short, non-secret reason for the status page. */
   readonly reason: string;
+  /** The upstream's own error message (bodies are redacted before they get here), cut short. */
+  readonly message: string;
+  /** Epoch ms of the failure. */
+  readonly at: number;
 }
 
 /** True for a block that suspends the credential for the model (401, 402/403, 404, model-support), not a quota or transient one. */
@@ -84,14 +90,38 @@ interface Entry {
   level: number;
 }
 
+/** A block and its 429 backoff level, as shared between replicas. */
+export interface CooldownState {
+  readonly block: Block;
+  readonly level: number;
+}
+
+/** The model key of a whole-credential block, shown as "*" on the status page. */
+const WHOLE = "*";
+
 /** Blocks and backoff levels keyed by credential state key and model. */
 export class CooldownBook {
   readonly #entries = new Map<string, Map<string, Entry>>();
+  /** Told about every block set or cleared here (not restore()), so a shared store can pass it on. */
+  observer?: (key: string, model: string, state: CooldownState | undefined) => void;
 
-  /** The active block for a credential and model at `now`, if any. */
+  /** The active block for a credential and model at `now` (a whole-credential block counts for every model), if any. */
   get(key: string, model: string, now: number): Block | undefined {
-    const block = this.#entries.get(key)?.get(model)?.block;
-    return block && block.until > now ? block : undefined;
+    const models = this.#entries.get(key);
+    const own = models?.get(model)?.block;
+    const all = models?.get(WHOLE)?.block;
+    const active = [own, all].filter((b): b is Block => b !== undefined && b.until > now);
+    return active.sort((a, b) => b.until - a.until)[0];
+  }
+
+  /** Rests the whole credential until `until` (a plan limit: every model of the account is out). */
+  blockCredential(key: string, until: number, status: number, reason: string, now = Date.now()): Block {
+    let models = this.#entries.get(key);
+    if (!models) this.#entries.set(key, (models = new Map()));
+    const block = Object.freeze({ until, quota: true, status, reason, message: reason, at: now });
+    models.set(WHOLE, { level: 0, block });
+    this.observer?.(key, WHOLE, { block, level: 0 }); // replicas share plan limits like any block
+    return block;
   }
 
   /** Records a failure; returns the new block, or undefined when the failure does not block. */
@@ -103,13 +133,23 @@ export class CooldownBook {
     const b = blockFor(status, body, retryAfterMs, entry.level);
     if (!b) return undefined;
     entry.level = b.nextLevel;
-    entry.block = Object.freeze({ until: now + b.ms, quota: b.quota, status, reason: b.reason });
+    const message = decodeError(status, body).message.replace(/\s+/g, " ").slice(0, 200);
+    entry.block = Object.freeze({ until: now + b.ms, quota: b.quota, status, reason: b.reason, message, at: now });
+    this.observer?.(key, model, { block: entry.block, level: entry.level });
     return entry.block;
   }
 
   /** A success clears the block and resets the backoff level. */
   succeed(key: string, model: string): void {
-    this.#entries.get(key)?.delete(model);
+    if (this.#entries.get(key)?.delete(model)) this.observer?.(key, model, undefined);
+  }
+
+  /** Sets or clears a block another replica decided; the observer is not told. */
+  restore(key: string, model: string, state: CooldownState | undefined): void {
+    if (!state) return void this.#entries.get(key)?.delete(model);
+    let models = this.#entries.get(key);
+    if (!models) this.#entries.set(key, (models = new Map()));
+    models.set(model, { block: Object.freeze({ ...state.block }), level: state.level });
   }
 
   /** Active blocks of one credential, by model. */
@@ -121,7 +161,9 @@ export class CooldownBook {
 
   /** Clears every block and backoff level of one credential (re-enabled, or a fresh token). */
   clear(key: string): void {
+    const models = this.#entries.get(key);
     this.#entries.delete(key);
+    for (const model of models?.keys() ?? []) this.observer?.(key, model, undefined);
   }
 
   /** Forgets credentials that no longer exist (after a reload). */

@@ -57,8 +57,11 @@ export function matchKey(presented: readonly string[], keys: readonly string[]):
   return found;
 }
 
+/** The 401 for a key that matches none of `api-keys`: says which side refused, so it is not taken for the provider's key. */
+export const INVALID_KEY = "Invalid API key: the key sent is not one of cliproxy's api-keys (config.yaml); this is the key your client sends to cliproxy, not a provider key";
+
 /** Outcome of checking a request's key: ok with the matched key, or why not. */
-export type KeyCheck = { ok: true; key?: string } | { ok: false; message: "Missing API key" | "Invalid API key" };
+export type KeyCheck = { ok: true; key?: string } | { ok: false; message: "Missing API key" | typeof INVALID_KEY };
 
 /** Checks a request against `api-keys`; with no keys configured only loopback peers pass. */
 export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url"> & { peer?: string }): KeyCheck {
@@ -70,7 +73,7 @@ export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url
   const presented = presentedKeys(req, ctx.url);
   if (presented.length === 0) return { ok: false, message: "Missing API key" };
   const key = matchKey(presented, keys);
-  return key === undefined ? { ok: false, message: "Invalid API key" } : { ok: true, key };
+  return key === undefined ? { ok: false, message: INVALID_KEY } : { ok: true, key };
 }
 
 const lockouts = new WeakMap<App, Lockout>();
@@ -91,7 +94,9 @@ function sourceOf(peer: string): string {
  * Refuses a request whose key did not verify: counts the failure for its source, and answers 429 with
  * Retry-After while the source is locked out (`api-key-lockout-failures`, `api-key-lockout-duration`), else 401.
  */
-export function refuseKey(ctx: Pick<Ctx, "app" | "config" | "peer">, message: string): never {
+export function refuseKey(ctx: Pick<Ctx, "app" | "config" | "peer"> & { url?: URL }, message: string): never {
+  // Every refusal at warn with its source (never the key), so a user can see which client sends a wrong key.
+  ctx.app.log.warn(`client key refused: ${message.split(":")[0]}`, { peer: ctx.peer, path: ctx.url?.pathname });
   const max = ctx.config.apiKeyLockoutFailures;
   if (max <= 0) throw new HttpError(401, "authentication_error", message);
   const lockout = clientLockoutOf(ctx.app);

@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { HttpError } from "./errors.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../proxy/json-scan.js";
 import type { Ctx } from "./handler.js";
 
 /** Default request body cap: 32 MiB (configurable as `body-limit-mb`). */
@@ -18,10 +19,8 @@ function tooLarge(limit: number): HttpError {
  */
 export async function readBody(req: IncomingMessage, limit: number, options: { decode?: boolean } = {}): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw tooLarge(limit);
-  }
+  // No req.resume() on refusal: dispatch answers with `connection: close` rather than read a huge body to its end.
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const gzipped = options.decode === true && /^\s*gzip\s*$/i.test(String(req.headers["content-encoding"] ?? ""));
   // pipeline() (not .pipe) so a client abort destroys the gunzip stream too and the loop below ends.
   const source: NodeJS.ReadableStream = gzipped ? pipeline(req, createGunzip(), () => {}) : req;
@@ -33,7 +32,6 @@ export async function readBody(req: IncomingMessage, limit: number, options: { d
       size += buf.length;
       if (size > limit) {
         if (gzipped) req.unpipe();
-        req.resume();
         throw tooLarge(limit);
       }
       chunks.push(buf);
@@ -49,8 +47,12 @@ export async function readBody(req: IncomingMessage, limit: number, options: { d
 /** Parses a JSON object body, answering 400 in the client's dialect when it is not one. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;
+  const text = body.toString("utf8");
+  if (nestsDeeperThan(text)) {
+    throw new HttpError(400, "invalid_request_error", `Request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; flatten it`);
+  }
   try {
-    value = JSON.parse(body.toString("utf8"));
+    value = JSON.parse(text);
   } catch (err) {
     throw new HttpError(400, "invalid_request_error", `Request body is not valid JSON: ${(err as Error).message}`);
   }

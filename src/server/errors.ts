@@ -1,6 +1,7 @@
 /** Errors shown to clients, and the one function that writes them in each API dialect. */
 import type { ServerResponse } from "node:http";
 import type { Dialect } from "./handler.js";
+import { redact, type SecretSet } from "../log/redact.js";
 
 /** An error whose message is safe to show to the client. */
 export class HttpError extends Error {
@@ -73,18 +74,29 @@ const ANTHROPIC_TYPES = new Set([
   "rate_limit_error", "timeout_error", "overloaded_error", "api_error", "invalid_request_error",
 ]);
 
-/** Writes `err` as the client's dialect error, or destroys the socket when the head is already sent. */
-export function sendError(res: ServerResponse, dialect: Dialect, err: unknown): HttpError {
+/** Header values with every known secret and credential-shaped text masked (upstream headers passed on). */
+export function redactHeaders(headers: Readonly<Record<string, string>> | undefined, secrets: SecretSet | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k] = redact(v, secrets);
+  return out;
+}
+
+/**
+ * Writes `err` as the client's dialect error, or destroys the socket when the head is already sent.
+ * The body and headers pass redact(): an upstream's error may echo a token (a refresh endpoint that
+ * quotes the request), and nothing secret leaves the process in an answer any more than in a log line.
+ */
+export function sendError(res: ServerResponse, dialect: Dialect, err: unknown, secrets?: SecretSet): HttpError {
   const e = err instanceof HttpError ? err : new HttpError(500, "api_error", "Internal error", { cause: err });
   if (res.headersSent) {
     res.destroy();
     return e;
   }
-  const body = JSON.stringify(errorBody(dialect, e));
+  const body = redact(JSON.stringify(errorBody(dialect, e)), secrets);
   // An upstream's nonsense status (000, 099, 600) must not reach writeHead, which throws on it.
   const status = e.status >= 100 && e.status <= 599 ? e.status : 502;
   res.writeHead(status, {
-    ...e.headers,
+    ...redactHeaders(e.headers, secrets),
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
   });

@@ -6,8 +6,10 @@ import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { App, Route } from "./handler.js";
-import { dispatch } from "./dispatch.js";
+import { deferContinue, dispatch } from "./dispatch.js";
 import { allRoutes } from "./routes.js";
+import { onUpgrade } from "./upgrade.js";
+import { portInUseMessage } from "./port-in-use.js";
 
 /** A running cliproxy server. */
 export interface Running {
@@ -23,6 +25,8 @@ export interface Running {
 export const HEADERS_TIMEOUT_MS = 60_000;
 /** A request body must arrive within this time (a trickled body cannot hold a socket forever; responses are not limited). */
 export const REQUEST_TIMEOUT_MS = 300_000;
+/** Most request headers accepted; one more is a 431 (server/dispatch.ts), never silently dropped. */
+export const MAX_HEADERS = 1000;
 /** Idle keep-alive connections close after this time. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
@@ -35,9 +39,17 @@ export interface TlsFiles {
 /** Creates the server for `app` and listens on host:port (port 0 = ephemeral, for tests). */
 export async function listen(app: App, host: string, port: number, routes: readonly Route[] = allRoutes(), tls?: TlsFiles): Promise<Running> {
   const options = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS };
+  const listener = dispatch(routes, app);
   const server: Server = tls
-    ? (createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, dispatch(routes, app)) as unknown as Server)
-    : createServer(options, dispatch(routes, app));
+    ? (createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, listener) as unknown as Server)
+    : createServer(options, listener);
+  // Node drops headers past maxHeadersCount without a word: keep one more than we accept so dispatch can see the excess and answer 431.
+  server.maxHeadersCount = MAX_HEADERS + 1;
+  // `Expect: 100-continue`: no 100 before the handler has judged the request (auth, size); it goes out when the body is first read.
+  server.on("checkContinue", (req, res) => {
+    deferContinue(req, res);
+    listener(req, res);
+  });
   const sockets = new Set<Socket>();
   let closing = false;
   // Once draining, a keep-alive connection whose response just finished is idle: close it now.
@@ -46,6 +58,7 @@ export async function listen(app: App, host: string, port: number, routes: reado
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
   });
+  server.on("upgrade", onUpgrade(app));
   server.on("connection", (s) => {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
@@ -56,9 +69,12 @@ export async function listen(app: App, host: string, port: number, routes: reado
     app.log.debug("client error", { error: (err as Error).message });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE") return reject(err);
+      void portInUseMessage(host, port).then((message) => reject(Object.assign(new Error(message, { cause: err }), { code: err.code })));
+    });
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolve();
     });
   });
@@ -71,6 +87,7 @@ export async function listen(app: App, host: string, port: number, routes: reado
     url: `${tls ? "https" : "http"}://${shownHost}:${address.port}`,
     close(timeoutMs = app.config().shutdownTimeoutMs) {
       closing = true;
+      app.amp.tunnels.closeAll();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           for (const s of sockets) s.destroy();

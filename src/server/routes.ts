@@ -7,6 +7,7 @@ import { AMP_PROVIDER_ROUTES } from "../amp/provider-routes.js";
 import { MANAGEMENT_ROUTES } from "../management/routes.js";
 import { requireManagement } from "../management/auth.js";
 import { OAUTH_CALLBACK_ROUTES, OAUTH_MANAGEMENT_ROUTES } from "../oauth/management.js";
+import { METRICS_ROUTES } from "../metrics/routes.js";
 
 /** Core rows: health and the index. */
 export const CORE_ROUTES: Route[] = [
@@ -28,7 +29,7 @@ const OAUTH_ROUTES: Route[] = [
 
 /** The whole table. */
 export function allRoutes(): Route[] {
-  return [...CORE_ROUTES, ...PROVIDER_ROUTES, ...AMP_PROVIDER_ROUTES, ...AMP_ROUTES, ...MANAGEMENT_ROUTES, ...OAUTH_ROUTES];
+  return [...CORE_ROUTES, ...METRICS_ROUTES, ...PROVIDER_ROUTES, ...AMP_PROVIDER_ROUTES, ...AMP_ROUTES, ...MANAGEMENT_ROUTES, ...OAUTH_ROUTES];
 }
 
 function listEndpoints(): string[] {

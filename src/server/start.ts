@@ -11,12 +11,15 @@ import { exampleKeys, exampleKeysRefusal, safeModeRoutes } from "../config/safe-
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../log/log.js";
 import { ALL_POOL_KINDS, startOAuth } from "../oauth/runtime.js";
+import { GEMINI_CLI_NOTICE } from "../oauth/gemini.js";
 import { loadAuthDir } from "../oauth/store.js";
 import { hashPlaintextSecret } from "../management/auth.js";
 import type { ReloadEvent } from "../config/watch.js";
 import { createApp } from "./app.js";
 import type { App, Clock } from "./handler.js";
 import { listen, type Running } from "./listen.js";
+import { openReplicaStore, type ReplicaStore } from "../store/replicas.js";
+import { metricsOf } from "../metrics/metrics.js";
 
 /** Options for start(); main.ts fills them from flags, tests from fixtures. */
 export interface StartOptions {
@@ -35,6 +38,8 @@ export interface Started extends Running {
   readonly app: App;
   /** The config file and auth-dir watchers (absent in example-key safe mode). */
   readonly watchers?: ConfigRuntime;
+  /** The PostgreSQL store link, when PGSTORE_DSN is set. */
+  readonly store?: ReplicaStore;
   /** Stops watchers and the server, draining in-flight requests. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -53,12 +58,15 @@ export async function start(options: StartOptions): Promise<Started> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const log = options.log ?? createLogger();
-  const configPath = findConfig(options.configPath, cwd);
+  // PGSTORE_DSN: config and token files come from PostgreSQL through a local spool (store/replicas.ts).
+  const store = await openReplicaStore(env, cwd, log);
+  if (store && options.configPath) log.warn(`config: --config "${options.configPath}" is ignored: PGSTORE_DSN is set, so the config comes from PostgreSQL (${store.configPath})`);
+  const configPath = store?.configPath ?? findConfig(options.configPath, cwd);
   const loaded: LoadResult = configPath
     ? await loadConfigFile(configPath, { path: configPath, homeDir: options.homeDir, env })
     : embeddedConfig({ homeDir: options.homeDir, env });
   // --host/--port win over the file, at start and on every reload.
-  const adjust = (c: Config): Config => ({ ...c, host: options.host ?? c.host, port: options.port ?? c.port });
+  const adjust = (c: Config): Config => ({ ...(store ? store.adjust(c) : c), host: options.host ?? c.host, port: options.port ?? c.port });
   const config: Config = adjust(loaded.config);
   const unsafe = (c: Config) =>
     !isLoopback(c.host) && c.apiKeys.length === 0
@@ -66,9 +74,13 @@ export async function start(options: StartOptions): Promise<Started> {
         `Add api-keys to ${configPath ?? "a config.yaml"} or bind host: 127.0.0.1`
       : undefined;
   const refusal = unsafe(config);
-  if (refusal) throw new Error(refusal);
+  if (refusal) {
+    await store?.close();
+    throw new Error(refusal);
+  }
   const tls = await readTlsFiles(config.tls);
   const app = createApp({ config, log, clock: options.clock, env, homeDir: options.homeDir, configPath });
+  metricsOf(app); // /metrics counts from the first request
   const logging = createLogRouting(app, { cwd });
   logging.apply(config);
   const examples = exampleKeys(config);
@@ -83,6 +95,7 @@ export async function start(options: StartOptions): Promise<Started> {
       async stop(timeoutMs) {
         await safe.close(timeoutMs);
         await logging.close();
+        await store?.close();
       },
     };
   }
@@ -100,16 +113,19 @@ export async function start(options: StartOptions): Promise<Started> {
   await hashPlaintextSecret(app);
   watchers.config?.on("reload", (e: ReloadEvent) => void (e.kind === "reloaded" && hashPlaintextSecret(app)));
   // Subscription token files join the provider pool and follow the auth-dir watcher from here on.
-  const oauth = await startOAuth(app, { watcher: watchers.authDir, kinds: ALL_POOL_KINDS });
+  store?.follow(app, watchers);
+  const oauth = await startOAuth(app, { watcher: store?.authWatcher(watchers.authDir) ?? watchers.authDir, kinds: ALL_POOL_KINDS, coordinator: store?.coordinator });
   return {
     ...running,
     app,
     watchers,
+    store,
     async stop(timeoutMs) {
       await running.close(timeoutMs);
       oauth.stop();
       await oauth.sessions.close();
       await watchers.stop();
+      await store?.close();
     },
   };
 }
@@ -138,6 +154,7 @@ async function describeFindings(app: App, config: Config, env: Readonly<Record<s
   const present = existsSync(config.authDir);
   const tokens = present ? await tokenFileCounts(config.authDir) : "";
   log.info(`providers: ${summary || "none configured"}; token files: ${tokens || "none"} in ${config.authDir}${present ? "" : " (folder absent)"}`);
+  if (/\bgemini=/.test(tokens)) log.warn(GEMINI_CLI_NOTICE);
   if (!summary && !tokens) {
     log.info("next step: add a provider key (claude-api-key, gemini-api-key, codex-api-key, openai-compatibility) to config.yaml — see config.example.yaml — or point Amp at this server with AMP_URL to use ampcode.com");
   }

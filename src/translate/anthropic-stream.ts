@@ -6,10 +6,11 @@ import {
  parseObject } from "./ir.js";
 import { claudeToolId } from "./anthropic.js";
 import { anthropicErrorType } from "./errors.js";
+import { REDACTED_PREFIX } from "./thinking.js";
 
 const FROM_CLAUDE: Readonly<Record<string, Finish>> = {
   end_turn: "end", stop_sequence: "stop_sequence", max_tokens: "length", tool_use: "tool_use",
-  refusal: "filter", pause_turn: "pause", model_context_window_exceeded: "context",
+  refusal: "filter", sensitive: "filter", pause_turn: "pause", model_context_window_exceeded: "context",
 };
 const TO_CLAUDE: Readonly<Record<Finish, string>> = {
   end: "end_turn", stop_sequence: "stop_sequence", length: "max_tokens", tool_use: "tool_use",
@@ -107,12 +108,14 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
   switch (type) {
     case "message_start": {
       const m = isObj(d.message) ? d.message : {};
-      return [{ kind: "start", id: str(m.id) }, { kind: "usage", usage: decodeClaudeUsage(m.usage) }];
+      return [{ kind: "usage", usage: decodeClaudeUsage(m.usage) }, { kind: "start", id: str(m.id) }];
     }
     case "content_block_start": {
       const b = isObj(d.content_block) ? d.content_block : {};
       if (b.type === "text" && str(b.text)) return [{ kind: "text", text: b.text as string }];
       if (b.type === "thinking" && str(b.thinking)) return [{ kind: "thinking", text: b.thinking as string }];
+      // Redacted thinking travels as a marked signature, so a Responses client can hand it back (REDACTED_PREFIX).
+      if (b.type === "redacted_thinking" && str(b.data)) return [{ kind: "signature", signature: `${REDACTED_PREFIX}${b.data as string}` }];
       if (b.type !== "tool_use") return [];
       const call = s.nextCall++;
       s.calls.set(index, call);
@@ -183,9 +186,11 @@ function ev(event: string, data: Json): SseEvent {
 /** One IR event → Claude client events. */
 export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
   if (s.done) return [];
-  if (e.kind === "start") return void (s.id ??= e.id), [];
+  if (e.kind === "start") s.id ??= e.id;
   if (e.kind === "usage") return void (s.usage = { ...s.usage, ...e.usage }), [];
   const out: SseEvent[] = [];
+  // message_start goes out when the upstream's stream starts, not with the first content: time to first
+  // event is then the proxy's, not the model's (input usage then comes with message_delta).
   if (!s.started && e.kind !== "error") {
     s.started = true;
     s.inputSent = s.usage.input !== undefined;

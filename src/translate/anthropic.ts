@@ -1,8 +1,8 @@
 /** Anthropic Messages requests ⇄ IR (spec §2). Responses and streams are in anthropic-stream.ts. */
 import { HttpError } from "../server/errors.js";
 import {
-  argsObject, arr, compact, isObj, newId, num, str,
-  type IrRequest, type Json, type Message, type Part, type Reasoning, type ToolChoice,
+  argsObject, arr, compact, isObj, newId, num, str, toolResultContent,
+  type IrRequest, type Json, type Message, type Part, type Reasoning, type Tool, type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
 import { budgetOf, levelOf, signatureFor } from "./thinking.js";
@@ -26,7 +26,10 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
   for (const m of arr(body.messages)) {
     if (!isObj(m)) continue;
     const blocks = typeof m.content === "string" ? [{ type: "text", text: m.content }] : arr(m.content);
-    messages.push({ role: m.role === "assistant" ? "assistant" : "user", parts: blocks.flatMap((b) => decodeBlock(b, names)) });
+    const parts = blocks.flatMap((b) => decodeBlock(b, names));
+    // A system message inside the conversation stays where it is, as a reminder in a user turn (CLIProxyAPI's form).
+    if (m.role === "system") for (const p of parts) if (p.type === "text") p.text = `<system-reminder>\n${p.text}\n</system-reminder>`;
+    messages.push({ role: m.role === "assistant" ? "assistant" : "user", parts });
   }
   const tc = isObj(body.tool_choice) ? body.tool_choice : undefined;
   const toolChoice: ToolChoice | undefined =
@@ -37,11 +40,7 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
     model: str(body.model) ?? "",
     system,
     messages,
-    tools: arr(body.tools).flatMap((t) =>
-      isObj(t) && typeof t.name === "string" && (t.input_schema !== undefined || t.type === undefined || t.type === "custom")
-        ? [compact({ name: t.name, description: str(t.description), schema: isObj(t.input_schema) ? t.input_schema : {} })]
-        : [],
-    ),
+    tools: arr(body.tools).flatMap(decodeTool),
     toolChoice,
     parallelToolCalls: tc?.disable_parallel_tool_use === true ? false : undefined,
     temperature: num(body.temperature),
@@ -52,7 +51,21 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
     reasoning: decodeThinking(body),
     stream: body.stream === true,
     user: str(meta?.user_id),
+    // Claude's fast mode (speed:"fast", service_tier "fast"/"priority") is OpenAI's priority tier.
+    serviceTier: body.speed === "fast" || body.service_tier === "fast" || body.service_tier === "priority" ? "priority" : undefined,
   });
+}
+
+function decodeTool(t: unknown): Tool[] {
+  if (!isObj(t) || typeof t.name !== "string") return [];
+  if (typeof t.type === "string" && t.type.startsWith("web_search_")) {
+    // Claude Code's WebSearch: a server tool that other providers have as their own built-in search.
+    const domains = arr(t.allowed_domains).filter((d): d is string => typeof d === "string");
+    const webSearch = compact({ allowedDomains: domains.length > 0 ? domains : undefined, userLocation: isObj(t.user_location) ? t.user_location : undefined });
+    return [{ name: t.name, schema: {}, webSearch }];
+  }
+  if (t.input_schema === undefined && t.type !== undefined && t.type !== "custom") return [];
+  return [compact({ name: t.name, description: str(t.description), schema: isObj(t.input_schema) ? t.input_schema : {} })];
 }
 
 function decodeThinking(body: Json): Reasoning | undefined {
@@ -90,7 +103,7 @@ function decodeBlock(b: unknown, names: Map<string, string>): Part[] {
     }
     case "tool_result": {
       const callId = str(b.tool_use_id) ?? "";
-      const content = typeof b.content === "string" ? b.content : arr(b.content).flatMap((c) => decodeBlock(c, names));
+      const content = toolResultContent(b.content, (c) => arr(c).flatMap((x) => decodeBlock(x, names)));
       return [compact({ type: "toolResult" as const, callId, name: names.get(callId), content, isError: b.is_error === true ? true : undefined })];
     }
     default:
@@ -103,10 +116,18 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
   if (ir.n !== undefined && ir.n > 1) throw new HttpError(400, "invalid_request_error", "Cannot request n > 1 from Anthropic");
   if (ir.responseFormat?.strict) throw new HttpError(400, "invalid_request_error", "Cannot enforce a strict response schema on Anthropic");
   const messages: Json[] = [];
+  // A call answered twice (a client retry) is answered once, at the first place, with the last answer.
+  const answers = new Map<string, Part>();
+  for (const m of ir.messages) for (const p of m.parts) if (p.type === "toolResult" && p.callId !== "") answers.set(p.callId, p);
+  const answered = new Set<string>();
   for (const m of ir.messages) {
-    const parts = m.role === "user"
-      ? [...m.parts.filter((p) => p.type === "toolResult"), ...m.parts.filter((p) => p.type !== "toolResult")]
-      : m.parts;
+    const results = m.parts.flatMap((p) => {
+      if (p.type !== "toolResult" || p.callId === "") return p.type === "toolResult" ? [p] : [];
+      if (answered.has(p.callId)) return [];
+      answered.add(p.callId);
+      return [answers.get(p.callId)!];
+    });
+    const parts = m.role === "user" ? [...results, ...m.parts.filter((p) => p.type !== "toolResult")] : m.parts;
     const content = parts.flatMap((p) => encodeBlock(p, m.role));
     if (content.length === 0) continue;
     const prev = messages[messages.length - 1];
@@ -116,9 +137,12 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
   }
   const out: Json = { model, max_tokens: ir.maxOutputTokens ?? thinkingSpec(model)?.maxOutput ?? DEFAULT_CLAUDE_MAX_TOKENS };
   if (ir.system.length > 0) out.system = ir.system.map((text) => ({ type: "text", text }));
-  out.messages = messages;
+  // Claude needs at least one message; a system-only request gets an empty user turn (as CLIProxyAPI sends).
+  out.messages = messages.length > 0 ? messages : [{ role: "user", content: [{ type: "text", text: "" }] }];
   if (ir.tools.length > 0) {
-    out.tools = ir.tools.map((t) => compact({ name: t.name, description: t.description, input_schema: normalizeSchema(t.schema, "lower") }));
+    out.tools = ir.tools.map((t) => t.webSearch
+      ? compact({ type: "web_search_20250305", name: t.name, allowed_domains: t.webSearch.allowedDomains, user_location: t.webSearch.userLocation })
+      : compact({ name: t.name, description: t.description, input_schema: normalizeSchema(t.schema, "lower") }));
   }
   const choice = encodeChoice(ir);
   if (choice) out.tool_choice = choice;
@@ -126,7 +150,8 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
   else if (ir.topP !== undefined) out.top_p = ir.topP; // Claude rejects both together
   if (ir.topK !== undefined) out.top_k = ir.topK;
   if (ir.stop.length > 0) out.stop_sequences = ir.stop;
-  if (ir.user !== undefined) out.metadata = { user_id: ir.user };
+  const userId = ir.user ?? (typeof ir.metadata?.user_id === "string" ? ir.metadata.user_id : undefined);
+  if (userId !== undefined) out.metadata = { user_id: userId };
   encodeThinking(ir, out, choice, model);
   out.stream = ir.stream;
   return out;

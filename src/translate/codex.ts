@@ -16,7 +16,7 @@ export const CODEX_NAME_LIMIT = 64;
 /** Fields Codex rejects or ignores; removed from every request (spec §2.6, S12). */
 const SCRUBBED = [
   "max_output_tokens", "max_completion_tokens", "temperature", "top_p", "truncation", "user", "context_management",
-  "previous_response_id", "prompt_cache_retention", "safety_identifier", "stream_options",
+  "previous_response_id", "prompt_cache_retention", "prompt_cache_options", "safety_identifier", "stream_options",
 ];
 
 /**
@@ -71,6 +71,16 @@ function userMessage(text: string): Json {
   return { type: "message", role: "user", content: [{ type: "input_text", text }] };
 }
 
+// Codex has no prompt cache breakpoints and rejects the key on content parts.
+function withoutBreakpoints(it: Json): Json {
+  if (!Array.isArray(it.content) || !it.content.some((c) => isObj(c) && "prompt_cache_breakpoint" in c)) return it;
+  return { ...it, content: it.content.map((c) => {
+    if (!isObj(c)) return c;
+    const { prompt_cache_breakpoint: _drop, ...rest } = c;
+    return rest;
+  }) };
+}
+
 /** Applies the Codex profile to a Responses request body (a new object; `body` is not changed). */
 export function codexRequest(body: Json): Json {
   const out: Json = { ...body };
@@ -80,8 +90,9 @@ export function codexRequest(body: Json): Json {
   const names = shortToolNames(declaredToolNames(body));
   const rename = (n: unknown) => (typeof n === "string" ? names.get(n) ?? n : n);
   const input = typeof body.input === "string" ? [userMessage(body.input)] : arr(body.input);
-  out.input = input.map((it) => {
-    if (!isObj(it)) return it;
+  out.input = input.map((raw) => {
+    if (!isObj(raw)) return raw;
+    const it = withoutBreakpoints(raw);
     // Codex rejects `system` messages; developer is the same thing there.
     if ((it.type ?? "message") === "message" && it.role === "system") return { ...it, role: "developer" };
     if (it.type === "function_call") return { ...it, name: rename(it.name), ...(typeof it.call_id === "string" ? { call_id: codexCallId(it.call_id) } : {}) };
@@ -102,12 +113,16 @@ export function codexRequest(body: Json): Json {
     });
     if (out.tool_choice === undefined && body.tools.length > 0) out.tool_choice = "auto";
   }
+  // The preview spelling of the built-in search is not accepted by Codex, in tools or in the choice.
+  if (isObj(out.tool_choice) && typeof out.tool_choice.type === "string" && out.tool_choice.type.startsWith("web_search_preview")) {
+    out.tool_choice = { ...out.tool_choice, type: "web_search" };
+  }
   if (isObj(out.tool_choice) && out.tool_choice.type === "function") out.tool_choice = { ...out.tool_choice, name: rename(out.tool_choice.name) };
   out.parallel_tool_calls = body.parallel_tool_calls !== false;
   const reasoning = isObj(body.reasoning) ? body.reasoning : {};
   out.reasoning = { ...reasoning, effort: str(reasoning.effort) ?? "medium", summary: str(reasoning.summary) ?? "auto" };
-  const include = arr(body.include).filter((x): x is string => typeof x === "string");
-  out.include = include.includes("reasoning.encrypted_content") ? include : [...include, "reasoning.encrypted_content"];
+  // Codex accepts only the encrypted reasoning in `include` (file_search_call.results and the like are errors there).
+  out.include = ["reasoning.encrypted_content"];
   out.stream = true;
   out.store = false;
   return out;

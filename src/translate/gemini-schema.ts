@@ -7,12 +7,41 @@ import { isObj, type Json } from "./ir.js";
 
 /** Makes a tool schema acceptable to Claude/OpenAI: an object schema with `properties`, lower-case types. */
 export function normalizeSchema(schema: unknown, _mode: "lower"): Json {
-  const s = isObj(schema) ? lowerTypes(schema) as Json : {};
+  const s = isObj(schema) ? withProperties(lowerTypes(schema)) as Json : {};
+  liftRootUnion(s);
   if (s.type === undefined || s.type === "object") {
     s.type = "object";
     if (!isObj(s.properties)) s.properties = {};
   }
   return s;
+}
+
+/**
+ * Anthropic (and OpenAI) reject a tool whose input schema has `anyOf`/`oneOf` at the root, and one
+ * such MCP tool fails every request. The root becomes one object holding every branch's properties;
+ * the branches' `required` lists are alternatives, so none of them is merged.
+ */
+function liftRootUnion(s: Json): void {
+  for (const key of ["anyOf", "oneOf"]) {
+    if (!Array.isArray(s[key])) continue;
+    const props: Json = isObj(s.properties) ? { ...s.properties } : {};
+    for (const b of s[key] as unknown[]) if (isObj(b) && isObj(b.properties)) for (const [k, v] of Object.entries(b.properties)) props[k] ??= v;
+    delete s[key];
+    s.type = "object";
+    s.properties = props;
+  }
+}
+
+// An object schema without `properties` is rejected by strict validators at any depth, not only the root.
+function withProperties(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withProperties);
+  if (!isObj(v)) return v;
+  const out: Json = {};
+  for (const [k, x] of Object.entries(v)) {
+    out[k] = k === "properties" && isObj(x) ? Object.fromEntries(Object.entries(x).map(([n, p]) => [n, withProperties(p)])) : withProperties(x);
+  }
+  if (out.type === "object" && !isObj(out.properties)) out.properties = {};
+  return out;
 }
 
 // Gemini-originated schemas spell types in upper case (OBJECT); other dialects want lower case.

@@ -71,7 +71,20 @@ function partsOf(c: Json, ctx: Ctx): Part[] {
 export function decodeGeminiResponse(raw: Json, ctx: Ctx): IrResponse {
   const body = unwrap(raw);
   const c = candidate(body);
-  return compact({ id: str(body.responseId), parts: partsOf(c, ctx), finish: gemFinish(c.finishReason) ?? "end", usage: decodeGeminiUsage(body.usageMetadata) });
+  return compact({ id: str(body.responseId), parts: mergeThoughts(partsOf(c, ctx)), finish: gemFinish(c.finishReason) ?? "end", usage: decodeGeminiUsage(body.usageMetadata) });
+}
+
+// Gemini splits one thought over several parts and signs only the last: they are one signed thinking block,
+// as in a stream (Claude clients would otherwise get unsigned blocks they cannot replay).
+function mergeThoughts(parts: Part[]): Part[] {
+  const out: Part[] = [];
+  for (const p of parts) {
+    const last = out[out.length - 1];
+    if (p.type === "thinking" && last?.type === "thinking" && !last.redacted && !p.redacted && last.signature === undefined) {
+      out[out.length - 1] = compact({ type: "thinking" as const, text: last.text + p.text, signature: p.signature });
+    } else out.push(p);
+  }
+  return out;
 }
 
 function partJson(p: Part): Json[] {
@@ -114,6 +127,8 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): 
     return [{ kind: "error", error: { status: num(body.error.code) ?? 500, type: str(body.error.status), message: str(body.error.message) ?? "Upstream error" } }];
   }
   const out: IrEvent[] = [];
+  // Usage first: a client's opening event (message_start) then carries the input count it already knows.
+  if (isObj(body.usageMetadata)) out.push({ kind: "usage", usage: decodeGeminiUsage(body.usageMetadata) });
   if (!s.started) {
     s.started = true;
     out.push({ kind: "start", id: str(body.responseId) });
@@ -130,7 +145,6 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): 
       out.push({ kind: "toolArgs", index, delta: p.args }, { kind: "toolEnd", index });
     }
   }
-  if (isObj(body.usageMetadata)) out.push({ kind: "usage", usage: decodeGeminiUsage(body.usageMetadata) });
   const finish = gemFinish(c.finishReason);
   if (finish) {
     s.done = true;

@@ -138,13 +138,17 @@ export function encodeGeminiRequest(ir: IrRequest, model: string): Json {
     if (prev?.role === role) (prev.parts as Json[]).push(...parts);
     else contents.push({ role, parts });
   }
-  // Gemini answers a history ending in unanswered calls with empty output.
-  const last = contents[contents.length - 1];
-  if (last?.role === "model" && (last.parts as Json[]).some((p) => p.functionCall)) contents.pop();
+  // Gemini answers a history ending in unanswered calls with empty output, and has no assistant prefill:
+  // a trailing model turn (a client's prefill) is left out.
+  while (contents.length > 1 && contents[contents.length - 1].role === "model") contents.pop();
+  // Gemini rejects a history that opens with the model's turn (a Responses replay can): an empty user turn leads.
+  if (contents[0]?.role === "model") contents.unshift({ role: "user", parts: [{ text: "" }] });
   const out: Json = { model, contents };
   if (ir.system.length > 0) out.systemInstruction = { parts: ir.system.map((text) => ({ text })) };
-  if (ir.tools.length > 0) {
-    out.tools = [{ functionDeclarations: ir.tools.map((t) => compact({ name: geminiToolName(t.name), description: t.description, parametersJsonSchema: cleanGeminiSchema(t.schema) })) }];
+  const fns = ir.tools.filter((t) => !t.webSearch);
+  if (ir.tools.some((t) => t.webSearch)) out.tools = [{ googleSearch: {} }];
+  if (fns.length > 0) {
+    out.tools = [...arr(out.tools), { functionDeclarations: fns.map((t) => compact({ name: geminiToolName(t.name), description: t.description, parametersJsonSchema: cleanGeminiSchema(t.schema) })) }];
   }
   const c = ir.toolChoice;
   if (c !== undefined) {

@@ -39,6 +39,7 @@ import {
   newResponsesDecodeState, newResponsesEncodeState,
 } from "./openai-responses-stream.js";
 import { decodeError, renderError } from "./errors.js";
+import { normalizeGeminiRequest } from "./gemini-normalize.js";
 import { parseModelSuffix } from "./thinking.js";
 import { newToolOrderState, orderToolEvents } from "./tool-order.js";
 import { codexRequest, foldCodexEvents, passCodexEvent, restoreCodexName, type CodexPassState } from "./codex.js";
@@ -152,6 +153,7 @@ export interface RequestOptions {
 export function translateRequest(from: Format, to: Upstream, body: Json, model: string, opts: RequestOptions = {}): Json {
   if (to === "codex") return codexRequest(translateRequest(from, "openai-responses", body, model, opts));
   const suffix = parseModelSuffix(model);
+  if (from === "gemini" && to === "gemini") body = normalizeGeminiRequest(body) ?? body;
   if (from === to) return suffix.reasoning ? withReasoning(from, body, suffix.reasoning, suffix.model) : { ...body, model: suffix.model };
   const ir = codec(from).decodeRequest(body);
   // A thinking suffix on the model name wins over body fields (spec §5.1).

@@ -28,6 +28,8 @@ export interface Tool {
   name: string;
   description?: string;
   schema: Json;
+  /** A provider-run web search (Claude `web_search_2025…`, Responses `web_search`): no schema, the provider calls it. */
+  webSearch?: { allowedDomains?: string[]; userLocation?: Json };
 }
 
 /** Tool choice: a mode or one named function. */
@@ -70,6 +72,8 @@ export interface IrRequest {
   includeUsage?: boolean;
   user?: string;
   metadata?: Json;
+  /** "priority" when the client asked for its provider's fast/priority processing. */
+  serviceTier?: string;
 }
 
 /** Token counts; `input` includes cached tokens and `output` includes reasoning (spec §4.2). */
@@ -107,7 +111,7 @@ export type IrEvent =
   | { kind: "text"; text: string }
   | { kind: "thinking"; text: string }
   | { kind: "signature"; signature: string }
-  | { kind: "toolStart"; index: number; id: string; name: string; signature?: string }
+  | { kind: "toolStart"; index: number; id: string; name: string; signature?: string; order?: number } // order: the upstream's own index
   | { kind: "toolArgs"; index: number; delta: string }
   | { kind: "toolEnd"; index: number } // only from upstreams that mark a call's end; others end at finish
   | { kind: "usage"; usage: Usage }
@@ -182,6 +186,20 @@ export function contentText(content: string | Part[]): string {
   return content.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n\n");
 }
 
+/**
+ * A tool result's content: strings stay, part lists are decoded, and any other JSON value (an object,
+ * a number, null, a list of non-parts) is kept as its JSON text — an object is a tool's answer, not nothing.
+ */
+export function toolResultContent(raw: unknown, decode: (content: unknown) => Part[]): string | Part[] {
+  if (typeof raw === "string") return raw;
+  if (raw === undefined) return "";
+  if (Array.isArray(raw)) {
+    const parts = decode(raw);
+    if (parts.length > 0 || raw.length === 0) return parts;
+  }
+  return JSON.stringify(raw);
+}
+
 /** Drops undefined values so rendered JSON carries only what is known. */
 export function compact<T extends Json>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
@@ -197,6 +215,7 @@ export function mergeUsage(a: Usage, b: Usage): Usage {
 export function foldEvents(events: IrEvent[]): IrResponse | IrError {
   const res: IrResponse = { parts: [], finish: "end", usage: {} };
   const calls = new Map<number, Extract<Part, { type: "toolCall" }>>();
+  const order = new Map<Part, number>();
   for (const e of events) {
     const last = res.parts[res.parts.length - 1];
     switch (e.kind) {
@@ -219,6 +238,7 @@ export function foldEvents(events: IrEvent[]): IrResponse | IrError {
         const call = { type: "toolCall" as const, id: e.id, name: e.name, args: "", signature: e.signature };
         if (call.signature === undefined) delete call.signature;
         calls.set(e.index, call);
+        if (e.order !== undefined) order.set(call, e.order);
         res.parts.push(call);
         break;
       }
@@ -241,5 +261,11 @@ export function foldEvents(events: IrEvent[]): IrResponse | IrError {
     }
   }
   if (calls.size > 0) res.finish = "tool_use";
+  // Calls take their slots in the order of the upstream's own index, not the order their first chunk arrived.
+  if (order.size > 1) {
+    const slots = res.parts.flatMap((p, i) => (order.has(p) ? [i] : []));
+    const sorted = slots.map((i) => res.parts[i]).sort((a, b) => order.get(a)! - order.get(b)!);
+    slots.forEach((slot, k) => (res.parts[slot] = sorted[k]));
+  }
   return res;
 }

@@ -5,7 +5,7 @@
  * models get the request's setting as given. Values follow CLIProxyAPI's model registry.
  */
 import type { Reasoning } from "./ir.js";
-import { budgetOf, levelOf } from "./thinking.js";
+import { budgetOf, LEVEL_BUDGET, levelOf } from "./thinking.js";
 
 /** What one model accepts. */
 export interface ThinkingSpec {
@@ -59,7 +59,10 @@ export function nearestLevel(level: string, levels: readonly string[]): string {
 /** Reasoning fitted to a Gemini model: budgets clamped, levels mapped to the nearest accepted one. */
 export function fitGeminiReasoning(r: Reasoning, model: string): Reasoning {
   const spec = thinkingSpec(model);
-  if (!spec) return r;
+  // Unknown models: Gemini's API is budget-capable everywhere, levels only on models that declare them
+  // (spec §5.3), so a level becomes its budget; none/auto and budgets go as given.
+  if (!spec) return r.level !== undefined && r.level in LEVEL_BUDGET && r.level !== "none" && r.level !== "auto"
+    ? { budget: LEVEL_BUDGET[r.level], includeThoughts: r.includeThoughts ?? true } : r;
   const level = levelOf(r);
   const include = r.includeThoughts ?? true;
   if (spec.levels) {

@@ -53,7 +53,7 @@ export function decodeChatResponse(body: Json): IrResponse {
   for (const c of arr(m.tool_calls)) {
     if (!isObj(c) || !isObj(c.function)) continue;
     const args = c.function.arguments;
-    parts.push({ type: "toolCall", id: str(c.id) ?? newId("call_"), name: str(c.function.name) ?? "", args: typeof args === "string" ? args : JSON.stringify(args ?? {}) });
+    parts.push({ type: "toolCall", id: str(c.id) ?? "", name: str(c.function.name) ?? "", args: typeof args === "string" ? args : JSON.stringify(args ?? {}) });
   }
   const hasCalls = parts.some((p) => p.type === "toolCall");
   const finish = FROM_CHAT[str(choice.finish_reason) ?? ""] ?? "end";
@@ -92,7 +92,7 @@ export function encodeChatResponse(res: IrResponse, ctx: Ctx): Json {
 /** Decoder state for an upstream Chat stream. */
 export interface ChatDecodeState {
   started: boolean;
-  calls: Map<number, { id?: string; name?: string; pending: string; irIndex?: number }>;
+  calls: Map<number, { id?: string; name?: string; pending: string; irIndex?: number; key: number }>;
   nextCall: number;
   finish?: Finish;
   done: boolean;
@@ -132,7 +132,7 @@ export function decodeChatEvent(s: ChatDecodeState, e: SseEvent): IrEvent[] {
 function decodeToolDelta(s: ChatDecodeState, t: Json): IrEvent[] {
   const key = num(t.index) ?? 0;
   let c = s.calls.get(key);
-  if (!c) s.calls.set(key, (c = { pending: "" }));
+  if (!c) s.calls.set(key, (c = { pending: "", key }));
   const f = isObj(t.function) ? t.function : {};
   if (c.id === undefined && str(t.id)) c.id = t.id as string;
   if (c.name === undefined && str(f.name)) c.name = f.name as string;
@@ -142,9 +142,10 @@ function decodeToolDelta(s: ChatDecodeState, t: Json): IrEvent[] {
   return c.id !== undefined && c.name !== undefined ? startCall(s, c) : [];
 }
 
-function startCall(s: ChatDecodeState, c: { id?: string; name?: string; pending: string; irIndex?: number }): IrEvent[] {
+function startCall(s: ChatDecodeState, c: { id?: string; name?: string; pending: string; irIndex?: number; key: number }): IrEvent[] {
   c.irIndex = s.nextCall++;
-  const out: IrEvent[] = [{ kind: "toolStart", index: c.irIndex, id: c.id ?? newId("call_"), name: c.name ?? "" }];
+  // An id the upstream never sent is made by the client's encoder, with its dialect's prefix (toolu_ for Claude).
+  const out: IrEvent[] = [{ kind: "toolStart", index: c.irIndex, id: c.id ?? "", name: c.name ?? "", order: c.key }];
   if (c.pending !== "") out.push({ kind: "toolArgs", index: c.irIndex, delta: c.pending });
   c.pending = "";
   return out;
@@ -182,7 +183,7 @@ export function newChatEncodeState(): ChatEncodeState {
 /** One IR event → Chat client chunks (`[DONE]` after the finish). */
 export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
   if (s.done) return [];
-  if (e.kind === "start") return void (s.id ??= e.id), [];
+  if (e.kind === "start") s.id ??= e.id;
   if (e.kind === "usage") return void (s.usage = { ...s.usage, ...e.usage }), [];
   if (e.kind === "error") {
     s.done = true;
@@ -194,6 +195,7 @@ export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEv
   });
   const delta = (d: Json, finish: string | null = null) => chunk([{ index: 0, delta: d, finish_reason: finish }]);
   const out: SseEvent[] = [];
+  // The role chunk goes out as soon as the upstream's stream starts (see encodeClaudeEvent).
   if (!s.roleSent) {
     s.roleSent = true;
     out.push(delta({ role: "assistant", content: "" }));

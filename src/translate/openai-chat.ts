@@ -1,10 +1,10 @@
 /** OpenAI Chat Completions requests ⇄ IR (spec §2). Responses and streams are in openai-chat-stream.ts. */
 import {
-  arr, compact, contentText, isObj, num, parseDataUrl, str,
+  arr, compact, contentText, isObj, num, parseDataUrl, str, toolResultContent,
   type IrRequest, type Json, type Message, type Part, type ResponseFormat, type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
-import { classifySignature, levelOf } from "./thinking.js";
+import { classifySignature, levelOf, signatureFor } from "./thinking.js";
 
 const AUDIO_MIME: Readonly<Record<string, string>> = { mp3: "audio/mpeg", wav: "audio/wav", pcm16: "audio/pcm" };
 
@@ -22,7 +22,7 @@ export function decodeChatRequest(body: Json): IrRequest {
       messages.push({ role: "assistant", parts: decodeAssistant(m, names) });
     } else if (m.role === "tool" || m.role === "function") {
       const callId = str(m.tool_call_id) ?? str(m.name) ?? "";
-      const content = typeof m.content === "string" ? m.content : decodeContent(m.content);
+      const content = toolResultContent(m.content, decodeContent);
       const part: Part = compact({ type: "toolResult" as const, callId, name: names.get(callId) ?? str(m.name), content });
       const prev = messages[messages.length - 1];
       // Consecutive tool messages answer one assistant turn: keep them in one user turn.
@@ -40,13 +40,13 @@ export function decodeChatRequest(body: Json): IrRequest {
     messages,
     tools: arr(body.tools).flatMap((t) => {
       const f = isObj(t) && isObj(t.function) ? t.function : undefined;
-      return f && typeof f.name === "string" ? [compact({ name: f.name, description: str(f.description), schema: isObj(f.parameters) ? f.parameters : {} })] : [];
+      return f && typeof f.name === "string" ? [compact({ name: f.name, description: str(f.description), schema: isObj(f.parameters) ? f.parameters : isObj(f.parametersJsonSchema) ? f.parametersJsonSchema : {} })] : [];
     }),
     toolChoice: decodeChoice(body.tool_choice),
     parallelToolCalls: typeof body.parallel_tool_calls === "boolean" ? body.parallel_tool_calls : undefined,
     temperature: num(body.temperature),
     topP: num(body.top_p),
-    maxOutputTokens: num(body.max_completion_tokens) ?? num(body.max_tokens),
+    maxOutputTokens: num(body.max_tokens) ?? num(body.max_completion_tokens), // both given: max_tokens, as CLIProxyAPI reads them
     stop,
     n: num(body.n),
     seed: num(body.seed),
@@ -54,7 +54,7 @@ export function decodeChatRequest(body: Json): IrRequest {
     responseFormat: decodeFormat(body.response_format),
     stream: body.stream === true,
     includeUsage: so?.include_usage === true ? true : undefined,
-    user: str(body.user) ?? str(body.safety_identifier),
+    user: str(body.user) ?? str(body.safety_identifier) ?? (isObj(body.metadata) ? str(body.metadata.user_id) : undefined),
     metadata: isObj(body.metadata) ? body.metadata : undefined,
   });
 }
@@ -105,6 +105,11 @@ function decodeContent(content: unknown): Part[] {
       const d = typeof c.file.file_data === "string" ? parseDataUrl(c.file.file_data) : undefined;
       return [compact({ type: "file" as const, mime: d?.mime, data: d ? d.data : str(c.file.file_data), fileId: str(c.file.file_id), filename: str(c.file.filename) })];
     }
+    if (c.type === "video_url") {
+      const url = isObj(c.video_url) ? str(c.video_url.url) : str(c.video_url);
+      const d = url === undefined ? undefined : parseDataUrl(url);
+      return d ? [{ type: "file", mime: d.mime, data: d.data }] : url ? [{ type: "file", url, mime: "video/mp4" }] : [];
+    }
     if (c.type === "input_audio" && isObj(c.input_audio)) {
       const format = str(c.input_audio.format) ?? "wav";
       return [{ type: "file", mime: AUDIO_MIME[format] ?? `audio/${format}`, data: str(c.input_audio.data) }];
@@ -134,8 +139,8 @@ export function encodeChatRequest(ir: IrRequest, model: string, stopAsString = f
     if (content.length > 0) messages.push({ role: "user", content });
   }
   const out: Json = { model, messages };
-  if (ir.tools.length > 0) {
-    out.tools = ir.tools.map((t) => ({ type: "function", function: compact({ name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") }) }));
+  if (ir.tools.some((t) => !t.webSearch)) {
+    out.tools = ir.tools.filter((t) => !t.webSearch).map((t) => ({ type: "function", function: compact({ name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") }) }));
   }
   const c = ir.toolChoice;
   if (c !== undefined) out.tool_choice = typeof c === "string" ? c : { type: "function", function: { name: c.name } };
@@ -158,8 +163,10 @@ export function encodeChatRequest(ir: IrRequest, model: string, stopAsString = f
 }
 
 function encodeAssistant(parts: Part[]): Json | undefined {
-  const text = parts.flatMap((p) => (p.type === "text" ? [p.text] : [])).join("");
-  const thinking = parts.flatMap((p) => (p.type === "thinking" && !p.redacted ? [p.text] : [])).join("");
+  const texts = parts.flatMap((p) => (p.type === "text" && p.text !== "" ? [p.text] : []));
+  // Thinking is replayed only with an OpenAI-issued signature: Claude's or Gemini's thoughts, or unsigned
+  // ones, are another model's state, which an OpenAI-compatible server would read as its own.
+  const thinking = parts.flatMap((p) => (p.type === "thinking" && !p.redacted && signatureFor("gpt", p.signature) ? [p.text] : [])).join("");
   const calls = parts.flatMap((p): Json[] => {
     if (p.type !== "toolCall") return [];
     const call: Json = { id: p.id, type: "function", function: { name: p.name, arguments: p.args } };
@@ -167,8 +174,10 @@ function encodeAssistant(parts: Part[]): Json | undefined {
     if (sig && sig.origin === "gemini") call.extra_content = { google: { thought_signature: sig.value } };
     return [call];
   });
-  if (text === "" && calls.length === 0 && thinking === "") return undefined;
-  const msg: Json = { role: "assistant", content: text === "" ? null : text };
+  if (texts.length === 0 && calls.length === 0 && thinking === "") return undefined;
+  // Separate text blocks stay separate parts ("pre" and "post" are not "prepost").
+  const content = texts.length === 0 ? null : texts.length === 1 ? texts[0] : texts.map((text) => ({ type: "text", text }));
+  const msg: Json = { role: "assistant", content };
   if (thinking !== "") msg.reasoning_content = thinking;
   if (calls.length > 0) msg.tool_calls = calls;
   return msg;

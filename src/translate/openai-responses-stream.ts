@@ -4,7 +4,8 @@ import {
   arr, compact, isObj, newId, num, str,
   type Ctx, type Finish, type IrError, type IrEvent, type IrResponse, type Json, type Part, type Usage,
  parseObject } from "./ir.js";
-import { openaiErrorType } from "./errors.js";
+import { openaiErrorType, streamErrorStatus } from "./errors.js";
+import { REDACTED_PREFIX } from "./thinking.js";
 
 /** Responses usage → IR. */
 export function decodeResponsesUsage(u: unknown): Usage {
@@ -66,14 +67,21 @@ export function decodeResponsesResponse(body: Json): IrResponse {
     if (it.type === "function_call") return [{ type: "toolCall", id: str(it.call_id) ?? "", name: str(it.name) ?? "", args: str(it.arguments) ?? "{}" }];
     return [];
   });
-  return compact({ id: str(body.id), parts, finish: finishOf(body), usage: decodeResponsesUsage(body.usage) });
+  return compact({ id: str(body.id), parts, finish: finishOf(body), stopSequence: typeof body.stop_sequence === "string" && body.stop_sequence !== "" ? body.stop_sequence : undefined, usage: decodeResponsesUsage(body.usage) });
 }
 
 function finishOf(r: Json): Finish {
   const reason = isObj(r.incomplete_details) ? str(r.incomplete_details.reason) : undefined;
   if (reason === "max_output_tokens") return "length";
   if (reason === "content_filter") return "filter";
-  return r.status === "failed" ? "error" : "end";
+  if (r.status === "failed") return "error";
+  // Codex reports which stop sequence ended the answer (a backend field the openai SDK type lacks).
+  return typeof r.stop_sequence === "string" && r.stop_sequence !== "" ? "stop_sequence" : "end";
+}
+
+function finishEvent(r: Json): IrEvent {
+  const reason = finishOf(r);
+  return reason === "stop_sequence" ? { kind: "finish", reason, stopSequence: r.stop_sequence as string } : { kind: "finish", reason };
 }
 
 /** Writes IR as a Responses object. */
@@ -84,7 +92,9 @@ export function encodeResponsesResponse(res: IrResponse, ctx: Ctx): Json {
       const last = output[output.length - 1];
       if (last?.type === "message") ((last.content as Json[])[0].text as string) += p.text;
       else output.push(messageItem(newId("msg_"), p.text));
-    } else if (p.type === "thinking" && !p.redacted) output.push(reasoningItem(newId("rs_"), p.text, p.signature));
+    } else if (p.type === "thinking") {
+      output.push(p.redacted ? reasoningItem(newId("rs_"), "", `${REDACTED_PREFIX}${p.text}`) : reasoningItem(newId("rs_"), p.text, p.signature));
+    }
     else if (p.type === "toolCall") output.push(callItem(p.id || newId("call_"), p.name, p.args));
   }
   const t = terminal(res.finish);
@@ -99,12 +109,13 @@ export interface ResponsesDecodeState {
   calls: Map<string, { index: number; argsSeen: boolean }>; // by item id
   nextCall: number;
   textSeen: Set<string>; // item ids whose text or summary arrived as deltas
+  signatures: Map<string, string>; // reasoning item id → encrypted_content seen when it was added
   done: boolean;
 }
 
 /** Fresh decoder state. */
 export function newResponsesDecodeState(): ResponsesDecodeState {
-  return { calls: new Map(), nextCall: 0, textSeen: new Set(), done: false };
+  return { calls: new Map(), nextCall: 0, textSeen: new Set(), signatures: new Map(), done: false };
 }
 
 /** One upstream Responses event → IR events. */
@@ -119,6 +130,8 @@ export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent): IrEv
     case "response.created":
       return [{ kind: "start", id: str(resp.id) }];
     case "response.output_item.added":
+      // Codex may send a reasoning item's signature only here; its `.done` can omit it.
+      if (item.type === "reasoning" && typeof item.encrypted_content === "string") s.signatures.set(itemId, item.encrypted_content);
       return item.type === "function_call" ? startCall(s, item) : [];
     case "response.output_text.delta":
     case "response.reasoning_summary_text.delta":
@@ -144,12 +157,15 @@ export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent): IrEv
     case "response.completed":
     case "response.incomplete":
       s.done = true;
-      return [{ kind: "usage", usage: decodeResponsesUsage(resp.usage) }, { kind: "finish", reason: finishOf(resp) }];
+      return [{ kind: "usage", usage: decodeResponsesUsage(resp.usage) }, finishEvent(resp)];
     case "response.failed":
     case "error": {
       s.done = true;
       const err = isObj(resp.error) ? resp.error : isObj(d.error) ? d.error : d;
-      return [{ kind: "error", error: { status: 500, code: str(err.code), type: str(err.type), message: str(err.message) ?? "Upstream error" } }];
+      const type = str(err.type) ?? str(d.error_type);
+      const code = str(err.code);
+      const message = str(err.message) || type || code || "Upstream error";
+      return [{ kind: "error", error: compact({ status: streamErrorStatus(type, code), code, type, message }) }];
     }
     default:
       return [];
@@ -171,7 +187,8 @@ function itemDone(s: ResponsesDecodeState, item: Json, itemId: string): IrEvent[
   } else if (item.type === "reasoning") {
     const text = arr(item.summary).map((c) => (isObj(c) ? str(c.text) ?? "" : "")).join("");
     if (!s.textSeen.has(itemId) && text !== "") out.push({ kind: "thinking", text });
-    if (typeof item.encrypted_content === "string") out.push({ kind: "signature", signature: item.encrypted_content });
+    const signature = str(item.encrypted_content) ?? s.signatures.get(itemId);
+    if (signature) out.push({ kind: "signature", signature });
   } else if (item.type === "function_call") {
     if (!s.calls.has(itemId)) out.push(...startCall(s, item));
     const c = s.calls.get(itemId)!;

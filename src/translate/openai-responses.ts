@@ -1,10 +1,10 @@
 /** OpenAI Responses requests ⇄ IR (spec §2). Responses and streams are in openai-responses-stream.ts. */
 import {
-  arr, compact, contentText, isObj, num, parseDataUrl, str,
-  type IrRequest, type Json, type Message, type Part, type ToolChoice,
+  arr, compact, contentText, isObj, num, parseDataUrl, str, toolResultContent,
+  type IrRequest, type Json, type Message, type Part, type Tool, type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
-import { levelOf, signatureFor } from "./thinking.js";
+import { levelOf, REDACTED_PREFIX, signatureFor } from "./thinking.js";
 
 /** Reads a Responses request into IR. */
 export function decodeResponsesRequest(body: Json): IrRequest {
@@ -30,12 +30,11 @@ export function decodeResponsesRequest(body: Json): IrRequest {
       push("assistant", [{ type: "toolCall", id, name: str(it.name) ?? "", args: str(it.arguments) ?? "{}" }]);
     } else if (type === "function_call_output") {
       const callId = str(it.call_id) ?? "";
-      const content = typeof it.output === "string" ? it.output : decodeContent(it.output);
+      const content = toolResultContent(it.output, decodeContent);
       push("user", [compact({ type: "toolResult" as const, callId, name: names.get(callId), content })]);
     } else if (type === "reasoning") {
-      const text = arr(it.summary).map((s) => (isObj(s) ? str(s.text) ?? "" : "")).join("");
-      const enc = str(it.encrypted_content);
-      push("assistant", [compact({ type: "thinking" as const, text, signature: enc && `gpt#${enc}` })]);
+      const part = decodeReasoning(it);
+      if (part) push("assistant", [part]);
     }
   }
   const r = isObj(body.reasoning) ? body.reasoning : undefined;
@@ -44,11 +43,7 @@ export function decodeResponsesRequest(body: Json): IrRequest {
     model: str(body.model) ?? "",
     system,
     messages,
-    tools: arr(body.tools).flatMap((t) =>
-      isObj(t) && t.type === "function" && typeof t.name === "string"
-        ? [compact({ name: t.name, description: str(t.description), schema: isObj(t.parameters) ? t.parameters : {} })]
-        : [],
-    ),
+    tools: arr(body.tools).flatMap(decodeTool),
     toolChoice: decodeChoice(body.tool_choice),
     parallelToolCalls: typeof body.parallel_tool_calls === "boolean" ? body.parallel_tool_calls : undefined,
     temperature: num(body.temperature),
@@ -67,7 +62,39 @@ export function decodeResponsesRequest(body: Json): IrRequest {
 
 function decodeChoice(c: unknown): ToolChoice | undefined {
   if (c === "auto" || c === "none" || c === "required") return c;
+  if (isObj(c) && typeof c.type === "string" && c.type.startsWith("web_search")) return { name: "web_search" };
   return isObj(c) && c.type === "function" && typeof c.name === "string" ? { name: c.name } : undefined;
+}
+
+function decodeTool(t: unknown): Tool[] {
+  if (!isObj(t)) return [];
+  if (t.type === "function" && typeof t.name === "string") {
+    return [compact({ name: t.name, description: str(t.description), schema: isObj(t.parameters) ? t.parameters : {} })];
+  }
+  if (typeof t.type === "string" && t.type.startsWith("web_search")) {
+    const domains = isObj(t.filters) ? arr(t.filters.allowed_domains).filter((d): d is string => typeof d === "string") : [];
+    const webSearch = compact({ allowedDomains: domains.length > 0 ? domains : undefined, userLocation: isObj(t.user_location) ? t.user_location : undefined });
+    return [{ name: "web_search", schema: {}, webSearch }];
+  }
+  return [];
+}
+
+/**
+ * A reasoning item as a thinking part. `encrypted_content` is classified by its shape, not assumed to
+ * be OpenAI's: a Responses client on a Claude model replays Claude's signature here, and Claude
+ * answers 400 when a tool-use turn with thinking on comes back without its signed thinking block.
+ * A signature-only item still becomes a (textless) thinking part, so it is not lost before the next turn.
+ */
+function decodeReasoning(it: Json): Part | undefined {
+  const enc = str(it.encrypted_content);
+  if (enc?.startsWith(REDACTED_PREFIX)) {
+    const data = enc.slice(REDACTED_PREFIX.length);
+    return data === "" ? undefined : { type: "thinking", text: data, redacted: true };
+  }
+  const texts = (key: string) => arr(it[key]).map((s) => (isObj(s) ? str(s.text) ?? "" : "")).join("");
+  const text = texts("summary") || texts("content");
+  if (text === "" && !enc) return undefined;
+  return compact({ type: "thinking" as const, text, signature: enc || undefined });
 }
 
 function decodeContent(content: unknown): Part[] {
@@ -101,7 +128,7 @@ export function encodeResponsesRequest(ir: IrRequest, model: string): Json {
       else if ((p.type === "image" || p.type === "file") && m.role === "user") content.push(encodeMedia(p));
       else if (p.type === "thinking") {
         // Only an OpenAI-issued encrypted_content can be replayed; anything else is dropped.
-        const enc = signatureFor("gpt", p.signature);
+        const enc = p.redacted ? undefined : signatureFor("gpt", p.signature);
         if (enc) (flush(), input.push({ type: "reasoning", summary: [], encrypted_content: enc }));
       } else if (p.type === "toolCall") (flush(), input.push({ type: "function_call", call_id: p.id, name: p.name, arguments: p.args }));
       else if (p.type === "toolResult") {
@@ -113,9 +140,9 @@ export function encodeResponsesRequest(ir: IrRequest, model: string): Json {
     flush();
   }
   const out: Json = { model, input };
-  if (ir.tools.length > 0) out.tools = ir.tools.map((t) => compact({ type: "function", name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") }));
+  if (ir.tools.length > 0) out.tools = ir.tools.map(encodeTool);
   const c = ir.toolChoice;
-  if (c !== undefined) out.tool_choice = typeof c === "string" ? c : { type: "function", name: c.name };
+  if (c !== undefined) out.tool_choice = typeof c === "string" ? c : encodeNamedChoice(ir.tools, c.name);
   if (ir.parallelToolCalls !== undefined) out.parallel_tool_calls = ir.parallelToolCalls;
   if (ir.maxOutputTokens !== undefined) out.max_output_tokens = ir.maxOutputTokens;
   if (ir.temperature !== undefined) out.temperature = ir.temperature;
@@ -127,12 +154,32 @@ export function encodeResponsesRequest(ir: IrRequest, model: string): Json {
   else if (f) out.text = { format: { type: f.kind } };
   if (ir.user !== undefined) out.user = ir.user;
   if (ir.metadata !== undefined) out.metadata = ir.metadata;
+  if (ir.serviceTier !== undefined) out.service_tier = ir.serviceTier;
   out.stream = ir.stream;
   return out;
+}
+
+function encodeTool(t: Tool): Json {
+  if (!t.webSearch) return compact({ type: "function", name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") });
+  const { allowedDomains, userLocation } = t.webSearch;
+  return compact({ type: "web_search", filters: allowedDomains ? { allowed_domains: allowedDomains } : undefined, user_location: userLocation });
+}
+
+// A choice naming the built-in search selects it by type; a function of the same name wins.
+function encodeNamedChoice(tools: readonly Tool[], name: string): Json {
+  const fn = tools.some((t) => t.name === name && !t.webSearch);
+  return !fn && tools.some((t) => t.name === name && t.webSearch) ? { type: "web_search" } : { type: "function", name };
+}
+
+/** A file name for inline data without one: Codex rejects `input_file.file_data` that has no `filename`. */
+export function defaultFilename(mime: string | undefined): string {
+  const sub = (mime ?? "application/octet-stream").split("/")[1]?.split(/[;+]/)[0] ?? "bin";
+  return `document.${sub === "octet-stream" ? "bin" : sub}`;
 }
 
 function encodeMedia(p: Extract<Part, { type: "image" | "file" }>): Json {
   const dataUrl = p.data !== undefined ? `data:${p.mime ?? "application/octet-stream"};base64,${p.data}` : undefined;
   if (p.type === "image") return compact({ type: "input_image", image_url: dataUrl ?? p.url, detail: "auto" });
-  return compact({ type: "input_file", file_data: dataUrl, file_url: p.url, file_id: p.fileId, filename: p.filename });
+  const filename = p.filename ?? (dataUrl ? defaultFilename(p.mime) : undefined);
+  return compact({ type: "input_file", file_data: dataUrl, file_url: p.url, file_id: p.fileId, filename });
 }

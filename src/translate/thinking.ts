@@ -55,6 +55,9 @@ export function parseModelSuffix(model: string): { model: string; reasoning?: Re
 /** Which provider family produced a thinking signature. */
 export type SignatureOrigin = "claude" | "gemini" | "gpt";
 
+/** How Claude's redacted thinking rides in a Responses reasoning item's `encrypted_content` (CLIProxyAPI's spelling). */
+export const REDACTED_PREFIX = "claude-redacted-thinking:";
+
 /** Signature Gemini accepts on parts whose real signature is unknown. */
 export const GEMINI_SKIP_SIGNATURE = "skip_thought_signature_validator";
 

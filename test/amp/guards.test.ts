@@ -1,6 +1,7 @@
 import test from "node:test";
+import { INVALID_KEY } from "../../src/server/auth.js";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, request, type IncomingMessage } from "node:http";
 import { networkInterfaces } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { TestContext } from "node:test";
@@ -40,7 +41,7 @@ test("isBrowserPage() matches /threads, /auth, /docs, /settings and their sub-pa
 
 test("browserBypass() needs GET/HEAD, a loopback peer and Sec-Fetch-Site absent, none or same-origin", () => {
   const ctx = (path: string, peer = "127.0.0.1") => ({ url: new URL(`http://x${path}`), peer });
-  const req = (method: string, site?: string) => ({ method, headers: site === undefined ? {} : { "sec-fetch-site": site } }) as IncomingMessage;
+  const req = (method: string, site?: string) => ({ method, headers: site === undefined ? { host: "127.0.0.1:8317" } : { host: "localhost:8317", "sec-fetch-site": site } }) as IncomingMessage;
   assert.equal(browserBypass(req("GET"), ctx("/threads/T-1")), true);
   assert.equal(browserBypass(req("HEAD", "none"), ctx("/auth/cli-login")), true);
   assert.equal(browserBypass(req("GET", "same-origin"), ctx("/docs")), true);
@@ -59,7 +60,7 @@ test("S-2 key required: GET /api/threads without credentials is 401 Missing API 
   assert.equal(missing.body.toString(), '{"error":"Missing API key"}');
   const wrong = await raw(`${s.url}/api/threads`, { headers: bearer("nope") });
   assert.equal(wrong.status, 401);
-  assert.equal(wrong.body.toString(), '{"error":"Invalid API key"}');
+  assert.equal(wrong.body.toString(), JSON.stringify({ error: INVALID_KEY }));
   assert.equal(A.requests.length, 0);
 });
 
@@ -184,4 +185,60 @@ test("S-17 CORS: OPTIONS on a provider alias gets the server's normal preflight,
   assert.ok(res.status >= 200 && res.status < 300, String(res.status));
   assert.equal(res.headers["access-control-allow-origin"], "*");
   assert.equal(A.requests.length, 0);
+});
+
+/** Sends `path` exactly as written (no URL normalisation) and reads the answer. */
+function rawPath(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const r = request(base, { headers, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    r.path = path;
+    r.on("error", reject);
+    r.end();
+  });
+}
+
+test("encoded traversal under the browser pages is refused with 400 and never reaches the Amp upstream", async (t) => {
+  const { A, s } = await ampSetup(t);
+  const tricks = ["..%2fapi%2fuser", "..;/api/user", "..%5capi%5cuser", "%2e%2e%2fapi%2fuser", "..%252fapi%252fuser", "..\\api\\user", "x;jsessionid=1", ".%2e/api/user"];
+  for (const page of ["/threads", "/auth", "/docs", "/settings"]) {
+    for (const trick of tricks) {
+      const res = await rawPath(s.url, `${page}/${trick}`);
+      assert.equal(res.status, 400, `${page}/${trick}`);
+      assert.match(res.body, /send the path in normal form/, `${page}/${trick}`);
+    }
+  }
+  assert.equal((await rawPath(s.url, "/api/threads/T-1%2f..%2f..%2fuser", { authorization: "Bearer ck-1" })).status, 400, "keyed routes too");
+  assert.equal(A.requests.length, 0);
+  const plain = await rawPath(s.url, "/threads/T-1?x=%2f");
+  assert.equal(plain.status, 200, "an encoded slash in the query is data, not path");
+  assert.equal((await A.nth(1)).url, "/threads/T-1?x=%2f");
+});
+
+test("the Amp upstream receives exactly the path the guards judged", async (t) => {
+  const { A, s } = await ampSetup(t);
+  // WHATWG parsing percent-encodes a space and quotes: the judged path is what is sent.
+  assert.equal((await rawPath(s.url, '/threads/a"b', {})).status, 200);
+  assert.equal((await A.nth(1)).url, "/threads/a%22b");
+});
+
+test("browser bypass: with no Sec-Fetch-Site, a cross-origin Origin or Referer, or a non-loopback Host, gets 401", async (t) => {
+  const { A, s } = await ampSetup(t);
+  const host = `127.0.0.1:${s.port}`;
+  const refused: Array<Record<string, string>> = [
+    { host, origin: "https://evil.example" },
+    { host, origin: "null" },
+    { host, referer: "https://evil.example/page" },
+    { host, origin: `http://127.0.0.1:${s.port + 1}` },
+    { host: `evil.example:${s.port}`, origin: `http://evil.example:${s.port}` }, // DNS rebinding
+    { host, "sec-fetch-site": "none", origin: "https://evil.example" },
+  ];
+  for (const headers of refused) assert.equal((await rawPath(s.url, "/threads/T-1", headers)).status, 401, JSON.stringify(headers));
+  assert.equal(A.requests.length, 0);
+  for (const headers of [{ host }, { host, origin: `http://${host}` }, { host: `localhost:${s.port}`, referer: `http://localhost:${s.port}/threads` }] as Array<Record<string, string>>) {
+    assert.equal((await rawPath(s.url, "/threads/T-1", headers)).status, 200, JSON.stringify(headers));
+  }
 });

@@ -34,20 +34,27 @@ test("S-1 basic forward: GET /api/user?x=1 reaches A with the upstream key and A
   assert.equal(res.headers["content-type"], "application/json");
 });
 
-test("S-7 credential stripping: the client key leaves the query and the key headers, other values stay in order", async (t) => {
+test("S-7 credential stripping: every key/auth_token value and the key headers are removed, other values stay in order", async (t) => {
   const { A, s } = await ampSetup(t);
-  await raw(`${s.url}/api/meta?key=ck-1&key=keep&auth_token=ck-1&foo=bar`, { headers: { "x-goog-api-key": "ck-1", "x-api-key": "ck-1" } });
+  await raw(`${s.url}/api/meta?key=ck-1&key=keep&x=1&auth_token=ck-2&foo=bar`, { headers: { "x-goog-api-key": "ck-1", "x-api-key": "ck-1", "x-management-key": "mgmt-secret" } });
   const got = await A.nth(1);
-  assert.equal(got.url, "/api/meta?key=keep&foo=bar");
+  assert.equal(got.url, "/api/meta?x=1&foo=bar");
+  assert.equal(got.headers["x-management-key"], undefined);
   assert.equal(got.headers["x-goog-api-key"], undefined);
   assert.equal(got.headers["x-api-key"], "amp-default");
   assert.equal(got.headers.authorization, "Bearer amp-default");
 });
 
-test("S-7 the query keeps its original encoding and order when the client key came by header", async (t) => {
+test("S-7 the query keeps its original encoding and order; a second client key in it is stripped though the key came by header", async (t) => {
   const { A, s } = await ampSetup(t);
   await raw(`${s.url}/api/threads/find?q=a%20b&key=ck-2&z=%E2%9C%93&a=1`, { headers: bearer("ck-1") });
-  assert.equal((await A.nth(1)).url, "/api/threads/find?q=a%20b&key=ck-2&z=%E2%9C%93&a=1");
+  assert.equal((await A.nth(1)).url, "/api/threads/find?q=a%20b&z=%E2%9C%93&a=1");
+});
+
+test("a key-less browser page request strips ?key= and ?auth_token= too", async (t) => {
+  const { A, s } = await ampSetup(t);
+  assert.equal((await raw(`${s.url}/threads/T-1?auth_token=ck-2&key=ck-1&v=2`)).status, 200);
+  assert.equal((await A.nth(1)).url, "/threads/T-1?v=2");
 });
 
 test("S-8 header scrub: tracing, fingerprints and the client's Accept-Encoding are removed; Cookie, User-Agent, X-Amp-* kept", async (t) => {
@@ -261,12 +268,13 @@ test("a kept-alive upstream socket closed under a replayable request is retried 
   assert.equal(A.requests.length, 3);
 });
 
-test("PX-15: an upgrade request is answered 501 and logged, and A gets nothing", async (t) => {
+test("PX-15, superseded by issue 11: an upgrade that is no valid WebSocket handshake is answered 400 and logged, and A gets nothing", async (t) => {
   const { A, s } = await ampSetup(t);
   const res = await raw(`${s.url}/api/thread-actors`, { headers: { ...bearer("ck-1"), connection: "Upgrade", upgrade: "websocket" } });
-  assert.equal(res.status, 501);
+  assert.equal(res.status, 400);
+  assert.match(res.body.toString(), /Sec-WebSocket-Version must be 13/);
   assert.equal(A.requests.length, 0);
-  assert.equal(s.logs.filter((l) => l.includes('asked to upgrade to "websocket"')).length, 1);
+  assert.equal(s.logs.filter((l) => l.includes("UPGRADE GET /api/thread-actors") && l.includes("status=400")).length, 1);
 });
 
 test("forwardToAmp() sends a changed body with a Content-Length equal to its bytes (N5) and without the client's Content-Encoding", async (t) => {
@@ -296,4 +304,28 @@ test("forwardToAmp() answers 503 in the route's dialect when Amp's upstream is o
   const res = await raw(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`, { method: "POST", body: "{}" });
   assert.equal(res.status, 503);
   assert.deepEqual(JSON.parse(res.body.toString()), { error: "amp upstream proxy not available" });
+});
+
+test("an Amp error answer that echoes the upstream key is redacted, body (plain or gzip) and headers; a success is relayed as sent", async (t) => {
+  let mode = "plain";
+  const { s } = await ampSetup(t, {
+    amp: { upstreamApiKey: "amp-upstream-secret-42" },
+    handler: (r, res) => {
+      const text = JSON.stringify({ error: `bad auth ${String(r.headers.authorization)}` });
+      if (mode === "ok") return sendJson(res, 200, { echo: "amp-upstream-secret-42" });
+      const body = mode === "plain" ? Buffer.from(text) : gzipSync(text);
+      res.writeHead(401, { "content-type": "application/json", "x-echo": "amp-upstream-secret-42", ...(mode === "gzip" ? { "content-encoding": "gzip" } : {}) }).end(body);
+    },
+  });
+  for (const m of ["plain", "gzip", "hidden"]) {
+    mode = m;
+    const res = await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
+    assert.equal(res.status, 401, m);
+    assert.ok(!res.body.toString().includes("amp-upstream-secret-42"), `${m}: ${res.body}`);
+    assert.match(res.body.toString(), /^\{"error":"bad auth Bearer \[REDACTED\]"\}$/, m);
+    assert.equal(res.headers["x-echo"], "[REDACTED]", m);
+    assert.equal(res.headers["content-length"], String(res.body.length), m);
+  }
+  mode = "ok";
+  assert.match((await raw(`${s.url}/api/user`, { headers: bearer("ck-1") })).body.toString(), /amp-upstream-secret-42/, "the user's own data is not touched");
 });

@@ -51,7 +51,7 @@ test("every §2.2 route with a key reaches A with the upstream key, without the 
     const res = await raw(`${s.url}${url}`, { method, body, headers: { "x-api-key": "ck-1", "content-type": "application/json" } });
     assert.equal(res.status, 200, `${method} ${url}`);
   };
-  for (const path of API_PATHS) for (const method of ANY) await send(method, `${path}?q=${method}&key=keep`, method === "GET" ? undefined : `{"m":"${method}"}`);
+  for (const path of API_PATHS) for (const method of ANY) await send(method, `${path}?q=${method}&x=keep`, method === "GET" ? undefined : `{"m":"${method}"}`);
   for (const path of PAGES) await send("GET", `${path}?p=1`);
   for (const method of ANY) await send(method, "/auth/callback?code=c", method === "GET" ? undefined : "{}");
   await send("GET", "/auth");

@@ -88,7 +88,8 @@ test("config.example.yaml with every commented block enabled still loads with no
   assert.equal(config.ampcode.upstreamApiKeys.length, 1);
   assert.equal(config.ampcode.modelMappings.length, 2);
   assert.deepEqual(Object.keys(config.oauthEndpoints), ["claude", "antigravity"]);
-  assert.equal(config.claudeHeaderDefaults["user-agent"], "claude-cli/2.1.44 (external, sdk-cli)");
+  assert.equal(config.claudeHeaderDefaults["user-agent"], "claude-cli/2.1.220 (external, cli)");
+  assert.equal(config.claudeAutoCacheControl, true);
 });
 
 test("config.example.yaml documents every top-level key cliproxy reads", () => {

@@ -155,7 +155,7 @@ test("parseConfig() accepts proxy-url schemes http, https, socks5, socks5h, dire
   for (const v of ["http://p:3128", "https://p", "socks5://p:1080", "socks5h://u:p@p:1080", "direct", "none", ""]) {
     assert.equal(load(`proxy-url: "${v}"`).config.proxyUrl, v);
   }
-  assert.deepEqual(problems("proxy-url: ftp://p"), ["proxy-url at line 1, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none"]);
+  assert.deepEqual(problems("proxy-url: ftp://p"), ["proxy-url at line 1, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got \"ftp://p\""]);
   assert.equal(problems("gemini-api-key: [{api-key: k, proxy-url: 'p:1'}]")[0].split(":")[0], "gemini-api-key[0].proxy-url at line 1, column 42");
   assert.equal(problems("openai-compatibility: [{name: x, base-url: http://x, api-key-entries: [{api-key: k, proxy-url: bad}]}]").length, 1);
 });

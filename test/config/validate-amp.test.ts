@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { load, problems } from "../support/config.js";
+import { DEFAULT_AMP } from "../../src/config/schema.js";
 
 test("parseConfig() reads the ampcode block (CFG-1..CFG-11)", () => {
   const { config, warnings } = load(`
@@ -30,6 +31,10 @@ ampcode:
     modelFallback: "deny",
     upstreamTimeoutMs: 90_000,
     modelMappings: [{ from: "claude-opus-4-5", to: "claude-sonnet-4-5", regex: false }, { from: "^gpt-5(\\.\\d+)?$", to: "gemini-2.5-pro", regex: true }],
+    rivetToken: DEFAULT_AMP.rivetToken,
+    rivetNamespace: "default",
+    tunnelIdleTimeoutMs: DEFAULT_AMP.tunnelIdleTimeoutMs,
+    tunnelHandshakeTimeoutMs: DEFAULT_AMP.tunnelHandshakeTimeoutMs,
   });
   assert.equal(warnings.length, 4);
   assert.match(warnings[2], /^ampcode\.model-mappings\[2\]\.from at line 15, column 15: invalid regular expression skipped/);
@@ -77,4 +82,13 @@ test("CFG-8 and CFG-11 a wrong type, an unknown model-fallback or a bad upstream
     'ampcode.model-fallback at line 3, column 19: expected "upstream" or "deny", got "local"',
     'ampcode.upstream-timeout at line 4, column 21: expected a duration such as "30s", "10m" or "2h30m", got 5',
   ]);
+});
+
+test("issue 11: ampcode.rivet-token, rivet-namespace and the tunnel timeouts are read and checked", () => {
+  const { config } = load('ampcode:\n  rivet-token: pk_mine\n  rivet-namespace: ""\n  tunnel-idle-timeout: 0\n  tunnel-handshake-timeout: 5s\n');
+  assert.deepEqual([config.ampcode.rivetToken, config.ampcode.rivetNamespace, config.ampcode.tunnelIdleTimeoutMs, config.ampcode.tunnelHandshakeTimeoutMs], ["pk_mine", "", 0, 5000]);
+  assert.equal(load("ampcode:\n  rivet-token:\n").config.ampcode.rivetToken, "", "an explicit empty value adds none");
+  assert.equal(load("ampcode: {}").config.ampcode.rivetToken, "pk_9tm4qz3zrMerdZXTlBRLRsmJIzSQIPH24meKBqiL6vVpscTvc4w1YPiBgymXf9Az");
+  assert.match(problems('ampcode:\n  rivet-token: "a&b=c"\n').join(), /ampcode\.rivet-token.*expected letters, digits/);
+  assert.match(problems("ampcode:\n  tunnel-handshake-timeout: 0\n").join(), /ampcode\.tunnel-handshake-timeout.*above zero/);
 });

@@ -161,3 +161,19 @@ payload:
   assert.equal(p.filter.length, 1);
   assert.deepEqual(warnings, ["payload.default-raw[0] at line 7, column 7: a raw rule's values must be JSON text: rule dropped"]);
 });
+
+test("parseConfig() refuses base-url and proxy-url values that cannot work, naming the key", () => {
+  assert.deepEqual(problems(`
+claude-api-key: [{ api-key: k1, base-url: "ftp://files.example" }]
+codex-api-key: [{ api-key: k2, base-url: "not a url", proxy-url: "javascript:alert(1)" }]
+openai-compatibility: [{ name: x, base-url: "file:///etc/passwd", api-key-entries: [{ api-key: k3, proxy-url: "socks4://p:1" }] }]
+proxy-url: "gopher://p"
+`), [
+    'claude-api-key[0].base-url at line 2, column 43: expected an http:// or https:// URL with a host, got "ftp://files.example"',
+    'codex-api-key[0].base-url at line 3, column 42: expected an http:// or https:// URL with a host, got "not a url"',
+    'codex-api-key[0].proxy-url at line 3, column 66: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "javascript:alert(1)"',
+    'openai-compatibility[0].base-url at line 4, column 45: expected an http:// or https:// URL with a host, got "file:///etc/passwd"',
+    'openai-compatibility[0].api-key-entries[0].proxy-url at line 4, column 111: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "socks4://p:1"',
+    'proxy-url at line 5, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "gopher://p"',
+  ]);
+});

@@ -316,3 +316,31 @@ test("start() with logging-to-file sends its log lines to main.log", async (t) =
   assert.match(text, /listening on http:\/\/127\.0\.0\.1:\d+/);
   assert.ok(!captured.some((l) => l.includes("listening on")));
 });
+
+test("watchAuthDir() ignores a FIFO and a link out of auth-dir with a warning, and still reports the next real file", async (t) => {
+  const { execFileSync } = await import("node:child_process");
+  const dir = mkdtempSync(join(tmpdir(), "authw-"));
+  const outside = mkdtempSync(join(tmpdir(), "outside-"));
+  writeFileSync(join(outside, "stolen.json"), '{"type":"claude","email":"stolen"}');
+  const logs: string[] = [];
+  let bothWarned!: () => void;
+  const warned = new Promise<void>((r) => (bothWarned = r));
+  const w = await watchAuthDir(dir, createLogger({
+    sink: (l) => {
+      logs.push(l);
+      if (logs.some((x) => x.includes("link.json")) && logs.some((x) => x.includes("pipe.json"))) bothWarned();
+    },
+  }));
+  t.after(() => w.close());
+  const events: AuthFileEvent[] = [];
+  w.on("file", (e: AuthFileEvent) => events.push(e));
+  execFileSync("mkfifo", [join(dir, "pipe.json")]);
+  symlinkSync(join(outside, "stolen.json"), join(dir, "link.json"));
+  const ev = next<AuthFileEvent>(w, "file");
+  writeFileSync(join(dir, "good.json"), '{"type":"claude","email":"good"}');
+  assert.equal((await ev).file, "good.json");
+  await warned;
+  assert.deepEqual(events.map((e) => e.file), ["good.json"]);
+  assert.ok(logs.some((l) => /WARN auth: ignoring link\.json: is a symbolic link to .*stolen\.json, outside auth-dir: not followed/.test(l)), logs.join("\n"));
+  assert.ok(logs.some((l) => /WARN auth: ignoring pipe\.json: is not a regular file/.test(l)), logs.join("\n"));
+});

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MASK, SecretSet, maskKey, redact } from "../../src/log/redact.js";
-import { createLogger, fileSink, formatLine } from "../../src/log/log.js";
+import { createLogger, escapeControl, fileSink, formatLine } from "../../src/log/log.js";
+import { startServer } from "../support/server.js";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,4 +96,26 @@ test("batchedSink() writes the lines of one event-loop turn together, in order",
   sink("third");
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(writes, ["first\nsecond\n", "third\n"]);
+});
+
+test("formatLine() escapes control characters in the message and every field: one call, one line", () => {
+  const forged = "x\n2026-01-01T00:00:00.000Z ERROR forged\r\u001b[31m\u2028\u0085";
+  const line = formatLine("info", `model ${forged}`, { model: forged, n: 1, ok: "plain\tvalue" }, new Date(0));
+  assert.doesNotMatch(line, /[\n\r\u001b\u2028\u0085]/);
+  assert.match(line, /model x\\n2026-01-01T00:00:00\.000Z ERROR forged\\r\\u001b\[31m\\u2028\\u0085 model="x\\n2026/);
+  assert.equal(escapeControl("a\tb"), "a\tb", "a tab cannot start a line");
+});
+
+test("a client-chosen model name with a newline cannot forge a log line on a real server", async (t) => {
+  const s = await startServer(t, { apiKeys: ["ck-1"] });
+  const model = "x\n2026-01-01T00:00:00.000Z ERROR forged\u001b[2J";
+  const res = await fetch(`${s.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: "Bearer ck-1", "content-type": "application/json" },
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+  });
+  await res.arrayBuffer();
+  await new Promise((r) => setImmediate(r));
+  assert.ok(s.logs.some((l) => l.includes("ERROR forged")), "the model name is logged");
+  for (const l of s.logs) assert.doesNotMatch(l, /[\n\u001b]/, l);
 });

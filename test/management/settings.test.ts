@@ -58,3 +58,23 @@ test("DELETE /proxy-url clears it; negative integers clamp as the loader does; m
   assert.equal((await m.call("PUT", "/request-retry", '{"value":"3"}')).status, 400);
   assert.equal((await m.call("DELETE", "/debug")).status, 404, "only string settings can be cleared");
 });
+
+test("URL settings that cannot work are refused with 400 naming the key, and nothing is saved", async (t) => {
+  const m = await mgmt(t);
+  const before = m.text();
+  const refused: Array<[string, string, string, RegExp]> = [
+    ["PUT", "/proxy-url", '{"value":"javascript:alert(1)"}', /^proxy-url: expected an http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/ proxy URL/],
+    ["PATCH", "/proxy-url", '{"value":"not a url"}', /^proxy-url: /],
+    ["PUT", "/ampcode/upstream-url", '{"value":"file:///etc/passwd"}', /^ampcode\.upstream-url: expected an http:\/\/ or https:\/\/ URL with a host, got "file:\/\/\/etc\/passwd"/],
+    ["PUT", "/claude-api-key", '[{"api-key":"k-claude-1","base-url":"ftp://x.example"}]', /claude-api-key\[0\]\.base-url: expected an http:\/\/ or https:\/\/ URL/],
+    ["PUT", "/openai-compatibility", '[{"name":"c","base-url":"not a url","api-key-entries":[{"api-key":"k"}]}]', /openai-compatibility\[0\]\.base-url: /],
+  ];
+  for (const [method, path, body, message] of refused) {
+    const res = await m.call(method, path, body);
+    assert.equal(res.status, 400, path);
+    assert.match(res.json.error, message, path);
+  }
+  assert.equal(m.text(), before);
+  assert.equal(m.s.app.config().proxyUrl, "");
+  assert.equal((await m.call("PUT", "/ampcode/upstream-url", '{"value":"https://amp.example"}')).status, 200);
+});

@@ -32,9 +32,9 @@ test("S-11 Antigravity without a project in loadCodeAssist onboards on the onboa
   const load = oauth.calls("POST /v1internal:loadCodeAssist")[0];
   assert.deepEqual(load.json, { metadata: { ideType: "ANTIGRAVITY" } });
   assert.equal(load.headers.accept, "*/*");
-  assert.equal(load.headers["user-agent"], "antigravity/2.1.0 darwin/arm64");
+  assert.equal(load.headers["user-agent"], "antigravity/hub/2.9.1 darwin/arm64");
   const onboard = oauth.calls("POST /v1internal:onboardUser")[0];
-  assert.deepEqual(onboard.json, { tier_id: "standard-tier", metadata: { ide_type: "ANTIGRAVITY", ide_version: "2.1.0", ide_name: "antigravity" } });
+  assert.deepEqual(onboard.json, { tier_id: "standard-tier", metadata: { ide_type: "ANTIGRAVITY", ide_version: "2.9.1", ide_name: "antigravity" } });
   assert.equal(onboard.headers["x-goog-api-client"], "gl-node/22.21.1");
   assert.match(String(onboard.headers["user-agent"]), /google-api-nodejs-client\/10\.3\.0$/);
   const authorize = new URL(oauth.calls("GET /authorize")[0].url, "http://x").searchParams;

@@ -103,7 +103,7 @@ test("Antigravity through a started server: the envelope and User-Agent reach th
   const r = await good.nth(1);
   assert.equal(r.url, "/v1internal:generateContent");
   assert.equal(r.headers.authorization, "Bearer ya29.e2e-anti-0000000");
-  assert.equal(r.headers["user-agent"], "antigravity/2.1.0 darwin/arm64");
+  assert.equal(r.headers["user-agent"], "antigravity/hub/2.9.1 darwin/arm64");
   assert.equal(r.json.model, "gemini-2.5-pro");
   assert.equal(r.json.project, "anti-1");
   assert.equal(r.json.userAgent, "antigravity");
@@ -152,14 +152,18 @@ test("S-12 through a started server: CLIProxyAPI-written token files of all four
     files: Object.fromEntries(readdirSync(FIXTURES).map((name) => [name, readFileSync(join(FIXTURES, name), "utf8")])),
   });
   assert.ok(p.logs.some((l) => l.includes("token files: antigravity=1 claude=1 codex=1 gemini=1 in")));
+  assert.ok(p.logs.some((l) => l.includes("Gemini CLI: Google ended access for individual")), "start-up says what changed for Gemini CLI");
   assert.equal((await post(`${p.url}/v1/messages`, messages("Be terse."))).status, 200);
   assert.equal((await post(`${p.url}/v1/responses`, { model: "gpt-5", input: "hi" })).status, 200);
-  for (let i = 0; i < 2; i++) assert.equal((await post(gemini(p.url, "gemini-2.5-pro", "generateContent"), REQUEST)).status, 200);
+  // HEAD's models.json lists gemini-2.5-pro for Gemini CLI and gemini-3-flash for Antigravity.
+  assert.equal((await post(gemini(p.url, "gemini-2.5-pro", "generateContent"), REQUEST)).status, 200);
+  assert.equal((await post(gemini(p.url, "gemini-3-flash", "generateContent"), REQUEST)).status, 200);
 
   const [claude, codex, ...google] = backend.requests;
   assert.equal(claude.headers.authorization, "Bearer sk-ant-oat01-fixture-access-0123456789");
   assert.ok(String(claude.headers["anthropic-beta"]).split(",").includes("oauth-2025-04-20"));
-  assert.deepEqual(claude.json.system, [{ type: "text", text: "You are Claude Code, Anthropic's official CLI for Claude." }, { type: "text", text: "Be terse." }]);
+  assert.equal(claude.json.system[1].text, "You are Claude Code, Anthropic's official CLI for Claude.");
+  assert.ok(JSON.stringify(claude.json.messages).includes("Be terse."));
   assert.equal(codex.headers.authorization, "Bearer codex-fixture-access-0123456789");
   assert.equal(codex.headers["chatgpt-account-id"], "acct-fixture");
   assert.deepEqual(google.map((r) => [r.headers.authorization, r.json.project]).sort(), [

@@ -37,9 +37,12 @@ test("providers §7.29 through a started server: a claude token file sends the b
   assert.equal(r.headers.authorization, `Bearer ${token}`);
   assert.equal(r.headers["x-api-key"], undefined);
   assert.ok(String(r.headers["anthropic-beta"]).split(",").includes("oauth-2025-04-20"));
-  assert.equal(r.headers["user-agent"], "claude-cli/2.1.63 (external, cli)");
-  assert.deepEqual(r.json.system, [{ type: "text", text: CLAUDE_CODE }, { type: "text", text: "S" }]);
-  assert.deepEqual(r.json.tools.map((x: { name: string }) => x.name), ["Bash"]);
+  assert.equal(r.headers["user-agent"], "claude-cli/2.1.220 (external, cli)");
+  // Cloaked as Claude Code (providers/claude-oauth.ts): billing header, identity; the client system text moves into the messages.
+  assert.match(r.json.system[0].text, /^x-anthropic-billing-header: /);
+  assert.equal(r.json.system[1].text, CLAUDE_CODE);
+  assert.equal(r.json.system.length, 2);
+  assert.match(r.json.tools[0].name, /^mcp__\w+__\w+_Bash$/);
   assert.ok(!JSON.stringify(r.headers).includes(CLIENT_KEY), "the client key never goes upstream");
   assert.ok(!p.logs.join("\n").includes(token), "the token is never logged");
 });

@@ -57,5 +57,7 @@ for (const provider of Object.keys(EXPECTED) as OAuthProvider[]) {
     assert.equal(oauth.calls("POST /token").length, 0);
     assert.equal(existsSync(term.authDir), false);
     assert.match(term.err.join("\n"), /access_denied/);
+    // Gemini CLI logins say what changed on 2026-06-18 (individual accounts cut off); the others do not.
+    assert.equal(/individual \(free and Google One\) accounts on 2026-06-18/.test(term.out.join("\n")), provider === "gemini");
   });
 }

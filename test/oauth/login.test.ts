@@ -58,7 +58,7 @@ test("S-2 Claude exchange splits abc#xyz into code and state; claude-<email>.jso
   assert.equal(statSync(path).mode & 0o777, 0o600);
   assert.equal(statSync(term.authDir).mode & 0o777, 0o700);
   const file = readJsonFile(path);
-  assert.deepEqual(Object.keys(file).sort(), ["access_token", "disabled", "email", "expired", "id_token", "last_refresh", "refresh_token", "type"]);
+  assert.deepEqual(Object.keys(file).sort(), ["access_token", "account_uuid", "disabled", "email", "expired", "id_token", "last_refresh", "refresh_token", "type"]);
   assert.equal(file.type, "claude");
   assert.equal(file.id_token, "");
   assert.equal(file.email, "user@example.com");

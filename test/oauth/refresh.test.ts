@@ -59,7 +59,13 @@ test("S-14 expired Claude token + 100 concurrent requests → exactly one refres
   assert.equal(refreshCalls(oauth).length, 1);
   assert.ok(results.every((c) => c.accessToken === claudeTokenAnswer(2).access_token));
   assert.deepEqual(written, ["claude-a.json"]);
-  assert.deepEqual(refreshCalls(oauth)[0].json, { client_id: "9d1c250a-e61b-44d9-88ed-5944d1962f5e", grant_type: "refresh_token", refresh_token: "sk-ant-ort01-old-refresh-xxxx" });
+  // HEAD a7e3596b7 anthropic_auth.go RefreshTokens: JSON body with the scope, axios headers.
+  assert.deepEqual(refreshCalls(oauth)[0].json, {
+    client_id: "9d1c250a-e61b-44d9-88ed-5944d1962f5e", grant_type: "refresh_token", refresh_token: "sk-ant-ort01-old-refresh-xxxx",
+    scope: "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload",
+  });
+  assert.equal(refreshCalls(oauth)[0].headers["user-agent"], "axios/1.15.2");
+  assert.equal(refreshCalls(oauth)[0].headers.accept, "application/json, text/plain, */*");
   assert.equal(statSync(join(dir, "claude-a.json")).mode & 0o777, 0o600);
 });
 

@@ -17,7 +17,7 @@ import { buildCodexRequest } from "../../src/providers/codex.js";
 import { sendUpstream, readResponseBody } from "../../src/proxy/forward.js";
 import type { Credential, LocalCall } from "../../src/providers/types.js";
 import {
-  antigravityBaseUrls, antigravityEnvelope, antigravityHeaders, applyOAuthCall, CLAUDE_CODE_SYSTEM, codeAssistUrl, geminiCliEnvelope, geminiCliHeaders,
+  antigravityBaseUrls, antigravityEnvelope, antigravityHeaders, applyOAuthCall, codeAssistUrl, geminiCliEnvelope, geminiCliHeaders,
 } from "../../src/oauth/headers.js";
 import { fakeClock } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
@@ -149,7 +149,7 @@ test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake 
   const clCred = { ...pool.get("claude")!, apiKey: cl.accessToken };
   const clCall = callFor({ model: "claude-sonnet-4-5", system: "Be terse.", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }, { "anthropic-beta": "tools-2024" });
   const built = buildClaudeRequest({ cred: clCred, call: clCall, body: clCall.body, upstreamModel: "claude-sonnet-4-5", stream: false, action: "generate", config });
-  await send(applyOAuthCall(built, cl, undefined));
+  await send(applyOAuthCall(built, cl));
   const r1 = await backend.nth(1);
   assert.equal(r1.url, "/v1/messages?beta=true");
   assert.equal(r1.headers.authorization, "Bearer sk-ant-oat01-fixture-access-0123456789");
@@ -158,7 +158,11 @@ test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake 
   assert.equal(r1.headers["anthropic-version"], "2023-06-01");
   assert.equal(r1.headers["x-app"], "cli");
   assert.match(String(r1.headers["user-agent"]), /^claude-cli\//);
-  assert.deepEqual(r1.json.system, [{ type: "text", text: CLAUDE_CODE_SYSTEM }, { type: "text", text: "Be terse." }]);
+  // Cloaked (providers/claude-oauth.ts): billing header, identity line; the client's system text moved into the messages.
+  assert.match(r1.json.system[0].text, /^x-anthropic-billing-header: cc_version=2\.1\.220\.[0-9a-f]{3}; cc_entrypoint=cli; cch=[0-9a-f]{5};$/);
+  assert.equal(r1.json.system[1].text, "You are Claude Code, Anthropic's official CLI for Claude.");
+  // claude-sonnet-4-5 rejects role=system turns, so the text becomes a reminder in the first user turn, after the date.
+  assert.equal(r1.json.messages[0].content[1].text, "<system-reminder>\nBe terse.\n</system-reminder>");
 
   // Codex: account id and originator.
   const cx = await rt.tokens.ensureFresh(pool.get("codex")!.id);
@@ -189,7 +193,7 @@ test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake 
   const r4 = await backend.nth(4);
   assert.equal(r4.url, "/v1internal:generateContent");
   assert.equal(r4.headers.authorization, "Bearer ya29.fixture-anti-access-0123456789");
-  assert.equal(r4.headers["user-agent"], "antigravity/2.1.0 darwin/arm64");
+  assert.equal(r4.headers["user-agent"], "antigravity/hub/2.9.1 darwin/arm64");
   assert.equal(r4.json.project, "anti-fixture");
   assert.equal(r4.json.userAgent, "antigravity");
   assert.equal(r4.json.requestType, "agent");

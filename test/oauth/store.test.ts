@@ -91,7 +91,7 @@ test("loadAuthDir() reports empty, invalid, type-less and non-object files, and 
   assert.match(problems.join("\n"), /bad\.json: not valid JSON/);
   assert.match(problems.join("\n"), /notype\.json: no "type" field/);
   assert.match(problems.join("\n"), /array\.json: not a JSON object/);
-  assert.deepEqual(await loadAuthDir(join(dir, "missing")), { credentials: [], problems: [] });
+  assert.deepEqual(await loadAuthDir(join(dir, "missing")), { credentials: [], problems: [], notices: [] });
 });
 
 test("parseTime() reads RFC 3339 with any offset, space-separated times, Unix seconds and ms; formatTime() writes UTC without fraction", () => {
@@ -141,4 +141,40 @@ test("safeSegment() leaves one path segment without separators, dot-dot or contr
 test("tokenAuthIndex() is the first 16 hex of SHA-256 of type:path", () => {
   assert.equal(tokenAuthIndex("claude", "/a/claude-x.json"), "18e1bea457afb91e");
   assert.notEqual(tokenAuthIndex("claude", "/a/x.json"), tokenAuthIndex("codex", "/a/x.json"));
+});
+
+test("parseTokenFile() refuses a token file whose base_url or proxy_url cannot work, naming the field", () => {
+  assert.equal(parseTokenFile("a.json", { type: "claude", access_token: "t", base_url: "file:///etc" }), 'a.json: base_url: expected an http:// or https:// URL with a host, got "file:///etc"');
+  assert.match(String(parseTokenFile("b.json", { type: "codex", access_token: "t", proxy_url: "javascript:x" })), /^b\.json: proxy_url: expected an http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/ proxy URL/);
+  assert.ok(Array.isArray(parseTokenFile("c.json", { type: "codex", access_token: "t", proxy_url: "socks5://127.0.0.1:1080", base_url: "https://x.example" })));
+});
+
+test("loadAuthDir() skips a FIFO named *.json without blocking, refuses a link out of auth-dir, follows one inside, and reads regular files", { timeout: 20_000 }, async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { mkdirSync, symlinkSync } = await import("node:fs");
+  const dir = mkdtempSync(join(tmpdir(), "auth-"));
+  const outside = mkdtempSync(join(tmpdir(), "outside-"));
+  const token = (n: string) => JSON.stringify({ type: "claude", access_token: `at-${n}`, email: `${n}@example.com` });
+  writeFileSync(join(dir, "good.json"), token("good"));
+  writeFileSync(join(outside, "stolen.json"), token("stolen"));
+  symlinkSync(join(outside, "stolen.json"), join(dir, "link-out.json"));
+  mkdirSync(join(dir, "sub"));
+  writeFileSync(join(dir, "sub", "inner.json"), token("inner"));
+  symlinkSync(join(dir, "sub", "inner.json"), join(dir, "link-in.json"));
+  execFileSync("mkfifo", [join(dir, "pipe.json")]);
+  const got = await loadAuthDir(dir);
+  assert.deepEqual(got.credentials.map((c) => c.email).sort(), ["good@example.com", "inner@example.com"]);
+  assert.equal(got.problems.length, 2);
+  assert.match(got.problems.find((p) => p.startsWith("link-out.json")) ?? "", /^link-out\.json: is a symbolic link to .*stolen\.json, outside auth-dir: not followed$/);
+  assert.equal(got.problems.find((p) => p.startsWith("pipe.json")), "pipe.json: is not a regular file");
+});
+
+test("loadAuthDir() sets an auth-dir other users can read to 0700 and says so", async () => {
+  const { chmodSync } = await import("node:fs");
+  const dir = mkdtempSync(join(tmpdir(), "auth-"));
+  chmodSync(dir, 0o755);
+  const got = await loadAuthDir(dir);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  assert.deepEqual(got.notices, [`auth-dir ${dir} was mode 0755, readable by other users; set it to 0700`]);
+  assert.deepEqual((await loadAuthDir(dir)).notices, [], "once is enough");
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { makeConfig } from "../../src/config/schema.js";
 import { catalogModel } from "../../src/providers/catalog.js";
-import { buildClaudeRequest, mergeBetas, DEFAULT_BETAS } from "../../src/providers/claude.js";
+import { buildClaudeRequest, callerBetas } from "../../src/providers/claude.js";
 import { startServer } from "../support/server.js";
 import { startFake } from "../support/fake-upstream.js";
 import { cred, input, key, post, CLAUDE_STREAM, CLIENT_KEY } from "./support.js";
@@ -15,57 +15,49 @@ test("buildClaudeRequest() uses x-api-key only for an API key on api.anthropic.c
   assert.equal(official.url, "https://api.anthropic.com/v1/messages?beta=true");
   assert.equal(official.headers["x-api-key"], "k-123");
   assert.equal(official.headers.authorization, undefined);
-  assert.match(official.headers["x-client-request-id"], /^[0-9a-f-]{36}$/);
   const gateway = buildClaudeRequest(input(cred("claude", { baseUrl: "https://gw.example/anthropic" }), BODY));
   assert.equal(gateway.headers.authorization, "Bearer k-123");
   assert.equal(gateway.headers["x-api-key"], undefined);
-  assert.equal(gateway.headers["x-client-request-id"], undefined);
   const oauth = buildClaudeRequest(input(cred("claude", { id: "claude-oauth[a@b]", baseUrl: "https://api.anthropic.com" }), BODY));
   assert.equal(oauth.headers.authorization, "Bearer k-123");
   assert.equal(oauth.headers["anthropic-dangerous-direct-browser-access"], undefined);
 });
 
 test("buildClaudeRequest() leaves the body's bytes alone when the model and betas need no change", () => {
-  const i = input(cred("claude"), BODY);
+  // With claude-auto-cache-control off (on, a body without breakpoints gets HEAD's; claude-cache.test.ts).
+  const i = input(cred("claude"), BODY, { config: makeConfig({ claudeAutoCacheControl: false }) });
   assert.equal(buildClaudeRequest(i).body, i.body);
 });
 
-test("buildClaudeRequest() moves body betas into Anthropic-Beta and sets the upstream model", () => {
-  const out = buildClaudeRequest(input(cred("claude"), { ...BODY, model: "sonnet", betas: ["tools-1", "interleaved-thinking-2025-05-14"] }, {
+test("buildClaudeRequest() on an API key forwards the client's betas plus body betas, and invents none", () => {
+  // HEAD a7e3596b7 claude_executor_request.go applyClaudeHeadersWithNativeProfile: preserveCallerFingerprint for API keys.
+  const out = buildClaudeRequest(input(cred("claude", { baseUrl: "https://gw.example" }), { ...BODY, model: "sonnet", betas: ["tools-1", "a-1"] }, {
     upstreamModel: "claude-sonnet-4-5", headers: { "anthropic-beta": "a-1, oauth-x" },
   }));
-  assert.equal(out.headers["anthropic-beta"], "a-1,oauth-x,interleaved-thinking-2025-05-14,tools-1");
+  assert.equal(out.headers["anthropic-beta"], "a-1,oauth-x,tools-1");
   const body = JSON.parse(out.body.toString());
   assert.equal(body.model, "claude-sonnet-4-5");
   assert.equal(body.betas, undefined);
+  const none = buildClaudeRequest(input(cred("claude", { baseUrl: "https://gw.example" }), BODY));
+  assert.equal(none.headers["anthropic-beta"], undefined);
+  assert.equal(callerBetas(undefined, [], true), "fast-mode-2026-02-01");
 });
 
-test("mergeBetas() sends the Claude Code list when the client sent none", () => {
-  assert.equal(mergeBetas(undefined, []), DEFAULT_BETAS);
-});
-
-test("buildClaudeRequest() keeps client-first headers and defaults the rest", () => {
-  const out = buildClaudeRequest(input(cred("claude"), BODY, {
-    headers: { "anthropic-version": "2024-01-01", "x-app": "amp", "user-agent": "claude-cli/9 (x)", "x-claude-code-session-id": "s-1", "x-stainless-timeout": " 30 " },
-  }));
-  assert.equal(out.headers["anthropic-version"], "2024-01-01");
-  assert.equal(out.headers["x-app"], "amp");
-  assert.equal(out.headers["user-agent"], "claude-cli/9 (x)");
-  assert.equal(out.headers["x-claude-code-session-id"], "s-1");
-  assert.equal(out.headers["x-stainless-timeout"], "30");
-  const other = buildClaudeRequest(input(cred("claude"), BODY, { headers: { "user-agent": "amp/1" } }));
-  assert.equal(other.headers["user-agent"], "claude-cli/2.1.63 (external, cli)");
-  assert.equal(other.headers["anthropic-dangerous-direct-browser-access"], "true");
-});
-
-test("buildClaudeRequest() applies claude-header-defaults when the client sent nothing", () => {
-  const config = makeConfig({ claudeHeaderDefaults: { "user-agent": "claude-cli/3.0 (custom)", timeout: "900", os: "Linux", arch: "x64" } });
-  const out = buildClaudeRequest(input(cred("claude"), BODY, { config }));
-  assert.equal(out.headers["user-agent"], "claude-cli/3.0 (custom)");
-  assert.equal(out.headers["x-stainless-timeout"], "900");
-  assert.equal(out.headers["x-stainless-os"], "Linux");
-  assert.equal(out.headers["x-stainless-arch"], "x64");
-  assert.equal(out.headers["x-stainless-package-version"], "0.74.0");
+test("buildClaudeRequest() on an API key forwards the client's own SDK and identity headers, defaulting only version and user-agent", () => {
+  const headers = {
+    "anthropic-version": "2024-01-01", "x-app": "amp", "user-agent": "amp/1", "x-stainless-package-version": "0.60.0",
+    "x-stainless-os": "Linux", "x-claude-code-session-id": "s-1", "x-stainless-timeout": "30", cookie: "no", "x-other": "no",
+  };
+  const out = buildClaudeRequest(input(cred("claude", { baseUrl: "https://gw.example" }), BODY, { headers }));
+  for (const name of ["anthropic-version", "x-app", "user-agent", "x-stainless-package-version", "x-stainless-os", "x-claude-code-session-id", "x-stainless-timeout"]) {
+    assert.equal(out.headers[name], headers[name as keyof typeof headers], name);
+  }
+  assert.equal(out.headers.cookie, undefined);
+  assert.equal(out.headers["x-other"], undefined);
+  const bare = buildClaudeRequest(input(cred("claude"), BODY));
+  assert.equal(bare.headers["anthropic-version"], "2023-06-01");
+  assert.match(bare.headers["user-agent"], /^cliproxy\//);
+  assert.equal(bare.headers["x-stainless-os"], undefined);
 });
 
 test("buildClaudeRequest() applies credential headers last but keeps identity encoding on streams", () => {
@@ -73,17 +65,10 @@ test("buildClaudeRequest() applies credential headers last but keeps identity en
   const out = buildClaudeRequest(input(c, { ...BODY, stream: true }));
   assert.equal(out.headers["x-app"], "custom");
   assert.equal(out.headers["accept-encoding"], "identity");
-  assert.equal(out.headers.accept, "text/event-stream");
+  // HEAD sends Accept: application/json to api.anthropic.com even for streams (the body's stream flag decides).
+  assert.equal(out.headers.accept, "application/json");
   assert.equal(out.headers["x-empty"], undefined);
   assert.equal(out.stream, true);
-});
-
-test("buildClaudeRequest() keeps one session id per credential key", () => {
-  const a1 = buildClaudeRequest(input(cred("claude", { apiKey: "key-a" }), BODY)).headers["x-claude-code-session-id"];
-  const a2 = buildClaudeRequest(input(cred("claude", { apiKey: "key-a" }), BODY)).headers["x-claude-code-session-id"];
-  const b = buildClaudeRequest(input(cred("claude", { apiKey: "key-b" }), BODY)).headers["x-claude-code-session-id"];
-  assert.equal(a1, a2);
-  assert.notEqual(a1, b);
 });
 
 test("buildClaudeRequest() sends count requests to count_tokens, never as a stream", () => {
@@ -133,6 +118,6 @@ test("buildClaudeRequest() fills a missing max_tokens from the model's catalog l
   const { max_tokens: _omit, ...noMax } = BODY;
   const out = JSON.parse(buildClaudeRequest(input(cred("claude"), noMax)).body.toString());
   assert.equal(out.max_tokens, catalogModel("claude-sonnet-4-5")!.maxOutputTokens);
-  const unknown = input(cred("claude"), { ...noMax, model: "my-own" });
+  const unknown = input(cred("claude"), { ...noMax, model: "my-own" }, { config: makeConfig({ claudeAutoCacheControl: false }) });
   assert.equal(buildClaudeRequest(unknown).body, unknown.body);
 });

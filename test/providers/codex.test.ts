@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildCodexRequest, codexFailureStatus, CODEX_USER_AGENT } from "../../src/providers/codex.js";
+import { buildCodexRequest, codexFailureStatus, uuidV5, CODEX_USER_AGENT } from "../../src/providers/codex.js";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { cred, input, key, post, sendSse, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";
@@ -14,25 +14,36 @@ test("buildCodexRequest() forces stream, fills instructions and drops fields the
   assert.deepEqual(JSON.parse(out.body.toString()), { model: "gpt-5", stream: true, instructions: "", input: "hi" });
 });
 
-test("buildCodexRequest() sends an API key as bearer without Originator, copying the client's Codex headers", () => {
-  const out = buildCodexRequest(input(cred("codex", { baseUrl: "http://h" }), { model: "gpt-5", input: "x", stream: true, instructions: "i" }, {
-    headers: { version: "0.1", "x-codex-turn-metadata": "m", "x-client-request-id": "c", session_id: "s-1", "user-agent": "codex_cli_rs/1" },
+test("buildCodexRequest() forces codex-tui/0.146.0 and Originator over the client's, copying the client's Codex headers (HEAD applyCodexCloakingHeaders)", () => {
+  const out = buildCodexRequest(input(cred("codex", { baseUrl: "http://h", headers: { "user-agent": "mine/1" } }), { model: "gpt-5", input: "x", stream: true, instructions: "i" }, {
+    headers: { version: "0.1", "x-codex-turn-metadata": "m", "x-client-request-id": "c", "user-agent": "codex_cli_rs/1", originator: "other" },
   }));
   assert.equal(out.headers.authorization, "Bearer k-123");
-  assert.equal(out.headers.originator, undefined);
+  assert.equal(out.headers["user-agent"], CODEX_USER_AGENT);
+  assert.match(CODEX_USER_AGENT, /^codex-tui\/0\.146\.0 /);
+  assert.equal(out.headers.originator, "codex-tui");
   assert.equal(out.headers["chatgpt-account-id"], undefined);
   assert.equal(out.headers.version, "0.1");
   assert.equal(out.headers["x-codex-turn-metadata"], "m");
   assert.equal(out.headers["x-client-request-id"], "c");
-  assert.equal(out.headers.session_id, "s-1");
-  assert.equal(out.headers["user-agent"], "codex_cli_rs/1");
 });
 
-test("buildCodexRequest() defaults the Codex user agent with a fresh session id, and adds Originator for token-file credentials", () => {
-  const out = buildCodexRequest(input(cred("codex", { id: "codex-oauth[a@b]", baseUrl: "http://h" }), { model: "gpt-5", input: "x" }));
-  assert.equal(out.headers["user-agent"], CODEX_USER_AGENT);
-  assert.match(out.headers.session_id, /^[0-9a-f-]{36}$/);
-  assert.equal(out.headers.originator, "codex-tui");
+test("buildCodexRequest() sends prompt_cache_key and the same Session-Id: the client's, else one per Claude Code session and model, else one per client key", () => {
+  const own = buildCodexRequest(input(cred("codex", { baseUrl: "http://h" }), { model: "gpt-5", input: "x", prompt_cache_key: "pk-1" }));
+  assert.equal(own.headers["session-id"], "pk-1");
+  assert.equal(JSON.parse(own.body.toString()).prompt_cache_key, "pk-1");
+  const responses = (i: ReturnType<typeof input>) => ({ ...i, call: { ...i.call, endpoint: "openai-responses" as const } });
+  const byKey = buildCodexRequest(responses(input(cred("codex", { baseUrl: "http://h" }), { model: "gpt-5", input: "x" }, { headers: { authorization: "Bearer sk-client" } })));
+  // Go: uuid.NewSHA1(uuid.NameSpaceOID, "cli-proxy-api:codex:prompt-cache:sk-client").
+  assert.equal(byKey.headers["session-id"], uuidV5("cli-proxy-api:codex:prompt-cache:sk-client"));
+  assert.equal(JSON.parse(byKey.body.toString()).prompt_cache_key, byKey.headers["session-id"]);
+  assert.equal(uuidV5("www.example.com").length, 36);
+  assert.match(uuidV5("x"), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const none = buildCodexRequest(responses(input(cred("codex", { baseUrl: "http://h" }), { model: "gpt-5", input: "x" })));
+  assert.equal(none.headers["session-id"], undefined);
+  const cc = (session: string) => buildCodexRequest(input(cred("codex", { baseUrl: "http://h" }), { model: "gpt-5", input: "x" }, { headers: { "x-claude-code-session-id": session } })).headers["session-id"];
+  assert.equal(cc("s-1"), cc("s-1"));
+  assert.notEqual(cc("s-1"), cc("s-2"));
 });
 
 test("POST /v1/responses with stream: true passes Codex events through unchanged but refills response.completed's empty output (S30)", async (t) => {

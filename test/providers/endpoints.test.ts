@@ -100,10 +100,14 @@ test("an Anthropic client gets the cooldown 429 as rate_limit_error with Retry-A
 test("a credential blocked for a non-quota reason leaves a 503 saying what to fix", async (t) => {
   const fake = await startFake(t, (_r, res) => sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "bad" } }));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url)] });
-  assert.equal((await post(s.url, "/v1/messages", MSG)).status, 401);
+  assert.equal((await post(s.url, "/v1/messages", MSG)).status, 403); // the provider refused the key (providers/answer.ts)
   const res = await post(s.url, "/v1/messages", MSG);
   assert.equal(res.status, 503);
-  assert.match(((await res.json()) as { error: { message: string } }).error.message, /no credential can serve model "claude-sonnet-4-5"/);
+  // 30 minutes' rest after a 401, announced so clients wait instead of hammering.
+  assert.equal(res.headers.get("retry-after"), "1800");
+  const message = ((await res.json()) as { error: { message: string } }).error.message;
+  assert.match(message, /no credential can serve model "claude-sonnet-4-5"/);
+  assert.match(message, /Last upstream error: claude-api-key\[0\] \([^)]*\) got 401 \(unauthorized\) "bad" at \d{4}-[\d-]+T[\d:.]+Z; it is tried again from \d{4}-[\d-]+T[\d:.]+Z\. Fix: the provider refused the key or token; replace it in config\.yaml/);
 });
 
 test("an upstream error reaches a client of another dialect rendered in the client's shape", async (t) => {
@@ -132,6 +136,24 @@ test("passthrough-headers copies filtered upstream headers on answers and errors
   status = 200;
   const off = await post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
   assert.equal(off.headers.get("x-ratelimit-remaining"), null);
+});
+
+test("passthrough-headers redacts upstream headers that echo the provider key, on answers and on errors", async (t) => {
+  let status = 200;
+  const providerKey = "sk-provider-secret-0123456789";
+  const fake = await startFake(t, (_r, res) => sendJson(res, status, status === 200 ? chatCompletion() : { error: { message: `bad key ${providerKey}` } }, {
+    "x-echo-key": providerKey, "x-debug": "authorization: Bearer abcdefghijklmnop",
+  }));
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], passthroughHeaders: true, disableCooling: true, openaiCompatibility: [compat("l", fake.url, [providerKey], [{ name: "m" }])] });
+  for (const code of [200, 401]) {
+    status = code;
+    const res = await post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
+    const text = await res.text();
+    assert.equal(res.status, code);
+    assert.match(String(res.headers.get("x-echo-key")), /^sk-pr\[REDACTED\]$/);
+    assert.doesNotMatch(String(res.headers.get("x-debug")), /abcdefghijklmnop/);
+    assert.ok(!text.includes(providerKey), text);
+  }
 });
 
 test("the access log line names the provider and the requested model", async (t) => {

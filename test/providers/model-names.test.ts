@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { alternativeSpellings, dashedVersion, stripProviderPrefix } from "../../src/providers/model-names.js";
+import { INVALID_KEY } from "../../src/server/auth.js";
 import { startServer } from "../support/server.js";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { chatCompletion, claudeMessage, compat, key, sendSse, CHAT_STREAM, CLAUDE_STREAM, CLIENT_KEY } from "./support.js";
@@ -118,7 +119,7 @@ test("the router routes answer a wrong or missing key 401 in their own dialect, 
         const res = await fetch(`${s.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(bodyFor(path, "claude-sonnet-4-6", false)) });
         assert.equal(res.status, 401, path);
         const body = (await res.json()) as Record<string, any>;
-        const message = Object.keys(auth).length ? "Invalid API key" : "Missing API key";
+        const message = Object.keys(auth).length ? INVALID_KEY : "Missing API key";
         if (dialect === "anthropic") assert.deepEqual(body, { type: "error", error: { type: "authentication_error", message } });
         else assert.deepEqual(body, { error: { message, type: "authentication_error", param: null, code: "invalid_api_key" } });
       }

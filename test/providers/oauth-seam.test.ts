@@ -35,9 +35,11 @@ test("providers §7.29 Claude OAuth identity: bearer token, oauth beta, claude-c
   const r = await fake.nth(1);
   assert.equal(r.headers.authorization, "Bearer sk-ant-oat-x");
   assert.match(String(r.headers["anthropic-beta"]), /oauth-2025-04-20/);
-  assert.equal(r.headers["user-agent"], "claude-cli/2.1.63 (external, cli)");
-  assert.deepEqual(r.json.system, [{ type: "text", text: "You are Claude Code, Anthropic's official CLI for Claude." }, { type: "text", text: "S" }]);
-  assert.deepEqual(r.json.tools.map((x: { name: string }) => x.name), ["Bash", "glob"]);
+  assert.equal(r.headers["user-agent"], "claude-cli/2.1.220 (external, cli)");
+  // Cloaked as Claude Code (providers/claude-oauth.ts): billing header, identity; the client system text moves into the messages.
+  assert.equal(r.json.system[1].text, "You are Claude Code, Anthropic's official CLI for Claude.");
+  assert.equal(r.json.system.length, 2);
+  assert.deepEqual(r.json.tools.map((x: { name: string }) => x.name.replace(/^mcp__\w+?_\w+?__\w+?_/, "")), ["Bash", "glob"]);
 });
 
 test("a token-file credential refused with 401 is refreshed once and the request retried with the new token", async (t) => {
@@ -82,4 +84,25 @@ test("a Codex token file sends its account id and the codex-tui originator", asy
   assert.equal(r.headers.originator, "codex-tui");
   assert.equal(r.json.stream, true);
   assert.equal(r.json.instructions, "");
+});
+
+test("a token endpoint that echoes the refresh token in its error: neither the client's error body nor the usage queue carries it", async (t) => {
+  const oauth = await startFakeOAuth(t);
+  const refresh = "rt-leak-0123456789abcdef";
+  oauth.on("POST /token", (_r, res) => sendJson(res, 400, { error: "invalid_grant", error_description: `refresh token ${refresh} is revoked` }));
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
+  const s = await withTokens(t, {
+    "claude-u.json": { type: "claude", access_token: "sk-ant-oat01-old-xxxxxxxx", refresh_token: refresh, expired: formatTime(Date.now() - 1000), base_url: fake.url },
+  }, { oauthEndpoints: oauth.endpoints(), usageStatisticsEnabled: true, remoteManagement: { allowRemote: false, secretKey: "mgmt-key-1234", disableControlPanel: true } });
+  for (const path of ["/v1/messages", "/v1/chat/completions"]) {
+    const res = await post(s.url, path, { model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] });
+    const text = await res.text();
+    assert.equal(res.status, 401, text);
+    assert.ok(!text.includes(refresh), text);
+  }
+  const queue = await fetch(`${s.url}/v0/management/usage-queue?count=10`, { headers: { authorization: "Bearer mgmt-key-1234" } });
+  const body = await queue.text();
+  assert.equal(queue.status, 200);
+  assert.ok(!body.includes(refresh), body);
+  assert.equal(fake.requests.length, 0);
 });

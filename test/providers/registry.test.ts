@@ -22,9 +22,12 @@ test("the built-in catalog lists current Claude, Gemini and Codex ids with limit
   for (const id of ["claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-opus-4-5-20251101", "claude-opus-4-7", "claude-opus-4-6", "claude-haiku-4-5-20251001", "claude-haiku-4-5"]) {
     assert.ok(catalogFor("claude").some((m) => m.id === id), id);
   }
-  for (const id of ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-3-pro-preview"]) assert.ok(catalogFor("gemini").some((m) => m.id === id), id);
-  for (const id of ["gpt-5", "gpt-5.2", "gpt-5.4", "gpt-5-mini", "gpt-5-codex"]) assert.ok(catalogFor("codex").some((m) => m.id === id), id);
-  assert.equal(catalogFor("vertex"), CATALOG.gemini);
+  for (const id of ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-3-pro-preview", "gemini-3.5-flash"]) assert.ok(catalogFor("gemini").some((m) => m.id === id), id);
+  for (const id of ["gpt-5", "gpt-5.2", "gpt-5.4", "gpt-5.5", "gpt-5-mini", "gpt-5-codex"]) assert.ok(catalogFor("codex").some((m) => m.id === id), id);
+  // HEAD a7e3596b7 models.json: each Google backend its own list; Antigravity's includes its Claude names.
+  assert.ok(catalogFor("vertex").some((m) => m.id === "gemini-3-pro"));
+  assert.ok(catalogFor("antigravity").some((m) => m.id === "claude-opus-4-6-thinking"));
+  assert.equal(catalogModel("claude-opus-4-8")?.maxOutputTokens, 128_000);
   assert.deepEqual(catalogFor("openrouter"), []);
   assert.equal(catalogModel("claude-sonnet-4-5")?.maxOutputTokens, 64_000);
   assert.equal(catalogModel("claude-sonnet-4-5")?.created, 1759104000);

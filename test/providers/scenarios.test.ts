@@ -51,7 +51,7 @@ test("providers §7.3 key forms: every accepted form lists models; only a wrong 
   for (const [query, headers] of forms) assert.equal((await fetch(`${s.url}/v1/models${query}`, { headers })).status, 200, JSON.stringify(headers) + query);
   const bad = await fetch(`${s.url}/v1/models`, { headers: { authorization: "Bearer sk-other" } });
   assert.equal(bad.status, 401);
-  assert.equal(((await bad.json()) as { error: { message: string } }).error.message, "Invalid API key");
+  assert.match(((await bad.json()) as { error: { message: string } }).error.message, /^Invalid API key: the key sent is not one of cliproxy.s api-keys/);
 });
 
 test("providers §7.4 no keys configured: GET /v1/models answers without a key on loopback", async (t) => {
@@ -67,7 +67,7 @@ test("providers §7.5 unknown model: 404 model_not_found naming the model", asyn
   const body = (await res.json()) as { error: { code: string; message: string } };
   assert.equal(body.error.code, "model_not_found");
   assert.match(body.error.message, /^model "nope-1" is not served by any configured credential; see GET \/v1\/models/);
-  const near = await post(s.url, "/v1/chat/completions", { model: "claude-sonnet-4-6x", messages: [] });
+  const near = await post(s.url, "/v1/chat/completions", { model: "claud-sonnet-4-6", messages: [] });
   assert.match(((await near.json()) as { error: { message: string } }).error.message, /did you mean: .*claude-sonnet-4-6/);
 });
 
@@ -82,17 +82,17 @@ test("providers §7.6 Claude key: path, bearer on a custom root, version, betas,
   assert.equal(r.headers.authorization, "Bearer ka");
   assert.equal(r.headers["x-api-key"], undefined);
   assert.equal(r.headers["anthropic-version"], "2023-06-01");
-  assert.match(String(r.headers["anthropic-beta"]), /oauth-2025-04-20/);
-  assert.match(String(r.headers["anthropic-beta"]), /interleaved-thinking-2025-05-14/);
-  assert.equal(r.headers["x-app"], "cli");
+  // HEAD a7e3596b7: an API key keeps the caller's fingerprint, so no betas or X-App the client did not send.
+  assert.equal(r.headers["anthropic-beta"], undefined);
+  assert.equal(r.headers["x-app"], undefined);
   assert.ok(!Object.values(r.headers).some((v) => String(v).includes(CLIENT_KEY)));
 });
 
-test("providers §7.7 client beta kept: client's beta first, then oauth and interleaved-thinking", async (t) => {
+test("providers §7.7 client beta kept: exactly the client's betas on an API key", async (t) => {
   const fake = await claudeFake(t);
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url)] });
   await post(s.url, "/v1/messages", MSG, { "anthropic-beta": "tools-2024-04-04" });
-  assert.equal((await fake.nth(1)).headers["anthropic-beta"], "tools-2024-04-04,oauth-2025-04-20,interleaved-thinking-2025-05-14");
+  assert.equal((await fake.nth(1)).headers["anthropic-beta"], "tools-2024-04-04");
 });
 
 test("providers §7.8 count_tokens: forwarded to count_tokens?beta=true, answer unchanged", async (t) => {
@@ -103,7 +103,7 @@ test("providers §7.8 count_tokens: forwarded to count_tokens?beta=true, answer 
   assert.equal((await fake.nth(1)).url, "/v1/messages/count_tokens?beta=true");
 });
 
-test("providers §7.10 Codex key: bearer key, no Originator, no Chatgpt-Account-Id, streamed upstream", async (t) => {
+test("providers §7.10 Codex key: bearer key, codex-tui Originator and user-agent (HEAD forces them), no Chatgpt-Account-Id, streamed upstream", async (t) => {
   const fake = await startFake(t, (_r, res) => sendSse(res, RESPONSES_STREAM));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], codexApiKey: [key("kc", fake.url)] });
   const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
@@ -114,8 +114,12 @@ test("providers §7.10 Codex key: bearer key, no Originator, no Chatgpt-Account-
   const r = await fake.nth(1);
   assert.equal(r.url, "/responses");
   assert.equal(r.headers.authorization, "Bearer kc");
-  assert.equal(r.headers.originator, undefined);
+  assert.equal(r.headers.originator, "codex-tui");
+  assert.match(String(r.headers["user-agent"]), /^codex-tui\/0\.146\.0 /);
   assert.equal(r.headers["chatgpt-account-id"], undefined);
+  // The client key becomes a stable prompt cache key, sent as Session-Id too.
+  assert.match(String(r.json.prompt_cache_key), /^[0-9a-f]{8}-[0-9a-f]{4}-5/);
+  assert.equal(r.json.prompt_cache_key, r.headers["session-id"]);
   assert.equal(r.json.stream, true);
   assert.equal(r.json.instructions, "");
 });

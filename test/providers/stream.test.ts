@@ -94,6 +94,9 @@ test("errorEventStatus() reads statuses from error events of each dialect", () =
   assert.equal(errorEventStatus({ event: "error", data: "" }, { type: "error", error: { type: "rate_limit_error" } }), 429);
   assert.equal(errorEventStatus({ data: "" }, { type: "response.failed", response: { error: { code: "x" } } }), 502);
   assert.equal(errorEventStatus({ data: "" }, { choices: [] }), undefined);
+  // Codex's typed stream errors keep their meaning: a policy refusal is the client's 400, not a retryable 502.
+  assert.equal(errorEventStatus({ data: "" }, { type: "error", error: { type: "invalid_request", code: "cyber_policy", message: "m" } }), 400);
+  assert.equal(errorEventStatus({ data: "" }, { type: "error", error: {}, error_type: "usage_limit_reached" }), 429);
   assert.match(terminalErrorEvent("openai-responses", 408, "slow"), /"code":"request_timeout"/);
   assert.match(terminalErrorEvent("openai-responses", 400, "bad"), /"code":"invalid_request_error"/);
 });

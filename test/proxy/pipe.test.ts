@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, get, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestContext } from "node:test";
+import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { startFake } from "../support/fake-upstream.js";
 import { capBytes, connectionTokens, forwardableHeaders, isEventStream, isGzipEncoding, pipeResponse, type PipeOptions } from "../../src/proxy/pipe.js";
@@ -234,4 +235,44 @@ test("header helpers: connectionTokens(), forwardableHeaders(), isEventStream(),
     cap.write(Buffer.from("abcd"));
   });
   assert.match(err.message, /3 byte limit/);
+});
+
+test("pipeResponse() relays a high-ratio hidden-gzip body (a zip bomb) untouched instead of inflating it", async (t) => {
+  const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024)); // ~20 KB that decodes to 20 MiB, ratio ~1000
+  const { url } = await relay(t, (res) => res.writeHead(200, { "content-type": "application/json" }).end(bomb));
+  const got = await rawGet(url);
+  assert.deepEqual(got.body, bomb);
+  assert.equal(got.headers["content-length"], undefined, "relayed as the upstream sent it");
+});
+
+test("pipeResponse() streams a large hidden-gzip body untouched: the client has its first bytes before the upstream ends", async (t) => {
+  const zipped = gzipSync(randomBytes(6 * 1024 * 1024)); // past the 4 MiB buffer bound, ratio ~1
+  let clientHasBytes!: () => void;
+  const clientGotBytes = new Promise<void>((r) => (clientHasBytes = r));
+  const { url } = await relay(t, async (res) => {
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    res.write(zipped.subarray(0, zipped.length - 10));
+    await clientGotBytes; // the old code buffered everything first, so this waited forever
+    res.end(zipped.subarray(zipped.length - 10));
+  });
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    get(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        clientHasBytes();
+      });
+      res.on("end", () => resolve(Buffer.concat(chunks)));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+  assert.ok(body.equals(zipped));
+});
+
+test("pipeResponse() still rewrites a small hidden-gzip body of ordinary ratio", async (t) => {
+  const text = JSON.stringify({ items: Array.from({ length: 2000 }, (_, i) => ({ i, name: `thread-${i}` })) });
+  const { url } = await relay(t, (res) => res.writeHead(200, { "content-type": "application/json" }).end(gzipSync(text)));
+  const got = await rawGet(url);
+  assert.equal(got.body.toString(), text);
+  assert.equal(got.headers["content-length"], String(Buffer.byteLength(text)));
 });

@@ -152,7 +152,11 @@ test("conduct() answers 503 with counts when credentials are blocked for non-quo
   assert.equal(r.kind, "unavailable");
   assert.equal(r.status, 503);
   const until = new Date(clock.now() + 60_000).toISOString();
-  assert.equal(r.message, `no credential can serve model "${M}" (providers: claude); 1 disabled, 1 cooling down until ${until}`);
+  assert.ok(r.message.startsWith(`no credential can serve model "${M}" (providers: claude); 1 disabled, 1 cooling down until ${until}. Last upstream error: `), r.message);
+  // The most recent failure (B's 500) is the one named, with its end and a fix; Retry-After is the earliest return.
+  assert.match(r.message, /got 500 \(upstream error\)/);
+  assert.match(r.message, /Fix: none needed if the provider recovers/);
+  assert.equal(r.headers["retry-after"], "60");
 });
 
 test("conduct() omits the provider from the cooldown body when several providers serve the model", async () => {
@@ -170,10 +174,14 @@ test("conduct() omits the provider from the cooldown body when several providers
 
 test("conduct() answers 404 with close names for a model nothing serves, and honours a provider restriction", async () => {
   const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A) });
-  const r = await rt.conduct({ model: "claude-sonet-4-5" }, async () => OK);
+  const r = await rt.conduct({ model: "claud-sonnet-4-5" }, async () => OK);
   assert.equal(r.kind, "unknown-model");
   assert.equal(r.suggestions[0], "claude-sonnet-4-5");
-  assert.match(r.message, /^model "claude-sonet-4-5" is not served by any configured credential; see GET \/v1\/models; did you mean: claude-sonnet-4-5/);
+  assert.match(r.message, /^model "claud-sonnet-4-5" is not served by any configured credential; see GET \/v1\/models; did you mean: claude-sonnet-4-5/);
+  // A claude-* name no credential lists goes to the Claude credentials to decide (runtime.ts byFamily).
+  const seen: string[] = [];
+  assert.equal((await rt.conduct({ model: "claude-opus-9" }, async (_c, upstream) => (seen.push(upstream), OK))).kind, "done");
+  assert.deepEqual(seen, ["claude-opus-9"]);
   const none = asError(await rt.conduct({ model: "zzzzzzzz" }, async () => OK));
   assert.equal(none.message, 'model "zzzzzzzz" is not served by any configured credential; see GET /v1/models');
   assert.equal((await rt.conduct({ model: M, providers: ["gemini"] }, async () => OK)).kind, "unknown-model");

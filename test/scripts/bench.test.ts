@@ -252,3 +252,15 @@ test("runMicro() times the translation hub and pumpStream against their floors",
   assert.ok(rows.length >= 6);
   assert.ok(rows.every((r) => (r.perOpMs?.count ?? 0) > 0));
 });
+
+test("the tunnel bench: --tunnel selects it, and its table shows cliproxy's added latency against both references", async () => {
+  const { renderTunnel } = await import("../../scripts/bench/tunnel.js");
+  assert.equal(parseBenchArgs(["--tunnel", "--quick"]).tunnel, true);
+  const table = renderTunnel([
+    { path: "direct", bytesPerSecond: 500 * 2 ** 20, medianUs: 40, p99Us: 90 },
+    { path: "net pipe", bytesPerSecond: 400 * 2 ** 20, medianUs: 55, p99Us: 120 },
+    { path: "cliproxy", bytesPerSecond: 380 * 2 ** 20, medianUs: 60, p99Us: 130 },
+  ]);
+  assert.match(table, /\| cliproxy \| 380 \| 60 \| 130 \|/);
+  assert.match(table, /cliproxy adds 20 µs per frame round trip over a direct connection, 5 µs over a bare net pipe/);
+});

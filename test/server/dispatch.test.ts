@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dispatch, dialectOfPath, loggablePath } from "../../src/server/dispatch.js";
 import { route } from "../../src/server/router.js";
-import { requireApiKey } from "../../src/server/auth.js";
+import { INVALID_KEY, requireApiKey } from "../../src/server/auth.js";
 import { readBody, readJson } from "../../src/server/body.js";
 
 let gzSettled: Promise<string> | undefined;
@@ -58,10 +58,10 @@ test("requireApiKey() answers 401 in the OpenAI, Anthropic and Gemini shapes on 
   assert.deepEqual(await j(openai), { error: { message: "Missing API key", type: "authentication_error", param: null, code: "invalid_api_key" } });
   const anthropic = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "wrong" }, body: "{}" });
   assert.equal(anthropic.status, 401);
-  assert.deepEqual(await j(anthropic), { type: "error", error: { type: "authentication_error", message: "Invalid API key" } });
+  assert.deepEqual(await j(anthropic), { type: "error", error: { type: "authentication_error", message: INVALID_KEY } });
   const gemini = await fetch(`${base}/v1beta/models/g:generateContent?key=nope`, { method: "POST", body: "{}" });
   assert.equal(gemini.status, 401);
-  assert.deepEqual(await j(gemini), { error: { code: 401, message: "Invalid API key", status: "UNAUTHENTICATED" } });
+  assert.deepEqual(await j(gemini), { error: { code: 401, message: INVALID_KEY, status: "UNAUTHENTICATED" } });
   const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer sk-test" }, body: "{}" });
   assert.equal(ok.status, 200);
 });

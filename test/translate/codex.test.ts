@@ -39,7 +39,7 @@ test("codexCallId() keeps short ids and shortens long ones deterministically", (
   assert.match(codexCallId(long), /^c{47}_[0-9a-f]{16}$/);
 });
 
-test("codexRequest() turns system messages into developer ones, keeps priority service tier and the client's reasoning and include", () => {
+test("codexRequest() turns system messages into developer ones, keeps priority service tier and the client's reasoning, narrows include to encrypted reasoning", () => {
   const out = codexRequest({
     input: [{ type: "message", role: "system", content: "S" }, 7], service_tier: "priority", reasoning: { effort: "high" },
     include: ["reasoning.encrypted_content", "x"], parallel_tool_calls: false, tool_choice: "none", tools: [{ type: "function", name: "f", parameters: { type: "object" } }, { type: "file_search" }, 1],
@@ -47,7 +47,7 @@ test("codexRequest() turns system messages into developer ones, keeps priority s
   assert.deepEqual(out.input, [{ type: "message", role: "developer", content: "S" }, 7]);
   assert.equal(out.service_tier, "priority");
   assert.deepEqual(out.reasoning, { effort: "high", summary: "auto" });
-  assert.deepEqual(out.include, ["reasoning.encrypted_content", "x"]);
+  assert.deepEqual(out.include, ["reasoning.encrypted_content"]); // Codex rejects other include entries
   assert.equal(out.parallel_tool_calls, false);
   assert.equal(out.tool_choice, "none");
   assert.deepEqual(out.tools, [{ type: "function", name: "f", parameters: { type: "object" } }, { type: "file_search" }, 1]);

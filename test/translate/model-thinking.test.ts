@@ -49,9 +49,10 @@ test("Gemini 3 models get the nearest level they accept (ties go lower), never a
   assert.deepEqual((budget.generationConfig as any).thinkingConfig, { thinkingLevel: "high", includeThoughts: true });
 });
 
-test("fitGeminiReasoning() leaves unknown models and settings without a level alone, and handles models without dynamic thinking", () => {
-  const r = { level: "high" };
-  assert.equal(fitGeminiReasoning(r, "my-own-model"), r);
+test("fitGeminiReasoning() turns a level into its budget on unknown models (no thinkingLevel there), leaves settings without a level alone", () => {
+  assert.deepEqual(fitGeminiReasoning({ level: "high" }, "my-own-model"), { budget: 24576, includeThoughts: true });
+  const auto = { level: "auto" };
+  assert.equal(fitGeminiReasoning(auto, "my-own-model"), auto);
   const none = { summary: "auto" };
   assert.equal(fitGeminiReasoning(none, "gemini-3-pro-preview"), none);
   assert.equal(fitGeminiReasoning(none, "gemini-2.5-pro"), none);

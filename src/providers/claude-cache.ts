@@ -1,0 +1,75 @@
+/**
+ * Claude prompt-cache breakpoints as CLIProxyAPI HEAD a7e3596b7 places them
+ * (internal/runtime/executor/claude_executor_cloaking.go ensureCacheControl, enforceCacheControlLimit):
+ * the last system block, the last cacheable user/assistant message, and the last tool only when there
+ * is no system; never more than Anthropic's 4, dropping the least valuable first.
+ */
+
+type J = Record<string, unknown>;
+const isObj = (v: unknown): v is J => v !== null && typeof v === "object" && !Array.isArray(v);
+const EPHEMERAL = { type: "ephemeral" };
+/** Anthropic's limit on cache_control blocks per request. */
+export const MAX_CACHE_BREAKPOINTS = 4;
+
+const blocks = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObj) : []);
+
+/** How many blocks of a Messages body carry cache_control (system, tools, message content). */
+export function countCacheControls(body: J): number {
+  let n = blocks(body.system).filter((b) => b.cache_control !== undefined).length;
+  n += blocks(body.tools).filter((b) => b.cache_control !== undefined).length;
+  for (const m of blocks(body.messages)) n += blocks(m.content).filter((b) => b.cache_control !== undefined).length;
+  return n;
+}
+
+function hasCacheableSystem(body: J): boolean {
+  if (typeof body.system === "string") return body.system.trim() !== "";
+  return blocks(body.system).some((b) => typeof b.text === "string" && b.text.trim() !== "");
+}
+
+/** Adds HEAD's default breakpoints in place (each section only when it has none yet). */
+export function ensureCacheControl(body: J): void {
+  const tools = blocks(body.tools);
+  if (!hasCacheableSystem(body) && tools.length && !tools.some((t) => t.cache_control !== undefined)) {
+    const last = [...tools].reverse().find((t) => t.defer_loading !== true);
+    if (last) last.cache_control = EPHEMERAL;
+  }
+  if (typeof body.system === "string" && body.system.trim() !== "") body.system = [{ type: "text", text: body.system, cache_control: EPHEMERAL }];
+  else {
+    const sys = blocks(body.system);
+    if (sys.length && !sys.some((b) => b.cache_control !== undefined)) sys[sys.length - 1].cache_control = EPHEMERAL;
+  }
+  const messages = blocks(body.messages);
+  let at = -1;
+  messages.forEach((m, i) => {
+    if (m.role !== "user" && m.role !== "assistant") return;
+    if (typeof m.content === "string") at = i;
+    const c = blocks(m.content);
+    if (c.length && !(m.role === "assistant" && ["thinking", "redacted_thinking"].includes(String(c[c.length - 1].type)))) at = i;
+  });
+  if (at < 0) return;
+  const m = messages[at];
+  if (typeof m.content === "string") m.content = [{ type: "text", text: m.content, cache_control: EPHEMERAL }];
+  else {
+    const c = blocks(m.content);
+    if (!c.some((b) => b.cache_control !== undefined)) c[c.length - 1].cache_control = EPHEMERAL;
+  }
+}
+
+/** Removes breakpoints beyond `max` in place: earlier system, earlier tools, messages oldest first, then the last system and tool. */
+export function enforceCacheLimit(body: J, max = MAX_CACHE_BREAKPOINTS): void {
+  let excess = countCacheControls(body) - max;
+  if (excess <= 0) return;
+  const strip = (list: J[], keepLast: boolean) => {
+    const marked = list.filter((b) => b.cache_control !== undefined);
+    for (const b of keepLast ? marked.slice(0, -1) : marked) {
+      if (excess <= 0) return;
+      delete b.cache_control;
+      excess--;
+    }
+  };
+  strip(blocks(body.system), true);
+  strip(blocks(body.tools), true);
+  for (const m of blocks(body.messages)) strip(blocks(m.content), false);
+  strip(blocks(body.system), false);
+  strip(blocks(body.tools), false);
+}
