@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { ChildProcess } from "node:child_process";
 import type { RequestSpec } from "./load.js";
 import { requestBody, type Directive } from "./payloads.js";
-import { spawnTracked, stop, TSX_IMPORT, waitHttp } from "./procs.js";
+import { onCleanup, spawnTracked, stop, TSX_IMPORT, waitHttp } from "./procs.js";
 
 /** A load shape: a JSON answer of some size, or a stream. */
 export type Kind = { readonly kind: "json"; readonly size: number; readonly requestBytes?: number } | { readonly kind: "sse"; readonly events: number; readonly bytes: number; readonly pace: number };
@@ -165,10 +165,16 @@ async function startAsUser(way: UserWay, config: string, dir: string, port: numb
   child.stderr?.on("data", keep);
   const ready = await waitHttp(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 60_000, everyMs: 5, child, status: 200 });
   const startMs = performance.now() - t0;
-  // npm runs node through a shell: signal the whole group so the server stops too.
+  // npm runs node through a shell: signal the whole group so the server stops too (also on Ctrl-C).
+  const group = (signal: NodeJS.Signals) => {
+    if (way === "npm" && child.pid) try { process.kill(-child.pid, signal); } catch { /* gone */ }
+  };
+  const undo = onCleanup(() => group("SIGKILL"));
   const end = async () => {
-    if (way === "npm" && child.pid && child.exitCode === null) try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }
+    if (child.exitCode === null) group("SIGTERM");
     await stop(child, 3_000);
+    group("SIGKILL");
+    undo();
   };
   if (!ready) {
     await end();
