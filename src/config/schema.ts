@@ -51,6 +51,8 @@ export interface OpenAICompat {
   readonly disableCooling: boolean;
   /** `disabled: true` skips the whole entry. */
   readonly disabled?: boolean;
+  /** `support-prompt-cache-key: true`: send a derived `prompt_cache_key` (HEAD openai_compat_executor.go; default off as there). */
+  readonly supportPromptCacheKey?: boolean;
 }
 
 /** One Amp model mapping (amp.md CFG-7). */

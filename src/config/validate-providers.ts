@@ -153,6 +153,7 @@ function readCompatList(r: Reader): OpenAICompat[] {
       headers: r.stringMap(at("headers")),
       disableCooling: r.bool(at("disable-cooling")),
       disabled: r.bool(at("disabled")),
+      supportPromptCacheKey: r.bool(at("support-prompt-cache-key")),
     };
     if (!compat.baseUrl) r.warn(path, "entry without base-url dropped");
     else out.push(compat);
@@ -171,8 +172,10 @@ function readModelAlias(r: Reader): Config["oauthModelAlias"] {
         r.problem(p, "expected a mapping with name and alias");
         continue;
       }
-      const e = { name: r.str([...p, "name"]), alias: r.str([...p, "alias"]), fork: r.bool([...p, "fork"]) };
-      if (!e.name || !e.alias || e.name === e.alias) r.warn(p, "entry with an empty name or alias, or alias equal to name, dropped");
+      const name = r.str([...p, "name"]);
+      // No alias (or the name itself): the entry adds `name` as it is, when the catalogue lacks it (oauth/runtime.ts aliasedModels).
+      const e = { name, alias: r.str([...p, "alias"]) || name, fork: r.bool([...p, "fork"]) };
+      if (!e.name) r.warn(p, "entry with an empty name dropped");
       else if (list.some((x) => x.alias.toLowerCase() === e.alias.toLowerCase())) r.warn(p, `alias ${JSON.stringify(e.alias)} already used: entry dropped`);
       else list.push(e);
     }

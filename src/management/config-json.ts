@@ -51,6 +51,7 @@ export function compatYaml(c: OpenAICompat): Json {
   if (c.models.length) o.models = c.models.map(modelYaml);
   if (Object.keys(c.headers).length) o.headers = { ...c.headers };
   if (c.disableCooling) o["disable-cooling"] = true;
+  if (c.supportPromptCacheKey) o["support-prompt-cache-key"] = true;
   return o;
 }
 

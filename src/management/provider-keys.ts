@@ -40,7 +40,7 @@ export const PROVIDER_LISTS = {
   vertex: keyList("vertex-api-key", "vertexApiKey"),
   compat: {
     key: "openai-compatibility", field: "openaiCompatibility", yaml: (i) => compatYaml(i as OpenAICompat),
-    patchable: ["name", "prefix", "priority", "disabled", "base-url", "api-key-entries", "models", "headers", "disable-cooling"],
+    patchable: ["name", "prefix", "priority", "disabled", "base-url", "api-key-entries", "models", "headers", "disable-cooling", "support-prompt-cache-key"],
   } satisfies ProviderList,
 } as const;
 

@@ -95,6 +95,9 @@ export function statusPage(v: StatusView, secrets: SecretSet): string {
         v.models.map((m) => [e(m.model), String(m.requests), String(m.failures), String(m.inputTokens), String(m.outputTokens), String(m.totalTokens)]),
         new Set([1, 2, 3, 4, 5]))
       : `<p class="muted">No requests yet.</p>`;
+  const served = v.served.length
+    ? table(["Model", "Source", "Providers"], v.served.map((m) => [e(m.id), e(m.source), e(m.providers.join(", "))]))
+    : `<p class="muted">No models served.</p>`;
   const amp = v.decisions.length
     ? table(["Time (UTC)", "Requested", "Route", "Resolved", "Provider", "Why"], v.decisions.map((d) => decisionRow(d, secrets)))
     : `<p class="muted">No Amp model requests yet.</p>`;
@@ -106,6 +109,8 @@ Amp tunnels (thread-actor sockets): ${v.tunnels.open} open, ${v.tunnels.opened} 
 ${creds}
 <h2>Requests and tokens by model</h2>
 ${models}
+<h2>Served models and where they come from</h2>
+${served}
 <h2>Recent Amp routing decisions</h2>
 ${amp}`);
 }

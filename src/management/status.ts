@@ -42,6 +42,8 @@ export interface StatusView {
   readonly credentials: readonly CredentialRow[];
   readonly usageEnabled: boolean;
   readonly models: readonly ModelRow[];
+  /** Every served model id, where it comes from (catalogue or config) and which providers serve it. */
+  readonly served: ReadonlyArray<{ readonly id: string; readonly source: string; readonly providers: readonly string[] }>;
   readonly decisions: readonly RecentDecision[];
   /** Amp WebSocket tunnels (thread-actor sockets): open now, and opened since start. */
   readonly tunnels: { readonly open: number; readonly opened: number };
@@ -108,6 +110,7 @@ export function statusView(app: App): StatusView {
     credentials: credentialRows(app),
     usageEnabled: app.providers.usage.enabled,
     models: modelRows(app),
+    served: app.providers.models().map((m) => ({ id: m.id, source: m.source, providers: m.providers })),
     decisions: recentDecisions(app.log),
     tunnels: { open: app.amp.tunnels.open, opened: app.amp.tunnels.opened },
   };

@@ -8,24 +8,25 @@ import type { Config } from "../config/schema.js";
 import { catalogFor } from "../providers/catalog.js";
 import { buildCredential } from "../providers/credentials.js";
 import { splitThinkingSuffix } from "../providers/registry.js";
-import type { Credential, ProviderKind } from "../providers/types.js";
+import type { Credential, ModelSource, ProviderKind } from "../providers/types.js";
 import type { App } from "../server/handler.js";
 import { endpointsFor } from "./endpoints.js";
 import { loginSessions, type LoginSessions } from "./management.js";
 import { TokenManager, type RefreshCoordinator } from "./refresh.js";
 import type { TokenFileCredential } from "./store.js";
+import { vertexRoot } from "./vertex-sa.js";
 
 /** The `source` name of token-file credentials in the provider pool. */
 export const POOL_SOURCE = "auth-dir";
 
 /** Token-file provider → executor kind. */
-const KIND_OF: Readonly<Record<string, string>> = { claude: "claude", codex: "codex", "gemini-cli": "gemini-cli", antigravity: "antigravity" };
+const KIND_OF: Readonly<Record<string, string>> = { claude: "claude", codex: "codex", "gemini-cli": "gemini-cli", antigravity: "antigravity", vertex: "vertex" };
 
 /** Executor kinds startOAuth() publishes unless told otherwise. */
 export const DEFAULT_POOL_KINDS: readonly string[] = ["claude", "codex"];
 
 /** Every executor kind a token file can be served by (start.ts publishes all of them). */
-export const ALL_POOL_KINDS: readonly string[] = ["claude", "codex", "gemini-cli", "antigravity"];
+export const ALL_POOL_KINDS: readonly string[] = ["claude", "codex", "gemini-cli", "antigravity", "vertex"];
 
 /** What startOAuth() needs from the auth-dir watcher (config/watch-auth.ts AuthDirWatcher fits). */
 export interface AuthWatcherLike {
@@ -66,15 +67,27 @@ export function oauthRuntime(app: App): OAuthRuntime | undefined {
   return RUNTIMES.get(app);
 }
 
-/** Served models of a token-file provider: its catalog with `oauth-model-alias` applied (`fork` keeps the original too). */
-export function aliasedModels(provider: string, config: Pick<Config, "oauthModelAlias">): Array<{ name: string; alias: string }> | undefined {
+/**
+ * Served models of a token-file provider: its catalogue with `oauth-model-alias` applied (`fork` keeps the
+ * original too; CLIProxyAPI HEAD a7e3596b7 sdk/cliproxy/service_models.go applyOAuthModelAliasEntries). An
+ * entry whose `name` is not in the catalogue adds that upstream model under its alias (or its own name when
+ * the alias is empty): HEAD would drop it, cliproxy lets OAuth users add models the catalogue lacks.
+ */
+export function aliasedModels(provider: string, config: Pick<Config, "oauthModelAlias">): Array<{ name: string; alias: string; source: ModelSource }> | undefined {
   const aliases = config.oauthModelAlias[provider] ?? [];
   if (!aliases.length) return undefined;
-  const out: Array<{ name: string; alias: string }> = [];
-  for (const m of catalogFor(provider)) {
-    const mine = aliases.filter((a) => a.name.toLowerCase() === m.id.toLowerCase());
-    if (!mine.length || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id });
-    for (const a of mine) out.push({ name: m.id, alias: a.alias });
+  const out: Array<{ name: string; alias: string; source: ModelSource }> = [];
+  const catalogue = catalogFor(provider);
+  for (const m of catalogue) {
+    const mine = aliases.filter((a) => a.name.toLowerCase() === m.id.toLowerCase() && a.alias.trim() !== "" && a.alias.toLowerCase() !== m.id.toLowerCase());
+    if (!mine.length || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id, source: "catalogue" });
+    for (const a of mine) out.push({ name: m.id, alias: a.alias, source: "config" });
+  }
+  const known = new Set(catalogue.map((m) => m.id.toLowerCase()));
+  for (const a of aliases) {
+    const name = a.name.trim();
+    if (!name || known.has(name.toLowerCase())) continue;
+    out.push({ name, alias: a.alias.trim() || name, source: "config" });
   }
   return out;
 }
@@ -90,7 +103,7 @@ export function poolCredentials(list: readonly TokenFileCredential[], config: Co
       provider: c.provider,
       kind: kind as ProviderKind,
       apiKey: "",
-      baseUrl: c.baseUrl ?? defaultRoot(c.provider, config),
+      baseUrl: c.baseUrl ?? defaultRoot(c.provider, config, typeof c.raw.location === "string" && c.raw.location.trim() ? c.raw.location.trim() : undefined),
       proxyUrl: c.proxyUrl,
       headers: c.headers,
       priority: c.priority,
@@ -119,11 +132,12 @@ function revokedNotice(list: readonly TokenFileCredential[], config: Config, kin
     `run ${types.map((t) => `"cliproxy login ${t}"`).join(" or ")} to log in again`;
 }
 
-function defaultRoot(provider: string, config: Config): string {
+function defaultRoot(provider: string, config: Config, location?: string): string {
   if (provider === "claude") return endpointsFor("claude", config).apiBaseUrl;
   if (provider === "codex") return endpointsFor("codex", config).apiBaseUrl;
   if (provider === "gemini-cli") return endpointsFor("gemini", config).codeAssistBaseUrl;
   if (provider === "antigravity") return endpointsFor("antigravity", config).apiBaseUrls[0] ?? "";
+  if (provider === "vertex") return vertexRoot(location ?? "us-central1");
   return "";
 }
 

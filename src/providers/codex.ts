@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { editBody } from "./body-edit.js";
+import { codexImageEdits } from "./codex-image.js";
 import { applyCustomHeaders, bodyJson, clientHeader, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 
 /**
@@ -63,7 +64,8 @@ export function buildCodexRequest(input: BuildInput): UpstreamCall {
   if (parsed.instructions === undefined || parsed.instructions === null) set.instructions = "";
   const cacheKey = codexCacheKey(input);
   if (cacheKey && parsed.prompt_cache_key !== cacheKey) set.prompt_cache_key = cacheKey;
-  const body = editBody(input.body, { set, remove: REMOVED });
+  const image = codexImageEdits(input, parsed, input.config.disableImageGeneration);
+  const body = editBody(input.body, { set: { ...set, ...image.set }, remove: [...REMOVED, ...image.remove] });
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "text/event-stream",

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Config, ModelEntry, ProviderKey } from "../config/schema.js";
 import { maskKey } from "../log/redact.js";
 import { catalogFor } from "./catalog.js";
-import type { Credential, ProviderKind } from "./types.js";
+import type { Credential, ModelSource, ProviderKind } from "./types.js";
 
 /** Default upstream roots (providers.md §2); a credential `base-url` replaces them. */
 export const DEFAULT_BASE_URLS: Readonly<Record<string, string>> = Object.freeze({
@@ -30,8 +30,8 @@ export interface CredentialSpec {
   priority?: number;
   prefix?: string;
   disableCooling?: boolean;
-  /** Non-empty replaces the catalog; a repeated alias makes a pool only when `pools` is set. */
-  models?: readonly ModelEntry[];
+  /** Non-empty replaces the catalog; a repeated alias makes a pool only when `pools` is set. `source` default "config". */
+  models?: ReadonlyArray<ModelEntry & { readonly source?: ModelSource }>;
   /** Repeated aliases build a pool (openai-compatibility) instead of first-wins. */
   pools?: boolean;
   excludedModels?: readonly string[];
@@ -80,11 +80,16 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
   const prefix = normalisePrefix(spec.prefix ?? "");
   const excluded = spec.excludedModels ?? [];
   const served = new Map<string, string[]>();
-  const entries: ModelEntry[] = spec.models?.length
-    ? spec.models.filter((e) => e.name.trim() !== "").map((e) => ({ name: e.name.trim(), alias: e.alias.trim() || e.name.trim() }))
-    : spec.kind === "openai-compat" ? [] : catalogFor(spec.provider).map((c) => ({ name: c.id, alias: c.id }));
+  const entries: Array<ModelEntry & { source: ModelSource }> = spec.models?.length
+    ? spec.models.filter((e) => e.name.trim() !== "").map((e) => ({ name: e.name.trim(), alias: e.alias.trim() || e.name.trim(), source: e.source ?? "config" }))
+    : spec.kind === "openai-compat" ? [] : catalogFor(spec.provider).map((c) => ({ name: c.id, alias: c.id, source: "catalogue" as const }));
+  const sources = new Map<string, ModelSource>();
   for (const e of entries) {
     if (excluded.some((p) => matchesWildcard(p, e.alias))) continue;
+    if (e.source !== "catalogue") {
+      sources.set(e.alias, e.source);
+      if (prefix) sources.set(`${prefix}/${e.alias}`, e.source);
+    }
     const names = served.get(e.alias);
     if (!names) served.set(e.alias, [e.name]);
     else if (spec.pools && !names.includes(e.name)) names.push(e.name);
@@ -109,6 +114,7 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
     disableCooling: spec.disableCooling ?? false,
     catalogExclusions: spec.models?.length || spec.kind === "openai-compat" ? undefined : excluded,
     models,
+    ...(sources.size ? { sources } : {}),
   });
   STATE_KEYS.set(cred, identityHash(cred.provider, cred.baseUrl, spec.identity ?? spec.apiKey));
   if (spec.requestRetry !== undefined) RETRY_OVERRIDES.set(cred, Math.max(0, spec.requestRetry));

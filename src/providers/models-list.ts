@@ -20,9 +20,12 @@ export function wantsAnthropicList(req: IncomingMessage): boolean {
   return (typeof ua === "string" && ua.startsWith("claude-cli")) || req.headers["anthropic-version"] !== undefined;
 }
 
-/** OpenAI list: exactly id, object, created, owned_by per model. */
+/**
+ * OpenAI list: id, object, created, owned_by per model, plus `source` (catalogue or config: where cliproxy
+ * got the model from; OpenAI's clients ignore unknown fields, as they do for other gateways' extras).
+ */
 export function openaiList(models: readonly ModelInfo[]): Record<string, unknown> {
-  return { object: "list", data: models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: m.ownedBy })) };
+  return { object: "list", data: models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: m.ownedBy, source: m.source })) };
 }
 
 /** Anthropic list with its paging fields (one page: cliproxy lists everything). */

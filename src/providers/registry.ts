@@ -58,6 +58,8 @@ export function buildRegistry(credentials: readonly Credential[]): Registry {
     infos.set(id, Object.freeze({
       id,
       ownedBy: known?.ownedBy ?? creds[0].provider,
+      // One credential offering it from the catalogue makes it a catalogue model.
+      source: creds.some((c) => !c.sources?.has(id)) ? "catalogue" : creds[0].sources!.get(id)!,
       created: known?.created ?? UNKNOWN_MODEL_CREATED,
       displayName: known?.displayName ?? id,
       providers: order,

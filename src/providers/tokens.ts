@@ -6,6 +6,8 @@
 import type { App } from "../server/handler.js";
 import { oauthRuntime } from "../oauth/runtime.js";
 import { TokenUnavailableError } from "../oauth/refresh.js";
+import { ServiceAccountError, ServiceAccountTokens, serviceAccountOf } from "../oauth/vertex-sa.js";
+import { effectiveProxy } from "../proxy/forward.js";
 import type { AttemptOutcome, Credential } from "./types.js";
 
 /** What a subscription request needs from its token file (oauth/headers.ts applyOAuthCall, the Code Assist executors). */
@@ -32,6 +34,7 @@ type Failed = Extract<AttemptOutcome, { kind: "failed" }>;
 
 function failure(err: unknown): Failed {
   // A token that cannot be had is this credential's failure (401 rests it, 503 backs off), not a transport error.
+  if (err instanceof ServiceAccountError) return { kind: "failed", status: err.status, body: err.message, headers: {} };
   if (err instanceof TokenUnavailableError) return { kind: "failed", status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
   throw err;
 }
@@ -41,7 +44,7 @@ export async function liveCredential(app: App, cred: Credential): Promise<LiveCr
   const oauth = oauthRuntime(app);
   if (!oauth?.owns(cred.id)) return { cred };
   try {
-    const t = await oauth.tokens.ensureFresh(cred.id);
+    const t = await withServiceAccount(app, cred, await oauth.tokens.ensureFresh(cred.id));
     return { cred: { ...cred, apiKey: t.accessToken }, token: t };
   } catch (err) {
     return failure(err);
@@ -51,9 +54,29 @@ export async function liveCredential(app: App, cred: Credential): Promise<LiveCr
 /** After an upstream 401 on a token-file credential: the credential to retry with once, or the failure. */
 export async function renewedCredential(app: App, live: LiveCredential): Promise<LiveCredential | Failed> {
   try {
-    const t = await oauthRuntime(app)!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
+    const t = live.token?.type === "vertex"
+      ? await withServiceAccount(app, live.cred, live.token, live.cred.apiKey)
+      : await oauthRuntime(app)!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
     return { cred: { ...live.cred, apiKey: t.accessToken }, token: t };
   } catch (err) {
     return failure(err);
   }
+}
+
+const SA_TOKENS = new WeakMap<App, ServiceAccountTokens>();
+
+/**
+ * Vertex service-account files carry a key, not a token: the bearer is minted from it (oauth/vertex-sa.ts,
+ * cached in memory per app). Other files, and vertex files holding a plain `access_token`, pass unchanged.
+ */
+async function withServiceAccount<T extends TokenFacts>(app: App, cred: Credential, t: T, stale?: string): Promise<T> {
+  if (t.type !== "vertex" || t.raw?.service_account === undefined) return t;
+  const sa = serviceAccountOf(t.raw);
+  if (typeof sa === "string") throw new ServiceAccountError(401, `Vertex token file "${cred.id}": ${sa}`);
+  let cache = SA_TOKENS.get(app);
+  if (!cache) SA_TOKENS.set(app, (cache = new ServiceAccountTokens(() => app.clock.now())));
+  const config = app.config();
+  const got = await cache.token(sa, { proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs }, stale);
+  app.log.secrets.add(got.token);
+  return { ...t, accessToken: got.token, projectId: sa.projectId };
 }

@@ -33,12 +33,19 @@ export interface Credential {
   readonly catalogExclusions?: readonly string[];
   /** Served model id (alias, prefixed form too) → upstream model names to try in order (a pool when several). */
   readonly models: ReadonlyMap<string, readonly string[]>;
+  /** Where each served id comes from; absent ids are the catalogue's. */
+  readonly sources?: ReadonlyMap<string, ModelSource>;
 }
+
+/** Where a listed model comes from: the built-in catalogue (HEAD's models.json) or the user's config. */
+export type ModelSource = "catalogue" | "config";
 
 /** A model as listed by /v1/models and friends. */
 export interface ModelInfo {
   readonly id: string;
   readonly ownedBy: string;
+  /** Where it comes from (shown as `source` in /v1/models and on the status page). */
+  readonly source: ModelSource;
   readonly created: number;
   readonly displayName?: string;
   readonly providers: readonly ProviderId[];

@@ -1,7 +1,8 @@
 /**
- * Vertex executor for `vertex-api-key` entries (providers.md §2.7): the Gemini wire format at
- * `{root}/v1/publishers/google/models/{model}:{action}` with `x-goog-api-key`. Service-account
- * credentials (project/location URLs, bearer tokens) are a later issue.
+ * Vertex executor (providers.md §2.7): the Gemini wire format. `vertex-api-key` entries call
+ * `{root}/v1/publishers/google/models/{model}:{action}` with `x-goog-api-key`; service-account token
+ * files (oauth/vertex-sa.ts) call `{root}/v1/projects/{project}/locations/{location}/publishers/google/models/…`
+ * with `Authorization: Bearer` (CLIProxyAPI HEAD a7e3596b7 gemini_vertex_executor.go executeWithServiceAccount).
  */
 import { buildGeminiRequest, hasFinish } from "./gemini.js";
 import { bodyJson, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
@@ -20,9 +21,16 @@ export function vertexCountBody(input: BuildInput): Buffer {
 }
 
 function buildVertexRequest(input: BuildInput): UpstreamCall {
-  if (input.action !== "count") return buildGeminiRequest(input, "/v1/publishers/google/models");
-  const body = vertexCountBody(input);
-  return buildGeminiRequest({ ...input, body, json: undefined }, "/v1/publishers/google/models");
+  const token = input.token;
+  const sa = token?.type === "vertex" && token.projectId;
+  const location = typeof token?.raw?.location === "string" && token.raw.location.trim() ? token.raw.location.trim() : "us-central1";
+  const path = sa ? `/v1/projects/${encodeURIComponent(token.projectId!)}/locations/${encodeURIComponent(location)}/publishers/google/models` : "/v1/publishers/google/models";
+  const call = input.action !== "count" ? buildGeminiRequest(input, path) : buildGeminiRequest({ ...input, body: vertexCountBody(input), json: undefined }, path);
+  if (!token) return call;
+  // A token file's bearer: never in x-goog-api-key.
+  const headers: Record<string, string> = { ...call.headers, authorization: `Bearer ${input.cred.apiKey}` };
+  delete headers["x-goog-api-key"];
+  return { ...call, headers };
 }
 
 /** The Vertex API-key executor. */

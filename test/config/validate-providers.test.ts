@@ -135,9 +135,10 @@ oauth-excluded-models:
   Gemini-CLI: ["Gemini-2.5-*"]
   codex: []
 `);
-  assert.deepEqual(config.oauthModelAlias, { claude: [{ name: "claude-sonnet-4-5", alias: "sonnet", fork: true }] });
+  // `{ name: x, alias: x }` is kept: it adds model x when the catalogue lacks it (oauth/runtime.ts aliasedModels).
+  assert.deepEqual(config.oauthModelAlias, { claude: [{ name: "claude-sonnet-4-5", alias: "sonnet", fork: true }, { name: "x", alias: "x", fork: false }] });
   assert.deepEqual(config.oauthExcludedModels, { "gemini-cli": ["gemini-2.5-*"] });
-  assert.equal(warnings.length, 2);
+  assert.equal(warnings.length, 1);
 });
 
 test("parseConfig() keeps payload rules and drops raw rules whose values are not JSON text", () => {
@@ -176,4 +177,17 @@ proxy-url: "gopher://p"
     'openai-compatibility[0].api-key-entries[0].proxy-url at line 4, column 111: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "socks4://p:1"',
     'proxy-url at line 5, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "gopher://p"',
   ]);
+});
+
+test("parseConfig() reads openai-compatibility support-prompt-cache-key (HEAD's name, default off)", () => {
+  const { config } = load(`
+openai-compatibility:
+  - name: a
+    base-url: "http://a"
+    support-prompt-cache-key: true
+  - name: b
+    base-url: "http://b"
+`);
+  assert.equal(config.openaiCompatibility[0].supportPromptCacheKey, true);
+  assert.equal(config.openaiCompatibility[1].supportPromptCacheKey, false);
 });

@@ -121,3 +121,13 @@ test("/status fits a phone: each table scrolls inside its own box, and credentia
   assert.ok(creds.some((r) => r.startsWith("|claude|") && r.includes("…0001")), creds.join("\n"));
   assert.doesNotMatch(html, /sk-a[^"<]*…|…[^"<]{5,}\)/, "never more than four characters of a key");
 });
+
+test("/status lists every served model with where it comes from (catalogue or config) and its providers", async (t) => {
+  const m = await withTraffic(t);
+  const served = rows((await page(m.s.url)).html, "Served models and where they come from").filter((r) => !r.includes("Source"));
+  // The traffic rig's keys list their models in config; an entry without `models` serves the catalogue's.
+  assert.deepEqual(served, ["|claude-sonnet-4-5|config|claude|", "|gemini-2.5-pro|config|gemini|", "|gpt-5.2|config|fcompat|"]);
+  m.s.setConfig({ ...m.s.app.config(), claudeApiKey: [{ ...m.s.app.config().claudeApiKey[0], models: [] }] });
+  const after = rows((await page(m.s.url)).html, "Served models and where they come from");
+  assert.ok(after.includes("|claude-sonnet-4-5|catalogue|claude|"), after.join("\n"));
+});

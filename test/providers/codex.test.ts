@@ -11,7 +11,35 @@ test("buildCodexRequest() forces stream, fills instructions and drops fields the
   }, { upstreamModel: "gpt-5" }));
   assert.equal(out.url, "http://h/v1/responses");
   assert.equal(out.stream, true);
-  assert.deepEqual(JSON.parse(out.body.toString()), { model: "gpt-5", stream: true, instructions: "", input: "hi" });
+  assert.deepEqual(JSON.parse(out.body.toString()), { model: "gpt-5", stream: true, instructions: "", input: "hi", tools: [{ type: "image_generation", output_format: "png" }] });
+});
+
+// CLIProxyAPI HEAD a7e3596b7 codex_executor_request.go ensureImageGenerationTool and helps/payload_helpers.go shouldStripImageGeneration.
+test("Codex image_generation tool as HEAD: added unless present, lite, spark or free plan; stripped by disable-image-generation true/chat; passthrough untouched", () => {
+  const IMG = { type: "image_generation", output_format: "png" };
+  const fn = { type: "function", name: "f", parameters: {} };
+  const body = (json: Record<string, unknown>, opts: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => {
+    const i = input(cred("codex", { baseUrl: "http://h" }), { model: "gpt-5", input: "x", ...json }, opts);
+    return JSON.parse(buildCodexRequest({ ...i, token: opts.token as never, config: { ...i.config, ...config } as typeof i.config }).body.toString());
+  };
+  assert.deepEqual(body({ tools: [fn] }).tools, [fn, IMG]);
+  assert.deepEqual(body({ tools: [{ type: "image_generation", model: "gpt-image-2" }] }).tools, [{ type: "image_generation", model: "gpt-image-2" }]);
+  const ns = { type: "namespace", name: "image_gen", tools: [{ type: "function", name: "imagegen" }] };
+  assert.deepEqual(body({ tools: [ns] }).tools, [ns], "Codex's own image_gen namespace counts");
+  assert.equal(body({}, { headers: { "x-openai-internal-codex-responses-lite": "true" } }).tools, undefined);
+  assert.equal(body({ client_metadata: { ws_request_header_x_openai_internal_codex_responses_lite: "true" } }).tools, undefined);
+  assert.equal(body({}, { upstreamModel: "gpt-5.3-codex-spark" }).tools, undefined);
+  const free = `x.${Buffer.from(JSON.stringify({ "https://api.openai.com/auth": { chatgpt_plan_type: "free" } })).toString("base64url")}.s`;
+  assert.equal(body({}, { token: { type: "codex", accessToken: "t", raw: { id_token: free } } }).tools, undefined, "free plan: no image tool");
+  for (const mode of [true, "chat"]) {
+    const out = body({ tools: [fn, IMG], tool_choice: { type: "image_generation" } }, {}, { disableImageGeneration: mode });
+    assert.deepEqual(out.tools, [fn]);
+    assert.equal(out.tool_choice, undefined);
+  }
+  assert.deepEqual(body({ tools: [fn] }, {}, { disableImageGeneration: true }).tools, [fn]);
+  const pass = body({ tools: [fn, IMG], tool_choice: "image_generation" }, {}, { disableImageGeneration: "passthrough" });
+  assert.deepEqual([pass.tools, pass.tool_choice], [[fn, IMG], "image_generation"]);
+  assert.equal(body({}, {}, { disableImageGeneration: "passthrough" }).tools, undefined);
 });
 
 test("buildCodexRequest() forces codex-tui/0.146.0 and Originator over the client's, copying the client's Codex headers (HEAD applyCodexCloakingHeaders)", () => {

@@ -21,12 +21,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test("GET /v1/models lists sorted ids with exactly id, object, created, owned_by", async (t) => {
+test("GET /v1/models lists sorted ids with id, object, created, owned_by and where each comes from (source)", async (t) => {
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", "http://127.0.0.1:9", [], [{ name: "z-model" }, { name: "a-model" }])] });
   const body = (await (await get(s.url, "/v1/models")).json()) as { object: string; data: Array<Record<string, unknown>> };
   assert.equal(body.object, "list");
   assert.deepEqual(body.data.map((m) => m.id), ["a-model", "z-model"]);
-  assert.deepEqual(Object.keys(body.data[0]).sort(), ["created", "id", "object", "owned_by"]);
+  assert.deepEqual(Object.keys(body.data[0]).sort(), ["created", "id", "object", "owned_by", "source"]);
+  assert.equal(body.data[0].source, "config", "openai-compatibility models are the config's");
 });
 
 test("GET /v1/models answers in Anthropic's shape for claude-cli and for anthropic-version", async (t) => {
@@ -145,7 +146,8 @@ test("passthrough-headers redacts upstream headers that echo the provider key, o
     "x-echo-key": providerKey, "x-debug": "authorization: Bearer abcdefghijklmnop",
   }));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], passthroughHeaders: true, disableCooling: true, openaiCompatibility: [compat("l", fake.url, [providerKey], [{ name: "m" }])] });
-  for (const code of [200, 401]) {
+  // 400 (a request error) is relayed as the provider's own answer; a 401 would become cliproxy's own 403.
+  for (const code of [200, 400]) {
     status = code;
     const res = await post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
     const text = await res.text();

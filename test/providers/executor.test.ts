@@ -32,7 +32,7 @@ test("executors build from the parsed body in their input without parsing the by
   const compat = buildParsed(t, buildOpenAICompatRequest, input(cred("openai-compat"), { model: "m", stream: true, messages: [] }, { upstreamModel: "up" }));
   assert.deepEqual(JSON.parse(compat.body.toString()), { stream_options: { include_usage: true }, model: "up", stream: true, messages: [] });
   const codex = buildParsed(t, buildCodexRequest, input(cred("codex"), { model: "gpt-5", input: [], previous_response_id: "r" }, { upstreamModel: "gpt-5" }));
-  assert.deepEqual(JSON.parse(codex.body.toString()), { stream: true, instructions: "", model: "gpt-5", input: [] });
+  assert.deepEqual(JSON.parse(codex.body.toString()), { stream: true, instructions: "", tools: [{ type: "image_generation", output_format: "png" }], model: "gpt-5", input: [] });
   const gemini = buildParsed(t, buildGeminiRequest, input(cred("gemini"), { contents: [], generationConfig: { maxOutputTokens: 999_999 } }, { upstreamModel: "gemini-2.5-pro" }));
   assert.deepEqual(JSON.parse(gemini.body.toString()), { contents: [], generationConfig: { maxOutputTokens: 65_536 } });
 });

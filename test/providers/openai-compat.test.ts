@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildOpenAICompatRequest } from "../../src/providers/openai-compat.js";
+import { uuidV5 } from "../../src/providers/codex.js";
 import { suffixEdits } from "../../src/providers/thinking-suffix.js";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
@@ -89,4 +90,26 @@ test("suffixEdits() writes each dialect's own reasoning field", () => {
   });
   assert.deepEqual(suffixEdits("gemini", "m", {}), {});
   assert.deepEqual(suffixEdits("openai-chat", "m(weird)", {}), {});
+});
+
+// CLIProxyAPI HEAD a7e3596b7 openai_compat_executor.go applyPromptCacheKey: only entries with support-prompt-cache-key.
+test("support-prompt-cache-key: a Claude Code request gets HEAD's per-session prompt_cache_key; a client's own key is kept; off by default", async (t) => {
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, chatCompletion()));
+  const entry = (on: boolean) => compat("local", fake.url, ["ko"], [{ name: "llama-3" }], on ? { supportPromptCacheKey: true } : {});
+  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [entry(true)] });
+  const claude = { model: "llama-3", max_tokens: 8, messages: [{ role: "user", content: "hi" }] };
+  const session = { "x-claude-code-session-id": "sess-1", "anthropic-version": "2023-06-01" };
+  assert.equal((await post(s.url, "/v1/messages", claude, session)).status, 200);
+  assert.equal((await post(s.url, "/v1/messages", claude, { ...session, "x-claude-code-agent-id": "agent-2" })).status, 200);
+  assert.equal((await post(s.url, "/v1/chat/completions", { model: "llama-3", messages: [], prompt_cache_key: "mine" })).status, 200);
+  assert.equal((await post(s.url, "/v1/chat/completions", { model: "llama-3", messages: [] })).status, 200);
+  const expected = uuidV5(["cli-proxy-api:codex:claude-code", "llama-3", "claude:sess-1:agent:main"].join("\0"));
+  assert.equal((await fake.nth(1)).json.prompt_cache_key, expected);
+  assert.notEqual((await fake.nth(2)).json.prompt_cache_key, expected, "one key per agent");
+  assert.match((await fake.nth(2)).json.prompt_cache_key, /^[0-9a-f-]{36}$/);
+  assert.equal((await fake.nth(3)).json.prompt_cache_key, "mine");
+  assert.equal((await fake.nth(4)).json.prompt_cache_key, undefined, "no session, no client key: nothing derived");
+  s.setConfig({ apiKeys: [CLIENT_KEY], openaiCompatibility: [entry(false)] });
+  assert.equal((await post(s.url, "/v1/messages", claude, session)).status, 200);
+  assert.equal((await fake.nth(5)).json.prompt_cache_key, undefined, "off (HEAD's default): no key added");
 });

@@ -52,8 +52,8 @@ test("listing info comes from the catalog for known upstream names and from the 
   }));
   const reg = buildRegistry(credentials);
   assert.deepEqual(reg.ids(), ["fast", "sonnet"]);
-  assert.deepEqual(reg.info("sonnet"), { id: "sonnet", ownedBy: "anthropic", created: catalogModel("claude-sonnet-4-5")!.created, displayName: "Claude 4.5 Sonnet", providers: ["claude"] });
-  assert.deepEqual(reg.info("fast"), { id: "fast", ownedBy: "local", created: UNKNOWN_MODEL_CREATED, displayName: "fast", providers: ["local"] });
+  assert.deepEqual(reg.info("sonnet"), { id: "sonnet", ownedBy: "anthropic", created: catalogModel("claude-sonnet-4-5")!.created, displayName: "Claude 4.5 Sonnet", providers: ["claude"], source: "config" });
+  assert.deepEqual(reg.info("fast"), { id: "fast", ownedBy: "local", created: UNKNOWN_MODEL_CREATED, displayName: "fast", providers: ["local"], source: "config" });
   assert.equal(reg.info("nope"), undefined);
 });
 

@@ -176,7 +176,9 @@ export function codexEvents(a: Answer, model: string): Array<{ event: string; da
 function codex(req: Recorded, res: ServerResponse): void {
   const body = req.json ?? {};
   if (body.stream !== true) return sendJson(res, 400, { error: { message: "Stream must be set to true", type: "invalid_request_error", param: null, code: null } });
-  sse(res, codexEvents(answerFor("codex", Array.isArray(body.tools) && body.tools.length > 0), String(body.model)));
+  // cliproxy adds Codex's built-in image_generation tool to every request (HEAD does too); only function tools are "declared tools" here.
+  const declared = Array.isArray(body.tools) ? body.tools.filter((t: any) => t?.type !== "image_generation") : [];
+  sse(res, codexEvents(answerFor("codex", declared.length > 0), String(body.model)));
 }
 
 // Gemini ────────────────────────────────────────────────────────────────────────────────────────

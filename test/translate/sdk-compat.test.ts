@@ -22,7 +22,8 @@ function declaredTools(kind: UpstreamKind, body: any): string[] {
   const tools: any[] = Array.isArray(body?.tools) ? body.tools : [];
   if (kind === "gemini") return tools.flatMap((t) => t.functionDeclarations ?? []).map((d) => d.name);
   if (kind === "openai") return tools.map((t) => t.function?.name);
-  return tools.map((t) => t.name);
+  // Codex: cliproxy adds the built-in image_generation tool (HEAD ensureImageGenerationTool); the client declared the named ones.
+  return tools.filter((t) => t.type !== "image_generation").map((t) => t.name);
 }
 
 describe("SDK compatibility", () => {
