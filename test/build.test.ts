@@ -45,6 +45,17 @@ test("npm pack gives a tarball whose global install runs as the cliproxy command
   assert.equal(printed.trim(), `cliproxy ${VERSION}`);
 });
 
+test("npm start rebuilds dist/cliproxy.mjs (prestart) and runs the bundle with plain node, not the tsx loader", () => {
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const env = { ...process.env, npm_config_update_notifier: "false" };
+  const before = Date.now() - 1_000; // mtime granularity
+  const printed = execFileSync(npm, ["start", "--silent", "--", "--version"], { cwd: root, env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  assert.equal(printed.trim(), `cliproxy ${VERSION}`);
+  assert.ok(statSync(join(root, "dist", "cliproxy.mjs")).mtimeMs >= before, "prestart rebuilt the bundle from the sources");
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  assert.match(pkg.scripts.start, /^node dist\/cliproxy\.mjs$/, "start runs the bundle: the tsx loader cost users 0.6x of the bundle's throughput");
+});
+
 test(".gitignore keeps a user's config, credentials, logs and the TAP file out of git", (t) => {
   const paths = ["config.yaml", "logs/main.log", "auths/claude-me@example.com.json", ".cli-proxy-api/codex-x.json", "test-results.tap", "cliproxy-0.1.0.tgz", ".clients"];
   let ignored: string;

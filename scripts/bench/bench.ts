@@ -15,7 +15,8 @@ import { quickCheck, runScenario, runStartup, runStreams, type Live, type Scenar
 import { childPids, freePort, killAll, onCleanup, LoadWorker, startFakeProcess, startNodeProxyProcess, stop } from "./procs.js";
 import { renderProfile, summarizeProfile, type CpuProfile } from "./profile.js";
 import { evaluateGoals, renderReport, type BenchResult } from "./report.js";
-import { renderTunnel, runTunnelBench } from "./tunnel.js";
+import { floorGoals } from "./goals.js";
+import { renderTunnel, runTunnelBench, type TunnelFigures } from "./tunnel.js";
 import { setCliproxyBundle, startCliproxy, TARGETS, type Cliproxy, type Kind } from "./targets.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -114,7 +115,7 @@ async function profile(o: BenchOptions, dir: string, fakePort: number, worker: L
   const mine = TARGETS.filter((t) => !["direct", "nginx", "node"].includes(t.name)).map((t) => t.name);
   if (!target || !mine.includes(target.name)) throw new Error(`Cannot profile "${o.profile}": name a cliproxy target (${mine.join(", ")})`);
   const profDir = join(dir, "prof");
-  const cp = await startCliproxy({ dir, port: await freePort(), fakePort, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir], tag: "prof" });
+  const cp = await startCliproxy({ dir, port: await freePort(), fakePort, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir], tag: "prof", user: target.name.startsWith("user") ? "npm" : undefined });
   const name = o.scenarios?.[0] ?? "rps-1k";
   const scenario = scenarios(false).find((s) => s.name === name);
   if (!scenario) throw new Error(`Cannot profile scenario "${name}": use one of ${scenarios(false).map((s) => s.name).join(", ")}`);
@@ -194,6 +195,19 @@ async function main(): Promise<void> {
     } catch (err) {
       cliDown = `cliproxy did not start: ${(err as Error).message}`;
     }
+    // As users run it (#17): `npm start` and the tsx loader the old `npm start` used, logging to a file.
+    const wantsUser = (name: string) => !o.only || o.only.includes(name);
+    const users = new Map<string, { base?: string; down?: string }>();
+    for (const [name, way] of [["user", "npm"], ["user-tsx", "tsx"]] as const) {
+      if (!wantsUser(name)) continue;
+      try {
+        const cp = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, tag: name, user: way });
+        compared.push(cp);
+        users.set(name, { base: cp.base });
+      } catch (err) {
+        users.set(name, { down: (err as Error).message });
+      }
+    }
     const others = await Promise.all((o.compare ?? []).map(async (bundle, i) => {
       const tag = String.fromCharCode(98 + i); // b, c, d…
       try {
@@ -209,6 +223,7 @@ async function main(): Promise<void> {
       if (target.name === "direct") return [{ target, base: `http://127.0.0.1:${fake.port}` }];
       if (target.name === "nginx") return [{ target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown }];
       if (target.name === "node") return [{ target, base: nodeProxy ? `http://127.0.0.1:${nodeProxy.port}` : undefined, down: nodeDown }];
+      if (users.has(target.name)) return [{ target, ...users.get(target.name) }];
       const mine: Live = { target, base: cliproxy?.base, down: cliDown };
       return [mine, ...others.map((c) => ({ target: { ...target, name: `${target.name}@${c.tag}`, label: `${target.label} (${c.bundle})` }, base: c.base, down: c.down }))];
     });
@@ -221,6 +236,7 @@ async function main(): Promise<void> {
     };
     const dead = new Map<string, string>();
     let tunnelTable = "";
+    let tunnel: TunnelFigures[] | undefined;
     for (const s of scenarios(o.quick).filter((x) => !o.scenarios || o.scenarios.includes(x.name))) {
       log(`scenario ${s.name}: ${s.title}, ${s.connections} connection(s)`);
       result.scenarios.push(await runScenario(worker, s, live, slice, log, dead));
@@ -255,11 +271,12 @@ async function main(): Promise<void> {
       log("translation micro-benchmarks");
       result.micro = await runMicro(o.quick ? 200 : 1_000);
       log("WebSocket tunnel: throughput and latency per frame");
-      tunnelTable = renderTunnel(await runTunnelBench(o.quick));
+      tunnel = await runTunnelBench(o.quick);
+      tunnelTable = renderTunnel(tunnel);
     }
     result.machine.loadAfter = loadavg().map((n) => n.toFixed(2)).join(" ");
     result.durationMs = Math.round(performance.now() - t0);
-    result.goals = evaluateGoals(result);
+    result.goals = [...floorGoals(result, tunnel), ...evaluateGoals(result)];
     console.log(renderReport(result));
     if (tunnelTable) console.log(`\nWebSocket tunnel (Amp actor sockets)\n${tunnelTable}`);
     const out = o.out ?? join(RESULTS, "latest.json");

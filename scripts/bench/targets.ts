@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { ChildProcess } from "node:child_process";
 import type { RequestSpec } from "./load.js";
 import { requestBody, type Directive } from "./payloads.js";
-import { spawnTracked, stop, TSX_IMPORT, waitHttp } from "./procs.js";
+import { onCleanup, spawnTracked, stop, TSX_IMPORT, waitHttp } from "./procs.js";
 
 /** A load shape: a JSON answer of some size, or a stream. */
 export type Kind = { readonly kind: "json"; readonly size: number; readonly requestBytes?: number } | { readonly kind: "sse"; readonly events: number; readonly bytes: number; readonly pace: number };
@@ -51,6 +51,8 @@ export const TARGETS: readonly Target[] = [
   { name: "pass-oai", label: "cliproxy pass-through, OpenAI → OpenAI-compat", request: (k) => openai(k, "gpt-bench") },
   { name: "translate", label: "cliproxy translation, OpenAI → Claude", request: (k) => openai(k, "claude-sonnet-4-5") },
   { name: "amp-prov", label: "cliproxy Amp provider route /api/provider/anthropic/v1/messages, served locally", request: (k) => ({ ...anthropic(k, { authorization: `Bearer ${BENCH_KEY}` }), path: "/api/provider/anthropic/v1/messages" }) },
+  { name: "user", label: "cliproxy as users run it: `npm start`, logging-to-file, access log on, stdout a pipe (pass-through request)", request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }) },
+  { name: "user-tsx", label: "the same config through the tsx loader (`npm start` before #17: tsx src/main.ts)", request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }) },
   {
     name: "amp",
     label: "cliproxy Amp management proxy, GET /api/user",
@@ -60,7 +62,7 @@ export const TARGETS: readonly Target[] = [
 ];
 
 /** The bench's config.yaml for cliproxy in front of the fake on `fakePort`. */
-export function cliproxyConfig(port: number, fakePort: number): string {
+export function cliproxyConfig(port: number, fakePort: number, user = false): string {
   const fake = `http://127.0.0.1:${fakePort}`;
   return `# Written by scripts/bench/targets.ts for one bench run.
 host: 127.0.0.1
@@ -84,7 +86,7 @@ openai-compatibility:
 ampcode:
   upstream-url: ${fake}
   upstream-api-key: bench-amp-key
-`;
+${user ? "logging-to-file: true\n" : ""}`;
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -120,10 +122,18 @@ async function lastWords(logPath: string): Promise<string> {
   return lines.find((l) => /^cliproxy:|Error|error/.test(l)) ?? lines.pop() ?? "no output";
 }
 
+/**
+ * How a user starts it: `npm start` in the checkout (or the tsx loader the old `npm start` used), logging to
+ * `<dir>/logs/main.log` (WRITABLE_PATH), stdout and stderr a pipe the bench drains.
+ */
+export type UserWay = "npm" | "tsx";
+
 /** Writes the config into `dir` and starts cliproxy on `port`; throws with cliproxy's own words when it fails. */
-export async function startCliproxy(o: { dir: string; port: number; fakePort: number; nodeArgs?: string[]; tag?: string; bundle?: string }): Promise<Cliproxy> {
+export async function startCliproxy(o: { dir: string; port: number; fakePort: number; nodeArgs?: string[]; tag?: string; bundle?: string; user?: UserWay }): Promise<Cliproxy> {
   const config = join(o.dir, `config${o.tag ? `-${o.tag}` : ""}.yaml`);
-  await writeFile(config, cliproxyConfig(o.port, o.fakePort));
+  await writeFile(config, cliproxyConfig(o.port, o.fakePort, o.user !== undefined));
+  // With nodeArgs (--profile user) the bundle runs directly, with the user's config, so node's flags reach it.
+  if (o.user && !o.nodeArgs) return startAsUser(o.user, config, o.dir, o.port);
   const logPath = join(o.dir, `cliproxy${o.tag ? `-${o.tag}` : ""}.log`);
   // Access lines go to a file, as with a service manager: a pipe the bench must drain would cost both sides.
   const log = await open(logPath, "w");
@@ -140,4 +150,35 @@ export async function startCliproxy(o: { dir: string; port: number; fakePort: nu
     throw new Error(`${exit}: ${await lastWords(logPath)}`);
   }
   return { port: o.port, base: `http://127.0.0.1:${o.port}`, child, bundle, startMs, stop: () => stop(child, 3_000) };
+}
+
+/** Starts cliproxy the way users do (see UserWay); the bench reads and drops its stdout, as a terminal or journald would. */
+async function startAsUser(way: UserWay, config: string, dir: string, port: number): Promise<Cliproxy> {
+  const writable = join(dir, `user-${way}`);
+  const env = { PATH: process.env.PATH ?? "", HOME: dir, WRITABLE_PATH: writable, npm_config_update_notifier: "false" };
+  const [cmd, args] = way === "npm" ? ["npm", ["start", "--", "--config", config]] : [process.execPath, ["--import", TSX_IMPORT, join(ROOT, "src", "main.ts"), "--config", config]];
+  const t0 = performance.now();
+  const child = spawnTracked(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: way === "npm" });
+  let tail = "";
+  const keep = (c: Buffer) => void (tail = (tail + c.toString()).slice(-2_000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const ready = await waitHttp(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 60_000, everyMs: 5, child, status: 200 });
+  const startMs = performance.now() - t0;
+  // npm runs node through a shell: signal the whole group so the server stops too (also on Ctrl-C).
+  const group = (signal: NodeJS.Signals) => {
+    if (way === "npm" && child.pid) try { process.kill(-child.pid, signal); } catch { /* gone */ }
+  };
+  const undo = onCleanup(() => group("SIGKILL"));
+  const end = async () => {
+    if (child.exitCode === null) group("SIGTERM");
+    await stop(child, 3_000);
+    group("SIGKILL");
+    undo();
+  };
+  if (!ready) {
+    await end();
+    throw new Error(`${way === "npm" ? "npm start" : "tsx src/main.ts"} did not answer /healthz: ${tail.trim().split("\n").pop() ?? "no output"}`);
+  }
+  return { port, base: `http://127.0.0.1:${port}`, child, bundle: way === "npm", startMs, stop: end };
 }

@@ -133,18 +133,31 @@ export function fileSink(dir: string, rotateBytes = LOG_ROTATE_BYTES): Sink & { 
   const drain = async () => {
     while (queue.length > 0) {
       const batch = queue.splice(0, queue.length);
+      // One write per run of lines that fits before the next rotation: a write per access line cost the
+      // file-logging user a thread-pool round trip per request (#17).
+      let chunk = "";
+      let chunkBytes = 0;
+      const flush = async () => {
+        if (!chunk) return;
+        handle ??= await open(path, "a", 0o600);
+        await handle.write(chunk);
+        size += chunkBytes;
+        chunk = "";
+        chunkBytes = 0;
+      };
       for (const data of batch) {
         const bytes = Buffer.byteLength(data);
-        if (size > 0 && size + bytes > rotateBytes) {
+        if (size + chunkBytes > 0 && size + chunkBytes + bytes > rotateBytes) {
+          await flush();
           await handle?.close();
           handle = undefined;
           await rename(path, join(dir, `main-${new Date().toISOString().replace(/[:.]/g, "-")}-${++rotations}.log`));
           size = 0;
         }
-        handle ??= await open(path, "a", 0o600);
-        await handle.write(data);
-        size += bytes;
+        chunk += data;
+        chunkBytes += bytes;
       }
+      await flush();
     }
   };
   const kick = () => {

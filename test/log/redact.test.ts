@@ -72,6 +72,18 @@ test("fileSink() appends to main.log and rotates it past the size limit", async 
   assert.match(readFileSync(join(dir, "main.log"), "utf8"), /line 4/);
 });
 
+test("fileSink() writes a burst of lines in batches, each file under the limit, every line whole and in order", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cliproxy-logs-"));
+  const sink = fileSink(dir, 200);
+  const lines = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(2, "0")} ${"y".repeat(30)}`);
+  for (const l of lines) sink(l);
+  await sink.close();
+  const files = readdirSync(dir).sort((a, b) => (a === "main.log" ? 1 : b === "main.log" ? -1 : Number(/-(\d+)\.log$/.exec(a)![1]) - Number(/-(\d+)\.log$/.exec(b)![1])));
+  const texts = files.map((f) => readFileSync(join(dir, f), "utf8"));
+  for (const t of texts) assert.ok(Buffer.byteLength(t) <= 200, `a file of ${Buffer.byteLength(t)} bytes passed the 200-byte limit`);
+  assert.deepEqual(texts.join("").split("\n").filter(Boolean), lines);
+});
+
 test("batchedSink() writes the lines of one event-loop turn together, in order", async () => {
   const { batchedSink } = await import("../../src/log/log.js");
   const writes: string[] = [];

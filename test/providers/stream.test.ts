@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import { collectEvents, pumpStream, errorEventStatus, terminalErrorEvent, type PumpOptions, type PumpResult } from "../../src/providers/stream.js";
+import { collectEvents, mustRead, pumpStream, errorEventStatus, terminalErrorEvent, type PumpOptions, type PumpResult } from "../../src/providers/stream.js";
 import { createStreamTranslator } from "../../src/translate/hub.js";
 import { startServer } from "../support/server.js";
 import { startFake } from "../support/fake-upstream.js";
@@ -233,4 +233,26 @@ test("collectEvents() parses each event once and hands the parsed data along wit
   assert.deepEqual(got.data, [{ m: "marker-col-1" }, { m: "marker-col-2" }, "[DONE]"]);
   assert.deepEqual(seen, got.data);
   assert.equal(parses(), 2);
+});
+
+test("mustRead() lets plain deltas skip the parser and catches every event the pump must read", () => {
+  const skip = [
+    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}\n\n',
+    'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n',
+    'data: {"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}\n\n',
+    ": keep-alive\n\n",
+  ];
+  const read = [
+    'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":3}}}\n\n',
+    'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+    "data: [DONE]\n\n",
+    'event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}\n\n',
+    'data: {"candidates":[{"finishReason":"STOP"}],"usageMetadata":{"totalTokenCount":4}}\n\n',
+    'data: {"promptFeedback":{"blockReason":"SAFETY"}}\n\n',
+    'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":4}\n\n',
+    'event: response.completed\ndata: {"type":"response.completed"}\n\n',
+    'event: response.incomplete\ndata: {"type":"response.incomplete"}\n\n',
+  ];
+  for (const s of skip) assert.equal(mustRead(Buffer.from(s)), false, s);
+  for (const s of read) assert.equal(mustRead(Buffer.from(s)), true, s);
 });
