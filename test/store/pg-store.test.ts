@@ -4,13 +4,13 @@
  * reaching the other, records it cannot mirror, a refused start, and a change made while the
  * database was down reaching it after the reconnect. Plain helpers first (no server needed).
  */
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CLIENT_KEY, claudeFile } from "../oauth/e2e-support.js";
-import { pgBinaries, startPg, type PgCluster } from "../support/pg.js";
+import { usePgCluster } from "../support/pg.js";
 import { replicaEnv, seed, startReplica, until } from "./replica-support.js";
 import { createLogger } from "../../src/log/log.js";
 import { start } from "../../src/app/start.js";
@@ -22,15 +22,8 @@ import { decodeCooldown, encodeCooldown } from "../../src/store/replicas.js";
 import { pgStoreSettings } from "../../src/store/settings.js";
 import { isSpoolAuthName } from "../../src/store/spool.js";
 
-const bins = pgBinaries();
-const skip = "why" in bins ? bins.why : false;
-let pg: PgCluster;
-before(async () => {
-  if (!skip) pg = await startPg();
-});
-after(async () => {
-  await pg?.destroy();
-});
+const cluster = usePgCluster();
+const { skip } = cluster;
 
 const config = ["host: 127.0.0.1", "api-keys:", `  - "${CLIENT_KEY}"`, ""].join("\n");
 
@@ -60,7 +53,7 @@ test("the helpers: JSON compared with keys in any order, a lock key per schema a
 });
 
 test("an empty database is seeded with a minimal config that starts; token files in the spool that the database lacks are removed at start", { skip }, async (t) => {
-  const env = replicaEnv(pg, "seeded");
+  const env = replicaEnv(cluster.pg, "seeded");
   const auths = join(env.PGSTORE_LOCAL_PATH, "pgstore", "auths");
   mkdirSync(auths, { recursive: true });
   writeFileSync(join(auths, "stale.json"), JSON.stringify(claudeFile("sk-ant-oat01-stale-0000000")));
@@ -71,15 +64,15 @@ test("an empty database is seeded with a minimal config that starts; token files
   assert.ok(lines.some((l) => l.includes('--config \"nowhere.yaml\" is ignored') || l.includes('--config "nowhere.yaml" is ignored')), lines.join("\n"));
   assert.equal(existsSync(join(auths, "stale.json")), false);
   assert.equal(s.app.config().authDir, auths, "auth-dir is the spool whatever the config says");
-  const pool = new PgPool(parseDsn(pg.dsn()));
+  const pool = new PgPool(parseDsn(cluster.pg.dsn()));
   t.after(() => pool.end());
   assert.equal((await pool.query(storeSql("seeded").getConfig, [CONFIG_ID])).rows[0].content, SEED_CONFIG);
 });
 
 test("a token file added on one replica (upload, login) reaches the database and the other replica; its removal too; the spool copy is 0600", { skip }, async (t) => {
-  await seed(pg, "files", config, { "../escape.json": { type: "claude" } });
-  const a = await startReplica(t, pg, "files");
-  const b = await startReplica(t, pg, "files");
+  await seed(cluster.pg, "files", config, { "../escape.json": { type: "claude" } });
+  const a = await startReplica(t, cluster.pg, "files");
+  const b = await startReplica(t, cluster.pg, "files");
   assert.ok(a.logs.some((l) => l.includes('skipping auth record "../escape.json"')));
   const tokensB = b.started.app.oauth!.tokens;
   const added = until(tokensB, "change", () => tokensB.get("claude-new.json") !== undefined);
@@ -97,9 +90,9 @@ test("a token file added on one replica (upload, login) reaches the database and
 });
 
 test("PUT /config.yaml with another auth-dir is accepted and stored, but auth-dir stays the spool on every replica", { skip }, async (t) => {
-  await seed(pg, "putyaml", config);
-  const a = await startReplica(t, pg, "putyaml");
-  const b = await startReplica(t, pg, "putyaml");
+  await seed(cluster.pg, "putyaml", config);
+  const a = await startReplica(t, cluster.pg, "putyaml");
+  const b = await startReplica(t, cluster.pg, "putyaml");
   const text = config + 'auth-dir: "/somewhere/else"\nrequest-retry: 2\n';
   const reloaded = until(b.started.watchers!.config!, "reload", (e: { kind: string }) => e.kind === "reloaded");
   const put = await fetch(`${a.url}/v0/management/config.yaml`, { method: "PUT", headers: { authorization: "Bearer mgmt-pass-123", "content-type": "application/yaml" }, body: text });
@@ -112,17 +105,17 @@ test("PUT /config.yaml with another auth-dir is accepted and stored, but auth-di
 });
 
 test("a start with a DSN that cannot log in fails, naming the store and the server's reason", { skip }, async () => {
-  const env = replicaEnv(pg, "refused", { PGSTORE_DSN: pg.dsn().replace(/:[^:@/]+@/, ":wrong@") });
+  const env = replicaEnv(cluster.pg, "refused", { PGSTORE_DSN: cluster.pg.dsn().replace(/:[^:@/]+@/, ":wrong@") });
   await assert.rejects(start({ cwd: env.PGSTORE_LOCAL_PATH, homeDir: env.PGSTORE_LOCAL_PATH, port: 0, env, log: createLogger({ sink: () => undefined }) }),
     /Cannot use the PostgreSQL store \(PGSTORE_DSN\): Cannot connect to PostgreSQL at 127\.0\.0\.1:\d+ as "postgres": PostgreSQL FATAL 28P01/);
 });
 
 test("a config edit made while PostgreSQL is down is kept in the spool and sent once it is back", { skip }, async (t) => {
-  await seed(pg, "offline", config);
-  const a = await startReplica(t, pg, "offline");
+  await seed(cluster.pg, "offline", config);
+  const a = await startReplica(t, cluster.pg, "offline");
   const store: PgStore = a.started.store!.store;
   const down = until(store.listener, "disconnected");
-  await pg.stop();
+  await cluster.pg.stop();
   await down;
   const put = await fetch(`${a.url}/v0/management/api-keys`, {
     method: "PUT", headers: { authorization: "Bearer mgmt-pass-123", "content-type": "application/json" }, body: JSON.stringify([CLIENT_KEY, "sk-made-offline-0001"]),
@@ -130,9 +123,9 @@ test("a config edit made while PostgreSQL is down is kept in the spool and sent 
   assert.equal(put.status, 200);
   assert.ok(readFileSync(store.configPath, "utf8").includes("sk-made-offline-0001"));
   const reconciled = until(store, "reconciled");
-  await pg.start();
+  await cluster.pg.start();
   await reconciled;
-  const pool = new PgPool(parseDsn(pg.dsn()));
+  const pool = new PgPool(parseDsn(cluster.pg.dsn()));
   t.after(() => pool.end());
   assert.match((await pool.query(storeSql("offline").getConfig, [CONFIG_ID])).rows[0].content!, /sk-made-offline-0001/);
   assert.ok(a.logs.some((l) => l.includes("config saved locally only")));

@@ -3,24 +3,17 @@
  * acceptance point in its own file so a loaded machine stays inside the per-file timeout). Without
  * PostgreSQL binaries every test skips and says why.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { claudeTokenAnswer, startFakeOAuth } from "../fixtures/oauth/fake-oauth.js";
 import { CLIENT_KEY, claudeFile, claudeMessage, endpointsYaml, expiresIn, messages, post } from "../oauth/e2e-support.js";
-import { pgBinaries, startPg, type PgCluster } from "../support/pg.js";
+import { usePgCluster } from "../support/pg.js";
 import { seed, spawnReplica, startReplica } from "./replica-support.js";
 
-const bins = pgBinaries();
-const skip = "why" in bins ? bins.why : false;
-let pg: PgCluster;
-before(async () => {
-  if (!skip) pg = await startPg();
-});
-after(async () => {
-  await pg?.destroy();
-});
+const cluster = usePgCluster();
+const { skip } = cluster;
 
 function configYaml(extra: string[] = []): string {
   return ["host: 127.0.0.1", "api-keys:", `  - "${CLIENT_KEY}"`, ...extra, ""].join("\n");
@@ -40,11 +33,11 @@ test("a replica killed mid-refresh (holding the lock) leaves the credential usab
   const anthropic = await startFake(t, (r, res) => (r.headers.authorization === `Bearer ${fresh}`
     ? sendJson(res, 200, claudeMessage())
     : sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "stale token" } })));
-  await seed(pg, "killed", configYaml(endpointsYaml({ claude: { "token-url": `${oauth.url}/token`, "api-base-url": anthropic.url } })), {
+  await seed(cluster.pg, "killed", configYaml(endpointsYaml({ claude: { "token-url": `${oauth.url}/token`, "api-base-url": anthropic.url } })), {
     "claude-u.json": claudeFile("sk-ant-oat01-expired-000000000", { expired: expiresIn(-60_000) }),
   });
   const port = await freePort();
-  const child = await spawnReplica(t, pg, "killed", port);
+  const child = await spawnReplica(t, cluster.pg, "killed", port);
   let firstCall!: () => void;
   const refreshing = new Promise<void>((r) => (firstCall = r));
   let calls = 0;
@@ -60,7 +53,7 @@ test("a replica killed mid-refresh (holding the lock) leaves the credential usab
   const lost = await doomed;
   assert.ok(lost instanceof Error || lost.status !== 200, `the killed replica answered ${lost instanceof Error ? lost.message : `${lost.status} ${await lost.text()}`}`);
 
-  const a = await startReplica(t, pg, "killed");
+  const a = await startReplica(t, cluster.pg, "killed");
   const res = await post(`${a.url}/v1/messages`, messages());
   assert.equal(res.status, 200, await res.text());
   assert.equal(calls, 2);

@@ -3,26 +3,19 @@
  * acceptance point in its own file so a loaded machine stays inside the per-file timeout). Without
  * PostgreSQL binaries every test skips and says why.
  */
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { claudeTokenAnswer, startFakeOAuth } from "../fixtures/oauth/fake-oauth.js";
 import { CLIENT_KEY, claudeFile, claudeMessage, endpointsYaml, expiresIn, messages, post } from "../oauth/e2e-support.js";
-import { pgBinaries, startPg, type PgCluster } from "../support/pg.js";
+import { usePgCluster } from "../support/pg.js";
 import { seed, startReplica, until } from "./replica-support.js";
 import { parseDsn } from "../../src/store/pg/dsn.js";
 import { PgPool } from "../../src/store/pg/pool.js";
 import { storeSql } from "../../src/store/pg-tables.js";
 
-const bins = pgBinaries();
-const skip = "why" in bins ? bins.why : false;
-let pg: PgCluster;
-before(async () => {
-  if (!skip) pg = await startPg();
-});
-after(async () => {
-  await pg?.destroy();
-});
+const cluster = usePgCluster();
+const { skip } = cluster;
 
 function configYaml(extra: string[] = []): string {
   return ["host: 127.0.0.1", "api-keys:", `  - "${CLIENT_KEY}"`, ...extra, ""].join("\n");
@@ -34,13 +27,13 @@ test("50 concurrent requests across both replicas with an expired token make exa
   const anthropic = await startFake(t, (r, res) => (r.headers.authorization === `Bearer ${fresh}`
     ? sendJson(res, 200, claudeMessage())
     : sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "stale token" } })));
-  await seed(pg, "refresh", configYaml(endpointsYaml({ claude: { "token-url": `${oauth.url}/token`, "api-base-url": anthropic.url } })), {
+  await seed(cluster.pg, "refresh", configYaml(endpointsYaml({ claude: { "token-url": `${oauth.url}/token`, "api-base-url": anthropic.url } })), {
     "claude-u.json": claudeFile("sk-ant-oat01-expired-000000000", { expired: expiresIn(-60_000) }),
   });
-  const a = await startReplica(t, pg, "refresh");
-  const b = await startReplica(t, pg, "refresh");
+  const a = await startReplica(t, cluster.pg, "refresh");
+  const b = await startReplica(t, cluster.pg, "refresh");
   // The token answer waits until the other replica is queued on the advisory lock, so the two overlap.
-  const watcher = new PgPool(parseDsn(pg.dsn()));
+  const watcher = new PgPool(parseDsn(cluster.pg.dsn()));
   t.after(() => watcher.end());
   oauth.on("POST /token", async (_r, res) => {
     for (;;) {

@@ -3,23 +3,16 @@
  * acceptance point in its own file so a loaded machine stays inside the per-file timeout). Without
  * PostgreSQL binaries every test skips and says why.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { CLIENT_KEY, claudeMessage, messages, post } from "../oauth/e2e-support.js";
-import { pgBinaries, startPg, type PgCluster } from "../support/pg.js";
+import { usePgCluster } from "../support/pg.js";
 import { seed, startReplica, until } from "./replica-support.js";
 import type { ReloadEvent } from "../../src/config/watch.js";
 
-const bins = pgBinaries();
-const skip = "why" in bins ? bins.why : false;
-let pg: PgCluster;
-before(async () => {
-  if (!skip) pg = await startPg();
-});
-after(async () => {
-  await pg?.destroy();
-});
+const cluster = usePgCluster();
+const { skip } = cluster;
 
 const MGMT = { authorization: "Bearer mgmt-pass-123", "content-type": "application/json" };
 
@@ -29,12 +22,12 @@ function configYaml(extra: string[] = []): string {
 
 test("replicas survive a PostgreSQL restart: requests are served from the spool meanwhile, then they reconnect and edits flow again", { skip }, async (t) => {
   const upstream = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
-  await seed(pg, "restart", configYaml(["claude-api-key:", '  - api-key: "sk-ant-api-restart-0001"', `    base-url: "${upstream.url}"`]));
-  const a = await startReplica(t, pg, "restart");
-  const b = await startReplica(t, pg, "restart");
+  await seed(cluster.pg, "restart", configYaml(["claude-api-key:", '  - api-key: "sk-ant-api-restart-0001"', `    base-url: "${upstream.url}"`]));
+  const a = await startReplica(t, cluster.pg, "restart");
+  const b = await startReplica(t, cluster.pg, "restart");
   const downA = until(a.started.store!.store.listener, "disconnected");
   const downB = until(b.started.store!.store.listener, "disconnected");
-  await pg.stop();
+  await cluster.pg.stop();
   await Promise.all([downA, downB]);
   for (const r of [a, b]) assert.equal((await post(`${r.url}/v1/messages`, messages())).status, 200);
   const metrics = await (await fetch(`${a.url}/metrics`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).text();
@@ -42,7 +35,7 @@ test("replicas survive a PostgreSQL restart: requests are served from the spool 
 
   const upA = until(a.started.store!.store.listener, "connected");
   const upB = until(b.started.store!.store.listener, "connected");
-  await pg.start();
+  await cluster.pg.start();
   await Promise.all([upA, upB]);
   const reloaded = until<ReloadEvent>(b.started.watchers!.config!, "reload", (e) => e.kind === "reloaded");
   const put = await fetch(`${a.url}/v0/management/api-keys`, { method: "PUT", headers: MGMT, body: JSON.stringify([CLIENT_KEY, "sk-after-restart-0001"]) });

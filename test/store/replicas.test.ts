@@ -3,23 +3,16 @@
  * acceptance point in its own file so a loaded machine stays inside the per-file timeout). Without
  * PostgreSQL binaries every test skips and says why.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { CLIENT_KEY, messages, post } from "../oauth/e2e-support.js";
-import { pgBinaries, startPg, type PgCluster } from "../support/pg.js";
+import { usePgCluster } from "../support/pg.js";
 import { seed, startReplica, until } from "./replica-support.js";
 import type { ReloadEvent } from "../../src/config/watch.js";
 
-const bins = pgBinaries();
-const skip = "why" in bins ? bins.why : false;
-let pg: PgCluster;
-before(async () => {
-  if (!skip) pg = await startPg();
-});
-after(async () => {
-  await pg?.destroy();
-});
+const cluster = usePgCluster();
+const { skip } = cluster;
 
 const MGMT = { authorization: "Bearer mgmt-pass-123", "content-type": "application/json" };
 
@@ -28,9 +21,9 @@ function configYaml(extra: string[] = []): string {
 }
 
 test("a management edit on one replica is served by the other through NOTIFY, not the reconcile (latency reported: well under 1 s)", { skip }, async (t) => {
-  await seed(pg, "edit", configYaml());
-  const a = await startReplica(t, pg, "edit");
-  const b = await startReplica(t, pg, "edit");
+  await seed(cluster.pg, "edit", configYaml());
+  const a = await startReplica(t, cluster.pg, "edit");
+  const b = await startReplica(t, cluster.pg, "edit");
   let reconciled = false;
   b.started.store!.store.on("reconciled", () => (reconciled = true));
   const reloaded = until<ReloadEvent>(b.started.watchers!.config!, "reload", (e) => e.kind === "reloaded");
@@ -54,9 +47,9 @@ test("a management edit on one replica is served by the other through NOTIFY, no
 
 test("a cooldown set by one replica is honoured by the other: it answers 429 without calling the upstream", { skip }, async (t) => {
   const upstream = await startFake(t, (_r, res) => sendJson(res, 429, { type: "error", error: { type: "rate_limit_error", message: "slow down" } }, { "retry-after": "3600" }));
-  await seed(pg, "cool", configYaml(["claude-api-key:", '  - api-key: "sk-ant-api-shared-000001"', `    base-url: "${upstream.url}"`]));
-  const a = await startReplica(t, pg, "cool");
-  const b = await startReplica(t, pg, "cool");
+  await seed(cluster.pg, "cool", configYaml(["claude-api-key:", '  - api-key: "sk-ant-api-shared-000001"', `    base-url: "${upstream.url}"`]));
+  const a = await startReplica(t, cluster.pg, "cool");
+  const b = await startReplica(t, cluster.pg, "cool");
   const shared = until(b.started.store!.store, "cooldown");
   const first = await post(`${a.url}/v1/messages`, messages());
   assert.equal(first.status, 429);

@@ -9,6 +9,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync,
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 
 /** Passwords of the test roles. */
 export const PG_PASSWORD = "test-pw-Sup3r";
@@ -117,6 +118,29 @@ export async function startPg(): Promise<PgCluster> {
     async destroy() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The cluster of one test file: started in before(), destroyed in after(). `skip` is the reason the binaries
+ * are missing (tests pass it to test() and skip), else false; `pg` is the running cluster inside tests.
+ */
+export function usePgCluster(): { readonly skip: string | false; readonly pg: PgCluster } {
+  const bins = pgBinaries();
+  const skip = "why" in bins ? bins.why : false;
+  let cluster: PgCluster | undefined;
+  before(async () => {
+    if (!skip) cluster = await startPg();
+  });
+  after(async () => {
+    await cluster?.destroy();
+  });
+  return {
+    skip,
+    get pg() {
+      if (!cluster) throw new Error("the PostgreSQL cluster is not running (used outside a test, or skipped)");
+      return cluster;
     },
   };
 }

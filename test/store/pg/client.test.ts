@@ -3,7 +3,7 @@
  * TLS per sslmode, parameters that stay values, the server's error fields, the pool, and LISTEN that
  * comes back after its connection is killed. DSN parsing needs no server.
  */
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { parseDsn, quoteIdent } from "../../../src/store/pg/dsn.js";
@@ -12,17 +12,10 @@ import { PgConnectionError, PgError } from "../../../src/store/pg/errors.js";
 import { Listener, PgPool } from "../../../src/store/pg/pool.js";
 import { md5Password, ScramSession } from "../../../src/store/pg/auth.js";
 import { MessageReader, MessageWriter } from "../../../src/store/pg/wire.js";
-import { pgBinaries, startPg, PG_PASSWORD, type PgCluster } from "../../support/pg.js";
+import { PG_PASSWORD, usePgCluster } from "../../support/pg.js";
 
-const bins = pgBinaries();
-const skip = "why" in bins ? bins.why : false;
-let pg: PgCluster;
-before(async () => {
-  if (!skip) pg = await startPg();
-});
-after(async () => {
-  await pg?.destroy();
-});
+const cluster = usePgCluster();
+const { skip } = cluster;
 
 test("parseDsn() reads URLs and key=value pairs, with libpq's defaults and names the bad part", () => {
   const u = parseDsn("postgresql://bob:p%40ss@db.example:6543/store?sslmode=verify-full&sslrootcert=/ca.pem&connect_timeout=3");
@@ -67,12 +60,12 @@ test("MessageReader splits frames across chunks and refuses absurd lengths", () 
 
 test("connects with scram-sha-256 and with md5, over TCP and the Unix socket", { skip }, async () => {
   for (const [user, method] of [["postgres", "SCRAM"], ["md5user", "md5"]]) {
-    const c = await PgConnection.open(parseDsn(pg.dsn(user)));
+    const c = await PgConnection.open(parseDsn(cluster.pg.dsn(user)));
     const { rows } = await c.query("SELECT current_user AS u");
     assert.equal(rows[0].u, user, method);
     c.close();
   }
-  const sock = await PgConnection.open(parseDsn(`host=${pg.dir} port=${pg.port} user=postgres dbname=cliproxy`));
+  const sock = await PgConnection.open(parseDsn(`host=${cluster.pg.dir} port=${cluster.pg.port} user=postgres dbname=cliproxy`));
   assert.equal((await sock.query("SELECT 1 AS one")).rows[0].one, "1");
   assert.ok(sock.parameters.get("server_version"));
   sock.close();
@@ -80,32 +73,32 @@ test("connects with scram-sha-256 and with md5, over TCP and the Unix socket", {
 
 test("a wrong password is the server's error with its SQLSTATE, naming the server and user, not 'connection failed'", { skip }, async () => {
   for (const user of ["postgres", "md5user"]) {
-    const err = await PgConnection.open(parseDsn(pg.dsn(user).replace(PG_PASSWORD, "wrong"))).then(() => undefined, (e: unknown) => e);
+    const err = await PgConnection.open(parseDsn(cluster.pg.dsn(user).replace(PG_PASSWORD, "wrong"))).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof PgError, String(err));
     assert.equal(err.code, "28P01");
-    assert.match(err.message, new RegExp(`Cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${pg.port} as "${user}": PostgreSQL FATAL 28P01: password authentication failed`));
+    assert.match(err.message, new RegExp(`Cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${cluster.pg.port} as "${user}": PostgreSQL FATAL 28P01: password authentication failed`));
   }
   const port = await closedPort();
   await assert.rejects(PgConnection.open(parseDsn(`postgres://u@127.0.0.1:${port}/d`)), (e: Error) => e instanceof PgConnectionError && /127\.0\.0\.1:\d+: ECONNREFUSED/.test(e.message));
 });
 
 test("sslmode require and verify-full use TLS; verify-full refuses a certificate it cannot trust", { skip }, async (t) => {
-  if (!pg.tls) return t.skip("openssl not found; skipping the TLS test");
+  if (!cluster.pg.tls) return t.skip("openssl not found; skipping the TLS test");
   const ssl = async (dsn: string) => {
     const c = await PgConnection.open(parseDsn(dsn));
     const { rows } = await c.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
     c.close();
     return rows[0].ssl;
   };
-  assert.equal(await ssl(pg.dsn("postgres", "sslmode=require")), "t");
-  assert.equal(await ssl(pg.dsn("postgres", "sslmode=disable")), "f");
-  assert.equal(await ssl(pg.dsn("postgres", `sslmode=verify-full&sslrootcert=${pg.certFile}`).replace("127.0.0.1", "localhost")), "t");
-  assert.equal(await ssl(pg.dsn("md5user", `sslmode=verify-ca&sslrootcert=${pg.certFile}`)), "t");
-  await assert.rejects(PgConnection.open(parseDsn(pg.dsn("postgres", "sslmode=verify-full"))), /TLS with PostgreSQL at .* failed \(sslmode=verify-full\): self.signed/i);
+  assert.equal(await ssl(cluster.pg.dsn("postgres", "sslmode=require")), "t");
+  assert.equal(await ssl(cluster.pg.dsn("postgres", "sslmode=disable")), "f");
+  assert.equal(await ssl(cluster.pg.dsn("postgres", `sslmode=verify-full&sslrootcert=${cluster.pg.certFile}`).replace("127.0.0.1", "localhost")), "t");
+  assert.equal(await ssl(cluster.pg.dsn("md5user", `sslmode=verify-ca&sslrootcert=${cluster.pg.certFile}`)), "t");
+  await assert.rejects(PgConnection.open(parseDsn(cluster.pg.dsn("postgres", "sslmode=verify-full"))), /TLS with PostgreSQL at .* failed \(sslmode=verify-full\): self.signed/i);
 });
 
 test("parameters stay values (no SQL injection), NULL and JSON round-trip, and a failed statement leaves the connection usable", { skip }, async () => {
-  const c = await PgConnection.open(parseDsn(pg.dsn()));
+  const c = await PgConnection.open(parseDsn(cluster.pg.dsn()));
   try {
     const evil = "x'); DROP TABLE pg_class; --";
     const { rows } = await c.query("SELECT $1::text AS s, $2::int IS NULL AS n, ($3::jsonb)->>'a' AS j, $4::bool AS b, $5::bytea AS bin", [evil, null, { a: "é" }, true, Buffer.from("hi")]);
@@ -125,7 +118,7 @@ test("parameters stay values (no SQL injection), NULL and JSON round-trip, and a
 });
 
 test("the pool opens at most `max` connections, and a transaction rolls back when its body throws", { skip }, async (t) => {
-  const pool = new PgPool(parseDsn(pg.dsn()), 2);
+  const pool = new PgPool(parseDsn(cluster.pg.dsn()), 2);
   t.after(() => pool.end());
   const pids = await Promise.all(Array.from({ length: 8 }, () => pool.query("SELECT pg_backend_pid() AS pid, pg_sleep(0.02)")));
   assert.ok(new Set(pids.map((r) => r.rows[0].pid)).size <= 2);
@@ -139,7 +132,7 @@ test("the pool opens at most `max` connections, and a transaction rolls back whe
   assert.equal(await pool.transaction(async (tx) => (await tx.query("INSERT INTO pool_tx VALUES ($1)", [2])).command), "INSERT 0 1");
   // A connection killed by the server is dropped; the next query gets a fresh one.
   const { rows } = await pool.query("SELECT pg_backend_pid() AS pid");
-  const killer = new PgPool(parseDsn(pg.dsn()), 1);
+  const killer = new PgPool(parseDsn(cluster.pg.dsn()), 1);
   await killer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cliproxy' AND pid <> pg_backend_pid() AND pid = $1", [rows[0].pid]);
   killer.end();
   let ok = false;
@@ -150,11 +143,11 @@ test("the pool opens at most `max` connections, and a transaction rolls back whe
 });
 
 test("Listener receives NOTIFY and, when its connection is killed, reconnects and listens again", { skip }, async (t) => {
-  const listener = new Listener(parseDsn(pg.dsn()), ["chan_one"]);
+  const listener = new Listener(parseDsn(cluster.pg.dsn()), ["chan_one"]);
   t.after(() => listener.stop());
   await listener.start();
   assert.equal(listener.connected, true);
-  const pool = new PgPool(parseDsn(pg.dsn()), 1);
+  const pool = new PgPool(parseDsn(cluster.pg.dsn()), 1);
   t.after(() => pool.end());
   const got = new Promise<PgNotification>((r) => listener.once("notification", r));
   await pool.query("SELECT pg_notify($1, $2)", ["chan_one", "hello"]);
