@@ -22,8 +22,7 @@ function listTests(dir: string, clients: boolean): string[] {
     if (statSync(path).isDirectory()) {
       if (dir === root && (name === "clients") !== clients) continue;
       out.push(...listTests(path, clients));
-    }
-    else if (name.endsWith(".test.ts")) out.push(path);
+    } else if (name.endsWith(".test.ts")) out.push(path);
   }
   return out;
 }
@@ -44,8 +43,12 @@ const args = process.argv.slice(2);
 const clients = args.includes("--clients");
 const tapArg = args.find((a) => a.startsWith("--tap="));
 const only = args.filter((a) => a !== "--clients" && a !== tapArg);
-const files = listTests(root, clients).filter((f) => only.length === 0 || only.some((o) => relative(process.cwd(), f).includes(o)));
-const tapFile = tapArg?.slice("--tap=".length) ?? join(import.meta.dirname, "..", clients ? "test-results-clients.tap" : "test-results.tap");
+const files = listTests(root, clients).filter(
+  (f) => only.length === 0 || only.some((o) => relative(process.cwd(), f).includes(o)),
+);
+const tapFile =
+  tapArg?.slice("--tap=".length) ??
+  join(import.meta.dirname, "..", clients ? "test-results-clients.tap" : "test-results.tap");
 const started = Date.now();
 let passed = 0;
 const failures: TestEvent[] = [];
@@ -54,12 +57,11 @@ const where = (e: TestEvent) => (e.file ? `${relative(process.cwd(), e.file)}${e
 
 const stream = run({ files, concurrency: clients ? 1 : 2, timeout: clients ? 15 * 60_000 : 180_000 });
 stream.on("test:pass", (e: TestEvent) => {
-  if (e.details.type === "suite" || e.nesting === 0 && e.file && e.name === e.file) return;
+  if (e.details.type === "suite" || (e.nesting === 0 && e.file && e.name === e.file)) return;
   if (e.skip !== undefined && e.skip !== false) {
     const why = typeof e.skip === "string" ? e.skip : "no reason given";
     skipped.set(why, [...(skipped.get(why) ?? []), `${e.name} (${where(e)})`]);
-  }
-  else passed++;
+  } else passed++;
 });
 stream.on("test:fail", (e: TestEvent) => {
   // a suite or file fails because a test inside it did: report the test, not each level above it
@@ -79,6 +81,8 @@ stream.on("end", () => {
   }
   const nSkipped = [...skipped.values()].reduce((n, l) => n + l.length, 0);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`\n${failures.length === 0 ? "✓" : "✗"} ${files.length} files: ${passed} passed, ${failures.length} failed, ${nSkipped} skipped in ${seconds} s (full TAP: ${relative(process.cwd(), tapFile)})\n`);
+  process.stdout.write(
+    `\n${failures.length === 0 ? "✓" : "✗"} ${files.length} files: ${passed} passed, ${failures.length} failed, ${nSkipped} skipped in ${seconds} s (full TAP: ${relative(process.cwd(), tapFile)})\n`,
+  );
   process.exitCode = failures.length > 0 ? 1 : 0;
 });

@@ -35,26 +35,47 @@ export function parseArgs(argv: readonly string[]): Cli {
     const rest = argv.slice(1);
     const allowUnknown = rest.includes("--allow-unknown");
     const files = rest.filter((a) => a !== "--allow-unknown");
-    if (files.length !== 1 || files[0].startsWith("--")) return { cmd: "error", message: "check-config needs one FILE (and optionally --allow-unknown)" };
+    if (files.length !== 1 || files[0].startsWith("--"))
+      return { cmd: "error", message: "check-config needs one FILE (and optionally --allow-unknown)" };
     return { cmd: "check", file: files[0], allowUnknown };
   }
   if (argv[0] === "amp-router") return parseAmpRouter(argv.slice(1));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith("--") && arg.includes("=")
+        ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+        : [arg, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
-      case "--help": case "-h": return { cmd: "help" };
-      case "--version": case "-v": return { cmd: "version" };
-      case "--config": case "-config": { const v = value(); if (!v) return { cmd: "error", message: "--config needs a FILE" }; out.config = v; break; }
-      case "--host": { const v = value(); if (v === undefined) return { cmd: "error", message: "--host needs an address" }; out.host = v; break; }
+      case "--help":
+      case "-h":
+        return { cmd: "help" };
+      case "--version":
+      case "-v":
+        return { cmd: "version" };
+      case "--config":
+      case "-config": {
+        const v = value();
+        if (!v) return { cmd: "error", message: "--config needs a FILE" };
+        out.config = v;
+        break;
+      }
+      case "--host": {
+        const v = value();
+        if (v === undefined) return { cmd: "error", message: "--host needs an address" };
+        out.host = v;
+        break;
+      }
       case "--port": {
         const v = Number(value());
-        if (!Number.isInteger(v) || v < 0 || v > 65535) return { cmd: "error", message: "--port needs a number from 0 (any free port) to 65535" };
+        if (!Number.isInteger(v) || v < 0 || v > 65535)
+          return { cmd: "error", message: "--port needs a number from 0 (any free port) to 65535" };
         out.port = v;
         break;
       }
-      default: return { cmd: "error", message: `Unknown option "${arg}"` };
+      default:
+        return { cmd: "error", message: `Unknown option "${arg}"` };
     }
   }
   return { cmd: "serve", ...out };
@@ -72,14 +93,19 @@ function parseAmpRouter(argv: readonly string[]): Cli {
     else return { cmd: "error", message: `Unknown amp-router option "${arg}"` };
     if (!value) return { cmd: "error", message: `${flag} needs a value` };
   }
-  if (!baseUrl) return { cmd: "error", message: "amp-router needs --base-url https://HOST (the address Amp's servers reach cliproxy at)" };
+  if (!baseUrl)
+    return {
+      cmd: "error",
+      message: "amp-router needs --base-url https://HOST (the address Amp's servers reach cliproxy at)",
+    };
   let url: URL | undefined;
   try {
     url = new URL(baseUrl);
   } catch {
     url = undefined;
   }
-  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) return { cmd: "error", message: `--base-url "${baseUrl}" is not an http(s) URL` };
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
+    return { cmd: "error", message: `--base-url "${baseUrl}" is not an http(s) URL` };
   return { cmd: "amp-router", baseUrl, config };
 }
 
@@ -108,10 +134,15 @@ export async function runCommand(cli: Cli, io: CliIo): Promise<number | undefine
     for (const w of warnings) io.out(`${cli.file}: warning: ${w}`);
     // A typo (`api-key:` for `api-keys:`) silently leaves a setting at its default: a check must fail on it.
     if (unknownKeys.length > 0 && !cli.allowUnknown) {
-      io.err(`${cli.file}: ${unknownKeys.length} unknown key${unknownKeys.length === 1 ? "" : "s"} (${unknownKeys.join(", ")}); fix ${unknownKeys.length === 1 ? "it" : "them"}, or pass --allow-unknown to accept`);
+      io.err(
+        `${cli.file}: ${unknownKeys.length} unknown key${unknownKeys.length === 1 ? "" : "s"} (${unknownKeys.join(", ")}); fix ${unknownKeys.length === 1 ? "it" : "them"}, or pass --allow-unknown to accept`,
+      );
       return 1;
     }
-    if (exampleKeys(config).length > 0) io.out(`${cli.file}: warning: api-keys still holds the example keys of config.example.yaml; cliproxy will serve only a page asking to replace them`);
+    if (exampleKeys(config).length > 0)
+      io.out(
+        `${cli.file}: warning: api-keys still holds the example keys of config.example.yaml; cliproxy will serve only a page asking to replace them`,
+      );
     io.out(`${cli.file}: OK`);
     return 0;
   } catch (err) {
@@ -141,7 +172,9 @@ async function main(): Promise<void> {
   let running: Started | undefined;
   let requested: string | undefined;
   const drain = (r: Started, signal: string) => {
-    r.app.log.info(`${signal}: draining in-flight requests (up to ${r.app.config().shutdownTimeoutMs} ms), then exiting`);
+    r.app.log.info(
+      `${signal}: draining in-flight requests (up to ${r.app.config().shutdownTimeoutMs} ms), then exiting`,
+    );
     void r.stop().then(() => process.exit(0));
   };
   const shutdown = (signal: string) => {
@@ -154,7 +187,8 @@ async function main(): Promise<void> {
   try {
     running = await start({ configPath: cli.config, host: cli.host, port: cli.port, homeDir: homedir() });
   } catch (err) {
-    if (err instanceof ConfigError) console.error([`cliproxy: cannot read config "${err.path}":`, ...err.problems.map((p) => `  ${p}`)].join("\n"));
+    if (err instanceof ConfigError)
+      console.error([`cliproxy: cannot read config "${err.path}":`, ...err.problems.map((p) => `  ${p}`)].join("\n"));
     else console.error(`cliproxy: ${(err as Error).message}`);
     process.exit(1);
   }

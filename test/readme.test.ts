@@ -17,14 +17,25 @@ function headings(): string[] {
 }
 
 test("README.md has about a dozen top-level sections, Quick start, Status page and Troubleshooting among them", () => {
-  const top = headings().filter((h) => h.startsWith("## ")).map((h) => h.slice(3));
+  const top = headings()
+    .filter((h) => h.startsWith("## "))
+    .map((h) => h.slice(3));
   assert.ok(top.length <= 14, top.join(", "));
   assert.deepEqual(top.slice(0, 3), ["Contents", "Quick start", "Status page"]);
   assert.ok(top.includes("Troubleshooting"));
 });
 
 test("every in-page link in README.md names a heading that exists", () => {
-  const anchors = new Set(headings().map((h) => h.replace(/^#+ /, "").trim().toLowerCase().replace(/[^\w\- ]/g, "").replaceAll(" ", "-")));
+  const anchors = new Set(
+    headings().map((h) =>
+      h
+        .replace(/^#+ /, "")
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, "")
+        .replaceAll(" ", "-"),
+    ),
+  );
   const broken = [...text.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]).filter((a) => !anchors.has(a));
   assert.deepEqual(broken, []);
 });
@@ -38,10 +49,24 @@ test("README.md's shell commands hold no literal … (only their comments may)",
 });
 
 test("the clients appear in the order people use them: Claude Code, Codex, Amp, Gemini CLI, Factory, opencode, SDKs", () => {
-  const order = ["### Claude Code", "### Codex CLI", "### Amp CLI", "### Gemini CLI", "### Factory CLI (droid)", "### opencode", "### SDKs"];
+  const order = [
+    "### Claude Code",
+    "### Codex CLI",
+    "### Amp CLI",
+    "### Gemini CLI",
+    "### Factory CLI (droid)",
+    "### opencode",
+    "### SDKs",
+  ];
   const at = order.map((h) => headings().indexOf(h));
-  assert.ok(at.every((i) => i >= 0), `missing: ${order.filter((_, i) => at[i] < 0).join(", ")}`);
-  assert.deepEqual([...at].sort((a, b) => a - b), at);
+  assert.ok(
+    at.every((i) => i >= 0),
+    `missing: ${order.filter((_, i) => at[i] < 0).join(", ")}`,
+  );
+  assert.deepEqual(
+    [...at].sort((a, b) => a - b),
+    at,
+  );
 });
 
 test("the quick start's three-line config.yaml loads without problems or warnings, with its key and auth-dir", async () => {

@@ -11,8 +11,25 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findNginx, NGINX_HINT, startNginx, type Nginx } from "./nginx.js";
 import { runMicro } from "./micro.js";
-import { quickCheck, runScenario, runStartup, runStreams, type Live, type Scenario, type SliceOptions } from "./phases.js";
-import { childPids, freePort, killAll, onCleanup, LoadWorker, startFakeProcess, startNodeProxyProcess, stop } from "./procs.js";
+import {
+  quickCheck,
+  runScenario,
+  runStartup,
+  runStreams,
+  type Live,
+  type Scenario,
+  type SliceOptions,
+} from "./phases.js";
+import {
+  childPids,
+  freePort,
+  killAll,
+  onCleanup,
+  LoadWorker,
+  startFakeProcess,
+  startNodeProxyProcess,
+  stop,
+} from "./procs.js";
 import { renderProfile, summarizeProfile, type CpuProfile } from "./profile.js";
 import { evaluateGoals, renderReport, type BenchResult } from "./report.js";
 import { floorGoals } from "./goals.js";
@@ -57,12 +74,19 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     else if (a === "--slices") o.slices = Number(argv[++i]) || undefined;
     else if (a === "--slice-ms") o.sliceMs = Number(argv[++i]) || undefined;
     else if (a === "--out") o.out = resolve(argv[++i] ?? "");
-    else if (a === "--compare") o.compare = (argv[++i] ?? "").split(",").filter(Boolean).map((f) => resolve(f));
+    else if (a === "--compare")
+      o.compare = (argv[++i] ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((f) => resolve(f));
     else if (a === "--scenarios") o.scenarios = (argv[++i] ?? "").split(",").filter(Boolean);
     else if (a === "--bundle") {
       o.bundle = resolve(argv[++i] ?? "");
       o.build = false;
-    } else throw new Error(`Unknown option "${a}"; use --quick, --tunnel, --only a,b, --scenarios a,b, --no-build, --bundle FILE, --compare FILE[,FILE], --out FILE, --slices N, --slice-ms N, --profile [target] --seconds N`);
+    } else
+      throw new Error(
+        `Unknown option "${a}"; use --quick, --tunnel, --only a,b, --scenarios a,b, --no-build, --bundle FILE, --compare FILE[,FILE], --out FILE, --slices N, --slice-ms N, --profile [target] --seconds N`,
+      );
   }
   return o;
 }
@@ -70,13 +94,55 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 /** The scenarios of a run. */
 export function scenarios(quick: boolean): Scenario[] {
   const all: Scenario[] = [
-    { name: "lat-1k", title: "1 kB JSON answer, per-request overhead", connections: 1, load: { kind: "json", size: 1024 }, rank: "rps" },
-    { name: "lat-100k", title: "100 kB JSON answer", connections: 1, load: { kind: "json", size: 100 * 1024 }, rank: "rps" },
-    { name: "lat-req100k", title: "100 kB request (a long agent prompt), 1 kB answer", connections: 1, load: { kind: "json", size: 1024, requestBytes: 100 * 1024 }, rank: "rps" },
-    { name: "rps-1k", title: "1 kB JSON answer, throughput", connections: 64, load: { kind: "json", size: 1024 }, rank: "rps" },
-    { name: "rps-100k", title: "100 kB JSON answer, throughput", connections: 64, load: { kind: "json", size: 100 * 1024 }, rank: "rps" },
-    { name: "sse-paced", title: "SSE, 20 events of 100 B every 5 ms", connections: 16, load: { kind: "sse", events: 20, bytes: 100, pace: 5 }, rank: "delay" },
-    { name: "sse-fast", title: "SSE, 2,000 events of 100 B as fast as possible", connections: 4, load: { kind: "sse", events: 2000, bytes: 100, pace: 0 }, rank: "eps" },
+    {
+      name: "lat-1k",
+      title: "1 kB JSON answer, per-request overhead",
+      connections: 1,
+      load: { kind: "json", size: 1024 },
+      rank: "rps",
+    },
+    {
+      name: "lat-100k",
+      title: "100 kB JSON answer",
+      connections: 1,
+      load: { kind: "json", size: 100 * 1024 },
+      rank: "rps",
+    },
+    {
+      name: "lat-req100k",
+      title: "100 kB request (a long agent prompt), 1 kB answer",
+      connections: 1,
+      load: { kind: "json", size: 1024, requestBytes: 100 * 1024 },
+      rank: "rps",
+    },
+    {
+      name: "rps-1k",
+      title: "1 kB JSON answer, throughput",
+      connections: 64,
+      load: { kind: "json", size: 1024 },
+      rank: "rps",
+    },
+    {
+      name: "rps-100k",
+      title: "100 kB JSON answer, throughput",
+      connections: 64,
+      load: { kind: "json", size: 100 * 1024 },
+      rank: "rps",
+    },
+    {
+      name: "sse-paced",
+      title: "SSE, 20 events of 100 B every 5 ms",
+      connections: 16,
+      load: { kind: "sse", events: 20, bytes: 100, pace: 5 },
+      rank: "delay",
+    },
+    {
+      name: "sse-fast",
+      title: "SSE, 2,000 events of 100 B as fast as possible",
+      connections: 4,
+      load: { kind: "sse", events: 2000, bytes: 100, pace: 0 },
+      rank: "eps",
+    },
   ];
   return quick ? all.filter((s) => s.name !== "lat-100k" && s.name !== "lat-req100k") : all;
 }
@@ -92,7 +158,10 @@ async function build(): Promise<string | undefined> {
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     child.on("error", (e) => resolve(e.message));
     child.on("exit", (code) => {
-      const lines = err.split("\n").map((l) => l.trim()).filter(Boolean);
+      const lines = err
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
       const at = lines.findIndex((l) => /ERROR|error/.test(l));
       resolve(code === 0 ? undefined : `npm run build failed: ${lines.slice(Math.max(0, at), at + 2).join(" ")}`);
     });
@@ -113,20 +182,38 @@ async function nginxVersion(bin: string): Promise<string> {
 async function profile(o: BenchOptions, dir: string, fakePort: number, worker: LoadWorker): Promise<void> {
   const target = TARGETS.find((t) => t.name === o.profile);
   const mine = TARGETS.filter((t) => !["direct", "nginx", "node"].includes(t.name)).map((t) => t.name);
-  if (!target || !mine.includes(target.name)) throw new Error(`Cannot profile "${o.profile}": name a cliproxy target (${mine.join(", ")})`);
+  if (!target || !mine.includes(target.name))
+    throw new Error(`Cannot profile "${o.profile}": name a cliproxy target (${mine.join(", ")})`);
   const profDir = join(dir, "prof");
-  const cp = await startCliproxy({ dir, port: await freePort(), fakePort, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir], tag: "prof", user: target.name.startsWith("user") ? "npm" : undefined });
+  const cp = await startCliproxy({
+    dir,
+    port: await freePort(),
+    fakePort,
+    nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir],
+    tag: "prof",
+    user: target.name.startsWith("user") ? "npm" : undefined,
+  });
   const name = o.scenarios?.[0] ?? "rps-1k";
   const scenario = scenarios(false).find((s) => s.name === name);
-  if (!scenario) throw new Error(`Cannot profile scenario "${name}": use one of ${scenarios(false).map((s) => s.name).join(", ")}`);
+  if (!scenario)
+    throw new Error(
+      `Cannot profile scenario "${name}": use one of ${scenarios(false)
+        .map((s) => s.name)
+        .join(", ")}`,
+    );
   const spec = target.request(scenario.load);
   if (!spec) throw new Error(`Target "${target.name}" has no request for scenario "${name}"`);
   const mode = scenario.load.kind === "sse" ? "sse" : "request";
-  const run = (ms: number) => worker.run({ base: cp.base, request: spec, connections: scenario.connections, durationMs: ms, mode });
+  const run = (ms: number) =>
+    worker.run({ base: cp.base, request: spec, connections: scenario.connections, durationMs: ms, mode });
   const warm = await run(1_000);
   const r = await run(o.profileSeconds * 1000);
-  const events = r.eventDelay ? `, ${Math.round(((r.events ?? 0) / r.elapsedMs) * 1000)} events/s, event delay p50 ${r.eventDelay.p50} ms p99 ${r.eventDelay.p99} ms` : "";
-  log(`profiled ${target.name} under ${name}: ${r.rps} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms${events} (${r.errors} errors${r.firstError ? `: ${r.firstError}` : ""})`);
+  const events = r.eventDelay
+    ? `, ${Math.round(((r.events ?? 0) / r.elapsedMs) * 1000)} events/s, event delay p50 ${r.eventDelay.p50} ms p99 ${r.eventDelay.p99} ms`
+    : "";
+  log(
+    `profiled ${target.name} under ${name}: ${r.rps} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms${events} (${r.errors} errors${r.firstError ? `: ${r.firstError}` : ""})`,
+  );
   await cp.stop();
   const file = (await readdir(profDir)).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error(`No .cpuprofile written in "${profDir}"`);
@@ -134,7 +221,10 @@ async function profile(o: BenchOptions, dir: string, fakePort: number, worker: L
   const saved = join(RESULTS, `profile-${target.name}.cpuprofile`);
   await copyFile(join(profDir, file), saved);
   // Requests served while sampling: the warm-up run, the measured run and the probe-free rest.
-  const text = renderProfile(summarizeProfile(JSON.parse(await readFile(saved, "utf8")) as CpuProfile, 30), warm.ok + r.ok);
+  const text = renderProfile(
+    summarizeProfile(JSON.parse(await readFile(saved, "utf8")) as CpuProfile, 30),
+    warm.ok + r.ok,
+  );
   await writeFile(join(RESULTS, `profile-${target.name}.txt`), text + "\n");
   console.log(text);
   log(`\nprofile saved to ${saved} (open in Chrome DevTools → Performance, or VS Code)`);
@@ -170,7 +260,9 @@ async function main(): Promise<void> {
   const compared: Cliproxy[] = [];
   try {
     if (o.profile) return await profile(o, dir, fake.port, worker);
-    const loadBefore = loadavg().map((n) => n.toFixed(2)).join(" ");
+    const loadBefore = loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" ");
     const nginxBin = await findNginx();
     let nginxDown: string | undefined = nginxBin ? undefined : NGINX_HINT;
     if (!nginxBin) notes.push(NGINX_HINT);
@@ -191,14 +283,20 @@ async function main(): Promise<void> {
     let cliDown: string | undefined;
     try {
       cliproxy = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port });
-      if (!cliproxy.bundle) notes.push("dist/cliproxy.mjs missing: cliproxy ran from src via tsx, so start-up figures are not the bundle's");
+      if (!cliproxy.bundle)
+        notes.push(
+          "dist/cliproxy.mjs missing: cliproxy ran from src via tsx, so start-up figures are not the bundle's",
+        );
     } catch (err) {
       cliDown = `cliproxy did not start: ${(err as Error).message}`;
     }
     // As users run it (#17): `npm start` and the tsx loader the old `npm start` used, logging to a file.
     const wantsUser = (name: string) => !o.only || o.only.includes(name);
     const users = new Map<string, { base?: string; down?: string }>();
-    for (const [name, way] of [["user", "npm"], ["user-tsx", "tsx"]] as const) {
+    for (const [name, way] of [
+      ["user", "npm"],
+      ["user-tsx", "tsx"],
+    ] as const) {
       if (!wantsUser(name)) continue;
       try {
         const cp = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, tag: name, user: way });
@@ -208,31 +306,68 @@ async function main(): Promise<void> {
         users.set(name, { down: (err as Error).message });
       }
     }
-    const others = await Promise.all((o.compare ?? []).map(async (bundle, i) => {
-      const tag = String.fromCharCode(98 + i); // b, c, d…
-      try {
-        const cp = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, bundle, tag });
-        compared.push(cp);
-        return { tag, bundle, base: cp.base, down: undefined };
-      } catch (err) {
-        return { tag, bundle, base: undefined, down: `cliproxy ${bundle} did not start: ${(err as Error).message}` };
-      }
-    }));
+    const others = await Promise.all(
+      (o.compare ?? []).map(async (bundle, i) => {
+        const tag = String.fromCharCode(98 + i); // b, c, d…
+        try {
+          const cp = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, bundle, tag });
+          compared.push(cp);
+          return { tag, bundle, base: cp.base, down: undefined };
+        } catch (err) {
+          return { tag, bundle, base: undefined, down: `cliproxy ${bundle} did not start: ${(err as Error).message}` };
+        }
+      }),
+    );
     const wanted = TARGETS.filter((t) => !o.only || o.only.includes(t.name) || t.name === "direct");
     const live: Live[] = wanted.flatMap((target): Live[] => {
       if (target.name === "direct") return [{ target, base: `http://127.0.0.1:${fake.port}` }];
-      if (target.name === "nginx") return [{ target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown }];
-      if (target.name === "node") return [{ target, base: nodeProxy ? `http://127.0.0.1:${nodeProxy.port}` : undefined, down: nodeDown }];
+      if (target.name === "nginx")
+        return [{ target, base: nginx ? `http://127.0.0.1:${nginx.port}` : undefined, down: nginxDown }];
+      if (target.name === "node")
+        return [{ target, base: nodeProxy ? `http://127.0.0.1:${nodeProxy.port}` : undefined, down: nodeDown }];
       if (users.has(target.name)) return [{ target, ...users.get(target.name) }];
       const mine: Live = { target, base: cliproxy?.base, down: cliDown };
-      return [mine, ...others.map((c) => ({ target: { ...target, name: `${target.name}@${c.tag}`, label: `${target.label} (${c.bundle})` }, base: c.base, down: c.down }))];
+      return [
+        mine,
+        ...others.map((c) => ({
+          target: { ...target, name: `${target.name}@${c.tag}`, label: `${target.label} (${c.bundle})` },
+          base: c.base,
+          down: c.down,
+        })),
+      ];
     });
     const result: BenchResult = {
-      startedAt: new Date().toISOString(), durationMs: 0, quick: o.quick,
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${release()}`, nginx: nginxBin ? await nginxVersion(nginxBin) : null, loadBefore, loadAfter: "" },
-      options: { ...slice, quick: o.quick, only: o.only ?? null, scenarios: o.scenarios ?? null, bundle: o.bundle ?? null },
-      targets: Object.fromEntries(live.map((l) => [l.target.name, { label: l.target.label, available: !l.down, ...(l.down ? { reason: l.down } : {}) }])),
-      scenarios: [], streams: [], micro: [], goals: [], notes,
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      quick: o.quick,
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model ?? "unknown",
+        memGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        platform: `${process.platform} ${release()}`,
+        nginx: nginxBin ? await nginxVersion(nginxBin) : null,
+        loadBefore,
+        loadAfter: "",
+      },
+      options: {
+        ...slice,
+        quick: o.quick,
+        only: o.only ?? null,
+        scenarios: o.scenarios ?? null,
+        bundle: o.bundle ?? null,
+      },
+      targets: Object.fromEntries(
+        live.map((l) => [
+          l.target.name,
+          { label: l.target.label, available: !l.down, ...(l.down ? { reason: l.down } : {}) },
+        ]),
+      ),
+      scenarios: [],
+      streams: [],
+      micro: [],
+      goals: [],
+      notes,
     };
     const dead = new Map<string, string>();
     let tunnelTable = "";
@@ -245,27 +380,58 @@ async function main(): Promise<void> {
     // "--scenarios" without "rest" skips start-up, streams and micro-benchmarks (quick A/B runs).
     if (rest) {
       const streams = o.quick ? 200 : 1000;
-      const streamKind: Kind = o.quick ? { kind: "sse", events: 10, bytes: 100, pace: 100 } : { kind: "sse", events: 20, bytes: 100, pace: 250 };
+      const streamKind: Kind = o.quick
+        ? { kind: "sse", events: 10, bytes: 100, pace: 100 }
+        : { kind: "sse", events: 20, bytes: 100, pace: 250 };
       await cliproxy?.stop();
       for (const c of compared.splice(0)) await c.stop();
       cliproxy = undefined;
       log("start-up, idle memory and concurrent streams");
       const pass = TARGETS.find((t) => t.name === "pass")!;
-      const st = await runStartup(worker, { dir, fakePort: fake.port, trials: o.quick ? 3 : 7, idleMs: o.quick ? 300 : 1_000, streams, streamKind, pass, log });
+      const st = await runStartup(worker, {
+        dir,
+        fakePort: fake.port,
+        trials: o.quick ? 3 : 7,
+        idleMs: o.quick ? 300 : 1_000,
+        streams,
+        streamKind,
+        pass,
+        log,
+      });
       result.startup = st.startup;
-      result.streams.push(st.streams ?? { target: "pass", streams, ok: 0, errors: 0, reason: st.startup.reason ?? "not run" });
+      result.streams.push(
+        st.streams ?? { target: "pass", streams, ok: 0, errors: 0, reason: st.startup.reason ?? "not run" },
+      );
       if (nginx) {
         const nginxTarget = TARGETS.find((t) => t.name === "nginx")!;
         const pid = (await childPids(nginx.child.pid!))[0] ?? nginx.child.pid!;
         log(`  ${streams} concurrent streams through nginx`);
-        result.streams.push(await runStreams(worker, { target: "nginx", base: `http://127.0.0.1:${nginx.port}`, spec: nginxTarget.request(streamKind)!, pid, streams, check: quickCheck(nginxTarget) }));
+        result.streams.push(
+          await runStreams(worker, {
+            target: "nginx",
+            base: `http://127.0.0.1:${nginx.port}`,
+            spec: nginxTarget.request(streamKind)!,
+            pid,
+            streams,
+            check: quickCheck(nginxTarget),
+          }),
+        );
       }
       if (nodeProxy) {
         // A fresh one, like cliproxy's: its RSS then owes nothing to the scenarios before.
         const fresh = await startNodeProxyProcess(fake.port, dir);
         const nodeTarget = TARGETS.find((t) => t.name === "node")!;
         log(`  ${streams} concurrent streams through the minimal Node.js proxy`);
-        result.streams.push(await runStreams(worker, { target: "node", base: `http://127.0.0.1:${fresh.port}`, spec: nodeTarget.request(streamKind)!, pid: fresh.child.pid!, streams, check: quickCheck(nodeTarget) }));
+        result.streams.push(
+          await runStreams(worker, {
+            target: "node",
+            base: `http://127.0.0.1:${fresh.port}`,
+            spec: nodeTarget.request(streamKind)!,
+            pid: fresh.child.pid!,
+            streams,
+            check: quickCheck(nodeTarget),
+          }),
+        );
         await stop(fresh.child, 1_000);
       }
       log("translation micro-benchmarks");
@@ -274,7 +440,9 @@ async function main(): Promise<void> {
       tunnel = await runTunnelBench(o.quick);
       tunnelTable = renderTunnel(tunnel);
     }
-    result.machine.loadAfter = loadavg().map((n) => n.toFixed(2)).join(" ");
+    result.machine.loadAfter = loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" ");
     result.durationMs = Math.round(performance.now() - t0);
     result.goals = [...floorGoals(result, tunnel), ...evaluateGoals(result)];
     console.log(renderReport(result));
@@ -283,7 +451,11 @@ async function main(): Promise<void> {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify(result, null, 2) + "\n");
     const md = out.replace(/\.json$/, "") + ".md";
-    await writeFile(md, renderReport(result, true) + (tunnelTable ? `\n## WebSocket tunnel (Amp actor sockets)\n\n${tunnelTable}\n` : "\n"));
+    await writeFile(
+      md,
+      renderReport(result, true) +
+        (tunnelTable ? `\n## WebSocket tunnel (Amp actor sockets)\n\n${tunnelTable}\n` : "\n"),
+    );
     log(`\nresults written to ${out} and ${md}`);
   } finally {
     await cliproxy?.stop();

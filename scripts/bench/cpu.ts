@@ -47,9 +47,11 @@ async function main(): Promise<void> {
           await worker.run({ base: cp.base, request, connections, durationMs: 300, mode });
           const t0 = await ticks(pid);
           const r = await worker.run({ base: cp.base, request, connections, durationMs: 2_000, mode });
-          const units = mode === "sse" ? r.events ?? 0 : r.ok;
+          const units = mode === "sse" ? (r.events ?? 0) : r.ok;
           const us = units > 0 ? (((await ticks(pid)) - t0) * 10_000) / units : NaN;
-          console.log(`${name} round ${round} ${target.padEnd(8)} ${String(units).padStart(7)} ${mode === "sse" ? "events" : "requests"}  ${us.toFixed(1)} µs CPU each`);
+          console.log(
+            `${name} round ${round} ${target.padEnd(8)} ${String(units).padStart(7)} ${mode === "sse" ? "events" : "requests"}  ${us.toFixed(1)} µs CPU each`,
+          );
         }
       }
     }

@@ -6,7 +6,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { parseDirective, responseBody, stampText, streamFrames, pad, type Dialect, type Directive } from "./payloads.js";
+import {
+  parseDirective,
+  responseBody,
+  stampText,
+  streamFrames,
+  pad,
+  type Dialect,
+  type Directive,
+} from "./payloads.js";
 
 /** A running fake upstream. */
 export interface FakeUpstream {
@@ -31,7 +39,8 @@ function cachedBody(dialect: Dialect, size: number): Buffer {
 /** Which dialect a path speaks, and whether the path alone asks for a stream (Gemini). */
 export function classify(method: string, path: string): { dialect?: Dialect; pathStream: boolean } {
   if (method !== "POST") return { pathStream: false };
-  if (path.startsWith("/v1/messages") && !path.includes("count_tokens")) return { dialect: "anthropic", pathStream: false };
+  if (path.startsWith("/v1/messages") && !path.includes("count_tokens"))
+    return { dialect: "anthropic", pathStream: false };
   if (path.startsWith("/v1/chat/completions")) return { dialect: "openai", pathStream: false };
   const gemini = /^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)/.exec(path);
   if (gemini) return { dialect: "gemini", pathStream: gemini[1] === "streamGenerateContent" };

@@ -63,36 +63,45 @@ interface Exchange {
 }
 
 /** Sends `spec` once on `agent`; in sse mode feeds every stamp to `onStamp` as its event completes. */
-export function exchange(base: string, spec: RequestSpec, agent: Agent, options: { sse: boolean; keepText?: boolean; timeoutMs: number; onStamp?: (ns: number, now: number) => void }): Promise<Exchange> {
+export function exchange(
+  base: string,
+  spec: RequestSpec,
+  agent: Agent,
+  options: { sse: boolean; keepText?: boolean; timeoutMs: number; onStamp?: (ns: number, now: number) => void },
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
     const headers: Record<string, string | number> = { ...spec.headers };
     if (body) headers["content-length"] = body.length;
-    const req = request(`${base}${spec.path}`, { method: spec.method, headers, agent, timeout: options.timeoutMs }, (res) => {
-      const out: Exchange = { status: res.statusCode ?? 0, bytes: 0 };
-      let pending = ""; // text after the last complete event
-      const texts: string[] = [];
-      res.on("data", (chunk: Buffer) => {
-        out.bytes += chunk.length;
-        if (options.keepText && out.bytes <= 1 << 20) texts.push(chunk.toString("utf8"));
-        if (!options.sse) return;
-        const now = Number(process.hrtime.bigint());
-        pending += chunk.toString("latin1"); // stamps and separators are ASCII
-        const lf = pending.lastIndexOf("\n\n");
-        const crlf = pending.lastIndexOf("\r\n\r\n");
-        const cut = crlf > lf ? crlf + 4 : lf + 2;
-        if (lf < 0 && crlf < 0) return;
-        out.firstEventNs ??= now;
-        const complete = pending.slice(0, cut);
-        pending = pending.slice(cut);
-        if (options.onStamp) scanStamps(complete, (ns) => options.onStamp!(ns, now));
-      });
-      res.on("end", () => {
-        if (options.keepText) out.text = texts.join("");
-        resolve(out);
-      });
-      res.on("error", reject);
-    });
+    const req = request(
+      `${base}${spec.path}`,
+      { method: spec.method, headers, agent, timeout: options.timeoutMs },
+      (res) => {
+        const out: Exchange = { status: res.statusCode ?? 0, bytes: 0 };
+        let pending = ""; // text after the last complete event
+        const texts: string[] = [];
+        res.on("data", (chunk: Buffer) => {
+          out.bytes += chunk.length;
+          if (options.keepText && out.bytes <= 1 << 20) texts.push(chunk.toString("utf8"));
+          if (!options.sse) return;
+          const now = Number(process.hrtime.bigint());
+          pending += chunk.toString("latin1"); // stamps and separators are ASCII
+          const lf = pending.lastIndexOf("\n\n");
+          const crlf = pending.lastIndexOf("\r\n\r\n");
+          const cut = crlf > lf ? crlf + 4 : lf + 2;
+          if (lf < 0 && crlf < 0) return;
+          out.firstEventNs ??= now;
+          const complete = pending.slice(0, cut);
+          pending = pending.slice(cut);
+          if (options.onStamp) scanStamps(complete, (ns) => options.onStamp!(ns, now));
+        });
+        res.on("end", () => {
+          if (options.keepText) out.text = texts.join("");
+          resolve(out);
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     req.on("error", reject);
     req.end(body);
@@ -102,7 +111,12 @@ export function exchange(base: string, spec: RequestSpec, agent: Agent, options:
 /** Runs the load and summarises it. */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const timeoutMs = o.timeoutMs ?? 30_000;
-  const agent = new Agent({ keepAlive: true, maxSockets: o.connections, maxFreeSockets: o.connections, scheduling: "fifo" });
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: o.connections,
+    maxFreeSockets: o.connections,
+    scheduling: "fifo",
+  });
   const latency = new Histogram();
   const ttfe = new Histogram();
   const delay = new Histogram();
@@ -142,7 +156,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const elapsedMs = performance.now() - t0;
   agent.destroy();
   return {
-    ok, errors, firstError, bytes,
+    ok,
+    errors,
+    firstError,
+    bytes,
     elapsedMs: Math.round(elapsedMs),
     rps: Math.round((ok / elapsedMs) * 1000 * 10) / 10,
     latency: latency.summary(),
@@ -151,7 +168,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** A single request for a health probe: status and up to 1 MB of the answer. */
-export async function probe(base: string, spec: RequestSpec, sse: boolean, timeoutMs = 5_000): Promise<{ status: number; text: string; stamps: number }> {
+export async function probe(
+  base: string,
+  spec: RequestSpec,
+  sse: boolean,
+  timeoutMs = 5_000,
+): Promise<{ status: number; text: string; stamps: number }> {
   const agent = new Agent({ keepAlive: false });
   let stamps = 0;
   try {

@@ -14,14 +14,32 @@ import type { MicroResult } from "./report.js";
 export function bigChatRequest(bytes = 100 * 1024): string {
   const tools = Array.from({ length: 12 }, (_, i) => ({
     type: "function",
-    function: { name: `tool_${i}`, description: pad(200), parameters: { type: "object", properties: { path: { type: "string" }, n: { type: "integer" } }, required: ["path"] } },
+    function: {
+      name: `tool_${i}`,
+      description: pad(200),
+      parameters: {
+        type: "object",
+        properties: { path: { type: "string" }, n: { type: "integer" } },
+        required: ["path"],
+      },
+    },
   }));
   const messages: unknown[] = [{ role: "system", content: pad(2000) }];
   let turn = 0;
   while (JSON.stringify({ messages, tools }).length < bytes - 4000) {
     const id = `call_${turn}`;
     messages.push({ role: "user", content: pad(1500) });
-    messages.push({ role: "assistant", content: pad(400), tool_calls: [{ id, type: "function", function: { name: "tool_1", arguments: JSON.stringify({ path: `src/file${turn}.ts`, n: turn }) } }] });
+    messages.push({
+      role: "assistant",
+      content: pad(400),
+      tool_calls: [
+        {
+          id,
+          type: "function",
+          function: { name: "tool_1", arguments: JSON.stringify({ path: `src/file${turn}.ts`, n: turn }) },
+        },
+      ],
+    });
     messages.push({ role: "tool", tool_call_id: id, content: pad(1200) });
     turn++;
   }
@@ -59,12 +77,19 @@ function chunks(buf: Buffer, size = 16 * 1024): Buffer[] {
 }
 
 /** Runs every micro-benchmark for about `ms` each (sizes: 100 kB, 2,000 events unless told); a missing module is reported, not thrown. */
-export async function runMicro(ms: number, sizes: { requestBytes?: number; events?: number } = {}): Promise<MicroResult[]> {
+export async function runMicro(
+  ms: number,
+  sizes: { requestBytes?: number; events?: number } = {},
+): Promise<MicroResult[]> {
   const out: MicroResult[] = [];
   const request = bigChatRequest(sizes.requestBytes);
   const stream = chunks(claudeStream(sizes.events));
   const kb = Math.round(request.length / 1024);
-  out.push({ name: "floor: 100 kB JSON parse + stringify", perOpMs: timeOp(() => JSON.stringify(JSON.parse(request)), ms).summary(), note: `${kb} kB; what any re-serialising proxy pays` });
+  out.push({
+    name: "floor: 100 kB JSON parse + stringify",
+    perOpMs: timeOp(() => JSON.stringify(JSON.parse(request)), ms).summary(),
+    note: `${kb} kB; what any re-serialising proxy pays`,
+  });
   let hub: typeof import("../../src/translate/hub.js");
   let sse: typeof import("../../src/sse/read.js");
   let write: typeof import("../../src/sse/write.js");
@@ -95,7 +120,8 @@ export async function runMicro(ms: number, sizes: { requestBytes?: number; event
     const parser = new sse.SseParser();
     const tr = hub.createStreamTranslator("anthropic", "openai-chat", { requestModel: "claude-sonnet-4-5" });
     let n = 0;
-    for (const c of stream) for (const e of parser.push(c)) for (const o of tr.push(e)) n += write.formatEvent(o).length;
+    for (const c of stream)
+      for (const e of parser.push(c)) for (const o of tr.push(e)) n += write.formatEvent(o).length;
     for (const o of tr.end()) n += write.formatEvent(o).length;
     if (n === 0) throw new Error("Stream translation produced no output");
   });
@@ -103,13 +129,33 @@ export async function runMicro(ms: number, sizes: { requestBytes?: number; event
   try {
     pump = await import("../../src/providers/stream.js");
   } catch (err) {
-    out.push({ name: "stream 2,000 events: pumpStream", note: "", reason: `cannot load src/providers/stream.ts: ${(err as Error).message}` });
+    out.push({
+      name: "stream 2,000 events: pumpStream",
+      note: "",
+      reason: `cannot load src/providers/stream.ts: ${(err as Error).message}`,
+    });
   }
   if (pump) {
     const run = pump.pumpStream;
-    await attemptAsync(out, "stream 2,000 events: pumpStream pass-through", "cliproxy's same-dialect stream path, no sockets", ms, () => pumpOnce(run, stream));
-    await attemptAsync(out, "stream 2,000 events: pumpStream Claude → OpenAI", "the translated stream path, no sockets", ms, () =>
-      pumpOnce(run, stream, hub.createStreamTranslator("anthropic", "openai-chat", { requestModel: "claude-sonnet-4-5" })));
+    await attemptAsync(
+      out,
+      "stream 2,000 events: pumpStream pass-through",
+      "cliproxy's same-dialect stream path, no sockets",
+      ms,
+      () => pumpOnce(run, stream),
+    );
+    await attemptAsync(
+      out,
+      "stream 2,000 events: pumpStream Claude → OpenAI",
+      "the translated stream path, no sockets",
+      ms,
+      () =>
+        pumpOnce(
+          run,
+          stream,
+          hub.createStreamTranslator("anthropic", "openai-chat", { requestModel: "claude-sonnet-4-5" }),
+        ),
+    );
   }
   return out;
 }
@@ -117,7 +163,11 @@ export async function runMicro(ms: number, sizes: { requestBytes?: number; event
 type Pump = typeof import("../../src/providers/stream.js").pumpStream;
 
 /** Feeds `chunks` through pumpStream into a sink that discards, as a socket that is never full. */
-async function pumpOnce(pump: Pump, chunks: Buffer[], translator?: import("../../src/translate/hub.js").StreamTranslator): Promise<void> {
+async function pumpOnce(
+  pump: Pump,
+  chunks: Buffer[],
+  translator?: import("../../src/translate/hub.js").StreamTranslator,
+): Promise<void> {
   const sink = Object.assign(new Writable({ write: (_c, _e, done) => done() }), {
     writeHead() {
       return sink;
@@ -138,7 +188,13 @@ async function pumpOnce(pump: Pump, chunks: Buffer[], translator?: import("../..
 }
 
 /** Times an async operation like timeOp; a throw makes the row unavailable. */
-async function attemptAsync(out: MicroResult[], name: string, note: string, ms: number, op: () => Promise<void>): Promise<void> {
+async function attemptAsync(
+  out: MicroResult[],
+  name: string,
+  note: string,
+  ms: number,
+  op: () => Promise<void>,
+): Promise<void> {
   try {
     for (let i = 0; i < 3; i++) await op();
     const h = new Histogram();

@@ -9,7 +9,8 @@ import type { ChildProcess } from "node:child_process";
 import { childPids, killIfStill, onCleanup, spawnTracked, stop, waitHttp } from "./procs.js";
 
 /** How to get nginx, shown when it is missing. */
-export const NGINX_HINT = "nginx not found; install it with `apt-get update && apt-get install -y nginx` (Debian/Ubuntu) to compare against it";
+export const NGINX_HINT =
+  "nginx not found; install it with `apt-get update && apt-get install -y nginx` (Debian/Ubuntu) to compare against it";
 
 /** The nginx binary on PATH or in /usr/sbin, or undefined. */
 export async function findNginx(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
@@ -75,7 +76,9 @@ export interface Nginx {
 export async function startNginx(bin: string, o: { dir: string; port: number; upstreamPort: number }): Promise<Nginx> {
   const conf = join(o.dir, "nginx.conf");
   await writeFile(conf, nginxConf({ ...o, root: process.getuid?.() === 0 }));
-  const child = spawnTracked(bin, ["-p", o.dir, "-c", conf, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawnTracked(bin, ["-p", o.dir, "-c", conf, "-g", "daemon off;"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => {
     if (stderr.length < 4096) stderr += c.toString();

@@ -12,10 +12,13 @@ import { pipeline } from "node:stream/promises";
 export async function startNodeProxy(upstreamPort: number, port = 0): Promise<{ port: number; server: Server }> {
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 1024 });
   const server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0 }, (req, res) => {
-    const up = request({ host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      pipeline(answer, res).catch(() => res.destroy());
-    });
+    const up = request(
+      { host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        pipeline(answer, res).catch(() => res.destroy());
+      },
+    );
     up.on("error", () => {
       if (!res.headersSent) res.writeHead(502).end();
       else res.destroy();

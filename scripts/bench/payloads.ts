@@ -53,10 +53,17 @@ export function pad(n: number): string {
 }
 
 /** A chat request body in `dialect` of about `bytes` bytes whose prompt carries `d`. */
-export function requestBody(dialect: Dialect, model: string, d: Partial<Directive>, stream: boolean, bytes = 1024): string {
+export function requestBody(
+  dialect: Dialect,
+  model: string,
+  d: Partial<Directive>,
+  stream: boolean,
+  bytes = 1024,
+): string {
   const directive = formatDirective(d);
   const skeleton = (text: string): unknown => {
-    if (dialect === "anthropic") return { model, max_tokens: 1024, stream, messages: [{ role: "user", content: text }] };
+    if (dialect === "anthropic")
+      return { model, max_tokens: 1024, stream, messages: [{ role: "user", content: text }] };
     if (dialect === "openai") return { model, stream, messages: [{ role: "user", content: text }] };
     return { contents: [{ role: "user", parts: [{ text }] }] };
   };
@@ -69,14 +76,22 @@ export function responseBody(dialect: Dialect, size: number): string {
   const shape = (text: string): unknown => {
     if (dialect === "anthropic") {
       return {
-        id: "msg_bench", type: "message", role: "assistant", model: "claude-sonnet-4-5",
-        content: [{ type: "text", text }], stop_reason: "end_turn", stop_sequence: null,
+        id: "msg_bench",
+        type: "message",
+        role: "assistant",
+        model: "claude-sonnet-4-5",
+        content: [{ type: "text", text }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
         usage: { input_tokens: 10, output_tokens: 20 },
       };
     }
     if (dialect === "openai") {
       return {
-        id: "chatcmpl-bench", object: "chat.completion", created: 1700000000, model: "gpt-bench",
+        id: "chatcmpl-bench",
+        object: "chat.completion",
+        created: 1700000000,
+        model: "gpt-bench",
         choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
         usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
       };
@@ -126,12 +141,27 @@ export function streamFrames(dialect: Dialect): StreamFrames {
       head:
         ev("message_start", {
           type: "message_start",
-          message: { id: "msg_bench", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } },
-        }) + ev("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
-      event: (text) => ev("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }),
+          message: {
+            id: "msg_bench",
+            type: "message",
+            role: "assistant",
+            model: "claude-sonnet-4-5",
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 10, output_tokens: 1 },
+          },
+        }) +
+        ev("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
+      event: (text) =>
+        ev("content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text } }),
       tail:
         ev("content_block_stop", { type: "content_block_stop", index: 0 }) +
-        ev("message_delta", { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 20 } }) +
+        ev("message_delta", {
+          type: "message_delta",
+          delta: { stop_reason: "end_turn", stop_sequence: null },
+          usage: { output_tokens: 20 },
+        }) +
         ev("message_stop", { type: "message_stop" }),
     };
   }

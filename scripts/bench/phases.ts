@@ -38,8 +38,10 @@ export async function checkTarget(base: string, spec: RequestSpec, kind: Kind): 
   try {
     const r = await probe(base, spec, kind.kind === "sse", 5_000);
     if (r.status !== 200) return `health probe got status ${r.status}: ${r.text.replace(/\s+/g, " ").slice(0, 160)}`;
-    if (kind.kind === "json" && r.text.length < kind.size / 2) return `health probe got ${r.text.length} bytes, expected about ${kind.size}`;
-    if (kind.kind === "sse" && r.stamps < kind.events) return `health probe got ${r.stamps} stamped events of ${kind.events}: ${r.text.replace(/\s+/g, " ").slice(0, 160)}`;
+    if (kind.kind === "json" && r.text.length < kind.size / 2)
+      return `health probe got ${r.text.length} bytes, expected about ${kind.size}`;
+    if (kind.kind === "sse" && r.stamps < kind.events)
+      return `health probe got ${r.stamps} stamped events of ${kind.events}: ${r.text.replace(/\s+/g, " ").slice(0, 160)}`;
     return undefined;
   } catch (err) {
     return `health probe failed: ${(err as Error).message}`;
@@ -47,7 +49,14 @@ export async function checkTarget(base: string, spec: RequestSpec, kind: Kind): 
 }
 
 /** Runs `scenario` on every live target in interleaved slices (rotating the order each round); `dead` remembers unreachable targets across scenarios. */
-export async function runScenario(worker: LoadWorker, scenario: Scenario, live: readonly Live[], o: SliceOptions, log: (s: string) => void, dead?: Map<string, string>): Promise<ScenarioResult> {
+export async function runScenario(
+  worker: LoadWorker,
+  scenario: Scenario,
+  live: readonly Live[],
+  o: SliceOptions,
+  log: (s: string) => void,
+  dead?: Map<string, string>,
+): Promise<ScenarioResult> {
   const cells: Record<string, Cell> = {};
   const ready: Array<{ name: string; base: string; spec: RequestSpec }> = [];
   for (const l of live) {
@@ -66,7 +75,14 @@ export async function runScenario(worker: LoadWorker, scenario: Scenario, live: 
   }
   const mode = scenario.load.kind === "sse" ? "sse" : "request";
   const run = (t: (typeof ready)[number], ms: number) =>
-    worker.run({ base: t.base, request: t.spec, connections: scenario.connections, durationMs: ms, mode, timeoutMs: 30_000 });
+    worker.run({
+      base: t.base,
+      request: t.spec,
+      connections: scenario.connections,
+      durationMs: ms,
+      mode,
+      timeoutMs: 30_000,
+    });
   for (const t of ready) await run(t, o.warmupMs);
   const slices = new Map<string, LoadResult[]>(ready.map((t) => [t.name, []]));
   for (let s = 0; s < o.slices; s++) {
@@ -80,7 +96,14 @@ export async function runScenario(worker: LoadWorker, scenario: Scenario, live: 
   // Report order follows the target table, whatever order probing left.
   const ordered: Record<string, Cell> = {};
   for (const l of live) if (cells[l.target.name]) ordered[l.target.name] = cells[l.target.name];
-  return { name: scenario.name, title: scenario.title, connections: scenario.connections, kind: scenario.load.kind, rank: scenario.rank, cells: ordered };
+  return {
+    name: scenario.name,
+    title: scenario.title,
+    connections: scenario.connections,
+    kind: scenario.load.kind,
+    rank: scenario.rank,
+    cells: ordered,
+  };
 }
 
 /** A short stream request, to check a target streams before a long run. */
@@ -90,7 +113,17 @@ export function quickCheck(t: Target): { spec: RequestSpec; kind: Kind } {
 }
 
 /** Runs `streams` concurrent paced streams through `base`, sampling the RSS of `pid` meanwhile. */
-export async function runStreams(worker: LoadWorker, o: { target: string; base: string; spec: RequestSpec; pid: number; streams: number; check: { spec: RequestSpec; kind: Kind } }): Promise<StreamsResult> {
+export async function runStreams(
+  worker: LoadWorker,
+  o: {
+    target: string;
+    base: string;
+    spec: RequestSpec;
+    pid: number;
+    streams: number;
+    check: { spec: RequestSpec; kind: Kind };
+  },
+): Promise<StreamsResult> {
   const problem = await checkTarget(o.base, o.check.spec, o.check.kind);
   if (problem) return { target: o.target, streams: o.streams, ok: 0, errors: 0, reason: problem };
   const before = await memoryOf(o.pid);
@@ -104,15 +137,35 @@ export async function runStreams(worker: LoadWorker, o: { target: string; base: 
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
-  const r = await worker.run({ base: o.base, request: o.spec, connections: o.streams, requests: o.streams, mode: "sse", timeoutMs: 60_000 });
+  const r = await worker.run({
+    base: o.base,
+    request: o.spec,
+    connections: o.streams,
+    requests: o.streams,
+    mode: "sse",
+    timeoutMs: 60_000,
+  });
   sampling = false;
   await sampler;
-  return { target: o.target, streams: o.streams, ok: r.ok, errors: r.errors, firstError: r.firstError, rssBeforeMb: before?.rssMb, peakRssMb: peak, eventDelay: r.eventDelay };
+  return {
+    target: o.target,
+    streams: o.streams,
+    ok: r.ok,
+    errors: r.errors,
+    firstError: r.firstError,
+    rssBeforeMb: before?.rssMb,
+    peakRssMb: peak,
+    eventDelay: r.eventDelay,
+  };
 }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? undefined : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length === 0
+    ? undefined
+    : s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 /** Spawns a bare node:http server the way cliproxy is spawned; ms to its first answer. */
@@ -131,7 +184,19 @@ async function nodeFloor(): Promise<number | undefined> {
  * Cold start (spawn → first 200 from /healthz), the first proxied request, idle RSS; then, on that
  * same fresh process, `streams` concurrent streams for its peak RSS.
  */
-export async function runStartup(worker: LoadWorker, o: { dir: string; fakePort: number; trials: number; idleMs: number; streams: number; streamKind: Kind; pass: Target; log: (s: string) => void }): Promise<{ startup: StartupResult; streams?: StreamsResult }> {
+export async function runStartup(
+  worker: LoadWorker,
+  o: {
+    dir: string;
+    fakePort: number;
+    trials: number;
+    idleMs: number;
+    streams: number;
+    streamKind: Kind;
+    pass: Target;
+    log: (s: string) => void;
+  },
+): Promise<{ startup: StartupResult; streams?: StreamsResult }> {
   const times: number[] = [];
   const floors: number[] = [];
   let firstProxiedMs: number | undefined;
@@ -158,10 +223,27 @@ export async function runStartup(worker: LoadWorker, o: { dir: string; fakePort:
       idleRssMb = (await memoryOf(cp.child.pid!))?.rssMb;
       if (o.streams > 0) {
         o.log(`  ${o.streams} concurrent streams through a fresh cliproxy`);
-        streams = await runStreams(worker, { target: "pass", base: cp.base, spec: o.pass.request(o.streamKind)!, pid: cp.child.pid!, streams: o.streams, check: quickCheck(o.pass) });
+        streams = await runStreams(worker, {
+          target: "pass",
+          base: cp.base,
+          spec: o.pass.request(o.streamKind)!,
+          pid: cp.child.pid!,
+          streams: o.streams,
+          check: quickCheck(o.pass),
+        });
       }
     }
     await cp.stop();
   }
-  return { startup: { bundle, coldStartMs: times, coldStartMedianMs: median(times), firstProxiedMs, idleRssMb, nodeFloorMedianMs: median(floors) }, streams };
+  return {
+    startup: {
+      bundle,
+      coldStartMs: times,
+      coldStartMedianMs: median(times),
+      firstProxiedMs,
+      idleRssMb,
+      nodeFloorMedianMs: median(floors),
+    },
+    streams,
+  };
 }

@@ -73,7 +73,9 @@ export const TSX_IMPORT = import.meta.resolve("tsx");
 /** Forks a TypeScript module of scripts/bench with an IPC channel. */
 export function forkTs(file: string, args: string[]): ChildProcess {
   const path = fileURLToPath(new URL(file, import.meta.url));
-  return track(fork(path, args, { execArgv: ["--import", TSX_IMPORT], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  return track(
+    fork(path, args, { execArgv: ["--import", TSX_IMPORT], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+  );
 }
 
 /** Spawns a tracked process. */
@@ -132,7 +134,10 @@ export function getStatus(url: string, timeoutMs = 1_000): Promise<number> {
 }
 
 /** Polls `url` every `everyMs` until it answers `status` (true), or `timeoutMs` passes or `child` exits (false). */
-export async function waitHttp(url: string, options: { timeoutMs: number; everyMs?: number; child?: ChildProcess; status?: number }): Promise<boolean> {
+export async function waitHttp(
+  url: string,
+  options: { timeoutMs: number; everyMs?: number; child?: ChildProcess; status?: number },
+): Promise<boolean> {
   const deadline = performance.now() + options.timeoutMs;
   while (performance.now() < deadline) {
     if (options.child && (options.child.exitCode !== null || options.child.signalCode !== null)) return false;
@@ -191,15 +196,31 @@ export function startFakeProcess(): Promise<{ port: number; child: ChildProcess 
  * Starts the minimal Node.js proxy (node-proxy.ts) in front of `upstreamPort`, bundled into `dir`
  * first and run by plain node: the tsx loader would add its own memory to the floor's RSS.
  */
-export async function startNodeProxyProcess(upstreamPort: number, dir: string): Promise<{ port: number; child: ChildProcess }> {
+export async function startNodeProxyProcess(
+  upstreamPort: number,
+  dir: string,
+): Promise<{ port: number; child: ChildProcess }> {
   const outfile = join(dir, "node-proxy.mjs");
   const { build } = await import("esbuild");
-  await build({ entryPoints: [fileURLToPath(new URL("./node-proxy.ts", import.meta.url))], bundle: true, platform: "node", format: "esm", outfile, logLevel: "silent" });
-  const child = track(fork(outfile, ["--serve", String(upstreamPort)], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  await build({
+    entryPoints: [fileURLToPath(new URL("./node-proxy.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile,
+    logLevel: "silent",
+  });
+  const child = track(
+    fork(outfile, ["--serve", String(upstreamPort)], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+  );
   return startService("Node.js floor proxy", child);
 }
 
-async function startService(name: string, fileOrChild: string | ChildProcess, args: string[] = []): Promise<{ port: number; child: ChildProcess }> {
+async function startService(
+  name: string,
+  fileOrChild: string | ChildProcess,
+  args: string[] = [],
+): Promise<{ port: number; child: ChildProcess }> {
   const child = typeof fileOrChild === "string" ? forkTs(fileOrChild, args) : fileOrChild;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start within 15 s`)), 15_000);

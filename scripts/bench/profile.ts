@@ -6,7 +6,12 @@
 
 /** The parts of a .cpuprofile this reads. */
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }>;
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+    children?: number[];
+  }>;
   samples?: number[];
   timeDeltas?: number[];
   startTime: number;
@@ -31,7 +36,13 @@ export interface ProfileSummary {
 
 function shortUrl(url: string): string {
   const m = /(src\/.*|dist\/.*|node:.*|scripts\/.*)$/.exec(url);
-  return m ? m[1] : url.replace(/^file:\/\//, "").split("/").slice(-2).join("/");
+  return m
+    ? m[1]
+    : url
+        .replace(/^file:\/\//, "")
+        .split("/")
+        .slice(-2)
+        .join("/");
 }
 
 function label(cf: CpuProfile["nodes"][number]["callFrame"]): string {
@@ -54,13 +65,21 @@ export function summarizeProfile(p: CpuProfile, top = 20): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   if (p.samples && p.timeDeltas) {
-    for (let i = 0; i < p.samples.length; i++) selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + Math.max(0, p.timeDeltas[i] ?? 0));
+    for (let i = 0; i < p.samples.length; i++)
+      selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + Math.max(0, p.timeDeltas[i] ?? 0));
   } else {
-    const interval = (p.endTime - p.startTime) / Math.max(1, p.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0));
+    const interval =
+      (p.endTime - p.startTime) /
+      Math.max(
+        1,
+        p.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0),
+      );
     for (const n of p.nodes) selfUs.set(n.id, (n.hitCount ?? 0) * interval);
   }
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
-  const idleUs = p.nodes.filter((n) => n.callFrame.functionName === "(idle)").reduce((s, n) => s + (selfUs.get(n.id) ?? 0), 0);
+  const idleUs = p.nodes
+    .filter((n) => n.callFrame.functionName === "(idle)")
+    .reduce((s, n) => s + (selfUs.get(n.id) ?? 0), 0);
   const busyUs = Math.max(1, totalUs - idleUs);
   const self = new Map<string, number>();
   const areas = new Map<string, number>();
@@ -89,14 +108,29 @@ export function summarizeProfile(p: CpuProfile, top = 20): ProfileSummary {
   const childIds = new Set(p.nodes.flatMap((n) => n.children ?? []));
   for (const n of p.nodes) if (!childIds.has(n.id)) walk(n.id, new Set());
   const rows = (m: Map<string, number>) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, pct: Math.round((us / busyUs) * 1000) / 10 }));
-  return { totalMs: Math.round(totalUs / 1000), busyMs: Math.round(busyUs / 1000), self: rows(self), total: rows(inclusive), areas: rows(areas) };
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, pct: Math.round((us / busyUs) * 1000) / 10 }));
+  return {
+    totalMs: Math.round(totalUs / 1000),
+    busyMs: Math.round(busyUs / 1000),
+    self: rows(self),
+    total: rows(inclusive),
+    areas: rows(areas),
+  };
 }
 
 /** The summary as text; with the number of requests served while sampling, also µs per request. */
 export function renderProfile(s: ProfileSummary, requests?: number): string {
   const per = (ms: number) => (requests ? `  ${((ms * 1000) / requests).toFixed(1).padStart(7)} µs/req` : "");
-  const list = (title: string, rows: ProfileRow[]) => [title, ...rows.map((r) => `  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(1).padStart(8)} ms${per(r.ms)}  ${r.name}`)].join("\n");
+  const list = (title: string, rows: ProfileRow[]) =>
+    [
+      title,
+      ...rows.map(
+        (r) => `  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(1).padStart(8)} ms${per(r.ms)}  ${r.name}`,
+      ),
+    ].join("\n");
   return [
     `profile: ${s.totalMs} ms sampled, ${s.busyMs} ms busy${requests ? ` over ${requests} requests (${per(s.busyMs).trim()})` : ""} (percentages of busy time)`,
     list("by area (self time)", s.areas),

@@ -104,7 +104,8 @@ export function bestOf(rank: ScenarioResult["rank"], slices: readonly LoadResult
   if (usable.length === 0) return { status: "unavailable", reason: slices[0]?.firstError ?? "no successful request" };
   const figures = slices.map((s) => (s.ok > 0 ? rankFigure(rank, s) : NaN));
   const lowerIsBetter = rank === "delay";
-  const better = (a: LoadResult, b: LoadResult) => (lowerIsBetter ? rankFigure(rank, a) < rankFigure(rank, b) : rankFigure(rank, a) > rankFigure(rank, b));
+  const better = (a: LoadResult, b: LoadResult) =>
+    lowerIsBetter ? rankFigure(rank, a) < rankFigure(rank, b) : rankFigure(rank, a) > rankFigure(rank, b);
   const best = usable.reduce((a, b) => (better(b, a) ? b : a));
   const valid = figures.filter(Number.isFinite);
   const hi = Math.max(...valid);
@@ -117,17 +118,25 @@ export function bestOf(rank: ScenarioResult["rank"], slices: readonly LoadResult
 /** Lines as a column-aligned table, or a Markdown table. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[], markdown = false): string {
   if (markdown) {
-    const line = (cells: readonly string[]) => `| ${header.map((_, i) => (cells[i] ?? "").replace(/\|/g, "\\|")).join(" | ")} |`;
-    return [line(header), `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map(line)].join("\n");
+    const line = (cells: readonly string[]) =>
+      `| ${header.map((_, i) => (cells[i] ?? "").replace(/\|/g, "\\|")).join(" | ")} |`;
+    return [line(header), `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map(line)].join(
+      "\n",
+    );
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
 
 const f = (n: number | undefined, digits = 3) => (n === undefined || !Number.isFinite(n) ? "-" : n.toFixed(digits));
 const x = (n: number | undefined) => (n === undefined ? "-" : `${n.toFixed(2)}×`);
-const plus = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "-" : `${a - b >= 0 ? "+" : ""}${(a - b).toFixed(3)}`);
+const plus = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? "-" : `${a - b >= 0 ? "+" : ""}${(a - b).toFixed(3)}`;
 
 /** The table for one scenario. */
 export function renderScenario(s: ScenarioResult, markdown = false): string {
@@ -137,8 +146,34 @@ export function renderScenario(s: ScenarioResult, markdown = false): string {
   const rows: string[][] = [];
   const header =
     s.kind === "json"
-      ? ["target", "req/s", "p50 ms", "p90", "p99", "max", "spread", "÷direct", "÷nginx", "÷node", "+p50 vs direct", "+p99"]
-      : ["target", "streams/s", "events/s", "ttfe p50", "ttfe p99", "delay p50", "p99", "max", "+delay p50", "+p99", "÷nginx ev/s", "spread"];
+      ? [
+          "target",
+          "req/s",
+          "p50 ms",
+          "p90",
+          "p99",
+          "max",
+          "spread",
+          "÷direct",
+          "÷nginx",
+          "÷node",
+          "+p50 vs direct",
+          "+p99",
+        ]
+      : [
+          "target",
+          "streams/s",
+          "events/s",
+          "ttfe p50",
+          "ttfe p99",
+          "delay p50",
+          "p99",
+          "max",
+          "+delay p50",
+          "+p99",
+          "÷nginx ev/s",
+          "spread",
+        ];
   const missing: string[] = [];
   for (const [name, cell] of Object.entries(s.cells)) {
     if (cell.status !== "ok" || !cell.best) {
@@ -148,17 +183,47 @@ export function renderScenario(s: ScenarioResult, markdown = false): string {
     const b = cell.best;
     const spread = `${cell.spreadPct ?? 0}%`;
     if (s.kind === "json") {
-      rows.push([name, b.rps.toFixed(0), f(b.latency.p50), f(b.latency.p90), f(b.latency.p99), f(b.latency.max), spread,
-        x(ratio(b.rps, direct?.rps)), x(ratio(b.rps, nginx?.rps)), x(ratio(b.rps, node?.rps)), plus(b.latency.p50, direct?.latency.p50), plus(b.latency.p99, direct?.latency.p99)]);
+      rows.push([
+        name,
+        b.rps.toFixed(0),
+        f(b.latency.p50),
+        f(b.latency.p90),
+        f(b.latency.p99),
+        f(b.latency.max),
+        spread,
+        x(ratio(b.rps, direct?.rps)),
+        x(ratio(b.rps, nginx?.rps)),
+        x(ratio(b.rps, node?.rps)),
+        plus(b.latency.p50, direct?.latency.p50),
+        plus(b.latency.p99, direct?.latency.p99),
+      ]);
     } else {
       const eps = rankFigure("eps", b);
       const d = b.eventDelay;
-      rows.push([name, b.rps.toFixed(1), String(eps), f(b.ttfe?.p50), f(b.ttfe?.p99), f(d?.p50), f(d?.p99), f(d?.max),
-        plus(d?.p50, direct?.eventDelay?.p50), plus(d?.p99, direct?.eventDelay?.p99), x(ratio(eps, nginx ? rankFigure("eps", nginx) : undefined)), spread]);
+      rows.push([
+        name,
+        b.rps.toFixed(1),
+        String(eps),
+        f(b.ttfe?.p50),
+        f(b.ttfe?.p99),
+        f(d?.p50),
+        f(d?.p99),
+        f(d?.max),
+        plus(d?.p50, direct?.eventDelay?.p50),
+        plus(d?.p99, direct?.eventDelay?.p99),
+        x(ratio(eps, nginx ? rankFigure("eps", nginx) : undefined)),
+        spread,
+      ]);
     }
   }
   const title = `${s.name}: ${s.title}, ${s.connections} connection${s.connections === 1 ? "" : "s"} (best of interleaved slices; ms)`;
-  if (markdown) return [`**${title}**`, "", ...(rows.length ? [renderTable(header, rows, true)] : []), ...missing.map((m) => `\n${m.trim()}`)].join("\n");
+  if (markdown)
+    return [
+      `**${title}**`,
+      "",
+      ...(rows.length ? [renderTable(header, rows, true)] : []),
+      ...missing.map((m) => `\n${m.trim()}`),
+    ].join("\n");
   return [title, ...(rows.length ? [renderTable(header, rows)] : []), ...missing].join("\n");
 }
 
@@ -166,10 +231,22 @@ export function renderScenario(s: ScenarioResult, markdown = false): string {
 export function evaluateGoals(r: BenchResult): Goal[] {
   const cell = (scenario: string, target: string) => r.scenarios.find((s) => s.name === scenario)?.cells[target]?.best;
   const goals: Goal[] = [];
-  const add = (name: string, want: string, value: number | undefined, limit: number, higherIsBetter = false, unit = "ms") => {
+  const add = (
+    name: string,
+    want: string,
+    value: number | undefined,
+    limit: number,
+    higherIsBetter = false,
+    unit = "ms",
+  ) => {
     const digits = unit === "%" || Math.abs(value ?? 0) >= 100 ? 0 : Math.abs(value ?? 0) >= 10 ? 1 : 3;
     const got = value === undefined ? "n/a" : `${value.toFixed(digits)} ${unit}`;
-    goals.push({ name, want, got, met: value === undefined ? "n/a" : higherIsBetter ? value >= limit : value <= limit });
+    goals.push({
+      name,
+      want,
+      got,
+      met: value === undefined ? "n/a" : higherIsBetter ? value >= limit : value <= limit,
+    });
   };
   const lat = (t: string) => cell("lat-1k", t)?.latency;
   const d = lat("direct");
@@ -183,8 +260,20 @@ export function evaluateGoals(r: BenchResult): Goal[] {
   const sp = cell("sse-paced", "pass")?.eventDelay;
   add("SSE per-event added delay p99 (pass − direct)", "≤ 0.5 ms", sd && sp ? sp.p99 - sd.p99 : undefined, 0.5);
   const streams = r.streams.find((s) => s.target === "pass");
-  add(`${streams?.streams ?? 1000} concurrent streams, cliproxy peak RSS`, "≤ 200 MB", streams?.peakRssMb, 200, false, "MB");
-  add("cold start of dist/cliproxy.mjs to first served request (median)", "≤ 150 ms", r.startup?.coldStartMedianMs, 150);
+  add(
+    `${streams?.streams ?? 1000} concurrent streams, cliproxy peak RSS`,
+    "≤ 200 MB",
+    streams?.peakRssMb,
+    200,
+    false,
+    "MB",
+  );
+  add(
+    "cold start of dist/cliproxy.mjs to first served request (median)",
+    "≤ 150 ms",
+    r.startup?.coldStartMedianMs,
+    150,
+  );
   add("idle RSS", "≤ 60 MB", r.startup?.idleRssMb, 60, false, "MB");
   return goals;
 }
@@ -215,10 +304,30 @@ export function renderSummary(r: BenchResult, markdown = false): string | undefi
   const eps = (t: string) => {
     const b = cell("sse-fast", t);
     const n = cell("sse-fast", "nginx");
-    return b ? `${Math.round(rankFigure("eps", b) / 1000)}k (${n ? x(ratio(rankFigure("eps", b), rankFigure("eps", n))) : "-"})` : "-";
+    return b
+      ? `${Math.round(rankFigure("eps", b) / 1000)}k (${n ? x(ratio(rankFigure("eps", b), rankFigure("eps", n))) : "-"})`
+      : "-";
   };
-  const rows = names.map((t) => [t, added("lat-1k", t, "p50"), added("lat-1k", t, "p99"), added("lat-req100k", t, "p50"), rps("rps-1k", t), rps("rps-100k", t), delay(t), eps(t)]);
-  const header = ["target", "+p50 1 kB, 1 conn", "+p99", "+p50 100 kB prompt", "req/s 1 kB, 64 conn (÷nginx / ÷node)", "req/s 100 kB, 64 conn", "SSE +delay p50 / p99", "SSE events/s (÷nginx)"];
+  const rows = names.map((t) => [
+    t,
+    added("lat-1k", t, "p50"),
+    added("lat-1k", t, "p99"),
+    added("lat-req100k", t, "p50"),
+    rps("rps-1k", t),
+    rps("rps-100k", t),
+    delay(t),
+    eps(t),
+  ]);
+  const header = [
+    "target",
+    "+p50 1 kB, 1 conn",
+    "+p99",
+    "+p50 100 kB prompt",
+    "req/s 1 kB, 64 conn (÷nginx / ÷node)",
+    "req/s 100 kB, 64 conn",
+    "SSE +delay p50 / p99",
+    "SSE events/s (÷nginx)",
+  ];
   return renderTable(header, rows, markdown);
 }
 
@@ -240,13 +349,19 @@ export function nodeScale(r: BenchResult): string | undefined {
 
 /** The whole report, as text for the terminal or Markdown (results/latest.md, for the README). */
 export function renderReport(r: BenchResult, markdown = false): string {
-  const table = (header: readonly string[], rows: readonly (readonly string[])[]) => renderTable(header, rows, markdown);
+  const table = (header: readonly string[], rows: readonly (readonly string[])[]) =>
+    renderTable(header, rows, markdown);
   const out: string[] = [];
   const m = r.machine;
-  out.push(`cliproxy bench ${r.quick ? "(quick) " : ""}— ${m.cores} cores (${m.cpu}), Node ${m.node}, load ${m.loadBefore} → ${m.loadAfter}, ${Math.round(r.durationMs / 1000)} s`);
+  out.push(
+    `cliproxy bench ${r.quick ? "(quick) " : ""}— ${m.cores} cores (${m.cpu}), Node ${m.node}, load ${m.loadBefore} → ${m.loadAfter}, ${Math.round(r.durationMs / 1000)} s`,
+  );
   const section = (title: string) => out.push("", markdown ? `**${title}**\n` : title);
   if (markdown) out.push("");
-  for (const [name, t] of Object.entries(r.targets)) out.push(`${markdown ? `- \`${name}\`` : `  ${name.padEnd(10)}`} ${t.label}${t.available ? "" : ` — unavailable: ${t.reason}`}`);
+  for (const [name, t] of Object.entries(r.targets))
+    out.push(
+      `${markdown ? `- \`${name}\`` : `  ${name.padEnd(10)}`} ${t.label}${t.available ? "" : ` — unavailable: ${t.reason}`}`,
+    );
   const summary = renderSummary(r, markdown);
   if (summary) {
     section("summary (ms added over direct; ratios of req/s; best slices)");
@@ -254,26 +369,66 @@ export function renderReport(r: BenchResult, markdown = false): string {
   }
   for (const s of r.scenarios) out.push("", renderScenario(s, markdown));
   if (r.streams.length) {
-    section("concurrent paced streams (RSS of a fresh cliproxy, of the nginx worker, of a fresh minimal Node.js proxy)");
-    out.push(table(["target", "streams", "ok", "errors", "RSS before MB", "peak RSS MB", "delay p50", "p99", "max"],
-      r.streams.filter((s) => !s.reason).map((s) => [s.target, String(s.streams), String(s.ok), String(s.errors), f(s.rssBeforeMb, 1), f(s.peakRssMb, 1), f(s.eventDelay?.p50), f(s.eventDelay?.p99), f(s.eventDelay?.max)])));
+    section(
+      "concurrent paced streams (RSS of a fresh cliproxy, of the nginx worker, of a fresh minimal Node.js proxy)",
+    );
+    out.push(
+      table(
+        ["target", "streams", "ok", "errors", "RSS before MB", "peak RSS MB", "delay p50", "p99", "max"],
+        r.streams
+          .filter((s) => !s.reason)
+          .map((s) => [
+            s.target,
+            String(s.streams),
+            String(s.ok),
+            String(s.errors),
+            f(s.rssBeforeMb, 1),
+            f(s.peakRssMb, 1),
+            f(s.eventDelay?.p50),
+            f(s.eventDelay?.p99),
+            f(s.eventDelay?.max),
+          ]),
+      ),
+    );
     for (const s of r.streams) if (s.reason) out.push(`  ${s.target}: unavailable: ${s.reason}`);
   }
   const st = r.startup;
   if (st) {
-    out.push("", st.reason ? `start-up: unavailable: ${st.reason}` :
-      `start-up (${st.bundle ? "dist/cliproxy.mjs" : "src via tsx, no bundle"}): cold start median ${f(st.coldStartMedianMs, 1)} ms ` +
-      `(trials ${st.coldStartMs.map((v) => v.toFixed(0)).join(", ")}; bare node:http server ${f(st.nodeFloorMedianMs, 1)} ms), ` +
-      `first proxied request ${f(st.firstProxiedMs, 2)} ms, idle RSS ${f(st.idleRssMb, 1)} MB`);
+    out.push(
+      "",
+      st.reason
+        ? `start-up: unavailable: ${st.reason}`
+        : `start-up (${st.bundle ? "dist/cliproxy.mjs" : "src via tsx, no bundle"}): cold start median ${f(st.coldStartMedianMs, 1)} ms ` +
+            `(trials ${st.coldStartMs.map((v) => v.toFixed(0)).join(", ")}; bare node:http server ${f(st.nodeFloorMedianMs, 1)} ms), ` +
+            `first proxied request ${f(st.firstProxiedMs, 2)} ms, idle RSS ${f(st.idleRssMb, 1)} MB`,
+    );
   }
   if (r.micro.length) {
     section("translation micro-benchmarks (in-process, per operation)");
-    out.push(table(["benchmark", "ops", "p50 ms", "p99", "mean", "note"],
-      r.micro.filter((b) => !b.reason).map((b) => [b.name, String(b.perOpMs?.count ?? 0), f(b.perOpMs?.p50), f(b.perOpMs?.p99), f(b.perOpMs?.mean), b.note])));
+    out.push(
+      table(
+        ["benchmark", "ops", "p50 ms", "p99", "mean", "note"],
+        r.micro
+          .filter((b) => !b.reason)
+          .map((b) => [
+            b.name,
+            String(b.perOpMs?.count ?? 0),
+            f(b.perOpMs?.p50),
+            f(b.perOpMs?.p99),
+            f(b.perOpMs?.mean),
+            b.note,
+          ]),
+      ),
+    );
     for (const b of r.micro) if (b.reason) out.push(`  ${b.name}: unavailable: ${b.reason}`);
   }
   section("goals (read, not asserted)");
-  out.push(table(["goal", "want", "got", ""], r.goals.map((g) => [g.name, g.want, g.got, g.met === "n/a" ? "n/a" : g.met ? "met" : "MISSED"])));
+  out.push(
+    table(
+      ["goal", "want", "got", ""],
+      r.goals.map((g) => [g.name, g.want, g.got, g.met === "n/a" ? "n/a" : g.met ? "met" : "MISSED"]),
+    ),
+  );
   const scale = nodeScale(r);
   if (scale) out.push(markdown ? `\n${scale}` : scale);
   for (const n of r.notes) out.push(markdown ? `\nNote: ${n}` : `note: ${n}`);

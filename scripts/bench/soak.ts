@@ -43,8 +43,11 @@ type Mix = "json" | "stream" | "translated-stream" | "client-abort" | "upstream-
 
 /** The request mix per 20 requests: mostly answers, one in ten aborted by the client, one in ten reset upstream. */
 const MIX: readonly Mix[] = [
-  ...Array<Mix>(8).fill("json"), ...Array<Mix>(5).fill("stream"), ...Array<Mix>(3).fill("translated-stream"),
-  ...Array<Mix>(2).fill("client-abort"), ...Array<Mix>(2).fill("upstream-reset"),
+  ...Array<Mix>(8).fill("json"),
+  ...Array<Mix>(5).fill("stream"),
+  ...Array<Mix>(3).fill("translated-stream"),
+  ...Array<Mix>(2).fill("client-abort"),
+  ...Array<Mix>(2).fill("upstream-reset"),
 ];
 
 const ANSWER = Buffer.from(responseBody("anthropic", 2048));
@@ -58,7 +61,10 @@ async function startSoakUpstream(): Promise<{ port: number; close(): void }> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8");
-      if (!text.includes('"stream":true')) return void res.writeHead(200, { "content-type": "application/json", "content-length": ANSWER.length }).end(ANSWER);
+      if (!text.includes('"stream":true'))
+        return void res
+          .writeHead(200, { "content-type": "application/json", "content-length": ANSWER.length })
+          .end(ANSWER);
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(FRAMES.head);
       let n = 0;
@@ -89,13 +95,24 @@ async function startSoakUpstream(): Promise<{ port: number; close(): void }> {
 }
 
 function body(kind: Mix): { path: string; text: string; headers: Record<string, string> } {
-  const msg = (extra: Record<string, unknown>) => JSON.stringify({ model: "claude-sonnet-4-5", max_tokens: 64, messages: [{ role: "user", content: "soak" }], ...extra });
+  const msg = (extra: Record<string, unknown>) =>
+    JSON.stringify({
+      model: "claude-sonnet-4-5",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "soak" }],
+      ...extra,
+    });
   if (kind === "translated-stream") {
-    return { path: "/v1/chat/completions", headers: { authorization: `Bearer ${BENCH_KEY}` }, text: JSON.stringify({ model: "claude-sonnet-4-5", stream: true, messages: [{ role: "user", content: "soak" }] }) };
+    return {
+      path: "/v1/chat/completions",
+      headers: { authorization: `Bearer ${BENCH_KEY}` },
+      text: JSON.stringify({ model: "claude-sonnet-4-5", stream: true, messages: [{ role: "user", content: "soak" }] }),
+    };
   }
   const headers = { "x-api-key": BENCH_KEY, "anthropic-version": "2023-06-01" };
   if (kind === "json") return { path: "/v1/messages", headers, text: msg({}) };
-  if (kind === "upstream-reset") return { path: "/v1/messages", headers, text: msg({ stream: true, metadata: { user_id: "soak-reset" } }) };
+  if (kind === "upstream-reset")
+    return { path: "/v1/messages", headers, text: msg({ stream: true, metadata: { user_id: "soak-reset" } }) };
   return { path: "/v1/messages", headers, text: msg({ stream: true }) };
 }
 
@@ -124,25 +141,35 @@ function fire(port: number, agent: Agent, kind: Mix, counts: Counts): void {
     if (open) counts.inFlight--;
     open = false;
   };
-  const req = request({ host: "127.0.0.1", port, method: "POST", path: b.path, agent, headers: { "content-type": "application/json", ...b.headers } }, (res) => {
-    counts.statuses[res.statusCode ?? 0] = (counts.statuses[res.statusCode ?? 0] ?? 0) + 1;
-    let text = "";
-    res.setEncoding("utf8");
-    res.on("data", (c: string) => {
-      text += c;
-      if (kind === "client-abort" && text.includes("content_block_delta")) {
-        counts.aborted++;
-        req.destroy();
-      }
-    });
-    res.on("close", close);
-    res.on("end", () => {
-      if (kind === "upstream-reset" && /event: error/.test(text)) counts.cut++;
-      else if (res.statusCode === 200) counts.ok++;
-      else counts.failed++;
-    });
-    res.on("error", () => undefined);
-  });
+  const req = request(
+    {
+      host: "127.0.0.1",
+      port,
+      method: "POST",
+      path: b.path,
+      agent,
+      headers: { "content-type": "application/json", ...b.headers },
+    },
+    (res) => {
+      counts.statuses[res.statusCode ?? 0] = (counts.statuses[res.statusCode ?? 0] ?? 0) + 1;
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        text += c;
+        if (kind === "client-abort" && text.includes("content_block_delta")) {
+          counts.aborted++;
+          req.destroy();
+        }
+      });
+      res.on("close", close);
+      res.on("end", () => {
+        if (kind === "upstream-reset" && /event: error/.test(text)) counts.cut++;
+        else if (res.statusCode === 200) counts.ok++;
+        else counts.failed++;
+      });
+      res.on("error", () => undefined);
+    },
+  );
   req.on("error", () => {
     close();
     if (kind !== "client-abort") counts.failed++;
@@ -173,7 +200,9 @@ export async function runSoak(o: SoakOptions): Promise<boolean> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const counts: Counts = { sent: 0, skipped: 0, inFlight: 0, ok: 0, aborted: 0, cut: 0, failed: 0, statuses: {} };
   const samples: Array<{ s: number; rssMb: number; fds: number }> = [];
-  console.log(`soak: cliproxy pid ${pid} (${proxy.bundle ? "bundle" : "sources via tsx"}), ${o.rate} req/s for ${o.seconds} s; mix per 20: ${MIX.join(",")}`);
+  console.log(
+    `soak: cliproxy pid ${pid} (${proxy.bundle ? "bundle" : "sources via tsx"}), ${o.rate} req/s for ${o.seconds} s; mix per 20: ${MIX.join(",")}`,
+  );
   const t0 = performance.now();
   let i = 0;
   await new Promise<void>((done) => {
@@ -195,7 +224,9 @@ export async function runSoak(o: SoakOptions): Promise<boolean> {
       if (!s) return;
       const at = Math.round((performance.now() - t0) / 1000);
       samples.push({ s: at, ...s });
-      console.log(`  t=${String(at).padStart(4)} s  rss ${s.rssMb.toFixed(1).padStart(6)} MB  fds ${String(s.fds).padStart(4)}  in flight ${String(counts.inFlight).padStart(3)}  sent ${counts.sent}  skipped ${counts.skipped}  ok ${counts.ok}  aborted ${counts.aborted}  upstream-reset→error-event ${counts.cut}  failed ${counts.failed}`);
+      console.log(
+        `  t=${String(at).padStart(4)} s  rss ${s.rssMb.toFixed(1).padStart(6)} MB  fds ${String(s.fds).padStart(4)}  in flight ${String(counts.inFlight).padStart(3)}  sent ${counts.sent}  skipped ${counts.skipped}  ok ${counts.ok}  aborted ${counts.aborted}  upstream-reset→error-event ${counts.cut}  failed ${counts.failed}`,
+      );
     }, o.sampleEveryMs);
   });
   // Let the last requests finish (streams take ~250 ms), then close the client side and count what stays open.
@@ -221,9 +252,15 @@ export async function runSoak(o: SoakOptions): Promise<boolean> {
   const fdsFlat = fdLast <= fdMid + 16 && settled.fds <= baseline.fds + 16;
   const rssAll = samples.map((x) => x.rssMb);
   const fdAll = samples.map((x) => x.fds);
-  console.log(`soak: ${counts.sent} requests (${(counts.sent / o.seconds).toFixed(0)}/s sent, ${counts.skipped} skipped at ${MAX_IN_FLIGHT} in flight); statuses ${JSON.stringify(counts.statuses)}; ok ${counts.ok}, client aborts ${counts.aborted}, upstream resets answered with an error event ${counts.cut}, failed ${counts.failed}`);
-  console.log(`soak: RSS min ${Math.min(...rssAll)} / max ${Math.max(...rssAll)} MB, middle-third median ${rssMid} → last-third median ${rssLast} MB: ${rssFlat ? "flat" : "GROWING"}`);
-  console.log(`soak: fds min ${Math.min(...fdAll)} / max ${Math.max(...fdAll)}, middle ${fdMid} → last ${fdLast}, before the load ${baseline.fds}, after it ${settled.fds} (RSS ${settled.rssMb} MB): ${fdsFlat ? "flat" : "GROWING"}`);
+  console.log(
+    `soak: ${counts.sent} requests (${(counts.sent / o.seconds).toFixed(0)}/s sent, ${counts.skipped} skipped at ${MAX_IN_FLIGHT} in flight); statuses ${JSON.stringify(counts.statuses)}; ok ${counts.ok}, client aborts ${counts.aborted}, upstream resets answered with an error event ${counts.cut}, failed ${counts.failed}`,
+  );
+  console.log(
+    `soak: RSS min ${Math.min(...rssAll)} / max ${Math.max(...rssAll)} MB, middle-third median ${rssMid} → last-third median ${rssLast} MB: ${rssFlat ? "flat" : "GROWING"}`,
+  );
+  console.log(
+    `soak: fds min ${Math.min(...fdAll)} / max ${Math.max(...fdAll)}, middle ${fdMid} → last ${fdLast}, before the load ${baseline.fds}, after it ${settled.fds} (RSS ${settled.rssMb} MB): ${fdsFlat ? "flat" : "GROWING"}`,
+  );
   return rssFlat && fdsFlat;
 }
 

@@ -13,7 +13,9 @@ import { requestBody, type Directive } from "./payloads.js";
 import { onCleanup, spawnTracked, stop, TSX_IMPORT, waitHttp } from "./procs.js";
 
 /** A load shape: a JSON answer of some size, or a stream. */
-export type Kind = { readonly kind: "json"; readonly size: number; readonly requestBytes?: number } | { readonly kind: "sse"; readonly events: number; readonly bytes: number; readonly pace: number };
+export type Kind =
+  | { readonly kind: "json"; readonly size: number; readonly requestBytes?: number }
+  | { readonly kind: "sse"; readonly events: number; readonly bytes: number; readonly pace: number };
 
 /** A thing to measure. */
 export interface Target {
@@ -30,34 +32,71 @@ function directive(k: Kind): Partial<Directive> {
   return k.kind === "json" ? { size: k.size } : { events: k.events, bytes: k.bytes, pace: k.pace };
 }
 
-const requestBytes = (k: Kind) => (k.kind === "json" ? k.requestBytes ?? 1024 : 1024);
+const requestBytes = (k: Kind) => (k.kind === "json" ? (k.requestBytes ?? 1024) : 1024);
 
 const json = { "content-type": "application/json" };
 
 function anthropic(k: Kind, headers: Record<string, string>): RequestSpec {
-  return { method: "POST", path: "/v1/messages", headers: { ...json, "anthropic-version": "2023-06-01", ...headers }, body: requestBody("anthropic", "claude-sonnet-4-5", directive(k), k.kind === "sse", requestBytes(k)) };
+  return {
+    method: "POST",
+    path: "/v1/messages",
+    headers: { ...json, "anthropic-version": "2023-06-01", ...headers },
+    body: requestBody("anthropic", "claude-sonnet-4-5", directive(k), k.kind === "sse", requestBytes(k)),
+  };
 }
 
 function openai(k: Kind, model: string): RequestSpec {
-  return { method: "POST", path: "/v1/chat/completions", headers: { ...json, authorization: `Bearer ${BENCH_KEY}` }, body: requestBody("openai", model, directive(k), k.kind === "sse", requestBytes(k)) };
+  return {
+    method: "POST",
+    path: "/v1/chat/completions",
+    headers: { ...json, authorization: `Bearer ${BENCH_KEY}` },
+    body: requestBody("openai", model, directive(k), k.kind === "sse", requestBytes(k)),
+  };
 }
 
 /** Every target, in report order. */
 export const TARGETS: readonly Target[] = [
   { name: "direct", label: "direct to the fake upstream (the limit)", request: (k) => anthropic(k, {}) },
   { name: "nginx", label: "nginx reverse proxy, buffering off", request: (k) => anthropic(k, {}) },
-  { name: "node", label: "minimal node:http proxy (Node's floor, no cliproxy logic)", request: (k) => anthropic(k, {}) },
-  { name: "pass", label: "cliproxy pass-through, Anthropic → Claude", request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }) },
+  {
+    name: "node",
+    label: "minimal node:http proxy (Node's floor, no cliproxy logic)",
+    request: (k) => anthropic(k, {}),
+  },
+  {
+    name: "pass",
+    label: "cliproxy pass-through, Anthropic → Claude",
+    request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }),
+  },
   { name: "pass-oai", label: "cliproxy pass-through, OpenAI → OpenAI-compat", request: (k) => openai(k, "gpt-bench") },
   { name: "translate", label: "cliproxy translation, OpenAI → Claude", request: (k) => openai(k, "claude-sonnet-4-5") },
-  { name: "amp-prov", label: "cliproxy Amp provider route /api/provider/anthropic/v1/messages, served locally", request: (k) => ({ ...anthropic(k, { authorization: `Bearer ${BENCH_KEY}` }), path: "/api/provider/anthropic/v1/messages" }) },
-  { name: "user", label: "cliproxy as users run it: `npm start`, logging-to-file, access log on, stdout a pipe (pass-through request)", request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }) },
-  { name: "user-tsx", label: "the same config through the tsx loader (`npm start` before #17: tsx src/main.ts)", request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }) },
+  {
+    name: "amp-prov",
+    label: "cliproxy Amp provider route /api/provider/anthropic/v1/messages, served locally",
+    request: (k) => ({
+      ...anthropic(k, { authorization: `Bearer ${BENCH_KEY}` }),
+      path: "/api/provider/anthropic/v1/messages",
+    }),
+  },
+  {
+    name: "user",
+    label:
+      "cliproxy as users run it: `npm start`, logging-to-file, access log on, stdout a pipe (pass-through request)",
+    request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }),
+  },
+  {
+    name: "user-tsx",
+    label: "the same config through the tsx loader (`npm start` before #17: tsx src/main.ts)",
+    request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }),
+  },
   {
     name: "amp",
     label: "cliproxy Amp management proxy, GET /api/user",
     // A GET carries no request body, so it sits out the stream and large-request scenarios.
-    request: (k) => (k.kind === "json" && !k.requestBytes ? { method: "GET", path: `/api/user?size=${k.size}`, headers: { authorization: `Bearer ${BENCH_KEY}` } } : undefined),
+    request: (k) =>
+      k.kind === "json" && !k.requestBytes
+        ? { method: "GET", path: `/api/user?size=${k.size}`, headers: { authorization: `Bearer ${BENCH_KEY}` } }
+        : undefined,
   },
 ];
 
@@ -129,7 +168,15 @@ async function lastWords(logPath: string): Promise<string> {
 export type UserWay = "npm" | "tsx";
 
 /** Writes the config into `dir` and starts cliproxy on `port`; throws with cliproxy's own words when it fails. */
-export async function startCliproxy(o: { dir: string; port: number; fakePort: number; nodeArgs?: string[]; tag?: string; bundle?: string; user?: UserWay }): Promise<Cliproxy> {
+export async function startCliproxy(o: {
+  dir: string;
+  port: number;
+  fakePort: number;
+  nodeArgs?: string[];
+  tag?: string;
+  bundle?: string;
+  user?: UserWay;
+}): Promise<Cliproxy> {
   const config = join(o.dir, `config${o.tag ? `-${o.tag}` : ""}.yaml`);
   await writeFile(config, cliproxyConfig(o.port, o.fakePort, o.user !== undefined));
   // With nodeArgs (--profile user) the bundle runs directly, with the user's config, so node's flags reach it.
@@ -140,12 +187,26 @@ export async function startCliproxy(o: { dir: string; port: number; fakePort: nu
   const { args, bundle } = cliproxyCommand(o.bundle);
   const env = { PATH: process.env.PATH ?? "", HOME: o.dir, NODE_ENV: "production" };
   const t0 = performance.now();
-  const child = spawnTracked(process.execPath, [...(o.nodeArgs ?? []), ...args, "--config", config], { cwd: o.dir, env, stdio: ["ignore", log.fd, log.fd] });
-  const ready = await waitHttp(`http://127.0.0.1:${o.port}/healthz`, { timeoutMs: 15_000, everyMs: 1, child, status: 200 });
+  const child = spawnTracked(process.execPath, [...(o.nodeArgs ?? []), ...args, "--config", config], {
+    cwd: o.dir,
+    env,
+    stdio: ["ignore", log.fd, log.fd],
+  });
+  const ready = await waitHttp(`http://127.0.0.1:${o.port}/healthz`, {
+    timeoutMs: 15_000,
+    everyMs: 1,
+    child,
+    status: 200,
+  });
   const startMs = performance.now() - t0;
   await log.close();
   if (!ready) {
-    const exit = child.exitCode !== null ? `exited with code ${child.exitCode}` : child.signalCode ? `killed by ${child.signalCode}` : "no answer from /healthz within 15 s";
+    const exit =
+      child.exitCode !== null
+        ? `exited with code ${child.exitCode}`
+        : child.signalCode
+          ? `killed by ${child.signalCode}`
+          : "no answer from /healthz within 15 s";
     await stop(child, 1_000);
     throw new Error(`${exit}: ${await lastWords(logPath)}`);
   }
@@ -156,18 +217,31 @@ export async function startCliproxy(o: { dir: string; port: number; fakePort: nu
 async function startAsUser(way: UserWay, config: string, dir: string, port: number): Promise<Cliproxy> {
   const writable = join(dir, `user-${way}`);
   const env = { PATH: process.env.PATH ?? "", HOME: dir, WRITABLE_PATH: writable, npm_config_update_notifier: "false" };
-  const [cmd, args] = way === "npm" ? ["npm", ["start", "--", "--config", config]] : [process.execPath, ["--import", TSX_IMPORT, join(ROOT, "src", "main.ts"), "--config", config]];
+  const [cmd, args] =
+    way === "npm"
+      ? ["npm", ["start", "--", "--config", config]]
+      : [process.execPath, ["--import", TSX_IMPORT, join(ROOT, "src", "main.ts"), "--config", config]];
   const t0 = performance.now();
   const child = spawnTracked(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: way === "npm" });
   let tail = "";
   const keep = (c: Buffer) => void (tail = (tail + c.toString()).slice(-2_000));
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  const ready = await waitHttp(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 60_000, everyMs: 5, child, status: 200 });
+  const ready = await waitHttp(`http://127.0.0.1:${port}/healthz`, {
+    timeoutMs: 60_000,
+    everyMs: 5,
+    child,
+    status: 200,
+  });
   const startMs = performance.now() - t0;
   // npm runs node through a shell: signal the whole group so the server stops too (also on Ctrl-C).
   const group = (signal: NodeJS.Signals) => {
-    if (way === "npm" && child.pid) try { process.kill(-child.pid, signal); } catch { /* gone */ }
+    if (way === "npm" && child.pid)
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        /* gone */
+      }
   };
   const undo = onCleanup(() => group("SIGKILL"));
   const end = async () => {
@@ -178,7 +252,9 @@ async function startAsUser(way: UserWay, config: string, dir: string, port: numb
   };
   if (!ready) {
     await end();
-    throw new Error(`${way === "npm" ? "npm start" : "tsx src/main.ts"} did not answer /healthz: ${tail.trim().split("\n").pop() ?? "no output"}`);
+    throw new Error(
+      `${way === "npm" ? "npm start" : "tsx src/main.ts"} did not answer /healthz: ${tail.trim().split("\n").pop() ?? "no output"}`,
+    );
   }
   return { port, base: `http://127.0.0.1:${port}`, child, bundle: way === "npm", startMs, stop: end };
 }

@@ -40,8 +40,12 @@ async function echoUpstream(): Promise<{ port: number; close(): void }> {
   const sockets = new Set<Duplex>();
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     sockets.add(socket);
-    const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash("sha1")
+      .update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest("base64");
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     if (head.length) socket.write(head);
     socket.on("data", (c: Buffer) => {
       if (!socket.write(c)) socket.pause();
@@ -51,7 +55,13 @@ async function echoUpstream(): Promise<{ port: number; close(): void }> {
     socket.on("end", () => socket.end());
   });
   const port = await listening(server as unknown as Server);
-  return { port, close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+  return {
+    port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
 }
 
 /** A bare byte pipe to `port`, no parsing: the floor for any relay. */
@@ -64,16 +74,30 @@ async function netPipe(port: number): Promise<{ port: number; close(): void }> {
     client.on("error", () => up.destroy());
     up.on("error", () => client.destroy());
   });
-  return { port: await listening(server), close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+  return {
+    port: await listening(server),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
 }
 
 /** Opens a WebSocket through `port`; resolves with the raw socket after the 101. */
 function open(port: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const req = request({
-      host: "127.0.0.1", port, agent: false,
+      host: "127.0.0.1",
+      port,
+      agent: false,
       path: "/actors/gateway/threadActor/websocket/?rvt-method=get&rvt-key=T-bench",
-      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64"), "sec-websocket-protocol": PROTOCOL },
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": randomBytes(16).toString("base64"),
+        "sec-websocket-protocol": PROTOCOL,
+      },
     });
     req.on("upgrade", (_res, socket) => resolve(socket));
     req.on("response", (res) => reject(new Error(`handshake answered ${res.statusCode}`)));
@@ -140,17 +164,30 @@ async function latency(port: number, rounds: number): Promise<number[]> {
 export async function runTunnelBench(quick = false): Promise<TunnelFigures[]> {
   const upstream = await echoUpstream();
   const pipe = await netPipe(upstream.port);
-  const app = createApp({ config: makeConfig({ ampcode: { upstreamUrl: `http://127.0.0.1:${upstream.port}`, upstreamApiKey: "bench" } }), log: createLogger({ sink: () => {} }), env: {} });
+  const app = createApp({
+    config: makeConfig({ ampcode: { upstreamUrl: `http://127.0.0.1:${upstream.port}`, upstreamApiKey: "bench" } }),
+    log: createLogger({ sink: () => {} }),
+    env: {},
+  });
   app.amp.actorTokens.remember(TOKEN);
   const cliproxy = await listen(app, "127.0.0.1", 0, allRoutes(), undefined, onUpgrade(app));
-  const paths = [["direct", upstream.port], ["net pipe", pipe.port], ["cliproxy", cliproxy.port]] as const;
+  const paths = [
+    ["direct", upstream.port],
+    ["net pipe", pipe.port],
+    ["cliproxy", cliproxy.port],
+  ] as const;
   const out: TunnelFigures[] = [];
   try {
     for (const [path, port] of paths) {
       await throughput(port, 4); // warm-up
       const bytesPerSecond = await throughput(port, quick ? 32 : 128);
       const samples = await latency(port, quick ? 1_000 : 5_000);
-      out.push({ path, bytesPerSecond, medianUs: samples[Math.floor(samples.length / 2)], p99Us: samples[Math.floor(samples.length * 0.99)] });
+      out.push({
+        path,
+        bytesPerSecond,
+        medianUs: samples[Math.floor(samples.length / 2)],
+        p99Us: samples[Math.floor(samples.length * 0.99)],
+      });
     }
   } finally {
     await cliproxy.close(100);
@@ -162,18 +199,30 @@ export async function runTunnelBench(quick = false): Promise<TunnelFigures[]> {
 
 /** The figures as a Markdown table, with cliproxy's added latency per frame against each reference. */
 export function renderTunnel(rows: readonly TunnelFigures[]): string {
-  const lines = ["| path | echo throughput (MB/s each way) | round trip median (µs) | p99 (µs) |", "|---|---:|---:|---:|"];
-  for (const r of rows) lines.push(`| ${r.path} | ${(r.bytesPerSecond / 2 ** 20).toFixed(0)} | ${r.medianUs.toFixed(0)} | ${r.p99Us.toFixed(0)} |`);
+  const lines = [
+    "| path | echo throughput (MB/s each way) | round trip median (µs) | p99 (µs) |",
+    "|---|---:|---:|---:|",
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.path} | ${(r.bytesPerSecond / 2 ** 20).toFixed(0)} | ${r.medianUs.toFixed(0)} | ${r.p99Us.toFixed(0)} |`,
+    );
   const by = Object.fromEntries(rows.map((r) => [r.path, r]));
   if (by.cliproxy && by.direct && by["net pipe"]) {
-    lines.push("", `cliproxy adds ${(by.cliproxy.medianUs - by.direct.medianUs).toFixed(0)} µs per frame round trip over a direct connection, ${(by.cliproxy.medianUs - by["net pipe"].medianUs).toFixed(0)} µs over a bare net pipe (medians).`);
+    lines.push(
+      "",
+      `cliproxy adds ${(by.cliproxy.medianUs - by.direct.medianUs).toFixed(0)} µs per frame round trip over a direct connection, ${(by.cliproxy.medianUs - by["net pipe"].medianUs).toFixed(0)} µs over a bare net pipe (medians).`,
+    );
   }
   return lines.join("\n");
 }
 
 if (process.argv[1] && /tunnel\.ts$/.test(process.argv[1])) {
-  runTunnelBench(process.argv.includes("--quick")).then((rows) => console.log(renderTunnel(rows)), (err: Error) => {
-    console.error(`tunnel bench: ${err.message}`);
-    process.exit(1);
-  });
+  runTunnelBench(process.argv.includes("--quick")).then(
+    (rows) => console.log(renderTunnel(rows)),
+    (err: Error) => {
+      console.error(`tunnel bench: ${err.message}`);
+      process.exit(1);
+    },
+  );
 }

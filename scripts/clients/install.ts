@@ -33,10 +33,12 @@ for (const name of wanted) {
     stdio: "inherit",
     env: { ...process.env, npm_config_update_notifier: "false" },
   });
-  for (const extra of r.status === 0 ? pin.also ?? [] : []) {
+  for (const extra of r.status === 0 ? (pin.also ?? []) : []) {
     // best effort: a platform package installs only on its platform, and the pin's own shim says what is missing
     const x = spawnSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--loglevel=error", want, extra], {
-      cwd: dir, stdio: "inherit", env: { ...process.env, npm_config_update_notifier: "false" },
+      cwd: dir,
+      stdio: "inherit",
+      env: { ...process.env, npm_config_update_notifier: "false" },
     });
     if (x.status !== 0) console.error(`${name}: ${extra} did not install (${pin.note ?? "optional"})`);
   }

@@ -16,7 +16,10 @@ import { forward } from "./upstream.js";
 
 /** POST /api/thread-actors and /api/user-actor-credentials: relayed, their wsTokens remembered on the way. */
 const credentials: Handler = guardManagement(async (req, ctx) => {
-  await forward(req, ctx, { management: true, tap: () => captureWsTokens((token) => ctx.app.amp.actorTokens.remember(token)) });
+  await forward(req, ctx, {
+    management: true,
+    tap: () => captureWsTokens((token) => ctx.app.amp.actorTokens.remember(token)),
+  });
 });
 
 const forwardGateway: Handler = async (req, ctx) => {

@@ -89,17 +89,23 @@ export function captureWsTokens(onToken: (token: string) => void, max = MAX_CRED
       if (held === undefined) return done();
       const body = Buffer.concat(held, size);
       held = undefined;
-      readTokens(body).then((tokens) => {
-        for (const t of tokens) onToken(t);
-        done(null, body);
-      }, () => done(null, body));
+      readTokens(body).then(
+        (tokens) => {
+          for (const t of tokens) onToken(t);
+          done(null, body);
+        },
+        () => done(null, body),
+      );
     },
   });
 }
 
 /** The wsTokens of a JSON body, gzipped or not (accept-encoding: gzip goes upstream); none when unreadable. */
 async function readTokens(body: Buffer): Promise<string[]> {
-  const text = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b ? (await gunzipAsync(body, { maxOutputLength: 4 * MAX_CREDENTIAL_BODY })).toString("utf8") : body.toString("utf8");
+  const text =
+    body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b
+      ? (await gunzipAsync(body, { maxOutputLength: 4 * MAX_CREDENTIAL_BODY })).toString("utf8")
+      : body.toString("utf8");
   try {
     return findWsTokens(JSON.parse(text));
   } catch {

@@ -39,7 +39,10 @@ export function isBridgeRequest(method: string | undefined, rest: string): boole
 /** The action of a bridged request, or 400 as CLIProxyAPI answered (PR-14). */
 export function requireBridgeAction(rest: string): string {
   const action = bridgeAction(rest);
-  if (action === undefined) throw new HttpError(400, "invalid_request_error", "Invalid Gemini API path format", { body: { error: "Invalid Gemini API path format" } });
+  if (action === undefined)
+    throw new HttpError(400, "invalid_request_error", "Invalid Gemini API path format", {
+      body: { error: "Invalid Gemini API path format" },
+    });
   return action;
 }
 

@@ -78,7 +78,10 @@ export function routerGroups(credentials: readonly Credential[]): RouterGroup[] 
       if (f.kinds && !f.kinds.includes(cred.kind)) continue;
       for (const id of [...cred.models.keys()].sort()) {
         // With a credential prefix both `p/id` and `id` are served (unless force-model-prefix): list the id once.
-        const key = cred.prefix && id.startsWith(`${cred.prefix}/`) && cred.models.has(id.slice(cred.prefix.length + 1)) ? id.slice(cred.prefix.length + 1) : id;
+        const key =
+          cred.prefix && id.startsWith(`${cred.prefix}/`) && cred.models.has(id.slice(cred.prefix.length + 1))
+            ? id.slice(cred.prefix.length + 1)
+            : id;
         if (placed.has(key)) continue;
         placed.add(key);
         for (const e of mappingEntries(key, cred.prefix)) if (!mapping.includes(e)) mapping.push(e);
@@ -101,18 +104,30 @@ export interface RouterPlan {
 }
 
 /** Builds the output for a base URL, the served credentials and the client keys (only their count and length are used). */
-export function routerPlan(baseUrl: string, credentials: readonly Credential[], apiKeys: readonly string[], configLabel: string): RouterPlan {
+export function routerPlan(
+  baseUrl: string,
+  credentials: readonly Credential[],
+  apiKeys: readonly string[],
+  configLabel: string,
+): RouterPlan {
   const warnings: string[] = [];
   const url = new URL(baseUrl);
   const base = baseUrl.replace(/\/+$/, "");
   if (url.protocol !== "https:") {
-    warnings.push(`warning: --base-url ${base} is not https: Amp's servers call only HTTPS URLs, and the key would cross the internet in clear; give cliproxy a certificate (tls:) or put it behind a TLS proxy (README "Amp's custom-url model router")`);
+    warnings.push(
+      `warning: --base-url ${base} is not https: Amp's servers call only HTTPS URLs, and the key would cross the internet in clear; give cliproxy a certificate (tls:) or put it behind a TLS proxy (README "Amp's custom-url model router")`,
+    );
   }
   if (apiKeys.length === 0) {
-    warnings.push(`warning: ${configLabel} has no api-keys: without one cliproxy answers only this machine, so Amp's servers would be refused; add a long random key to api-keys (openssl rand -hex 32)`);
+    warnings.push(
+      `warning: ${configLabel} has no api-keys: without one cliproxy answers only this machine, so Amp's servers would be refused; add a long random key to api-keys (openssl rand -hex 32)`,
+    );
   }
   apiKeys.forEach((k, i) => {
-    if (k.length < MIN_EXPOSED_KEY_LENGTH) warnings.push(`warning: api-keys[${i}] is ${k.length} characters long; a key reachable from the internet should be long and random (openssl rand -hex 32)`);
+    if (k.length < MIN_EXPOSED_KEY_LENGTH)
+      warnings.push(
+        `warning: api-keys[${i}] is ${k.length} characters long; a key reachable from the internet should be long and random (openssl rand -hex 32)`,
+      );
   });
   const groups = routerGroups(credentials);
   const lines = [
@@ -121,15 +136,17 @@ export function routerPlan(baseUrl: string, credentials: readonly Credential[], 
     "read -rs CLIPROXY_KEY   # paste the key, then Enter",
     `(umask 077; mkdir -p ~/.config/amp && printf %s "$CLIPROXY_KEY" > ${KEY_FILE}); unset CLIPROXY_KEY`,
     `# 2. Add the router${groups.length === 1 ? "" : "s"} (one per API format; --workspace instead of --personal shares ${groups.length === 1 ? "it" : "them"} with your workspace):`,
-    ...groups.map((g) => [
-      "amp config model-providers add-router custom-url --personal",
-      `--name ${g.name}`,
-      `--base-url ${shellQuote(base)}`,
-      `--api-format ${g.format}`,
-      `--api-key-file ${KEY_FILE}`,
-      `--model-mapping ${shellQuote(g.mapping.join(","))}`,
-      "--active",
-    ].join(" ")),
+    ...groups.map((g) =>
+      [
+        "amp config model-providers add-router custom-url --personal",
+        `--name ${g.name}`,
+        `--base-url ${shellQuote(base)}`,
+        `--api-format ${g.format}`,
+        `--api-key-file ${KEY_FILE}`,
+        `--model-mapping ${shellQuote(g.mapping.join(","))}`,
+        "--active",
+      ].join(" "),
+    ),
   ];
   return { lines, warnings };
 }
@@ -146,10 +163,16 @@ export interface RouterIo {
 /** Runs `cliproxy amp-router`: loads the config (--config, ./config.yaml, or the embedded default) and auth-dir, prints the plan. */
 export async function runAmpRouter(options: { baseUrl: string; config?: string }, io: RouterIo): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
-  const path = options.config ? resolve(cwd, options.config) : existsSync(resolve(cwd, "config.yaml")) ? resolve(cwd, "config.yaml") : undefined;
+  const path = options.config
+    ? resolve(cwd, options.config)
+    : existsSync(resolve(cwd, "config.yaml"))
+      ? resolve(cwd, "config.yaml")
+      : undefined;
   let config: Config;
   try {
-    config = path ? (await loadConfigFile(path, { path, homeDir: io.homeDir, env: io.env, cwd })).config : embeddedConfig({ homeDir: io.homeDir, env: io.env }).config;
+    config = path
+      ? (await loadConfigFile(path, { path, homeDir: io.homeDir, env: io.env, cwd })).config
+      : embeddedConfig({ homeDir: io.homeDir, env: io.env }).config;
   } catch (err) {
     if (err instanceof ConfigError) for (const p of err.problems) io.err(`${err.path}: ${p}`);
     else io.err(`cliproxy: ${(err as Error).message}`);
@@ -157,13 +180,21 @@ export async function runAmpRouter(options: { baseUrl: string; config?: string }
   }
   const label = options.config ?? (path ? "config.yaml" : "the embedded default config");
   const tokens = await loadAuthDir(config.authDir);
-  const credentials = [...credentialsFromConfig(config).credentials, ...poolCredentials(tokens.credentials, config, ALL_POOL_KINDS)];
+  const credentials = [
+    ...credentialsFromConfig(config).credentials,
+    ...poolCredentials(tokens.credentials, config, ALL_POOL_KINDS),
+  ];
   if (credentials.every((c) => c.models.size === 0)) {
-    io.err(`cliproxy: no credential in ${label} (or token file in ${config.authDir}) serves a model; add provider keys or run cliproxy login`);
+    io.err(
+      `cliproxy: no credential in ${label} (or token file in ${config.authDir}) serves a model; add provider keys or run cliproxy login`,
+    );
     return 1;
   }
   const plan = routerPlan(options.baseUrl, credentials, config.apiKeys, label);
-  if (exampleKeys(config).length > 0) plan.warnings.push(`warning: api-keys still holds the example keys of config.example.yaml; cliproxy serves only a page asking to replace them`);
+  if (exampleKeys(config).length > 0)
+    plan.warnings.push(
+      `warning: api-keys still holds the example keys of config.example.yaml; cliproxy serves only a page asking to replace them`,
+    );
   for (const w of plan.warnings) io.err(w);
   for (const l of plan.lines) io.out(l);
   return 0;

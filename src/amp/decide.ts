@@ -46,9 +46,10 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
   const base = { requestedModel: requested, resolvedModel: requested };
 
   if (mapping.mapped !== undefined && (forced || local.length === 0)) {
-    const why = forced && local.length > 0
-      ? `force-model-mappings is true, so it wins over local provider "${local[0]}"`
-      : `no local provider serves "${requested}"`;
+    const why =
+      forced && local.length > 0
+        ? `force-model-mappings is true, so it wins over local provider "${local[0]}"`
+        : `no local provider serves "${requested}"`;
     return {
       ...base,
       resolvedModel: mapping.mapped,
@@ -60,8 +61,15 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
   }
   if (local.length > 0) {
     let reason = `local provider "${local[0]}" serves "${splitSuffix(requested).base}"`;
-    if (mapping.mapped !== undefined) reason += `; mapping ${requested} -> ${mapping.mapped} not used because force-model-mappings is false`;
-    return { ...base, routeType: "LOCAL_PROVIDER", provider: local[0], reason, suppressThinking: local[0] !== CLAUDE_PROVIDER };
+    if (mapping.mapped !== undefined)
+      reason += `; mapping ${requested} -> ${mapping.mapped} not used because force-model-mappings is false`;
+    return {
+      ...base,
+      routeType: "LOCAL_PROVIDER",
+      provider: local[0],
+      reason,
+      suppressThinking: local[0] !== CLAUDE_PROVIDER,
+    };
   }
 
   const closest = lookup.closest(splitSuffix(requested).base);
@@ -70,13 +78,31 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
   else why += " and no ampcode.model-mappings rule matches";
   const unserved = { ...base, suppressThinking: false, closest };
   if (amp.modelFallback === "deny") {
-    return { ...unserved, routeType: "FALLBACK_DENIED", provider: "none", reason: `${why}; ampcode.model-fallback is deny; ${fix(requested, closest)}` };
+    return {
+      ...unserved,
+      routeType: "FALLBACK_DENIED",
+      provider: "none",
+      reason: `${why}; ampcode.model-fallback is deny; ${fix(requested, closest)}`,
+    };
   }
   if (!(lookup.hasUpstream?.(config) ?? amp.upstreamUrl !== "")) {
-    const off = amp.upstreamUrl === "" ? "ampcode.upstream-url is empty" : `ampcode.upstream-url "${amp.upstreamUrl}" is not a usable http(s) URL`;
-    return { ...unserved, routeType: "NO_PROVIDER", provider: "none", reason: `${why}; ${off}; ${fix(requested, closest)}` };
+    const off =
+      amp.upstreamUrl === ""
+        ? "ampcode.upstream-url is empty"
+        : `ampcode.upstream-url "${amp.upstreamUrl}" is not a usable http(s) URL`;
+    return {
+      ...unserved,
+      routeType: "NO_PROVIDER",
+      provider: "none",
+      reason: `${why}; ${off}; ${fix(requested, closest)}`,
+    };
   }
-  return { ...unserved, routeType: "AMP_CREDITS", provider: "ampcode.com", reason: `${why}; ${fix(requested, closest)}` };
+  return {
+    ...unserved,
+    routeType: "AMP_CREDITS",
+    provider: "ampcode.com",
+    reason: `${why}; ${fix(requested, closest)}`,
+  };
 }
 
 /** The client-facing message of a FALLBACK_DENIED decision (N21). */
@@ -102,7 +128,10 @@ export function logDecision(log: Logger, d: Decision, path: string): void {
       return log.info(`amp using local provider for model: ${R}`, { ...fields, cost: "free", source: "local_oauth" });
     case "MODEL_MAPPING":
       return log.info(`amp model mapping: request ${splitSuffix(R).base} -> ${d.resolvedModel}`, {
-        ...fields, cost: "free", source: "local_oauth", mapping: `${R} -> ${d.resolvedModel}`,
+        ...fields,
+        cost: "free",
+        source: "local_oauth",
+        mapping: `${R} -> ${d.resolvedModel}`,
       });
     case "AMP_CREDITS":
       return log.warn(
@@ -110,9 +139,19 @@ export function logDecision(log: Logger, d: Decision, path: string): void {
         { ...fields, cost: "amp_credits", source: "ampcode.com", model_id: R },
       );
     case "NO_PROVIDER":
-      return log.warn(`no provider available for model_id: ${R}`, { ...fields, cost: "none", source: "error", model_id: R });
+      return log.warn(`no provider available for model_id: ${R}`, {
+        ...fields,
+        cost: "none",
+        source: "error",
+        model_id: R,
+      });
     case "FALLBACK_DENIED":
-      return log.warn(`amp model fallback denied for model_id: ${R}`, { ...fields, cost: "none", source: "denied", model_id: R });
+      return log.warn(`amp model fallback denied for model_id: ${R}`, {
+        ...fields,
+        cost: "none",
+        source: "denied",
+        model_id: R,
+      });
   }
 }
 

@@ -76,7 +76,11 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
       model: d.resolvedModel,
       headers: filterAnthropicBeta(headers),
       alt,
-      rewrite: createRewriter({ originalModel: model, suppressThinking: d.suppressThinking, tools: requestToolCasing(json) }),
+      rewrite: createRewriter({
+        originalModel: model,
+        suppressThinking: d.suppressThinking,
+        tools: requestToolCasing(json),
+      }),
     };
     return deps.serve(req, ctx, call);
   };

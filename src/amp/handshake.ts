@@ -16,7 +16,19 @@ const CONN_PARAMS_PROTOCOL = "rivet_conn_params.";
 export const CONN_PARAMS_HEADER = "x-rivet-conn-params";
 
 /** Request headers that describe the client's connection, never copied upstream (the upgrade pair is re-added). */
-const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "proxy-connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+]);
 
 function header(req: IncomingMessage, name: string): string {
   const v = req.headers[name];
@@ -26,13 +38,21 @@ function header(req: IncomingMessage, name: string): string {
 /** Why `req` is not a valid WebSocket opening handshake (RFC 6455 §4.2.1), or undefined when it is. */
 export function handshakeProblem(req: IncomingMessage): string | undefined {
   if (req.method !== "GET") return `a WebSocket handshake must be a GET request, not ${req.method}`;
-  if (req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return `a WebSocket handshake needs HTTP/1.1, not HTTP/${req.httpVersion}`;
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor < 1)
+    return `a WebSocket handshake needs HTTP/1.1, not HTTP/${req.httpVersion}`;
   if (header(req, "host") === "") return "a WebSocket handshake needs a Host header";
-  if (!header(req, "upgrade").split(",").some((t) => t.trim().toLowerCase() === "websocket")) return 'only "Upgrade: websocket" is supported';
-  if (!connectionTokens(req.headers.connection).has("upgrade")) return 'a WebSocket handshake needs "Connection: Upgrade"';
+  if (
+    !header(req, "upgrade")
+      .split(",")
+      .some((t) => t.trim().toLowerCase() === "websocket")
+  )
+    return 'only "Upgrade: websocket" is supported';
+  if (!connectionTokens(req.headers.connection).has("upgrade"))
+    return 'a WebSocket handshake needs "Connection: Upgrade"';
   if (header(req, "sec-websocket-version").trim() !== "13") return "Sec-WebSocket-Version must be 13";
   const key = header(req, "sec-websocket-key").trim();
-  if (!/^[A-Za-z0-9+/]{22}==$/.test(key) || Buffer.from(key, "base64").length !== 16) return "Sec-WebSocket-Key must be 16 bytes in base64";
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(key) || Buffer.from(key, "base64").length !== 16)
+    return "Sec-WebSocket-Key must be 16 bytes in base64";
   return undefined;
 }
 
@@ -78,7 +98,12 @@ export function isActorPath(path: string): boolean {
 export function withRivetParams(rawUrl: string, amp: Pick<AmpConfig, "rivetNamespace" | "rivetToken">): string {
   const q = rawUrl.indexOf("?");
   const query = q < 0 ? "" : rawUrl.slice(q + 1);
-  const names = new Set(query.split("&").filter(Boolean).map((p) => p.split("=")[0]));
+  const names = new Set(
+    query
+      .split("&")
+      .filter(Boolean)
+      .map((p) => p.split("=")[0]),
+  );
   const added: string[] = [];
   if (amp.rivetNamespace !== "" && !names.has("rvt-namespace")) added.push(`rvt-namespace=${amp.rivetNamespace}`);
   if (amp.rivetToken !== "" && !names.has("rvt-token")) added.push(`rvt-token=${amp.rivetToken}`);

@@ -53,7 +53,9 @@ export function compileMappings(amp: AmpConfig): Mapper {
       // JavaScript RegExp with the i flag: RE2-only syntax such as (?i) or (?P<n>…) fails here and is skipped.
       regex.push({ pattern: new RegExp(from, "i"), source: from, to });
     } catch (err) {
-      warnings.push(`amp model mapping ampcode.model-mappings[${i}] skipped: regex "${from}" does not compile: ${(err as Error).message}`);
+      warnings.push(
+        `amp model mapping ampcode.model-mappings[${i}] skipped: regex "${from}" does not compile: ${(err as Error).message}`,
+      );
     }
   });
   return { exact, regex, warnings };
@@ -109,7 +111,11 @@ export interface MappingResult {
 }
 
 /** MapModel (PR-8): the rule for `requested`, and the mapped name when its target has a local provider. */
-export function mapModel(mapper: Mapper, requested: string, providersFor: (model: string) => readonly string[]): MappingResult {
+export function mapModel(
+  mapper: Mapper,
+  requested: string,
+  providersFor: (model: string) => readonly string[],
+): MappingResult {
   const hit = findMapping(mapper, requested);
   if (hit === undefined) return { hit, mapped: undefined, providers: [] };
   const providers = providersFor(splitSuffix(hit.to).base);

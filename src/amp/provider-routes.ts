@@ -27,38 +27,53 @@ const fixed = (endpoint: Endpoint) => () => ({ endpoint });
 function geminiTarget(action: string): RouteTarget {
   const { model, method } = splitAction(action);
   const endpoint = geminiEndpoint(method);
-  if (endpoint === undefined) throw new HttpError(400, "invalid_request_error", `Gemini method "${method}" is not supported; use generateContent, streamGenerateContent or countTokens`);
+  if (endpoint === undefined)
+    throw new HttpError(
+      400,
+      "invalid_request_error",
+      `Gemini method "${method}" is not supported; use generateContent, streamGenerateContent or countTokens`,
+    );
   return { endpoint, pathModel: model };
 }
 
 const model = (endpoint: Endpoint): Handler => requireApiKey(withAmpFallback(fixed(endpoint), DEPS));
 
 /** RT-7 model branch: the Gemini bridge under provider-alias rules (API key only, N3). */
-const bridge: Handler = requireApiKey(withAmpFallback((_req, ctx) => geminiTarget(requireBridgeAction(ctx.params.rest)), DEPS));
+const bridge: Handler = requireApiKey(
+  withAmpFallback((_req, ctx) => geminiTarget(requireBridgeAction(ctx.params.rest)), DEPS),
+);
 
 /** Management-proxy errors keep their `{"error": …}` shape although the route's dialect is Gemini. */
 async function proxied(req: IncomingMessage, ctx: Ctx): Promise<void> {
   try {
     await proxyManagement(req, ctx);
   } catch (err) {
-    if (err instanceof HttpError && err.body === undefined) throw new HttpError(err.status, err.type, err.message, { headers: err.headers, body: { error: err.message } });
+    if (err instanceof HttpError && err.body === undefined)
+      throw new HttpError(err.status, err.type, err.message, { headers: err.headers, body: { error: err.message } });
     throw err;
   }
 }
 
 /** RT-7: a POST naming `/models/{model}:{method}` is a model call; anything else under v1beta1 goes to ampcode.com. */
-const v1beta1: Handler = (req, ctx) => (isBridgeRequest(req.method, ctx.params.rest) ? bridge(req, ctx) : proxied(req, ctx));
+const v1beta1: Handler = (req, ctx) =>
+  isBridgeRequest(req.method, ctx.params.rest) ? bridge(req, ctx) : proxied(req, ctx);
 
 /** RT-1: model lists in the format `{p}` names: anthropic → Claude, google → Gemini, else OpenAI. */
 const listFor: Handler = async (_req, ctx) => {
   const p = ctx.params.p.toLowerCase();
   const models = ctx.app.providers.models();
-  const body = p === "anthropic" ? anthropicList(models) : p === "google" ? { models: models.map(geminiModel) } : openaiList(models);
+  const body =
+    p === "anthropic"
+      ? anthropicList(models)
+      : p === "google"
+        ? { models: models.map(geminiModel) }
+        : openaiList(models);
   const text = JSON.stringify(body);
   ctx.res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
 };
 
-const rows = (method: "GET" | "POST", paths: string[], dialect: Dialect, h: Handler) => paths.map((p) => route(method, `${P}${p}`, dialect, h));
+const rows = (method: "GET" | "POST", paths: string[], dialect: Dialect, h: Handler) =>
+  paths.map((p) => route(method, `${P}${p}`, dialect, h));
 
 /** Rows for the route table. */
 export const AMP_PROVIDER_ROUTES: Route[] = [
@@ -69,7 +84,12 @@ export const AMP_PROVIDER_ROUTES: Route[] = [
   ...rows("POST", ["/v1/messages"], "anthropic", model("anthropic-messages")),
   ...rows("POST", ["/v1/messages/count_tokens"], "anthropic", model("anthropic-count-tokens")),
   ...rows("GET", ["/v1beta/models"], "gemini", requireApiKey(PROVIDER_HANDLERS.listGeminiModels)),
-  ...rows("POST", ["/v1beta/models/*action"], "gemini", requireApiKey(withAmpFallback((_req, ctx) => geminiTarget(ctx.params.action), DEPS))),
+  ...rows(
+    "POST",
+    ["/v1beta/models/*action"],
+    "gemini",
+    requireApiKey(withAmpFallback((_req, ctx) => geminiTarget(ctx.params.action), DEPS)),
+  ),
   ...rows("GET", ["/v1beta/models/*model"], "gemini", requireApiKey(PROVIDER_HANDLERS.getGeminiModel)),
   route("*", "/api/provider/google/v1beta1/*rest", "gemini", v1beta1),
 ];

@@ -13,7 +13,12 @@ export type ToolCasing = ReadonlyMap<string, string | null>;
 
 /** Amp's own tools, in the casing Amp expects when the request gives no hint (PR-19 step 2). */
 const FIXED_CASING: Readonly<Record<string, string>> = {
-  bash: "Bash", read: "Read", grep: "Grep", glob: "glob", task: "Task", check: "Check",
+  bash: "Bash",
+  read: "Read",
+  grep: "Grep",
+  glob: "glob",
+  task: "Task",
+  check: "Check",
 };
 
 function isObj(v: unknown): v is Obj {
@@ -89,7 +94,8 @@ function fixToolNames(data: Obj, casing: ToolCasing): void {
   // Gemini: candidates[].content.parts[].functionCall.
   const candidates = [...arr(data.candidates), ...(isObj(data.response) ? arr(data.response.candidates) : [])];
   for (const cand of candidates) {
-    if (isObj(cand) && isObj(cand.content)) for (const p of arr(cand.content.parts)) if (isObj(p)) fixName(p.functionCall, casing);
+    if (isObj(cand) && isObj(cand.content))
+      for (const p of arr(cand.content.parts)) if (isObj(p)) fixName(p.functionCall, casing);
   }
 }
 
@@ -102,7 +108,8 @@ function rewrite(data: Obj, o: RewriteOptions, buffered: boolean): Obj {
     }
   }
   fixBlock(data.content_block, o.tools);
-  if (isObj(data.message) && Array.isArray(data.message.content)) for (const b of data.message.content) fixBlock(b, o.tools);
+  if (isObj(data.message) && Array.isArray(data.message.content))
+    for (const b of data.message.content) fixBlock(b, o.tools);
   fixToolNames(data, o.tools);
   if (o.originalModel !== "") {
     for (const holder of [data, data.message, data.response]) {

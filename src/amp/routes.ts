@@ -36,7 +36,9 @@ export function pathPrefix(path: string): string {
 const proxyUnknownApi: Handler = guardManagement(async (req, ctx) => {
   const prefix = pathPrefix(ctx.url.pathname);
   if (ctx.app.amp.firstTime(`api-prefix:${prefix}`)) {
-    ctx.app.log.info(`amp upstream: first request under ${prefix} (${req.method} ${ctx.url.pathname}); proxying it to the Amp upstream`);
+    ctx.app.log.info(
+      `amp upstream: first request under ${prefix} (${req.method} ${ctx.url.pathname}); proxying it to the Amp upstream`,
+    );
   }
   await forwardManagement(req, ctx);
 });
@@ -49,11 +51,13 @@ function isProviderAlias(path: string): boolean {
 /** Provider aliases keep the server's normal CORS (N4): a permissive preflight, as CLIProxyAPI's global layer. */
 function preflight(req: IncomingMessage, ctx: Ctx): void {
   const asked = req.headers["access-control-request-headers"];
-  ctx.res.writeHead(204, {
-    "access-control-allow-origin": "*",
-    "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-    "access-control-allow-headers": typeof asked === "string" && asked ? asked : "*",
-  }).end();
+  ctx.res
+    .writeHead(204, {
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+      "access-control-allow-headers": typeof asked === "string" && asked ? asked : "*",
+    })
+    .end();
 }
 
 const apiCatchAll: Handler = async (req, ctx) => {

@@ -96,7 +96,9 @@ export function parseUpstreamUrl(raw: string): UpstreamTarget | undefined {
     throw new Error(`ampcode.upstream-url "${text}" is not a valid URL; use a full URL such as "https://ampcode.com"`);
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
-    throw new Error(`ampcode.upstream-url "${text}" must be an http or https URL with a host, such as "https://ampcode.com"`);
+    throw new Error(
+      `ampcode.upstream-url "${text}" must be an http or https URL with a host, such as "https://ampcode.com"`,
+    );
   }
   return { url, origin: url.origin };
 }
@@ -105,9 +107,16 @@ export function parseUpstreamUrl(raw: string): UpstreamTarget | undefined {
 export function createAmpRuntime(getApp: () => App): AmpRuntime {
   const targets = new WeakMap<Config, UpstreamTarget | undefined>();
   let started = false;
-  let current: { url: string; key: string; target: UpstreamTarget | undefined } = { url: "", key: "", target: undefined };
+  let current: { url: string; key: string; target: UpstreamTarget | undefined } = {
+    url: "",
+    key: "",
+    target: undefined,
+  };
   const once = new Set<string>();
-  const agents = { http: new HttpAgent({ keepAlive: true, scheduling: "lifo" }), https: new HttpsAgent({ keepAlive: true, scheduling: "lifo" }) };
+  const agents = {
+    http: new HttpAgent({ keepAlive: true, scheduling: "lifo" }),
+    https: new HttpsAgent({ keepAlive: true, scheduling: "lifo" }),
+  };
   const secrets = createSecretStore(getApp);
 
   return {
@@ -123,14 +132,20 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
           target = parseUpstreamUrl(url);
         } catch (err) {
           // CFG-9: at start the upstream stays off; on reload the previous one stays in force.
-          if (started) log.error(`amp config: failed to update upstream: ${(err as Error).message}; keeping the previous upstream`);
+          if (started)
+            log.error(
+              `amp config: failed to update upstream: ${(err as Error).message}; keeping the previous upstream`,
+            );
           else log.error(`amp config: ${(err as Error).message}; the Amp upstream is disabled`);
         }
       }
       // HR-4 and PX-6: a new key or a (re-)enabled upstream may mean a new secrets file is wanted.
-      if (config.ampcode.upstreamApiKey !== current.key || target?.origin !== current.target?.origin) secrets.invalidate();
+      if (config.ampcode.upstreamApiKey !== current.key || target?.origin !== current.target?.origin)
+        secrets.invalidate();
       if (started && target?.origin !== current.target?.origin) {
-        log.info(target ? `amp upstream: now ${target.url.href}` : "amp upstream: disabled (ampcode.upstream-url is empty)");
+        log.info(
+          target ? `amp upstream: now ${target.url.href}` : "amp upstream: disabled (ampcode.upstream-url is empty)",
+        );
       }
       current = { url: target === current.target ? current.url : url, key: config.ampcode.upstreamApiKey, target };
       targets.set(config, target);

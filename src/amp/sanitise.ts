@@ -3,7 +3,14 @@
  * Both edit the raw JSON text: untouched blocks keep their exact bytes, so big integers in tool inputs
  * are never re-rounded, and a body that needs no change is returned as the same Buffer.
  */
-import { applySplices, arrayElements, firstNonWs, objectMembers, type Member, type Splice } from "../proxy/json-scan.js";
+import {
+  applySplices,
+  arrayElements,
+  firstNonWs,
+  objectMembers,
+  type Member,
+  type Splice,
+} from "../proxy/json-scan.js";
 
 function last(members: readonly Member[], key: string): Member | undefined {
   for (let i = members.length - 1; i >= 0; i--) if (members[i].key === key) return members[i];
@@ -84,7 +91,10 @@ export function replaceModel(body: Buffer, model: string): Buffer {
     if (firstNonWs(s) !== "{") return body;
     const m = last(objectMembers(s, 0), "model");
     if (m === undefined) return body;
-    return Buffer.from(applySplices(s, [{ start: m.valueStart, end: m.valueEnd, text: JSON.stringify(model) }]), "utf8");
+    return Buffer.from(
+      applySplices(s, [{ start: m.valueStart, end: m.valueEnd, text: JSON.stringify(model) }]),
+      "utf8",
+    );
   } catch {
     return body;
   }

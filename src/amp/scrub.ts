@@ -8,16 +8,48 @@ import { connectionTokens } from "../proxy/pipe.js";
 
 /** Request headers never forwarded to the Amp upstream (PX-4), lower-case. */
 export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
-  "authorization", "x-api-key", "x-goog-api-key", "x-management-key",
-  "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "forwarded", "via",
-  "x-title", "x-stainless-lang", "x-stainless-package-version", "x-stainless-os", "x-stainless-arch",
-  "x-stainless-runtime", "x-stainless-runtime-version", "http-referer", "referer",
-  "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-dest", "priority",
+  "authorization",
+  "x-api-key",
+  "x-goog-api-key",
+  "x-management-key",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-real-ip",
+  "forwarded",
+  "via",
+  "x-title",
+  "x-stainless-lang",
+  "x-stainless-package-version",
+  "x-stainless-os",
+  "x-stainless-arch",
+  "x-stainless-runtime",
+  "x-stainless-runtime-version",
+  "http-referer",
+  "referer",
+  "sec-ch-ua",
+  "sec-ch-ua-mobile",
+  "sec-ch-ua-platform",
+  "sec-fetch-mode",
+  "sec-fetch-site",
+  "sec-fetch-dest",
+  "priority",
   "accept-encoding",
 ]);
 
 /** Hop-by-hop request headers (PX-4); `te: trailers` is the one TE value kept. */
-const HOP_BY_HOP = new Set(["connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "proxy-connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 
 function decodeQueryPart(s: string): string {
   try {

@@ -14,7 +14,8 @@ export const SECRETS_PROPERTY = "apiKey@https://ampcode.com/";
 /** How long a secrets-file result (including an empty or failed one) is reused. */
 export const SECRET_FILE_TTL_MS = 5 * 60_000;
 /** The CFG-3 duplicate warning, as CLIProxyAPI wrote it. */
-export const DUPLICATE_CLIENT_KEY_WARNING = "amp upstream-api-keys: client API key appears in multiple entries; using first mapping.";
+export const DUPLICATE_CLIENT_KEY_WARNING =
+  "amp upstream-api-keys: client API key appears in multiple entries; using first mapping.";
 /** The N19 message: no upstream key anywhere. */
 export const MISSING_KEY_MESSAGE = "No Amp upstream key: set ampcode.upstream-api-key or AMP_API_KEY, or run amp login";
 
@@ -43,7 +44,10 @@ export interface SecretStore {
 }
 
 /** Builds the CFG-3 map: values trimmed, blank ones skipped, the first mapping of a client key wins. */
-export function buildClientMap(entries: AmpConfig["upstreamApiKeys"], warn: (msg: string) => void): Map<string, string> {
+export function buildClientMap(
+  entries: AmpConfig["upstreamApiKeys"],
+  warn: (msg: string) => void,
+): Map<string, string> {
   const map = new Map<string, string>();
   let duplicate = false;
   for (const entry of entries) {
@@ -118,14 +122,16 @@ export function createSecretStore(getApp: () => App): SecretStore {
       if (cached && app.clock.now() < cached.expires) return Promise.resolve(cached.value);
       if (pending) return pending;
       const gen = generation;
-      pending = readSecretsFile(secretsPath(app.homeDir)).then((value) => {
-        // A result read before an invalidate() must not refill the cache.
-        if (gen === generation) cached = { value, expires: app.clock.now() + SECRET_FILE_TTL_MS };
-        if (value.key) app.log.secrets.add(value.key);
-        return value;
-      }).finally(() => {
-        pending = undefined;
-      });
+      pending = readSecretsFile(secretsPath(app.homeDir))
+        .then((value) => {
+          // A result read before an invalidate() must not refill the cache.
+          if (gen === generation) cached = { value, expires: app.clock.now() + SECRET_FILE_TTL_MS };
+          if (value.key) app.log.secrets.add(value.key);
+          return value;
+        })
+        .finally(() => {
+          pending = undefined;
+        });
       return pending;
     },
     invalidate() {
@@ -161,7 +167,11 @@ export async function resolveUpstreamKey(ctx: Pick<Ctx, "app" | "config" | "clie
     if (file.key) found = { key: file.key, source: "file" };
     fileError = file.error;
   }
-  if (!found) return { key: "", reason: fileError ?? `no ampcode.upstream-api-key, no AMP_API_KEY, no key in "${secretsPath(app.homeDir)}"` };
+  if (!found)
+    return {
+      key: "",
+      reason: fileError ?? `no ampcode.upstream-api-key, no AMP_API_KEY, no key in "${secretsPath(app.homeDir)}"`,
+    };
   warnForeignOrigin(ctx, found.source);
   return found;
 }
@@ -172,7 +182,9 @@ function warnForeignOrigin(ctx: Pick<Ctx, "app" | "config">, source: KeySource):
   if (origin === undefined || origin === "https://ampcode.com") return;
   if (!ctx.app.amp.firstTime(`foreign-origin:${source}:${origin}`)) return;
   const from = source === "env" ? "AMP_API_KEY" : `"${secretsPath(ctx.app.homeDir)}"`;
-  ctx.app.log.warn(`amp upstream: sending the ampcode.com key from ${from} to ${origin}; set ampcode.upstream-api-key if that server needs its own key`);
+  ctx.app.log.warn(
+    `amp upstream: sending the ampcode.com key from ${from} to ${origin}; set ampcode.upstream-api-key if that server needs its own key`,
+  );
 }
 
 /**

@@ -21,7 +21,11 @@ export interface ConnectOptions {
 
 /** A connect step that failed or ran out of time; `timeout` picks 504 over 502. */
 export class ConnectError extends Error {
-  constructor(message: string, readonly timeout: boolean, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly timeout: boolean,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "ConnectError";
   }
@@ -49,15 +53,26 @@ export function connectUpstream(options: ConnectOptions): Promise<Duplex> {
       // The connect-time error listeners stay: a later error destroys the socket, which the relay sees as a close.
       resolve(s!);
     };
-    const timer = setTimeout(() => finish(new ConnectError(`no connection to ${target.host} within ${timeoutMs} ms`, true)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new ConnectError(`no connection to ${target.host} within ${timeoutMs} ms`, true)),
+      timeoutMs,
+    );
     const onAbort = () => finish(new ConnectError("client went away", false));
     signal.addEventListener("abort", onAbort, { once: true });
     const secure = (raw: Socket | undefined) => {
       // SNI is a host name only (RFC 6066 §3); certificate checks stay on (rejectUnauthorized defaults true).
-      const tls = tlsConnect({ socket: raw, host, port, servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"] });
+      const tls = tlsConnect({
+        socket: raw,
+        host,
+        port,
+        servername: isIP(host) ? undefined : host,
+        ALPNProtocols: ["http/1.1"],
+      });
       socket = tls;
       tls.once("secureConnect", () => finish(undefined, tls));
-      tls.once("error", (err) => finish(new ConnectError(`TLS to ${target.host} failed: ${err.message}`, false, { cause: err }), tls));
+      tls.once("error", (err) =>
+        finish(new ConnectError(`TLS to ${target.host} failed: ${err.message}`, false, { cause: err }), tls),
+      );
     };
     if (proxy !== "") {
       openTunnel(new URL(proxy), host, port, timeoutMs).then(
@@ -66,7 +81,8 @@ export function connectUpstream(options: ConnectOptions): Promise<Duplex> {
           if (https) return secure(raw);
           finish(undefined, raw);
         },
-        (err: Error) => finish(new ConnectError(`proxy: ${err.message}`, err.name === "ProxyTimeoutError", { cause: err })),
+        (err: Error) =>
+          finish(new ConnectError(`proxy: ${err.message}`, err.name === "ProxyTimeoutError", { cause: err })),
       );
       return;
     }
@@ -74,6 +90,15 @@ export function connectUpstream(options: ConnectOptions): Promise<Duplex> {
     const raw = netConnect({ host, port });
     socket = raw;
     raw.once("connect", () => finish(undefined, raw));
-    raw.once("error", (err) => finish(new ConnectError(`cannot connect to ${target.host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, false, { cause: err }), raw));
+    raw.once("error", (err) =>
+      finish(
+        new ConnectError(
+          `cannot connect to ${target.host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+          false,
+          { cause: err },
+        ),
+        raw,
+      ),
+    );
   });
 }

@@ -20,7 +20,11 @@ export const CLOSE_GRACE_MS = 2_000;
 
 /** A refusal cliproxy writes itself (status and a `{"error": …}` body). */
 export class UpgradeRefusal extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = "UpgradeRefusal";
   }
@@ -48,10 +52,20 @@ export interface TunnelRequest {
 }
 
 /** Writes an HTTP answer on a raw socket and closes it once written. */
-export function writeRaw(socket: Duplex, status: number, headers: OutgoingHttpHeaders, body: Buffer, reason = STATUS_CODES[status] ?? ""): void {
+export function writeRaw(
+  socket: Duplex,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: Buffer,
+  reason = STATUS_CODES[status] ?? "",
+): void {
   if (socket.destroyed || socket.writableEnded) return; // answered already (a refusal raced a timeout)
   const lines = [`HTTP/1.1 ${status} ${reason}`];
-  for (const [name, value] of Object.entries({ ...headers, "content-length": String(body.length), connection: "close" })) {
+  for (const [name, value] of Object.entries({
+    ...headers,
+    "content-length": String(body.length),
+    connection: "close",
+  })) {
     for (const v of [value ?? []].flat()) lines.push(`${name}: ${String(v)}`);
   }
   socket.end(Buffer.concat([Buffer.from(lines.join("\r\n") + "\r\n\r\n", "latin1"), body]), () => socket.destroy());
@@ -59,7 +73,12 @@ export function writeRaw(socket: Duplex, status: number, headers: OutgoingHttpHe
 
 /** Writes a refusal of cliproxy's own as `{"error": message}`. */
 export function refuse(socket: Duplex, err: UpgradeRefusal): void {
-  writeRaw(socket, err.status, { "content-type": "application/json", ...err.headers }, Buffer.from(JSON.stringify({ error: err.message })));
+  writeRaw(
+    socket,
+    err.status,
+    { "content-type": "application/json", ...err.headers },
+    Buffer.from(JSON.stringify({ error: err.message })),
+  );
 }
 
 /** Opens the tunnel, or answers the client why not. Never throws. */
@@ -70,16 +89,36 @@ export async function runTunnel(t: TunnelRequest): Promise<void> {
   socket.once("close", onGone);
   let upstream: Duplex;
   try {
-    upstream = await connectUpstream({ target: t.target, proxyUrl: t.proxyUrl, timeoutMs: t.connectTimeoutMs, signal: aborter.signal });
+    upstream = await connectUpstream({
+      target: t.target,
+      proxyUrl: t.proxyUrl,
+      timeoutMs: t.connectTimeoutMs,
+      signal: aborter.signal,
+    });
   } catch (err) {
     socket.off("close", onGone);
     if (aborter.signal.aborted) return;
     const e = err as ConnectError;
     app.log.error(`amp tunnel: ${e.message} for ${t.logPath}`);
-    return refuse(socket, new UpgradeRefusal(e.timeout ? 504 : 502, e.timeout ? "Amp upstream did not answer in time" : "Failed to reach Amp upstream"));
+    return refuse(
+      socket,
+      new UpgradeRefusal(
+        e.timeout ? 504 : 502,
+        e.timeout ? "Amp upstream did not answer in time" : "Failed to reach Amp upstream",
+      ),
+    );
   }
-  const out = request({ createConnection: () => upstream, method: "GET", path: t.path, headers: t.headers, setHost: false } as unknown as RequestOptions);
-  const timer = setTimeout(() => out.destroy(new ConnectError(`no handshake answer within ${t.handshakeTimeoutMs} ms`, true)), t.handshakeTimeoutMs);
+  const out = request({
+    createConnection: () => upstream,
+    method: "GET",
+    path: t.path,
+    headers: t.headers,
+    setHost: false,
+  } as unknown as RequestOptions);
+  const timer = setTimeout(
+    () => out.destroy(new ConnectError(`no handshake answer within ${t.handshakeTimeoutMs} ms`, true)),
+    t.handshakeTimeoutMs,
+  );
   const stop = () => {
     clearTimeout(timer);
     socket.off("close", onGone);
@@ -97,7 +136,13 @@ export async function runTunnel(t: TunnelRequest): Promise<void> {
     if (aborter.signal.aborted) return;
     const timeout = err instanceof ConnectError && err.timeout;
     app.log.error(`amp tunnel: handshake with the Amp upstream failed for ${t.logPath}: ${err.message}`);
-    refuse(socket, new UpgradeRefusal(timeout ? 504 : 502, timeout ? "Amp upstream did not answer in time" : "Failed to reach Amp upstream"));
+    refuse(
+      socket,
+      new UpgradeRefusal(
+        timeout ? 504 : 502,
+        timeout ? "Amp upstream did not answer in time" : "Failed to reach Amp upstream",
+      ),
+    );
   });
   out.once("response", (res) => {
     // The handshake timer keeps running: a refusal whose body never ends is cut off by it.
@@ -182,7 +227,14 @@ function relay(t: TunnelRequest, upstream: Duplex, upHead: Buffer): void {
       }
       if (++closed < 2) return;
       untrack();
-      const fields = { thread: t.thread || undefined, tunnel: id, ms: Date.now() - started, bytes_up: up, bytes_down: down, closed_by: closedBy };
+      const fields = {
+        thread: t.thread || undefined,
+        tunnel: id,
+        ms: Date.now() - started,
+        bytes_up: up,
+        bytes_down: down,
+        closed_by: closedBy,
+      };
       app.log.info(`amp tunnel closed: ${t.logPath}`, fields);
       app.amp.tunnels.events.emit("closed", fields);
     });

@@ -12,14 +12,22 @@ import { HttpError } from "../server/errors.js";
 import type { App } from "../server/handler.js";
 import { isLoopbackAddress } from "../server/loopback.js";
 import { LOCALHOST_ONLY } from "./guards.js";
-import { handshakeProblem, isActorPath, threadOf, upgradeToken, upstreamHandshakeHeaders, withRivetParams } from "./handshake.js";
+import {
+  handshakeProblem,
+  isActorPath,
+  threadOf,
+  upgradeToken,
+  upstreamHandshakeHeaders,
+  withRivetParams,
+} from "./handshake.js";
 import { requireUpstreamKey } from "./secret.js";
 import { targetPath } from "./scrub.js";
 import { refuse, runTunnel, UpgradeRefusal } from "./tunnel.js";
 import { UNAVAILABLE_BODY } from "./upstream.js";
 
 /** The 401 an actor upgrade without a known wsToken gets. */
-export const UNKNOWN_TOKEN = "Unknown or expired actor token: fetch the credentials through cliproxy (POST /api/thread-actors) with a valid client key";
+export const UNKNOWN_TOKEN =
+  "Unknown or expired actor token: fetch the credentials through cliproxy (POST /api/thread-actors) with a valid client key";
 
 /** True for paths whose upgrades are Amp's: the actor gateway and the /api tree. */
 export function isAmpUpgradePath(path: string): boolean {
@@ -27,15 +35,23 @@ export function isAmpUpgradePath(path: string): boolean {
 }
 
 /** Handles an upgrade on an Amp path: tunnels it, or answers why not. Resolves with the status when refused. */
-export async function ampUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, app: App, url: URL): Promise<number | undefined> {
+export async function ampUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  app: App,
+  url: URL,
+): Promise<number | undefined> {
   const config = app.config();
   const peer = req.socket.remoteAddress ?? "";
   try {
     const problem = handshakeProblem(req);
-    if (problem) throw new UpgradeRefusal(400, `Bad WebSocket handshake: ${problem}`, { "sec-websocket-version": "13" });
+    if (problem)
+      throw new UpgradeRefusal(400, `Bad WebSocket handshake: ${problem}`, { "sec-websocket-version": "13" });
     const target = app.amp.upstream(config);
     if (!target) throw new UpgradeRefusal(503, UNAVAILABLE_BODY.error);
-    if (config.ampcode.restrictManagementToLocalhost && !isLoopbackAddress(peer)) throw new UpgradeRefusal(403, LOCALHOST_ONLY);
+    if (config.ampcode.restrictManagementToLocalhost && !isLoopbackAddress(peer))
+      throw new UpgradeRefusal(403, LOCALHOST_ONLY);
     const actor = isActorPath(url.pathname);
     const token = upgradeToken(req);
     let key: string | undefined;
@@ -52,7 +68,10 @@ export async function ampUpgrade(req: IncomingMessage, socket: Duplex, head: Buf
     const q = rawUrl.indexOf("?");
     const raw = url.pathname + (q < 0 ? "" : rawUrl.slice(q));
     await runTunnel({
-      app, req, socket, head,
+      app,
+      req,
+      socket,
+      head,
       target: target.url,
       path: targetPath(target.url, actor ? withRivetParams(raw, config.ampcode) : raw),
       headers: upstreamHandshakeHeaders(req, target.url.host, key),
@@ -65,10 +84,14 @@ export async function ampUpgrade(req: IncomingMessage, socket: Duplex, head: Buf
     });
     return undefined;
   } catch (err) {
-    const e = err instanceof UpgradeRefusal ? err
-      : err instanceof HttpError ? new UpgradeRefusal(err.status, err.message, err.headers)
-      : new UpgradeRefusal(500, "Internal error");
-    if (!(err instanceof UpgradeRefusal) && !(err instanceof HttpError)) app.log.error("amp tunnel failed", { path: url.pathname, error: String(err) });
+    const e =
+      err instanceof UpgradeRefusal
+        ? err
+        : err instanceof HttpError
+          ? new UpgradeRefusal(err.status, err.message, err.headers)
+          : new UpgradeRefusal(500, "Internal error");
+    if (!(err instanceof UpgradeRefusal) && !(err instanceof HttpError))
+      app.log.error("amp tunnel failed", { path: url.pathname, error: String(err) });
     refuse(socket, e);
     return e.status;
   }

@@ -36,7 +36,10 @@ export interface ForwardOptions {
 }
 
 class UpstreamTimeout extends Error {
-  constructor(readonly ms: number, readonly phase: "connect" | "response") {
+  constructor(
+    readonly ms: number,
+    readonly phase: "connect" | "response",
+  ) {
     super(phase === "connect" ? `connect timeout after ${ms} ms` : `no response head within ${ms} ms`);
   }
 }
@@ -63,7 +66,10 @@ export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOp
     up = await send(req, ctx, target.url, key, options, false);
   } catch (err) {
     if (ctx.signal.aborted) return;
-    const retry = replayable && (err as { reusedSocket?: boolean }).reusedSocket === true && (err as NodeJS.ErrnoException).code === "ECONNRESET";
+    const retry =
+      replayable &&
+      (err as { reusedSocket?: boolean }).reusedSocket === true &&
+      (err as NodeJS.ErrnoException).code === "ECONNRESET";
     if (!retry) throw upstreamError(req, ctx, err);
     // A kept-alive socket the upstream had just closed: the request never reached it, so send once more.
     try {
@@ -74,7 +80,8 @@ export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOp
     }
   }
   if (ctx.signal.aborted) return void up.destroy();
-  if (options.management) for (const name of ctx.res.getHeaderNames()) if (name.startsWith("access-control-")) ctx.res.removeHeader(name);
+  if (options.management)
+    for (const name of ctx.res.getHeaderNames()) if (name.startsWith("access-control-")) ctx.res.removeHeader(name);
   const abort = () => up.destroy();
   ctx.signal.addEventListener("abort", abort, { once: true });
   try {
@@ -93,7 +100,9 @@ export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOp
     if (ctx.signal.aborted) return;
     if (!ctx.res.headersSent) throw upstreamError(req, ctx, err);
     // PX-13: the head is out, so a truncated body is the only signal left; one line, no stack.
-    ctx.app.log.warn(`amp upstream response failed mid-stream for ${req.method} ${loggablePath(ctx.url)}: ${describe(err)}`);
+    ctx.app.log.warn(
+      `amp upstream response failed mid-stream for ${req.method} ${loggablePath(ctx.url)}: ${describe(err)}`,
+    );
     ctx.res.destroy();
   } finally {
     ctx.signal.removeEventListener("abort", abort);
@@ -107,7 +116,14 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 /** Sends one upstream request; resolves with the response head. Errors carry `reusedSocket`. */
-function send(req: IncomingMessage, ctx: Ctx, upstream: URL, key: string, options: ForwardOptions, retry: boolean): Promise<IncomingMessage> {
+function send(
+  req: IncomingMessage,
+  ctx: Ctx,
+  upstream: URL,
+  key: string,
+  options: ForwardOptions,
+  retry: boolean,
+): Promise<IncomingMessage> {
   const body = options.body;
   const headers = outgoingHeaders(req.headers, { host: upstream.host, key, bodyLength: body?.length });
   const open = upstream.protocol === "https:" ? requestTls : request;
@@ -167,14 +183,21 @@ function judgedUrl(req: IncomingMessage, ctx: Ctx): string {
 function upstreamError(req: IncomingMessage, ctx: Ctx, err: unknown): HttpError {
   const path = `${req.method} ${loggablePath(ctx.url)}`;
   if (err instanceof UpstreamTimeout && err.phase === "response") {
-    ctx.app.log.error(`amp upstream timeout for ${path}: ${err.message}; raise ampcode.upstream-timeout if this is expected`);
+    ctx.app.log.error(
+      `amp upstream timeout for ${path}: ${err.message}; raise ampcode.upstream-timeout if this is expected`,
+    );
     return new HttpError(504, "amp_upstream_timeout", TIMEOUT_BODY.message, { body: TIMEOUT_BODY, cause: err });
   }
   ctx.app.log.error(`amp upstream proxy error for ${path}: ${describe(err)}`);
-  return new HttpError(502, "amp_upstream_proxy_error", UNREACHABLE_BODY.message, { body: UNREACHABLE_BODY, cause: err });
+  return new HttpError(502, "amp_upstream_proxy_error", UNREACHABLE_BODY.message, {
+    body: UNREACHABLE_BODY,
+    cause: err,
+  });
 }
 
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  return e?.code ? `${e.code}${e.message && !e.message.includes(e.code) ? ` (${e.message})` : ""}` : String(e?.message ?? err);
+  return e?.code
+    ? `${e.code}${e.message && !e.message.includes(e.code) ? ` (${e.message})` : ""}`
+    : String(e?.message ?? err);
 }

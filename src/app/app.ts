@@ -24,7 +24,8 @@ export interface AppOptions {
 export function configSecrets(config: Config): string[] {
   const out: string[] = [...config.apiKeys, config.ampcode.upstreamApiKey, config.remoteManagement.secretKey];
   for (const e of config.ampcode.upstreamApiKeys) out.push(e.upstreamApiKey, ...e.apiKeys);
-  for (const list of [config.geminiApiKey, config.claudeApiKey, config.codexApiKey, config.vertexApiKey]) for (const k of list) out.push(k.apiKey);
+  for (const list of [config.geminiApiKey, config.claudeApiKey, config.codexApiKey, config.vertexApiKey])
+    for (const k of list) out.push(k.apiKey);
   for (const c of config.openaiCompatibility) for (const k of c.apiKeyEntries) out.push(k.apiKey);
   return out.filter(Boolean);
 }

@@ -16,7 +16,12 @@ export const CORE_ROUTES: Route[] = [
   }),
   route("GET", "/", "plain", async (_req, ctx) => {
     const endpoints = listEndpoints();
-    const body = JSON.stringify({ name: "cliproxy", version: ctx.app.version, message: "CLI Proxy API Server", endpoints });
+    const body = JSON.stringify({
+      name: "cliproxy",
+      version: ctx.app.version,
+      message: "CLI Proxy API Server",
+      endpoints,
+    });
     ctx.res.writeHead(200, { "content-type": "application/json" }).end(body);
   }),
 ];
@@ -29,11 +34,25 @@ const OAUTH_ROUTES: Route[] = [
 
 /** The whole table. */
 export function allRoutes(): Route[] {
-  return [...CORE_ROUTES, ...METRICS_ROUTES, ...PROVIDER_ROUTES, ...AMP_PROVIDER_ROUTES, ...AMP_ROUTES, ...MANAGEMENT_ROUTES, ...OAUTH_ROUTES];
+  return [
+    ...CORE_ROUTES,
+    ...METRICS_ROUTES,
+    ...PROVIDER_ROUTES,
+    ...AMP_PROVIDER_ROUTES,
+    ...AMP_ROUTES,
+    ...MANAGEMENT_ROUTES,
+    ...OAUTH_ROUTES,
+  ];
 }
 
 function listEndpoints(): string[] {
   return allRoutes()
-    .filter((r) => r.method !== "*" && !r.path.startsWith("/api/") && !r.path.startsWith("/v0/") && !OAUTH_CALLBACK_ROUTES.includes(r))
+    .filter(
+      (r) =>
+        r.method !== "*" &&
+        !r.path.startsWith("/api/") &&
+        !r.path.startsWith("/v0/") &&
+        !OAUTH_CALLBACK_ROUTES.includes(r),
+    )
     .map((r) => `${r.method} ${r.path}`);
 }

@@ -8,10 +8,16 @@ function pageHandler(keys: readonly string[], configPath: string): Handler {
   return async (req, ctx) => {
     const method = req.method ?? "GET";
     if (method !== "GET" && method !== "HEAD") {
-      ctx.res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }).end("Method not allowed\n");
+      ctx.res
+        .writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" })
+        .end("Method not allowed\n");
       return;
     }
-    ctx.res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(body) });
+    ctx.res.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "content-length": Buffer.byteLength(body),
+    });
     ctx.res.end(method === "HEAD" ? undefined : body);
   };
 }

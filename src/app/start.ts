@@ -57,13 +57,20 @@ export async function start(options: StartOptions): Promise<Started> {
   const log = options.log ?? createLogger();
   // PGSTORE_DSN: config and token files come from PostgreSQL through a local spool (store/replicas.ts).
   const store = await openReplicaStore(env, cwd, log);
-  if (store && options.configPath) log.warn(`config: --config "${options.configPath}" is ignored: PGSTORE_DSN is set, so the config comes from PostgreSQL (${store.configPath})`);
+  if (store && options.configPath)
+    log.warn(
+      `config: --config "${options.configPath}" is ignored: PGSTORE_DSN is set, so the config comes from PostgreSQL (${store.configPath})`,
+    );
   const configPath = store?.configPath ?? findConfig(options.configPath, cwd);
   const loaded: LoadResult = configPath
     ? await loadConfigFile(configPath, { path: configPath, homeDir: options.homeDir, env })
     : embeddedConfig({ homeDir: options.homeDir, env });
   // --host/--port win over the file, at start and on every reload.
-  const adjust = (c: Config): Config => ({ ...(store ? store.adjust(c) : c), host: options.host ?? c.host, port: options.port ?? c.port });
+  const adjust = (c: Config): Config => ({
+    ...(store ? store.adjust(c) : c),
+    host: options.host ?? c.host,
+    port: options.port ?? c.port,
+  });
   const config: Config = adjust(loaded.config);
   const unsafe = (c: Config) =>
     !isLoopback(c.host) && c.apiKeys.length === 0
@@ -83,8 +90,17 @@ export async function start(options: StartOptions): Promise<Started> {
   const examples = exampleKeys(config);
   if (examples.length > 0) {
     // config.md §1: the example keys are public, so the API stays off until they are replaced.
-    log.error(`config: api-keys in ${configPath ?? "config.yaml"} still holds the example keys of config.example.yaml; serving only a page that says so. Replace them and restart`);
-    const safe = await listen(app, config.host, config.port, safeModeRoutes(examples, configPath ?? "config.yaml"), tls, onUpgrade(app));
+    log.error(
+      `config: api-keys in ${configPath ?? "config.yaml"} still holds the example keys of config.example.yaml; serving only a page that says so. Replace them and restart`,
+    );
+    const safe = await listen(
+      app,
+      config.host,
+      config.port,
+      safeModeRoutes(examples, configPath ?? "config.yaml"),
+      tls,
+      onUpgrade(app),
+    );
     log.info(`cliproxy ${app.version} in safe mode on ${safe.url}`);
     return {
       ...safe,
@@ -102,7 +118,8 @@ export async function start(options: StartOptions): Promise<Started> {
   await describeFindings(app, config, env);
   const running = await listen(app, config.host, config.port, allRoutes(), tls, onUpgrade(app));
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
-  if (config.apiKeys.length === 0) log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
+  if (config.apiKeys.length === 0)
+    log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
   // A reload is refused for what start() would refuse, and for example keys (start() would serve only safe mode).
   const refuse = (c: Config) => unsafe(c) ?? exampleKeysRefusal(c);
   const watchers = await startConfigRuntime(app, { configPath, cwd, adjust, refuse }, logging);
@@ -111,7 +128,11 @@ export async function start(options: StartOptions): Promise<Started> {
   watchers.config?.on("reload", (e: ReloadEvent) => void (e.kind === "reloaded" && hashPlaintextSecret(app)));
   // Subscription token files join the provider pool and follow the auth-dir watcher from here on.
   store?.follow(app, watchers);
-  const oauth = await startOAuth(app, { watcher: store?.authWatcher(watchers.authDir) ?? watchers.authDir, kinds: ALL_POOL_KINDS, coordinator: store?.coordinator });
+  const oauth = await startOAuth(app, {
+    watcher: store?.authWatcher(watchers.authDir) ?? watchers.authDir,
+    kinds: ALL_POOL_KINDS,
+    coordinator: store?.coordinator,
+  });
   return {
     ...running,
     app,
@@ -133,13 +154,23 @@ async function tokenFileCounts(dir: string): Promise<string> {
   const files = new Map<string, string>(credentials.map((c) => [c.file, c.type]));
   const counts = new Map<string, number>();
   for (const type of files.values()) counts.set(type, (counts.get(type) ?? 0) + 1);
-  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => `${t}=${n}`).join(" ");
+  return [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([t, n]) => `${t}=${n}`)
+    .join(" ");
 }
 
-async function describeFindings(app: App, config: Config, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+async function describeFindings(
+  app: App,
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
   const log = app.log;
   const fromEnv = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "AMP_API_KEY"].filter((k) => env[k]);
-  if (!app.configPath) log.info(`environment keys: ${fromEnv.length ? fromEnv.join(", ") : "none (set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY or AMP_API_KEY)"}`);
+  if (!app.configPath)
+    log.info(
+      `environment keys: ${fromEnv.length ? fromEnv.join(", ") : "none (set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY or AMP_API_KEY)"}`,
+    );
   const counts = {
     claude: config.claudeApiKey.length,
     gemini: config.geminiApiKey.length,
@@ -147,12 +178,19 @@ async function describeFindings(app: App, config: Config, env: Readonly<Record<s
     vertex: config.vertexApiKey.length,
     "openai-compatibility": config.openaiCompatibility.length,
   };
-  const summary = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(" ");
+  const summary = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(" ");
   const present = existsSync(config.authDir);
   const tokens = present ? await tokenFileCounts(config.authDir) : "";
-  log.info(`providers: ${summary || "none configured"}; token files: ${tokens || "none"} in ${config.authDir}${present ? "" : " (folder absent)"}`);
+  log.info(
+    `providers: ${summary || "none configured"}; token files: ${tokens || "none"} in ${config.authDir}${present ? "" : " (folder absent)"}`,
+  );
   if (/\bgemini=/.test(tokens)) log.warn(GEMINI_CLI_NOTICE);
   if (!summary && !tokens) {
-    log.info("next step: add a provider key (claude-api-key, gemini-api-key, codex-api-key, openai-compatibility) to config.yaml — see config.example.yaml — or point Amp at this server with AMP_URL to use ampcode.com");
+    log.info(
+      "next step: add a provider key (claude-api-key, gemini-api-key, codex-api-key, openai-compatibility) to config.yaml — see config.example.yaml — or point Amp at this server with AMP_URL to use ampcode.com",
+    );
   }
 }

@@ -24,7 +24,8 @@ export function onUpgrade(app: App): (req: IncomingMessage, socket: Duplex, head
       url = new URL("http://localhost/");
     }
     const logRefusal = (status: number | undefined) => {
-      if (status !== undefined) app.log.info(`UPGRADE ${req.method} ${loggablePath(new URL(url.pathname, url))}`, { status });
+      if (status !== undefined)
+        app.log.info(`UPGRADE ${req.method} ${loggablePath(new URL(url.pathname, url))}`, { status });
     };
     if (DOT_SEGMENT.test((req.url ?? "/").split("?")[0])) {
       refuse(socket, new UpgradeRefusal(400, "Request path has dot segments (. or ..); send the path in normal form"));

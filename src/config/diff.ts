@@ -40,7 +40,8 @@ export function changedKeys(a: Config, b: Config): string[] {
     if (isDeepStrictEqual(x, y)) continue;
     if (BLOCKS.has(field) && typeof x === "object" && typeof y === "object" && x && y) {
       for (const sub of new Set([...Object.keys(x), ...Object.keys(y)])) {
-        if (!isDeepStrictEqual((x as Record<string, unknown>)[sub], (y as Record<string, unknown>)[sub])) out.push(`${yamlName(field)}.${yamlName(sub)}`);
+        if (!isDeepStrictEqual((x as Record<string, unknown>)[sub], (y as Record<string, unknown>)[sub]))
+          out.push(`${yamlName(field)}.${yamlName(sub)}`);
       }
     } else out.push(yamlName(field));
   }

@@ -32,7 +32,10 @@ export interface LoadOptions {
 
 /** A config that cannot be used; `problems` each name a key path and line:column. */
 export class ConfigError extends Error {
-  constructor(readonly path: string, readonly problems: readonly string[]) {
+  constructor(
+    readonly path: string,
+    readonly problems: readonly string[],
+  ) {
     super(`Cannot read config "${path}": ${problems.join("; ")}`);
     this.name = "ConfigError";
   }
@@ -61,7 +64,9 @@ export async function loadConfigFile(path: string, options: LoadOptions): Promis
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new ConfigError(path, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    throw new ConfigError(path, [
+      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    ]);
   }
   return parseConfig(text, { ...options, path });
 }
@@ -73,7 +78,9 @@ export function embeddedConfig(options: LoadOptions): LoadResult {
   const config = makeConfig({
     authDir: expandHome(DEFAULT_CONFIG.authDir, options.homeDir),
     claudeApiKey: key("ANTHROPIC_API_KEY") ? [providerKey(key("ANTHROPIC_API_KEY"))] : [],
-    codexApiKey: key("OPENAI_API_KEY") ? [providerKey(key("OPENAI_API_KEY"), { baseUrl: "https://api.openai.com/v1" })] : [],
+    codexApiKey: key("OPENAI_API_KEY")
+      ? [providerKey(key("OPENAI_API_KEY"), { baseUrl: "https://api.openai.com/v1" })]
+      : [],
     geminiApiKey: key("GEMINI_API_KEY") ? [providerKey(key("GEMINI_API_KEY"))] : [],
   });
   return { config, warnings: [] };

@@ -9,7 +9,11 @@ import { join } from "node:path";
 export const LOG_PRUNE_INTERVAL_MS = 60_000;
 
 /** Deletes the oldest files in `dir` until the total is at most `maxBytes` (0 = no limit); returns the names deleted. */
-export async function pruneLogs(dir: string, maxBytes: number, keep: readonly string[] = ["main.log"]): Promise<string[]> {
+export async function pruneLogs(
+  dir: string,
+  maxBytes: number,
+  keep: readonly string[] = ["main.log"],
+): Promise<string[]> {
   if (maxBytes <= 0) return [];
   const names = await readdir(dir).catch(() => [] as string[]);
   const files: Array<{ name: string; size: number; mtime: number }> = [];
@@ -22,10 +26,13 @@ export async function pruneLogs(dir: string, maxBytes: number, keep: readonly st
   for (const f of files.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1))) {
     if (total <= maxBytes) break;
     if (keep.includes(f.name)) continue;
-    await unlink(join(dir, f.name)).then(() => {
-      total -= f.size;
-      deleted.push(f.name);
-    }, () => undefined);
+    await unlink(join(dir, f.name)).then(
+      () => {
+        total -= f.size;
+        deleted.push(f.name);
+      },
+      () => undefined,
+    );
   }
   return deleted;
 }

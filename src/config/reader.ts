@@ -25,7 +25,15 @@ export function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-const DURATION_UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Parses a Go-style duration (`30s`, `1h`, `2h30m`, `200ms`, `1.5h`) to milliseconds, else undefined. */
 export function parseDuration(text: string): number | undefined {
@@ -225,7 +233,11 @@ export class Reader {
           else {
             const near = nearest(k, known.get(JSON.stringify(path)) ?? []);
             if (!this.unknown.includes(genericPath(p))) this.unknown.push(genericPath(p));
-            this.warnOnce(p, "unknown", near ? `unknown key (ignored); did you mean "${near}"?` : "unknown key (ignored)");
+            this.warnOnce(
+              p,
+              "unknown",
+              near ? `unknown key (ignored); did you mean "${near}"?` : "unknown key (ignored)",
+            );
           }
         }
       }
@@ -239,7 +251,8 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length];

@@ -43,7 +43,9 @@ export async function readTlsFiles(tls: Config["tls"]): Promise<{ cert: Buffer; 
     try {
       return await readFile(tls[key]);
     } catch (err) {
-      throw new Error(`Cannot serve HTTPS: tls.${key} "${tls[key]}" is unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new Error(
+        `Cannot serve HTTPS: tls.${key} "${tls[key]}" is unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
   };
   return { cert: await read("cert"), key: await read("key") };
@@ -62,7 +64,10 @@ export function logDirectory(env: Readonly<Record<string, string | undefined>>, 
 }
 
 /** Routes the app's log to <logdir>/main.log or the console, following `config.logging-to-file`. */
-export function createLogRouting(app: ConfigHost, options: ConfigRuntimeOptions): { apply(config: Config): void; close(): Promise<void> } {
+export function createLogRouting(
+  app: ConfigHost,
+  options: ConfigRuntimeOptions,
+): { apply(config: Config): void; close(): Promise<void> } {
   let file: (Sink & { close(): Promise<void> }) | undefined;
   let fileDir = "";
   let pruning: NodeJS.Timeout | undefined;
@@ -100,10 +105,15 @@ export function createLogRouting(app: ConfigHost, options: ConfigRuntimeOptions)
     pruning = undefined;
     const limit = config.logsMaxTotalSizeMb * 1024 * 1024;
     if (limit <= 0) return;
-    const dir = file ? fileDir : app.env.WRITABLE_PATH ? join(app.env.WRITABLE_PATH, "logs") : resolve(options.cwd, "logs");
+    const dir = file
+      ? fileDir
+      : app.env.WRITABLE_PATH
+        ? join(app.env.WRITABLE_PATH, "logs")
+        : resolve(options.cwd, "logs");
     const run = () =>
       void pruneLogs(dir, limit).then((deleted) => {
-        if (deleted.length) app.log.info(`log: deleted ${deleted.length} old log file(s) in ${dir} to stay under logs-max-total-size-mb`);
+        if (deleted.length)
+          app.log.info(`log: deleted ${deleted.length} old log file(s) in ${dir} to stay under logs-max-total-size-mb`);
       });
     run();
     pruning = setInterval(run, options.pruneIntervalMs ?? LOG_PRUNE_INTERVAL_MS);
@@ -119,7 +129,11 @@ export function createLogRouting(app: ConfigHost, options: ConfigRuntimeOptions)
 }
 
 /** Starts the watchers; each successful reload is applied to logging and auth-dir too. */
-export async function startConfigRuntime(app: ConfigHost, options: ConfigRuntimeOptions, logging = createLogRouting(app, options)): Promise<ConfigRuntime> {
+export async function startConfigRuntime(
+  app: ConfigHost,
+  options: ConfigRuntimeOptions,
+  logging = createLogRouting(app, options),
+): Promise<ConfigRuntime> {
   const authDir = await watchAuthDir(app.config().authDir, app.log);
   const onReload = (event: ReloadEvent, config: Config) => {
     // A management save is applied in memory before it is written; logging and auth-dir still follow it.
@@ -127,7 +141,9 @@ export async function startConfigRuntime(app: ConfigHost, options: ConfigRuntime
     logging.apply(config);
     if (config.authDir !== authDir.dir) void authDir.setDir(config.authDir);
   };
-  const config = options.configPath ? await watchConfig(app, options.configPath, { adjust: options.adjust, refuse: options.refuse, onReload }) : undefined;
+  const config = options.configPath
+    ? await watchConfig(app, options.configPath, { adjust: options.adjust, refuse: options.refuse, onReload })
+    : undefined;
   return {
     config,
     authDir,

@@ -18,8 +18,10 @@ export function exampleKeys(config: Config): string[] {
 export function exampleKeysRefusal(config: Config): string | undefined {
   const keys = exampleKeys(config);
   if (keys.length === 0) return undefined;
-  return `api-keys holds the example key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")} of config.example.yaml: ` +
-    "anyone who has read the example could use them. Replace them with keys of your own";
+  return (
+    `api-keys holds the example key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")} of config.example.yaml: ` +
+    "anyone who has read the example could use them. Replace them with keys of your own"
+  );
 }
 
 function escapeHtml(s: string): string {

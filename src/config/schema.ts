@@ -115,8 +115,16 @@ export interface Config {
   readonly disableCooling: boolean;
   /** `claude-auto-cache-control`: add CLIProxyAPI's automatic cache_control breakpoints to Claude requests that carry none (and to cloaked ones). */
   readonly claudeAutoCacheControl: boolean;
-  readonly quotaExceeded: { readonly switchProject: boolean; readonly switchPreviewModel: boolean; readonly antigravityCredits: boolean };
-  readonly routing: { readonly strategy: "round-robin" | "fill-first"; readonly sessionAffinity: boolean; readonly sessionAffinityTtlMs: number };
+  readonly quotaExceeded: {
+    readonly switchProject: boolean;
+    readonly switchPreviewModel: boolean;
+    readonly antigravityCredits: boolean;
+  };
+  readonly routing: {
+    readonly strategy: "round-robin" | "fill-first";
+    readonly sessionAffinity: boolean;
+    readonly sessionAffinityTtlMs: number;
+  };
   readonly forceModelPrefix: boolean;
   readonly passthroughHeaders: boolean;
   readonly streaming: { readonly keepaliveSeconds: number; readonly bootstrapRetries: number };
@@ -127,7 +135,9 @@ export interface Config {
   readonly codexApiKey: readonly ProviderKey[];
   readonly vertexApiKey: readonly ProviderKey[];
   readonly openaiCompatibility: readonly OpenAICompat[];
-  readonly oauthModelAlias: Readonly<Record<string, ReadonlyArray<{ readonly name: string; readonly alias: string; readonly fork: boolean }>>>;
+  readonly oauthModelAlias: Readonly<
+    Record<string, ReadonlyArray<{ readonly name: string; readonly alias: string; readonly fork: boolean }>>
+  >;
   readonly oauthExcludedModels: Readonly<Record<string, readonly string[]>>;
   /** Kept as parsed; applied by the providers layer. */
   readonly payload: unknown;
@@ -186,8 +196,11 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   apiKeys: [],
   wsAuth: false,
   remoteManagement: {
-    allowRemote: false, secretKey: "", disableControlPanel: false,
-    disableAutoUpdatePanel: false, panelGithubRepository: "https://github.com/router-for-me/Cli-Proxy-API-Management-Center",
+    allowRemote: false,
+    secretKey: "",
+    disableControlPanel: false,
+    disableAutoUpdatePanel: false,
+    panelGithubRepository: "https://github.com/router-for-me/Cli-Proxy-API-Management-Center",
   },
   authDir: "~/.cli-proxy-api",
   debug: false,
@@ -240,12 +253,22 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
 /** A ProviderKey with defaults for every field but the key. */
 export function providerKey(apiKey: string, fields: Partial<ProviderKey> = {}): ProviderKey {
   return {
-    apiKey, baseUrl: "", prefix: "", priority: 0, proxyUrl: "", headers: {}, models: [], excludedModels: [], disableCooling: false,
+    apiKey,
+    baseUrl: "",
+    prefix: "",
+    priority: 0,
+    proxyUrl: "",
+    headers: {},
+    models: [],
+    excludedModels: [],
+    disableCooling: false,
     ...fields,
   };
 }
 
 /** A config built from defaults plus overrides; tests and the embedded default use it. */
-export function makeConfig(overrides: Partial<Omit<Config, "ampcode">> & { ampcode?: Partial<AmpConfig> } = {}): Config {
+export function makeConfig(
+  overrides: Partial<Omit<Config, "ampcode">> & { ampcode?: Partial<AmpConfig> } = {},
+): Config {
   return { ...DEFAULT_CONFIG, ...overrides, ampcode: { ...DEFAULT_AMP, ...overrides.ampcode } };
 }

@@ -21,7 +21,8 @@ export async function readTokenBytes(dir: string, name: string): Promise<Buffer>
   if (st.isSymbolicLink()) {
     const [target, root] = await Promise.all([realpath(path), realpath(dir)]);
     const rel = relative(root, target);
-    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) throw new Error(`is a symbolic link to ${target}, outside auth-dir: not followed`);
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel))
+      throw new Error(`is a symbolic link to ${target}, outside auth-dir: not followed`);
     path = target;
   }
   const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));

@@ -5,22 +5,38 @@
 import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping } from "./schema.js";
 import { isMapping, type KeyPath, type Reader } from "./reader.js";
 
-const LEGACY_KEYS = ["amp-upstream-url", "amp-upstream-api-key", "amp-restrict-management-to-localhost", "amp-model-mappings"];
+const LEGACY_KEYS = [
+  "amp-upstream-url",
+  "amp-upstream-api-key",
+  "amp-restrict-management-to-localhost",
+  "amp-model-mappings",
+];
 
 /** Reads `ampcode` (and its legacy spellings) into an AmpConfig. */
 export function readAmp(r: Reader): AmpConfig {
   const at = (k: string): KeyPath => ["ampcode", k];
   r.keys(["ampcode"]);
   const legacy = LEGACY_KEYS.filter((k) => r.has([k]));
-  if (legacy.length) r.warn([legacy[0]], `deprecated: move ${legacy.join(", ")} into the ampcode block (upstream-url, upstream-api-key, restrict-management-to-localhost, model-mappings)`);
+  if (legacy.length)
+    r.warn(
+      [legacy[0]],
+      `deprecated: move ${legacy.join(", ")} into the ampcode block (upstream-url, upstream-api-key, restrict-management-to-localhost, model-mappings)`,
+    );
 
   // CFG-1/N18: absent means ampcode.com; an explicit "" disables; a legacy value fills an empty one.
-  let upstreamUrl = r.has(at("upstream-url")) ? r.str(at("upstream-url")) : r.raw(at("upstream-url")) === null ? "" : DEFAULT_AMP.upstreamUrl;
+  let upstreamUrl = r.has(at("upstream-url"))
+    ? r.str(at("upstream-url"))
+    : r.raw(at("upstream-url")) === null
+      ? ""
+      : DEFAULT_AMP.upstreamUrl;
   const legacyUrl = r.str(["amp-upstream-url"]);
   if (legacyUrl && (!r.has(at("upstream-url")) || upstreamUrl === "")) upstreamUrl = legacyUrl;
   if (upstreamUrl && !/^https?:\/\/[^/?#\s]+/i.test(upstreamUrl)) {
     // CFG-9: the value is kept so the Amp runtime can keep its previous upstream on reload.
-    r.warn(r.has(at("upstream-url")) ? at("upstream-url") : ["amp-upstream-url"], "expected an http:// or https:// URL with a host: the Amp upstream stays disabled");
+    r.warn(
+      r.has(at("upstream-url")) ? at("upstream-url") : ["amp-upstream-url"],
+      "expected an http:// or https:// URL with a host: the Amp upstream stays disabled",
+    );
   }
 
   const upstreamApiKey = r.str(at("upstream-api-key")) || r.str(["amp-upstream-api-key"]);
@@ -40,7 +56,8 @@ export function readAmp(r: Reader): AmpConfig {
   if (modelMappings.length === 0) modelMappings = legacyMappings;
 
   const fallback = r.str(at("model-fallback"), "upstream");
-  if (fallback !== "upstream" && fallback !== "deny") r.problem(at("model-fallback"), `expected "upstream" or "deny", got ${JSON.stringify(fallback)}`);
+  if (fallback !== "upstream" && fallback !== "deny")
+    r.problem(at("model-fallback"), `expected "upstream" or "deny", got ${JSON.stringify(fallback)}`);
 
   return {
     upstreamUrl,
@@ -62,7 +79,8 @@ export function readAmp(r: Reader): AmpConfig {
 function rivetValue(r: Reader, path: KeyPath, fallback: string): string {
   if (r.raw(path) === undefined) return fallback;
   const v = r.str(path);
-  if (v !== "" && !/^[A-Za-z0-9._~-]{1,256}$/.test(v)) r.problem(path, "expected letters, digits, '.', '_', '~' or '-' (at most 256)");
+  if (v !== "" && !/^[A-Za-z0-9._~-]{1,256}$/.test(v))
+    r.problem(path, "expected letters, digits, '.', '_', '~' or '-' (at most 256)");
   return v;
 }
 

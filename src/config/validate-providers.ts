@@ -10,7 +10,14 @@ type Kind = "gemini" | "claude" | "codex" | "vertex";
 /** The provider-related part of a Config. */
 export type ProviderFields = Pick<
   Config,
-  "geminiApiKey" | "claudeApiKey" | "codexApiKey" | "vertexApiKey" | "openaiCompatibility" | "oauthModelAlias" | "oauthExcludedModels" | "payload"
+  | "geminiApiKey"
+  | "claudeApiKey"
+  | "codexApiKey"
+  | "vertexApiKey"
+  | "openaiCompatibility"
+  | "oauthModelAlias"
+  | "oauthExcludedModels"
+  | "payload"
 >;
 
 /** Reads every provider list and the OAuth and payload blocks. */
@@ -34,7 +41,18 @@ export function readProviders(r: Reader): ProviderFields {
 }
 
 function entry(apiKey: string, fields: Partial<ProviderKey> = {}): ProviderKey {
-  return { apiKey, baseUrl: "", prefix: "", priority: 0, proxyUrl: "", headers: {}, models: [], excludedModels: [], disableCooling: false, ...fields };
+  return {
+    apiKey,
+    baseUrl: "",
+    prefix: "",
+    priority: 0,
+    proxyUrl: "",
+    headers: {},
+    models: [],
+    excludedModels: [],
+    disableCooling: false,
+    ...fields,
+  };
 }
 
 function readKeyList(r: Reader, key: string, kind: Kind): ProviderKey[] {
@@ -48,8 +66,13 @@ function readKeyList(r: Reader, key: string, kind: Kind): ProviderKey[] {
     }
     const e = readKeyEntry(r, path, kind);
     if (!e.apiKey) r.warn(path, "entry without api-key dropped");
-    else if (kind === "codex" && !e.baseUrl) r.warn(path, "entry without base-url dropped (the default Codex endpoint takes only OAuth tokens)");
-    else if ((kind === "gemini" || kind === "vertex") && out.some((o) => o.apiKey === e.apiKey && o.baseUrl === e.baseUrl)) r.warn(path, "duplicate api-key and base-url dropped");
+    else if (kind === "codex" && !e.baseUrl)
+      r.warn(path, "entry without base-url dropped (the default Codex endpoint takes only OAuth tokens)");
+    else if (
+      (kind === "gemini" || kind === "vertex") &&
+      out.some((o) => o.apiKey === e.apiKey && o.baseUrl === e.baseUrl)
+    )
+      r.warn(path, "duplicate api-key and base-url dropped");
     else out.push(e);
   }
   return out;
@@ -58,7 +81,9 @@ function readKeyList(r: Reader, key: string, kind: Kind): ProviderKey[] {
 function readKeyEntry(r: Reader, path: KeyPath, kind: Kind): ProviderKey {
   const at = (k: string): KeyPath => [...path, k];
   for (const k of ["weight", "request-scoped-errors"]) r.ignored(at(k));
-  if (kind === "claude") for (const k of ["cloak", "experimental-cch-signing"]) r.ignored(at(k), "cloaking is not done by cliproxy: requests go out as the client wrote them (ignored)");
+  if (kind === "claude")
+    for (const k of ["cloak", "experimental-cch-signing"])
+      r.ignored(at(k), "cloaking is not done by cliproxy: requests go out as the client wrote them (ignored)");
   const e = entry(r.str(at("api-key")), {
     baseUrl: readBaseUrl(r, at("base-url")),
     prefix: readPrefix(r, at("prefix")),
@@ -77,7 +102,7 @@ function readKeyEntry(r: Reader, path: KeyPath, kind: Kind): ProviderKey {
 function readPrefix(r: Reader, path: KeyPath): string {
   const p = r.str(path).replace(/^\/+|\/+$/g, "");
   if (!p.includes("/")) return p;
-  r.warn(path, "a prefix may not contain \"/\" (discarded)");
+  r.warn(path, 'a prefix may not contain "/" (discarded)');
   return "";
 }
 
@@ -102,8 +127,10 @@ function readModels(r: Reader, path: KeyPath, needAlias: boolean, pool = false):
       if (r.has([...p, "image"])) model = { ...model, image: r.bool([...p, "image"]) };
       if (r.has([...p, "thinking"])) model = { ...model, thinking: readThinking(r, [...p, "thinking"]) };
     }
-    if (!name || (needAlias && !alias)) r.warn(p, needAlias ? "model without name or alias dropped" : "model without name dropped");
-    else if (!pool && out.some((m) => (m.alias || m.name) === (alias || name))) r.warn(p, `alias ${JSON.stringify(alias || name)} already used: entry dropped`);
+    if (!name || (needAlias && !alias))
+      r.warn(p, needAlias ? "model without name or alias dropped" : "model without name dropped");
+    else if (!pool && out.some((m) => (m.alias || m.name) === (alias || name)))
+      r.warn(p, `alias ${JSON.stringify(alias || name)} already used: entry dropped`);
     else out.push(model);
   }
   return out;
@@ -176,7 +203,8 @@ function readModelAlias(r: Reader): Config["oauthModelAlias"] {
       // No alias (or the name itself): the entry adds `name` as it is, when the catalogue lacks it (providers/oauth-pool.ts aliasedModels).
       const e = { name, alias: r.str([...p, "alias"]) || name, fork: r.bool([...p, "fork"]) };
       if (!e.name) r.warn(p, "entry with an empty name dropped");
-      else if (list.some((x) => x.alias.toLowerCase() === e.alias.toLowerCase())) r.warn(p, `alias ${JSON.stringify(e.alias)} already used: entry dropped`);
+      else if (list.some((x) => x.alias.toLowerCase() === e.alias.toLowerCase()))
+        r.warn(p, `alias ${JSON.stringify(e.alias)} already used: entry dropped`);
       else list.push(e);
     }
   }

@@ -22,12 +22,23 @@ export function expandHome(p: string, homeDir: string): string {
 }
 
 /** Keys accepted for compatibility and deliberately not implemented: parsed, stored nowhere, no warning. */
-const SILENT_KEYS: readonly KeyPath[] = [["pprof"], ["plugins"], ["codex", "identity-confuse"], ["claude-header-defaults", "stabilize-device-profile"]];
+const SILENT_KEYS: readonly KeyPath[] = [
+  ["pprof"],
+  ["plugins"],
+  ["codex", "identity-confuse"],
+  ["claude-header-defaults", "stabilize-device-profile"],
+];
 
 /** Keys added upstream after the reference (config.md §10): accepted with an "ignored" warning. */
 const LATER_UPSTREAM_KEYS: readonly KeyPath[] = [
-  ["transient-error-cooldown-seconds"], ["save-cooldown-status"], ["claude-code"], ["antigravity"], ["xai"],
-  ["interactions-api-key"], ["disable-claude-cloak-mode"], ["video-result-auth-cache-ttl"],
+  ["transient-error-cooldown-seconds"],
+  ["save-cooldown-status"],
+  ["claude-code"],
+  ["antigravity"],
+  ["xai"],
+  ["interactions-api-key"],
+  ["disable-claude-cloak-mode"],
+  ["video-result-auth-cache-ttl"],
 ];
 
 /** Reads the whole document into a Config; problems and warnings accumulate on `r`. */
@@ -39,7 +50,8 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
   if (port < 1 || port > 65535) r.problem(["port"], `expected a port from 1 to 65535, got ${port}`);
   const tls = { enable: r.bool(["tls", "enable"]), cert: r.str(["tls", "cert"]), key: r.str(["tls", "key"]) };
   r.keys(["tls"]);
-  if (tls.enable && (!tls.cert || !tls.key)) r.problem(["tls"], "tls.cert or tls.key is empty while tls.enable is true");
+  if (tls.enable && (!tls.cert || !tls.key))
+    r.problem(["tls"], "tls.cert or tls.key is empty while tls.enable is true");
 
   const apiKeys = r.strings(["api-keys"], true);
   readLegacyAuthProviders(r, apiKeys);
@@ -50,7 +62,10 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
     secretKey: r.str(["remote-management", "secret-key"]),
     disableControlPanel: r.bool(["remote-management", "disable-control-panel"]),
     disableAutoUpdatePanel: r.bool(["remote-management", "disable-auto-update-panel"]),
-    panelGithubRepository: r.str(["remote-management", "panel-github-repository"], d.remoteManagement.panelGithubRepository),
+    panelGithubRepository: r.str(
+      ["remote-management", "panel-github-repository"],
+      d.remoteManagement.panelGithubRepository,
+    ),
   };
 
   const authDirText = r.str(["auth-dir"]) || "~/.cli-proxy-api";
@@ -88,10 +103,14 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
   if (ttlText) {
     const ms = parseDuration(ttlText) ?? 0;
     if (ms > 0) sessionAffinityTtlMs = ms;
-    else r.warn(["routing", "session-affinity-ttl"], "expected a positive duration such as \"1h\": using 1h");
+    else r.warn(["routing", "session-affinity-ttl"], 'expected a positive duration such as "1h": using 1h');
   }
 
-  const claudeHeaderDefaults = readHeaderDefaults(r, ["claude-header-defaults"], ["user-agent", "package-version", "runtime-version", "os", "arch", "timeout"]);
+  const claudeHeaderDefaults = readHeaderDefaults(
+    r,
+    ["claude-header-defaults"],
+    ["user-agent", "package-version", "runtime-version", "os", "arch", "timeout"],
+  );
   const codexHeaderDefaults = readHeaderDefaults(r, ["codex-header-defaults"], ["user-agent", "beta-features"]);
 
   for (const path of SILENT_KEYS) r.known(path);
@@ -109,7 +128,12 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
 
   const providers = readProviders(r);
   return {
-    host, port, tls, apiKeys, remoteManagement, authDir,
+    host,
+    port,
+    tls,
+    apiKeys,
+    remoteManagement,
+    authDir,
     wsAuth: r.bool(["ws-auth"]),
     enableGeminiCliEndpoint: r.bool(["enable-gemini-cli-endpoint"]),
     debug: r.bool(["debug"]),
@@ -131,13 +155,21 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
       switchPreviewModel: r.bool(["quota-exceeded", "switch-preview-model"]),
       antigravityCredits: r.bool(["quota-exceeded", "antigravity-credits"]),
     },
-    routing: { strategy: fillFirst ? "fill-first" : "round-robin", sessionAffinity: r.bool(["routing", "session-affinity"]), sessionAffinityTtlMs },
+    routing: {
+      strategy: fillFirst ? "fill-first" : "round-robin",
+      sessionAffinity: r.bool(["routing", "session-affinity"]),
+      sessionAffinityTtlMs,
+    },
     forceModelPrefix: r.bool(["force-model-prefix"]),
     passthroughHeaders: r.bool(["passthrough-headers"]),
-    streaming: { keepaliveSeconds: Math.max(0, r.int(["streaming", "keepalive-seconds"])), bootstrapRetries: Math.max(0, r.int(["streaming", "bootstrap-retries"])) },
+    streaming: {
+      keepaliveSeconds: Math.max(0, r.int(["streaming", "keepalive-seconds"])),
+      bootstrapRetries: Math.max(0, r.int(["streaming", "bootstrap-retries"])),
+    },
     nonstreamKeepaliveInterval: Math.max(0, r.int(["nonstream-keepalive-interval"])),
     authAutoRefreshWorkers: positiveOr(["auth-auto-refresh-workers"], d.authAutoRefreshWorkers),
-    claudeHeaderDefaults, codexHeaderDefaults,
+    claudeHeaderDefaults,
+    codexHeaderDefaults,
     disableImageGeneration: readImageGeneration(r),
     gptImage2BaseModel: baseModel || d.gptImage2BaseModel,
     antigravitySignatureCacheEnabled: r.bool(["antigravity-signature-cache-enabled"], true),
@@ -190,9 +222,34 @@ function readLegacyAuthProviders(r: Reader, apiKeys: string[]): void {
 
 const OAUTH_ENDPOINT_FIELDS: Record<string, readonly string[]> = {
   claude: ["authorize-url", "token-url", "redirect-uri", "api-base-url"],
-  codex: ["authorize-url", "token-url", "redirect-uri", "device-usercode-url", "device-token-url", "device-verification-url", "device-redirect-uri", "api-base-url"],
-  gemini: ["authorize-url", "token-url", "redirect-uri", "userinfo-url", "code-assist-base-url", "resource-manager-url", "service-usage-url"],
-  antigravity: ["authorize-url", "token-url", "redirect-uri", "userinfo-url", "code-assist-base-url", "onboard-base-url", "api-base-urls"],
+  codex: [
+    "authorize-url",
+    "token-url",
+    "redirect-uri",
+    "device-usercode-url",
+    "device-token-url",
+    "device-verification-url",
+    "device-redirect-uri",
+    "api-base-url",
+  ],
+  gemini: [
+    "authorize-url",
+    "token-url",
+    "redirect-uri",
+    "userinfo-url",
+    "code-assist-base-url",
+    "resource-manager-url",
+    "service-usage-url",
+  ],
+  antigravity: [
+    "authorize-url",
+    "token-url",
+    "redirect-uri",
+    "userinfo-url",
+    "code-assist-base-url",
+    "onboard-base-url",
+    "api-base-urls",
+  ],
 };
 
 /** `oauth-endpoints` (oauth.md §9): overrides of OAuth URLs, for tests and mirrors. */
@@ -208,7 +265,9 @@ function readOauthEndpoints(r: Reader): Config["oauthEndpoints"] {
       if (!r.has(path)) continue;
       const v = f === "api-base-urls" ? r.strings(path) : r.str(path);
       const urls = Array.isArray(v) ? v : [v];
-      for (const u of urls) if (!/^https?:\/\/[^/\s]+/.test(u)) r.problem(path, `expected an http:// or https:// URL, got ${JSON.stringify(u)}`);
+      for (const u of urls)
+        if (!/^https?:\/\/[^/\s]+/.test(u))
+          r.problem(path, `expected an http:// or https:// URL, got ${JSON.stringify(u)}`);
       if (v.length) entry[f] = v;
     }
     out[provider] = entry;

@@ -74,7 +74,12 @@ export async function watchAuthDir(dir: string, log: Logger, settleMs = AUTH_SET
       return;
     }
     hashes.set(file, hash);
-    emitter.emit("file", { kind: known ? "changed" : "added", file, path, data: data as Record<string, unknown> } satisfies AuthFileEvent);
+    emitter.emit("file", {
+      kind: known ? "changed" : "added",
+      file,
+      path,
+      data: data as Record<string, unknown>,
+    } satisfies AuthFileEvent);
   };
 
   const arm = async (dir: string) => {
@@ -90,7 +95,10 @@ export async function watchAuthDir(dir: string, log: Logger, settleMs = AUTH_SET
         const file = filename?.toString();
         if (!file || !file.endsWith(".json") || file.includes("/") || file.includes("\\")) return;
         clearTimeout(timers.get(file));
-        timers.set(file, setTimeout(() => void settle(file, gen), settleMs));
+        timers.set(
+          file,
+          setTimeout(() => void settle(file, gen), settleMs),
+        );
       });
       watcher.on("error", (err) => log.warn(`auth: stopped watching ${dir}: ${err.message}`));
     } catch (err) {

@@ -52,7 +52,10 @@ export const CONFIG_SETTLE_MS = 100;
 export type ReloadEvent =
   | { readonly kind: "reloaded"; readonly changed: readonly string[]; readonly needsRestart: readonly string[] }
   | { readonly kind: "failed"; readonly error: string }
-  | { readonly kind: "skipped"; readonly reason: "empty" | "unchanged" | "missing" | "no-change" | "own-write" | "unsettled" };
+  | {
+      readonly kind: "skipped";
+      readonly reason: "empty" | "unchanged" | "missing" | "no-change" | "own-write" | "unsettled";
+    };
 
 /** Options for watchConfig(). */
 export interface ConfigWatchOptions {
@@ -95,15 +98,21 @@ export function noteConfigWrite(path: string, bytes: string | Buffer): void {
   ownWrites.set(resolve(path), list.slice(-OWN_WRITES_KEPT));
 }
 
-
 /** Watches `path` and swaps each valid new version into `app`. */
-export async function watchConfig(app: ConfigHost, path: string, options: ConfigWatchOptions = {}): Promise<ConfigWatcher> {
+export async function watchConfig(
+  app: ConfigHost,
+  path: string,
+  options: ConfigWatchOptions = {},
+): Promise<ConfigWatcher> {
   const emitter = new EventEmitter() as ConfigWatcher;
   const name = basename(path);
   let lastHash = await readFile(path).then(sha256, () => "");
   // A symlinked config (a Kubernetes ConfigMap: config.yaml -> ..data/config.yaml) changes when a
   // link elsewhere in the directory is swapped, so every event there counts; the hash skips the rest.
-  const anyName = await lstat(path).then((s) => s.isSymbolicLink(), () => false);
+  const anyName = await lstat(path).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -147,7 +156,8 @@ export async function watchConfig(app: ConfigHost, path: string, options: Config
       app.log.info(`config: reloaded ${path}`, { changed: changed.join(",") });
       return { kind: "reloaded", changed, needsRestart };
     } catch (err) {
-      const error = err instanceof ConfigError ? err.message : `Cannot read config "${path}": ${(err as Error).message}`;
+      const error =
+        err instanceof ConfigError ? err.message : `Cannot read config "${path}": ${(err as Error).message}`;
       app.log.error(`config: failed to reload config, keeping the running one: ${error}`);
       return { kind: "failed", error };
     }

@@ -7,7 +7,8 @@
 /** A plain (unquoted) key needs no escaping when it is made of these characters. */
 const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/;
 /** Plain scalars that a reader would not take as a string. */
-const NON_STRING = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const NON_STRING =
+  /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 /** The quoting style of an existing scalar, kept when its value is replaced. */
 export type ScalarStyle = "plain" | "double" | "single";
@@ -37,8 +38,12 @@ export function formatScalar(value: unknown, style: ScalarStyle = "double"): str
 
 function isPlainSafe(s: string): boolean {
   return (
-    s !== "" && s.trim() === s && !NON_STRING.test(s) && !/^[-?:,\[\]{}#&*!|>'"%@`]/.test(s) &&
-    !/: |\s#|[\n\r\t]/.test(s) && !s.endsWith(":")
+    s !== "" &&
+    s.trim() === s &&
+    !NON_STRING.test(s) &&
+    !/^[-?:,\[\]{}#&*!|>'"%@`]/.test(s) &&
+    !/: |\s#|[\n\r\t]/.test(s) &&
+    !s.endsWith(":")
   );
 }
 
@@ -65,7 +70,8 @@ export function emitValue(value: unknown, indent: number): string[] {
     return out;
   }
   const out: string[] = [];
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) out.push(...emitEntry(k, v, indent));
+  for (const [k, v] of Object.entries(value as Record<string, unknown>))
+    if (v !== undefined) out.push(...emitEntry(k, v, indent));
   return out;
 }
 

@@ -25,9 +25,11 @@ export function updateConfigFile(path: string, edits: readonly ConfigEdit[]): Pr
   const prev = queues.get(path) ?? Promise.resolve();
   const next = prev.catch(() => undefined).then(() => rewrite(path, edits));
   queues.set(path, next);
-  void next.finally(() => {
-    if (queues.get(path) === next) queues.delete(path);
-  }).catch(() => undefined);
+  void next
+    .finally(() => {
+      if (queues.get(path) === next) queues.delete(path);
+    })
+    .catch(() => undefined);
   return next;
 }
 
@@ -74,7 +76,8 @@ function applyEdit(text: string, path: YamlPath, value: unknown): string {
 function lookup(root: unknown, path: YamlPath): { ok: boolean; value?: unknown } {
   let v = root;
   for (const seg of path) {
-    if (typeof seg === "number" ? !Array.isArray(v) || seg >= v.length : !isMap(v) || !Object.hasOwn(v, seg)) return { ok: false };
+    if (typeof seg === "number" ? !Array.isArray(v) || seg >= v.length : !isMap(v) || !Object.hasOwn(v, seg))
+      return { ok: false };
     v = (v as Record<string | number, unknown>)[seg];
   }
   return { ok: true, value: v };
@@ -124,7 +127,8 @@ function replace(text: string, doc: YamlDocument, path: YamlPath, old: unknown, 
   if (!whole && !isInline(old) && !isInline(value) && isBlock(doc, lines, path)) {
     if (isMap(old) && isMap(value)) {
       let t = text;
-      for (const k of Object.keys(old)) if (!Object.hasOwn(value, k) || value[k] === undefined) t = applyEdit(t, [...path, k], undefined);
+      for (const k of Object.keys(old))
+        if (!Object.hasOwn(value, k) || value[k] === undefined) t = applyEdit(t, [...path, k], undefined);
       for (const [k, v] of Object.entries(value)) if (v !== undefined) t = applyEdit(t, [...path, k], v);
       return t;
     }
@@ -138,10 +142,20 @@ function replace(text: string, doc: YamlDocument, path: YamlPath, old: unknown, 
   const anchor = anchorOf(doc, lines, path);
   if (!anchor) return replaceParent(text, doc, path, value);
   const at = doc.pos(path);
-  if (at && isInline(value) && isInline(old) && old !== null && at.line === anchor.start && anchor.start === anchor.end) {
+  if (
+    at &&
+    isInline(value) &&
+    isInline(old) &&
+    old !== null &&
+    at.line === anchor.start &&
+    anchor.start === anchor.end
+  ) {
     const line = lines[at.line - 1];
     const extent = scalarExtent(line, at.column - 1);
-    if (extent) return splice(lines, at.line, at.line, [line.slice(0, at.column - 1) + formatScalar(value, extent.style) + line.slice(extent.end)]);
+    if (extent)
+      return splice(lines, at.line, at.line, [
+        line.slice(0, at.column - 1) + formatScalar(value, extent.style) + line.slice(extent.end),
+      ]);
   }
   const last = path[path.length - 1];
   const emitted = typeof last === "number" ? emitValue(value, anchor.indent) : emitEntry(last, value, anchor.indent);
@@ -168,7 +182,8 @@ function remove(text: string, doc: YamlDocument, path: YamlPath): string {
   }
   const anchor = anchorOf(doc, lines, path);
   const isItem = typeof path[path.length - 1] === "number";
-  if (anchor && (isItem ? /^ *- +$/.test(anchor.prefix) : /^ *$/.test(anchor.prefix))) return splice(lines, anchor.start, anchor.end, []);
+  if (anchor && (isItem ? /^ *- +$/.test(anchor.prefix) : /^ *$/.test(anchor.prefix)))
+    return splice(lines, anchor.start, anchor.end, []);
   return replaceParent(text, doc, path, undefined);
 }
 
@@ -181,17 +196,30 @@ function insert(text: string, doc: YamlDocument, path: YamlPath, value: unknown)
   const lines = text.split("\n");
   const first = rest[0];
   if (base.length === 0) {
-    if (existing !== null && !(isMap(existing) && isBlock(doc, lines, []))) throw new Error("the document is not a block mapping");
+    if (existing !== null && !(isMap(existing) && isBlock(doc, lines, [])))
+      throw new Error("the document is not a block mapping");
     if (typeof first === "number") throw new Error("the top level of a config file is a mapping, not a list");
     const body = text === "" || text.endsWith("\n") ? text : text + "\n";
     return body + emitEntry(first, nest(rest.slice(1), value), 0).join("\n") + "\n";
   }
   const span = doc.span(base);
-  if (isMap(existing) && Object.keys(existing).length > 0 && typeof first === "string" && span && isBlock(doc, lines, base)) {
+  if (
+    isMap(existing) &&
+    Object.keys(existing).length > 0 &&
+    typeof first === "string" &&
+    span &&
+    isBlock(doc, lines, base)
+  ) {
     const indent = (doc.keyPos([...base, Object.keys(existing)[0]])?.column ?? 1) - 1;
     return splice(lines, span.end + 1, span.end, emitEntry(first, nest(rest.slice(1), value), indent));
   }
-  if (Array.isArray(existing) && existing.length > 0 && first === existing.length && span && isBlock(doc, lines, base)) {
+  if (
+    Array.isArray(existing) &&
+    existing.length > 0 &&
+    first === existing.length &&
+    span &&
+    isBlock(doc, lines, base)
+  ) {
     const dash = dashColumn(doc, lines, [...base, 0]);
     const emitted = emitValue(nest(rest.slice(1), value), dash + 2);
     emitted[0] = `${" ".repeat(dash)}- ${emitted[0].slice(dash + 2)}`;
@@ -215,7 +243,8 @@ function setIn(target: unknown, rest: YamlPath, value: unknown): unknown {
   if (rest.length === 0) return value;
   const [head, ...tail] = rest;
   // A wrong-kind path is a caller bug; replacing a whole list or map because of it would lose data.
-  if (typeof head === "number" ? isMap(target) : Array.isArray(target)) throw new Error(`cannot set ${JSON.stringify(head)}: the value there is a ${isMap(target) ? "mapping" : "list"}`);
+  if (typeof head === "number" ? isMap(target) : Array.isArray(target))
+    throw new Error(`cannot set ${JSON.stringify(head)}: the value there is a ${isMap(target) ? "mapping" : "list"}`);
   if (typeof head === "number") {
     const list = Array.isArray(target) ? [...target] : [];
     if (head > list.length) throw new Error(`cannot set list index ${head}: the list has ${list.length} entries`);

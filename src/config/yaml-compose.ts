@@ -17,7 +17,11 @@ export interface PosNode {
   readonly entries?: ReadonlyMap<string, PosNode>;
 }
 
-interface Built { readonly value: unknown; readonly pos: PosNode; readonly size: number }
+interface Built {
+  readonly value: unknown;
+  readonly pos: PosNode;
+  readonly size: number;
+}
 
 const MERGE_KEY = "<<";
 
@@ -48,7 +52,8 @@ function fail(message: string, at: Position): never {
 
 function define(target: Record<string, unknown>, key: string, value: unknown): void {
   // A plain assignment to "__proto__" would replace the prototype instead of adding a key.
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 
@@ -82,16 +87,23 @@ class Composer {
   private alias(node: AliasAst): Built {
     const target = this.anchors.get(node.name);
     if (!target) {
-      fail(this.open.has(node.name)
-        ? `Alias "*${node.name}" refers to a node that contains it`
-        : `Alias "*${node.name}" refers to an unknown anchor`, node.at);
+      fail(
+        this.open.has(node.name)
+          ? `Alias "*${node.name}" refers to a node that contains it`
+          : `Alias "*${node.name}" refers to an unknown anchor`,
+        node.at,
+      );
     }
     this.expanded += target.size;
     if (this.expanded > this.maxAliasNodes) {
       fail(`Aliases expand to more than ${this.maxAliasNodes} nodes (maxAliasNodes)`, node.at);
     }
     const { items, entries } = target.pos;
-    return { value: target.value, size: target.size, pos: { at: node.at, start: node.at.line, end: node.end, items, entries } };
+    return {
+      value: target.value,
+      size: target.size,
+      pos: { at: node.at, start: node.at.line, end: node.end, items, entries },
+    };
   }
 
   private seq(node: SeqAst): Built {

@@ -2,7 +2,11 @@
 
 /** A YAML syntax error with 1-based line and column. */
 export class YamlError extends SyntaxError {
-  constructor(message: string, readonly line: number, readonly column: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
     const where = ` at line ${line}, column ${column}`;
     // Callers may pass the bare reason or a message already ending with its position.
     super(message.endsWith(where) ? message : message + where);
@@ -11,4 +15,7 @@ export class YamlError extends SyntaxError {
 }
 
 /** A 1-based line and column in the source text. */
-export interface Position { readonly line: number; readonly column: number }
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}

@@ -8,15 +8,32 @@ import { isFlowIndicator, isPlainStart, scanBlockScalar, scanPlain, scanQuoted, 
 
 /** A node of the syntax tree. */
 export type Ast = ScalarAst | AliasAst | SeqAst | MapAst;
-interface AstBase { readonly at: Position; readonly end: number; anchor?: string }
+interface AstBase {
+  readonly at: Position;
+  readonly end: number;
+  anchor?: string;
+}
 /** A scalar; only plain ones are resolved to null, booleans and numbers. */
-export interface ScalarAst extends AstBase { readonly kind: "scalar"; readonly value: string; readonly plain: boolean }
+export interface ScalarAst extends AstBase {
+  readonly kind: "scalar";
+  readonly value: string;
+  readonly plain: boolean;
+}
 /** A reference to an earlier anchored node. */
-export interface AliasAst extends AstBase { readonly kind: "alias"; readonly name: string }
+export interface AliasAst extends AstBase {
+  readonly kind: "alias";
+  readonly name: string;
+}
 /** A sequence; each item records the line of its "-" indicator. */
-export interface SeqAst extends AstBase { readonly kind: "seq"; readonly items: readonly { line: number; node: Ast }[] }
+export interface SeqAst extends AstBase {
+  readonly kind: "seq";
+  readonly items: readonly { line: number; node: Ast }[];
+}
 /** A mapping with scalar keys. */
-export interface MapAst extends AstBase { readonly kind: "map"; readonly pairs: readonly { key: ScalarAst; value: Ast }[] }
+export interface MapAst extends AstBase {
+  readonly kind: "map";
+  readonly pairs: readonly { key: ScalarAst; value: Ast }[];
+}
 
 const MAX_DEPTH = 1_000; // keeps recursion far from the stack limit on hostile input
 
@@ -122,7 +139,8 @@ class Parser {
     const mark = s.i;
     const anchor = s.at() === "&" ? this.anchorName() : undefined;
     const c = s.at();
-    const key = c === '"' || c === "'" ? this.quoted(n) : isPlainStart(s, false) ? this.plain(n, false, true) : undefined;
+    const key =
+      c === '"' || c === "'" ? this.quoted(n) : isPlainStart(s, false) ? this.plain(n, false, true) : undefined;
     s.skipInline();
     if (key && s.at() === ":" && s.isSep(s.i + 1)) {
       if (key.end !== key.at.line) s.fail("A mapping key must be on a single line", key.at);
@@ -326,7 +344,10 @@ class Parser {
   private badKey(node: Ast | "alias" | "collection"): never {
     const kind = typeof node === "string" ? node : node.kind === "alias" ? "alias" : "collection";
     const at = typeof node === "string" ? this.s.loc() : node.at;
-    return this.s.fail(kind === "alias" ? "An alias cannot be used as a mapping key" : "A mapping key must be a scalar", at);
+    return this.s.fail(
+      kind === "alias" ? "An alias cannot be used as a mapping key" : "A mapping key must be a scalar",
+      at,
+    );
   }
 
   private badNode(): never {

@@ -5,11 +5,30 @@
 import { YamlError, type Position } from "./yaml-error.ts";
 
 /** A scalar's text and the 1-based line it ends on. */
-export interface ScannedText { readonly value: string; readonly end: number }
+export interface ScannedText {
+  readonly value: string;
+  readonly end: number;
+}
 
 const ESCAPES: Readonly<Record<string, string>> = {
-  "0": "\0", a: "\x07", b: "\b", t: "\t", "\t": "\t", n: "\n", v: "\v", f: "\f", r: "\r", e: "\x1b",
-  " ": " ", '"': '"', "/": "/", "\\": "\\", N: "\x85", _: "\xa0", L: "\u2028", P: "\u2029",
+  "0": "\0",
+  a: "\x07",
+  b: "\b",
+  t: "\t",
+  "\t": "\t",
+  n: "\n",
+  v: "\v",
+  f: "\f",
+  r: "\r",
+  e: "\x1b",
+  " ": " ",
+  '"': '"',
+  "/": "/",
+  "\\": "\\",
+  N: "\x85",
+  _: "\xa0",
+  L: "\u2028",
+  P: "\u2029",
 };
 const HEX_DIGITS: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
 
@@ -147,7 +166,12 @@ function plainLine(s: Scanner, k: number, flow: boolean): { end: number; stop: P
   }
 }
 
-interface Breaks { breaks: number; lineStart: number; content: number; tab: number }
+interface Breaks {
+  breaks: number;
+  lineStart: number;
+  content: number;
+  tab: number;
+}
 
 /**
  * Counts the line breaks from the one at k and finds the next line with content. `tab` is the first tab
@@ -183,8 +207,13 @@ export function scanPlain(s: Scanner, n: number, flow: boolean, firstLineOnly = 
     const { breaks, lineStart, content, tab } = skipBreaks(s, s.lineEnd(), n);
     const c = s.at(content);
     s.i = lineStart;
-    const ends = c === "" || c === "#" || s.isDocMarker() || indentOf(s, lineStart) <= n ||
-      (c === ":" && (s.isSep(content + 1) || (flow && isFlowIndicator(s.at(content + 1))))) || (flow && isFlowIndicator(c));
+    const ends =
+      c === "" ||
+      c === "#" ||
+      s.isDocMarker() ||
+      indentOf(s, lineStart) <= n ||
+      (c === ":" && (s.isSep(content + 1) || (flow && isFlowIndicator(s.at(content + 1))))) ||
+      (flow && isFlowIndicator(c));
     s.i = end;
     if (ends) break;
     if (tab >= 0) s.fail("Tab character used for indentation", tab);

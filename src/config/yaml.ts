@@ -27,7 +27,9 @@ export interface YamlDocument {
 }
 
 /** Limits for parseYaml(). */
-export interface YamlOptions { readonly maxAliasNodes?: number }
+export interface YamlOptions {
+  readonly maxAliasNodes?: number;
+}
 
 /** Parses one YAML document; throws YamlError naming the line and column of the first problem. */
 export function parseYaml(text: string, options: YamlOptions = {}): YamlDocument {

@@ -8,7 +8,10 @@
 const PATTERNS: Array<[RegExp, (m: string, ...g: string[]) => string]> = [
   [/(bearer\s+)([^\s"',;]+)/gi, (_m, p) => `${p}${MASK}`],
   [/([?&](?:key|auth_token|access_token|refresh_token|api_key|token)=)([^&\s"']+)/gi, (_m, p) => `${p}${MASK}`],
-  [/("(?:access_token|refresh_token|id_token|api[-_]?key|upstream-api-key|secret-key|apiKey|token|password|client_secret)"\s*:\s*")([^"]*)(")/gi, (_m, a, _v, c) => `${a}${MASK}${c}`],
+  [
+    /("(?:access_token|refresh_token|id_token|api[-_]?key|upstream-api-key|secret-key|apiKey|token|password|client_secret)"\s*:\s*")([^"]*)(")/gi,
+    (_m, a, _v, c) => `${a}${MASK}${c}`,
+  ],
   [/((?:x-api-key|x-goog-api-key|authorization|x-management-key)\s*[:=]\s*)([^\s,;]+)/gi, (_m, p) => `${p}${MASK}`],
   [/\b(sk-ant-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{8,}/g, (_m, p) => `${p}${MASK}`],
   [/\b(sk-[A-Za-z0-9_-]{2})[A-Za-z0-9_-]{14,}/g, (_m, p) => `${p}${MASK}`],
@@ -64,5 +67,11 @@ export function maskKey(key: string): string {
 
 /** Strips credentials (client keys, OAuth codes and states, tokens) from a URL before it is logged, leaving the rest of the query as the client wrote it. */
 export function loggablePath(url: URL): string {
-  return url.pathname + url.search.replace(/([?&](?:key|auth_token|code|state|token|access_token|refresh_token|secret|client_secret)=)[^&]*/gi, "$1[REDACTED]");
+  return (
+    url.pathname +
+    url.search.replace(
+      /([?&](?:key|auth_token|code|state|token|access_token|refresh_token|secret|client_secret)=)[^&]*/gi,
+      "$1[REDACTED]",
+    )
+  );
 }

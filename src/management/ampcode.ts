@@ -96,15 +96,34 @@ interface Scalar<T> {
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : undefined);
 const bool = (v: unknown) => (typeof v === "boolean" ? v : undefined);
 
-const UPSTREAM_URL: Scalar<string> = { key: "upstream-url", get: (a) => a.upstreamUrl, with: (a, v) => ({ ...a, upstreamUrl: v }), parse: urlSetting("ampcode.upstream-url", "http") };
-const UPSTREAM_KEY: Scalar<string> = { key: "upstream-api-key", get: (a) => a.upstreamApiKey, with: (a, v) => ({ ...a, upstreamApiKey: v }), parse: str };
-const RESTRICT: Scalar<boolean> = {
-  key: "restrict-management-to-localhost", get: (a) => a.restrictManagementToLocalhost,
-  with: (a, v) => ({ ...a, restrictManagementToLocalhost: v }), parse: bool,
+const UPSTREAM_URL: Scalar<string> = {
+  key: "upstream-url",
+  get: (a) => a.upstreamUrl,
+  with: (a, v) => ({ ...a, upstreamUrl: v }),
+  parse: urlSetting("ampcode.upstream-url", "http"),
 };
-const FORCE: Scalar<boolean> = { key: "force-model-mappings", get: (a) => a.forceModelMappings, with: (a, v) => ({ ...a, forceModelMappings: v }), parse: bool };
+const UPSTREAM_KEY: Scalar<string> = {
+  key: "upstream-api-key",
+  get: (a) => a.upstreamApiKey,
+  with: (a, v) => ({ ...a, upstreamApiKey: v }),
+  parse: str,
+};
+const RESTRICT: Scalar<boolean> = {
+  key: "restrict-management-to-localhost",
+  get: (a) => a.restrictManagementToLocalhost,
+  with: (a, v) => ({ ...a, restrictManagementToLocalhost: v }),
+  parse: bool,
+};
+const FORCE: Scalar<boolean> = {
+  key: "force-model-mappings",
+  get: (a) => a.forceModelMappings,
+  with: (a, v) => ({ ...a, forceModelMappings: v }),
+  parse: bool,
+};
 const FALLBACK: Scalar<"upstream" | "deny"> = {
-  key: "model-fallback", get: (a) => a.modelFallback, with: (a, v) => ({ ...a, modelFallback: v }),
+  key: "model-fallback",
+  get: (a) => a.modelFallback,
+  with: (a, v) => ({ ...a, modelFallback: v }),
   parse: (v) => (v === "upstream" || v === "deny" ? v : undefined),
 };
 
@@ -152,7 +171,8 @@ function parseMappings(v: unknown): AmpModelMapping[] {
   return v.map((m) => {
     if (!isObj(m)) throw badRequest(INVALID_BODY);
     const { from = "", to = "", regex = false } = m;
-    if (typeof from !== "string" || typeof to !== "string" || typeof regex !== "boolean") throw badRequest(INVALID_BODY);
+    if (typeof from !== "string" || typeof to !== "string" || typeof regex !== "boolean")
+      throw badRequest(INVALID_BODY);
     return { from, to, regex };
   });
 }
@@ -198,11 +218,15 @@ export const MODEL_MAPPINGS: ListHandlers = {
       }
       if (!isObj(body)) throw badRequest(INVALID_BODY);
       const v = body.value;
-      if (v !== undefined && v !== null && (!Array.isArray(v) || v.some((n) => typeof n !== "string"))) throw badRequest(INVALID_BODY);
+      if (v !== undefined && v !== null && (!Array.isArray(v) || v.some((n) => typeof n !== "string")))
+        throw badRequest(INVALID_BODY);
       names = ((v ?? []) as string[]).map((n) => n.trim());
     }
     const drop = new Set(names);
-    await saveAmp(ctx, ["model-mappings"], (a) => ({ ...a, modelMappings: drop.size === 0 ? [] : a.modelMappings.filter((m) => !drop.has(m.from.trim())) }));
+    await saveAmp(ctx, ["model-mappings"], (a) => ({
+      ...a,
+      modelMappings: drop.size === 0 ? [] : a.modelMappings.filter((m) => !drop.has(m.from.trim())),
+    }));
     ok(ctx);
   },
 };
@@ -215,16 +239,21 @@ export function normaliseKeys(v: unknown): UpstreamKeys {
     if (!isObj(e)) throw badRequest(INVALID_BODY);
     const key = e["upstream-api-key"] ?? "";
     const clients = e["api-keys"] ?? [];
-    if (typeof key !== "string" || !Array.isArray(clients) || clients.some((c) => typeof c !== "string")) throw badRequest(INVALID_BODY);
+    if (typeof key !== "string" || !Array.isArray(clients) || clients.some((c) => typeof c !== "string"))
+      throw badRequest(INVALID_BODY);
     if (key.trim() === "") continue;
-    out.push({ upstreamApiKey: key.trim(), apiKeys: (clients as string[]).map((c) => c.trim()).filter((c) => c !== "") });
+    out.push({
+      upstreamApiKey: key.trim(),
+      apiKeys: (clients as string[]).map((c) => c.trim()).filter((c) => c !== ""),
+    });
   }
   return out;
 }
 
 /** Upstream-key mapping endpoints (MG-5). */
 export const UPSTREAM_KEYS: ListHandlers = {
-  get: async (_req, ctx) => reply(ctx, 200, { "upstream-api-keys": keysJson(ctx.app.config().ampcode.upstreamApiKeys) }),
+  get: async (_req, ctx) =>
+    reply(ctx, 200, { "upstream-api-keys": keysJson(ctx.app.config().ampcode.upstreamApiKeys) }),
   put: async (req, ctx) => {
     const list = normaliseKeys(await readValue(req));
     await saveAmp(ctx, ["upstream-api-keys"], (a) => ({ ...a, upstreamApiKeys: list }));

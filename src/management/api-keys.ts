@@ -24,12 +24,18 @@ export function originsByIdentity(before: readonly unknown[], after: readonly un
 }
 
 /** Saves a new key list; `origin` defaults to matching by value. A list with an example key is 422 and changes nothing. */
-function saveKeys(ctx: Parameters<Handler>[1], update: (keys: readonly string[]) => { keys: string[]; origin?: Array<number | undefined> }): Promise<void> {
+function saveKeys(
+  ctx: Parameters<Handler>[1],
+  update: (keys: readonly string[]) => { keys: string[]; origin?: Array<number | undefined> },
+): Promise<void> {
   return saveChange(ctx.app, (current, fileText) => {
     const { keys, origin } = update(current.apiKeys);
     const refusal = exampleKeysRefusal({ ...current, apiKeys: keys });
     if (refusal) throw invalidConfig(refusal);
-    return { config: { ...current, apiKeys: keys }, edits: listEdits(fileText, KEY, current.apiKeys, keys, origin ?? originsByIdentity(current.apiKeys, keys)) };
+    return {
+      config: { ...current, apiKeys: keys },
+      edits: listEdits(fileText, KEY, current.apiKeys, keys, origin ?? originsByIdentity(current.apiKeys, keys)),
+    };
   });
 }
 
@@ -82,7 +88,9 @@ export const deleteApiKeys: Handler = async (_req, ctx) => {
     if (index === undefined || index >= ctx.app.config().apiKeys.length) throw badRequest("invalid index");
   } else if (value === null) throw badRequest("missing index or value");
   await saveKeys(ctx, (keys) => {
-    const keep = keys.map((k, i) => i).filter((i) => (index !== undefined ? i !== index : keys[i].trim() !== value!.trim()));
+    const keep = keys
+      .map((k, i) => i)
+      .filter((i) => (index !== undefined ? i !== index : keys[i].trim() !== value!.trim()));
     return { keys: keep.map((i) => keys[i]), origin: keep };
   });
   ok(ctx);

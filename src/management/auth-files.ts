@@ -15,7 +15,15 @@ import { readBody } from "../server/body.js";
 import { boundaryOf, fileParts } from "./multipart.js";
 
 /** Token file types cliproxy reads (oauth/store.ts). */
-export const KNOWN_TYPES: ReadonlySet<string> = new Set(["claude", "codex", "gemini", "antigravity", "vertex", "kimi", "xai"]);
+export const KNOWN_TYPES: ReadonlySet<string> = new Set([
+  "claude",
+  "codex",
+  "gemini",
+  "antigravity",
+  "vertex",
+  "kimi",
+  "xai",
+]);
 
 /**
  * A plain `<name>.json` file name, exactly as oauth/store.ts would write it (safeSegment), or a 400
@@ -26,8 +34,10 @@ export function checkName(raw: string, reduce = false): string {
   // Content-Disposition header of a download.
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw badRequest("invalid name: control characters are not allowed");
   const name = reduce ? raw.split(/[/\\]/).pop()!.trim() : raw.trim();
-  if (name === "" || /[/\\]/.test(name) || /^[a-zA-Z]:/.test(name) || name.startsWith(".")) throw badRequest("invalid name");
-  if (/["*?<>|:]/.test(name)) throw badRequest(`invalid name ${JSON.stringify(name)}: the characters " * ? < > | : are not allowed`);
+  if (name === "" || /[/\\]/.test(name) || /^[a-zA-Z]:/.test(name) || name.startsWith("."))
+    throw badRequest("invalid name");
+  if (/["*?<>|:]/.test(name))
+    throw badRequest(`invalid name ${JSON.stringify(name)}: the characters " * ? < > | : are not allowed`);
   if (!name.endsWith(".json")) throw badRequest("file must be .json");
   if (safeSegment(name) !== name) throw badRequest(`invalid name ${JSON.stringify(name)}: not a plain file name`);
   return name;
@@ -43,7 +53,8 @@ async function ownFile(dir: string, name: string): Promise<string> {
   const path = join(dir, name);
   const st = await lstat(path).catch(() => undefined);
   if (!st) throw notFound("auth file not found");
-  if (st.isSymbolicLink()) throw badRequest(`auth file "${name}" is a symbolic link: only regular files inside auth-dir are served`);
+  if (st.isSymbolicLink())
+    throw badRequest(`auth file "${name}" is a symbolic link: only regular files inside auth-dir are served`);
   if (!st.isFile()) throw badRequest(`auth file "${name}" is not a regular file`);
   return path;
 }
@@ -83,13 +94,29 @@ export const listAuthFiles: Handler = async (_req, ctx) => {
     const cooling = state?.models ?? [];
     const counts = app.providers.usage.counts(c.id);
     const entry: Record<string, unknown> = {
-      id: c.file, auth_index: state?.authIndex ?? "", name: c.file, type: c.type, provider: c.provider, label: c.label ?? c.email ?? c.file,
+      id: c.file,
+      auth_index: state?.authIndex ?? "",
+      name: c.file,
+      type: c.type,
+      provider: c.provider,
+      label: c.label ?? c.email ?? c.file,
       status: c.disabled ? "disabled" : cooling.length ? "unavailable" : "active",
-      status_message: c.disabledReason ?? (cooling.length ? cooling.map((m) => `${m.model}: ${m.reason}`).join("; ") : ""),
-      disabled: c.disabled, unavailable: cooling.length > 0, runtime_only: false, source: "file", size: st?.size ?? 0,
-      success: counts.success, failed: counts.failed,
-      recent_requests: (recent.get(c.id) ?? []).map((b) => ({ time: new Date(b.start).toISOString(), success: b.success, failed: b.failed })),
-      path: join(dir, c.file), priority: c.priority,
+      status_message:
+        c.disabledReason ?? (cooling.length ? cooling.map((m) => `${m.model}: ${m.reason}`).join("; ") : ""),
+      disabled: c.disabled,
+      unavailable: cooling.length > 0,
+      runtime_only: false,
+      source: "file",
+      size: st?.size ?? 0,
+      success: counts.success,
+      failed: counts.failed,
+      recent_requests: (recent.get(c.id) ?? []).map((b) => ({
+        time: new Date(b.start).toISOString(),
+        success: b.success,
+        failed: b.failed,
+      })),
+      path: join(dir, c.file),
+      priority: c.priority,
     };
     if (c.email) entry.email = c.email;
     if (c.projectId) entry.project_id = c.projectId;
@@ -108,12 +135,14 @@ export const listAuthFiles: Handler = async (_req, ctx) => {
 export const downloadAuthFile: Handler = async (_req, ctx) => {
   const name = checkName(ctx.url.searchParams.get("name") ?? "");
   const bytes = await readOwnFile(ctx.config.authDir, name);
-  ctx.res.writeHead(200, {
-    "content-type": "application/json",
-    "content-length": bytes.length,
-    "content-disposition": `attachment; filename="${name}"`,
-    "cache-control": "no-store",
-  }).end(bytes);
+  ctx.res
+    .writeHead(200, {
+      "content-type": "application/json",
+      "content-length": bytes.length,
+      "content-disposition": `attachment; filename="${name}"`,
+      "cache-control": "no-store",
+    })
+    .end(bytes);
 };
 
 async function saveUpload(app: App, dir: string, rawName: string, bytes: Buffer): Promise<string> {
@@ -126,7 +155,10 @@ async function saveUpload(app: App, dir: string, rawName: string, bytes: Buffer)
   }
   if (!isObj(data)) throw badRequest("auth file must be a JSON object");
   const type = typeof data.type === "string" ? data.type.trim().toLowerCase() : "";
-  if (!KNOWN_TYPES.has(type)) throw badRequest(`unknown auth file type ${JSON.stringify(data.type ?? "")}: expected one of ${[...KNOWN_TYPES].join(", ")}`);
+  if (!KNOWN_TYPES.has(type))
+    throw badRequest(
+      `unknown auth file type ${JSON.stringify(data.type ?? "")}: expected one of ${[...KNOWN_TYPES].join(", ")}`,
+    );
   await writeTokenFile(dir, name, data);
   app.oauth?.tokens.set(name, data);
   app.log.info(`management: uploaded auth file ${name}`);
@@ -163,7 +195,13 @@ export const uploadAuthFiles: Handler = async (req, ctx) => {
     }
   }
   if (failed.length === 0) return reply(ctx, 200, { status: "ok", uploaded: files.length, files });
-  reply(ctx, files.length ? 207 : 400, { status: files.length ? "partial" : "error", error: failed[0].error, uploaded: files.length, files, failed });
+  reply(ctx, files.length ? 207 : 400, {
+    status: files.length ? "partial" : "error",
+    error: failed[0].error,
+    uploaded: files.length,
+    files,
+    failed,
+  });
 };
 
 async function namesToDelete(req: Parameters<Handler>[0], url: URL): Promise<string[]> {
@@ -194,9 +232,15 @@ async function removeFile(app: App, dir: string, raw: string): Promise<string> {
 export const deleteAuthFiles: Handler = async (req, ctx) => {
   const dir = ctx.config.authDir;
   if (/^(true|1|\*)$/i.test(ctx.url.searchParams.get("all") ?? "")) {
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json") && !n.startsWith("."));
+    const names = (await readdir(dir).catch(() => [] as string[])).filter(
+      (n) => n.endsWith(".json") && !n.startsWith("."),
+    );
     let deleted = 0;
-    for (const n of names) deleted += await removeFile(ctx.app, dir, n).then(() => 1, () => 0); // links and bad names stay
+    for (const n of names)
+      deleted += await removeFile(ctx.app, dir, n).then(
+        () => 1,
+        () => 0,
+      ); // links and bad names stay
     return reply(ctx, 200, { status: "ok", deleted });
   }
   const names = await namesToDelete(req, ctx.url);
@@ -267,9 +311,11 @@ export const patchAuthFileFields: Handler = async (req, ctx) => {
   const next: Record<string, unknown> = structuredClone(data);
   for (const [path, value] of fields) {
     const keys = path.split(".").filter((k) => k !== "");
-    if (keys.length === 0 || keys.some((k) => k === "__proto__" || k === "constructor" || k === "prototype")) throw badRequest(`invalid field "${path}"`);
+    if (keys.length === 0 || keys.some((k) => k === "__proto__" || k === "constructor" || k === "prototype"))
+      throw badRequest(`invalid field "${path}"`);
     let at = next;
-    for (const k of keys.slice(0, -1)) at = isObj(at[k]) ? (at[k] as Record<string, unknown>) : (at[k] = {}) as Record<string, unknown>;
+    for (const k of keys.slice(0, -1))
+      at = isObj(at[k]) ? (at[k] as Record<string, unknown>) : ((at[k] = {}) as Record<string, unknown>);
     const last = keys[keys.length - 1];
     if (path === "headers" && isObj(value)) at.headers = { ...(isObj(at.headers) ? at.headers : {}), ...value };
     else if (value === null) delete at[last];

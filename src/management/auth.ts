@@ -56,7 +56,12 @@ function matchesHash(key: string, hash: string, snapshot: object): boolean {
  * The cheap part of the key check: true or false when known without bcrypt (MANAGEMENT_PASSWORD, a
  * plaintext secret, a key already verified for this snapshot), "bcrypt" when only bcrypt can tell.
  */
-export function quickCheckKey(key: string, secret: string, envPassword: string, snapshot: object = {}): boolean | "bcrypt" {
+export function quickCheckKey(
+  key: string,
+  secret: string,
+  envPassword: string,
+  snapshot: object = {},
+): boolean | "bcrypt" {
   let ok = false;
   if (envPassword !== "") ok = equalSecret(key, envPassword) || ok;
   if (secret === "" || ok) return ok;
@@ -110,7 +115,8 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
   // MANAGEMENT_PASSWORD enables remote access, as in CLIProxyAPI.
   const remoteAllowed = ctx.config.remoteManagement.allowRemote || envPassword !== "";
   if (banned > 0) return authoriseBanned(req, ctx, banned, secret, envPassword);
-  if (!remoteAllowed && !isLoopbackAddress(ctx.peer)) throw new HttpError(403, "permission_error", "remote management disabled");
+  if (!remoteAllowed && !isLoopbackAddress(ctx.peer))
+    throw new HttpError(403, "permission_error", "remote management disabled");
   const key = presentedManagementKey(req);
   if (key === undefined) {
     if (countMissing) lockout.fail(ctx.peer);
@@ -127,7 +133,10 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
   if (!ok) {
     lockout.fail(ctx.peer);
     const left = lockout.bannedFor(ctx.peer);
-    if (left > 0) ctx.app.log.warn(`management: ${MAX_FAILURES} wrong keys from ${describeSource(ctx.peer)}; it is banned for ${goDuration(left)} (the correct key still passes)`);
+    if (left > 0)
+      ctx.app.log.warn(
+        `management: ${MAX_FAILURES} wrong keys from ${describeSource(ctx.peer)}; it is banned for ${goDuration(left)} (the correct key still passes)`,
+      );
     throw new HttpError(401, "authentication_error", "invalid management key");
   }
   lockout.succeed(ctx.peer);
@@ -136,7 +145,12 @@ export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): 
 function globalCap(lockout: Lockout): void {
   const wait = lockout.globalBlockedFor();
   if (wait > 0) {
-    throw new HttpError(429, "rate_limit_error", `too many failed management key attempts from all addresses, try again in ${goDuration(wait)}`, { headers: { "retry-after": String(Math.ceil(wait / 1000)) } });
+    throw new HttpError(
+      429,
+      "rate_limit_error",
+      `too many failed management key attempts from all addresses, try again in ${goDuration(wait)}`,
+      { headers: { "retry-after": String(Math.ceil(wait / 1000)) } },
+    );
   }
 }
 
@@ -191,7 +205,8 @@ export const requireManagement: Wrap = (next) => async (req, ctx) => {
 export const managementFallback: Handler = async (req, ctx) => {
   if (!managementEnabled(ctx)) return notEnabled(ctx);
   versionHeaders(ctx);
-  if (req.method === "OPTIONS") throw new HttpError(403, "permission_error", "cross-origin requests are not allowed on the management API");
+  if (req.method === "OPTIONS")
+    throw new HttpError(403, "permission_error", "cross-origin requests are not allowed on the management API");
   authorise(req, ctx);
   throw new HttpError(404, "not_found", "not found");
 };
@@ -211,7 +226,9 @@ export async function hashPlaintextSecret(app: App): Promise<boolean> {
   const digest = sha256(plain).toString("hex");
   if (bytes > BCRYPT_MAX_KEY_BYTES && app.warnedLongKey !== digest) {
     app.warnedLongKey = digest;
-    app.log.warn(`management: remote-management.secret-key is ${bytes} bytes long but bcrypt reads ${BCRYPT_MAX_KEY_BYTES}: only the first ${BCRYPT_MAX_KEY_BYTES} bytes count; use a shorter key`);
+    app.log.warn(
+      `management: remote-management.secret-key is ${bytes} bytes long but bcrypt reads ${BCRYPT_MAX_KEY_BYTES}: only the first ${BCRYPT_MAX_KEY_BYTES} bytes count; use a shorter key`,
+    );
   }
   const hash = bcryptHash(plain, SECRET_COST);
   let hashed = false;

@@ -41,7 +41,7 @@ interface State {
 }
 
 function f(s: Uint32Array, x: number): number {
-  return ((((s[x >>> 24] + s[256 | ((x >>> 16) & 0xff)]) ^ s[512 | ((x >>> 8) & 0xff)]) + s[768 | (x & 0xff)]) >>> 0);
+  return (((s[x >>> 24] + s[256 | ((x >>> 16) & 0xff)]) ^ s[512 | ((x >>> 8) & 0xff)]) + s[768 | (x & 0xff)]) >>> 0;
 }
 
 /** Encrypts the block at lr[i], lr[i+1] in place. */
@@ -94,7 +94,7 @@ const B64 = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /** bcrypt's own base64 (no padding, its alphabet). */
 function encode64(bytes: Uint8Array, length: number): string {
   let out = "";
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     const c1 = bytes[i++];
     out += B64[c1 >> 2];
     let c = (c1 & 3) << 4;

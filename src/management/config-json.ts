@@ -47,7 +47,10 @@ export function compatYaml(c: OpenAICompat): Json {
   if (c.prefix) o.prefix = c.prefix;
   if (c.disabled) o.disabled = true;
   o["base-url"] = c.baseUrl;
-  if (c.apiKeyEntries.length) o["api-key-entries"] = c.apiKeyEntries.map((e) => (e.proxyUrl ? { "api-key": e.apiKey, "proxy-url": e.proxyUrl } : { "api-key": e.apiKey }));
+  if (c.apiKeyEntries.length)
+    o["api-key-entries"] = c.apiKeyEntries.map((e) =>
+      e.proxyUrl ? { "api-key": e.apiKey, "proxy-url": e.proxyUrl } : { "api-key": e.apiKey },
+    );
   if (c.models.length) o.models = c.models.map(modelYaml);
   if (Object.keys(c.headers).length) o.headers = { ...c.headers };
   if (c.disableCooling) o["disable-cooling"] = true;
@@ -94,8 +97,12 @@ export function configJson(c: Config): Json {
     "codex-api-key": c.codexApiKey.map(keyYaml),
     "vertex-api-key": c.vertexApiKey.map(keyYaml),
     "openai-compatibility": c.openaiCompatibility.map(compatYaml),
-    "oauth-model-alias": Object.fromEntries(Object.entries(c.oauthModelAlias).map(([k, list]) => [k, list.map((a) => ({ ...a }))])),
-    "oauth-excluded-models": Object.fromEntries(Object.entries(c.oauthExcludedModels).map(([k, list]) => [k, [...list]])),
+    "oauth-model-alias": Object.fromEntries(
+      Object.entries(c.oauthModelAlias).map(([k, list]) => [k, list.map((a) => ({ ...a }))]),
+    ),
+    "oauth-excluded-models": Object.fromEntries(
+      Object.entries(c.oauthExcludedModels).map(([k, list]) => [k, [...list]]),
+    ),
     ampcode: ampJson(c.ampcode),
     "body-limit-mb": Math.round(c.bodyLimitBytes / 1024 / 1024),
     "shutdown-timeout": formatDuration(c.shutdownTimeoutMs),

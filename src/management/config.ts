@@ -42,10 +42,17 @@ export function refusePut(app: App, next: Config): HttpError | undefined {
   if (examples) return invalidConfig(examples);
   const running = app.config();
   const envPassword = (app.env.MANAGEMENT_PASSWORD ?? "").trim() !== "";
-  if (running.remoteManagement.secretKey.trim() !== "" && next.remoteManagement.secretKey.trim() === "" && !envPassword) {
-    return invalidConfig("remote-management.secret-key is missing: the body would disable the management API; keep the secret-key, or set MANAGEMENT_PASSWORD before removing it");
+  if (
+    running.remoteManagement.secretKey.trim() !== "" &&
+    next.remoteManagement.secretKey.trim() === "" &&
+    !envPassword
+  ) {
+    return invalidConfig(
+      "remote-management.secret-key is missing: the body would disable the management API; keep the secret-key, or set MANAGEMENT_PASSWORD before removing it",
+    );
   }
-  if (next.authDir !== running.authDir) return invalidConfig("auth-dir can only be changed in the file, and takes effect after a restart");
+  if (next.authDir !== running.authDir)
+    return invalidConfig("auth-dir can only be changed in the file, and takes effect after a restart");
   return undefined;
 }
 
@@ -62,18 +69,23 @@ export const getConfigYaml: Handler = async (_req, ctx) => {
   } catch {
     throw fail(404, "not_found", "config file not found");
   }
-  ctx.res.writeHead(200, {
-    "content-type": "application/yaml; charset=utf-8",
-    "content-length": bytes.length,
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-  }).end(bytes);
+  ctx.res
+    .writeHead(200, {
+      "content-type": "application/yaml; charset=utf-8",
+      "content-length": bytes.length,
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    })
+    .end(bytes);
 };
 
 /** Replaces the file at `link` (or the file it links to) with `text`, keeping its mode. */
 export async function writeAtomically(link: string, text: string): Promise<void> {
   const path = await realpath(link).catch(() => link);
-  const mode = await stat(path).then((s) => s.mode & 0o777, () => 0o600);
+  const mode = await stat(path).then(
+    (s) => s.mode & 0o777,
+    () => 0o600,
+  );
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     await writeFile(temp, text, { mode });
@@ -112,13 +124,18 @@ export const putConfigYaml: Handler = async (req, ctx) => {
     try {
       await writeAtomically(path, text);
     } catch (err) {
-      throw fail(500, "write_failed", `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw fail(
+        500,
+        "write_failed",
+        `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     noteConfigWrite(path, text);
     const { config, needsRestart } = keepRestartOnly(app.config(), loaded.config);
     app.setConfig(config);
     for (const w of loaded.warnings) app.log.warn(`config: ${w}`);
-    for (const key of needsRestart) app.log.warn(`config: ${key} changed through the management API; needs restart to take effect`);
+    for (const key of needsRestart)
+      app.log.warn(`config: ${key} changed through the management API; needs restart to take effect`);
     app.log.info(`management: replaced ${path}`);
   });
   await hashPlaintextSecret(app);

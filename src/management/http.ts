@@ -28,7 +28,13 @@ export function notFound(message: string): HttpError {
 /** Writes `body` as JSON with `status`; management answers are never cached. */
 export function reply(ctx: Ctx, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  ctx.res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" }).end(text);
+  ctx.res
+    .writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      "cache-control": "no-store",
+    })
+    .end(text);
 }
 
 /** `200 {"status":"ok"}`, the answer of every successful write. */
@@ -60,7 +66,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<{ value: unkno
 /** The `value` of a `{"value": …}` body; 400 invalid body when absent, null or not JSON. */
 export async function readValue(req: IncomingMessage): Promise<unknown> {
   const body = await readJsonBody(req);
-  if (!body || !isObj(body.value) || body.value.value === undefined || body.value.value === null) throw badRequest(INVALID_BODY);
+  if (!body || !isObj(body.value) || body.value.value === undefined || body.value.value === null)
+    throw badRequest(INVALID_BODY);
   return body.value.value;
 }
 
@@ -68,7 +75,8 @@ export async function readValue(req: IncomingMessage): Promise<unknown> {
 export async function readList(req: IncomingMessage): Promise<unknown[]> {
   const body = await readJsonBody(req);
   if (body && Array.isArray(body.value)) return body.value;
-  if (body && isObj(body.value) && Array.isArray(body.value.items) && body.value.items.length > 0) return body.value.items;
+  if (body && isObj(body.value) && Array.isArray(body.value.items) && body.value.items.length > 0)
+    return body.value.items;
   throw badRequest(INVALID_BODY);
 }
 

@@ -63,7 +63,13 @@ function patched(raw: unknown, before: unknown, after: unknown): unknown {
  * Edits turning list `key` from `before` into `after` (both YAML-shaped, as the running config renders
  * them). `origin[i]` is the index in `before` that `after[i]` came from, undefined for a new item.
  */
-export function listEdits(fileText: string, key: string, before: readonly unknown[], after: readonly unknown[], origin: ReadonlyArray<number | undefined>): ConfigEdit[] {
+export function listEdits(
+  fileText: string,
+  key: string,
+  before: readonly unknown[],
+  after: readonly unknown[],
+  origin: ReadonlyArray<number | undefined>,
+): ConfigEdit[] {
   const raw = valueAt(fileText, [key]);
   const file = Array.isArray(raw) ? raw : undefined;
   const used = new Set<number>();
@@ -91,7 +97,11 @@ export function listEdits(fileText: string, key: string, before: readonly unknow
     after.forEach((item, i) => {
       if (origin[i] === undefined) edits.push({ path: [key, next++], value: item });
     });
-    const gone = before.map((_, i) => i).filter((i) => !kept.includes(i)).map((i) => fileIndex[i]!).sort((a, b) => b - a);
+    const gone = before
+      .map((_, i) => i)
+      .filter((i) => !kept.includes(i))
+      .map((i) => fileIndex[i]!)
+      .sort((a, b) => b - a);
     for (const j of gone) edits.push({ path: [key, j], value: undefined });
     return edits;
   }

@@ -25,7 +25,11 @@ function positive(raw: string | null, name: string): number | undefined {
 }
 
 /** The lines newer than `after` (undated lines follow the dated line before them), the last `limit` of them. */
-export function tail(lines: readonly string[], after: number | undefined, limit: number | undefined): { lines: string[]; latest: number } {
+export function tail(
+  lines: readonly string[],
+  after: number | undefined,
+  limit: number | undefined,
+): { lines: string[]; latest: number } {
   const out: string[] = [];
   let latest = 0;
   let current = 0;
@@ -47,7 +51,11 @@ export const getLogs: Handler = async (_req, ctx) => {
   const all = logRing(ctx.app.log)?.lines() ?? [];
   const { lines, latest } = tail(all, after, limit);
   const secrets = ctx.app.log.secrets;
-  reply(ctx, 200, { lines: lines.map((l) => redact(l, secrets)), "line-count": all.length, "latest-timestamp": latest });
+  reply(ctx, 200, {
+    lines: lines.map((l) => redact(l, secrets)),
+    "line-count": all.length,
+    "latest-timestamp": latest,
+  });
 };
 
 /** `DELETE /logs`: forgets the kept lines. */

@@ -22,13 +22,22 @@ interface OAuthMap {
 }
 
 const EXCLUDED: OAuthMap = {
-  key: "oauth-excluded-models", field: "oauthExcludedModels", listKey: "models", missing: "provider",
+  key: "oauth-excluded-models",
+  field: "oauthExcludedModels",
+  listKey: "models",
+  missing: "provider",
   yaml: (v) => [...(v as readonly string[])],
 };
 
 const ALIAS: OAuthMap = {
-  key: "oauth-model-alias", field: "oauthModelAlias", listKey: "aliases", missing: "channel",
-  yaml: (v) => (v as Config["oauthModelAlias"][string]).map((a) => (a.fork ? { name: a.name, alias: a.alias, fork: true } : { name: a.name, alias: a.alias })),
+  key: "oauth-model-alias",
+  field: "oauthModelAlias",
+  listKey: "aliases",
+  missing: "channel",
+  yaml: (v) =>
+    (v as Config["oauthModelAlias"][string]).map((a) =>
+      a.fork ? { name: a.name, alias: a.alias, fork: true } : { name: a.name, alias: a.alias },
+    ),
 };
 
 function yamlMap(m: OAuthMap, value: Config[MapField]): Record<string, unknown> {
@@ -40,16 +49,18 @@ function normalise(m: OAuthMap, map: Record<string, unknown>, app: App): Config[
   try {
     return parseConfig(JSON.stringify({ [m.key]: map }), { homeDir: app.homeDir, env: app.env }).config[m.field];
   } catch (err) {
-    if (err instanceof ConfigError) throw badRequest(err.problems.map((p) => p.replace(/ at line \d+, column \d+/, "")).join("; "));
+    if (err instanceof ConfigError)
+      throw badRequest(err.problems.map((p) => p.replace(/ at line \d+, column \d+/, "")).join("; "));
     throw err;
   }
 }
 
 function save(app: App, m: OAuthMap, next: Config[MapField], provider?: string): Promise<void> {
   return saveChange(app, (current) => {
-    const edits = provider === undefined
-      ? [{ path: [m.key], value: yamlMap(m, next) }]
-      : [{ path: [m.key, provider], value: next[provider] === undefined ? undefined : m.yaml(next[provider]) }];
+    const edits =
+      provider === undefined
+        ? [{ path: [m.key], value: yamlMap(m, next) }]
+        : [{ path: [m.key, provider], value: next[provider] === undefined ? undefined : m.yaml(next[provider]) }];
     return { config: { ...current, [m.field]: next }, edits };
   });
 }
@@ -86,7 +97,9 @@ function handlers(m: OAuthMap): { get: Handler; put: Handler; patch: Handler; de
     },
     del: async (_req, ctx) => {
       const q = ctx.url.searchParams;
-      const provider = ((m === ALIAS ? q.get("channel")?.trim() || q.get("provider") : q.get("provider")) ?? "").trim().toLowerCase();
+      const provider = ((m === ALIAS ? q.get("channel")?.trim() || q.get("provider") : q.get("provider")) ?? "")
+        .trim()
+        .toLowerCase();
       if (provider === "") throw badRequest(`missing ${m.missing}`);
       const current = ctx.app.config()[m.field];
       if (current[provider] === undefined) throw notThere();

@@ -26,7 +26,17 @@ export interface ProviderList {
   readonly patchable: readonly string[];
 }
 
-const KEY_FIELDS = ["api-key", "prefix", "base-url", "proxy-url", "headers", "excluded-models", "models", "priority", "disable-cooling"];
+const KEY_FIELDS = [
+  "api-key",
+  "prefix",
+  "base-url",
+  "proxy-url",
+  "headers",
+  "excluded-models",
+  "models",
+  "priority",
+  "disable-cooling",
+];
 
 function keyList(key: string, field: ProviderList["field"], patchable = KEY_FIELDS): ProviderList {
   return { key, field, yaml: (i) => keyYaml(i as ProviderKey), patchable };
@@ -34,13 +44,30 @@ function keyList(key: string, field: ProviderList["field"], patchable = KEY_FIEL
 
 /** The five lists. */
 export const PROVIDER_LISTS = {
-  gemini: keyList("gemini-api-key", "geminiApiKey", KEY_FIELDS.filter((f) => f !== "models")),
+  gemini: keyList(
+    "gemini-api-key",
+    "geminiApiKey",
+    KEY_FIELDS.filter((f) => f !== "models"),
+  ),
   claude: keyList("claude-api-key", "claudeApiKey"),
   codex: keyList("codex-api-key", "codexApiKey", [...KEY_FIELDS, "websockets"]),
   vertex: keyList("vertex-api-key", "vertexApiKey"),
   compat: {
-    key: "openai-compatibility", field: "openaiCompatibility", yaml: (i) => compatYaml(i as OpenAICompat),
-    patchable: ["name", "prefix", "priority", "disabled", "base-url", "api-key-entries", "models", "headers", "disable-cooling", "support-prompt-cache-key"],
+    key: "openai-compatibility",
+    field: "openaiCompatibility",
+    yaml: (i) => compatYaml(i as OpenAICompat),
+    patchable: [
+      "name",
+      "prefix",
+      "priority",
+      "disabled",
+      "base-url",
+      "api-key-entries",
+      "models",
+      "headers",
+      "disable-cooling",
+      "support-prompt-cache-key",
+    ],
   } satisfies ProviderList,
 } as const;
 
@@ -52,7 +79,8 @@ export function normalise(list: ProviderList, items: readonly unknown[], app: Ap
     const { config } = parseConfig(JSON.stringify({ [list.key]: items }), { homeDir: app.homeDir, env: app.env });
     return [...config[list.field]];
   } catch (err) {
-    if (err instanceof ConfigError) throw badRequest(err.problems.map((p) => p.replace(/ at line \d+, column \d+/, "")).join("; "));
+    if (err instanceof ConfigError)
+      throw badRequest(err.problems.map((p) => p.replace(/ at line \d+, column \d+/, "")).join("; "));
     throw err;
   }
 }
@@ -61,7 +89,11 @@ function current(list: ProviderList, c: Config): readonly Item[] {
   return c[list.field];
 }
 
-function save(ctx: Ctx, list: ProviderList, update: (items: readonly Item[]) => { items: Item[]; origin: Array<number | undefined> }): Promise<void> {
+function save(
+  ctx: Ctx,
+  list: ProviderList,
+  update: (items: readonly Item[]) => { items: Item[]; origin: Array<number | undefined> },
+): Promise<void> {
   return saveChange(ctx.app, (config, fileText) => {
     const before = current(list, config);
     const { items, origin } = update(before);
@@ -89,10 +121,14 @@ function putHandler(list: ProviderList): Handler {
     const raw = await readList(req);
     raw.forEach((e, i) => {
       if (!isObj(e)) throw badRequest(INVALID_BODY);
-      if (list.key === "vertex-api-key" && (typeof e["api-key"] !== "string" || e["api-key"].trim() === "")) throw badRequest(`vertex-api-key[${i}].api-key is required`);
+      if (list.key === "vertex-api-key" && (typeof e["api-key"] !== "string" || e["api-key"].trim() === ""))
+        throw badRequest(`vertex-api-key[${i}].api-key is required`);
     });
     const items = normalise(list, raw, ctx.app);
-    await save(ctx, list, (before) => ({ items, origin: originsByIdentity(before.map(list.yaml), items.map(list.yaml)) }));
+    await save(ctx, list, (before) => ({
+      items,
+      origin: originsByIdentity(before.map(list.yaml), items.map(list.yaml)),
+    }));
     ok(ctx);
   };
 }
@@ -103,7 +139,11 @@ function findIndex(list: ProviderList, items: readonly Item[], body: Json): numb
   const sel = isCompat(list) ? body.name : body.match;
   if (typeof sel !== "string" || sel.trim() === "") throw badRequest(INVALID_BODY);
   const want = sel.trim();
-  return items.findIndex((e) => (isCompat(list) ? (e as OpenAICompat).name.trim().toLowerCase() === want.toLowerCase() : (e as ProviderKey).apiKey.trim() === want));
+  return items.findIndex((e) =>
+    isCompat(list)
+      ? (e as OpenAICompat).name.trim().toLowerCase() === want.toLowerCase()
+      : (e as ProviderKey).apiKey.trim() === want,
+  );
 }
 
 /** PATCH: `{"index"|"match" (name for openai-compatibility), "value": {partial}}`. */
@@ -122,7 +162,9 @@ function patchHandler(list: ProviderList): Handler {
       else merged[f] = typeof partial[f] === "string" ? (partial[f] as string).trim() : partial[f];
     }
     // Gemini: an empty api-key deletes the entry; openai-compatibility: an empty base-url does.
-    const deletes = isCompat(list) ? merged["base-url"] === "" : list.key === "gemini-api-key" && merged["api-key"] === "";
+    const deletes = isCompat(list)
+      ? merged["base-url"] === ""
+      : list.key === "gemini-api-key" && merged["api-key"] === "";
     const [replacement] = deletes ? [] : normalise(list, [merged], ctx.app);
     await save(ctx, list, (items) => {
       const at = items.indexOf(target);
@@ -148,10 +190,12 @@ function deleteHandler(list: ProviderList): Handler {
     } else if (!isCompat(list) && q.has("api-key")) {
       const key = q.get("api-key")!.trim();
       const base = q.get("base-url")?.trim();
-      const hits = items.map((e, n) => n).filter((n) => {
-        const e = items[n] as ProviderKey;
-        return e.apiKey.trim() === key && (base === undefined || e.baseUrl.trim() === base);
-      });
+      const hits = items
+        .map((e, n) => n)
+        .filter((n) => {
+          const e = items[n] as ProviderKey;
+          return e.apiKey.trim() === key && (base === undefined || e.baseUrl.trim() === base);
+        });
       if (hits.length > 1 && base === undefined) throw badRequest("multiple items match api-key; base-url is required");
       at = hits[0] ?? -1;
     } else throw badRequest(isCompat(list) ? "missing name or index" : "missing api-key or index");

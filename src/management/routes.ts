@@ -7,7 +7,15 @@ import { deleteApiKeys, getApiKeys, patchApiKeys, putApiKeys } from "./api-keys.
 import { getConfig, getConfigYaml, putConfigYaml } from "./config.js";
 import { PROVIDER_LISTS, providerListHandlers, type ProviderList } from "./provider-keys.js";
 import { SETTINGS, settingHandlers } from "./settings.js";
-import { authFileModels, deleteAuthFiles, patchAuthFileFields, downloadAuthFile, listAuthFiles, patchAuthFileStatus, uploadAuthFiles } from "./auth-files.js";
+import {
+  authFileModels,
+  deleteAuthFiles,
+  patchAuthFileFields,
+  downloadAuthFile,
+  listAuthFiles,
+  patchAuthFileStatus,
+  uploadAuthFiles,
+} from "./auth-files.js";
 import { deleteLogs, getLogs } from "./logs.js";
 import { statusHandler } from "./status.js";
 import { getApiKeyUsage, getUsage, getUsageQueue } from "./usage.js";
@@ -17,10 +25,13 @@ import { OAUTH_ALIAS, OAUTH_EXCLUDED } from "./oauth-maps.js";
 export const MANAGEMENT_BASE = "/v0/management";
 
 function rows(path: string, handlers: Partial<Record<Method, Handler>>): Route[] {
-  return Object.entries(handlers).map(([method, h]) => route(method as Method, `${MANAGEMENT_BASE}${path}`, "plain", requireManagement(h as Handler)));
+  return Object.entries(handlers).map(([method, h]) =>
+    route(method as Method, `${MANAGEMENT_BASE}${path}`, "plain", requireManagement(h as Handler)),
+  );
 }
 
-const scalar = (path: string, s: ScalarHandlers): Route[] => rows(path, { GET: s.get, PUT: s.put, PATCH: s.put, ...(s.del ? { DELETE: s.del } : {}) });
+const scalar = (path: string, s: ScalarHandlers): Route[] =>
+  rows(path, { GET: s.get, PUT: s.put, PATCH: s.put, ...(s.del ? { DELETE: s.del } : {}) });
 
 const list = (l: ProviderList): Route[] => {
   const h = providerListHandlers(l);
@@ -34,8 +45,18 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...SETTINGS.flatMap((s) => scalar(s.path, settingHandlers(s))),
   ...rows("/api-keys", { GET: getApiKeys, PUT: putApiKeys, PATCH: patchApiKeys, DELETE: deleteApiKeys }),
   ...Object.values(PROVIDER_LISTS).flatMap(list),
-  ...rows("/oauth-excluded-models", { GET: OAUTH_EXCLUDED.get, PUT: OAUTH_EXCLUDED.put, PATCH: OAUTH_EXCLUDED.patch, DELETE: OAUTH_EXCLUDED.del }),
-  ...rows("/oauth-model-alias", { GET: OAUTH_ALIAS.get, PUT: OAUTH_ALIAS.put, PATCH: OAUTH_ALIAS.patch, DELETE: OAUTH_ALIAS.del }),
+  ...rows("/oauth-excluded-models", {
+    GET: OAUTH_EXCLUDED.get,
+    PUT: OAUTH_EXCLUDED.put,
+    PATCH: OAUTH_EXCLUDED.patch,
+    DELETE: OAUTH_EXCLUDED.del,
+  }),
+  ...rows("/oauth-model-alias", {
+    GET: OAUTH_ALIAS.get,
+    PUT: OAUTH_ALIAS.put,
+    PATCH: OAUTH_ALIAS.patch,
+    DELETE: OAUTH_ALIAS.del,
+  }),
   ...rows("/api-key-usage", { GET: getApiKeyUsage }),
   ...rows("/usage-queue", { GET: getUsageQueue }),
   ...rows("/usage", { GET: getUsage }),
@@ -52,8 +73,18 @@ export const MANAGEMENT_ROUTES: Route[] = [
   ...scalar("/ampcode/force-model-mappings", SCALARS.force),
   ...scalar("/ampcode/model-fallback", SCALARS.fallback),
   ...scalar("/prioritize-model-mappings", SCALARS.prioritize),
-  ...rows("/ampcode/model-mappings", { GET: MODEL_MAPPINGS.get, PUT: MODEL_MAPPINGS.put, PATCH: MODEL_MAPPINGS.patch, DELETE: MODEL_MAPPINGS.del }),
-  ...rows("/ampcode/upstream-api-keys", { GET: UPSTREAM_KEYS.get, PUT: UPSTREAM_KEYS.put, PATCH: UPSTREAM_KEYS.patch, DELETE: UPSTREAM_KEYS.del }),
+  ...rows("/ampcode/model-mappings", {
+    GET: MODEL_MAPPINGS.get,
+    PUT: MODEL_MAPPINGS.put,
+    PATCH: MODEL_MAPPINGS.patch,
+    DELETE: MODEL_MAPPINGS.del,
+  }),
+  ...rows("/ampcode/upstream-api-keys", {
+    GET: UPSTREAM_KEYS.get,
+    PUT: UPSTREAM_KEYS.put,
+    PATCH: UPSTREAM_KEYS.patch,
+    DELETE: UPSTREAM_KEYS.del,
+  }),
   ...rows("/ampcode/explain", { GET: explain }),
   route("*", `${MANAGEMENT_BASE}/*rest`, "plain", managementFallback),
   route("GET", "/status", "plain", statusHandler),

@@ -37,7 +37,9 @@ async function apply(app: App, change: Change): Promise<void> {
   if (config === before && edits.length === 0) return;
   app.setConfig(config);
   if (app.configPath === undefined) {
-    app.log.info("management: change applied in memory only; it is not persisted because cliproxy runs without a config file");
+    app.log.info(
+      "management: change applied in memory only; it is not persisted because cliproxy runs without a config file",
+    );
     return;
   }
   try {

@@ -26,7 +26,8 @@ export interface Setting<T> {
 
 const bool = (v: unknown) => (typeof v === "boolean" ? v : undefined);
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : undefined);
-const int = (min: number, below: number) => (v: unknown) => (typeof v === "number" && Number.isInteger(v) ? (v < min ? below : v) : undefined);
+const int = (min: number, below: number) => (v: unknown) =>
+  typeof v === "number" && Number.isInteger(v) ? (v < min ? below : v) : undefined;
 
 /** A string setting holding a URL: one that cannot work is refused with a 400 naming the key, never saved. */
 export function urlSetting(key: string, kind: "http" | "proxy"): (v: unknown) => string | undefined {
@@ -47,8 +48,21 @@ export function parseStrategy(v: unknown): "round-robin" | "fill-first" | undefi
   throw badRequest("invalid strategy");
 }
 
-function top<K extends keyof Config>(path: string, field: K, parse: (v: unknown) => Config[K] | undefined, cleared?: Config[K]): Setting<Config[K]> {
-  return { path, name: path.slice(1), yaml: [path.slice(1)], get: (c) => c[field], with: (c, v) => ({ ...c, [field]: v }), parse, cleared };
+function top<K extends keyof Config>(
+  path: string,
+  field: K,
+  parse: (v: unknown) => Config[K] | undefined,
+  cleared?: Config[K],
+): Setting<Config[K]> {
+  return {
+    path,
+    name: path.slice(1),
+    yaml: [path.slice(1)],
+    get: (c) => c[field],
+    with: (c, v) => ({ ...c, [field]: v }),
+    parse,
+    cleared,
+  };
 }
 
 /** Every scalar endpoint. */
@@ -65,16 +79,28 @@ export const SETTINGS: ReadonlyArray<Setting<unknown>> = [
   top("/logs-max-total-size-mb", "logsMaxTotalSizeMb", int(0, 0)),
   top("/error-logs-max-files", "errorLogsMaxFiles", int(0, DEFAULT_CONFIG.errorLogsMaxFiles)),
   {
-    path: "/quota-exceeded/switch-project", name: "switch-project", yaml: ["quota-exceeded", "switch-project"],
-    get: (c) => c.quotaExceeded.switchProject, with: (c, v) => ({ ...c, quotaExceeded: { ...c.quotaExceeded, switchProject: v } }), parse: bool,
+    path: "/quota-exceeded/switch-project",
+    name: "switch-project",
+    yaml: ["quota-exceeded", "switch-project"],
+    get: (c) => c.quotaExceeded.switchProject,
+    with: (c, v) => ({ ...c, quotaExceeded: { ...c.quotaExceeded, switchProject: v } }),
+    parse: bool,
   } satisfies Setting<boolean>,
   {
-    path: "/quota-exceeded/switch-preview-model", name: "switch-preview-model", yaml: ["quota-exceeded", "switch-preview-model"],
-    get: (c) => c.quotaExceeded.switchPreviewModel, with: (c, v) => ({ ...c, quotaExceeded: { ...c.quotaExceeded, switchPreviewModel: v } }), parse: bool,
+    path: "/quota-exceeded/switch-preview-model",
+    name: "switch-preview-model",
+    yaml: ["quota-exceeded", "switch-preview-model"],
+    get: (c) => c.quotaExceeded.switchPreviewModel,
+    with: (c, v) => ({ ...c, quotaExceeded: { ...c.quotaExceeded, switchPreviewModel: v } }),
+    parse: bool,
   } satisfies Setting<boolean>,
   {
-    path: "/routing/strategy", name: "strategy", yaml: ["routing", "strategy"],
-    get: (c) => c.routing.strategy, with: (c, v) => ({ ...c, routing: { ...c.routing, strategy: v } }), parse: parseStrategy,
+    path: "/routing/strategy",
+    name: "strategy",
+    yaml: ["routing", "strategy"],
+    get: (c) => c.routing.strategy,
+    with: (c, v) => ({ ...c, routing: { ...c.routing, strategy: v } }),
+    parse: parseStrategy,
   } satisfies Setting<"round-robin" | "fill-first">,
 ] as ReadonlyArray<Setting<unknown>>;
 

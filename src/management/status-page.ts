@@ -35,7 +35,11 @@ export interface StatusView {
   readonly usageEnabled: boolean;
   readonly models: readonly ModelRow[];
   /** Every served model id, where it comes from (catalogue or config) and which providers serve it. */
-  readonly served: ReadonlyArray<{ readonly id: string; readonly source: string; readonly providers: readonly string[] }>;
+  readonly served: ReadonlyArray<{
+    readonly id: string;
+    readonly source: string;
+    readonly providers: readonly string[];
+  }>;
   readonly decisions: readonly RecentDecision[];
   /** Amp WebSocket tunnels (thread-actor sockets): open now, and opened since start. */
   readonly tunnels: { readonly open: number; readonly opened: number };
@@ -74,69 +78,119 @@ function page(title: string, main: string): string {
 
 /** The key form a browser gets before it has the management key (answered with 401). */
 export function loginPage(reason: string): string {
-  return page("cliproxy status", `<h1>cliproxy status</h1>
+  return page(
+    "cliproxy status",
+    `<h1>cliproxy status</h1>
 <p>This page needs the management key (<code>remote-management.secret-key</code>): ${esc(reason)}.</p>
 <form id="login"><label>Management key <input name="key" type="password" autocomplete="current-password" required></label> <button>Open</button></form>
-<p class="muted">The key is kept in this tab's session storage and sent as <code>X-Management-Key</code>.</p>`);
+<p class="muted">The key is kept in this tab's session storage and sent as <code>X-Management-Key</code>.</p>`,
+  );
 }
 
 /** What a loopback browser gets while management is off: how to turn the page on. */
 export function enablePage(configPath: string | undefined): string {
-  return page("cliproxy status is off", `<h1>cliproxy status is off</h1>
+  return page(
+    "cliproxy status is off",
+    `<h1>cliproxy status is off</h1>
 <p>The status page and the management API stay off until a management key is set. Add to ${configPath ? `<code>${esc(configPath)}</code>` : "your <code>config.yaml</code>"}:</p>
 <pre><code>remote-management:
   secret-key: "a long secret of your own"</code></pre>
-<p>The file is watched: save it and reload this page (or start cliproxy with <code>MANAGEMENT_PASSWORD</code> set). The key is stored hashed.</p>`);
+<p>The file is watched: save it and reload this page (or start cliproxy with <code>MANAGEMENT_PASSWORD</code> set). The key is stored hashed.</p>`,
+  );
 }
 
 /** What a browser gets while its address is locked out after too many wrong keys. */
 export function lockedPage(until: string, configPath: string | undefined): string {
-  return page("cliproxy status locked", `<h1>cliproxy status: locked</h1>
+  return page(
+    "cliproxy status locked",
+    `<h1>cliproxy status: locked</h1>
 <p>Too many wrong management keys came from this address, so it is locked out until <strong>${esc(until)}</strong>.</p>
-<p>The key is <code>remote-management.secret-key</code> in ${configPath ? `<code>${esc(configPath)}</code>` : "config.yaml"}; if it is lost, set a new one there (it is stored hashed) and restart cliproxy, which clears the lockout.</p>`);
+<p>The key is <code>remote-management.secret-key</code> in ${configPath ? `<code>${esc(configPath)}</code>` : "config.yaml"}; if it is lost, set a new one there (it is stored hashed) and restart cliproxy, which clears the lockout.</p>`,
+  );
 }
 
 function duration(s: number): string {
-  const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  const d = Math.floor(s / 86400),
+    h = Math.floor((s % 86400) / 3600),
+    m = Math.floor((s % 3600) / 60);
   return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : `${m}m ${s % 60}s`;
 }
 
 function table(head: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
   const th = head.map((h) => `<th>${h}</th>`).join("");
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.has(i) ? ' class="n"' : ""}>${c}</td>`).join("")}</tr>`).join("\n");
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${numeric.has(i) ? ' class="n"' : ""}>${c}</td>`).join("")}</tr>`)
+    .join("\n");
   return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 const ROUTE_NAMES: Record<string, string> = {
-  LOCAL_PROVIDER: "local", MODEL_MAPPING: "mapping", AMP_CREDITS: "amp credits", NO_PROVIDER: "no provider", FALLBACK_DENIED: "denied",
+  LOCAL_PROVIDER: "local",
+  MODEL_MAPPING: "mapping",
+  AMP_CREDITS: "amp credits",
+  NO_PROVIDER: "no provider",
+  FALLBACK_DENIED: "denied",
 };
 
 function decisionRow(r: RecentDecision, secrets: SecretSet): string[] {
   const d = r.decision;
   const time = new Date(r.at).toISOString().slice(11, 19);
-  return [time, esc(d.requestedModel, secrets), esc(ROUTE_NAMES[d.routeType] ?? d.routeType), esc(d.resolvedModel, secrets), esc(d.provider, secrets), `<span class="muted">${esc(d.reason, secrets)}</span>`];
+  return [
+    time,
+    esc(d.requestedModel, secrets),
+    esc(ROUTE_NAMES[d.routeType] ?? d.routeType),
+    esc(d.resolvedModel, secrets),
+    esc(d.provider, secrets),
+    `<span class="muted">${esc(d.reason, secrets)}</span>`,
+  ];
 }
 
 /** The whole status page. */
 export function statusPage(v: StatusView, secrets: SecretSet): string {
   const e = (s: string) => esc(s, secrets);
   const creds = v.credentials.length
-    ? table(["Provider", "Credential", "State", "Detail"], v.credentials.map((c) => [e(c.provider), e(c.label), `<span class="${c.state}">${c.state}</span>`, e(c.detail)]))
+    ? table(
+        ["Provider", "Credential", "State", "Detail"],
+        v.credentials.map((c) => [
+          e(c.provider),
+          e(c.label),
+          `<span class="${c.state}">${c.state}</span>`,
+          e(c.detail),
+        ]),
+      )
     : `<p class="muted">No credentials configured.</p>`;
-  const models = !v.usageEnabled && v.models.length === 0
-    ? `<p class="muted">Usage statistics are off (<code>usage-statistics-enabled: false</code>).</p>`
-    : v.models.length
-      ? table(["Model", "Requests", "Failures", "Input tokens", "Output tokens", "Total tokens"],
-        v.models.map((m) => [e(m.model), String(m.requests), String(m.failures), String(m.inputTokens), String(m.outputTokens), String(m.totalTokens)]),
-        new Set([1, 2, 3, 4, 5]))
-      : `<p class="muted">No requests yet.</p>`;
+  const models =
+    !v.usageEnabled && v.models.length === 0
+      ? `<p class="muted">Usage statistics are off (<code>usage-statistics-enabled: false</code>).</p>`
+      : v.models.length
+        ? table(
+            ["Model", "Requests", "Failures", "Input tokens", "Output tokens", "Total tokens"],
+            v.models.map((m) => [
+              e(m.model),
+              String(m.requests),
+              String(m.failures),
+              String(m.inputTokens),
+              String(m.outputTokens),
+              String(m.totalTokens),
+            ]),
+            new Set([1, 2, 3, 4, 5]),
+          )
+        : `<p class="muted">No requests yet.</p>`;
   const served = v.served.length
-    ? table(["Model", "Source", "Providers"], v.served.map((m) => [e(m.id), e(m.source), e(m.providers.join(", "))]))
+    ? table(
+        ["Model", "Source", "Providers"],
+        v.served.map((m) => [e(m.id), e(m.source), e(m.providers.join(", "))]),
+      )
     : `<p class="muted">No models served.</p>`;
   const amp = v.decisions.length
-    ? table(["Time (UTC)", "Requested", "Route", "Resolved", "Provider", "Why"], v.decisions.map((d) => decisionRow(d, secrets)))
+    ? table(
+        ["Time (UTC)", "Requested", "Route", "Resolved", "Provider", "Why"],
+        v.decisions.map((d) => decisionRow(d, secrets)),
+      )
     : `<p class="muted">No Amp model requests yet.</p>`;
-  return page(`cliproxy ${e(v.version)} status`, `<h1>cliproxy ${e(v.version)}</h1>
+  return page(
+    `cliproxy ${e(v.version)} status`,
+    `<h1>cliproxy ${e(v.version)}</h1>
 <p>Up ${duration(v.uptimeSeconds)} · as of ${new Date(v.now).toISOString().replace(/\.\d{3}Z$/, "Z")}<br>
 Config <code>${e(v.configPath)}</code>: ${e(v.lastReload)}<br>
 Amp tunnels (thread-actor sockets): ${v.tunnels.open} open, ${v.tunnels.opened} since start</p>
@@ -147,5 +201,6 @@ ${models}
 <h2>Served models and where they come from</h2>
 ${served}
 <h2>Recent Amp routing decisions</h2>
-${amp}`);
+${amp}`,
+  );
 }

@@ -8,7 +8,15 @@ import { recentDecisions } from "../amp/recent.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
 import { authorise, managementEnabled, notEnabled, presentedManagementKey, versionHeaders } from "./auth.js";
-import { enablePage, lockedPage, loginPage, statusPage, type CredentialRow, type ModelRow, type StatusView } from "./status-page.js";
+import {
+  enablePage,
+  lockedPage,
+  loginPage,
+  statusPage,
+  type CredentialRow,
+  type ModelRow,
+  type StatusView,
+} from "./status-page.js";
 
 export type { CredentialRow, ModelRow, StatusView };
 import { isLoopbackAddress } from "../server/loopback.js";
@@ -23,22 +31,39 @@ function credentialRows(app: App): CredentialRow[] {
     label: c.label,
     state: c.state,
     detail: c.models
-      .map((m) => `${m.state === "blocked" ? "blocked" : "cooling"} until ${iso(m.until)} for ${m.model} (${m.status ? `HTTP ${m.status}: ` : ""}${m.reason})`)
+      .map(
+        (m) =>
+          `${m.state === "blocked" ? "blocked" : "cooling"} until ${iso(m.until)} for ${m.model} (${m.status ? `HTTP ${m.status}: ` : ""}${m.reason})`,
+      )
       .join("; "),
   }));
   for (const t of app.oauth?.tokens.credentials() ?? []) {
     if (t.disabled && t.disabledReason !== "multi-project parent") {
-      rows.push({ provider: t.provider, label: t.email ? `${t.id} (${t.email})` : t.id, state: "disabled", detail: t.disabledReason ?? `"disabled": true in ${t.file}` });
+      rows.push({
+        provider: t.provider,
+        label: t.email ? `${t.id} (${t.email})` : t.id,
+        state: "disabled",
+        detail: t.disabledReason ?? `"disabled": true in ${t.file}`,
+      });
     }
   }
   for (const c of app.config().openaiCompatibility) {
-    if (c.disabled) rows.push({ provider: c.name.trim().toLowerCase() || "openai-compatibility", label: c.baseUrl, state: "disabled", detail: "disabled: true in config" });
+    if (c.disabled)
+      rows.push({
+        provider: c.name.trim().toLowerCase() || "openai-compatibility",
+        label: c.baseUrl,
+        state: "disabled",
+        detail: "disabled: true in config",
+      });
   }
   return rows;
 }
 
 function modelRows(app: App): ModelRow[] {
-  const byModel = new Map<string, { requests: number; failures: number; inputTokens: number; outputTokens: number; totalTokens: number }>();
+  const byModel = new Map<
+    string,
+    { requests: number; failures: number; inputTokens: number; outputTokens: number; totalTokens: number }
+  >();
   for (const c of app.providers.usage.snapshot().credentials) {
     for (const [model, t] of Object.entries(c.models)) {
       const row = byModel.get(model) ?? { requests: 0, failures: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 };
@@ -50,7 +75,9 @@ function modelRows(app: App): ModelRow[] {
       byModel.set(model, row);
     }
   }
-  return [...byModel].map(([model, r]) => ({ model, ...r })).sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model));
+  return [...byModel]
+    .map(([model, r]) => ({ model, ...r }))
+    .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model));
 }
 
 function reloadText(app: App): string {
@@ -59,7 +86,8 @@ function reloadText(app: App): string {
   const e = last.event;
   const when = iso(last.at);
   if (e.kind === "failed") return `failed at ${when}, kept the running config: ${e.error}`;
-  if (e.kind === "reloaded") return `reloaded at ${when} (${e.changed.join(", ")})${e.needsRestart.length ? `; needs restart for ${e.needsRestart.join(", ")}` : ""}`;
+  if (e.kind === "reloaded")
+    return `reloaded at ${when} (${e.changed.join(", ")})${e.needsRestart.length ? `; needs restart for ${e.needsRestart.join(", ")}` : ""}`;
   return `re-read at ${when}; nothing changed`;
 }
 
@@ -81,22 +109,26 @@ export function statusView(app: App): StatusView {
 }
 
 function sendHtml(res: Parameters<Handler>[1]["res"], status: number, html: string): void {
-  res.writeHead(status, {
-    "content-type": "text/html; charset=utf-8",
-    "content-length": Buffer.byteLength(html),
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-    // The one inline script is the page's own; nothing else may run or load, and no other page may
-    // frame it (a framed key form invites clickjacking; X-Frame-Options for browsers without CSP 2).
-    "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
-    "x-frame-options": "DENY",
-  }).end(html);
+  res
+    .writeHead(status, {
+      "content-type": "text/html; charset=utf-8",
+      "content-length": Buffer.byteLength(html),
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      // The one inline script is the page's own; nothing else may run or load, and no other page may
+      // frame it (a framed key form invites clickjacking; X-Frame-Options for browsers without CSP 2).
+      "content-security-policy":
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+      "x-frame-options": "DENY",
+    })
+    .end(html);
 }
 
 /** `GET /status`. */
 export const statusHandler: Handler = async (req, ctx) => {
   // GET / lists /status, so the user at the machine learns how to turn it on instead of meeting a bare 404.
-  if (!managementEnabled(ctx)) return isLoopbackAddress(ctx.peer) ? sendHtml(ctx.res, 404, enablePage(ctx.app.configPath)) : notEnabled(ctx);
+  if (!managementEnabled(ctx))
+    return isLoopbackAddress(ctx.peer) ? sendHtml(ctx.res, 404, enablePage(ctx.app.configPath)) : notEnabled(ctx);
   versionHeaders(ctx);
   const browser = /text\/html/i.test(String(req.headers.accept ?? ""));
   const lockout = ctx.app.managementLockout;
@@ -107,15 +139,29 @@ export const statusHandler: Handler = async (req, ctx) => {
     if (!(err instanceof HttpError)) throw err;
     const banned = lockout.bannedFor(ctx.peer);
     if (banned > 0 && !wasBanned) {
-      ctx.app.log.warn(`status page: ${ctx.peer} locked out of management for ${Math.ceil(banned / 60_000)} min after too many wrong keys`, { peer: ctx.peer });
+      ctx.app.log.warn(
+        `status page: ${ctx.peer} locked out of management for ${Math.ceil(banned / 60_000)} min after too many wrong keys`,
+        { peer: ctx.peer },
+      );
     } else if (err.status === 401 && presentedManagementKey(req) !== undefined) {
-      ctx.app.log.warn("status page: wrong management key", { peer: ctx.peer, attemptsLeft: lockout.attemptsLeft(ctx.peer) });
+      ctx.app.log.warn("status page: wrong management key", {
+        peer: ctx.peer,
+        attemptsLeft: lockout.attemptsLeft(ctx.peer),
+      });
     }
     if (!browser) throw err;
-    if (banned > 0) return sendHtml(ctx.res, 403, lockedPage(new Date(ctx.app.clock.now() + banned).toISOString(), ctx.app.configPath));
+    if (banned > 0)
+      return sendHtml(
+        ctx.res,
+        403,
+        lockedPage(new Date(ctx.app.clock.now() + banned).toISOString(), ctx.app.configPath),
+      );
     if (err.status === 401) {
       const left = lockout.attemptsLeft(ctx.peer);
-      const warning = presentedManagementKey(req) === undefined ? "" : `; ${left} attempt${left === 1 ? "" : "s"} left before this address is locked out for 30 minutes`;
+      const warning =
+        presentedManagementKey(req) === undefined
+          ? ""
+          : `; ${left} attempt${left === 1 ? "" : "s"} left before this address is locked out for 30 minutes`;
       return sendHtml(ctx.res, 401, loginPage(err.message + warning));
     }
     throw err;

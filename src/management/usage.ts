@@ -22,7 +22,11 @@ export const getApiKeyUsage: Handler = async (_req, ctx) => {
     (out[c.provider] ??= {})[name] = {
       success: c.requests - c.failures,
       failed: c.failures,
-      recent_requests: c.recent.map((b) => ({ time: `${hhmm(b.start)}-${hhmm(b.start + BUCKET_MS)}`, success: b.success, failed: b.failed })),
+      recent_requests: c.recent.map((b) => ({
+        time: `${hhmm(b.start)}-${hhmm(b.start + BUCKET_MS)}`,
+        success: b.success,
+        failed: b.failed,
+      })),
     };
   }
   reply(ctx, 200, out);
@@ -34,7 +38,9 @@ export const getUsageQueue: Handler = async (_req, ctx) => {
   const count = raw === null || raw.trim() === "" ? 1 : Number(raw);
   if (!Number.isInteger(count) || count <= 0) throw badRequest("count must be a positive integer");
   // Failure bodies are upstream text (a token endpoint may quote the refresh token it was sent): redacted on the way out.
-  const entries = ctx.app.providers.usage.drain(count).map((r) => usageQueueEntry({ ...r, body: redact(r.body, ctx.app.log.secrets) }));
+  const entries = ctx.app.providers.usage
+    .drain(count)
+    .map((r) => usageQueueEntry({ ...r, body: redact(r.body, ctx.app.log.secrets) }));
   reply(ctx, 200, entries);
 };
 
@@ -43,7 +49,8 @@ export function usageAggregate(snap: UsageSnapshot): Record<string, unknown> {
   const apis: Record<string, unknown> = {};
   for (const c of snap.credentials) {
     const models: Record<string, unknown> = {};
-    for (const [m, t] of Object.entries(c.models)) models[m] = { total_requests: t.requests, total_tokens: t.tokens.totalTokens };
+    for (const [m, t] of Object.entries(c.models))
+      models[m] = { total_requests: t.requests, total_tokens: t.tokens.totalTokens };
     apis[c.label] = { total_requests: c.requests, total_tokens: c.tokens.totalTokens, models };
   }
   return {
@@ -63,4 +70,5 @@ export function usageAggregate(snap: UsageSnapshot): Record<string, unknown> {
 }
 
 /** `GET /usage`: the aggregate totals. */
-export const getUsage: Handler = async (_req, ctx) => reply(ctx, 200, usageAggregate(ctx.app.providers.usage.snapshot()));
+export const getUsage: Handler = async (_req, ctx) =>
+  reply(ctx, 200, usageAggregate(ctx.app.providers.usage.snapshot()));

@@ -45,7 +45,9 @@ export function labelValue(v: string): string {
 }
 
 function labels(l: Record<string, string>): string {
-  return `{${Object.entries(l).map(([k, v]) => `${k}="${labelValue(v)}"`).join(",")}}`;
+  return `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${labelValue(v)}"`)
+    .join(",")}}`;
 }
 
 /** The metrics of an app, counting from the first call on (start() calls it at once). */
@@ -57,7 +59,11 @@ export function metricsOf(app: App): Metrics {
     const l = { provider: input.credential.provider, model: input.model, credential: authIndex(input.credential) };
     const key = JSON.stringify(l);
     let s = series.get(key);
-    if (!s) series.set(key, (s = { labels: l, requests: 0, failures: new Map(), tokens: { input: 0, output: 0, cached: 0, reasoning: 0 } }));
+    if (!s)
+      series.set(
+        key,
+        (s = { labels: l, requests: 0, failures: new Map(), tokens: { input: 0, output: 0, cached: 0, reasoning: 0 } }),
+      );
     s.requests++;
     if (input.failed) s.failures.set(String(input.status ?? 0), (s.failures.get(String(input.status ?? 0)) ?? 0) + 1);
     const t = input.tokens ?? {};
@@ -70,23 +76,47 @@ export function metricsOf(app: App): Metrics {
   const builtIn: Gauge[] = [
     { name: "cliproxy_requests_in_flight", help: "HTTP requests being served now.", read: () => live().length },
     {
-      name: "cliproxy_open_streams", help: "Streaming (text/event-stream) responses open now.",
-      read: () => live().filter((r) => r.headersSent && /^text\/event-stream/i.test(String(r.getHeader("content-type") ?? ""))).length,
+      name: "cliproxy_open_streams",
+      help: "Streaming (text/event-stream) responses open now.",
+      read: () =>
+        live().filter((r) => r.headersSent && /^text\/event-stream/i.test(String(r.getHeader("content-type") ?? "")))
+          .length,
     },
-    { name: "cliproxy_open_tunnels", help: "Amp WebSocket tunnels (thread-actor sockets) open now.", read: () => app.amp.tunnels.open },
+    {
+      name: "cliproxy_open_tunnels",
+      help: "Amp WebSocket tunnels (thread-actor sockets) open now.",
+      read: () => app.amp.tunnels.open,
+    },
   ];
   const metrics: Metrics = {
     registerGauge: (g) => void gauges.set(g.name, g),
     render() {
       const out: string[] = [];
-      const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      const family = (name: string, type: string, help: string) =>
+        out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       const all = [...series.values()].sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
-      family("cliproxy_upstream_requests_total", "counter", "Upstream attempts by provider, model and credential (auth_index).");
+      family(
+        "cliproxy_upstream_requests_total",
+        "counter",
+        "Upstream attempts by provider, model and credential (auth_index).",
+      );
       for (const s of all) out.push(`cliproxy_upstream_requests_total${labels(s.labels)} ${s.requests}`);
-      family("cliproxy_upstream_errors_total", "counter", "Failed upstream attempts by provider, model, credential and status.");
-      for (const s of all) for (const [status, n] of s.failures) out.push(`cliproxy_upstream_errors_total${labels({ ...s.labels, status })} ${n}`);
-      family("cliproxy_tokens_total", "counter", "Tokens reported by upstreams by provider, model, credential and type.");
-      for (const s of all) for (const [type, n] of Object.entries(s.tokens)) out.push(`cliproxy_tokens_total${labels({ ...s.labels, type })} ${n}`);
+      family(
+        "cliproxy_upstream_errors_total",
+        "counter",
+        "Failed upstream attempts by provider, model, credential and status.",
+      );
+      for (const s of all)
+        for (const [status, n] of s.failures)
+          out.push(`cliproxy_upstream_errors_total${labels({ ...s.labels, status })} ${n}`);
+      family(
+        "cliproxy_tokens_total",
+        "counter",
+        "Tokens reported by upstreams by provider, model, credential and type.",
+      );
+      for (const s of all)
+        for (const [type, n] of Object.entries(s.tokens))
+          out.push(`cliproxy_tokens_total${labels({ ...s.labels, type })} ${n}`);
       for (const g of [...builtIn, ...gauges.values()]) {
         family(g.name, "gauge", g.help);
         out.push(`${g.name} ${g.read()}`);

@@ -11,7 +11,14 @@ import { metricsOf } from "./metrics.js";
 
 /** The metrics endpoint. */
 export const METRICS_ROUTES: Route[] = [
-  route("GET", "/metrics", "openai", requireApiKey(async (_req, ctx) => {
-    ctx.res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" }).end(metricsOf(ctx.app).render());
-  })),
+  route(
+    "GET",
+    "/metrics",
+    "openai",
+    requireApiKey(async (_req, ctx) => {
+      ctx.res
+        .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" })
+        .end(metricsOf(ctx.app).render());
+    }),
+  ),
 ];

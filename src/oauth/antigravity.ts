@@ -7,7 +7,17 @@ import { LoginError } from "./callback.js";
 import { httpCall } from "./http.js";
 import { googleAuthorizeUrl, googleEmail, googleExchange, googleRefresh } from "./google.js";
 import { formatTime, safeSegment } from "./store.js";
-import { expiresInSeconds, loginFailure, objectField, projectIdOf, str, type Grant, type SavedLogin, type Vendor, type VendorContext } from "./vendor.js";
+import {
+  expiresInSeconds,
+  loginFailure,
+  objectField,
+  projectIdOf,
+  str,
+  type Grant,
+  type SavedLogin,
+  type Vendor,
+  type VendorContext,
+} from "./vendor.js";
 
 /**
  * The Antigravity version cliproxy claims: CLIProxyAPI HEAD a7e3596b7 internal/misc/antigravity_version.go's
@@ -33,7 +43,8 @@ export function antigravityRequestUserAgent(fileUserAgent: string | undefined): 
   const base = ua.replace(/\s+google-api-nodejs-client\/.*$/i, "").trim();
   const version = /^antigravity\/(?:hub\/)?(\d+)\.(\d+)\.(\d+)/i.exec(base)?.slice(1).map(Number);
   if (!version) return antigravityUserAgent();
-  for (let i = 0; i < 3; i++) if (version[i] !== MIN_VERSION[i]) return version[i] > MIN_VERSION[i] ? base : antigravityUserAgent();
+  for (let i = 0; i < 3; i++)
+    if (version[i] !== MIN_VERSION[i]) return version[i] > MIN_VERSION[i] ? base : antigravityUserAgent();
   return base;
 }
 
@@ -44,28 +55,41 @@ const ONBOARD_POLLS = 5;
 export async function discoverProject(token: string, ctx: VendorContext): Promise<string | undefined> {
   const ep = ctx.endpoints;
   const url = `${ep.codeAssistBaseUrl}/v1internal:loadCodeAssist`;
-  const load = await httpCall({
-    url,
-    json: { metadata: { ideType: "ANTIGRAVITY" } },
-    headers: { authorization: `Bearer ${token}`, accept: "*/*", "user-agent": antigravityUserAgent() },
-  }, ctx.http);
+  const load = await httpCall(
+    {
+      url,
+      json: { metadata: { ideType: "ANTIGRAVITY" } },
+      headers: { authorization: `Bearer ${token}`, accept: "*/*", "user-agent": antigravityUserAgent() },
+    },
+    ctx.http,
+  );
   if (load.status < 200 || load.status >= 300) throw loginFailure("loadCodeAssist", url, load);
-  const found = projectIdOf(load.json.cloudaicompanionProject) ?? projectIdOf(load.json.projectId) ?? projectIdOf(load.json.project);
+  const found =
+    projectIdOf(load.json.cloudaicompanionProject) ??
+    projectIdOf(load.json.projectId) ??
+    projectIdOf(load.json.project);
   if (found) return found;
   const tiers = Array.isArray(load.json.allowedTiers) ? (load.json.allowedTiers as unknown[]) : [];
-  const def = tiers.find((t) => (t as Record<string, unknown>)?.isDefault === true) as Record<string, unknown> | undefined;
+  const def = tiers.find((t) => (t as Record<string, unknown>)?.isDefault === true) as
+    Record<string, unknown> | undefined;
   const tierId = str(def?.id) ?? str(objectField(load.json, "currentTier").id) ?? "free-tier";
   const onboardUrl = `${ep.onboardBaseUrl}/v1internal:onboardUser`;
   for (let i = 0; i < ONBOARD_POLLS; i++) {
-    const a = await httpCall({
-      url: onboardUrl,
-      json: { tier_id: tierId, metadata: { ide_type: "ANTIGRAVITY", ide_version: ANTIGRAVITY_VERSION, ide_name: "antigravity" } },
-      headers: {
-        authorization: `Bearer ${token}`,
-        "user-agent": `${antigravityUserAgent()} google-api-nodejs-client/10.3.0`,
-        "x-goog-api-client": "gl-node/22.21.1",
+    const a = await httpCall(
+      {
+        url: onboardUrl,
+        json: {
+          tier_id: tierId,
+          metadata: { ide_type: "ANTIGRAVITY", ide_version: ANTIGRAVITY_VERSION, ide_name: "antigravity" },
+        },
+        headers: {
+          authorization: `Bearer ${token}`,
+          "user-agent": `${antigravityUserAgent()} google-api-nodejs-client/10.3.0`,
+          "x-goog-api-client": "gl-node/22.21.1",
+        },
       },
-    }, ctx.http);
+      ctx.http,
+    );
     if (a.status < 200 || a.status >= 300) throw loginFailure("onboardUser", onboardUrl, a);
     const id = projectIdOf(objectField(a.json, "response").cloudaicompanionProject);
     if (a.json.done === true && id) return id;
@@ -98,9 +122,16 @@ async function complete(grant: Grant, ctx: VendorContext): Promise<SavedLogin> {
 
 async function refresh(raw: Record<string, unknown>, ctx: VendorContext): Promise<Record<string, unknown>> {
   const ep = ctx.endpoints;
-  const a = await googleRefresh(ep.tokenUrl, {
-    refreshToken: str(raw.refresh_token) ?? "", clientId: ep.clientId, clientSecret: ep.clientSecret,
-  }, ctx, { "user-agent": "Go-http-client/2.0" });
+  const a = await googleRefresh(
+    ep.tokenUrl,
+    {
+      refreshToken: str(raw.refresh_token) ?? "",
+      clientId: ep.clientId,
+      clientSecret: ep.clientSecret,
+    },
+    ctx,
+    { "user-agent": "Go-http-client/2.0" },
+  );
   const now = ctx.now();
   const expiresIn = expiresInSeconds(a.json.expires_in);
   const access = String(a.json.access_token);

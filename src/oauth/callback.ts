@@ -23,7 +23,11 @@ export interface CallbackResult {
 
 /** Why a login failed; `exitCode` is what the CLI exits with. */
 export class LoginError extends Error {
-  constructor(message: string, readonly exitCode = 1, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "LoginError";
   }
@@ -62,14 +66,18 @@ export const SUCCESS_PAGE = PAGE("Login successful", "cliproxy received the logi
 /** The static page shown after a refused callback; it never echoes the query. */
 export const FAILURE_PAGE = PAGE("Login failed", "cliproxy refused this login. Return to the terminal for details.");
 /** The static page shown for a callback that does not carry this login's state; the login goes on waiting. */
-export const FOREIGN_PAGE = PAGE("Callback refused", "This callback does not belong to the login cliproxy is waiting for, so it was ignored. The login is still waiting; return to the terminal for details.");
+export const FOREIGN_PAGE = PAGE(
+  "Callback refused",
+  "This callback does not belong to the login cliproxy is waiting for, so it was ignored. The login is still waiting; return to the terminal for details.",
+);
 
 /** Checks one callback against the expected state; returns the accepted code+state or the failure reason. */
 export function judgeCallback(r: CallbackResult, expectedState: string): { code: string; state: string } | LoginError {
   if (r.error) return new LoginError(`Login failed: the provider answered "${r.error}"`);
   if (!r.code) return new LoginError("Login failed: the callback has no code (no_code)");
   if (!r.state) return new LoginError("Login failed: the callback has no state (no_state)");
-  if (!stateMatches(expectedState, r.state)) return new LoginError("Login failed: the callback state does not match this login; nothing was exchanged");
+  if (!stateMatches(expectedState, r.state))
+    return new LoginError("Login failed: the callback state does not match this login; nothing was exchanged");
   return { code: r.code, state: r.state };
 }
 
@@ -94,16 +102,27 @@ export async function startCallbackServer(options: CallbackOptions): Promise<Cal
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const isCallback = options.paths.includes(url.pathname);
-    if (!isCallback && !options.successPaths?.includes(url.pathname)) return void res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
-    if (req.method !== "GET") return void res.writeHead(405, { allow: "GET", "content-type": "text/plain" }).end("Method not allowed");
+    if (!isCallback && !options.successPaths?.includes(url.pathname))
+      return void res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+    if (req.method !== "GET")
+      return void res.writeHead(405, { allow: "GET", "content-type": "text/plain" }).end("Method not allowed");
     let page = SUCCESS_PAGE;
     if (isCallback) {
       const q = url.searchParams;
-      const r = { code: q.get("code") ?? undefined, state: q.get("state") ?? undefined, error: q.get("error") ?? undefined };
-      if (!stateMatches(options.expectedState, r.state)) page = FOREIGN_PAGE; // not ours: refused, nothing settled
+      const r = {
+        code: q.get("code") ?? undefined,
+        state: q.get("state") ?? undefined,
+        error: q.get("error") ?? undefined,
+      };
+      if (!stateMatches(options.expectedState, r.state))
+        page = FOREIGN_PAGE; // not ours: refused, nothing settled
       else if (offer(r) instanceof LoginError) page = FAILURE_PAGE;
     }
-    res.writeHead(page === SUCCESS_PAGE ? 200 : 400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", connection: "close" });
+    res.writeHead(page === SUCCESS_PAGE ? 200 : 400, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      connection: "close",
+    });
     res.end(page);
   };
   const servers: Server[] = [];
@@ -112,25 +131,52 @@ export async function startCallbackServer(options: CallbackOptions): Promise<Cal
     await listenOn(v4, options.port, "127.0.0.1");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "EADDRINUSE" ? "it is already in use (another login running?)" : code ?? (err as Error).message;
-    throw new LoginError(`Cannot listen for the login callback on port ${options.port}: ${why}; pass --port N to use another`, options.busyExitCode ?? 1, { cause: err });
+    const why =
+      code === "EADDRINUSE" ? "it is already in use (another login running?)" : (code ?? (err as Error).message);
+    throw new LoginError(
+      `Cannot listen for the login callback on port ${options.port}: ${why}; pass --port N to use another`,
+      options.busyExitCode ?? 1,
+      { cause: err },
+    );
   }
   servers.push(v4);
   const port = (v4.address() as AddressInfo).port;
   const v6 = createServer(handler);
   // ::1 is a courtesy for browsers that resolve localhost to IPv6; hosts without it still work on 127.0.0.1.
-  await listenOn(v6, port, "::1").then(() => servers.push(v6), () => undefined);
-  const timer = setTimeout(() => settle(new LoginError(`Login timed out: no callback within ${Math.round((options.waitMs ?? CALLBACK_WAIT_MS) / 1000)} s`)), options.waitMs ?? CALLBACK_WAIT_MS);
+  await listenOn(v6, port, "::1").then(
+    () => servers.push(v6),
+    () => undefined,
+  );
+  const timer = setTimeout(
+    () =>
+      settle(
+        new LoginError(
+          `Login timed out: no callback within ${Math.round((options.waitMs ?? CALLBACK_WAIT_MS) / 1000)} s`,
+        ),
+      ),
+    options.waitMs ?? CALLBACK_WAIT_MS,
+  );
   timer.unref();
   let closing: Promise<void> | undefined;
   const close = () => {
     clearTimeout(timer);
     settle(new LoginError("Login cancelled"));
-    closing ??= Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); }))).then(() => undefined);
+    closing ??= Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.close(() => r());
+            s.closeAllConnections();
+          }),
+      ),
+    ).then(() => undefined);
     return closing;
   };
   // Closed after the first result: the page has been written by then (connection: close).
-  result.then(() => setImmediate(() => void close()), () => setImmediate(() => void close()));
+  result.then(
+    () => setImmediate(() => void close()),
+    () => setImmediate(() => void close()),
+  );
   return { port, result, offer: (r) => void offer(r), close };
 }
 

@@ -6,7 +6,16 @@ import { LoginError } from "./callback.js";
 import type { Endpoints } from "./endpoints.js";
 import { httpCall } from "./http.js";
 import { formatTime, safeSegment } from "./store.js";
-import { classifyRefreshAnswer, expiresInSeconds, loginFailure, objectField, str, type Grant, type Vendor, type VendorContext } from "./vendor.js";
+import {
+  classifyRefreshAnswer,
+  expiresInSeconds,
+  loginFailure,
+  objectField,
+  str,
+  type Grant,
+  type Vendor,
+  type VendorContext,
+} from "./vendor.js";
 
 /** The authorize URL with every parameter oauth.md §2 lists. */
 function authorizeUrl(ep: Endpoints, p: { state: string; challenge: string; redirectUri: string }): string {
@@ -34,17 +43,35 @@ export function splitClaudeCode(code: string, expectedState: string): { code: st
  * The headers Claude Code's axios client sends to the token endpoint (HEAD anthropic_auth.go
  * applyClaudeOAuthAxiosHeaders); Accept-Encoding is left out because oauth/http.ts does not decode.
  */
-const AXIOS_HEADERS = { accept: "application/json, text/plain, */*", "content-type": "application/json", "user-agent": "axios/1.15.2", connection: "close" };
+const AXIOS_HEADERS = {
+  accept: "application/json, text/plain, */*",
+  "content-type": "application/json",
+  "user-agent": "axios/1.15.2",
+  connection: "close",
+};
 
-async function complete(grant: Grant, ctx: VendorContext): Promise<{ file: string; data: Record<string, unknown>; email: string }> {
+async function complete(
+  grant: Grant,
+  ctx: VendorContext,
+): Promise<{ file: string; data: Record<string, unknown>; email: string }> {
   const ep = ctx.endpoints;
   const { code, state } = splitClaudeCode(grant.code, grant.expectedState);
-  const a = await httpCall({
-    url: ep.tokenUrl,
-    headers: AXIOS_HEADERS,
-    // Key order as Claude Code 2.1.220 sends it (HEAD authorizationCodeExchangeRequest).
-    json: { grant_type: "authorization_code", code, redirect_uri: grant.redirectUri, client_id: ep.clientId, code_verifier: grant.verifier, state },
-  }, ctx.http);
+  const a = await httpCall(
+    {
+      url: ep.tokenUrl,
+      headers: AXIOS_HEADERS,
+      // Key order as Claude Code 2.1.220 sends it (HEAD authorizationCodeExchangeRequest).
+      json: {
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: grant.redirectUri,
+        client_id: ep.clientId,
+        code_verifier: grant.verifier,
+        state,
+      },
+    },
+    ctx.http,
+  );
   if (a.status !== 200) throw loginFailure("the token exchange", ep.tokenUrl, a);
   const access = str(a.json.access_token);
   if (!access) throw new LoginError("Login failed: the token answer has no access_token");
@@ -68,12 +95,20 @@ async function complete(grant: Grant, ctx: VendorContext): Promise<{ file: strin
 
 async function refresh(raw: Record<string, unknown>, ctx: VendorContext): Promise<Record<string, unknown>> {
   const ep = ctx.endpoints;
-  const a = await httpCall({
-    url: ep.tokenUrl,
-    headers: AXIOS_HEADERS,
-    // HEAD anthropic_auth.go RefreshTokens: a JSON body that names the scope.
-    json: { client_id: ep.clientId, grant_type: "refresh_token", refresh_token: str(raw.refresh_token) ?? "", scope: ep.scope },
-  }, ctx.http);
+  const a = await httpCall(
+    {
+      url: ep.tokenUrl,
+      headers: AXIOS_HEADERS,
+      // HEAD anthropic_auth.go RefreshTokens: a JSON body that names the scope.
+      json: {
+        client_id: ep.clientId,
+        grant_type: "refresh_token",
+        refresh_token: str(raw.refresh_token) ?? "",
+        scope: ep.scope,
+      },
+    },
+    ctx.http,
+  );
   if (a.status !== 200) throw classifyRefreshAnswer(a, ep.tokenUrl, ctx.now());
   const access = str(a.json.access_token);
   if (!access) throw classifyRefreshAnswer({ ...a, status: 502 }, ep.tokenUrl, ctx.now());

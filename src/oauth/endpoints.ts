@@ -48,8 +48,17 @@ const GOOGLE_SCOPES = [
 ];
 
 const BLANK = {
-  clientSecret: "", userinfoUrl: "", apiBaseUrl: "", codeAssistBaseUrl: "", onboardBaseUrl: "", apiBaseUrls: [] as string[],
-  resourceManagerUrl: "", serviceUsageUrl: "", deviceUsercodeUrl: "", deviceTokenUrl: "", deviceVerificationUrl: "",
+  clientSecret: "",
+  userinfoUrl: "",
+  apiBaseUrl: "",
+  codeAssistBaseUrl: "",
+  onboardBaseUrl: "",
+  apiBaseUrls: [] as string[],
+  resourceManagerUrl: "",
+  serviceUsageUrl: "",
+  deviceUsercodeUrl: "",
+  deviceTokenUrl: "",
+  deviceVerificationUrl: "",
   deviceRedirectUri: "",
 };
 
@@ -105,7 +114,11 @@ export const DEFAULT_ENDPOINTS: Readonly<Record<OAuthProvider, Endpoints>> = Obj
     redirectUri: "http://localhost:51121/oauth-callback",
     clientId: "1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com",
     clientSecret: "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",
-    scope: [...GOOGLE_SCOPES, "https://www.googleapis.com/auth/cclog", "https://www.googleapis.com/auth/experimentsandconfigs"].join(" "),
+    scope: [
+      ...GOOGLE_SCOPES,
+      "https://www.googleapis.com/auth/cclog",
+      "https://www.googleapis.com/auth/experimentsandconfigs",
+    ].join(" "),
     userinfoUrl: "https://www.googleapis.com/oauth2/v2/userinfo?alt=json",
     codeAssistBaseUrl: "https://cloudcode-pa.googleapis.com",
     onboardBaseUrl: "https://daily-cloudcode-pa.googleapis.com",
@@ -116,11 +129,20 @@ export const DEFAULT_ENDPOINTS: Readonly<Record<OAuthProvider, Endpoints>> = Obj
 
 /** YAML field (oauth.md §9) → Endpoints field. */
 const FIELDS: Readonly<Record<string, keyof Endpoints>> = {
-  "authorize-url": "authorizeUrl", "token-url": "tokenUrl", "redirect-uri": "redirectUri", "api-base-url": "apiBaseUrl",
-  "userinfo-url": "userinfoUrl", "code-assist-base-url": "codeAssistBaseUrl", "resource-manager-url": "resourceManagerUrl",
-  "service-usage-url": "serviceUsageUrl", "onboard-base-url": "onboardBaseUrl", "api-base-urls": "apiBaseUrls",
-  "device-usercode-url": "deviceUsercodeUrl", "device-token-url": "deviceTokenUrl",
-  "device-verification-url": "deviceVerificationUrl", "device-redirect-uri": "deviceRedirectUri",
+  "authorize-url": "authorizeUrl",
+  "token-url": "tokenUrl",
+  "redirect-uri": "redirectUri",
+  "api-base-url": "apiBaseUrl",
+  "userinfo-url": "userinfoUrl",
+  "code-assist-base-url": "codeAssistBaseUrl",
+  "resource-manager-url": "resourceManagerUrl",
+  "service-usage-url": "serviceUsageUrl",
+  "onboard-base-url": "onboardBaseUrl",
+  "api-base-urls": "apiBaseUrls",
+  "device-usercode-url": "deviceUsercodeUrl",
+  "device-token-url": "deviceTokenUrl",
+  "device-verification-url": "deviceVerificationUrl",
+  "device-redirect-uri": "deviceRedirectUri",
 };
 
 /** A provider's endpoints: the defaults with every `oauth-endpoints.<provider>` value that is set laid over them. */

@@ -44,7 +44,11 @@ export interface FinishedLogin extends SavedLogin {
 }
 
 /** Starts a login: state, PKCE, listener (when asked) and authorize URL. Rejects with a LoginError when the port is busy. */
-export async function beginLogin(provider: OAuthProvider, endpoints: Endpoints, options: BeginOptions): Promise<PendingLogin> {
+export async function beginLogin(
+  provider: OAuthProvider,
+  endpoints: Endpoints,
+  options: BeginOptions,
+): Promise<PendingLogin> {
   const state = newState();
   const pkce = newPkce();
   const redirect = new URL(endpoints.redirectUri);
@@ -55,23 +59,39 @@ export async function beginLogin(provider: OAuthProvider, endpoints: Endpoints, 
     const paths = [redirect.pathname];
     const upstreamStyle = provider === "claude" || provider === "codex";
     listener = await startCallbackServer({
-      port: listenPort, paths, successPaths: upstreamStyle ? ["/success"] : [], expectedState: state,
-      waitMs: options.waitMs, busyExitCode: upstreamStyle ? 13 : 1,
+      port: listenPort,
+      paths,
+      successPaths: upstreamStyle ? ["/success"] : [],
+      expectedState: state,
+      waitMs: options.waitMs,
+      busyExitCode: upstreamStyle ? 13 : 1,
     });
   }
   const port = listener?.port ?? listenPort;
   // Claude and Codex accept only their registered redirect_uri, so --port moves the listener alone (for
   // SSH forwards); Google's installed-app clients accept any loopback port. Port 0 (tests) follows the listener.
-  if (registeredPort === 0 || (endpoints.redirectFollowsPort && options.port !== undefined)) redirect.port = String(port);
+  if (registeredPort === 0 || (endpoints.redirectFollowsPort && options.port !== undefined))
+    redirect.port = String(port);
   const redirectUri = redirect.toString();
   const url = VENDORS[provider].authorizeUrl(endpoints, { state, challenge: pkce.challenge, redirectUri });
   return { provider, state, redirectUri, url, port, listener, pkce };
 }
 
 /** Exchanges the code, makes the provider's extra calls and writes the token file into `authDir`. */
-export async function finishLogin(login: PendingLogin, code: { code: string; state: string }, ctx: VendorContext, authDir: string): Promise<FinishedLogin> {
+export async function finishLogin(
+  login: PendingLogin,
+  code: { code: string; state: string },
+  ctx: VendorContext,
+  authDir: string,
+): Promise<FinishedLogin> {
   const saved = await VENDORS[login.provider].complete(
-    { code: code.code, state: code.state, expectedState: login.state, verifier: login.pkce.verifier, redirectUri: login.redirectUri },
+    {
+      code: code.code,
+      state: code.state,
+      expectedState: login.state,
+      verifier: login.pkce.verifier,
+      redirectUri: login.redirectUri,
+    },
     ctx,
   );
   return writeSaved(saved, authDir);

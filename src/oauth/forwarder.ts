@@ -15,7 +15,8 @@ export interface Forwarder {
 export async function startForwarder(port: number, paths: readonly string[], target: string): Promise<Forwarder> {
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "GET" || !paths.includes(url.pathname)) return void res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+    if (req.method !== "GET" || !paths.includes(url.pathname))
+      return void res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
     res.writeHead(302, { location: `${target}${url.search}`, "cache-control": "no-store", connection: "close" }).end();
   };
   const handler = createServer(forward);
@@ -39,7 +40,15 @@ export async function startForwarder(port: number, paths: readonly string[], tar
   return {
     port: bound,
     close() {
-      closing ??= Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); }))).then(() => undefined);
+      closing ??= Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.close(() => r());
+              s.closeAllConnections();
+            }),
+        ),
+      ).then(() => undefined);
       return closing;
     },
   };

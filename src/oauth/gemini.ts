@@ -17,10 +17,24 @@ import { DEFAULT_ENDPOINTS } from "./endpoints.js";
 import { httpCall, parseObject } from "./http.js";
 import { googleAuthorizeUrl, googleEmail, googleExchange, googleRefresh } from "./google.js";
 import { formatTime, safeSegment } from "./store.js";
-import { expiresInSeconds, loginFailure, objectField, projectIdOf, str, type Grant, type SavedLogin, type Vendor, type VendorContext } from "./vendor.js";
+import {
+  expiresInSeconds,
+  loginFailure,
+  objectField,
+  projectIdOf,
+  str,
+  type Grant,
+  type SavedLogin,
+  type Vendor,
+  type VendorContext,
+} from "./vendor.js";
 
 /** Metadata every Code Assist call of the Gemini CLI carries. */
-export const GEMINI_METADATA = Object.freeze({ ideType: "IDE_UNSPECIFIED", platform: "PLATFORM_UNSPECIFIED", pluginType: "GEMINI" });
+export const GEMINI_METADATA = Object.freeze({
+  ideType: "IDE_UNSPECIFIED",
+  platform: "PLATFORM_UNSPECIFIED",
+  pluginType: "GEMINI",
+});
 
 /** Gemini CLI's User-Agent for a model (`unknown` during login). */
 export function geminiCliUserAgent(model = "unknown"): string {
@@ -30,9 +44,17 @@ export function geminiCliUserAgent(model = "unknown"): string {
 /** onboardUser polls: every 5 s up to this many times (a stuck onboarding must not hang the login). */
 const ONBOARD_POLLS = 60;
 
-async function codeAssist(method: string, token: string, body: unknown, ctx: VendorContext): Promise<Record<string, unknown>> {
+async function codeAssist(
+  method: string,
+  token: string,
+  body: unknown,
+  ctx: VendorContext,
+): Promise<Record<string, unknown>> {
   const url = `${ctx.endpoints.codeAssistBaseUrl}/v1internal:${method}`;
-  const a = await httpCall({ url, json: body, headers: { authorization: `Bearer ${token}`, "user-agent": geminiCliUserAgent() } }, ctx.http);
+  const a = await httpCall(
+    { url, json: body, headers: { authorization: `Bearer ${token}`, "user-agent": geminiCliUserAgent() } },
+    ctx.http,
+  );
   if (a.status < 200 || a.status >= 300) throw loginFailure(method, url, a);
   return a.json;
 }
@@ -43,17 +65,32 @@ async function listProjects(token: string, ctx: VendorContext): Promise<Array<{ 
   const a = await httpCall({ method: "GET", url, headers: { authorization: `Bearer ${token}` } }, ctx.http);
   if (a.status !== 200) throw loginFailure("listing projects", url, a);
   const list = Array.isArray(a.json.projects) ? a.json.projects : [];
-  return list.map((p) => parseObject(JSON.stringify(p))).map((p) => ({ id: str(p.projectId) ?? "", name: str(p.name) ?? "" })).filter((p) => p.id);
+  return list
+    .map((p) => parseObject(JSON.stringify(p)))
+    .map((p) => ({ id: str(p.projectId) ?? "", name: str(p.name) ?? "" }))
+    .filter((p) => p.id);
 }
 
 /** Which projects to onboard: explicit ids, or none (let Code Assist pick), and whether cliproxy picked. */
-async function chooseProjects(token: string, ctx: VendorContext): Promise<{ ids: string[]; auto: boolean; all: boolean }> {
+async function chooseProjects(
+  token: string,
+  ctx: VendorContext,
+): Promise<{ ids: string[]; auto: boolean; all: boolean }> {
   const wanted = ctx.projectId?.trim() ?? "";
   if (wanted.toUpperCase() === "GOOGLE_ONE") return { ids: [], auto: true, all: false };
-  if (wanted && wanted.toUpperCase() !== "ALL") return { ids: wanted.split(",").map((s) => s.trim()).filter(Boolean), auto: false, all: wanted.includes(",") };
+  if (wanted && wanted.toUpperCase() !== "ALL")
+    return {
+      ids: wanted
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+      auto: false,
+      all: wanted.includes(","),
+    };
   const projects = await listProjects(token, ctx);
   if (wanted.toUpperCase() === "ALL") {
-    if (!projects.length) throw new LoginError("Login failed: ALL was asked for but the account lists no Google Cloud projects");
+    if (!projects.length)
+      throw new LoginError("Login failed: ALL was asked for but the account lists no Google Cloud projects");
     return { ids: projects.map((p) => p.id), auto: false, all: true };
   }
   if (!projects.length) return { ids: [], auto: true, all: false };
@@ -65,7 +102,8 @@ async function chooseProjects(token: string, ctx: VendorContext): Promise<{ ids:
     if (!answer) return { ids: [projects[0].id], auto: false, all: false };
     if (answer.toUpperCase() === "ALL") return { ids: projects.map((p) => p.id), auto: false, all: true };
     const n = Number(answer);
-    if (Number.isInteger(n) && n >= 1 && n <= projects.length) return { ids: [projects[n - 1].id], auto: false, all: false };
+    if (Number.isInteger(n) && n >= 1 && n <= projects.length)
+      return { ids: [projects[n - 1].id], auto: false, all: false };
     if (projects.some((p) => p.id === answer)) return { ids: [answer], auto: false, all: false };
     ctx.say(`"${answer}" is not one of the listed projects`);
   }
@@ -73,7 +111,12 @@ async function chooseProjects(token: string, ctx: VendorContext): Promise<{ ids:
 
 /** loadCodeAssist + onboardUser for one project (or none); returns the project id Code Assist settled on. */
 async function setupProject(token: string, requested: string | undefined, ctx: VendorContext): Promise<string> {
-  const load = await codeAssist("loadCodeAssist", token, { metadata: GEMINI_METADATA, ...(requested ? { cloudaicompanionProject: requested } : {}) }, ctx);
+  const load = await codeAssist(
+    "loadCodeAssist",
+    token,
+    { metadata: GEMINI_METADATA, ...(requested ? { cloudaicompanionProject: requested } : {}) },
+    ctx,
+  );
   const tiers = Array.isArray(load.allowedTiers) ? load.allowedTiers.map((t) => parseObject(JSON.stringify(t))) : [];
   const tierId = str(tiers.find((t) => t.isDefault === true)?.id) ?? "legacy-tier";
   let project = requested ?? projectIdOf(load.cloudaicompanionProject);
@@ -84,10 +127,18 @@ async function setupProject(token: string, requested: string | undefined, ctx: V
       project = projectIdOf(objectField(r, "response").cloudaicompanionProject);
       if (!project) await ctx.sleep(2000);
     }
-    if (!project) throw new LoginError("Login failed: Code Assist assigned no project; pass --project-id with a Google Cloud project id");
+    if (!project)
+      throw new LoginError(
+        "Login failed: Code Assist assigned no project; pass --project-id with a Google Cloud project id",
+      );
   }
   for (let i = 0; i < ONBOARD_POLLS; i++) {
-    const r = await codeAssist("onboardUser", token, { tierId, metadata: GEMINI_METADATA, cloudaicompanionProject: project }, ctx);
+    const r = await codeAssist(
+      "onboardUser",
+      token,
+      { tierId, metadata: GEMINI_METADATA, cloudaicompanionProject: project },
+      ctx,
+    );
     if (r.done === true) return projectIdOf(objectField(r, "response").cloudaicompanionProject) ?? project;
     await ctx.sleep(5000);
   }
@@ -102,7 +153,9 @@ async function enableService(token: string, project: string, ctx: VendorContext)
   if (got.status === 200 && got.json.state === "ENABLED") return;
   const a = await httpCall({ url: `${url}:enable`, json: {}, headers: auth }, ctx.http);
   if (a.status === 200 || a.status === 201 || (a.status === 400 && /already enabled/i.test(a.text))) return;
-  throw new LoginError(`Login failed: project activation required: enable the Gemini for Google Cloud API (cloudaicompanion.googleapis.com) on "${project}" (${a.status})`);
+  throw new LoginError(
+    `Login failed: project activation required: enable the Gemini for Google Cloud API (cloudaicompanion.googleapis.com) on "${project}" (${a.status})`,
+  );
 }
 
 async function complete(grant: Grant, ctx: VendorContext): Promise<SavedLogin> {
@@ -147,11 +200,18 @@ async function refresh(raw: Record<string, unknown>, ctx: VendorContext): Promis
   const ep = ctx.endpoints;
   const token = objectField(raw, "token");
   // A configured token-url wins over the file's token_uri (oauth.md §9), so tests and mirrors reach their server.
-  const tokenUrl = ep.tokenUrl !== DEFAULT_ENDPOINTS.gemini.tokenUrl ? ep.tokenUrl : str(token.token_uri) ?? ep.tokenUrl;
+  const tokenUrl =
+    ep.tokenUrl !== DEFAULT_ENDPOINTS.gemini.tokenUrl ? ep.tokenUrl : (str(token.token_uri) ?? ep.tokenUrl);
   const refreshToken = str(token.refresh_token) ?? str(raw.refresh_token) ?? "";
-  const a = await googleRefresh(tokenUrl, {
-    refreshToken, clientId: str(token.client_id) ?? ep.clientId, clientSecret: str(token.client_secret) ?? ep.clientSecret,
-  }, ctx);
+  const a = await googleRefresh(
+    tokenUrl,
+    {
+      refreshToken,
+      clientId: str(token.client_id) ?? ep.clientId,
+      clientSecret: str(token.client_secret) ?? ep.clientSecret,
+    },
+    ctx,
+  );
   const now = ctx.now();
   const expiresIn = expiresInSeconds(a.json.expires_in);
   const access = String(a.json.access_token);
@@ -159,7 +219,14 @@ async function refresh(raw: Record<string, unknown>, ctx: VendorContext): Promis
   const expiry = formatTime(now + expiresIn * 1000);
   const out: Record<string, unknown> = {
     ...raw,
-    token: { ...token, access_token: access, refresh_token: newRefresh, token_type: str(a.json.token_type) ?? str(token.token_type) ?? "Bearer", expiry, expires_in: expiresIn },
+    token: {
+      ...token,
+      access_token: access,
+      refresh_token: newRefresh,
+      token_type: str(a.json.token_type) ?? str(token.token_type) ?? "Bearer",
+      expiry,
+      expires_in: expiresIn,
+    },
   };
   // Upstream mirrors tokens at the top level after use; keep those in step when present.
   if ("access_token" in raw) out.access_token = access;

@@ -8,7 +8,10 @@ import { httpCall, type HttpAnswer } from "./http.js";
 import { classifyRefreshAnswer, loginFailure, str, type Grant, type VendorContext } from "./vendor.js";
 
 /** The Google authorize URL (oauth.md §4, §5). */
-export function googleAuthorizeUrl(ep: Endpoints, p: { state: string; challenge: string; redirectUri: string }): string {
+export function googleAuthorizeUrl(
+  ep: Endpoints,
+  p: { state: string; challenge: string; redirectUri: string },
+): string {
   const q = new URLSearchParams({
     client_id: ep.clientId,
     redirect_uri: p.redirectUri,
@@ -26,13 +29,20 @@ export function googleAuthorizeUrl(ep: Endpoints, p: { state: string; challenge:
 /** Exchanges a Google authorization code; returns the token answer's JSON. */
 export async function googleExchange(grant: Grant, ctx: VendorContext): Promise<Record<string, unknown>> {
   const ep = ctx.endpoints;
-  const a = await httpCall({
-    url: ep.tokenUrl,
-    form: {
-      grant_type: "authorization_code", code: grant.code, redirect_uri: grant.redirectUri,
-      client_id: ep.clientId, client_secret: ep.clientSecret, code_verifier: grant.verifier,
+  const a = await httpCall(
+    {
+      url: ep.tokenUrl,
+      form: {
+        grant_type: "authorization_code",
+        code: grant.code,
+        redirect_uri: grant.redirectUri,
+        client_id: ep.clientId,
+        client_secret: ep.clientSecret,
+        code_verifier: grant.verifier,
+      },
     },
-  }, ctx.http);
+    ctx.http,
+  );
   if (a.status !== 200) throw loginFailure("the token exchange", ep.tokenUrl, a);
   if (!str(a.json.access_token)) throw new LoginError("Login failed: the token answer has no access_token");
   return a.json;
@@ -50,13 +60,25 @@ export async function googleEmail(accessToken: string, ctx: VendorContext): Prom
 
 /** One form refresh at a Google token endpoint; returns the answer or throws a RefreshError. */
 export async function googleRefresh(
-  tokenUrl: string, fields: { refreshToken: string; clientId: string; clientSecret: string }, ctx: VendorContext, headers: Record<string, string> = {},
+  tokenUrl: string,
+  fields: { refreshToken: string; clientId: string; clientSecret: string },
+  ctx: VendorContext,
+  headers: Record<string, string> = {},
 ): Promise<HttpAnswer> {
-  const a = await httpCall({
-    url: tokenUrl,
-    headers,
-    form: { grant_type: "refresh_token", refresh_token: fields.refreshToken, client_id: fields.clientId, client_secret: fields.clientSecret },
-  }, ctx.http);
-  if (a.status !== 200 || !str(a.json.access_token)) throw classifyRefreshAnswer(a.status === 200 ? { ...a, status: 502 } : a, tokenUrl, ctx.now());
+  const a = await httpCall(
+    {
+      url: tokenUrl,
+      headers,
+      form: {
+        grant_type: "refresh_token",
+        refresh_token: fields.refreshToken,
+        client_id: fields.clientId,
+        client_secret: fields.clientSecret,
+      },
+    },
+    ctx.http,
+  );
+  if (a.status !== 200 || !str(a.json.access_token))
+    throw classifyRefreshAnswer(a.status === 200 ? { ...a, status: 502 } : a, tokenUrl, ctx.now());
   return a;
 }

@@ -20,7 +20,11 @@ function parse(body: Buffer): Record<string, unknown> | undefined {
 }
 
 /** Headers of a Codex request made with a ChatGPT token: bearer, account id, `Originator: codex-tui` unless the client sent one. */
-export function codexOAuthHeaders(headers: Record<string, string>, accessToken: string, accountId: string | undefined): Record<string, string> {
+export function codexOAuthHeaders(
+  headers: Record<string, string>,
+  accessToken: string,
+  accountId: string | undefined,
+): Record<string, string> {
   headers.authorization = `Bearer ${accessToken}`;
   if (accountId) headers["chatgpt-account-id"] = accountId;
   headers.originator ??= "codex-tui";
@@ -44,7 +48,11 @@ export function codeAssistUrl(root: string, action: CodeAssistAction): string {
  */
 export function codeAssistCountRequest(body: Record<string, unknown>): Record<string, unknown> {
   const inner = body.generateContentRequest;
-  const request = { ...(inner !== null && typeof inner === "object" && !Array.isArray(inner) ? (inner as Record<string, unknown>) : body) };
+  const request = {
+    ...(inner !== null && typeof inner === "object" && !Array.isArray(inner)
+      ? (inner as Record<string, unknown>)
+      : body),
+  };
   delete request.model;
   delete request.safetySettings;
   return request;
@@ -74,7 +82,8 @@ export function geminiCliHeaders(accessToken: string, model: string, stream: boo
 
 /** A Code Assist answer (or stream chunk) unwrapped from `{"response":{…}}`. */
 export function unwrapCodeAssist(data: unknown): unknown {
-  const o = data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+  const o =
+    data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
   return o && o.response !== null && typeof o.response === "object" ? o.response : data;
 }
 
@@ -88,7 +97,8 @@ export function stableSessionId(request: Record<string, unknown>): string {
   for (const c of Array.isArray(request.contents) ? request.contents : []) {
     const o = c as { role?: unknown; parts?: Array<{ text?: unknown }> };
     const text = o?.role === "user" && Array.isArray(o.parts) ? o.parts[0]?.text : undefined;
-    if (typeof text === "string" && text !== "") return `-${createHash("sha256").update(text).digest().readBigUInt64BE(0) & 0x7fffffffffffffffn}`;
+    if (typeof text === "string" && text !== "")
+      return `-${createHash("sha256").update(text).digest().readBigUInt64BE(0) & 0x7fffffffffffffffn}`;
   }
   return `-${randomUUID()}`;
 }
@@ -100,7 +110,9 @@ export function stableSessionId(request: Record<string, unknown>): string {
  */
 function cleanAntigravityRequest(request: Record<string, unknown>, model: string): void {
   for (const tool of Array.isArray(request.tools) ? request.tools : []) {
-    for (const fn of Array.isArray((tool as { functionDeclarations?: unknown })?.functionDeclarations) ? (tool as { functionDeclarations: Array<Record<string, unknown>> }).functionDeclarations : []) {
+    for (const fn of Array.isArray((tool as { functionDeclarations?: unknown })?.functionDeclarations)
+      ? (tool as { functionDeclarations: Array<Record<string, unknown>> }).functionDeclarations
+      : []) {
       if (fn && fn.parametersJsonSchema !== undefined && fn.parameters === undefined) {
         fn.parameters = fn.parametersJsonSchema;
         delete fn.parametersJsonSchema;
@@ -110,7 +122,10 @@ function cleanAntigravityRequest(request: Record<string, unknown>, model: string
   const gen = request.generationConfig as Record<string, unknown> | undefined;
   if (model.includes("claude")) {
     const tc = (request.toolConfig ?? {}) as Record<string, unknown>;
-    request.toolConfig = { ...tc, functionCallingConfig: { ...((tc.functionCallingConfig ?? {}) as Record<string, unknown>), mode: "VALIDATED" } };
+    request.toolConfig = {
+      ...tc,
+      functionCallingConfig: { ...((tc.functionCallingConfig ?? {}) as Record<string, unknown>), mode: "VALIDATED" },
+    };
   } else if (gen && typeof gen === "object") {
     request.generationConfig = { ...gen };
     delete (request.generationConfig as Record<string, unknown>).maxOutputTokens;
@@ -125,14 +140,16 @@ export function antigravityEnvelope(body: Buffer, model: string, project: string
   if (action === "count") return Buffer.from(JSON.stringify({ request: codeAssistCountRequest(request) }));
   cleanAntigravityRequest(request, model);
   request.sessionId ??= stableSessionId(request);
-  return Buffer.from(JSON.stringify({
-    model,
-    userAgent: "antigravity",
-    requestType: /image/i.test(model) ? "image_gen" : "agent",
-    project,
-    requestId: `agent-${randomUUID()}`,
-    request,
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      model,
+      userAgent: "antigravity",
+      requestType: /image/i.test(model) ? "image_gen" : "agent",
+      project,
+      requestId: `agent-${randomUUID()}`,
+      request,
+    }),
+  );
 }
 
 /** Headers of an Antigravity call; a credential `user_agent` replaces the default. */
@@ -159,7 +176,8 @@ export interface BuiltCall {
  * the ChatGPT account id and the codex-tui originator. Other types are returned unchanged.
  */
 export function applyOAuthCall(
-  call: BuiltCall, token: { type: string; accessToken: string; accountId?: string },
+  call: BuiltCall,
+  token: { type: string; accessToken: string; accountId?: string },
 ): BuiltCall {
   const headers = { ...call.headers };
   if (token.type === "claude") {
@@ -168,6 +186,7 @@ export function applyOAuthCall(
     headers.authorization = `Bearer ${token.accessToken}`;
     return { ...call, headers };
   }
-  if (token.type === "codex") return { ...call, headers: codexOAuthHeaders(headers, token.accessToken, token.accountId) };
+  if (token.type === "codex")
+    return { ...call, headers: codexOAuthHeaders(headers, token.accessToken, token.accountId) };
   return call;
 }

@@ -65,7 +65,7 @@ export async function httpCall(call: HttpCall, options: HttpOptions = {}): Promi
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
     return { status: res.statusCode ?? 0, headers: out, text, json: parseObject(text) };
   } catch (err) {
-    const why = signal.aborted ? "timed out" : (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const why = signal.aborted ? "timed out" : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
     throw new NetworkError(`Cannot reach "${host}": ${why}`, { cause: err });
   }
 }
@@ -98,7 +98,12 @@ export function parseObject(text: string): Record<string, unknown> {
 /** A short, token-free description of an error answer: the OAuth `error` code and description when present. */
 export function describeAnswer(a: HttpAnswer): string {
   const err = a.json.error;
-  const code = typeof err === "string" ? err : typeof (err as Record<string, unknown>)?.message === "string" ? String((err as Record<string, unknown>).message) : "";
+  const code =
+    typeof err === "string"
+      ? err
+      : typeof (err as Record<string, unknown>)?.message === "string"
+        ? String((err as Record<string, unknown>).message)
+        : "";
   const desc = typeof a.json.error_description === "string" ? a.json.error_description : "";
   const text = [code, desc].filter(Boolean).join(": ");
   return `HTTP ${a.status}${text ? ` (${text.slice(0, 200)})` : ""}`;

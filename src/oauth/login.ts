@@ -40,8 +40,11 @@ export interface LoginArgs {
 
 /** Upstream's one-shot flags (oauth.md §1.1), accepted as aliases. */
 const UPSTREAM_FLAGS: Readonly<Record<string, [OAuthProvider, boolean]>> = {
-  "-claude-login": ["claude", false], "-codex-login": ["codex", false], "-codex-device-login": ["codex", true],
-  "-login": ["gemini", false], "-antigravity-login": ["antigravity", false],
+  "-claude-login": ["claude", false],
+  "-codex-login": ["codex", false],
+  "-codex-device-login": ["codex", true],
+  "-login": ["gemini", false],
+  "-antigravity-login": ["antigravity", false],
 };
 
 /** True when argv asks for a login in upstream's spelling (`-claude-login`, …). */
@@ -62,18 +65,35 @@ export function parseLoginArgs(argv: readonly string[]): LoginArgs | string {
       continue;
     }
     switch (flag) {
-      case "-no-browser": out.noBrowser = true; break;
-      case "-device": out.device = true; break;
-      case "-port": case "-oauth-callback-port": {
+      case "-no-browser":
+        out.noBrowser = true;
+        break;
+      case "-device":
+        out.device = true;
+        break;
+      case "-port":
+      case "-oauth-callback-port": {
         const v = value();
         const n = Number(v);
         if (!/^\d+$/.test(v ?? "") || n > 65535) return `${arg} needs a port number from 0 to 65535`;
-        if (n === 0) delete out.port; // upstream: 0 = the provider's default
+        if (n === 0)
+          delete out.port; // upstream: 0 = the provider's default
         else out.port = n;
         break;
       }
-      case "-project-id": case "-project_id": { const v = value(); if (!v) return `${arg} needs a project id`; out.projectId = v; break; }
-      case "-config": { const v = value(); if (!v) return `${arg} needs a FILE`; out.config = v; break; }
+      case "-project-id":
+      case "-project_id": {
+        const v = value();
+        if (!v) return `${arg} needs a project id`;
+        out.projectId = v;
+        break;
+      }
+      case "-config": {
+        const v = value();
+        if (!v) return `${arg} needs a FILE`;
+        out.config = v;
+        break;
+      }
       default: {
         const p = arg.startsWith("-") ? undefined : parseProvider(arg);
         if (!p || out.provider) return `Unknown login argument "${arg}"`;
@@ -151,14 +171,19 @@ export async function runLogin(argv: readonly string[], io: LoginIo = terminalIo
     if (args.provider === "gemini") io.out(`Note: ${GEMINI_CLI_NOTICE}\n`);
     io.out(`Open this URL to log in to ${args.provider}:\n\n  ${login.url}\n`);
     const opened = !args.noBrowser && (await io.openBrowser(login.url).catch(() => false));
-    io.out(`Waiting up to ${minutes(io.waitMs ?? CALLBACK_WAIT_MS)} for the login to come back to ${login.redirectUri} (Ctrl-C stops).`);
+    io.out(
+      `Waiting up to ${minutes(io.waitMs ?? CALLBACK_WAIT_MS)} for the login to come back to ${login.redirectUri} (Ctrl-C stops).`,
+    );
     if (opened) {
-      io.out("If no browser opened, copy the URL above into one. With no browser on this machine, log in on another and paste the final URL from its address bar here, or run again with --no-browser.");
-    }
-    else {
+      io.out(
+        "If no browser opened, copy the URL above into one. With no browser on this machine, log in on another and paste the final URL from its address bar here, or run again with --no-browser.",
+      );
+    } else {
       // The browser calls the redirect_uri's port on the laptop; the listener may sit on another port here (--port).
       const local = new URL(login.redirectUri).port || "80";
-      io.out(`On a remote machine, forward the callback port first: ssh -L ${local}:127.0.0.1:${login.port} <user>@<server>`);
+      io.out(
+        `On a remote machine, forward the callback port first: ssh -L ${local}:127.0.0.1:${login.port} <user>@<server>`,
+      );
       io.out("Or, after logging in, paste the final URL from the browser's address bar here.");
     }
     const code = await waitForCode(login, io);
@@ -255,11 +280,15 @@ export function terminalIo(): LoginIo {
       return new Promise((resolve) => {
         const w = (l: string | undefined) => resolve(l);
         waiters.push(w);
-        signal.addEventListener("abort", () => {
-          const i = waiters.indexOf(w);
-          if (i >= 0) waiters.splice(i, 1);
-          resolve(undefined);
-        }, { once: true });
+        signal.addEventListener(
+          "abort",
+          () => {
+            const i = waiters.indexOf(w);
+            if (i >= 0) waiters.splice(i, 1);
+            resolve(undefined);
+          },
+          { once: true },
+        );
       });
     },
     openBrowser,
@@ -275,10 +304,13 @@ export function terminalIo(): LoginIo {
 /** Opens a URL with the platform's opener; false when there is none (headless) or it failed to start. */
 export function openBrowser(url: string): Promise<boolean> {
   const [cmd, args] =
-    process.platform === "darwin" ? ["open", [url]]
-    : process.platform === "win32" ? ["rundll32", ["url.dll,FileProtocolHandler", url]]
-    : ["xdg-open", [url]];
-  if (process.platform === "linux" && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return Promise.resolve(false);
+    process.platform === "darwin"
+      ? ["open", [url]]
+      : process.platform === "win32"
+        ? ["rundll32", ["url.dll,FileProtocolHandler", url]]
+        : ["xdg-open", [url]];
+  if (process.platform === "linux" && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+    return Promise.resolve(false);
   return new Promise((resolve) => {
     const child = spawn(cmd, args as string[], { stdio: "ignore", detached: true });
     child.once("error", () => resolve(false));

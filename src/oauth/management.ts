@@ -10,7 +10,14 @@ import { HttpError } from "../server/errors.js";
 import type { App, Ctx, Handler, Route } from "../server/handler.js";
 import { readJson } from "../server/body.js";
 import { route } from "../server/router.js";
-import { CALLBACK_WAIT_MS, FAILURE_PAGE, LoginError, parsePastedCallback, SUCCESS_PAGE, type CallbackResult } from "./callback.js";
+import {
+  CALLBACK_WAIT_MS,
+  FAILURE_PAGE,
+  LoginError,
+  parsePastedCallback,
+  SUCCESS_PAGE,
+  type CallbackResult,
+} from "./callback.js";
 import { endpointsFor, parseProvider, type OAuthProvider } from "./endpoints.js";
 import { beginLogin, finishLogin, type FinishedLogin, type PendingLogin } from "./flow.js";
 import { startForwarder, type Forwarder } from "./forwarder.js";
@@ -20,7 +27,12 @@ import { isValidState } from "./pkce.js";
 export const SESSION_TTL_MS = 10 * 60_000;
 
 /** Main-port callback path segment per provider. */
-const CALLBACK_SEGMENT: Readonly<Record<OAuthProvider, string>> = { claude: "anthropic", codex: "codex", gemini: "google", antigravity: "antigravity" };
+const CALLBACK_SEGMENT: Readonly<Record<OAuthProvider, string>> = {
+  claude: "anthropic",
+  codex: "codex",
+  gemini: "google",
+  antigravity: "antigravity",
+};
 
 interface Session {
   readonly provider: OAuthProvider;
@@ -46,10 +58,11 @@ export class LoginSessions {
 
   /** Fails every pending login and closes its forwarder (shutdown). */
   async close(): Promise<void> {
-    for (const s of this.sessions.values()) if (s.status === "wait" && !s.delivered) {
-      s.delivered = true;
-      s.deliver({ error: "cliproxy is shutting down" });
-    }
+    for (const s of this.sessions.values())
+      if (s.status === "wait" && !s.delivered) {
+        s.delivered = true;
+        s.deliver({ error: "cliproxy is shutting down" });
+      }
     await Promise.all([...this.sessions.values()].map((s) => s.forwarder?.close()));
   }
 
@@ -61,7 +74,11 @@ export class LoginSessions {
   }
 
   /** Starts a login in the background and returns its session. */
-  async start(provider: OAuthProvider, config: Ctx["config"], options: { projectId?: string; forwardTo?: string }): Promise<Session> {
+  async start(
+    provider: OAuthProvider,
+    config: Ctx["config"],
+    options: { projectId?: string; forwardTo?: string },
+  ): Promise<Session> {
     const endpoints = endpointsFor(provider, config);
     const login = await beginLogin(provider, endpoints, { listen: false });
     let deliver!: (r: CallbackResult) => void;
@@ -70,11 +87,26 @@ export class LoginSessions {
       setTimeout(() => reject(new LoginError("Login timed out: no callback within 5 min")), this.waitMs).unref();
     });
     code.catch(() => undefined); // observed by complete(); a session whose forwarder failed never gets there
-    const session: Session = { provider, login, createdAt: this.app.clock.now(), status: "wait", delivered: false, deliver: (r) => deliver(r) };
+    const session: Session = {
+      provider,
+      login,
+      createdAt: this.app.clock.now(),
+      status: "wait",
+      delivered: false,
+      deliver: (r) => deliver(r),
+    };
     if (options.forwardTo) {
       const redirect = new URL(login.redirectUri);
-      session.forwarder = await startForwarder(Number(redirect.port || 80), [redirect.pathname], options.forwardTo).catch((err: NodeJS.ErrnoException) => {
-        throw new HttpError(409, "conflict", `failed to start callback server on port ${redirect.port}: ${err.code ?? err.message}`);
+      session.forwarder = await startForwarder(
+        Number(redirect.port || 80),
+        [redirect.pathname],
+        options.forwardTo,
+      ).catch((err: NodeJS.ErrnoException) => {
+        throw new HttpError(
+          409,
+          "conflict",
+          `failed to start callback server on port ${redirect.port}: ${err.code ?? err.message}`,
+        );
       });
     }
     this.sessions.set(login.state, session);
@@ -82,20 +114,29 @@ export class LoginSessions {
     return session;
   }
 
-  private async complete(session: Session, code: Promise<CallbackResult>, projectId: string | undefined): Promise<void> {
+  private async complete(
+    session: Session,
+    code: Promise<CallbackResult>,
+    projectId: string | undefined,
+  ): Promise<void> {
     const log = this.app.log;
     try {
       const r = await code;
       if (r.error) throw new LoginError(`Login failed: the provider answered "${r.error}"`);
       const config = this.app.config();
-      const done = await finishLogin(session.login, { code: r.code!, state: r.state! }, {
-        endpoints: endpointsFor(session.provider, config),
-        http: { proxyUrl: effectiveProxy("", config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs },
-        now: () => this.app.clock.now(),
-        sleep: (ms) => new Promise((res) => setTimeout(res, ms).unref()),
-        say: (line) => log.info(`oauth: ${line}`),
-        projectId,
-      }, config.authDir);
+      const done = await finishLogin(
+        session.login,
+        { code: r.code!, state: r.state! },
+        {
+          endpoints: endpointsFor(session.provider, config),
+          http: { proxyUrl: effectiveProxy("", config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs },
+          now: () => this.app.clock.now(),
+          sleep: (ms) => new Promise((res) => setTimeout(res, ms).unref()),
+          say: (line) => log.info(`oauth: ${line}`),
+          projectId,
+        },
+        config.authDir,
+      );
       session.status = "ok";
       session.file = done.file;
       log.info(`oauth: ${session.provider} login saved ${done.file}`, { email: done.email });
@@ -119,7 +160,13 @@ declare module "../server/handler.js" {
 
 function sendJsonBody(ctx: Ctx, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  ctx.res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" }).end(text);
+  ctx.res
+    .writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      "cache-control": "no-store",
+    })
+    .end(text);
 }
 
 /** `GET /<provider>-auth-url`: starts a login and answers `{"status":"ok","url","state"}`. */
@@ -136,7 +183,10 @@ export function startLoginHandler(provider: OAuthProvider): Handler {
 }
 
 const bad = (message: string) => new HttpError(400, "invalid_request_error", message);
-const unknownState = () => new HttpError(404, "not_found", "unknown or expired state", { body: { status: "error", error: "unknown or expired state" } });
+const unknownState = () =>
+  new HttpError(404, "not_found", "unknown or expired state", {
+    body: { status: "error", error: "unknown or expired state" },
+  });
 
 function field(json: Record<string, unknown>, key: string): string | undefined {
   const v = json[key];
@@ -162,7 +212,8 @@ export const oauthCallbackHandler: Handler = async (req, ctx) => {
   const session = ctx.app.loginSessions.get(result.state);
   if (!session) throw unknownState();
   if (session.provider !== provider) throw bad("provider does not match the login that state belongs to");
-  if (session.status !== "wait" || session.delivered) throw new HttpError(409, "conflict", "login already finished or failed");
+  if (session.status !== "wait" || session.delivered)
+    throw new HttpError(409, "conflict", "login already finished or failed");
   session.delivered = true;
   session.deliver(result);
   sendJsonBody(ctx, 200, { status: "ok" });
@@ -171,7 +222,10 @@ export const oauthCallbackHandler: Handler = async (req, ctx) => {
 /** `GET /get-auth-status?state=s`: `wait`, `error` with the reason, or `ok` with the file name. */
 export const authStatusHandler: Handler = async (_req, ctx) => {
   const state = ctx.url.searchParams.get("state") ?? "";
-  if (!isValidState(state)) throw new HttpError(400, "invalid_request_error", "invalid state", { body: { status: "error", error: "invalid state" } });
+  if (!isValidState(state))
+    throw new HttpError(400, "invalid_request_error", "invalid state", {
+      body: { status: "error", error: "invalid state" },
+    });
   const session = ctx.app.loginSessions.get(state);
   if (!session) throw unknownState();
   if (session.status === "wait") return sendJsonBody(ctx, 200, { status: "wait" });
@@ -187,13 +241,20 @@ export function mainPortCallbackHandler(provider: OAuthProvider): Handler {
     const session = isValidState(state) ? ctx.app.loginSessions.get(state) : undefined;
     const code = q.get("code") ?? undefined;
     const error = q.get("error") ?? undefined;
-    const ok = !!session && session.provider === provider && session.status === "wait" && !session.delivered && !!(code || error);
+    const ok =
+      !!session &&
+      session.provider === provider &&
+      session.status === "wait" &&
+      !session.delivered &&
+      !!(code || error);
     if (ok) {
       session.delivered = true;
       session.deliver({ code, state, error });
     }
     const page = ok && !error ? SUCCESS_PAGE : FAILURE_PAGE;
-    ctx.res.writeHead(ok && !error ? 200 : 400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(page);
+    ctx.res
+      .writeHead(ok && !error ? 200 : 400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
+      .end(page);
   };
 }
 

@@ -9,15 +9,15 @@
  *   retry in 5 min; invalid_grant and friends disable the credential with one log line naming the fix.
  */
 import { EventEmitter } from "node:events";
-import type { Config } from "../config/schema.js";
-import type { Logger } from "../log/log.js";
 import { effectiveProxy } from "../proxy/forward.js";
-import type { Clock } from "../server/handler.js";
 import { endpointsFor, type OAuthProvider } from "./endpoints.js";
 import { NetworkError } from "./http.js";
 import { loadAuthDir, parseTokenFile, writeTokenFile, type TokenFileCredential } from "./store.js";
 import { RefreshError, type VendorContext } from "./vendor.js";
 import { vendorOfType } from "./vendors.js";
+import { lifetimeMs, TokenUnavailableError, type TokenManagerOptions } from "./refresh-options.js";
+
+export { TokenUnavailableError, type RefreshCoordinator, type TokenManagerOptions } from "./refresh-options.js";
 
 /** Retry delay after a failed refresh that is not a 429 (oauth.md §7). */
 export const FAILURE_BACKOFF_MS = 5 * 60_000;
@@ -25,36 +25,6 @@ export const FAILURE_BACKOFF_MS = 5 * 60_000;
 export const ATTEMPT_WAITS_MS: readonly number[] = [1000, 2000];
 /** Longest the background loop sleeps between checks. */
 const MAX_TIMER_MS = 60_000;
-
-/** A credential whose token cannot be used now; `status` is what the attempt counts as (401 disabled, 503 backing off). */
-export class TokenUnavailableError extends Error {
-  constructor(readonly status: 401 | 503, message: string, readonly retryAfterMs?: number) {
-    super(message);
-    this.name = "TokenUnavailableError";
-  }
-}
-
-/** What a TokenManager needs from the app. */
-export interface TokenManagerOptions {
-  readonly log: Logger;
-  readonly clock: Clock;
-  /** The current config (auth-dir, oauth-endpoints, proxy-url, timeouts). */
-  config(): Config;
-  /** Waits between attempts; tests pass one that moves a fake clock. */
-  sleep?(ms: number): Promise<void>;
-  /** Told about every file cliproxy writes, so the auth-dir watcher skips its own writes. */
-  onWritten?(file: string, content: string): void;
-  /** Serialises refreshes across replicas (store/pg-store.ts); absent = this process alone. */
-  readonly coordinator?: RefreshCoordinator;
-}
-
-/**
- * Runs one file's refresh under a lock shared with other replicas: `refresh` gets the newest stored copy
- * of the file (another replica may have refreshed it meanwhile) and returns what to store, if anything.
- */
-export interface RefreshCoordinator {
-  exclusive(file: string, refresh: (latest: Record<string, unknown> | undefined) => Promise<Record<string, unknown> | undefined>): Promise<void>;
-}
 
 interface Entry {
   readonly file: string;
@@ -161,11 +131,16 @@ export class TokenManager extends EventEmitter {
     const vendor = vendorOfType(c.type);
     const now = this.options.clock.now();
     const valid = c.accessToken !== "" && (c.expiresAt === undefined || c.expiresAt > now);
-    const due = c.accessToken === "" || (c.expiresAt !== undefined && c.expiresAt - now <= (vendor?.requestLeadMs ?? 0));
+    const due =
+      c.accessToken === "" || (c.expiresAt !== undefined && c.expiresAt - now <= (vendor?.requestLeadMs ?? 0));
     if (!due || !vendor || !c.refreshToken) return c;
     if (!e.inflight && e.blockedUntil !== undefined && now < e.blockedUntil) {
       if (valid) return c;
-      throw new TokenUnavailableError(503, `Token of "${c.file}" expired and its refresh is backing off`, e.blockedUntil - now);
+      throw new TokenUnavailableError(
+        503,
+        `Token of "${c.file}" expired and its refresh is backing off`,
+        e.blockedUntil - now,
+      );
     }
     try {
       await this.refresh(c.file);
@@ -184,11 +159,16 @@ export class TokenManager extends EventEmitter {
   async onUnauthorized(id: string, usedToken: string): Promise<TokenFileCredential> {
     const c = this.usable(id);
     if (c.accessToken !== usedToken && c.accessToken !== "") return c;
-    if (!vendorOfType(c.type) || !c.refreshToken) throw new TokenUnavailableError(401, `Token of "${c.file}" was refused and cannot be refreshed`);
+    if (!vendorOfType(c.type) || !c.refreshToken)
+      throw new TokenUnavailableError(401, `Token of "${c.file}" was refused and cannot be refreshed`);
     const e = this.entries.get(c.file)!;
     const now = this.options.clock.now();
     if (!e.inflight && e.blockedUntil !== undefined && now < e.blockedUntil) {
-      throw new TokenUnavailableError(503, `Token of "${c.file}" was refused and its refresh is backing off`, e.blockedUntil - now);
+      throw new TokenUnavailableError(
+        503,
+        `Token of "${c.file}" was refused and its refresh is backing off`,
+        e.blockedUntil - now,
+      );
     }
     try {
       await this.refresh(c.file);
@@ -201,7 +181,11 @@ export class TokenManager extends EventEmitter {
   private usable(id: string): TokenFileCredential {
     const c = this.get(id);
     if (!c) throw new TokenUnavailableError(401, `No token file "${id}"`);
-    if (c.disabled) throw new TokenUnavailableError(401, `Token file "${c.file}" is disabled${c.disabledReason ? ` (${c.disabledReason})` : ""}`);
+    if (c.disabled)
+      throw new TokenUnavailableError(
+        401,
+        `Token file "${c.file}" is disabled${c.disabledReason ? ` (${c.disabledReason})` : ""}`,
+      );
     return c;
   }
 
@@ -229,7 +213,10 @@ export class TokenManager extends EventEmitter {
     const clock = this.options.clock;
     return {
       endpoints: endpointsFor(type as OAuthProvider, config),
-      http: { proxyUrl: effectiveProxy(c.proxyUrl ?? "", config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs },
+      http: {
+        proxyUrl: effectiveProxy(c.proxyUrl ?? "", config.proxyUrl),
+        connectTimeoutMs: config.upstreamConnectTimeoutMs,
+      },
       now: () => clock.now(),
       sleep: (ms) => this.sleep(ms),
       say: (line) => this.options.log.info(`auth: ${line}`),
@@ -254,7 +241,8 @@ export class TokenManager extends EventEmitter {
   /** Takes another replica's newer token for `e`; true when it is good enough that no refresh is needed. */
   private adopt(e: Entry, latest: Record<string, unknown>): boolean {
     const parsed = parseTokenFile(e.file, latest);
-    if (typeof parsed === "string" || !parsed[0].accessToken || parsed[0].accessToken === e.creds[0].accessToken) return false;
+    if (typeof parsed === "string" || !parsed[0].accessToken || parsed[0].accessToken === e.creds[0].accessToken)
+      return false;
     const vendor = vendorOfType(parsed[0].type);
     const exp = parsed[0].expiresAt;
     if (exp !== undefined && exp - this.options.clock.now() <= (vendor?.requestLeadMs ?? 0)) return false;
@@ -262,7 +250,10 @@ export class TokenManager extends EventEmitter {
     e.creds = parsed;
     e.blockedUntil = undefined;
     this.learnSecrets(parsed[0]);
-    void writeTokenFile(this.options.config().authDir, e.file, latest).then((content) => this.options.onWritten?.(e.file, content), () => undefined);
+    void writeTokenFile(this.options.config().authDir, e.file, latest).then(
+      (content) => this.options.onWritten?.(e.file, content),
+      () => undefined,
+    );
     this.emit("change");
     return true;
   }
@@ -297,7 +288,9 @@ export class TokenManager extends EventEmitter {
     e.creds = parsed;
     e.blockedUntil = undefined;
     this.learnSecrets(parsed[0]);
-    log.info(`auth: refreshed ${e.file}`, { expires: parsed[0].expiresAt ? new Date(parsed[0].expiresAt).toISOString() : undefined });
+    log.info(`auth: refreshed ${e.file}`, {
+      expires: parsed[0].expiresAt ? new Date(parsed[0].expiresAt).toISOString() : undefined,
+    });
     this.emit("change");
     return next;
   }
@@ -312,7 +305,10 @@ export class TokenManager extends EventEmitter {
       this.emit("change");
       return;
     }
-    const wait = err instanceof RefreshError && err.kind === "blocked" ? err.retryAfterMs ?? FAILURE_BACKOFF_MS : FAILURE_BACKOFF_MS;
+    const wait =
+      err instanceof RefreshError && err.kind === "blocked"
+        ? (err.retryAfterMs ?? FAILURE_BACKOFF_MS)
+        : FAILURE_BACKOFF_MS;
     e.blockedUntil = now + wait;
     log.warn(`auth: refresh of ${e.file} failed: ${msg}; next attempt in ${Math.round(wait / 1000)} s`);
   }
@@ -330,7 +326,9 @@ export class TokenManager extends EventEmitter {
     let due: number;
     if (c.refreshIntervalSeconds) {
       const p = c.refreshIntervalSeconds * 1000;
-      const times = [exp !== undefined ? exp - p : undefined, last !== undefined ? last + p : undefined].filter((t): t is number => t !== undefined);
+      const times = [exp !== undefined ? exp - p : undefined, last !== undefined ? last + p : undefined].filter(
+        (t): t is number => t !== undefined,
+      );
       due = times.length ? Math.min(...times) : now;
     } else {
       let lead = vendor.leadMs;
@@ -378,12 +376,4 @@ export class TokenManager extends EventEmitter {
     this.timer = setTimeout(() => void this.runDue().finally(() => this.reschedule()), wait);
     this.timer.unref();
   }
-}
-
-/** A token's lifetime as issued: `expires_in` (top level or in `token`), else expiry − last refresh. */
-function lifetimeMs(raw: Record<string, unknown>, exp: number | undefined, last: number | undefined): number | undefined {
-  const token = raw.token !== null && typeof raw.token === "object" ? (raw.token as Record<string, unknown>) : {};
-  const seconds = Number(raw.expires_in ?? token.expires_in);
-  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
-  return exp !== undefined && last !== undefined && exp > last ? exp - last : undefined;
 }

@@ -96,7 +96,10 @@ export function formatTime(ms: number): string {
 
 /** Reduces server data (an email, a plan) to one safe path segment: no `/`, `\`, `..` or control characters. */
 export function safeSegment(s: string): string {
-  const out = s.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, "_").replace(/\.{2,}/g, "_").replace(/^[.\s]+|\s+$/g, "");
+  const out = s
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, "_")
+    .replace(/\.{2,}/g, "_")
+    .replace(/^[.\s]+|\s+$/g, "");
   return out || "unknown";
 }
 
@@ -139,11 +142,15 @@ export function parseTokenFile(file: string, raw: unknown): TokenFileCredential[
   const cooling = o.disable_cooling ?? o["disable-cooling"];
   const retryRaw = o.request_retry ?? o["request-retry"];
   // A URL that cannot work would fail every request it serves: the file is refused, saying which field.
-  for (const [field, kind] of [["base_url", "http"], ["proxy_url", "proxy"]] as const) {
+  for (const [field, kind] of [
+    ["base_url", "http"],
+    ["proxy_url", "proxy"],
+  ] as const) {
     const problem = typeof o[field] === "string" ? urlProblem(o[field] as string, kind) : undefined;
     if (problem) return `${file}: ${field}: ${problem}`;
   }
-  const retry = typeof retryRaw === "number" || (typeof retryRaw === "string" && retryRaw.trim() !== "") ? Number(retryRaw) : NaN;
+  const retry =
+    typeof retryRaw === "number" || (typeof retryRaw === "string" && retryRaw.trim() !== "") ? Number(retryRaw) : NaN;
   const base: TokenFileCredential = {
     id: file,
     file,
@@ -161,7 +168,9 @@ export function parseTokenFile(file: string, raw: unknown): TokenFileCredential[
     prefix: str(o.prefix)?.trim(),
     priority: Number.isFinite(priority) ? priority : 0,
     disabled: o.disabled === true,
-    excludedModels: Array.isArray(excluded) ? excluded.filter((x): x is string => typeof x === "string" && x.trim() !== "") : [],
+    excludedModels: Array.isArray(excluded)
+      ? excluded.filter((x): x is string => typeof x === "string" && x.trim() !== "")
+      : [],
     headers,
     proxyUrl: str(o.proxy_url)?.trim(),
     disableCooling: typeof cooling === "boolean" ? cooling : undefined,
@@ -171,7 +180,13 @@ export function parseTokenFile(file: string, raw: unknown): TokenFileCredential[
     label: str(o.label),
     raw: o,
   };
-  const projects = type === "gemini" ? (base.projectId ?? "").split(",").map((p) => p.trim()).filter(Boolean) : [];
+  const projects =
+    type === "gemini"
+      ? (base.projectId ?? "")
+          .split(",")
+          .map((p) => p.trim())
+          .filter(Boolean)
+      : [];
   if (projects.length <= 1) return [base];
   // config.md §6: one disabled parent plus one routable credential per project, sharing the token.
   const children = projects.map((p) => ({ ...base, id: `${file}::${p.replace(/[/\\ ]/g, "_")}`, projectId: p }));
@@ -231,7 +246,8 @@ export function serialiseTokenFile(data: Record<string, unknown>): string {
  * directory, fsync, rename. Returns the bytes written (the auth-dir watcher skips its own writes by hash).
  */
 export async function writeTokenFile(dir: string, name: string, data: Record<string, unknown>): Promise<string> {
-  if (name !== safeSegment(name) || !name.endsWith(".json")) throw new Error(`Cannot write token file "${name}": not a plain .json file name`);
+  if (name !== safeSegment(name) || !name.endsWith(".json"))
+    throw new Error(`Cannot write token file "${name}": not a plain .json file name`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const content = serialiseTokenFile(data);
   const temp = join(dir, `.${name}.tmp-${randomBytes(6).toString("hex")}`);

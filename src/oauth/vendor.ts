@@ -56,7 +56,12 @@ export type RefreshFailure = "revoked" | "blocked" | "transient" | "failed";
 
 /** A refresh failure with its class; the message names the host and the OAuth error, never a token. */
 export class RefreshError extends Error {
-  constructor(readonly kind: RefreshFailure, message: string, readonly retryAfterMs?: number, options?: ErrorOptions) {
+  constructor(
+    readonly kind: RefreshFailure,
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "RefreshError";
   }

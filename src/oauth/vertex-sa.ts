@@ -34,7 +34,8 @@ function text(v: unknown): string | undefined {
 /** The service account of a vertex token file, or why it cannot be used (a message naming the missing field). */
 export function serviceAccountOf(raw: Readonly<Record<string, unknown>>): ServiceAccount | string {
   const sa = raw.service_account;
-  if (sa === null || typeof sa !== "object" || Array.isArray(sa)) return 'no "service_account" object (import the key with CLIProxyAPI\'s vertex-import or write it there)';
+  if (sa === null || typeof sa !== "object" || Array.isArray(sa))
+    return 'no "service_account" object (import the key with CLIProxyAPI\'s vertex-import or write it there)';
   const o = sa as Record<string, unknown>;
   const clientEmail = text(o.client_email);
   // Keys pasted through shells often carry literal "\n"; HEAD's NormalizeServiceAccountMap repairs them too.
@@ -43,7 +44,14 @@ export function serviceAccountOf(raw: Readonly<Record<string, unknown>>): Servic
   if (!clientEmail) return 'service_account has no "client_email"';
   if (!privateKey) return 'service_account has no "private_key"';
   if (!projectId) return 'no "project_id"';
-  return { clientEmail, privateKey, privateKeyId: text(o.private_key_id), tokenUri: text(o.token_uri) ?? GOOGLE_TOKEN_URI, projectId, location: text(raw.location) ?? "us-central1" };
+  return {
+    clientEmail,
+    privateKey,
+    privateKeyId: text(o.private_key_id),
+    tokenUri: text(o.token_uri) ?? GOOGLE_TOKEN_URI,
+    projectId,
+    location: text(raw.location) ?? "us-central1",
+  };
 }
 
 /** HEAD's vertexBaseURL: `global` → aiplatform.googleapis.com, else `<location>-aiplatform.googleapis.com`. */
@@ -62,7 +70,10 @@ export function signAssertion(sa: ServiceAccount, nowMs: number): string {
 
 /** A token that could not be had; `status` 401 when Google refused the key, 503 otherwise. */
 export class ServiceAccountError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = "ServiceAccountError";
   }
@@ -99,14 +110,26 @@ export class ServiceAccountTokens {
     const now = this.now();
     let a;
     try {
-      a = await httpCall({ url: sa.tokenUri, form: { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: signAssertion(sa, now) } }, http);
+      a = await httpCall(
+        {
+          url: sa.tokenUri,
+          form: { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: signAssertion(sa, now) },
+        },
+        http,
+      );
     } catch (err) {
-      throw new ServiceAccountError(503, `Vertex service-account token from "${safeHost(sa.tokenUri)}" failed: ${(err as Error).message}`);
+      throw new ServiceAccountError(
+        503,
+        `Vertex service-account token from "${safeHost(sa.tokenUri)}" failed: ${(err as Error).message}`,
+      );
     }
     const token = text(a.json.access_token);
     if (a.status < 200 || a.status >= 300 || !token) {
       const refused = a.status === 400 || a.status === 401 || a.status === 403;
-      throw new ServiceAccountError(refused ? 401 : 503, `Vertex service-account token from "${safeHost(sa.tokenUri)}" failed: ${describeAnswer(a)}${refused ? "; check the key (it may be deleted or disabled)" : ""}`);
+      throw new ServiceAccountError(
+        refused ? 401 : 503,
+        `Vertex service-account token from "${safeHost(sa.tokenUri)}" failed: ${describeAnswer(a)}${refused ? "; check the key (it may be deleted or disabled)" : ""}`,
+      );
     }
     const life = Number(a.json.expires_in);
     return { token, expiresAt: now + (Number.isFinite(life) && life > 0 ? life : 3600) * 1000 };

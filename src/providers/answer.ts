@@ -31,13 +31,21 @@ function parsedJson(text: string): unknown {
  * clients unchanged when the upstream speaks their dialect; Anthropic clients and cross-dialect pairs
  * get the error rendered in the client's dialect (an upstream Claude error type is kept).
  */
-export function finalError(result: ConductError, client: Format, passthrough: boolean, dialectOf: (kind: string) => Format | undefined): HttpError {
+export function finalError(
+  result: ConductError,
+  client: Format,
+  passthrough: boolean,
+  dialectOf: (kind: string) => Format | undefined,
+): HttpError {
   switch (result.kind) {
     case "unknown-model":
       return new HttpError(404, "", result.message, { code: "model_not_found" });
     case "cooldown":
       // OpenAI and Gemini clients get CLIProxyAPI's model_cooldown body; Anthropic ones its wrapped text (§5.4).
-      return new HttpError(429, "", result.message, { headers: { ...result.headers }, body: client === "anthropic" ? undefined : result.body });
+      return new HttpError(429, "", result.message, {
+        headers: { ...result.headers },
+        body: client === "anthropic" ? undefined : result.body,
+      });
     case "unavailable":
     case "transport":
       return new HttpError(result.status, "", result.message, { headers: { ...result.headers } });
@@ -50,7 +58,8 @@ export function finalError(result: ConductError, client: Format, passthrough: bo
       if (result.status === 429 && retryAfter) headers["retry-after"] = retryAfter;
       const same = dialectOf(result.credential.kind) === client;
       const json = same && client !== "anthropic" ? parsedJson(result.body) : undefined;
-      const body = json !== undefined && typeof json === "object" ? json : translateError(client, result.status, result.body);
+      const body =
+        json !== undefined && typeof json === "object" ? json : translateError(client, result.status, result.body);
       return new HttpError(result.status, "", result.message, { headers, body });
     }
   }
@@ -67,9 +76,12 @@ function providerKeyRejected(result: Extract<ConductError, { kind: "upstream" }>
   let host = cred.baseUrl;
   try {
     host = new URL(cred.baseUrl).host;
-  } catch { /* keep the configured text; it never holds the key */ }
+  } catch {
+    /* keep the configured text; it never holds the key */
+  }
   // Four characters of a long key identify it without helping anyone guess it; a short key gets none shown.
-  const which = cred.apiKey.length >= 16 ? `key ending …${cred.apiKey.slice(-4)}` : `key ${cred.label.replace(/ \(.*\)$/, "")}`;
+  const which =
+    cred.apiKey.length >= 16 ? `key ending …${cred.apiKey.slice(-4)}` : `key ${cred.label.replace(/ \(.*\)$/, "")}`;
   const fix = "replace it in config.yaml";
   const said = decodeError(401, result.body).message.slice(0, 300);
   const message = `provider ${cred.provider} ${which} rejected by ${host} (401: ${said}); ${fix}. cliproxy's own api-keys accepted your client`;
@@ -78,15 +90,22 @@ function providerKeyRejected(result: Extract<ConductError, { kind: "upstream" }>
 
 /** A translated request reduced to what the upstream's count endpoint accepts. */
 export function countRequestBody(upstream: Format, translated: Obj, model: string): Obj {
-  if (upstream === "gemini") return { generateContentRequest: { ...translated, model: `models/${model.replace(/\(.*\)$/, "")}` } };
+  if (upstream === "gemini")
+    return { generateContentRequest: { ...translated, model: `models/${model.replace(/\(.*\)$/, "")}` } };
   const out: Obj = {};
-  for (const k of ["model", "messages", "system", "tools", "tool_choice", "thinking"]) if (translated[k] !== undefined) out[k] = translated[k];
+  for (const k of ["model", "messages", "system", "tools", "tool_choice", "thinking"])
+    if (translated[k] !== undefined) out[k] = translated[k];
   return out;
 }
 
 /** An upstream count answer in the client's shape: Claude `{input_tokens}`, Gemini `{totalTokens, …}`. */
 export function countResponse(client: Format, upstream: Obj): Obj {
-  const n = typeof upstream.input_tokens === "number" ? upstream.input_tokens : typeof upstream.totalTokens === "number" ? upstream.totalTokens : 0;
+  const n =
+    typeof upstream.input_tokens === "number"
+      ? upstream.input_tokens
+      : typeof upstream.totalTokens === "number"
+        ? upstream.totalTokens
+        : 0;
   if (client === "gemini") return { totalTokens: n, promptTokensDetails: [{ modality: "TEXT", tokenCount: n }] };
   return { input_tokens: n };
 }
@@ -108,8 +127,12 @@ function edgeByte(raw: Buffer, fromEnd: boolean): number | undefined {
  * instead of a 200 carrying bytes no SDK can read; the check is on the edges only, never a parse.
  */
 export function answerProblem(host: string, headers: IncomingHttpHeaders, raw: Buffer): string | undefined {
-  const type = String(headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  const type = String(headers["content-type"] ?? "")
+    .split(";")[0]
+    .trim()
+    .toLowerCase();
   if (type !== "" && !type.includes("json")) return `Upstream "${host}" answered with content-type "${type}", not JSON`;
-  if (edgeByte(raw, false) !== 0x7b || edgeByte(raw, true) !== 0x7d) return `Upstream "${host}" answered with a body that is not a JSON object`;
+  if (edgeByte(raw, false) !== 0x7b || edgeByte(raw, true) !== 0x7d)
+    return `Upstream "${host}" answered with a body that is not a JSON object`;
   return undefined;
 }

@@ -5,7 +5,13 @@
  * Answers are `{"response":{…}}`, unwrapped for serve.ts as for Gemini CLI.
  */
 import { endpointsFor } from "../oauth/endpoints.js";
-import { antigravityBaseUrls, antigravityEnvelope, antigravityHeaders, codeAssistUrl, unwrapCodeAssist } from "../oauth/headers.js";
+import {
+  antigravityBaseUrls,
+  antigravityEnvelope,
+  antigravityHeaders,
+  codeAssistUrl,
+  unwrapCodeAssist,
+} from "../oauth/headers.js";
 import { applyCustomHeaders, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 import { capOutputTokens, hasFinish } from "./gemini.js";
 import { codeAssistAction } from "./gemini-cli.js";
@@ -17,12 +23,23 @@ export function buildAntigravityRequest(input: BuildInput): UpstreamCall {
   const stream = action === "stream";
   const agent = typeof token?.raw?.user_agent === "string" ? token.raw.user_agent.trim() : undefined;
   const headers = applyCustomHeaders(antigravityHeaders(cred.apiKey, stream, agent), cred.headers);
-  const body = antigravityEnvelope(capOutputTokens(input.body, input.upstreamModel, input.json), input.upstreamModel, token?.projectId ?? "", action);
+  const body = antigravityEnvelope(
+    capOutputTokens(input.body, input.upstreamModel, input.json),
+    input.upstreamModel,
+    token?.projectId ?? "",
+    action,
+  );
   const primary = cred.baseUrl.replace(/\/+$/, "");
   const others = antigravityBaseUrls(token?.baseUrl, endpointsFor("antigravity", input.config).apiBaseUrls)
     .map((r) => r.replace(/\/+$/, ""))
     .filter((r) => r !== primary);
-  return { url: codeAssistUrl(primary, action), headers, body, stream, alternates: others.map((r) => codeAssistUrl(r, action)) };
+  return {
+    url: codeAssistUrl(primary, action),
+    headers,
+    body,
+    stream,
+    alternates: others.map((r) => codeAssistUrl(r, action)),
+  };
 }
 
 /** The Antigravity executor. */

@@ -48,7 +48,8 @@ export function editBody(body: Buffer, edits: BodyEdits): Buffer {
   if (!touched) return body;
   const keyOf = new Map<Span, string>([...spans].map(([k, v]) => [v, k]));
   const parts: string[] = [];
-  for (const [key, value] of Object.entries(set)) if (!spans.has(key)) parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(set))
+    if (!spans.has(key)) parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
   for (const span of order) {
     const key = keyOf.get(span);
     if (key === undefined) continue; // an earlier duplicate of a repeated key

@@ -13,8 +13,14 @@ export interface CatalogModel {
   readonly maxOutputTokens: number;
 }
 
-
-function m(id: string, ownedBy: string, created: number, displayName: string, contextTokens: number, maxOutputTokens: number): CatalogModel {
+function m(
+  id: string,
+  ownedBy: string,
+  created: number,
+  displayName: string,
+  contextTokens: number,
+  maxOutputTokens: number,
+): CatalogModel {
   return Object.freeze({ id, ownedBy, created, displayName, contextTokens, maxOutputTokens });
 }
 

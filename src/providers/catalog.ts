@@ -2,11 +2,27 @@
  * The built-in model catalog, shipped in code: cliproxy never fetches model lists at startup
  * (providers.md §3.1 Note). A credential without its own `models` list serves its provider's catalog.
  */
-import { AISTUDIO_MODELS, ANTIGRAVITY_MODELS, CLAUDE_MODELS, CODEX_MODELS, GEMINI_CLI_MODELS, GEMINI_MODELS, VERTEX_MODELS, type CatalogModel } from "./catalog-data.js";
+import {
+  AISTUDIO_MODELS,
+  ANTIGRAVITY_MODELS,
+  CLAUDE_MODELS,
+  CODEX_MODELS,
+  GEMINI_CLI_MODELS,
+  GEMINI_MODELS,
+  VERTEX_MODELS,
+  type CatalogModel,
+} from "./catalog-data.js";
 
 export type { CatalogModel } from "./catalog-data.js";
 
-function m(id: string, ownedBy: string, created: string | number, displayName: string, contextTokens: number, maxOutputTokens: number): CatalogModel {
+function m(
+  id: string,
+  ownedBy: string,
+  created: string | number,
+  displayName: string,
+  contextTokens: number,
+  maxOutputTokens: number,
+): CatalogModel {
   const at = typeof created === "number" ? created : Math.floor(Date.parse(created) / 1000);
   return Object.freeze({ id, ownedBy, created: at, displayName, contextTokens, maxOutputTokens });
 }

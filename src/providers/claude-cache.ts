@@ -33,7 +33,8 @@ export function ensureCacheControl(body: J): void {
     const last = [...tools].reverse().find((t) => t.defer_loading !== true);
     if (last) last.cache_control = EPHEMERAL;
   }
-  if (typeof body.system === "string" && body.system.trim() !== "") body.system = [{ type: "text", text: body.system, cache_control: EPHEMERAL }];
+  if (typeof body.system === "string" && body.system.trim() !== "")
+    body.system = [{ type: "text", text: body.system, cache_control: EPHEMERAL }];
   else {
     const sys = blocks(body.system);
     if (sys.length && !sys.some((b) => b.cache_control !== undefined)) sys[sys.length - 1].cache_control = EPHEMERAL;
@@ -44,7 +45,11 @@ export function ensureCacheControl(body: J): void {
     if (m.role !== "user" && m.role !== "assistant") return;
     if (typeof m.content === "string") at = i;
     const c = blocks(m.content);
-    if (c.length && !(m.role === "assistant" && ["thinking", "redacted_thinking"].includes(String(c[c.length - 1].type)))) at = i;
+    if (
+      c.length &&
+      !(m.role === "assistant" && ["thinking", "redacted_thinking"].includes(String(c[c.length - 1].type)))
+    )
+      at = i;
   });
   if (at < 0) return;
   const m = messages[at];

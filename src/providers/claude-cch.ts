@@ -17,7 +17,7 @@ export const CCH_SEED = 0x4d659218e32a3268n;
 
 const rotl = (x: bigint, r: bigint): bigint => ((x << r) | (x >> (64n - r))) & MASK;
 const round = (acc: bigint, input: bigint): bigint => (rotl((acc + input * P2) & MASK, 31n) * P1) & MASK;
-const merge = (acc: bigint, v: bigint): bigint => (((acc ^ round(0n, v)) * P1) + P4) & MASK;
+const merge = (acc: bigint, v: bigint): bigint => ((acc ^ round(0n, v)) * P1 + P4) & MASK;
 
 /** xxHash64 of `buf` (the reference algorithm, BigInt arithmetic). */
 export function xxh64(buf: Uint8Array, seed: bigint): bigint {
@@ -26,7 +26,10 @@ export function xxh64(buf: Uint8Array, seed: bigint): bigint {
   let i = 0;
   let h: bigint;
   if (len >= 32) {
-    let v1 = (seed + P1 + P2) & MASK, v2 = (seed + P2) & MASK, v3 = seed, v4 = (seed - P1) & MASK;
+    let v1 = (seed + P1 + P2) & MASK,
+      v2 = (seed + P2) & MASK,
+      v3 = seed,
+      v4 = (seed - P1) & MASK;
     for (; i + 32 <= len; i += 32) {
       v1 = round(v1, view.getBigUint64(i, true));
       v2 = round(v2, view.getBigUint64(i + 8, true));
@@ -37,9 +40,9 @@ export function xxh64(buf: Uint8Array, seed: bigint): bigint {
     h = merge(merge(merge(merge(h, v1), v2), v3), v4);
   } else h = (seed + P5) & MASK;
   h = (h + BigInt(len)) & MASK;
-  for (; i + 8 <= len; i += 8) h = ((rotl(h ^ round(0n, view.getBigUint64(i, true)), 27n) * P1) + P4) & MASK;
+  for (; i + 8 <= len; i += 8) h = (rotl(h ^ round(0n, view.getBigUint64(i, true)), 27n) * P1 + P4) & MASK;
   if (i + 4 <= len) {
-    h = ((rotl(h ^ ((BigInt(view.getUint32(i, true)) * P1) & MASK), 23n) * P2) + P3) & MASK;
+    h = (rotl(h ^ ((BigInt(view.getUint32(i, true)) * P1) & MASK), 23n) * P2 + P3) & MASK;
     i += 4;
   }
   for (; i < len; i++) h = (rotl(h ^ ((BigInt(buf[i]) * P5) & MASK), 11n) * P1) & MASK;
@@ -91,7 +94,8 @@ class Scanner {
     this.pos++;
     this.ws();
     if (this.s[this.pos] === "}") return void this.pos++;
-    const members: Array<{ start: number; end: number; commaBefore: number; commaAfter: number; excluded: boolean }> = [];
+    const members: Array<{ start: number; end: number; commaBefore: number; commaAfter: number; excluded: boolean }> =
+      [];
     let commaBefore = -1;
     for (;;) {
       this.ws();
@@ -119,7 +123,7 @@ class Scanner {
       break;
     }
     if (!collect) return;
-    for (let a = 0; a < members.length; ) {
+    for (let a = 0; a < members.length;) {
       if (!members[a].excluded) {
         a++;
         continue;

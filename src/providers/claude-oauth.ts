@@ -40,7 +40,9 @@ export function isValidUserId(v: unknown): boolean {
   if (/^user_[0-9a-f]{64}_account_[0-9a-f-]*_session_[0-9a-f-]{36}$/.test(v)) return true;
   try {
     const o = obj(JSON.parse(v));
-    return !!o && typeof o.device_id === "string" && /^[0-9a-f]{64}$/.test(o.device_id) && typeof o.session_id === "string";
+    return (
+      !!o && typeof o.device_id === "string" && /^[0-9a-f]{64}$/.test(o.device_id) && typeof o.session_id === "string"
+    );
   } catch {
     return false;
   }
@@ -52,7 +54,8 @@ export function isClaudeCodeRequest(headers: IncomingHttpHeaders, body: J | unde
   const m = /^claude-cli\/\d+\.\d+\.\d+\s+\(external,\s*([^,)]+)/i.exec(ua);
   if (!m || !NATIVE_ENTRYPOINTS.has(m[1].trim())) return false;
   if (clientHeader(headers, "x-app") !== "cli") return false;
-  if (!(clientHeader(headers, "anthropic-beta") ?? "").split(",").some((b) => b.trim() === CLAUDE_CODE_BETA)) return false;
+  if (!(clientHeader(headers, "anthropic-beta") ?? "").split(",").some((b) => b.trim() === CLAUDE_CODE_BETA))
+    return false;
   return count || isValidUserId(obj(body?.metadata)?.user_id);
 }
 
@@ -75,8 +78,13 @@ export function claudeCliBetas(body: J, requested: ReadonlySet<string>, oauth: b
   if (Array.isArray(body.tools) && body.tools.length > 0) out.push("advanced-tool-use-2025-11-20");
   out.push("effort-2025-11-24");
   if (oauth && !requested.has("fallback-credit-2026-06-01")) out.push("fallback-credit-2026-06-01");
-  for (const b of ["server-side-fallback-2026-06-01", "fallback-credit-2026-06-01", "structured-outputs-2025-12-15"]) if (requested.has(b)) out.push(b);
-  if (requested.has("fast-mode-2026-02-01") || (typeof body.speed === "string" && body.speed.trim().toLowerCase() === "fast")) out.push("fast-mode-2026-02-01");
+  for (const b of ["server-side-fallback-2026-06-01", "fallback-credit-2026-06-01", "structured-outputs-2025-12-15"])
+    if (requested.has(b)) out.push(b);
+  if (
+    requested.has("fast-mode-2026-02-01") ||
+    (typeof body.speed === "string" && body.speed.trim().toLowerCase() === "fast")
+  )
+    out.push("fast-mode-2026-02-01");
   if (oauth) out.push(EXTENDED_CACHE_TTL_BETA);
   if (obj(body.diagnostics)) out.push("cache-diagnosis-2026-04-07");
   return out.join(",");
@@ -84,12 +92,25 @@ export function claudeCliBetas(body: J, requested: ReadonlySet<string>, oauth: b
 
 /** Claude Code's fixed count_tokens betas. */
 export function countTokensBetas(oauth: boolean): string {
-  return [CLAUDE_CODE_BETA, ...(oauth ? [OAUTH_BETA] : []), "interleaved-thinking-2025-05-14", "context-management-2025-06-27", "token-counting-2024-11-01"].join(",");
+  return [
+    CLAUDE_CODE_BETA,
+    ...(oauth ? [OAUTH_BETA] : []),
+    "interleaved-thinking-2025-05-14",
+    "context-management-2025-06-27",
+    "token-counting-2024-11-01",
+  ].join(",");
 }
 
 /** Claude Code's own betas plus the credential's: oauth after claude-code, extended cache TTL last (not on count_tokens). */
 export function withCredentialBetas(betas: string, count: boolean): string {
-  const parts = [...new Set(betas.split(",").map((b) => b.trim()).filter(Boolean))];
+  const parts = [
+    ...new Set(
+      betas
+        .split(",")
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (!parts.includes(OAUTH_BETA)) parts.splice(parts[0] === CLAUDE_CODE_BETA ? 1 : 0, 0, OAUTH_BETA);
   if (!count && !parts.includes(EXTENDED_CACHE_TTL_BETA)) parts.push(EXTENDED_CACHE_TTL_BETA);
   return parts.join(",");
@@ -111,10 +132,19 @@ export function sessionFor(credId: string): string {
 }
 
 /** The credential's stable identity: a 64-hex device id derived from the credential, its account UUID (from the token file when it has one). */
-export function credentialIdentity(credId: string, raw: Readonly<Record<string, unknown>> | undefined): { deviceId: string; accountUuid: string } {
+export function credentialIdentity(
+  credId: string,
+  raw: Readonly<Record<string, unknown>> | undefined,
+): { deviceId: string; accountUuid: string } {
   const deviceId = createHmac("sha256", "cliproxy-claude-device").update(credId).digest("hex");
-  const fromFile = [raw?.account_uuid, raw?.accountUuid, obj(raw?.account)?.uuid].find((v): v is string => typeof v === "string" && v.trim() !== "");
-  return { deviceId, accountUuid: fromFile?.trim() ?? uuidFrom(`cliproxy-claude-account\0${typeof raw?.email === "string" ? raw.email : credId}`) };
+  const fromFile = [raw?.account_uuid, raw?.accountUuid, obj(raw?.account)?.uuid].find(
+    (v): v is string => typeof v === "string" && v.trim() !== "",
+  );
+  return {
+    deviceId,
+    accountUuid:
+      fromFile?.trim() ?? uuidFrom(`cliproxy-claude-account\0${typeof raw?.email === "string" ? raw.email : credId}`),
+  };
 }
 
 /** `metadata.user_id` as Claude Code writes it: `{"device_id","account_uuid","session_id"}` plus the client's other members. */
@@ -123,7 +153,8 @@ export function userIdFor(existing: unknown, id: { deviceId: string; accountUuid
   if (typeof existing === "string") {
     try {
       const o = obj(JSON.parse(existing));
-      for (const [k, v] of Object.entries(o ?? {})) if (k !== "device_id" && k !== "account_uuid" && k !== "session_id") extras[k] = v;
+      for (const [k, v] of Object.entries(o ?? {}))
+        if (k !== "device_id" && k !== "account_uuid" && k !== "session_id") extras[k] = v;
     } catch {
       extras = {};
     }
@@ -186,24 +217,46 @@ export function claudeOAuthBody(input: OAuthInput): OAuthOutcome {
       // Claude Code aimed at a proxy omits cch; the credential's first-party shape needs it regenerated here.
       if (typeof sys?.text === "string" && sys.text.startsWith("x-anthropic-billing-header:")) {
         const withCch = withCchPlaceholder(sys.text);
-        if (withCch !== sys.text) body = editBody(body, { set: { system: [{ ...sys, text: withCch }, ...(json.system as unknown[]).slice(1)] } });
+        if (withCch !== sys.text)
+          body = editBody(body, {
+            set: { system: [{ ...sys, text: withCch }, ...(json.system as unknown[]).slice(1)] },
+          });
       }
       body = signClaudeBody(body);
     }
     return { body, betas: withCredentialBetas(clientBetas, count), cloaked: false, sessionId };
   }
-  if (!json) return { body: input.body, betas: count ? countTokensBetas(true) : claudeCliBetas({}, new Set(), true), cloaked: false, sessionId: sessionFor(input.credId) };
+  if (!json)
+    return {
+      body: input.body,
+      betas: count ? countTokensBetas(true) : claudeCliBetas({}, new Set(), true),
+      cloaked: false,
+      sessionId: sessionFor(input.credId),
+    };
   const sessionId = sessionFor(input.credId);
   const body = structuredClone(json) as J;
-  const requested = new Set([...(clientHeader(headers, "anthropic-beta") ?? "").split(","), ...input.betas].map((b) => b.trim()).filter(Boolean));
+  const requested = new Set(
+    [...(clientHeader(headers, "anthropic-beta") ?? "").split(","), ...input.betas]
+      .map((b) => b.trim())
+      .filter(Boolean),
+  );
   const reverse = aliasTools(body);
   if (count) {
     cloakCountSystem(body);
-    return { body: Buffer.from(JSON.stringify(body)), betas: countTokensBetas(true), cloaked: true, sessionId, reverse };
+    return {
+      body: Buffer.from(JSON.stringify(body)),
+      betas: countTokensBetas(true),
+      cloaked: true,
+      sessionId,
+      reverse,
+    };
   }
   cloakSystem(body, billingHeader(cliVersion(input.defaults), body), localDate(input.now ?? new Date()));
   const meta = obj(body.metadata) ?? {};
-  body.metadata = { ...meta, user_id: userIdFor(isValidUserId(meta.user_id) ? meta.user_id : undefined, identity, sessionId) };
+  body.metadata = {
+    ...meta,
+    user_id: userIdFor(isValidUserId(meta.user_id) ? meta.user_id : undefined, identity, sessionId),
+  };
   if (input.autoCache) ensureCacheControl(body);
   // Cloaking adds breakpoints of its own; Anthropic refuses more than 4.
   enforceCacheLimit(body);

@@ -22,10 +22,25 @@ const CONTEXT_MANAGEMENT = { edits: [{ type: "clear_thinking_20251015", keep: "a
 
 /** Models that reject a mid-conversation role=system turn; they get a <system-reminder> in the first user turn instead. */
 const LEGACY_SYSTEM_MODELS = new Set([
-  "claude-3-5-haiku-20241022", "claude-3-5-haiku-latest", "claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest",
-  "claude-haiku-4-5", "claude-haiku-4-5-20251001", "claude-opus-4", "claude-opus-4-20250514", "claude-opus-4-1",
-  "claude-opus-4-1-20250805", "claude-opus-4-5", "claude-opus-4-5-20251101", "claude-opus-4-6", "claude-opus-4-7",
-  "claude-sonnet-4", "claude-sonnet-4-20250514", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-sonnet-4-6",
+  "claude-3-5-haiku-20241022",
+  "claude-3-5-haiku-latest",
+  "claude-3-7-sonnet-20250219",
+  "claude-3-7-sonnet-latest",
+  "claude-haiku-4-5",
+  "claude-haiku-4-5-20251001",
+  "claude-opus-4",
+  "claude-opus-4-20250514",
+  "claude-opus-4-1",
+  "claude-opus-4-1-20250805",
+  "claude-opus-4-5",
+  "claude-opus-4-5-20251101",
+  "claude-opus-4-6",
+  "claude-opus-4-7",
+  "claude-sonnet-4",
+  "claude-sonnet-4-20250514",
+  "claude-sonnet-4-5",
+  "claude-sonnet-4-5-20250929",
+  "claude-sonnet-4-6",
 ]);
 
 /** True when the body's model rejects role=system turns (unknown and future models are assumed to accept them). */
@@ -41,7 +56,8 @@ function fingerprintText(body: J): string {
     if (!isObj(m) || m.role !== "user") continue;
     let candidate = "";
     if (typeof m.content === "string") candidate = m.content;
-    else if (Array.isArray(m.content)) for (const p of m.content) if (isObj(p) && p.type === "text" && typeof p.text === "string") candidate = p.text;
+    else if (Array.isArray(m.content))
+      for (const p of m.content) if (isObj(p) && p.type === "text" && typeof p.text === "string") candidate = p.text;
     if (candidate) text = candidate;
   }
   return text;
@@ -51,7 +67,10 @@ function fingerprintText(body: J): string {
 export function billingHeader(version: string, body: J, entrypoint = "cli"): string {
   const chars = [...fingerprintText(body)];
   const picked = [4, 7, 20].map((i) => chars[i] ?? "0").join("");
-  const fp = createHash("sha256").update(FINGERPRINT_SALT + picked + version).digest("hex").slice(0, 3);
+  const fp = createHash("sha256")
+    .update(FINGERPRINT_SALT + picked + version)
+    .digest("hex")
+    .slice(0, 3);
   return `x-anthropic-billing-header: cc_version=${version}.${fp}; cc_entrypoint=${entrypoint}; cch=00000;`;
 }
 
@@ -59,7 +78,13 @@ export function billingHeader(version: string, body: J, entrypoint = "cli"): str
 function clientSystemTexts(system: unknown): string[] {
   const texts: string[] = [];
   const add = (t: unknown) => {
-    if (typeof t === "string" && t.trim() !== "" && !t.startsWith("x-anthropic-billing-header:") && t !== CLAUDE_CODE_IDENTITY) texts.push(t);
+    if (
+      typeof t === "string" &&
+      t.trim() !== "" &&
+      !t.startsWith("x-anthropic-billing-header:") &&
+      t !== CLAUDE_CODE_IDENTITY
+    )
+      texts.push(t);
   };
   if (typeof system === "string") add(system);
   else if (Array.isArray(system)) for (const b of system) if (isObj(b) && b.type === "text") add(b.text);
@@ -77,7 +102,10 @@ function relocate(body: J, texts: string[]): void {
   const first = firstUser(messages);
   if (first < 0) return;
   if (usesLegacySystemReminder(body.model)) {
-    const reminders = texts.map((t) => ({ type: "text", text: `<system-reminder>\n${t}${t.endsWith("\n") ? "" : "\n"}</system-reminder>` }));
+    const reminders = texts.map((t) => ({
+      type: "text",
+      text: `<system-reminder>\n${t}${t.endsWith("\n") ? "" : "\n"}</system-reminder>`,
+    }));
     const m = messages[first] as J;
     if (typeof m.content === "string") m.content = [...reminders, { type: "text", text: m.content }];
     else if (Array.isArray(m.content)) {
@@ -89,7 +117,11 @@ function relocate(body: J, texts: string[]): void {
   }
   let at = first + 1;
   while (at < messages.length && isObj(messages[at]) && (messages[at] as J).role === "user") at++;
-  messages.splice(at, 0, ...texts.map((text) => ({ role: "system", content: [{ type: "text", text, cache_control: EPHEMERAL }] })));
+  messages.splice(
+    at,
+    0,
+    ...texts.map((text) => ({ role: "system", content: [{ type: "text", text, cache_control: EPHEMERAL }] })),
+  );
 }
 
 /** Claude Code's currentDate reminder for a local date `YYYY-MM-DD`. */
@@ -119,7 +151,12 @@ function injectDate(body: J, date: string): void {
   const blocks: unknown[] = [];
   for (const b of m.content) {
     if (isObj(b) && b.type === "text" && typeof b.text === "string") {
-      if (b.text.startsWith("<system-reminder>\nAs you answer the user's questions, you can use the following context:\n# currentDate\n")) continue;
+      if (
+        b.text.startsWith(
+          "<system-reminder>\nAs you answer the user's questions, you can use the following context:\n# currentDate\n",
+        )
+      )
+        continue;
       const reminder = b.text.startsWith("<system-reminder>") && b.text.includes("</system-reminder>");
       if (!cached && !reminder) {
         blocks.push({ ...b, cache_control: EPHEMERAL });
@@ -138,11 +175,15 @@ function injectDate(body: J, date: string): void {
 /** Cloaks a Messages body in place: system = [billing, identity], client system into messages, date reminder, context_management. */
 export function cloakSystem(body: J, billing: string, date: string): void {
   const texts = clientSystemTexts(body.system);
-  body.system = [{ type: "text", text: billing }, { type: "text", text: CLAUDE_CODE_IDENTITY, cache_control: EPHEMERAL }];
+  body.system = [
+    { type: "text", text: billing },
+    { type: "text", text: CLAUDE_CODE_IDENTITY, cache_control: EPHEMERAL },
+  ];
   relocate(body, texts);
   injectDate(body, date);
   const thinking = isObj(body.thinking) ? body.thinking.type : undefined;
-  if (body.context_management === undefined && (thinking === "enabled" || thinking === "adaptive")) body.context_management = CONTEXT_MANAGEMENT;
+  if (body.context_management === undefined && (thinking === "enabled" || thinking === "adaptive"))
+    body.context_management = CONTEXT_MANAGEMENT;
 }
 
 /** A cloaked count_tokens body carries no system (Claude Code's measured shape); the client's system text moves into messages. */

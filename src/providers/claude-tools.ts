@@ -12,7 +12,18 @@ import { BIP39_WORDS } from "./claude-words.js";
 /** HEAD's secret when no caller key is known. */
 export const DEFAULT_ALIAS_SECRET = "cpa-claude-mcp-default-caller";
 const BUILTIN = ["web_search", "code_execution", "text_editor", "computer"];
-const SERVER_PREFIXES = ["advisor_", "agent_toolset_", "bash_", "code_execution_", "computer_", "memory_", "text_editor_", "tool_search_tool_", "web_fetch_", "web_search_"];
+const SERVER_PREFIXES = [
+  "advisor_",
+  "agent_toolset_",
+  "bash_",
+  "code_execution_",
+  "computer_",
+  "memory_",
+  "text_editor_",
+  "tool_search_tool_",
+  "web_fetch_",
+  "web_search_",
+];
 
 /** True for Anthropic server tool types (`web_search_20250305`, …), which keep their names. */
 export function isServerToolType(type: unknown): boolean {
@@ -29,7 +40,12 @@ export function isMcpToolName(name: string): boolean {
 }
 
 function digest(secret: string, purpose: string, original: string): Buffer {
-  return createHmac("sha256", secret).update("cpa-claude-mcp-alias-v2\0").update(purpose).update("\0").update(original).digest();
+  return createHmac("sha256", secret)
+    .update("cpa-claude-mcp-alias-v2\0")
+    .update(purpose)
+    .update("\0")
+    .update(original)
+    .digest();
 }
 
 function semantic(original: string, max: number): string {
@@ -127,8 +143,10 @@ export function aliasTools(body: J, secret = DEFAULT_ALIAS_SECRET): Map<string, 
 function restoreBlock(block: unknown, reverse: ReadonlyMap<string, string>): unknown {
   if (!isObj(block)) return block;
   const key = block.type === "tool_use" ? "name" : block.type === "tool_reference" ? "tool_name" : undefined;
-  if (key && typeof block[key] === "string" && reverse.has(block[key] as string)) return { ...block, [key]: reverse.get(block[key] as string) };
-  if (block.type === "tool_result" && Array.isArray(block.content)) return { ...block, content: block.content.map((c) => restoreBlock(c, reverse)) };
+  if (key && typeof block[key] === "string" && reverse.has(block[key] as string))
+    return { ...block, [key]: reverse.get(block[key] as string) };
+  if (block.type === "tool_result" && Array.isArray(block.content))
+    return { ...block, content: block.content.map((c) => restoreBlock(c, reverse)) };
   return block;
 }
 

@@ -16,7 +16,16 @@ import { catalogModel } from "./catalog.js";
 import { countCacheControls, ensureCacheControl } from "./claude-cache.js";
 import { CLAUDE_DEVICE, claudeOAuthBody, isClaudeCodeRequest } from "./claude-oauth.js";
 import { restoreToolNames } from "./claude-tools.js";
-import { applyCustomHeaders, bodyJson, clientHeader, isApiKeyCredential, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import {
+  applyCustomHeaders,
+  bodyJson,
+  clientHeader,
+  isApiKeyCredential,
+  obj,
+  type BuildInput,
+  type Executor,
+  type UpstreamCall,
+} from "./executor.js";
 
 /** Anthropic's public root: the only one that gets `x-api-key` instead of a bearer token. */
 export const ANTHROPIC_ROOT = "https://api.anthropic.com";
@@ -28,22 +37,42 @@ export function isClaudeOAuthToken(token: string): boolean {
 
 /** Client headers that describe the caller's software and pass on the API-key profile (copyClaudeCallerFingerprintHeaders). */
 function callerFingerprint(name: string): boolean {
-  return ["user-agent", "x-app", "x-client-request-id", "x-client-app", "x-anthropic-additional-protection"].includes(name)
-    || /^(anthropic-|x-stainless-|x-claude-code-|x-claude-remote-)/.test(name);
+  return (
+    ["user-agent", "x-app", "x-client-request-id", "x-client-app", "x-anthropic-additional-protection"].includes(
+      name,
+    ) || /^(anthropic-|x-stainless-|x-claude-code-|x-claude-remote-)/.test(name)
+  );
 }
 
 /** The client's Anthropic-Beta plus body `betas` (and fast mode when the body asks for it), without duplicates. */
 export function callerBetas(client: string | undefined, bodyBetas: readonly string[], fast: boolean): string {
-  const list = [...(client ?? "").split(","), ...bodyBetas, ...(fast ? ["fast-mode-2026-02-01"] : [])].map((b) => b.trim()).filter(Boolean);
+  const list = [...(client ?? "").split(","), ...bodyBetas, ...(fast ? ["fast-mode-2026-02-01"] : [])]
+    .map((b) => b.trim())
+    .filter(Boolean);
   return [...new Set(list)].join(",");
 }
 
-const PASS_IDENTITY = ["x-claude-code-agent-id", "x-claude-code-parent-agent-id", "x-claude-remote-container-id", "x-claude-remote-session-id", "x-client-app", "x-anthropic-additional-protection"];
+const PASS_IDENTITY = [
+  "x-claude-code-agent-id",
+  "x-claude-code-parent-agent-id",
+  "x-claude-remote-container-id",
+  "x-claude-remote-session-id",
+  "x-client-app",
+  "x-anthropic-additional-protection",
+];
 
 /** Headers of a subscription request: Claude Code's identity, or the client's own when it is Claude Code. */
-function subscriptionHeaders(h: IncomingHttpHeaders, defaults: Readonly<Record<string, string>>, native: boolean, count: boolean, sessionId: string, anthropic: boolean): Record<string, string> {
+function subscriptionHeaders(
+  h: IncomingHttpHeaders,
+  defaults: Readonly<Record<string, string>>,
+  native: boolean,
+  count: boolean,
+  sessionId: string,
+  anthropic: boolean,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  const identity = (name: string, fallback: string) => (out[name] = native ? clientHeader(h, name) ?? fallback : fallback);
+  const identity = (name: string, fallback: string) =>
+    (out[name] = native ? (clientHeader(h, name) ?? fallback) : fallback);
   identity("anthropic-version", "2023-06-01");
   identity("anthropic-dangerous-direct-browser-access", "true");
   identity("x-app", "cli");
@@ -52,7 +81,8 @@ function subscriptionHeaders(h: IncomingHttpHeaders, defaults: Readonly<Record<s
   identity("x-stainless-lang", "js");
   if (native && clientHeader(h, "x-stainless-async") === "async") out["x-stainless-async"] = "async";
   if (!count) identity("x-stainless-timeout", defaults.timeout ?? "600");
-  else if (native && clientHeader(h, "x-stainless-timeout")) out["x-stainless-timeout"] = clientHeader(h, "x-stainless-timeout")!;
+  else if (native && clientHeader(h, "x-stainless-timeout"))
+    out["x-stainless-timeout"] = clientHeader(h, "x-stainless-timeout")!;
   out["x-claude-code-session-id"] = sessionId;
   for (const name of PASS_IDENTITY) {
     const v = clientHeader(h, name);
@@ -60,7 +90,13 @@ function subscriptionHeaders(h: IncomingHttpHeaders, defaults: Readonly<Record<s
   }
   if (anthropic) identity("x-client-request-id", randomUUID());
   // Claude Code's own SDK headers stay; anyone else presents Claude Code 2.1.220's (claude_device_profile.go).
-  for (const [name, key] of [["x-stainless-runtime-version", "runtime-version"], ["x-stainless-package-version", "package-version"], ["x-stainless-os", "os"], ["x-stainless-arch", "arch"], ["user-agent", "user-agent"]] as const) {
+  for (const [name, key] of [
+    ["x-stainless-runtime-version", "runtime-version"],
+    ["x-stainless-package-version", "package-version"],
+    ["x-stainless-os", "os"],
+    ["x-stainless-arch", "arch"],
+    ["user-agent", "user-agent"],
+  ] as const) {
     identity(name, defaults[key] ?? CLAUDE_DEVICE[key]);
   }
   return out;
@@ -74,10 +110,14 @@ function withAutoCache(body: Buffer, parsed: Readonly<Record<string, unknown>>):
   if (countCacheControls(parsed) > 0) return body;
   // A number JSON.parse would round (16+ digits) must keep its bytes: such bodies are left as sent.
   if (/\d{16,}/.test(body.toString("latin1"))) return body;
-  const copy = structuredClone({ system: parsed.system, tools: parsed.tools, messages: parsed.messages }) as Record<string, unknown>;
+  const copy = structuredClone({ system: parsed.system, tools: parsed.tools, messages: parsed.messages }) as Record<
+    string,
+    unknown
+  >;
   ensureCacheControl(copy);
   const set: Record<string, unknown> = {};
-  for (const k of ["system", "tools", "messages"]) if (copy[k] !== undefined && JSON.stringify(copy[k]) !== JSON.stringify(parsed[k])) set[k] = copy[k];
+  for (const k of ["system", "tools", "messages"])
+    if (copy[k] !== undefined && JSON.stringify(copy[k]) !== JSON.stringify(parsed[k])) set[k] = copy[k];
   return Object.keys(set).length ? editBody(body, { set }) : body;
 }
 
@@ -104,21 +144,41 @@ export function buildClaudeRequest(input: BuildInput): UpstreamCall {
   if (!apiKey && isClaudeOAuthToken(cred.apiKey)) {
     const json = parsed ? { ...parsed, ...set } : undefined;
     if (json) delete json.betas;
-    const out = claudeOAuthBody({ credId: cred.id, raw: input.token?.raw, headers: h, body, json, count, betas, defaults: config.claudeHeaderDefaults, autoCache: config.claudeAutoCacheControl });
+    const out = claudeOAuthBody({
+      credId: cred.id,
+      raw: input.token?.raw,
+      headers: h,
+      body,
+      json,
+      count,
+      betas,
+      defaults: config.claudeHeaderDefaults,
+      autoCache: config.claudeAutoCacheControl,
+    });
     body = out.body;
     let beta = out.betas;
     // A non-Anthropic root also hears what the caller asked for (HEAD appends incoming and body betas there).
-    if (!anthropic && out.cloaked) beta = callerBetas(beta, [...(clientHeader(h, "anthropic-beta") ?? "").split(","), ...betas], false);
-    Object.assign(headers, { "anthropic-beta": beta }, subscriptionHeaders(h, config.claudeHeaderDefaults, !out.cloaked, count, out.sessionId, anthropic));
+    if (!anthropic && out.cloaked)
+      beta = callerBetas(beta, [...(clientHeader(h, "anthropic-beta") ?? "").split(","), ...betas], false);
+    Object.assign(
+      headers,
+      { "anthropic-beta": beta },
+      subscriptionHeaders(h, config.claudeHeaderDefaults, !out.cloaked, count, out.sessionId, anthropic),
+    );
     headers.accept = stream && !anthropic ? "text/event-stream" : "application/json";
     const reverse = out.reverse;
     if (reverse && reverse.size > 0) restore = (data) => restoreToolNames(data, reverse);
   } else {
-    if (parsed && !count && config.claudeAutoCacheControl && !isClaudeCodeRequest(h, parsed, false)) body = withAutoCache(body, parsed);
+    if (parsed && !count && config.claudeAutoCacheControl && !isClaudeCodeRequest(h, parsed, false))
+      body = withAutoCache(body, parsed);
     for (const [name, v] of Object.entries(h)) {
       if (callerFingerprint(name) && v !== undefined) headers[name] = Array.isArray(v) ? v.join(", ") : v;
     }
-    const beta = callerBetas(clientHeader(h, "anthropic-beta"), betas, typeof parsed?.speed === "string" && parsed.speed.toLowerCase() === "fast");
+    const beta = callerBetas(
+      clientHeader(h, "anthropic-beta"),
+      betas,
+      typeof parsed?.speed === "string" && parsed.speed.toLowerCase() === "fast",
+    );
     if (beta) headers["anthropic-beta"] = beta;
     else delete headers["anthropic-beta"];
     headers["anthropic-version"] ??= "2023-06-01";

@@ -19,7 +19,8 @@ function isImageTool(t: unknown): boolean {
   if (!o) return false;
   if (o.type === "image_generation") return true;
   if (o.type === "function") return o.name === "image_gen.imagegen";
-  if (o.type === "namespace" && o.name === "image_gen" && Array.isArray(o.tools)) return o.tools.some((n) => obj(n)?.type === "function" && obj(n)?.name === "imagegen");
+  if (o.type === "namespace" && o.name === "image_gen" && Array.isArray(o.tools))
+    return o.tools.some((n) => obj(n)?.type === "function" && obj(n)?.name === "imagegen");
   return false;
 }
 
@@ -46,15 +47,22 @@ function planOf(input: BuildInput): string | undefined {
 }
 
 /** Body edits for the image tool: fields to set and to remove (none when the body stays as it is). */
-export function codexImageEdits(input: BuildInput, parsed: Readonly<Record<string, unknown>>, mode: Config["disableImageGeneration"]): { set: Record<string, unknown>; remove: string[] } {
+export function codexImageEdits(
+  input: BuildInput,
+  parsed: Readonly<Record<string, unknown>>,
+  mode: Config["disableImageGeneration"],
+): { set: Record<string, unknown>; remove: string[] } {
   const out = { set: {} as Record<string, unknown>, remove: [] as string[] };
   const tools = parsed.tools;
   if (mode === "passthrough") return out;
   if (mode === true || mode === "chat") {
-    if (Array.isArray(tools) && tools.some((t) => obj(t)?.type === "image_generation")) out.set.tools = tools.filter((t) => obj(t)?.type !== "image_generation");
+    if (Array.isArray(tools) && tools.some((t) => obj(t)?.type === "image_generation"))
+      out.set.tools = tools.filter((t) => obj(t)?.type !== "image_generation");
     const choice = parsed.tool_choice;
-    const forced = typeof choice === "string" ? choice : obj(choice)?.type === "tool" ? obj(choice)?.name : obj(choice)?.type;
-    if (typeof forced === "string" && forced.trim().toLowerCase() === "image_generation") out.remove.push("tool_choice");
+    const forced =
+      typeof choice === "string" ? choice : obj(choice)?.type === "tool" ? obj(choice)?.name : obj(choice)?.type;
+    if (typeof forced === "string" && forced.trim().toLowerCase() === "image_generation")
+      out.remove.push("tool_choice");
     return out;
   }
   if (isLite(input, parsed) || input.upstreamModel.endsWith("spark") || planOf(input) === "free") return out;

@@ -7,7 +7,15 @@
 import { createHash } from "node:crypto";
 import { editBody } from "./body-edit.js";
 import { codexImageEdits } from "./codex-image.js";
-import { applyCustomHeaders, bodyJson, clientHeader, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import {
+  applyCustomHeaders,
+  bodyJson,
+  clientHeader,
+  obj,
+  type BuildInput,
+  type Executor,
+  type UpstreamCall,
+} from "./executor.js";
 
 /**
  * Codex CLI's own User-Agent, sent on every request whatever the client's (CLIProxyAPI HEAD a7e3596b7
@@ -29,7 +37,11 @@ export function uuidV5(name: string): string {
 /** The client's key as presented (for a stable per-client cache key; never sent anywhere). */
 function presentedKey(call: BuildInput["call"]): string | undefined {
   const auth = clientHeader(call.headers, "authorization");
-  return auth?.replace(/^Bearer\s+/i, "") ?? clientHeader(call.headers, "x-api-key") ?? clientHeader(call.headers, "x-goog-api-key");
+  return (
+    auth?.replace(/^Bearer\s+/i, "") ??
+    clientHeader(call.headers, "x-api-key") ??
+    clientHeader(call.headers, "x-goog-api-key")
+  );
 }
 
 /**
@@ -43,7 +55,9 @@ export function codexCacheKey(input: BuildInput): string | undefined {
     const session = clientHeader(input.call.headers, "x-claude-code-session-id");
     if (!session) return undefined;
     const agent = clientHeader(input.call.headers, "x-claude-code-agent-id") ?? "main";
-    return uuidV5(["cli-proxy-api:codex:claude-code", input.upstreamModel, `claude:${session}:agent:${agent}`].join("\0"));
+    return uuidV5(
+      ["cli-proxy-api:codex:claude-code", input.upstreamModel, `claude:${session}:agent:${agent}`].join("\0"),
+    );
   }
   const key = presentedKey(input.call);
   return key ? uuidV5(`cli-proxy-api:codex:prompt-cache:${key}`) : undefined;
@@ -72,7 +86,15 @@ export function buildCodexRequest(input: BuildInput): UpstreamCall {
     authorization: `Bearer ${cred.apiKey}`,
     connection: "Keep-Alive",
   };
-  for (const name of ["version", "x-codex-turn-metadata", "x-client-request-id", "x-codex-beta-features", "x-codex-window-id", "thread-id", "session-id"]) {
+  for (const name of [
+    "version",
+    "x-codex-turn-metadata",
+    "x-client-request-id",
+    "x-codex-beta-features",
+    "x-codex-window-id",
+    "thread-id",
+    "session-id",
+  ]) {
     const v = clientHeader(h, name);
     if (v !== undefined) headers[name] = v;
   }

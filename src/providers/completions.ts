@@ -47,5 +47,11 @@ export function completionsRewriter(next?: ResponseRewriter): ResponseRewriter {
 /** The chat call that serves a legacy completions call. */
 export function completionsCall(call: LocalCall): LocalCall {
   const json = completionsToChat(call.json);
-  return { ...call, endpoint: "openai-chat", json, body: Buffer.from(JSON.stringify(json)), rewrite: completionsRewriter(call.rewrite) };
+  return {
+    ...call,
+    endpoint: "openai-chat",
+    json,
+    body: Buffer.from(JSON.stringify(json)),
+    rewrite: completionsRewriter(call.rewrite),
+  };
 }

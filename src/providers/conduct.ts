@@ -61,22 +61,50 @@ export interface ConductRequest {
 /** A final error the HTTP layer turns into a response in the client's dialect; `message` is client-safe. */
 export type ConductError =
   /** The last upstream failure: send `status` with `body` (JSON bodies unchanged on OpenAI/Gemini routes). */
-  | { readonly kind: "upstream"; readonly status: number; readonly message: string; readonly body: string;
-      readonly headers: Readonly<Record<string, string>>; readonly credential: Credential }
+  | {
+      readonly kind: "upstream";
+      readonly status: number;
+      readonly message: string;
+      readonly body: string;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly credential: Credential;
+    }
   /** The upstream could not be reached or answered garbage: 502 (504 on timeout), naming the host, never the key. */
-  | { readonly kind: "transport"; readonly status: number; readonly message: string; readonly headers: Readonly<Record<string, string>>;
-      readonly credential: Credential }
+  | {
+      readonly kind: "transport";
+      readonly status: number;
+      readonly message: string;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly credential: Credential;
+    }
   /** Every candidate is in quota cooldown: 429 with `Retry-After` and the `model_cooldown` body (§5.4). */
-  | { readonly kind: "cooldown"; readonly status: 429; readonly message: string; readonly headers: Readonly<Record<string, string>>;
-      readonly body: { error: Record<string, unknown> }; readonly resetMs: number }
+  | {
+      readonly kind: "cooldown";
+      readonly status: 429;
+      readonly message: string;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: { error: Record<string, unknown> };
+      readonly resetMs: number;
+    }
   /** No usable credential (blocked for non-quota reasons or disabled): 503. */
-  | { readonly kind: "unavailable"; readonly status: 503; readonly message: string; readonly headers: Readonly<Record<string, string>> }
+  | {
+      readonly kind: "unavailable";
+      readonly status: 503;
+      readonly message: string;
+      readonly headers: Readonly<Record<string, string>>;
+    }
   /** No configured credential serves the model: 404 with up to 5 close served names. */
-  | { readonly kind: "unknown-model"; readonly status: 404; readonly message: string; readonly headers: Readonly<Record<string, string>>;
-      readonly suggestions: readonly string[] };
+  | {
+      readonly kind: "unknown-model";
+      readonly status: 404;
+      readonly message: string;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly suggestions: readonly string[];
+    };
 
 /** The outcome of conduct(): done (the response was written) or a final error. */
-export type ConductResult = { readonly kind: "done"; readonly credential: Credential; readonly upstreamModel: string } | ConductError;
+export type ConductResult =
+  { readonly kind: "done"; readonly credential: Credential; readonly upstreamModel: string } | ConductError;
 
 interface Failure {
   status: number;
@@ -96,18 +124,24 @@ function isCredentialFailure(err: unknown): boolean {
 
 function transportFailure(err: unknown, cred: Credential): Failure {
   if (err instanceof HttpError) return { status: err.status, body: "", headers: {}, transport: err.message };
-  if (err instanceof TokenUnavailableError) return { status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
+  if (err instanceof TokenUnavailableError)
+    return { status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
   // A timeout's own message says which timeout and which config key raises it; it names the host, never the key.
-  if (err instanceof UpstreamError && err.kind === "timeout") return { status: 504, body: "", headers: {}, transport: err.message };
+  if (err instanceof UpstreamError && err.kind === "timeout")
+    return { status: 504, body: "", headers: {}, transport: err.message };
   const e = err as { name?: string; code?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code ?? e?.name ?? "error";
   const timeout = e?.name === "TimeoutError" || /TIMEOUT|ETIMEDOUT/i.test(String(code));
   let host = cred.baseUrl;
   try {
     host = new URL(cred.baseUrl).host;
-  } catch { /* keep the configured text; it never holds the key */ }
+  } catch {
+    /* keep the configured text; it never holds the key */
+  }
   return {
-    status: timeout ? 504 : 502, body: "", headers: {},
+    status: timeout ? 504 : 502,
+    body: "",
+    headers: {},
     transport: `Upstream request to "${host}" failed: ${timeout ? "timed out" : String(code)}`,
   };
 }
@@ -118,16 +152,33 @@ function headerValue(headers: Readonly<Record<string, string>>, name: string): s
 
 function retryAfterOf(outcome: Failure, now: number): number | undefined {
   if (outcome.status !== 429 && outcome.status !== 503) return undefined;
-  return retryAfterFromBody(outcome.body, now) ?? outcome.retryAfterMs ?? retryAfterFromHeader(headerValue(outcome.headers, "retry-after"), now);
+  return (
+    retryAfterFromBody(outcome.body, now) ??
+    outcome.retryAfterMs ??
+    retryAfterFromHeader(headerValue(outcome.headers, "retry-after"), now)
+  );
 }
 
 function finalFailure(f: Failure, cred: Credential): ConductError {
-  if (f.transport !== undefined) return { kind: "transport", status: f.status, message: f.transport, headers: {}, credential: cred };
-  return { kind: "upstream", status: f.status, message: `Upstream answered ${f.status}`, body: f.body, headers: f.headers, credential: cred };
+  if (f.transport !== undefined)
+    return { kind: "transport", status: f.status, message: f.transport, headers: {}, credential: cred };
+  return {
+    kind: "upstream",
+    status: f.status,
+    message: `Upstream answered ${f.status}`,
+    body: f.body,
+    headers: f.headers,
+    credential: cred,
+  };
 }
 
 /** The answer when no candidate is usable: the cooldown 429 if all are quota-blocked, else 503 (§5.4). */
-export function pickError(model: string, candidates: readonly Credential[], blocks: ReadonlyArray<Block | undefined>, now: number): ConductError {
+export function pickError(
+  model: string,
+  candidates: readonly Credential[],
+  blocks: ReadonlyArray<Block | undefined>,
+  now: number,
+): ConductError {
   const providers = [...new Set(candidates.map((c) => c.provider))];
   const active = blocks.filter((b): b is Block => b !== undefined);
   if (active.length === candidates.length && active.length > 0 && active.every((b) => b.quota)) {
@@ -135,9 +186,22 @@ export function pickError(model: string, candidates: readonly Credential[], bloc
     const seconds = Math.max(1, Math.ceil(resetMs / 1000));
     const via = providers.length === 1 ? ` via provider ${providers[0]}` : "";
     const message = `All credentials for model ${model} are cooling down${via}`;
-    const error: Record<string, unknown> = { code: "model_cooldown", message, model, reset_time: formatGoDuration(resetMs), reset_seconds: seconds };
+    const error: Record<string, unknown> = {
+      code: "model_cooldown",
+      message,
+      model,
+      reset_time: formatGoDuration(resetMs),
+      reset_seconds: seconds,
+    };
     if (providers.length === 1) error.provider = providers[0];
-    return { kind: "cooldown", status: 429, message, headers: { "retry-after": String(seconds) }, body: { error }, resetMs };
+    return {
+      kind: "cooldown",
+      status: 429,
+      message,
+      headers: { "retry-after": String(seconds) },
+      body: { error },
+      resetMs,
+    };
   }
   const disabled = active.filter(isSuspension).length;
   const cooling = active.length - disabled;
@@ -151,29 +215,39 @@ export function pickError(model: string, candidates: readonly Credential[], bloc
     const cred = candidates[blocks.indexOf(last)];
     const back = Math.min(...active.map((b) => b.until));
     headers["retry-after"] = String(Math.max(1, Math.ceil((back - now) / 1000)));
-    cause = `. Last upstream error: ${cred.label} got ${last.status} (${last.reason})${last.message ? ` "${last.message}"` : ""} at ${new Date(last.at).toISOString()};` +
+    cause =
+      `. Last upstream error: ${cred.label} got ${last.status} (${last.reason})${last.message ? ` "${last.message}"` : ""} at ${new Date(last.at).toISOString()};` +
       ` it is tried again from ${new Date(last.until).toISOString()}. ${FIXES[last.reason] ?? FIXES["upstream error"]}`;
   }
   return {
-    kind: "unavailable", status: 503, headers,
+    kind: "unavailable",
+    status: 503,
+    headers,
     message: `no credential can serve model "${model}" (providers: ${providers.join(", ")}); ${disabled} disabled, ${cooling} cooling down${until}${cause}`,
   };
 }
 
 /** What to do about a block, by its reason. */
 const FIXES: Readonly<Record<string, string>> = {
-  unauthorized: "Fix: the provider refused the key or token; replace it in config.yaml (saving reloads it) or log in again",
+  unauthorized:
+    "Fix: the provider refused the key or token; replace it in config.yaml (saving reloads it) or log in again",
   forbidden: "Fix: the provider refused access; check the account's plan and permissions for this model",
   "payment required": "Fix: the provider wants payment; check the account's billing",
-  "model not found": "Fix: the credential does not serve this model; check the model name or the credential's models list",
-  "model not supported": "Fix: the credential does not serve this model; check the model name or the credential's models list",
+  "model not found":
+    "Fix: the credential does not serve this model; check the model name or the credential's models list",
+  "model not supported":
+    "Fix: the credential does not serve this model; check the model name or the credential's models list",
   "rate limited": "Fix: none needed; the provider's quota resets by then, or add another credential",
   "upstream error": "Fix: none needed if the provider recovers; check the provider's status or base-url if it persists",
 };
 
 /** Runs the attempt on one credential, over its pool of upstream names until one succeeds or fails for the request's sake. */
 async function tryCredential(
-  deps: ConductDeps, model: string, cred: Credential, request: ConductRequest, attempt: Attempt,
+  deps: ConductDeps,
+  model: string,
+  cred: Credential,
+  request: ConductRequest,
+  attempt: Attempt,
 ): Promise<{ kind: "done"; upstream: string } | { kind: "request" | "failed"; failure: Failure }> {
   const signal = request.signal;
   let failure: Failure | undefined;
@@ -189,28 +263,48 @@ async function tryCredential(
       failure = transportFailure(err, cred);
     }
     if (outcome?.kind === "done") return { kind: "done", upstream };
-    if (outcome) failure = { status: outcome.status, body: outcome.body, headers: outcome.headers, retryAfterMs: outcome.retryAfterMs };
+    if (outcome)
+      failure = {
+        status: outcome.status,
+        body: outcome.body,
+        headers: outcome.headers,
+        retryAfterMs: outcome.retryAfterMs,
+      };
     const f = failure!;
     f.retryAfterMs = retryAfterOf(f, deps.now());
     deps.usage?.record({
-      credential: cred, model: upstream, alias: request.model, endpoint: request.endpoint, clientKey: request.clientKey,
-      requestId: request.requestId, latencyMs: deps.now() - started, failed: true, status: f.status, body: f.body || f.transport,
+      credential: cred,
+      model: upstream,
+      alias: request.model,
+      endpoint: request.endpoint,
+      clientKey: request.clientKey,
+      requestId: request.requestId,
+      latencyMs: deps.now() - started,
+      failed: true,
+      status: f.status,
+      body: f.body || f.transport,
     });
-    if (f.transport === undefined && classifyFailure(f.status, f.body) === "request") return { kind: "request", failure: f };
+    if (f.transport === undefined && classifyFailure(f.status, f.body) === "request")
+      return { kind: "request", failure: f };
   }
   return { kind: "failed", failure: failure! };
 }
 
 /** Serves one request from `candidates` (credentials serving `model`, an exact served id) per §4.4. */
 export async function conduct(
-  deps: ConductDeps, model: string, candidates: readonly Credential[], request: ConductRequest, attempt: Attempt,
+  deps: ConductDeps,
+  model: string,
+  candidates: readonly Credential[],
+  request: ConductRequest,
+  attempt: Attempt,
 ): Promise<ConductResult> {
   const { config, book, log } = deps;
   const strategy = normaliseStrategy(config.routing.strategy);
   const cursorKey = `${[...new Set(candidates.map((c) => c.provider))].join(",")}:${model}`;
   const cap = Math.max(0, config.maxRetryCredentials);
   const maxWaitMs = Math.max(0, config.maxRetryInterval) * 1000;
-  const blockOf = (c: Credential) => (config.disableCooling || c.disableCooling ? undefined : book.get(stateKey(c), model, deps.now()));
+  const blockOf = (c: Credential) =>
+    config.disableCooling || c.disableCooling ? undefined : book.get(stateKey(c), model, deps.now());
   const session = config.routing.sessionAffinity && deps.affinity ? request.sessionId : undefined;
   const ttlMs = config.routing.sessionAffinityTtlMs > 0 ? config.routing.sessionAffinityTtlMs : 3_600_000;
 
@@ -220,7 +314,8 @@ export async function conduct(
     while (cap === 0 || tried.size < cap) {
       const available = candidates.filter((c) => !tried.has(c) && !blockOf(c));
       const bound = session === undefined ? undefined : deps.affinity!.get(session, model, deps.now());
-      const cred = (bound && available.find((c) => stateKey(c) === bound)) || deps.picker.pick(strategy, cursorKey, available);
+      const cred =
+        (bound && available.find((c) => stateKey(c) === bound)) || deps.picker.pick(strategy, cursorKey, available);
       if (!cred) break;
       tried.add(cred);
       const outcome = await tryCredential(deps, model, cred, request, attempt);
@@ -234,25 +329,44 @@ export async function conduct(
       last = { failure: f, cred };
       if (!(config.disableCooling || cred.disableCooling)) {
         const planUntil = f.status === 429 ? planLimitUntil(f.headers, deps.now()) : undefined;
-        const block = planUntil !== undefined
-          ? book.blockCredential(stateKey(cred), planUntil, 429, "plan limit", deps.now())
-          : book.fail(stateKey(cred), model, f.status, f.body || f.transport || "", f.retryAfterMs, deps.now());
-        if (planUntil !== undefined) log.warn("Subscription plan limit reached; resting the whole credential until its reset", { credential: cred.label, until: new Date(planUntil).toISOString() });
+        const block =
+          planUntil !== undefined
+            ? book.blockCredential(stateKey(cred), planUntil, 429, "plan limit", deps.now())
+            : book.fail(stateKey(cred), model, f.status, f.body || f.transport || "", f.retryAfterMs, deps.now());
+        if (planUntil !== undefined)
+          log.warn("Subscription plan limit reached; resting the whole credential until its reset", {
+            credential: cred.label,
+            until: new Date(planUntil).toISOString(),
+          });
         if (block && (f.status === 401 || f.status === 403)) {
           log.warn("Credential rejected by upstream; skipping it for this model", {
-            credential: cred.label, provider: cred.provider, model, status: f.status, until: new Date(block.until).toISOString(),
+            credential: cred.label,
+            provider: cred.provider,
+            model,
+            status: f.status,
+            until: new Date(block.until).toISOString(),
           });
         } else if (block) {
-          log.debug("Credential cooling down for model", { credential: cred.label, model, status: f.status, ms: block.until - deps.now() });
+          log.debug("Credential cooling down for model", {
+            credential: cred.label,
+            model,
+            status: f.status,
+            ms: block.until - deps.now(),
+          });
         }
       }
     }
     const now = deps.now();
-    const final = last ? finalFailure(last.failure, last.cred) : pickError(model, candidates, candidates.map(blockOf), now);
+    const final = last
+      ? finalFailure(last.failure, last.cred)
+      : pickError(model, candidates, candidates.map(blockOf), now);
     // Another pass only for credentials whose request-retry (own or global) allows one more.
     const retrying = candidates.filter((c) => pass < requestRetryOf(c, config.requestRetry));
     if (maxWaitMs <= 0 || retrying.length === 0) return final;
-    const cooling = retrying.map(blockOf).filter((b): b is Block => b !== undefined).map((b) => b.until - now);
+    const cooling = retrying
+      .map(blockOf)
+      .filter((b): b is Block => b !== undefined)
+      .map((b) => b.until - now);
     let wait: number;
     if (cooling.length) wait = Math.min(...cooling);
     else if (last?.failure.status === 429 && last.failure.retryAfterMs !== undefined) wait = last.failure.retryAfterMs;

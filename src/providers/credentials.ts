@@ -81,8 +81,12 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
   const excluded = spec.excludedModels ?? [];
   const served = new Map<string, string[]>();
   const entries: Array<ModelEntry & { source: ModelSource }> = spec.models?.length
-    ? spec.models.filter((e) => e.name.trim() !== "").map((e) => ({ name: e.name.trim(), alias: e.alias.trim() || e.name.trim(), source: e.source ?? "config" }))
-    : spec.kind === "openai-compat" ? [] : catalogFor(spec.provider).map((c) => ({ name: c.id, alias: c.id, source: "catalogue" as const }));
+    ? spec.models
+        .filter((e) => e.name.trim() !== "")
+        .map((e) => ({ name: e.name.trim(), alias: e.alias.trim() || e.name.trim(), source: e.source ?? "config" }))
+    : spec.kind === "openai-compat"
+      ? []
+      : catalogFor(spec.provider).map((c) => ({ name: c.id, alias: c.id, source: "catalogue" as const }));
   const sources = new Map<string, ModelSource>();
   for (const e of entries) {
     if (excluded.some((p) => matchesWildcard(p, e.alias))) continue;
@@ -137,7 +141,10 @@ export function requestRetryOf(cred: Credential, global: number): number {
 
 /** A short, stable, non-secret index of a credential (management `auth-index`: 16 hex). */
 export function authIndex(cred: Pick<Credential, "provider" | "apiKey" | "baseUrl" | "id">): string {
-  return createHash("sha256").update(`${cred.provider}\0${cred.id}\0${cred.baseUrl}\0${cred.apiKey}`).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(`${cred.provider}\0${cred.id}\0${cred.baseUrl}\0${cred.apiKey}`)
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /**
@@ -159,7 +166,9 @@ export function oauthModelEntries(config: Config, provider: string): ModelEntry[
   const aliases = config.oauthModelAlias[provider.toLowerCase()] ?? [];
   const out: ModelEntry[] = [];
   for (const m of catalogFor(provider)) {
-    const mine = aliases.filter((a) => a.name.trim().toLowerCase() === m.id.toLowerCase() && a.alias.trim() && a.alias.trim() !== a.name.trim());
+    const mine = aliases.filter(
+      (a) => a.name.trim().toLowerCase() === m.id.toLowerCase() && a.alias.trim() && a.alias.trim() !== a.name.trim(),
+    );
     if (mine.length === 0 || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id });
     for (const a of mine) out.push({ name: m.id, alias: a.alias.trim() });
   }
@@ -168,7 +177,13 @@ export function oauthModelEntries(config: Config, provider: string): ModelEntry[
 
 /** The excluded-model patterns of a token-file credential: `oauth-excluded-models` for its provider plus the file's own. */
 export function oauthExcludedModels(config: Config, provider: string, own: readonly string[] = []): string[] {
-  return [...new Set([...(config.oauthExcludedModels[provider.toLowerCase()] ?? []), ...own].map((p) => p.trim().toLowerCase()).filter(Boolean))];
+  return [
+    ...new Set(
+      [...(config.oauthExcludedModels[provider.toLowerCase()] ?? []), ...own]
+        .map((p) => p.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** A warning about a config entry that was dropped; the caller logs it. */
@@ -177,8 +192,14 @@ export interface CredentialWarning {
 }
 
 function fromProviderKeys(
-  list: readonly ProviderKey[], listName: string, provider: string, kind: ProviderKind, config: Config,
-  options: { dedupe?: boolean; requireBaseUrl?: boolean; cooling?: boolean }, out: Credential[], warnings: CredentialWarning[],
+  list: readonly ProviderKey[],
+  listName: string,
+  provider: string,
+  kind: ProviderKind,
+  config: Config,
+  options: { dedupe?: boolean; requireBaseUrl?: boolean; cooling?: boolean },
+  out: Credential[],
+  warnings: CredentialWarning[],
 ): void {
   const seen = new Set<string>();
   list.forEach((k, i) => {
@@ -193,11 +214,25 @@ function fromProviderKeys(
       if (seen.has(dedupeKey)) return;
       seen.add(dedupeKey);
     }
-    out.push(buildCredential({
-      id: `${listName}[${i}]`, provider, kind, apiKey, baseUrl: k.baseUrl, proxyUrl: k.proxyUrl, headers: k.headers,
-      priority: k.priority, prefix: k.prefix, disableCooling: options.cooling === false ? false : k.disableCooling,
-      models: k.models, excludedModels: k.excludedModels,
-    }, config.forceModelPrefix));
+    out.push(
+      buildCredential(
+        {
+          id: `${listName}[${i}]`,
+          provider,
+          kind,
+          apiKey,
+          baseUrl: k.baseUrl,
+          proxyUrl: k.proxyUrl,
+          headers: k.headers,
+          priority: k.priority,
+          prefix: k.prefix,
+          disableCooling: options.cooling === false ? false : k.disableCooling,
+          models: k.models,
+          excludedModels: k.excludedModels,
+        },
+        config.forceModelPrefix,
+      ),
+    );
   });
 }
 
@@ -207,8 +242,26 @@ export function credentialsFromConfig(config: Config): { credentials: Credential
   const warnings: CredentialWarning[] = [];
   fromProviderKeys(config.claudeApiKey, "claude-api-key", "claude", "claude", config, {}, out, warnings);
   fromProviderKeys(config.geminiApiKey, "gemini-api-key", "gemini", "gemini", config, { dedupe: true }, out, warnings);
-  fromProviderKeys(config.codexApiKey, "codex-api-key", "codex", "codex", config, { requireBaseUrl: true }, out, warnings);
-  fromProviderKeys(config.vertexApiKey, "vertex-api-key", "vertex", "vertex", config, { dedupe: true, cooling: false }, out, warnings);
+  fromProviderKeys(
+    config.codexApiKey,
+    "codex-api-key",
+    "codex",
+    "codex",
+    config,
+    { requireBaseUrl: true },
+    out,
+    warnings,
+  );
+  fromProviderKeys(
+    config.vertexApiKey,
+    "vertex-api-key",
+    "vertex",
+    "vertex",
+    config,
+    { dedupe: true, cooling: false },
+    out,
+    warnings,
+  );
   config.openaiCompatibility.forEach((entry, i) => {
     const provider = entry.name.trim().toLowerCase() || "openai-compatibility";
     if (!entry.baseUrl.trim()) {
@@ -217,11 +270,25 @@ export function credentialsFromConfig(config: Config): { credentials: Credential
     }
     const keys = entry.apiKeyEntries.length ? entry.apiKeyEntries : [{ apiKey: "", proxyUrl: "" }];
     keys.forEach((k, j) => {
-      out.push(buildCredential({
-        id: `openai-compatibility[${provider}][${j}]`, provider, kind: "openai-compat", apiKey: k.apiKey.trim(),
-        baseUrl: entry.baseUrl, proxyUrl: k.proxyUrl, headers: entry.headers, priority: entry.priority, prefix: entry.prefix,
-        disableCooling: entry.disableCooling, models: entry.models, pools: true,
-      }, config.forceModelPrefix));
+      out.push(
+        buildCredential(
+          {
+            id: `openai-compatibility[${provider}][${j}]`,
+            provider,
+            kind: "openai-compat",
+            apiKey: k.apiKey.trim(),
+            baseUrl: entry.baseUrl,
+            proxyUrl: k.proxyUrl,
+            headers: entry.headers,
+            priority: entry.priority,
+            prefix: entry.prefix,
+            disableCooling: entry.disableCooling,
+            models: entry.models,
+            pools: true,
+          },
+          config.forceModelPrefix,
+        ),
+      );
     });
   });
   return { credentials: out, warnings };

@@ -72,7 +72,10 @@ export function clientHeader(headers: IncomingHttpHeaders, name: string): string
 }
 
 /** Applies a credential's `headers` last (they override the provider's), skipping pairs with an empty side. */
-export function applyCustomHeaders(headers: Record<string, string>, custom: Readonly<Record<string, string>>): Record<string, string> {
+export function applyCustomHeaders(
+  headers: Record<string, string>,
+  custom: Readonly<Record<string, string>>,
+): Record<string, string> {
   for (const [k, v] of Object.entries(custom)) {
     if (k.trim() === "" || v.trim() === "") continue;
     headers[k.trim().toLowerCase()] = v;

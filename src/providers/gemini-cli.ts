@@ -4,7 +4,13 @@
  * CLI's own User-Agent. Answers come back as `{"response":{…}}`; `unwrap` hands serve.ts the plain
  * Gemini JSON, so Gemini clients and the translators never see the envelope.
  */
-import { codeAssistUrl, geminiCliEnvelope, geminiCliHeaders, unwrapCodeAssist, type CodeAssistAction } from "../oauth/headers.js";
+import {
+  codeAssistUrl,
+  geminiCliEnvelope,
+  geminiCliHeaders,
+  unwrapCodeAssist,
+  type CodeAssistAction,
+} from "../oauth/headers.js";
 import { applyCustomHeaders, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
 import { capOutputTokens, hasFinish } from "./gemini.js";
 
@@ -20,7 +26,12 @@ export function buildGeminiCliRequest(input: BuildInput): UpstreamCall {
   const action = codeAssistAction(input);
   const stream = action === "stream";
   const headers = applyCustomHeaders(geminiCliHeaders(cred.apiKey, input.upstreamModel, stream), cred.headers);
-  const body = geminiCliEnvelope(capOutputTokens(input.body, input.upstreamModel, input.json), input.upstreamModel, input.token?.projectId ?? "", action);
+  const body = geminiCliEnvelope(
+    capOutputTokens(input.body, input.upstreamModel, input.json),
+    input.upstreamModel,
+    input.token?.projectId ?? "",
+    action,
+  );
   return { url: codeAssistUrl(cred.baseUrl, action), headers, body, stream };
 }
 

@@ -32,7 +32,12 @@ export function buildGeminiRequest(input: BuildInput, modelsPath = "/v1beta/mode
   if (cred.apiKey.startsWith("ya29.")) headers.authorization = `Bearer ${cred.apiKey}`;
   else headers["x-goog-api-key"] = cred.apiKey;
   applyCustomHeaders(headers, cred.headers);
-  return { url: `${root}${modelsPath}/${model}:${method}${query}`, headers, body: capOutputTokens(input.body, input.upstreamModel, input.json), stream };
+  return {
+    url: `${root}${modelsPath}/${model}:${method}${query}`,
+    headers,
+    body: capOutputTokens(input.body, input.upstreamModel, input.json),
+    stream,
+  };
 }
 
 /** Caps `generationConfig.maxOutputTokens` at the model's limit (providers.md §2.3); other bytes stay as sent. `json`: `body` parsed, if at hand. */
@@ -49,7 +54,11 @@ export function capOutputTokens(body: Buffer, model: string, json?: Readonly<Rec
 /** True for the chunk that carries a finish reason: Gemini streams have no terminator event. */
 export function hasFinish(data: unknown): boolean {
   const d = obj(data);
-  const candidates = Array.isArray(d?.candidates) ? d.candidates : Array.isArray(obj(d?.response)?.candidates) ? (obj(d?.response)!.candidates as unknown[]) : [];
+  const candidates = Array.isArray(d?.candidates)
+    ? d.candidates
+    : Array.isArray(obj(d?.response)?.candidates)
+      ? (obj(d?.response)!.candidates as unknown[])
+      : [];
   // A prompt blocked by safety filters gets one chunk with promptFeedback.blockReason and no candidates.
   const blocked = typeof obj(d?.promptFeedback)?.blockReason === "string";
   return blocked || candidates.some((c) => typeof obj(c)?.finishReason === "string");

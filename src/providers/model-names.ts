@@ -9,9 +9,30 @@ import type { ResponseRewriter } from "./types.js";
 
 /** Provider prefixes routers put before a model id; a prefix not listed here is part of the name. */
 export const PROVIDER_PREFIXES: readonly string[] = Object.freeze([
-  "anthropic", "openai", "google", "gemini", "vertex", "xai", "openrouter", "mistral", "mistralai", "deepseek",
-  "meta", "meta-llama", "moonshotai", "qwen", "z-ai", "zai", "groq", "cerebras", "fireworks", "together",
-  "amazon-bedrock", "bedrock", "azure", "ollama",
+  "anthropic",
+  "openai",
+  "google",
+  "gemini",
+  "vertex",
+  "xai",
+  "openrouter",
+  "mistral",
+  "mistralai",
+  "deepseek",
+  "meta",
+  "meta-llama",
+  "moonshotai",
+  "qwen",
+  "z-ai",
+  "zai",
+  "groq",
+  "cerebras",
+  "fireworks",
+  "together",
+  "amazon-bedrock",
+  "bedrock",
+  "azure",
+  "ollama",
 ]);
 
 /** One alternative spelling and how it was made, for the log line. */
@@ -39,7 +60,11 @@ export function alternativeSpellings(name: string): Spelling[] {
   const bare = stripProviderPrefix(name);
   if (bare !== undefined) out.push({ name: bare, how: "provider prefix stripped" });
   const dashed = dashedVersion(bare ?? name);
-  if (dashed !== undefined) out.push({ name: dashed, how: bare === undefined ? "version dots as dashes" : "provider prefix stripped, version dots as dashes" });
+  if (dashed !== undefined)
+    out.push({
+      name: dashed,
+      how: bare === undefined ? "version dots as dashes" : "provider prefix stripped, version dots as dashes",
+    });
   return out;
 }
 

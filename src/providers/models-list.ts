@@ -11,7 +11,9 @@ import type { ModelInfo } from "./types.js";
 
 function sendJson(ctx: Ctx, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  ctx.res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }).end(text);
+  ctx.res
+    .writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) })
+    .end(text);
 }
 
 /** Whether a /v1/models request wants Anthropic's list shape. */
@@ -25,13 +27,20 @@ export function wantsAnthropicList(req: IncomingMessage): boolean {
  * got the model from; OpenAI's clients ignore unknown fields, as they do for other gateways' extras).
  */
 export function openaiList(models: readonly ModelInfo[]): Record<string, unknown> {
-  return { object: "list", data: models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: m.ownedBy, source: m.source })) };
+  return {
+    object: "list",
+    data: models.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: m.ownedBy, source: m.source })),
+  };
 }
 
 /** Anthropic list with its paging fields (one page: cliproxy lists everything). */
 export function anthropicList(models: readonly ModelInfo[]): Record<string, unknown> {
   const data = models.map((m) => ({
-    id: m.id, object: "model", owned_by: m.ownedBy, created_at: new Date(m.created * 1000).toISOString(), type: "model",
+    id: m.id,
+    object: "model",
+    owned_by: m.ownedBy,
+    created_at: new Date(m.created * 1000).toISOString(),
+    type: "model",
     display_name: m.displayName ?? m.id,
   }));
   return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
@@ -45,7 +54,9 @@ export function geminiModel(m: ModelInfo): Record<string, unknown> {
     name: `models/${m.id}`,
     displayName: m.displayName ?? m.id,
     description: m.displayName ?? m.id,
-    supportedGenerationMethods: google ? ["generateContent", "streamGenerateContent", "countTokens"] : ["generateContent"],
+    supportedGenerationMethods: google
+      ? ["generateContent", "streamGenerateContent", "countTokens"]
+      : ["generateContent"],
   };
   if (known) {
     out.inputTokenLimit = known.contextTokens;
@@ -71,6 +82,9 @@ export const getGeminiModel: Handler = async (req, ctx) => {
   // The router also sends the bare /v1beta/models/ here (a wildcard matches its own prefix).
   if (id === "") return listGeminiModels(req, ctx);
   const found = ctx.app.providers.models().find((m) => m.id === id);
-  if (!found) throw new HttpError(404, "not_found", "Not Found", { body: { error: { message: "Not Found", type: "not_found" } } });
+  if (!found)
+    throw new HttpError(404, "not_found", "Not Found", {
+      body: { error: { message: "Not Found", type: "not_found" } },
+    });
   sendJson(ctx, 200, geminiModel(found));
 };

@@ -20,7 +20,13 @@ import { vertexRoot } from "../oauth/vertex-sa.js";
 export const POOL_SOURCE = "auth-dir";
 
 /** Token-file provider → executor kind. */
-const KIND_OF: Readonly<Record<string, string>> = { claude: "claude", codex: "codex", "gemini-cli": "gemini-cli", antigravity: "antigravity", vertex: "vertex" };
+const KIND_OF: Readonly<Record<string, string>> = {
+  claude: "claude",
+  codex: "codex",
+  "gemini-cli": "gemini-cli",
+  antigravity: "antigravity",
+  vertex: "vertex",
+};
 
 /** Executor kinds startOAuth() publishes unless told otherwise. */
 export const DEFAULT_POOL_KINDS: readonly string[] = ["claude", "codex"];
@@ -30,7 +36,10 @@ export const ALL_POOL_KINDS: readonly string[] = ["claude", "codex", "gemini-cli
 
 /** What startOAuth() needs from the auth-dir watcher (config/watch-auth.ts AuthDirWatcher fits). */
 export interface AuthWatcherLike {
-  on(event: "file", listener: (ev: { kind: "added" | "changed" | "removed"; file: string; data?: Record<string, unknown> }) => void): unknown;
+  on(
+    event: "file",
+    listener: (ev: { kind: "added" | "changed" | "removed"; file: string; data?: Record<string, unknown> }) => void,
+  ): unknown;
   on(event: "rescan", listener: (ev: { dir: string }) => void): unknown;
   noteWritten(file: string, content: string): void;
 }
@@ -76,13 +85,21 @@ declare module "../server/handler.js" {
  * entry whose `name` is not in the catalogue adds that upstream model under its alias (or its own name when
  * the alias is empty): HEAD would drop it, cliproxy lets OAuth users add models the catalogue lacks.
  */
-export function aliasedModels(provider: string, config: Pick<Config, "oauthModelAlias">): Array<{ name: string; alias: string; source: ModelSource }> | undefined {
+export function aliasedModels(
+  provider: string,
+  config: Pick<Config, "oauthModelAlias">,
+): Array<{ name: string; alias: string; source: ModelSource }> | undefined {
   const aliases = config.oauthModelAlias[provider] ?? [];
   if (!aliases.length) return undefined;
   const out: Array<{ name: string; alias: string; source: ModelSource }> = [];
   const catalogue = catalogFor(provider);
   for (const m of catalogue) {
-    const mine = aliases.filter((a) => a.name.toLowerCase() === m.id.toLowerCase() && a.alias.trim() !== "" && a.alias.toLowerCase() !== m.id.toLowerCase());
+    const mine = aliases.filter(
+      (a) =>
+        a.name.toLowerCase() === m.id.toLowerCase() &&
+        a.alias.trim() !== "" &&
+        a.alias.toLowerCase() !== m.id.toLowerCase(),
+    );
     if (!mine.length || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id, source: "catalogue" });
     for (const a of mine) out.push({ name: m.id, alias: a.alias, source: "config" });
   }
@@ -96,43 +113,69 @@ export function aliasedModels(provider: string, config: Pick<Config, "oauthModel
 }
 
 /** Pool credentials for the usable token files: key-less, with the file's routing fields and the configured root. */
-export function poolCredentials(list: readonly TokenFileCredential[], config: Config, kinds: readonly string[] = DEFAULT_POOL_KINDS): Credential[] {
+export function poolCredentials(
+  list: readonly TokenFileCredential[],
+  config: Config,
+  kinds: readonly string[] = DEFAULT_POOL_KINDS,
+): Credential[] {
   const out: Credential[] = [];
   for (const c of list) {
     const kind = KIND_OF[c.provider];
     if (c.disabled || !kind || !kinds.includes(kind)) continue;
-    out.push(buildCredential({
-      id: c.id,
-      provider: c.provider,
-      kind: kind as ProviderKind,
-      apiKey: "",
-      baseUrl: c.baseUrl ?? defaultRoot(c.provider, config, typeof c.raw.location === "string" && c.raw.location.trim() ? c.raw.location.trim() : undefined),
-      proxyUrl: c.proxyUrl,
-      headers: c.headers,
-      priority: c.priority,
-      prefix: c.prefix,
-      disableCooling: c.disableCooling,
-      requestRetry: c.requestRetry,
-      models: aliasedModels(c.provider, config),
-      excludedModels: [...c.excludedModels, ...(config.oauthExcludedModels[c.provider] ?? [])],
-      label: c.email ? `${c.id} (${c.email})` : c.id,
-      // Key-less pool entries would otherwise share one routing state per provider and root.
-      identity: c.id,
-    }, config.forceModelPrefix));
+    out.push(
+      buildCredential(
+        {
+          id: c.id,
+          provider: c.provider,
+          kind: kind as ProviderKind,
+          apiKey: "",
+          baseUrl:
+            c.baseUrl ??
+            defaultRoot(
+              c.provider,
+              config,
+              typeof c.raw.location === "string" && c.raw.location.trim() ? c.raw.location.trim() : undefined,
+            ),
+          proxyUrl: c.proxyUrl,
+          headers: c.headers,
+          priority: c.priority,
+          prefix: c.prefix,
+          disableCooling: c.disableCooling,
+          requestRetry: c.requestRetry,
+          models: aliasedModels(c.provider, config),
+          excludedModels: [...c.excludedModels, ...(config.oauthExcludedModels[c.provider] ?? [])],
+          label: c.email ? `${c.id} (${c.email})` : c.id,
+          // Key-less pool entries would otherwise share one routing state per provider and root.
+          identity: c.id,
+        },
+        config.forceModelPrefix,
+      ),
+    );
   }
   return out;
 }
 
-function revokedNotice(list: readonly TokenFileCredential[], config: Config, kinds: readonly string[] | undefined, model: string): string | undefined {
+function revokedNotice(
+  list: readonly TokenFileCredential[],
+  config: Config,
+  kinds: readonly string[] | undefined,
+  model: string,
+): string | undefined {
   // Only credentials cliproxy disabled itself (a refused refresh); files marked disabled by hand are the user's choice.
   const revoked = list.filter((c) => c.disabled && c.disabledReason && c.disabledReason !== "multi-project parent");
   const base = splitThinkingSuffix(model).base;
-  const hits = poolCredentials(revoked.map((c) => ({ ...c, disabled: false })), config, kinds).filter((c) => c.models.has(base));
+  const hits = poolCredentials(
+    revoked.map((c) => ({ ...c, disabled: false })),
+    config,
+    kinds,
+  ).filter((c) => c.models.has(base));
   if (!hits.length) return undefined;
   const files = hits.map((h) => revoked.find((c) => c.id === h.id)!);
   const types = [...new Set(files.map((c) => c.type))];
-  return `model "${model}" has no usable credential: token file ${files.map((c) => `"${c.file}"`).join(", ")} was disabled (${files[0].disabledReason}); ` +
-    `run ${types.map((t) => `"cliproxy login ${t}"`).join(" or ")} to log in again`;
+  return (
+    `model "${model}" has no usable credential: token file ${files.map((c) => `"${c.file}"`).join(", ")} was disabled (${files[0].disabledReason}); ` +
+    `run ${types.map((t) => `"cliproxy login ${t}"`).join(" or ")} to log in again`
+  );
 }
 
 function defaultRoot(provider: string, config: Config, location?: string): string {
@@ -149,7 +192,11 @@ export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<
   if (app.oauth) return app.oauth;
   const watcher = options.watcher;
   const tokens = new TokenManager({
-    log: app.log, clock: app.clock, config: () => app.config(), sleep: options.sleep, coordinator: options.coordinator,
+    log: app.log,
+    clock: app.clock,
+    config: () => app.config(),
+    sleep: options.sleep,
+    coordinator: options.coordinator,
     onWritten: (file, content) => watcher?.noteWritten(file, content),
   });
   const sessions = app.loginSessions;

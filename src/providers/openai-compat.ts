@@ -4,7 +4,15 @@
  * usage counters work for every upstream.
  */
 import { editBody } from "./body-edit.js";
-import { applyCustomHeaders, bodyJson, clientHeader, obj, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import {
+  applyCustomHeaders,
+  bodyJson,
+  clientHeader,
+  obj,
+  type BuildInput,
+  type Executor,
+  type UpstreamCall,
+} from "./executor.js";
 import { uuidV5 } from "./codex.js";
 
 /**
@@ -16,14 +24,19 @@ import { uuidV5 } from "./codex.js";
  */
 export function compatCacheKey(input: BuildInput): string | undefined {
   const { cred, config, call } = input;
-  const entry = config.openaiCompatibility.find((e) => e.baseUrl === cred.baseUrl && (e.name.trim().toLowerCase() || "openai-compatibility") === cred.provider);
+  const entry = config.openaiCompatibility.find(
+    (e) => e.baseUrl === cred.baseUrl && (e.name.trim().toLowerCase() || "openai-compatibility") === cred.provider,
+  );
   if (!entry?.supportPromptCacheKey) return undefined;
-  for (const v of [call.json.prompt_cache_key, bodyJson(input)?.prompt_cache_key]) if (typeof v === "string" && v.trim() !== "") return v.trim();
+  for (const v of [call.json.prompt_cache_key, bodyJson(input)?.prompt_cache_key])
+    if (typeof v === "string" && v.trim() !== "") return v.trim();
   if (!call.endpoint.startsWith("anthropic")) return undefined;
   const session = clientHeader(call.headers, "x-claude-code-session-id");
   if (!session) return undefined;
   const agent = clientHeader(call.headers, "x-claude-code-agent-id") ?? "main";
-  return uuidV5(["cli-proxy-api:codex:claude-code", input.upstreamModel, `claude:${session}:agent:${agent}`].join("\0"));
+  return uuidV5(
+    ["cli-proxy-api:codex:claude-code", input.upstreamModel, `claude:${session}:agent:${agent}`].join("\0"),
+  );
 }
 
 /** Builds the upstream request for an OpenAI-compatible credential. */

@@ -55,15 +55,18 @@ export function buildRegistry(credentials: readonly Credential[]): Registry {
     providers.set(id, order);
     const upstream = creds[0].models.get(id)![0];
     const known = catalogModel(upstream) ?? catalogModel(id);
-    infos.set(id, Object.freeze({
+    infos.set(
       id,
-      ownedBy: known?.ownedBy ?? creds[0].provider,
-      // One credential offering it from the catalogue makes it a catalogue model.
-      source: creds.some((c) => !c.sources?.has(id)) ? "catalogue" : creds[0].sources!.get(id)!,
-      created: known?.created ?? UNKNOWN_MODEL_CREATED,
-      displayName: known?.displayName ?? id,
-      providers: order,
-    }));
+      Object.freeze({
+        id,
+        ownedBy: known?.ownedBy ?? creds[0].provider,
+        // One credential offering it from the catalogue makes it a catalogue model.
+        source: creds.some((c) => !c.sources?.has(id)) ? "catalogue" : creds[0].sources!.get(id)!,
+        created: known?.created ?? UNKNOWN_MODEL_CREATED,
+        displayName: known?.displayName ?? id,
+        providers: order,
+      }),
+    );
   }
   const sorted = [...byId.keys()].sort();
   const lower = new Map<string, string>();
@@ -99,7 +102,8 @@ export function closestNames(model: string, names: readonly string[], n = 5): st
     const lower = name.toLowerCase();
     const d = editDistance(want, lower);
     const contains = want.length >= 3 && (lower.includes(want) || want.includes(lower));
-    if (d <= Math.max(2, Math.floor(want.length / 3)) || contains) scored.push([contains ? Math.min(d, Math.abs(lower.length - want.length)) : d, name]);
+    if (d <= Math.max(2, Math.floor(want.length / 3)) || contains)
+      scored.push([contains ? Math.min(d, Math.abs(lower.length - want.length)) : d, name]);
   }
   scored.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   return scored.slice(0, n).map(([, name]) => name);

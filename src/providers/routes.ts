@@ -18,7 +18,8 @@ function bodyModelHandler(endpoint: Endpoint): Handler {
   return async (req, ctx) => {
     const { raw, json } = await readJson(req, ctx);
     const model = typeof json.model === "string" ? json.model.trim() : "";
-    if (model === "") throw new HttpError(400, "invalid_request_error", 'Request body has no "model"; name the model to use');
+    if (model === "")
+      throw new HttpError(400, "invalid_request_error", 'Request body has no "model"; name the model to use');
     await serveLocal(req, ctx, { endpoint, body: raw, json, model, headers: req.headers });
   };
 }
@@ -50,7 +51,14 @@ export const geminiAction: Handler = async (req: IncomingMessage, ctx: Ctx) => {
   }
   const { raw, json } = await readJson(req, ctx);
   const alt = ctx.url.searchParams.get("alt") ?? ctx.url.searchParams.get("$alt") ?? undefined;
-  await serveLocal(req, ctx, { endpoint: parsed.endpoint, body: raw, json, model: parsed.model, headers: req.headers, alt });
+  await serveLocal(req, ctx, {
+    endpoint: parsed.endpoint,
+    body: raw,
+    json,
+    model: parsed.model,
+    headers: req.headers,
+    alt,
+  });
 };
 
 /** The provider handlers, for other modules to mount (Amp's /api/provider/{p}/… aliases). */

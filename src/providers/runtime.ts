@@ -132,7 +132,8 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     const clock = getApp().clock as { sleep?: Sleep };
     return clock.sleep ? clock.sleep(ms, signal) : timerSleep(ms, signal);
   };
-  const blockOf = (c: Credential, model: string) => (current?.disableCooling || c.disableCooling ? undefined : book.get(stateKey(c), model, now()));
+  const blockOf = (c: Credential, model: string) =>
+    current?.disableCooling || c.disableCooling ? undefined : book.get(stateKey(c), model, now());
 
   function rebuild(): void {
     const all = [...configCreds, ...[...extra.values()].flat()];
@@ -145,7 +146,11 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     const { base, suffix } = splitThinkingSuffix(trimmed);
     // §1.3: the base name first; when nothing serves it, the full string with its suffix.
     // Then the base name ignoring case, as CLIProxyAPI's alias lookups do.
-    const tries: Array<[string, string | undefined]> = [[base, suffix], [trimmed, undefined], [registry.canonical(base) ?? base, suffix]];
+    const tries: Array<[string, string | undefined]> = [
+      [base, suffix],
+      [trimmed, undefined],
+      [registry.canonical(base) ?? base, suffix],
+    ];
     for (const [model, sfx] of tries) {
       const candidates = registry.credentialsFor(model);
       if (candidates.length) return { model, base, suffix: sfx, providers: registry.providersFor(model), candidates };
@@ -161,10 +166,23 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     const kinds = FAMILIES.find(([re]) => re.test(base))?.[1];
     if (!kinds) return undefined;
     const family = FAMILIES.find(([re]) => re.test(base))![0];
-    const candidates = registry.credentials.filter((c) => kinds.includes(c.kind) && c.prefix === "" && c.catalogExclusions !== undefined
-      && !c.catalogExclusions.some((p) => matchesWildcard(p, base)) && [...c.models.keys()].some((id) => family.test(id)));
+    const candidates = registry.credentials.filter(
+      (c) =>
+        kinds.includes(c.kind) &&
+        c.prefix === "" &&
+        c.catalogExclusions !== undefined &&
+        !c.catalogExclusions.some((p) => matchesWildcard(p, base)) &&
+        [...c.models.keys()].some((id) => family.test(id)),
+    );
     if (candidates.length === 0) return undefined;
-    return { model: base, base, suffix, providers: [...new Set(candidates.map((c) => c.provider))], candidates, passedThrough: true };
+    return {
+      model: base,
+      base,
+      suffix,
+      providers: [...new Set(candidates.map((c) => c.provider))],
+      candidates,
+      passedThrough: true,
+    };
   }
 
   function resolve(requested: string): Resolved | undefined {
@@ -210,7 +228,13 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       for (const id of registry.ids()) {
         const creds = registry.credentialsFor(id);
         // §3.4: an id disappears when every credential is suspended for a non-quota reason; quota cooldowns stay listed.
-        if (creds.every((c) => { const b = blockOf(c, id); return b !== undefined && isSuspension(b); })) continue;
+        if (
+          creds.every((c) => {
+            const b = blockOf(c, id);
+            return b !== undefined && isSuspension(b);
+          })
+        )
+          continue;
         out.push(registry.info(id)!);
       }
       return out;
@@ -220,17 +244,30 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     async conduct(request, attempt) {
       const config = request.config ?? current ?? getApp().config();
       const resolved = resolve(request.model);
-      const candidates = resolved?.candidates.filter((c) => !request.providers || request.providers.includes(c.provider)) ?? [];
+      const candidates =
+        resolved?.candidates.filter((c) => !request.providers || request.providers.includes(c.provider)) ?? [];
       if (!resolved || candidates.length === 0) {
         const suggestions = runtime.closest(request.model);
         const hint = suggestions.length ? `; did you mean: ${suggestions.join(", ")}` : "";
         return {
-          kind: "unknown-model", status: 404, headers: {}, suggestions,
+          kind: "unknown-model",
+          status: 404,
+          headers: {},
+          suggestions,
           message: `model "${request.model}" is not served by any configured credential; see GET /v1/models${hint}`,
         };
       }
-      if (resolved.passedThrough) getApp().log.info(`model "${resolved.model}" is in no credential's list; passing it to ${resolved.providers.join(", ")} to decide`);
-      return conduct({ config, now, sleep, book, picker, log: getApp().log, usage, affinity }, resolved.model, candidates, request, attempt);
+      if (resolved.passedThrough)
+        getApp().log.info(
+          `model "${resolved.model}" is in no credential's list; passing it to ${resolved.providers.join(", ")} to decide`,
+        );
+      return conduct(
+        { config, now, sleep, book, picker, log: getApp().log, usage, affinity },
+        resolved.model,
+        candidates,
+        request,
+        attempt,
+      );
     },
     clearCooldowns(id) {
       const cred = registry.credentials.find((c) => c.id === id);
@@ -241,12 +278,24 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       const t = now();
       return registry.credentials.map((c) => {
         const models: ModelState[] = book.blocks(stateKey(c), t).map(([model, b]: [string, Block]) => ({
-          model, state: isSuspension(b) ? "blocked" : "cooling", until: b.until, status: b.status, reason: b.reason,
+          model,
+          state: isSuspension(b) ? "blocked" : "cooling",
+          until: b.until,
+          status: b.status,
+          reason: b.reason,
         }));
         const state = models.some((m) => m.state === "blocked") ? "blocked" : models.length ? "cooling" : "ok";
         return {
-          id: c.id, authIndex: authIndex(c), label: c.label, provider: c.provider, kind: c.kind, baseUrl: c.baseUrl,
-          priority: c.priority, prefix: c.prefix, state, models,
+          id: c.id,
+          authIndex: authIndex(c),
+          label: c.label,
+          provider: c.provider,
+          kind: c.kind,
+          baseUrl: c.baseUrl,
+          priority: c.priority,
+          prefix: c.prefix,
+          state,
+          models,
         };
       });
     },

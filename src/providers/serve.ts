@@ -6,78 +6,17 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Ctx } from "../server/handler.js";
-import { errorBody, HttpError, redactHeaders, sendError } from "../server/errors.js";
+import { errorBody, HttpError } from "../server/errors.js";
 import { redact } from "../log/redact.js";
-import { normalizeGeminiRequest } from "../translate/gemini-normalize.js";
-import {
-  canTranslate, createStreamTranslator, estimateInputTokens, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
-} from "../translate/hub.js";
-import { effectiveProxy, passableResponseHeaders, readResponseBody, sendUpstream, UpstreamError } from "../proxy/forward.js";
-import { CLAUDE } from "./claude.js";
-import { CODEX } from "./codex.js";
-import { GEMINI } from "./gemini.js";
-import { GEMINI_CLI } from "./gemini-cli.js";
-import { ANTIGRAVITY } from "./antigravity.js";
-import { OPENAI_COMPAT } from "./openai-compat.js";
-import { VERTEX } from "./vertex.js";
+import { canTranslate, estimateInputTokens, type Format } from "../translate/hub.js";
 import { completionsCall } from "./completions.js";
 import { callerModelRewriter } from "./model-names.js";
-import { editBody } from "./body-edit.js";
-import { suffixEdits } from "./thinking-suffix.js";
-import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
-import { applyOAuthCall } from "../oauth/headers.js";
-import { ANSWER_LIMIT, answerProblem, countRequestBody, countResponse, finalError, flatHeaders } from "./answer.js";
-import { nestsDeeperThan } from "../proxy/json-scan.js";
-import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
-import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
-import { clientHeader, type Action, type Executor } from "./executor.js";
+import { countResponse, finalError } from "./answer.js";
+import type { Action } from "./executor.js";
 import { sessionIdOf } from "../routing/session.js";
-import type { AttemptOutcome, Credential, Endpoint, LocalCall, ProviderKind } from "./types.js";
-
-/** The executor per credential kind. */
-export const EXECUTORS: Readonly<Partial<Record<ProviderKind, Executor>>> = Object.freeze({
-  claude: CLAUDE, codex: CODEX, gemini: GEMINI, "openai-compat": OPENAI_COMPAT, vertex: VERTEX, "gemini-cli": GEMINI_CLI, antigravity: ANTIGRAVITY,
-});
-
-/** The client's wire dialect per endpoint (legacy completions are served as chat). */
-export const CLIENT_FORMAT: Readonly<Record<Endpoint, Format>> = Object.freeze({
-  "openai-chat": "openai-chat",
-  "openai-completions": "openai-chat",
-  "openai-responses": "openai-responses",
-  "anthropic-messages": "anthropic",
-  "anthropic-count-tokens": "anthropic",
-  "gemini-generate": "gemini",
-  "gemini-stream": "gemini",
-  "gemini-count-tokens": "gemini",
-});
-
-/** Largest upstream error body kept (for classification and the client). */
-const ERROR_BODY_LIMIT = 1024 * 1024;
-
-/** What the attempts of one request share: bootstrap retries left, and whether answer bytes reached the client. */
-interface AttemptState {
-  bootstrapLeft: number;
-  answered: boolean;
-}
-
-type Failed = Extract<AttemptOutcome, { kind: "failed" }>;
-
-/** Reads from an upstream answer; a reset, bad encoding or size cap there is the upstream's failure (502), not ours. */
-async function fromUpstream<T extends object>(host: string, signal: AbortSignal, read: () => Promise<T>): Promise<T | Failed> {
-  try {
-    return await read();
-  } catch (err) {
-    if (signal.aborted) throw err;
-    if (err instanceof UpstreamError) return { kind: "failed", status: err.status, body: err.message, headers: {} };
-    const e = err as NodeJS.ErrnoException;
-    return { kind: "failed", status: 502, body: `Cannot read the answer of upstream "${host}": ${e.code ?? e.message}`, headers: {} };
-  }
-}
-
-/** Statuses a stream that failed before its first byte is re-run for (providers.md §4.5). */
-function bootstrapRetryable(status: number): boolean {
-  return [401, 402, 403, 408, 429].includes(status) || status >= 500;
-}
+import type { Endpoint, LocalCall, ProviderKind } from "./types.js";
+import { CLIENT_FORMAT, EXECUTORS } from "./executors.js";
+import { attempt, type AttemptState } from "./attempt.js";
 
 function actionOf(endpoint: Endpoint): Action {
   return endpoint === "anthropic-count-tokens" || endpoint === "gemini-count-tokens" ? "count" : "generate";
@@ -99,7 +38,9 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   ctx.notes.model = call.model;
   const resolved = providersRuntime.resolve(call.model);
   if (resolved?.spelling) {
-    ctx.app.log.info(`model: "${call.model}" is served as "${resolved.model}" (${resolved.spelling})`, { id: ctx.requestId });
+    ctx.app.log.info(`model: "${call.model}" is served as "${resolved.model}" (${resolved.spelling})`, {
+      id: ctx.requestId,
+    });
     // Pass-through answers carry the upstream's id; the caller must see the name it sent (Amp's rewriter already does).
     if (!call.rewrite) call = { ...call, rewrite: callerModelRewriter(call.model) };
   }
@@ -123,12 +64,20 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   }
   const state: AttemptState = { bootstrapLeft: Math.max(0, ctx.config.streaming.bootstrapRetries), answered: false };
   const streaming = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
-  const stopKeepalive = streaming ? () => undefined : nonStreamKeepalive(ctx.res, ctx.config.nonstreamKeepaliveInterval * 1000);
+  const stopKeepalive = streaming
+    ? () => undefined
+    : nonStreamKeepalive(ctx.res, ctx.config.nonstreamKeepaliveInterval * 1000);
   let result;
   try {
     result = await providersRuntime.conduct(
       {
-        model: call.model, signal: ctx.signal, providers, config: ctx.config, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId,
+        model: call.model,
+        signal: ctx.signal,
+        providers,
+        config: ctx.config,
+        endpoint: call.endpoint,
+        clientKey: ctx.clientKey,
+        requestId: ctx.requestId,
         sessionId: ctx.config.routing.sessionAffinity ? sessionIdOf(call.headers, call.json) : undefined,
         // Not res.headersSent: keep-alive newlines send the head early, and a failover after them is still clean.
         committed: () => state.answered,
@@ -139,9 +88,15 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
     stopKeepalive();
   }
   if (result.kind === "done") return;
-  const err = finalError(result, client, ctx.config.passthroughHeaders, (kind) => EXECUTORS[kind as ProviderKind]?.dialect);
+  const err = finalError(
+    result,
+    client,
+    ctx.config.passthroughHeaders,
+    (kind) => EXECUTORS[kind as ProviderKind]?.dialect,
+  );
   // Keep-alive newlines already sent a 200 head; the error can only follow as the body (the reference does the same).
-  if (ctx.res.headersSent) return void ctx.res.end(redact(JSON.stringify(errorBody(ctx.dialect, err)), ctx.app.log.secrets));
+  if (ctx.res.headersSent)
+    return void ctx.res.end(redact(JSON.stringify(errorBody(ctx.dialect, err)), ctx.app.log.secrets));
   throw err;
 }
 
@@ -163,201 +118,4 @@ function nonStreamKeepalive(res: ServerResponse, ms: number): () => void {
 function answerEstimate(ctx: Ctx, client: Format, body: Record<string, unknown>): void {
   const out = Buffer.from(JSON.stringify(countResponse(client, { input_tokens: estimateInputTokens(client, body) })));
   ctx.res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length) }).end(out);
-}
-
-/** Reasoning effort and service tier as the client asked for them (usage records, providers.md §6). */
-function requestFacts(call: LocalCall): { reasoningEffort?: string; serviceTier?: string } {
-  const j = call.json;
-  const reasoning = j.reasoning !== null && typeof j.reasoning === "object" ? (j.reasoning as Record<string, unknown>).effort : undefined;
-  const effort = j.reasoning_effort ?? reasoning ?? call.model.match(/\(([^()]*)\)$/)?.[1];
-  return {
-    reasoningEffort: typeof effort === "string" && effort !== "" ? effort : undefined,
-    serviceTier: typeof j.service_tier === "string" ? j.service_tier : undefined,
-  };
-}
-
-/** The hub's name for an executor's wire: Codex credentials get the Codex profile (translate/codex.ts). */
-function wireOf(ex: Executor): Upstream {
-  return ex.kind === "codex" ? "codex" : ex.dialect;
-}
-
-/** The request body in the upstream's dialect (the client's bytes when the dialects match), and its parsed form for the builder. */
-function upstreamBody(
-  call: LocalCall, client: Format, ex: Executor, action: Action, model: string, stream: boolean,
-): { body: Buffer; json: Record<string, unknown> } {
-  if (wireOf(ex) === client) {
-    // Gemini bodies Google would reject (empty response names, model-first history) are repaired first.
-    const normal = client === "gemini" ? normalizeGeminiRequest(call.json) : undefined;
-    const edits = suffixEdits(client, call.model, normal ?? call.json);
-    if (normal) return { body: Buffer.from(JSON.stringify({ ...normal, ...edits })), json: { ...normal, ...edits } };
-    if (Object.keys(edits).length === 0) return { body: call.body, json: call.json };
-    return { body: editBody(call.body, { set: edits }), json: { ...call.json, ...edits } };
-  }
-  let translated: Record<string, unknown>;
-  try {
-    translated = translateRequest(client, wireOf(ex), call.json, model, { stream });
-  } catch (err) {
-    // A request the translator cannot read is the client's to fix, not a credential failure.
-    throw new HttpError(400, "invalid_request_error", `Cannot translate the request from ${client} to ${ex.dialect}: ${(err as Error).message}`);
-  }
-  const json = action === "count" ? countRequestBody(ex.dialect, translated, model) : translated;
-  return { body: Buffer.from(JSON.stringify(json)), json };
-}
-
-async function attempt(
-  ctx: Ctx, call: LocalCall, client: Format, action: Action, cred: Credential, upstreamModel: string, state: AttemptState,
-): Promise<AttemptOutcome> {
-  const { app, config, res } = ctx;
-  const ex = EXECUTORS[cred.kind]!;
-  const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
-  const suffix = call.model.match(/\(([^()]*)\)$/)?.[0] ?? "";
-  const { body, json: parsedBody } = upstreamBody(call, client, ex, action, upstreamModel + suffix, stream);
-  const started = app.clock.now();
-  ctx.notes.provider = cred.provider;
-  const send = async (l: LiveCredential) => {
-    const plain = ex.build({ cred: l.cred, call, body, json: parsedBody, upstreamModel, stream, action, config, token: l.token });
-    // Subscription tokens add what their vendor requires (bearer, account id).
-    const built = l.token ? { ...plain, ...applyOAuthCall(plain, l.token) } : plain;
-    const urls = [built.url, ...(built.alternates ?? [])];
-    for (let i = 0; ; i++) {
-      const last = i === urls.length - 1;
-      let response;
-      try {
-        response = await sendUpstream(
-          { url: urls[i], headers: built.headers, body: built.body },
-          {
-            signal: ctx.signal, connectTimeoutMs: config.upstreamConnectTimeoutMs, proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl),
-            responseTimeoutMs: config.upstreamResponseTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs,
-          },
-        );
-      } catch (err) {
-        if (last || ctx.signal.aborted) throw err;
-        continue; // an unreachable root: the next one (Antigravity, providers.md §2.5)
-      }
-      if (response.statusCode === 429 && !last) {
-        response.resume();
-        continue;
-      }
-      return { up: { ...built, url: urls[i] }, upstream: response };
-    }
-  };
-  let live = await liveCredential(app, cred);
-  if ("kind" in live) return live;
-  let { up, upstream } = await send(live);
-  if (upstream.statusCode === 401 && live.token) {
-    // One shared refresh and one retry with the new token (oauth.md §7).
-    upstream.resume();
-    live = await renewedCredential(app, live);
-    if ("kind" in live) return live;
-    ({ up, upstream } = await send(live));
-  }
-  const host = new URL(up.url).host;
-  const status = upstream.statusCode ?? 502;
-  if (status < 100 || status > 599) {
-    // Node accepts any three digits (`HTTP/1.1 000`); such a status must never become ours.
-    upstream.resume();
-    return { kind: "failed", status: 502, body: `Upstream "${host}" answered with invalid HTTP status ${status}`, headers: {} };
-  }
-  if (status < 200 || status >= 300) {
-    const read = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream, ERROR_BODY_LIMIT));
-    const text = "kind" in read ? read.body : redact(read.toString("utf8"), app.log.secrets);
-    return { kind: "failed", status: ex.failureStatus?.(status, text) ?? status, body: text, headers: flatHeaders(upstream.headers) };
-  }
-  // passthrough-headers relays upstream headers: an upstream that echoes a credential in one must not reach the client.
-  const passHeaders = config.passthroughHeaders ? redactHeaders(passableResponseHeaders(upstream.headers), app.log.secrets) : {};
-  let usage: ParsedUsage | undefined;
-  let ttftMs: number | undefined;
-  const onData = app.providers.usage.enabled ? (d: unknown) => void (usage = mergeUsage(usage, parseUsage(ex.usageKind, d))) : undefined;
-  const record = () => app.providers.usage.record({
-    credential: cred, model: upstreamModel, alias: call.model, endpoint: call.endpoint, clientKey: ctx.clientKey, requestId: ctx.requestId,
-    latencyMs: app.clock.now() - started, ttftMs, failed: false, status, tokens: usage, ...requestFacts(call),
-  });
-  const tctx = { requestModel: call.model, clientRequest: call.json };
-  // The executor's answer restorer (Claude's renamed tools) runs after the envelope comes off.
-  const restore = up.restore;
-  const unwrap = restore ? (d: unknown) => restore(ex.unwrap ? ex.unwrap(d) : d) : ex.unwrap;
-  const same = wireOf(ex) === client;
-
-  if (up.stream && stream) {
-    const result = await pumpStream({
-      upstream, res, signal: ctx.signal, client, host, rewrite: call.rewrite, onData, unwrap,
-      translator: same ? undefined : createStreamTranslator(wireOf(ex), client, tctx),
-      isFinal: ex.isFinal, keepaliveMs: Math.max(0, config.streaming.keepaliveSeconds) * 1000, headers: passHeaders,
-      jsonArray: call.endpoint === "gemini-stream" && call.alt !== "sse",
-      onFirstByte: () => {
-        state.answered = true;
-        ttftMs = app.clock.now() - started;
-      },
-    });
-    if (result.kind === "failed") {
-      if (state.bootstrapLeft > 0 && bootstrapRetryable(result.status)) {
-        state.bootstrapLeft--;
-        return { kind: "failed", status: result.status, body: result.body, headers: {} };
-      }
-      // No bootstrap retry left: nothing was sent yet, so the client gets a normal HTTP error in its dialect.
-      const body = translateError(client, result.status, result.body);
-      state.answered = true;
-      sendError(res, ctx.dialect, new HttpError(result.status, "", "Upstream stream failed before its first event", { body }), app.log.secrets);
-      return { kind: "done" };
-    }
-    record();
-    return { kind: "done" };
-  }
-
-  let answer: Record<string, unknown>;
-  if (up.stream) {
-    // Upstreams that always stream (Codex): fold the events into one answer.
-    const collected = await fromUpstream(host, ctx.signal, () => collectEvents(upstream, onData));
-    if ("kind" in collected) return collected;
-    const { events, data } = collected;
-    for (let i = 0; i < events.length; i++) {
-      const errStatus = errorEventStatus(events[i], data[i]);
-      if (errStatus !== undefined) return { kind: "failed", status: errStatus, body: events[i].data, headers: {} };
-    }
-    // A stream that ended before its final event is incomplete however the translator would fold it.
-    const complete = events.some((e, i) => ex.isFinal(e.event, data[i]));
-    const folded = complete ? translateStreamToResponse(wireOf(ex), client, events, tctx) : undefined;
-    if (!folded) return { kind: "failed", status: 408, body: `Upstream "${host}" stream disconnected before completion`, headers: {} };
-    answer = folded;
-  } else {
-    const raw = await fromUpstream(host, ctx.signal, () => readResponseBody(upstream, ANSWER_LIMIT));
-    if ("kind" in raw) return raw;
-    const problem = answerProblem(host, upstream.headers, raw);
-    if (problem) return { kind: "failed", status: 502, body: problem, headers: {} };
-    const passThrough = same && !call.rewrite && !unwrap;
-    let json: Record<string, unknown> | undefined;
-    // A pass-through answer is parsed only for usage statistics.
-    if (!passThrough || onData) {
-      try {
-        const text = raw.toString("utf8");
-        // A hostile answer nested past the bound would overflow the translators' recursion: treat it as not JSON.
-        json = nestsDeeperThan(text) ? undefined : (JSON.parse(text) as Record<string, unknown>);
-      } catch {
-        json = undefined;
-      }
-    }
-    if (json && unwrap) json = unwrap(json) as Record<string, unknown>;
-    if (json) onData?.(json);
-    if (passThrough) {
-      // Same dialect, nothing to rewrite: the client gets the upstream body byte for byte.
-      record();
-      writeBody(res, status, { ...passHeaders, "content-type": String(upstream.headers["content-type"] ?? "application/json") }, raw);
-      return { kind: "done" };
-    }
-    if (!json || typeof json !== "object") return { kind: "failed", status: 502, body: `Upstream "${host}" answered with a body that is not JSON`, headers: {} };
-    try {
-      answer = same ? json : action === "count" ? countResponse(client, json) : translateResponse(wireOf(ex), client, json, tctx);
-    } catch (err) {
-      return { kind: "failed", status: 502, body: `Cannot translate the answer of "${host}" to ${client}: ${(err as Error).message}`, headers: {} };
-    }
-  }
-  record();
-  const out = call.rewrite ? call.rewrite.json(answer) : answer;
-  writeBody(res, status, { ...passHeaders, "content-type": "application/json" }, Buffer.from(JSON.stringify(out)));
-  return { kind: "done" };
-}
-
-function writeBody(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
-  if (!res.headersSent) res.writeHead(status, { ...headers, "content-length": String(body.length) });
-  res.end(body);
 }

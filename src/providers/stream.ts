@@ -54,7 +54,17 @@ export interface PumpOptions {
  * finishReason, blockReason) or a Responses sequence_number. An event holding none of them is forwarded as its
  * bytes without being parsed (#17: parsing every event cost 5× the framing); a false hit only costs a parse.
  */
-const MUST_READ = ["usage", "error", "sequence_number", "message_stop", "[DONE]", "response.completed", "response.incomplete", "finishReason", "blockReason"].map((w) => Buffer.from(w));
+const MUST_READ = [
+  "usage",
+  "error",
+  "sequence_number",
+  "message_stop",
+  "[DONE]",
+  "response.completed",
+  "response.incomplete",
+  "finishReason",
+  "blockReason",
+].map((w) => Buffer.from(w));
 
 /** True when `raw` may hold something the pump must read (see MUST_READ). */
 export function mustRead(raw: Buffer): boolean {
@@ -63,7 +73,8 @@ export function mustRead(raw: Buffer): boolean {
 }
 
 /** The pump's result: done (the client got a complete or terminated stream) or failed before any byte. */
-export type PumpResult = { readonly kind: "done" } | { readonly kind: "failed"; readonly status: number; readonly body: string };
+export type PumpResult =
+  { readonly kind: "done" } | { readonly kind: "failed"; readonly status: number; readonly body: string };
 
 /** An event's data as JSON when it is JSON, else the text itself (e.g. `[DONE]`). */
 export function eventData(e: SseEvent): unknown {
@@ -82,8 +93,16 @@ function asObject(v: unknown): Record<string, unknown> | undefined {
 }
 
 const ANTHROPIC_STATUS: Record<string, number> = {
-  invalid_request_error: 400, authentication_error: 401, billing_error: 402, permission_error: 403, not_found_error: 404,
-  request_too_large: 413, rate_limit_error: 429, api_error: 500, timeout_error: 504, overloaded_error: 529,
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
 };
 
 /** The HTTP status an in-stream error event stands for, or undefined when the event is not an error. */
@@ -96,16 +115,23 @@ export function errorEventStatus(e: SseEvent, data: unknown): number | undefined
   const type = typeof err?.type === "string" ? err.type : typeof d?.error_type === "string" ? d.error_type : undefined;
   // A typed error (Codex: invalid_request, cyber_policy, rate_limit_exceeded…) keeps its meaning; an untyped one is a bad gateway.
   const codeText = typeof code === "string" ? code : undefined;
-  return ANTHROPIC_STATUS[type ?? ""] ?? (isClientStreamError(type, codeText) ? streamErrorStatus(type, codeText) : 502);
+  return (
+    ANTHROPIC_STATUS[type ?? ""] ?? (isClientStreamError(type, codeText) ? streamErrorStatus(type, codeText) : 502)
+  );
 }
 
 /** The terminal error event(s) for a client dialect (providers.md §4.5). */
 export function terminalErrorEvent(client: Format, status: number, message: string, sequence?: number): string {
-  if (client === "openai-chat") return `data: ${JSON.stringify(translateError("openai-chat", status, message))}\n\ndata: [DONE]\n\n`;
+  if (client === "openai-chat")
+    return `data: ${JSON.stringify(translateError("openai-chat", status, message))}\n\ndata: [DONE]\n\n`;
   if (client === "anthropic") {
-    return formatEvent({ event: "error", data: JSON.stringify({ type: "error", error: { type: anthropicType(status), message } }) });
+    return formatEvent({
+      event: "error",
+      data: JSON.stringify({ type: "error", error: { type: anthropicType(status), message } }),
+    });
   }
-  if (client === "gemini") return formatEvent({ event: "error", data: JSON.stringify(translateError("gemini", status, message)) });
+  if (client === "gemini")
+    return formatEvent({ event: "error", data: JSON.stringify(translateError("gemini", status, message)) });
   const code = status >= 500 ? "internal_server_error" : status === 408 ? "request_timeout" : "invalid_request_error";
   const body: Record<string, unknown> = { type: "error", code, message, param: null };
   if (sequence !== undefined) body.sequence_number = sequence;
@@ -224,7 +250,8 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
         // The idle timeout (proxy/forward.ts): say so, as a timeout, and the upstream socket is already destroyed.
         status = err.status;
         problem = err.message;
-      } else problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      } else
+        problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
     if (problem === undefined) {
       if (o.translator) for (const t of o.translator.end()) await emitTranslated(t);
@@ -236,7 +263,10 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     if (!headSent) return { kind: "failed", status, body: problem };
     // After the first byte the status is sent: the only honest signal left is a terminal error event.
     if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", status, problem))}]`);
-    else res.write(terminalErrorEvent(o.client, status, problem, lastSequence === undefined ? undefined : lastSequence + 1));
+    else
+      res.write(
+        terminalErrorEvent(o.client, status, problem, lastSequence === undefined ? undefined : lastSequence + 1),
+      );
     res.end();
     return { kind: "done" };
   } finally {
@@ -259,7 +289,11 @@ export interface CollectedEvents {
  * Reads a whole upstream event stream into its events (upstreams that always stream, non-stream clients);
  * past `maxBytes` it gives up, as a whole body read does, so an endless stream cannot exhaust memory.
  */
-export async function collectEvents(upstream: IncomingMessage, onData?: (data: unknown) => void, maxBytes = MAX_UPSTREAM_BODY): Promise<CollectedEvents> {
+export async function collectEvents(
+  upstream: IncomingMessage,
+  onData?: (data: unknown) => void,
+  maxBytes = MAX_UPSTREAM_BODY,
+): Promise<CollectedEvents> {
   const parser = new SseParser();
   const out: SseEvent[] = [];
   let size = 0;

@@ -33,7 +33,12 @@ export function suffixEdits(dialect: Format, model: string, body: Obj): Obj {
     case "gemini": {
       if (budget === undefined) return {};
       const config = obj(body.generationConfig);
-      return { generationConfig: { ...config, thinkingConfig: { ...obj(config.thinkingConfig), thinkingBudget: budget, includeThoughts: budget !== 0 } } };
+      return {
+        generationConfig: {
+          ...config,
+          thinkingConfig: { ...obj(config.thinkingConfig), thinkingBudget: budget, includeThoughts: budget !== 0 },
+        },
+      };
     }
   }
 }

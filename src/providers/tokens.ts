@@ -34,7 +34,8 @@ type Failed = Extract<AttemptOutcome, { kind: "failed" }>;
 function failure(err: unknown): Failed {
   // A token that cannot be had is this credential's failure (401 rests it, 503 backs off), not a transport error.
   if (err instanceof ServiceAccountError) return { kind: "failed", status: err.status, body: err.message, headers: {} };
-  if (err instanceof TokenUnavailableError) return { kind: "failed", status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
+  if (err instanceof TokenUnavailableError)
+    return { kind: "failed", status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
   throw err;
 }
 
@@ -53,9 +54,10 @@ export async function liveCredential(app: App, cred: Credential): Promise<LiveCr
 /** After an upstream 401 on a token-file credential: the credential to retry with once, or the failure. */
 export async function renewedCredential(app: App, live: LiveCredential): Promise<LiveCredential | Failed> {
   try {
-    const t = live.token?.type === "vertex"
-      ? await withServiceAccount(app, live.cred, live.token, live.cred.apiKey)
-      : await app.oauth!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
+    const t =
+      live.token?.type === "vertex"
+        ? await withServiceAccount(app, live.cred, live.token, live.cred.apiKey)
+        : await app.oauth!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
     return { cred: { ...live.cred, apiKey: t.accessToken }, token: t };
   } catch (err) {
     return failure(err);
@@ -75,7 +77,11 @@ async function withServiceAccount<T extends TokenFacts>(app: App, cred: Credenti
   let cache = SA_TOKENS.get(app);
   if (!cache) SA_TOKENS.set(app, (cache = new ServiceAccountTokens(() => app.clock.now())));
   const config = app.config();
-  const got = await cache.token(sa, { proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs }, stale);
+  const got = await cache.token(
+    sa,
+    { proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs },
+    stale,
+  );
   app.log.secrets.add(got.token);
   return { ...t, accessToken: got.token, projectId: sa.projectId };
 }

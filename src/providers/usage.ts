@@ -38,7 +38,15 @@ function num(...values: unknown[]): number {
 
 /** A zeroed usage. */
 export function emptyUsage(): ParsedUsage {
-  return { inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0, totalTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    totalTokens: 0,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+  };
 }
 
 /** Token usage from an upstream answer or stream chunk (the final chunk for streams); undefined when it has none. */
@@ -48,24 +56,52 @@ export function parseUsage(kind: UsageKind, json: unknown): ParsedUsage | undefi
   if (kind === "gemini") {
     const meta = obj(root.usageMetadata) ?? obj(root.usage_metadata) ?? obj(obj(root.response)?.usageMetadata);
     if (!meta) return undefined;
-    const input = num(meta.promptTokenCount), output = num(meta.candidatesTokenCount), reasoning = num(meta.thoughtsTokenCount);
+    const input = num(meta.promptTokenCount),
+      output = num(meta.candidatesTokenCount),
+      reasoning = num(meta.thoughtsTokenCount);
     const cached = num(meta.cachedContentTokenCount);
-    return { ...emptyUsage(), inputTokens: input, outputTokens: output, reasoningTokens: reasoning, cachedTokens: cached,
-      cacheReadTokens: cached, totalTokens: num(meta.totalTokenCount) || input + output + reasoning };
+    return {
+      ...emptyUsage(),
+      inputTokens: input,
+      outputTokens: output,
+      reasoningTokens: reasoning,
+      cachedTokens: cached,
+      cacheReadTokens: cached,
+      totalTokens: num(meta.totalTokenCount) || input + output + reasoning,
+    };
   }
   const usage = obj(root.usage) ?? obj(obj(root.response)?.usage) ?? obj(obj(root.message)?.usage);
   if (!usage) return undefined;
   if (kind === "claude") {
-    const input = num(usage.input_tokens), output = num(usage.output_tokens);
-    const read = num(usage.cache_read_input_tokens), creation = num(usage.cache_creation_input_tokens);
-    return { ...emptyUsage(), inputTokens: input, outputTokens: output, cachedTokens: read, cacheReadTokens: read,
-      cacheCreationTokens: creation, totalTokens: input + output };
+    const input = num(usage.input_tokens),
+      output = num(usage.output_tokens);
+    const read = num(usage.cache_read_input_tokens),
+      creation = num(usage.cache_creation_input_tokens);
+    return {
+      ...emptyUsage(),
+      inputTokens: input,
+      outputTokens: output,
+      cachedTokens: read,
+      cacheReadTokens: read,
+      cacheCreationTokens: creation,
+      totalTokens: input + output,
+    };
   }
-  const input = num(usage.prompt_tokens, usage.input_tokens), output = num(usage.completion_tokens, usage.output_tokens);
+  const input = num(usage.prompt_tokens, usage.input_tokens),
+    output = num(usage.completion_tokens, usage.output_tokens);
   const cached = num(obj(usage.prompt_tokens_details)?.cached_tokens, obj(usage.input_tokens_details)?.cached_tokens);
-  return { ...emptyUsage(), inputTokens: input, outputTokens: output, cachedTokens: cached, cacheReadTokens: cached,
-    reasoningTokens: num(obj(usage.completion_tokens_details)?.reasoning_tokens, obj(usage.output_tokens_details)?.reasoning_tokens),
-    totalTokens: num(usage.total_tokens) || input + output };
+  return {
+    ...emptyUsage(),
+    inputTokens: input,
+    outputTokens: output,
+    cachedTokens: cached,
+    cacheReadTokens: cached,
+    reasoningTokens: num(
+      obj(usage.completion_tokens_details)?.reasoning_tokens,
+      obj(usage.output_tokens_details)?.reasoning_tokens,
+    ),
+    totalTokens: num(usage.total_tokens) || input + output,
+  };
 }
 
 /** Merges usage seen across stream chunks: counts are cumulative, so the larger value of each field wins. */
@@ -165,15 +201,31 @@ function isConfigCredential(cred: Credential): boolean {
 export function usageQueueEntry(rec: UsageRecord): Record<string, unknown> {
   const t = rec.tokens;
   return {
-    timestamp: new Date(rec.timestamp).toISOString(), latency_ms: rec.latencyMs, ttft_ms: rec.ttftMs, source: rec.source,
+    timestamp: new Date(rec.timestamp).toISOString(),
+    latency_ms: rec.latencyMs,
+    ttft_ms: rec.ttftMs,
+    source: rec.source,
     auth_index: rec.authIndex,
     tokens: {
-      input_tokens: t.inputTokens, output_tokens: t.outputTokens, reasoning_tokens: t.reasoningTokens, cached_tokens: t.cachedTokens,
-      cache_read_tokens: t.cacheReadTokens, cache_creation_tokens: t.cacheCreationTokens, total_tokens: t.totalTokens,
+      input_tokens: t.inputTokens,
+      output_tokens: t.outputTokens,
+      reasoning_tokens: t.reasoningTokens,
+      cached_tokens: t.cachedTokens,
+      cache_read_tokens: t.cacheReadTokens,
+      cache_creation_tokens: t.cacheCreationTokens,
+      total_tokens: t.totalTokens,
     },
-    failed: rec.failed, fail: rec.failed ? { status_code: rec.status, body: rec.body } : undefined,
-    provider: rec.provider, executor_type: rec.executorType, model: rec.model, alias: rec.alias, endpoint: rec.endpoint,
-    auth_type: rec.authType, api_key: rec.clientKeyHash, request_id: rec.requestId, reasoning_effort: rec.reasoningEffort,
+    failed: rec.failed,
+    fail: rec.failed ? { status_code: rec.status, body: rec.body } : undefined,
+    provider: rec.provider,
+    executor_type: rec.executorType,
+    model: rec.model,
+    alias: rec.alias,
+    endpoint: rec.endpoint,
+    auth_type: rec.authType,
+    api_key: rec.clientKeyHash,
+    request_id: rec.requestId,
+    reasoning_effort: rec.reasoningEffort,
     service_tier: rec.serviceTier,
   };
 }
@@ -229,7 +281,8 @@ export class UsageStats {
     if (!tokens.totalTokens) tokens.totalTokens = tokens.inputTokens + tokens.outputTokens;
     const cred = input.credential;
     let entry = this.#creds.get(cred.id);
-    if (!entry || entry.cred.apiKey !== cred.apiKey) this.#creds.set(cred.id, (entry = { cred, all: totals(), models: new Map(), buckets: new Map() }));
+    if (!entry || entry.cred.apiKey !== cred.apiKey)
+      this.#creds.set(cred.id, (entry = { cred, all: totals(), models: new Map(), buckets: new Map() }));
     entry.cred = cred;
     let perModel = entry.models.get(input.model);
     if (!perModel) entry.models.set(input.model, (perModel = totals()));
@@ -246,14 +299,36 @@ export class UsageStats {
     for (const s of entry.buckets.keys()) if (s <= slot - BUCKETS) entry.buckets.delete(s);
     this.#trim(now);
     if (this.#queue.length >= QUEUE_MAX) this.#queue.shift();
-    this.#queue.push(Object.freeze({
-      timestamp: now, latencyMs: input.latencyMs ?? 0, ttftMs: input.ttftMs ?? 0, provider: cred.provider, executorType: cred.kind,
-      credentialId: cred.id, source: cred.label, authType: isConfigCredential(cred) ? "apikey" : "oauth", authIndex: authIndex(cred), model: input.model, alias: input.alias ?? input.model,
-      endpoint: input.endpoint ?? "", clientKeyHash: input.clientKey ? hashClientKey(input.clientKey) : "",
-      requestId: input.requestId ?? "", failed: input.failed, status: input.status ?? (input.failed ? 0 : 200),
-      body: input.failed && input.body ? Buffer.from(input.body).subarray(0, FAILURE_EXCERPT_BYTES).toString("utf8").replace(/\uFFFD$/, "") : "",
-      tokens, reasoningEffort: input.reasoningEffort ?? "", serviceTier: input.serviceTier ?? "",
-    }));
+    this.#queue.push(
+      Object.freeze({
+        timestamp: now,
+        latencyMs: input.latencyMs ?? 0,
+        ttftMs: input.ttftMs ?? 0,
+        provider: cred.provider,
+        executorType: cred.kind,
+        credentialId: cred.id,
+        source: cred.label,
+        authType: isConfigCredential(cred) ? "apikey" : "oauth",
+        authIndex: authIndex(cred),
+        model: input.model,
+        alias: input.alias ?? input.model,
+        endpoint: input.endpoint ?? "",
+        clientKeyHash: input.clientKey ? hashClientKey(input.clientKey) : "",
+        requestId: input.requestId ?? "",
+        failed: input.failed,
+        status: input.status ?? (input.failed ? 0 : 200),
+        body:
+          input.failed && input.body
+            ? Buffer.from(input.body)
+                .subarray(0, FAILURE_EXCERPT_BYTES)
+                .toString("utf8")
+                .replace(/\uFFFD$/, "")
+            : "",
+        tokens,
+        reasoningEffort: input.reasoningEffort ?? "",
+        serviceTier: input.serviceTier ?? "",
+      }),
+    );
   }
 
   #trim(now: number): void {
@@ -285,11 +360,19 @@ export class UsageStats {
       sum.failures += e.all.failures;
       addTokens(sum.tokens, e.all.tokens);
       const recent = [];
-      for (let s = slot - BUCKETS + 1; s <= slot; s++) recent.push({ start: s * BUCKET_MS, ...(e.buckets.get(s) ?? { success: 0, failed: 0 }) });
+      for (let s = slot - BUCKETS + 1; s <= slot; s++)
+        recent.push({ start: s * BUCKET_MS, ...(e.buckets.get(s) ?? { success: 0, failed: 0 }) });
       credentials.push({
-        id: e.cred.id, provider: e.cred.provider, label: e.cred.label, authIndex: authIndex(e.cred), baseUrl: e.cred.baseUrl,
-        requests: e.all.requests, failures: e.all.failures, tokens: { ...e.all.tokens },
-        models: Object.fromEntries([...e.models].map(([m, t]) => [m, { ...t, tokens: { ...t.tokens } }])), recent,
+        id: e.cred.id,
+        provider: e.cred.provider,
+        label: e.cred.label,
+        authIndex: authIndex(e.cred),
+        baseUrl: e.cred.baseUrl,
+        requests: e.all.requests,
+        failures: e.all.failures,
+        tokens: { ...e.all.tokens },
+        models: Object.fromEntries([...e.models].map(([m, t]) => [m, { ...t, tokens: { ...t.tokens } }])),
+        recent,
       });
     }
     credentials.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -15,7 +15,11 @@ import { bodyJson, type BuildInput, type Executor, type UpstreamCall } from "./e
 export function vertexCountBody(input: BuildInput): Buffer {
   const json = bodyJson(input) ?? {};
   const inner = json.generateContentRequest;
-  const request: Record<string, unknown> = { ...(inner !== null && typeof inner === "object" && !Array.isArray(inner) ? (inner as Record<string, unknown>) : json) };
+  const request: Record<string, unknown> = {
+    ...(inner !== null && typeof inner === "object" && !Array.isArray(inner)
+      ? (inner as Record<string, unknown>)
+      : json),
+  };
   for (const k of ["tools", "generationConfig", "safetySettings"]) delete request[k];
   return Buffer.from(JSON.stringify({ ...request, model: input.upstreamModel }));
 }
@@ -23,9 +27,15 @@ export function vertexCountBody(input: BuildInput): Buffer {
 function buildVertexRequest(input: BuildInput): UpstreamCall {
   const token = input.token;
   const sa = token?.type === "vertex" && token.projectId;
-  const location = typeof token?.raw?.location === "string" && token.raw.location.trim() ? token.raw.location.trim() : "us-central1";
-  const path = sa ? `/v1/projects/${encodeURIComponent(token.projectId!)}/locations/${encodeURIComponent(location)}/publishers/google/models` : "/v1/publishers/google/models";
-  const call = input.action !== "count" ? buildGeminiRequest(input, path) : buildGeminiRequest({ ...input, body: vertexCountBody(input), json: undefined }, path);
+  const location =
+    typeof token?.raw?.location === "string" && token.raw.location.trim() ? token.raw.location.trim() : "us-central1";
+  const path = sa
+    ? `/v1/projects/${encodeURIComponent(token.projectId!)}/locations/${encodeURIComponent(location)}/publishers/google/models`
+    : "/v1/publishers/google/models";
+  const call =
+    input.action !== "count"
+      ? buildGeminiRequest(input, path)
+      : buildGeminiRequest({ ...input, body: vertexCountBody(input), json: undefined }, path);
   if (!token) return call;
   // A token file's bearer: never in x-goog-api-key.
   const headers: Record<string, string> = { ...call.headers, authorization: `Bearer ${input.cred.apiKey}` };

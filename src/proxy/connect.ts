@@ -63,7 +63,9 @@ export function openTunnel(proxy: URL, host: string, port: number, timeoutMs: nu
 /** Creates a keep-alive agent whose sockets are CONNECT tunnels through `proxy`. */
 export function createProxyAgent(proxy: URL, targetIsHttps: boolean, options: ProxyAgentOptions): HttpAgent {
   if (proxy.protocol !== "http:" && proxy.protocol !== "https:") {
-    throw new Error(`Cannot use proxy-url "${proxy.protocol}//${proxy.host}": only http and https proxies are supported`);
+    throw new Error(
+      `Cannot use proxy-url "${proxy.protocol}//${proxy.host}": only http and https proxies are supported`,
+    );
   }
   const timeoutMs = options.connectTimeoutMs;
   const create = (args: ClientRequestArgs, oncreate: Oncreate): undefined => {

@@ -43,7 +43,8 @@ export class UpstreamError extends Error {
     super(message, options);
     this.name = "UpstreamError";
     // providers/conduct.ts reads `code` to tell timeouts (504) from other transport failures (502).
-    this.code = kind === "timeout" ? "ETIMEDOUT" : ((options?.cause as NodeJS.ErrnoException | undefined)?.code ?? "ECONNRESET");
+    this.code =
+      kind === "timeout" ? "ETIMEDOUT" : ((options?.cause as NodeJS.ErrnoException | undefined)?.code ?? "ECONNRESET");
   }
   readonly code: string;
   /** The failure hit a reused keep-alive connection before any answer: safe to send once more. */
@@ -56,9 +57,23 @@ export class UpstreamError extends Error {
 
 /** Client headers that must never be forwarded: credentials (providers.md §2) and hop-by-hop ones (RFC 9110 §7.6.1). */
 export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
-  "authorization", "x-api-key", "x-goog-api-key", "cookie", "proxy-authorization",
-  "host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-  "content-length", "content-encoding", "accept-encoding", "x-management-key",
+  "authorization",
+  "x-api-key",
+  "x-goog-api-key",
+  "cookie",
+  "proxy-authorization",
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+  "content-encoding",
+  "accept-encoding",
+  "x-management-key",
 ]);
 
 /** Client headers minus credentials and hop-by-hop ones, lower-cased, arrays joined. */
@@ -74,8 +89,17 @@ export function scrubHeaders(headers: Readonly<Record<string, string | string[] 
 
 const GATEWAY_PREFIXES = ["x-litellm-", "helicone-", "x-portkey-", "cf-aig-", "x-kong-", "x-bt-"];
 const RESPONSE_DROPPED = new Set([
-  "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-  "set-cookie", "content-length", "content-encoding", "proxy-authenticate",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "set-cookie",
+  "content-length",
+  "content-encoding",
+  "proxy-authenticate",
 ]);
 
 /** Upstream response headers a client may see with `passthrough-headers: true` (providers.md §1.6). */
@@ -99,7 +123,9 @@ export function agentFor(target: URL, proxyUrl: string, connectTimeoutMs: number
     const options = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 256 };
     agent = proxyUrl
       ? createProxyAgent(new URL(proxyUrl), target.protocol === "https:", { ...options, connectTimeoutMs })
-      : target.protocol === "https:" ? new HttpsAgent(options) : new HttpAgent(options);
+      : target.protocol === "https:"
+        ? new HttpsAgent(options)
+        : new HttpAgent(options);
     agents.set(key, agent);
   }
   return agent;
@@ -148,9 +174,20 @@ function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<In
     }, options.connectTimeoutMs);
     const headMs = options.responseTimeoutMs ?? 0;
     // An upstream that accepts and never answers would hold both sockets forever (Go's ResponseHeaderTimeout).
-    const headTimer = headMs > 0
-      ? setTimeout(() => req.destroy(new UpstreamError("timeout", host, `Upstream "${host}" sent no response within ${formatMs(headMs)}; raise upstream-response-timeout if it is expected`)), headMs)
-      : undefined;
+    const headTimer =
+      headMs > 0
+        ? setTimeout(
+            () =>
+              req.destroy(
+                new UpstreamError(
+                  "timeout",
+                  host,
+                  `Upstream "${host}" sent no response within ${formatMs(headMs)}; raise upstream-response-timeout if it is expected`,
+                ),
+              ),
+            headMs,
+          )
+        : undefined;
     req.once("socket", (socket: Socket) => {
       // A pooled socket is already connected; a new one clears the timer when TCP is up.
       if (!socket.connecting) clearTimeout(timer);
@@ -167,7 +204,14 @@ function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<In
       clearTimeout(headTimer);
       if (options.signal?.aborted || err instanceof UpstreamError) return reject(err);
       if (timedOut || err.name === "ProxyTimeoutError") {
-        return reject(new UpstreamError("timeout", host, `Upstream "${host}" did not accept a connection within ${options.connectTimeoutMs} ms`, { cause: err }));
+        return reject(
+          new UpstreamError(
+            "timeout",
+            host,
+            `Upstream "${host}" did not accept a connection within ${options.connectTimeoutMs} ms`,
+            { cause: err },
+          ),
+        );
       }
       const why = err.code ?? err.message;
       const e = new UpstreamError("unreachable", host, `Cannot reach upstream "${host}": ${why}`, { cause: err });
@@ -197,7 +241,13 @@ function watchIdle(res: IncomingMessage, host: string, ms: number): void {
   const fire = () => {
     if (socket.isPaused()) return arm();
     stop();
-    res.destroy(new UpstreamError("timeout", host, `Upstream "${host}" sent nothing for ${formatMs(ms)}; raise upstream-idle-timeout if it is expected`));
+    res.destroy(
+      new UpstreamError(
+        "timeout",
+        host,
+        `Upstream "${host}" sent nothing for ${formatMs(ms)}; raise upstream-idle-timeout if it is expected`,
+      ),
+    );
   };
   const stop = () => {
     clearTimeout(timer);
@@ -214,8 +264,17 @@ export const MAX_UPSTREAM_BODY = 64 * 1024 * 1024;
 
 /** The upstream body stream, decoded per Content-Encoding (gzip, deflate, br). */
 export function decodedBody(res: IncomingMessage): Readable {
-  const enc = String(res.headers?.["content-encoding"] ?? "").trim().toLowerCase();
-  const decoder = enc === "gzip" || enc === "x-gzip" ? createGunzip() : enc === "deflate" ? createInflate() : enc === "br" ? createBrotliDecompress() : undefined;
+  const enc = String(res.headers?.["content-encoding"] ?? "")
+    .trim()
+    .toLowerCase();
+  const decoder =
+    enc === "gzip" || enc === "x-gzip"
+      ? createGunzip()
+      : enc === "deflate"
+        ? createInflate()
+        : enc === "br"
+          ? createBrotliDecompress()
+          : undefined;
   if (!decoder) return res;
   // pipeline() destroys the decoder with the upstream's error, so the reader sees a reset too.
   pipeline(res, decoder, () => undefined);

@@ -39,7 +39,15 @@ export type UpstreamBody = Readable & Pick<IncomingMessage, "statusCode" | "head
 
 /** Response headers that describe one connection, not the message (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
-  "connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+  "connection",
+  "proxy-connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
 ]);
 
 /** Lower-case names listed in a Connection header (they are hop-by-hop too). */
@@ -50,7 +58,10 @@ export function connectionTokens(value: string | string[] | undefined): Set<stri
 }
 
 /** The end-to-end response headers of `headers`, minus hop-by-hop ones and those `drop` rejects. */
-export function forwardableHeaders(headers: IncomingHttpHeaders, drop?: (name: string) => boolean): OutgoingHttpHeaders {
+export function forwardableHeaders(
+  headers: IncomingHttpHeaders,
+  drop?: (name: string) => boolean,
+): OutgoingHttpHeaders {
   const named = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -145,7 +156,8 @@ export async function pipeResponse(up: UpstreamBody, res: ServerResponse, option
   delete headers["content-encoding"];
   const peeked = await peekBytes(up, 2);
   // Some upstreams label plain bodies gzip: relay those bytes as they are rather than fail.
-  if (!isGzipMagic(peeked.head)) return peeked.ended ? void res.writeHead(status, headers).end(peeked.head) : relay(up, res, status, headers, sse);
+  if (!isGzipMagic(peeked.head))
+    return peeked.ended ? void res.writeHead(status, headers).end(peeked.head) : relay(up, res, status, headers, sse);
   delete headers["content-length"];
   const gz = createGunzip();
   const cap = capBytes(options.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
@@ -159,7 +171,13 @@ export async function pipeResponse(up: UpstreamBody, res: ServerResponse, option
   await Promise.all([decoding, withHiddenGzip(cap, res, status, headers, options)]);
 }
 
-async function relay(src: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, flush: boolean): Promise<void> {
+async function relay(
+  src: Readable,
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  flush: boolean,
+): Promise<void> {
   res.writeHead(status, headers);
   if (flush) res.flushHeaders(); // an SSE client should see the head before the first event
   await pipeline(src, res);
@@ -235,7 +253,13 @@ function decodeBounded(src: Readable, options: PipeOptions): Promise<HiddenGzip>
  * length, else streamed. Decoding is bounded (decodeBounded); past a bound, the bytes read so far and
  * the rest of the body go to the client untouched, with the upstream's headers.
  */
-async function withHiddenGzip(src: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, options: PipeOptions): Promise<void> {
+async function withHiddenGzip(
+  src: Readable,
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  options: PipeOptions,
+): Promise<void> {
   const peeked = await peekBytes(src, 2);
   if (peeked.ended && !isGzipMagic(peeked.head)) return void res.writeHead(status, headers).end(peeked.head);
   if (!isGzipMagic(peeked.head)) return relay(src, res, status, headers, false);
@@ -268,9 +292,16 @@ async function readCapped(src: Readable, max: number): Promise<Buffer> {
  * (declared or hidden gzip), passed through `redact`, and sent with its real length; its headers too.
  * Bodies in another encoding cannot be read and are refused rather than relayed unread.
  */
-async function redactedError(up: Readable, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, redact: (text: string) => string): Promise<void> {
+async function redactedError(
+  up: Readable,
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  redact: (text: string) => string,
+): Promise<void> {
   const encoding = headers["content-encoding"];
-  if (encoding !== undefined && !isGzipEncoding(encoding as string)) throw new Error(`Cannot redact an error answer encoded as "${String(encoding)}"`);
+  if (encoding !== undefined && !isGzipEncoding(encoding as string))
+    throw new Error(`Cannot redact an error answer encoded as "${String(encoding)}"`);
   let body = await readCapped(encoding === undefined ? up : gunzipped(up), MAX_ERROR_BODY_BYTES);
   if (isGzipMagic(body)) body = await gunzipCapped(body).catch(() => body);
   delete headers["content-encoding"];

@@ -16,9 +16,16 @@ export const BACKOFF_MAX_MS = 30 * 60_000;
 export const CLOUDFLARE_MIN_MS = 10_000;
 
 const MODEL_SUPPORT = [
-  "model_not_supported", "requested model is not supported", "requested model is unsupported",
-  "requested model is unavailable", "model is not supported", "model not supported", "unsupported model",
-  "model unavailable", "not available for your plan", "not available for your account",
+  "model_not_supported",
+  "requested model is not supported",
+  "requested model is unsupported",
+  "requested model is unavailable",
+  "model is not supported",
+  "model not supported",
+  "unsupported model",
+  "model unavailable",
+  "not available for your plan",
+  "not available for your account",
 ];
 
 /** Classifies an upstream failure (providers.md §5.1). */
@@ -36,8 +43,10 @@ export function classifyFailure(status: number, body: string): FailureClass {
 
 /** True for a Cloudflare challenge page instead of an API answer. */
 export function isCloudflareChallenge(status: number, body: string): boolean {
-  return (status === 403 || status === 503 || status === 429) &&
-    /cf-chl|challenge-platform|<title>Just a moment\.\.\.<\/title>|cf_chl_opt/i.test(body);
+  return (
+    (status === 403 || status === 503 || status === 429) &&
+    /cf-chl|challenge-platform|<title>Just a moment\.\.\.<\/title>|cf_chl_opt/i.test(body)
+  );
 }
 
 /** An active block on one credential for one model. */
@@ -63,25 +72,41 @@ export function isSuspension(block: Block): boolean {
 
 /** The block a failure earns, given the current 429 backoff level; undefined = not blocked (§5.3). */
 export function blockFor(
-  status: number, body: string, retryAfterMs: number | undefined, level: number,
+  status: number,
+  body: string,
+  retryAfterMs: number | undefined,
+  level: number,
 ): { ms: number; quota: boolean; reason: string; nextLevel: number } | undefined {
   const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(level, 31));
   if (isCloudflareChallenge(status, body)) {
-    return { ms: Math.max(CLOUDFLARE_MIN_MS, backoff), quota: true, reason: "cloudflare challenge", nextLevel: level + 1 };
+    return {
+      ms: Math.max(CLOUDFLARE_MIN_MS, backoff),
+      quota: true,
+      reason: "cloudflare challenge",
+      nextLevel: level + 1,
+    };
   }
   if (status === 429) {
     if (retryAfterMs !== undefined) return { ms: retryAfterMs, quota: true, reason: "rate limited", nextLevel: level };
     return { ms: backoff, quota: true, reason: "rate limited", nextLevel: level + 1 };
   }
   if (status === 401) return { ms: 30 * 60_000, quota: false, reason: "unauthorized", nextLevel: level };
-  if (status === 402 || status === 403) return { ms: 30 * 60_000, quota: false, reason: status === 402 ? "payment required" : "forbidden", nextLevel: level };
+  if (status === 402 || status === 403)
+    return {
+      ms: 30 * 60_000,
+      quota: false,
+      reason: status === 402 ? "payment required" : "forbidden",
+      nextLevel: level,
+    };
   if (status === 404) return { ms: 12 * 3_600_000, quota: false, reason: "model not found", nextLevel: level };
   if ((status === 400 || status === 422) && classifyFailure(status, body) === "model-support") {
     return { ms: 12 * 3_600_000, quota: false, reason: "model not supported", nextLevel: level };
   }
   // cliproxy honours Retry-After on 503 too (providers.md §5.2 Note): the upstream said when to come back.
-  if (status === 503 && retryAfterMs !== undefined) return { ms: retryAfterMs, quota: false, reason: "upstream error", nextLevel: level };
-  if ([408, 500, 502, 503, 504].includes(status)) return { ms: 60_000, quota: false, reason: "upstream error", nextLevel: level };
+  if (status === 503 && retryAfterMs !== undefined)
+    return { ms: retryAfterMs, quota: false, reason: "upstream error", nextLevel: level };
+  if ([408, 500, 502, 503, 504].includes(status))
+    return { ms: 60_000, quota: false, reason: "upstream error", nextLevel: level };
   return undefined;
 }
 
@@ -125,7 +150,14 @@ export class CooldownBook {
   }
 
   /** Records a failure; returns the new block, or undefined when the failure does not block. */
-  fail(key: string, model: string, status: number, body: string, retryAfterMs: number | undefined, now: number): Block | undefined {
+  fail(
+    key: string,
+    model: string,
+    status: number,
+    body: string,
+    retryAfterMs: number | undefined,
+    now: number,
+  ): Block | undefined {
     let models = this.#entries.get(key);
     if (!models) this.#entries.set(key, (models = new Map()));
     const entry = models.get(model) ?? { level: 0 };
@@ -155,7 +187,8 @@ export class CooldownBook {
   /** Active blocks of one credential, by model. */
   blocks(key: string, now: number): Array<[string, Block]> {
     const out: Array<[string, Block]> = [];
-    for (const [model, e] of this.#entries.get(key) ?? []) if (e.block && e.block.until > now) out.push([model, e.block]);
+    for (const [model, e] of this.#entries.get(key) ?? [])
+      if (e.block && e.block.until > now) out.push([model, e.block]);
     return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   }
 

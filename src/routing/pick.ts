@@ -25,7 +25,11 @@ export class Picker {
   readonly #cursors = new Map<string, number>();
 
   /** Picks one of the available candidates (already filtered: not blocked, not tried in this pass). */
-  pick<T extends { readonly priority: number }>(strategy: Strategy, key: string, available: readonly T[]): T | undefined {
+  pick<T extends { readonly priority: number }>(
+    strategy: Strategy,
+    key: string,
+    available: readonly T[],
+  ): T | undefined {
     const group = topPriorityGroup(available);
     if (group.length === 0) return undefined;
     if (strategy === "fill-first") return group[0];

@@ -8,7 +8,7 @@
 export function parseGoDuration(text: string): number | undefined {
   const s = text.trim();
   if (!/^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/.test(s)) return undefined;
-  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, "µs": 0.001, ns: 0.000001 };
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
   let total = 0;
   for (const [, num, u] of s.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g)) total += Number(num) * unit[u];
   return Math.ceil(total);
@@ -84,11 +84,15 @@ export function retryAfterFromHeader(value: string | undefined, now: number): nu
 
 /** The retry-after of an upstream failure: body first, then the header (429 and 503 only). */
 export function retryAfterMs(
-  status: number, body: string, headers: Readonly<Record<string, string>>, now: number,
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string>>,
+  now: number,
 ): number | undefined {
   const fromBody = status === 429 || status === 503 ? retryAfterFromBody(body, now) : undefined;
   if (fromBody !== undefined) return fromBody;
   if (status !== 429 && status !== 503) return undefined;
-  const header = headers["retry-after"] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
+  const header =
+    headers["retry-after"] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
   return retryAfterFromHeader(header, now);
 }

@@ -11,8 +11,13 @@ export const MAX_BINDINGS = 10_000;
 
 /** Headers clients use to name their session and the id's prefix, first found wins (Amp's thread: amp.md PR-21). */
 const SESSION_HEADERS: ReadonlyArray<[header: string, prefix: string]> = [
-  ["x-session-id", "header"], ["session_id", "header"], ["session-id", "header"], ["x-amp-thread-id", "amp"],
-  ["x-claude-code-session-id", "header"], ["conversation_id", "header"], ["x-conversation-id", "header"],
+  ["x-session-id", "header"],
+  ["session_id", "header"],
+  ["session-id", "header"],
+  ["x-amp-thread-id", "amp"],
+  ["x-claude-code-session-id", "header"],
+  ["conversation_id", "header"],
+  ["x-conversation-id", "header"],
 ];
 
 function firstMessage(json: Record<string, unknown>): unknown {
@@ -43,7 +48,10 @@ export function sessionIdOf(headers: IncomingHttpHeaders, json: Record<string, u
   const first = firstMessage(json);
   if (first === undefined) return undefined;
   const system = json.system ?? json.systemInstruction ?? json.instructions ?? "";
-  return `hash:${createHash("sha256").update(JSON.stringify([system, first])).digest("hex").slice(0, 32)}`;
+  return `hash:${createHash("sha256")
+    .update(JSON.stringify([system, first]))
+    .digest("hex")
+    .slice(0, 32)}`;
 }
 
 /** Session → credential bindings with a sliding TTL. */

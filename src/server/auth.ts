@@ -58,7 +58,8 @@ export function matchKey(presented: readonly string[], keys: readonly string[]):
 }
 
 /** The 401 for a key that matches none of `api-keys`: says which side refused, so it is not taken for the provider's key. */
-export const INVALID_KEY = "Invalid API key: the key sent is not one of cliproxy's api-keys (config.yaml); this is the key your client sends to cliproxy, not a provider key";
+export const INVALID_KEY =
+  "Invalid API key: the key sent is not one of cliproxy's api-keys (config.yaml); this is the key your client sends to cliproxy, not a provider key";
 
 /** Outcome of checking a request's key: ok with the matched key, or why not. */
 export type KeyCheck = { ok: true; key?: string } | { ok: false; message: "Missing API key" | typeof INVALID_KEY };
@@ -69,13 +70,15 @@ export function checkApiKey(req: IncomingMessage, ctx: Pick<Ctx, "config" | "url
   // No keys is allowed only for the user at the machine: a management save that empties api-keys on a
   // server bound to a public address must not open it to everyone.
   // A loopback peer relaying for someone else (a reverse proxy or tunnel on this machine) is not the user here.
-  if (keys.length === 0) return (ctx.peer === undefined || isLoopback(ctx.peer)) && !isRelayed(req) ? { ok: true } : { ok: false, message: "Missing API key" };
+  if (keys.length === 0)
+    return (ctx.peer === undefined || isLoopback(ctx.peer)) && !isRelayed(req)
+      ? { ok: true }
+      : { ok: false, message: "Missing API key" };
   const presented = presentedKeys(req, ctx.url);
   if (presented.length === 0) return { ok: false, message: "Missing API key" };
   const key = matchKey(presented, keys);
   return key === undefined ? { ok: false, message: INVALID_KEY } : { ok: true, key };
 }
-
 
 /** What the lockout counts a peer as: every loopback address is one source (a local reverse proxy, a tunnel). */
 function sourceOf(peer: string): string {
@@ -95,12 +98,19 @@ export function refuseKey(ctx: Pick<Ctx, "app" | "config" | "peer"> & { url?: UR
   const source = sourceOf(ctx.peer);
   const wait = lockout.bannedFor(source);
   if (wait > 0) {
-    throw new HttpError(429, "rate_limit_error", `Too many failed API keys from this address; try again in ${goDuration(wait)}`, {
-      headers: { "retry-after": String(Math.ceil(wait / 1000)) },
-    });
+    throw new HttpError(
+      429,
+      "rate_limit_error",
+      `Too many failed API keys from this address; try again in ${goDuration(wait)}`,
+      {
+        headers: { "retry-after": String(Math.ceil(wait / 1000)) },
+      },
+    );
   }
   if (lockout.fail(source, max, ctx.config.apiKeyLockoutMs)) {
-    ctx.app.log.warn(`auth: ${max} failed client API keys from ${peerKey(source)}; its wrong keys get 429 for ${goDuration(ctx.config.apiKeyLockoutMs)} (valid keys are still served)`);
+    ctx.app.log.warn(
+      `auth: ${max} failed client API keys from ${peerKey(source)}; its wrong keys get 429 for ${goDuration(ctx.config.apiKeyLockoutMs)} (valid keys are still served)`,
+    );
   }
   throw new HttpError(401, "authentication_error", message);
 }

@@ -7,14 +7,22 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from "../proxy/json-scan.js";
 import type { Ctx } from "./handler.js";
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, "request_too_large", `Request body is larger than the ${limit} byte limit; raise body-limit-mb in config.yaml to allow it`);
+  return new HttpError(
+    413,
+    "request_too_large",
+    `Request body is larger than the ${limit} byte limit; raise body-limit-mb in config.yaml to allow it`,
+  );
 }
 
 /**
  * Reads the whole request body, up to `limit` bytes (after decoding when `decode` is set and the
  * client sent `Content-Encoding: gzip`, as the Amp CLI does for bodies over 25,600 bytes).
  */
-export async function readBody(req: IncomingMessage, limit: number, options: { decode?: boolean } = {}): Promise<Buffer> {
+export async function readBody(
+  req: IncomingMessage,
+  limit: number,
+  options: { decode?: boolean } = {},
+): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   // No req.resume() on refusal: dispatch answers with `connection: close` rather than read a huge body to its end.
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
@@ -35,7 +43,10 @@ export async function readBody(req: IncomingMessage, limit: number, options: { d
     }
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    if (gzipped) throw new HttpError(400, "invalid_request_error", "Request body is labelled gzip but could not be decoded", { cause: err });
+    if (gzipped)
+      throw new HttpError(400, "invalid_request_error", "Request body is labelled gzip but could not be decoded", {
+        cause: err,
+      });
     throw err;
   }
   return Buffer.concat(chunks, size);
@@ -46,7 +57,11 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;
   const text = body.toString("utf8");
   if (nestsDeeperThan(text)) {
-    throw new HttpError(400, "invalid_request_error", `Request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; flatten it`);
+    throw new HttpError(
+      400,
+      "invalid_request_error",
+      `Request body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; flatten it`,
+    );
   }
   try {
     value = JSON.parse(text);
@@ -60,7 +75,10 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
 }
 
 /** Reads and parses a JSON object body with the configured cap. */
-export async function readJson(req: IncomingMessage, ctx: Ctx): Promise<{ raw: Buffer; json: Record<string, unknown> }> {
+export async function readJson(
+  req: IncomingMessage,
+  ctx: Ctx,
+): Promise<{ raw: Buffer; json: Record<string, unknown> }> {
   const raw = await readBody(req, ctx.config.bodyLimitBytes, { decode: true });
   return { raw, json: parseJsonObject(raw) };
 }

@@ -39,7 +39,8 @@ const MAX_HEADERS = 1000;
 /** Why a request head is malformed in ways node's parser lets through, or undefined. */
 function headProblem(req: IncomingMessage): HttpError | undefined {
   const raw = req.rawHeaders;
-  if (raw.length / 2 > MAX_HEADERS) return new HttpError(431, "invalid_request_error", `Request has more than ${MAX_HEADERS} headers`);
+  if (raw.length / 2 > MAX_HEADERS)
+    return new HttpError(431, "invalid_request_error", `Request has more than ${MAX_HEADERS} headers`);
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 4 && raw[i].toLowerCase() === "host") hosts++;
   // RFC 9112 §3.2: a request with more than one Host field must be answered 400.
@@ -109,9 +110,19 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
     app.liveResponses.add(res);
     res.once("close", () => app.liveResponses.delete(res));
     const match = router.match(req.method ?? "GET", url.pathname);
-    const dialect = match.kind === "found" ? match.route.dialect : match.kind === "method" ? match.dialect : dialectOfPath(url.pathname);
+    const dialect =
+      match.kind === "found"
+        ? match.route.dialect
+        : match.kind === "method"
+          ? match.dialect
+          : dialectOfPath(url.pathname);
     const ctx: Ctx = {
-      res, url, dialect, app, requestId, notes,
+      res,
+      url,
+      dialect,
+      app,
+      requestId,
+      notes,
       params: match.kind === "found" ? match.params : {},
       config: app.config(),
       signal: aborter.signal,
@@ -119,16 +130,31 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
     };
     res.once("finish", () => logAccess(app, req, res, ctx, started, socket.bytesWritten - startBytes));
     res.once("close", () => {
-      if (!res.writableFinished) logAccess(app, req, res, ctx, started, socket.bytesWritten - startBytes, "client closed");
+      if (!res.writableFinished)
+        logAccess(app, req, res, ctx, started, socket.bytesWritten - startBytes, "client closed");
     });
     const run = async () => {
       const malformed = headProblem(req);
       if (malformed) throw malformed;
-      if (unsafe) throw new HttpError(400, "invalid_request_error", `Request path has ${unsafe}; send the path in normal form, without encoded slashes, dot segments or ';' parameters`);
-      if (match.kind === "none") throw new HttpError(404, "not_found", `No route for ${req.method} ${url.pathname}; see GET / for the endpoints`);
+      if (unsafe)
+        throw new HttpError(
+          400,
+          "invalid_request_error",
+          `Request path has ${unsafe}; send the path in normal form, without encoded slashes, dot segments or ';' parameters`,
+        );
+      if (match.kind === "none")
+        throw new HttpError(
+          404,
+          "not_found",
+          `No route for ${req.method} ${url.pathname}; see GET / for the endpoints`,
+        );
       if (match.kind === "method") {
         res.setHeader("allow", match.allow.join(", "));
-        throw new HttpError(405, "invalid_request_error", `Method ${req.method} is not allowed on ${url.pathname}; allowed: ${match.allow.join(", ")}`);
+        throw new HttpError(
+          405,
+          "invalid_request_error",
+          `Method ${req.method} is not allowed on ${url.pathname}; allowed: ${match.allow.join(", ")}`,
+        );
       }
       await match.route.handler(req, ctx);
     };
@@ -146,11 +172,17 @@ export function dispatch(routes: readonly Route[], app: App): (req: IncomingMess
       } catch (writeErr) {
         // The last resort must never throw out of the listener: that would be an unhandled rejection.
         res.destroy();
-        app.log.error("could not write an error response", { id: requestId, path: url.pathname, error: describe(writeErr) });
+        app.log.error("could not write an error response", {
+          id: requestId,
+          path: url.pathname,
+          error: describe(writeErr),
+        });
         return;
       }
-      if (!(err instanceof HttpError)) app.log.error("request failed", { id: requestId, path: url.pathname, error: describe(err) });
-      else if (e.status >= 500) app.log.warn("request failed", { id: requestId, path: url.pathname, status: e.status, error: e.message });
+      if (!(err instanceof HttpError))
+        app.log.error("request failed", { id: requestId, path: url.pathname, error: describe(err) });
+      else if (e.status >= 500)
+        app.log.warn("request failed", { id: requestId, path: url.pathname, status: e.status, error: e.message });
     });
   };
 }
@@ -162,7 +194,15 @@ function describe(err: unknown): string {
 
 let logged = new WeakSet<ServerResponse>();
 
-function logAccess(app: App, req: IncomingMessage, res: ServerResponse, ctx: Ctx, started: bigint, bytes: number, note?: string): void {
+function logAccess(
+  app: App,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: Ctx,
+  started: bigint,
+  bytes: number,
+  note?: string,
+): void {
   if (logged.has(res) || ctx.notes.skipAccessLog) return;
   logged.add(res);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -16,8 +16,14 @@ const OPENAI_TYPES: Record<number, [string, string]> = {
 /** Anthropic's error type for a status (providers.md §1.5). */
 export function anthropicType(status: number): string {
   const table: Record<number, string> = {
-    401: "authentication_error", 402: "billing_error", 403: "permission_error", 404: "not_found_error",
-    413: "request_too_large", 429: "rate_limit_error", 504: "timeout_error", 529: "overloaded_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    504: "timeout_error",
+    529: "overloaded_error",
   };
   return table[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
 }
@@ -25,9 +31,18 @@ export function anthropicType(status: number): string {
 /** Google RPC status name for an HTTP status. */
 export function googleStatus(status: number): string {
   const table: Record<number, string> = {
-    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED", 409: "ABORTED", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED",
-    499: "CANCELLED", 501: "UNIMPLEMENTED", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED",
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
   };
   return table[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION");
 }
@@ -41,18 +56,32 @@ export function errorBody(dialect: Dialect, e: HttpError): unknown {
   }
   if (dialect === "gemini") return { error: { code: e.status, message: e.message, status: googleStatus(e.status) } };
   if (dialect === "plain") return { error: e.message };
-  const [type, code] = OPENAI_TYPES[e.status] ?? [e.status >= 500 ? "server_error" : "invalid_request_error", undefined];
+  const [type, code] = OPENAI_TYPES[e.status] ?? [
+    e.status >= 500 ? "server_error" : "invalid_request_error",
+    undefined,
+  ];
   return { error: { message: e.message, type: e.type || type, param: null, code: e.code ?? code ?? null } };
 }
 
 /** Anthropic's own error types; any other type is mapped from the status for Anthropic clients. */
 const ANTHROPIC_TYPES = new Set([
-  "authentication_error", "billing_error", "permission_error", "not_found_error", "request_too_large",
-  "rate_limit_error", "timeout_error", "overloaded_error", "api_error", "invalid_request_error",
+  "authentication_error",
+  "billing_error",
+  "permission_error",
+  "not_found_error",
+  "request_too_large",
+  "rate_limit_error",
+  "timeout_error",
+  "overloaded_error",
+  "api_error",
+  "invalid_request_error",
 ]);
 
 /** Header values with every known secret and credential-shaped text masked (upstream headers passed on). */
-export function redactHeaders(headers: Readonly<Record<string, string>> | undefined, secrets: SecretSet | undefined): Record<string, string> {
+export function redactHeaders(
+  headers: Readonly<Record<string, string>> | undefined,
+  secrets: SecretSet | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) out[k] = redact(v, secrets);
   return out;

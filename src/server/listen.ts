@@ -39,8 +39,19 @@ export interface TlsFiles {
 }
 
 /** Creates the server for `app` serving `routes` (app/routes.ts has the full table) on host:port (port 0 = ephemeral, for tests). */
-export async function listen(app: App, host: string, port: number, routes: readonly Route[], tls?: TlsFiles, upgrade?: UpgradeListener): Promise<Running> {
-  const options = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS };
+export async function listen(
+  app: App,
+  host: string,
+  port: number,
+  routes: readonly Route[],
+  tls?: TlsFiles,
+  upgrade?: UpgradeListener,
+): Promise<Running> {
+  const options = {
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  };
   const listener = dispatch(routes, app);
   const server: Server = tls
     ? (createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, listener) as unknown as Server)
@@ -66,14 +77,19 @@ export async function listen(app: App, host: string, port: number, routes: reado
     s.once("close", () => sockets.delete(s));
   });
   server.on("clientError", (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":"Bad request"}');
+    if (socket.writable)
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":"Bad request"}',
+      );
     else socket.destroy();
     app.log.debug("client error", { error: (err as Error).message });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
       if (err.code !== "EADDRINUSE") return reject(err);
-      void portInUseMessage(host, port).then((message) => reject(Object.assign(new Error(message, { cause: err }), { code: err.code })));
+      void portInUseMessage(host, port).then((message) =>
+        reject(Object.assign(new Error(message, { cause: err }), { code: err.code })),
+      );
     });
     server.listen(port, host, () => {
       server.removeAllListeners("error");

@@ -49,8 +49,12 @@ export function peerKey(peer: string): string {
   if (isIPv4(peer) || !isIPv6(peer.replace(/%.*$/, ""))) return peer;
   const g = ipv6Groups(peer);
   if (!g) return peer;
-  if (g.slice(0, 6).every((x, i) => x === (i === 5 ? 0xffff : 0))) return [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff].join(".");
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`;
+  if (g.slice(0, 6).every((x, i) => x === (i === 5 ? 0xffff : 0)))
+    return [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff].join(".");
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(":")}::/64`;
 }
 
 /** Go's time.Duration spelling, whole seconds (`29m59s`, `1h0m0s`), as upstream's ban message shows it. */
@@ -90,7 +94,10 @@ export class Lockout {
   private readonly globalCap: number;
   private lastPurge: number;
 
-  constructor(private readonly now: () => number, options: LockoutOptions = {}) {
+  constructor(
+    private readonly now: () => number,
+    options: LockoutOptions = {},
+  ) {
     this.lastPurge = now();
     this.globalCap = options.globalFailuresPerMinute ?? GLOBAL_FAILURES_PER_MINUTE;
   }
@@ -106,7 +113,9 @@ export class Lockout {
   globalBlockedFor(): number {
     const now = this.now();
     while (this.recent.length && this.recent[0] <= now - GLOBAL_WINDOW_MS) this.recent.shift();
-    return this.recent.length >= this.globalCap ? this.recent[this.recent.length - this.globalCap] + GLOBAL_WINDOW_MS - now : 0;
+    return this.recent.length >= this.globalCap
+      ? this.recent[this.recent.length - this.globalCap] + GLOBAL_WINDOW_MS - now
+      : 0;
   }
 
   /** Milliseconds until a banned peer may have a key checked with bcrypt; 0 when it may now (and the check is counted). */
@@ -156,6 +165,7 @@ export class Lockout {
     const now = this.now();
     if (now - this.lastPurge < 3_600_000) return;
     this.lastPurge = now;
-    for (const [peer, e] of this.peers) if (e.bannedUntil <= now && now - e.last >= IDLE_PURGE_MS) this.peers.delete(peer);
+    for (const [peer, e] of this.peers)
+      if (e.bannedUntil <= now && now - e.last >= IDLE_PURGE_MS) this.peers.delete(peer);
   }
 }

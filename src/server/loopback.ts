@@ -4,7 +4,10 @@ import { isIP } from "node:net";
 
 /** RT-8: 127.0.0.0/8, ::1 and IPv4-mapped loopback (what Node reports on a dual-stack listener); anything unparsable is not loopback. */
 export function isLoopbackAddress(address: string): boolean {
-  const a = address.trim().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const a = address
+    .trim()
+    .replace(/^\[|\]$/g, "")
+    .replace(/%.*$/, "");
   const kind = isIP(a);
   if (kind === 4) return a.startsWith("127.");
   if (kind !== 6) return false;

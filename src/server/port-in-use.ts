@@ -2,7 +2,11 @@
 import { request } from "node:http";
 
 /** What answers on host:port: a cliproxy (with its version), something else over HTTP, or nothing we can read. */
-export function probe(host: string, port: number, timeoutMs = 1000): Promise<{ cliproxy: boolean; version?: string; http: boolean }> {
+export function probe(
+  host: string,
+  port: number,
+  timeoutMs = 1000,
+): Promise<{ cliproxy: boolean; version?: string; http: boolean }> {
   const target = host === "" || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   return new Promise((resolve) => {
     const req = request({ host: target, port, path: "/", method: "GET", timeout: timeoutMs }, (res) => {
@@ -13,7 +17,9 @@ export function probe(host: string, port: number, timeoutMs = 1000): Promise<{ c
         try {
           const j = JSON.parse(text) as { name?: unknown; version?: unknown };
           if (j.name === "cliproxy") return resolve({ cliproxy: true, version: String(j.version ?? ""), http: true });
-        } catch { /* not cliproxy's index */ }
+        } catch {
+          /* not cliproxy's index */
+        }
         resolve({ cliproxy: false, http: true });
       });
       res.on("error", () => resolve({ cliproxy: false, http: true }));
@@ -29,6 +35,8 @@ export async function portInUseMessage(host: string, port: number): Promise<stri
   const who = await probe(host, port);
   const holder = who.cliproxy
     ? `another cliproxy${who.version ? ` ${who.version}` : ""} is already running there (stop it, or use that one)`
-    : who.http ? "another HTTP server answers there, not cliproxy" : "another program holds it";
+    : who.http
+      ? "another HTTP server answers there, not cliproxy"
+      : "another program holds it";
   return `Port ${port} on ${host || "all interfaces"} is already in use: ${holder}. Start with --port <another port> (or set port: in config.yaml)`;
 }

@@ -46,7 +46,9 @@ export function createRouter(routes: readonly Route[]): Router {
         allow.push(c.route.method);
         dialect ??= c.route.dialect;
       }
-      return allow.length > 0 ? { kind: "method", allow: [...new Set(allow)], dialect: dialect ?? "openai" } : { kind: "none" };
+      return allow.length > 0
+        ? { kind: "method", allow: [...new Set(allow)], dialect: dialect ?? "openai" }
+        : { kind: "none" };
     },
   };
 }

@@ -20,7 +20,12 @@ export function formatEvent(e: SseEvent): string {
 
 /** Serialises a comment, e.g. a keep-alive that stops idle connections being cut. */
 export function formatComment(text: string): string {
-  return text.split(/\r\n|\r|\n/).map((line) => `: ${line}\n`).join("") + "\n";
+  return (
+    text
+      .split(/\r\n|\r|\n/)
+      .map((line) => `: ${line}\n`)
+      .join("") + "\n"
+  );
 }
 
 // A newline inside a field name's value would start a new field: an injection, so it is cut.

@@ -27,7 +27,8 @@ export const RECONCILE_MS = 30_000;
 export const REFRESH_LOCK_TIMEOUT = "30s";
 
 /** What a new, empty database is seeded with when the spool has no config either. */
-export const SEED_CONFIG = "# cliproxy configuration, stored in PostgreSQL (PGSTORE_DSN) and mirrored to every replica.\n# Edit it through the management API; see config.example.yaml for the keys.\n";
+export const SEED_CONFIG =
+  "# cliproxy configuration, stored in PostgreSQL (PGSTORE_DSN) and mirrored to every replica.\n# Edit it through the management API; see config.example.yaml for the keys.\n";
 
 /** One notification's payload. */
 interface Change {
@@ -70,7 +71,11 @@ export class PgStore extends EventEmitter {
   #timer?: NodeJS.Timeout;
   #offline = false;
 
-  private constructor(readonly pool: PgPool, readonly listener: Listener, private readonly options: PgStoreOptions) {
+  private constructor(
+    readonly pool: PgPool,
+    readonly listener: Listener,
+    private readonly options: PgStoreOptions,
+  ) {
     super();
     this.#sql = storeSql(options.schema);
     this.configPath = join(options.spool, "config", "config.yaml");
@@ -134,7 +139,8 @@ export class PgStore extends EventEmitter {
       return;
     }
     if (change.r === this.replica) return;
-    const done = (p: Promise<unknown>) => void p.catch((err: Error) => this.log.warn(`store: cannot pull a change: ${err.message}`));
+    const done = (p: Promise<unknown>) =>
+      void p.catch((err: Error) => this.log.warn(`store: cannot pull a change: ${err.message}`));
     if (change.k === "config") done(this.serial(() => this.pullConfig(false)));
     else if (change.k === "auth" && change.id) done(this.serial(() => this.pullAuth(change.id!)));
     else if (change.k === "cooldown" && change.id !== undefined) done(this.pullCooldown(change.id, change.m ?? ""));
@@ -173,7 +179,9 @@ export class PgStore extends EventEmitter {
       this.#configDirty = false;
     } catch (err) {
       this.#configDirty = true;
-      this.log.warn(`store: config saved locally only, PostgreSQL is unreachable (${(err as Error).message}); it is sent on reconnect`);
+      this.log.warn(
+        `store: config saved locally only, PostgreSQL is unreachable (${(err as Error).message}); it is sent on reconnect`,
+      );
     }
   }
 
@@ -247,7 +255,9 @@ export class PgStore extends EventEmitter {
         this.#dirty.delete(id);
       } catch (err) {
         this.#dirty.add(id);
-        this.log.warn(`store: ${id} saved locally only, PostgreSQL is unreachable (${(err as Error).message}); it is sent on reconnect`);
+        this.log.warn(
+          `store: ${id} saved locally only, PostgreSQL is unreachable (${(err as Error).message}); it is sent on reconnect`,
+        );
       }
     });
   }
@@ -258,7 +268,10 @@ export class PgStore extends EventEmitter {
    * goes with the transaction, so a replica that dies mid-refresh releases it. Without the database the
    * refresh runs unlocked, and its result is sent on reconnect.
    */
-  async exclusive(id: string, refresh: (latest: Record<string, unknown> | undefined) => Promise<Record<string, unknown> | undefined>): Promise<void> {
+  async exclusive(
+    id: string,
+    refresh: (latest: Record<string, unknown> | undefined) => Promise<Record<string, unknown> | undefined>,
+  ): Promise<void> {
     let ran = false;
     let finished = false;
     let result: Record<string, unknown> | undefined;
@@ -295,12 +308,14 @@ export class PgStore extends EventEmitter {
 
   /** Stores one credential/model cooldown (undefined: cleared) and tells the other replicas. Failures are logged: cooldowns are transient. */
   saveCooldown(authId: string, model: string, content: Record<string, unknown> | undefined, updatedAt: number): void {
-    void this.pool.transaction(async (tx) => {
-      const at = new Date(updatedAt);
-      if (content) await tx.query(this.#sql.putCooldown, [authId, model, JSON.stringify(content), at]);
-      else await tx.query(this.#sql.deleteCooldown, [authId, model, at]);
-      await this.notify(tx, { k: "cooldown", id: authId, m: model });
-    }).catch((err: Error) => this.log.debug(`store: cooldown not shared: ${err.message}`));
+    void this.pool
+      .transaction(async (tx) => {
+        const at = new Date(updatedAt);
+        if (content) await tx.query(this.#sql.putCooldown, [authId, model, JSON.stringify(content), at]);
+        else await tx.query(this.#sql.deleteCooldown, [authId, model, at]);
+        await this.notify(tx, { k: "cooldown", id: authId, m: model });
+      })
+      .catch((err: Error) => this.log.debug(`store: cooldown not shared: ${err.message}`));
   }
 
   private async pullCooldown(authId: string, model: string): Promise<void> {
@@ -310,7 +325,8 @@ export class PgStore extends EventEmitter {
 
   private emitCooldown(row: Record<string, string | null> | undefined): void {
     if (!row) return;
-    const content = row.deleted === "t" || !row.content ? undefined : (JSON.parse(row.content) as Record<string, unknown>);
+    const content =
+      row.deleted === "t" || !row.content ? undefined : (JSON.parse(row.content) as Record<string, unknown>);
     this.emit("cooldown", { authId: row.auth_id ?? "", model: row.model ?? "", content } satisfies CooldownRow);
   }
 
@@ -322,7 +338,10 @@ export class PgStore extends EventEmitter {
       try {
         if (this.#configDirty) await this.pushConfigNow(await readFile(this.configPath, "utf8"));
         for (const id of [...this.#dirty]) {
-          const data = await readFile(join(this.authDir, id), "utf8").then((t) => JSON.parse(t) as Record<string, unknown>, () => undefined);
+          const data = await readFile(join(this.authDir, id), "utf8").then(
+            (t) => JSON.parse(t) as Record<string, unknown>,
+            () => undefined,
+          );
           await this.pushAuthNowUnserialised(id, data);
           this.#dirty.delete(id);
         }

@@ -30,7 +30,9 @@ export interface StoreSql {
 /** The SQL of the store in `schema` ("" = search_path). */
 export function storeSql(schema: string): StoreSql {
   const t = (name: string) => (schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name));
-  const config = t("config_store"), auth = t("auth_store"), cooldown = t("cooldown_store");
+  const config = t("config_store"),
+    auth = t("auth_store"),
+    cooldown = t("cooldown_store");
   return {
     // NOTIFY channels are per database, so two schemas in one database get two channels.
     channel: `cliproxy_store_${schema || "public"}`.slice(0, 63),
@@ -50,9 +52,11 @@ export function storeSql(schema: string): StoreSql {
     getCooldown: `SELECT auth_id, model, content::text AS content, deleted FROM ${cooldown} WHERE auth_id = $1 AND model = $2`,
     listCooldowns: `SELECT auth_id, model, content::text AS content, deleted FROM ${cooldown}`,
     // As CLIProxyAPI: a row only moves forward in time, so a late writer cannot undo a newer state.
-    putCooldown: `INSERT INTO ${cooldown} AS target (auth_id, model, content, deleted, created_at, updated_at) VALUES ($1, $2, $3::jsonb, FALSE, NOW(), $4) ` +
+    putCooldown:
+      `INSERT INTO ${cooldown} AS target (auth_id, model, content, deleted, created_at, updated_at) VALUES ($1, $2, $3::jsonb, FALSE, NOW(), $4) ` +
       `ON CONFLICT (auth_id, model) DO UPDATE SET content = EXCLUDED.content, deleted = FALSE, updated_at = EXCLUDED.updated_at WHERE target.updated_at <= EXCLUDED.updated_at`,
-    deleteCooldown: `INSERT INTO ${cooldown} AS target (auth_id, model, content, deleted, created_at, updated_at) VALUES ($1, $2, '{}'::jsonb, TRUE, NOW(), $3) ` +
+    deleteCooldown:
+      `INSERT INTO ${cooldown} AS target (auth_id, model, content, deleted, created_at, updated_at) VALUES ($1, $2, '{}'::jsonb, TRUE, NOW(), $3) ` +
       `ON CONFLICT (auth_id, model) DO UPDATE SET content = EXCLUDED.content, deleted = TRUE, updated_at = EXCLUDED.updated_at WHERE target.updated_at <= EXCLUDED.updated_at`,
   };
 }
@@ -70,8 +74,16 @@ export function refreshLockKey(schema: string, file: string): string {
 /** SHA-256 of a JSON value with keys sorted: JSONB reorders keys, so bytes cannot be compared. */
 export function canonicalHash(value: unknown): string {
   const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon)
-    : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
-    : v;
-  return createHash("sha256").update(JSON.stringify(canon(value))).digest("hex");
+    Array.isArray(v)
+      ? v.map(canon)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify(canon(value)))
+    .digest("hex");
 }

@@ -37,14 +37,25 @@ export interface ReplicaStore {
 }
 
 /** Opens the store when PGSTORE_DSN is set; undefined for the file store. Throws naming what failed. */
-export async function openReplicaStore(env: Readonly<Record<string, string | undefined>>, cwd: string, log: Logger): Promise<ReplicaStore | undefined> {
+export async function openReplicaStore(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  log: Logger,
+): Promise<ReplicaStore | undefined> {
   const settings = pgStoreSettings(env, cwd);
   if (!settings) return undefined;
   const reconcile = Number(env.PGSTORE_RECONCILE_MS);
-  const store = await PgStore.open({ ...settings, log, env, reconcileMs: Number.isFinite(reconcile) && reconcile > 0 ? reconcile : undefined }).catch((err: Error) => {
+  const store = await PgStore.open({
+    ...settings,
+    log,
+    env,
+    reconcileMs: Number.isFinite(reconcile) && reconcile > 0 ? reconcile : undefined,
+  }).catch((err: Error) => {
     throw new Error(`Cannot use the PostgreSQL store (PGSTORE_DSN): ${err.message}`, { cause: err });
   });
-  log.info(`store: PostgreSQL store on, spool ${settings.spool}${settings.schema ? `, schema ${settings.schema}` : ""}`);
+  log.info(
+    `store: PostgreSQL store on, spool ${settings.spool}${settings.schema ? `, schema ${settings.schema}` : ""}`,
+  );
   const toData = (ev: AuthFileEvent) => (ev.kind === "removed" ? undefined : ev.data);
   return {
     store,
@@ -64,19 +75,28 @@ export async function openReplicaStore(env: Readonly<Record<string, string | und
     follow(app, watchers) {
       pinConfig(app, (config) => ({ ...config, authDir: store.authDir }));
       // A management save is sent at once; other edits of the spool copy once the watcher applied them.
-      const onWrite = (path: string, bytes: string | Buffer) => void (path === resolve(store.configPath) && store.pushConfig(bytes.toString()));
+      const onWrite = (path: string, bytes: string | Buffer) =>
+        void (path === resolve(store.configPath) && store.pushConfig(bytes.toString()));
       configWrites.on("write", onWrite);
       store.once("closed", () => configWrites.off("write", onWrite));
       watchers.config?.on("reload", (e: ReloadEvent) => {
-        const applied = e.kind === "reloaded" || (e.kind === "skipped" && (e.reason === "own-write" || e.reason === "no-change"));
+        const applied =
+          e.kind === "reloaded" || (e.kind === "skipped" && (e.reason === "own-write" || e.reason === "no-change"));
         if (applied) void store.pushConfig();
       });
       // A pulled config is applied now rather than after the file watcher's debounce.
       store.on("config", () => void watchers.config?.reload());
       const book = app.providers.cooldowns;
-      book.observer = (key, model, state) => store.saveCooldown(key, model, state ? encodeCooldown(key, model, state) : undefined, app.clock.now());
-      store.on("cooldown", (row: CooldownRow) => book.restore(row.authId, row.model, decodeCooldown(row, app.clock.now())));
-      metricsOf(app).registerGauge({ name: "cliproxy_store_connected", help: "1 while the PostgreSQL store's notification connection is up.", read: () => (store.connected ? 1 : 0) });
+      book.observer = (key, model, state) =>
+        store.saveCooldown(key, model, state ? encodeCooldown(key, model, state) : undefined, app.clock.now());
+      store.on("cooldown", (row: CooldownRow) =>
+        book.restore(row.authId, row.model, decodeCooldown(row, app.clock.now())),
+      );
+      metricsOf(app).registerGauge({
+        name: "cliproxy_store_connected",
+        help: "1 while the PostgreSQL store's notification connection is up.",
+        read: () => (store.connected ? 1 : 0),
+      });
     },
     close: () => store.close(),
   };
@@ -85,11 +105,20 @@ export async function openReplicaStore(env: Readonly<Record<string, string | und
 /** A cooldown as stored: CLIProxyAPI's record fields, plus cliproxy's own block under `cliproxy`. */
 export function encodeCooldown(key: string, model: string, s: CooldownState): Record<string, unknown> {
   return {
-    auth_id: key, model, status: "error", reason: s.block.reason, next_retry_after: new Date(s.block.until).toISOString(),
+    auth_id: key,
+    model,
+    status: "error",
+    reason: s.block.reason,
+    next_retry_after: new Date(s.block.until).toISOString(),
     updated_at: new Date().toISOString(),
     cliproxy: {
-      until: s.block.until, quota: s.block.quota, status: s.block.status, reason: s.block.reason,
-      message: s.block.message, at: s.block.at, level: s.level,
+      until: s.block.until,
+      quota: s.block.quota,
+      status: s.block.status,
+      reason: s.block.reason,
+      message: s.block.message,
+      at: s.block.at,
+      level: s.level,
     },
   };
 }
@@ -97,13 +126,25 @@ export function encodeCooldown(key: string, model: string, s: CooldownState): Re
 /** The block of a stored cooldown; undefined when cleared, expired, or not written by cliproxy. */
 export function decodeCooldown(row: CooldownRow, now: number): CooldownState | undefined {
   const c = row.content?.cliproxy as
-    | { until?: unknown; quota?: unknown; status?: unknown; reason?: unknown; message?: unknown; at?: unknown; level?: unknown }
+    | {
+        until?: unknown;
+        quota?: unknown;
+        status?: unknown;
+        reason?: unknown;
+        message?: unknown;
+        at?: unknown;
+        level?: unknown;
+      }
     | undefined;
   if (!c || typeof c.until !== "number" || c.until <= now) return undefined;
   return {
     block: {
-      until: c.until, quota: c.quota === true, status: Number(c.status) || 0, reason: String(c.reason ?? ""),
-      message: String(c.message ?? c.reason ?? ""), at: Number(c.at) || 0,
+      until: c.until,
+      quota: c.quota === true,
+      status: Number(c.status) || 0,
+      reason: String(c.reason ?? ""),
+      message: String(c.message ?? c.reason ?? ""),
+      at: Number(c.at) || 0,
     },
     level: Number(c.level) || 0,
   };

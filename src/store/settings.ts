@@ -21,7 +21,10 @@ function lookup(env: Readonly<Record<string, string | undefined>>, name: string)
 }
 
 /** The PostgreSQL store settings from the environment, or undefined for the file store. */
-export function pgStoreSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): PgStoreSettings | undefined {
+export function pgStoreSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): PgStoreSettings | undefined {
   const dsn = lookup(env, "PGSTORE_DSN");
   if (!dsn) return undefined;
   const local = lookup(env, "PGSTORE_LOCAL_PATH") ?? lookup(env, "WRITABLE_PATH") ?? cwd;

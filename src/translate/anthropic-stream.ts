@@ -1,20 +1,45 @@
 /** Anthropic Messages responses and streams ⇄ IR (spec §3.2, §3.6, §3.7). */
 import type { SseEvent } from "../sse/read.js";
 import {
-  argsObject, arr, compact, isObj, newId, num, str,
-  type Ctx, type Finish, type IrEvent, type IrResponse, type Json, type Part, type Usage,
- parseObject } from "./ir.js";
+  argsObject,
+  arr,
+  compact,
+  isObj,
+  newId,
+  num,
+  str,
+  type Ctx,
+  type Finish,
+  type IrEvent,
+  type IrResponse,
+  type Json,
+  type Part,
+  type Usage,
+  parseObject,
+} from "./ir.js";
 import { claudeToolId } from "./anthropic.js";
 import { anthropicErrorType } from "./errors.js";
 import { REDACTED_PREFIX } from "./thinking.js";
 
 const FROM_CLAUDE: Readonly<Record<string, Finish>> = {
-  end_turn: "end", stop_sequence: "stop_sequence", max_tokens: "length", tool_use: "tool_use",
-  refusal: "filter", sensitive: "filter", pause_turn: "pause", model_context_window_exceeded: "context",
+  end_turn: "end",
+  stop_sequence: "stop_sequence",
+  max_tokens: "length",
+  tool_use: "tool_use",
+  refusal: "filter",
+  sensitive: "filter",
+  pause_turn: "pause",
+  model_context_window_exceeded: "context",
 };
 const TO_CLAUDE: Readonly<Record<Finish, string>> = {
-  end: "end_turn", stop_sequence: "stop_sequence", length: "max_tokens", tool_use: "tool_use",
-  filter: "refusal", pause: "pause_turn", context: "model_context_window_exceeded", error: "end_turn",
+  end: "end_turn",
+  stop_sequence: "stop_sequence",
+  length: "max_tokens",
+  tool_use: "tool_use",
+  filter: "refusal",
+  pause: "pause_turn",
+  context: "model_context_window_exceeded",
+  error: "end_turn",
 };
 
 /** Claude usage → IR; only the fields present are set, so stream pieces merge. */
@@ -50,9 +75,11 @@ export function decodeAnthropicResponse(body: Json): IrResponse {
   const parts: Part[] = arr(body.content).flatMap((b): Part[] => {
     if (!isObj(b)) return [];
     if (b.type === "text") return [{ type: "text", text: str(b.text) ?? "" }];
-    if (b.type === "thinking") return [compact({ type: "thinking" as const, text: str(b.thinking) ?? "", signature: str(b.signature) })];
+    if (b.type === "thinking")
+      return [compact({ type: "thinking" as const, text: str(b.thinking) ?? "", signature: str(b.signature) })];
     if (b.type === "redacted_thinking") return [{ type: "thinking", text: str(b.data) ?? "", redacted: true }];
-    if (b.type === "tool_use") return [{ type: "toolCall", id: str(b.id) ?? "", name: str(b.name) ?? "", args: JSON.stringify(b.input ?? {}) }];
+    if (b.type === "tool_use")
+      return [{ type: "toolCall", id: str(b.id) ?? "", name: str(b.name) ?? "", args: JSON.stringify(b.input ?? {}) }];
     return [];
   });
   return compact({
@@ -68,8 +95,14 @@ export function decodeAnthropicResponse(body: Json): IrResponse {
 export function encodeAnthropicResponse(res: IrResponse, ctx: Ctx): Json {
   const content = res.parts.flatMap((p): Json[] => {
     if (p.type === "text") return [{ type: "text", text: p.text }];
-    if (p.type === "thinking") return [p.redacted ? { type: "redacted_thinking", data: p.text } : { type: "thinking", thinking: p.text, signature: p.signature ?? "" }];
-    if (p.type === "toolCall") return [{ type: "tool_use", id: claudeToolId(p.id), name: p.name, input: argsObject(p.args) }];
+    if (p.type === "thinking")
+      return [
+        p.redacted
+          ? { type: "redacted_thinking", data: p.text }
+          : { type: "thinking", thinking: p.text, signature: p.signature ?? "" },
+      ];
+    if (p.type === "toolCall")
+      return [{ type: "tool_use", id: claudeToolId(p.id), name: p.name, input: argsObject(p.args) }];
     return [];
   });
   const finish = res.parts.some((p) => p.type === "toolCall") ? "tool_use" : res.finish;
@@ -108,19 +141,26 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
   switch (type) {
     case "message_start": {
       const m = isObj(d.message) ? d.message : {};
-      return [{ kind: "usage", usage: decodeClaudeUsage(m.usage) }, { kind: "start", id: str(m.id) }];
+      return [
+        { kind: "usage", usage: decodeClaudeUsage(m.usage) },
+        { kind: "start", id: str(m.id) },
+      ];
     }
     case "content_block_start": {
       const b = isObj(d.content_block) ? d.content_block : {};
       if (b.type === "text" && str(b.text)) return [{ kind: "text", text: b.text as string }];
       if (b.type === "thinking" && str(b.thinking)) return [{ kind: "thinking", text: b.thinking as string }];
       // Redacted thinking travels as a marked signature, so a Responses client can hand it back (REDACTED_PREFIX).
-      if (b.type === "redacted_thinking" && str(b.data)) return [{ kind: "signature", signature: `${REDACTED_PREFIX}${b.data as string}` }];
+      if (b.type === "redacted_thinking" && str(b.data))
+        return [{ kind: "signature", signature: `${REDACTED_PREFIX}${b.data as string}` }];
       if (b.type !== "tool_use") return [];
       const call = s.nextCall++;
       s.calls.set(index, call);
-      const out: IrEvent[] = [{ kind: "toolStart", index: call, id: str(b.id) ?? newId("toolu_"), name: str(b.name) ?? "" }];
-      if (isObj(b.input) && Object.keys(b.input).length > 0) out.push({ kind: "toolArgs", index: call, delta: JSON.stringify(b.input) });
+      const out: IrEvent[] = [
+        { kind: "toolStart", index: call, id: str(b.id) ?? newId("toolu_"), name: str(b.name) ?? "" },
+      ];
+      if (isObj(b.input) && Object.keys(b.input).length > 0)
+        out.push({ kind: "toolArgs", index: call, delta: JSON.stringify(b.input) });
       return out;
     }
     case "content_block_delta": {
@@ -129,7 +169,8 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
       if (delta.type === "thinking_delta") return [{ kind: "thinking", text: str(delta.thinking) ?? "" }];
       if (delta.type === "signature_delta") return [{ kind: "signature", signature: str(delta.signature) ?? "" }];
       const call = s.calls.get(index);
-      if (delta.type === "input_json_delta" && call !== undefined) return [{ kind: "toolArgs", index: call, delta: str(delta.partial_json) ?? "" }];
+      if (delta.type === "input_json_delta" && call !== undefined)
+        return [{ kind: "toolArgs", index: call, delta: str(delta.partial_json) ?? "" }];
       return [];
     }
     case "content_block_stop": {
@@ -147,7 +188,9 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
     case "error": {
       s.done = true;
       const err = isObj(d.error) ? d.error : {};
-      return [{ kind: "error", error: { status: 500, type: str(err.type), message: str(err.message) ?? "Upstream error" } }];
+      return [
+        { kind: "error", error: { status: 500, type: str(err.type), message: str(err.message) ?? "Upstream error" } },
+      ];
     }
     default:
       return []; // ping; text and thinking blocks close when the next one starts
@@ -158,7 +201,10 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] 
 export function finishClaude(s: ClaudeDecodeState, eof = false): IrEvent[] {
   if (s.done) return [];
   s.done = true;
-  if (eof && s.finish === undefined) return [{ kind: "error", error: { status: 502, type: "api_error", message: "Upstream stream ended before completion" } }];
+  if (eof && s.finish === undefined)
+    return [
+      { kind: "error", error: { status: 502, type: "api_error", message: "Upstream stream ended before completion" } },
+    ];
   return [compact({ kind: "finish" as const, reason: s.finish ?? "end", stopSequence: s.stopSequence })];
 }
 
@@ -187,7 +233,7 @@ function ev(event: string, data: Json): SseEvent {
 export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
   if (s.done) return [];
   if (e.kind === "start") s.id ??= e.id;
-  if (e.kind === "usage") return void (s.usage = { ...s.usage, ...e.usage }), [];
+  if (e.kind === "usage") return (void (s.usage = { ...s.usage, ...e.usage }), []);
   const out: SseEvent[] = [];
   // message_start goes out when the upstream's stream starts, not with the first content: time to first
   // event is then the proxy's, not the model's (input usage then comes with message_delta).
@@ -195,8 +241,14 @@ export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): S
     s.started = true;
     s.inputSent = s.usage.input !== undefined;
     const message = {
-      id: messageId(s.id), type: "message", role: "assistant", model: ctx.requestModel, content: [],
-      stop_reason: null, stop_sequence: null, usage: { ...claudeInput(s.usage), output_tokens: s.usage.output ?? 0 },
+      id: messageId(s.id),
+      type: "message",
+      role: "assistant",
+      model: ctx.requestModel,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...claudeInput(s.usage), output_tokens: s.usage.output ?? 0 },
     };
     out.push(ev("message_start", { message }));
   }
@@ -246,7 +298,9 @@ export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): S
     }
     case "error":
       s.done = true;
-      out.push(ev("error", { error: { type: anthropicErrorType(e.error.status, e.error.type), message: e.error.message } }));
+      out.push(
+        ev("error", { error: { type: anthropicErrorType(e.error.status, e.error.type), message: e.error.message } }),
+      );
       break;
   }
   return out;

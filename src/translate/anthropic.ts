@@ -1,8 +1,21 @@
 /** Anthropic Messages requests ⇄ IR (spec §2). Responses and streams are in anthropic-stream.ts. */
 import { HttpError } from "../errors.js";
 import {
-  argsObject, arr, compact, isObj, newId, num, str, toolResultContent,
-  type IrRequest, type Json, type Message, type Part, type Reasoning, type Tool, type ToolChoice,
+  argsObject,
+  arr,
+  compact,
+  isObj,
+  newId,
+  num,
+  str,
+  toolResultContent,
+  type IrRequest,
+  type Json,
+  type Message,
+  type Part,
+  type Reasoning,
+  type Tool,
+  type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
 import { budgetOf, levelOf, signatureFor } from "./thinking.js";
@@ -19,8 +32,9 @@ export function claudeToolId(id: string): string {
 
 /** Reads a Messages request into IR. */
 export function decodeAnthropicRequest(body: Json): IrRequest {
-  const system = (typeof body.system === "string" ? [body.system] : arr(body.system).map((b) => (isObj(b) ? str(b.text) : undefined)))
-    .filter((t): t is string => t !== undefined && t !== "" && !t.startsWith(BILLING_HEADER));
+  const system = (
+    typeof body.system === "string" ? [body.system] : arr(body.system).map((b) => (isObj(b) ? str(b.text) : undefined))
+  ).filter((t): t is string => t !== undefined && t !== "" && !t.startsWith(BILLING_HEADER));
   const names = new Map<string, string>();
   const messages: Message[] = [];
   for (const m of arr(body.messages)) {
@@ -28,13 +42,21 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
     const blocks = typeof m.content === "string" ? [{ type: "text", text: m.content }] : arr(m.content);
     const parts = blocks.flatMap((b) => decodeBlock(b, names));
     // A system message inside the conversation stays where it is, as a reminder in a user turn (CLIProxyAPI's form).
-    if (m.role === "system") for (const p of parts) if (p.type === "text") p.text = `<system-reminder>\n${p.text}\n</system-reminder>`;
+    if (m.role === "system")
+      for (const p of parts) if (p.type === "text") p.text = `<system-reminder>\n${p.text}\n</system-reminder>`;
     messages.push({ role: m.role === "assistant" ? "assistant" : "user", parts });
   }
   const tc = isObj(body.tool_choice) ? body.tool_choice : undefined;
   const toolChoice: ToolChoice | undefined =
-    tc?.type === "auto" ? "auto" : tc?.type === "none" ? "none" : tc?.type === "any" ? "required"
-    : tc?.type === "tool" && typeof tc.name === "string" ? { name: tc.name } : undefined;
+    tc?.type === "auto"
+      ? "auto"
+      : tc?.type === "none"
+        ? "none"
+        : tc?.type === "any"
+          ? "required"
+          : tc?.type === "tool" && typeof tc.name === "string"
+            ? { name: tc.name }
+            : undefined;
   const meta = isObj(body.metadata) ? body.metadata : undefined;
   return compact({
     model: str(body.model) ?? "",
@@ -52,7 +74,10 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
     stream: body.stream === true,
     user: str(meta?.user_id),
     // Claude's fast mode (speed:"fast", service_tier "fast"/"priority") is OpenAI's priority tier.
-    serviceTier: body.speed === "fast" || body.service_tier === "fast" || body.service_tier === "priority" ? "priority" : undefined,
+    serviceTier:
+      body.speed === "fast" || body.service_tier === "fast" || body.service_tier === "priority"
+        ? "priority"
+        : undefined,
   });
 }
 
@@ -61,11 +86,16 @@ function decodeTool(t: unknown): Tool[] {
   if (typeof t.type === "string" && t.type.startsWith("web_search_")) {
     // Claude Code's WebSearch: a server tool that other providers have as their own built-in search.
     const domains = arr(t.allowed_domains).filter((d): d is string => typeof d === "string");
-    const webSearch = compact({ allowedDomains: domains.length > 0 ? domains : undefined, userLocation: isObj(t.user_location) ? t.user_location : undefined });
+    const webSearch = compact({
+      allowedDomains: domains.length > 0 ? domains : undefined,
+      userLocation: isObj(t.user_location) ? t.user_location : undefined,
+    });
     return [{ name: t.name, schema: {}, webSearch }];
   }
   if (t.input_schema === undefined && t.type !== undefined && t.type !== "custom") return [];
-  return [compact({ name: t.name, description: str(t.description), schema: isObj(t.input_schema) ? t.input_schema : {} })];
+  return [
+    compact({ name: t.name, description: str(t.description), schema: isObj(t.input_schema) ? t.input_schema : {} }),
+  ];
 }
 
 function decodeThinking(body: Json): Reasoning | undefined {
@@ -87,10 +117,22 @@ function decodeBlock(b: unknown, names: Map<string, string>): Part[] {
     case "text":
       return [{ type: "text", text: str(b.text) ?? "" }];
     case "image":
-      return [src.type === "url" ? { type: "image", url: str(src.url) } : { type: "image", mime: str(src.media_type), data: str(src.data) }];
+      return [
+        src.type === "url"
+          ? { type: "image", url: str(src.url) }
+          : { type: "image", mime: str(src.media_type), data: str(src.data) },
+      ];
     case "document":
       if (src.type === "text") return [{ type: "text", text: str(src.data) ?? "" }];
-      return [compact({ type: "file" as const, mime: str(src.media_type), data: str(src.data), url: str(src.url), filename: str(b.title) })];
+      return [
+        compact({
+          type: "file" as const,
+          mime: str(src.media_type),
+          data: str(src.data),
+          url: str(src.url),
+          filename: str(b.title),
+        }),
+      ];
     case "thinking":
       return [compact({ type: "thinking" as const, text: str(b.thinking) ?? "", signature: str(b.signature) })];
     case "redacted_thinking":
@@ -104,7 +146,15 @@ function decodeBlock(b: unknown, names: Map<string, string>): Part[] {
     case "tool_result": {
       const callId = str(b.tool_use_id) ?? "";
       const content = toolResultContent(b.content, (c) => arr(c).flatMap((x) => decodeBlock(x, names)));
-      return [compact({ type: "toolResult" as const, callId, name: names.get(callId), content, isError: b.is_error === true ? true : undefined })];
+      return [
+        compact({
+          type: "toolResult" as const,
+          callId,
+          name: names.get(callId),
+          content,
+          isError: b.is_error === true ? true : undefined,
+        }),
+      ];
     }
     default:
       return []; // server-tool blocks and citations have no portable form
@@ -113,12 +163,15 @@ function decodeBlock(b: unknown, names: Map<string, string>): Part[] {
 
 /** Writes IR as a Messages request for `model`. */
 export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
-  if (ir.n !== undefined && ir.n > 1) throw new HttpError(400, "invalid_request_error", "Cannot request n > 1 from Anthropic");
-  if (ir.responseFormat?.strict) throw new HttpError(400, "invalid_request_error", "Cannot enforce a strict response schema on Anthropic");
+  if (ir.n !== undefined && ir.n > 1)
+    throw new HttpError(400, "invalid_request_error", "Cannot request n > 1 from Anthropic");
+  if (ir.responseFormat?.strict)
+    throw new HttpError(400, "invalid_request_error", "Cannot enforce a strict response schema on Anthropic");
   const messages: Json[] = [];
   // A call answered twice (a client retry) is answered once, at the first place, with the last answer.
   const answers = new Map<string, Part>();
-  for (const m of ir.messages) for (const p of m.parts) if (p.type === "toolResult" && p.callId !== "") answers.set(p.callId, p);
+  for (const m of ir.messages)
+    for (const p of m.parts) if (p.type === "toolResult" && p.callId !== "") answers.set(p.callId, p);
   const answered = new Set<string>();
   for (const m of ir.messages) {
     const results = m.parts.flatMap((p) => {
@@ -135,14 +188,24 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
     if (prev?.role === m.role) (prev.content as Json[]).push(...content);
     else messages.push({ role: m.role, content });
   }
-  const out: Json = { model, max_tokens: ir.maxOutputTokens ?? thinkingSpec(model)?.maxOutput ?? DEFAULT_CLAUDE_MAX_TOKENS };
+  const out: Json = {
+    model,
+    max_tokens: ir.maxOutputTokens ?? thinkingSpec(model)?.maxOutput ?? DEFAULT_CLAUDE_MAX_TOKENS,
+  };
   if (ir.system.length > 0) out.system = ir.system.map((text) => ({ type: "text", text }));
   // Claude needs at least one message; a system-only request gets an empty user turn (as CLIProxyAPI sends).
   out.messages = messages.length > 0 ? messages : [{ role: "user", content: [{ type: "text", text: "" }] }];
   if (ir.tools.length > 0) {
-    out.tools = ir.tools.map((t) => t.webSearch
-      ? compact({ type: "web_search_20250305", name: t.name, allowed_domains: t.webSearch.allowedDomains, user_location: t.webSearch.userLocation })
-      : compact({ name: t.name, description: t.description, input_schema: normalizeSchema(t.schema, "lower") }));
+    out.tools = ir.tools.map((t) =>
+      t.webSearch
+        ? compact({
+            type: "web_search_20250305",
+            name: t.name,
+            allowed_domains: t.webSearch.allowedDomains,
+            user_location: t.webSearch.userLocation,
+          })
+        : compact({ name: t.name, description: t.description, input_schema: normalizeSchema(t.schema, "lower") }),
+    );
   }
   const choice = encodeChoice(ir);
   if (choice) out.tool_choice = choice;
@@ -160,9 +223,17 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
 function encodeChoice(ir: IrRequest): Json | undefined {
   const c = ir.toolChoice;
   const choice: Json | undefined =
-    c === undefined ? undefined : c === "auto" ? { type: "auto" } : c === "none" ? { type: "none" }
-    : c === "required" ? { type: "any" } : { type: "tool", name: c.name };
-  if (ir.parallelToolCalls === false && choice?.type !== "none") return { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
+    c === undefined
+      ? undefined
+      : c === "auto"
+        ? { type: "auto" }
+        : c === "none"
+          ? { type: "none" }
+          : c === "required"
+            ? { type: "any" }
+            : { type: "tool", name: c.name };
+  if (ir.parallelToolCalls === false && choice?.type !== "none")
+    return { ...(choice ?? { type: "auto" }), disable_parallel_tool_use: true };
   return choice;
 }
 
@@ -204,11 +275,15 @@ function encodeBlock(p: Part, role: "user" | "assistant"): Json[] {
       return p.text === "" ? [] : [{ type: "text", text: p.text }];
     case "image":
       if (role === "assistant") return [];
-      if (p.data !== undefined) return [{ type: "image", source: { type: "base64", media_type: p.mime ?? "image/png", data: p.data } }];
+      if (p.data !== undefined)
+        return [{ type: "image", source: { type: "base64", media_type: p.mime ?? "image/png", data: p.data } }];
       return p.url ? [{ type: "image", source: { type: "url", url: p.url } }] : [];
     case "file":
       if (role === "assistant") return [];
-      if (p.data !== undefined) return [{ type: "document", source: { type: "base64", media_type: p.mime ?? "application/pdf", data: p.data } }];
+      if (p.data !== undefined)
+        return [
+          { type: "document", source: { type: "base64", media_type: p.mime ?? "application/pdf", data: p.data } },
+        ];
       return p.url ? [{ type: "document", source: { type: "url", url: p.url } }] : [];
     case "thinking": {
       if (role !== "assistant") return [];
@@ -221,7 +296,14 @@ function encodeBlock(p: Part, role: "user" | "assistant"): Json[] {
       return [{ type: "tool_use", id: claudeToolId(p.id), name: p.name, input: argsObject(p.args) }];
     case "toolResult": {
       const content = typeof p.content === "string" ? p.content : p.content.flatMap((c) => encodeBlock(c, "user"));
-      return [compact({ type: "tool_result", tool_use_id: claudeToolId(p.callId), content, is_error: p.isError ? true : undefined })];
+      return [
+        compact({
+          type: "tool_result",
+          tool_use_id: claudeToolId(p.callId),
+          content,
+          is_error: p.isError ? true : undefined,
+        }),
+      ];
     }
   }
 }

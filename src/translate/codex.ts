@@ -15,8 +15,18 @@ export const CODEX_NAME_LIMIT = 64;
 
 /** Fields Codex rejects or ignores; removed from every request (spec §2.6, S12). */
 const SCRUBBED = [
-  "max_output_tokens", "max_completion_tokens", "temperature", "top_p", "truncation", "user", "context_management",
-  "previous_response_id", "prompt_cache_retention", "prompt_cache_options", "safety_identifier", "stream_options",
+  "max_output_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "truncation",
+  "user",
+  "context_management",
+  "previous_response_id",
+  "prompt_cache_retention",
+  "prompt_cache_options",
+  "safety_identifier",
+  "stream_options",
 ];
 
 /**
@@ -50,7 +60,8 @@ export function declaredToolNames(body: Json | undefined): string[] {
     if (!isObj(t)) continue;
     if (typeof t.name === "string") out.push(t.name);
     if (isObj(t.function) && typeof t.function.name === "string") out.push(t.function.name);
-    for (const d of arr(t.functionDeclarations ?? t.function_declarations)) if (isObj(d) && typeof d.name === "string") out.push(d.name);
+    for (const d of arr(t.functionDeclarations ?? t.function_declarations))
+      if (isObj(d) && typeof d.name === "string") out.push(d.name);
   }
   return out;
 }
@@ -74,11 +85,14 @@ function userMessage(text: string): Json {
 // Codex has no prompt cache breakpoints and rejects the key on content parts.
 function withoutBreakpoints(it: Json): Json {
   if (!Array.isArray(it.content) || !it.content.some((c) => isObj(c) && "prompt_cache_breakpoint" in c)) return it;
-  return { ...it, content: it.content.map((c) => {
-    if (!isObj(c)) return c;
-    const { prompt_cache_breakpoint: _drop, ...rest } = c;
-    return rest;
-  }) };
+  return {
+    ...it,
+    content: it.content.map((c) => {
+      if (!isObj(c)) return c;
+      const { prompt_cache_breakpoint: _drop, ...rest } = c;
+      return rest;
+    }),
+  };
 }
 
 /** Applies the Codex profile to a Responses request body (a new object; `body` is not changed). */
@@ -88,15 +102,21 @@ export function codexRequest(body: Json): Json {
   // Codex keeps only the priority tier; anything else is an error there.
   if (out.service_tier !== "priority") delete out.service_tier;
   const names = shortToolNames(declaredToolNames(body));
-  const rename = (n: unknown) => (typeof n === "string" ? names.get(n) ?? n : n);
+  const rename = (n: unknown) => (typeof n === "string" ? (names.get(n) ?? n) : n);
   const input = typeof body.input === "string" ? [userMessage(body.input)] : arr(body.input);
   out.input = input.map((raw) => {
     if (!isObj(raw)) return raw;
     const it = withoutBreakpoints(raw);
     // Codex rejects `system` messages; developer is the same thing there.
     if ((it.type ?? "message") === "message" && it.role === "system") return { ...it, role: "developer" };
-    if (it.type === "function_call") return { ...it, name: rename(it.name), ...(typeof it.call_id === "string" ? { call_id: codexCallId(it.call_id) } : {}) };
-    if (it.type === "function_call_output" && typeof it.call_id === "string") return { ...it, call_id: codexCallId(it.call_id) };
+    if (it.type === "function_call")
+      return {
+        ...it,
+        name: rename(it.name),
+        ...(typeof it.call_id === "string" ? { call_id: codexCallId(it.call_id) } : {}),
+      };
+    if (it.type === "function_call_output" && typeof it.call_id === "string")
+      return { ...it, call_id: codexCallId(it.call_id) };
     return it;
   });
   if (Array.isArray(body.tools)) {
@@ -114,13 +134,22 @@ export function codexRequest(body: Json): Json {
     if (out.tool_choice === undefined && body.tools.length > 0) out.tool_choice = "auto";
   }
   // The preview spelling of the built-in search is not accepted by Codex, in tools or in the choice.
-  if (isObj(out.tool_choice) && typeof out.tool_choice.type === "string" && out.tool_choice.type.startsWith("web_search_preview")) {
+  if (
+    isObj(out.tool_choice) &&
+    typeof out.tool_choice.type === "string" &&
+    out.tool_choice.type.startsWith("web_search_preview")
+  ) {
     out.tool_choice = { ...out.tool_choice, type: "web_search" };
   }
-  if (isObj(out.tool_choice) && out.tool_choice.type === "function") out.tool_choice = { ...out.tool_choice, name: rename(out.tool_choice.name) };
+  if (isObj(out.tool_choice) && out.tool_choice.type === "function")
+    out.tool_choice = { ...out.tool_choice, name: rename(out.tool_choice.name) };
   out.parallel_tool_calls = body.parallel_tool_calls !== false;
   const reasoning = isObj(body.reasoning) ? body.reasoning : {};
-  out.reasoning = { ...reasoning, effort: str(reasoning.effort) ?? "medium", summary: str(reasoning.summary) ?? "auto" };
+  out.reasoning = {
+    ...reasoning,
+    effort: str(reasoning.effort) ?? "medium",
+    summary: str(reasoning.summary) ?? "auto",
+  };
   // Codex accepts only the encrypted reasoning in `include` (file_search_call.results and the like are errors there).
   out.include = ["reasoning.encrypted_content"];
   out.stream = true;
@@ -155,7 +184,8 @@ export function passCodexEvent(s: CodexPassState, e: SseEvent, ctx: Ctx): SseEve
   if (!isObj(d)) return e;
   if (d.type === "response.output_item.done" || d.type === "response.output_item.added") {
     const item = restoreItem(d.item, ctx);
-    if (d.type === "response.output_item.done") s.items.push([typeof d.output_index === "number" ? d.output_index : s.items.length, item]);
+    if (d.type === "response.output_item.done")
+      s.items.push([typeof d.output_index === "number" ? d.output_index : s.items.length, item]);
     return item === d.item ? e : { ...e, data: JSON.stringify({ ...d, item }) };
   }
   if ((d.type === "response.completed" || d.type === "response.incomplete") && isObj(d.response)) {
@@ -187,7 +217,8 @@ export function foldCodexEvents(events: readonly SseEvent[], ctx: Ctx): Json | u
     } catch {
       continue;
     }
-    if (isObj(d) && (d.type === "response.completed" || d.type === "response.incomplete") && isObj(d.response)) return d.response;
+    if (isObj(d) && (d.type === "response.completed" || d.type === "response.incomplete") && isObj(d.response))
+      return d.response;
   }
   return undefined;
 }

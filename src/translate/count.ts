@@ -40,7 +40,9 @@ function partChars(p: Part): { chars: number; media: number } {
       return { chars: p.name.length + p.args.length, media: 0 };
     case "toolResult": {
       if (typeof p.content === "string") return { chars: p.content.length, media: 0 };
-      return p.content.map(partChars).reduce((a, b) => ({ chars: a.chars + b.chars, media: a.media + b.media }), { chars: 0, media: 0 });
+      return p.content
+        .map(partChars)
+        .reduce((a, b) => ({ chars: a.chars + b.chars, media: a.media + b.media }), { chars: 0, media: 0 });
     }
     default:
       return { chars: 0, media: 1 };

@@ -2,29 +2,51 @@
 import { isObj, num, str, type IrError, type Json } from "./ir.js";
 
 const CLAUDE_TYPES = new Set([
-  "invalid_request_error", "authentication_error", "billing_error", "permission_error", "not_found_error",
-  "request_too_large", "rate_limit_error", "api_error", "overloaded_error", "timeout_error",
+  "invalid_request_error",
+  "authentication_error",
+  "billing_error",
+  "permission_error",
+  "not_found_error",
+  "request_too_large",
+  "rate_limit_error",
+  "api_error",
+  "overloaded_error",
+  "timeout_error",
 ]);
 
 /** Claude `error.type` for a status, keeping an upstream type when it is already a Claude one. */
 export function anthropicErrorType(status: number, upstreamType?: string): string {
   if (upstreamType && CLAUDE_TYPES.has(upstreamType)) return upstreamType;
   const t: Record<number, string> = {
-    401: "authentication_error", 402: "billing_error", 403: "permission_error", 404: "not_found_error",
-    413: "request_too_large", 429: "rate_limit_error", 503: "overloaded_error", 504: "timeout_error", 529: "overloaded_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+    504: "timeout_error",
+    529: "overloaded_error",
   };
   return t[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
 }
 
 const OPENAI_TYPES = new Set([
-  "invalid_request_error", "authentication_error", "permission_error", "rate_limit_error", "server_error", "insufficient_quota",
+  "invalid_request_error",
+  "authentication_error",
+  "permission_error",
+  "rate_limit_error",
+  "server_error",
+  "insufficient_quota",
 ]);
 
 /** OpenAI `[type, code]` for a status. */
 export function openaiErrorType(status: number): [string, string | null] {
   const t: Record<number, [string, string | null]> = {
-    401: ["authentication_error", "invalid_api_key"], 403: ["permission_error", "insufficient_quota"],
-    404: ["invalid_request_error", "model_not_found"], 429: ["rate_limit_error", "rate_limit_exceeded"],
+    401: ["authentication_error", "invalid_api_key"],
+    403: ["permission_error", "insufficient_quota"],
+    404: ["invalid_request_error", "model_not_found"],
+    429: ["rate_limit_error", "rate_limit_exceeded"],
     500: ["server_error", "internal_server_error"],
   };
   return t[status] ?? [status >= 500 ? "server_error" : "invalid_request_error", null];
@@ -33,20 +55,46 @@ export function openaiErrorType(status: number): [string, string | null] {
 /** Google RPC status for an HTTP status. */
 export function googleStatus(status: number): string {
   const t: Record<number, string> = {
-    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 402: "FAILED_PRECONDITION", 403: "PERMISSION_DENIED",
-    404: "NOT_FOUND", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-    503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED", 529: "UNAVAILABLE",
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    402: "FAILED_PRECONDITION",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+    529: "UNAVAILABLE",
   };
   return t[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
 }
 
 // Codex stream errors carry a type or code but no HTTP status (the stream itself was a 200).
 const STREAM_ERROR_STATUS: Record<string, number> = {
-  invalid_request: 400, invalid_request_error: 400, invalid_prompt: 400, bad_request: 400, cyber_policy: 400,
-  content_policy_violation: 400, context_length_exceeded: 400, authentication_error: 401, invalid_api_key: 401,
-  permission_error: 403, not_found_error: 404, model_not_found: 404, rate_limit_error: 429, rate_limit_exceeded: 429,
-  usage_limit_reached: 429, insufficient_quota: 429, server_error: 500, internal_error: 500, api_error: 500,
-  overloaded_error: 529, server_is_overloaded: 529, slow_down: 503, timeout_error: 504,
+  invalid_request: 400,
+  invalid_request_error: 400,
+  invalid_prompt: 400,
+  bad_request: 400,
+  cyber_policy: 400,
+  content_policy_violation: 400,
+  context_length_exceeded: 400,
+  authentication_error: 401,
+  invalid_api_key: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  model_not_found: 404,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  usage_limit_reached: 429,
+  insufficient_quota: 429,
+  server_error: 500,
+  internal_error: 500,
+  api_error: 500,
+  overloaded_error: 529,
+  server_is_overloaded: 529,
+  slow_down: 503,
+  timeout_error: 504,
 };
 
 /**
@@ -71,8 +119,17 @@ export function decodeError(status: number, body: string): IrError {
     return { status, message: body.trim() || `Upstream answered ${status}` };
   }
   if (Array.isArray(v)) v = v[0]; // Gemini sometimes wraps the error in a one-element array
-  const e = isObj(v) && isObj(v.error) ? v.error : isObj(v) && isObj(v.response) && isObj(v.response.error) ? v.response.error : undefined;
-  if (!e) return { status, message: isObj(v) && typeof v.error === "string" ? v.error : body.trim() || `Upstream answered ${status}` };
+  const e =
+    isObj(v) && isObj(v.error)
+      ? v.error
+      : isObj(v) && isObj(v.response) && isObj(v.response.error)
+        ? v.response.error
+        : undefined;
+  if (!e)
+    return {
+      status,
+      message: isObj(v) && typeof v.error === "string" ? v.error : body.trim() || `Upstream answered ${status}`,
+    };
   const code = e.code;
   return {
     status,
@@ -84,7 +141,8 @@ export function decodeError(status: number, body: string): IrError {
 
 /** Renders an IR error as the client dialect's error JSON. */
 export function renderError(to: "openai-chat" | "openai-responses" | "anthropic" | "gemini", e: IrError): Json {
-  if (to === "anthropic") return { type: "error", error: { type: anthropicErrorType(e.status, e.type), message: e.message } };
+  if (to === "anthropic")
+    return { type: "error", error: { type: anthropicErrorType(e.status, e.type), message: e.message } };
   if (to === "gemini") return { error: { code: e.status, message: e.message, status: googleStatus(e.status) } };
   const [type, code] = openaiErrorType(e.status);
   // An upstream type is kept only when OpenAI clients know it; Google statuses and Claude-only types are not.

@@ -12,7 +12,11 @@ export function normalizeGeminiRequest(body: Json): Json | undefined {
   const out: Json = { ...body };
   const tools = arr(body.tools).map((t) => {
     if (!isObj(t)) return t;
-    const key = Array.isArray(t.functionDeclarations) ? "functionDeclarations" : Array.isArray(t.function_declarations) ? "function_declarations" : undefined;
+    const key = Array.isArray(t.functionDeclarations)
+      ? "functionDeclarations"
+      : Array.isArray(t.function_declarations)
+        ? "function_declarations"
+        : undefined;
     if (!key) return t;
     const decls = (t[key] as unknown[]).map((d) => {
       if (!isObj(d) || d.parameters === undefined || d.parametersJsonSchema !== undefined) return d;
@@ -31,7 +35,7 @@ export function normalizeGeminiRequest(body: Json): Json | undefined {
   }
   if (Array.isArray(body.contents)) {
     const contents = fixContents(body.contents);
-    if (contents) (out.contents = contents, changed = true);
+    if (contents) ((out.contents = contents), (changed = true));
   }
   return changed ? out : undefined;
 }
@@ -51,7 +55,9 @@ function fixContents(input: unknown[]): unknown[] | undefined {
     prev = item.role as string;
     const parts = arr(item.parts);
     if (item.role === "model") {
-      const names = parts.flatMap((p) => (isObj(p) && isObj(p.functionCall) && typeof p.functionCall.name === "string" ? [p.functionCall.name] : []));
+      const names = parts.flatMap((p) =>
+        isObj(p) && isObj(p.functionCall) && typeof p.functionCall.name === "string" ? [p.functionCall.name] : [],
+      );
       if (names.length > 0) calls = names;
       return item;
     }

@@ -7,7 +7,7 @@ import { isObj, type Json } from "./ir.js";
 
 /** Makes a tool schema acceptable to Claude/OpenAI: an object schema with `properties`, lower-case types. */
 export function normalizeSchema(schema: unknown, _mode: "lower"): Json {
-  const s = isObj(schema) ? withProperties(lowerTypes(schema)) as Json : {};
+  const s = isObj(schema) ? (withProperties(lowerTypes(schema)) as Json) : {};
   liftRootUnion(s);
   if (s.type === undefined || s.type === "object") {
     s.type = "object";
@@ -25,7 +25,8 @@ function liftRootUnion(s: Json): void {
   for (const key of ["anyOf", "oneOf"]) {
     if (!Array.isArray(s[key])) continue;
     const props: Json = isObj(s.properties) ? { ...s.properties } : {};
-    for (const b of s[key] as unknown[]) if (isObj(b) && isObj(b.properties)) for (const [k, v] of Object.entries(b.properties)) props[k] ??= v;
+    for (const b of s[key] as unknown[])
+      if (isObj(b) && isObj(b.properties)) for (const [k, v] of Object.entries(b.properties)) props[k] ??= v;
     delete s[key];
     s.type = "object";
     s.properties = props;
@@ -38,7 +39,10 @@ function withProperties(v: unknown): unknown {
   if (!isObj(v)) return v;
   const out: Json = {};
   for (const [k, x] of Object.entries(v)) {
-    out[k] = k === "properties" && isObj(x) ? Object.fromEntries(Object.entries(x).map(([n, p]) => [n, withProperties(p)])) : withProperties(x);
+    out[k] =
+      k === "properties" && isObj(x)
+        ? Object.fromEntries(Object.entries(x).map(([n, p]) => [n, withProperties(p)]))
+        : withProperties(x);
   }
   if (out.type === "object" && !isObj(out.properties)) out.properties = {};
   return out;
@@ -50,7 +54,8 @@ function lowerTypes(v: unknown): unknown {
   if (!isObj(v)) return v;
   const out: Json = {};
   for (const [k, x] of Object.entries(v)) {
-    if (k === "properties" && isObj(x)) out[k] = Object.fromEntries(Object.entries(x).map(([n, p]) => [n, lowerTypes(p)]));
+    if (k === "properties" && isObj(x))
+      out[k] = Object.fromEntries(Object.entries(x).map(([n, p]) => [n, lowerTypes(p)]));
     else if (k === "type" && typeof x === "string") out[k] = x.toLowerCase();
     else if (k === "type" && Array.isArray(x)) out[k] = x.map((t) => (typeof t === "string" ? t.toLowerCase() : t));
     else out[k] = lowerTypes(x);
@@ -58,10 +63,35 @@ function lowerTypes(v: unknown): unknown {
   return out;
 }
 
-const HINT_KEYS = ["minLength", "maxLength", "exclusiveMinimum", "exclusiveMaximum", "pattern", "minItems", "maxItems", "uniqueItems", "format", "default", "examples"];
+const HINT_KEYS = [
+  "minLength",
+  "maxLength",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "pattern",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "format",
+  "default",
+  "examples",
+];
 const DROP_KEYS = new Set([
-  ...HINT_KEYS, "$schema", "$defs", "definitions", "const", "$ref", "$id", "additionalProperties",
-  "propertyNames", "patternProperties", "enumTitles", "prefill", "deprecated", "nullable", "title",
+  ...HINT_KEYS,
+  "$schema",
+  "$defs",
+  "definitions",
+  "const",
+  "$ref",
+  "$id",
+  "additionalProperties",
+  "propertyNames",
+  "patternProperties",
+  "enumTitles",
+  "prefill",
+  "deprecated",
+  "nullable",
+  "title",
 ]);
 const PLACEHOLDER_REASON = "Brief explanation of why you are calling this tool";
 
@@ -185,8 +215,9 @@ function pickBranch(parent: Json, branches: Json[]): Json {
   const cd = typeof best.description === "string" ? best.description : undefined;
   if (pd && cd) merged.description = `${pd} (${cd})`;
   else if (pd) merged.description = pd;
-  const types = [...new Set(branches.map((b) => (typeof b.type === "string" ? b.type : isObj(b.properties) ? "object" : undefined)))]
-    .filter((t): t is string => t !== undefined && t !== "null");
+  const types = [
+    ...new Set(branches.map((b) => (typeof b.type === "string" ? b.type : isObj(b.properties) ? "object" : undefined))),
+  ].filter((t): t is string => t !== undefined && t !== "null");
   if (types.length > 1) addHint(merged, `Accepts: ${types.join(" | ")}`);
   return merged;
 }

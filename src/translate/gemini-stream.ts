@@ -1,21 +1,54 @@
 /** Gemini responses and `alt=sse` streams ⇄ IR (spec §3.5, §3.6, §3.7). */
 import type { SseEvent } from "../sse/read.js";
 import {
-  argsObject, arr, compact, isObj, num, str,
-  type Ctx, type Finish, type IrEvent, type IrResponse, type Json, type Part, type Usage, parseObject } from "./ir.js";
+  argsObject,
+  arr,
+  compact,
+  isObj,
+  num,
+  str,
+  type Ctx,
+  type Finish,
+  type IrEvent,
+  type IrResponse,
+  type Json,
+  type Part,
+  type Usage,
+  parseObject,
+} from "./ir.js";
 import { clientToolName } from "./gemini.js";
 import { renderError } from "./errors.js";
 
 const FROM_GEMINI: Readonly<Record<string, Finish>> = {
-  STOP: "end", FINISH_REASON_UNSPECIFIED: "end", MAX_TOKENS: "length",
-  ...Object.fromEntries(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"].map((r) => [r, "filter"])),
+  STOP: "end",
+  FINISH_REASON_UNSPECIFIED: "end",
+  MAX_TOKENS: "length",
+  ...Object.fromEntries(
+    [
+      "SAFETY",
+      "RECITATION",
+      "BLOCKLIST",
+      "PROHIBITED_CONTENT",
+      "SPII",
+      "IMAGE_SAFETY",
+      "IMAGE_PROHIBITED_CONTENT",
+      "IMAGE_RECITATION",
+    ].map((r) => [r, "filter"]),
+  ),
 };
 const TO_GEMINI: Readonly<Record<Finish, string>> = {
-  end: "STOP", stop_sequence: "STOP", length: "MAX_TOKENS", tool_use: "STOP", filter: "SAFETY", pause: "STOP", context: "MAX_TOKENS", error: "OTHER",
+  end: "STOP",
+  stop_sequence: "STOP",
+  length: "MAX_TOKENS",
+  tool_use: "STOP",
+  filter: "SAFETY",
+  pause: "STOP",
+  context: "MAX_TOKENS",
+  error: "OTHER",
 };
 
 function gemFinish(r: unknown): Finish | undefined {
-  return typeof r === "string" ? FROM_GEMINI[r] ?? "error" : undefined;
+  return typeof r === "string" ? (FROM_GEMINI[r] ?? "error") : undefined;
 }
 
 /** Gemini usageMetadata → IR; output includes thoughts (spec §4.2). */
@@ -60,8 +93,18 @@ function partsOf(c: Json, ctx: Ctx): Part[] {
     if (!isObj(p)) return [];
     const signature = str(p.thoughtSignature ?? p.thought_signature);
     const fc = p.functionCall ?? p.function_call;
-    if (isObj(fc)) return [compact({ type: "toolCall" as const, id: str(fc.id) ?? "", name: clientToolName(str(fc.name) ?? "", ctx), args: JSON.stringify(fc.args ?? {}), signature })];
-    if (typeof p.text === "string" && p.thought === true) return [compact({ type: "thinking" as const, text: p.text, signature })];
+    if (isObj(fc))
+      return [
+        compact({
+          type: "toolCall" as const,
+          id: str(fc.id) ?? "",
+          name: clientToolName(str(fc.name) ?? "", ctx),
+          args: JSON.stringify(fc.args ?? {}),
+          signature,
+        }),
+      ];
+    if (typeof p.text === "string" && p.thought === true)
+      return [compact({ type: "thinking" as const, text: p.text, signature })];
     const sig: Part[] = signature ? [{ type: "thinking", text: "", signature }] : [];
     return typeof p.text === "string" && p.text !== "" ? [...sig, { type: "text", text: p.text }] : sig;
   });
@@ -71,7 +114,12 @@ function partsOf(c: Json, ctx: Ctx): Part[] {
 export function decodeGeminiResponse(raw: Json, ctx: Ctx): IrResponse {
   const body = unwrap(raw);
   const c = candidate(body);
-  return compact({ id: str(body.responseId), parts: mergeThoughts(partsOf(c, ctx)), finish: gemFinish(c.finishReason) ?? "end", usage: decodeGeminiUsage(body.usageMetadata) });
+  return compact({
+    id: str(body.responseId),
+    parts: mergeThoughts(partsOf(c, ctx)),
+    finish: gemFinish(c.finishReason) ?? "end",
+    usage: decodeGeminiUsage(body.usageMetadata),
+  });
 }
 
 // Gemini splits one thought over several parts and signs only the last: they are one signed thinking block,
@@ -80,7 +128,13 @@ function mergeThoughts(parts: Part[]): Part[] {
   const out: Part[] = [];
   for (const p of parts) {
     const last = out[out.length - 1];
-    if (p.type === "thinking" && last?.type === "thinking" && !last.redacted && !p.redacted && last.signature === undefined) {
+    if (
+      p.type === "thinking" &&
+      last?.type === "thinking" &&
+      !last.redacted &&
+      !p.redacted &&
+      last.signature === undefined
+    ) {
       out[out.length - 1] = compact({ type: "thinking" as const, text: last.text + p.text, signature: p.signature });
     } else out.push(p);
   }
@@ -89,18 +143,31 @@ function mergeThoughts(parts: Part[]): Part[] {
 
 function partJson(p: Part): Json[] {
   if (p.type === "text") return [{ text: p.text }];
-  if (p.type === "thinking" && !p.redacted) return [compact({ text: p.text, thought: true, thoughtSignature: p.signature })];
-  if (p.type === "toolCall") return [compact({ functionCall: { name: p.name, args: argsObject(p.args) }, thoughtSignature: p.signature })];
+  if (p.type === "thinking" && !p.redacted)
+    return [compact({ text: p.text, thought: true, thoughtSignature: p.signature })];
+  if (p.type === "toolCall")
+    return [compact({ functionCall: { name: p.name, args: argsObject(p.args) }, thoughtSignature: p.signature })];
   return [];
 }
 
 function chunkJson(parts: Json[], ctx: Ctx, id: string | undefined, extra: Json = {}, cand: Json = {}): Json {
-  return compact({ candidates: [{ content: { role: "model", parts }, ...cand, index: 0 }], ...extra, modelVersion: ctx.requestModel, responseId: id });
+  return compact({
+    candidates: [{ content: { role: "model", parts }, ...cand, index: 0 }],
+    ...extra,
+    modelVersion: ctx.requestModel,
+    responseId: id,
+  });
 }
 
 /** Writes IR as a non-stream generateContent response. */
 export function encodeGeminiResponse(res: IrResponse, ctx: Ctx): Json {
-  return chunkJson(res.parts.flatMap(partJson), ctx, res.id, { usageMetadata: encodeGeminiUsage(res.usage) }, { finishReason: TO_GEMINI[res.finish] });
+  return chunkJson(
+    res.parts.flatMap(partJson),
+    ctx,
+    res.id,
+    { usageMetadata: encodeGeminiUsage(res.usage) },
+    { finishReason: TO_GEMINI[res.finish] },
+  );
 }
 
 /** Decoder state for an upstream Gemini stream. */
@@ -124,7 +191,16 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): 
   const body = unwrap(parsed);
   if (isObj(body.error)) {
     s.done = true;
-    return [{ kind: "error", error: { status: num(body.error.code) ?? 500, type: str(body.error.status), message: str(body.error.message) ?? "Upstream error" } }];
+    return [
+      {
+        kind: "error",
+        error: {
+          status: num(body.error.code) ?? 500,
+          type: str(body.error.status),
+          message: str(body.error.message) ?? "Upstream error",
+        },
+      },
+    ];
   }
   const out: IrEvent[] = [];
   // Usage first: a client's opening event (message_start) then carries the input count it already knows.
@@ -157,7 +233,10 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): 
 export function finishGemini(s: GeminiDecodeState): IrEvent[] {
   if (s.done) return [];
   s.done = true;
-  if (!s.started) return [{ kind: "error", error: { status: 502, type: "api_error", message: "Upstream stream ended before completion" } }];
+  if (!s.started)
+    return [
+      { kind: "error", error: { status: 502, type: "api_error", message: "Upstream stream ended before completion" } },
+    ];
   return [{ kind: "finish", reason: "end" }];
 }
 
@@ -178,7 +257,9 @@ export function newGeminiEncodeState(): GeminiEncodeState {
 /** One IR event → Gemini client chunks; tool calls are held until complete, as Gemini sends whole calls. */
 export function encodeGeminiEvent(s: GeminiEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
   if (s.done) return [];
-  const chunk = (parts: Json[], extra?: Json, cand?: Json): SseEvent => ({ data: JSON.stringify(chunkJson(parts, ctx, s.id, extra, cand)) });
+  const chunk = (parts: Json[], extra?: Json, cand?: Json): SseEvent => ({
+    data: JSON.stringify(chunkJson(parts, ctx, s.id, extra, cand)),
+  });
   const withSig = (p: Json): Json => {
     if (s.pendingSignature !== undefined && p.thoughtSignature === undefined) p.thoughtSignature = s.pendingSignature;
     s.pendingSignature = undefined;
@@ -210,7 +291,9 @@ export function encodeGeminiEvent(s: GeminiEncodeState, e: IrEvent, ctx: Ctx): S
       return []; // calls are sent whole at the finish, in call order
     case "finish": {
       s.done = true;
-      const parts = s.calls.map((c) => withSig(compact({ functionCall: { name: c.name, args: argsObject(c.args) }, thoughtSignature: c.signature })));
+      const parts = s.calls.map((c) =>
+        withSig(compact({ functionCall: { name: c.name, args: argsObject(c.args) }, thoughtSignature: c.signature })),
+      );
       if (s.pendingSignature !== undefined) parts.push(withSig({ text: "" }));
       return [chunk(parts, { usageMetadata: encodeGeminiUsage(s.usage) }, { finishReason: TO_GEMINI[e.reason] })];
     }

@@ -1,7 +1,19 @@
 /** Gemini generateContent requests ⇄ IR (spec §2). Responses and streams are in gemini-stream.ts. */
 import {
-  argsObject, arr, compact, contentText, isObj, newId, num, str,
-  type Ctx, type IrRequest, type Json, type Message, type Part, type ToolChoice,
+  argsObject,
+  arr,
+  compact,
+  contentText,
+  isObj,
+  newId,
+  num,
+  str,
+  type Ctx,
+  type IrRequest,
+  type Json,
+  type Message,
+  type Part,
+  type ToolChoice,
 } from "./ir.js";
 import { cleanGeminiSchema } from "./gemini-schema.js";
 import { GEMINI_SKIP_SIGNATURE, levelOf, signatureFor } from "./thinking.js";
@@ -9,7 +21,10 @@ import { fitGeminiReasoning } from "./model-thinking.js";
 
 /** Added when the client sent none: Gemini's defaults block too much for coding tools (spec §2.2). */
 export const DEFAULT_SAFETY_SETTINGS: readonly Json[] = [
-  ...["HARASSMENT", "HATE_SPEECH", "SEXUALLY_EXPLICIT", "DANGEROUS_CONTENT"].map((c) => ({ category: `HARM_CATEGORY_${c}`, threshold: "OFF" })),
+  ...["HARASSMENT", "HATE_SPEECH", "SEXUALLY_EXPLICIT", "DANGEROUS_CONTENT"].map((c) => ({
+    category: `HARM_CATEGORY_${c}`,
+    threshold: "OFF",
+  })),
   { category: "HARM_CATEGORY_CIVIC_INTEGRITY", threshold: "BLOCK_NONE" },
 ];
 
@@ -25,8 +40,11 @@ export function clientToolName(name: string, ctx: Ctx): string {
   const tools = arr(ctx.clientRequest?.tools);
   for (const t of tools) {
     if (!isObj(t)) continue;
-    const names = [str(t.name), isObj(t.function) ? str(t.function.name) : undefined,
-      ...arr(t.functionDeclarations ?? t.function_declarations).map((d) => (isObj(d) ? str(d.name) : undefined))];
+    const names = [
+      str(t.name),
+      isObj(t.function) ? str(t.function.name) : undefined,
+      ...arr(t.functionDeclarations ?? t.function_declarations).map((d) => (isObj(d) ? str(d.name) : undefined)),
+    ];
     for (const n of names) if (n !== undefined && n !== name && geminiToolName(n) === name) return n;
   }
   return name;
@@ -40,7 +58,9 @@ function pick(o: Json, camel: string, snake: string): unknown {
 /** Reads a generateContent request into IR. */
 export function decodeGeminiRequest(body: Json): IrRequest {
   const sys = pick(body, "systemInstruction", "system_instruction");
-  const system = arr(isObj(sys) ? sys.parts : undefined).flatMap((p) => (isObj(p) && typeof p.text === "string" ? [p.text] : []));
+  const system = arr(isObj(sys) ? sys.parts : undefined).flatMap((p) =>
+    isObj(p) && typeof p.text === "string" ? [p.text] : [],
+  );
   const messages: Message[] = [];
   let pending: Array<{ id: string; name: string }> = []; // calls of the last model turn awaiting responses
   for (const c of arr(body.contents)) {
@@ -53,19 +73,36 @@ export function decodeGeminiRequest(body: Json): IrRequest {
   }
   const tc = pick(body, "toolConfig", "tool_config");
   const fcc = isObj(tc) ? pick(tc, "functionCallingConfig", "function_calling_config") : undefined;
-  const gc = isObj(body.generationConfig) ? body.generationConfig : isObj(body.generation_config) ? body.generation_config : {};
+  const gc = isObj(body.generationConfig)
+    ? body.generationConfig
+    : isObj(body.generation_config)
+      ? body.generation_config
+      : {};
   const think = pick(gc, "thinkingConfig", "thinking_config");
   const mime = str(pick(gc, "responseMimeType", "response_mime_type"));
-  const schema = pick(gc, "responseJsonSchema", "response_json_schema") ?? pick(gc, "responseSchema", "response_schema");
+  const schema =
+    pick(gc, "responseJsonSchema", "response_json_schema") ?? pick(gc, "responseSchema", "response_schema");
   return compact({
     model: str(body.model) ?? "",
     system,
     messages,
-    tools: arr(body.tools).flatMap((t) => arr(isObj(t) ? pick(t, "functionDeclarations", "function_declarations") : undefined)).flatMap((d) =>
-      isObj(d) && typeof d.name === "string"
-        ? [compact({ name: d.name, description: str(d.description), schema: (isObj(d.parametersJsonSchema) ? d.parametersJsonSchema : isObj(d.parameters) ? d.parameters : {}) as Json })]
-        : [],
-    ),
+    tools: arr(body.tools)
+      .flatMap((t) => arr(isObj(t) ? pick(t, "functionDeclarations", "function_declarations") : undefined))
+      .flatMap((d) =>
+        isObj(d) && typeof d.name === "string"
+          ? [
+              compact({
+                name: d.name,
+                description: str(d.description),
+                schema: (isObj(d.parametersJsonSchema)
+                  ? d.parametersJsonSchema
+                  : isObj(d.parameters)
+                    ? d.parameters
+                    : {}) as Json,
+              }),
+            ]
+          : [],
+      ),
     toolChoice: isObj(fcc) ? decodeChoice(fcc) : undefined,
     temperature: num(gc.temperature),
     topP: num(pick(gc, "topP", "top_p")),
@@ -74,12 +111,22 @@ export function decodeGeminiRequest(body: Json): IrRequest {
     stop: arr(pick(gc, "stopSequences", "stop_sequences")).filter((s): s is string => typeof s === "string"),
     n: num(pick(gc, "candidateCount", "candidate_count")),
     seed: num(gc.seed),
-    reasoning: isObj(think) ? compact({
-      level: str(pick(think, "thinkingLevel", "thinking_level"))?.toLowerCase(),
-      budget: num(pick(think, "thinkingBudget", "thinking_budget")),
-      includeThoughts: typeof pick(think, "includeThoughts", "include_thoughts") === "boolean" ? (pick(think, "includeThoughts", "include_thoughts") as boolean) : undefined,
-    }) : undefined,
-    responseFormat: mime === "application/json" ? (isObj(schema) ? { kind: "json_schema" as const, schema } : { kind: "json_object" as const }) : undefined,
+    reasoning: isObj(think)
+      ? compact({
+          level: str(pick(think, "thinkingLevel", "thinking_level"))?.toLowerCase(),
+          budget: num(pick(think, "thinkingBudget", "thinking_budget")),
+          includeThoughts:
+            typeof pick(think, "includeThoughts", "include_thoughts") === "boolean"
+              ? (pick(think, "includeThoughts", "include_thoughts") as boolean)
+              : undefined,
+        })
+      : undefined,
+    responseFormat:
+      mime === "application/json"
+        ? isObj(schema)
+          ? { kind: "json_schema" as const, schema }
+          : { kind: "json_object" as const }
+        : undefined,
     stream: false, // Gemini says "stream" in the method name, not the body
   });
 }
@@ -104,12 +151,30 @@ function decodePart(p: Json, role: "user" | "assistant", pending: Array<{ id: st
   if (isObj(fr)) {
     // Pair by id when both sides have one, else by order within the turn (spec §2.4).
     const byId = str(fr.id) !== undefined ? pending.findIndex((c) => c.id === fr.id) : -1;
-    const i = byId >= 0 ? byId : Math.max(0, pending.findIndex((c) => c.name === fr.name));
+    const i =
+      byId >= 0
+        ? byId
+        : Math.max(
+            0,
+            pending.findIndex((c) => c.name === fr.name),
+          );
     const call = pending.splice(i, 1)[0] ?? { id: str(fr.id) ?? newId("call_"), name: str(fr.name) ?? "" };
     const resp = isObj(fr.response) ? fr.response : {};
     const isError = resp.error !== undefined && Object.keys(resp).length === 1;
-    const value = isError ? resp.error : Object.keys(resp).length === 1 && typeof resp.result === "string" ? resp.result : resp;
-    return [compact({ type: "toolResult" as const, callId: call.id, name: str(fr.name) || call.name, content: typeof value === "string" ? value : JSON.stringify(value), isError: isError || undefined })];
+    const value = isError
+      ? resp.error
+      : Object.keys(resp).length === 1 && typeof resp.result === "string"
+        ? resp.result
+        : resp;
+    return [
+      compact({
+        type: "toolResult" as const,
+        callId: call.id,
+        name: str(fr.name) || call.name,
+        content: typeof value === "string" ? value : JSON.stringify(value),
+        isError: isError || undefined,
+      }),
+    ];
   }
   const inline = pick(p, "inlineData", "inline_data");
   if (isObj(inline)) {
@@ -119,7 +184,13 @@ function decodePart(p: Json, role: "user" | "assistant", pending: Array<{ id: st
   const file = pick(p, "fileData", "file_data");
   if (isObj(file)) {
     const mime = str(pick(file, "mimeType", "mime_type"));
-    return [compact({ type: mime?.startsWith("image/") ? "image" as const : "file" as const, mime, url: str(pick(file, "fileUri", "file_uri")) })];
+    return [
+      compact({
+        type: mime?.startsWith("image/") ? ("image" as const) : ("file" as const),
+        mime,
+        url: str(pick(file, "fileUri", "file_uri")),
+      }),
+    ];
   }
   if (typeof p.text !== "string") return signature ? [{ type: "thinking", text: "", signature }] : [];
   if (p.thought === true) return [compact({ type: "thinking" as const, text: p.text, signature })];
@@ -148,17 +219,36 @@ export function encodeGeminiRequest(ir: IrRequest, model: string): Json {
   const fns = ir.tools.filter((t) => !t.webSearch);
   if (ir.tools.some((t) => t.webSearch)) out.tools = [{ googleSearch: {} }];
   if (fns.length > 0) {
-    out.tools = [...arr(out.tools), { functionDeclarations: fns.map((t) => compact({ name: geminiToolName(t.name), description: t.description, parametersJsonSchema: cleanGeminiSchema(t.schema) })) }];
+    out.tools = [
+      ...arr(out.tools),
+      {
+        functionDeclarations: fns.map((t) =>
+          compact({
+            name: geminiToolName(t.name),
+            description: t.description,
+            parametersJsonSchema: cleanGeminiSchema(t.schema),
+          }),
+        ),
+      },
+    ];
   }
   const c = ir.toolChoice;
   if (c !== undefined) {
-    out.toolConfig = { functionCallingConfig: typeof c === "string"
-      ? { mode: c === "auto" ? "AUTO" : c === "none" ? "NONE" : "ANY" }
-      : { mode: "ANY", allowedFunctionNames: [geminiToolName(c.name)] } };
+    out.toolConfig = {
+      functionCallingConfig:
+        typeof c === "string"
+          ? { mode: c === "auto" ? "AUTO" : c === "none" ? "NONE" : "ANY" }
+          : { mode: "ANY", allowedFunctionNames: [geminiToolName(c.name)] },
+    };
   }
   const gc: Json = compact({
-    temperature: ir.temperature, topP: ir.topP, topK: ir.topK, maxOutputTokens: ir.maxOutputTokens,
-    stopSequences: ir.stop.length > 0 ? ir.stop : undefined, candidateCount: ir.n, seed: ir.seed,
+    temperature: ir.temperature,
+    topP: ir.topP,
+    topK: ir.topK,
+    maxOutputTokens: ir.maxOutputTokens,
+    stopSequences: ir.stop.length > 0 ? ir.stop : undefined,
+    candidateCount: ir.n,
+    seed: ir.seed,
   });
   const f = ir.responseFormat;
   if (f && f.kind !== "text") {
@@ -189,18 +279,33 @@ function encodePart(p: Part, role: "user" | "assistant"): Json[] {
       return p.text === "" ? [] : [{ text: p.text }];
     case "image":
     case "file":
-      if (p.data !== undefined) return [{ inlineData: { mimeType: p.mime ?? "application/octet-stream", data: p.data } }];
+      if (p.data !== undefined)
+        return [{ inlineData: { mimeType: p.mime ?? "application/octet-stream", data: p.data } }];
       return p.url ? [{ fileData: compact({ mimeType: p.mime, fileUri: p.url }) }] : [];
     case "thinking": {
       if (role !== "assistant" || p.redacted || p.text === "") return [];
-      return [{ text: p.text, thought: true, thoughtSignature: signatureFor("gemini", p.signature) ?? GEMINI_SKIP_SIGNATURE }];
+      return [
+        { text: p.text, thought: true, thoughtSignature: signatureFor("gemini", p.signature) ?? GEMINI_SKIP_SIGNATURE },
+      ];
     }
     case "toolCall":
       // Gemini rejects history calls without a signature; the sentinel is its documented bypass.
-      return [{ functionCall: { name: geminiToolName(p.name), args: argsObject(p.args) }, thoughtSignature: signatureFor("gemini", p.signature) ?? GEMINI_SKIP_SIGNATURE }];
+      return [
+        {
+          functionCall: { name: geminiToolName(p.name), args: argsObject(p.args) },
+          thoughtSignature: signatureFor("gemini", p.signature) ?? GEMINI_SKIP_SIGNATURE,
+        },
+      ];
     case "toolResult": {
       const text = contentText(p.content);
-      return [{ functionResponse: { name: geminiToolName(p.name ?? p.callId), response: p.isError ? { error: text } : { result: text } } }];
+      return [
+        {
+          functionResponse: {
+            name: geminiToolName(p.name ?? p.callId),
+            response: p.isError ? { error: text } : { result: text },
+          },
+        },
+      ];
     }
   }
 }

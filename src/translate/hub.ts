@@ -19,25 +19,56 @@
  * (400) mark requests the target dialect cannot express.
  */
 import type { SseEvent } from "../sse/read.js";
-import { foldEvents, isObj, type Ctx, type Format, type IrEvent, type IrRequest, type IrResponse, type Json, type Reasoning } from "./ir.js";
+import {
+  foldEvents,
+  isObj,
+  type Ctx,
+  type Format,
+  type IrEvent,
+  type IrRequest,
+  type IrResponse,
+  type Json,
+  type Reasoning,
+} from "./ir.js";
 import { decodeAnthropicRequest, encodeAnthropicRequest } from "./anthropic.js";
 import {
-  decodeAnthropicResponse, decodeClaudeEvent, encodeAnthropicResponse, encodeClaudeEvent, finishClaude,
-  newClaudeDecodeState, newClaudeEncodeState,
+  decodeAnthropicResponse,
+  decodeClaudeEvent,
+  encodeAnthropicResponse,
+  encodeClaudeEvent,
+  finishClaude,
+  newClaudeDecodeState,
+  newClaudeEncodeState,
 } from "./anthropic-stream.js";
 import { decodeChatRequest, encodeChatRequest } from "./openai-chat.js";
 import {
-  decodeChatEvent, decodeChatResponse, encodeChatEvent, encodeChatResponse, finishChat, newChatDecodeState, newChatEncodeState,
+  decodeChatEvent,
+  decodeChatResponse,
+  encodeChatEvent,
+  encodeChatResponse,
+  finishChat,
+  newChatDecodeState,
+  newChatEncodeState,
 } from "./openai-chat-stream.js";
 import { decodeGeminiRequest, encodeGeminiRequest } from "./gemini.js";
 import {
-  decodeGeminiEvent, decodeGeminiResponse, encodeGeminiEvent, encodeGeminiResponse, finishGemini, newGeminiDecodeState, newGeminiEncodeState,
+  decodeGeminiEvent,
+  decodeGeminiResponse,
+  encodeGeminiEvent,
+  encodeGeminiResponse,
+  finishGemini,
+  newGeminiDecodeState,
+  newGeminiEncodeState,
 } from "./gemini-stream.js";
 import { decodeResponsesRequest, encodeResponsesRequest } from "./openai-responses.js";
 import {
-  decodeResponsesEvent, decodeResponsesResponse, encodeResponsesEvent, encodeResponsesResponse, finishResponses,
-  newResponsesDecodeState, newResponsesEncodeState,
+  decodeResponsesEvent,
+  decodeResponsesResponse,
+  encodeResponsesResponse,
+  finishResponses,
+  newResponsesDecodeState,
 } from "./openai-responses-stream.js";
+import { encodeResponsesEvent, newResponsesEncodeState } from "./openai-responses-encode.js";
 import { decodeError, renderError } from "./errors.js";
 import { normalizeGeminiRequest } from "./gemini-normalize.js";
 import { parseModelSuffix } from "./thinking.js";
@@ -57,7 +88,10 @@ export function wireOf(u: Upstream): Format {
 }
 
 /** Turns upstream SSE events into IR events; `end` runs when the upstream body ends. */
-interface Decoder { push(e: SseEvent): IrEvent[]; end(): IrEvent[] }
+interface Decoder {
+  push(e: SseEvent): IrEvent[];
+  end(): IrEvent[];
+}
 /** Turns IR events into client SSE events. */
 type Encoder = (e: IrEvent) => SseEvent[];
 
@@ -149,11 +183,20 @@ export interface RequestOptions {
 }
 
 /** Client request (in `from`) → upstream request body (in `to`), model set to `model`. */
-export function translateRequest(from: Format, to: Upstream, body: Json, model: string, opts: RequestOptions = {}): Json {
+export function translateRequest(
+  from: Format,
+  to: Upstream,
+  body: Json,
+  model: string,
+  opts: RequestOptions = {},
+): Json {
   if (to === "codex") return codexRequest(translateRequest(from, "openai-responses", body, model, opts));
   const suffix = parseModelSuffix(model);
   if (from === "gemini" && to === "gemini") body = normalizeGeminiRequest(body) ?? body;
-  if (from === to) return suffix.reasoning ? withReasoning(from, body, suffix.reasoning, suffix.model) : { ...body, model: suffix.model };
+  if (from === to)
+    return suffix.reasoning
+      ? withReasoning(from, body, suffix.reasoning, suffix.model)
+      : { ...body, model: suffix.model };
   const ir = codec(from).decodeRequest(body);
   // A thinking suffix on the model name wins over body fields (spec §5.1).
   const reasoning = suffix.reasoning ?? parseModelSuffix(ir.model).reasoning;
@@ -229,7 +272,8 @@ export function translateStreamToResponse(from: Upstream, to: Format, events: Ss
 function decoder(from: Upstream, opts: Ctx): Decoder {
   const dec = codec(wireOf(from)).decoder(opts);
   if (from !== "codex") return dec;
-  const restore = (events: IrEvent[]) => events.map((e) => (e.kind === "toolStart" ? { ...e, name: restoreCodexName(e.name, opts) } : e));
+  const restore = (events: IrEvent[]) =>
+    events.map((e) => (e.kind === "toolStart" ? { ...e, name: restoreCodexName(e.name, opts) } : e));
   return { push: (e) => restore(dec.push(e)), end: () => restore(dec.end()) };
 }
 

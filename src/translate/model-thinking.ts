@@ -61,14 +61,19 @@ export function fitGeminiReasoning(r: Reasoning, model: string): Reasoning {
   const spec = thinkingSpec(model);
   // Unknown models: Gemini's API is budget-capable everywhere, levels only on models that declare them
   // (spec §5.3), so a level becomes its budget; none/auto and budgets go as given.
-  if (!spec) return r.level !== undefined && r.level in LEVEL_BUDGET && r.level !== "none" && r.level !== "auto"
-    ? { budget: LEVEL_BUDGET[r.level], includeThoughts: r.includeThoughts ?? true } : r;
+  if (!spec)
+    return r.level !== undefined && r.level in LEVEL_BUDGET && r.level !== "none" && r.level !== "auto"
+      ? { budget: LEVEL_BUDGET[r.level], includeThoughts: r.includeThoughts ?? true }
+      : r;
   const level = levelOf(r);
   const include = r.includeThoughts ?? true;
   if (spec.levels) {
     // Level-only models cannot switch thinking off: the lowest level, with thoughts hidden, comes closest.
     if (level === "none") return { level: spec.levels[0], includeThoughts: false };
-    if (level === "auto") return spec.dynamicAllowed ? { level: "auto", includeThoughts: true } : { level: nearestLevel("medium", spec.levels), includeThoughts: include };
+    if (level === "auto")
+      return spec.dynamicAllowed
+        ? { level: "auto", includeThoughts: true }
+        : { level: nearestLevel("medium", spec.levels), includeThoughts: include };
     return level === undefined ? r : { level: nearestLevel(level, spec.levels), includeThoughts: include };
   }
   const budget = budgetOf(r);
@@ -76,7 +81,10 @@ export function fitGeminiReasoning(r: Reasoning, model: string): Reasoning {
   const min = spec.min ?? 0;
   const max = spec.max ?? Number.MAX_SAFE_INTEGER;
   if (budget === 0) return { budget: spec.zeroAllowed ? 0 : min, includeThoughts: false };
-  if (budget === -1) return spec.dynamicAllowed ? { budget: -1, includeThoughts: true } : { budget: Math.floor((min + max) / 2), includeThoughts: true };
+  if (budget === -1)
+    return spec.dynamicAllowed
+      ? { budget: -1, includeThoughts: true }
+      : { budget: Math.floor((min + max) / 2), includeThoughts: true };
   return { budget: Math.min(max, Math.max(min, budget)), includeThoughts: include };
 }
 

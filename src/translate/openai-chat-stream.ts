@@ -1,18 +1,40 @@
 /** OpenAI Chat Completions responses and streams ⇄ IR (spec §3.3, §3.6, §3.7). */
 import type { SseEvent } from "../sse/read.js";
 import {
-  arr, compact, isObj, newId, num, str,
-  type Ctx, type Finish, type IrEvent, type IrResponse, type Json, type Part, type Usage,
- parseObject } from "./ir.js";
+  arr,
+  compact,
+  isObj,
+  newId,
+  num,
+  str,
+  type Ctx,
+  type Finish,
+  type IrEvent,
+  type IrResponse,
+  type Json,
+  type Part,
+  type Usage,
+  parseObject,
+} from "./ir.js";
 import { classifySignature } from "./thinking.js";
 import { renderError } from "./errors.js";
 
 const FROM_CHAT: Readonly<Record<string, Finish>> = {
-  stop: "end", length: "length", tool_calls: "tool_use", function_call: "tool_use", content_filter: "filter",
+  stop: "end",
+  length: "length",
+  tool_calls: "tool_use",
+  function_call: "tool_use",
+  content_filter: "filter",
 };
 const TO_CHAT: Readonly<Record<Finish, string>> = {
-  end: "stop", stop_sequence: "stop", length: "length", tool_use: "tool_calls", filter: "content_filter",
-  pause: "stop", context: "length", error: "stop",
+  end: "stop",
+  stop_sequence: "stop",
+  length: "length",
+  tool_use: "tool_calls",
+  filter: "content_filter",
+  pause: "stop",
+  context: "length",
+  error: "stop",
 };
 
 /** Chat usage → IR. */
@@ -21,14 +43,21 @@ export function decodeChatUsage(u: unknown): Usage {
   const pd = isObj(u.prompt_tokens_details) ? u.prompt_tokens_details : {};
   const cd = isObj(u.completion_tokens_details) ? u.completion_tokens_details : {};
   return compact({
-    input: num(u.prompt_tokens), output: num(u.completion_tokens), cacheRead: num(pd.cached_tokens),
-    cacheWrite: num(pd.cache_write_tokens), reasoning: num(cd.reasoning_tokens),
+    input: num(u.prompt_tokens),
+    output: num(u.completion_tokens),
+    cacheRead: num(pd.cached_tokens),
+    cacheWrite: num(pd.cache_write_tokens),
+    reasoning: num(cd.reasoning_tokens),
   });
 }
 
 /** IR usage → Chat usage; detail objects appear only when their counts are known. */
 export function encodeChatUsage(u: Usage): Json {
-  const out: Json = { prompt_tokens: u.input ?? 0, completion_tokens: u.output ?? 0, total_tokens: (u.input ?? 0) + (u.output ?? 0) };
+  const out: Json = {
+    prompt_tokens: u.input ?? 0,
+    completion_tokens: u.output ?? 0,
+    total_tokens: (u.input ?? 0) + (u.output ?? 0),
+  };
   if (u.cacheRead !== undefined || u.cacheWrite !== undefined) {
     out.prompt_tokens_details = compact({ cached_tokens: u.cacheRead ?? 0, cache_write_tokens: u.cacheWrite });
   }
@@ -39,7 +68,9 @@ export function encodeChatUsage(u: Usage): Json {
 // reasoning_content arrives as a string, an array of strings, or objects with `text` depending on the upstream.
 function reasoningText(v: unknown): string {
   if (typeof v === "string") return v;
-  return arr(v).map((x) => (typeof x === "string" ? x : isObj(x) ? str(x.text) ?? "" : "")).join("");
+  return arr(v)
+    .map((x) => (typeof x === "string" ? x : isObj(x) ? (str(x.text) ?? "") : ""))
+    .join("");
 }
 
 /** Reads a non-stream Chat response into IR. */
@@ -53,11 +84,21 @@ export function decodeChatResponse(body: Json): IrResponse {
   for (const c of arr(m.tool_calls)) {
     if (!isObj(c) || !isObj(c.function)) continue;
     const args = c.function.arguments;
-    parts.push({ type: "toolCall", id: str(c.id) ?? "", name: str(c.function.name) ?? "", args: typeof args === "string" ? args : JSON.stringify(args ?? {}) });
+    parts.push({
+      type: "toolCall",
+      id: str(c.id) ?? "",
+      name: str(c.function.name) ?? "",
+      args: typeof args === "string" ? args : JSON.stringify(args ?? {}),
+    });
   }
   const hasCalls = parts.some((p) => p.type === "toolCall");
   const finish = FROM_CHAT[str(choice.finish_reason) ?? ""] ?? "end";
-  return compact({ id: str(body.id), parts, finish: finish === "tool_use" && !hasCalls ? "end" : finish, usage: decodeChatUsage(body.usage) });
+  return compact({
+    id: str(body.id),
+    parts,
+    finish: finish === "tool_use" && !hasCalls ? "end" : finish,
+    usage: decodeChatUsage(body.usage),
+  });
 }
 
 function chatId(id: string | undefined): string {
@@ -65,7 +106,12 @@ function chatId(id: string | undefined): string {
 }
 
 function toolCallJson(p: { id: string; name: string; args: string; signature?: string }, extra: Json = {}): Json {
-  const call: Json = { ...extra, id: p.id || newId("call_"), type: "function", function: { name: p.name, arguments: p.args } };
+  const call: Json = {
+    ...extra,
+    id: p.id || newId("call_"),
+    type: "function",
+    function: { name: p.name, arguments: p.args },
+  };
   const sig = p.signature && classifySignature(p.signature);
   if (sig && sig.origin === "gemini") call.extra_content = { google: { thought_signature: sig.value } };
   return call;
@@ -84,7 +130,9 @@ export function encodeChatResponse(res: IrResponse, ctx: Ctx): Json {
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: ctx.requestModel,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: calls.length > 0 ? "tool_calls" : TO_CHAT[res.finish] }],
+    choices: [
+      { index: 0, message, logprobs: null, finish_reason: calls.length > 0 ? "tool_calls" : TO_CHAT[res.finish] },
+    ],
     usage: encodeChatUsage(res.usage),
   };
 }
@@ -110,7 +158,16 @@ export function decodeChatEvent(s: ChatDecodeState, e: SseEvent): IrEvent[] {
   if (!d) return [];
   if (isObj(d.error)) {
     s.done = true;
-    return [{ kind: "error", error: { status: num(d.error.code) ?? 500, type: str(d.error.type), message: str(d.error.message) ?? "Upstream error" } }];
+    return [
+      {
+        kind: "error",
+        error: {
+          status: num(d.error.code) ?? 500,
+          type: str(d.error.type),
+          message: str(d.error.message) ?? "Upstream error",
+        },
+      },
+    ];
   }
   const out: IrEvent[] = [];
   if (!s.started) {
@@ -142,7 +199,10 @@ function decodeToolDelta(s: ChatDecodeState, t: Json): IrEvent[] {
   return c.id !== undefined && c.name !== undefined ? startCall(s, c) : [];
 }
 
-function startCall(s: ChatDecodeState, c: { id?: string; name?: string; pending: string; irIndex?: number; key: number }): IrEvent[] {
+function startCall(
+  s: ChatDecodeState,
+  c: { id?: string; name?: string; pending: string; irIndex?: number; key: number },
+): IrEvent[] {
   c.irIndex = s.nextCall++;
   // An id the upstream never sent is made by the client's encoder, with its dialect's prefix (toolu_ for Claude).
   const out: IrEvent[] = [{ kind: "toolStart", index: c.irIndex, id: c.id ?? "", name: c.name ?? "", order: c.key }];
@@ -157,7 +217,10 @@ export function finishChat(s: ChatDecodeState, eof = false): IrEvent[] {
   s.done = true;
   const out: IrEvent[] = [];
   for (const c of s.calls.values()) if (c.irIndex === undefined && c.name !== undefined) out.push(...startCall(s, c));
-  if (eof && s.finish === undefined && !s.started) return [{ kind: "error", error: { status: 502, type: "api_error", message: "Upstream stream ended before completion" } }];
+  if (eof && s.finish === undefined && !s.started)
+    return [
+      { kind: "error", error: { status: 502, type: "api_error", message: "Upstream stream ended before completion" } },
+    ];
   let reason = s.finish ?? "end";
   if (reason === "tool_use" && s.nextCall === 0) reason = "end"; // "tool_calls" with no call announced
   out.push({ kind: "finish", reason });
@@ -177,21 +240,35 @@ export interface ChatEncodeState {
 
 /** Fresh encoder state. */
 export function newChatEncodeState(): ChatEncodeState {
-  return { created: Math.floor(Date.now() / 1000), roleSent: false, toolIndex: new Map(), usage: {}, toolSeen: false, done: false };
+  return {
+    created: Math.floor(Date.now() / 1000),
+    roleSent: false,
+    toolIndex: new Map(),
+    usage: {},
+    toolSeen: false,
+    done: false,
+  };
 }
 
 /** One IR event → Chat client chunks (`[DONE]` after the finish). */
 export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
   if (s.done) return [];
   if (e.kind === "start") s.id ??= e.id;
-  if (e.kind === "usage") return void (s.usage = { ...s.usage, ...e.usage }), [];
+  if (e.kind === "usage") return (void (s.usage = { ...s.usage, ...e.usage }), []);
   if (e.kind === "error") {
     s.done = true;
     return [{ data: JSON.stringify(renderError("openai-chat", e.error)) }];
   }
   s.id ??= chatId(undefined);
   const chunk = (choices: Json[], extra: Json = {}): SseEvent => ({
-    data: JSON.stringify({ id: s.id, object: "chat.completion.chunk", created: s.created, model: ctx.requestModel, choices, ...extra }),
+    data: JSON.stringify({
+      id: s.id,
+      object: "chat.completion.chunk",
+      created: s.created,
+      model: ctx.requestModel,
+      choices,
+      ...extra,
+    }),
   });
   const delta = (d: Json, finish: string | null = null) => chunk([{ index: 0, delta: d, finish_reason: finish }]);
   const out: SseEvent[] = [];
@@ -213,12 +290,15 @@ export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEv
       s.toolSeen = true;
       const index = s.toolIndex.size;
       s.toolIndex.set(e.index, index);
-      out.push(delta({ tool_calls: [toolCallJson({ id: e.id, name: e.name, args: "", signature: e.signature }, { index })] }));
+      out.push(
+        delta({ tool_calls: [toolCallJson({ id: e.id, name: e.name, args: "", signature: e.signature }, { index })] }),
+      );
       break;
     }
     case "toolArgs": {
       const index = s.toolIndex.get(e.index);
-      if (index !== undefined && e.delta !== "") out.push(delta({ tool_calls: [{ index, function: { arguments: e.delta } }] }));
+      if (index !== undefined && e.delta !== "")
+        out.push(delta({ tool_calls: [{ index, function: { arguments: e.delta } }] }));
       break;
     }
     case "toolEnd":

@@ -1,7 +1,19 @@
 /** OpenAI Chat Completions requests ⇄ IR (spec §2). Responses and streams are in openai-chat-stream.ts. */
 import {
-  arr, compact, contentText, isObj, num, parseDataUrl, str, toolResultContent,
-  type IrRequest, type Json, type Message, type Part, type ResponseFormat, type ToolChoice,
+  arr,
+  compact,
+  contentText,
+  isObj,
+  num,
+  parseDataUrl,
+  str,
+  toolResultContent,
+  type IrRequest,
+  type Json,
+  type Message,
+  type Part,
+  type ResponseFormat,
+  type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
 import { classifySignature, levelOf, signatureFor } from "./thinking.js";
@@ -23,7 +35,12 @@ export function decodeChatRequest(body: Json): IrRequest {
     } else if (m.role === "tool" || m.role === "function") {
       const callId = str(m.tool_call_id) ?? str(m.name) ?? "";
       const content = toolResultContent(m.content, decodeContent);
-      const part: Part = compact({ type: "toolResult" as const, callId, name: names.get(callId) ?? str(m.name), content });
+      const part: Part = compact({
+        type: "toolResult" as const,
+        callId,
+        name: names.get(callId) ?? str(m.name),
+        content,
+      });
       const prev = messages[messages.length - 1];
       // Consecutive tool messages answer one assistant turn: keep them in one user turn.
       if (prev?.role === "user" && prev.parts.every((p) => p.type === "toolResult")) prev.parts.push(part);
@@ -33,14 +50,23 @@ export function decodeChatRequest(body: Json): IrRequest {
     }
   }
   const so = isObj(body.stream_options) ? body.stream_options : undefined;
-  const stop = typeof body.stop === "string" ? [body.stop] : arr(body.stop).filter((s): s is string => typeof s === "string");
+  const stop =
+    typeof body.stop === "string" ? [body.stop] : arr(body.stop).filter((s): s is string => typeof s === "string");
   return compact({
     model: str(body.model) ?? "",
     system,
     messages,
     tools: arr(body.tools).flatMap((t) => {
       const f = isObj(t) && isObj(t.function) ? t.function : undefined;
-      return f && typeof f.name === "string" ? [compact({ name: f.name, description: str(f.description), schema: isObj(f.parameters) ? f.parameters : isObj(f.parametersJsonSchema) ? f.parametersJsonSchema : {} })] : [];
+      return f && typeof f.name === "string"
+        ? [
+            compact({
+              name: f.name,
+              description: str(f.description),
+              schema: isObj(f.parameters) ? f.parameters : isObj(f.parametersJsonSchema) ? f.parametersJsonSchema : {},
+            }),
+          ]
+        : [];
     }),
     toolChoice: decodeChoice(body.tool_choice),
     parallelToolCalls: typeof body.parallel_tool_calls === "boolean" ? body.parallel_tool_calls : undefined,
@@ -54,7 +80,8 @@ export function decodeChatRequest(body: Json): IrRequest {
     responseFormat: decodeFormat(body.response_format),
     stream: body.stream === true,
     includeUsage: so?.include_usage === true ? true : undefined,
-    user: str(body.user) ?? str(body.safety_identifier) ?? (isObj(body.metadata) ? str(body.metadata.user_id) : undefined),
+    user:
+      str(body.user) ?? str(body.safety_identifier) ?? (isObj(body.metadata) ? str(body.metadata.user_id) : undefined),
     metadata: isObj(body.metadata) ? body.metadata : undefined,
   });
 }
@@ -70,7 +97,12 @@ function decodeFormat(f: unknown): ResponseFormat | undefined {
   if (f.type === "json_object" || f.type === "text") return { kind: f.type };
   if (f.type !== "json_schema" || !isObj(f.json_schema)) return undefined;
   const js = f.json_schema;
-  return compact({ kind: "json_schema" as const, name: str(js.name), schema: isObj(js.schema) ? js.schema : undefined, strict: js.strict === true ? true : undefined });
+  return compact({
+    kind: "json_schema" as const,
+    name: str(js.name),
+    schema: isObj(js.schema) ? js.schema : undefined,
+    strict: js.strict === true ? true : undefined,
+  });
 }
 
 function decodeAssistant(m: Json, names: Map<string, string>): Part[] {
@@ -83,9 +115,20 @@ function decodeAssistant(m: Json, names: Map<string, string>): Part[] {
     const id = str(c.id) ?? "";
     const name = str(c.function.name) ?? "";
     names.set(id, name);
-    const extra = isObj(c.extra_content) && isObj(c.extra_content.google) ? str(c.extra_content.google.thought_signature) : undefined;
+    const extra =
+      isObj(c.extra_content) && isObj(c.extra_content.google)
+        ? str(c.extra_content.google.thought_signature)
+        : undefined;
     const args = c.function.arguments;
-    parts.push(compact({ type: "toolCall" as const, id, name, args: typeof args === "string" ? args : JSON.stringify(args ?? {}), signature: extra && `gemini#${extra}` }));
+    parts.push(
+      compact({
+        type: "toolCall" as const,
+        id,
+        name,
+        args: typeof args === "string" ? args : JSON.stringify(args ?? {}),
+        signature: extra && `gemini#${extra}`,
+      }),
+    );
   }
   return parts;
 }
@@ -103,7 +146,15 @@ function decodeContent(content: unknown): Part[] {
     }
     if (c.type === "file" && isObj(c.file)) {
       const d = typeof c.file.file_data === "string" ? parseDataUrl(c.file.file_data) : undefined;
-      return [compact({ type: "file" as const, mime: d?.mime, data: d ? d.data : str(c.file.file_data), fileId: str(c.file.file_id), filename: str(c.file.filename) })];
+      return [
+        compact({
+          type: "file" as const,
+          mime: d?.mime,
+          data: d ? d.data : str(c.file.file_data),
+          fileId: str(c.file.file_id),
+          filename: str(c.file.filename),
+        }),
+      ];
     }
     if (c.type === "video_url") {
       const url = isObj(c.video_url) ? str(c.video_url.url) : str(c.video_url);
@@ -140,7 +191,12 @@ export function encodeChatRequest(ir: IrRequest, model: string, stopAsString = f
   }
   const out: Json = { model, messages };
   if (ir.tools.some((t) => !t.webSearch)) {
-    out.tools = ir.tools.filter((t) => !t.webSearch).map((t) => ({ type: "function", function: compact({ name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") }) }));
+    out.tools = ir.tools
+      .filter((t) => !t.webSearch)
+      .map((t) => ({
+        type: "function",
+        function: compact({ name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") }),
+      }));
   }
   const c = ir.toolChoice;
   if (c !== undefined) out.tool_choice = typeof c === "string" ? c : { type: "function", function: { name: c.name } };
@@ -154,7 +210,11 @@ export function encodeChatRequest(ir: IrRequest, model: string, stopAsString = f
   const level = ir.reasoning && levelOf(ir.reasoning);
   if (level !== undefined) out.reasoning_effort = level === "auto" ? "medium" : level;
   const f = ir.responseFormat;
-  if (f?.kind === "json_schema") out.response_format = { type: "json_schema", json_schema: compact({ name: f.name ?? "response", schema: f.schema, strict: f.strict }) };
+  if (f?.kind === "json_schema")
+    out.response_format = {
+      type: "json_schema",
+      json_schema: compact({ name: f.name ?? "response", schema: f.schema, strict: f.strict }),
+    };
   else if (f) out.response_format = { type: f.kind };
   if (ir.user !== undefined) out.user = ir.user;
   out.stream = ir.stream;
@@ -166,7 +226,9 @@ function encodeAssistant(parts: Part[]): Json | undefined {
   const texts = parts.flatMap((p) => (p.type === "text" && p.text !== "" ? [p.text] : []));
   // Thinking is replayed only with an OpenAI-issued signature: Claude's or Gemini's thoughts, or unsigned
   // ones, are another model's state, which an OpenAI-compatible server would read as its own.
-  const thinking = parts.flatMap((p) => (p.type === "thinking" && !p.redacted && signatureFor("gpt", p.signature) ? [p.text] : [])).join("");
+  const thinking = parts
+    .flatMap((p) => (p.type === "thinking" && !p.redacted && signatureFor("gpt", p.signature) ? [p.text] : []))
+    .join("");
   const calls = parts.flatMap((p): Json[] => {
     if (p.type !== "toolCall") return [];
     const call: Json = { id: p.id, type: "function", function: { name: p.name, arguments: p.args } };
@@ -176,7 +238,8 @@ function encodeAssistant(parts: Part[]): Json | undefined {
   });
   if (texts.length === 0 && calls.length === 0 && thinking === "") return undefined;
   // Separate text blocks stay separate parts ("pre" and "post" are not "prepost").
-  const content = texts.length === 0 ? null : texts.length === 1 ? texts[0] : texts.map((text) => ({ type: "text", text }));
+  const content =
+    texts.length === 0 ? null : texts.length === 1 ? texts[0] : texts.map((text) => ({ type: "text", text }));
   const msg: Json = { role: "assistant", content };
   if (thinking !== "") msg.reasoning_content = thinking;
   if (calls.length > 0) msg.tool_calls = calls;
@@ -191,7 +254,8 @@ function encodeUserContent(parts: Part[]): Json[] {
       return url ? [{ type: "image_url", image_url: { url } }] : [];
     }
     if (p.type === "file") {
-      const file_data = p.data !== undefined ? `data:${p.mime ?? "application/octet-stream"};base64,${p.data}` : undefined;
+      const file_data =
+        p.data !== undefined ? `data:${p.mime ?? "application/octet-stream"};base64,${p.data}` : undefined;
       return [{ type: "file", file: compact({ file_data, file_id: p.fileId, filename: p.filename }) }];
     }
     return [];

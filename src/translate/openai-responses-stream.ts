@@ -1,10 +1,22 @@
 /** OpenAI Responses objects and streams ⇄ IR (spec §3.4, §3.6, §3.7). */
 import type { SseEvent } from "../sse/read.js";
 import {
-  arr, compact, isObj, newId, num, str,
-  type Ctx, type Finish, type IrError, type IrEvent, type IrResponse, type Json, type Part, type Usage,
- parseObject } from "./ir.js";
-import { openaiErrorType, streamErrorStatus } from "./errors.js";
+  arr,
+  compact,
+  isObj,
+  newId,
+  num,
+  str,
+  type Ctx,
+  type Finish,
+  type IrEvent,
+  type IrResponse,
+  type Json,
+  type Part,
+  type Usage,
+  parseObject,
+} from "./ir.js";
+import { streamErrorStatus } from "./errors.js";
 import { REDACTED_PREFIX } from "./thinking.js";
 
 /** Responses usage → IR. */
@@ -12,10 +24,16 @@ export function decodeResponsesUsage(u: unknown): Usage {
   if (!isObj(u)) return {};
   const id = isObj(u.input_tokens_details) ? u.input_tokens_details : {};
   const od = isObj(u.output_tokens_details) ? u.output_tokens_details : {};
-  return compact({ input: num(u.input_tokens), output: num(u.output_tokens), cacheRead: num(id.cached_tokens), cacheWrite: num(id.cache_write_tokens), reasoning: num(od.reasoning_tokens) });
+  return compact({
+    input: num(u.input_tokens),
+    output: num(u.output_tokens),
+    cacheRead: num(id.cached_tokens),
+    cacheWrite: num(id.cache_write_tokens),
+    reasoning: num(od.reasoning_tokens),
+  });
 }
 
-function encodeUsage(u: Usage): Json {
+export function encodeUsage(u: Usage): Json {
   return {
     input_tokens: u.input ?? 0,
     input_tokens_details: { cached_tokens: u.cacheRead ?? 0, cache_write_tokens: u.cacheWrite ?? 0 },
@@ -25,31 +43,73 @@ function encodeUsage(u: Usage): Json {
   };
 }
 
-const messageItem = (id: string, text: string, status = "completed"): Json =>
-  ({ id, type: "message", status, role: "assistant", content: status === "completed" ? [{ type: "output_text", annotations: [], text }] : [] });
-const reasoningItem = (id: string, text: string, sig?: string): Json =>
-  compact({ id, type: "reasoning", summary: text === "" ? [] : [{ type: "summary_text", text }], encrypted_content: sig });
-const callItem = (callId: string, name: string, args: string, status = "completed"): Json =>
-  ({ id: `fc_${callId}`, type: "function_call", status, call_id: callId, name, arguments: args });
+export const messageItem = (id: string, text: string, status = "completed"): Json => ({
+  id,
+  type: "message",
+  status,
+  role: "assistant",
+  content: status === "completed" ? [{ type: "output_text", annotations: [], text }] : [],
+});
+export const reasoningItem = (id: string, text: string, sig?: string): Json =>
+  compact({
+    id,
+    type: "reasoning",
+    summary: text === "" ? [] : [{ type: "summary_text", text }],
+    encrypted_content: sig,
+  });
+export const callItem = (callId: string, name: string, args: string, status = "completed"): Json => ({
+  id: `fc_${callId}`,
+  type: "function_call",
+  status,
+  call_id: callId,
+  name,
+  arguments: args,
+});
 
 // The openai SDK `Response` type requires these; they echo the client's request (spec §3.4).
-function snapshot(id: string, createdAt: number, status: string, output: Json[], ctx: Ctx, extra: Json = {}): Json {
+export function snapshot(
+  id: string,
+  createdAt: number,
+  status: string,
+  output: Json[],
+  ctx: Ctx,
+  extra: Json = {},
+): Json {
   const r = ctx.clientRequest ?? {};
   return {
-    id, object: "response", created_at: createdAt, status, model: ctx.requestModel, output,
-    error: null, incomplete_details: null, instructions: r.instructions ?? null, metadata: r.metadata ?? {},
-    parallel_tool_calls: r.parallel_tool_calls ?? true, temperature: r.temperature ?? null,
-    tool_choice: r.tool_choice ?? "auto", tools: r.tools ?? [], top_p: r.top_p ?? null,
-    ...compact({ max_output_tokens: r.max_output_tokens, previous_response_id: r.previous_response_id, reasoning: r.reasoning, store: r.store, text: r.text, truncation: r.truncation, user: r.user }),
+    id,
+    object: "response",
+    created_at: createdAt,
+    status,
+    model: ctx.requestModel,
+    output,
+    error: null,
+    incomplete_details: null,
+    instructions: r.instructions ?? null,
+    metadata: r.metadata ?? {},
+    parallel_tool_calls: r.parallel_tool_calls ?? true,
+    temperature: r.temperature ?? null,
+    tool_choice: r.tool_choice ?? "auto",
+    tools: r.tools ?? [],
+    top_p: r.top_p ?? null,
+    ...compact({
+      max_output_tokens: r.max_output_tokens,
+      previous_response_id: r.previous_response_id,
+      reasoning: r.reasoning,
+      store: r.store,
+      text: r.text,
+      truncation: r.truncation,
+      user: r.user,
+    }),
     ...extra,
   };
 }
 
-function responseId(id: string | undefined): string {
+export function responseId(id: string | undefined): string {
   return id?.startsWith("resp_") ? id : newId("resp_");
 }
 
-function terminal(reason: Finish): { status: string; incomplete?: string } {
+export function terminal(reason: Finish): { status: string; incomplete?: string } {
   if (reason === "length" || reason === "context") return { status: "incomplete", incomplete: "max_output_tokens" };
   if (reason === "filter") return { status: "incomplete", incomplete: "content_filter" };
   return { status: "completed" };
@@ -59,15 +119,29 @@ function terminal(reason: Finish): { status: string; incomplete?: string } {
 export function decodeResponsesResponse(body: Json): IrResponse {
   const parts: Part[] = arr(body.output).flatMap((it): Part[] => {
     if (!isObj(it)) return [];
-    if (it.type === "message") return arr(it.content).flatMap((c): Part[] => (isObj(c) && c.type === "output_text" ? [{ type: "text", text: str(c.text) ?? "" }] : []));
+    if (it.type === "message")
+      return arr(it.content).flatMap((c): Part[] =>
+        isObj(c) && c.type === "output_text" ? [{ type: "text", text: str(c.text) ?? "" }] : [],
+      );
     if (it.type === "reasoning") {
-      const text = arr(it.summary).map((s) => (isObj(s) ? str(s.text) ?? "" : "")).join("");
+      const text = arr(it.summary)
+        .map((s) => (isObj(s) ? (str(s.text) ?? "") : ""))
+        .join("");
       return [compact({ type: "thinking" as const, text, signature: str(it.encrypted_content) })];
     }
-    if (it.type === "function_call") return [{ type: "toolCall", id: str(it.call_id) ?? "", name: str(it.name) ?? "", args: str(it.arguments) ?? "{}" }];
+    if (it.type === "function_call")
+      return [
+        { type: "toolCall", id: str(it.call_id) ?? "", name: str(it.name) ?? "", args: str(it.arguments) ?? "{}" },
+      ];
     return [];
   });
-  return compact({ id: str(body.id), parts, finish: finishOf(body), stopSequence: typeof body.stop_sequence === "string" && body.stop_sequence !== "" ? body.stop_sequence : undefined, usage: decodeResponsesUsage(body.usage) });
+  return compact({
+    id: str(body.id),
+    parts,
+    finish: finishOf(body),
+    stopSequence: typeof body.stop_sequence === "string" && body.stop_sequence !== "" ? body.stop_sequence : undefined,
+    usage: decodeResponsesUsage(body.usage),
+  });
 }
 
 function finishOf(r: Json): Finish {
@@ -81,7 +155,9 @@ function finishOf(r: Json): Finish {
 
 function finishEvent(r: Json): IrEvent {
   const reason = finishOf(r);
-  return reason === "stop_sequence" ? { kind: "finish", reason, stopSequence: r.stop_sequence as string } : { kind: "finish", reason };
+  return reason === "stop_sequence"
+    ? { kind: "finish", reason, stopSequence: r.stop_sequence as string }
+    : { kind: "finish", reason };
 }
 
 /** Writes IR as a Responses object. */
@@ -93,9 +169,12 @@ export function encodeResponsesResponse(res: IrResponse, ctx: Ctx): Json {
       if (last?.type === "message") ((last.content as Json[])[0].text as string) += p.text;
       else output.push(messageItem(newId("msg_"), p.text));
     } else if (p.type === "thinking") {
-      output.push(p.redacted ? reasoningItem(newId("rs_"), "", `${REDACTED_PREFIX}${p.text}`) : reasoningItem(newId("rs_"), p.text, p.signature));
-    }
-    else if (p.type === "toolCall") output.push(callItem(p.id || newId("call_"), p.name, p.args));
+      output.push(
+        p.redacted
+          ? reasoningItem(newId("rs_"), "", `${REDACTED_PREFIX}${p.text}`)
+          : reasoningItem(newId("rs_"), p.text, p.signature),
+      );
+    } else if (p.type === "toolCall") output.push(callItem(p.id || newId("call_"), p.name, p.args));
   }
   const t = terminal(res.finish);
   return snapshot(responseId(res.id), Math.floor(Date.now() / 1000), t.status, output, ctx, {
@@ -131,7 +210,8 @@ export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent): IrEv
       return [{ kind: "start", id: str(resp.id) }];
     case "response.output_item.added":
       // Codex may send a reasoning item's signature only here; its `.done` can omit it.
-      if (item.type === "reasoning" && typeof item.encrypted_content === "string") s.signatures.set(itemId, item.encrypted_content);
+      if (item.type === "reasoning" && typeof item.encrypted_content === "string")
+        s.signatures.set(itemId, item.encrypted_content);
       return item.type === "function_call" ? startCall(s, item) : [];
     case "response.output_text.delta":
     case "response.reasoning_summary_text.delta":
@@ -182,10 +262,14 @@ function startCall(s: ResponsesDecodeState, item: Json): IrEvent[] {
 function itemDone(s: ResponsesDecodeState, item: Json, itemId: string): IrEvent[] {
   const out: IrEvent[] = [];
   if (item.type === "message" && !s.textSeen.has(itemId)) {
-    const text = arr(item.content).map((c) => (isObj(c) ? str(c.text) ?? "" : "")).join("");
+    const text = arr(item.content)
+      .map((c) => (isObj(c) ? (str(c.text) ?? "") : ""))
+      .join("");
     if (text !== "") out.push({ kind: "text", text });
   } else if (item.type === "reasoning") {
-    const text = arr(item.summary).map((c) => (isObj(c) ? str(c.text) ?? "" : "")).join("");
+    const text = arr(item.summary)
+      .map((c) => (isObj(c) ? (str(c.text) ?? "") : ""))
+      .join("");
     if (!s.textSeen.has(itemId) && text !== "") out.push({ kind: "thinking", text });
     const signature = str(item.encrypted_content) ?? s.signatures.get(itemId);
     if (signature) out.push({ kind: "signature", signature });
@@ -204,122 +288,4 @@ export function finishResponses(s: ResponsesDecodeState): IrEvent[] {
   if (s.done) return [];
   s.done = true;
   return [{ kind: "error", error: { status: 408, message: "Stream disconnected before completion" } }];
-}
-
-/** Encoder state for a Responses client stream. */
-export interface ResponsesEncodeState {
-  id?: string;
-  createdAt: number;
-  seq: number;
-  started: boolean;
-  open?: { kind: "message" | "reasoning" | "call"; id: string; outputIndex: number; text: string; callIndex?: number; callId?: string; name?: string; signature?: string };
-  items: Json[];
-  usage: Usage;
-  toolSeen: boolean;
-  done: boolean;
-}
-
-/** Fresh encoder state. */
-export function newResponsesEncodeState(): ResponsesEncodeState {
-  return { createdAt: Math.floor(Date.now() / 1000), seq: 0, started: false, items: [], usage: {}, toolSeen: false, done: false };
-}
-
-/** One IR event → Responses client events; one output item is open at a time. */
-export function encodeResponsesEvent(s: ResponsesEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
-  if (s.done) return [];
-  if (e.kind === "usage") return void (s.usage = { ...s.usage, ...e.usage }), [];
-  const out: SseEvent[] = [];
-  const emit = (type: string, data: Json) => out.push({ event: type, data: JSON.stringify({ type, sequence_number: s.seq++, ...data }) });
-  if (e.kind === "start") s.id ??= e.id;
-  if (e.kind === "error") return void (s.done = true), [errorEvent(s, e.error)];
-  if (!s.started) {
-    s.started = true;
-    s.id = responseId(s.id);
-    const snap = snapshot(s.id, s.createdAt, "in_progress", [], ctx);
-    emit("response.created", { response: snap });
-    emit("response.in_progress", { response: snap });
-  }
-  const at = (o: NonNullable<ResponsesEncodeState["open"]>) => ({ item_id: o.id, output_index: o.outputIndex });
-  const close = () => {
-    const o = s.open;
-    if (!o) return;
-    s.open = undefined;
-    let item: Json;
-    if (o.kind === "message") {
-      item = messageItem(o.id, o.text);
-      emit("response.output_text.done", { ...at(o), content_index: 0, text: o.text, logprobs: [] });
-      emit("response.content_part.done", { ...at(o), content_index: 0, part: { type: "output_text", annotations: [], text: o.text } });
-    } else if (o.kind === "reasoning") {
-      item = reasoningItem(o.id, o.text, o.signature);
-      if (o.text !== "") {
-        emit("response.reasoning_summary_text.done", { ...at(o), summary_index: 0, text: o.text });
-        emit("response.reasoning_summary_part.done", { ...at(o), summary_index: 0, part: { type: "summary_text", text: o.text } });
-      }
-    } else {
-      item = callItem(o.callId!, o.name!, o.text);
-      emit("response.function_call_arguments.done", { ...at(o), arguments: o.text });
-    }
-    emit("response.output_item.done", { output_index: o.outputIndex, item });
-    s.items.push(item);
-  };
-  const open = (kind: "message" | "reasoning" | "call", id: string, item: Json, extra: Partial<NonNullable<ResponsesEncodeState["open"]>> = {}) => {
-    close();
-    s.open = { kind, id, outputIndex: s.items.length, text: "", ...extra };
-    emit("response.output_item.added", { output_index: s.open.outputIndex, item });
-  };
-  const openReasoning = () => {
-    if (s.open?.kind === "reasoning") return;
-    const id = newId("rs_");
-    open("reasoning", id, { id, type: "reasoning", summary: [] });
-  };
-  switch (e.kind) {
-    case "text":
-      if (s.open?.kind !== "message") {
-        const id = newId("msg_");
-        open("message", id, messageItem(id, "", "in_progress"));
-        emit("response.content_part.added", { ...at(s.open!), content_index: 0, part: { type: "output_text", annotations: [], text: "" } });
-      }
-      s.open!.text += e.text;
-      emit("response.output_text.delta", { ...at(s.open!), content_index: 0, delta: e.text, logprobs: [] });
-      break;
-    case "thinking":
-      openReasoning();
-      if (s.open!.text === "") emit("response.reasoning_summary_part.added", { ...at(s.open!), summary_index: 0, part: { type: "summary_text", text: "" } });
-      s.open!.text += e.text;
-      emit("response.reasoning_summary_text.delta", { ...at(s.open!), summary_index: 0, delta: e.text });
-      break;
-    case "signature":
-      openReasoning();
-      s.open!.signature = e.signature;
-      break;
-    case "toolStart": {
-      s.toolSeen = true;
-      const callId = e.id || newId("call_");
-      open("call", `fc_${callId}`, callItem(callId, e.name, "", "in_progress"), { callIndex: e.index, callId, name: e.name });
-      break;
-    }
-    case "toolArgs":
-      if (s.open?.kind === "call" && s.open.callIndex === e.index && e.delta !== "") {
-        s.open.text += e.delta;
-        emit("response.function_call_arguments.delta", { ...at(s.open), delta: e.delta });
-      }
-      break;
-    case "toolEnd":
-      if (s.open?.kind === "call" && s.open.callIndex === e.index) close();
-      break;
-    case "finish": {
-      close();
-      s.done = true;
-      const t = s.toolSeen ? { status: "completed" } : terminal(e.reason);
-      const type = t.status === "completed" ? "response.completed" : "response.incomplete";
-      emit(type, { response: snapshot(s.id!, s.createdAt, t.status, s.items, ctx, { incomplete_details: t.incomplete ? { reason: t.incomplete } : null, usage: encodeUsage(s.usage) }) });
-      break;
-    }
-  }
-  return out;
-}
-
-function errorEvent(s: ResponsesEncodeState, err: IrError): SseEvent {
-  const code = err.code ?? (err.status === 408 ? "request_timeout" : openaiErrorType(err.status)[1] ?? "invalid_request_error");
-  return { event: "error", data: JSON.stringify({ type: "error", code, message: err.message, param: null, sequence_number: s.seq++ }) };
 }

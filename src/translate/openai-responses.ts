@@ -1,7 +1,19 @@
 /** OpenAI Responses requests ⇄ IR (spec §2). Responses and streams are in openai-responses-stream.ts. */
 import {
-  arr, compact, contentText, isObj, num, parseDataUrl, str, toolResultContent,
-  type IrRequest, type Json, type Message, type Part, type Tool, type ToolChoice,
+  arr,
+  compact,
+  contentText,
+  isObj,
+  num,
+  parseDataUrl,
+  str,
+  toolResultContent,
+  type IrRequest,
+  type Json,
+  type Message,
+  type Part,
+  type Tool,
+  type ToolChoice,
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
 import { levelOf, REDACTED_PREFIX, signatureFor } from "./thinking.js";
@@ -16,7 +28,8 @@ export function decodeResponsesRequest(body: Json): IrRequest {
     if (prev?.role === role) prev.parts.push(...parts);
     else messages.push({ role, parts });
   };
-  const items = typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input }] : arr(body.input);
+  const items =
+    typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input }] : arr(body.input);
   for (const it of items) {
     if (!isObj(it)) continue;
     const type = it.type ?? "message";
@@ -51,9 +64,17 @@ export function decodeResponsesRequest(body: Json): IrRequest {
     maxOutputTokens: num(body.max_output_tokens),
     stop: [],
     reasoning: r && typeof r.effort === "string" ? compact({ level: r.effort, summary: str(r.summary) }) : undefined,
-    responseFormat: fmt?.type === "json_schema"
-      ? compact({ kind: "json_schema" as const, name: str(fmt.name), schema: isObj(fmt.schema) ? fmt.schema : undefined, strict: fmt.strict === true ? true : undefined })
-      : fmt?.type === "json_object" ? { kind: "json_object" as const } : undefined,
+    responseFormat:
+      fmt?.type === "json_schema"
+        ? compact({
+            kind: "json_schema" as const,
+            name: str(fmt.name),
+            schema: isObj(fmt.schema) ? fmt.schema : undefined,
+            strict: fmt.strict === true ? true : undefined,
+          })
+        : fmt?.type === "json_object"
+          ? { kind: "json_object" as const }
+          : undefined,
     stream: body.stream === true,
     user: str(body.user) ?? str(body.safety_identifier),
     metadata: isObj(body.metadata) ? body.metadata : undefined,
@@ -69,11 +90,18 @@ function decodeChoice(c: unknown): ToolChoice | undefined {
 function decodeTool(t: unknown): Tool[] {
   if (!isObj(t)) return [];
   if (t.type === "function" && typeof t.name === "string") {
-    return [compact({ name: t.name, description: str(t.description), schema: isObj(t.parameters) ? t.parameters : {} })];
+    return [
+      compact({ name: t.name, description: str(t.description), schema: isObj(t.parameters) ? t.parameters : {} }),
+    ];
   }
   if (typeof t.type === "string" && t.type.startsWith("web_search")) {
-    const domains = isObj(t.filters) ? arr(t.filters.allowed_domains).filter((d): d is string => typeof d === "string") : [];
-    const webSearch = compact({ allowedDomains: domains.length > 0 ? domains : undefined, userLocation: isObj(t.user_location) ? t.user_location : undefined });
+    const domains = isObj(t.filters)
+      ? arr(t.filters.allowed_domains).filter((d): d is string => typeof d === "string")
+      : [];
+    const webSearch = compact({
+      allowedDomains: domains.length > 0 ? domains : undefined,
+      userLocation: isObj(t.user_location) ? t.user_location : undefined,
+    });
     return [{ name: "web_search", schema: {}, webSearch }];
   }
   return [];
@@ -91,7 +119,10 @@ function decodeReasoning(it: Json): Part | undefined {
     const data = enc.slice(REDACTED_PREFIX.length);
     return data === "" ? undefined : { type: "thinking", text: data, redacted: true };
   }
-  const texts = (key: string) => arr(it[key]).map((s) => (isObj(s) ? str(s.text) ?? "" : "")).join("");
+  const texts = (key: string) =>
+    arr(it[key])
+      .map((s) => (isObj(s) ? (str(s.text) ?? "") : ""))
+      .join("");
   const text = texts("summary") || texts("content");
   if (text === "" && !enc) return undefined;
   return compact({ type: "thinking" as const, text, signature: enc || undefined });
@@ -101,7 +132,8 @@ function decodeContent(content: unknown): Part[] {
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
   return arr(content).flatMap((c): Part[] => {
     if (!isObj(c)) return [];
-    if (c.type === "input_text" || c.type === "output_text" || c.type === "text") return [{ type: "text", text: str(c.text) ?? "" }];
+    if (c.type === "input_text" || c.type === "output_text" || c.type === "text")
+      return [{ type: "text", text: str(c.text) ?? "" }];
     if (c.type === "input_image") {
       const url = str(c.image_url);
       const d = url ? parseDataUrl(url) : undefined;
@@ -109,7 +141,16 @@ function decodeContent(content: unknown): Part[] {
     }
     if (c.type === "input_file") {
       const d = typeof c.file_data === "string" ? parseDataUrl(c.file_data) : undefined;
-      return [compact({ type: "file" as const, mime: d?.mime, data: d ? d.data : str(c.file_data), url: str(c.file_url), fileId: str(c.file_id), filename: str(c.filename) })];
+      return [
+        compact({
+          type: "file" as const,
+          mime: d?.mime,
+          data: d ? d.data : str(c.file_data),
+          url: str(c.file_url),
+          fileId: str(c.file_id),
+          filename: str(c.filename),
+        }),
+      ];
     }
     return [];
   });
@@ -117,20 +158,26 @@ function decodeContent(content: unknown): Part[] {
 
 /** Writes IR as a Responses request for `model`. */
 export function encodeResponsesRequest(ir: IrRequest, model: string): Json {
-  const input: Json[] = ir.system.map((text) => ({ type: "message", role: "developer", content: [{ type: "input_text", text }] }));
+  const input: Json[] = ir.system.map((text) => ({
+    type: "message",
+    role: "developer",
+    content: [{ type: "input_text", text }],
+  }));
   for (const m of ir.messages) {
     const content: Json[] = [];
     const flush = () => {
       if (content.length > 0) input.push({ type: "message", role: m.role, content: content.splice(0) });
     };
     for (const p of m.parts) {
-      if (p.type === "text") content.push({ type: m.role === "assistant" ? "output_text" : "input_text", text: p.text });
+      if (p.type === "text")
+        content.push({ type: m.role === "assistant" ? "output_text" : "input_text", text: p.text });
       else if ((p.type === "image" || p.type === "file") && m.role === "user") content.push(encodeMedia(p));
       else if (p.type === "thinking") {
         // Only an OpenAI-issued encrypted_content can be replayed; anything else is dropped.
         const enc = p.redacted ? undefined : signatureFor("gpt", p.signature);
         if (enc) (flush(), input.push({ type: "reasoning", summary: [], encrypted_content: enc }));
-      } else if (p.type === "toolCall") (flush(), input.push({ type: "function_call", call_id: p.id, name: p.name, arguments: p.args }));
+      } else if (p.type === "toolCall")
+        (flush(), input.push({ type: "function_call", call_id: p.id, name: p.name, arguments: p.args }));
       else if (p.type === "toolResult") {
         flush();
         const text = contentText(p.content);
@@ -148,9 +195,13 @@ export function encodeResponsesRequest(ir: IrRequest, model: string): Json {
   if (ir.temperature !== undefined) out.temperature = ir.temperature;
   if (ir.topP !== undefined) out.top_p = ir.topP;
   const level = ir.reasoning && levelOf(ir.reasoning);
-  if (level !== undefined) out.reasoning = { effort: level === "auto" ? "medium" : level, summary: ir.reasoning?.summary ?? "auto" };
+  if (level !== undefined)
+    out.reasoning = { effort: level === "auto" ? "medium" : level, summary: ir.reasoning?.summary ?? "auto" };
   const f = ir.responseFormat;
-  if (f?.kind === "json_schema") out.text = { format: compact({ type: "json_schema", name: f.name ?? "response", schema: f.schema, strict: f.strict }) };
+  if (f?.kind === "json_schema")
+    out.text = {
+      format: compact({ type: "json_schema", name: f.name ?? "response", schema: f.schema, strict: f.strict }),
+    };
   else if (f) out.text = { format: { type: f.kind } };
   if (ir.user !== undefined) out.user = ir.user;
   if (ir.metadata !== undefined) out.metadata = ir.metadata;
@@ -160,9 +211,19 @@ export function encodeResponsesRequest(ir: IrRequest, model: string): Json {
 }
 
 function encodeTool(t: Tool): Json {
-  if (!t.webSearch) return compact({ type: "function", name: t.name, description: t.description, parameters: normalizeSchema(t.schema, "lower") });
+  if (!t.webSearch)
+    return compact({
+      type: "function",
+      name: t.name,
+      description: t.description,
+      parameters: normalizeSchema(t.schema, "lower"),
+    });
   const { allowedDomains, userLocation } = t.webSearch;
-  return compact({ type: "web_search", filters: allowedDomains ? { allowed_domains: allowedDomains } : undefined, user_location: userLocation });
+  return compact({
+    type: "web_search",
+    filters: allowedDomains ? { allowed_domains: allowedDomains } : undefined,
+    user_location: userLocation,
+  });
 }
 
 // A choice naming the built-in search selects it by type; a function of the same name wins.

@@ -76,6 +76,7 @@ export function signatureFor(origin: SignatureOrigin, sig: string | undefined): 
   const c = classifySignature(sig);
   if (c.origin === origin) return c.value;
   // Gemini accepts its bypass sentinels from any history.
-  if (origin === "gemini" && (c.value === GEMINI_SKIP_SIGNATURE || c.value === "context_engineering_is_the_way_to_go")) return c.value;
+  if (origin === "gemini" && (c.value === GEMINI_SKIP_SIGNATURE || c.value === "context_engineering_is_the_way_to_go"))
+    return c.value;
   return undefined;
 }

@@ -59,7 +59,7 @@ export function orderToolEvents(s: ToolOrderState, e: IrEvent): IrEvent[] {
     }
     case "toolEnd": {
       const h = s.held.get(e.index);
-      if (h) return void (h.ended = true), [];
+      if (h) return (void (h.ended = true), []);
       if (e.index !== s.open) return [e];
       s.open = undefined;
       return [e, ...release(s, false)];
@@ -69,7 +69,7 @@ export function orderToolEvents(s: ToolOrderState, e: IrEvent): IrEvent[] {
       return [e];
     default:
       // Text, thinking, finish or error: no call can continue past this point.
-      if (s.held.size === 0) return void (s.open = undefined), [e];
+      if (s.held.size === 0) return (void (s.open = undefined), [e]);
       return [...release(s, true), e];
   }
 }

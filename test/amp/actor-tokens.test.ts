@@ -21,11 +21,17 @@ test("createActorTokens() accepts a remembered token until it expires and forget
   store.remember("y");
   store.remember("x"); // refreshed: y is now the oldest
   store.remember("z");
-  assert.deepEqual(["x", "y", "z"].map((k) => store.accepts(k)), [true, false, true]);
+  assert.deepEqual(
+    ["x", "y", "z"].map((k) => store.accepts(k)),
+    [true, false, true],
+  );
 });
 
 test("findWsTokens() finds wsToken strings at any depth and ignores other types", () => {
-  assert.deepEqual(findWsTokens({ wsToken: "a", result: { wsToken: "b", list: [{ wsToken: "c" }] }, other: { wsToken: 5 } }), ["a", "b", "c"]);
+  assert.deepEqual(
+    findWsTokens({ wsToken: "a", result: { wsToken: "b", list: [{ wsToken: "c" }] }, other: { wsToken: 5 } }),
+    ["a", "b", "c"],
+  );
   assert.deepEqual(findWsTokens("text"), []);
 });
 
@@ -57,17 +63,29 @@ test("POST /api/thread-actors and /api/user-actor-credentials answers (gzip too)
   const { A, s } = await ampSetup(t, {
     handler: (req, res) => {
       if (req.url === "/api/thread-actors") {
-        const body = gzipSync(JSON.stringify({ threadId: "T-1", wsToken: "wst_gzip", ownerUserId: "u", threadVersion: 1 }));
-        res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": String(body.length) });
+        const body = gzipSync(
+          JSON.stringify({ threadId: "T-1", wsToken: "wst_gzip", ownerUserId: "u", threadVersion: 1 }),
+        );
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": String(body.length),
+        });
         res.end(body);
         return;
       }
-      if (req.url === "/api/user-actor-credentials") return sendJson(res, 200, { ok: true, result: { wsToken: "wst_user" } });
+      if (req.url === "/api/user-actor-credentials")
+        return sendJson(res, 200, { ok: true, result: { wsToken: "wst_user" } });
       if (req.url === "/api/thread-actors?case=failed") return sendJson(res, 500, { wsToken: "wst_failed" });
       sendJson(res, 200, { wsToken: "wst_big", pad: "x".repeat(MAX_CREDENTIAL_BODY) });
     },
   });
-  const post = (path: string) => raw(`${s.url}${path}`, { method: "POST", headers: { ...bearer("ck-1"), "content-type": "application/json" }, body: "{}" });
+  const post = (path: string) =>
+    raw(`${s.url}${path}`, {
+      method: "POST",
+      headers: { ...bearer("ck-1"), "content-type": "application/json" },
+      body: "{}",
+    });
   const first = await post("/api/thread-actors");
   assert.equal(first.status, 200);
   assert.equal(JSON.parse(first.body.toString()).wsToken, "wst_gzip", "the client gets the decoded answer");
@@ -76,7 +94,10 @@ test("POST /api/thread-actors and /api/user-actor-credentials answers (gzip too)
   const big = await post("/api/thread-actors?case=big");
   assert.equal(big.body.length, JSON.stringify({ wsToken: "wst_big", pad: "x".repeat(MAX_CREDENTIAL_BODY) }).length);
   const tokens = s.app.amp.actorTokens;
-  assert.deepEqual(["wst_gzip", "wst_user", "wst_failed", "wst_big"].map((k) => tokens.accepts(k)), [true, true, false, false]);
+  assert.deepEqual(
+    ["wst_gzip", "wst_user", "wst_failed", "wst_big"].map((k) => tokens.accepts(k)),
+    [true, true, false, false],
+  );
   assert.equal((await raw(`${s.url}/api/thread-actors`, { method: "POST", body: "{}" })).status, 401);
   assert.equal(A.requests.length, 4, "the key-less call never reached upstream");
 });
@@ -84,20 +105,57 @@ test("POST /api/thread-actors and /api/user-actor-credentials answers (gzip too)
 test("HTTP through the actor gateway: the client key is swapped, a remembered wsToken is enough, anything else is 401", async (t) => {
   const { A, s } = await ampSetup(t, { handler: (_r, res) => sendJson(res, 200, { ok: true }) });
   const path = "/actors/gateway/threadActor/request/inference?rvt-namespace=default&rvt-method=get&rvt-key=T-1";
-  assert.equal((await raw(`${s.url}${path}`, { method: "POST", headers: { ...bearer("ck-1"), "content-type": "application/json" }, body: "{}" })).status, 200);
+  assert.equal(
+    (
+      await raw(`${s.url}${path}`, {
+        method: "POST",
+        headers: { ...bearer("ck-1"), "content-type": "application/json" },
+        body: "{}",
+      })
+    ).status,
+    200,
+  );
   const first = await A.nth(1);
   assert.equal(first.headers.authorization, "Bearer amp-default");
   assert.equal(new URL(first.url, "http://x").searchParams.get("rvt-token"), PUBLISHABLE_RIVET_TOKEN);
   assert.equal(new URL(first.url, "http://x").searchParams.get("rvt-key"), "T-1");
   s.app.amp.actorTokens.remember("wst_known");
   const importPath = "/actors/gateway/threadActor/request/import?rvt-method=get&rvt-key=T-1";
-  const known = await raw(`${s.url}${importPath}`, { method: "POST", headers: { "x-rivet-conn-params": JSON.stringify({ wsToken: "wst_known", transport: "json-rpc" }) }, body: "{}" });
+  const known = await raw(`${s.url}${importPath}`, {
+    method: "POST",
+    headers: { "x-rivet-conn-params": JSON.stringify({ wsToken: "wst_known", transport: "json-rpc" }) },
+    body: "{}",
+  });
   assert.equal(known.status, 200);
-  assert.equal((await A.nth(2)).headers["x-rivet-conn-params"], JSON.stringify({ wsToken: "wst_known", transport: "json-rpc" }));
-  const forged = await raw(`${s.url}${importPath}`, { method: "POST", headers: { "x-rivet-conn-params": JSON.stringify({ wsToken: "wst_forged" }) }, body: "{}" });
+  assert.equal(
+    (await A.nth(2)).headers["x-rivet-conn-params"],
+    JSON.stringify({ wsToken: "wst_known", transport: "json-rpc" }),
+  );
+  const forged = await raw(`${s.url}${importPath}`, {
+    method: "POST",
+    headers: { "x-rivet-conn-params": JSON.stringify({ wsToken: "wst_forged" }) },
+    body: "{}",
+  });
   assert.equal(forged.status, 401);
-  assert.equal((await raw(`${s.url}${importPath}`, { method: "POST", headers: { "x-rivet-conn-params": "not json" }, body: "{}" })).status, 401);
+  assert.equal(
+    (await raw(`${s.url}${importPath}`, { method: "POST", headers: { "x-rivet-conn-params": "not json" }, body: "{}" }))
+      .status,
+    401,
+  );
   assert.equal(A.requests.length, 2);
-  s.setConfig({ apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: true } });
-  assert.equal((await raw(`${s.url}${importPath}`, { method: "POST", headers: { "x-rivet-conn-params": JSON.stringify({ wsToken: "wst_known" }) }, body: "{}" })).status, 200, "loopback passes the restriction");
+  s.setConfig({
+    apiKeys: ["ck-1"],
+    ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: true },
+  });
+  assert.equal(
+    (
+      await raw(`${s.url}${importPath}`, {
+        method: "POST",
+        headers: { "x-rivet-conn-params": JSON.stringify({ wsToken: "wst_known" }) },
+        body: "{}",
+      })
+    ).status,
+    200,
+    "loopback passes the restriction",
+  );
 });

@@ -4,12 +4,17 @@ import { DEFAULT_AMP, makeConfig, type AmpConfig } from "../../src/config/schema
 import { decide, deniedMessage, explainDecision, logDecision, type ModelLookup } from "../../src/amp/decide.js";
 import { createLogger } from "../../src/log/log.js";
 
-const table: Record<string, string[]> = { "claude-sonnet-4-5": ["claude"], "gpt-5.2": ["openai-compat-x"], "gemini-2.5-pro": ["gemini"] };
+const table: Record<string, string[]> = {
+  "claude-sonnet-4-5": ["claude"],
+  "gpt-5.2": ["openai-compat-x"],
+  "gemini-2.5-pro": ["gemini"],
+};
 const lookup: ModelLookup = {
   providersFor: (m) => table[m] ?? [],
   closest: (m) => (m.startsWith("claude") ? "claude-sonnet-4-5" : undefined),
 };
-const cfg = (amp: Partial<AmpConfig> = {}) => makeConfig({ ampcode: { ...DEFAULT_AMP, upstreamUrl: "http://a", ...amp } });
+const cfg = (amp: Partial<AmpConfig> = {}) =>
+  makeConfig({ ampcode: { ...DEFAULT_AMP, upstreamUrl: "http://a", ...amp } });
 
 test("decide() serves a locally served model locally, keeping thinking only for the Claude provider", () => {
   const d = decide("claude-sonnet-4-5", cfg(), lookup);
@@ -35,7 +40,11 @@ test("decide() lets force-model-mappings flip local versus mapping when both app
 });
 
 test("decide() maps an unserved model and falls back to local when forced with no mapping", () => {
-  const d = decide("Claude-Opus-9", cfg({ modelMappings: [{ from: "claude-opus-9", to: "claude-sonnet-4-5", regex: false }] }), lookup);
+  const d = decide(
+    "Claude-Opus-9",
+    cfg({ modelMappings: [{ from: "claude-opus-9", to: "claude-sonnet-4-5", regex: false }] }),
+    lookup,
+  );
   assert.equal(d.routeType, "MODEL_MAPPING");
   assert.equal(d.reason, 'mapping Claude-Opus-9 -> claude-sonnet-4-5; no local provider serves "Claude-Opus-9"');
   const r = decide("gpt-7(low)", cfg({ modelMappings: [{ from: "^gpt-7", to: "gpt-5.2", regex: true }] }), lookup);
@@ -45,12 +54,19 @@ test("decide() maps an unserved model and falls back to local when forced with n
 });
 
 test("decide() spends Amp credits for an unserved model, naming the fix and the dead mapping target", () => {
-  const d = decide("claude-opus-9", cfg({ modelMappings: [{ from: "claude-opus-9", to: "no-such-model", regex: false }] }), lookup);
+  const d = decide(
+    "claude-opus-9",
+    cfg({ modelMappings: [{ from: "claude-opus-9", to: "no-such-model", regex: false }] }),
+    lookup,
+  );
   assert.equal(d.routeType, "AMP_CREDITS");
   assert.equal(d.provider, "ampcode.com");
   assert.match(d.reason, /mapping target "no-such-model" has no local provider either/);
   assert.match(d.reason, /add ampcode\.model-mappings: \[\{from: "claude-opus-9", to: "claude-sonnet-4-5"\}\]/);
-  assert.match(decide("x-1", cfg(), lookup).reason, /no ampcode.model-mappings rule matches; add .*to: "<local model>"/);
+  assert.match(
+    decide("x-1", cfg(), lookup).reason,
+    /no ampcode.model-mappings rule matches; add .*to: "<local model>"/,
+  );
 });
 
 test("decide() answers NO_PROVIDER without an upstream and FALLBACK_DENIED under model-fallback deny", () => {
@@ -58,21 +74,48 @@ test("decide() answers NO_PROVIDER without an upstream and FALLBACK_DENIED under
   const d = decide("claude-opus-9", cfg({ modelFallback: "deny" }), lookup);
   assert.equal(d.routeType, "FALLBACK_DENIED");
   assert.equal(d.provider, "none");
-  assert.equal(deniedMessage(d), 'model "claude-opus-9" is not served by any local provider and ampcode.model-fallback is deny; add ampcode.model-mappings: [{from: "claude-opus-9", to: "claude-sonnet-4-5"}]');
-  assert.deepEqual(Object.keys(explainDecision(d)), ["requested_model", "resolved_model", "route_type", "provider", "reason"]);
+  assert.equal(
+    deniedMessage(d),
+    'model "claude-opus-9" is not served by any local provider and ampcode.model-fallback is deny; add ampcode.model-mappings: [{from: "claude-opus-9", to: "claude-sonnet-4-5"}]',
+  );
+  assert.deepEqual(Object.keys(explainDecision(d)), [
+    "requested_model",
+    "resolved_model",
+    "route_type",
+    "provider",
+    "reason",
+  ]);
 });
 
 test("logDecision() writes exactly one line per decision: info for local, warn otherwise", () => {
   const lines: string[] = [];
   const log = createLogger({ level: "debug", sink: (l) => lines.push(l) });
   const mapped = cfg({ modelMappings: [{ from: "claude-opus-9", to: "claude-sonnet-4-5", regex: false }] });
-  for (const [model, c] of [["claude-sonnet-4-5", cfg()], ["claude-opus-9", mapped], ["claude-opus-9", cfg()], ["claude-opus-9", cfg({ upstreamUrl: "" })], ["claude-opus-9", cfg({ modelFallback: "deny" })]] as const) {
+  for (const [model, c] of [
+    ["claude-sonnet-4-5", cfg()],
+    ["claude-opus-9", mapped],
+    ["claude-opus-9", cfg()],
+    ["claude-opus-9", cfg({ upstreamUrl: "" })],
+    ["claude-opus-9", cfg({ modelFallback: "deny" })],
+  ] as const) {
     logDecision(log, decide(model, c, lookup), "/p");
   }
   assert.equal(lines.length, 5);
-  assert.match(lines[0], / INFO amp using local provider for model: claude-sonnet-4-5 component=amp-routing route_type=LOCAL_PROVIDER requested_model=claude-sonnet-4-5 resolved_model=claude-sonnet-4-5 provider=claude reason=.* path=\/p cost=free source=local_oauth/);
-  assert.match(lines[1], / INFO amp model mapping: request claude-opus-9 -> claude-sonnet-4-5 .*route_type=MODEL_MAPPING .*mapping="claude-opus-9 -> claude-sonnet-4-5"/);
-  assert.match(lines[2], / WARN forwarding to ampcode.com \(uses amp credits\) - model_id: claude-opus-9 .*route_type=AMP_CREDITS .*provider=ampcode.com .*cost=amp_credits source=ampcode.com model_id=claude-opus-9/);
-  assert.match(lines[3], / WARN no provider available for model_id: claude-opus-9 .*route_type=NO_PROVIDER .*cost=none source=error/);
+  assert.match(
+    lines[0],
+    / INFO amp using local provider for model: claude-sonnet-4-5 component=amp-routing route_type=LOCAL_PROVIDER requested_model=claude-sonnet-4-5 resolved_model=claude-sonnet-4-5 provider=claude reason=.* path=\/p cost=free source=local_oauth/,
+  );
+  assert.match(
+    lines[1],
+    / INFO amp model mapping: request claude-opus-9 -> claude-sonnet-4-5 .*route_type=MODEL_MAPPING .*mapping="claude-opus-9 -> claude-sonnet-4-5"/,
+  );
+  assert.match(
+    lines[2],
+    / WARN forwarding to ampcode.com \(uses amp credits\) - model_id: claude-opus-9 .*route_type=AMP_CREDITS .*provider=ampcode.com .*cost=amp_credits source=ampcode.com model_id=claude-opus-9/,
+  );
+  assert.match(
+    lines[3],
+    / WARN no provider available for model_id: claude-opus-9 .*route_type=NO_PROVIDER .*cost=none source=error/,
+  );
   assert.match(lines[4], / WARN amp model fallback denied .*route_type=FALLBACK_DENIED .*reason=/);
 });

@@ -17,7 +17,10 @@ import type { App } from "../../src/server/handler.js";
 
 /** The Amp routes of `app` served on loopback, but with the socket peer reported as `peer` (a fake remote client). */
 async function asPeer(t: TestContext, app: App, peer: string): Promise<string> {
-  const routes = AMP_ROUTES.map((r) => ({ ...r, handler: (req: IncomingMessage, ctx: Parameters<typeof r.handler>[1]) => r.handler(req, { ...ctx, peer }) }));
+  const routes = AMP_ROUTES.map((r) => ({
+    ...r,
+    handler: (req: IncomingMessage, ctx: Parameters<typeof r.handler>[1]) => r.handler(req, { ...ctx, peer }),
+  }));
   const server = createServer(dispatch(routes, app));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
@@ -25,23 +28,62 @@ async function asPeer(t: TestContext, app: App, peer: string): Promise<string> {
 }
 
 function nonLoopbackIPv4(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
   return undefined;
 }
 
 test("isLoopbackAddress() accepts 127/8, ::1 and IPv4-mapped loopback, and denies everything else", () => {
-  for (const a of ["127.0.0.1", "127.5.6.7", "::1", "[::1]", "::ffff:127.0.0.1", "::FFFF:127.9.9.9", "0:0:0:0:0:0:0:1", "0:0:0:0:0:ffff:7f00:1"]) assert.equal(isLoopbackAddress(a), true, a);
-  for (const a of ["10.0.0.1", "8.8.8.8", "::ffff:8.8.8.8", "2001:db8::1", "fe80::1%lo0", "::", "0.0.0.0", "", "localhost", "garbage", "128.0.0.1"]) assert.equal(isLoopbackAddress(a), false, a);
+  for (const a of [
+    "127.0.0.1",
+    "127.5.6.7",
+    "::1",
+    "[::1]",
+    "::ffff:127.0.0.1",
+    "::FFFF:127.9.9.9",
+    "0:0:0:0:0:0:0:1",
+    "0:0:0:0:0:ffff:7f00:1",
+  ])
+    assert.equal(isLoopbackAddress(a), true, a);
+  for (const a of [
+    "10.0.0.1",
+    "8.8.8.8",
+    "::ffff:8.8.8.8",
+    "2001:db8::1",
+    "fe80::1%lo0",
+    "::",
+    "0.0.0.0",
+    "",
+    "localhost",
+    "garbage",
+    "128.0.0.1",
+  ])
+    assert.equal(isLoopbackAddress(a), false, a);
 });
 
 test("isBrowserPage() matches /threads, /auth, /docs, /settings and their sub-paths only", () => {
-  for (const p of ["/threads", "/threads/T-1", "/auth", "/auth/cli-login", "/docs", "/docs/x", "/settings", "/settings/"]) assert.equal(isBrowserPage(p), true, p);
-  for (const p of ["/threads.rss", "/news.rss", "/api/threads", "/authx", "/docs-x", "/"]) assert.equal(isBrowserPage(p), false, p);
+  for (const p of [
+    "/threads",
+    "/threads/T-1",
+    "/auth",
+    "/auth/cli-login",
+    "/docs",
+    "/docs/x",
+    "/settings",
+    "/settings/",
+  ])
+    assert.equal(isBrowserPage(p), true, p);
+  for (const p of ["/threads.rss", "/news.rss", "/api/threads", "/authx", "/docs-x", "/"])
+    assert.equal(isBrowserPage(p), false, p);
 });
 
 test("browserBypass() needs GET/HEAD, a loopback peer and Sec-Fetch-Site absent, none or same-origin", () => {
   const ctx = (path: string, peer = "127.0.0.1") => ({ url: new URL(`http://x${path}`), peer });
-  const req = (method: string, site?: string) => ({ method, headers: site === undefined ? { host: "127.0.0.1:8317" } : { host: "localhost:8317", "sec-fetch-site": site } }) as IncomingMessage;
+  const req = (method: string, site?: string) =>
+    ({
+      method,
+      headers: site === undefined ? { host: "127.0.0.1:8317" } : { host: "localhost:8317", "sec-fetch-site": site },
+    }) as IncomingMessage;
   assert.equal(browserBypass(req("GET"), ctx("/threads/T-1")), true);
   assert.equal(browserBypass(req("HEAD", "none"), ctx("/auth/cli-login")), true);
   assert.equal(browserBypass(req("GET", "same-origin"), ctx("/docs")), true);
@@ -89,16 +131,27 @@ test("S-4 remote peer (N2): key-less /threads/T-1 from a non-loopback peer is 40
 
 test("S-4 remote peer over a real non-loopback interface", async (t) => {
   const address = nonLoopbackIPv4();
-  if (!address) return t.skip("this machine has no non-loopback IPv4 address; the fake-peer test above covers the rule");
+  if (!address)
+    return t.skip("this machine has no non-loopback IPv4 address; the fake-peer test above covers the rule");
   const { A } = await ampSetup(t);
-  const s = await startServer(t, { apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default" } }, { host: address });
+  const s = await startServer(
+    t,
+    { apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default" } },
+    { host: address },
+  );
   const url = `http://${address}:${s.port}`;
   assert.equal((await raw(`${url}/threads/T-1`, { localAddress: address })).status, 401);
   assert.equal(A.requests.length, 0);
   assert.equal((await raw(`${url}/threads/T-1`, { localAddress: address, headers: bearer("ck-1") })).status, 200);
   assert.equal((await A.nth(1)).headers.authorization, "Bearer amp-default");
-  s.setConfig({ apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: true } });
-  const denied = await raw(`${url}/api/user`, { localAddress: address, headers: { ...bearer("ck-1"), "x-forwarded-for": "127.0.0.1" } });
+  s.setConfig({
+    apiKeys: ["ck-1"],
+    ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: true },
+  });
+  const denied = await raw(`${url}/api/user`, {
+    localAddress: address,
+    headers: { ...bearer("ck-1"), "x-forwarded-for": "127.0.0.1" },
+  });
   assert.equal(denied.status, 403);
   assert.equal(A.requests.length, 1);
 });
@@ -112,7 +165,10 @@ test("S-5 upstream off: /api/user answers 503 with and without a key, before any
   }
   assert.equal((await raw(`${s.url}/threads/T-1`, { method: "OPTIONS" })).status, 503);
   assert.equal(A.requests.length, 0);
-  assert.deepEqual(s.logs.filter((l) => l.includes("/api/user") || l.includes("/threads")), []);
+  assert.deepEqual(
+    s.logs.filter((l) => l.includes("/api/user") || l.includes("/threads")),
+    [],
+  );
 });
 
 test("S-5 upstream off: the provider model list still answers 200", async (t) => {
@@ -124,14 +180,31 @@ test("S-5 upstream off: the provider model list still answers 200", async (t) =>
 
 test("S-16 localhost guard: loopback peers pass whatever X-Forwarded-For says, including ::ffff:127.0.0.1 on a dual-stack listener", async (t) => {
   const { A, s } = await ampSetup(t, { amp: { restrictManagementToLocalhost: true } });
-  assert.equal((await raw(`${s.url}/api/user`, { headers: { ...bearer("ck-1"), "x-forwarded-for": "8.8.8.8" } })).status, 200);
+  assert.equal(
+    (await raw(`${s.url}/api/user`, { headers: { ...bearer("ck-1"), "x-forwarded-for": "8.8.8.8" } })).status,
+    200,
+  );
   let dual;
   try {
-    dual = await startServer(t, { apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: true } }, { host: "::" });
+    dual = await startServer(
+      t,
+      {
+        apiKeys: ["ck-1"],
+        ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: true },
+      },
+      { host: "::" },
+    );
   } catch {
     return t.skip("IPv6 is not available for a dual-stack listener");
   }
-  assert.equal((await raw(`http://127.0.0.1:${dual.port}/api/user`, { headers: { ...bearer("ck-1"), "x-forwarded-for": "8.8.8.8" } })).status, 200);
+  assert.equal(
+    (
+      await raw(`http://127.0.0.1:${dual.port}/api/user`, {
+        headers: { ...bearer("ck-1"), "x-forwarded-for": "8.8.8.8" },
+      })
+    ).status,
+    200,
+  );
   assert.equal(A.requests.length, 2);
   assert.equal(A.requests[1].headers["x-forwarded-for"], undefined);
 });
@@ -140,7 +213,9 @@ test("S-16 localhost guard: a non-loopback peer gets 403 even claiming X-Forward
   const { A, s } = await ampSetup(t, { amp: { restrictManagementToLocalhost: true } });
   for (const peer of ["192.0.2.10", "2001:db8::1", "::ffff:8.8.8.8", "not-an-ip"]) {
     const url = await asPeer(t, s.app, peer);
-    const res = await raw(`${url}/api/user`, { headers: { ...bearer("ck-1"), "x-forwarded-for": "127.0.0.1", "x-real-ip": "127.0.0.1" } });
+    const res = await raw(`${url}/api/user`, {
+      headers: { ...bearer("ck-1"), "x-forwarded-for": "127.0.0.1", "x-real-ip": "127.0.0.1" },
+    });
     assert.equal(res.status, 403, peer);
     assert.equal(res.body.toString(), JSON.stringify({ error: LOCALHOST_ONLY }));
     assert.equal((await raw(`${url}/threads/T-1`)).status, 403);
@@ -152,9 +227,15 @@ test("restrict-management-to-localhost changed by hot reload takes effect on the
   const { A, s } = await ampSetup(t);
   const url = await asPeer(t, s.app, "192.0.2.10");
   assert.equal((await raw(`${url}/api/user`, { headers: bearer("ck-1") })).status, 200);
-  s.setConfig({ apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: true } });
+  s.setConfig({
+    apiKeys: ["ck-1"],
+    ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: true },
+  });
   assert.equal((await raw(`${url}/api/user`, { headers: bearer("ck-1") })).status, 403);
-  s.setConfig({ apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: false } });
+  s.setConfig({
+    apiKeys: ["ck-1"],
+    ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", restrictManagementToLocalhost: false },
+  });
   assert.equal((await raw(`${url}/api/user`, { headers: bearer("ck-1") })).status, 200);
   assert.equal(A.requests.length, 2);
 });
@@ -162,33 +243,55 @@ test("restrict-management-to-localhost changed by hot reload takes effect on the
 test("S-17 CORS (N4): OPTIONS on a management route is 403 with an empty body and no Access-Control-* header; A gets nothing", async (t) => {
   const { A, s } = await ampSetup(t);
   for (const path of ["/api/user", "/api/foo", "/threads/T-1", "/auth/cli-login"]) {
-    const res = await raw(`${s.url}${path}`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "GET" } });
+    const res = await raw(`${s.url}${path}`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "GET" },
+    });
     assert.equal(res.status, 403, path);
     assert.equal(res.body.length, 0);
-    assert.deepEqual(Object.keys(res.headers).filter((h) => h.startsWith("access-control-")), []);
+    assert.deepEqual(
+      Object.keys(res.headers).filter((h) => h.startsWith("access-control-")),
+      [],
+    );
   }
   assert.equal(A.requests.length, 0);
 });
 
 test("S-17 CORS (N4): Access-Control-* headers from A never reach the client on management routes", async (t) => {
   const { s } = await ampSetup(t, {
-    handler: (_r, res) => sendJson(res, 200, { id: "u1" }, { "access-control-allow-origin": "*", "access-control-allow-credentials": "true" }),
+    handler: (_r, res) =>
+      sendJson(
+        res,
+        200,
+        { id: "u1" },
+        { "access-control-allow-origin": "*", "access-control-allow-credentials": "true" },
+      ),
   });
   const res = await raw(`${s.url}/api/user`, { headers: { ...bearer("ck-1"), origin: "https://evil.example" } });
   assert.equal(res.status, 200);
-  assert.deepEqual(Object.keys(res.headers).filter((h) => h.startsWith("access-control-")), []);
+  assert.deepEqual(
+    Object.keys(res.headers).filter((h) => h.startsWith("access-control-")),
+    [],
+  );
 });
 
 test("S-17 CORS: OPTIONS on a provider alias gets the server's normal preflight, not 403", async (t) => {
   const { A, s } = await ampSetup(t);
-  const res = await raw(`${s.url}/api/provider/openai/v1/chat/completions`, { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
+  const res = await raw(`${s.url}/api/provider/openai/v1/chat/completions`, {
+    method: "OPTIONS",
+    headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+  });
   assert.ok(res.status >= 200 && res.status < 300, String(res.status));
   assert.equal(res.headers["access-control-allow-origin"], "*");
   assert.equal(A.requests.length, 0);
 });
 
 /** Sends `path` exactly as written (no URL normalisation) and reads the answer. */
-function rawPath(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function rawPath(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const r = request(base, { headers, agent: false }, (res) => {
       let body = "";
@@ -203,7 +306,16 @@ function rawPath(base: string, path: string, headers: Record<string, string> = {
 
 test("encoded traversal under the browser pages is refused with 400 and never reaches the Amp upstream", async (t) => {
   const { A, s } = await ampSetup(t);
-  const tricks = ["..%2fapi%2fuser", "..;/api/user", "..%5capi%5cuser", "%2e%2e%2fapi%2fuser", "..%252fapi%252fuser", "..\\api\\user", "x;jsessionid=1", ".%2e/api/user"];
+  const tricks = [
+    "..%2fapi%2fuser",
+    "..;/api/user",
+    "..%5capi%5cuser",
+    "%2e%2e%2fapi%2fuser",
+    "..%252fapi%252fuser",
+    "..\\api\\user",
+    "x;jsessionid=1",
+    ".%2e/api/user",
+  ];
   for (const page of ["/threads", "/auth", "/docs", "/settings"]) {
     for (const trick of tricks) {
       const res = await rawPath(s.url, `${page}/${trick}`);
@@ -211,7 +323,11 @@ test("encoded traversal under the browser pages is refused with 400 and never re
       assert.match(res.body, /send the path in normal form/, `${page}/${trick}`);
     }
   }
-  assert.equal((await rawPath(s.url, "/api/threads/T-1%2f..%2f..%2fuser", { authorization: "Bearer ck-1" })).status, 400, "keyed routes too");
+  assert.equal(
+    (await rawPath(s.url, "/api/threads/T-1%2f..%2f..%2fuser", { authorization: "Bearer ck-1" })).status,
+    400,
+    "keyed routes too",
+  );
   assert.equal(A.requests.length, 0);
   const plain = await rawPath(s.url, "/threads/T-1?x=%2f");
   assert.equal(plain.status, 200, "an encoded slash in the query is data, not path");
@@ -236,9 +352,14 @@ test("browser bypass: with no Sec-Fetch-Site, a cross-origin Origin or Referer, 
     { host: `evil.example:${s.port}`, origin: `http://evil.example:${s.port}` }, // DNS rebinding
     { host, "sec-fetch-site": "none", origin: "https://evil.example" },
   ];
-  for (const headers of refused) assert.equal((await rawPath(s.url, "/threads/T-1", headers)).status, 401, JSON.stringify(headers));
+  for (const headers of refused)
+    assert.equal((await rawPath(s.url, "/threads/T-1", headers)).status, 401, JSON.stringify(headers));
   assert.equal(A.requests.length, 0);
-  for (const headers of [{ host }, { host, origin: `http://${host}` }, { host: `localhost:${s.port}`, referer: `http://localhost:${s.port}/threads` }] as Array<Record<string, string>>) {
+  for (const headers of [
+    { host },
+    { host, origin: `http://${host}` },
+    { host: `localhost:${s.port}`, referer: `http://localhost:${s.port}/threads` },
+  ] as Array<Record<string, string>>) {
     assert.equal((await rawPath(s.url, "/threads/T-1", headers)).status, 200, JSON.stringify(headers));
   }
 });

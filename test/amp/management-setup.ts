@@ -11,7 +11,15 @@ export async function ampSetup(
   options: { amp?: Partial<AmpConfig>; config?: Partial<Config>; handler?: FakeHandler; server?: ServerOptions } = {},
 ): Promise<{ A: FakeUpstream; s: TestServer }> {
   const A = await startFake(t, options.handler ?? ((_r, res) => sendJson(res, 200, { id: "u1" })));
-  const s = await startServer(t, { apiKeys: ["ck-1", "ck-2"], ...options.config, ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", ...options.amp } }, options.server);
+  const s = await startServer(
+    t,
+    {
+      apiKeys: ["ck-1", "ck-2"],
+      ...options.config,
+      ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", ...options.amp },
+    },
+    options.server,
+  );
   return { A, s };
 }
 
@@ -23,15 +31,29 @@ export interface Raw {
 }
 
 /** Sends one request with exact headers (fetch would add its own) and reads the raw answer. */
-export function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; localAddress?: string } = {}): Promise<Raw> {
+export function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; localAddress?: string } = {},
+): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const length = options.body === undefined ? {} : { "content-length": String(Buffer.byteLength(options.body)) };
-    const req = request(url, { method: options.method ?? "GET", headers: { ...length, ...options.headers }, localAddress: options.localAddress, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
+    const req = request(
+      url,
+      {
+        method: options.method ?? "GET",
+        headers: { ...length, ...options.headers },
+        localAddress: options.localAddress,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(options.body);
   });

@@ -19,7 +19,9 @@ test("splitSuffix() separates the thinking suffix at the last parenthesis", () =
 });
 
 test("compileMappings() counts valid entries and skips blank or uncompilable ones with a warning", () => {
-  const c = compileMappings(amp([m("a", "b"), m(" ", "x"), m("y", ""), m("(?i)z", "q", true), m("^r$", "s", true), m("(?P<n>x)", "t", true)]));
+  const c = compileMappings(
+    amp([m("a", "b"), m(" ", "x"), m("y", ""), m("(?i)z", "q", true), m("^r$", "s", true), m("(?P<n>x)", "t", true)]),
+  );
   assert.equal(c.exact.size, 1);
   assert.equal(c.regex.length, 1);
   assert.equal(c.warnings.length, 4);
@@ -97,5 +99,9 @@ test("applySuffix() never appends an empty suffix and lets the target's suffix w
 });
 
 test("findMapping() names regex rules by pattern", () => {
-  assert.deepEqual(findMapping(compileMappings(amp([m("^a", "b", true)])), "abc"), { to: "b", rule: "/^a/", regex: true });
+  assert.deepEqual(findMapping(compileMappings(amp([m("^a", "b", true)])), "abc"), {
+    to: "b",
+    rule: "/^a/",
+    regex: true,
+  });
 });

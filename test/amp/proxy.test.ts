@@ -16,11 +16,15 @@ import { createLogger } from "../../src/log/log.js";
 import { forwardToAmp, TIMEOUT_BODY, UNREACHABLE_BODY } from "../../src/amp/upstream.js";
 
 function deadline(ms: number, what: string): Promise<never> {
-  return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms).unref());
+  return new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms).unref(),
+  );
 }
 
 test("S-1 basic forward: GET /api/user?x=1 reaches A with the upstream key and A's answer reaches the client", async (t) => {
-  const { A, s } = await ampSetup(t, { handler: (_r, res) => sendJson(res, 200, { id: "u1" }, { "x-amp-answer": "yes" }) });
+  const { A, s } = await ampSetup(t, {
+    handler: (_r, res) => sendJson(res, 200, { id: "u1" }, { "x-amp-answer": "yes" }),
+  });
   const res = await raw(`${s.url}/api/user?x=1`, { headers: bearer("ck-1") });
   const got = await A.nth(1);
   assert.equal(got.method, "GET");
@@ -36,7 +40,9 @@ test("S-1 basic forward: GET /api/user?x=1 reaches A with the upstream key and A
 
 test("S-7 credential stripping: every key/auth_token value and the key headers are removed, other values stay in order", async (t) => {
   const { A, s } = await ampSetup(t);
-  await raw(`${s.url}/api/meta?key=ck-1&key=keep&x=1&auth_token=ck-2&foo=bar`, { headers: { "x-goog-api-key": "ck-1", "x-api-key": "ck-1", "x-management-key": "mgmt-secret" } });
+  await raw(`${s.url}/api/meta?key=ck-1&key=keep&x=1&auth_token=ck-2&foo=bar`, {
+    headers: { "x-goog-api-key": "ck-1", "x-api-key": "ck-1", "x-management-key": "mgmt-secret" },
+  });
   const got = await A.nth(1);
   assert.equal(got.url, "/api/meta?x=1&foo=bar");
   assert.equal(got.headers["x-management-key"], undefined);
@@ -61,13 +67,38 @@ test("S-8 header scrub: tracing, fingerprints and the client's Accept-Encoding a
   const { A, s } = await ampSetup(t);
   await raw(`${s.url}/api/user`, {
     headers: {
-      ...bearer("ck-1"), "x-forwarded-for": "1.2.3.4", via: "x", referer: "r", "sec-ch-ua": "y", "x-stainless-os": "z", priority: "u=1",
-      "accept-encoding": "br", cookie: "s=1", "user-agent": "amp/1", "x-amp-thread-id": "T-9", "x-real-ip": "5.6.7.8", forwarded: "for=1.2.3.4",
-      "anthropic-beta": "context-1m-2025-08-07", "x-hop": "1", connection: "x-hop", "keep-alive": "timeout=5",
+      ...bearer("ck-1"),
+      "x-forwarded-for": "1.2.3.4",
+      via: "x",
+      referer: "r",
+      "sec-ch-ua": "y",
+      "x-stainless-os": "z",
+      priority: "u=1",
+      "accept-encoding": "br",
+      cookie: "s=1",
+      "user-agent": "amp/1",
+      "x-amp-thread-id": "T-9",
+      "x-real-ip": "5.6.7.8",
+      forwarded: "for=1.2.3.4",
+      "anthropic-beta": "context-1m-2025-08-07",
+      "x-hop": "1",
+      connection: "x-hop",
+      "keep-alive": "timeout=5",
     },
   });
   const h = (await A.nth(1)).headers;
-  for (const name of ["x-forwarded-for", "via", "referer", "sec-ch-ua", "x-stainless-os", "priority", "x-real-ip", "forwarded", "x-hop", "keep-alive"]) {
+  for (const name of [
+    "x-forwarded-for",
+    "via",
+    "referer",
+    "sec-ch-ua",
+    "x-stainless-os",
+    "priority",
+    "x-real-ip",
+    "forwarded",
+    "x-hop",
+    "keep-alive",
+  ]) {
     assert.equal(h[name], undefined, name);
   }
   assert.equal(h["accept-encoding"], "gzip");
@@ -84,7 +115,9 @@ test("the proxy adds no User-Agent when the client sent none", async (t) => {
 });
 
 test("S-11 hidden gzip through the proxy: the client gets the decoded body with a correct Content-Length", async (t) => {
-  const { s } = await ampSetup(t, { handler: (_r, res) => void res.writeHead(404, { "content-type": "application/json" }).end(gzipSync('{"ok":true}')) });
+  const { s } = await ampSetup(t, {
+    handler: (_r, res) => void res.writeHead(404, { "content-type": "application/json" }).end(gzipSync('{"ok":true}')),
+  });
   const res = await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
   assert.equal(res.status, 404);
   assert.equal(res.body.toString(), '{"ok":true}');
@@ -93,7 +126,12 @@ test("S-11 hidden gzip through the proxy: the client gets the decoded body with 
 });
 
 test("S-12 declared gzip through the proxy: decoded, without Content-Encoding", async (t) => {
-  const { s } = await ampSetup(t, { handler: (_r, res) => void res.writeHead(200, { "content-encoding": "gzip", "content-type": "application/json" }).end(gzipSync('{"a":1}')) });
+  const { s } = await ampSetup(t, {
+    handler: (_r, res) =>
+      void res
+        .writeHead(200, { "content-encoding": "gzip", "content-type": "application/json" })
+        .end(gzipSync('{"a":1}')),
+  });
   const res = await raw(`${s.url}/api/user`, { headers: { ...bearer("ck-1"), "accept-encoding": "gzip, deflate" } });
   assert.equal(res.body.toString(), '{"a":1}');
   assert.equal(res.headers["content-encoding"], undefined);
@@ -129,7 +167,9 @@ test("S-14 SSE flush: the client reads the first event before A sends the second
         if (chunks.length === 1) release();
       });
       res.on("end", resolve);
-    }).on("error", reject).end();
+    })
+      .on("error", reject)
+      .end();
   });
   assert.equal(chunks[0], "data: 1\n\n");
   assert.equal(chunks.join(""), "data: 1\n\ndata: 2\n\n");
@@ -142,7 +182,10 @@ test("S-15 upstream down: 502 with the exact JSON and one error log naming metho
   assert.equal(res.headers["content-type"], "application/json");
   assert.equal(res.body.toString(), JSON.stringify(UNREACHABLE_BODY));
   assert.equal(res.body.toString(), '{"error":"amp_upstream_proxy_error","message":"Failed to reach Amp upstream"}');
-  assert.equal(s.logs.filter((l) => l.includes("ERROR amp upstream proxy error for GET /api/user: ECONNREFUSED")).length, 1);
+  assert.equal(
+    s.logs.filter((l) => l.includes("ERROR amp upstream proxy error for GET /api/user: ECONNREFUSED")).length,
+    1,
+  );
 });
 
 test("S-15 upstream silent past upstream-timeout: 504, the upstream request is aborted, and the next request is served", async (t) => {
@@ -150,7 +193,9 @@ test("S-15 upstream silent past upstream-timeout: 504, the upstream request is a
   const res = await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
   assert.equal(res.status, 504);
   assert.equal(res.body.toString(), JSON.stringify(TIMEOUT_BODY));
-  await (await A.nth(1)).closed;
+  await (
+    await A.nth(1)
+  ).closed;
   A.handle((_r, r) => sendJson(r, 200, { id: "u2" }));
   const next = await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
   assert.equal(next.status, 200);
@@ -164,7 +209,11 @@ test("S-18 catch-all (N17): unknown /api paths and new RPCs reach A intact with 
   assert.equal(A.requests.length, 0);
   await raw(`${s.url}/api/foo?bar=1`, { headers: bearer("ck-1") });
   const body = '{"method":"someNewRpc","params":{"n":12345678901234567890}}';
-  await raw(`${s.url}/api/internal?someNewRpc`, { method: "POST", body, headers: { ...bearer("ck-1"), "content-type": "application/json" } });
+  await raw(`${s.url}/api/internal?someNewRpc`, {
+    method: "POST",
+    body,
+    headers: { ...bearer("ck-1"), "content-type": "application/json" },
+  });
   await raw(`${s.url}/api/thread-actors`, { method: "POST", body: "{}", headers: bearer("ck-2") });
   const [foo, rpc, actors] = [await A.nth(1), await A.nth(2), await A.nth(3)];
   assert.equal(foo.url, "/api/foo?bar=1");
@@ -179,8 +228,14 @@ test("S-18 catch-all (N17): unknown /api paths and new RPCs reach A intact with 
 
 test("a large gzip request body (as the Amp CLI sends past 25,600 bytes) is forwarded byte for byte with its Content-Encoding", async (t) => {
   const { A, s } = await ampSetup(t);
-  const zipped = gzipSync(JSON.stringify({ method: "uploadThread", params: { thread: { text: "x".repeat(200_000) } } }));
-  await raw(`${s.url}/api/internal?uploadThread`, { method: "POST", body: zipped, headers: { ...bearer("ck-1"), "content-encoding": "gzip", "content-type": "application/json" } });
+  const zipped = gzipSync(
+    JSON.stringify({ method: "uploadThread", params: { thread: { text: "x".repeat(200_000) } } }),
+  );
+  await raw(`${s.url}/api/internal?uploadThread`, {
+    method: "POST",
+    body: zipped,
+    headers: { ...bearer("ck-1"), "content-encoding": "gzip", "content-type": "application/json" },
+  });
   const got = await A.nth(1);
   assert.deepEqual(got.body, zipped);
   assert.equal(got.headers["content-encoding"], "gzip");
@@ -190,7 +245,9 @@ test("a large gzip request body (as the Amp CLI sends past 25,600 bytes) is forw
 test("a chunked request body is streamed to A intact", async (t) => {
   const { A, s } = await ampSetup(t);
   await new Promise<void>((resolve, reject) => {
-    const req = request(`${s.url}/api/telemetry`, { method: "POST", headers: bearer("ck-1") }, (res) => res.resume().on("end", resolve));
+    const req = request(`${s.url}/api/telemetry`, { method: "POST", headers: bearer("ck-1") }, (res) =>
+      res.resume().on("end", resolve),
+    );
     req.on("error", reject);
     req.write("part-1;");
     setImmediate(() => req.end("part-2"));
@@ -200,7 +257,10 @@ test("a chunked request body is streamed to A intact", async (t) => {
 
 test("an upstream URL with a path and a query is joined as PX-1 says", async (t) => {
   const { A, s } = await ampSetup(t);
-  s.setConfig({ apiKeys: ["ck-1"], ampcode: { upstreamUrl: `${A.url}/base/?tenant=1`, upstreamApiKey: "amp-default" } });
+  s.setConfig({
+    apiKeys: ["ck-1"],
+    ampcode: { upstreamUrl: `${A.url}/base/?tenant=1`, upstreamApiKey: "amp-default" },
+  });
   await raw(`${s.url}/api/user?x=1`, { headers: bearer("ck-1") });
   assert.equal((await A.nth(1)).url, "/base/api/user?tenant=1&x=1");
 });
@@ -221,13 +281,18 @@ test("S-40 cancellation: a client abort mid-stream closes A's request within 100
   });
   const clientReq = request(`${s.url}/api/internal/slow`, { headers: bearer("ck-1") });
   clientReq.on("error", () => {});
-  const firstChunk = new Promise<void>((resolve) => clientReq.on("response", (res) => res.once("data", () => resolve())));
+  const firstChunk = new Promise<void>((resolve) =>
+    clientReq.on("response", (res) => res.once("data", () => resolve())),
+  );
   clientReq.end();
   await firstChunk;
   const upstream = await A.nth(1);
   clientReq.destroy();
   await Promise.race([upstream.closed, deadline(100, "A's request closing")]);
-  assert.deepEqual(s.logs.filter((l) => / (ERROR|WARN) /.test(l)), []);
+  assert.deepEqual(
+    s.logs.filter((l) => / (ERROR|WARN) /.test(l)),
+    [],
+  );
   assert.equal((await raw(`${s.url}/healthz`)).status, 200);
 });
 
@@ -239,7 +304,10 @@ test("a client abort while waiting for A's response head destroys A's request an
   const upstream = await A.nth(1);
   clientReq.destroy();
   await Promise.race([upstream.closed, deadline(100, "A's request closing")]);
-  assert.deepEqual(s.logs.filter((l) => / (ERROR|WARN) /.test(l)), []);
+  assert.deepEqual(
+    s.logs.filter((l) => / (ERROR|WARN) /.test(l)),
+    [],
+  );
 });
 
 test("A failing mid-body truncates the client's response (PX-13) with one warning and no crash", async (t) => {
@@ -251,7 +319,10 @@ test("A failing mid-body truncates the client's response (PX-13) with one warnin
     },
   });
   await assert.rejects(raw(`${s.url}/api/user`, { headers: bearer("ck-1") }));
-  assert.equal(s.logs.filter((l) => l.includes("WARN amp upstream response failed mid-stream for GET /api/user")).length, 1);
+  assert.equal(
+    s.logs.filter((l) => l.includes("WARN amp upstream response failed mid-stream for GET /api/user")).length,
+    1,
+  );
   assert.equal((await raw(`${s.url}/healthz`)).status, 200);
 });
 
@@ -270,24 +341,45 @@ test("a kept-alive upstream socket closed under a replayable request is retried 
 
 test("PX-15, superseded by issue 11: an upgrade that is no valid WebSocket handshake is answered 400 and logged, and A gets nothing", async (t) => {
   const { A, s } = await ampSetup(t);
-  const res = await raw(`${s.url}/api/thread-actors`, { headers: { ...bearer("ck-1"), connection: "Upgrade", upgrade: "websocket" } });
+  const res = await raw(`${s.url}/api/thread-actors`, {
+    headers: { ...bearer("ck-1"), connection: "Upgrade", upgrade: "websocket" },
+  });
   assert.equal(res.status, 400);
   assert.match(res.body.toString(), /Sec-WebSocket-Version must be 13/);
   assert.equal(A.requests.length, 0);
-  assert.equal(s.logs.filter((l) => l.includes("UPGRADE GET /api/thread-actors") && l.includes("status=400")).length, 1);
+  assert.equal(
+    s.logs.filter((l) => l.includes("UPGRADE GET /api/thread-actors") && l.includes("status=400")).length,
+    1,
+  );
 });
 
 test("forwardToAmp() sends a changed body with a Content-Length equal to its bytes (N5) and without the client's Content-Encoding", async (t) => {
   const { A } = await ampSetup(t);
-  const app = createApp({ config: makeConfig({ apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default" } }), log: createLogger({ sink: () => {} }), env: {}, clock: fakeClock() });
-  const server = createServer(dispatch([route("POST", "/api/provider/anthropic/v1/messages", "anthropic", async (req, ctx) => {
-    const body = await readBody(req, 1 << 20, { decode: true });
-    await forwardToAmp(req, ctx, Buffer.from(body.toString().replace("long-original-value", "short")));
-  })], app));
+  const app = createApp({
+    config: makeConfig({ apiKeys: ["ck-1"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default" } }),
+    log: createLogger({ sink: () => {} }),
+    env: {},
+    clock: fakeClock(),
+  });
+  const server = createServer(
+    dispatch(
+      [
+        route("POST", "/api/provider/anthropic/v1/messages", "anthropic", async (req, ctx) => {
+          const body = await readBody(req, 1 << 20, { decode: true });
+          await forwardToAmp(req, ctx, Buffer.from(body.toString().replace("long-original-value", "short")));
+        }),
+      ],
+      app,
+    ),
+  );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/provider/anthropic/v1/messages`;
-  const res = await raw(url, { method: "POST", body: gzipSync('{"v":"long-original-value"}'), headers: { "x-api-key": "ck-1", "content-encoding": "gzip" } });
+  const res = await raw(url, {
+    method: "POST",
+    body: gzipSync('{"v":"long-original-value"}'),
+    headers: { "x-api-key": "ck-1", "content-encoding": "gzip" },
+  });
   assert.equal(res.status, 200);
   const got = await A.nth(1);
   assert.equal(got.body.toString(), '{"v":"short"}');
@@ -297,7 +389,11 @@ test("forwardToAmp() sends a changed body with a Content-Length equal to its byt
 });
 
 test("forwardToAmp() answers 503 in the route's dialect when Amp's upstream is off", async (t) => {
-  const app = createApp({ config: makeConfig({ ampcode: { upstreamUrl: "" } }), log: createLogger({ sink: () => {} }), env: {} });
+  const app = createApp({
+    config: makeConfig({ ampcode: { upstreamUrl: "" } }),
+    log: createLogger({ sink: () => {} }),
+    env: {},
+  });
   const server = createServer(dispatch([route("POST", "/x", "anthropic", (req, ctx) => forwardToAmp(req, ctx))], app));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
@@ -314,7 +410,13 @@ test("an Amp error answer that echoes the upstream key is redacted, body (plain 
       const text = JSON.stringify({ error: `bad auth ${String(r.headers.authorization)}` });
       if (mode === "ok") return sendJson(res, 200, { echo: "amp-upstream-secret-42" });
       const body = mode === "plain" ? Buffer.from(text) : gzipSync(text);
-      res.writeHead(401, { "content-type": "application/json", "x-echo": "amp-upstream-secret-42", ...(mode === "gzip" ? { "content-encoding": "gzip" } : {}) }).end(body);
+      res
+        .writeHead(401, {
+          "content-type": "application/json",
+          "x-echo": "amp-upstream-secret-42",
+          ...(mode === "gzip" ? { "content-encoding": "gzip" } : {}),
+        })
+        .end(body);
     },
   });
   for (const m of ["plain", "gzip", "hidden"]) {
@@ -327,5 +429,9 @@ test("an Amp error answer that echoes the upstream key is redacted, body (plain 
     assert.equal(res.headers["content-length"], String(res.body.length), m);
   }
   mode = "ok";
-  assert.match((await raw(`${s.url}/api/user`, { headers: bearer("ck-1") })).body.toString(), /amp-upstream-secret-42/, "the user's own data is not touched");
+  assert.match(
+    (await raw(`${s.url}/api/user`, { headers: bearer("ck-1") })).body.toString(),
+    /amp-upstream-secret-42/,
+    "the user's own data is not touched",
+  );
 });

@@ -4,7 +4,14 @@ import { createLogger } from "../../src/log/log.js";
 import { logDecision, type Decision } from "../../src/amp/decide.js";
 import { recentDecisions, RECENT_DECISIONS } from "../../src/amp/recent.js";
 
-const d = (model: string): Decision => ({ requestedModel: model, resolvedModel: model, routeType: "AMP_CREDITS", provider: "ampcode.com", reason: "r", suppressThinking: false });
+const d = (model: string): Decision => ({
+  requestedModel: model,
+  resolvedModel: model,
+  routeType: "AMP_CREDITS",
+  provider: "ampcode.com",
+  reason: "r",
+  suppressThinking: false,
+});
 
 test("logDecision() remembers the last RECENT_DECISIONS decisions per logger, newest first", () => {
   const log = createLogger({ sink: () => undefined });

@@ -10,11 +10,16 @@ test("sanitiseRequest() drops blank-signature thinking and strips tool_use signa
       '{"type":"tool_use","id":"t","name":"Bash","input":{"n":12345678901234567890},"signature":""}]}]}',
   );
   const out = sanitiseRequest(body).toString();
-  assert.equal(out, '{"model":"m","messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"Bash","input":{"n":12345678901234567890}}]}]}');
+  assert.equal(
+    out,
+    '{"model":"m","messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"Bash","input":{"n":12345678901234567890}}]}]}',
+  );
 });
 
 test("sanitiseRequest() returns the same Buffer when nothing changes", () => {
-  const body = b('{"messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":"sig"}]}],  "n": 1.50}');
+  const body = b(
+    '{"messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":"sig"}]}],  "n": 1.50}',
+  );
   assert.equal(sanitiseRequest(body), body);
   const plain = b('{"messages":[{"role":"user","content":"hi"}]}');
   assert.equal(sanitiseRequest(plain), plain);
@@ -43,21 +48,32 @@ test("sanitiseRequest() gives a message left empty an empty content array", () =
 });
 
 test("sanitiseRequest() passes bodies that are not JSON objects or have no messages array through", () => {
-  for (const s of ['["thinking"]', '{"messages":"thinking"}', '{"signature":1}', '{"messages":[{"role":"assistant","content":[{"type":"thinking"', "not json thinking"]) {
+  for (const s of [
+    '["thinking"]',
+    '{"messages":"thinking"}',
+    '{"signature":1}',
+    '{"messages":[{"role":"assistant","content":[{"type":"thinking"',
+    "not json thinking",
+  ]) {
     const body = b(s);
     assert.equal(sanitiseRequest(body), body, s);
   }
 });
 
 test("sanitiseRequest() copes with escapes and whitespace inside JSON strings", () => {
-  const body = b('{ "messages" : [ { "role" : "assistant" , "content" : [ {"type":"text","text":"a\\"}]{"} , {"type" : "thinking", "thinking":"x"} ] } ] }');
+  const body = b(
+    '{ "messages" : [ { "role" : "assistant" , "content" : [ {"type":"text","text":"a\\"}]{"} , {"type" : "thinking", "thinking":"x"} ] } ] }',
+  );
   const out = sanitiseRequest(body).toString();
   assert.deepEqual(JSON.parse(out).messages[0].content, [{ type: "text", text: 'a"}]{' }]);
 });
 
 test("replaceModel() swaps only the model value and keeps the rest byte for byte", () => {
   const body = b('{"model" : "claude-opus-9","n":12345678901234567890,"x":"model"}');
-  assert.equal(replaceModel(body, "claude-sonnet-4-5").toString(), '{"model" : "claude-sonnet-4-5","n":12345678901234567890,"x":"model"}');
+  assert.equal(
+    replaceModel(body, "claude-sonnet-4-5").toString(),
+    '{"model" : "claude-sonnet-4-5","n":12345678901234567890,"x":"model"}',
+  );
   const none = b('{"messages":[]}');
   assert.equal(replaceModel(none, "x"), none);
   const bad = b("[1]");

@@ -14,17 +14,36 @@ test("targetPath() joins the upstream path with one slash and puts the upstream'
   assert.equal(targetPath(new URL("https://ampcode.com"), "/api/user?x=1"), "/api/user?x=1");
   assert.equal(targetPath(new URL("https://h/base/"), "//api/user"), "/base/api/user");
   assert.equal(targetPath(new URL("https://h/base?t=1"), "/api/user?key=ck"), "/base/api/user?t=1");
-  assert.equal(targetPath(new URL("https://h"), "/api/provider/anthropic/v1/messages?beta=true"), "/api/provider/anthropic/v1/messages?beta=true");
+  assert.equal(
+    targetPath(new URL("https://h"), "/api/provider/anthropic/v1/messages?beta=true"),
+    "/api/provider/anthropic/v1/messages?beta=true",
+  );
 });
 
 test("outgoingHeaders() keeps TE: trailers only, sets Host, Accept-Encoding and the key, and fixes Content-Length for a read body", () => {
   const out = outgoingHeaders(
-    { te: "trailers", "content-encoding": "gzip", "content-length": "99", "transfer-encoding": "chunked", host: "proxy", "x-amp-client-type": "cli" },
+    {
+      te: "trailers",
+      "content-encoding": "gzip",
+      "content-length": "99",
+      "transfer-encoding": "chunked",
+      host: "proxy",
+      "x-amp-client-type": "cli",
+    },
     { host: "ampcode.com", key: "k", bodyLength: 5 },
   );
   assert.deepEqual(out, {
-    te: "trailers", "content-length": "5", "x-amp-client-type": "cli", host: "ampcode.com", "accept-encoding": "gzip", authorization: "Bearer k", "x-api-key": "k",
+    te: "trailers",
+    "content-length": "5",
+    "x-amp-client-type": "cli",
+    host: "ampcode.com",
+    "accept-encoding": "gzip",
+    authorization: "Bearer k",
+    "x-api-key": "k",
   });
-  const none = outgoingHeaders({ te: "gzip", authorization: "Bearer ck-1", "content-encoding": "gzip" }, { host: "h:1", key: "" });
+  const none = outgoingHeaders(
+    { te: "gzip", authorization: "Bearer ck-1", "content-encoding": "gzip" },
+    { host: "h:1", key: "" },
+  );
   assert.deepEqual(none, { "content-encoding": "gzip", host: "h:1", "accept-encoding": "gzip" });
 });

@@ -6,7 +6,13 @@ import { dirname, join } from "node:path";
 import { fakeClock } from "../support/server.js";
 import { ampSetup, bearer, raw } from "./management-setup.js";
 import {
-  buildClientMap, DUPLICATE_CLIENT_KEY_WARNING, MISSING_KEY_MESSAGE, readSecretsFile, resolveUpstreamKey, SECRET_FILE_TTL_MS, secretsPath,
+  buildClientMap,
+  DUPLICATE_CLIENT_KEY_WARNING,
+  MISSING_KEY_MESSAGE,
+  readSecretsFile,
+  resolveUpstreamKey,
+  SECRET_FILE_TTL_MS,
+  secretsPath,
 } from "../../src/amp/secret.js";
 import { createApp } from "../../src/app/app.js";
 import { makeConfig, type AmpConfig } from "../../src/config/schema.js";
@@ -28,10 +34,26 @@ function fileOf(key: string): Record<string, string> {
   return { "apiKey@https://ampcode.com/": key };
 }
 
-function appWith(amp: Partial<AmpConfig>, env: Record<string, string | undefined>, homeDir: string, clock = fakeClock()) {
+function appWith(
+  amp: Partial<AmpConfig>,
+  env: Record<string, string | undefined>,
+  homeDir: string,
+  clock = fakeClock(),
+) {
   const logs: string[] = [];
-  const app = createApp({ config: makeConfig({ ampcode: { upstreamUrl: "https://ampcode.com", ...amp } }), env, homeDir, clock, log: createLogger({ level: "debug", sink: (l) => logs.push(l) }) });
-  return { app, logs, clock, lookup: (clientKey?: string) => resolveUpstreamKey({ app, config: app.config(), clientKey }) };
+  const app = createApp({
+    config: makeConfig({ ampcode: { upstreamUrl: "https://ampcode.com", ...amp } }),
+    env,
+    homeDir,
+    clock,
+    log: createLogger({ level: "debug", sink: (l) => logs.push(l) }),
+  });
+  return {
+    app,
+    logs,
+    clock,
+    lookup: (clientKey?: string) => resolveUpstreamKey({ app, config: app.config(), clientKey }),
+  };
 }
 
 test("PX-6 precedence table: config, env, file, whitespace falls through, missing file and all blank give no key", async () => {
@@ -48,7 +70,8 @@ test("PX-6 precedence table: config, env, file, whitespace falls through, missin
     const { lookup } = appWith(amp, env, home(file));
     const got = await lookup();
     assert.equal(got.key, want, name);
-    if (want === "") assert.match("reason" in got ? got.reason : "", /no ampcode\.upstream-api-key, no AMP_API_KEY/, name);
+    if (want === "")
+      assert.match("reason" in got ? got.reason : "", /no ampcode\.upstream-api-key, no AMP_API_KEY/, name);
   }
 });
 
@@ -59,9 +82,15 @@ test("readSecretsFile(): missing file is no error; bad JSON, a non-object and a 
   assert.match((await readSecretsFile(secretsPath(home("[1,2]")))).error ?? "", /expected a JSON object/);
   const dir = home();
   mkdirSync(secretsPath(dir), { recursive: true });
-  assert.match((await readSecretsFile(secretsPath(dir))).error ?? "", /Cannot read Amp secrets file ".*secrets\.json": EISDIR/);
+  assert.match(
+    (await readSecretsFile(secretsPath(dir))).error ?? "",
+    /Cannot read Amp secrets file ".*secrets\.json": EISDIR/,
+  );
   assert.deepEqual(await readSecretsFile(secretsPath(home({ "apiKey@https://ampcode.com/": 42 }))), { key: "" });
-  assert.deepEqual(await readSecretsFile(secretsPath(home({ other: 1, nested: { a: [true] }, "apiKey@https://ampcode.com/": "k1" }))), { key: "k1" });
+  assert.deepEqual(
+    await readSecretsFile(secretsPath(home({ other: 1, nested: { a: [true] }, "apiKey@https://ampcode.com/": "k1" }))),
+    { key: "k1" },
+  );
   assert.deepEqual(await readSecretsFile(secretsPath(home({ other: "x" }))), { key: "" });
 });
 
@@ -90,7 +119,10 @@ test("concurrent lookups share one file read", async () => {
   const first = app.amp.secrets.fileKey();
   assert.equal(app.amp.secrets.fileKey(), first);
   const results = await Promise.all([lookup(), lookup(), lookup()]);
-  assert.deepEqual(results.map((r) => r.key), ["file-k", "file-k", "file-k"]);
+  assert.deepEqual(
+    results.map((r) => r.key),
+    ["file-k", "file-k", "file-k"],
+  );
 });
 
 test("HR-4: changing upstream-api-key or re-enabling the upstream drops the file cache", async () => {
@@ -140,13 +172,27 @@ test("buildClientMap(): trims, skips blank entries, first mapping wins, one exac
     ],
     (m) => warnings.push(m),
   );
-  assert.deepEqual([...map], [["k1", "u1"], ["k2", "u1"], ["k4", "u2"]]);
+  assert.deepEqual(
+    [...map],
+    [
+      ["k1", "u1"],
+      ["k2", "u1"],
+      ["k4", "u2"],
+    ],
+  );
   assert.deepEqual(warnings, [DUPLICATE_CLIENT_KEY_WARNING]);
-  assert.equal(DUPLICATE_CLIENT_KEY_WARNING, "amp upstream-api-keys: client API key appears in multiple entries; using first mapping.");
+  assert.equal(
+    DUPLICATE_CLIENT_KEY_WARNING,
+    "amp upstream-api-keys: client API key appears in multiple entries; using first mapping.",
+  );
 });
 
 test("PX-7: a mapped client key uses its upstream key and skips the chain; unmapped and anonymous requests use the chain", async () => {
-  const { lookup, logs } = appWith({ upstreamApiKey: "default", upstreamApiKeys: [{ upstreamApiKey: "u-team", apiKeys: ["ck-2", "ck-2"] }] }, {}, home());
+  const { lookup, logs } = appWith(
+    { upstreamApiKey: "default", upstreamApiKeys: [{ upstreamApiKey: "u-team", apiKeys: ["ck-2", "ck-2"] }] },
+    {},
+    home(),
+  );
   assert.deepEqual(await lookup("ck-2"), { key: "u-team", source: "client-map" });
   assert.equal((await lookup("ck-1")).key, "default");
   assert.equal((await lookup()).key, "default");
@@ -160,11 +206,31 @@ test("S-6 per-client key: ck-2 reaches A as Bearer u-team, ck-1 as Bearer amp-de
   await raw(`${s.url}/api/meta`, { headers: bearer("ck-1") });
   assert.equal((await A.nth(1)).headers.authorization, "Bearer u-team");
   assert.equal((await A.nth(2)).headers.authorization, "Bearer amp-default");
-  s.setConfig({ apiKeys: ["ck-1", "ck-2"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", upstreamApiKeys: [...upstreamApiKeys] } });
+  s.setConfig({
+    apiKeys: ["ck-1", "ck-2"],
+    ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", upstreamApiKeys: [...upstreamApiKeys] },
+  });
   assert.equal(s.logs.filter((l) => l.includes(DUPLICATE_CLIENT_KEY_WARNING)).length, 1);
-  s.setConfig({ apiKeys: ["ck-1", "ck-2"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", upstreamApiKeys: [{ upstreamApiKey: " u-team", apiKeys: [" ck-2 ", "", "ck-2"] }, { upstreamApiKey: " ", apiKeys: ["ck-1"] }] } });
+  s.setConfig({
+    apiKeys: ["ck-1", "ck-2"],
+    ampcode: {
+      upstreamUrl: A.url,
+      upstreamApiKey: "amp-default",
+      upstreamApiKeys: [
+        { upstreamApiKey: " u-team", apiKeys: [" ck-2 ", "", "ck-2"] },
+        { upstreamApiKey: " ", apiKeys: ["ck-1"] },
+      ],
+    },
+  });
   assert.equal(s.logs.filter((l) => l.includes(DUPLICATE_CLIENT_KEY_WARNING)).length, 1);
-  s.setConfig({ apiKeys: ["ck-1", "ck-2"], ampcode: { upstreamUrl: A.url, upstreamApiKey: "amp-default", upstreamApiKeys: [{ upstreamApiKey: "u-new", apiKeys: ["ck-1", "ck-1"] }] } });
+  s.setConfig({
+    apiKeys: ["ck-1", "ck-2"],
+    ampcode: {
+      upstreamUrl: A.url,
+      upstreamApiKey: "amp-default",
+      upstreamApiKeys: [{ upstreamApiKey: "u-new", apiKeys: ["ck-1", "ck-1"] }],
+    },
+  });
   await raw(`${s.url}/api/meta`, { headers: bearer("ck-1") });
   await raw(`${s.url}/api/meta`, { headers: bearer("ck-2") });
   assert.equal((await A.nth(3)).headers.authorization, "Bearer u-new");
@@ -195,14 +261,25 @@ test("N8: a key from AMP_API_KEY or the file sent to an origin other than ampcod
   const { s } = await ampSetup(t, { amp: { upstreamApiKey: "" }, server: { env: { AMP_API_KEY: "env-k" } } });
   await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
   await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
-  assert.equal(s.logs.filter((l) => l.includes("WARN amp upstream: sending the ampcode.com key from AMP_API_KEY to http://127.0.0.1:")).length, 1);
-  assert.equal(s.logs.some((l) => l.includes("env-k")), false);
+  assert.equal(
+    s.logs.filter((l) =>
+      l.includes("WARN amp upstream: sending the ampcode.com key from AMP_API_KEY to http://127.0.0.1:"),
+    ).length,
+    1,
+  );
+  assert.equal(
+    s.logs.some((l) => l.includes("env-k")),
+    false,
+  );
 });
 
 test("N8: a key from the config is sent anywhere without a warning", async (t) => {
   const { s } = await ampSetup(t);
   await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
-  assert.equal(s.logs.some((l) => l.includes("sending the ampcode.com key")), false);
+  assert.equal(
+    s.logs.some((l) => l.includes("sending the ampcode.com key")),
+    false,
+  );
 });
 
 test("S-10 no key anywhere (N19): 503 amp_upstream_key_missing, A gets nothing, one warning naming the three places", async (t) => {
@@ -210,7 +287,10 @@ test("S-10 no key anywhere (N19): 503 amp_upstream_key_missing, A gets nothing, 
   for (let i = 0; i < 2; i++) {
     const res = await raw(`${s.url}/api/user`, { headers: bearer("ck-1") });
     assert.equal(res.status, 503);
-    assert.deepEqual(JSON.parse(res.body.toString()), { error: "amp_upstream_key_missing", message: MISSING_KEY_MESSAGE });
+    assert.deepEqual(JSON.parse(res.body.toString()), {
+      error: "amp_upstream_key_missing",
+      message: MISSING_KEY_MESSAGE,
+    });
   }
   assert.equal(A.requests.length, 0);
   const warnings = s.logs.filter((l) => l.includes("WARN amp upstream: No Amp upstream key"));

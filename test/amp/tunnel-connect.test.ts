@@ -17,27 +17,59 @@ import { actorPath, AMP_KEY, CLIENT_KEY, credentials, protocols, tunnelSetup } f
 function selfSigned(): { cert: Buffer; key: Buffer; certPath: string } | undefined {
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-tls-"));
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "key.pem"),
-      "-out", join(dir, "cert.pem"), "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost",
+      ],
+      { stdio: "ignore" },
+    );
   } catch {
     return undefined;
   }
-  return { cert: readFileSync(join(dir, "cert.pem")), key: readFileSync(join(dir, "key.pem")), certPath: join(dir, "cert.pem") };
+  return {
+    cert: readFileSync(join(dir, "cert.pem")),
+    key: readFileSync(join(dir, "key.pem")),
+    certPath: join(dir, "cert.pem"),
+  };
 }
 
 /** A TLS front for a plain server, recording the SNI name of each connection. */
-async function tlsFront(t: TestContext, pem: { cert: Buffer; key: Buffer }, port: number): Promise<{ port: number; names: Array<string | false> }> {
+async function tlsFront(
+  t: TestContext,
+  pem: { cert: Buffer; key: Buffer },
+  port: number,
+): Promise<{ port: number; names: Array<string | false> }> {
   const names: Array<string | false> = [];
   const sockets = new Set<Socket>();
   // SNICallback sees the name even when the client then rejects the certificate.
-  const server = createTlsServer({ cert: pem.cert, key: pem.key, SNICallback: (name, cb) => (names.push(name), cb(null)) }, (tls) => {
-    const plain = netConnect(port, "127.0.0.1");
-    sockets.add(plain);
-    tls.pipe(plain).pipe(tls);
-    tls.on("error", () => plain.destroy());
-    plain.on("error", () => tls.destroy());
-    tls.on("close", () => plain.destroy());
-  });
+  const server = createTlsServer(
+    { cert: pem.cert, key: pem.key, SNICallback: (name, cb) => (names.push(name), cb(null)) },
+    (tls) => {
+      const plain = netConnect(port, "127.0.0.1");
+      sockets.add(plain);
+      tls.pipe(plain).pipe(tls);
+      tls.on("error", () => plain.destroy());
+      plain.on("error", () => tls.destroy());
+      tls.on("close", () => plain.destroy());
+    },
+  );
   server.on("tlsClientError", () => {});
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   t.after(() => {
@@ -52,7 +84,10 @@ test("an https upstream whose certificate is not trusted is refused (502), never
   if (!pem) return t.skip("no openssl binary to make a test certificate");
   const A = await startAmpStandIn(t);
   const front = await tlsFront(t, pem, A.port);
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], ampcode: { upstreamUrl: `https://localhost:${front.port}`, upstreamApiKey: AMP_KEY } });
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    ampcode: { upstreamUrl: `https://localhost:${front.port}`, upstreamApiKey: AMP_KEY },
+  });
   A.tokens.push("wst_tls");
   s.app.amp.actorTokens.remember("wst_tls");
   const d = await dial(`${s.url}${actorPath("T-1")}`, { "sec-websocket-protocol": protocols("wst_tls") });
@@ -68,13 +103,22 @@ test("an https upstream with a certificate trusted through NODE_EXTRA_CA_CERTS c
   const A = await startAmpStandIn(t);
   const front = await tlsFront(t, pem, A.port);
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-tls-run-"));
-  writeFileSync(join(dir, "config.yaml"), `host: 127.0.0.1\napi-keys: ["${CLIENT_KEY}"]\nampcode:\n  upstream-url: "https://localhost:${front.port}"\n  upstream-api-key: "${AMP_KEY}"\n`);
+  writeFileSync(
+    join(dir, "config.yaml"),
+    `host: 127.0.0.1\napi-keys: ["${CLIENT_KEY}"]\nampcode:\n  upstream-url: "https://localhost:${front.port}"\n  upstream-api-key: "${AMP_KEY}"\n`,
+  );
   const script = join(dir, "run.mts");
-  writeFileSync(script, `import { start } from ${JSON.stringify(resolve("src/app/start.ts"))};\n` +
-    `import { createLogger } from ${JSON.stringify(resolve("src/log/log.ts"))};\n` +
-    `const s = await start({ configPath: ${JSON.stringify(join(dir, "config.yaml"))}, port: 0, homeDir: ${JSON.stringify(dir)}, env: {}, log: createLogger({ sink: () => {} }) });\n` +
-    `console.log("READY " + s.url);\nprocess.on("SIGTERM", () => s.stop(100).then(() => process.exit(0)));\n`);
-  const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: pem.certPath }, stdio: ["ignore", "pipe", "inherit"] });
+  writeFileSync(
+    script,
+    `import { start } from ${JSON.stringify(resolve("src/app/start.ts"))};\n` +
+      `import { createLogger } from ${JSON.stringify(resolve("src/log/log.ts"))};\n` +
+      `const s = await start({ configPath: ${JSON.stringify(join(dir, "config.yaml"))}, port: 0, homeDir: ${JSON.stringify(dir)}, env: {}, log: createLogger({ sink: () => {} }) });\n` +
+      `console.log("READY " + s.url);\nprocess.on("SIGTERM", () => s.stop(100).then(() => process.exit(0)));\n`,
+  );
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: pem.certPath },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   t.after(() => child.kill("SIGTERM"));
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = "";
@@ -116,7 +160,9 @@ test("with proxy-url the tunnel goes through a CONNECT proxy", async (t) => {
     for (const s of open) s.destroy();
     proxy.close();
   });
-  const { A, s } = await tunnelSetup(t, { config: { proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` } });
+  const { A, s } = await tunnelSetup(t, {
+    config: { proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` },
+  });
   const { threadId, wsToken } = await credentials(s);
   const d = await dial(`${s.url}${actorPath(threadId)}`, { "sec-websocket-protocol": protocols(wsToken) });
   assert.ok(d.ok);
@@ -124,7 +170,11 @@ test("with proxy-url the tunnel goes through a CONNECT proxy", async (t) => {
   assert.equal(await d.peer.next((m) => m === "pong"), "pong");
   assert.deepEqual(targets, [`127.0.0.1:${A.port}`]);
   d.peer.socket.destroy();
-  s.setConfig({ apiKeys: [CLIENT_KEY], proxyUrl: "http://127.0.0.1:9", ampcode: { upstreamUrl: A.url, upstreamApiKey: AMP_KEY } });
+  s.setConfig({
+    apiKeys: [CLIENT_KEY],
+    proxyUrl: "http://127.0.0.1:9",
+    ampcode: { upstreamUrl: A.url, upstreamApiKey: AMP_KEY },
+  });
   const dead = await dial(`${s.url}${actorPath(threadId)}`, { "sec-websocket-protocol": protocols(wsToken) });
   assert.equal(dead.ok ? 101 : dead.status, 502);
 });

@@ -33,7 +33,9 @@ test(`${TUNNELS} concurrent tunnels each carry 1 MB each way byte-exact`, async 
   const { A, s } = await tunnelSetup(t, {
     standIn: {
       onSocket: (req, socket, head) => {
-        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(String(req.headers["sec-websocket-key"]))}\r\n\r\n`);
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(String(req.headers["sec-websocket-key"]))}\r\n\r\n`,
+        );
         upstreamHashes.push(hashOf(socket, SIZE, head));
         socket.write(down);
         socket.on("end", () => socket.end());
@@ -46,22 +48,31 @@ test(`${TUNNELS} concurrent tunnels each carry 1 MB each way byte-exact`, async 
     A.tokens.push(c.wsToken);
     s.app.amp.actorTokens.remember(c.wsToken);
   }
-  const clientHashes = await Promise.all(creds.map(async ({ threadId, wsToken }) => {
-    let received!: Promise<string>;
-    let sock!: Duplex;
-    const d = await dial(`${s.url}${actorPath(threadId)}`, { "sec-websocket-protocol": protocols(wsToken) }, {
-      raw: (socket, head) => {
-        sock = socket;
-        received = hashOf(socket, SIZE, head);
-      },
-    });
-    assert.ok(d.ok);
-    sock.write(up);
-    const hash = await received;
-    sock.end();
-    return hash;
-  }));
-  const want = { down: createHash("sha256").update(down).digest("hex"), up: createHash("sha256").update(up).digest("hex") };
+  const clientHashes = await Promise.all(
+    creds.map(async ({ threadId, wsToken }) => {
+      let received!: Promise<string>;
+      let sock!: Duplex;
+      const d = await dial(
+        `${s.url}${actorPath(threadId)}`,
+        { "sec-websocket-protocol": protocols(wsToken) },
+        {
+          raw: (socket, head) => {
+            sock = socket;
+            received = hashOf(socket, SIZE, head);
+          },
+        },
+      );
+      assert.ok(d.ok);
+      sock.write(up);
+      const hash = await received;
+      sock.end();
+      return hash;
+    }),
+  );
+  const want = {
+    down: createHash("sha256").update(down).digest("hex"),
+    up: createHash("sha256").update(up).digest("hex"),
+  };
   assert.equal(clientHashes.filter((h) => h === want.down).length, TUNNELS);
   assert.equal((await Promise.all(upstreamHashes)).filter((h) => h === want.up).length, TUNNELS);
 });

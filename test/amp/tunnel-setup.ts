@@ -9,9 +9,16 @@ export const CLIENT_KEY = "ck-tunnel-client-0001";
 export const AMP_KEY = "amp-upstream-key-0002";
 
 /** cliproxy `s` in front of the stand-in `A`. */
-export async function tunnelSetup(t: TestContext, options: { standIn?: StandInOptions; amp?: Partial<AmpConfig>; config?: Partial<Config> } = {}): Promise<{ A: AmpStandIn; s: TestServer }> {
+export async function tunnelSetup(
+  t: TestContext,
+  options: { standIn?: StandInOptions; amp?: Partial<AmpConfig>; config?: Partial<Config> } = {},
+): Promise<{ A: AmpStandIn; s: TestServer }> {
   const A = await startAmpStandIn(t, options.standIn);
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], ...options.config, ampcode: { upstreamUrl: A.url, upstreamApiKey: AMP_KEY, ...options.amp } });
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    ...options.config,
+    ampcode: { upstreamUrl: A.url, upstreamApiKey: AMP_KEY, ...options.amp },
+  });
   return { A, s };
 }
 
@@ -28,7 +35,9 @@ export async function credentials(s: TestServer, threadId?: string): Promise<{ t
 
 /** The subprotocol header the CLI sends for a wsToken. */
 export function protocols(wsToken: string): string {
-  const params = encodeURIComponent(JSON.stringify({ wsToken, clientApplication: { name: "CLI" }, interactiveClient: false, transport: "json-rpc" }));
+  const params = encodeURIComponent(
+    JSON.stringify({ wsToken, clientApplication: { name: "CLI" }, interactiveClient: false, transport: "json-rpc" }),
+  );
   return `rivet, rivet_encoding.bare, rivet_skip_ready_wait, rivet_conn_params.${params}`;
 }
 

@@ -124,12 +124,22 @@ test("the scanner sees every kind of import", () => {
     'declare module "../server/handler.js" {}',
     'import { readFile } from "node:fs/promises";',
   ].join("\n");
-  assert.deepEqual(importsOf(text).sort(), ["../b/b.js", "../server/handler.js", "./a.js", "./c.js", "./d.js", "./side.js"]);
+  assert.deepEqual(importsOf(text).sort(), [
+    "../b/b.js",
+    "../server/handler.js",
+    "./a.js",
+    "./c.js",
+    "./d.js",
+    "./side.js",
+  ]);
 });
 
 test("no import cycle among src/ files (type-only imports count)", () => {
   const found = cycles(graph());
-  assert.deepEqual(found.map((c) => c.join(" → ")), []);
+  assert.deepEqual(
+    found.map((c) => c.join(" → ")),
+    [],
+  );
 });
 
 test("imports only point down the layers", () => {

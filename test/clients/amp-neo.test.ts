@@ -22,18 +22,30 @@ test("the newest Amp CLI completes `amp -x` through cliproxy: RPCs and actor soc
   const A = await startAmpStandIn(t, { reply: "Hello from the thread actor" });
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], ampcode: { upstreamUrl: A.url, upstreamApiKey: AMP_KEY } });
   const home = mkdtempSync(join(tmpdir(), "amp-neo-home-"));
-  const env = { PATH: process.env.PATH ?? "", HOME: home, AMP_URL: s.url, AMP_API_KEY: CLIENT_KEY, AMP_SKIP_UPDATE_CHECK: "1", NO_COLOR: "1", TERM: "dumb" };
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    AMP_URL: s.url,
+    AMP_API_KEY: CLIENT_KEY,
+    AMP_SKIP_UPDATE_CHECK: "1",
+    NO_COLOR: "1",
+    TERM: "dumb",
+  };
   const r = await run(bin, ["--no-notifications", "--no-ide", "-x", "Say hello"], env);
   const detail = `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr.slice(-3000)}\nrequests: ${A.requests.map((q) => `${q.method} ${q.url}`).join(", ")}\nupgrades: ${A.upgrades.map((u) => `${u.status} ${u.url}`).join(", ")}\nframes:\n${A.frames.join("\n")}\nlogs:\n${s.logs.slice(-30).join("\n")}`;
   assert.equal(r.code, 0, detail);
   assert.match(r.stdout, /Hello from the thread actor/, detail);
-  assert.ok(A.requests.some((q) => q.url === "/api/thread-actors"), detail);
+  assert.ok(
+    A.requests.some((q) => q.url === "/api/thread-actors"),
+    detail,
+  );
   for (const q of A.requests) {
     assert.equal(q.headers.authorization, `Bearer ${AMP_KEY}`, `${q.method} ${q.url}`);
   }
   const accepted = A.upgrades.filter((u) => u.status === 101);
   assert.ok(accepted.length >= 1, detail);
-  for (const u of accepted) assert.equal(new URL(u.url, "http://x").searchParams.get("rvt-token"), PUBLISHABLE_RIVET_TOKEN);
+  for (const u of accepted)
+    assert.equal(new URL(u.url, "http://x").searchParams.get("rvt-token"), PUBLISHABLE_RIVET_TOKEN);
   const seen = JSON.stringify([A.requests, A.upgrades]);
   assert.ok(!seen.includes(CLIENT_KEY), "the client key never reaches upstream");
   assert.ok(s.logs.some((l) => l.includes("amp tunnel open: /actors/gateway/threadActor/websocket/")));

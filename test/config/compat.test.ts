@@ -51,20 +51,29 @@ for (const name of UPSTREAM_EXAMPLES) {
 
   test(`CLIProxyAPI's ${name} with every commented key enabled loads without error`, { skip: absent }, () => {
     const { config, warnings } = load(uncomment(readFileSync(path, "utf8")), path);
-    assert.ok(config.geminiApiKey.length > 0 && config.claudeApiKey.length > 0 && config.openaiCompatibility.length > 0);
+    assert.ok(
+      config.geminiApiKey.length > 0 && config.claudeApiKey.length > 0 && config.openaiCompatibility.length > 0,
+    );
     assert.ok(Object.keys(config.oauthModelAlias).includes("claude"));
     assert.ok(config.payload !== undefined);
     for (const w of warnings) assert.match(w, /\(ignored\)$/);
   });
 }
 
-test("the e0cb43f38 example's commented ampcode block loads as the ampcode settings", { skip: sharedAbsent(join(FIXTURES, UPSTREAM_EXAMPLES[0])) }, () => {
-  const text = uncomment(readFileSync(join(FIXTURES, UPSTREAM_EXAMPLES[0]), "utf8"));
-  const { config } = load(text, "e0cb43f38");
-  assert.equal(config.ampcode.upstreamUrl, "https://ampcode.com");
-  assert.deepEqual(config.ampcode.upstreamApiKeys.map((e) => e.upstreamApiKey), ["amp_key_for_team_a", "amp_key_for_team_b"]);
-  assert.equal(config.ampcode.modelMappings.length, 3);
-});
+test(
+  "the e0cb43f38 example's commented ampcode block loads as the ampcode settings",
+  { skip: sharedAbsent(join(FIXTURES, UPSTREAM_EXAMPLES[0])) },
+  () => {
+    const text = uncomment(readFileSync(join(FIXTURES, UPSTREAM_EXAMPLES[0]), "utf8"));
+    const { config } = load(text, "e0cb43f38");
+    assert.equal(config.ampcode.upstreamUrl, "https://ampcode.com");
+    assert.deepEqual(
+      config.ampcode.upstreamApiKeys.map((e) => e.upstreamApiKey),
+      ["amp_key_for_team_a", "amp_key_for_team_b"],
+    );
+    assert.equal(config.ampcode.modelMappings.length, 3);
+  },
+);
 
 test("config.example.yaml loads with no warnings and does not use the safe-mode example keys", () => {
   const text = readFileSync(join(REPO, "config.example.yaml"), "utf8");
@@ -96,14 +105,59 @@ test("config.example.yaml documents every top-level key cliproxy reads", () => {
   const text = uncomment(readFileSync(join(REPO, "config.example.yaml"), "utf8"));
   const keys = new Set([...text.matchAll(/^([a-z0-9-]+):/gm)].map((m) => m[1]));
   const expected = [
-    "host", "port", "tls", "api-keys", "ws-auth", "enable-gemini-cli-endpoint", "remote-management", "auth-dir", "debug",
-    "logging-to-file", "logs-max-total-size-mb", "error-logs-max-files", "request-log", "commercial-mode", "usage-statistics-enabled",
-    "redis-usage-queue-retention-seconds", "proxy-url", "request-retry", "max-retry-credentials", "max-retry-interval", "disable-cooling",
-    "quota-exceeded", "routing", "force-model-prefix", "passthrough-headers", "streaming", "nonstream-keepalive-interval",
-    "auth-auto-refresh-workers", "body-limit-mb", "shutdown-timeout", "upstream-connect-timeout", "disable-image-generation",
-    "gpt-image-2-base-model", "antigravity-signature-cache-enabled", "antigravity-signature-bypass-strict", "claude-header-defaults",
-    "codex-header-defaults", "codex", "pprof", "plugins", "gemini-api-key", "claude-api-key", "codex-api-key", "vertex-api-key",
-    "openai-compatibility", "oauth-model-alias", "oauth-excluded-models", "oauth-endpoints", "payload", "ampcode",
+    "host",
+    "port",
+    "tls",
+    "api-keys",
+    "ws-auth",
+    "enable-gemini-cli-endpoint",
+    "remote-management",
+    "auth-dir",
+    "debug",
+    "logging-to-file",
+    "logs-max-total-size-mb",
+    "error-logs-max-files",
+    "request-log",
+    "commercial-mode",
+    "usage-statistics-enabled",
+    "redis-usage-queue-retention-seconds",
+    "proxy-url",
+    "request-retry",
+    "max-retry-credentials",
+    "max-retry-interval",
+    "disable-cooling",
+    "quota-exceeded",
+    "routing",
+    "force-model-prefix",
+    "passthrough-headers",
+    "streaming",
+    "nonstream-keepalive-interval",
+    "auth-auto-refresh-workers",
+    "body-limit-mb",
+    "shutdown-timeout",
+    "upstream-connect-timeout",
+    "disable-image-generation",
+    "gpt-image-2-base-model",
+    "antigravity-signature-cache-enabled",
+    "antigravity-signature-bypass-strict",
+    "claude-header-defaults",
+    "codex-header-defaults",
+    "codex",
+    "pprof",
+    "plugins",
+    "gemini-api-key",
+    "claude-api-key",
+    "codex-api-key",
+    "vertex-api-key",
+    "openai-compatibility",
+    "oauth-model-alias",
+    "oauth-excluded-models",
+    "oauth-endpoints",
+    "payload",
+    "ampcode",
   ];
-  assert.deepEqual(expected.filter((k) => !keys.has(k)), []);
+  assert.deepEqual(
+    expected.filter((k) => !keys.has(k)),
+    [],
+  );
 });

@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, embeddedConfig, expandHome, loadConfigFile, parseConfig, type LoadResult } from "../../src/config/load.js";
+import {
+  ConfigError,
+  embeddedConfig,
+  expandHome,
+  loadConfigFile,
+  parseConfig,
+  type LoadResult,
+} from "../../src/config/load.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { parseDuration } from "../../src/config/reader.js";
 
@@ -78,17 +85,44 @@ oauth-endpoints:
   assert.deepEqual(config.apiKeys, ["a", "b"]);
   assert.equal(config.wsAuth, true);
   assert.equal(config.enableGeminiCliEndpoint, true);
-  assert.deepEqual([config.remoteManagement.allowRemote, config.remoteManagement.secretKey, config.remoteManagement.disableControlPanel], [true, "s3cret", true]);
+  assert.deepEqual(
+    [
+      config.remoteManagement.allowRemote,
+      config.remoteManagement.secretKey,
+      config.remoteManagement.disableControlPanel,
+    ],
+    [true, "s3cret", true],
+  );
   assert.equal(config.authDir, join(HOME, "tokens"));
   assert.deepEqual(
-    [config.debug, config.loggingToFile, config.logsMaxTotalSizeMb, config.errorLogsMaxFiles, config.requestLog, config.commercialMode, config.usageStatisticsEnabled, config.redisUsageQueueRetentionSeconds],
+    [
+      config.debug,
+      config.loggingToFile,
+      config.logsMaxTotalSizeMb,
+      config.errorLogsMaxFiles,
+      config.requestLog,
+      config.commercialMode,
+      config.usageStatisticsEnabled,
+      config.redisUsageQueueRetentionSeconds,
+    ],
     [true, true, 5, 3, true, true, true, 120],
   );
   assert.equal(config.proxyUrl, "socks5://user:pw@127.0.0.1:1080");
-  assert.deepEqual([config.requestRetry, config.maxRetryCredentials, config.maxRetryInterval, config.disableCooling], [2, 4, 30, true]);
+  assert.deepEqual(
+    [config.requestRetry, config.maxRetryCredentials, config.maxRetryInterval, config.disableCooling],
+    [2, 4, 30, true],
+  );
   assert.deepEqual(config.quotaExceeded, { switchProject: true, switchPreviewModel: true, antigravityCredits: true });
   assert.deepEqual(config.routing, { strategy: "fill-first", sessionAffinity: true, sessionAffinityTtlMs: 9_000_000 });
-  assert.deepEqual([config.forceModelPrefix, config.passthroughHeaders, config.nonstreamKeepaliveInterval, config.authAutoRefreshWorkers], [true, true, 5, 4]);
+  assert.deepEqual(
+    [
+      config.forceModelPrefix,
+      config.passthroughHeaders,
+      config.nonstreamKeepaliveInterval,
+      config.authAutoRefreshWorkers,
+    ],
+    [true, true, 5, 4],
+  );
   assert.deepEqual(config.streaming, { keepaliveSeconds: 15, bootstrapRetries: 1 });
   assert.deepEqual(config.claudeHeaderDefaults, { "user-agent": "ua", timeout: "600" });
   assert.deepEqual(config.codexHeaderDefaults, { "user-agent": "cx", "beta-features": "multi_agent" });
@@ -98,12 +132,18 @@ oauth-endpoints:
   assert.equal(config.bodyLimitBytes, 8 * 1024 * 1024);
   assert.equal(config.shutdownTimeoutMs, 200);
   assert.equal(config.upstreamConnectTimeoutMs, 10_000);
-  assert.deepEqual(config.oauthEndpoints, { claude: { "token-url": "http://127.0.0.1:9/token" }, antigravity: { "api-base-urls": ["http://127.0.0.1:9/a"] } });
+  assert.deepEqual(config.oauthEndpoints, {
+    claude: { "token-url": "http://127.0.0.1:9/token" },
+    antigravity: { "api-base-urls": ["http://127.0.0.1:9/a"] },
+  });
 });
 
 test("parseConfig() names key path, line and column of a wrong type", () => {
   const text = ["port: 8317", "api-keys:", "  - a", "  - b", "  - {nested: map}"].join("\n");
-  assert.throws(() => load(text), { name: "ConfigError", message: 'Cannot read config "config.yaml": api-keys[2] at line 5, column 5: expected a string' });
+  assert.throws(() => load(text), {
+    name: "ConfigError",
+    message: 'Cannot read config "config.yaml": api-keys[2] at line 5, column 5: expected a string',
+  });
 });
 
 test("parseConfig() collects every problem instead of stopping at the first", () => {
@@ -148,16 +188,27 @@ test("parseConfig() turns YAML syntax errors into a ConfigError with line and co
 });
 
 test("parseConfig() rejects a TLS block enabled without certificate or key", () => {
-  assert.deepEqual(problems("tls: { enable: true, cert: /c.pem }"), ["tls at line 1, column 6: tls.cert or tls.key is empty while tls.enable is true"]);
+  assert.deepEqual(problems("tls: { enable: true, cert: /c.pem }"), [
+    "tls at line 1, column 6: tls.cert or tls.key is empty while tls.enable is true",
+  ]);
 });
 
 test("parseConfig() accepts proxy-url schemes http, https, socks5, socks5h, direct and none and rejects others naming the key", () => {
   for (const v of ["http://p:3128", "https://p", "socks5://p:1080", "socks5h://u:p@p:1080", "direct", "none", ""]) {
     assert.equal(load(`proxy-url: "${v}"`).config.proxyUrl, v);
   }
-  assert.deepEqual(problems("proxy-url: ftp://p"), ["proxy-url at line 1, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got \"ftp://p\""]);
-  assert.equal(problems("gemini-api-key: [{api-key: k, proxy-url: 'p:1'}]")[0].split(":")[0], "gemini-api-key[0].proxy-url at line 1, column 42");
-  assert.equal(problems("openai-compatibility: [{name: x, base-url: http://x, api-key-entries: [{api-key: k, proxy-url: bad}]}]").length, 1);
+  assert.deepEqual(problems("proxy-url: ftp://p"), [
+    'proxy-url at line 1, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "ftp://p"',
+  ]);
+  assert.equal(
+    problems("gemini-api-key: [{api-key: k, proxy-url: 'p:1'}]")[0].split(":")[0],
+    "gemini-api-key[0].proxy-url at line 1, column 42",
+  );
+  assert.equal(
+    problems("openai-compatibility: [{name: x, base-url: http://x, api-key-entries: [{api-key: k, proxy-url: bad}]}]")
+      .length,
+    1,
+  );
 });
 
 test("parseConfig() trims api-keys and drops empty and duplicate entries with a warning naming the index", () => {
@@ -183,13 +234,29 @@ streaming: { keepalive-seconds: -5 }
 routing: { strategy: weighted-round-robin, session-affinity-ttl: nonsense }
 `);
   assert.deepEqual(
-    [config.logsMaxTotalSizeMb, config.errorLogsMaxFiles, config.redisUsageQueueRetentionSeconds, config.requestRetry, config.maxRetryCredentials, config.maxRetryInterval, config.authAutoRefreshWorkers],
+    [
+      config.logsMaxTotalSizeMb,
+      config.errorLogsMaxFiles,
+      config.redisUsageQueueRetentionSeconds,
+      config.requestRetry,
+      config.maxRetryCredentials,
+      config.maxRetryInterval,
+      config.authAutoRefreshWorkers,
+    ],
     [0, 10, 3600, 0, 0, 0, 16],
   );
   assert.equal(config.streaming.keepaliveSeconds, 0);
-  assert.deepEqual(config.routing, { strategy: "round-robin", sessionAffinity: false, sessionAffinityTtlMs: 3_600_000 });
+  assert.deepEqual(config.routing, {
+    strategy: "round-robin",
+    sessionAffinity: false,
+    sessionAffinityTtlMs: 3_600_000,
+  });
   assert.equal(warnings.length, 9);
-  assert.ok(warnings.includes('routing.strategy at line 10, column 22: unknown strategy "weighted-round-robin": using round-robin'));
+  assert.ok(
+    warnings.includes(
+      'routing.strategy at line 10, column 22: unknown strategy "weighted-round-robin": using round-robin',
+    ),
+  );
 });
 
 test("parseConfig() warns once per unknown key path, at the key", () => {
@@ -263,9 +330,18 @@ test("loadConfigFile() reads a file and names it in errors", async () => {
 });
 
 test("embeddedConfig() takes one provider key each from ANTHROPIC_API_KEY, OPENAI_API_KEY and GEMINI_API_KEY", () => {
-  const { config } = embeddedConfig({ homeDir: HOME, env: { ANTHROPIC_API_KEY: "sk-ant", OPENAI_API_KEY: " sk-oa ", GEMINI_API_KEY: "" } });
-  assert.deepEqual(config.claudeApiKey.map((k) => k.apiKey), ["sk-ant"]);
-  assert.deepEqual(config.codexApiKey.map((k) => [k.apiKey, k.baseUrl]), [["sk-oa", "https://api.openai.com/v1"]]);
+  const { config } = embeddedConfig({
+    homeDir: HOME,
+    env: { ANTHROPIC_API_KEY: "sk-ant", OPENAI_API_KEY: " sk-oa ", GEMINI_API_KEY: "" },
+  });
+  assert.deepEqual(
+    config.claudeApiKey.map((k) => k.apiKey),
+    ["sk-ant"],
+  );
+  assert.deepEqual(
+    config.codexApiKey.map((k) => [k.apiKey, k.baseUrl]),
+    [["sk-oa", "https://api.openai.com/v1"]],
+  );
   assert.deepEqual(config.geminiApiKey, []);
   assert.equal(config.authDir, join(HOME, ".cli-proxy-api"));
   assert.equal(config.host, "127.0.0.1");

@@ -47,5 +47,8 @@ test("logs-max-total-size-mb prunes the log directory when the config is applied
   await done;
   await routing.close();
   assert.deepEqual(readdirSync(dir).sort(), ["new.log", "subdir"]);
-  assert.match(lines.find((l) => l.includes("deleted"))!, /deleted 1 old log file\(s\) in .*logs to stay under logs-max-total-size-mb/);
+  assert.match(
+    lines.find((l) => l.includes("deleted"))!,
+    /deleted 1 old log file\(s\) in .*logs to stay under logs-max-total-size-mb/,
+  );
 });

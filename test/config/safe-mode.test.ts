@@ -11,7 +11,10 @@ import { exampleKeys, exampleKeysRefusal, safeModePage } from "../../src/config/
 import type { ReloadEvent } from "../../src/config/watch.js";
 
 test("exampleKeys() lists the example placeholders still in api-keys", () => {
-  assert.deepEqual(exampleKeys(makeConfig({ apiKeys: ["mine", "your-api-key-2", "your-api-key-3"] })), ["your-api-key-2", "your-api-key-3"]);
+  assert.deepEqual(exampleKeys(makeConfig({ apiKeys: ["mine", "your-api-key-2", "your-api-key-3"] })), [
+    "your-api-key-2",
+    "your-api-key-3",
+  ]);
   assert.deepEqual(exampleKeys(makeConfig({ apiKeys: ["mine"] })), []);
 });
 
@@ -22,9 +25,19 @@ test("safeModePage() escapes what it shows", () => {
 test("example keys: start() serves only the safe-mode page and /healthz (config.md §1)", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-safe-"));
   const file = join(dir, "config.yaml");
-  writeFileSync(file, `api-keys: ["your-api-key-1", "  your-api-key-3 ", "real"]\nauth-dir: ${JSON.stringify(join(dir, "auth"))}\n`);
+  writeFileSync(
+    file,
+    `api-keys: ["your-api-key-1", "  your-api-key-3 ", "real"]\nauth-dir: ${JSON.stringify(join(dir, "auth"))}\n`,
+  );
   const logs: string[] = [];
-  const started = await start({ configPath: file, port: 0, cwd: dir, homeDir: dir, env: {}, log: createLogger({ sink: (l) => logs.push(l) }) });
+  const started = await start({
+    configPath: file,
+    port: 0,
+    cwd: dir,
+    homeDir: dir,
+    env: {},
+    log: createLogger({ sink: (l) => logs.push(l) }),
+  });
   t.after(() => started.stop(1000));
   assert.equal(started.watchers, undefined);
 
@@ -59,7 +72,14 @@ test("example keys: a hot reload whose api-keys hold an example key is refused a
   const authDir = JSON.stringify(join(dir, "auth"));
   writeFileSync(file, `api-keys: ["real"]\nauth-dir: ${authDir}\n`);
   const logs: string[] = [];
-  const started = await start({ configPath: file, port: 0, cwd: dir, homeDir: dir, env: {}, log: createLogger({ sink: (l) => logs.push(l) }) });
+  const started = await start({
+    configPath: file,
+    port: 0,
+    cwd: dir,
+    homeDir: dir,
+    env: {},
+    log: createLogger({ sink: (l) => logs.push(l) }),
+  });
   t.after(() => started.stop(1000));
   const reload = once(started.watchers!.config!, "reload") as Promise<[ReloadEvent]>;
   writeFileSync(file, `api-keys: ["real", "your-api-key-2"]\nauth-dir: ${authDir}\n`);
@@ -72,5 +92,8 @@ test("example keys: a hot reload whose api-keys hold an example key is refused a
   await res.arrayBuffer();
   assert.ok(logs.some((l) => l.includes("failed to reload config") && l.includes("your-api-key-2")));
   assert.equal(exampleKeysRefusal(makeConfig({ apiKeys: ["mine"] })), undefined);
-  assert.match(exampleKeysRefusal(makeConfig({ apiKeys: ["your-api-key-1", "your-api-key-3"] }))!, /keys "your-api-key-1", "your-api-key-3"/);
+  assert.match(
+    exampleKeysRefusal(makeConfig({ apiKeys: ["your-api-key-1", "your-api-key-3"] }))!,
+    /keys "your-api-key-1", "your-api-key-3"/,
+  );
 });

@@ -4,23 +4,26 @@ import assert from "node:assert/strict";
 import { load, problems } from "../support/config.js";
 
 test("parseConfig() reports list entries of the wrong shape in every list", () => {
-  assert.deepEqual(problems(`
+  assert.deepEqual(
+    problems(`
 gemini-api-key: [plain]
 claude-api-key: [{ api-key: k, models: [m] }]
 openai-compatibility: [x, { base-url: "http://u", api-key-entries: [k] }]
 oauth-model-alias: { claude: [x] }
 payload: { default: [x] }
 ampcode: { upstream-api-keys: [x], model-mappings: [x] }
-`), [
-    "gemini-api-key[0] at line 2, column 18: expected a mapping with api-key",
-    "claude-api-key[0].models[0] at line 3, column 41: expected a mapping with name and alias",
-    "openai-compatibility[0] at line 4, column 24: expected a mapping with name and base-url",
-    "openai-compatibility[1].api-key-entries[0] at line 4, column 69: expected a mapping with api-key",
-    "oauth-model-alias.claude[0] at line 5, column 31: expected a mapping with name and alias",
-    "payload.default[0] at line 6, column 22: expected a mapping with models and params",
-    "ampcode.upstream-api-keys[0] at line 7, column 32: expected a mapping with upstream-api-key and api-keys",
-    "ampcode.model-mappings[0] at line 7, column 53: expected a mapping with from and to",
-  ]);
+`),
+    [
+      "gemini-api-key[0] at line 2, column 18: expected a mapping with api-key",
+      "claude-api-key[0].models[0] at line 3, column 41: expected a mapping with name and alias",
+      "openai-compatibility[0] at line 4, column 24: expected a mapping with name and base-url",
+      "openai-compatibility[1].api-key-entries[0] at line 4, column 69: expected a mapping with api-key",
+      "oauth-model-alias.claude[0] at line 5, column 31: expected a mapping with name and alias",
+      "payload.default[0] at line 6, column 22: expected a mapping with models and params",
+      "ampcode.upstream-api-keys[0] at line 7, column 32: expected a mapping with upstream-api-key and api-keys",
+      "ampcode.model-mappings[0] at line 7, column 53: expected a mapping with from and to",
+    ],
+  );
 });
 
 test("parseConfig() reads provider key entries with every common field", () => {
@@ -46,10 +49,19 @@ vertex-api-key:
   - api-key: v1
     models: [{ name: gemini-2.5-pro, alias: vp }, { name: no-alias }]
 `);
-  assert.deepEqual(config.geminiApiKey, [{
-    apiKey: "g1", baseUrl: "https://g.example", prefix: "team", priority: 2, proxyUrl: "direct", headers: { "X-A": "1" },
-    models: [{ name: "gemini-2.5-flash", alias: "flash" }], excludedModels: ["*-preview", "gemini-2.5-pro"], disableCooling: true,
-  }]);
+  assert.deepEqual(config.geminiApiKey, [
+    {
+      apiKey: "g1",
+      baseUrl: "https://g.example",
+      prefix: "team",
+      priority: 2,
+      proxyUrl: "direct",
+      headers: { "X-A": "1" },
+      models: [{ name: "gemini-2.5-flash", alias: "flash" }],
+      excludedModels: ["*-preview", "gemini-2.5-pro"],
+      disableCooling: true,
+    },
+  ]);
   assert.equal(config.claudeApiKey[0].apiKey, "c1");
   assert.equal(config.codexApiKey[0].websockets, true);
   assert.deepEqual(config.vertexApiKey[0].models, [{ name: "gemini-2.5-pro", alias: "vp" }]);
@@ -74,8 +86,17 @@ gemini-api-key:
   - prefix: "a/b"
     api-key: k
 `);
-  assert.deepEqual(config.codexApiKey.map((k) => k.apiKey), ["sk-2"]);
-  assert.deepEqual(config.geminiApiKey.map((k) => [k.apiKey, k.prefix]), [["same", ""], ["k", ""]]);
+  assert.deepEqual(
+    config.codexApiKey.map((k) => k.apiKey),
+    ["sk-2"],
+  );
+  assert.deepEqual(
+    config.geminiApiKey.map((k) => [k.apiKey, k.prefix]),
+    [
+      ["same", ""],
+      ["k", ""],
+    ],
+  );
   assert.deepEqual(warnings, [
     "codex-api-key[0] at line 3, column 5: entry without base-url dropped (the default Codex endpoint takes only OAuth tokens)",
     "gemini-api-key[0] at line 7, column 5: entry without api-key dropped",
@@ -99,10 +120,18 @@ openai-compatibility:
 `);
   assert.equal(config.openaiCompatibility.length, 1);
   const c = config.openaiCompatibility[0];
-  assert.deepEqual(c.apiKeyEntries, [{ apiKey: "k0", proxyUrl: "http://p:1" }, { apiKey: "k1", proxyUrl: "" }]);
+  assert.deepEqual(c.apiKeyEntries, [
+    { apiKey: "k0", proxyUrl: "http://p:1" },
+    { apiKey: "k1", proxyUrl: "" },
+  ]);
   assert.deepEqual(c.models, [
     { name: "a", alias: "pool" },
-    { name: "b", alias: "pool", image: true, thinking: { min: 0, max: 10, zeroAllowed: true, dynamicAllowed: false, levels: ["low", "high"] } },
+    {
+      name: "b",
+      alias: "pool",
+      image: true,
+      thinking: { min: 0, max: 10, zeroAllowed: true, dynamicAllowed: false, levels: ["low", "high"] },
+    },
   ]);
   assert.deepEqual([c.name, c.disabled], ["OpenRouter", true]);
   assert.deepEqual(warnings, [
@@ -117,7 +146,10 @@ api-keys: [a]
 generative-language-api-key: [AIza1]
 auth: { providers: [{ name: p, type: config-api-key, api-keys: [a, b] }] }
 `);
-  assert.deepEqual(config.geminiApiKey.map((k) => k.apiKey), ["AIza1"]);
+  assert.deepEqual(
+    config.geminiApiKey.map((k) => k.apiKey),
+    ["AIza1"],
+  );
   assert.deepEqual(config.apiKeys, ["a", "b"]);
   assert.equal(warnings.length, 2);
   assert.match(warnings.join("\n"), /generative-language-api-key at line 3.*deprecated/);
@@ -136,7 +168,12 @@ oauth-excluded-models:
   codex: []
 `);
   // `{ name: x, alias: x }` is kept: it adds model x when the catalogue lacks it (providers/oauth-pool.ts aliasedModels).
-  assert.deepEqual(config.oauthModelAlias, { claude: [{ name: "claude-sonnet-4-5", alias: "sonnet", fork: true }, { name: "x", alias: "x", fork: false }] });
+  assert.deepEqual(config.oauthModelAlias, {
+    claude: [
+      { name: "claude-sonnet-4-5", alias: "sonnet", fork: true },
+      { name: "x", alias: "x", fork: false },
+    ],
+  });
   assert.deepEqual(config.oauthExcludedModels, { "gemini-cli": ["gemini-2.5-*"] });
   assert.equal(warnings.length, 1);
 });
@@ -160,23 +197,28 @@ payload:
   assert.equal(p.default.length, 1);
   assert.deepEqual(p["default-raw"], [{ models: [{ name: "*" }], params: { b: '{"ok":true}' } }]);
   assert.equal(p.filter.length, 1);
-  assert.deepEqual(warnings, ["payload.default-raw[0] at line 7, column 7: a raw rule's values must be JSON text: rule dropped"]);
+  assert.deepEqual(warnings, [
+    "payload.default-raw[0] at line 7, column 7: a raw rule's values must be JSON text: rule dropped",
+  ]);
 });
 
 test("parseConfig() refuses base-url and proxy-url values that cannot work, naming the key", () => {
-  assert.deepEqual(problems(`
+  assert.deepEqual(
+    problems(`
 claude-api-key: [{ api-key: k1, base-url: "ftp://files.example" }]
 codex-api-key: [{ api-key: k2, base-url: "not a url", proxy-url: "javascript:alert(1)" }]
 openai-compatibility: [{ name: x, base-url: "file:///etc/passwd", api-key-entries: [{ api-key: k3, proxy-url: "socks4://p:1" }] }]
 proxy-url: "gopher://p"
-`), [
-    'claude-api-key[0].base-url at line 2, column 43: expected an http:// or https:// URL with a host, got "ftp://files.example"',
-    'codex-api-key[0].base-url at line 3, column 42: expected an http:// or https:// URL with a host, got "not a url"',
-    'codex-api-key[0].proxy-url at line 3, column 66: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "javascript:alert(1)"',
-    'openai-compatibility[0].base-url at line 4, column 45: expected an http:// or https:// URL with a host, got "file:///etc/passwd"',
-    'openai-compatibility[0].api-key-entries[0].proxy-url at line 4, column 111: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "socks4://p:1"',
-    'proxy-url at line 5, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "gopher://p"',
-  ]);
+`),
+    [
+      'claude-api-key[0].base-url at line 2, column 43: expected an http:// or https:// URL with a host, got "ftp://files.example"',
+      'codex-api-key[0].base-url at line 3, column 42: expected an http:// or https:// URL with a host, got "not a url"',
+      'codex-api-key[0].proxy-url at line 3, column 66: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "javascript:alert(1)"',
+      'openai-compatibility[0].base-url at line 4, column 45: expected an http:// or https:// URL with a host, got "file:///etc/passwd"',
+      'openai-compatibility[0].api-key-entries[0].proxy-url at line 4, column 111: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "socks4://p:1"',
+      'proxy-url at line 5, column 12: expected an http://, https://, socks5:// or socks5h:// proxy URL, or direct or none, got "gopher://p"',
+    ],
+  );
 });
 
 test("parseConfig() reads openai-compatibility support-prompt-cache-key (HEAD's name, default off)", () => {

@@ -17,7 +17,12 @@ test("a non-atomic save still being written between the two reads is not applied
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-settle-"));
   const file = join(dir, "config.yaml");
   writeFileSync(file, "api-keys:\n  - old-key\n");
-  const app = createApp({ config: makeConfig({ authDir: join(dir, ".cli-proxy-api"), apiKeys: ["old-key"] }), log: createLogger({ sink: () => {} }), env: {}, homeDir: dir });
+  const app = createApp({
+    config: makeConfig({ authDir: join(dir, ".cli-proxy-api"), apiKeys: ["old-key"] }),
+    log: createLogger({ sink: () => {} }),
+    env: {},
+    homeDir: dir,
+  });
   const w = await watchConfig(app, file);
   t.after(() => w.close());
   const events: ReloadEvent[] = [];
@@ -51,7 +56,12 @@ test("watchConfig().reload() reads twice settleMs apart and applies a file that 
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-settle-"));
   const file = join(dir, "config.yaml");
   writeFileSync(file, "debug: false\n");
-  const app = createApp({ config: makeConfig({ authDir: join(dir, ".cli-proxy-api") }), log: createLogger({ sink: () => {} }), env: {}, homeDir: dir });
+  const app = createApp({
+    config: makeConfig({ authDir: join(dir, ".cli-proxy-api") }),
+    log: createLogger({ sink: () => {} }),
+    env: {},
+    homeDir: dir,
+  });
   const w = await watchConfig(app, file, { settleMs: 1, debounceMs: 60_000 });
   t.after(() => w.close());
   writeFileSync(file, "debug: true\n");

@@ -23,7 +23,12 @@ function assertSameAsOracle(text: string, label: string): void {
 function yamlBlocks(markdown: string): string[] {
   const blocks: string[] = [];
   for (const m of markdown.matchAll(/^([ \t]*)```ya?ml[^\n]*\n([\s\S]*?)^[ \t]*```/gm)) {
-    blocks.push(m[2].split("\n").map((line) => line.slice(m[1].length)).join("\n"));
+    blocks.push(
+      m[2]
+        .split("\n")
+        .map((line) => line.slice(m[1].length))
+        .join("\n"),
+    );
   }
   return blocks;
 }
@@ -32,19 +37,31 @@ test("parseYaml() reads config.example.yaml like the yaml package", { skip: !exi
   assertSameAsOracle(readFileSync(exampleConfig, "utf8"), "config.example.yaml");
 });
 
-test("parseYaml() reads every yaml block of the shared spec like the yaml package", { skip: sharedAbsent(specDir) }, () => {
-  for (const name of readdirSync(specDir).filter((f) => f.endsWith(".md")).sort()) {
-    for (const [k, block] of yamlBlocks(readFileSync(join(specDir, name), "utf8")).entries()) {
-      assertSameAsOracle(block, `${name} block ${k + 1}`);
+test(
+  "parseYaml() reads every yaml block of the shared spec like the yaml package",
+  { skip: sharedAbsent(specDir) },
+  () => {
+    for (const name of readdirSync(specDir)
+      .filter((f) => f.endsWith(".md"))
+      .sort()) {
+      for (const [k, block] of yamlBlocks(readFileSync(join(specDir, name), "utf8")).entries()) {
+        assertSameAsOracle(block, `${name} block ${k + 1}`);
+      }
     }
-  }
-});
+  },
+);
 
-test("parseYaml() reads the CLIProxyAPI example configs like the yaml package", { skip: sharedAbsent(fixtureDir) }, () => {
-  for (const name of readdirSync(fixtureDir).filter((f) => f.endsWith(".yaml")).sort()) {
-    assertSameAsOracle(readFileSync(join(fixtureDir, name), "utf8"), name);
-  }
-});
+test(
+  "parseYaml() reads the CLIProxyAPI example configs like the yaml package",
+  { skip: sharedAbsent(fixtureDir) },
+  () => {
+    for (const name of readdirSync(fixtureDir)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()) {
+      assertSameAsOracle(readFileSync(join(fixtureDir, name), "utf8"), name);
+    }
+  },
+);
 
 /** mulberry32: a tiny seeded generator, so every run sees the same documents. */
 function random(seed: number): () => number {
@@ -57,9 +74,44 @@ function random(seed: number): () => number {
 }
 
 const PLAIN = [
-  "plain", "two words", "yes", "no", "on", "off", "true", "True", "FALSE", "null", "Null", "~", "0x1F", "0o17",
-  "007", "-0", "+12", "1e3", "1.5", ".5", "1.", ".inf", "-.Inf", ".nan", "NaN", "http://h:80/a?b=c", "a#b",
-  "a:b", "-x", "12abc", "0b101", "1_000", "3.14e-2", "+.inf", "x, y", "a [b] {c}", "c:\\dir", "é ü ✓",
+  "plain",
+  "two words",
+  "yes",
+  "no",
+  "on",
+  "off",
+  "true",
+  "True",
+  "FALSE",
+  "null",
+  "Null",
+  "~",
+  "0x1F",
+  "0o17",
+  "007",
+  "-0",
+  "+12",
+  "1e3",
+  "1.5",
+  ".5",
+  "1.",
+  ".inf",
+  "-.Inf",
+  ".nan",
+  "NaN",
+  "http://h:80/a?b=c",
+  "a#b",
+  "a:b",
+  "-x",
+  "12abc",
+  "0b101",
+  "1_000",
+  "3.14e-2",
+  "+.inf",
+  "x, y",
+  "a [b] {c}",
+  "c:\\dir",
+  "é ü ✓",
 ];
 const ESCAPED = ["\\n", "\\t", "\\\\", '\\"', "\\x41", "\\u00e9", "\\U0001F600", "\\0", "\\/", "\\_", " "];
 
@@ -118,11 +170,16 @@ class Generator {
 
   scalar(): string {
     switch (Math.floor(this.rnd() * 5)) {
-      case 0: return `${this.rnd() * 1000 | 0}`;
-      case 1: return this.pick(PLAIN);
-      case 2: return `'${this.pick(PLAIN).replace(/'/g, "''")} it''s #x: y'`;
-      case 3: return `"${this.pick(PLAIN).replace(/\\/g, "\\\\")}${this.pick(ESCAPED)}${this.pick(ESCAPED)}"`;
-      default: return this.pick(["", "[]", "{}", "''", '""']);
+      case 0:
+        return `${(this.rnd() * 1000) | 0}`;
+      case 1:
+        return this.pick(PLAIN);
+      case 2:
+        return `'${this.pick(PLAIN).replace(/'/g, "''")} it''s #x: y'`;
+      case 3:
+        return `"${this.pick(PLAIN).replace(/\\/g, "\\\\")}${this.pick(ESCAPED)}${this.pick(ESCAPED)}"`;
+      default:
+        return this.pick(["", "[]", "{}", "''", '""']);
     }
   }
 
@@ -132,7 +189,9 @@ class Generator {
 
   private flow(depth: number): string {
     const n = 1 + Math.floor(this.rnd() * 3);
-    const parts = Array.from({ length: n }, () => (depth < 2 && this.chance(0.2) ? this.flow(depth + 1) : this.flowScalar()));
+    const parts = Array.from({ length: n }, () =>
+      depth < 2 && this.chance(0.2) ? this.flow(depth + 1) : this.flowScalar(),
+    );
     if (this.chance(0.5)) return `[${parts.join(", ")}${this.chance(0.2) ? "," : ""}]`;
     return `{ ${parts.map((p, k) => `f${k}: ${p}`).join(", ")} }`;
   }
@@ -143,7 +202,8 @@ class Generator {
     const explicit = this.chance(0.3) ? 2 : 0;
     const pad = " ".repeat(indent + 2);
     const body = Array.from({ length: 1 + Math.floor(this.rnd() * 4) }, () =>
-      this.pick(["text line", "more  spaced", "", "  indented more", "# not a comment", "tail: x"]));
+      this.pick(["text line", "more  spaced", "", "  indented more", "# not a comment", "tail: x"]),
+    );
     if (!explicit && (body[0] === "" || body[0].startsWith(" "))) body[0] = "first";
     if (this.chance(0.3)) body.push("");
     const head = `${this.pick(["|", ">"])}${explicit || ""}${chomp}`;
@@ -162,7 +222,8 @@ class Generator {
       return { head, rest: [], kind: head.startsWith("{") ? "map" : "other" };
     }
     if (r < 0.41) return { head: `[${this.flowScalar()},`, rest: [`${pad}${this.flowScalar()}]`], kind: "other" };
-    if (r < 0.44) return { head: `{ m: ${this.flowScalar()},`, rest: ["", `${pad}n: ${this.flowScalar()} }`], kind: "map" };
+    if (r < 0.44)
+      return { head: `{ m: ${this.flowScalar()},`, rest: ["", `${pad}n: ${this.flowScalar()} }`], kind: "map" };
     if (r < 0.5) return this.blockScalar(indent);
     if (r < 0.54) return { head: "folded plain", rest: [`${pad}continued`, "", `${pad}  after blank`], kind: "other" };
     if (r < 0.57) return { head: '"quoted \\t', rest: [`${pad}next  `, "", `${pad}\\ last"`], kind: "other" };

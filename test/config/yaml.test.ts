@@ -5,13 +5,16 @@ import { parseYaml, YamlError, type YamlOptions } from "../../src/config/yaml.ts
 const value = (text: string) => parseYaml(text).value;
 
 function assertYamlError(text: string, message: RegExp, line: number, column: number, options?: YamlOptions): void {
-  assert.throws(() => parseYaml(text, options), (err: unknown) => {
-    assert.ok(err instanceof YamlError, `expected a YamlError, got ${String(err)}`);
-    assert.match(err.message, message);
-    assert.deepEqual([err.line, err.column], [line, column], err.message);
-    assert.ok(err.message.endsWith(` at line ${line}, column ${column}`), err.message);
-    return true;
-  });
+  assert.throws(
+    () => parseYaml(text, options),
+    (err: unknown) => {
+      assert.ok(err instanceof YamlError, `expected a YamlError, got ${String(err)}`);
+      assert.match(err.message, message);
+      assert.deepEqual([err.line, err.column], [line, column], err.message);
+      assert.ok(err.message.endsWith(` at line ${line}, column ${column}`), err.message);
+      return true;
+    },
+  );
 }
 
 const CONFIG = `# cliproxy
@@ -40,7 +43,10 @@ test("parseYaml() reads block mappings and sequences into plain objects and arra
     "api-keys": ["sk-one", "sk-two"],
     ampcode: {
       "upstream-url": "https://ampcode.com",
-      "model-mappings": [{ from: "claude-opus", to: "claude-sonnet" }, { from: "^gpt-5$", to: "gemini", regex: true }],
+      "model-mappings": [
+        { from: "claude-opus", to: "claude-sonnet" },
+        { from: "^gpt-5$", to: "gemini", regex: true },
+      ],
     },
     notes: "first\nsecond\n",
   });
@@ -50,22 +56,62 @@ test("parseYaml() reads block mappings and sequences into plain objects and arra
 
 test("parseYaml() resolves plain scalars by the YAML 1.2 core schema, so yes/no/on/off stay strings", () => {
   const cases: [string, unknown][] = [
-    ["yes", "yes"], ["no", "no"], ["on", "on"], ["off", "off"], ["y", "y"],
-    ["true", true], ["True", true], ["TRUE", true], ["false", false], ["FALSE", false], ["tRUE", "tRUE"],
-    ["~", null], ["null", null], ["Null", null], ["NULL", null], ["", null], ["nULL", "nULL"],
-    ["0x1F", 31], ["0o17", 15], ["007", 7], ["+12", 12], ["-3", -3], ["-0", -0], ["0b101", "0b101"], ["1_000", "1_000"],
-    ["1.5", 1.5], [".5", 0.5], ["1.", 1], ["1e3", 1000], ["-2.5E-1", -0.25],
-    [".inf", Infinity], ["-.Inf", -Infinity], ["+.INF", Infinity], [".nan", NaN], [".NaN", NaN], ["NaN", "NaN"],
-    ["0x", "0x"], ["12abc", "12abc"], ["a:b", "a:b"], ["http://h:80/a", "http://h:80/a"],
+    ["yes", "yes"],
+    ["no", "no"],
+    ["on", "on"],
+    ["off", "off"],
+    ["y", "y"],
+    ["true", true],
+    ["True", true],
+    ["TRUE", true],
+    ["false", false],
+    ["FALSE", false],
+    ["tRUE", "tRUE"],
+    ["~", null],
+    ["null", null],
+    ["Null", null],
+    ["NULL", null],
+    ["", null],
+    ["nULL", "nULL"],
+    ["0x1F", 31],
+    ["0o17", 15],
+    ["007", 7],
+    ["+12", 12],
+    ["-3", -3],
+    ["-0", -0],
+    ["0b101", "0b101"],
+    ["1_000", "1_000"],
+    ["1.5", 1.5],
+    [".5", 0.5],
+    ["1.", 1],
+    ["1e3", 1000],
+    ["-2.5E-1", -0.25],
+    [".inf", Infinity],
+    ["-.Inf", -Infinity],
+    ["+.INF", Infinity],
+    [".nan", NaN],
+    [".NaN", NaN],
+    ["NaN", "NaN"],
+    ["0x", "0x"],
+    ["12abc", "12abc"],
+    ["a:b", "a:b"],
+    ["http://h:80/a", "http://h:80/a"],
   ];
   for (const [text, expected] of cases) assert.deepStrictEqual(value(`v: ${text}`), { v: expected }, text);
 });
 
 test("parseYaml() keeps quoted scalars as strings and decodes double-quoted escapes", () => {
-  assert.deepEqual(value(`a: "true"\nb: '0x1F'\nc: 'it''s'\nd: ""\ne: '# not a comment'`),
-    { a: "true", b: "0x1F", c: "it's", d: "", e: "# not a comment" });
-  assert.equal(value(String.raw`"\0\a\b\t\	\n\v\f\r\e\ \"\/\\\N\_\L\P"`),
-    "\0\x07\b\t\t\n\v\f\r\x1b \"/\\\x85\xa0\u2028\u2029");
+  assert.deepEqual(value(`a: "true"\nb: '0x1F'\nc: 'it''s'\nd: ""\ne: '# not a comment'`), {
+    a: "true",
+    b: "0x1F",
+    c: "it's",
+    d: "",
+    e: "# not a comment",
+  });
+  assert.equal(
+    value(String.raw`"\0\a\b\t\	\n\v\f\r\e\ \"\/\\\N\_\L\P"`),
+    '\0\x07\b\t\t\n\v\f\r\x1b "/\\\x85\xa0\u2028\u2029',
+  );
   assert.equal(value(String.raw`"\x41\u00e9\U0001F600\uD83D\uDE00"`), "Aé😀😀");
 });
 
@@ -98,10 +144,13 @@ test("parseYaml() honours a block scalar's explicit indentation indicator", () =
 });
 
 test("parseYaml() reads flow collections, including keys without values and line breaks inside them", () => {
-  assert.deepEqual(value("a: [1, 'two', \"three\", [], {}, ~,]\nb: {x: 1, y: [a, b], 'z': {w: }}"),
-    { a: [1, "two", "three", [], {}, null], b: { x: 1, y: ["a", "b"], z: { w: null } } });
-  assert.deepEqual(value("endpoints: { authorize-url, token-url,\n             redirect-uri }"),
-    { endpoints: { "authorize-url": null, "token-url": null, "redirect-uri": null } });
+  assert.deepEqual(value("a: [1, 'two', \"three\", [], {}, ~,]\nb: {x: 1, y: [a, b], 'z': {w: }}"), {
+    a: [1, "two", "three", [], {}, null],
+    b: { x: 1, y: ["a", "b"], z: { w: null } },
+  });
+  assert.deepEqual(value("endpoints: { authorize-url, token-url,\n             redirect-uri }"), {
+    endpoints: { "authorize-url": null, "token-url": null, "redirect-uri": null },
+  });
   assert.deepEqual(value('[a: 1, "b":2, c]'), [{ a: 1 }, { b: 2 }, "c"]);
   assert.deepEqual(value("{a:1, url: http://h:80/}"), { "a:1": null, url: "http://h:80/" });
   assert.deepEqual(value("k: [ # comment\n  one,\n  two\n]"), { k: ["one", "two"] });
@@ -120,13 +169,24 @@ test("parseYaml() shares an anchored value with its aliases, anchors on keys inc
 
 test("parseYaml() merges '<<' mappings without overriding explicit keys", () => {
   const text = "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  x: 0\n  <<: [*a, *b]\nd:\n  <<: *b\n  z: 3\n'<<': plain";
-  assert.deepEqual(value(text),
-    { a: { x: 1, y: 1 }, b: { y: 2, z: 2 }, c: { x: 0, y: 1, z: 2 }, d: { y: 2, z: 3 }, "<<": "plain" });
+  assert.deepEqual(value(text), {
+    a: { x: 1, y: 1 },
+    b: { y: 2, z: 2 },
+    c: { x: 0, y: 1, z: 2 },
+    d: { y: 2, z: 3 },
+    "<<": "plain",
+  });
 });
 
 test("parseYaml() turns non-string scalar keys into their string form", () => {
-  assert.deepEqual(value("1: a\ntrue: b\n~: c\n0x10: d\n1.50: e\n'x': f"),
-    { "1": "a", true: "b", "": "c", "16": "d", "1.5": "e", x: "f" });
+  assert.deepEqual(value("1: a\ntrue: b\n~: c\n0x10: d\n1.50: e\n'x': f"), {
+    "1": "a",
+    true: "b",
+    "": "c",
+    "16": "d",
+    "1.5": "e",
+    x: "f",
+  });
 });
 
 test("parseYaml() defines a '__proto__' key as an own property and leaves the prototype alone", () => {
@@ -189,7 +249,7 @@ test("parseYaml() reports the lines a node spans, with its key line and without 
   assert.deepEqual(doc.span(["ampcode", "model-mappings", 0]), { start: 9, end: 10 });
   assert.deepEqual(doc.span(["ampcode", "model-mappings", 1]), { start: 12, end: 14 });
   assert.deepEqual(doc.span(["notes"]), { start: 15, end: 17 });
-  const nested = parseYaml("- \n  a: 1\n- \"multi\n  line\"\n");
+  const nested = parseYaml('- \n  a: 1\n- "multi\n  line"\n');
   assert.deepEqual(nested.span([0]), { start: 1, end: 2 });
   assert.deepEqual(nested.span([1]), { start: 3, end: 4 });
 });
@@ -264,7 +324,10 @@ test("parseYaml() bounds alias expansion, so a billion laughs fails fast", () =>
   }
   assertYamlError(laughs.join("\n"), /^Aliases expand to more than 100000 nodes \(maxAliasNodes\)/, 5, 36);
   assertYamlError(laughs.slice(0, 3).join("\n"), /^Aliases expand to more than 50 nodes/, 2, 24, { maxAliasNodes: 50 });
-  assert.equal((parseYaml(laughs.slice(0, 3).join("\n"), { maxAliasNodes: 1220 }).value as { c: unknown[] }).c.length, 10);
+  assert.equal(
+    (parseYaml(laughs.slice(0, 3).join("\n"), { maxAliasNodes: 1220 }).value as { c: unknown[] }).c.length,
+    10,
+  );
 });
 
 test("parseYaml() rejects a second document", () => {
@@ -330,9 +393,9 @@ test("parseYaml() throws only YamlError, whatever prefix of a config it is given
 });
 
 test("YamlError is a SyntaxError whose message ends with its line and column", () => {
-  const err = new YamlError("Duplicate key \"port\"", 4, 1);
+  const err = new YamlError('Duplicate key "port"', 4, 1);
   assert.ok(err instanceof SyntaxError);
   assert.equal(err.name, "YamlError");
-  assert.equal(err.message, "Duplicate key \"port\" at line 4, column 1");
+  assert.equal(err.message, 'Duplicate key "port" at line 4, column 1');
   assert.equal(new YamlError(err.message, 4, 1).message, err.message);
 });

@@ -21,9 +21,19 @@ async function portFree(port: number): Promise<boolean> {
 test("with no config file and no flags cliproxy serves /healthz on 127.0.0.1:8317", async (t) => {
   if (!(await portFree(8317))) return t.skip("port 8317 is in use on this machine");
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-default-"));
-  const child = spawn(process.execPath, ["--import", pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href, join(root, "src", "main.ts")], {
-    cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href,
+      join(root, "src", "main.ts"),
+    ],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   t.after(() => child.kill("SIGKILL"));
   let out = "";
   await new Promise<void>((resolve, reject) => {

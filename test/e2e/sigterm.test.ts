@@ -17,15 +17,34 @@ test("SIGTERM during an open streaming response lets it finish and exits 0", asy
   const released = new Promise<void>((r) => (release = r));
   const claude = await startFake(t, async (_req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
-    res.write(`event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":1,"output_tokens":0}}}\n\n`);
+    res.write(
+      `event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"usage":{"input_tokens":1,"output_tokens":0}}}\n\n`,
+    );
     await released;
     res.end(`event: message_stop\ndata: {"type":"message_stop"}\n\n`);
   });
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-sigterm-"));
-  writeFileSync(join(dir, "config.yaml"), `api-keys: ["k-1"]\nclaude-api-key:\n  - api-key: "sk-ant-x"\n    base-url: "${claude.url}"\n`);
-  const child = spawn(process.execPath, ["--import", pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href, join(root, "src", "main.ts"), "--config", join(dir, "config.yaml"), "--port", "0"], {
-    cwd: dir, env: { ...process.env, HOME: dir, NODE_V8_COVERAGE: undefined }, stdio: ["ignore", "pipe", "pipe"],
-  });
+  writeFileSync(
+    join(dir, "config.yaml"),
+    `api-keys: ["k-1"]\nclaude-api-key:\n  - api-key: "sk-ant-x"\n    base-url: "${claude.url}"\n`,
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href,
+      join(root, "src", "main.ts"),
+      "--config",
+      join(dir, "config.yaml"),
+      "--port",
+      "0",
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, HOME: dir, NODE_V8_COVERAGE: undefined },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   t.after(() => child.kill("SIGKILL"));
   let out = "";
   const port = await new Promise<number>((resolve, reject) => {
@@ -36,8 +55,21 @@ test("SIGTERM during an open streaming response lets it finish and exits 0", asy
     });
     child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
   });
-  const req = request({ host: "127.0.0.1", port, path: "/v1/messages", method: "POST", headers: { "x-api-key": "k-1", "content-type": "application/json" } });
-  req.end(JSON.stringify({ model: "claude-sonnet-4-5", stream: true, max_tokens: 5, messages: [{ role: "user", content: "hi" }] }));
+  const req = request({
+    host: "127.0.0.1",
+    port,
+    path: "/v1/messages",
+    method: "POST",
+    headers: { "x-api-key": "k-1", "content-type": "application/json" },
+  });
+  req.end(
+    JSON.stringify({
+      model: "claude-sonnet-4-5",
+      stream: true,
+      max_tokens: 5,
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  );
   const [res] = (await once(req, "response")) as [import("node:http").IncomingMessage];
   let body = "";
   res.setEncoding("utf8");

@@ -20,7 +20,15 @@ test("redact() masks known secrets and credential-shaped text", () => {
     "abc stays (too short to be a secret)",
   ].join("\n");
   const out = redact(text, secrets);
-  for (const leaked of ["my-client-key-1", "a0AfH6SMBxyz", "SyA1234567890", "tok-123", "r-456", "abcdefghijklmnopqrstuvwxyz", "zzz-top"]) {
+  for (const leaked of [
+    "my-client-key-1",
+    "a0AfH6SMBxyz",
+    "SyA1234567890",
+    "tok-123",
+    "r-456",
+    "abcdefghijklmnopqrstuvwxyz",
+    "zzz-top",
+  ]) {
     assert.ok(!out.includes(leaked), `${leaked} leaked in ${out}`);
   }
   assert.ok(out.includes("abc stays"));
@@ -68,7 +76,10 @@ test("fileSink() appends to main.log and rotates it past the size limit", async 
   await sink.close();
   const files = readdirSync(dir);
   assert.ok(files.includes("main.log"));
-  assert.ok(files.some((f) => /^main-.*\.log$/.test(f)), `rotated file in ${files}`);
+  assert.ok(
+    files.some((f) => /^main-.*\.log$/.test(f)),
+    `rotated file in ${files}`,
+  );
   assert.match(readFileSync(join(dir, "main.log"), "utf8"), /line 4/);
 });
 
@@ -78,9 +89,16 @@ test("fileSink() writes a burst of lines in batches, each file under the limit, 
   const lines = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(2, "0")} ${"y".repeat(30)}`);
   for (const l of lines) sink(l);
   await sink.close();
-  const files = readdirSync(dir).sort((a, b) => (a === "main.log" ? 1 : b === "main.log" ? -1 : Number(/-(\d+)\.log$/.exec(a)![1]) - Number(/-(\d+)\.log$/.exec(b)![1])));
+  const files = readdirSync(dir).sort((a, b) =>
+    a === "main.log"
+      ? 1
+      : b === "main.log"
+        ? -1
+        : Number(/-(\d+)\.log$/.exec(a)![1]) - Number(/-(\d+)\.log$/.exec(b)![1]),
+  );
   const texts = files.map((f) => readFileSync(join(dir, f), "utf8"));
-  for (const t of texts) assert.ok(Buffer.byteLength(t) <= 200, `a file of ${Buffer.byteLength(t)} bytes passed the 200-byte limit`);
+  for (const t of texts)
+    assert.ok(Buffer.byteLength(t) <= 200, `a file of ${Buffer.byteLength(t)} bytes passed the 200-byte limit`);
   assert.deepEqual(texts.join("").split("\n").filter(Boolean), lines);
 });
 
@@ -116,6 +134,9 @@ test("a client-chosen model name with a newline cannot forge a log line on a rea
   });
   await res.arrayBuffer();
   await new Promise((r) => setImmediate(r));
-  assert.ok(s.logs.some((l) => l.includes("ERROR forged")), "the model name is logged");
+  assert.ok(
+    s.logs.some((l) => l.includes("ERROR forged")),
+    "the model name is logged",
+  );
   for (const l of s.logs) assert.doesNotMatch(l, /[\n\u001b]/, l);
 });

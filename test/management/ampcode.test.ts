@@ -15,15 +15,39 @@ import { Lockout } from "../../src/server/lockout.js";
 
 const KEY = "mgmt-secret";
 
-async function setup(t: TestContext, options: { file?: string | false; amp?: Partial<AmpConfig>; config?: Partial<Config>; env?: Record<string, string> } = {}) {
+async function setup(
+  t: TestContext,
+  options: {
+    file?: string | false;
+    amp?: Partial<AmpConfig>;
+    config?: Partial<Config>;
+    env?: Record<string, string>;
+  } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-mgmt-"));
   let configPath: string | undefined;
   if (options.file !== false) {
     configPath = join(dir, "config.yaml");
-    writeFileSync(configPath, options.file ?? "# my config\nport: 8317\nampcode:\n  upstream-url: https://ampcode.com # keep\n");
+    writeFileSync(
+      configPath,
+      options.file ?? "# my config\nport: 8317\nampcode:\n  upstream-url: https://ampcode.com # keep\n",
+    );
   }
-  const s = await startServer(t, { remoteManagement: { allowRemote: false, secretKey: KEY, disableControlPanel: false }, ...options.config, ampcode: { ...DEFAULT_AMP, ...options.amp } }, { configPath, env: options.env });
-  const call = async (method: string, path: string, body?: string, headers: Record<string, string> = { authorization: `Bearer ${KEY}` }) => {
+  const s = await startServer(
+    t,
+    {
+      remoteManagement: { allowRemote: false, secretKey: KEY, disableControlPanel: false },
+      ...options.config,
+      ampcode: { ...DEFAULT_AMP, ...options.amp },
+    },
+    { configPath, env: options.env },
+  );
+  const call = async (
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = { authorization: `Bearer ${KEY}` },
+  ) => {
     const res = await fetch(`${s.url}/v0/management${path}`, { method, body, headers });
     const text = await res.text();
     return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
@@ -34,26 +58,63 @@ async function setup(t: TestContext, options: { file?: string | false; amp?: Par
 
 test("S-37 key mapping via API: PUT normalises and persists, DELETE validates its body", async (t) => {
   const { call, file } = await setup(t);
-  const put = await call("PUT", "/ampcode/upstream-api-keys", JSON.stringify({ value: [{ "upstream-api-key": "  u1  ", "api-keys": ["  k1  ", "", "k2"] }] }));
+  const put = await call(
+    "PUT",
+    "/ampcode/upstream-api-keys",
+    JSON.stringify({ value: [{ "upstream-api-key": "  u1  ", "api-keys": ["  k1  ", "", "k2"] }] }),
+  );
   assert.deepEqual([put.status, put.json], [200, { status: "ok" }]);
   assert.deepEqual(file().ampcode["upstream-api-keys"], [{ "upstream-api-key": "u1", "api-keys": ["k1", "k2"] }]);
-  assert.deepEqual((await call("GET", "/ampcode")).json.ampcode["upstream-api-keys"], [{ "upstream-api-key": "u1", "api-keys": ["k1", "k2"] }]);
-  assert.deepEqual(await call("DELETE", "/ampcode/upstream-api-keys").then((r) => [r.status, r.json]), [400, { error: "invalid body" }]);
-  assert.deepEqual(await call("DELETE", "/ampcode/upstream-api-keys", '{"value":null}').then((r) => [r.status, r.json]), [400, { error: "missing value" }]);
-  assert.deepEqual(await call("DELETE", "/ampcode/upstream-api-keys", '{"value":["  "]}').then((r) => [r.status, r.json]), [400, { error: "empty value" }]);
+  assert.deepEqual((await call("GET", "/ampcode")).json.ampcode["upstream-api-keys"], [
+    { "upstream-api-key": "u1", "api-keys": ["k1", "k2"] },
+  ]);
+  assert.deepEqual(await call("DELETE", "/ampcode/upstream-api-keys").then((r) => [r.status, r.json]), [
+    400,
+    { error: "invalid body" },
+  ]);
+  assert.deepEqual(
+    await call("DELETE", "/ampcode/upstream-api-keys", '{"value":null}').then((r) => [r.status, r.json]),
+    [400, { error: "missing value" }],
+  );
+  assert.deepEqual(
+    await call("DELETE", "/ampcode/upstream-api-keys", '{"value":["  "]}').then((r) => [r.status, r.json]),
+    [400, { error: "empty value" }],
+  );
   assert.equal((await call("DELETE", "/ampcode/upstream-api-keys", '{"value":[]}')).status, 200);
   assert.deepEqual((await call("GET", "/ampcode/upstream-api-keys")).json, { "upstream-api-keys": [] });
   assert.equal("upstream-api-keys" in (await call("GET", "/ampcode")).json.ampcode, false);
 });
 
 test("upstream-api-keys PATCH upserts by trimmed key and DELETE removes listed keys", async (t) => {
-  const { call } = await setup(t, { amp: { upstreamApiKeys: [{ upstreamApiKey: "u1", apiKeys: ["a"] }, { upstreamApiKey: "u2", apiKeys: ["b"] }] } });
-  await call("PATCH", "/ampcode/upstream-api-keys", JSON.stringify({ value: [{ "upstream-api-key": " u1 ", "api-keys": ["c"] }, { "upstream-api-key": "u3" }, { "upstream-api-key": " " }] }));
+  const { call } = await setup(t, {
+    amp: {
+      upstreamApiKeys: [
+        { upstreamApiKey: "u1", apiKeys: ["a"] },
+        { upstreamApiKey: "u2", apiKeys: ["b"] },
+      ],
+    },
+  });
+  await call(
+    "PATCH",
+    "/ampcode/upstream-api-keys",
+    JSON.stringify({
+      value: [
+        { "upstream-api-key": " u1 ", "api-keys": ["c"] },
+        { "upstream-api-key": "u3" },
+        { "upstream-api-key": " " },
+      ],
+    }),
+  );
   assert.deepEqual((await call("GET", "/ampcode/upstream-api-keys")).json["upstream-api-keys"], [
-    { "upstream-api-key": "u1", "api-keys": ["c"] }, { "upstream-api-key": "u2", "api-keys": ["b"] }, { "upstream-api-key": "u3", "api-keys": [] },
+    { "upstream-api-key": "u1", "api-keys": ["c"] },
+    { "upstream-api-key": "u2", "api-keys": ["b"] },
+    { "upstream-api-key": "u3", "api-keys": [] },
   ]);
   await call("DELETE", "/ampcode/upstream-api-keys", '{"value":[" u2 ","nope"]}');
-  assert.deepEqual((await call("GET", "/ampcode/upstream-api-keys")).json["upstream-api-keys"].map((e: any) => e["upstream-api-key"]), ["u1", "u3"]);
+  assert.deepEqual(
+    (await call("GET", "/ampcode/upstream-api-keys")).json["upstream-api-keys"].map((e: any) => e["upstream-api-key"]),
+    ["u1", "u3"],
+  );
   assert.equal((await call("PUT", "/ampcode/upstream-api-keys", '{"value":[1]}')).status, 400);
   assert.equal((await call("PUT", "/ampcode/upstream-api-keys", '{"value":{}}')).status, 400);
   assert.equal((await call("DELETE", "/ampcode/upstream-api-keys", '{"value":[1]}')).status, 400);
@@ -62,7 +123,16 @@ test("upstream-api-keys PATCH upserts by trimmed key and DELETE removes listed k
 test("S-38 mapping workflow: PUT, PATCH and DELETE leave exactly the expected mappings", async (t) => {
   const { call, file } = await setup(t);
   const m = (from: string, to: string) => ({ from, to });
-  assert.equal((await call("PUT", "/ampcode/model-mappings", JSON.stringify({ value: [m("m1", "t1"), m("m2", "t2"), m("m3", "t3"), m("m4", "t4")] }))).status, 200);
+  assert.equal(
+    (
+      await call(
+        "PUT",
+        "/ampcode/model-mappings",
+        JSON.stringify({ value: [m("m1", "t1"), m("m2", "t2"), m("m3", "t3"), m("m4", "t4")] }),
+      )
+    ).status,
+    200,
+  );
   await call("PATCH", "/ampcode/model-mappings", JSON.stringify({ value: [m("m2", "t2-updated"), m("m5", "t5")] }));
   await call("DELETE", "/ampcode/model-mappings", JSON.stringify({ value: ["m1", "m3"] }));
   const want = [m("m2", "t2-updated"), m("m4", "t4"), m("m5", "t5")];
@@ -75,14 +145,22 @@ test("S-38 mapping workflow: PUT, PATCH and DELETE leave exactly the expected ma
 test("model-mappings keeps regex, rejects PUT {} and malformed DELETE (N16), and clears on empty DELETE", async (t) => {
   const { call } = await setup(t, { amp: { modelMappings: [{ from: "a", to: "b", regex: false }] } });
   for (const body of ["{}", '{"value":null}', "nope", '{"value":[{"from":1}]}', '{"value":["x"]}']) {
-    assert.deepEqual(await call("PUT", "/ampcode/model-mappings", body).then((r) => [r.status, r.json]), [400, { error: "invalid body" }], body);
+    assert.deepEqual(
+      await call("PUT", "/ampcode/model-mappings", body).then((r) => [r.status, r.json]),
+      [400, { error: "invalid body" }],
+      body,
+    );
   }
   assert.equal((await call("DELETE", "/ampcode/model-mappings", "{bad")).status, 400);
   assert.equal((await call("DELETE", "/ampcode/model-mappings", '{"value":[1]}')).status, 400);
   assert.equal((await call("DELETE", "/ampcode/model-mappings", "[]")).status, 400);
   assert.deepEqual((await call("GET", "/ampcode/model-mappings")).json["model-mappings"], [{ from: "a", to: "b" }]);
   await call("PATCH", "/ampcode/model-mappings", '{"value":[{"from":"^x","to":"y","regex":true}]}');
-  assert.deepEqual((await call("GET", "/ampcode/model-mappings")).json["model-mappings"][1], { from: "^x", to: "y", regex: true });
+  assert.deepEqual((await call("GET", "/ampcode/model-mappings")).json["model-mappings"][1], {
+    from: "^x",
+    to: "y",
+    regex: true,
+  });
   for (const body of [undefined, "{}", '{"value":[]}']) {
     await call("PUT", "/ampcode/model-mappings", '{"value":[{"from":"a","to":"b"}]}');
     assert.equal((await call("DELETE", "/ampcode/model-mappings", body)).status, 200);
@@ -92,7 +170,10 @@ test("model-mappings keeps regex, rejects PUT {} and malformed DELETE (N16), and
 
 test("S-39 scalar fields: bool and string setters, DELETE empties, and the prioritize alias", async (t) => {
   const { call, file } = await setup(t, { file: "ampcode:\n  prioritize-model-mappings: true\n" });
-  assert.deepEqual(await call("PUT", "/ampcode/force-model-mappings", "{}").then((r) => [r.status, r.json]), [400, { error: "invalid body" }]);
+  assert.deepEqual(await call("PUT", "/ampcode/force-model-mappings", "{}").then((r) => [r.status, r.json]), [
+    400,
+    { error: "invalid body" },
+  ]);
   assert.equal((await call("PUT", "/ampcode/force-model-mappings", '{"value":"yes"}')).status, 400);
   assert.equal((await call("PUT", "/ampcode/force-model-mappings", '{"value":true}')).status, 200);
   assert.deepEqual((await call("GET", "/ampcode/force-model-mappings")).json, { "force-model-mappings": true });
@@ -108,7 +189,9 @@ test("S-39 scalar fields: bool and string setters, DELETE empties, and the prior
   assert.deepEqual((await call("GET", "/ampcode/force-model-mappings")).json, { "force-model-mappings": false });
   assert.deepEqual((await call("GET", "/prioritize-model-mappings")).json, { "prioritize-model-mappings": false });
   await call("PUT", "/ampcode/restrict-management-to-localhost", '{"value":true}');
-  assert.deepEqual((await call("GET", "/ampcode/restrict-management-to-localhost")).json, { "restrict-management-to-localhost": true });
+  assert.deepEqual((await call("GET", "/ampcode/restrict-management-to-localhost")).json, {
+    "restrict-management-to-localhost": true,
+  });
   assert.equal((await call("PUT", "/ampcode/model-fallback", '{"value":"never"}')).status, 400);
   await call("PUT", "/ampcode/model-fallback", '{"value":"deny"}');
   assert.deepEqual((await call("GET", "/ampcode/model-fallback")).json, { "model-fallback": "deny" });
@@ -119,8 +202,13 @@ test("GET /ampcode shows effective defaults when nothing is configured (MG-3, N1
   const { call } = await setup(t);
   assert.deepEqual((await call("GET", "/ampcode")).json, {
     ampcode: {
-      "upstream-url": "https://ampcode.com", "upstream-api-key": "", "restrict-management-to-localhost": false,
-      "model-mappings": [], "force-model-mappings": false, "model-fallback": "upstream", "upstream-timeout": "10m",
+      "upstream-url": "https://ampcode.com",
+      "upstream-api-key": "",
+      "restrict-management-to-localhost": false,
+      "model-mappings": [],
+      "force-model-mappings": false,
+      "model-fallback": "upstream",
+      "upstream-timeout": "10m",
     },
   });
 });
@@ -134,7 +222,10 @@ test("a change is applied in memory and persisted without touching other lines",
 });
 
 test("a save moves legacy amp-* keys under ampcode and removes them from the file (CFG-10)", async (t) => {
-  const { call, file } = await setup(t, { file: "amp-upstream-url: https://legacy.example\nport: 8317\n", amp: { upstreamUrl: "https://legacy.example" } });
+  const { call, file } = await setup(t, {
+    file: "amp-upstream-url: https://legacy.example\nport: 8317\n",
+    amp: { upstreamUrl: "https://legacy.example" },
+  });
   await call("PUT", "/ampcode/model-fallback", '{"value":"deny"}');
   const doc = file();
   assert.equal(doc["amp-upstream-url"], undefined);
@@ -145,8 +236,16 @@ test("a save moves legacy amp-* keys under ampcode and removes them from the fil
 
 test("a failed save answers 500 and rolls the in-memory change back (N14)", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-mgmt-"));
-  const s = await startServer(t, { remoteManagement: { allowRemote: false, secretKey: KEY, disableControlPanel: false } }, { configPath: join(dir, "missing-dir", "config.yaml") });
-  const res = await fetch(`${s.url}/v0/management/ampcode/force-model-mappings`, { method: "PUT", body: '{"value":true}', headers: { authorization: `Bearer ${KEY}` } });
+  const s = await startServer(
+    t,
+    { remoteManagement: { allowRemote: false, secretKey: KEY, disableControlPanel: false } },
+    { configPath: join(dir, "missing-dir", "config.yaml") },
+  );
+  const res = await fetch(`${s.url}/v0/management/ampcode/force-model-mappings`, {
+    method: "PUT",
+    body: '{"value":true}',
+    headers: { authorization: `Bearer ${KEY}` },
+  });
   assert.equal(res.status, 500);
   assert.match(((await res.json()) as any).error, /^failed to save config: /);
   assert.equal(s.app.config().ampcode.forceModelMappings, false);
@@ -161,20 +260,27 @@ test("without a config file a change is applied in memory, answered 200 and logg
 
 test("ampEdits() moves legacy keys under ampcode and drops the old force name", () => {
   const amp = { ...DEFAULT_AMP, upstreamUrl: "https://u", forceModelMappings: true };
-  const edits = ampEdits(amp, ["model-fallback"], "amp-upstream-url: https://u\nampcode:\n  prioritize-model-mappings: true\n");
-  assert.deepEqual(edits.map((e) => [e.path.join("."), e.value]), [
-    ["ampcode.model-fallback", "upstream"],
-    ["ampcode.upstream-url", "https://u"],
-    ["ampcode.upstream-api-key", ""],
-    ["ampcode.restrict-management-to-localhost", false],
-    ["ampcode.model-mappings", []],
-    ["ampcode.force-model-mappings", true],
-    ["amp-upstream-url", undefined],
-    ["amp-upstream-api-key", undefined],
-    ["amp-restrict-management-to-localhost", undefined],
-    ["amp-model-mappings", undefined],
-    ["ampcode.prioritize-model-mappings", undefined],
-  ]);
+  const edits = ampEdits(
+    amp,
+    ["model-fallback"],
+    "amp-upstream-url: https://u\nampcode:\n  prioritize-model-mappings: true\n",
+  );
+  assert.deepEqual(
+    edits.map((e) => [e.path.join("."), e.value]),
+    [
+      ["ampcode.model-fallback", "upstream"],
+      ["ampcode.upstream-url", "https://u"],
+      ["ampcode.upstream-api-key", ""],
+      ["ampcode.restrict-management-to-localhost", false],
+      ["ampcode.model-mappings", []],
+      ["ampcode.force-model-mappings", true],
+      ["amp-upstream-url", undefined],
+      ["amp-upstream-api-key", undefined],
+      ["amp-restrict-management-to-localhost", undefined],
+      ["amp-model-mappings", undefined],
+      ["ampcode.prioritize-model-mappings", undefined],
+    ],
+  );
   assert.deepEqual(formatDuration(90_000), "90s");
   assert.deepEqual([formatDuration(3_600_000), formatDuration(250), formatDuration(0)], ["1h", "250ms", "0ms"]);
 });
@@ -194,17 +300,28 @@ test("management auth: 404 with an empty body without a secret, 401 without or w
   const res = await fetch(`${off.url}/v0/management/ampcode`);
   assert.deepEqual([res.status, await res.text()], [404, ""]);
   const { call } = await setup(t);
-  assert.deepEqual(await call("GET", "/ampcode", undefined, {}).then((r) => [r.status, r.json]), [401, { error: "missing management key" }]);
-  assert.deepEqual(await call("GET", "/ampcode", undefined, { authorization: "Bearer nope" }).then((r) => [r.status, r.json]), [401, { error: "invalid management key" }]);
+  assert.deepEqual(await call("GET", "/ampcode", undefined, {}).then((r) => [r.status, r.json]), [
+    401,
+    { error: "missing management key" },
+  ]);
+  assert.deepEqual(
+    await call("GET", "/ampcode", undefined, { authorization: "Bearer nope" }).then((r) => [r.status, r.json]),
+    [401, { error: "invalid management key" }],
+  );
   assert.equal((await call("GET", "/ampcode", undefined, { "x-management-key": KEY })).status, 200);
   assert.equal((await call("GET", "/ampcode", undefined, { authorization: KEY })).status, 200);
 });
 
 test("management auth: MANAGEMENT_PASSWORD alone enables the API, and a bcrypt secret verifies", async (t) => {
-  const env = await setup(t, { config: { remoteManagement: { allowRemote: false, secretKey: "", disableControlPanel: false } }, env: { MANAGEMENT_PASSWORD: "envpw" } });
+  const env = await setup(t, {
+    config: { remoteManagement: { allowRemote: false, secretKey: "", disableControlPanel: false } },
+    env: { MANAGEMENT_PASSWORD: "envpw" },
+  });
   assert.equal((await env.call("GET", "/ampcode", undefined, { authorization: "Bearer envpw" })).status, 200);
   assert.equal((await env.call("GET", "/ampcode", undefined, { authorization: `Bearer ${KEY}` })).status, 401);
-  const hashed = await setup(t, { config: { remoteManagement: { allowRemote: false, secretKey: bcryptHash("pw", 4), disableControlPanel: false } } });
+  const hashed = await setup(t, {
+    config: { remoteManagement: { allowRemote: false, secretKey: bcryptHash("pw", 4), disableControlPanel: false } },
+  });
   assert.equal((await hashed.call("GET", "/ampcode", undefined, { authorization: "Bearer pw" })).status, 200);
   assert.equal((await hashed.call("GET", "/ampcode", undefined, { authorization: "Bearer pw" })).status, 200);
   assert.equal((await hashed.call("GET", "/ampcode", undefined, { authorization: "Bearer px" })).status, 401);
@@ -213,13 +330,18 @@ test("management auth: MANAGEMENT_PASSWORD alone enables the API, and a bcrypt s
 test("requireManagement() refuses remote peers unless allow-remote or MANAGEMENT_PASSWORD", async () => {
   const ctx = (peer: string, allowRemote: boolean, env: Record<string, string> = {}) =>
     ({
-      peer, config: makeConfig({ remoteManagement: { allowRemote, secretKey: KEY, disableControlPanel: false } }),
-      app: { env, version: "t", clock: { now: () => 0 }, managementLockout: new Lockout(() => 0) }, res: { setHeader: () => undefined },
+      peer,
+      config: makeConfig({ remoteManagement: { allowRemote, secretKey: KEY, disableControlPanel: false } }),
+      app: { env, version: "t", clock: { now: () => 0 }, managementLockout: new Lockout(() => 0) },
+      res: { setHeader: () => undefined },
     }) as unknown as Ctx;
   const req = { headers: { authorization: `Bearer ${KEY}` } } as any;
   let reached = 0;
   const h = requireManagement(async () => void reached++);
-  await assert.rejects(h(req, ctx("10.0.0.1", false)), (e: unknown) => e instanceof HttpError && e.status === 403 && e.message === "remote management disabled");
+  await assert.rejects(
+    h(req, ctx("10.0.0.1", false)),
+    (e: unknown) => e instanceof HttpError && e.status === 403 && e.message === "remote management disabled",
+  );
   await h(req, ctx("10.0.0.1", true));
   await h({ headers: { authorization: "Bearer e" } } as any, ctx("10.0.0.1", false, { MANAGEMENT_PASSWORD: "e" }));
   await h(req, ctx("::ffff:127.0.0.1", false));
@@ -228,7 +350,10 @@ test("requireManagement() refuses remote peers unless allow-remote or MANAGEMENT
 
 test("presentedManagementKey() and checkManagementKey() follow the extraction and comparison rules", () => {
   assert.equal(presentedManagementKey({ headers: { authorization: "bearer  k " } } as any), "k");
-  assert.equal(presentedManagementKey({ headers: { authorization: "Basic x", "x-management-key": "y" } } as any), "Basic x");
+  assert.equal(
+    presentedManagementKey({ headers: { authorization: "Basic x", "x-management-key": "y" } } as any),
+    "Basic x",
+  );
   assert.equal(presentedManagementKey({ headers: { "x-management-key": " y " } } as any), "y");
   assert.equal(presentedManagementKey({ headers: {} } as any), undefined);
   assert.equal(checkManagementKey("a", "a", ""), true);

@@ -30,11 +30,20 @@ test("api-keys: PUT takes {items}, drops blanks; bad bodies and selectors are 40
   const m = await mgmt(t);
   await m.call("PUT", "/api-keys", '{"items":[" k1 ","", "k2"]}');
   assert.deepEqual(m.s.app.config().apiKeys, ["k1", "k2"]);
-  assert.deepEqual(await m.call("PUT", "/api-keys", '{"items":[]}').then((r) => [r.status, r.json]), [400, { error: "invalid body" }]);
+  assert.deepEqual(await m.call("PUT", "/api-keys", '{"items":[]}').then((r) => [r.status, r.json]), [
+    400,
+    { error: "invalid body" },
+  ]);
   assert.equal((await m.call("PUT", "/api-keys", "[1]")).status, 400);
-  assert.deepEqual(await m.call("PATCH", "/api-keys", '{"index":0}').then((r) => [r.status, r.json]), [400, { error: "missing fields" }]);
+  assert.deepEqual(await m.call("PATCH", "/api-keys", '{"index":0}').then((r) => [r.status, r.json]), [
+    400,
+    { error: "missing fields" },
+  ]);
   assert.equal((await m.call("PATCH", "/api-keys", "[]")).status, 400);
-  assert.deepEqual(await m.call("DELETE", "/api-keys").then((r) => [r.status, r.json]), [400, { error: "missing index or value" }]);
+  assert.deepEqual(await m.call("DELETE", "/api-keys").then((r) => [r.status, r.json]), [
+    400,
+    { error: "missing index or value" },
+  ]);
   assert.equal((await m.call("DELETE", "/api-keys?index=7")).status, 400);
   assert.equal((await m.call("DELETE", "/api-keys?value=absent")).status, 200);
   await m.call("DELETE", "/api-keys?index=0");
@@ -44,12 +53,17 @@ test("api-keys: PUT takes {items}, drops blanks; bad bodies and selectors are 40
 test("S-17 ten concurrent PATCH appends are all kept; the file parses and no temp file is left", async (t) => {
   const m = await mgmt(t);
   const keys = Array.from({ length: 10 }, (_, i) => `new-${i}`);
-  const answers = await Promise.all(keys.map((k) => m.call("PATCH", "/api-keys", JSON.stringify({ old: `absent-${k}`, new: k }))));
+  const answers = await Promise.all(
+    keys.map((k) => m.call("PATCH", "/api-keys", JSON.stringify({ old: `absent-${k}`, new: k }))),
+  );
   assert.ok(answers.every((a) => a.status === 200));
   const inFile: string[] = parse(m.text())["api-keys"];
   assert.deepEqual([...inFile].sort(), ["team-key-1", "team-key-2", ...keys].sort());
   assert.deepEqual([...m.s.app.config().apiKeys].sort(), [...inFile].sort());
-  assert.deepEqual(readdirSync(m.dir).filter((f) => f.includes(".tmp")), []);
+  assert.deepEqual(
+    readdirSync(m.dir).filter((f) => f.includes(".tmp")),
+    [],
+  );
 });
 
 test("api-keys: a PUT or PATCH that would add an example key is 422 invalid_config naming it and changes nothing", async (t) => {

@@ -22,7 +22,9 @@ test("S-7 PUT /debug on a commented config changes only the debug line; GET /deb
   const m = await mgmt(t);
   const before = m.text();
   assert.deepEqual((await m.call("PUT", "/debug", '{"value":true}')).json, { status: "ok" });
-  assert.deepEqual(changedLines(before, m.text()), [["debug: false # flip when something breaks", "debug: true # flip when something breaks"]]);
+  assert.deepEqual(changedLines(before, m.text()), [
+    ["debug: false # flip when something breaks", "debug: true # flip when something breaks"],
+  ]);
   assert.deepEqual((await m.call("GET", "/debug")).json, { debug: true });
   const n = m.s.logs.length;
   m.s.app.log.debug("debug-level line");
@@ -35,7 +37,11 @@ test("S-8 PUT /debug with a string is 400 invalid body and leaves the file uncha
   const m = await mgmt(t);
   const before = m.text();
   for (const body of ['{"value":"yes"}', "{}", "not json", '{"value":null}']) {
-    assert.deepEqual(await m.call("PUT", "/debug", body).then((r) => [r.status, r.json]), [400, { error: "invalid body" }], body);
+    assert.deepEqual(
+      await m.call("PUT", "/debug", body).then((r) => [r.status, r.json]),
+      [400, { error: "invalid body" }],
+      body,
+    );
   }
   assert.equal(m.text(), before);
   assert.equal(m.s.app.config().debug, false);
@@ -57,7 +63,10 @@ test("S-9 PUT /config.yaml: broken YAML 400 invalid_yaml, wrong type 422, both c
   assert.equal(m.text(), before);
   assert.equal(m.s.app.config(), running);
   const next = `${COMMENTED.replace("request-retry: 2", "request-retry: 5")}remote-management:\n  secret-key: "${KEY}"\n${authDirLine(m.dir)}`;
-  assert.deepEqual(await m.call("PUT", "/config.yaml", next).then((r) => [r.status, r.json]), [200, { ok: true, changed: ["config"] }]);
+  assert.deepEqual(await m.call("PUT", "/config.yaml", next).then((r) => [r.status, r.json]), [
+    200,
+    { ok: true, changed: ["config"] },
+  ]);
   assert.equal(m.text().replace(/"\$2a\$10\$[^"]+"/, `"${KEY}"`), next, "stored as sent, then the secret hashed");
   assert.equal(m.s.app.config().requestRetry, 5);
   assert.deepEqual((await m.call("GET", "/request-retry")).json, { "request-retry": 5 });
@@ -69,7 +78,10 @@ test("PUT /config.yaml keeps the file's mode, leaves no temp file, and hashes a 
   const body = `${COMMENTED}remote-management:\n  secret-key: ${KEY}\n${authDirLine(m.dir)}`;
   assert.equal((await m.call("PUT", "/config.yaml", body)).status, 200);
   assert.equal(statSync(m.configPath).mode & 0o777, 0o640);
-  assert.deepEqual(readdirSync(m.dir).filter((f) => f.endsWith(".tmp")), []);
+  assert.deepEqual(
+    readdirSync(m.dir).filter((f) => f.endsWith(".tmp")),
+    [],
+  );
   assert.match(m.text(), /secret-key: \$2a\$10\$/);
   assert.match(m.s.app.config().remoteManagement.secretKey, /^\$2a\$10\$/);
   assert.equal((await m.call("GET", "/debug")).status, 200, "the key still works against its hash");
@@ -107,16 +119,39 @@ test("S-19 GET /config never contains the secret hash", async (t) => {
 test("GET and PUT /config.yaml answer 404 config file not found without a file", async (t) => {
   const m = await mgmt(t);
   (m.s.app as { configPath: string | undefined }).configPath = undefined;
-  assert.deepEqual(await m.call("GET", "/config.yaml").then((r) => [r.status, r.json]), [404, { error: "not_found", message: "config file not found" }]);
+  assert.deepEqual(await m.call("GET", "/config.yaml").then((r) => [r.status, r.json]), [
+    404,
+    { error: "not_found", message: "config file not found" },
+  ]);
   assert.equal((await m.call("PUT", "/config.yaml", "debug: true\n")).status, 404);
 });
 
 test("round trip: a change PUT to a commented config differs only in the changed lines, and the running proxy serves with it", async (t) => {
-  const fake = await startFake(t, (_r, res) => sendJson(res, 200, { id: "msg_1", type: "message", role: "assistant", content: [], model: "claude-x", usage: { input_tokens: 1, output_tokens: 1 } }));
+  const fake = await startFake(t, (_r, res) =>
+    sendJson(res, 200, {
+      id: "msg_1",
+      type: "message",
+      role: "assistant",
+      content: [],
+      model: "claude-x",
+      usage: { input_tokens: 1, output_tokens: 1 },
+    }),
+  );
   const m = await mgmt(t);
   const before = m.text();
-  assert.equal((await m.call("PATCH", "/claude-api-key", JSON.stringify({ match: "sk-claude-main-0000000000", value: { "base-url": fake.url } }))).status, 200);
-  assert.deepEqual(changedLines(before, m.text()), [["    base-url: https://claude.example   # corporate gateway", `    base-url: ${fake.url}   # corporate gateway`]]);
+  assert.equal(
+    (
+      await m.call(
+        "PATCH",
+        "/claude-api-key",
+        JSON.stringify({ match: "sk-claude-main-0000000000", value: { "base-url": fake.url } }),
+      )
+    ).status,
+    200,
+  );
+  assert.deepEqual(changedLines(before, m.text()), [
+    ["    base-url: https://claude.example   # corporate gateway", `    base-url: ${fake.url}   # corporate gateway`],
+  ]);
   const res = await fetch(`${m.s.url}/v1/messages`, {
     method: "POST",
     headers: { "x-api-key": "team-key-1", "content-type": "application/json", "anthropic-version": "2023-06-01" },
@@ -142,12 +177,26 @@ test("the config watcher does not apply cliproxy's own write a second time", asy
 test("PUT /logging-to-file on a running start() switches the log to main.log through the watcher's own-write event", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-logswitch-"));
   const path = join(dir, "config.yaml");
-  writeFileSync(path, `# logs\nlogging-to-file: false\nremote-management:\n  secret-key: "${VECTOR_HASH}"\nauth-dir: ${join(dir, "auth")}\n`);
-  const started = await start({ configPath: path, port: 0, homeDir: dir, cwd: dir, env: { WRITABLE_PATH: dir }, log: createLogger({ sink: () => undefined }) });
+  writeFileSync(
+    path,
+    `# logs\nlogging-to-file: false\nremote-management:\n  secret-key: "${VECTOR_HASH}"\nauth-dir: ${join(dir, "auth")}\n`,
+  );
+  const started = await start({
+    configPath: path,
+    port: 0,
+    homeDir: dir,
+    cwd: dir,
+    env: { WRITABLE_PATH: dir },
+    log: createLogger({ sink: () => undefined }),
+  });
   let stopped = false;
   t.after(() => (stopped ? undefined : started.stop(1000)));
   const seen = once(started.watchers!.config!, "reload") as Promise<[ReloadEvent]>;
-  const res = await fetch(`${started.url}/v0/management/logging-to-file`, { method: "PUT", body: '{"value":true}', headers: { authorization: "Bearer password" } });
+  const res = await fetch(`${started.url}/v0/management/logging-to-file`, {
+    method: "PUT",
+    body: '{"value":true}',
+    headers: { authorization: "Bearer password" },
+  });
   assert.equal(res.status, 200);
   assert.deepEqual((await seen)[0], { kind: "skipped", reason: "own-write" });
   started.app.log.info("after the switch");
@@ -194,12 +243,29 @@ test("PUT /config.yaml that repoints auth-dir is 422 and changes nothing: the to
   writeFileSync(join(m.dir, "auth", "mine.json"), '{"type":"claude","email":"me@example.com"}');
   const foreign = join(m.dir, "gcloud");
   mkdirSync(foreign);
-  writeFileSync(join(foreign, "application_default_credentials.json"), '{"type":"authorized_user","refresh_token":"foreign-refresh"}');
+  writeFileSync(
+    join(foreign, "application_default_credentials.json"),
+    '{"type":"authorized_user","refresh_token":"foreign-refresh"}',
+  );
   const before = m.text();
   const running = m.s.app.config();
   for (const dir of [foreign, "~/.config/gcloud"]) {
-    const res = await m.call("PUT", "/config.yaml", `${COMMENTED}remote-management:\n  secret-key: "${KEY}"\nauth-dir: ${JSON.stringify(dir)}\n`);
-    assert.deepEqual([res.status, res.json], [422, { error: "invalid_config", message: "auth-dir can only be changed in the file, and takes effect after a restart" }], dir);
+    const res = await m.call(
+      "PUT",
+      "/config.yaml",
+      `${COMMENTED}remote-management:\n  secret-key: "${KEY}"\nauth-dir: ${JSON.stringify(dir)}\n`,
+    );
+    assert.deepEqual(
+      [res.status, res.json],
+      [
+        422,
+        {
+          error: "invalid_config",
+          message: "auth-dir can only be changed in the file, and takes effect after a restart",
+        },
+      ],
+      dir,
+    );
   }
   assert.equal(m.text(), before);
   assert.equal(m.s.app.config(), running);
@@ -207,5 +273,15 @@ test("PUT /config.yaml that repoints auth-dir is 422 and changes nothing: the to
   const download = await m.call("GET", "/auth-files/download?name=application_default_credentials.json");
   assert.notEqual(download.status, 200);
   assert.equal(download.text.includes("foreign-refresh"), false);
-  assert.equal((await m.call("PUT", "/config.yaml", `${COMMENTED}remote-management:\n  secret-key: "${KEY}"\n${authDirLine(m.dir)}`)).status, 200, "the same auth-dir is accepted");
+  assert.equal(
+    (
+      await m.call(
+        "PUT",
+        "/config.yaml",
+        `${COMMENTED}remote-management:\n  secret-key: "${KEY}"\n${authDirLine(m.dir)}`,
+      )
+    ).status,
+    200,
+    "the same auth-dir is accepted",
+  );
 });

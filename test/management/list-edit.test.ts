@@ -12,14 +12,23 @@ const FILE = `keys:
 const before = [{ "api-key": "a" }, { "api-key": "b" }, { "api-key": "c" }];
 
 test("listEdits() deletes, edits fields in place and appends, touching only those lines", () => {
-  const edits = listEdits(FILE, "keys", before, [{ "api-key": "a", prefix: "p" }, { "api-key": "c" }, { "api-key": "d" }], [0, 2, undefined]);
-  assert.equal(applyEdits(FILE, edits), `keys:
+  const edits = listEdits(
+    FILE,
+    "keys",
+    before,
+    [{ "api-key": "a", prefix: "p" }, { "api-key": "c" }, { "api-key": "d" }],
+    [0, 2, undefined],
+  );
+  assert.equal(
+    applyEdits(FILE, edits),
+    `keys:
   - api-key: a   # one
     weight: 1
     prefix: "p"
   - api-key: c   # three
   - api-key: "d"
-`);
+`,
+  );
 });
 
 test("listEdits() rewrites the whole list for a reorder, keeping unknown keys of matched items", () => {

@@ -19,14 +19,21 @@ test("S-18 GET /logs?limit=5 returns at most 5 lines and latest-timestamp; after
   const all = (await m.call("GET", "/logs")).json.lines.join("\n");
   assert.match(all, /a line naming a key/);
   for (const secret of [KEY, "sk-ant-fake-000001", "amp-default"]) assert.equal(all.includes(secret), false, secret);
-  assert.deepEqual(await m.call("GET", "/logs?limit=0").then((r) => [r.status, r.json]), [400, { error: "limit must be a positive integer" }]);
+  assert.deepEqual(await m.call("GET", "/logs?limit=0").then((r) => [r.status, r.json]), [
+    400,
+    { error: "limit must be a positive integer" },
+  ]);
   assert.equal((await m.call("GET", "/logs?after=soon")).status, 400);
 });
 
 test("DELETE /logs forgets the kept lines", async (t) => {
   const m = await withTraffic(t);
   m.s.app.log.info("before clearing");
-  assert.deepEqual((await m.call("DELETE", "/logs")).json, { success: true, message: "Logs cleared successfully", removed: 0 });
+  assert.deepEqual((await m.call("DELETE", "/logs")).json, {
+    success: true,
+    message: "Logs cleared successfully",
+    removed: 0,
+  });
   const lines = (await m.call("GET", "/logs")).json.lines.join("\n");
   assert.doesNotMatch(lines, /before clearing/);
 });

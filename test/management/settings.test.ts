@@ -12,10 +12,28 @@ test("every scalar setting round-trips through GET and PUT, lands at its YAML ke
     ["/proxy-url", "proxy-url", "http://proxy.local:3128", (c) => c.proxyUrl, ["proxy-url"]],
     ["/request-retry", "request-retry", 3, (c) => c.requestRetry, ["request-retry"]],
     ["/max-retry-interval", "max-retry-interval", 30, (c) => c.maxRetryInterval, ["max-retry-interval"]],
-    ["/quota-exceeded/switch-project", "switch-project", true, (c) => c.quotaExceeded.switchProject, ["quota-exceeded", "switch-project"]],
-    ["/quota-exceeded/switch-preview-model", "switch-preview-model", true, (c) => c.quotaExceeded.switchPreviewModel, ["quota-exceeded", "switch-preview-model"]],
+    [
+      "/quota-exceeded/switch-project",
+      "switch-project",
+      true,
+      (c) => c.quotaExceeded.switchProject,
+      ["quota-exceeded", "switch-project"],
+    ],
+    [
+      "/quota-exceeded/switch-preview-model",
+      "switch-preview-model",
+      true,
+      (c) => c.quotaExceeded.switchPreviewModel,
+      ["quota-exceeded", "switch-preview-model"],
+    ],
     ["/routing/strategy", "strategy", "fill-first", (c) => c.routing.strategy, ["routing", "strategy"]],
-    ["/usage-statistics-enabled", "usage-statistics-enabled", true, (c) => c.usageStatisticsEnabled, ["usage-statistics-enabled"]],
+    [
+      "/usage-statistics-enabled",
+      "usage-statistics-enabled",
+      true,
+      (c) => c.usageStatisticsEnabled,
+      ["usage-statistics-enabled"],
+    ],
     ["/logging-to-file", "logging-to-file", false, (c) => c.loggingToFile, []],
     ["/request-log", "request-log", true, (c) => c.requestLog, ["request-log"]],
     ["/force-model-prefix", "force-model-prefix", true, (c) => c.forceModelPrefix, ["force-model-prefix"]],
@@ -28,7 +46,12 @@ test("every scalar setting round-trips through GET and PUT, lands at its YAML ke
     assert.deepEqual((await m.call("PUT", path, JSON.stringify({ value }))).json, { status: "ok" }, path);
     assert.deepEqual((await m.call("GET", path)).json, { [name]: value }, path);
     assert.deepEqual(read(m.s.app.config()), value, path);
-    if (yaml.length) assert.deepEqual(yaml.reduce((o: any, k) => o?.[k], parse(m.text())), value, path);
+    if (yaml.length)
+      assert.deepEqual(
+        yaml.reduce((o: any, k) => o?.[k], parse(m.text())),
+        value,
+        path,
+      );
     else assert.equal(m.text(), before, `${path}: a default value absent from the file is not written`);
   }
 });
@@ -37,9 +60,17 @@ test("routing/strategy takes upstream's aliases, stores the canonical name in pl
   const m = await mgmt(t);
   const before = m.text();
   await m.call("PUT", "/routing/strategy", '{"value":"FF"}');
-  assert.deepEqual(changedLines(before, m.text()), [["  strategy: round-robin   # or fill-first", "  strategy: fill-first   # or fill-first"]]);
-  assert.deepEqual(await m.call("PATCH", "/routing/strategy", '{"value":"random"}').then((r) => [r.status, r.json]), [400, { error: "invalid strategy" }]);
-  assert.deepEqual([parseStrategy("rr"), parseStrategy(""), parseStrategy("fillfirst"), parseStrategy(1)], ["round-robin", "round-robin", "fill-first", undefined]);
+  assert.deepEqual(changedLines(before, m.text()), [
+    ["  strategy: round-robin   # or fill-first", "  strategy: fill-first   # or fill-first"],
+  ]);
+  assert.deepEqual(await m.call("PATCH", "/routing/strategy", '{"value":"random"}').then((r) => [r.status, r.json]), [
+    400,
+    { error: "invalid strategy" },
+  ]);
+  assert.deepEqual(
+    [parseStrategy("rr"), parseStrategy(""), parseStrategy("fillfirst"), parseStrategy(1)],
+    ["round-robin", "round-robin", "fill-first", undefined],
+  );
   assert.throws(() => parseStrategy("x"), HttpError);
 });
 
@@ -63,11 +94,31 @@ test("URL settings that cannot work are refused with 400 naming the key, and not
   const m = await mgmt(t);
   const before = m.text();
   const refused: Array<[string, string, string, RegExp]> = [
-    ["PUT", "/proxy-url", '{"value":"javascript:alert(1)"}', /^proxy-url: expected an http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/ proxy URL/],
+    [
+      "PUT",
+      "/proxy-url",
+      '{"value":"javascript:alert(1)"}',
+      /^proxy-url: expected an http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/ proxy URL/,
+    ],
     ["PATCH", "/proxy-url", '{"value":"not a url"}', /^proxy-url: /],
-    ["PUT", "/ampcode/upstream-url", '{"value":"file:///etc/passwd"}', /^ampcode\.upstream-url: expected an http:\/\/ or https:\/\/ URL with a host, got "file:\/\/\/etc\/passwd"/],
-    ["PUT", "/claude-api-key", '[{"api-key":"k-claude-1","base-url":"ftp://x.example"}]', /claude-api-key\[0\]\.base-url: expected an http:\/\/ or https:\/\/ URL/],
-    ["PUT", "/openai-compatibility", '[{"name":"c","base-url":"not a url","api-key-entries":[{"api-key":"k"}]}]', /openai-compatibility\[0\]\.base-url: /],
+    [
+      "PUT",
+      "/ampcode/upstream-url",
+      '{"value":"file:///etc/passwd"}',
+      /^ampcode\.upstream-url: expected an http:\/\/ or https:\/\/ URL with a host, got "file:\/\/\/etc\/passwd"/,
+    ],
+    [
+      "PUT",
+      "/claude-api-key",
+      '[{"api-key":"k-claude-1","base-url":"ftp://x.example"}]',
+      /claude-api-key\[0\]\.base-url: expected an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      "PUT",
+      "/openai-compatibility",
+      '[{"name":"c","base-url":"not a url","api-key-entries":[{"api-key":"k"}]}]',
+      /openai-compatibility\[0\]\.base-url: /,
+    ],
   ];
   for (const [method, path, body, message] of refused) {
     const res = await m.call(method, path, body);

@@ -41,7 +41,12 @@ export interface Mgmt {
   readonly configPath: string;
   readonly dir: string;
   /** Calls /v0/management<path> with the key (or the given headers). */
-  call(method: string, path: string, body?: string, headers?: Record<string, string>): Promise<{ status: number; text: string; json: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    body?: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; text: string; json: any; headers: Headers }>;
   /** The config file's text now. */
   text(): string;
 }
@@ -64,13 +69,20 @@ export async function mgmt(t: TestContext, options: MgmtOptions = {}): Promise<M
   writeFileSync(configPath, file);
   const loaded = parseConfig(file, { homeDir: dir, env: {} }).config;
   const secret = options.secret ?? KEY;
-  const s = await startServer(t, {
-    ...loaded, authDir: join(dir, "auth"),
-    ...options.config,
-    remoteManagement: { ...loaded.remoteManagement, secretKey: secret, ...options.config?.remoteManagement },
-  }, { configPath, env: options.env, clock: options.clock, homeDir: dir });
+  const s = await startServer(
+    t,
+    {
+      ...loaded,
+      authDir: join(dir, "auth"),
+      ...options.config,
+      remoteManagement: { ...loaded.remoteManagement, secretKey: secret, ...options.config?.remoteManagement },
+    },
+    { configPath, env: options.env, clock: options.clock, homeDir: dir },
+  );
   return {
-    s, configPath, dir,
+    s,
+    configPath,
+    dir,
     async call(method, path, body, headers = { authorization: `Bearer ${KEY}` }) {
       const res = await fetch(`${s.url}/v0/management${path}`, { method, body, headers });
       const text = await res.text();

@@ -17,7 +17,9 @@ test("/status while management is off: a loopback browser gets a page saying how
 });
 
 test("wrong keys in the status form: each answer says how many attempts are left, the fifth shows the lockout as a page and logs it", async (t) => {
-  const s = await startServer(t, { remoteManagement: { allowRemote: false, secretKey: "right-management-key", disableControlPanel: false } });
+  const s = await startServer(t, {
+    remoteManagement: { allowRemote: false, secretKey: "right-management-key", disableControlPanel: false },
+  });
   const attempt = () => fetch(`${s.url}/status`, { headers: { ...HTML, "x-management-key": "wrong" } });
   const form = await fetch(`${s.url}/status`, { headers: HTML });
   assert.equal(form.status, 401);
@@ -25,13 +27,22 @@ test("wrong keys in the status form: each answer says how many attempts are left
   for (const left of [4, 3, 2, 1]) {
     const r = await attempt();
     assert.equal(r.status, 401);
-    assert.match(await r.text(), new RegExp(`invalid management key; ${left} attempts? left before this address is locked out for 30 minutes`));
+    assert.match(
+      await r.text(),
+      new RegExp(`invalid management key; ${left} attempts? left before this address is locked out for 30 minutes`),
+    );
   }
-  assert.ok(s.logs.some((l) => /wrong management key/.test(l) && /127\.0\.0\.1/.test(l)), s.logs.join("\n"));
+  assert.ok(
+    s.logs.some((l) => /wrong management key/.test(l) && /127\.0\.0\.1/.test(l)),
+    s.logs.join("\n"),
+  );
   const locked = await attempt();
   assert.equal(locked.status, 403);
   assert.equal(locked.headers.get("content-type"), "text/html; charset=utf-8");
-  assert.match(await locked.text(), /locked out until <strong>\d{4}-\d\d-\d\dT[\d:.]+Z<\/strong>[\s\S]*restart cliproxy, which clears the lockout/);
+  assert.match(
+    await locked.text(),
+    /locked out until <strong>\d{4}-\d\d-\d\dT[\d:.]+Z<\/strong>[\s\S]*restart cliproxy, which clears the lockout/,
+  );
   const line = s.logs.find((l) => /locked out of management for 30 min/.test(l));
   assert.ok(line, s.logs.join("\n"));
   assert.match(line, /WARN/i);

@@ -15,14 +15,21 @@ export interface Traffic extends Mgmt {
 export async function withTraffic(t: TestContext): Promise<Traffic> {
   const F = await startFake(t, answerF);
   const A = await startFake(t, (_r, res) => sendJson(res, 200, { id: "amp" }));
-  const m = await mgmt(t, { file: "# traffic\nusage-statistics-enabled: true\n", config: { ...routingConfig(F.url, A.url), usageStatisticsEnabled: true } });
+  const m = await mgmt(t, {
+    file: "# traffic\nusage-statistics-enabled: true\n",
+    config: { ...routingConfig(F.url, A.url), usageStatisticsEnabled: true },
+  });
   return {
     ...m,
     F,
     async send(model, path = "/v1/messages") {
       const res = await fetch(`${m.s.url}${path}`, {
         method: "POST",
-        headers: { authorization: "Bearer ck-1", "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        headers: {
+          authorization: "Bearer ck-1",
+          "content-type": "application/json",
+          "anthropic-version": "2023-06-01",
+        },
         body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
       });
       await res.arrayBuffer();

@@ -30,7 +30,11 @@ test("usage-queue pops records in upstream's shape; count defaults to 1 and must
   assert.equal((await m.call("GET", "/usage-queue?count=10")).json.length, 1);
   assert.deepEqual((await m.call("GET", "/usage-queue?count=10")).json, []);
   for (const bad of ["0", "-2", "x", "1.5"]) {
-    assert.deepEqual(await m.call("GET", `/usage-queue?count=${bad}`).then((r) => [r.status, r.json]), [400, { error: "count must be a positive integer" }], bad);
+    assert.deepEqual(
+      await m.call("GET", `/usage-queue?count=${bad}`).then((r) => [r.status, r.json]),
+      [400, { error: "count must be a positive integer" }],
+      bad,
+    );
   }
 });
 
@@ -42,6 +46,28 @@ test("GET /usage answers the older aggregate shape from the same totals", async 
   assert.equal(body.usage.success_count, 1);
   assert.equal(body.failed_requests, 0);
   assert.equal(body.usage.total_tokens, 2);
-  assert.deepEqual(Object.values(body.usage.apis).map((a: any) => a.models["claude-sonnet-4-5"].total_requests), [1]);
-  assert.deepEqual(usageAggregate({ enabled: false, totals: { requests: 0, failures: 0, tokens: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, reasoningTokens: 0, totalTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 } }, credentials: [] }).failed_requests, 0);
+  assert.deepEqual(
+    Object.values(body.usage.apis).map((a: any) => a.models["claude-sonnet-4-5"].total_requests),
+    [1],
+  );
+  assert.deepEqual(
+    usageAggregate({
+      enabled: false,
+      totals: {
+        requests: 0,
+        failures: 0,
+        tokens: {
+          inputTokens: 0,
+          outputTokens: 0,
+          cachedTokens: 0,
+          reasoningTokens: 0,
+          totalTokens: 0,
+          cacheReadTokens: 0,
+          cacheCreationTokens: 0,
+        },
+      },
+      credentials: [],
+    }).failed_requests,
+    0,
+  );
 });

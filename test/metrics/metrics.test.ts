@@ -11,15 +11,25 @@ import { authIndex } from "../../src/providers/credentials.js";
 const KEY = "sk-client-metrics-0001";
 
 function post(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 test("/metrics needs a client key and counts requests, tokens and errors by provider, model and credential (auth_index)", async (t) => {
   let fail = false;
-  const fake = await startFake(t, (_r, res) => (fail
-    ? sendJson(res, 500, { type: "error", error: { type: "api_error", message: "boom" } })
-    : sendJson(res, 200, claudeMessage("hi", { input_tokens: 10, output_tokens: 5 }))));
-  const s = await startServer(t, { apiKeys: [KEY], claudeApiKey: [providerKey("sk-ant-api-metrics-01", { baseUrl: fake.url })], usageStatisticsEnabled: true });
+  const fake = await startFake(t, (_r, res) =>
+    fail
+      ? sendJson(res, 500, { type: "error", error: { type: "api_error", message: "boom" } })
+      : sendJson(res, 200, claudeMessage("hi", { input_tokens: 10, output_tokens: 5 })),
+  );
+  const s = await startServer(t, {
+    apiKeys: [KEY],
+    claudeApiKey: [providerKey("sk-ant-api-metrics-01", { baseUrl: fake.url })],
+    usageStatisticsEnabled: true,
+  });
   assert.equal((await fetch(`${s.url}/metrics`)).status, 401);
   assert.equal((await fetch(`${s.url}/metrics`, { headers: { authorization: "Bearer wrong" } })).status, 401);
   metricsOf(s.app);
@@ -50,14 +60,28 @@ test("the open-streams gauge counts event streams while they are open, and a reg
   const held = new Promise<void>((r) => (release = r));
   const fake = await startFake(t, async (_r, res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
-    res.write(`event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { ...claudeMessage(""), content: [] } })}\n\n`);
+    res.write(
+      `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { ...claudeMessage(""), content: [] } })}\n\n`,
+    );
     await held;
     res.end(`event: message_stop\ndata: {"type":"message_stop"}\n\n`);
   });
-  const s = await startServer(t, { apiKeys: [KEY], claudeApiKey: [providerKey("sk-ant-api-metrics-02", { baseUrl: fake.url })] });
+  const s = await startServer(t, {
+    apiKeys: [KEY],
+    claudeApiKey: [providerKey("sk-ant-api-metrics-02", { baseUrl: fake.url })],
+  });
   let tunnels = 3;
-  metricsOf(s.app).registerGauge({ name: "cliproxy_open_tunnels", help: "WebSocket tunnels open now.", read: () => tunnels });
-  const stream = await post(`${s.url}/v1/messages`, { model: "claude-sonnet-4-5", max_tokens: 8, stream: true, messages: [{ role: "user", content: "hi" }] });
+  metricsOf(s.app).registerGauge({
+    name: "cliproxy_open_tunnels",
+    help: "WebSocket tunnels open now.",
+    read: () => tunnels,
+  });
+  const stream = await post(`${s.url}/v1/messages`, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 8,
+    stream: true,
+    messages: [{ role: "user", content: "hi" }],
+  });
   assert.equal(stream.status, 200);
   const reader = stream.body!.getReader();
   await reader.read(); // the first event is through: the stream is open
@@ -78,10 +102,25 @@ test("labelValue() escapes backslash, quote and newline as the text format requi
 });
 
 test("with usage-statistics-enabled off, requests and errors are still counted; tokens are not parsed (that costs a JSON parse per event)", async (t) => {
-  const fake = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage("hi", { input_tokens: 10, output_tokens: 5 })));
-  const s = await startServer(t, { apiKeys: [KEY], claudeApiKey: [providerKey("sk-ant-api-metrics-03", { baseUrl: fake.url })], usageStatisticsEnabled: false });
+  const fake = await startFake(t, (_r, res) =>
+    sendJson(res, 200, claudeMessage("hi", { input_tokens: 10, output_tokens: 5 })),
+  );
+  const s = await startServer(t, {
+    apiKeys: [KEY],
+    claudeApiKey: [providerKey("sk-ant-api-metrics-03", { baseUrl: fake.url })],
+    usageStatisticsEnabled: false,
+  });
   metricsOf(s.app);
-  assert.equal((await post(`${s.url}/v1/messages`, { model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] })).status, 200);
+  assert.equal(
+    (
+      await post(`${s.url}/v1/messages`, {
+        model: "claude-sonnet-4-5",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "hi" }],
+      })
+    ).status,
+    200,
+  );
   const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).text();
   assert.match(text, /cliproxy_upstream_requests_total\{[^}]*\} 1\n/);
   assert.match(text, /cliproxy_tokens_total\{[^}]*type="input"\} 0\n/);

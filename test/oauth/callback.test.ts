@@ -11,16 +11,32 @@ test("parsePastedCallback() accepts every shape of oauth.md §1.4 and refuses te
   assert.deepEqual(parsePastedCallback(`127.0.0.1:8085/oauth2callback?code=c&state=${STATE}`), want);
   assert.deepEqual(parsePastedCallback(`?code=c&state=${STATE}`), want);
   assert.deepEqual(parsePastedCallback(`code=c&state=${STATE}`), want);
-  assert.deepEqual(parsePastedCallback(`https://console.anthropic.com/oauth/code/callback#code=c&state=${STATE}`), want);
+  assert.deepEqual(
+    parsePastedCallback(`https://console.anthropic.com/oauth/code/callback#code=c&state=${STATE}`),
+    want,
+  );
   assert.deepEqual(parsePastedCallback(`c#${STATE}`), { code: "c", state: STATE });
-  assert.deepEqual(parsePastedCallback("http://localhost:1455/auth/callback?error=access_denied"), { code: undefined, state: undefined, error: "access_denied" });
+  assert.deepEqual(parsePastedCallback("http://localhost:1455/auth/callback?error=access_denied"), {
+    code: undefined,
+    state: undefined,
+    error: "access_denied",
+  });
   for (const bad of ["hello world", "http://localhost:1/x?state=s", "", "?a=b"]) {
-    assert.throws(() => parsePastedCallback(bad), (e: LoginError) => e instanceof LoginError && e.message === "callback URL missing code");
+    assert.throws(
+      () => parsePastedCallback(bad),
+      (e: LoginError) => e instanceof LoginError && e.message === "callback URL missing code",
+    );
   }
 });
 
 test("the callback listener answers 405 to POST, 404 elsewhere, the static page on /success, binds loopback only, and refuses a callback without a state", async () => {
-  const cb = await startCallbackServer({ port: 0, paths: ["/callback"], successPaths: ["/success"], expectedState: STATE, waitMs: 5000 });
+  const cb = await startCallbackServer({
+    port: 0,
+    paths: ["/callback"],
+    successPaths: ["/success"],
+    expectedState: STATE,
+    waitMs: 5000,
+  });
   const base = `http://127.0.0.1:${cb.port}`;
   assert.equal((await fetch(`${base}/callback`, { method: "POST" })).status, 405);
   assert.equal((await fetch(`${base}/other`)).status, 404);
@@ -48,8 +64,17 @@ test("a callback with another state or none, ?error=x included, gets 400 and lea
   const cb = await startCallbackServer({ port: 0, paths: ["/callback"], expectedState: STATE, waitMs: 5000 });
   const base = `http://127.0.0.1:${cb.port}/callback`;
   let settled = false;
-  cb.result.then(() => (settled = true), () => (settled = true));
-  for (const q of ["error=access_denied", `error=access_denied&state=${"f".repeat(32)}`, `code=c&state=${"0".repeat(32)}`, "code=c", `code=c&state=${STATE}x`]) {
+  cb.result.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (const q of [
+    "error=access_denied",
+    `error=access_denied&state=${"f".repeat(32)}`,
+    `code=c&state=${"0".repeat(32)}`,
+    "code=c",
+    `code=c&state=${STATE}x`,
+  ]) {
     const res = await fetch(`${base}?${q}`);
     const page = await res.text();
     assert.equal(res.status, 400, q);

@@ -16,18 +16,27 @@ test("`cliproxy login claude --no-browser` from the real command line prints the
   const home = mkdtempSync(join(tmpdir(), "cliproxy-cli-"));
   const authDir = join(home, "auth");
   const config = join(home, "config.yaml");
-  writeFileSync(config, [
-    `auth-dir: ${authDir}`,
-    "oauth-endpoints:",
-    "  claude:",
-    `    authorize-url: ${oauth.url}/authorize`,
-    `    token-url: ${oauth.url}/token`,
-    "    redirect-uri: http://127.0.0.1:0/callback",
-    "",
-  ].join("\n"));
-  const child = spawn(process.execPath, ["--import", TSX, MAIN, "login", "claude", "--no-browser", "--config", config], {
-    cwd: home, env: { ...process.env, HOME: home }, stdio: ["pipe", "pipe", "pipe"],
-  });
+  writeFileSync(
+    config,
+    [
+      `auth-dir: ${authDir}`,
+      "oauth-endpoints:",
+      "  claude:",
+      `    authorize-url: ${oauth.url}/authorize`,
+      `    token-url: ${oauth.url}/token`,
+      "    redirect-uri: http://127.0.0.1:0/callback",
+      "",
+    ].join("\n"),
+  );
+  const child = spawn(
+    process.execPath,
+    ["--import", TSX, MAIN, "login", "claude", "--no-browser", "--config", config],
+    {
+      cwd: home,
+      env: { ...process.env, HOME: home },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let err = "";
   child.stderr.on("data", (d: Buffer) => void (err += d.toString()));
@@ -52,14 +61,19 @@ test("`cliproxy login claude --no-browser` from the real command line prints the
 
 test("`cliproxy -claude-login` with a bad config exits 1 naming the problem; `cliproxy login --help` prints the login usage", async () => {
   const home = mkdtempSync(join(tmpdir(), "cliproxy-cli-"));
-  const run = (args: string[]) => new Promise<{ code: number; out: string; err: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], { cwd: home, env: { ...process.env, HOME: home }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => void (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => void (err += d.toString()));
-    child.once("exit", (code) => resolve({ code: code ?? -1, out, err }));
-  });
+  const run = (args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+        cwd: home,
+        env: { ...process.env, HOME: home },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => void (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => void (err += d.toString()));
+      child.once("exit", (code) => resolve({ code: code ?? -1, out, err }));
+    });
   writeFileSync(join(home, "bad.yaml"), "port: [\n");
   const bad = await run(["-claude-login", "-config", join(home, "bad.yaml")]);
   assert.equal(bad.code, 1);

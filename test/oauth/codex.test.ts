@@ -11,8 +11,14 @@ import { printedUrl, testTerminal } from "./login-io.js";
 
 function codexAnswer(plan: string, accountId = "acct-123"): Record<string, unknown> {
   return {
-    access_token: "codex-access-1-xxxxxxxx", refresh_token: "codex-refresh-1-xxxxxxxx", token_type: "Bearer", expires_in: 3600,
-    id_token: idToken({ email: "dev@example.com", "https://api.openai.com/auth": { chatgpt_account_id: accountId, chatgpt_plan_type: plan } }),
+    access_token: "codex-access-1-xxxxxxxx",
+    refresh_token: "codex-refresh-1-xxxxxxxx",
+    token_type: "Bearer",
+    expires_in: 3600,
+    id_token: idToken({
+      email: "dev@example.com",
+      "https://api.openai.com/auth": { chatgpt_account_id: accountId, chatgpt_plan_type: plan },
+    }),
   };
 }
 
@@ -47,7 +53,9 @@ test("S-7 Codex plan plus writes codex-<email>-plus.json; team writes codex-<8he
 
 test("S-8 Codex device flow: two 403 polls then success; the string interval is honoured; the exchange uses the device redirect_uri and the returned verifier", async (t) => {
   const oauth = await startFakeOAuth(t);
-  oauth.on("POST /device/usercode", (_req, res) => sendJson(res, 200, { device_auth_id: "dev-1", user_code: "ABCD-EFGH", interval: "1" }));
+  oauth.on("POST /device/usercode", (_req, res) =>
+    sendJson(res, 200, { device_auth_id: "dev-1", user_code: "ABCD-EFGH", interval: "1" }),
+  );
   let polls = 0;
   oauth.on("POST /device/token", (_req, res) => {
     polls++;

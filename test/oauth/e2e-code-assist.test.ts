@@ -21,30 +21,53 @@ const ANSWER = {
 };
 const CHUNKS = [
   { candidates: [{ content: { role: "model", parts: [{ text: "Hel" }] }, index: 0 }] },
-  { candidates: [{ content: { role: "model", parts: [{ text: "lo" }] }, finishReason: "STOP", index: 0 }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2, totalTokenCount: 5 } },
+  {
+    candidates: [{ content: { role: "model", parts: [{ text: "lo" }] }, finishReason: "STOP", index: 0 }],
+    usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2, totalTokenCount: 5 },
+  },
 ];
 const REQUEST = { contents: [{ role: "user", parts: [{ text: "hi" }] }] };
 
 /** A Code Assist backend: every answer wrapped in `{"response":…}` as the real one does. */
 function codeAssist(req: Recorded, res: ServerResponse): void {
   if (req.url.startsWith("/v1internal:countTokens")) return sendJson(res, 200, { totalTokens: 7 });
-  if (req.url.startsWith("/v1internal:streamGenerateContent")) return sendSse(res, CHUNKS.map((c) => `data: ${JSON.stringify({ response: c })}\r\n\r\n`));
+  if (req.url.startsWith("/v1internal:streamGenerateContent"))
+    return sendSse(
+      res,
+      CHUNKS.map((c) => `data: ${JSON.stringify({ response: c })}\r\n\r\n`),
+    );
   sendJson(res, 200, { response: ANSWER, traceId: "t-1" });
 }
 
 function geminiFile(project = "proj-1"): Record<string, unknown> {
-  return { type: "gemini", email: "g@example.com", project_id: project, token: { access_token: "ya29.e2e-gemini-000000", refresh_token: "1//r", expiry: expiresIn(3600_000) } };
+  return {
+    type: "gemini",
+    email: "g@example.com",
+    project_id: project,
+    token: { access_token: "ya29.e2e-gemini-000000", refresh_token: "1//r", expiry: expiresIn(3600_000) },
+  };
 }
 
 function antigravityFile(fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: "antigravity", email: "a@example.com", project_id: "anti-1", access_token: "ya29.e2e-anti-0000000", refresh_token: "1//r", expired: expiresIn(3600_000), ...fields };
+  return {
+    type: "antigravity",
+    email: "a@example.com",
+    project_id: "anti-1",
+    access_token: "ya29.e2e-anti-0000000",
+    refresh_token: "1//r",
+    expired: expiresIn(3600_000),
+    ...fields,
+  };
 }
 
 const gemini = (base: string, model: string, method: string) => `${base}/v1beta/models/${model}:${method}`;
 
 test("providers §7.12 through a started server: a Gemini CLI token with project_id posts the Code Assist envelope with Gemini CLI headers; the client gets the unwrapped response", async (t) => {
   const backend = await startFake(t, codeAssist);
-  const p = await startProxy(t, { endpoints: { gemini: { "code-assist-base-url": backend.url } }, files: { "gemini-g@example.com-proj-1.json": geminiFile() } });
+  const p = await startProxy(t, {
+    endpoints: { gemini: { "code-assist-base-url": backend.url } },
+    files: { "gemini-g@example.com-proj-1.json": geminiFile() },
+  });
   const res = await post(gemini(p.url, "gemini-2.5-pro", "generateContent"), REQUEST);
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), ANSWER);
@@ -60,11 +83,17 @@ test("providers §7.12 through a started server: a Gemini CLI token with project
 
 test("Gemini CLI streams reach the client unwrapped, as SSE frames with alt=sse and as one JSON array without", async (t) => {
   const backend = await startFake(t, codeAssist);
-  const p = await startProxy(t, { endpoints: { gemini: { "code-assist-base-url": backend.url } }, files: { "gemini-g.json": geminiFile() } });
+  const p = await startProxy(t, {
+    endpoints: { gemini: { "code-assist-base-url": backend.url } },
+    files: { "gemini-g.json": geminiFile() },
+  });
   const sse = await post(`${gemini(p.url, "gemini-2.5-flash", "streamGenerateContent")}?alt=sse`, REQUEST);
   assert.equal(sse.status, 200);
   assert.match(String(sse.headers.get("content-type")), /text\/event-stream/);
-  const frames = (await sse.text()).split("\n\n").filter(Boolean).map((f) => JSON.parse(f.replace(/^data: /, "")));
+  const frames = (await sse.text())
+    .split("\n\n")
+    .filter(Boolean)
+    .map((f) => JSON.parse(f.replace(/^data: /, "")));
   assert.deepEqual(frames, CHUNKS);
   assert.equal((await backend.nth(1)).url, "/v1internal:streamGenerateContent?alt=sse");
   assert.equal((await backend.nth(1)).headers.accept, "text/event-stream");
@@ -76,8 +105,14 @@ test("Gemini CLI streams reach the client unwrapped, as SSE frames with alt=sse 
 
 test("Gemini CLI serves other dialects through the translator and counts tokens with the request-only envelope", async (t) => {
   const backend = await startFake(t, codeAssist);
-  const p = await startProxy(t, { endpoints: { gemini: { "code-assist-base-url": backend.url } }, files: { "gemini-g.json": geminiFile() } });
-  const chat = await post(`${p.url}/v1/chat/completions`, { model: "gemini-2.5-pro", messages: [{ role: "user", content: "hi" }] });
+  const p = await startProxy(t, {
+    endpoints: { gemini: { "code-assist-base-url": backend.url } },
+    files: { "gemini-g.json": geminiFile() },
+  });
+  const chat = await post(`${p.url}/v1/chat/completions`, {
+    model: "gemini-2.5-pro",
+    messages: [{ role: "user", content: "hi" }],
+  });
   assert.equal(chat.status, 200);
   const body = (await chat.json()) as any;
   assert.equal(body.choices[0].message.content, "hi");
@@ -93,10 +128,18 @@ test("Gemini CLI serves other dialects through the translator and counts tokens 
 });
 
 test("Antigravity through a started server: the envelope and User-Agent reach the next configured root after a 429; the client gets the unwrapped response", async (t) => {
-  const busy = await startFake(t, (_r, res) => sendJson(res, 429, { error: { code: 429, message: "no capacity", status: "RESOURCE_EXHAUSTED" } }));
+  const busy = await startFake(t, (_r, res) =>
+    sendJson(res, 429, { error: { code: 429, message: "no capacity", status: "RESOURCE_EXHAUSTED" } }),
+  );
   const good = await startFake(t, codeAssist);
-  const p = await startProxy(t, { endpoints: { antigravity: { "api-base-urls": [busy.url, good.url] } }, files: { "antigravity-a@example.com.json": antigravityFile() } });
-  const res = await post(gemini(p.url, "gemini-2.5-pro", "generateContent"), { ...REQUEST, safetySettings: [{ category: "x", threshold: "y" }] });
+  const p = await startProxy(t, {
+    endpoints: { antigravity: { "api-base-urls": [busy.url, good.url] } },
+    files: { "antigravity-a@example.com.json": antigravityFile() },
+  });
+  const res = await post(gemini(p.url, "gemini-2.5-pro", "generateContent"), {
+    ...REQUEST,
+    safetySettings: [{ category: "x", threshold: "y" }],
+  });
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), ANSWER);
   assert.equal(busy.requests.length, 1);
@@ -118,7 +161,10 @@ test("Antigravity tries the next root when one cannot be reached; a file's base_
   const down = await startFake(t);
   await down.close();
   const good = await startFake(t, codeAssist);
-  const p = await startProxy(t, { endpoints: { antigravity: { "api-base-urls": [down.url, good.url] } }, files: { "antigravity-a.json": antigravityFile() } });
+  const p = await startProxy(t, {
+    endpoints: { antigravity: { "api-base-urls": [down.url, good.url] } },
+    files: { "antigravity-a.json": antigravityFile() },
+  });
   const res = await post(gemini(p.url, "gemini-2.5-pro", "generateContent"), REQUEST);
   assert.equal(res.status, 200);
   assert.equal(good.requests.length, 1);
@@ -126,7 +172,9 @@ test("Antigravity tries the next root when one cannot be reached; a file's base_
   const own = await startFake(t, codeAssist);
   const q = await startProxy(t, {
     endpoints: { antigravity: { "api-base-urls": [good.url] } },
-    files: { "antigravity-b.json": antigravityFile({ base_url: own.url, user_agent: "antigravity/9.9.9 linux/amd64" }) },
+    files: {
+      "antigravity-b.json": antigravityFile({ base_url: own.url, user_agent: "antigravity/9.9.9 linux/amd64" }),
+    },
   });
   const streamed = await post(`${gemini(q.url, "gemini-2.5-pro", "streamGenerateContent")}?alt=sse`, REQUEST);
   assert.equal(streamed.status, 200);
@@ -145,14 +193,19 @@ test("S-12 through a started server: CLIProxyAPI-written token files of all four
   });
   const p = await startProxy(t, {
     endpoints: {
-      claude: { "api-base-url": backend.url }, codex: { "api-base-url": backend.url },
-      gemini: { "code-assist-base-url": backend.url }, antigravity: { "api-base-urls": [backend.url] },
+      claude: { "api-base-url": backend.url },
+      codex: { "api-base-url": backend.url },
+      gemini: { "code-assist-base-url": backend.url },
+      antigravity: { "api-base-urls": [backend.url] },
     },
     // The files exactly as CLIProxyAPI wrote them: one line, sorted keys, local-offset times.
     files: Object.fromEntries(readdirSync(FIXTURES).map((name) => [name, readFileSync(join(FIXTURES, name), "utf8")])),
   });
   assert.ok(p.logs.some((l) => l.includes("token files: antigravity=1 claude=1 codex=1 gemini=1 in")));
-  assert.ok(p.logs.some((l) => l.includes("Gemini CLI: Google ended access for individual")), "start-up says what changed for Gemini CLI");
+  assert.ok(
+    p.logs.some((l) => l.includes("Gemini CLI: Google ended access for individual")),
+    "start-up says what changed for Gemini CLI",
+  );
   assert.equal((await post(`${p.url}/v1/messages`, messages("Be terse."))).status, 200);
   assert.equal((await post(`${p.url}/v1/responses`, { model: "gpt-5", input: "hi" })).status, 200);
   // HEAD's models.json lists gemini-2.5-pro for Gemini CLI and gemini-3-flash for Antigravity.

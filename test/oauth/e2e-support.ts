@@ -48,7 +48,8 @@ export function endpointsYaml(endpoints: Config["oauthEndpoints"]): string[] {
 
 /** Writes token files (objects as one-line JSON, strings as they are). */
 export function writeTokens(dir: string, files: Record<string, unknown>): void {
-  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), typeof data === "string" ? data : JSON.stringify(data));
+  for (const [name, data] of Object.entries(files))
+    writeFileSync(join(dir, name), typeof data === "string" ? data : JSON.stringify(data));
 }
 
 /** Starts cliproxy from a config file in a fresh directory; stopped when the test ends. */
@@ -58,15 +59,18 @@ export async function startProxy(t: TestContext, options: ProxyOptions = {}): Pr
   mkdirSync(authDir, { mode: 0o700 });
   writeTokens(authDir, options.files ?? {});
   const configPath = join(dir, "config.yaml");
-  writeFileSync(configPath, [
-    "host: 127.0.0.1",
-    "api-keys:",
-    `  - "${CLIENT_KEY}"`,
-    `auth-dir: "${authDir}"`,
-    ...endpointsYaml(options.endpoints ?? {}),
-    ...(options.yaml ?? []),
-    "",
-  ].join("\n"));
+  writeFileSync(
+    configPath,
+    [
+      "host: 127.0.0.1",
+      "api-keys:",
+      `  - "${CLIENT_KEY}"`,
+      `auth-dir: "${authDir}"`,
+      ...endpointsYaml(options.endpoints ?? {}),
+      ...(options.yaml ?? []),
+      "",
+    ].join("\n"),
+  );
   const logs: string[] = [];
   const log = createLogger({ level: "debug", sink: (line) => logs.push(line) });
   const started = await start({ configPath, cwd: dir, homeDir: dir, port: 0, env: options.env ?? {}, log });
@@ -90,18 +94,36 @@ export function expiresIn(ms: number): string {
 
 /** A Claude token file. */
 export function claudeFile(token: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return { type: "claude", access_token: token, refresh_token: `${token}-refresh`, email: "u@example.com", expired: expiresIn(8 * 3600_000), ...fields };
+  return {
+    type: "claude",
+    access_token: token,
+    refresh_token: `${token}-refresh`,
+    email: "u@example.com",
+    expired: expiresIn(8 * 3600_000),
+    ...fields,
+  };
 }
 
 /** A minimal Anthropic message answer. */
 export function claudeMessage(text = "hi"): Record<string, unknown> {
   return {
-    id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text }],
-    stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 10, output_tokens: 5 },
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5",
+    content: [{ type: "text", text }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: 5 },
   };
 }
 
 /** A Messages request body. */
 export function messages(system?: string): Record<string, unknown> {
-  return { model: "claude-sonnet-4-5", max_tokens: 8, ...(system ? { system } : {}), messages: [{ role: "user", content: "hi" }] };
+  return {
+    model: "claude-sonnet-4-5",
+    max_tokens: 8,
+    ...(system ? { system } : {}),
+    messages: [{ role: "user", content: "hi" }],
+  };
 }

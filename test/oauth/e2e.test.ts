@@ -11,7 +11,16 @@ import { join } from "node:path";
 import { sendJson, startFake } from "../support/fake-upstream.js";
 import { sendSse, RESPONSES_STREAM } from "../providers/support.js";
 import { claudeTokenAnswer, startFakeOAuth } from "../fixtures/oauth/fake-oauth.js";
-import { CLIENT_KEY, claudeFile, claudeMessage, expiresIn, messages, post, startProxy, writeTokens } from "./e2e-support.js";
+import {
+  CLIENT_KEY,
+  claudeFile,
+  claudeMessage,
+  expiresIn,
+  messages,
+  post,
+  startProxy,
+  writeTokens,
+} from "./e2e-support.js";
 
 const CLAUDE_CODE = "You are Claude Code, Anthropic's official CLI for Claude.";
 
@@ -26,9 +35,16 @@ test("providers §7.29 through a started server: a claude token file sends the b
       "codex-b.json": { type: "codex", access_token: "cx-b-000000000", account_id: "b" },
     },
   });
-  assert.ok(p.logs.some((l) => l.includes(`token files: claude=1 codex=2 in ${p.authDir}`)), p.logs.join("\n"));
+  assert.ok(
+    p.logs.some((l) => l.includes(`token files: claude=1 codex=2 in ${p.authDir}`)),
+    p.logs.join("\n"),
+  );
 
-  const res = await post(`${p.url}/v1/messages`, { ...messages("S"), tools: [{ name: "Bash", input_schema: { type: "object" } }] }, { "user-agent": "amp/1" });
+  const res = await post(
+    `${p.url}/v1/messages`,
+    { ...messages("S"), tools: [{ name: "Bash", input_schema: { type: "object" } }] },
+    { "user-agent": "amp/1" },
+  );
   assert.equal(res.status, 200);
   assert.deepEqual(((await res.json()) as any).content, [{ type: "text", text: "hi" }]);
   const r = await anthropic.nth(1);
@@ -49,9 +65,11 @@ test("providers §7.29 through a started server: a claude token file sends the b
 test("S-14 through a started server: an expired token and 100 concurrent requests cause exactly one refresh call; all succeed; the file is replaced atomically, 0600, with the new token", async (t) => {
   const oauth = await startFakeOAuth(t);
   const fresh = String(claudeTokenAnswer(2).access_token);
-  const anthropic = await startFake(t, (r, res) => (r.headers.authorization === `Bearer ${fresh}`
-    ? sendJson(res, 200, claudeMessage())
-    : sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "stale token" } })));
+  const anthropic = await startFake(t, (r, res) =>
+    r.headers.authorization === `Bearer ${fresh}`
+      ? sendJson(res, 200, claudeMessage())
+      : sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "stale token" } }),
+  );
   const p = await startProxy(t, {
     endpoints: { claude: { "token-url": `${oauth.url}/token`, "api-base-url": anthropic.url } },
     files: { "claude-u.json": claudeFile("sk-ant-oat01-e2e-expired-00000", { expired: expiresIn(-60_000) }) },
@@ -69,7 +87,10 @@ test("S-14 through a started server: an expired token and 100 concurrent request
   });
 
   const answers = await Promise.all(Array.from({ length: 100 }, () => post(`${p.url}/v1/messages`, messages())));
-  assert.deepEqual(answers.map((a) => a.status), Array(100).fill(200));
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    Array(100).fill(200),
+  );
   assert.equal(oauth.calls("POST /token").length, 1);
   assert.equal(oauth.calls("POST /token")[0].json.grant_type, "refresh_token");
   assert.equal(anthropic.requests.length, 100);
@@ -87,7 +108,9 @@ test("S-14 through a started server: an expired token and 100 concurrent request
 
 test("S-16 through a started server: invalid_grant disables the credential, logs the file and `cliproxy login claude`, the other credential serves; with none left the client is told to log in again", async (t) => {
   const oauth = await startFakeOAuth(t);
-  oauth.on("POST /token", (_r, res) => sendJson(res, 400, { error: "invalid_grant", error_description: "Refresh token revoked" }));
+  oauth.on("POST /token", (_r, res) =>
+    sendJson(res, 400, { error: "invalid_grant", error_description: "Refresh token revoked" }),
+  );
   const anthropic = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
   const p = await startProxy(t, {
     endpoints: { claude: { "token-url": `${oauth.url}/token`, "api-base-url": anthropic.url } },
@@ -105,10 +128,12 @@ test("S-16 through a started server: invalid_grant disables the credential, logs
   assert.match(line[0], /cliproxy login claude/);
   const second = await post(`${p.url}/v1/messages`, messages());
   assert.equal(second.status, 200);
-  assert.deepEqual(anthropic.requests.map((r) => r.headers.authorization), Array(2).fill("Bearer sk-ant-oat01-e2e-healthy-00000"));
+  assert.deepEqual(
+    anthropic.requests.map((r) => r.headers.authorization),
+    Array(2).fill("Bearer sk-ant-oat01-e2e-healthy-00000"),
+  );
   assert.equal(oauth.calls("POST /token").length, 1, "a revoked grant is never tried again");
   assert.equal(p.started.app.oauth!.tokens.get("claude-revoked.json")!.disabled, true);
-
 });
 
 test("S-16 through a started server: when the only credential's grant is revoked, the client gets a 401 naming the file and saying to log in again, on this request and the next", async (t) => {
@@ -159,7 +184,15 @@ test("providers §7.9 through a started server: a Codex token reaches the ChatGP
   const backend = await startFake(t, (_r, res) => sendSse(res, RESPONSES_STREAM));
   const p = await startProxy(t, {
     endpoints: { codex: { "api-base-url": `${backend.url}/backend-api/codex` } },
-    files: { "codex-u@example.com-plus.json": { type: "codex", access_token: "cx-e2e-access-0000000", account_id: "acc-1", email: "u@example.com", expired: expiresIn(3600_000) } },
+    files: {
+      "codex-u@example.com-plus.json": {
+        type: "codex",
+        access_token: "cx-e2e-access-0000000",
+        account_id: "acc-1",
+        email: "u@example.com",
+        expired: expiresIn(3600_000),
+      },
+    },
   });
   const res = await post(`${p.url}/v1/responses`, { model: "gpt-5", input: "hi" });
   assert.equal(res.status, 200);
@@ -180,7 +213,11 @@ test("a config reload applies oauth-model-alias to token files and keeps their t
   const p = await startProxy(t, { endpoints, files: { "claude-u.json": claudeFile(token) } });
   const config = readFileSync(p.configPath, "utf8");
   const reloaded = once(p.started.watchers!.config!, "reload");
-  writeFileSync(p.configPath, config + ["oauth-model-alias:", "  claude:", '    - name: "claude-sonnet-4-5"', '      alias: "my-sonnet"', ""].join("\n"));
+  writeFileSync(
+    p.configPath,
+    config +
+      ["oauth-model-alias:", "  claude:", '    - name: "claude-sonnet-4-5"', '      alias: "my-sonnet"', ""].join("\n"),
+  );
   assert.equal((await reloaded)[0].kind, "reloaded");
   const res = await post(`${p.url}/v1/messages`, { ...messages(), model: "my-sonnet" });
   assert.equal(res.status, 200);
@@ -197,7 +234,9 @@ test("management logins are mounted: anthropic-auth-url needs the management key
     env: { MANAGEMENT_PASSWORD: "mgmt-e2e-password-01" },
   });
   assert.equal((await fetch(`${p.url}/v0/management/anthropic-auth-url`)).status, 401);
-  const started = await fetch(`${p.url}/v0/management/anthropic-auth-url`, { headers: { authorization: "Bearer mgmt-e2e-password-01" } });
+  const started = await fetch(`${p.url}/v0/management/anthropic-auth-url`, {
+    headers: { authorization: "Bearer mgmt-e2e-password-01" },
+  });
   assert.equal(started.status, 200);
   const { url, state } = (await started.json()) as { url: string; state: string };
   assert.ok(url.startsWith(`${oauth.url}/authorize?`));
@@ -206,7 +245,9 @@ test("management logins are mounted: anthropic-auth-url needs the management key
   const page = await fetch(`${p.url}/anthropic/callback?code=c-1&state=${state}`);
   assert.equal(page.status, 200);
   await joined;
-  const status = await fetch(`${p.url}/v0/management/get-auth-status?state=${state}`, { headers: { authorization: "Bearer mgmt-e2e-password-01" } });
+  const status = await fetch(`${p.url}/v0/management/get-auth-status?state=${state}`, {
+    headers: { authorization: "Bearer mgmt-e2e-password-01" },
+  });
   assert.deepEqual(await status.json(), { status: "ok", file: "claude-user@example.com.json" });
   assert.equal((await post(`${p.url}/v1/messages`, messages())).status, 200);
   assert.equal((await anthropic.nth(1)).headers.authorization, `Bearer ${claudeTokenAnswer(1).access_token}`);

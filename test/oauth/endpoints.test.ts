@@ -7,13 +7,29 @@ import { describeAnswer, httpCall, parseObject, safeHost } from "../../src/oauth
 import { classifyRefreshAnswer, retryAfterMs } from "../../src/oauth/vendor.js";
 
 test("endpointsFor() lays oauth-endpoints over the defaults: roots lose trailing slashes, empty values and unknown fields are ignored", () => {
-  const config = makeConfig({ oauthEndpoints: { antigravity: { "api-base-urls": ["http://m1/", "http://m2"], "token-url": "http://t/token", "userinfo-url": "  " , "bogus": "x" } } });
+  const config = makeConfig({
+    oauthEndpoints: {
+      antigravity: {
+        "api-base-urls": ["http://m1/", "http://m2"],
+        "token-url": "http://t/token",
+        "userinfo-url": "  ",
+        bogus: "x",
+      },
+    },
+  });
   const ep = endpointsFor("antigravity", config);
   assert.deepEqual(ep.apiBaseUrls, ["http://m1", "http://m2"]);
   assert.equal(ep.tokenUrl, "http://t/token");
   assert.equal(ep.userinfoUrl, DEFAULT_ENDPOINTS.antigravity.userinfoUrl);
-  assert.equal(endpointsFor("claude", makeConfig({ oauthEndpoints: { claude: { "api-base-url": "http://c/" } } })).apiBaseUrl, "http://c");
-  assert.deepEqual(endpointsFor("antigravity", makeConfig({ oauthEndpoints: { antigravity: { "api-base-urls": "http://one/" } } })).apiBaseUrls, ["http://one"]);
+  assert.equal(
+    endpointsFor("claude", makeConfig({ oauthEndpoints: { claude: { "api-base-url": "http://c/" } } })).apiBaseUrl,
+    "http://c",
+  );
+  assert.deepEqual(
+    endpointsFor("antigravity", makeConfig({ oauthEndpoints: { antigravity: { "api-base-urls": "http://one/" } } }))
+      .apiBaseUrls,
+    ["http://one"],
+  );
   assert.deepEqual(endpointsFor("codex", makeConfig()), DEFAULT_ENDPOINTS.codex);
   assert.equal(DEFAULT_ENDPOINTS.codex.redirectUri, "http://localhost:1455/auth/callback");
   assert.equal(DEFAULT_ENDPOINTS.gemini.redirectUri, "http://localhost:8085/oauth2callback");
@@ -21,8 +37,10 @@ test("endpointsFor() lays oauth-endpoints over the defaults: roots lose trailing
 });
 
 test("parseProvider() takes the names management and the CLI accept; providerOfType() routes gemini files as gemini-cli", () => {
-  assert.deepEqual(["anthropic", "Claude", "openai", "codex", "google", "gemini-cli", "anti-gravity", "x"].map(parseProvider),
-    ["claude", "claude", "codex", "codex", "gemini", "gemini", "antigravity", undefined]);
+  assert.deepEqual(
+    ["anthropic", "Claude", "openai", "codex", "google", "gemini-cli", "anti-gravity", "x"].map(parseProvider),
+    ["claude", "claude", "codex", "codex", "gemini", "gemini", "antigravity", undefined],
+  );
   assert.equal(providerOfType("gemini"), "gemini-cli");
   assert.equal(providerOfType("claude"), "claude");
 });
@@ -34,7 +52,10 @@ test("newState() is 32 lower-case hex, newPkce() a 128-char verifier with its S2
   assert.equal(p.verifier.length, 128);
   assert.equal(p.challenge, challengeOf(p.verifier));
   // RFC 7636 appendix B
-  assert.equal(challengeOf("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  assert.equal(
+    challengeOf("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+  );
   assert.equal(stateMatches("abc", "abc"), true);
   assert.equal(stateMatches("abc", "abd"), false);
   assert.equal(stateMatches("abc", undefined), false);
@@ -53,7 +74,10 @@ test("retryAfterMs() reads seconds, HTTP dates and Retry-After-Ms, clamped to 5 
   assert.equal(retryAfterMs({}, now), 5000);
   const answer = (status: number, text: string) => ({ status, headers: {}, text, json: parseObject(text) });
   assert.equal(classifyRefreshAnswer(answer(400, '{"error":"invalid_grant"}'), "http://h/t", now).kind, "revoked");
-  assert.equal(classifyRefreshAnswer(answer(400, '{"error":{"message":"refresh_token_reused"}}'), "http://h/t", now).kind, "revoked");
+  assert.equal(
+    classifyRefreshAnswer(answer(400, '{"error":{"message":"refresh_token_reused"}}'), "http://h/t", now).kind,
+    "revoked",
+  );
   assert.equal(classifyRefreshAnswer(answer(401, "{}"), "http://h/t", now).kind, "revoked");
   assert.equal(classifyRefreshAnswer(answer(502, "bad gateway"), "http://h/t", now).kind, "transient");
   assert.equal(classifyRefreshAnswer(answer(403, "{}"), "http://h/t", now).kind, "failed");
@@ -64,5 +88,8 @@ test("retryAfterMs() reads seconds, HTTP dates and Retry-After-Ms, clamped to 5 
 });
 
 test("httpCall() turns a refused connection into a NetworkError naming the host", async () => {
-  await assert.rejects(httpCall({ url: "http://127.0.0.1:1/token", form: { a: "b" } }, { connectTimeoutMs: 2000, timeoutMs: 2000 }), /Cannot reach "127\.0\.0\.1:1"/);
+  await assert.rejects(
+    httpCall({ url: "http://127.0.0.1:1/token", form: { a: "b" } }, { connectTimeoutMs: 2000, timeoutMs: 2000 }),
+    /Cannot reach "127\.0\.0\.1:1"/,
+  );
 });

@@ -9,7 +9,12 @@ import { sendJson } from "../support/fake-upstream.js";
 import { startFakeOAuth } from "../fixtures/oauth/fake-oauth.js";
 import { testTerminal } from "./login-io.js";
 
-const googleToken = { access_token: "ya29.gemini-access-xxxxxxxxxxxx", refresh_token: "1//gemini-refresh-xxxx", token_type: "Bearer", expires_in: 3599 };
+const googleToken = {
+  access_token: "ya29.gemini-access-xxxxxxxxxxxx",
+  refresh_token: "1//gemini-refresh-xxxx",
+  token_type: "Bearer",
+  expires_in: 3599,
+};
 
 test("S-9 Gemini --project-id p1: onboardUser done:false then done:true with p1-real, service enabled → gemini-<email>-p1-real.json with checked and the full token", async (t) => {
   const oauth = await startFakeOAuth(t);
@@ -20,8 +25,12 @@ test("S-9 Gemini --project-id p1: onboardUser done:false then done:true with p1-
     if (onboards === 1) return sendJson(res, 200, { done: false });
     sendJson(res, 200, { done: true, response: { cloudaicompanionProject: { id: "p1-real" } } });
   });
-  oauth.on("GET /v1/projects/p1-real/services/cloudaicompanion.googleapis.com", (_req, res) => sendJson(res, 200, { state: "DISABLED" }));
-  oauth.on("POST /v1/projects/p1-real/services/cloudaicompanion.googleapis.com:enable", (_req, res) => sendJson(res, 200, {}));
+  oauth.on("GET /v1/projects/p1-real/services/cloudaicompanion.googleapis.com", (_req, res) =>
+    sendJson(res, 200, { state: "DISABLED" }),
+  );
+  oauth.on("POST /v1/projects/p1-real/services/cloudaicompanion.googleapis.com:enable", (_req, res) =>
+    sendJson(res, 200, {}),
+  );
   const term = testTerminal(oauth);
   assert.equal(await runLogin(["gemini", "--project-id", "p1"], term.io), 0, term.err.join("\n"));
   assert.deepEqual(readdirSync(term.authDir), ["gemini-user@example.com-p1-real.json"]);
@@ -30,12 +39,26 @@ test("S-9 Gemini --project-id p1: onboardUser done:false then done:true with p1-
   assert.equal(file.project_id, "p1-real");
   assert.equal(file.checked, true);
   assert.equal(file.auto, false);
-  assert.deepEqual(Object.keys(file.token).sort(), ["access_token", "client_id", "client_secret", "expires_in", "expiry", "refresh_token", "scopes", "token_type", "token_uri", "universe_domain"]);
+  assert.deepEqual(Object.keys(file.token).sort(), [
+    "access_token",
+    "client_id",
+    "client_secret",
+    "expires_in",
+    "expiry",
+    "refresh_token",
+    "scopes",
+    "token_type",
+    "token_uri",
+    "universe_domain",
+  ]);
   assert.equal(file.token.scopes.length, 3);
   assert.equal(file.token.universe_domain, "googleapis.com");
   assert.equal(file.token.expires_in, 3599);
   const load = oauth.calls("POST /v1internal:loadCodeAssist")[0];
-  assert.deepEqual(load.json, { metadata: { ideType: "IDE_UNSPECIFIED", platform: "PLATFORM_UNSPECIFIED", pluginType: "GEMINI" }, cloudaicompanionProject: "p1" });
+  assert.deepEqual(load.json, {
+    metadata: { ideType: "IDE_UNSPECIFIED", platform: "PLATFORM_UNSPECIFIED", pluginType: "GEMINI" },
+    cloudaicompanionProject: "p1",
+  });
   assert.equal(load.headers["user-agent"], geminiCliUserAgent());
   assert.equal(load.headers.authorization, `Bearer ${googleToken.access_token}`);
   assert.deepEqual(oauth.calls("POST /v1internal:onboardUser")[0].json.cloudaicompanionProject, "p1");
@@ -49,7 +72,7 @@ test("S-9 Gemini --project-id p1: onboardUser done:false then done:true with p1-
   assert.match(authorize.get("state")!, /^[0-9a-f]{32}$/);
 });
 
-test("S-10 Gemini ALL over two projects → gemini-<email>-all.json, project_id \"a,b\", two routable credentials", async (t) => {
+test('S-10 Gemini ALL over two projects → gemini-<email>-all.json, project_id "a,b", two routable credentials', async (t) => {
   const oauth = await startFakeOAuth(t);
   oauth.on("POST /token", (_req, res) => sendJson(res, 200, googleToken));
   const term = testTerminal(oauth);
@@ -59,10 +82,13 @@ test("S-10 Gemini ALL over two projects → gemini-<email>-all.json, project_id 
   assert.equal(file.project_id, "a,b");
   const { credentials } = await loadAuthDir(term.authDir);
   const routable = credentials.filter((c) => !c.disabled);
-  assert.deepEqual(routable.map((c) => [c.id, c.projectId, c.provider]), [
-    ["gemini-user@example.com-all.json::a", "a", "gemini-cli"],
-    ["gemini-user@example.com-all.json::b", "b", "gemini-cli"],
-  ]);
+  assert.deepEqual(
+    routable.map((c) => [c.id, c.projectId, c.provider]),
+    [
+      ["gemini-user@example.com-all.json::a", "a", "gemini-cli"],
+      ["gemini-user@example.com-all.json::b", "b", "gemini-cli"],
+    ],
+  );
   assert.equal(routable[0].accessToken, googleToken.access_token);
 });
 
@@ -83,12 +109,17 @@ test("Gemini login without --project-id lists the projects and takes a list numb
 test("Gemini GOOGLE_ONE takes the project Code Assist assigns, polling onboardUser when loadCodeAssist has none", async (t) => {
   const oauth = await startFakeOAuth(t);
   oauth.on("POST /token", (_req, res) => sendJson(res, 200, googleToken));
-  oauth.on("POST /v1internal:loadCodeAssist", (_req, res) => sendJson(res, 200, { allowedTiers: [{ id: "standard-tier", isDefault: false }] }));
+  oauth.on("POST /v1internal:loadCodeAssist", (_req, res) =>
+    sendJson(res, 200, { allowedTiers: [{ id: "standard-tier", isDefault: false }] }),
+  );
   let n = 0;
   oauth.on("POST /v1internal:onboardUser", (req, res) => {
     n++;
     if (n === 1) return sendJson(res, 200, { done: false });
-    sendJson(res, 200, { done: true, response: { cloudaicompanionProject: req.json.cloudaicompanionProject ?? "managed-1" } });
+    sendJson(res, 200, {
+      done: true,
+      response: { cloudaicompanionProject: req.json.cloudaicompanionProject ?? "managed-1" },
+    });
   });
   const term = testTerminal(oauth);
   assert.equal(await runLogin(["gemini", "--project-id", "GOOGLE_ONE"], term.io), 0, term.err.join("\n"));
@@ -98,21 +129,27 @@ test("Gemini GOOGLE_ONE takes the project Code Assist assigns, polling onboardUs
   assert.equal(file.auto, true);
 });
 
-test("Gemini login fails with \"project activation required\" when the service cannot be enabled", async (t) => {
+test('Gemini login fails with "project activation required" when the service cannot be enabled', async (t) => {
   const oauth = await startFakeOAuth(t);
   oauth.on("POST /token", (_req, res) => sendJson(res, 200, googleToken));
   oauth.on("GET /v1/projects/p1/services/cloudaicompanion.googleapis.com", (_req, res) => sendJson(res, 403, {}));
-  oauth.on("POST /v1/projects/p1/services/cloudaicompanion.googleapis.com:enable", (_req, res) => sendJson(res, 403, { error: { message: "denied" } }));
+  oauth.on("POST /v1/projects/p1/services/cloudaicompanion.googleapis.com:enable", (_req, res) =>
+    sendJson(res, 403, { error: { message: "denied" } }),
+  );
   const term = testTerminal(oauth);
   assert.equal(await runLogin(["gemini", "--project-id", "p1"], term.io), 1);
   assert.match(term.err.join("\n"), /project activation required/);
 });
 
-test("Gemini login accepts a 400 \"already enabled\" from service usage", async (t) => {
+test('Gemini login accepts a 400 "already enabled" from service usage', async (t) => {
   const oauth = await startFakeOAuth(t);
   oauth.on("POST /token", (_req, res) => sendJson(res, 200, googleToken));
-  oauth.on("GET /v1/projects/p1/services/cloudaicompanion.googleapis.com", (_req, res) => sendJson(res, 200, { state: "DISABLED" }));
-  oauth.on("POST /v1/projects/p1/services/cloudaicompanion.googleapis.com:enable", (_req, res) => sendJson(res, 400, { error: { message: "Service is already enabled" } }));
+  oauth.on("GET /v1/projects/p1/services/cloudaicompanion.googleapis.com", (_req, res) =>
+    sendJson(res, 200, { state: "DISABLED" }),
+  );
+  oauth.on("POST /v1/projects/p1/services/cloudaicompanion.googleapis.com:enable", (_req, res) =>
+    sendJson(res, 400, { error: { message: "Service is already enabled" } }),
+  );
   const term = testTerminal(oauth);
   assert.equal(await runLogin(["gemini", "--project-id", "p1"], term.io), 0, term.err.join("\n"));
 });

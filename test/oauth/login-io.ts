@@ -23,7 +23,10 @@ export interface TestTerminal {
 }
 
 /** Options: `browser: "follow"` follows the authorize redirect, `"none"` has no browser, or a custom opener. */
-export function testTerminal(oauth: FakeOAuth, options: { browser?: "follow" | "none" | ((url: string) => Promise<boolean>); config?: Partial<Config> } = {}): TestTerminal {
+export function testTerminal(
+  oauth: FakeOAuth,
+  options: { browser?: "follow" | "none" | ((url: string) => Promise<boolean>); config?: Partial<Config> } = {},
+): TestTerminal {
   const home = mkdtempSync(join(tmpdir(), "cliproxy-login-"));
   const authDir = join(home, "auth");
   const config = makeConfig({ authDir, oauthEndpoints: oauth.endpoints(), ...options.config });
@@ -50,11 +53,15 @@ export function testTerminal(oauth: FakeOAuth, options: { browser?: "follow" | "
       if (signal.aborted) return Promise.resolve(undefined);
       return new Promise((resolve) => {
         readers.push(resolve);
-        signal.addEventListener("abort", () => {
-          const i = readers.indexOf(resolve);
-          if (i >= 0) readers.splice(i, 1);
-          resolve(undefined);
-        }, { once: true });
+        signal.addEventListener(
+          "abort",
+          () => {
+            const i = readers.indexOf(resolve);
+            if (i >= 0) readers.splice(i, 1);
+            resolve(undefined);
+          },
+          { once: true },
+        );
       });
     },
     async openBrowser(url) {
@@ -76,7 +83,12 @@ export function testTerminal(oauth: FakeOAuth, options: { browser?: "follow" | "
     config,
   };
   return {
-    io, out, err, authDir, config, opened,
+    io,
+    out,
+    err,
+    authDir,
+    config,
+    opened,
     type(line) {
       if (readers.length) readers.shift()!(line);
       else lines.push(line);
@@ -93,5 +105,10 @@ export function testTerminal(oauth: FakeOAuth, options: { browser?: "follow" | "
 export function printedUrl(term: TestTerminal): URL {
   const line = term.out.find((l) => l.includes("/authorize?"));
   if (!line) throw new Error("no authorize URL printed");
-  return new URL(line.trim().split(/\s+/).find((w) => w.includes("/authorize?"))!);
+  return new URL(
+    line
+      .trim()
+      .split(/\s+/)
+      .find((w) => w.includes("/authorize?"))!,
+  );
 }

@@ -14,7 +14,12 @@ import { testTerminal } from "./login-io.js";
 
 const EXPECTED: Record<OAuthProvider, Record<string, string>> = {
   claude: { code: "true", response_type: "code" },
-  codex: { response_type: "code", prompt: "login", id_token_add_organizations: "true", codex_cli_simplified_flow: "true" },
+  codex: {
+    response_type: "code",
+    prompt: "login",
+    id_token_add_organizations: "true",
+    codex_cli_simplified_flow: "true",
+  },
   gemini: { response_type: "code", access_type: "offline", prompt: "consent" },
   antigravity: { response_type: "code", access_type: "offline", prompt: "consent" },
 };
@@ -58,6 +63,9 @@ for (const provider of Object.keys(EXPECTED) as OAuthProvider[]) {
     assert.equal(existsSync(term.authDir), false);
     assert.match(term.err.join("\n"), /access_denied/);
     // Gemini CLI logins say what changed on 2026-06-18 (individual accounts cut off); the others do not.
-    assert.equal(/individual \(free and Google One\) accounts on 2026-06-18/.test(term.out.join("\n")), provider === "gemini");
+    assert.equal(
+      /individual \(free and Google One\) accounts on 2026-06-18/.test(term.out.join("\n")),
+      provider === "gemini",
+    );
   });
 }

@@ -28,14 +28,20 @@ test("S-1 Claude authorize URL: client_id, exact scope, code=true, S256 challeng
   const url = printedUrl(term);
   const q = url.searchParams;
   assert.equal(q.get("client_id"), "9d1c250a-e61b-44d9-88ed-5944d1962f5e");
-  assert.equal(q.get("scope"), "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload");
+  assert.equal(
+    q.get("scope"),
+    "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload",
+  );
   assert.equal(q.get("code"), "true");
   assert.equal(q.get("response_type"), "code");
   assert.equal(q.get("code_challenge_method"), "S256");
   assert.match(q.get("state")!, /^[0-9a-f]{32}$/);
   assert.equal(q.get("redirect_uri"), "http://localhost:54545/callback");
   // The listener moved (port 0 here), the redirect_uri did not: the hint forwards the registered port to it.
-  assert.ok(term.out.some((l) => l.includes(`ssh -L 54545:127.0.0.1:${port} <user>@<server>`)), term.out.join("\n"));
+  assert.ok(
+    term.out.some((l) => l.includes(`ssh -L 54545:127.0.0.1:${port} <user>@<server>`)),
+    term.out.join("\n"),
+  );
   await term.printed(/Paste the final redirect URL/);
   term.type(`http://localhost:54545/callback?code=c1&state=${q.get("state")}`);
   assert.equal(await pending, 0);
@@ -58,7 +64,17 @@ test("S-2 Claude exchange splits abc#xyz into code and state; claude-<email>.jso
   assert.equal(statSync(path).mode & 0o777, 0o600);
   assert.equal(statSync(term.authDir).mode & 0o777, 0o700);
   const file = readJsonFile(path);
-  assert.deepEqual(Object.keys(file).sort(), ["access_token", "account_uuid", "disabled", "email", "expired", "id_token", "last_refresh", "refresh_token", "type"]);
+  assert.deepEqual(Object.keys(file).sort(), [
+    "access_token",
+    "account_uuid",
+    "disabled",
+    "email",
+    "expired",
+    "id_token",
+    "last_refresh",
+    "refresh_token",
+    "type",
+  ]);
   assert.equal(file.type, "claude");
   assert.equal(file.id_token, "");
   assert.equal(file.email, "user@example.com");
@@ -82,7 +98,9 @@ test("S-3 wrong state on the callback: error page, no token request, no file; th
       assert.equal(oauth.calls("POST /token").length, 0, "the wrong state led to no token request");
       assert.equal(existsSync(term.authDir), false, "nor to a file");
       // Still listening: the login's own callback (here the provider's refusal) ends it.
-      const own = await fetch(`${redirect.origin}${redirect.pathname}?error=access_denied&state=${new URL(url).searchParams.get("state")}`);
+      const own = await fetch(
+        `${redirect.origin}${redirect.pathname}?error=access_denied&state=${new URL(url).searchParams.get("state")}`,
+      );
       after = { status: own.status, body: await own.text() };
       return true;
     },
@@ -116,7 +134,11 @@ test("S-5 a busy callback port fails at once naming the port: exit 13 for claude
   await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
   t.after(() => blocker.close());
   const port = (blocker.address() as AddressInfo).port;
-  for (const [provider, exit] of [["claude", 13], ["codex", 13], ["gemini", 1]] as const) {
+  for (const [provider, exit] of [
+    ["claude", 13],
+    ["codex", 13],
+    ["gemini", 1],
+  ] as const) {
     const term = testTerminal(oauth);
     assert.equal(await runLogin([provider, "--port", String(port)], term.io), exit);
     assert.match(term.err.join("\n"), new RegExp(`port ${port}`));
@@ -134,7 +156,9 @@ test("S-6 --no-browser: an empty line keeps waiting, garbage is refused, the pas
   const state = printedUrl(term).searchParams.get("state");
   term.type("");
   term.type("this is garbage");
-  await term.printed(/Not accepted: callback URL missing code\. Paste the whole address from the browser's address bar after logging in; it starts with http:\/\/(localhost|127\.0\.0\.1):\d+\/callback\?code=/);
+  await term.printed(
+    /Not accepted: callback URL missing code\. Paste the whole address from the browser's address bar after logging in; it starts with http:\/\/(localhost|127\.0\.0\.1):\d+\/callback\?code=/,
+  );
   term.type(`?code=c&state=${"f".repeat(32)}`);
   await term.printed(/state does not match/);
   assert.equal(oauth.calls("POST /token").length, 0);
@@ -150,7 +174,12 @@ test("S-23 login output contains none of the fake tokens, codes or verifiers", a
   assert.equal(await runLogin(["claude"], term.io), 0);
   const all = [...term.out, ...term.err].join("\n");
   const answer = claudeTokenAnswer(1);
-  for (const secret of [answer.access_token, answer.refresh_token, "secret-code-xyz", oauth.calls("POST /token")[0].json.code_verifier]) {
+  for (const secret of [
+    answer.access_token,
+    answer.refresh_token,
+    "secret-code-xyz",
+    oauth.calls("POST /token")[0].json.code_verifier,
+  ]) {
     assert.equal(all.includes(String(secret)), false, `output leaked ${secret}`);
   }
 });
@@ -160,14 +189,37 @@ test("runLogin() fails when the token endpoint refuses the code, naming the host
   oauth.on("POST /token", (_req, res) => sendJson(res, 400, { error: "invalid_grant", error_description: "bad code" }));
   const term = testTerminal(oauth);
   assert.equal(await runLogin(["claude"], term.io), 1);
-  assert.match(term.err.join("\n"), /token exchange at "127\.0\.0\.1:\d+" answered HTTP 400 \(invalid_grant: bad code\)/);
+  assert.match(
+    term.err.join("\n"),
+    /token exchange at "127\.0\.0\.1:\d+" answered HTTP 400 \(invalid_grant: bad code\)/,
+  );
 });
 
 test("parseLoginArgs() accepts the cliproxy spelling and upstream's flags", () => {
-  assert.deepEqual(parseLoginArgs(["claude", "--no-browser", "--port", "9000"]), { provider: "claude", noBrowser: true, device: false, port: 9000 });
-  assert.deepEqual(parseLoginArgs(["-codex-device-login", "-no-browser"]), { provider: "codex", noBrowser: true, device: true });
-  assert.deepEqual(parseLoginArgs(["-login", "-project_id", "p1", "-oauth-callback-port", "0"]), { provider: "gemini", noBrowser: false, device: false, projectId: "p1" });
-  assert.deepEqual(parseLoginArgs(["gemini", "--project-id=ALL", "--config=c.yaml"]), { provider: "gemini", noBrowser: false, device: false, projectId: "ALL", config: "c.yaml" });
+  assert.deepEqual(parseLoginArgs(["claude", "--no-browser", "--port", "9000"]), {
+    provider: "claude",
+    noBrowser: true,
+    device: false,
+    port: 9000,
+  });
+  assert.deepEqual(parseLoginArgs(["-codex-device-login", "-no-browser"]), {
+    provider: "codex",
+    noBrowser: true,
+    device: true,
+  });
+  assert.deepEqual(parseLoginArgs(["-login", "-project_id", "p1", "-oauth-callback-port", "0"]), {
+    provider: "gemini",
+    noBrowser: false,
+    device: false,
+    projectId: "p1",
+  });
+  assert.deepEqual(parseLoginArgs(["gemini", "--project-id=ALL", "--config=c.yaml"]), {
+    provider: "gemini",
+    noBrowser: false,
+    device: false,
+    projectId: "ALL",
+    config: "c.yaml",
+  });
   assert.match(parseLoginArgs([]) as string, /Name a provider/);
   assert.match(parseLoginArgs(["claude", "--device"]) as string, /codex only/);
   assert.match(parseLoginArgs(["claude", "--port", "x"]) as string, /port number/);
@@ -202,6 +254,16 @@ test("login says how long it waits and what to do when no browser opens", async 
   const oauth = await startFakeOAuth(t);
   const term = testTerminal(oauth);
   assert.equal(await runLogin(["claude"], term.io), 0);
-  assert.ok(term.out.some((l) => /^Waiting up to \d+ (minutes?|s) for the login to come back to http:\/\/(localhost|127\.0\.0\.1):\d+\/callback/.test(l)), term.out.join("\n"));
-  assert.ok(term.out.some((l) => /If no browser opened, copy the URL above into one.*--no-browser/.test(l)), term.out.join("\n"));
+  assert.ok(
+    term.out.some((l) =>
+      /^Waiting up to \d+ (minutes?|s) for the login to come back to http:\/\/(localhost|127\.0\.0\.1):\d+\/callback/.test(
+        l,
+      ),
+    ),
+    term.out.join("\n"),
+  );
+  assert.ok(
+    term.out.some((l) => /If no browser opened, copy the URL above into one.*--no-browser/.test(l)),
+    term.out.join("\n"),
+  );
 });

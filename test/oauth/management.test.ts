@@ -27,14 +27,31 @@ async function setup(t: TestContext, oauth: FakeOAuth, endpoints: Config["oauthE
   const authDir = join(mkdtempSync(join(tmpdir(), "cliproxy-mgmt-")), "auth");
   const logs: string[] = [];
   const clock = fakeClock();
-  const app = createApp({ config: makeConfig({ authDir, oauthEndpoints: endpoints }), log: createLogger({ level: "debug", sink: (l) => logs.push(l) }), clock, env: {} });
+  const app = createApp({
+    config: makeConfig({ authDir, oauthEndpoints: endpoints }),
+    log: createLogger({ level: "debug", sink: (l) => logs.push(l) }),
+    clock,
+    env: {},
+  });
   const server = createServer(dispatch([...OAUTH_MANAGEMENT_ROUTES, ...OAUTH_CALLBACK_ROUTES], app));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const mgmt = (path: string, init?: RequestInit) => fetch(`${base}/v0/management${path}`, init);
-  const post = (body: unknown) => mgmt("/oauth-callback", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const statusOf = async (state: string) => (await mgmt(`/get-auth-status?state=${state}`)).json() as Promise<Record<string, string>>;
+  const post = (body: unknown) =>
+    mgmt("/oauth-callback", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const statusOf = async (state: string) =>
+    (await mgmt(`/get-auth-status?state=${state}`)).json() as Promise<Record<string, string>>;
   const settled = async (state: string) => {
     for (;;) {
       const s = await statusOf(state);
@@ -76,7 +93,8 @@ test("M-15 GET /anthropic-auth-url → url+state; POST /oauth-callback with the 
   assert.equal(again.status, 409);
   const verifier = oauth.calls("POST /token")[0].json.code_verifier;
   const all = logs.join("\n");
-  for (const secret of ["fake-code-123", verifier, "sk-ant-oat01-access-1", "sk-ant-ort01-refresh-1"]) assert.equal(all.includes(secret), false, `log leaked ${secret}`);
+  for (const secret of ["fake-code-123", verifier, "sk-ant-oat01-access-1", "sk-ant-ort01-refresh-1"])
+    assert.equal(all.includes(secret), false, `log leaked ${secret}`);
   assert.ok(logs.some((l) => l.includes("claude login saved claude-user@example.com.json")));
 });
 
@@ -103,7 +121,10 @@ test("POST /oauth-callback refuses bad bodies: unsupported provider, missing sta
     [{ provider: "nope", code: "c", state: "s" }, /unsupported provider/],
     [{ provider: "claude", code: "c" }, /missing or invalid state/],
     [{ provider: "claude", state: "abc" }, /code or error is required/],
-    [{ provider: "gemini", redirect_url: "http://localhost:8085/oauth2callback?state=abc" }, /callback URL missing code/],
+    [
+      { provider: "gemini", redirect_url: "http://localhost:8085/oauth2callback?state=abc" },
+      /callback URL missing code/,
+    ],
   ];
   for (const [body, re] of cases) {
     const res = await post(body);
@@ -128,11 +149,18 @@ test("a provider error handed to POST /oauth-callback fails the session with tha
 test("is_webui=true starts a loopback forwarder on the provider port that redirects to the main-port callback, which completes the login", async (t) => {
   const oauth = await startFakeOAuth(t);
   const port = await freePort();
-  const eps = { ...oauth.endpoints(), codex: { ...oauth.endpoints().codex, "redirect-uri": `http://localhost:${port}/auth/callback` } };
-  oauth.on("POST /token", (_req, res) => sendJson(res, 200, {
-    access_token: "cx-access-xxxxxxxx", refresh_token: "cx-r", expires_in: 3600,
-    id_token: `e30.${Buffer.from(JSON.stringify({ email: "w@example.com" })).toString("base64url")}.s`,
-  }));
+  const eps = {
+    ...oauth.endpoints(),
+    codex: { ...oauth.endpoints().codex, "redirect-uri": `http://localhost:${port}/auth/callback` },
+  };
+  oauth.on("POST /token", (_req, res) =>
+    sendJson(res, 200, {
+      access_token: "cx-access-xxxxxxxx",
+      refresh_token: "cx-r",
+      expires_in: 3600,
+      id_token: `e30.${Buffer.from(JSON.stringify({ email: "w@example.com" })).toString("base64url")}.s`,
+    }),
+  );
   const { mgmt, settled, base, app } = await setup(t, oauth, eps);
   const { state, url } = (await (await mgmt("/codex-auth-url?is_webui=true")).json()) as { state: string; url: string };
   const redirect = new URL(await authorizeRedirect(url));
@@ -163,7 +191,10 @@ test("is_webui=true answers 409 when the provider port is busy", async (t) => {
   await once(blocker, "listening");
   t.after(() => blocker.close());
   const port = (blocker.address() as AddressInfo).port;
-  const eps = { ...oauth.endpoints(), claude: { ...oauth.endpoints().claude, "redirect-uri": `http://localhost:${port}/callback` } };
+  const eps = {
+    ...oauth.endpoints(),
+    claude: { ...oauth.endpoints().claude, "redirect-uri": `http://localhost:${port}/callback` },
+  };
   const { mgmt } = await setup(t, oauth, eps);
   const res = await mgmt("/anthropic-auth-url?is_webui=true");
   assert.equal(res.status, 409);
@@ -182,7 +213,9 @@ test("the main-port callback answers the failure page for unknown states and nev
 
 test("gemini-cli-auth-url passes project_id to the background login and onSaved hears about the file", async (t) => {
   const oauth = await startFakeOAuth(t);
-  oauth.on("POST /token", (_req, res) => sendJson(res, 200, { access_token: "ya29.g-xxxxxxxxxxxx", refresh_token: "r", expires_in: 3599 }));
+  oauth.on("POST /token", (_req, res) =>
+    sendJson(res, 200, { access_token: "ya29.g-xxxxxxxxxxxx", refresh_token: "r", expires_in: 3599 }),
+  );
   const { mgmt, post, settled, app } = await setup(t, oauth);
   const saved: string[] = [];
   app.loginSessions.onSaved = (done) => saved.push(done.file);

@@ -25,7 +25,9 @@ test("oauth-model-alias adds a model the catalogue lacks (with or without alias)
       "      fork: true",
     ],
   });
-  const list = (await (await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json()) as { data: Array<Record<string, unknown>> };
+  const list = (await (
+    await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })
+  ).json()) as { data: Array<Record<string, unknown>> };
   const src = Object.fromEntries(list.data.map((m) => [m.id, m.source]));
   assert.equal(src["claude-opus-9-preview"], "config");
   assert.equal(src.next, "config");
@@ -35,7 +37,11 @@ test("oauth-model-alias adds a model the catalogue lacks (with or without alias)
   for (const m of list.data) assert.deepEqual(Object.keys(m).sort(), ["created", "id", "object", "owned_by", "source"]);
 
   for (const model of ["claude-opus-9-preview", "next"]) {
-    const res = await post(`${p.url}/v1/messages`, { model, max_tokens: 8, messages: [{ role: "user", content: "hi" }] }, { "anthropic-version": "2023-06-01" });
+    const res = await post(
+      `${p.url}/v1/messages`,
+      { model, max_tokens: 8, messages: [{ role: "user", content: "hi" }] },
+      { "anthropic-version": "2023-06-01" },
+    );
     assert.equal(res.status, 200, await res.clone().text());
   }
   assert.equal((await anthropic.nth(1)).json.model, "claude-opus-9-preview");
@@ -43,7 +49,14 @@ test("oauth-model-alias adds a model the catalogue lacks (with or without alias)
 });
 
 test("aliasedModels(): catalogue names keep their source; an alias equal to its catalogue name adds nothing", () => {
-  const out = aliasedModels("claude", { oauthModelAlias: { claude: [{ name: "claude-sonnet-4-5", alias: "claude-sonnet-4-5", fork: false }, { name: "x-new", alias: "x-new", fork: false }] } })!;
+  const out = aliasedModels("claude", {
+    oauthModelAlias: {
+      claude: [
+        { name: "claude-sonnet-4-5", alias: "claude-sonnet-4-5", fork: false },
+        { name: "x-new", alias: "x-new", fork: false },
+      ],
+    },
+  })!;
   assert.equal(out.filter((m) => m.alias === "claude-sonnet-4-5").length, 1);
   assert.equal(out.find((m) => m.alias === "claude-sonnet-4-5")!.source, "catalogue");
   assert.deepEqual(out.at(-1), { name: "x-new", alias: "x-new", source: "config" });

@@ -23,7 +23,9 @@ async function setup(t: test.TestContext, stored: Record<string, unknown> | unde
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-coord-"));
   const clock = fakeClock(Date.now());
   const file = {
-    type: "claude", access_token: "sk-ant-oat01-old-access-xxxxxxxx", refresh_token: "sk-ant-ort01-old-refresh-xxxx",
+    type: "claude",
+    access_token: "sk-ant-oat01-old-access-xxxxxxxx",
+    refresh_token: "sk-ant-ort01-old-refresh-xxxx",
     expired: formatTime(clock.now() - 1000),
   };
   writeFileSync(join(dir, "claude-u.json"), JSON.stringify(file));
@@ -38,7 +40,13 @@ async function setup(t: test.TestContext, stored: Record<string, unknown> | unde
   const config = makeConfig({ authDir: dir, oauthEndpoints: oauth.endpoints() });
   let wrote!: (content: string) => void;
   const written = new Promise<string>((r) => (wrote = r));
-  const tokens = new TokenManager({ log: createLogger({ sink: () => undefined }), clock, config: () => config, coordinator, onWritten: (_f, content) => wrote(content) });
+  const tokens = new TokenManager({
+    log: createLogger({ sink: () => undefined }),
+    clock,
+    config: () => config,
+    coordinator,
+    onWritten: (_f, content) => wrote(content),
+  });
   await tokens.load(dir);
   return { oauth, dir, tokens, saved, clock, written };
 }
@@ -53,7 +61,12 @@ test("a refresh runs inside the coordinator and returns the new file for it to s
 });
 
 test("a fresh token another replica stored is taken without a refresh call, and written to the local file", async (t) => {
-  const newer = { type: "claude", access_token: "sk-ant-oat01-from-other-replica-x", refresh_token: "sk-ant-ort01-other-xxxx", expired: formatTime(Date.now() + 8 * HOUR) };
+  const newer = {
+    type: "claude",
+    access_token: "sk-ant-oat01-from-other-replica-x",
+    refresh_token: "sk-ant-ort01-other-xxxx",
+    expired: formatTime(Date.now() + 8 * HOUR),
+  };
   const { oauth, tokens, saved, dir, written } = await setup(t, newer);
   const c = await tokens.ensureFresh("claude-u.json");
   assert.match(await written, /from-other-replica/);
@@ -64,7 +77,12 @@ test("a fresh token another replica stored is taken without a refresh call, and 
 });
 
 test("a stored token that is itself due again is refreshed with the stored (newest) refresh token", async (t) => {
-  const stale = { type: "claude", access_token: "sk-ant-oat01-other-but-expired-x", refresh_token: "sk-ant-ort01-newest-refresh", expired: formatTime(Date.now() - 1000) };
+  const stale = {
+    type: "claude",
+    access_token: "sk-ant-oat01-other-but-expired-x",
+    refresh_token: "sk-ant-ort01-newest-refresh",
+    expired: formatTime(Date.now() - 1000),
+  };
   const { oauth, tokens } = await setup(t, stale);
   const c = await tokens.ensureFresh("claude-u.json");
   assert.equal(c.accessToken, claudeTokenAnswer(2).access_token);

@@ -24,8 +24,13 @@ async function setup(t: TestContext, files: Record<string, Record<string, unknow
   const written: string[] = [];
   const sleeps: number[] = [];
   const tokens = new TokenManager({
-    log, clock, config: () => config,
-    sleep: async (ms) => { sleeps.push(ms); clock.advance(ms); },
+    log,
+    clock,
+    config: () => config,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.advance(ms);
+    },
     onWritten: (file) => written.push(file),
   });
   await tokens.load(dir);
@@ -34,8 +39,15 @@ async function setup(t: TestContext, files: Record<string, Record<string, unknow
 
 function claudeFile(clockNow: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    type: "claude", access_token: "sk-ant-oat01-old-access-xxxxxxxx", refresh_token: "sk-ant-ort01-old-refresh-xxxx", id_token: "",
-    email: "user@example.com", expired: formatTime(clockNow - 1000), last_refresh: formatTime(clockNow - 8 * HOUR), disabled: false, ...over,
+    type: "claude",
+    access_token: "sk-ant-oat01-old-access-xxxxxxxx",
+    refresh_token: "sk-ant-ort01-old-refresh-xxxx",
+    id_token: "",
+    email: "user@example.com",
+    expired: formatTime(clockNow - 1000),
+    last_refresh: formatTime(clockNow - 8 * HOUR),
+    disabled: false,
+    ...over,
   };
 }
 
@@ -61,7 +73,9 @@ test("S-14 expired Claude token + 100 concurrent requests → exactly one refres
   assert.deepEqual(written, ["claude-a.json"]);
   // HEAD a7e3596b7 anthropic_auth.go RefreshTokens: JSON body with the scope, axios headers.
   assert.deepEqual(refreshCalls(oauth)[0].json, {
-    client_id: "9d1c250a-e61b-44d9-88ed-5944d1962f5e", grant_type: "refresh_token", refresh_token: "sk-ant-ort01-old-refresh-xxxx",
+    client_id: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
+    grant_type: "refresh_token",
+    refresh_token: "sk-ant-ort01-old-refresh-xxxx",
     scope: "user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload",
   });
   assert.equal(refreshCalls(oauth)[0].headers["user-agent"], "axios/1.15.2");
@@ -91,8 +105,14 @@ test("S-13 a refresh rewrite keeps unknown keys (note, priority, headers) and ev
 test("S-20 a refresh answer without refresh_token, account or id_token keeps the old token, email and id_token", async (t) => {
   const now = fakeClock().now();
   const codex = {
-    type: "codex", access_token: "codex-old-xxxxxxxx", refresh_token: "codex-refresh-old", id_token: idToken({ email: "dev@example.com" }),
-    account_id: "acct-1", email: "dev@example.com", expired: formatTime(now - 1), last_refresh: formatTime(now - HOUR),
+    type: "codex",
+    access_token: "codex-old-xxxxxxxx",
+    refresh_token: "codex-refresh-old",
+    id_token: idToken({ email: "dev@example.com" }),
+    account_id: "acct-1",
+    email: "dev@example.com",
+    expired: formatTime(now - 1),
+    last_refresh: formatTime(now - HOUR),
   };
   const { oauth, tokens, dir } = await setup(t, { "claude-a.json": claudeFile(now), "codex-a.json": codex });
   oauth.on("POST /token", (_req, res) => sendJson(res, 200, { access_token: "new-access-xxxxxxxx", expires_in: 3600 }));
@@ -113,8 +133,13 @@ test("S-20 a refresh answer without refresh_token, account or id_token keeps the
 
 test("S-16 invalid_grant disables the credential with its reason, logs one line naming the file and the command, and never retries", async (t) => {
   const now = fakeClock().now();
-  const { oauth, tokens, logs, clock } = await setup(t, { "claude-a.json": claudeFile(now), "claude-b.json": claudeFile(now + 10 * HOUR) });
-  oauth.on("POST /token", (_req, res) => sendJson(res, 400, { error: "invalid_grant", error_description: "Refresh token revoked" }));
+  const { oauth, tokens, logs, clock } = await setup(t, {
+    "claude-a.json": claudeFile(now),
+    "claude-b.json": claudeFile(now + 10 * HOUR),
+  });
+  oauth.on("POST /token", (_req, res) =>
+    sendJson(res, 400, { error: "invalid_grant", error_description: "Refresh token revoked" }),
+  );
   await assert.rejects(tokens.ensureFresh("claude-a.json"), (e: TokenUnavailableError) => e.status === 401);
   const c = tokens.get("claude-a.json")!;
   assert.equal(c.disabled, true);
@@ -134,10 +159,16 @@ test("S-17 Claude 429 with Retry-After: 2 → no second refresh call within 2 s 
   const now = fakeClock().now();
   const { oauth, tokens, clock } = await setup(t, { "claude-a.json": claudeFile(now) });
   oauth.on("POST /token", (_req, res) => sendJson(res, 429, { error: "rate_limited" }, { "retry-after": "2" }));
-  await assert.rejects(tokens.ensureFresh("claude-a.json"), (e: TokenUnavailableError) => e.status === 503 && e.retryAfterMs === 5000);
+  await assert.rejects(
+    tokens.ensureFresh("claude-a.json"),
+    (e: TokenUnavailableError) => e.status === 503 && e.retryAfterMs === 5000,
+  );
   clock.advance(2000);
   await assert.rejects(tokens.ensureFresh("claude-a.json"), (e: TokenUnavailableError) => e.status === 503);
-  await assert.rejects(tokens.onUnauthorized("claude-a.json", "sk-ant-oat01-old-access-xxxxxxxx"), (e: TokenUnavailableError) => e.status === 503);
+  await assert.rejects(
+    tokens.onUnauthorized("claude-a.json", "sk-ant-oat01-old-access-xxxxxxxx"),
+    (e: TokenUnavailableError) => e.status === 503,
+  );
   assert.equal(refreshCalls(oauth).length, 1);
   oauth.on("POST /token", (_req, res) => sendJson(res, 200, claudeTokenAnswer(2)));
   clock.advance(3000);
@@ -149,7 +180,9 @@ test("S-18 token endpoint 503, 503, 200 → the refresh succeeds on attempt 3 af
   const now = fakeClock().now();
   const { oauth, tokens, sleeps } = await setup(t, { "claude-a.json": claudeFile(now) });
   let n = 0;
-  oauth.on("POST /token", (_req, res) => (++n < 3 ? sendJson(res, 503, { error: "unavailable" }) : sendJson(res, 200, claudeTokenAnswer(2))));
+  oauth.on("POST /token", (_req, res) =>
+    ++n < 3 ? sendJson(res, 503, { error: "unavailable" }) : sendJson(res, 200, claudeTokenAnswer(2)),
+  );
   assert.equal((await tokens.ensureFresh("claude-a.json")).accessToken, claudeTokenAnswer(2).access_token);
   assert.equal(n, 3);
   assert.deepEqual(sleeps, [1000, 2000]);
@@ -157,7 +190,9 @@ test("S-18 token endpoint 503, 503, 200 → the refresh succeeds on attempt 3 af
 
 test("a network error is retried three times, then the credential backs off 5 min while a still-valid token keeps serving", async (t) => {
   const now = fakeClock().now();
-  const { oauth, tokens, clock, logs } = await setup(t, { "claude-a.json": claudeFile(now, { expired: formatTime(now + 30_000) }) });
+  const { oauth, tokens, clock, logs } = await setup(t, {
+    "claude-a.json": claudeFile(now, { expired: formatTime(now + 30_000) }),
+  });
   oauth.on("POST /token", (req, res) => void res.destroy());
   const c = await tokens.ensureFresh("claude-a.json");
   assert.equal(c.accessToken, "sk-ant-oat01-old-access-xxxxxxxx");
@@ -170,10 +205,26 @@ test("a network error is retried three times, then the credential backs off 5 mi
 
 test("S-15 a Claude token expiring in 4 h 1 min refreshes after ~1 min; Antigravity 5 min before expiry; a Codex token with expires_in 3600 does not loop", async (t) => {
   const now = fakeClock().now();
-  const anti = { type: "antigravity", access_token: "ya29.anti-xxxxxxxxxxxx", refresh_token: "r-anti", expires_in: 3600, timestamp: now, project_id: "p" };
-  const codex = { type: "codex", access_token: "cx-xxxxxxxx", refresh_token: "r-cx", expired: formatTime(now + HOUR), last_refresh: formatTime(now) };
+  const anti = {
+    type: "antigravity",
+    access_token: "ya29.anti-xxxxxxxxxxxx",
+    refresh_token: "r-anti",
+    expires_in: 3600,
+    timestamp: now,
+    project_id: "p",
+  };
+  const codex = {
+    type: "codex",
+    access_token: "cx-xxxxxxxx",
+    refresh_token: "r-cx",
+    expired: formatTime(now + HOUR),
+    last_refresh: formatTime(now),
+  };
   const { oauth, tokens, clock } = await setup(t, {
-    "claude-a.json": claudeFile(now, { expired: formatTime(now + 4 * HOUR + 60_000), last_refresh: formatTime(now - 4 * HOUR) }),
+    "claude-a.json": claudeFile(now, {
+      expired: formatTime(now + 4 * HOUR + 60_000),
+      last_refresh: formatTime(now - 4 * HOUR),
+    }),
     "antigravity-a.json": anti,
     "codex-a.json": codex,
   });
@@ -202,14 +253,22 @@ test("S-15 a Claude token expiring in 4 h 1 min refreshes after ~1 min; Antigrav
   assert.ok(refreshCalls(oauth).some((r) => new URLSearchParams(r.body.toString()).get("refresh_token") === "r-anti"));
   const antiCall = refreshCalls(oauth).find((r) => r.body.toString().includes("r-anti"))!;
   assert.equal(antiCall.headers["user-agent"], "Go-http-client/2.0");
-  assert.equal(new URLSearchParams(antiCall.body.toString()).get("client_secret"), "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");
+  assert.equal(
+    new URLSearchParams(antiCall.body.toString()).get("client_secret"),
+    "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",
+  );
 });
 
 test("S-19 after an upstream 401 onUnauthorized() refreshes once and hands back the new token; a second caller with the old token shares it", async (t) => {
   const now = fakeClock().now();
-  const { oauth, tokens } = await setup(t, { "claude-a.json": claudeFile(now, { expired: formatTime(now + 10 * HOUR) }) });
+  const { oauth, tokens } = await setup(t, {
+    "claude-a.json": claudeFile(now, { expired: formatTime(now + 10 * HOUR) }),
+  });
   const used = tokens.get("claude-a.json")!.accessToken;
-  const [a, b] = await Promise.all([tokens.onUnauthorized("claude-a.json", used), tokens.onUnauthorized("claude-a.json", used)]);
+  const [a, b] = await Promise.all([
+    tokens.onUnauthorized("claude-a.json", used),
+    tokens.onUnauthorized("claude-a.json", used),
+  ]);
   assert.equal(a.accessToken, claudeTokenAnswer(2).access_token);
   assert.equal(b.accessToken, a.accessToken);
   const c = await tokens.onUnauthorized("claude-a.json", used);
@@ -220,16 +279,34 @@ test("S-19 after an upstream 401 onUnauthorized() refreshes once and hands back 
 test("Gemini refresh posts the form to the configured token URL and updates the nested token and mirrored top-level fields", async (t) => {
   const now = fakeClock().now();
   const gemini = {
-    type: "gemini", email: "g@example.com", project_id: "p1", access_token: "ya29.top-old-xxxxxxxxxxxx", expiry: formatTime(now - 1),
-    token: { access_token: "ya29.old-xxxxxxxxxxxx", refresh_token: "1//g-refresh", expiry: formatTime(now - 1), token_uri: "https://oauth2.googleapis.com/token", client_id: "cid", client_secret: "csec" },
+    type: "gemini",
+    email: "g@example.com",
+    project_id: "p1",
+    access_token: "ya29.top-old-xxxxxxxxxxxx",
+    expiry: formatTime(now - 1),
+    token: {
+      access_token: "ya29.old-xxxxxxxxxxxx",
+      refresh_token: "1//g-refresh",
+      expiry: formatTime(now - 1),
+      token_uri: "https://oauth2.googleapis.com/token",
+      client_id: "cid",
+      client_secret: "csec",
+    },
   };
   const { oauth, tokens, dir } = await setup(t, { "gemini-g.json": gemini });
-  oauth.on("POST /token", (_req, res) => sendJson(res, 200, { access_token: "ya29.new-xxxxxxxxxxxx", expires_in: 3599, token_type: "Bearer" }));
+  oauth.on("POST /token", (_req, res) =>
+    sendJson(res, 200, { access_token: "ya29.new-xxxxxxxxxxxx", expires_in: 3599, token_type: "Bearer" }),
+  );
   const c = await tokens.ensureFresh("gemini-g.json");
   assert.equal(c.accessToken, "ya29.new-xxxxxxxxxxxx");
   assert.equal(c.projectId, "p1");
   const form = new URLSearchParams(refreshCalls(oauth)[0].body.toString());
-  assert.deepEqual(Object.fromEntries(form), { grant_type: "refresh_token", refresh_token: "1//g-refresh", client_id: "cid", client_secret: "csec" });
+  assert.deepEqual(Object.fromEntries(form), {
+    grant_type: "refresh_token",
+    refresh_token: "1//g-refresh",
+    client_id: "cid",
+    client_secret: "csec",
+  });
   const file = JSON.parse(readFileSync(join(dir, "gemini-g.json"), "utf8"));
   assert.equal(file.token.access_token, "ya29.new-xxxxxxxxxxxx");
   assert.equal(file.token.refresh_token, "1//g-refresh");
@@ -239,13 +316,22 @@ test("Gemini refresh posts the form to the configured token URL and updates the 
 
 test("a file removed or replaced during a refresh is not written back; unknown ids and disabled files are refused", async (t) => {
   const now = fakeClock().now();
-  const { oauth, tokens, written } = await setup(t, { "claude-a.json": claudeFile(now), "claude-off.json": claudeFile(now, { disabled: true }) });
+  const { oauth, tokens, written } = await setup(t, {
+    "claude-a.json": claudeFile(now),
+    "claude-off.json": claudeFile(now, { disabled: true }),
+  });
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  oauth.on("POST /token", async (_req, res) => { await gate; sendJson(res, 200, claudeTokenAnswer(2)); });
+  oauth.on("POST /token", async (_req, res) => {
+    await gate;
+    sendJson(res, 200, claudeTokenAnswer(2));
+  });
   const pending = tokens.refresh("claude-a.json");
   await oauth.fake.nth(1);
-  tokens.set("claude-a.json", claudeFile(now, { access_token: "sk-ant-oat01-relogin-xxxxxxxx", expired: formatTime(now + 8 * HOUR) }));
+  tokens.set(
+    "claude-a.json",
+    claudeFile(now, { access_token: "sk-ant-oat01-relogin-xxxxxxxx", expired: formatTime(now + 8 * HOUR) }),
+  );
   release();
   await pending;
   assert.deepEqual(written, []);
@@ -264,7 +350,12 @@ test("secrets() lists every token so the log can mask them; log lines of refresh
   await tokens.ensureFresh("claude-a.json");
   assert.ok(tokens.secrets().includes(claudeTokenAnswer(2).access_token as string));
   const all = logs.join("\n");
-  for (const s of [claudeTokenAnswer(2).access_token, claudeTokenAnswer(2).refresh_token, "sk-ant-ort01-old-refresh-xxxx"]) assert.equal(all.includes(String(s)), false);
+  for (const s of [
+    claudeTokenAnswer(2).access_token,
+    claudeTokenAnswer(2).refresh_token,
+    "sk-ant-ort01-old-refresh-xxxx",
+  ])
+    assert.equal(all.includes(String(s)), false);
   assert.ok(logs.some((l) => l.includes("auth: refreshed claude-a.json")));
 });
 

@@ -5,7 +5,16 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tokenAuthIndex, formatTime, loadAuthDir, parseTime, parseTokenFile, safeSegment, writeTokenFile, expiryOf } from "../../src/oauth/store.js";
+import {
+  tokenAuthIndex,
+  formatTime,
+  loadAuthDir,
+  parseTime,
+  parseTokenFile,
+  safeSegment,
+  writeTokenFile,
+  expiryOf,
+} from "../../src/oauth/store.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/oauth/cliproxyapi/", import.meta.url));
 
@@ -43,7 +52,9 @@ test("S-22 kill -9 during repeated rewrites leaves a complete old or new file, a
   const dir = tempDir();
   await writeTokenFile(dir, "claude-k.json", { type: "claude", access_token: "sk-ant-oat01-gen-0", n: 0 });
   const script = fileURLToPath(new URL("../fixtures/oauth/write-loop.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script, dir, "claude-k.json"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script, dir, "claude-k.json"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve) => {
     let seen = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -60,7 +71,10 @@ test("S-22 kill -9 during repeated rewrites leaves a complete old or new file, a
   // Simulate the worst case too: a half-written temp file left next to the real one.
   writeFileSync(join(dir, ".claude-k.json.tmp-deadbeef"), text.slice(0, 100));
   const { credentials, problems } = await loadAuthDir(dir);
-  assert.deepEqual(credentials.map((c) => c.file), ["claude-k.json"]);
+  assert.deepEqual(
+    credentials.map((c) => c.file),
+    ["claude-k.json"],
+  );
   assert.deepEqual(problems, []);
 });
 
@@ -85,7 +99,10 @@ test("loadAuthDir() reports empty, invalid, type-less and non-object files, and 
   writeFileSync(join(dir, "readme.txt"), "x");
   writeFileSync(join(dir, "kimi-1.json"), '{"type":"Kimi","access_token":"k"}');
   const { credentials, problems } = await loadAuthDir(dir);
-  assert.deepEqual(credentials.map((c) => [c.file, c.type, c.provider]), [["kimi-1.json", "kimi", "kimi"]]);
+  assert.deepEqual(
+    credentials.map((c) => [c.file, c.type, c.provider]),
+    [["kimi-1.json", "kimi", "kimi"]],
+  );
   assert.equal(problems.length, 4);
   assert.match(problems.join("\n"), /empty\.json: empty file/);
   assert.match(problems.join("\n"), /bad\.json: not valid JSON/);
@@ -109,8 +126,17 @@ test("parseTime() reads RFC 3339 with any offset, space-separated times, Unix se
 
 test("parseTokenFile() reads every optional key and expiry spelling; a multi-project Gemini file is a disabled parent plus one credential per project", () => {
   const [c] = parseTokenFile("x.json", {
-    type: "claude", access_token: "a", expires_at: 1781416023, lastRefreshedAt: "2026-01-01T00:00:00Z", excluded_models: ["m*", 3],
-    headers: { "x-a": "1", bad: 2 }, proxy_url: "socks5://h:1", "disable-cooling": true, refreshInterval: "600", label: "L", base_url: "http://b",
+    type: "claude",
+    access_token: "a",
+    expires_at: 1781416023,
+    lastRefreshedAt: "2026-01-01T00:00:00Z",
+    excluded_models: ["m*", 3],
+    headers: { "x-a": "1", bad: 2 },
+    proxy_url: "socks5://h:1",
+    "disable-cooling": true,
+    refreshInterval: "600",
+    label: "L",
+    base_url: "http://b",
   }) as ReturnType<typeof parseTokenFile> & object[];
   assert.equal(c.expiresAt, 1781416023000);
   assert.equal(c.lastRefresh, Date.parse("2026-01-01T00:00:00Z"));
@@ -121,11 +147,20 @@ test("parseTokenFile() reads every optional key and expiry spelling; a multi-pro
   assert.equal(c.refreshIntervalSeconds, 600);
   assert.equal(c.label, "L");
   assert.equal(c.baseUrl, "http://b");
-  const multi = parseTokenFile("g.json", { type: "gemini", project_id: "a, b/c", token: { access_token: "t", expiry: "2099-01-01T00:00:00Z" } });
+  const multi = parseTokenFile("g.json", {
+    type: "gemini",
+    project_id: "a, b/c",
+    token: { access_token: "t", expiry: "2099-01-01T00:00:00Z" },
+  });
   assert.ok(Array.isArray(multi));
-  assert.deepEqual(multi.map((m) => [m.id, m.projectId, m.disabled, m.accessToken]), [
-    ["g.json", "a, b/c", true, "t"], ["g.json::a", "a", false, "t"], ["g.json::b_c", "b/c", false, "t"],
-  ]);
+  assert.deepEqual(
+    multi.map((m) => [m.id, m.projectId, m.disabled, m.accessToken]),
+    [
+      ["g.json", "a, b/c", true, "t"],
+      ["g.json::a", "a", false, "t"],
+      ["g.json::b_c", "b/c", false, "t"],
+    ],
+  );
   assert.equal(expiryOf({ timestamp: 1_700_000_000_000, expires_in: 60 }), 1_700_000_060_000);
   assert.equal(expiryOf({}), undefined);
 });
@@ -144,30 +179,55 @@ test("tokenAuthIndex() is the first 16 hex of SHA-256 of type:path", () => {
 });
 
 test("parseTokenFile() refuses a token file whose base_url or proxy_url cannot work, naming the field", () => {
-  assert.equal(parseTokenFile("a.json", { type: "claude", access_token: "t", base_url: "file:///etc" }), 'a.json: base_url: expected an http:// or https:// URL with a host, got "file:///etc"');
-  assert.match(String(parseTokenFile("b.json", { type: "codex", access_token: "t", proxy_url: "javascript:x" })), /^b\.json: proxy_url: expected an http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/ proxy URL/);
-  assert.ok(Array.isArray(parseTokenFile("c.json", { type: "codex", access_token: "t", proxy_url: "socks5://127.0.0.1:1080", base_url: "https://x.example" })));
+  assert.equal(
+    parseTokenFile("a.json", { type: "claude", access_token: "t", base_url: "file:///etc" }),
+    'a.json: base_url: expected an http:// or https:// URL with a host, got "file:///etc"',
+  );
+  assert.match(
+    String(parseTokenFile("b.json", { type: "codex", access_token: "t", proxy_url: "javascript:x" })),
+    /^b\.json: proxy_url: expected an http:\/\/, https:\/\/, socks5:\/\/ or socks5h:\/\/ proxy URL/,
+  );
+  assert.ok(
+    Array.isArray(
+      parseTokenFile("c.json", {
+        type: "codex",
+        access_token: "t",
+        proxy_url: "socks5://127.0.0.1:1080",
+        base_url: "https://x.example",
+      }),
+    ),
+  );
 });
 
-test("loadAuthDir() skips a FIFO named *.json without blocking, refuses a link out of auth-dir, follows one inside, and reads regular files", { timeout: 20_000 }, async () => {
-  const { execFileSync } = await import("node:child_process");
-  const { mkdirSync, symlinkSync } = await import("node:fs");
-  const dir = mkdtempSync(join(tmpdir(), "auth-"));
-  const outside = mkdtempSync(join(tmpdir(), "outside-"));
-  const token = (n: string) => JSON.stringify({ type: "claude", access_token: `at-${n}`, email: `${n}@example.com` });
-  writeFileSync(join(dir, "good.json"), token("good"));
-  writeFileSync(join(outside, "stolen.json"), token("stolen"));
-  symlinkSync(join(outside, "stolen.json"), join(dir, "link-out.json"));
-  mkdirSync(join(dir, "sub"));
-  writeFileSync(join(dir, "sub", "inner.json"), token("inner"));
-  symlinkSync(join(dir, "sub", "inner.json"), join(dir, "link-in.json"));
-  execFileSync("mkfifo", [join(dir, "pipe.json")]);
-  const got = await loadAuthDir(dir);
-  assert.deepEqual(got.credentials.map((c) => c.email).sort(), ["good@example.com", "inner@example.com"]);
-  assert.equal(got.problems.length, 2);
-  assert.match(got.problems.find((p) => p.startsWith("link-out.json")) ?? "", /^link-out\.json: is a symbolic link to .*stolen\.json, outside auth-dir: not followed$/);
-  assert.equal(got.problems.find((p) => p.startsWith("pipe.json")), "pipe.json: is not a regular file");
-});
+test(
+  "loadAuthDir() skips a FIFO named *.json without blocking, refuses a link out of auth-dir, follows one inside, and reads regular files",
+  { timeout: 20_000 },
+  async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { mkdirSync, symlinkSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "auth-"));
+    const outside = mkdtempSync(join(tmpdir(), "outside-"));
+    const token = (n: string) => JSON.stringify({ type: "claude", access_token: `at-${n}`, email: `${n}@example.com` });
+    writeFileSync(join(dir, "good.json"), token("good"));
+    writeFileSync(join(outside, "stolen.json"), token("stolen"));
+    symlinkSync(join(outside, "stolen.json"), join(dir, "link-out.json"));
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "sub", "inner.json"), token("inner"));
+    symlinkSync(join(dir, "sub", "inner.json"), join(dir, "link-in.json"));
+    execFileSync("mkfifo", [join(dir, "pipe.json")]);
+    const got = await loadAuthDir(dir);
+    assert.deepEqual(got.credentials.map((c) => c.email).sort(), ["good@example.com", "inner@example.com"]);
+    assert.equal(got.problems.length, 2);
+    assert.match(
+      got.problems.find((p) => p.startsWith("link-out.json")) ?? "",
+      /^link-out\.json: is a symbolic link to .*stolen\.json, outside auth-dir: not followed$/,
+    );
+    assert.equal(
+      got.problems.find((p) => p.startsWith("pipe.json")),
+      "pipe.json: is not a regular file",
+    );
+  },
+);
 
 test("loadAuthDir() sets an auth-dir other users can read to 0700 and says so", async () => {
   const { chmodSync } = await import("node:fs");

@@ -23,12 +23,26 @@ function keys(): { privatePem: string; publicKey: KeyObject } {
 }
 
 /** A vertex token file as CLIProxyAPI's vertex-import writes it. */
-function vertexFile(privatePem: string, tokenUri: string, base: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
+function vertexFile(
+  privatePem: string,
+  tokenUri: string,
+  base: string,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
-    type: "vertex", project_id: "proj-v", email: "sa@proj-v.iam.gserviceaccount.com", location: "europe-west4", base_url: base,
+    type: "vertex",
+    project_id: "proj-v",
+    email: "sa@proj-v.iam.gserviceaccount.com",
+    location: "europe-west4",
+    base_url: base,
     service_account: {
-      type: "service_account", project_id: "proj-v", private_key_id: "kid-1", private_key: privatePem,
-      client_email: "sa@proj-v.iam.gserviceaccount.com", client_id: "1", token_uri: tokenUri,
+      type: "service_account",
+      project_id: "proj-v",
+      private_key_id: "kid-1",
+      private_key: privatePem,
+      client_email: "sa@proj-v.iam.gserviceaccount.com",
+      client_id: "1",
+      token_uri: tokenUri,
     },
     ...fields,
   };
@@ -41,7 +55,10 @@ function checkGrant(r: Recorded, publicKey: KeyObject, tokenUri: string): void {
   const form = new URLSearchParams(r.body.toString());
   assert.equal(form.get("grant_type"), "urn:ietf:params:oauth:grant-type:jwt-bearer");
   const [h, c, s] = form.get("assertion")!.split(".");
-  assert.ok(verify("RSA-SHA256", Buffer.from(`${h}.${c}`), publicKey, Buffer.from(s, "base64url")), "signature verifies with the public key");
+  assert.ok(
+    verify("RSA-SHA256", Buffer.from(`${h}.${c}`), publicKey, Buffer.from(s, "base64url")),
+    "signature verifies with the public key",
+  );
   assert.deepEqual(JSON.parse(Buffer.from(h, "base64url").toString()), { alg: "RS256", typ: "JWT", kid: "kid-1" });
   const claims = JSON.parse(Buffer.from(c, "base64url").toString());
   assert.equal(claims.iss, "sa@proj-v.iam.gserviceaccount.com");
@@ -53,7 +70,9 @@ function checkGrant(r: Recorded, publicKey: KeyObject, tokenUri: string): void {
 test("vertex service-account file: JWT exchanged at token_uri, bearer on the project/location URL, token cached until near expiry", async (t) => {
   const { privatePem, publicKey } = keys();
   let issued = 0;
-  const tokenServer = await startFake(t, (_r, res) => sendJson(res, 200, { access_token: `ya29.sa-token-${++issued}-000000`, expires_in: 3599, token_type: "Bearer" }));
+  const tokenServer = await startFake(t, (_r, res) =>
+    sendJson(res, 200, { access_token: `ya29.sa-token-${++issued}-000000`, expires_in: 3599, token_type: "Bearer" }),
+  );
   const vertex = await startFake(t, (_r, res) => sendJson(res, 200, ANSWER));
   const tokenUri = `${tokenServer.url}/token`;
   const p = await startProxy(t, { files: { "vertex-proj-v.json": vertexFile(privatePem, tokenUri, vertex.url) } });
@@ -68,7 +87,10 @@ test("vertex service-account file: JWT exchanged at token_uri, bearer on the pro
   checkGrant(tokenServer.requests[0], publicKey, tokenUri);
   for (const n of [1, 2]) {
     const r = await vertex.nth(n);
-    assert.equal(r.url, "/v1/projects/proj-v/locations/europe-west4/publishers/google/models/gemini-2.5-pro:generateContent");
+    assert.equal(
+      r.url,
+      "/v1/projects/proj-v/locations/europe-west4/publishers/google/models/gemini-2.5-pro:generateContent",
+    );
     assert.equal(r.headers.authorization, "Bearer ya29.sa-token-1-000000");
     assert.equal(r.headers["x-goog-api-key"], undefined);
     assert.deepEqual(r.json, REQUEST);
@@ -82,11 +104,15 @@ test("vertex service-account file: a token about to expire is minted again; a re
   const { privatePem } = keys();
   let issued = 0;
   let refuse = false;
-  const tokenServer = await startFake(t, (_r, res) => refuse
-    ? sendJson(res, 400, { error: "invalid_grant", error_description: "Invalid JWT Signature." })
-    : sendJson(res, 200, { access_token: `ya29.short-${++issued}-0000000`, expires_in: 30 }));
+  const tokenServer = await startFake(t, (_r, res) =>
+    refuse
+      ? sendJson(res, 400, { error: "invalid_grant", error_description: "Invalid JWT Signature." })
+      : sendJson(res, 200, { access_token: `ya29.short-${++issued}-0000000`, expires_in: 30 }),
+  );
   const vertex = await startFake(t, (_r, res) => sendJson(res, 200, ANSWER));
-  const p = await startProxy(t, { files: { "vertex-proj-v.json": vertexFile(privatePem, `${tokenServer.url}/token`, vertex.url) } });
+  const p = await startProxy(t, {
+    files: { "vertex-proj-v.json": vertexFile(privatePem, `${tokenServer.url}/token`, vertex.url) },
+  });
   const call = () => post(`${p.url}/v1beta/models/gemini-2.5-pro:generateContent`, REQUEST);
   assert.equal((await call()).status, 200);
   assert.equal((await call()).status, 200);
@@ -96,7 +122,10 @@ test("vertex service-account file: a token about to expire is minted again; a re
   const bad = await call();
   const text = await bad.text();
   assert.equal(bad.status, 401, text);
-  assert.match(JSON.parse(text).error.message, /Vertex service-account token from "127\.0\.0\.1:\d+" failed: .*400.*check the key/);
+  assert.match(
+    JSON.parse(text).error.message,
+    /Vertex service-account token from "127\.0\.0\.1:\d+" failed: .*400.*check the key/,
+  );
   assert.equal(tokenServer.requests.length, 3);
   // A refused key rests the credential like any 401; the server itself keeps answering.
   assert.equal((await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).status, 200);
@@ -104,7 +133,11 @@ test("vertex service-account file: a token about to expire is minted again; a re
 
 test("vertex service-account parsing: HEAD's defaults and the missing-field messages", () => {
   const { privatePem } = keys();
-  const sa = serviceAccountOf({ type: "vertex", project_id: "p", service_account: { client_email: "e@x", private_key: privatePem.replace(/\n/g, "\\n") } });
+  const sa = serviceAccountOf({
+    type: "vertex",
+    project_id: "p",
+    service_account: { client_email: "e@x", private_key: privatePem.replace(/\n/g, "\\n") },
+  });
   assert.ok(typeof sa !== "string");
   assert.equal(sa.location, "us-central1");
   assert.equal(sa.tokenUri, "https://oauth2.googleapis.com/token");

@@ -32,7 +32,11 @@ const BAD: Record<string, (res: ServerResponse) => void> = {
 for (const [name, answer] of Object.entries(BAD)) {
   test(`a 200 answer that is ${name} is a 502 on the same-dialect pass-through and on the translated path`, async (t) => {
     const fake = await startFake(t, (_r, res) => answer(res));
-    const s = await startServer(t, { apiKeys: [CLIENT_KEY], disableCooling: true, claudeApiKey: [key("ka", fake.url)] });
+    const s = await startServer(t, {
+      apiKeys: [CLIENT_KEY],
+      disableCooling: true,
+      claudeApiKey: [key("ka", fake.url)],
+    });
     const same = await post(s.url, "/v1/messages", MSG);
     const sameBody = await same.text();
     assert.equal(same.status, 502, sameBody.slice(0, 200));

@@ -11,12 +11,17 @@ test("editBody() returns the same buffer when no member changes", () => {
 });
 
 test("editBody() replaces model and keeps other members' exact bytes, big integers included", () => {
-  const out = editBody(b('{ "model" : "alias", "tools":[{"input":{"n":12345678901234567890}}], "s":"a\\"}b" }'), { set: { model: "real" } });
+  const out = editBody(b('{ "model" : "alias", "tools":[{"input":{"n":12345678901234567890}}], "s":"a\\"}b" }'), {
+    set: { model: "real" },
+  });
   assert.equal(out.toString(), '{"model":"real","tools":[{"input":{"n":12345678901234567890}}],"s":"a\\"}b"}');
 });
 
 test("editBody() removes members anywhere and adds missing ones first", () => {
-  assert.equal(editBody(b('{"a":1,"b":[1,{"c":"}"}],"c":true}'), { remove: ["a", "c"] }).toString(), '{"b":[1,{"c":"}"}]}');
+  assert.equal(
+    editBody(b('{"a":1,"b":[1,{"c":"}"}],"c":true}'), { remove: ["a", "c"] }).toString(),
+    '{"b":[1,{"c":"}"}]}',
+  );
   assert.equal(editBody(b('{"a":1,"b":2}'), { remove: ["a", "b"], set: { z: null } }).toString(), '{"z":null}');
   assert.equal(editBody(b("{}"), { set: { stream: true } }).toString(), '{"stream":true}');
   assert.equal(editBody(b('{"x":1}'), { set: { o: { k: "v" } } }).toString(), '{"o":{"k":"v"},"x":1}');

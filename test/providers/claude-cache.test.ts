@@ -10,14 +10,29 @@ const E = { type: "ephemeral" };
 
 test("ensureCacheControl() marks the last system block and the last cacheable message, and the last tool only without a system", () => {
   const body: Record<string, unknown> = {
-    system: "S", tools: [{ name: "a" }, { name: "b" }],
-    messages: [{ role: "user", content: "q" }, { role: "assistant", content: [{ type: "text", text: "a" }, { type: "thinking", thinking: "t" }] }],
+    system: "S",
+    tools: [{ name: "a" }, { name: "b" }],
+    messages: [
+      { role: "user", content: "q" },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "a" },
+          { type: "thinking", thinking: "t" },
+        ],
+      },
+    ],
   };
   ensureCacheControl(body);
   assert.deepEqual(body.system, [{ type: "text", text: "S", cache_control: E }]);
   assert.equal((body.tools as Array<Record<string, unknown>>)[1].cache_control, undefined);
-  assert.deepEqual((body.messages as Array<Record<string, unknown>>)[0].content, [{ type: "text", text: "q", cache_control: E }]);
-  const noSystem: Record<string, unknown> = { tools: [{ name: "a" }, { name: "b", defer_loading: true }], messages: [] };
+  assert.deepEqual((body.messages as Array<Record<string, unknown>>)[0].content, [
+    { type: "text", text: "q", cache_control: E },
+  ]);
+  const noSystem: Record<string, unknown> = {
+    tools: [{ name: "a" }, { name: "b", defer_loading: true }],
+    messages: [],
+  };
   ensureCacheControl(noSystem);
   assert.deepEqual((noSystem.tools as Array<Record<string, unknown>>)[0].cache_control, E);
 });
@@ -25,8 +40,15 @@ test("ensureCacheControl() marks the last system block and the last cacheable me
 test("enforceCacheLimit() keeps 4 breakpoints, dropping earlier system blocks, then earlier tools, then the oldest messages", () => {
   const mark = (text: string) => ({ type: "text", text, cache_control: E });
   const body: Record<string, unknown> = {
-    system: [mark("s1"), mark("s2")], tools: [{ name: "t1", cache_control: E }, { name: "t2", cache_control: E }],
-    messages: [{ role: "user", content: [mark("m1")] }, { role: "user", content: [mark("m2")] }],
+    system: [mark("s1"), mark("s2")],
+    tools: [
+      { name: "t1", cache_control: E },
+      { name: "t2", cache_control: E },
+    ],
+    messages: [
+      { role: "user", content: [mark("m1")] },
+      { role: "user", content: [mark("m2")] },
+    ],
   };
   enforceCacheLimit(body);
   assert.equal(countCacheControls(body), 4);
@@ -48,6 +70,9 @@ test("buildClaudeRequest() on an API key adds breakpoints only to bodies without
   assert.equal(buildClaudeRequest(off).body, off.body);
   const own = input(cred("claude"), { ...plain, system: [{ type: "text", text: "S", cache_control: E }] });
   assert.equal(buildClaudeRequest(own).body, own.body);
-  const bigInt = input(cred("claude"), '{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"n 12345678901234567890"}]}');
+  const bigInt = input(
+    cred("claude"),
+    '{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"n 12345678901234567890"}]}',
+  );
   assert.equal(buildClaudeRequest(bigInt).body, bigInt.body);
 });

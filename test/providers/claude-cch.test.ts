@@ -15,10 +15,28 @@ const VECTORS: Array<[string, string]> = [
   [BASE.replace(META, `"metadata":{"user_id":"meta-x","model":"a"}`), "0601b"],
   [BASE.replace(META, `"metadata":{"user_id":"meta-x","max_tokens":2}`), "7ee87"],
   [BASE.replace(`"stream":true}`, `"stream":true,"fallbacks":[{"model":"fallback-a"}]}`), "7ee87"],
-  [BASE.replace(META, `"metadata":{"user_id":"meta-x","max_tokens":999,"fallbacks":[{"model":"fallback-model"}]}`), "4589b"],
-  [BASE.replace(META, `"metadata":{"user_id":"meta-x","model":"nested-model","max_tokens":999,"fallbacks":[{"model":"fallback-model"}],"fallback_credit_token":"not-a-real-token"}`), "2d312"],
-  [BASE.replace(META, `"metadata":{"user_id":"meta-x","max_tokens":999,"model":"nested-model","fallbacks":[{"model":"fallback-model"}]}`), "0601b"],
-  [`{"system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.220.test; cc_entrypoint=sdk-cli; cch=00000;"}]}`, "f2edb"],
+  [
+    BASE.replace(META, `"metadata":{"user_id":"meta-x","max_tokens":999,"fallbacks":[{"model":"fallback-model"}]}`),
+    "4589b",
+  ],
+  [
+    BASE.replace(
+      META,
+      `"metadata":{"user_id":"meta-x","model":"nested-model","max_tokens":999,"fallbacks":[{"model":"fallback-model"}],"fallback_credit_token":"not-a-real-token"}`,
+    ),
+    "2d312",
+  ],
+  [
+    BASE.replace(
+      META,
+      `"metadata":{"user_id":"meta-x","max_tokens":999,"model":"nested-model","fallbacks":[{"model":"fallback-model"}]}`,
+    ),
+    "0601b",
+  ],
+  [
+    `{"system":[{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.220.test; cc_entrypoint=sdk-cli; cch=00000;"}]}`,
+    "f2edb",
+  ],
 ];
 
 test("xxh64() matches the reference values", () => {
@@ -38,7 +56,13 @@ test("signClaudeBody() reproduces Claude Code 2.1.220's cch on HEAD's known vect
 test("signClaudeBody() leaves bodies without a billing cch alone and withCchPlaceholder() adds one after cc_entrypoint", () => {
   const plain = Buffer.from('{"system":"hi","messages":[]}');
   assert.equal(signClaudeBody(plain), plain);
-  assert.equal(withCchPlaceholder("x-anthropic-billing-header: cc_version=2.1.220.abc; cc_entrypoint=cli;"), "x-anthropic-billing-header: cc_version=2.1.220.abc; cc_entrypoint=cli; cch=00000;");
-  assert.equal(withCchPlaceholder("x-anthropic-billing-header: cc_version=1; cc_entrypoint=cli; cch=12abc;"), "x-anthropic-billing-header: cc_version=1; cc_entrypoint=cli; cch=12abc;");
+  assert.equal(
+    withCchPlaceholder("x-anthropic-billing-header: cc_version=2.1.220.abc; cc_entrypoint=cli;"),
+    "x-anthropic-billing-header: cc_version=2.1.220.abc; cc_entrypoint=cli; cch=00000;",
+  );
+  assert.equal(
+    withCchPlaceholder("x-anthropic-billing-header: cc_version=1; cc_entrypoint=cli; cch=12abc;"),
+    "x-anthropic-billing-header: cc_version=1; cc_entrypoint=cli; cch=12abc;",
+  );
   assert.equal(withCchPlaceholder("no entrypoint"), "no entrypoint");
 });

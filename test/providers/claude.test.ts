@@ -18,7 +18,9 @@ test("buildClaudeRequest() uses x-api-key only for an API key on api.anthropic.c
   const gateway = buildClaudeRequest(input(cred("claude", { baseUrl: "https://gw.example/anthropic" }), BODY));
   assert.equal(gateway.headers.authorization, "Bearer k-123");
   assert.equal(gateway.headers["x-api-key"], undefined);
-  const oauth = buildClaudeRequest(input(cred("claude", { id: "claude-oauth[a@b]", baseUrl: "https://api.anthropic.com" }), BODY));
+  const oauth = buildClaudeRequest(
+    input(cred("claude", { id: "claude-oauth[a@b]", baseUrl: "https://api.anthropic.com" }), BODY),
+  );
   assert.equal(oauth.headers.authorization, "Bearer k-123");
   assert.equal(oauth.headers["anthropic-dangerous-direct-browser-access"], undefined);
 });
@@ -31,9 +33,16 @@ test("buildClaudeRequest() leaves the body's bytes alone when the model and beta
 
 test("buildClaudeRequest() on an API key forwards the client's betas plus body betas, and invents none", () => {
   // HEAD a7e3596b7 claude_executor_request.go applyClaudeHeadersWithNativeProfile: preserveCallerFingerprint for API keys.
-  const out = buildClaudeRequest(input(cred("claude", { baseUrl: "https://gw.example" }), { ...BODY, model: "sonnet", betas: ["tools-1", "a-1"] }, {
-    upstreamModel: "claude-sonnet-4-5", headers: { "anthropic-beta": "a-1, oauth-x" },
-  }));
+  const out = buildClaudeRequest(
+    input(
+      cred("claude", { baseUrl: "https://gw.example" }),
+      { ...BODY, model: "sonnet", betas: ["tools-1", "a-1"] },
+      {
+        upstreamModel: "claude-sonnet-4-5",
+        headers: { "anthropic-beta": "a-1, oauth-x" },
+      },
+    ),
+  );
   assert.equal(out.headers["anthropic-beta"], "a-1,oauth-x,tools-1");
   const body = JSON.parse(out.body.toString());
   assert.equal(body.model, "claude-sonnet-4-5");
@@ -45,11 +54,26 @@ test("buildClaudeRequest() on an API key forwards the client's betas plus body b
 
 test("buildClaudeRequest() on an API key forwards the client's own SDK and identity headers, defaulting only version and user-agent", () => {
   const headers = {
-    "anthropic-version": "2024-01-01", "x-app": "amp", "user-agent": "amp/1", "x-stainless-package-version": "0.60.0",
-    "x-stainless-os": "Linux", "x-claude-code-session-id": "s-1", "x-stainless-timeout": "30", cookie: "no", "x-other": "no",
+    "anthropic-version": "2024-01-01",
+    "x-app": "amp",
+    "user-agent": "amp/1",
+    "x-stainless-package-version": "0.60.0",
+    "x-stainless-os": "Linux",
+    "x-claude-code-session-id": "s-1",
+    "x-stainless-timeout": "30",
+    cookie: "no",
+    "x-other": "no",
   };
   const out = buildClaudeRequest(input(cred("claude", { baseUrl: "https://gw.example" }), BODY, { headers }));
-  for (const name of ["anthropic-version", "x-app", "user-agent", "x-stainless-package-version", "x-stainless-os", "x-claude-code-session-id", "x-stainless-timeout"]) {
+  for (const name of [
+    "anthropic-version",
+    "x-app",
+    "user-agent",
+    "x-stainless-package-version",
+    "x-stainless-os",
+    "x-claude-code-session-id",
+    "x-stainless-timeout",
+  ]) {
     assert.equal(out.headers[name], headers[name as keyof typeof headers], name);
   }
   assert.equal(out.headers.cookie, undefined);
@@ -72,16 +96,25 @@ test("buildClaudeRequest() applies credential headers last but keeps identity en
 });
 
 test("buildClaudeRequest() sends count requests to count_tokens, never as a stream", () => {
-  const out = buildClaudeRequest(input(cred("claude", { baseUrl: "http://h" }), { ...BODY, stream: true }, { action: "count" }));
+  const out = buildClaudeRequest(
+    input(cred("claude", { baseUrl: "http://h" }), { ...BODY, stream: true }, { action: "count" }),
+  );
   assert.equal(out.url, "http://h/v1/messages/count_tokens?beta=true");
   assert.equal(out.stream, false);
 });
 
 test("POST /v1/messages returns the upstream body byte for byte and decodes a gzipped answer", async (t) => {
-  const text = '{ "id":"msg_1",  "type":"message", "content":[{"type":"text","text":"hi"}], "n":12345678901234567890, "usage":{"input_tokens":1,"output_tokens":1}}';
+  const text =
+    '{ "id":"msg_1",  "type":"message", "content":[{"type":"text","text":"hi"}], "n":12345678901234567890, "usage":{"input_tokens":1,"output_tokens":1}}';
   const fake = await startFake(t, (_r, res) => {
     const z = gzipSync(text);
-    res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": String(z.length) }).end(z);
+    res
+      .writeHead(200, {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": String(z.length),
+      })
+      .end(z);
   });
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url)] });
   const res = await post(s.url, "/v1/messages", BODY);
@@ -106,18 +139,35 @@ test("POST /v1/messages streams every upstream event unchanged, comments include
 });
 
 test("an alias is sent upstream as its name with the rest of the body untouched", async (t) => {
-  const fake = await startFake(t, (_r, res) => void res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+  const fake = await startFake(
+    t,
+    (_r, res) => void res.writeHead(200, { "content-type": "application/json" }).end("{}"),
+  );
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url, { models: [{ name: "claude-sonnet-4-5-20250929", alias: "sonnet" }] })],
+    apiKeys: [CLIENT_KEY],
+    claudeApiKey: [key("ka", fake.url, { models: [{ name: "claude-sonnet-4-5-20250929", alias: "sonnet" }] })],
   });
-  await (await post(s.url, "/v1/messages", '{"model":"sonnet","max_tokens":8,"tool":{"n":12345678901234567890},"messages":[]}')).text();
-  assert.equal((await fake.nth(1)).body.toString(), '{"model":"claude-sonnet-4-5-20250929","max_tokens":8,"tool":{"n":12345678901234567890},"messages":[]}');
+  await (
+    await post(
+      s.url,
+      "/v1/messages",
+      '{"model":"sonnet","max_tokens":8,"tool":{"n":12345678901234567890},"messages":[]}',
+    )
+  ).text();
+  assert.equal(
+    (await fake.nth(1)).body.toString(),
+    '{"model":"claude-sonnet-4-5-20250929","max_tokens":8,"tool":{"n":12345678901234567890},"messages":[]}',
+  );
 });
 
 test("buildClaudeRequest() fills a missing max_tokens from the model's catalog limit", () => {
   const { max_tokens: _omit, ...noMax } = BODY;
   const out = JSON.parse(buildClaudeRequest(input(cred("claude"), noMax)).body.toString());
   assert.equal(out.max_tokens, catalogModel("claude-sonnet-4-5")!.maxOutputTokens);
-  const unknown = input(cred("claude"), { ...noMax, model: "my-own" }, { config: makeConfig({ claudeAutoCacheControl: false }) });
+  const unknown = input(
+    cred("claude"),
+    { ...noMax, model: "my-own" },
+    { config: makeConfig({ claudeAutoCacheControl: false }) },
+  );
   assert.equal(buildClaudeRequest(unknown).body, unknown.body);
 });

@@ -11,7 +11,9 @@ import { key, post, CLIENT_KEY } from "./support.js";
 
 const j = (b: Buffer) => JSON.parse(b.toString());
 const REQ = {
-  model: "stray", contents: [{ role: "user", parts: [{ text: "hello" }] }], safetySettings: [{ x: 1 }],
+  model: "stray",
+  contents: [{ role: "user", parts: [{ text: "hello" }] }],
+  safetySettings: [{ x: 1 }],
   generationConfig: { maxOutputTokens: 999, temperature: 0.2 },
   tools: [{ functionDeclarations: [{ name: "f", parametersJsonSchema: { type: "object" } }] }],
 };
@@ -20,8 +22,14 @@ test("antigravityRequestUserAgent() claims antigravity/hub/2.9.1 and replaces fi
   assert.equal(antigravityUserAgent(), "antigravity/hub/2.9.1 darwin/arm64");
   assert.equal(antigravityRequestUserAgent(undefined), "antigravity/hub/2.9.1 darwin/arm64");
   assert.equal(antigravityRequestUserAgent("antigravity/1.11.3 darwin/arm64"), "antigravity/hub/2.9.1 darwin/arm64");
-  assert.equal(antigravityRequestUserAgent("antigravity/hub/2.8.9 windows/amd64"), "antigravity/hub/2.9.1 darwin/arm64");
-  assert.equal(antigravityRequestUserAgent("antigravity/hub/2.9.0 linux/amd64 google-api-nodejs-client/10.3.0"), "antigravity/hub/2.9.0 linux/amd64");
+  assert.equal(
+    antigravityRequestUserAgent("antigravity/hub/2.8.9 windows/amd64"),
+    "antigravity/hub/2.9.1 darwin/arm64",
+  );
+  assert.equal(
+    antigravityRequestUserAgent("antigravity/hub/2.9.0 linux/amd64 google-api-nodejs-client/10.3.0"),
+    "antigravity/hub/2.9.0 linux/amd64",
+  );
   assert.equal(antigravityRequestUserAgent("antigravity/hub/3.0.2 darwin/arm64"), "antigravity/hub/3.0.2 darwin/arm64");
   assert.equal(antigravityRequestUserAgent("my-agent/1"), "my-agent/1");
 });
@@ -43,10 +51,19 @@ test("antigravityEnvelope() renames parametersJsonSchema, drops maxOutputTokens 
 });
 
 test("Code Assist countTokens carries the bare request (no generateContentRequest wrapper, model or safetySettings); generate drops request.model", () => {
-  const wrapped = Buffer.from(JSON.stringify({ generateContentRequest: { model: "models/gemini-2.5-pro", contents: REQ.contents } }));
-  assert.deepEqual(j(antigravityEnvelope(wrapped, "gemini-3-flash", "p", "count")), { request: { contents: REQ.contents } });
-  assert.deepEqual(j(geminiCliEnvelope(Buffer.from(JSON.stringify(REQ)), "gemini-2.5-pro", "p", "count")).request.model, undefined);
-  assert.deepEqual(j(geminiCliEnvelope(wrapped, "gemini-2.5-pro", "p", "count")), { request: { contents: REQ.contents } });
+  const wrapped = Buffer.from(
+    JSON.stringify({ generateContentRequest: { model: "models/gemini-2.5-pro", contents: REQ.contents } }),
+  );
+  assert.deepEqual(j(antigravityEnvelope(wrapped, "gemini-3-flash", "p", "count")), {
+    request: { contents: REQ.contents },
+  });
+  assert.deepEqual(
+    j(geminiCliEnvelope(Buffer.from(JSON.stringify(REQ)), "gemini-2.5-pro", "p", "count")).request.model,
+    undefined,
+  );
+  assert.deepEqual(j(geminiCliEnvelope(wrapped, "gemini-2.5-pro", "p", "count")), {
+    request: { contents: REQ.contents },
+  });
   const gen = j(geminiCliEnvelope(Buffer.from(JSON.stringify(REQ)), "gemini-2.5-pro", "p", "generate"));
   assert.equal(gen.model, "gemini-2.5-pro");
   assert.equal(gen.request.model, undefined);
@@ -56,7 +73,9 @@ test("Vertex countTokens: an Anthropic client's count reaches Vertex as {model, 
   const vx = await startFake(t, (_r, res) => sendJson(res, 200, { totalTokens: 5 }));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], vertexApiKey: [key("kv", vx.url)] });
   const res = await post(s.url, "/v1/messages/count_tokens", {
-    model: "gemini-2.5-pro", messages: [{ role: "user", content: "hi" }], tools: [{ name: "t", input_schema: { type: "object" } }],
+    model: "gemini-2.5-pro",
+    messages: [{ role: "user", content: "hi" }],
+    tools: [{ name: "t", input_schema: { type: "object" } }],
   });
   assert.deepEqual(await res.json(), { input_tokens: 5 });
   const r = await vx.nth(1);

@@ -16,7 +16,10 @@ test("providers §7.14 round-robin: three successes go to A, B, A", async () => 
 });
 
 test("providers §7.15 fill-first: three successes go to A; after A answers 429 the next request goes to B", async () => {
-  const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A, B), routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 } });
+  const { rt } = makeRuntime({
+    claudeApiKey: claudeKeys(A, B),
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+  });
   const s = scripted({ [A]: [OK, OK, OK, failed(429)] });
   for (let i = 0; i < 3; i++) await rt.conduct({ model: M }, s.attempt);
   assert.deepEqual(s.keys(), [A, A, A]);
@@ -95,10 +98,21 @@ test("providers §7.19 Retry-After header: 429 with Retry-After 3 passes the ups
 });
 
 test("providers §7.20 Google retryDelay: the key is blocked 5 s for model X only; model Y on the same key still works", async () => {
-  const { rt, clock } = makeRuntime({ geminiApiKey: [providerKey("kg-gggggggggggg", { baseUrl: "http://127.0.0.1:9" })] });
-  const body = JSON.stringify({ error: { code: 429, status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "5s" }] } });
+  const { rt, clock } = makeRuntime({
+    geminiApiKey: [providerKey("kg-gggggggggggg", { baseUrl: "http://127.0.0.1:9" })],
+  });
+  const body = JSON.stringify({
+    error: {
+      code: 429,
+      status: "RESOURCE_EXHAUSTED",
+      details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "5s" }],
+    },
+  });
   const calls: string[] = [];
-  const attempt = async (_c: unknown, model: string) => (calls.push(model), model === "gemini-2.5-pro" ? failed(429, body) : OK);
+  const attempt = async (_c: unknown, model: string) => (
+    calls.push(model),
+    model === "gemini-2.5-pro" ? failed(429, body) : OK
+  );
   assert.equal((await rt.conduct({ model: "gemini-2.5-pro" }, attempt)).kind, "upstream");
   assert.equal((await rt.conduct({ model: "gemini-2.5-flash" }, attempt)).kind, "done");
   clock.advance(4999);
@@ -110,7 +124,9 @@ test("providers §7.20 Google retryDelay: the key is blocked 5 s for model X onl
 
 test("providers §7.21 wait and retry: a 2 s retryDelay within max-retry-interval 5 is waited out and the second call succeeds", async () => {
   const { rt, sleeps } = makeRuntime({ claudeApiKey: claudeKeys(A), requestRetry: 1, maxRetryInterval: 5 });
-  const body = JSON.stringify({ error: { code: 429, details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "2s" }] } });
+  const body = JSON.stringify({
+    error: { code: 429, details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "2s" }] },
+  });
   const s = scripted({ [A]: [failed(429, body), OK] });
   assert.equal((await rt.conduct({ model: M }, s.attempt)).kind, "done");
   assert.deepEqual(sleeps, [2000]);
@@ -119,7 +135,9 @@ test("providers §7.21 wait and retry: a 2 s retryDelay within max-retry-interva
 
 test("providers §7.21 wait and retry: a 30 s retryDelay beyond max-retry-interval 5 reaches the client at once", async () => {
   const { rt, sleeps } = makeRuntime({ claudeApiKey: claudeKeys(A), requestRetry: 1, maxRetryInterval: 5 });
-  const body = JSON.stringify({ error: { code: 429, details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "30s" }] } });
+  const body = JSON.stringify({
+    error: { code: 429, details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "30s" }] },
+  });
   const s = scripted({ [A]: [failed(429, body), OK] });
   const r = await rt.conduct({ model: M }, s.attempt);
   assert.equal(r.kind, "upstream");
@@ -129,7 +147,10 @@ test("providers §7.21 wait and retry: a 30 s retryDelay beyond max-retry-interv
 });
 
 test("providers §7.22 request error: A's 400 invalid_request_error goes to the client, B is never called and A is not blocked", async () => {
-  const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A, B), routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 } });
+  const { rt } = makeRuntime({
+    claudeApiKey: claudeKeys(A, B),
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+  });
   const body = '{"type":"error","error":{"type":"invalid_request_error","message":"bad"}}';
   const s = scripted({ [A]: [failed(400, body), OK] });
   const r = await rt.conduct({ model: M }, s.attempt);
@@ -153,12 +174,23 @@ test("providers §7.23 upstream 401: B serves the request; A is skipped for that
   assert.ok(!warns[0].includes(A), "the key never reaches the log");
   const a = rt.state()[0];
   assert.equal(a.state, "blocked");
-  assert.deepEqual(a.models.map((m) => [m.model, m.status, m.until - clock.now()]), [[M, 401, 30 * 60_000]]);
+  assert.deepEqual(
+    a.models.map((m) => [m.model, m.status, m.until - clock.now()]),
+    [[M, 401, 30 * 60_000]],
+  );
   clock.advance(30 * 60_000 - 1);
   await rt.conduct({ model: M }, s.attempt);
   await rt.conduct({ model: "claude-haiku-4-5" }, s.attempt);
   clock.advance(1);
   await rt.conduct({ model: M }, s.attempt);
   await rt.conduct({ model: M }, s.attempt);
-  assert.deepEqual(s.calls.slice(2).map((c) => [c.key, c.model]), [[B, M], [A, "claude-haiku-4-5"], [B, M], [A, M]]);
+  assert.deepEqual(
+    s.calls.slice(2).map((c) => [c.key, c.model]),
+    [
+      [B, M],
+      [A, "claude-haiku-4-5"],
+      [B, M],
+      [A, M],
+    ],
+  );
 });

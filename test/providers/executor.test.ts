@@ -26,22 +26,69 @@ function buildParsed(t: TestContext, build: (i: BuildInput) => UpstreamCall, i: 
 }
 
 test("executors build from the parsed body in their input without parsing the bytes again", (t) => {
-  const claude = buildParsed(t, buildClaudeRequest, input(cred("claude"), { model: "claude-sonnet-4-5", betas: ["x-1"], messages: [] }, { upstreamModel: "claude-sonnet-4-5" }));
-  assert.deepEqual(JSON.parse(claude.body.toString()), { model: "claude-sonnet-4-5", messages: [], max_tokens: 64_000 });
+  const claude = buildParsed(
+    t,
+    buildClaudeRequest,
+    input(
+      cred("claude"),
+      { model: "claude-sonnet-4-5", betas: ["x-1"], messages: [] },
+      { upstreamModel: "claude-sonnet-4-5" },
+    ),
+  );
+  assert.deepEqual(JSON.parse(claude.body.toString()), {
+    model: "claude-sonnet-4-5",
+    messages: [],
+    max_tokens: 64_000,
+  });
   assert.match(claude.headers["anthropic-beta"], /x-1/);
-  const compat = buildParsed(t, buildOpenAICompatRequest, input(cred("openai-compat"), { model: "m", stream: true, messages: [] }, { upstreamModel: "up" }));
-  assert.deepEqual(JSON.parse(compat.body.toString()), { stream_options: { include_usage: true }, model: "up", stream: true, messages: [] });
-  const codex = buildParsed(t, buildCodexRequest, input(cred("codex"), { model: "gpt-5", input: [], previous_response_id: "r" }, { upstreamModel: "gpt-5" }));
-  assert.deepEqual(JSON.parse(codex.body.toString()), { stream: true, instructions: "", tools: [{ type: "image_generation", output_format: "png" }], model: "gpt-5", input: [] });
-  const gemini = buildParsed(t, buildGeminiRequest, input(cred("gemini"), { contents: [], generationConfig: { maxOutputTokens: 999_999 } }, { upstreamModel: "gemini-2.5-pro" }));
+  const compat = buildParsed(
+    t,
+    buildOpenAICompatRequest,
+    input(cred("openai-compat"), { model: "m", stream: true, messages: [] }, { upstreamModel: "up" }),
+  );
+  assert.deepEqual(JSON.parse(compat.body.toString()), {
+    stream_options: { include_usage: true },
+    model: "up",
+    stream: true,
+    messages: [],
+  });
+  const codex = buildParsed(
+    t,
+    buildCodexRequest,
+    input(cred("codex"), { model: "gpt-5", input: [], previous_response_id: "r" }, { upstreamModel: "gpt-5" }),
+  );
+  assert.deepEqual(JSON.parse(codex.body.toString()), {
+    stream: true,
+    instructions: "",
+    tools: [{ type: "image_generation", output_format: "png" }],
+    model: "gpt-5",
+    input: [],
+  });
+  const gemini = buildParsed(
+    t,
+    buildGeminiRequest,
+    input(
+      cred("gemini"),
+      { contents: [], generationConfig: { maxOutputTokens: 999_999 } },
+      { upstreamModel: "gemini-2.5-pro" },
+    ),
+  );
   assert.deepEqual(JSON.parse(gemini.body.toString()), { contents: [], generationConfig: { maxOutputTokens: 65_536 } });
 });
 
 test("executors pass an unchanged same-dialect body through as the very same bytes", (t) => {
-  const raw = { model: "claude-sonnet-4-5", max_tokens: 5, messages: [{ role: "user", content: "big 12345678901234567890" }] };
+  const raw = {
+    model: "claude-sonnet-4-5",
+    max_tokens: 5,
+    messages: [{ role: "user", content: "big 12345678901234567890" }],
+  };
   const i = input(cred("claude"), raw, { upstreamModel: "claude-sonnet-4-5" });
   assert.equal(buildParsed(t, buildClaudeRequest, i).body, i.body);
-  const g = input(cred("gemini"), { contents: [], generationConfig: { maxOutputTokens: 10 } }, { upstreamModel: "gemini-2.5-pro" });
+  const g = input(
+    cred("gemini"),
+    { contents: [], generationConfig: { maxOutputTokens: 10 } },
+    { upstreamModel: "gemini-2.5-pro" },
+  );
   assert.equal(buildParsed(t, buildGeminiRequest, g).body, g.body);
 });
 

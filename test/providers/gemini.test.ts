@@ -19,13 +19,26 @@ test("buildGeminiRequest() puts the model in the path and the key in x-goog-api-
 
 test("buildGeminiRequest() streams as SSE, counts at countTokens and passes another alt as $alt", () => {
   const c = cred("gemini", { baseUrl: "http://h" });
-  assert.equal(buildGeminiRequest(input(c, BODY, { upstreamModel: "g", stream: true })).url, "http://h/v1beta/models/g:streamGenerateContent?alt=sse");
-  assert.equal(buildGeminiRequest(input(c, BODY, { upstreamModel: "g", action: "count" })).url, "http://h/v1beta/models/g:countTokens");
-  assert.equal(buildGeminiRequest(input(c, BODY, { upstreamModel: "g", alt: "proto" })).url, "http://h/v1beta/models/g:generateContent?$alt=proto");
+  assert.equal(
+    buildGeminiRequest(input(c, BODY, { upstreamModel: "g", stream: true })).url,
+    "http://h/v1beta/models/g:streamGenerateContent?alt=sse",
+  );
+  assert.equal(
+    buildGeminiRequest(input(c, BODY, { upstreamModel: "g", action: "count" })).url,
+    "http://h/v1beta/models/g:countTokens",
+  );
+  assert.equal(
+    buildGeminiRequest(input(c, BODY, { upstreamModel: "g", alt: "proto" })).url,
+    "http://h/v1beta/models/g:generateContent?$alt=proto",
+  );
 });
 
 test("buildGeminiRequest() sends an OAuth-style token as bearer and applies credential headers", () => {
-  const out = buildGeminiRequest(input(cred("gemini", { apiKey: "ya29.token", headers: { "X-Goog-User-Project": "p" } }), BODY, { upstreamModel: "g" }));
+  const out = buildGeminiRequest(
+    input(cred("gemini", { apiKey: "ya29.token", headers: { "X-Goog-User-Project": "p" } }), BODY, {
+      upstreamModel: "g",
+    }),
+  );
   assert.equal(out.headers.authorization, "Bearer ya29.token");
   assert.equal(out.headers["x-goog-api-key"], undefined);
   assert.equal(out.headers["x-goog-user-project"], "p");
@@ -33,9 +46,13 @@ test("buildGeminiRequest() sends an OAuth-style token as bearer and applies cred
 
 test("generateContent returns the upstream body unchanged and countTokens reaches countTokens", async (t) => {
   const text = '{"candidates":[{"content":{"parts":[{"text":"hi"}]}}],  "usageMetadata":{"totalTokenCount":3}}';
-  const fake = await startFake(t, (r, res) => sendJson(res, 200, r.url.includes("countTokens") ? '{"totalTokens":7}' : text));
+  const fake = await startFake(t, (r, res) =>
+    sendJson(res, 200, r.url.includes("countTokens") ? '{"totalTokens":7}' : text),
+  );
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], geminiApiKey: [key("kg", fake.url)] });
-  const res = await post(s.url, "/v1beta/models/gemini-2.5-pro:generateContent?key=sk-client", BODY, { authorization: "" });
+  const res = await post(s.url, "/v1beta/models/gemini-2.5-pro:generateContent?key=sk-client", BODY, {
+    authorization: "",
+  });
   assert.equal(await res.text(), text);
   const r = await fake.nth(1);
   assert.equal(r.url, "/v1beta/models/gemini-2.5-pro:generateContent");
@@ -66,7 +83,10 @@ test("a Gemini action that is not model:method answers 404 '<path> not found.'",
   const s = await startServer(t, { apiKeys: [CLIENT_KEY] });
   const res = await post(s.url, "/v1beta/models/gemini-2.5-pro:explode", BODY);
   assert.equal(res.status, 404);
-  assert.equal(((await res.json()) as { error: { message: string } }).error.message, "/v1beta/models/gemini-2.5-pro:explode not found.");
+  assert.equal(
+    ((await res.json()) as { error: { message: string } }).error.message,
+    "/v1beta/models/gemini-2.5-pro:explode not found.",
+  );
 });
 
 test("GET /v1beta/models lists Gemini-shaped entries and GET /v1beta/models/{id} one of them", async (t) => {
@@ -87,8 +107,17 @@ test("GET /v1beta/models lists Gemini-shaped entries and GET /v1beta/models/{id}
 
 test("buildGeminiRequest() caps maxOutputTokens at the model's limit and leaves lower values alone", () => {
   const c = cred("gemini");
-  const high = buildGeminiRequest(input(c, { ...BODY, generationConfig: { temperature: 1, maxOutputTokens: 1_000_000 } }, { upstreamModel: "gemini-2.5-pro" }));
-  assert.deepEqual(JSON.parse(high.body.toString()).generationConfig, { temperature: 1, maxOutputTokens: catalogModel("gemini-2.5-pro")!.maxOutputTokens });
+  const high = buildGeminiRequest(
+    input(
+      c,
+      { ...BODY, generationConfig: { temperature: 1, maxOutputTokens: 1_000_000 } },
+      { upstreamModel: "gemini-2.5-pro" },
+    ),
+  );
+  assert.deepEqual(JSON.parse(high.body.toString()).generationConfig, {
+    temperature: 1,
+    maxOutputTokens: catalogModel("gemini-2.5-pro")!.maxOutputTokens,
+  });
   const low = input(c, { ...BODY, generationConfig: { maxOutputTokens: 10 } }, { upstreamModel: "gemini-2.5-pro" });
   assert.equal(buildGeminiRequest(low).body, low.body);
   const notJson = { ...input(c, BODY, { upstreamModel: "gemini-2.5-pro" }), body: Buffer.from("{") };

@@ -18,17 +18,30 @@ test("a Responses request to a Claude model with a 20,000-level metadata answers
   assert.match(json.error.message, /nests objects or arrays more than 256 levels deep/);
   assert.equal(fake.requests.length, 0);
   // Same limit on the Anthropic route, in its shape; a 200-level request still passes.
-  const msg = await post(s.url, "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"metadata":{"x":${deep(300)}}}`);
+  const msg = await post(
+    s.url,
+    "/v1/messages",
+    `{"model":"claude-sonnet-4-5","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"metadata":{"x":${deep(300)}}}`,
+  );
   assert.equal(msg.status, 400);
   assert.equal(((await msg.json()) as { type: string }).type, "error");
-  const ok = await post(s.url, "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"metadata":{"x":${deep(200)}}}`);
+  const ok = await post(
+    s.url,
+    "/v1/messages",
+    `{"model":"claude-sonnet-4-5","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"metadata":{"x":${deep(200)}}}`,
+  );
   assert.equal(ok.status, 200);
 });
 
 test("a deeply nested non-stream upstream answer to a translated request is a 502, not a 500", async (t) => {
-  const fake = await startFake(t, (_r, res) => sendJson(res, 200, `{"id":"m","type":"message","content":${deep(20_000)}}`));
+  const fake = await startFake(t, (_r, res) =>
+    sendJson(res, 200, `{"id":"m","type":"message","content":${deep(20_000)}}`),
+  );
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url)] });
-  const res = await post(s.url, "/v1/chat/completions", { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }] });
+  const res = await post(s.url, "/v1/chat/completions", {
+    model: "claude-sonnet-4-5",
+    messages: [{ role: "user", content: "hi" }],
+  });
   assert.equal(res.status, 502);
 });
 

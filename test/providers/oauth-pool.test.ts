@@ -17,7 +17,13 @@ import { buildCodexRequest } from "../../src/providers/codex.js";
 import { sendUpstream, readResponseBody } from "../../src/proxy/forward.js";
 import type { Credential, LocalCall } from "../../src/providers/types.js";
 import {
-  antigravityBaseUrls, antigravityEnvelope, antigravityHeaders, applyOAuthCall, codeAssistUrl, geminiCliEnvelope, geminiCliHeaders,
+  antigravityBaseUrls,
+  antigravityEnvelope,
+  antigravityHeaders,
+  applyOAuthCall,
+  codeAssistUrl,
+  geminiCliEnvelope,
+  geminiCliHeaders,
 } from "../../src/oauth/headers.js";
 import { fakeClock } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
@@ -27,15 +33,27 @@ const FIXTURES = fileURLToPath(new URL("../fixtures/oauth/cliproxyapi/", import.
 
 async function appWith(t: TestContext, overrides: Partial<Config> = {}, files: Record<string, unknown> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-rt-"));
-  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), typeof data === "string" ? data : JSON.stringify(data));
+  for (const [name, data] of Object.entries(files))
+    writeFileSync(join(dir, name), typeof data === "string" ? data : JSON.stringify(data));
   const logs: string[] = [];
   const log = createLogger({ level: "debug", sink: (l) => logs.push(l) });
-  const app = createApp({ config: makeConfig({ authDir: dir, ...overrides }), log, clock: fakeClock(Date.now()), env: {} });
+  const app = createApp({
+    config: makeConfig({ authDir: dir, ...overrides }),
+    log,
+    clock: fakeClock(Date.now()),
+    env: {},
+  });
   return { app, dir, logs, log };
 }
 
 function claude(token = "sk-ant-oat01-live-xxxxxxxxxxxx"): Record<string, unknown> {
-  return { type: "claude", access_token: token, refresh_token: "r-xxxxxxxx", email: "u@example.com", expired: formatTime(Date.now() + 8 * 3600_000) };
+  return {
+    type: "claude",
+    access_token: token,
+    refresh_token: "r-xxxxxxxx",
+    email: "u@example.com",
+    expired: formatTime(Date.now() + 8 * 3600_000),
+  };
 }
 
 const ids = (creds: readonly Credential[]) => creds.map((c) => c.id).sort();
@@ -52,7 +70,10 @@ test("S-21 a file dropped into auth-dir joins the pool for the next request; del
   writeFileSync(join(dir, "claude-u.json"), JSON.stringify(claude()));
   await next;
   assert.deepEqual(ids(app.providers.credentials()), ["claude-u.json"]);
-  assert.deepEqual(app.providers.resolve("claude-sonnet-4-5")!.candidates.map((c) => c.id), ["claude-u.json"]);
+  assert.deepEqual(
+    app.providers.resolve("claude-sonnet-4-5")!.candidates.map((c) => c.id),
+    ["claude-u.json"],
+  );
   next = changed();
   writeFileSync(join(dir, ".claude-u.json.tmp-1"), JSON.stringify(claude("sk-ant-oat01-replaced-xxxxxxxx")));
   renameSync(join(dir, ".claude-u.json.tmp-1"), join(dir, "claude-u.json"));
@@ -74,13 +95,22 @@ test("a refresh written by cliproxy is noted with the watcher (so it is not echo
   const watcher = await watchAuthDir(dir, log, 10);
   t.after(() => watcher.close());
   const noted: Array<[string, string]> = [];
-  const spy = { on: watcher.on.bind(watcher), noteWritten: (f: string, c: string) => { noted.push([f, c]); watcher.noteWritten(f, c); } };
+  const spy = {
+    on: watcher.on.bind(watcher),
+    noteWritten: (f: string, c: string) => {
+      noted.push([f, c]);
+      watcher.noteWritten(f, c);
+    },
+  };
   const rt = await startOAuth(app, { watcher: spy, background: false });
   t.after(() => rt.stop());
   const before = app.providers.credentials()[0];
   await rt.tokens.onUnauthorized("claude-u.json", "sk-ant-oat01-live-xxxxxxxxxxxx");
   assert.equal(rt.tokens.get("claude-u.json")!.accessToken, claudeTokenAnswer(2).access_token);
-  assert.deepEqual(noted.map(([f]) => f), ["claude-u.json"]);
+  assert.deepEqual(
+    noted.map(([f]) => f),
+    ["claude-u.json"],
+  );
   assert.equal(noted[0][1], readFileSync(join(dir, "claude-u.json"), "utf8"));
   const after = app.providers.credentials()[0];
   assert.equal(after.id, before.id);
@@ -93,14 +123,18 @@ test("a refresh written by cliproxy is noted with the watcher (so it is not echo
 });
 
 test("startOAuth() applies oauth-excluded-models, oauth-model-alias and prefixes; disabled files and unexecutable kinds stay out of the pool", async (t) => {
-  const { app } = await appWith(t, {
-    oauthExcludedModels: { claude: ["*haiku*"] },
-    oauthModelAlias: { claude: [{ name: "claude-sonnet-4-5", alias: "sonnet", fork: false }] },
-  }, {
-    "claude-a.json": { ...claude(), prefix: "work", priority: 2, excluded_models: ["claude-opus-4-1*"] },
-    "claude-off.json": { ...claude(), disabled: true },
-    "gemini-g.json": { type: "gemini", project_id: "p", token: { access_token: "ya29.x-xxxxxxxxxx" } },
-  });
+  const { app } = await appWith(
+    t,
+    {
+      oauthExcludedModels: { claude: ["*haiku*"] },
+      oauthModelAlias: { claude: [{ name: "claude-sonnet-4-5", alias: "sonnet", fork: false }] },
+    },
+    {
+      "claude-a.json": { ...claude(), prefix: "work", priority: 2, excluded_models: ["claude-opus-4-1*"] },
+      "claude-off.json": { ...claude(), disabled: true },
+      "gemini-g.json": { type: "gemini", project_id: "p", token: { access_token: "ya29.x-xxxxxxxxxx" } },
+    },
+  );
   const rt = await startOAuth(app, { background: false });
   t.after(() => rt.stop());
   const [c] = app.providers.credentials();
@@ -109,28 +143,43 @@ test("startOAuth() applies oauth-excluded-models, oauth-model-alias and prefixes
   assert.equal(c.prefix, "work");
   assert.ok(c.models.has("sonnet") && c.models.has("work/sonnet"));
   assert.equal(c.models.has("claude-sonnet-4-5"), false);
-  assert.equal([...c.models.keys()].some((m) => m.includes("haiku") || m.includes("opus-4-1")), false);
+  assert.equal(
+    [...c.models.keys()].some((m) => m.includes("haiku") || m.includes("opus-4-1")),
+    false,
+  );
   assert.equal(rt.owns("gemini-g.json"), true);
   assert.equal(rt.owns("claude-api-key[0]"), false);
   const list = rt.tokens.credentials();
   const withGemini = poolCredentials(list, app.config(), ["claude", "gemini-cli"]);
   assert.deepEqual(withGemini.map((x) => [x.id, x.kind, x.baseUrl]).sort(), [
-    ["claude-a.json", "claude", "https://api.anthropic.com"], ["gemini-g.json", "gemini-cli", "https://cloudcode-pa.googleapis.com"],
+    ["claude-a.json", "claude", "https://api.anthropic.com"],
+    ["gemini-g.json", "gemini-cli", "https://cloudcode-pa.googleapis.com"],
   ]);
   assert.equal(aliasedModels("claude", makeConfig()), undefined);
-  const forked = aliasedModels("claude", makeConfig({ oauthModelAlias: { claude: [{ name: "claude-haiku-4-5", alias: "h", fork: true }] } }))!;
+  const forked = aliasedModels(
+    "claude",
+    makeConfig({ oauthModelAlias: { claude: [{ name: "claude-haiku-4-5", alias: "h", fork: true }] } }),
+  )!;
   assert.ok(forked.some((m) => m.alias === "h") && forked.some((m) => m.alias === "claude-haiku-4-5"));
 });
 
 function callFor(body: Record<string, unknown>, headers: Record<string, string> = {}): LocalCall {
-  return { endpoint: "anthropic-messages", body: Buffer.from(JSON.stringify(body)), json: body, model: String(body.model), headers };
+  return {
+    endpoint: "anthropic-messages",
+    body: Buffer.from(JSON.stringify(body)),
+    json: body,
+    model: String(body.model),
+    headers,
+  };
 }
 
 test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake backend with the §2–§5 headers; Claude gets the Claude Code system block first", async (t) => {
   const backend = await startFake(t, (_req, res) => sendJson(res, 200, { ok: true }));
   const endpoints: Config["oauthEndpoints"] = {
-    claude: { "api-base-url": backend.url }, codex: { "api-base-url": backend.url },
-    gemini: { "code-assist-base-url": backend.url }, antigravity: { "api-base-urls": [backend.url] },
+    claude: { "api-base-url": backend.url },
+    codex: { "api-base-url": backend.url },
+    gemini: { "code-assist-base-url": backend.url },
+    antigravity: { "api-base-urls": [backend.url] },
   };
   const { app } = await appWith(t, { oauthEndpoints: endpoints });
   cpSync(FIXTURES, app.config().authDir, { recursive: true });
@@ -140,15 +189,29 @@ test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake 
   assert.deepEqual([...pool.keys()].sort(), ["antigravity", "claude", "codex", "gemini-cli"]);
   const config = app.config();
   const send = async (call: { url: string; headers: Record<string, string>; body: Buffer }) => {
-    const res = await sendUpstream({ url: call.url, headers: call.headers, body: call.body }, { connectTimeoutMs: 5000 });
+    const res = await sendUpstream(
+      { url: call.url, headers: call.headers, body: call.body },
+      { connectTimeoutMs: 5000 },
+    );
     await readResponseBody(res);
   };
 
   // Claude: the executor's request for a token credential, then the OAuth additions.
   const cl = await rt.tokens.ensureFresh(pool.get("claude")!.id);
   const clCred = { ...pool.get("claude")!, apiKey: cl.accessToken };
-  const clCall = callFor({ model: "claude-sonnet-4-5", system: "Be terse.", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }, { "anthropic-beta": "tools-2024" });
-  const built = buildClaudeRequest({ cred: clCred, call: clCall, body: clCall.body, upstreamModel: "claude-sonnet-4-5", stream: false, action: "generate", config });
+  const clCall = callFor(
+    { model: "claude-sonnet-4-5", system: "Be terse.", max_tokens: 5, messages: [{ role: "user", content: "hi" }] },
+    { "anthropic-beta": "tools-2024" },
+  );
+  const built = buildClaudeRequest({
+    cred: clCred,
+    call: clCall,
+    body: clCall.body,
+    upstreamModel: "claude-sonnet-4-5",
+    stream: false,
+    action: "generate",
+    config,
+  });
   await send(applyOAuthCall(built, cl));
   const r1 = await backend.nth(1);
   assert.equal(r1.url, "/v1/messages?beta=true");
@@ -159,15 +222,32 @@ test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake 
   assert.equal(r1.headers["x-app"], "cli");
   assert.match(String(r1.headers["user-agent"]), /^claude-cli\//);
   // Cloaked (providers/claude-oauth.ts): billing header, identity line; the client's system text moved into the messages.
-  assert.match(r1.json.system[0].text, /^x-anthropic-billing-header: cc_version=2\.1\.220\.[0-9a-f]{3}; cc_entrypoint=cli; cch=[0-9a-f]{5};$/);
+  assert.match(
+    r1.json.system[0].text,
+    /^x-anthropic-billing-header: cc_version=2\.1\.220\.[0-9a-f]{3}; cc_entrypoint=cli; cch=[0-9a-f]{5};$/,
+  );
   assert.equal(r1.json.system[1].text, "You are Claude Code, Anthropic's official CLI for Claude.");
   // claude-sonnet-4-5 rejects role=system turns, so the text becomes a reminder in the first user turn, after the date.
   assert.equal(r1.json.messages[0].content[1].text, "<system-reminder>\nBe terse.\n</system-reminder>");
 
   // Codex: account id and originator.
   const cx = await rt.tokens.ensureFresh(pool.get("codex")!.id);
-  const cxCall: LocalCall = { endpoint: "openai-responses", body: Buffer.from('{"model":"gpt-5","input":"hi"}'), json: { model: "gpt-5", input: "hi" }, model: "gpt-5", headers: {} };
-  const cxBuilt = buildCodexRequest({ cred: { ...pool.get("codex")!, apiKey: cx.accessToken }, call: cxCall, body: cxCall.body, upstreamModel: "gpt-5", stream: true, action: "generate", config });
+  const cxCall: LocalCall = {
+    endpoint: "openai-responses",
+    body: Buffer.from('{"model":"gpt-5","input":"hi"}'),
+    json: { model: "gpt-5", input: "hi" },
+    model: "gpt-5",
+    headers: {},
+  };
+  const cxBuilt = buildCodexRequest({
+    cred: { ...pool.get("codex")!, apiKey: cx.accessToken },
+    call: cxCall,
+    body: cxCall.body,
+    upstreamModel: "gpt-5",
+    stream: true,
+    action: "generate",
+    config,
+  });
   await send(applyOAuthCall(cxBuilt, cx));
   const r2 = await backend.nth(2);
   assert.equal(r2.url, "/responses");
@@ -178,18 +258,35 @@ test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake 
   // Gemini CLI: envelope with project, forced User-Agent, API client header.
   const gm = await rt.tokens.ensureFresh(pool.get("gemini-cli")!.id);
   const gBody = Buffer.from('{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}');
-  await send({ url: codeAssistUrl(pool.get("gemini-cli")!.baseUrl, "stream"), headers: geminiCliHeaders(gm.accessToken, "gemini-2.5-pro", true), body: geminiCliEnvelope(gBody, "gemini-2.5-pro", gm.projectId!, "stream") });
+  await send({
+    url: codeAssistUrl(pool.get("gemini-cli")!.baseUrl, "stream"),
+    headers: geminiCliHeaders(gm.accessToken, "gemini-2.5-pro", true),
+    body: geminiCliEnvelope(gBody, "gemini-2.5-pro", gm.projectId!, "stream"),
+  });
   const r3 = await backend.nth(3);
   assert.equal(r3.url, "/v1internal:streamGenerateContent?alt=sse");
   assert.equal(r3.headers.authorization, "Bearer ya29.fixture-gemini-access-0123456789");
   assert.match(String(r3.headers["user-agent"]), /^GeminiCLI\/0\.34\.0\/gemini-2\.5-pro \(/);
   assert.equal(r3.headers["x-goog-api-client"], "google-genai-sdk/1.41.0 gl-node/v22.19.0");
-  assert.deepEqual(r3.json, { model: "gemini-2.5-pro", project: "fixture-proj", request: JSON.parse(gBody.toString()) });
+  assert.deepEqual(r3.json, {
+    model: "gemini-2.5-pro",
+    project: "fixture-proj",
+    request: JSON.parse(gBody.toString()),
+  });
 
   // Antigravity: envelope and User-Agent on the configured root.
   const ag = await rt.tokens.ensureFresh(pool.get("antigravity")!.id);
   const [root] = antigravityBaseUrls(ag.baseUrl, [pool.get("antigravity")!.baseUrl]);
-  await send({ url: codeAssistUrl(root, "generate"), headers: antigravityHeaders(ag.accessToken, false), body: antigravityEnvelope(Buffer.from('{"contents":[],"safetySettings":[]}'), "gemini-3-pro", ag.projectId!, "generate") });
+  await send({
+    url: codeAssistUrl(root, "generate"),
+    headers: antigravityHeaders(ag.accessToken, false),
+    body: antigravityEnvelope(
+      Buffer.from('{"contents":[],"safetySettings":[]}'),
+      "gemini-3-pro",
+      ag.projectId!,
+      "generate",
+    ),
+  });
   const r4 = await backend.nth(4);
   assert.equal(r4.url, "/v1internal:generateContent");
   assert.equal(r4.headers.authorization, "Bearer ya29.fixture-anti-access-0123456789");
@@ -205,16 +302,29 @@ test("S-12 CLIProxyAPI fixtures of all four types: each bearer reaches the fake 
 test("S-16 (pool) a credential disabled by invalid_grant leaves the pool while the others keep serving", async (t) => {
   const oauth = await startFakeOAuth(t);
   oauth.on("POST /token", (_req, res) => sendJson(res, 400, { error: "invalid_grant" }));
-  const { app } = await appWith(t, { oauthEndpoints: oauth.endpoints() }, { "claude-a.json": claude(), "claude-b.json": claude("sk-ant-oat01-other-xxxxxxxx") });
+  const { app } = await appWith(
+    t,
+    { oauthEndpoints: oauth.endpoints() },
+    { "claude-a.json": claude(), "claude-b.json": claude("sk-ant-oat01-other-xxxxxxxx") },
+  );
   const rt = await startOAuth(app, { background: false });
   t.after(() => rt.stop());
   await assert.rejects(rt.tokens.onUnauthorized("claude-a.json", "sk-ant-oat01-live-xxxxxxxxxxxx"));
   assert.deepEqual(ids(app.providers.credentials()), ["claude-b.json"]);
-  assert.deepEqual(app.providers.resolve("claude-sonnet-4-5")!.candidates.map((c) => c.id), ["claude-b.json"]);
+  assert.deepEqual(
+    app.providers.resolve("claude-sonnet-4-5")!.candidates.map((c) => c.id),
+    ["claude-b.json"],
+  );
 });
 
 test("parseTokenFile() output of every kind round-trips through poolCredentials() without a key", () => {
-  const c = (parseTokenFile("codex-x.json", { type: "codex", access_token: "a", base_url: "http://mirror/" }) as TokenFileCredential[])[0];
+  const c = (
+    parseTokenFile("codex-x.json", {
+      type: "codex",
+      access_token: "a",
+      base_url: "http://mirror/",
+    }) as TokenFileCredential[]
+  )[0];
   const [p] = poolCredentials([c], makeConfig());
   assert.equal(p.baseUrl, "http://mirror");
   assert.equal(p.apiKey, "");

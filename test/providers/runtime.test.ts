@@ -14,16 +14,31 @@ const M = "claude-sonnet-4-5";
 test("update() keeps cooldowns of credentials that survive a reload and forgets those whose key changed", async () => {
   const { rt, setConfig } = makeRuntime({ claudeApiKey: claudeKeys(A, B) });
   await rt.conduct({ model: M }, scripted({ [A]: [failed(401)], [B]: [failed(401)] }).attempt);
-  assert.deepEqual(rt.state().map((c) => c.state), ["blocked", "blocked"]);
+  assert.deepEqual(
+    rt.state().map((c) => c.state),
+    ["blocked", "blocked"],
+  );
   setConfig({ claudeApiKey: claudeKeys(A, "sk-key-cccccccccccc"), debug: true });
-  assert.deepEqual(rt.state().map((c) => [c.id, c.state]), [["claude-api-key[0]", "blocked"], ["claude-api-key[1]", "ok"]]);
+  assert.deepEqual(
+    rt.state().map((c) => [c.id, c.state]),
+    [
+      ["claude-api-key[0]", "blocked"],
+      ["claude-api-key[1]", "ok"],
+    ],
+  );
 });
 
 test("update() keeps a cooldown when entries are reordered or one is inserted before it", async () => {
   const { rt, setConfig } = makeRuntime({ claudeApiKey: claudeKeys(A) });
   await rt.conduct({ model: M }, async () => failed(401));
   setConfig({ claudeApiKey: claudeKeys(B, A) });
-  assert.deepEqual(rt.state().map((c) => [c.id, c.state]), [["claude-api-key[0]", "ok"], ["claude-api-key[1]", "blocked"]]);
+  assert.deepEqual(
+    rt.state().map((c) => [c.id, c.state]),
+    [
+      ["claude-api-key[0]", "ok"],
+      ["claude-api-key[1]", "blocked"],
+    ],
+  );
 });
 
 test("update() logs dropped entries and restarts round-robin when the strategy changes", async () => {
@@ -33,7 +48,10 @@ test("update() logs dropped entries and restarts round-robin when the strategy c
   setConfig({ claudeApiKey: claudeKeys(A, B), codexApiKey: [providerKey("sk-cdx-33333333333")] });
   await rt.conduct({ model: M }, s.attempt);
   assert.deepEqual(s.keys(), [A, B], "same strategy: the cursor carries on");
-  setConfig({ claudeApiKey: claudeKeys(A, B), routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 } });
+  setConfig({
+    claudeApiKey: claudeKeys(A, B),
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+  });
   setConfig({ claudeApiKey: claudeKeys(A, B) });
   await rt.conduct({ model: M }, s.attempt);
   assert.deepEqual(s.keys(), [A, B, A]);
@@ -43,8 +61,18 @@ test("update() logs dropped entries and restarts round-robin when the strategy c
 test("providersFor() and resolve() strip the thinking suffix and fall back to the full name", () => {
   const { rt } = makeRuntime({
     claudeApiKey: claudeKeys(A),
-    openaiCompatibility: [{ name: "Local", baseUrl: "http://127.0.0.1:9/v1", apiKeyEntries: [], models: [{ name: "odd(1)", alias: "" }],
-      prefix: "", priority: 0, headers: {}, disableCooling: false }],
+    openaiCompatibility: [
+      {
+        name: "Local",
+        baseUrl: "http://127.0.0.1:9/v1",
+        apiKeyEntries: [],
+        models: [{ name: "odd(1)", alias: "" }],
+        prefix: "",
+        priority: 0,
+        headers: {},
+        disableCooling: false,
+      },
+    ],
   });
   assert.deepEqual(rt.providersFor(`${M}(high)`), ["claude"]);
   assert.deepEqual(rt.providersFor("nope"), []);
@@ -75,19 +103,33 @@ test("state() reports each credential with label, index and per-model blocks, ne
   const { rt, clock } = makeRuntime({ claudeApiKey: claudeKeys(A) });
   await rt.conduct({ model: M }, async () => failed(429));
   const [s] = rt.state();
-  assert.deepEqual([s.id, s.provider, s.kind, s.state, s.priority, s.prefix], ["claude-api-key[0]", "claude", "claude", "cooling", 0, ""]);
-  assert.deepEqual(s.models, [{ model: M, state: "cooling", until: clock.now() + 1000, status: 429, reason: "rate limited" }]);
+  assert.deepEqual(
+    [s.id, s.provider, s.kind, s.state, s.priority, s.prefix],
+    ["claude-api-key[0]", "claude", "claude", "cooling", 0, ""],
+  );
+  assert.deepEqual(s.models, [
+    { model: M, state: "cooling", until: clock.now() + 1000, status: 429, reason: "rate limited" },
+  ]);
   await rt.conduct({ model: "claude-haiku-4-5" }, async () => failed(503));
   assert.equal(rt.state()[0].state, "cooling", "a transient 1 min block is cooling, not blocked");
-  assert.ok(rt.models().some((m) => m.id === "claude-haiku-4-5"), "and keeps the id listed");
+  assert.ok(
+    rt.models().some((m) => m.id === "claude-haiku-4-5"),
+    "and keeps the id listed",
+  );
   assert.ok(!JSON.stringify(s).includes(A));
 });
 
 test("setExtraCredentials() adds token-file credentials to routing and removes them when the set is empty", async () => {
   const { rt } = makeRuntime({});
-  const token = buildCredential({ id: "claude-me.json", provider: "claude", kind: "claude", apiKey: "sk-ant-oat-1111111", label: "me@example.com" }, false);
+  const token = buildCredential(
+    { id: "claude-me.json", provider: "claude", kind: "claude", apiKey: "sk-ant-oat-1111111", label: "me@example.com" },
+    false,
+  );
   rt.setExtraCredentials("auth-dir", [token]);
-  assert.deepEqual(rt.credentials().map((c) => c.id), ["claude-me.json"]);
+  assert.deepEqual(
+    rt.credentials().map((c) => c.id),
+    ["claude-me.json"],
+  );
   const r = await rt.conduct({ model: M }, async () => OK);
   assert.equal(r.kind === "done" && r.credential.id, "claude-me.json");
   rt.setExtraCredentials("auth-dir", []);
@@ -134,6 +176,9 @@ test("clearCooldowns() unblocks one credential by id and reports unknown ids", a
   const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A, B) });
   await rt.conduct({ model: M }, scripted({ [A]: [failed(401)], [B]: [failed(401)] }).attempt);
   assert.equal(rt.clearCooldowns("claude-api-key[1]"), true);
-  assert.deepEqual(rt.state().map((c) => c.state), ["blocked", "ok"]);
+  assert.deepEqual(
+    rt.state().map((c) => c.state),
+    ["blocked", "ok"],
+  );
   assert.equal(rt.clearCooldowns("nope"), false);
 });

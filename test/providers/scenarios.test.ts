@@ -5,7 +5,19 @@ import assert from "node:assert/strict";
 import { fakeClock, startServer } from "../support/server.js";
 import { startFake, sendJson, type FakeUpstream } from "../support/fake-upstream.js";
 import {
-  chatCompletion, claudeMessage, compat, get, geminiAnswer, key, post, sendSse, CHAT_STREAM, CLAUDE_STREAM, CLIENT_KEY, GEMINI_STREAM, RESPONSES_STREAM,
+  chatCompletion,
+  claudeMessage,
+  compat,
+  get,
+  geminiAnswer,
+  key,
+  post,
+  sendSse,
+  CHAT_STREAM,
+  CLAUDE_STREAM,
+  CLIENT_KEY,
+  GEMINI_STREAM,
+  RESPONSES_STREAM,
 } from "./support.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] };
@@ -27,9 +39,14 @@ test("providers §7.1 missing key: 401 in each route's dialect and no upstream c
   const open = (path: string) => fetch(`${s.url}${path}`, { method: "POST", body: "{}" });
   const chat = await open("/v1/chat/completions");
   assert.equal(chat.status, 401);
-  assert.deepEqual(await chat.json(), { error: { message: "Missing API key", type: "authentication_error", param: null, code: "invalid_api_key" } });
+  assert.deepEqual(await chat.json(), {
+    error: { message: "Missing API key", type: "authentication_error", param: null, code: "invalid_api_key" },
+  });
   const msg = await open("/v1/messages");
-  assert.deepEqual(await msg.json(), { type: "error", error: { type: "authentication_error", message: "Missing API key" } });
+  assert.deepEqual(await msg.json(), {
+    type: "error",
+    error: { type: "authentication_error", message: "Missing API key" },
+  });
   const gem = await open("/v1beta/models/gemini-2.5-pro:generateContent");
   assert.deepEqual(await gem.json(), { error: { code: 401, message: "Missing API key", status: "UNAUTHENTICATED" } });
   assert.equal(fake.requests.length, 0);
@@ -45,13 +62,21 @@ test("providers §7.2 wrong then right: a wrong bearer does not block a right X-
 test("providers §7.3 key forms: every accepted form lists models; only a wrong key is Invalid API key", async (t) => {
   const s = await startServer(t, { apiKeys: [CLIENT_KEY] });
   const forms: Array<[string, Record<string, string>]> = [
-    ["", { authorization: `Bearer ${CLIENT_KEY}` }], ["", { authorization: CLIENT_KEY }], ["", { "x-goog-api-key": CLIENT_KEY }],
-    ["", { "x-api-key": CLIENT_KEY }], [`?key=${CLIENT_KEY}`, {}], [`?auth_token=${CLIENT_KEY}`, {}],
+    ["", { authorization: `Bearer ${CLIENT_KEY}` }],
+    ["", { authorization: CLIENT_KEY }],
+    ["", { "x-goog-api-key": CLIENT_KEY }],
+    ["", { "x-api-key": CLIENT_KEY }],
+    [`?key=${CLIENT_KEY}`, {}],
+    [`?auth_token=${CLIENT_KEY}`, {}],
   ];
-  for (const [query, headers] of forms) assert.equal((await fetch(`${s.url}/v1/models${query}`, { headers })).status, 200, JSON.stringify(headers) + query);
+  for (const [query, headers] of forms)
+    assert.equal((await fetch(`${s.url}/v1/models${query}`, { headers })).status, 200, JSON.stringify(headers) + query);
   const bad = await fetch(`${s.url}/v1/models`, { headers: { authorization: "Bearer sk-other" } });
   assert.equal(bad.status, 401);
-  assert.match(((await bad.json()) as { error: { message: string } }).error.message, /^Invalid API key: the key sent is not one of cliproxy.s api-keys/);
+  assert.match(
+    ((await bad.json()) as { error: { message: string } }).error.message,
+    /^Invalid API key: the key sent is not one of cliproxy.s api-keys/,
+  );
 });
 
 test("providers §7.4 no keys configured: GET /v1/models answers without a key on loopback", async (t) => {
@@ -68,7 +93,10 @@ test("providers §7.5 unknown model: 404 model_not_found naming the model", asyn
   assert.equal(body.error.code, "model_not_found");
   assert.match(body.error.message, /^model "nope-1" is not served by any configured credential; see GET \/v1\/models/);
   const near = await post(s.url, "/v1/chat/completions", { model: "claud-sonnet-4-6", messages: [] });
-  assert.match(((await near.json()) as { error: { message: string } }).error.message, /did you mean: .*claude-sonnet-4-6/);
+  assert.match(
+    ((await near.json()) as { error: { message: string } }).error.message,
+    /did you mean: .*claude-sonnet-4-6/,
+  );
 });
 
 test("providers §7.6 Claude key: path, bearer on a custom root, version, betas, X-App, no client key upstream", async (t) => {
@@ -98,7 +126,10 @@ test("providers §7.7 client beta kept: exactly the client's betas on an API key
 test("providers §7.8 count_tokens: forwarded to count_tokens?beta=true, answer unchanged", async (t) => {
   const fake = await startFake(t, (_r, res) => sendJson(res, 200, '{"input_tokens":42}'));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url)] });
-  const res = await post(s.url, "/v1/messages/count_tokens", { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }] });
+  const res = await post(s.url, "/v1/messages/count_tokens", {
+    model: "claude-sonnet-4-5",
+    messages: [{ role: "user", content: "hi" }],
+  });
   assert.equal(await res.text(), '{"input_tokens":42}');
   assert.equal((await fake.nth(1)).url, "/v1/messages/count_tokens?beta=true");
 });
@@ -127,7 +158,9 @@ test("providers §7.10 Codex key: bearer key, codex-tui Originator and user-agen
 test("providers §7.11 Gemini key: same path and query, x-goog-api-key, no key query, SSE frames back", async (t) => {
   const fake = await startFake(t, (_r, res) => sendSse(res, GEMINI_STREAM));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], geminiApiKey: [key("kg", fake.url)] });
-  const res = await post(s.url, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", { contents: [{ role: "user", parts: [{ text: "hi" }] }] });
+  const res = await post(s.url, "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", {
+    contents: [{ role: "user", parts: [{ text: "hi" }] }],
+  });
   assert.equal(res.headers.get("content-type"), "text/event-stream");
   assert.equal(await res.text(), GEMINI_STREAM.join(""));
   const r = await fake.nth(1);
@@ -138,8 +171,15 @@ test("providers §7.11 Gemini key: same path and query, x-goog-api-key, no key q
 
 test("providers §7.13 OpenAI-compatible: alias → upstream name, include_usage, bearer, user agent", async (t) => {
   const fake = await startFake(t, (_r, res) => sendSse(res, CHAT_STREAM));
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", `${fake.url}/v1`, ["ko"], [{ name: "llama-3", alias: "fast" }])] });
-  const res = await post(s.url, "/v1/chat/completions", { model: "fast", stream: true, messages: [{ role: "user", content: "hi" }] });
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    openaiCompatibility: [compat("local", `${fake.url}/v1`, ["ko"], [{ name: "llama-3", alias: "fast" }])],
+  });
+  const res = await post(s.url, "/v1/chat/completions", {
+    model: "fast",
+    stream: true,
+    messages: [{ role: "user", content: "hi" }],
+  });
   assert.equal(await res.text(), CHAT_STREAM.join(""));
   const r = await fake.nth(1);
   assert.equal(r.url, "/v1/chat/completions");
@@ -150,11 +190,20 @@ test("providers §7.13 OpenAI-compatible: alias → upstream name, include_usage
 });
 
 /** Two Claude fakes A and B behind one proxy; returns who served each request. */
-async function twoClaude(t: TestContext, overrides: Record<string, unknown> = {}, a: Record<string, unknown> = {}, b: Record<string, unknown> = {}) {
+async function twoClaude(
+  t: TestContext,
+  overrides: Record<string, unknown> = {},
+  a: Record<string, unknown> = {},
+  b: Record<string, unknown> = {},
+) {
   const A = await claudeFake(t);
   const B = await claudeFake(t);
   const clock = sleepingClock();
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", A.url, a), key("kb", B.url, b)], ...overrides }, { clock });
+  const s = await startServer(
+    t,
+    { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", A.url, a), key("kb", B.url, b)], ...overrides },
+    { clock },
+  );
   const hits = () => `${A.requests.length}/${B.requests.length}`;
   return { A, B, s, clock, hits };
 }
@@ -171,7 +220,9 @@ test("providers §7.14 round-robin: three successes go A, B, A", async (t) => {
 });
 
 test("providers §7.15 fill-first: A until it answers 429, then B", async (t) => {
-  const { s, A, hits } = await twoClaude(t, { routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 } });
+  const { s, A, hits } = await twoClaude(t, {
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+  });
   for (let i = 0; i < 3; i++) await (await post(s.url, "/v1/messages", MSG)).text();
   assert.equal(hits(), "3/0");
   A.handle((_r, res) => sendJson(res, 429, { type: "error", error: { type: "rate_limit_error", message: "slow" } }));
@@ -207,9 +258,15 @@ test("providers §7.17 429 switch: A's 429 is served by B, and the next request 
 });
 
 test("providers §7.18 backoff: blocks of 1 s, 2 s, 4 s; a request inside one is a model_cooldown 429 without an upstream call", async (t) => {
-  const fake = await startFake(t, (_r, res) => sendJson(res, 429, { error: { message: "slow", type: "rate_limit_error" } }));
+  const fake = await startFake(t, (_r, res) =>
+    sendJson(res, 429, { error: { message: "slow", type: "rate_limit_error" } }),
+  );
   const clock = fakeClock();
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("up", fake.url, ["k"], [{ name: "m" }])] }, { clock });
+  const s = await startServer(
+    t,
+    { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("up", fake.url, ["k"], [{ name: "m" }])] },
+    { clock },
+  );
   const ask = () => post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
   for (const [i, blockMs] of [1000, 2000, 4000].entries()) {
     assert.equal((await ask()).status, 429);
@@ -225,9 +282,15 @@ test("providers §7.18 backoff: blocks of 1 s, 2 s, 4 s; a request inside one is
 });
 
 test("providers §7.19 Retry-After header: upstream 429 body first, then model_cooldown counting down, then the upstream again", async (t) => {
-  const fake = await startFake(t, (_r, res) => sendJson(res, 429, { error: { message: "later", type: "rate_limit_error" } }, { "retry-after": "3" }));
+  const fake = await startFake(t, (_r, res) =>
+    sendJson(res, 429, { error: { message: "later", type: "rate_limit_error" } }, { "retry-after": "3" }),
+  );
   const clock = fakeClock();
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("up", fake.url, ["k"], [{ name: "m" }])] }, { clock });
+  const s = await startServer(
+    t,
+    { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("up", fake.url, ["k"], [{ name: "m" }])] },
+    { clock },
+  );
   const ask = () => post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
   const first = await ask();
   assert.equal(first.status, 429);
@@ -244,11 +307,18 @@ test("providers §7.19 Retry-After header: upstream 429 body first, then model_c
 });
 
 const RETRY_INFO = (delay: string) => ({
-  error: { code: 429, message: "quota", status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: delay }] },
+  error: {
+    code: 429,
+    message: "quota",
+    status: "RESOURCE_EXHAUSTED",
+    details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: delay }],
+  },
 });
 
 test("providers §7.20 Google retryDelay: the key rests 5 s for that model only", async (t) => {
-  const fake = await startFake(t, (r, res) => (r.url.includes("gemini-2.5-pro") ? sendJson(res, 429, RETRY_INFO("5s")) : sendJson(res, 200, geminiAnswer())));
+  const fake = await startFake(t, (r, res) =>
+    r.url.includes("gemini-2.5-pro") ? sendJson(res, 429, RETRY_INFO("5s")) : sendJson(res, 200, geminiAnswer()),
+  );
   const clock = fakeClock();
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], geminiApiKey: [key("kg", fake.url)] }, { clock });
   const ask = (m: string) => post(s.url, `/v1beta/models/${m}:generateContent`, { contents: [] });
@@ -265,9 +335,15 @@ test("providers §7.20 Google retryDelay: the key rests 5 s for that model only"
 test("providers §7.21 wait and retry: a 2 s retryDelay is waited out; a 30 s one reaches the client at once", async (t) => {
   let calls = 0;
   let delay = "2s";
-  const fake = await startFake(t, (_r, res) => (calls++ % 2 === 0 ? sendJson(res, 429, RETRY_INFO(delay)) : sendJson(res, 200, geminiAnswer())));
+  const fake = await startFake(t, (_r, res) =>
+    calls++ % 2 === 0 ? sendJson(res, 429, RETRY_INFO(delay)) : sendJson(res, 200, geminiAnswer()),
+  );
   const clock = sleepingClock();
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], requestRetry: 1, maxRetryInterval: 5, geminiApiKey: [key("kg", fake.url)] }, { clock });
+  const s = await startServer(
+    t,
+    { apiKeys: [CLIENT_KEY], requestRetry: 1, maxRetryInterval: 5, geminiApiKey: [key("kg", fake.url)] },
+    { clock },
+  );
   const t0 = clock.now();
   const ok = await post(s.url, "/v1beta/models/gemini-2.5-pro:generateContent", { contents: [] });
   assert.equal(ok.status, 200);
@@ -282,7 +358,9 @@ test("providers §7.21 wait and retry: a 2 s retryDelay is waited out; a 30 s on
 });
 
 test("providers §7.22 request error: A's 400 goes to the client, B is never called, A is not blocked", async (t) => {
-  const { s, A, B } = await twoClaude(t, { routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 } });
+  const { s, A, B } = await twoClaude(t, {
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+  });
   const bad = { type: "error", error: { type: "invalid_request_error", message: "messages: required" } };
   A.handle((_r, res) => sendJson(res, 400, bad));
   const res = await post(s.url, "/v1/messages", MSG);
@@ -294,8 +372,12 @@ test("providers §7.22 request error: A's 400 goes to the client, B is never cal
 });
 
 test("providers §7.23 upstream 401: B serves; A is skipped for that model for 30 min", async (t) => {
-  const { s, A, clock, hits } = await twoClaude(t, { routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 } });
-  A.handle((_r, res) => sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "bad key" } }));
+  const { s, A, clock, hits } = await twoClaude(t, {
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+  });
+  A.handle((_r, res) =>
+    sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "bad key" } }),
+  );
   assert.equal((await post(s.url, "/v1/messages", MSG)).status, 200);
   assert.equal(hits(), "1/1");
   clock.advance(29 * 60_000);
@@ -319,7 +401,8 @@ test("providers §7.25 stream bootstrap: A fails before its first byte, B stream
   const A = await startFake(t, (_r, res) => sendJson(res, 503, { error: { message: "busy" } }));
   const B = await startFake(t, (_r, res) => sendSse(res, CHAT_STREAM));
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], streaming: { keepaliveSeconds: 0, bootstrapRetries: 1 },
+    apiKeys: [CLIENT_KEY],
+    streaming: { keepaliveSeconds: 0, bootstrapRetries: 1 },
     openaiCompatibility: [compat("a", A.url, ["ka"], [{ name: "m" }]), compat("b", B.url, ["kb"], [{ name: "m" }])],
   });
   const res = await post(s.url, "/v1/chat/completions", { model: "m", stream: true, messages: [] });
@@ -343,14 +426,18 @@ test("providers §7.26 stream break: the chunk, an error frame and [DONE]; no ot
   });
   const B = await startFake(t, (_r, res) => sendSse(res, CHAT_STREAM));
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+    apiKeys: [CLIENT_KEY],
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
     openaiCompatibility: [compat("a", A.url, ["ka"], [{ name: "m" }]), compat("b", B.url, ["kb"], [{ name: "m" }])],
   });
   const res = await post(s.url, "/v1/chat/completions", { model: "m", stream: true, messages: [] });
   const text = await res.text();
   assert.ok(text.startsWith(CHAT_STREAM[0]));
   const rest = text.slice(CHAT_STREAM[0].length);
-  assert.match(rest, /^data: \{"error":\{"message":"Upstream \\"127\.0\.0\.1:\d+\\" failed mid-stream[^\n]*\n\ndata: \[DONE\]\n\n$/);
+  assert.match(
+    rest,
+    /^data: \{"error":\{"message":"Upstream \\"127\.0\.0\.1:\d+\\" failed mid-stream[^\n]*\n\ndata: \[DONE\]\n\n$/,
+  );
   assert.equal(B.requests.length, 0);
 });
 
@@ -358,10 +445,13 @@ test("providers §7.27 exclusion and prefix: excluded ids unlisted, prefixed ids
   const A = await startFake(t, (_r, res) => sendJson(res, 200, geminiAnswer("A")));
   const B = await startFake(t, (_r, res) => sendJson(res, 200, geminiAnswer("B")));
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], forceModelPrefix: true,
+    apiKeys: [CLIENT_KEY],
+    forceModelPrefix: true,
     geminiApiKey: [key("ka", A.url, { excludedModels: ["*-preview"] }), key("kb", B.url, { prefix: "team" })],
   });
-  const ids = ((await (await get(s.url, "/v1/models")).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+  const ids = ((await (await get(s.url, "/v1/models")).json()) as { data: Array<{ id: string }> }).data.map(
+    (m) => m.id,
+  );
   assert.ok(!ids.some((id) => id.endsWith("-preview") && !id.startsWith("team/")), ids.join());
   assert.ok(ids.includes("team/gemini-2.5-pro"));
   for (let i = 0; i < 2; i++) {
@@ -377,7 +467,11 @@ test("providers §7.27 exclusion and prefix: excluded ids unlisted, prefixed ids
 
 test("providers §7.28 usage: the record has the fake's tokens, failed false and no raw client key (stream and non-stream)", async (t) => {
   const fake = await claudeFake(t);
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], usageStatisticsEnabled: true, claudeApiKey: [key("ka", fake.url)] });
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    usageStatisticsEnabled: true,
+    claudeApiKey: [key("ka", fake.url)],
+  });
   await (await post(s.url, "/v1/messages", MSG)).text();
   await (await post(s.url, "/v1/messages", { ...MSG, stream: true })).text();
   const records = s.app.providers.usage.drain(10);
@@ -393,9 +487,20 @@ test("providers §7.28 usage: the record has the fake's tokens, failed false and
 
 test("acceptance: 500 then 200 with request-retry 1 reaches the client as 200 after the 1 min rest", async (t) => {
   let calls = 0;
-  const fake = await startFake(t, (_r, res) => (calls++ === 0 ? sendJson(res, 500, { error: { message: "boom" } }) : sendJson(res, 200, chatCompletion())));
+  const fake = await startFake(t, (_r, res) =>
+    calls++ === 0 ? sendJson(res, 500, { error: { message: "boom" } }) : sendJson(res, 200, chatCompletion()),
+  );
   const clock = sleepingClock();
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], requestRetry: 1, maxRetryInterval: 60, openaiCompatibility: [compat("up", fake.url, ["k"], [{ name: "m" }])] }, { clock });
+  const s = await startServer(
+    t,
+    {
+      apiKeys: [CLIENT_KEY],
+      requestRetry: 1,
+      maxRetryInterval: 60,
+      openaiCompatibility: [compat("up", fake.url, ["k"], [{ name: "m" }])],
+    },
+    { clock },
+  );
   const res = await post(s.url, "/v1/chat/completions", { model: "m", messages: [] });
   assert.equal(res.status, 200);
   assert.equal(fake.requests.length, 2);
@@ -405,11 +510,23 @@ test("acceptance: usage counters match the fake's usage fields for chat and Gemi
   const chat = await startFake(t, (_r, res) => sendSse(res, CHAT_STREAM));
   const gem = await startFake(t, (_r, res) => sendSse(res, GEMINI_STREAM));
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], usageStatisticsEnabled: true,
-    openaiCompatibility: [compat("up", chat.url, ["k"], [{ name: "m" }])], geminiApiKey: [key("kg", gem.url)],
+    apiKeys: [CLIENT_KEY],
+    usageStatisticsEnabled: true,
+    openaiCompatibility: [compat("up", chat.url, ["k"], [{ name: "m" }])],
+    geminiApiKey: [key("kg", gem.url)],
   });
-  await (await post(s.url, "/v1/chat/completions", { model: "m", stream: true, reasoning_effort: "high", service_tier: "flex", messages: [] })).text();
-  await (await post(s.url, "/v1beta/models/gemini-2.5-flash(low):streamGenerateContent?alt=sse", { contents: [] })).text();
+  await (
+    await post(s.url, "/v1/chat/completions", {
+      model: "m",
+      stream: true,
+      reasoning_effort: "high",
+      service_tier: "flex",
+      messages: [],
+    })
+  ).text();
+  await (
+    await post(s.url, "/v1beta/models/gemini-2.5-flash(low):streamGenerateContent?alt=sse", { contents: [] })
+  ).text();
   const [c, g] = s.app.providers.usage.drain(10);
   assert.deepEqual([c.reasoningEffort, c.serviceTier, g.reasoningEffort, g.serviceTier], ["high", "flex", "low", ""]);
   assert.deepEqual([c.tokens.inputTokens, c.tokens.outputTokens, c.tokens.totalTokens], [7, 3, 10]);
@@ -428,7 +545,8 @@ test("acceptance: a connect timeout answers 504 naming the upstream host", async
   });
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], upstreamConnectTimeoutMs: 50,
+    apiKeys: [CLIENT_KEY],
+    upstreamConnectTimeoutMs: 50,
     claudeApiKey: [key("ka", "http://127.0.0.1:9", { proxyUrl })],
   });
   const res = await post(s.url, "/v1/messages", MSG);

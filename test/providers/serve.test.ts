@@ -42,7 +42,8 @@ test("serveLocal() keeps an Amp thread on one credential with session affinity o
     sendJson(res, 200, claudeMessage());
   });
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url), key("kb", fake.url)],
+    apiKeys: [CLIENT_KEY],
+    claudeApiKey: [key("ka", fake.url), key("kb", fake.url)],
     routing: { strategy: "round-robin", sessionAffinity: true, sessionAffinityTtlMs: 60_000 },
   });
   for (const thread of ["T-1", "T-1", "T-1", "T-2", "T-2", "T-1"]) {
@@ -60,8 +61,16 @@ async function direct(t: TestContext, app: App, call: LocalCall): Promise<{ url:
   const thrown: unknown[] = [];
   const server = createServer((req, res) => {
     const ctx = {
-      res, url: new URL(req.url ?? "/", "http://127.0.0.1"), params: {}, dialect: "anthropic", config: app.config(), signal: new AbortController().signal,
-      app, requestId: "r-1", peer: "127.0.0.1", notes: {},
+      res,
+      url: new URL(req.url ?? "/", "http://127.0.0.1"),
+      params: {},
+      dialect: "anthropic",
+      config: app.config(),
+      signal: new AbortController().signal,
+      app,
+      requestId: "r-1",
+      peer: "127.0.0.1",
+      notes: {},
     } as unknown as Ctx;
     serveLocal(req, ctx, call).catch((err: unknown) => {
       thrown.push(err);
@@ -77,14 +86,30 @@ test("serveLocal() rethrows its own bug (a throwing rewriter) without cooling th
   const fake = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url), key("kb", fake.url)] });
   const bug = new TypeError("Cannot read properties of undefined (reading 'content')");
-  const rewrite = { json: () => { throw bug; }, event: (d: Record<string, unknown>) => d };
+  const rewrite = {
+    json: () => {
+      throw bug;
+    },
+    event: (d: Record<string, unknown>) => d,
+  };
   const body = Buffer.from(JSON.stringify(MSG));
-  const d = await direct(t, s.app, { endpoint: "anthropic-messages", body, json: MSG, model: MSG.model, headers: {}, rewrite });
+  const d = await direct(t, s.app, {
+    endpoint: "anthropic-messages",
+    body,
+    json: MSG,
+    model: MSG.model,
+    headers: {},
+    rewrite,
+  });
   const res = await fetch(d.url, { method: "POST", body });
   assert.equal(res.status, 500);
   assert.deepEqual(d.thrown, [bug]);
   assert.equal(fake.requests.length, 1, "no other credential was tried");
-  assert.deepEqual(s.app.providers.state().map((c) => c.state), ["ok", "ok"], "no credential was cooled");
+  assert.deepEqual(
+    s.app.providers.state().map((c) => c.state),
+    ["ok", "ok"],
+    "no credential was cooled",
+  );
 });
 
 test("serveLocal() fails over when a non-stream answer is cut mid-body", async (t) => {
@@ -95,7 +120,8 @@ test("serveLocal() fails over when a non-stream answer is cut mid-body", async (
   });
   const fine = await startFake(t, (_r, res) => sendJson(res, 200, claudeMessage()));
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", cut.url), key("kb", fine.url)],
+    apiKeys: [CLIENT_KEY],
+    claudeApiKey: [key("ka", cut.url), key("kb", fine.url)],
     routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
   });
   const res = await post(s.url, "/v1/messages", MSG);
@@ -110,7 +136,9 @@ test("serveLocal() on the Amp path passes an upstream `: ping` comment through t
   const A = await startFake(t, (_r, res) => sendJson(res, 500, { error: "Amp upstream must not be asked" }));
   const s = await startServer(t, routingConfig(F.url, A.url));
   const res = await fetch(`${s.url}/api/provider/anthropic/v1/messages`, {
-    method: "POST", headers: { "x-api-key": "ck-1", "content-type": "application/json" }, body: JSON.stringify({ ...MSG, stream: true }),
+    method: "POST",
+    headers: { "x-api-key": "ck-1", "content-type": "application/json" },
+    body: JSON.stringify({ ...MSG, stream: true }),
   });
   assert.equal(res.status, 200);
   const text = await res.text();
@@ -123,7 +151,8 @@ function countParses(t: TestContext, marker: string): () => number {
   const real = JSON.parse;
   let n = 0;
   t.mock.method(JSON, "parse", (s: string, ...rest: []) => {
-    if (typeof s === "string" && s.includes(marker) && !/[\\/]src[\\/]translate[\\/]/.test(new Error().stack ?? "")) n++;
+    if (typeof s === "string" && s.includes(marker) && !/[\\/]src[\\/]translate[\\/]/.test(new Error().stack ?? ""))
+      n++;
     return real(s, ...rest);
   });
   return () => n;
@@ -139,7 +168,10 @@ test("serveLocal() parses a same-dialect request body once: the executor gets th
   const url = await rawUpstream(t, rawJson(claudeMessage()));
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", url)] });
   const parses = countParses(t, "marker-request-7f3");
-  const res = await post(s.url, "/v1/messages", { ...MSG, messages: [{ role: "user", content: "marker-request-7f3" }] });
+  const res = await post(s.url, "/v1/messages", {
+    ...MSG,
+    messages: [{ role: "user", content: "marker-request-7f3" }],
+  });
   assert.equal(res.status, 200);
   await res.arrayBuffer();
   assert.equal(parses(), 1, "only the route's readJson parses the body");
@@ -152,7 +184,9 @@ test("serveLocal() parses each upstream event once on the Amp path, where the re
   const s = await startServer(t, routingConfig(F.url, A.url));
   const parses = countParses(t, "marker-event-5c1");
   const res = await fetch(`${s.url}/api/provider/anthropic/v1/messages`, {
-    method: "POST", headers: { "x-api-key": "ck-1", "content-type": "application/json" }, body: JSON.stringify({ ...MSG, stream: true }),
+    method: "POST",
+    headers: { "x-api-key": "ck-1", "content-type": "application/json" },
+    body: JSON.stringify({ ...MSG, stream: true }),
   });
   assert.match(await res.text(), /marker-event-5c1/);
   assert.equal(parses(), 1);
@@ -160,8 +194,15 @@ test("serveLocal() parses each upstream event once on the Amp path, where the re
 
 test("serveLocal() folds an always-streamed Codex answer reading each event's data once (the hub's fold aside)", async (t) => {
   const marked = RESPONSES_STREAM.map((e) => e.replaceAll('"hi"', '"marker-codex-9d"')); // in two events
-  const url = await rawUpstream(t, `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n${marked.join("")}`);
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], codexApiKey: [key("kc", url)], usageStatisticsEnabled: true });
+  const url = await rawUpstream(
+    t,
+    `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n${marked.join("")}`,
+  );
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    codexApiKey: [key("kc", url)],
+    usageStatisticsEnabled: true,
+  });
   const parses = countParses(t, "marker-codex-9d");
   const res = await post(s.url, "/v1/responses", { model: "gpt-5", input: "hi" });
   assert.equal(res.status, 200);
@@ -176,7 +217,11 @@ test("serveLocal() passes a same-dialect JSON answer through unparsed when usage
   const res = await post(off.url, "/v1/messages", MSG);
   assert.equal(await res.text(), JSON.stringify(claudeMessage("marker-answer-2b8")));
   assert.equal(parses(), 0);
-  const on = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", url)], usageStatisticsEnabled: true });
+  const on = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    claudeApiKey: [key("ka", url)],
+    usageStatisticsEnabled: true,
+  });
   await (await post(on.url, "/v1/messages", MSG)).text();
   assert.equal(parses(), 1);
 });

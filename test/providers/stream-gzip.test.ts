@@ -22,7 +22,9 @@ async function gzippedUpstream(t: TestContext): Promise<IncomingMessage> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
-  return new Promise((resolve, reject) => get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, resolve).on("error", reject));
+  return new Promise((resolve, reject) =>
+    get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, resolve).on("error", reject),
+  );
 }
 
 test("pumpStream() decodes a gzip-encoded upstream event stream before translating it", async (t) => {
@@ -30,8 +32,14 @@ test("pumpStream() decodes a gzip-encoded upstream event stream before translati
   const server = createServer(async (_req, res) => {
     const translator = createStreamTranslator("anthropic", "openai-chat", { requestModel: "m" });
     const result = await pumpStream({
-      upstream, res, signal: new AbortController().signal, client: "openai-chat", host: "up.test", translator,
-      isFinal: (e) => e === "message_stop", keepaliveMs: 0,
+      upstream,
+      res,
+      signal: new AbortController().signal,
+      client: "openai-chat",
+      host: "up.test",
+      translator,
+      isFinal: (e) => e === "message_stop",
+      keepaliveMs: 0,
     });
     if (result.kind === "failed") res.writeHead(result.status).end(result.body);
   });
@@ -46,5 +54,15 @@ test("pumpStream() decodes a gzip-encoded upstream event stream before translati
 
 test("collectEvents() decodes a gzip-encoded upstream event stream", async (t) => {
   const { events } = await collectEvents(await gzippedUpstream(t));
-  assert.deepEqual(events.map((e) => e.event), ["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    [
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ],
+  );
 });

@@ -3,24 +3,56 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import { collectEvents, mustRead, pumpStream, errorEventStatus, terminalErrorEvent, type PumpOptions, type PumpResult } from "../../src/providers/stream.js";
+import {
+  collectEvents,
+  mustRead,
+  pumpStream,
+  errorEventStatus,
+  terminalErrorEvent,
+  type PumpOptions,
+  type PumpResult,
+} from "../../src/providers/stream.js";
 import { createStreamTranslator } from "../../src/translate/hub.js";
 import { startServer } from "../support/server.js";
 import { startFake } from "../support/fake-upstream.js";
-import { compat, key, post, sendSse, CHAT_STREAM, CLAUDE_STREAM, CLIENT_KEY, GEMINI_STREAM, RESPONSES_STREAM } from "./support.js";
+import {
+  compat,
+  key,
+  post,
+  sendSse,
+  CHAT_STREAM,
+  CLAUDE_STREAM,
+  CLIENT_KEY,
+  GEMINI_STREAM,
+  RESPONSES_STREAM,
+} from "./support.js";
 
 type Opts = Partial<Omit<PumpOptions, "upstream" | "res" | "signal">>;
 
 /** Runs pumpStream inside a real server over a scripted upstream; returns what the client read and the pump's result. */
-async function pump(t: TestContext, chunks: string[], opts: Opts, fail?: Error): Promise<{ status: number; text: string; result: PumpResult; type: string | null }> {
+async function pump(
+  t: TestContext,
+  chunks: string[],
+  opts: Opts,
+  fail?: Error,
+): Promise<{ status: number; text: string; result: PumpResult; type: string | null }> {
   let result!: PumpResult;
   const server = createServer(async (_req, res) => {
-    const upstream = Readable.from((async function* () {
-      for (const c of chunks) yield Buffer.from(c);
-      if (fail) throw fail;
-    })()) as unknown as IncomingMessage;
+    const upstream = Readable.from(
+      (async function* () {
+        for (const c of chunks) yield Buffer.from(c);
+        if (fail) throw fail;
+      })(),
+    ) as unknown as IncomingMessage;
     result = await pumpStream({
-      upstream, res, signal: new AbortController().signal, client: "openai-chat", host: "up.test", isFinal: () => true, keepaliveMs: 0, ...opts,
+      upstream,
+      res,
+      signal: new AbortController().signal,
+      client: "openai-chat",
+      host: "up.test",
+      isFinal: () => true,
+      keepaliveMs: 0,
+      ...opts,
     });
     if (result.kind === "failed") res.writeHead(result.status).end(result.body);
   });
@@ -34,28 +66,49 @@ async function pump(t: TestContext, chunks: string[], opts: Opts, fail?: Error):
 const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
 
 test("pumpStream() ends an Anthropic stream cut mid-way with one event: error", async (t) => {
-  const out = await pump(t, CLAUDE_STREAM.slice(0, 2), { client: "anthropic", isFinal: (e) => e === "message_stop" }, reset);
+  const out = await pump(
+    t,
+    CLAUDE_STREAM.slice(0, 2),
+    { client: "anthropic", isFinal: (e) => e === "message_stop" },
+    reset,
+  );
   assert.equal(out.status, 200);
   assert.ok(out.text.startsWith(CLAUDE_STREAM.slice(0, 2).join("")));
-  assert.equal(out.text.slice(CLAUDE_STREAM.slice(0, 2).join("").length),
-    'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"Upstream \\"up.test\\" failed mid-stream: ECONNRESET"}}\n\n');
+  assert.equal(
+    out.text.slice(CLAUDE_STREAM.slice(0, 2).join("").length),
+    'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"Upstream \\"up.test\\" failed mid-stream: ECONNRESET"}}\n\n',
+  );
 });
 
 test("pumpStream() treats a clean end before the final event as a truncation", async (t) => {
   const out = await pump(t, CHAT_STREAM.slice(0, 2), { isFinal: (_e, d) => d === "[DONE]" });
-  assert.match(out.text, /data: \{"error":\{"message":"Upstream \\"up\.test\\" ended the stream before completion","type":"server_error"[^\n]*\n\ndata: \[DONE\]\n\n$/);
+  assert.match(
+    out.text,
+    /data: \{"error":\{"message":"Upstream \\"up\.test\\" ended the stream before completion","type":"server_error"[^\n]*\n\ndata: \[DONE\]\n\n$/,
+  );
 });
 
 test("pumpStream() ends Gemini SSE and Responses streams with their dialect's error event", async (t) => {
   const gem = await pump(t, GEMINI_STREAM.slice(0, 1), { client: "gemini", isFinal: () => false }, reset);
-  assert.match(gem.text, /event: error\ndata: \{"error":\{"code":502,"message":".*failed mid-stream.*","status":"INTERNAL"\}\}\n\n$/);
+  assert.match(
+    gem.text,
+    /event: error\ndata: \{"error":\{"code":502,"message":".*failed mid-stream.*","status":"INTERNAL"\}\}\n\n$/,
+  );
   const resp = await pump(t, RESPONSES_STREAM.slice(0, 2), { client: "openai-responses", isFinal: () => false }, reset);
   const last = JSON.parse(resp.text.trim().split("\n").at(-1)!.slice(6));
-  assert.deepEqual({ ...last, message: "" }, { type: "error", code: "internal_server_error", message: "", param: null, sequence_number: 2 });
+  assert.deepEqual(
+    { ...last, message: "" },
+    { type: "error", code: "internal_server_error", message: "", param: null, sequence_number: 2 },
+  );
 });
 
 test("pumpStream() closes a Gemini JSON array with the error object when the upstream breaks", async (t) => {
-  const out = await pump(t, GEMINI_STREAM.slice(0, 1), { client: "gemini", jsonArray: true, isFinal: () => false }, reset);
+  const out = await pump(
+    t,
+    GEMINI_STREAM.slice(0, 1),
+    { client: "gemini", jsonArray: true, isFinal: () => false },
+    reset,
+  );
   assert.equal(out.type, "application/json");
   const arr = JSON.parse(out.text) as Array<Record<string, unknown>>;
   assert.equal(arr.length, 2);
@@ -65,15 +118,26 @@ test("pumpStream() closes a Gemini JSON array with the error object when the ups
 });
 
 test("pumpStream() reports a failure before the first byte instead of answering, so it can be retried", async (t) => {
-  const out = await pump(t, ['event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"busy"}}\n\n'], { client: "anthropic" });
-  assert.deepEqual(out.result, { kind: "failed", status: 529, body: '{"type":"error","error":{"type":"overloaded_error","message":"busy"}}' });
+  const out = await pump(
+    t,
+    ['event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"busy"}}\n\n'],
+    { client: "anthropic" },
+  );
+  assert.deepEqual(out.result, {
+    kind: "failed",
+    status: 529,
+    body: '{"type":"error","error":{"type":"overloaded_error","message":"busy"}}',
+  });
   const cut = await pump(t, [], { client: "anthropic" }, reset);
   assert.equal(cut.result.kind, "failed");
   assert.equal((cut.result as { status: number }).status, 502);
 });
 
 test("pumpStream() rewrites each JSON event and leaves [DONE] alone when a rewriter is set", async (t) => {
-  const rewrite = { json: (b: Record<string, unknown>) => b, event: (d: Record<string, unknown>) => ({ ...d, model: "asked" }) };
+  const rewrite = {
+    json: (b: Record<string, unknown>) => b,
+    event: (d: Record<string, unknown>) => ({ ...d, model: "asked" }),
+  };
   const out = await pump(t, CHAT_STREAM, { rewrite, isFinal: (_e, d) => d === "[DONE]" });
   const lines = out.text.split("\n\n").filter(Boolean);
   assert.equal(lines.length, 4);
@@ -91,11 +155,20 @@ test("pumpStream() translates events across dialects and drops upstream comments
 
 test("errorEventStatus() reads statuses from error events of each dialect", () => {
   assert.equal(errorEventStatus({ data: "" }, { error: { code: 429 } }), 429);
-  assert.equal(errorEventStatus({ event: "error", data: "" }, { type: "error", error: { type: "rate_limit_error" } }), 429);
+  assert.equal(
+    errorEventStatus({ event: "error", data: "" }, { type: "error", error: { type: "rate_limit_error" } }),
+    429,
+  );
   assert.equal(errorEventStatus({ data: "" }, { type: "response.failed", response: { error: { code: "x" } } }), 502);
   assert.equal(errorEventStatus({ data: "" }, { choices: [] }), undefined);
   // Codex's typed stream errors keep their meaning: a policy refusal is the client's 400, not a retryable 502.
-  assert.equal(errorEventStatus({ data: "" }, { type: "error", error: { type: "invalid_request", code: "cyber_policy", message: "m" } }), 400);
+  assert.equal(
+    errorEventStatus(
+      { data: "" },
+      { type: "error", error: { type: "invalid_request", code: "cyber_policy", message: "m" } },
+    ),
+    400,
+  );
   assert.equal(errorEventStatus({ data: "" }, { type: "error", error: {}, error_type: "usage_limit_reached" }), 429);
   assert.match(terminalErrorEvent("openai-responses", 408, "slow"), /"code":"request_timeout"/);
   assert.match(terminalErrorEvent("openai-responses", 400, "bad"), /"code":"invalid_request_error"/);
@@ -111,7 +184,10 @@ test("a stream is piped event by event: the client has event 1 before the upstre
     for (const e of CHAT_STREAM.slice(1)) res.write(e);
     res.end();
   });
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("a", fake.url, ["k"], [{ name: "m" }])] });
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    openaiCompatibility: [compat("a", fake.url, ["k"], [{ name: "m" }])],
+  });
   const res = await post(s.url, "/v1/chat/completions", { model: "m", stream: true, messages: [] });
   const reader = res.body!.getReader();
   const first = await reader.read();
@@ -131,12 +207,17 @@ test("a client that goes away mid-stream closes the upstream request", { timeout
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write(CHAT_STREAM[0]);
   });
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("a", fake.url, ["k"], [{ name: "m" }])] });
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    openaiCompatibility: [compat("a", fake.url, ["k"], [{ name: "m" }])],
+  });
   const res = await post(s.url, "/v1/chat/completions", { model: "m", stream: true, messages: [] });
   const reader = res.body!.getReader();
   await reader.read();
   await reader.cancel();
-  await (await fake.nth(1)).closed;
+  await (
+    await fake.nth(1)
+  ).closed;
   assert.equal(upstream?.writableFinished, false, "the upstream answer was cut off, not finished");
 });
 
@@ -151,8 +232,17 @@ test("streaming.keepalive-seconds writes keep-alive comments while the upstream 
     for (const e of CLAUDE_STREAM.slice(1)) res.write(e);
     res.end();
   });
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], streaming: { keepaliveSeconds: 5, bootstrapRetries: 0 }, claudeApiKey: [key("ka", fake.url)] });
-  const res = await post(s.url, "/v1/messages", { model: "claude-sonnet-4-5", stream: true, max_tokens: 1, messages: [] });
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    streaming: { keepaliveSeconds: 5, bootstrapRetries: 0 },
+    claudeApiKey: [key("ka", fake.url)],
+  });
+  const res = await post(s.url, "/v1/messages", {
+    model: "claude-sonnet-4-5",
+    stream: true,
+    max_tokens: 1,
+    messages: [],
+  });
   const reader = res.body!.getReader();
   await reader.read();
   t.mock.timers.tick(5000);
@@ -171,10 +261,16 @@ test("with no bootstrap retries left, a stream that dies before its first byte i
   });
   const B = await startFake(t, (_r, res) => sendSse(res, CLAUDE_STREAM));
   const s = await startServer(t, {
-    apiKeys: [CLIENT_KEY], routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
+    apiKeys: [CLIENT_KEY],
+    routing: { strategy: "fill-first", sessionAffinity: false, sessionAffinityTtlMs: 0 },
     claudeApiKey: [key("ka", A.url), key("kb", B.url)],
   });
-  const res = await post(s.url, "/v1/messages", { model: "claude-sonnet-4-5", stream: true, max_tokens: 1, messages: [] });
+  const res = await post(s.url, "/v1/messages", {
+    model: "claude-sonnet-4-5",
+    stream: true,
+    max_tokens: 1,
+    messages: [],
+  });
   assert.equal(res.status, 529);
   assert.deepEqual(await res.json(), { type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
   assert.equal(B.requests.length, 0);
@@ -195,7 +291,10 @@ test("collectEvents() gives up on an always-streamed answer past its size cap an
 });
 
 test("pumpStream() passes upstream comments unchanged when a rewriter is set (amp.md PR-18)", async (t) => {
-  const rewrite = { json: (b: Record<string, unknown>) => b, event: (d: Record<string, unknown>) => ({ ...d, seen: true }) };
+  const rewrite = {
+    json: (b: Record<string, unknown>) => b,
+    event: (d: Record<string, unknown>) => ({ ...d, seen: true }),
+  };
   const out = await pump(t, CLAUDE_STREAM, { rewrite, client: "anthropic", isFinal: (e) => e === "message_stop" });
   const pieces = out.text.split(/(?<=\n\n)/);
   assert.equal(pieces.length, CLAUDE_STREAM.length);
@@ -217,19 +316,30 @@ function countParses(t: TestContext, marker: string): () => number {
 test("pumpStream() parses each event once, even when it unwraps and rewrites it", async (t) => {
   const parses = countParses(t, "marker-evt");
   const unwrap = (d: unknown) => (d as { response?: unknown }).response ?? d;
-  const rewrite = { json: (b: Record<string, unknown>) => b, event: (d: Record<string, unknown>) => ({ ...d, rewritten: true }) };
+  const rewrite = {
+    json: (b: Record<string, unknown>) => b,
+    event: (d: Record<string, unknown>) => ({ ...d, rewritten: true }),
+  };
   const chunks = ['data: {"response":{"text":"marker-evt-1"}}\n\n', 'data: {"text":"marker-evt-2"}\n\n'];
   const out = await pump(t, chunks, { unwrap, rewrite, client: "gemini" });
-  assert.equal(out.text, 'data: {"text":"marker-evt-1","rewritten":true}\n\ndata: {"text":"marker-evt-2","rewritten":true}\n\n');
+  assert.equal(
+    out.text,
+    'data: {"text":"marker-evt-1","rewritten":true}\n\ndata: {"text":"marker-evt-2","rewritten":true}\n\n',
+  );
   assert.equal(parses(), 2);
 });
 
 test("collectEvents() parses each event once and hands the parsed data along with the events", async (t) => {
   const parses = countParses(t, "marker-col");
   const seen: unknown[] = [];
-  const up = Readable.from([Buffer.from('event: a\ndata: {"m":"marker-col-1"}\n\ndata: {"m":"marker-col-2"}\n\ndata: [DONE]\n\n')]) as unknown as IncomingMessage;
+  const up = Readable.from([
+    Buffer.from('event: a\ndata: {"m":"marker-col-1"}\n\ndata: {"m":"marker-col-2"}\n\ndata: [DONE]\n\n'),
+  ]) as unknown as IncomingMessage;
   const got = await collectEvents(up, (d) => seen.push(d));
-  assert.deepEqual(got.events.map((e) => e.event), ["a", undefined, undefined]);
+  assert.deepEqual(
+    got.events.map((e) => e.event),
+    ["a", undefined, undefined],
+  );
   assert.deepEqual(got.data, [{ m: "marker-col-1" }, { m: "marker-col-2" }, "[DONE]"]);
   assert.deepEqual(seen, got.data);
   assert.equal(parses(), 2);

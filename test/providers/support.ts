@@ -6,7 +6,12 @@ import { providerKey, type OpenAICompat, type ProviderKey } from "../../src/conf
 export const CLIENT_KEY = "sk-client";
 
 /** POSTs JSON to the proxy with the client key. */
-export function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function post(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${base}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${CLIENT_KEY}`, "content-type": "application/json", ...headers },
@@ -25,10 +30,23 @@ export function key(apiKey: string, baseUrl: string, fields: Partial<ProviderKey
 }
 
 /** An openai-compatibility entry pointing at a fake. */
-export function compat(name: string, baseUrl: string, keys: string[], models: Array<{ name: string; alias?: string }>, fields: Partial<OpenAICompat> = {}): OpenAICompat {
+export function compat(
+  name: string,
+  baseUrl: string,
+  keys: string[],
+  models: Array<{ name: string; alias?: string }>,
+  fields: Partial<OpenAICompat> = {},
+): OpenAICompat {
   return {
-    name, baseUrl, apiKeyEntries: keys.map((k) => ({ apiKey: k, proxyUrl: "" })), models: models.map((m) => ({ name: m.name, alias: m.alias ?? "" })),
-    prefix: "", priority: 0, headers: {}, disableCooling: false, ...fields,
+    name,
+    baseUrl,
+    apiKeyEntries: keys.map((k) => ({ apiKey: k, proxyUrl: "" })),
+    models: models.map((m) => ({ name: m.name, alias: m.alias ?? "" })),
+    prefix: "",
+    priority: 0,
+    headers: {},
+    disableCooling: false,
+    ...fields,
   };
 }
 
@@ -42,8 +60,14 @@ export function sendSse(res: ServerResponse, events: string[]): void {
 /** A minimal Anthropic message answer. */
 export function claudeMessage(text = "hi", usage = { input_tokens: 10, output_tokens: 5 }): Record<string, unknown> {
   return {
-    id: "msg_1", type: "message", role: "assistant", model: "claude-sonnet-4-5", content: [{ type: "text", text }],
-    stop_reason: "end_turn", stop_sequence: null, usage,
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-sonnet-4-5",
+    content: [{ type: "text", text }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage,
   };
 }
 
@@ -69,7 +93,10 @@ export const CHAT_STREAM = [
 /** A minimal chat completion answer. */
 export function chatCompletion(text = "hi", model = "llama-3"): Record<string, unknown> {
   return {
-    id: "c1", object: "chat.completion", created: 1, model,
+    id: "c1",
+    object: "chat.completion",
+    created: 1,
+    model,
     choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
     usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 },
   };
@@ -85,7 +112,8 @@ export const GEMINI_STREAM = [
 export function geminiAnswer(text = "hi"): Record<string, unknown> {
   return {
     candidates: [{ content: { role: "model", parts: [{ text }] }, finishReason: "STOP", index: 0 }],
-    usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 2, totalTokenCount: 6 }, modelVersion: "gemini-2.5-flash",
+    usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 2, totalTokenCount: 6 },
+    modelVersion: "gemini-2.5-flash",
   };
 }
 
@@ -110,12 +138,32 @@ export function cred(kind: Credential["kind"], fields: Partial<CredentialSpec> =
 }
 
 /** A builder input from a JSON body and optional client headers. */
-export function input(c: Credential, body: Record<string, unknown> | string, opts: Partial<Omit<BuildInput, "cred" | "body">> & { headers?: Record<string, string>; alt?: string; config?: Config } = {}): BuildInput {
+export function input(
+  c: Credential,
+  body: Record<string, unknown> | string,
+  opts: Partial<Omit<BuildInput, "cred" | "body">> & {
+    headers?: Record<string, string>;
+    alt?: string;
+    config?: Config;
+  } = {},
+): BuildInput {
   const raw = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
   const json = JSON.parse(raw.toString()) as Record<string, unknown>;
-  const call: LocalCall = { endpoint: "anthropic-messages", body: raw, json, model: String(json.model ?? ""), headers: opts.headers ?? {}, alt: opts.alt };
+  const call: LocalCall = {
+    endpoint: "anthropic-messages",
+    body: raw,
+    json,
+    model: String(json.model ?? ""),
+    headers: opts.headers ?? {},
+    alt: opts.alt,
+  };
   return {
-    cred: c, call, body: raw, upstreamModel: opts.upstreamModel ?? String(json.model ?? ""), stream: opts.stream ?? json.stream === true,
-    action: opts.action ?? "generate", config: opts.config ?? makeConfig(),
+    cred: c,
+    call,
+    body: raw,
+    upstreamModel: opts.upstreamModel ?? String(json.model ?? ""),
+    stream: opts.stream ?? json.stream === true,
+    action: opts.action ?? "generate",
+    config: opts.config ?? makeConfig(),
   };
 }

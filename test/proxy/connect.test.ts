@@ -9,7 +9,10 @@ import { providerKey } from "../../src/config/schema.js";
 import { startServer } from "../support/server.js";
 
 /** A CONNECT proxy on loopback recording every tunnel target and Proxy-Authorization it saw. */
-async function startConnectProxy(t: { after(fn: () => unknown): void }, opts: { refuse?: boolean; silent?: boolean } = {}) {
+async function startConnectProxy(
+  t: { after(fn: () => unknown): void },
+  opts: { refuse?: boolean; silent?: boolean } = {},
+) {
   const tunnels: Array<{ target: string; auth?: string }> = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((_req, res) => res.writeHead(405).end());
@@ -40,11 +43,17 @@ test("sendUpstream() tunnels through an http CONNECT proxy when proxyUrl is set"
   t.after(closeAgents);
   const fake = await startFake(t, (_r, res) => sendJson(res, 200, { via: "tunnel" }));
   const proxy = await startConnectProxy(t);
-  const res = await sendUpstream({ url: `${fake.url}/v1/x`, headers: { "x-test": "1" }, body: Buffer.from("{}") }, { connectTimeoutMs: 2000, proxyUrl: proxy.url });
+  const res = await sendUpstream(
+    { url: `${fake.url}/v1/x`, headers: { "x-test": "1" }, body: Buffer.from("{}") },
+    { connectTimeoutMs: 2000, proxyUrl: proxy.url },
+  );
   let text = "";
   for await (const c of res) text += c;
   assert.equal(text, '{"via":"tunnel"}');
-  assert.deepEqual(proxy.tunnels.map((x) => x.target), [`127.0.0.1:${fake.port}`]);
+  assert.deepEqual(
+    proxy.tunnels.map((x) => x.target),
+    [`127.0.0.1:${fake.port}`],
+  );
   assert.equal((await fake.nth(1)).headers["x-test"], "1");
 });
 
@@ -64,7 +73,8 @@ test("sendUpstream() fails with an unreachable UpstreamError when the proxy refu
   const proxy = await startConnectProxy(t, { refuse: true });
   await assert.rejects(
     sendUpstream({ url: "http://127.0.0.1:9/x", headers: {} }, { connectTimeoutMs: 2000, proxyUrl: proxy.url }),
-    (err: unknown) => err instanceof UpstreamError && err.status === 502 && /refused a tunnel/.test(String((err as Error).cause)),
+    (err: unknown) =>
+      err instanceof UpstreamError && err.status === 502 && /refused a tunnel/.test(String((err as Error).cause)),
   );
 });
 
@@ -78,7 +88,10 @@ test("sendUpstream() answers a timeout UpstreamError when the proxy never opens 
 });
 
 test("createProxyAgent() rejects a socks5 proxy URL with a clear error", () => {
-  assert.throws(() => createProxyAgent(new URL("socks5://127.0.0.1:1080"), false, { connectTimeoutMs: 10 }), /only http and https proxies are supported/);
+  assert.throws(
+    () => createProxyAgent(new URL("socks5://127.0.0.1:1080"), false, { connectTimeoutMs: 10 }),
+    /only http and https proxies are supported/,
+  );
 });
 
 test("proxy-url: a credential's proxy carries its upstream traffic; direct bypasses the global proxy", async (t) => {
@@ -87,16 +100,20 @@ test("proxy-url: a credential's proxy carries its upstream traffic; direct bypas
   const credProxy = await startConnectProxy(t);
   const globalProxy = await startConnectProxy(t);
   const s = await startServer(t, {
-    apiKeys: ["sk-client"], proxyUrl: globalProxy.url,
+    apiKeys: ["sk-client"],
+    proxyUrl: globalProxy.url,
     claudeApiKey: [
       providerKey("ka", { baseUrl: fake.url, proxyUrl: credProxy.url, models: [{ name: "a", alias: "a" }] }),
       providerKey("kb", { baseUrl: fake.url, proxyUrl: "direct", models: [{ name: "b", alias: "b" }] }),
       providerKey("kc", { baseUrl: fake.url, models: [{ name: "c", alias: "c" }] }),
     ],
   });
-  const ask = (model: string) => fetch(`${s.url}/v1/messages`, {
-    method: "POST", headers: { authorization: "Bearer sk-client" }, body: JSON.stringify({ model, max_tokens: 1, messages: [] }),
-  });
+  const ask = (model: string) =>
+    fetch(`${s.url}/v1/messages`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk-client" },
+      body: JSON.stringify({ model, max_tokens: 1, messages: [] }),
+    });
   assert.equal((await ask("a")).status, 200);
   assert.equal(credProxy.tunnels.length, 1);
   assert.equal((await ask("b")).status, 200);

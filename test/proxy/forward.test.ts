@@ -4,21 +4,42 @@ import { createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import {
-  agentFor, closeAgents, effectiveProxy, passableResponseHeaders, scrubHeaders, sendUpstream, UpstreamError,
+  agentFor,
+  closeAgents,
+  effectiveProxy,
+  passableResponseHeaders,
+  scrubHeaders,
+  sendUpstream,
+  UpstreamError,
 } from "../../src/proxy/forward.js";
 
 test("scrubHeaders() drops client credentials, cookies and hop-by-hop headers", () => {
   const out = scrubHeaders({
-    Authorization: "Bearer sk-client", "x-api-key": "k", "x-goog-api-key": "g", cookie: "a=b", host: "h",
-    connection: "keep-alive", "content-length": "3", "anthropic-beta": "x", "x-multi": ["a", "b"], "x-undef": undefined,
+    Authorization: "Bearer sk-client",
+    "x-api-key": "k",
+    "x-goog-api-key": "g",
+    cookie: "a=b",
+    host: "h",
+    connection: "keep-alive",
+    "content-length": "3",
+    "anthropic-beta": "x",
+    "x-multi": ["a", "b"],
+    "x-undef": undefined,
   });
   assert.deepEqual(out, { "anthropic-beta": "x", "x-multi": "a, b" });
 });
 
 test("passableResponseHeaders() drops hop-by-hop, Set-Cookie, length, encoding and gateway headers", () => {
   const out = passableResponseHeaders({
-    "x-request-id": "r", "set-cookie": ["a"], "content-length": "1", "content-encoding": "gzip", "x-litellm-key": "k",
-    "helicone-id": "h", "transfer-encoding": "chunked", "x-ratelimit-remaining": "5", vary: ["a", "b"] as unknown as string,
+    "x-request-id": "r",
+    "set-cookie": ["a"],
+    "content-length": "1",
+    "content-encoding": "gzip",
+    "x-litellm-key": "k",
+    "helicone-id": "h",
+    "transfer-encoding": "chunked",
+    "x-ratelimit-remaining": "5",
+    vary: ["a", "b"] as unknown as string,
   });
   assert.deepEqual(out, { "x-request-id": "r", "x-ratelimit-remaining": "5", vary: "a, b" });
 });
@@ -44,7 +65,10 @@ test("sendUpstream() sends method, headers and body and reuses the connection", 
   const fake = await startFake(t, (_r, res) => sendJson(res, 200, { ok: 1 }));
   const ports = new Set<number>();
   for (let i = 0; i < 2; i++) {
-    const res = await sendUpstream({ url: `${fake.url}/p?q=1`, headers: { "x-h": "v" }, body: Buffer.from('{"a":1}') }, { connectTimeoutMs: 1000 });
+    const res = await sendUpstream(
+      { url: `${fake.url}/p?q=1`, headers: { "x-h": "v" }, body: Buffer.from('{"a":1}') },
+      { connectTimeoutMs: 1000 },
+    );
     ports.add(res.socket.localPort!);
     for await (const _ of res);
   }
@@ -61,24 +85,32 @@ test("sendUpstream() fails with a 502 UpstreamError naming the host when nothing
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((r) => server.close(() => r()));
-  await assert.rejects(sendUpstream({ url: `http://127.0.0.1:${port}/x`, headers: {} }, { connectTimeoutMs: 1000 }), (err: unknown) => {
-    assert.ok(err instanceof UpstreamError);
-    assert.equal(err.status, 502);
-    assert.match(err.message, new RegExp(`Cannot reach upstream "127.0.0.1:${port}": ECONNREFUSED`));
-    return true;
-  });
+  await assert.rejects(
+    sendUpstream({ url: `http://127.0.0.1:${port}/x`, headers: {} }, { connectTimeoutMs: 1000 }),
+    (err: unknown) => {
+      assert.ok(err instanceof UpstreamError);
+      assert.equal(err.status, 502);
+      assert.match(err.message, new RegExp(`Cannot reach upstream "127.0.0.1:${port}": ECONNREFUSED`));
+      return true;
+    },
+  );
 });
 
 test("sendUpstream() aborts the upstream request when the signal aborts", async (t) => {
   t.after(closeAgents);
   const fake = await startFake(t, () => undefined);
   const ac = new AbortController();
-  const pending = sendUpstream({ url: `${fake.url}/slow`, headers: {}, body: Buffer.from("x") }, { connectTimeoutMs: 1000, signal: ac.signal });
+  const pending = sendUpstream(
+    { url: `${fake.url}/slow`, headers: {}, body: Buffer.from("x") },
+    { connectTimeoutMs: 1000, signal: ac.signal },
+  );
   const rec = await fake.nth(1);
   ac.abort(new Error("client disconnected"));
   await assert.rejects(pending);
   await rec.closed;
-  await assert.rejects(sendUpstream({ url: `${fake.url}/slow`, headers: {} }, { connectTimeoutMs: 1000, signal: ac.signal }));
+  await assert.rejects(
+    sendUpstream({ url: `${fake.url}/slow`, headers: {} }, { connectTimeoutMs: 1000, signal: ac.signal }),
+  );
 });
 
 test("UpstreamError from a reset socket names the host", async (t) => {
@@ -87,7 +119,10 @@ test("UpstreamError from a reset socket names the host", async (t) => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   const port = (server.address() as AddressInfo).port;
-  await assert.rejects(sendUpstream({ url: `http://127.0.0.1:${port}/x`, headers: {} }, { connectTimeoutMs: 1000 }), /Cannot reach upstream "127\.0\.0\.1:\d+"/);
+  await assert.rejects(
+    sendUpstream({ url: `http://127.0.0.1:${port}/x`, headers: {} }, { connectTimeoutMs: 1000 }),
+    /Cannot reach upstream "127\.0\.0\.1:\d+"/,
+  );
 });
 
 test("sendUpstream() sends again on a fresh connection when a pooled one was closed while idle", async (t) => {

@@ -6,7 +6,15 @@ import type { TestContext } from "node:test";
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { startFake } from "../support/fake-upstream.js";
-import { capBytes, connectionTokens, forwardableHeaders, isEventStream, isGzipEncoding, pipeResponse, type PipeOptions } from "../../src/proxy/pipe.js";
+import {
+  capBytes,
+  connectionTokens,
+  forwardableHeaders,
+  isEventStream,
+  isGzipEncoding,
+  pipeResponse,
+  type PipeOptions,
+} from "../../src/proxy/pipe.js";
 
 interface Raw {
   status: number;
@@ -47,7 +55,9 @@ const json = '{"ok":true}';
 
 test("S-11 hidden gzip: pipeResponse() gunzips a body starting 1f 8b without Content-Encoding and fixes Content-Length", async (t) => {
   for (const status of [200, 404]) {
-    const { url } = await relay(t, (res) => res.writeHead(status, { "content-type": "application/json" }).end(gzipSync(json)));
+    const { url } = await relay(t, (res) =>
+      res.writeHead(status, { "content-type": "application/json" }).end(gzipSync(json)),
+    );
     const got = await rawGet(url);
     assert.equal(got.status, status);
     assert.equal(got.body.toString(), json);
@@ -70,7 +80,15 @@ test("pipeResponse() decodes hidden gzip sent chunked in several pieces", async 
 
 test("S-12 declared gzip: pipeResponse() decodes while streaming and drops Content-Encoding and Content-Length", async (t) => {
   const zipped = gzipSync('{"a":1}');
-  const { url } = await relay(t, (res) => res.writeHead(200, { "content-encoding": "GZIP", "content-length": String(zipped.length), "content-type": "application/json" }).end(zipped));
+  const { url } = await relay(t, (res) =>
+    res
+      .writeHead(200, {
+        "content-encoding": "GZIP",
+        "content-length": String(zipped.length),
+        "content-type": "application/json",
+      })
+      .end(zipped),
+  );
   const got = await rawGet(url);
   assert.equal(got.body.toString(), '{"a":1}');
   assert.equal(got.headers["content-encoding"], undefined);
@@ -80,7 +98,9 @@ test("S-12 declared gzip: pipeResponse() decodes while streaming and drops Conte
 
 test("S-13 corrupt gzip: pipeResponse() relays 1f 8b + notgzip byte for byte", async (t) => {
   const bytes = Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from("notgzip")]);
-  const { url } = await relay(t, (res) => res.writeHead(200, { "content-type": "application/json", "x-kept": "1" }).end(bytes));
+  const { url } = await relay(t, (res) =>
+    res.writeHead(200, { "content-type": "application/json", "x-kept": "1" }).end(bytes),
+  );
   const got = await rawGet(url);
   assert.deepEqual(got.body, bytes);
   assert.equal(got.body.length, 9);
@@ -89,7 +109,9 @@ test("S-13 corrupt gzip: pipeResponse() relays 1f 8b + notgzip byte for byte", a
 
 test("pipeResponse() relays a truncated gzip body unchanged", async (t) => {
   const truncated = gzipSync("hello world, hello world").subarray(0, 12);
-  const { url } = await relay(t, (res) => res.writeHead(200, { "content-length": String(truncated.length) }).end(truncated));
+  const { url } = await relay(t, (res) =>
+    res.writeHead(200, { "content-length": String(truncated.length) }).end(truncated),
+  );
   const got = await rawGet(url);
   assert.deepEqual(got.body, truncated);
   assert.equal(got.headers["content-length"], String(truncated.length));
@@ -97,7 +119,9 @@ test("pipeResponse() relays a truncated gzip body unchanged", async (t) => {
 
 test("pipeResponse() passes plain, empty and one-byte bodies through unchanged", async (t) => {
   for (const body of ["plain text body", "", "x"]) {
-    const { url } = await relay(t, (res) => res.writeHead(200, { "content-type": "text/plain", "content-length": String(body.length) }).end(body));
+    const { url } = await relay(t, (res) =>
+      res.writeHead(200, { "content-type": "text/plain", "content-length": String(body.length) }).end(body),
+    );
     const got = await rawGet(url);
     assert.equal(got.body.toString(), body);
     assert.equal(got.headers["content-length"], String(body.length));
@@ -113,7 +137,9 @@ test("pipeResponse() never decodes an SSE body, even one starting with the gzip 
 
 test("pipeResponse() relays a body labelled gzip that is not gzip as it is, without the label", async (t) => {
   for (const body of ['{"not":"gzip"}', ""]) {
-    const { url, failures } = await relay(t, (res) => res.writeHead(502, { "content-encoding": "gzip", "content-type": "application/json" }).end(body));
+    const { url, failures } = await relay(t, (res) =>
+      res.writeHead(502, { "content-encoding": "gzip", "content-type": "application/json" }).end(body),
+    );
     const got = await rawGet(url);
     assert.equal(got.status, 502);
     assert.equal(got.body.toString(), body);
@@ -123,7 +149,9 @@ test("pipeResponse() relays a body labelled gzip that is not gzip as it is, with
 });
 
 test("pipeResponse() relays other encodings (br) with their header", async (t) => {
-  const { url } = await relay(t, (res) => res.writeHead(200, { "content-encoding": "br" }).end(Buffer.from([0x1f, 0x8b, 1, 2])));
+  const { url } = await relay(t, (res) =>
+    res.writeHead(200, { "content-encoding": "br" }).end(Buffer.from([0x1f, 0x8b, 1, 2])),
+  );
   const got = await rawGet(url);
   assert.equal(got.headers["content-encoding"], "br");
   assert.deepEqual(got.body, Buffer.from([0x1f, 0x8b, 1, 2]));
@@ -138,7 +166,11 @@ test("pipeResponse() decodes a gzip body whose decoded bytes are gzip again (PX-
 });
 
 test("pipeResponse() decodes a declared-gzip SSE stream event by event", async (t) => {
-  const { url } = await relay(t, (res) => res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/event-stream" }).end(gzipSync("data: 1\n\ndata: 2\n\n")));
+  const { url } = await relay(t, (res) =>
+    res
+      .writeHead(200, { "content-encoding": "gzip", "content-type": "text/event-stream" })
+      .end(gzipSync("data: 1\n\ndata: 2\n\n")),
+  );
   const got = await rawGet(url);
   assert.equal(got.body.toString(), "data: 1\n\ndata: 2\n\n");
   assert.equal(got.headers["content-encoding"], undefined);
@@ -171,7 +203,15 @@ test("pipeResponse() streams each SSE chunk before the upstream finishes", async
 test("pipeResponse() drops hop-by-hop and dropHeader() headers but relays Set-Cookie unchanged", async (t) => {
   const { url } = await relay(
     t,
-    (res) => res.writeHead(200, { "x-hop": "1", connection: "x-hop", "set-cookie": ["a=1; Domain=ampcode.com", "b=2"], "access-control-allow-origin": "*" }).end("ok"),
+    (res) =>
+      res
+        .writeHead(200, {
+          "x-hop": "1",
+          connection: "x-hop",
+          "set-cookie": ["a=1; Domain=ampcode.com", "b=2"],
+          "access-control-allow-origin": "*",
+        })
+        .end("ok"),
     { dropHeader: (n) => n.startsWith("access-control-") },
   );
   const got = await rawGet(url);
@@ -182,11 +222,15 @@ test("pipeResponse() drops hop-by-hop and dropHeader() headers but relays Set-Co
 
 test("pipeResponse() relays a hidden-gzip body past maxBufferedBytes untouched", async (t) => {
   const zipped = gzipSync("x".repeat(10_000) + Math.random());
-  const { url } = await relay(t, (res) => {
-    res.writeHead(200, { "content-type": "application/octet-stream" });
-    res.write(zipped.subarray(0, 10));
-    setImmediate(() => res.end(zipped.subarray(10)));
-  }, { maxBufferedBytes: 8 });
+  const { url } = await relay(
+    t,
+    (res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.write(zipped.subarray(0, 10));
+      setImmediate(() => res.end(zipped.subarray(10)));
+    },
+    { maxBufferedBytes: 8 },
+  );
   const got = await rawGet(url);
   assert.deepEqual(got.body, zipped);
 });
@@ -200,14 +244,20 @@ test("pipeResponse() relays a hidden-gzip body whose decoded size passes maxDeco
 
 test("pipeResponse() cuts a declared-gzip stream off past maxDecodedBytes and rejects", async (t) => {
   const zipped = gzipSync("z".repeat(200_000));
-  const { url, failures } = await relay(t, (res) => res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/event-stream" }).end(zipped), { maxDecodedBytes: 1000 });
+  const { url, failures } = await relay(
+    t,
+    (res) => res.writeHead(200, { "content-encoding": "gzip", "content-type": "text/event-stream" }).end(zipped),
+    { maxDecodedBytes: 1000 },
+  );
   await rawGet(url).catch(() => undefined);
   assert.equal(failures.length, 1);
   assert.match(String(failures[0]), /larger than the 1000 byte limit/);
 });
 
 test("pipeResponse() rejects when a declared-gzip body is corrupt after its magic bytes", async (t) => {
-  const { url, failures } = await relay(t, (res) => res.writeHead(200, { "content-encoding": "gzip" }).end(Buffer.from([0x1f, 0x8b, 0, 0, 0, 0])));
+  const { url, failures } = await relay(t, (res) =>
+    res.writeHead(200, { "content-encoding": "gzip" }).end(Buffer.from([0x1f, 0x8b, 0, 0, 0, 0])),
+  );
   await rawGet(url).catch(() => undefined);
   assert.equal(failures.length, 1);
 });
@@ -224,7 +274,16 @@ test("pipeResponse() rejects when the upstream dies mid-body", async (t) => {
 
 test("header helpers: connectionTokens(), forwardableHeaders(), isEventStream(), isGzipEncoding(), capBytes()", async () => {
   assert.deepEqual([...connectionTokens(["keep-alive, X-A", " x-b "])], ["keep-alive", "x-a", "x-b"]);
-  assert.deepEqual(forwardableHeaders({ "transfer-encoding": "chunked", "keep-alive": "5", "x-a": "1", connection: "x-a", "x-b": "2" }), { "x-b": "2" });
+  assert.deepEqual(
+    forwardableHeaders({
+      "transfer-encoding": "chunked",
+      "keep-alive": "5",
+      "x-a": "1",
+      connection: "x-a",
+      "x-b": "2",
+    }),
+    { "x-b": "2" },
+  );
   assert.equal(isEventStream("text/event-stream; charset=utf-8"), true);
   assert.equal(isEventStream("application/json"), false);
   assert.equal(isGzipEncoding(" Gzip "), true);
@@ -271,7 +330,9 @@ test("pipeResponse() streams a large hidden-gzip body untouched: the client has 
 
 test("pipeResponse() still rewrites a small hidden-gzip body of ordinary ratio", async (t) => {
   const text = JSON.stringify({ items: Array.from({ length: 2000 }, (_, i) => ({ i, name: `thread-${i}` })) });
-  const { url } = await relay(t, (res) => res.writeHead(200, { "content-type": "application/json" }).end(gzipSync(text)));
+  const { url } = await relay(t, (res) =>
+    res.writeHead(200, { "content-type": "application/json" }).end(gzipSync(text)),
+  );
   const got = await rawGet(url);
   assert.equal(got.body.toString(), text);
   assert.equal(got.headers["content-length"], String(Buffer.byteLength(text)));

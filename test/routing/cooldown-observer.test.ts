@@ -19,9 +19,22 @@ test("the observer hears blocks set, cleared by a success or clear(), but not su
   book.fail("k", "b", 429, "", undefined, 1000);
   heard.length = 0;
   book.clear("k");
-  assert.deepEqual(heard.slice().map((h) => [h[1], h[2]]).sort(), [["a", undefined], ["b", undefined], ["n", undefined]]);
+  assert.deepEqual(
+    heard
+      .slice()
+      .map((h) => [h[1], h[2]])
+      .sort(),
+    [
+      ["a", undefined],
+      ["b", undefined],
+      ["n", undefined],
+    ],
+  );
   heard.length = 0;
-  book.restore("x", "m", { block: { until: 5000, quota: true, status: 429, reason: "rate limited", message: "slow down", at: 1000 }, level: 2 });
+  book.restore("x", "m", {
+    block: { until: 5000, quota: true, status: 429, reason: "rate limited", message: "slow down", at: 1000 },
+    level: 2,
+  });
   assert.deepEqual(heard, []);
   assert.equal(book.get("x", "m", 4000)?.status, 429);
   assert.equal(book.fail("x", "m", 429, "", undefined, 4000)!.until, 4000 + 4000, "the shared backoff level continues");

@@ -11,14 +11,20 @@ test("classifyFailure() treats invalid_request_error, INVALID_ARGUMENT and FAILE
 
 test("classifyFailure() treats every 422, the store=false 404 and a 500 with status UNKNOWN as request errors", () => {
   assert.equal(classifyFailure(422, "{}"), "request");
-  assert.equal(classifyFailure(404, "Item with id 'rs_1' not found. Items are not persisted when `store` is set to false."), "request");
+  assert.equal(
+    classifyFailure(404, "Item with id 'rs_1' not found. Items are not persisted when `store` is set to false."),
+    "request",
+  );
   assert.equal(classifyFailure(404, '{"error":"model not found"}'), "credential");
   assert.equal(classifyFailure(500, '{"error":{"status": "UNKNOWN"}}'), "request");
   assert.equal(classifyFailure(500, '{"error":{"status":"INTERNAL"}}'), "credential");
 });
 
 test("classifyFailure() makes 400/422 'model not supported' bodies model-support errors, not request errors", () => {
-  assert.equal(classifyFailure(400, '{"error":{"type":"invalid_request_error","message":"The requested model is not supported"}}'), "model-support");
+  assert.equal(
+    classifyFailure(400, '{"error":{"type":"invalid_request_error","message":"The requested model is not supported"}}'),
+    "model-support",
+  );
   assert.equal(classifyFailure(422, "This model is not available for your plan"), "model-support");
   assert.equal(classifyFailure(429, "model not supported"), "credential");
 });
@@ -26,7 +32,10 @@ test("classifyFailure() makes 400/422 'model not supported' bodies model-support
 test("blockFor() follows the cooldown table of providers §5.3", () => {
   const ms = (status: number, body = "{}", retry?: number, level = 0) => blockFor(status, body, retry, level)?.ms;
   assert.equal(ms(429, "{}", 2500), 2500);
-  assert.deepEqual([0, 1, 2, 3].map((l) => ms(429, "{}", undefined, l)), [1000, 2000, 4000, 8000]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((l) => ms(429, "{}", undefined, l)),
+    [1000, 2000, 4000, 8000],
+  );
   assert.equal(ms(429, "{}", undefined, 40), 30 * 60_000);
   for (const s of [401, 402, 403]) assert.equal(ms(s), 30 * 60_000);
   assert.equal(ms(404), 12 * 3_600_000);
@@ -43,7 +52,12 @@ test("blockFor() treats a Cloudflare challenge as a quota block of at least 10 s
   const page = "<html><head><title>Just a moment...</title></head><body>cf-chl</body></html>";
   assert.equal(isCloudflareChallenge(403, page), true);
   assert.equal(isCloudflareChallenge(200, page), false);
-  assert.deepEqual(blockFor(403, page, undefined, 0), { ms: 10_000, quota: true, reason: "cloudflare challenge", nextLevel: 1 });
+  assert.deepEqual(blockFor(403, page, undefined, 0), {
+    ms: 10_000,
+    quota: true,
+    reason: "cloudflare challenge",
+    nextLevel: 1,
+  });
   assert.equal(blockFor(503, page, undefined, 5)?.ms, 32_000);
 });
 
@@ -69,8 +83,17 @@ test("CooldownBook.blocks() lists active blocks by model; retain() forgets remov
   book.fail("a", "m2", 401, "{}", undefined, 0);
   book.fail("a", "m1", 500, "{}", undefined, 0);
   book.fail("b", "m1", 500, "{}", undefined, 0);
-  assert.deepEqual(book.blocks("a", 1).map(([m, b]) => [m, b.status, b.reason]), [["m1", 500, "upstream error"], ["m2", 401, "unauthorized"]]);
-  assert.deepEqual(book.blocks("a", 60_000).map(([m]) => m), ["m2"]);
+  assert.deepEqual(
+    book.blocks("a", 1).map(([m, b]) => [m, b.status, b.reason]),
+    [
+      ["m1", 500, "upstream error"],
+      ["m2", 401, "unauthorized"],
+    ],
+  );
+  assert.deepEqual(
+    book.blocks("a", 60_000).map(([m]) => m),
+    ["m2"],
+  );
   book.retain(new Set(["b"]));
   assert.deepEqual(book.blocks("a", 1), []);
   assert.equal(book.blocks("b", 1).length, 1);

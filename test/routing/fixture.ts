@@ -2,7 +2,12 @@
 import { makeConfig, providerKey, type Config, type ProviderKey } from "../../src/config/schema.js";
 import { createLogger } from "../../src/log/log.js";
 import assert from "node:assert/strict";
-import { createProviderRuntime, type ConductError, type ConductResult, type ProviderRuntime } from "../../src/providers/runtime.js";
+import {
+  createProviderRuntime,
+  type ConductError,
+  type ConductResult,
+  type ProviderRuntime,
+} from "../../src/providers/runtime.js";
 import type { AttemptOutcome, Credential } from "../../src/providers/types.js";
 import type { App } from "../../src/server/handler.js";
 
@@ -28,7 +33,11 @@ export function makeRuntime(overrides: Partial<Config> = {}): RuntimeFixture {
   const logs: string[] = [];
   const sleeps: number[] = [];
   let config = makeConfig(overrides);
-  const app = { clock, log: createLogger({ level: "debug", sink: (l) => logs.push(l) }), config: () => config } as unknown as App;
+  const app = {
+    clock,
+    log: createLogger({ level: "debug", sink: (l) => logs.push(l) }),
+    config: () => config,
+  } as unknown as App;
   const rt = createProviderRuntime(() => app, {
     sleep: async (ms, signal) => {
       signal?.throwIfAborted();
@@ -38,7 +47,10 @@ export function makeRuntime(overrides: Partial<Config> = {}): RuntimeFixture {
   });
   rt.update(config);
   return {
-    rt, clock, logs, sleeps,
+    rt,
+    clock,
+    logs,
+    sleeps,
     setConfig(next) {
       config = makeConfig(next);
       rt.update(config);
@@ -48,7 +60,11 @@ export function makeRuntime(overrides: Partial<Config> = {}): RuntimeFixture {
 
 /** Claude keys named by their key text, with a fake root. */
 export function claudeKeys(...keys: Array<string | [string, Partial<ProviderKey>]>): ProviderKey[] {
-  return keys.map((k) => (typeof k === "string" ? providerKey(k, { baseUrl: "http://127.0.0.1:9" }) : providerKey(k[0], { baseUrl: "http://127.0.0.1:9", ...k[1] })));
+  return keys.map((k) =>
+    typeof k === "string"
+      ? providerKey(k, { baseUrl: "http://127.0.0.1:9" })
+      : providerKey(k[0], { baseUrl: "http://127.0.0.1:9", ...k[1] }),
+  );
 }
 
 /** A successful attempt. */

@@ -10,7 +10,10 @@ test("normaliseStrategy() accepts fill-first, fillfirst and ff; anything else is
 });
 
 test("topPriorityGroup() keeps only the highest priority, in the given order", () => {
-  assert.deepEqual(topPriorityGroup([c("a", 0), c("b", 5), c("c", -1), c("d", 5)]).map((x) => x.id), ["b", "d"]);
+  assert.deepEqual(
+    topPriorityGroup([c("a", 0), c("b", 5), c("c", -1), c("d", 5)]).map((x) => x.id),
+    ["b", "d"],
+  );
   assert.deepEqual(topPriorityGroup([]), []);
 });
 

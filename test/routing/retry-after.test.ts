@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatGoDuration, parseGoDuration, retryAfterFromBody, retryAfterFromHeader, retryAfterMs } from "../../src/routing/retry-after.js";
+import {
+  formatGoDuration,
+  parseGoDuration,
+  retryAfterFromBody,
+  retryAfterFromHeader,
+  retryAfterMs,
+} from "../../src/routing/retry-after.js";
 
 const NOW = Date.parse("2026-01-01T00:00:00Z");
 
@@ -26,31 +32,54 @@ test("formatGoDuration() rounds up to whole seconds in Go's style", () => {
 });
 
 test("retryAfterFromBody() prefers RetryInfo.retryDelay over ErrorInfo and the message", () => {
-  const body = google([
-    { "@type": "type.googleapis.com/google.rpc.ErrorInfo", metadata: { quotaResetDelay: "9s" } },
-    { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "2s" },
-  ], "Please retry after 7s.");
+  const body = google(
+    [
+      { "@type": "type.googleapis.com/google.rpc.ErrorInfo", metadata: { quotaResetDelay: "9s" } },
+      { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "2s" },
+    ],
+    "Please retry after 7s.",
+  );
   assert.equal(retryAfterFromBody(body, NOW), 2000);
 });
 
 test("retryAfterFromBody() falls back to ErrorInfo quotaResetDelay, then 'after Ns' in the message", () => {
-  assert.equal(retryAfterFromBody(google([{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", metadata: { quotaResetDelay: "373.8ms" } }]), NOW), 374);
+  assert.equal(
+    retryAfterFromBody(
+      google([{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", metadata: { quotaResetDelay: "373.8ms" } }]),
+      NOW,
+    ),
+    374,
+  );
   assert.equal(retryAfterFromBody(google([], "Resource exhausted, please retry after 7s."), NOW), 7000);
   assert.equal(retryAfterFromBody(google([], "Quota will reset after 1h2m3s."), NOW), 3_723_000);
   assert.equal(retryAfterFromBody(google([], "no hint"), NOW), undefined);
 });
 
 test("retryAfterFromBody() reads a Gemini stream's array-wrapped error", () => {
-  const body = JSON.stringify([{ error: { code: 429, details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3s" }] } }]);
+  const body = JSON.stringify([
+    { error: { code: 429, details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3s" }] } },
+  ]);
   assert.equal(retryAfterFromBody(body, NOW), 3000);
 });
 
 test("retryAfterFromBody() reads Codex usage_limit_reached resets_in_seconds, then resets_at", () => {
-  assert.equal(retryAfterFromBody(JSON.stringify({ error: { type: "usage_limit_reached", resets_in_seconds: 90 } }), NOW), 90_000);
+  assert.equal(
+    retryAfterFromBody(JSON.stringify({ error: { type: "usage_limit_reached", resets_in_seconds: 90 } }), NOW),
+    90_000,
+  );
   const at = NOW / 1000 + 120;
-  assert.equal(retryAfterFromBody(JSON.stringify({ error: { type: "usage_limit_reached", resets_at: at } }), NOW), 120_000);
-  assert.equal(retryAfterFromBody(JSON.stringify({ error: { type: "usage_limit_reached", resets_at: NOW / 1000 - 5 } }), NOW), undefined);
-  assert.equal(retryAfterFromBody(JSON.stringify({ error: { type: "rate_limit", resets_in_seconds: 90 } }), NOW), undefined);
+  assert.equal(
+    retryAfterFromBody(JSON.stringify({ error: { type: "usage_limit_reached", resets_at: at } }), NOW),
+    120_000,
+  );
+  assert.equal(
+    retryAfterFromBody(JSON.stringify({ error: { type: "usage_limit_reached", resets_at: NOW / 1000 - 5 } }), NOW),
+    undefined,
+  );
+  assert.equal(
+    retryAfterFromBody(JSON.stringify({ error: { type: "rate_limit", resets_in_seconds: 90 } }), NOW),
+    undefined,
+  );
 });
 
 test("retryAfterFromBody() ignores bodies that are not JSON error objects", () => {

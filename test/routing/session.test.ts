@@ -10,11 +10,21 @@ const AFFINITY = { strategy: "round-robin" as const, sessionAffinity: true, sess
 
 test("sessionIdOf() takes the Claude metadata session, then a session header, then a hash of the conversation start", () => {
   const uuid = "0B4445E1-F5BE-49E1-87CE-62BBC28AD705";
-  assert.equal(sessionIdOf({}, { metadata: { user_id: `user_x_account__session_${uuid}` } }), `claude:${uuid.toLowerCase()}`);
+  assert.equal(
+    sessionIdOf({}, { metadata: { user_id: `user_x_account__session_${uuid}` } }),
+    `claude:${uuid.toLowerCase()}`,
+  );
   assert.equal(sessionIdOf({ "x-session-id": " s1 " }, { metadata: { user_id: "user_x" } }), "header:s1");
   assert.equal(sessionIdOf({ session_id: ["s2", "s3"] }, {}), "header:s2");
   const turn1 = { system: "S", messages: [{ role: "user", content: "hi" }] };
-  const turn2 = { system: "S", messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "yo" }, { role: "user", content: "more" }] };
+  const turn2 = {
+    system: "S",
+    messages: [
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "yo" },
+      { role: "user", content: "more" },
+    ],
+  };
   assert.match(sessionIdOf({}, turn1)!, /^hash:[0-9a-f]{32}$/);
   assert.equal(sessionIdOf({}, turn1), sessionIdOf({}, turn2));
   assert.notEqual(sessionIdOf({}, turn1), sessionIdOf({}, { ...turn1, system: "T" }));
@@ -28,7 +38,10 @@ test("sessionIdOf() takes X-Amp-Thread-Id as amp:<id> after the session headers 
   assert.equal(sessionIdOf({ "x-amp-thread-id": "T-1", "session-id": "s1" }, turn), "header:s1");
   assert.equal(sessionIdOf({ "x-amp-thread-id": "T-1", "x-claude-code-session-id": "c1" }, turn), "amp:T-1");
   const uuid = "0b4445e1-f5be-49e1-87ce-62bbc28ad705";
-  assert.equal(sessionIdOf({ "x-amp-thread-id": "T-1" }, { metadata: { user_id: `u__session_${uuid}` } }), `claude:${uuid}`);
+  assert.equal(
+    sessionIdOf({ "x-amp-thread-id": "T-1" }, { metadata: { user_id: `u__session_${uuid}` } }),
+    `claude:${uuid}`,
+  );
 });
 
 test("AffinityTable expires bindings after the TTL since last use and evicts the least recently used beyond the cap", () => {

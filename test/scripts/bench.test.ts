@@ -1,7 +1,14 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { bucketLow, bucketOf, Histogram } from "../../scripts/bench/histogram.js";
-import { formatDirective, parseDirective, requestBody, responseBody, scanStamps, stampText } from "../../scripts/bench/payloads.js";
+import {
+  formatDirective,
+  parseDirective,
+  requestBody,
+  responseBody,
+  scanStamps,
+  stampText,
+} from "../../scripts/bench/payloads.js";
 import { startFakeUpstream } from "../../scripts/bench/fake-upstream.js";
 import { startNodeProxy } from "../../scripts/bench/node-proxy.js";
 import { probe, runLoad } from "../../scripts/bench/load.js";
@@ -19,7 +26,24 @@ import { TARGETS, cliproxyConfig } from "../../scripts/bench/targets.js";
 import type { LoadResult } from "../../scripts/bench/load.js";
 
 test("bucketOf() puts every value in the bucket whose range holds it, across power-of-two edges", () => {
-  for (const v of [0, 1, 127, 128, 129, 255, 256, 257, 1023, 1024, 65_535, 65_536, 999_999, 2 ** 32 - 1, 2 ** 32, 6e10]) {
+  for (const v of [
+    0,
+    1,
+    127,
+    128,
+    129,
+    255,
+    256,
+    257,
+    1023,
+    1024,
+    65_535,
+    65_536,
+    999_999,
+    2 ** 32 - 1,
+    2 ** 32,
+    6e10,
+  ]) {
     const i = bucketOf(v);
     assert.ok(bucketLow(i) <= v, `low of ${v}`);
     assert.ok(v < bucketLow(i + 1), `next low above ${v}`);
@@ -57,7 +81,12 @@ test("Histogram clamps percentiles to the recorded range, merges, and summarises
 });
 
 test("parseDirective() reads what formatDirective() wrote and ignores out-of-range fields", () => {
-  assert.deepEqual(parseDirective(`hello ${formatDirective({ size: 5, events: 7, bytes: 9, pace: 0 })} tail`), { size: 5, events: 7, bytes: 9, pace: 0 });
+  assert.deepEqual(parseDirective(`hello ${formatDirective({ size: 5, events: 7, bytes: 9, pace: 0 })} tail`), {
+    size: 5,
+    events: 7,
+    bytes: 9,
+    pace: 0,
+  });
   assert.deepEqual(parseDirective("bench:size=-1,events=abc,pace=3;"), { size: 1024, events: 20, bytes: 100, pace: 3 });
   assert.equal(parseDirective("no directive").size, 1024);
 });
@@ -79,27 +108,77 @@ test("smoke: the load generator drives the fake upstream for JSON and stamped st
   const fake = await startFakeUpstream();
   t.after(() => fake.close());
   const direct = TARGETS.find((x) => x.name === "direct")!;
-  const json = await runLoad({ base: fake.url, request: direct.request({ kind: "json", size: 1024 })!, connections: 2, durationMs: 250, mode: "request" });
+  const json = await runLoad({
+    base: fake.url,
+    request: direct.request({ kind: "json", size: 1024 })!,
+    connections: 2,
+    durationMs: 250,
+    mode: "request",
+  });
   assert.equal(json.errors, 0);
   assert.ok(json.ok > 0 && json.rps > 0 && json.latency.p50 > 0);
   assert.ok(json.bytes >= json.ok * 1024);
-  const sse = await runLoad({ base: fake.url, request: direct.request({ kind: "sse", events: 5, bytes: 100, pace: 0 })!, connections: 2, requests: 6, mode: "sse" });
+  const sse = await runLoad({
+    base: fake.url,
+    request: direct.request({ kind: "sse", events: 5, bytes: 100, pace: 0 })!,
+    connections: 2,
+    requests: 6,
+    mode: "sse",
+  });
   assert.equal(sse.ok, 6);
   assert.equal(sse.events, 30);
   assert.equal(sse.eventDelay?.count, 30);
   assert.equal(sse.ttfe?.count, 6);
-  const openai = await probe(fake.url, { method: "POST", path: "/v1/chat/completions", headers: {}, body: requestBody("openai", "gpt", { events: 3, pace: 1 }, true) }, true);
+  const openai = await probe(
+    fake.url,
+    {
+      method: "POST",
+      path: "/v1/chat/completions",
+      headers: {},
+      body: requestBody("openai", "gpt", { events: 3, pace: 1 }, true),
+    },
+    true,
+  );
   assert.equal(openai.stamps, 3);
   assert.match(openai.text, /data: \[DONE\]\n\n$/);
-  const gemini = await probe(fake.url, { method: "POST", path: "/v1beta/models/g:streamGenerateContent?alt=sse", headers: {}, body: requestBody("gemini", "g", { events: 4, pace: 0 }, false) }, true);
+  const gemini = await probe(
+    fake.url,
+    {
+      method: "POST",
+      path: "/v1beta/models/g:streamGenerateContent?alt=sse",
+      headers: {},
+      body: requestBody("gemini", "g", { events: 4, pace: 0 }, false),
+    },
+    true,
+  );
   assert.equal(gemini.stamps, 4);
   const amp = await probe(fake.url, { method: "GET", path: "/api/user?size=2000", headers: {} }, false);
   assert.equal(amp.status, 200);
   assert.ok(Math.abs(amp.text.length - 2000) <= 2);
-  assert.equal(JSON.parse((await probe(fake.url, { method: "POST", path: "/v1/messages", headers: {}, body: requestBody("anthropic", "c", { size: 3000 }, false) }, false)).text).type, "message");
+  assert.equal(
+    JSON.parse(
+      (
+        await probe(
+          fake.url,
+          {
+            method: "POST",
+            path: "/v1/messages",
+            headers: {},
+            body: requestBody("anthropic", "c", { size: 3000 }, false),
+          },
+          false,
+        )
+      ).text,
+    ).type,
+    "message",
+  );
   const node = await startNodeProxy(fake.port);
   t.after(() => node.server.close());
-  const through = await probe(`http://127.0.0.1:${node.port}`, direct.request({ kind: "sse", events: 4, bytes: 100, pace: 0 })!, true);
+  const through = await probe(
+    `http://127.0.0.1:${node.port}`,
+    direct.request({ kind: "sse", events: 4, bytes: 100, pace: 0 })!,
+    true,
+  );
   assert.equal(through.stamps, 4);
 });
 
@@ -107,13 +186,27 @@ test("runLoad() gives up on a target that refuses every connection", async () =>
   const srv = await startFakeUpstream();
   const port = srv.port;
   await srv.close();
-  const r = await runLoad({ base: `http://127.0.0.1:${port}`, request: { method: "GET", path: "/", headers: {} }, connections: 1, durationMs: 10_000, mode: "request" });
+  const r = await runLoad({
+    base: `http://127.0.0.1:${port}`,
+    request: { method: "GET", path: "/", headers: {} },
+    connections: 1,
+    durationMs: 10_000,
+    mode: "request",
+  });
   assert.equal(r.ok, 0);
   assert.equal(r.errors, 20);
   assert.match(r.firstError ?? "", /ECONNREFUSED/);
 });
 
-const slice = (rps: number, ok = 10): LoadResult => ({ ok, errors: ok ? 0 : 3, firstError: ok ? undefined : "status 502", elapsedMs: 1000, rps, bytes: 0, latency: { count: ok, min: 0.1, mean: 0.2, p50: 0.2, p90: 0.3, p99: 0.5, max: 1 } });
+const slice = (rps: number, ok = 10): LoadResult => ({
+  ok,
+  errors: ok ? 0 : 3,
+  firstError: ok ? undefined : "status 502",
+  elapsedMs: 1000,
+  rps,
+  bytes: 0,
+  latency: { count: ok, min: 0.1, mean: 0.2, p50: 0.2, p90: 0.3, p99: 0.5, max: 1 },
+});
 
 test("bestOf() keeps the best slice and reports the spread; all-failing slices make the cell unavailable", () => {
   const cell = bestOf("rps", [slice(800), slice(1000), slice(900)]);
@@ -126,10 +219,34 @@ test("bestOf() keeps the best slice and reports the spread; all-failing slices m
 
 test("renderReport() prints ratios to direct and nginx and names why a target is unavailable", () => {
   const r: BenchResult = {
-    startedAt: "", durationMs: 1000, quick: true, machine: { cores: 2, cpu: "x", node: "v20", loadBefore: "0", loadAfter: "0" }, options: {},
-    targets: { direct: { label: "d", available: true }, nginx: { label: "n", available: true }, pass: { label: "p", available: false, reason: "boom" } },
-    scenarios: [{ name: "lat-1k", title: "t", connections: 1, kind: "json", rank: "rps", cells: { direct: bestOf("rps", [slice(1000)]), nginx: bestOf("rps", [slice(500)]), pass: { status: "unavailable", reason: "boom" } } }],
-    streams: [], micro: [], goals: [], notes: ["a note"],
+    startedAt: "",
+    durationMs: 1000,
+    quick: true,
+    machine: { cores: 2, cpu: "x", node: "v20", loadBefore: "0", loadAfter: "0" },
+    options: {},
+    targets: {
+      direct: { label: "d", available: true },
+      nginx: { label: "n", available: true },
+      pass: { label: "p", available: false, reason: "boom" },
+    },
+    scenarios: [
+      {
+        name: "lat-1k",
+        title: "t",
+        connections: 1,
+        kind: "json",
+        rank: "rps",
+        cells: {
+          direct: bestOf("rps", [slice(1000)]),
+          nginx: bestOf("rps", [slice(500)]),
+          pass: { status: "unavailable", reason: "boom" },
+        },
+      },
+    ],
+    streams: [],
+    micro: [],
+    goals: [],
+    notes: ["a note"],
   };
   r.goals = evaluateGoals(r);
   const text = renderReport(r);
@@ -158,7 +275,8 @@ test("nginxConf() proxies without buffering, on loopback only, with every path i
 test("summarizeProfile() splits self and total time by function and area, leaving idle out", () => {
   const frame = (functionName: string, url = "") => ({ functionName, url, lineNumber: 0 });
   const s = summarizeProfile({
-    startTime: 0, endTime: 40,
+    startTime: 0,
+    endTime: 40,
     nodes: [
       { id: 1, callFrame: frame("(root)"), children: [2, 4, 5] },
       { id: 2, callFrame: frame("dispatch", "file:///w/dist/cliproxy.mjs"), children: [3] },
@@ -166,20 +284,32 @@ test("summarizeProfile() splits self and total time by function and area, leavin
       { id: 4, callFrame: frame("(idle)") },
       { id: 5, callFrame: frame("(garbage collector)") },
     ],
-    samples: [2, 3, 3, 4, 5], timeDeltas: [1000, 1000, 1000, 5000, 1000],
+    samples: [2, 3, 3, 4, 5],
+    timeDeltas: [1000, 1000, 1000, 5000, 1000],
   });
   assert.equal(s.busyMs, 4);
   assert.deepEqual(s.total, [{ name: "dispatch dist/cliproxy.mjs:1", ms: 3, pct: 75 }]);
-  assert.deepEqual(s.areas.map((a) => a.name), ["node internals", "cliproxy", "GC"]);
+  assert.deepEqual(
+    s.areas.map((a) => a.name),
+    ["node internals", "cliproxy", "GC"],
+  );
   assert.match(renderProfile(s), /75\.0%\s+3\.0 ms  dispatch dist\/cliproxy\.mjs:1/);
 });
 
 test("parseBenchArgs() reads --quick, --only and --profile, and rejects unknown flags", () => {
-  assert.deepEqual(parseBenchArgs(["--quick", "--only", "pass,nginx"]), { quick: true, build: true, profileSeconds: 10, only: ["pass", "nginx"] });
+  assert.deepEqual(parseBenchArgs(["--quick", "--only", "pass,nginx"]), {
+    quick: true,
+    build: true,
+    profileSeconds: 10,
+    only: ["pass", "nginx"],
+  });
   assert.equal(parseBenchArgs(["--profile"]).profile, "pass");
   assert.equal(parseBenchArgs(["--profile", "translate", "--seconds", "3"]).profileSeconds, 3);
   assert.throws(() => parseBenchArgs(["--fast"]), /Unknown option "--fast"/);
-  assert.deepEqual(parseBenchArgs(["--compare", "/a/cliproxy.mjs,/b/cliproxy.mjs"]).compare, ["/a/cliproxy.mjs", "/b/cliproxy.mjs"]);
+  assert.deepEqual(parseBenchArgs(["--compare", "/a/cliproxy.mjs,/b/cliproxy.mjs"]).compare, [
+    "/a/cliproxy.mjs",
+    "/b/cliproxy.mjs",
+  ]);
 });
 
 // One forked load generator for the file: each fork costs a tsx start-up.
@@ -192,7 +322,13 @@ test("smoke: the fake upstream and the load generator run as their own processes
   t.after(() => stop(fake.child, 1_000));
   const worker = sharedWorker();
   const spec = TARGETS[0].request({ kind: "json", size: 1024 })!;
-  const r = await worker.run({ base: `http://127.0.0.1:${fake.port}`, request: spec, connections: 4, durationMs: 200, mode: "request" });
+  const r = await worker.run({
+    base: `http://127.0.0.1:${fake.port}`,
+    request: spec,
+    connections: 4,
+    durationMs: 200,
+    mode: "request",
+  });
   assert.equal(r.errors, 0);
   assert.ok(r.ok > 0);
 });
@@ -200,7 +336,16 @@ test("smoke: the fake upstream and the load generator run as their own processes
 test("LoadWorker.run() rejects once the worker has been closed", async () => {
   const worker = new LoadWorker();
   await worker.close();
-  await assert.rejects(worker.run({ base: "http://127.0.0.1:1", request: { method: "GET", path: "/", headers: {} }, connections: 1, requests: 1, mode: "request" }), /not running/);
+  await assert.rejects(
+    worker.run({
+      base: "http://127.0.0.1:1",
+      request: { method: "GET", path: "/", headers: {} },
+      connections: 1,
+      requests: 1,
+      mode: "request",
+    }),
+    /not running/,
+  );
 });
 
 test("startNginx() proxies to the fake upstream and stops cleanly (skipped without nginx)", async (t) => {
@@ -212,7 +357,11 @@ test("startNginx() proxies to the fake upstream and stops cleanly (skipped witho
   t.after(() => fake.close());
   const nginx = await startNginx(bin, { dir, port: await freePort(), upstreamPort: fake.port });
   try {
-    const r = await probe(`http://127.0.0.1:${nginx.port}`, TARGETS[1].request({ kind: "sse", events: 3, bytes: 100, pace: 0 })!, true);
+    const r = await probe(
+      `http://127.0.0.1:${nginx.port}`,
+      TARGETS[1].request({ kind: "sse", events: 3, bytes: 100, pace: 0 })!,
+      true,
+    );
     assert.equal(r.stamps, 3);
   } finally {
     await nginx.stop();
@@ -228,14 +377,34 @@ test("runScenario() measures live targets in slices and reports the others as un
   const amp = TARGETS.find((x) => x.name === "amp")!;
   const live: Live[] = [
     { target: direct, base: fake.url },
-    { target: { ...direct, name: "broken", request: (k) => ({ ...direct.request(k)!, path: "/v1beta/models/x:generateContent", body: "{}" }) }, base: fake.url },
+    {
+      target: {
+        ...direct,
+        name: "broken",
+        request: (k) => ({ ...direct.request(k)!, path: "/v1beta/models/x:generateContent", body: "{}" }),
+      },
+      base: fake.url,
+    },
     { target: pass, down: "cliproxy did not start: boom" },
     { target: amp, base: fake.url },
     { target: { ...direct, name: "refused" }, base: "http://127.0.0.1:1" },
   ];
   const logs: string[] = [];
   const dead = new Map<string, string>();
-  const r = await runScenario(worker, { name: "sse-test", title: "t", connections: 2, load: { kind: "sse", events: 3, bytes: 100, pace: 0 }, rank: "delay" }, live, { slices: 2, sliceMs: 60, warmupMs: 20 }, (l) => logs.push(l), dead);
+  const r = await runScenario(
+    worker,
+    {
+      name: "sse-test",
+      title: "t",
+      connections: 2,
+      load: { kind: "sse", events: 3, bytes: 100, pace: 0 },
+      rank: "delay",
+    },
+    live,
+    { slices: 2, sliceMs: 60, warmupMs: 20 },
+    (l) => logs.push(l),
+    dead,
+  );
   assert.deepEqual(Object.keys(r.cells), ["direct", "broken", "pass", "refused"]); // amp has no stream request
   assert.match(r.cells.refused.reason ?? "", /^health probe failed: .*ECONNREFUSED/);
   assert.deepEqual([...dead.keys()], ["refused"]); // not probed again in later scenarios
@@ -248,7 +417,10 @@ test("runScenario() measures live targets in slices and reports the others as un
 
 test("runMicro() times the translation hub and pumpStream against their floors", async () => {
   const rows = await runMicro(15, { requestBytes: 10_000, events: 100 });
-  assert.deepEqual(rows.map((r) => r.reason), rows.map(() => undefined));
+  assert.deepEqual(
+    rows.map((r) => r.reason),
+    rows.map(() => undefined),
+  );
   assert.ok(rows.length >= 6);
   assert.ok(rows.every((r) => (r.perOpMs?.count ?? 0) > 0));
 });

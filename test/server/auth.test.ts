@@ -17,10 +17,28 @@ test("checkApiKey() with no api-keys lets loopback peers through and refuses rem
 test("checkApiKey() with no api-keys refuses a loopback peer that relays for someone else (a local reverse proxy or tunnel)", () => {
   const config = makeConfig({ apiKeys: [] });
   for (const h of ["x-forwarded-for", "forwarded", "x-real-ip", "cf-connecting-ip", "true-client-ip"]) {
-    assert.deepEqual(checkApiKey(req({ [h]: "203.0.113.9" }), { config, url, peer: "127.0.0.1" }), { ok: false, message: "Missing API key" }, h);
+    assert.deepEqual(
+      checkApiKey(req({ [h]: "203.0.113.9" }), { config, url, peer: "127.0.0.1" }),
+      { ok: false, message: "Missing API key" },
+      h,
+    );
   }
-  assert.deepEqual(checkApiKey(req({ "x-forwarded-for": "127.0.0.1" }), { config: makeConfig({ apiKeys: ["k"] }), url, peer: "127.0.0.1" }), { ok: false, message: "Missing API key" });
-  assert.deepEqual(checkApiKey(req({ "x-forwarded-for": "1.2.3.4", authorization: "Bearer k" }), { config: makeConfig({ apiKeys: ["k"] }), url, peer: "127.0.0.1" }), { ok: true, key: "k" });
+  assert.deepEqual(
+    checkApiKey(req({ "x-forwarded-for": "127.0.0.1" }), {
+      config: makeConfig({ apiKeys: ["k"] }),
+      url,
+      peer: "127.0.0.1",
+    }),
+    { ok: false, message: "Missing API key" },
+  );
+  assert.deepEqual(
+    checkApiKey(req({ "x-forwarded-for": "1.2.3.4", authorization: "Bearer k" }), {
+      config: makeConfig({ apiKeys: ["k"] }),
+      url,
+      peer: "127.0.0.1",
+    }),
+    { ok: true, key: "k" },
+  );
 });
 
 test("matchKey() finds the configured key whatever its position and returns undefined for none", () => {

@@ -19,7 +19,9 @@ const j = async (r: Response): Promise<any> => r.json();
 
 const echo = async (req: Parameters<Route["handler"]>[0], ctx: Parameters<Route["handler"]>[1]) => {
   const { json } = await readJson(req, ctx);
-  ctx.res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ got: json, key: ctx.clientKey ?? null }));
+  ctx.res
+    .writeHead(200, { "content-type": "application/json" })
+    .end(JSON.stringify({ got: json, key: ctx.clientKey ?? null }));
 };
 
 const ROUTES: Route[] = [
@@ -33,7 +35,10 @@ const ROUTES: Route[] = [
     throw new HttpError(0, "api_error", "Upstream answered with status 0");
   }),
   route("POST", "/gz", "openai", async (req, ctx) => {
-    gzSettled = readBody(req, 1 << 20, { decode: true }).then(() => "resolved", () => "rejected");
+    gzSettled = readBody(req, 1 << 20, { decode: true }).then(
+      () => "resolved",
+      () => "rejected",
+    );
     await gzSettled;
     ctx.res.end();
   }),
@@ -44,7 +49,12 @@ const ROUTES: Route[] = [
 
 async function serve(t: import("node:test").TestContext, overrides: Parameters<typeof makeConfig>[0] = {}) {
   const logs: string[] = [];
-  const app = createApp({ config: makeConfig({ apiKeys: ["sk-test"], ...overrides }), env: {}, homeDir: "/nonexistent", log: createLogger({ level: "debug", sink: (l) => logs.push(l) }) });
+  const app = createApp({
+    config: makeConfig({ apiKeys: ["sk-test"], ...overrides }),
+    env: {},
+    homeDir: "/nonexistent",
+    log: createLogger({ level: "debug", sink: (l) => logs.push(l) }),
+  });
   const server = createServer(dispatch(ROUTES, app));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   t.after(() => new Promise((r) => server.close(r)));
@@ -55,14 +65,27 @@ test("requireApiKey() answers 401 in the OpenAI, Anthropic and Gemini shapes on 
   const { base } = await serve(t);
   const openai = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: "{}" });
   assert.equal(openai.status, 401);
-  assert.deepEqual(await j(openai), { error: { message: "Missing API key", type: "authentication_error", param: null, code: "invalid_api_key" } });
-  const anthropic = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "wrong" }, body: "{}" });
+  assert.deepEqual(await j(openai), {
+    error: { message: "Missing API key", type: "authentication_error", param: null, code: "invalid_api_key" },
+  });
+  const anthropic = await fetch(`${base}/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": "wrong" },
+    body: "{}",
+  });
   assert.equal(anthropic.status, 401);
-  assert.deepEqual(await j(anthropic), { type: "error", error: { type: "authentication_error", message: INVALID_KEY } });
+  assert.deepEqual(await j(anthropic), {
+    type: "error",
+    error: { type: "authentication_error", message: INVALID_KEY },
+  });
   const gemini = await fetch(`${base}/v1beta/models/g:generateContent?key=nope`, { method: "POST", body: "{}" });
   assert.equal(gemini.status, 401);
   assert.deepEqual(await j(gemini), { error: { code: 401, message: INVALID_KEY, status: "UNAUTHENTICATED" } });
-  const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { authorization: "Bearer sk-test" }, body: "{}" });
+  const ok = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: "Bearer sk-test" },
+    body: "{}",
+  });
   assert.equal(ok.status, 200);
 });
 
@@ -92,22 +115,38 @@ test("api-keys empty lets every request through", async (t) => {
 
 test("readJson() answers 400 in the dialect for malformed JSON and a non-object, and the server keeps serving", async (t) => {
   const { base } = await serve(t);
-  const bad = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "{nope" });
+  const bad = await fetch(`${base}/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": "sk-test" },
+    body: "{nope",
+  });
   assert.equal(bad.status, 400);
   const body = await j(bad);
   assert.equal(body.type, "error");
   assert.equal(body.error.type, "invalid_request_error");
   assert.match(body.error.message, /not valid JSON/);
-  const arr = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "[1]" });
+  const arr = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "x-api-key": "sk-test" },
+    body: "[1]",
+  });
   assert.equal(arr.status, 400);
   assert.match((await j(arr)).error.message, /must be a JSON object/);
-  const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: '{"x":1}' });
+  const ok = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "x-api-key": "sk-test" },
+    body: '{"x":1}',
+  });
   assert.deepEqual(await j(ok), { got: { x: 1 }, key: "sk-test" });
 });
 
 test("readJson() answers 413 over the body cap, declared or streamed, and the server keeps serving", async (t) => {
   const { base } = await serve(t, { bodyLimitBytes: 1024 });
-  const declared = await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "x".repeat(2000) });
+  const declared = await fetch(`${base}/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": "sk-test" },
+    body: "x".repeat(2000),
+  });
   assert.equal(declared.status, 413);
   assert.equal((await j(declared)).error.type, "request_too_large");
   const chunks = new ReadableStream({
@@ -116,19 +155,36 @@ test("readJson() answers 413 over the body cap, declared or streamed, and the se
       c.close();
     },
   });
-  const streamed = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: chunks, duplex: "half" } as RequestInit);
+  const streamed = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "x-api-key": "sk-test" },
+    body: chunks,
+    duplex: "half",
+  } as RequestInit);
   assert.equal(streamed.status, 413);
   assert.match((await j(streamed)).error.message, /1024 byte limit/);
-  const ok = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test" }, body: "{}" });
+  const ok = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "x-api-key": "sk-test" },
+    body: "{}",
+  });
   assert.equal(ok.status, 200);
 });
 
 test("readJson() decodes a gzip request body and rejects one that is labelled gzip but is not", async (t) => {
   const { gzipSync } = await import("node:zlib");
   const { base } = await serve(t);
-  const good = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test", "content-encoding": "gzip" }, body: gzipSync('{"z":2}') });
+  const good = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "x-api-key": "sk-test", "content-encoding": "gzip" },
+    body: gzipSync('{"z":2}'),
+  });
   assert.deepEqual((await j(good)).got, { z: 2 });
-  const bad = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-api-key": "sk-test", "content-encoding": "gzip" }, body: "plain" });
+  const bad = await fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "x-api-key": "sk-test", "content-encoding": "gzip" },
+    body: "plain",
+  });
   assert.equal(bad.status, 400);
   assert.match((await j(bad)).error.message, /labelled gzip/);
 });
@@ -152,16 +208,25 @@ test("dispatch() answers 404 and 405 in JSON, echoes X-Request-Id, and hides int
   assert.equal(tea.status, 418);
   assert.equal(tea.headers.get("x-extra"), "1");
   assert.deepEqual(await j(tea), { error: "I am a teapot" });
-  assert.match(logs.find((l) => l.includes("GET /v1/nothing"))!, /status=404 ms=[\d.]+ bytes=\d+ id=/);
+  assert.match(
+    logs.find((l) => l.includes("GET /v1/nothing"))!,
+    /status=404 ms=[\d.]+ bytes=\d+ id=/,
+  );
 });
 
 test("dialectOfPath() and loggablePath() pick the dialect and hide credentials in query strings", () => {
   assert.equal(dialectOfPath("/v1/messages/x"), "anthropic");
   assert.equal(dialectOfPath("/v1beta/models"), "gemini");
   assert.equal(dialectOfPath("/v1/other"), "openai");
-  assert.equal(loggablePath(new URL("http://x/a?key=secret&b=1&auth_token=t")), "/a?key=[REDACTED]&b=1&auth_token=[REDACTED]");
+  assert.equal(
+    loggablePath(new URL("http://x/a?key=secret&b=1&auth_token=t")),
+    "/a?key=[REDACTED]&b=1&auth_token=[REDACTED]",
+  );
   assert.equal(loggablePath(new URL("http://x/api/internal?getUserInfo")), "/api/internal?getUserInfo");
-  assert.equal(loggablePath(new URL("http://x/callback?code=c0de&state=st4te&scope=a")), "/callback?code=[REDACTED]&state=[REDACTED]&scope=a");
+  assert.equal(
+    loggablePath(new URL("http://x/callback?code=c0de&state=st4te&scope=a")),
+    "/callback?code=[REDACTED]&state=[REDACTED]&scope=a",
+  );
   assert.equal(loggablePath(new URL("http://x/a?b=1")), "/a?b=1");
   assert.equal(loggablePath(new URL("http://x/a")), "/a");
 });
@@ -179,7 +244,10 @@ test("readBody() settles when a client aborts in the middle of a gzip body", asy
   const { gzipSync } = await import("node:zlib");
   const { base } = await serve(t);
   const whole = gzipSync("x".repeat(100_000));
-  const r = request(`${base}/gz`, { method: "POST", headers: { "content-encoding": "gzip", "content-length": String(whole.length) } });
+  const r = request(`${base}/gz`, {
+    method: "POST",
+    headers: { "content-encoding": "gzip", "content-length": String(whole.length) },
+  });
   r.on("error", () => {});
   r.write(whole.subarray(0, 100));
   while (!gzSettled) await new Promise((resolve) => setImmediate(resolve));

@@ -8,7 +8,12 @@ import { startFake, sendJson } from "../support/fake-upstream.js";
 import { chatCompletion, compat, CLIENT_KEY } from "../providers/support.js";
 
 /** Opens a raw connection and collects everything the server sends until it closes or `until` matches. */
-async function raw(port: number): Promise<{ socket: Socket; received: () => string; waitFor: (re: RegExp) => Promise<string>; closed: Promise<void> }> {
+async function raw(port: number): Promise<{
+  socket: Socket;
+  received: () => string;
+  waitFor: (re: RegExp) => Promise<string>;
+  closed: Promise<void>;
+}> {
   const socket = connect(port, "127.0.0.1");
   await once(socket, "connect");
   let text = "";
@@ -23,7 +28,8 @@ async function raw(port: number): Promise<{ socket: Socket; received: () => stri
     while (!re.test(text)) {
       const more = new Promise<void>((r) => waiters.push(r));
       await Promise.race([more, closed]);
-      if (socket.destroyed && !re.test(text)) throw new Error(`closed before ${re}: ${JSON.stringify(text.slice(0, 300))}`);
+      if (socket.destroyed && !re.test(text))
+        throw new Error(`closed before ${re}: ${JSON.stringify(text.slice(0, 300))}`);
     }
     return text;
   };
@@ -42,7 +48,8 @@ test("a request with two Host headers is a 400", async (t) => {
 
 test("a request with more than 1,000 headers is a 431, with 1,000 it is served", async (t) => {
   const s = await startServer(t, { apiKeys: [CLIENT_KEY] });
-  const head = (n: number) => `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: n - 1 }, (_, i) => `x-h${i}: v\r\n`).join("")}\r\n`;
+  const head = (n: number) =>
+    `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: n - 1 }, (_, i) => `x-h${i}: v\r\n`).join("")}\r\n`;
   const many = await raw(s.port);
   many.socket.write(head(1001));
   assert.match(await many.waitFor(/\r\n\r\n[\s\S]*\}/), /^HTTP\/1\.1 431 [\s\S]*more than 1000 headers/);
@@ -55,7 +62,10 @@ test("a request with more than 1,000 headers is a 431, with 1,000 it is served",
 
 test("Expect: 100-continue with a wrong key gets the 401 and never a 100 Continue; with the right key the 100 comes first", async (t) => {
   const fake = await startFake(t, (_r, res) => sendJson(res, 200, chatCompletion()));
-  const s = await startServer(t, { apiKeys: [CLIENT_KEY], openaiCompatibility: [compat("local", `${fake.url}/v1`, ["ko"], [{ name: "llama-3" }])] });
+  const s = await startServer(t, {
+    apiKeys: [CLIENT_KEY],
+    openaiCompatibility: [compat("local", `${fake.url}/v1`, ["ko"], [{ name: "llama-3" }])],
+  });
   const body = JSON.stringify({ model: "llama-3", messages: [{ role: "user", content: "hi" }] });
   const head = (key: string) =>
     `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`;
@@ -73,11 +83,16 @@ test("Expect: 100-continue with a wrong key gets the 401 and never a 100 Continu
   right.socket.destroy();
 });
 
-for (const [name, key, status] of [["401 (wrong key)", "sk-wrong", 401], ["413 (declared size over body-limit)", CLIENT_KEY, 413]] as const) {
+for (const [name, key, status] of [
+  ["401 (wrong key)", "sk-wrong", 401],
+  ["413 (declared size over body-limit)", CLIENT_KEY, 413],
+] as const) {
   test(`a ${name} on a 10 GB declared body closes the connection instead of reading the body`, async (t) => {
     const s = await startServer(t, { apiKeys: [CLIENT_KEY], bodyLimitBytes: 1024 * 1024 });
     const c = await raw(s.port);
-    c.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n`);
+    c.socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n`,
+    );
     c.socket.write(Buffer.alloc(64 * 1024, 0x20));
     await c.closed; // the server closed: it did not wait for the other 9.99 GB
     assert.match(c.received(), new RegExp(`^HTTP/1\\.1 ${status} [\\s\\S]*connection: close`, "i"));
@@ -87,7 +102,9 @@ for (const [name, key, status] of [["401 (wrong key)", "sk-wrong", 401], ["413 (
 test("a 413 found while reading a body without Content-Length closes the connection too", async (t) => {
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], bodyLimitBytes: 1024 * 1024 });
   const c = await raw(s.port);
-  c.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${CLIENT_KEY}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+  c.socket.write(
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${CLIENT_KEY}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+  );
   const chunk = Buffer.alloc(256 * 1024, 0x20);
   for (let i = 0; i < 5; i++) c.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
   await c.closed;

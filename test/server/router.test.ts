@@ -39,7 +39,12 @@ test("createRouter() decodes params, keeps undecodable ones raw, and refuses emp
 });
 
 test("createRouter() prefers an exact path over a wildcard that also matches it", () => {
-  const router = createRouter([route("GET", "/v1beta/models/*rest", "gemini", h), route("GET", "/v1beta/models", "openai", h), route("*", "/api/*rest", "plain", h), route("GET", "/api", "anthropic", h)]);
+  const router = createRouter([
+    route("GET", "/v1beta/models/*rest", "gemini", h),
+    route("GET", "/v1beta/models", "openai", h),
+    route("*", "/api/*rest", "plain", h),
+    route("GET", "/api", "anthropic", h),
+  ]);
   const m = router.match("GET", "/v1beta/models");
   assert.ok(m.kind === "found" && m.route.path === "/v1beta/models");
   const w = router.match("GET", "/v1beta/models/x/y");

@@ -13,7 +13,7 @@ function parseSplitAt(input: Buffer, cut: number): SseEvent[] {
 }
 
 const SAMPLE = Buffer.from(
-  "\uFEFFevent: message_start\r\ndata: {\"t\":\"héllo 😀 世界\"}\r\n\r\n" +
+  '\uFEFFevent: message_start\r\ndata: {"t":"héllo 😀 世界"}\r\n\r\n' +
     ": keep-alive\n\n" +
     "data:first\ndata: second\nid: 7\nretry: 1500\n\n" +
     "event: ping\rdata: {}\r\r" +
@@ -65,7 +65,7 @@ test("SseParser ignores comments but reports them to onComment", () => {
 });
 
 test("SseParser passes [DONE] through as plain data", () => {
-  assert.deepEqual(parseWhole("data: {\"a\":1}\n\ndata: [DONE]\n\n"), [{ data: "{\"a\":1}" }, { data: "[DONE]" }]);
+  assert.deepEqual(parseWhole('data: {"a":1}\n\ndata: [DONE]\n\n'), [{ data: '{"a":1}' }, { data: "[DONE]" }]);
 });
 
 test("SseParser keeps id and numeric retry but drops invalid ones and unknown fields", () => {

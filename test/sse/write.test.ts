@@ -10,7 +10,10 @@ test("formatEvent() writes the event name, then one data line per line of data",
 });
 
 test("formatEvent() writes id and retry, and strips newlines that would inject fields", () => {
-  assert.equal(formatEvent({ event: "a\nb", id: "1\r", retry: 30.7, data: "x" }), "event: ab\nid: 1\nretry: 30\ndata: x\n\n");
+  assert.equal(
+    formatEvent({ event: "a\nb", id: "1\r", retry: 30.7, data: "x" }),
+    "event: ab\nid: 1\nretry: 30\ndata: x\n\n",
+  );
 });
 
 test("formatEvent() output parses back to the same event", () => {
@@ -26,5 +29,8 @@ test("formatComment() writes comment lines the parser ignores", () => {
 });
 
 test("SSE_HEADERS declares an uncached event stream", () => {
-  assert.deepEqual({ ...SSE_HEADERS }, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+  assert.deepEqual(
+    { ...SSE_HEADERS },
+    { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },
+  );
 });

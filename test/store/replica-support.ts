@@ -25,7 +25,12 @@ export interface Replica {
 }
 
 /** Writes config and token files of `schema` into the database. */
-export async function seed(pg: PgCluster, schema: string, config: string, files: Record<string, unknown> = {}): Promise<void> {
+export async function seed(
+  pg: PgCluster,
+  schema: string,
+  config: string,
+  files: Record<string, unknown> = {},
+): Promise<void> {
   const pool = new PgPool(parseDsn(pg.dsn()));
   try {
     const sql = storeSql(schema);
@@ -40,7 +45,13 @@ export async function seed(pg: PgCluster, schema: string, config: string, files:
 /** The environment of a replica on `schema` with its own spool. */
 export function replicaEnv(pg: PgCluster, schema: string, extra: Record<string, string> = {}): Record<string, string> {
   const local = mkdtempSync(join(tmpdir(), "cliproxy-replica-"));
-  return { PGSTORE_DSN: pg.dsn(), PGSTORE_SCHEMA: schema, PGSTORE_LOCAL_PATH: local, MANAGEMENT_PASSWORD: "mgmt-pass-123", ...extra };
+  return {
+    PGSTORE_DSN: pg.dsn(),
+    PGSTORE_SCHEMA: schema,
+    PGSTORE_LOCAL_PATH: local,
+    MANAGEMENT_PASSWORD: "mgmt-pass-123",
+    ...extra,
+  };
 }
 
 /** Starts a replica in this process; stopped when the test ends. */
@@ -58,7 +69,9 @@ export async function spawnReplica(t: TestContext, pg: PgCluster, schema: string
   const env = replicaEnv(pg, schema);
   const root = resolve(import.meta.dirname, "..", "..");
   const child = spawn(process.execPath, ["--import", "tsx", join(root, "src", "main.ts"), "--port", String(port)], {
-    cwd: root, env: { ...process.env, ...env, HOME: env.PGSTORE_LOCAL_PATH }, stdio: ["ignore", "pipe", "pipe"],
+    cwd: root,
+    env: { ...process.env, ...env, HOME: env.PGSTORE_LOCAL_PATH },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   t.after(() => void (child.exitCode === null && child.kill("SIGKILL")));
   let out = "";
@@ -74,7 +87,11 @@ export async function spawnReplica(t: TestContext, pg: PgCluster, schema: string
 }
 
 /** Resolves with the first emission of `event` on `emitter` for which `match` holds. */
-export function until<T>(emitter: NodeJS.EventEmitter, event: string, match: (value: T) => boolean = () => true): Promise<T> {
+export function until<T>(
+  emitter: NodeJS.EventEmitter,
+  event: string,
+  match: (value: T) => boolean = () => true,
+): Promise<T> {
   return new Promise((resolve) => {
     const on = (value: T) => {
       if (!match(value)) return;

@@ -68,7 +68,9 @@ function mId(): string {
 }
 
 function tokenOf(req: IncomingMessage): string | undefined {
-  const list = String(req.headers["sec-websocket-protocol"] ?? "").split(",").map((s) => s.trim());
+  const list = String(req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((s) => s.trim());
   const p = list.find((s) => s.startsWith("rivet_conn_params."));
   if (!p) return undefined;
   try {
@@ -88,7 +90,9 @@ function playActor(peer: WsPeer, threadId: string, reply: string, log: string[])
   let seq = 0;
   // The CLI's thread client waits for a first frame from the actor before it sends anything.
   notify("agent_state", { seq: 0, state: "idle" });
-  peer.on("frame", (f: { opcode: number; payload: Buffer }) => log.push(`<- op${f.opcode} ${f.payload.toString("utf8").slice(0, 300)}`));
+  peer.on("frame", (f: { opcode: number; payload: Buffer }) =>
+    log.push(`<- op${f.opcode} ${f.payload.toString("utf8").slice(0, 300)}`),
+  );
   peer.on("text", (text: string) => {
     if (text === "ping") return peer.send("pong");
     if (text === "pong") return;
@@ -100,13 +104,26 @@ function playActor(peer: WsPeer, threadId: string, reply: string, log: string[])
     }
     if (msg.method === undefined || msg.id === undefined) return;
     send({ jsonrpc: "2.0", id: msg.id, result: {} });
-    if (msg.method === "executor_connect") notify("executor_connected", { executorId: "E-1", registeredToolCount: 0, guidanceInventory: [] });
+    if (msg.method === "executor_connect")
+      notify("executor_connected", { executorId: "E-1", registeredToolCount: 0, guidanceInventory: [] });
     if (msg.method === "client_append_user_msg") {
       const p = msg.params ?? {};
       const assistantId = mId();
-      notify("message_added", { seq: ++seq, message: { threadId, role: "user", messageId: p.messageId, content: p.content, agentMode: p.agentMode } });
+      notify("message_added", {
+        seq: ++seq,
+        message: { threadId, role: "user", messageId: p.messageId, content: p.content, agentMode: p.agentMode },
+      });
       notify("agent_state", { seq: ++seq, state: "streaming", messageId: assistantId });
-      notify("message_added", { seq: ++seq, message: { threadId, role: "assistant", messageId: assistantId, content: [{ type: "text", text: reply }], state: { type: "complete" } } });
+      notify("message_added", {
+        seq: ++seq,
+        message: {
+          threadId,
+          role: "assistant",
+          messageId: assistantId,
+          content: [{ type: "text", text: reply }],
+          state: { type: "complete" },
+        },
+      });
       notify("agent_state", { seq: ++seq, state: "idle" });
     }
   });
@@ -139,20 +156,49 @@ export async function startAmpStandIn(t: TestContext, options: StandInOptions = 
       threads.set(threadId, (threads.get(threadId) ?? 0) + 1);
       const wsToken = `wst_${randomBytes(24).toString("hex")}`;
       tokens.push(wsToken);
-      return sendJson(res, 200, { threadId, wsToken, ownerUserId: "user-1", threadVersion: threads.get(threadId), usesThreadActors: true, agentMode: json.agentMode ?? "medium", executorType: "local-client" });
+      return sendJson(res, 200, {
+        threadId,
+        wsToken,
+        ownerUserId: "user-1",
+        threadVersion: threads.get(threadId),
+        usesThreadActors: true,
+        agentMode: json.agentMode ?? "medium",
+        executorType: "local-client",
+      });
     }
     if (url.pathname.startsWith("/actors/")) return sendJson(res, 200, { ok: true, path: url.pathname });
     if (url.pathname !== "/api/internal") return sendJson(res, 404, { error: "not found" });
     const name = url.search.slice(1).split("&")[0];
     switch (name) {
       case "getUserInfo":
-        return sendJson(res, 200, rpc({ id: "user-1", email: "user@example.com", username: "user", features: [], team: null }));
+        return sendJson(
+          res,
+          200,
+          rpc({ id: "user-1", email: "user@example.com", username: "user", features: [], team: null }),
+        );
       case "loadPlugins":
       case "loadSkills":
         return sendJson(res, 200, rpc([]));
       case "getThreadTail": {
         const id = json.params?.thread;
-        return sendJson(res, 200, rpc({ thread: { data: { id, v: threads.get(id) ?? 1, created: Date.now(), agentMode: "medium", messages: [], meta: { usesThreadActors: true } } }, messages: [], hasMoreBefore: false }));
+        return sendJson(
+          res,
+          200,
+          rpc({
+            thread: {
+              data: {
+                id,
+                v: threads.get(id) ?? 1,
+                created: Date.now(),
+                agentMode: "medium",
+                messages: [],
+                meta: { usesThreadActors: true },
+              },
+            },
+            messages: [],
+            hasMoreBefore: false,
+          }),
+        );
       }
       case "getThread":
         return sendJson(res, 200, { ok: false, error: { code: "thread-not-found", message: "Thread not found" } });
@@ -165,7 +211,9 @@ export async function startAmpStandIn(t: TestContext, options: StandInOptions = 
     const url = new URL(req.url ?? "/", "http://x");
     const deny = (status: number, text: string) => {
       upgrades.push({ url: req.url ?? "", headers: req.headers, status });
-      socket.end(`HTTP/1.1 ${status} Denied\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      socket.end(
+        `HTTP/1.1 ${status} Denied\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+      );
     };
     const want = self.options.rivetToken ?? PUBLISHABLE_RIVET_TOKEN;
     const got = url.searchParams.get("rvt-token");
@@ -177,13 +225,20 @@ export async function startAmpStandIn(t: TestContext, options: StandInOptions = 
     upgrades.push({ url: req.url ?? "", headers: req.headers, status: 101 });
     sockets.push(socket);
     if (self.options.onSocket) return self.options.onSocket(req, socket, head);
-    const offered = String(req.headers["sec-websocket-protocol"] ?? "").split(",").map((s) => s.trim());
+    const offered = String(req.headers["sec-websocket-protocol"] ?? "")
+      .split(",")
+      .map((s) => s.trim());
     const peer = acceptUpgrade(req, socket, head, {
       protocol: offered.includes("rivet") ? "rivet" : undefined,
       extensions: req.headers["sec-websocket-extensions"] ? self.options.extensions : undefined,
     });
     peers.push(peer);
-    playActor(peer, url.searchParams.get("rvt-key") ?? "", self.options.reply ?? "Hello from the stand-in actor", frames);
+    playActor(
+      peer,
+      url.searchParams.get("rvt-key") ?? "",
+      self.options.reply ?? "Hello from the stand-in actor",
+      frames,
+    );
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;

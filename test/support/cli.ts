@@ -10,7 +10,11 @@ export interface CliRun {
 }
 
 /** Runs `bin args` with exactly `env` (nothing inherited), stdin closed; kills it after timeoutMs. */
-export function runCli(bin: string, args: readonly string[], opts: { env: Record<string, string>; cwd: string; timeoutMs: number }): Promise<CliRun> {
+export function runCli(
+  bin: string,
+  args: readonly string[],
+  opts: { env: Record<string, string>; cwd: string; timeoutMs: number },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -18,7 +22,13 @@ export function runCli(bin: string, args: readonly string[], opts: { env: Record
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
-    child.once("error", (err) => { clearTimeout(timer); reject(err); });
-    child.once("close", (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }

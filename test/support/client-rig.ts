@@ -40,19 +40,32 @@ export async function startClientRig(t: TestContext): Promise<ClientRig> {
   mkdirSync(project);
   const local = (s: string) => s.replaceAll(EXAMPLE_ROOT, server.url);
   return {
-    server, fakes, home, project,
+    server,
+    fakes,
+    home,
+    project,
     writeHomeFile(path, text) {
       const target = join(home, path.replace(/^~\//, ""));
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, local(text));
     },
     env(readme) {
-      const out: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, TERM: "dumb", NO_COLOR: "1" };
+      const out: Record<string, string> = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: home,
+        TERM: "dumb",
+        NO_COLOR: "1",
+      };
       for (const [k, v] of Object.entries(readme)) out[k] = local(v);
       return out;
     },
     upstreamModels() {
-      const all = [...fakes.claude.requests, ...fakes.codex.requests, ...fakes.gemini.requests, ...fakes.openai.requests];
+      const all = [
+        ...fakes.claude.requests,
+        ...fakes.codex.requests,
+        ...fakes.gemini.requests,
+        ...fakes.openai.requests,
+      ];
       return all.map((r) => String(r.json?.model ?? /models\/([^:/]+):/.exec(r.url)?.[1]));
     },
   };

@@ -8,7 +8,8 @@ import { ConfigError, parseConfig, type LoadResult } from "../../src/config/load
 export const TEST_HOME = "/home/tester";
 
 /** Parses config text as config.yaml with a fixed home and an empty environment. */
-export const load = (text: string): LoadResult => parseConfig(text, { path: "config.yaml", homeDir: TEST_HOME, env: {} });
+export const load = (text: string): LoadResult =>
+  parseConfig(text, { path: "config.yaml", homeDir: TEST_HOME, env: {} });
 
 /** The problems a config text is refused with; fails the test when it loads. */
 export function problems(text: string): readonly string[] {

@@ -35,14 +35,26 @@ export interface FakeUpstream {
 }
 
 /** Sends a JSON answer. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 
 /** Starts a fake upstream for one test; closed when the test ends. */
-export async function startFake(t: TestContext | undefined, handler: FakeHandler = (_r, res) => sendJson(res, 200, { ok: true })): Promise<FakeUpstream> {
+export async function startFake(
+  t: TestContext | undefined,
+  handler: FakeHandler = (_r, res) => sendJson(res, 200, { ok: true }),
+): Promise<FakeUpstream> {
   let current = handler;
   const requests: Recorded[] = [];
   const waiters: Array<{ n: number; resolve: (r: Recorded) => void }> = [];

@@ -31,10 +31,19 @@ export interface PgCluster {
 
 /** The directory holding initdb and postgres, or why there is none. */
 export function pgBinaries(): { dir: string } | { why: string } {
-  const candidates = process.env.PG_BIN ? [process.env.PG_BIN] : existsSync("/usr/lib/postgresql")
-    ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`) : [];
+  const candidates = process.env.PG_BIN
+    ? [process.env.PG_BIN]
+    : existsSync("/usr/lib/postgresql")
+      ? readdirSync("/usr/lib/postgresql")
+          .sort((a, b) => Number(b) - Number(a))
+          .map((v) => `/usr/lib/postgresql/${v}/bin`)
+      : [];
   const dir = candidates.find((d) => existsSync(join(d, "initdb")) && existsSync(join(d, "postgres")));
-  return dir ? { dir } : { why: "PostgreSQL binaries not found (apt-get install -y postgresql, or set PG_BIN); skipping the PostgreSQL tests" };
+  return dir
+    ? { dir }
+    : {
+        why: "PostgreSQL binaries not found (apt-get install -y postgresql, or set PG_BIN); skipping the PostgreSQL tests",
+      };
 }
 
 async function freePort(): Promise<number> {
@@ -53,37 +62,100 @@ export async function startPg(): Promise<PgCluster> {
   // initdb and postgres refuse to run as root: run them as the postgres account when we are root.
   const asRoot = userInfo().uid === 0;
   const pgUser = asRoot ? spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }) : undefined;
-  const ids = asRoot ? { uid: Number(pgUser!.stdout.trim()), gid: Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim()) } : {};
-  if (asRoot && !Number.isInteger(ids.uid)) throw new Error("running as root and there is no postgres account to run PostgreSQL as");
+  const ids = asRoot
+    ? {
+        uid: Number(pgUser!.stdout.trim()),
+        gid: Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim()),
+      }
+    : {};
+  if (asRoot && !Number.isInteger(ids.uid))
+    throw new Error("running as root and there is no postgres account to run PostgreSQL as");
   const own = (p: string) => asRoot && chownSync(p, ids.uid!, ids.gid!);
   own(dir);
   const data = join(dir, "data");
   const pwfile = join(dir, "pw");
   writeFileSync(pwfile, PG_PASSWORD + "\n");
   own(pwfile);
-  const init = spawnSync(join(bins.dir, "initdb"), ["-D", data, "-U", "postgres", "--auth=scram-sha-256", "--auth-local=trust", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync", "--no-instructions"], { ...ids, encoding: "utf8" });
+  const init = spawnSync(
+    join(bins.dir, "initdb"),
+    [
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      "--auth=scram-sha-256",
+      "--auth-local=trust",
+      `--pwfile=${pwfile}`,
+      "-E",
+      "UTF8",
+      "--no-sync",
+      "--no-instructions",
+    ],
+    { ...ids, encoding: "utf8" },
+  );
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  writeFileSync(join(data, "pg_hba.conf"), [
-    "local all all trust",
-    "host all md5user 127.0.0.1/32 md5",
-    "host all all 127.0.0.1/32 scram-sha-256",
-    "",
-  ].join("\n"));
+  writeFileSync(
+    join(data, "pg_hba.conf"),
+    ["local all all trust", "host all md5user 127.0.0.1/32 md5", "host all all 127.0.0.1/32 scram-sha-256", ""].join(
+      "\n",
+    ),
+  );
   own(join(data, "pg_hba.conf"));
   const certFile = join(data, "server.crt");
-  const ssl = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", join(data, "server.key"), "-out", certFile], { encoding: "utf8" });
+  const ssl = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "-keyout",
+      join(data, "server.key"),
+      "-out",
+      certFile,
+    ],
+    { encoding: "utf8" },
+  );
   const tls = ssl.status === 0;
   if (tls) {
     own(join(data, "server.key"));
     own(certFile);
     spawnSync("chmod", ["600", join(data, "server.key")]);
-    appendFileSync(join(data, "postgresql.conf"), "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+    appendFileSync(
+      join(data, "postgresql.conf"),
+      "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n",
+    );
   }
   const port = await freePort();
   let proc: ChildProcess | undefined;
   const start = async () => {
-    proc = spawn(join(bins.dir, "postgres"), ["-D", data, "-p", String(port), "-k", dir, "-h", "127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"], { ...ids, stdio: ["ignore", "ignore", "pipe"] });
+    proc = spawn(
+      join(bins.dir, "postgres"),
+      [
+        "-D",
+        data,
+        "-p",
+        String(port),
+        "-k",
+        dir,
+        "-h",
+        "127.0.0.1",
+        "-c",
+        "fsync=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "synchronous_commit=off",
+      ],
+      { ...ids, stdio: ["ignore", "ignore", "pipe"] },
+    );
     const p = proc;
     await new Promise<void>((resolve, reject) => {
       let log = "";
@@ -97,7 +169,11 @@ export async function startPg(): Promise<PgCluster> {
   await start();
   // Roles: md5user stores an md5 hash so the server asks for md5; the store's tests get their own database.
   const psql = (sql: string) => {
-    const r = spawnSync(join(bins.dir, "psql"), ["-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql], { ...ids, encoding: "utf8" });
+    const r = spawnSync(
+      join(bins.dir, "psql"),
+      ["-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql],
+      { ...ids, encoding: "utf8" },
+    );
     if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
   };
   psql(`SET password_encryption = 'md5'; CREATE ROLE md5user LOGIN PASSWORD '${PG_PASSWORD}'`);
@@ -111,8 +187,12 @@ export async function startPg(): Promise<PgCluster> {
     await exited;
   };
   return {
-    port, dir, tls, certFile,
-    dsn: (user = "postgres", extra = "sslmode=disable") => `postgres://${user}:${PG_PASSWORD}@127.0.0.1:${port}/cliproxy?${extra}`,
+    port,
+    dir,
+    tls,
+    certFile,
+    dsn: (user = "postgres", extra = "sslmode=disable") =>
+      `postgres://${user}:${PG_PASSWORD}@127.0.0.1:${port}/cliproxy?${extra}`,
     stop,
     start,
     async destroy() {

@@ -58,12 +58,10 @@ export function shellWords(line: string): string[] {
       assert.ok(end > i, `unterminated quote in: ${line}`);
       word = (word ?? "") + line.slice(i + 1, end);
       i = end;
-    }
-    else if (/\s/.test(c)) {
+    } else if (/\s/.test(c)) {
       if (word !== undefined) words.push(word);
       word = undefined;
-    }
-    else word = (word ?? "") + c;
+    } else word = (word ?? "") + c;
   }
   if (word !== undefined) words.push(word);
   return words;

@@ -30,14 +30,30 @@ export interface Drive {
 }
 
 const PROMPT = "What is the weather in Paris?";
-const CITY_SCHEMA = { type: "object" as const, properties: { city: { type: "string", description: "City name" } }, required: ["city"] };
+const CITY_SCHEMA = {
+  type: "object" as const,
+  properties: { city: { type: "string", description: "City name" } },
+  required: ["city"],
+};
 
 async function openaiChat(d: Drive): Promise<Outcome> {
   const client = new OpenAI({ apiKey: d.apiKey, baseURL: `${d.base}/v1`, maxRetries: 0 });
   const params = {
     model: d.model,
-    messages: [{ role: "system" as const, content: "Be brief." }, { role: "user" as const, content: PROMPT }],
-    ...(d.tools ? { tools: [{ type: "function" as const, function: { name: "get_weather", description: "Weather by city", parameters: CITY_SCHEMA } }] } : {}),
+    messages: [
+      { role: "system" as const, content: "Be brief." },
+      { role: "user" as const, content: PROMPT },
+    ],
+    ...(d.tools
+      ? {
+          tools: [
+            {
+              type: "function" as const,
+              function: { name: "get_weather", description: "Weather by city", parameters: CITY_SCHEMA },
+            },
+          ],
+        }
+      : {}),
   };
   const c = d.stream
     ? await client.chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion()
@@ -47,7 +63,11 @@ async function openaiChat(d: Drive): Promise<Outcome> {
   return {
     text: m.content ?? "",
     thinking: m.reasoning_content ?? "",
-    calls: (m.tool_calls ?? []).map((t) => (t.type === "function" ? { id: t.id, name: t.function.name, args: JSON.parse(t.function.arguments) } : { name: t.type, args: null })),
+    calls: (m.tool_calls ?? []).map((t) =>
+      t.type === "function"
+        ? { id: t.id, name: t.function.name, args: JSON.parse(t.function.arguments) }
+        : { name: t.type, args: null },
+    ),
     finish: choice.finish_reason,
     usage: { input: c.usage?.prompt_tokens, output: c.usage?.completion_tokens },
   };
@@ -59,13 +79,32 @@ async function openaiResponses(d: Drive): Promise<Outcome> {
     model: d.model,
     instructions: "Be brief.",
     input: PROMPT,
-    ...(d.tools ? { tools: [{ type: "function" as const, name: "get_weather", description: "Weather by city", parameters: CITY_SCHEMA, strict: false }] } : {}),
+    ...(d.tools
+      ? {
+          tools: [
+            {
+              type: "function" as const,
+              name: "get_weather",
+              description: "Weather by city",
+              parameters: CITY_SCHEMA,
+              strict: false,
+            },
+          ],
+        }
+      : {}),
   };
   const r = d.stream ? await client.responses.stream(params).finalResponse() : await client.responses.create(params);
-  const out: Outcome = { text: r.output_text, thinking: "", calls: [], finish: r.status, usage: { input: r.usage?.input_tokens, output: r.usage?.output_tokens } };
+  const out: Outcome = {
+    text: r.output_text,
+    thinking: "",
+    calls: [],
+    finish: r.status,
+    usage: { input: r.usage?.input_tokens, output: r.usage?.output_tokens },
+  };
   for (const item of r.output) {
     if (item.type === "reasoning") out.thinking += item.summary.map((s) => s.text).join("");
-    if (item.type === "function_call") out.calls.push({ id: item.call_id, name: item.name, args: JSON.parse(item.arguments) });
+    if (item.type === "function_call")
+      out.calls.push({ id: item.call_id, name: item.name, args: JSON.parse(item.arguments) });
   }
   return out;
 }
@@ -80,7 +119,13 @@ async function anthropic(d: Drive): Promise<Outcome> {
     ...(d.tools ? { tools: [{ name: "get_weather", description: "Weather by city", input_schema: CITY_SCHEMA }] } : {}),
   };
   const m = d.stream ? await client.messages.stream(params).finalMessage() : await client.messages.create(params);
-  const out: Outcome = { text: "", thinking: "", calls: [], finish: m.stop_reason, usage: { input: m.usage.input_tokens, output: m.usage.output_tokens } };
+  const out: Outcome = {
+    text: "",
+    thinking: "",
+    calls: [],
+    finish: m.stop_reason,
+    usage: { input: m.usage.input_tokens, output: m.usage.output_tokens },
+  };
   for (const b of m.content) {
     if (b.type === "text") out.text += b.text;
     if (b.type === "thinking") out.thinking += b.thinking;
@@ -96,7 +141,17 @@ async function gemini(d: Drive): Promise<Outcome> {
     contents: PROMPT,
     config: {
       systemInstruction: "Be brief.",
-      ...(d.tools ? { tools: [{ functionDeclarations: [{ name: "get_weather", description: "Weather by city", parametersJsonSchema: CITY_SCHEMA }] }] } : {}),
+      ...(d.tools
+        ? {
+            tools: [
+              {
+                functionDeclarations: [
+                  { name: "get_weather", description: "Weather by city", parametersJsonSchema: CITY_SCHEMA },
+                ],
+              },
+            ],
+          }
+        : {}),
     },
   };
   const chunks: GenerateContentResponse[] = d.stream ? [] : [await ai.models.generateContent(params)];
@@ -105,12 +160,14 @@ async function gemini(d: Drive): Promise<Outcome> {
   for (const c of chunks) {
     const cand = c.candidates?.[0];
     for (const p of cand?.content?.parts ?? []) {
-      if (p.functionCall) out.calls.push({ id: p.functionCall.id, name: p.functionCall.name ?? "", args: p.functionCall.args });
+      if (p.functionCall)
+        out.calls.push({ id: p.functionCall.id, name: p.functionCall.name ?? "", args: p.functionCall.args });
       else if (p.thought && p.text) out.thinking += p.text;
       else if (p.text) out.text += p.text;
     }
     if (cand?.finishReason) out.finish = cand.finishReason;
-    if (c.usageMetadata) out.usage = { input: c.usageMetadata.promptTokenCount, output: c.usageMetadata.candidatesTokenCount };
+    if (c.usageMetadata)
+      out.usage = { input: c.usageMetadata.promptTokenCount, output: c.usageMetadata.candidatesTokenCount };
   }
   return out;
 }

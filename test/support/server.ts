@@ -47,7 +47,14 @@ export async function startServer(
   const log: Logger = createLogger({ level: "debug", sink: (line) => logs.push(line) });
   const homeDir = options.homeDir ?? mkdtempSync(join(tmpdir(), "cliproxy-home-"));
   const config = makeConfig({ authDir: join(homeDir, ".cli-proxy-api"), ...overrides });
-  const app = createApp({ config, log, clock: options.clock, env: options.env ?? {}, homeDir, configPath: options.configPath });
+  const app = createApp({
+    config,
+    log,
+    clock: options.clock,
+    env: options.env ?? {},
+    homeDir,
+    configPath: options.configPath,
+  });
   const running = await listen(app, options.host ?? "127.0.0.1", 0, allRoutes(), undefined, onUpgrade(app));
   t.after(() => running.close(1000));
   return {

@@ -15,7 +15,9 @@ export const OP = { text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa } a
 
 /** Sec-WebSocket-Accept for a key (§4.2.2). */
 export function acceptKey(key: string): string {
-  return createHash("sha1").update(key + GUID).digest("base64");
+  return createHash("sha1")
+    .update(key + GUID)
+    .digest("base64");
 }
 
 /** A fresh 16-byte base64 Sec-WebSocket-Key. */
@@ -86,7 +88,11 @@ export class FrameReader {
 /** A WebSocket peer over a socket: send text, receive text events, answer pings, close. */
 export class WsPeer extends EventEmitter {
   readonly received: string[] = [];
-  constructor(readonly socket: Duplex, private readonly client: boolean, head: Buffer = Buffer.alloc(0)) {
+  constructor(
+    readonly socket: Duplex,
+    private readonly client: boolean,
+    head: Buffer = Buffer.alloc(0),
+  ) {
     super();
     const reader = new FrameReader((f) => this.onFrame(f));
     socket.on("data", (c: Buffer) => reader.push(c));
@@ -137,8 +143,18 @@ export class WsPeer extends EventEmitter {
 }
 
 /** Server side: answers 101 for `req` on `socket` (optionally choosing a subprotocol and extensions). */
-export function acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, options: { protocol?: string; extensions?: string } = {}): WsPeer {
-  const lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Accept: ${acceptKey(String(req.headers["sec-websocket-key"]))}`];
+export function acceptUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  options: { protocol?: string; extensions?: string } = {},
+): WsPeer {
+  const lines = [
+    "HTTP/1.1 101 Switching Protocols",
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    `Sec-WebSocket-Accept: ${acceptKey(String(req.headers["sec-websocket-key"]))}`,
+  ];
   if (options.protocol) lines.push(`Sec-WebSocket-Protocol: ${options.protocol}`);
   if (options.extensions) lines.push(`Sec-WebSocket-Extensions: ${options.extensions}`);
   socket.write(lines.join("\r\n") + "\r\n\r\n");
@@ -148,21 +164,35 @@ export function acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer
 }
 
 /** The outcome of a client handshake: a peer (101) or the refusal's status, headers and body. */
-export type Dial = { ok: true; peer: WsPeer; res: IncomingMessage } | { ok: false; status: number; headers: IncomingMessage["headers"]; body: string };
+export type Dial =
+  | { ok: true; peer: WsPeer; res: IncomingMessage }
+  | { ok: false; status: number; headers: IncomingMessage["headers"]; body: string };
 
 /** Opens a WebSocket client to `url` with extra headers (exact handshake headers may be overridden). */
-export function dial(url: string, headers: Record<string, string> = {}, options: { method?: string; raw?: (socket: Duplex, head: Buffer) => void } = {}): Promise<Dial> {
+export function dial(
+  url: string,
+  headers: Record<string, string> = {},
+  options: { method?: string; raw?: (socket: Duplex, head: Buffer) => void } = {},
+): Promise<Dial> {
   return new Promise((resolve, reject) => {
     const key = newKey();
     const req = request(url, {
       method: options.method ?? "GET",
       agent: false,
-      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": key, ...headers },
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": key,
+        ...headers,
+      },
     });
     req.on("upgrade", (res, socket, head) => {
       const accept = res.headers["sec-websocket-accept"];
-      if (headers["sec-websocket-key"] === undefined && accept !== acceptKey(key)) return reject(new Error(`bad Sec-WebSocket-Accept ${String(accept)}`));
-      if (options.raw) return void (options.raw(socket, head), resolve({ ok: true, peer: undefined as unknown as WsPeer, res }));
+      if (headers["sec-websocket-key"] === undefined && accept !== acceptKey(key))
+        return reject(new Error(`bad Sec-WebSocket-Accept ${String(accept)}`));
+      if (options.raw)
+        return void (options.raw(socket, head), resolve({ ok: true, peer: undefined as unknown as WsPeer, res }));
       resolve({ ok: true, peer: new WsPeer(socket, true, head), res });
     });
     req.on("response", (res) => {

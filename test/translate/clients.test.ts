@@ -20,7 +20,11 @@ import { startSdkFakes } from "../support/sdk-fakes.ts";
 import { EXAMPLE_KEY, EXAMPLE_ROOT, readmeBlock, readmeBlocks, readmeShell } from "../support/readme.ts";
 
 /** A tiny reader for the TOML subset the examples use: `[a.b]` tables and `key = "string"` or number lines. */
-function readToml(text: string, into: Record<string, Record<string, string>> = { "": {} }, table = ""): Record<string, Record<string, string>> {
+function readToml(
+  text: string,
+  into: Record<string, Record<string, string>> = { "": {} },
+  table = "",
+): Record<string, Record<string, string>> {
   let current = (into[table] ??= {});
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
@@ -39,7 +43,14 @@ function served(model: string): boolean {
   return catalogModel(parseModelSuffix(model).model) !== undefined;
 }
 
-interface FactoryModel { displayName: string; model: string; baseUrl: string; apiKey: string; provider: string; maxOutputTokens: number }
+interface FactoryModel {
+  displayName: string;
+  model: string;
+  baseUrl: string;
+  apiKey: string;
+  provider: string;
+  maxOutputTokens: number;
+}
 const factory = JSON.parse(readmeBlock("file", "~/.factory/settings.json")) as { customModels: FactoryModel[] };
 // config.toml, plus each ~/.codex/<profile>.config.toml as the table profiles.<profile>
 const codex = readToml(readmeBlock("file", "~/.codex/config.toml"));
@@ -60,7 +71,11 @@ test("the Factory example's customModels name served models, each with its own d
 });
 
 test("the Factory example uses the anthropic, openai and generic-chat-completion-api provider kinds", () => {
-  assert.deepEqual([...new Set(factory.customModels.map((m) => m.provider))].sort(), ["anthropic", "generic-chat-completion-api", "openai"]);
+  assert.deepEqual([...new Set(factory.customModels.map((m) => m.provider))].sort(), [
+    "anthropic",
+    "generic-chat-completion-api",
+    "openai",
+  ]);
 });
 
 test("the Codex CLI example selects a cliproxy provider on the Responses wire API, and its profiles name served models", () => {
@@ -94,7 +109,14 @@ describe("the client examples, sent to a running cliproxy", () => {
     const t = { after: (fn: () => unknown) => void cleanups.push(fn) } as unknown as TestContext;
     // Credentials without a `models` list serve their provider's whole catalog.
     server = await startServer(t, {
-      apiKeys: [...new Set([...factory.customModels.map((m) => m.apiKey), claudeCode.ANTHROPIC_AUTH_TOKEN, geminiCli.GEMINI_API_KEY, EXAMPLE_KEY])],
+      apiKeys: [
+        ...new Set([
+          ...factory.customModels.map((m) => m.apiKey),
+          claudeCode.ANTHROPIC_AUTH_TOKEN,
+          geminiCli.GEMINI_API_KEY,
+          EXAMPLE_KEY,
+        ]),
+      ],
       claudeApiKey: [providerKey("sk-ant-fake", { baseUrl: fakes.claude.url })],
       codexApiKey: [providerKey("sk-codex-fake", { baseUrl: fakes.codex.url })],
       geminiApiKey: [providerKey("AIza-fake", { baseUrl: fakes.gemini.url })],
@@ -108,25 +130,51 @@ describe("the client examples, sent to a running cliproxy", () => {
   test("every Factory entry answers through its provider kind's API (Messages, Responses, Chat Completions)", async () => {
     for (const m of factory.customModels) {
       const base = local(m.baseUrl);
-      const res = m.provider === "anthropic"
-        ? await fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": m.apiKey, "anthropic-version": "2023-06-01", "content-type": "application/json" }, body: JSON.stringify({ model: m.model, max_tokens: 64, messages: [{ role: "user", content: "hi" }] }) })
-        : await fetch(`${base}/${m.provider === "openai" ? "responses" : "chat/completions"}`, {
-          method: "POST", headers: { authorization: `Bearer ${m.apiKey}`, "content-type": "application/json" },
-          body: JSON.stringify(m.provider === "openai" ? { model: m.model, input: "hi" } : { model: m.model, messages: [{ role: "user", content: "hi" }] }),
-        });
+      const res =
+        m.provider === "anthropic"
+          ? await fetch(`${base}/v1/messages`, {
+              method: "POST",
+              headers: { "x-api-key": m.apiKey, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+              body: JSON.stringify({ model: m.model, max_tokens: 64, messages: [{ role: "user", content: "hi" }] }),
+            })
+          : await fetch(`${base}/${m.provider === "openai" ? "responses" : "chat/completions"}`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${m.apiKey}`, "content-type": "application/json" },
+              body: JSON.stringify(
+                m.provider === "openai"
+                  ? { model: m.model, input: "hi" }
+                  : { model: m.model, messages: [{ role: "user", content: "hi" }] },
+              ),
+            });
       assert.equal(res.status, 200, `${m.model}: ${await res.clone().text()}`);
       const body = (await res.json()) as { type?: string; object?: string };
-      assert.equal(body.type ?? body.object, { anthropic: "message", openai: "response" }[m.provider] ?? "chat.completion", m.model);
+      assert.equal(
+        body.type ?? body.object,
+        { anthropic: "message", openai: "response" }[m.provider] ?? "chat.completion",
+        m.model,
+      );
     }
   });
 
   test("the Codex CLI example's provider streams Responses events for the default model and every profile", async () => {
     const provider = codex[`model_providers.${codex[""].model_provider}`];
-    const models = [codex[""].model, ...Object.entries(codex).filter(([k]) => k.startsWith("profiles.")).map(([, p]) => p.model)];
+    const models = [
+      codex[""].model,
+      ...Object.entries(codex)
+        .filter(([k]) => k.startsWith("profiles."))
+        .map(([, p]) => p.model),
+    ];
     for (const model of models) {
       const res = await fetch(`${local(provider.base_url)}/responses`, {
-        method: "POST", headers: { authorization: "Bearer change-me-1", "content-type": "application/json" },
-        body: JSON.stringify({ model, instructions: "x", input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }], stream: true, store: false }),
+        method: "POST",
+        headers: { authorization: "Bearer change-me-1", "content-type": "application/json" },
+        body: JSON.stringify({
+          model,
+          instructions: "x",
+          input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }],
+          stream: true,
+          store: false,
+        }),
       });
       assert.equal(res.status, 200, model);
       assert.match(await res.text(), /event: response\.completed/, model);
@@ -136,16 +184,21 @@ describe("the client examples, sent to a running cliproxy", () => {
   test("the Claude Code and Gemini CLI examples reach their models through cliproxy", async () => {
     for (const model of [claudeCode.ANTHROPIC_MODEL, claudeCode.ANTHROPIC_DEFAULT_HAIKU_MODEL]) {
       const res = await fetch(`${local(claudeCode.ANTHROPIC_BASE_URL)}/v1/messages`, {
-        method: "POST", headers: { authorization: `Bearer ${claudeCode.ANTHROPIC_AUTH_TOKEN}`, "content-type": "application/json" },
+        method: "POST",
+        headers: { authorization: `Bearer ${claudeCode.ANTHROPIC_AUTH_TOKEN}`, "content-type": "application/json" },
         body: JSON.stringify({ model, max_tokens: 64, stream: true, messages: [{ role: "user", content: "hi" }] }),
       });
       assert.equal(res.status, 200, model);
       assert.match(await res.text(), /event: message_stop/);
     }
-    const res = await fetch(`${local(geminiCli.GOOGLE_GEMINI_BASE_URL)}/v1beta/models/${geminiCli.GEMINI_MODEL}:streamGenerateContent?alt=sse`, {
-      method: "POST", headers: { "x-goog-api-key": geminiCli.GEMINI_API_KEY, "content-type": "application/json" },
-      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hi" }] }] }),
-    });
+    const res = await fetch(
+      `${local(geminiCli.GOOGLE_GEMINI_BASE_URL)}/v1beta/models/${geminiCli.GEMINI_MODEL}:streamGenerateContent?alt=sse`,
+      {
+        method: "POST",
+        headers: { "x-goog-api-key": geminiCli.GEMINI_API_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hi" }] }] }),
+      },
+    );
     assert.equal(res.status, 200);
     assert.match(await res.text(), /"finishReason":"STOP"/);
   });
@@ -155,10 +208,16 @@ describe("the client examples, sent to a running cliproxy", () => {
     const snippets = readmeBlocks().filter((b) => b.kind === "sdk");
     assert.deepEqual(snippets.map((b) => b.name).sort(), ["anthropic", "google-genai", "openai"]);
     for (const b of snippets) {
-      const code = local(b.text).replace(/from "([^"]+)"/g, (_m, spec: string) => `from ${JSON.stringify(import.meta.resolve(spec))}`);
+      const code = local(b.text).replace(
+        /from "([^"]+)"/g,
+        (_m, spec: string) => `from ${JSON.stringify(import.meta.resolve(spec))}`,
+      );
       const file = join(dir, `${b.name}.mjs`);
       writeFileSync(file, code);
-      const { stdout } = await promisify(execFile)(process.execPath, [pathToFileURL(file).pathname], { cwd: dir, encoding: "utf8" });
+      const { stdout } = await promisify(execFile)(process.execPath, [pathToFileURL(file).pathname], {
+        cwd: dir,
+        encoding: "utf8",
+      });
       const lines = stdout.trim().split("\n");
       assert.ok(lines.length >= 1 && lines.every((l) => l === "Hello from cliproxy"), `${b.name}: ${stdout}`);
     }

@@ -1,9 +1,22 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  codexCallId, codexRequest, declaredToolNames, foldCodexEvents, passCodexEvent, refillOutput, restoreCodexName, shortToolNames,
+  codexCallId,
+  codexRequest,
+  declaredToolNames,
+  foldCodexEvents,
+  passCodexEvent,
+  refillOutput,
+  restoreCodexName,
+  shortToolNames,
 } from "../../src/translate/codex.ts";
-import { canTranslate, createStreamTranslator, translateResponse, translateStreamToResponse, wireOf } from "../../src/translate/hub.ts";
+import {
+  canTranslate,
+  createStreamTranslator,
+  translateResponse,
+  translateStreamToResponse,
+  wireOf,
+} from "../../src/translate/hub.ts";
 
 const LONG = `mcp__${"a".repeat(70)}__search`;
 
@@ -21,7 +34,18 @@ test("shortToolNames() keeps names that fit, shortens MCP names to their last se
 });
 
 test("declaredToolNames() reads Anthropic/Responses, Chat and Gemini tool shapes", () => {
-  assert.deepEqual(declaredToolNames({ tools: [{ name: "a" }, { type: "function", function: { name: "b" } }, { functionDeclarations: [{ name: "c" }] }, { function_declarations: [{ name: "d" }] }, 1] }), ["a", "b", "c", "d"]);
+  assert.deepEqual(
+    declaredToolNames({
+      tools: [
+        { name: "a" },
+        { type: "function", function: { name: "b" } },
+        { functionDeclarations: [{ name: "c" }] },
+        { function_declarations: [{ name: "d" }] },
+        1,
+      ],
+    }),
+    ["a", "b", "c", "d"],
+  );
   assert.deepEqual(declaredToolNames(undefined), []);
 });
 
@@ -41,8 +65,13 @@ test("codexCallId() keeps short ids and shortens long ones deterministically", (
 
 test("codexRequest() turns system messages into developer ones, keeps priority service tier and the client's reasoning, narrows include to encrypted reasoning", () => {
   const out = codexRequest({
-    input: [{ type: "message", role: "system", content: "S" }, 7], service_tier: "priority", reasoning: { effort: "high" },
-    include: ["reasoning.encrypted_content", "x"], parallel_tool_calls: false, tool_choice: "none", tools: [{ type: "function", name: "f", parameters: { type: "object" } }, { type: "file_search" }, 1],
+    input: [{ type: "message", role: "system", content: "S" }, 7],
+    service_tier: "priority",
+    reasoning: { effort: "high" },
+    include: ["reasoning.encrypted_content", "x"],
+    parallel_tool_calls: false,
+    tool_choice: "none",
+    tools: [{ type: "function", name: "f", parameters: { type: "object" } }, { type: "file_search" }, 1],
   });
   assert.deepEqual(out.input, [{ type: "message", role: "developer", content: "S" }, 7]);
   assert.equal(out.service_tier, "priority");
@@ -50,23 +79,35 @@ test("codexRequest() turns system messages into developer ones, keeps priority s
   assert.deepEqual(out.include, ["reasoning.encrypted_content"]); // Codex rejects other include entries
   assert.equal(out.parallel_tool_calls, false);
   assert.equal(out.tool_choice, "none");
-  assert.deepEqual(out.tools, [{ type: "function", name: "f", parameters: { type: "object" } }, { type: "file_search" }, 1]);
+  assert.deepEqual(out.tools, [
+    { type: "function", name: "f", parameters: { type: "object" } },
+    { type: "file_search" },
+    1,
+  ]);
 });
 
 test("passCodexEvent() returns unrelated and non-JSON events as the same object", () => {
   const s = { items: [] };
   const ctx = { requestModel: "m" };
-  for (const e of [{ data: "[DONE]" }, { data: "3" }, { event: "response.output_text.delta", data: '{"type":"response.output_text.delta","delta":"x"}' }]) {
+  for (const e of [
+    { data: "[DONE]" },
+    { data: "3" },
+    { event: "response.output_text.delta", data: '{"type":"response.output_text.delta","delta":"x"}' },
+  ]) {
     assert.equal(passCodexEvent(s, e, ctx), e);
   }
-  const added = { data: JSON.stringify({ type: "response.output_item.added", output_index: 0, item: { type: "message" } }) };
+  const added = {
+    data: JSON.stringify({ type: "response.output_item.added", output_index: 0, item: { type: "message" } }),
+  };
   assert.equal(passCodexEvent(s, added, ctx), added);
 });
 
 test("refillOutput() restores names in a non-empty output and leaves a response with nothing to add untouched", () => {
   const ctx = { requestModel: "m", clientRequest: { tools: [{ type: "function", name: LONG }] } };
   const full = { output: [{ type: "function_call", name: "mcp__search" }, { type: "message" }] };
-  assert.deepEqual(refillOutput(full, [], ctx), { output: [{ type: "function_call", name: LONG }, { type: "message" }] });
+  assert.deepEqual(refillOutput(full, [], ctx), {
+    output: [{ type: "function_call", name: LONG }, { type: "message" }],
+  });
   const plain = { output: [{ type: "message" }] };
   assert.equal(refillOutput(plain, [], ctx), plain);
   const empty = { output: [] };
@@ -74,16 +115,29 @@ test("refillOutput() restores names in a non-empty output and leaves a response 
 });
 
 test("foldCodexEvents() is undefined for a stream that never completed", () => {
-  assert.equal(foldCodexEvents([{ data: "x" }, { data: '{"type":"response.created","response":{}}' }], { requestModel: "m" }), undefined);
+  assert.equal(
+    foldCodexEvents([{ data: "x" }, { data: '{"type":"response.created","response":{}}' }], { requestModel: "m" }),
+    undefined,
+  );
 });
 
 test("the hub treats codex as the Responses wire: canTranslate, translateResponse restoring names, and a failed fold rendered as an error", () => {
   assert.equal(wireOf("codex"), "openai-responses");
   assert.equal(canTranslate("anthropic", "codex"), true);
   const ctx = { requestModel: "m", clientRequest: { tools: [{ type: "function", function: { name: LONG } }] } };
-  const chat = translateResponse("codex", "openai-chat", { output: [{ type: "function_call", call_id: "c1", name: "mcp__search", arguments: "{}" }] }, ctx) as any;
+  const chat = translateResponse(
+    "codex",
+    "openai-chat",
+    { output: [{ type: "function_call", call_id: "c1", name: "mcp__search", arguments: "{}" }] },
+    ctx,
+  ) as any;
   assert.equal(chat.choices[0].message.tool_calls[0].function.name, LONG);
-  const failed = translateStreamToResponse("codex", "anthropic", [{ data: '{"type":"response.created","response":{}}' }], ctx) as any;
+  const failed = translateStreamToResponse(
+    "codex",
+    "anthropic",
+    [{ data: '{"type":"response.created","response":{}}' }],
+    ctx,
+  ) as any;
   assert.equal(failed.type, "error");
   const t = createStreamTranslator("codex", "openai-responses", ctx);
   assert.deepEqual(t.end(), []);

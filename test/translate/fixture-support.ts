@@ -3,11 +3,20 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SseEvent } from "../../src/sse/read.ts";
 import {
-  createStreamTranslator, translateError, translateRequest, translateResponse, translateStreamToResponse, type Format, type Upstream,
+  createStreamTranslator,
+  translateError,
+  translateRequest,
+  translateResponse,
+  translateStreamToResponse,
+  type Format,
+  type Upstream,
 } from "../../src/translate/hub.ts";
 
 /** Fixture events keep `data` as JSON when it is JSON, so the files stay readable. */
-export interface FixtureEvent { event?: string; data: unknown }
+export interface FixtureEvent {
+  event?: string;
+  data: unknown;
+}
 
 /** One acceptance fixture: input → exact expected output. */
 export interface Fixture {
@@ -29,7 +38,9 @@ export const FIXTURES = join(import.meta.dirname, "..", "fixtures", "translate")
 
 /** Every fixture file, sorted by name. */
 export function loadFixtures(): Array<{ file: string; fx: Fixture }> {
-  return readdirSync(FIXTURES).filter((f) => f.endsWith(".json")).sort()
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
     .map((file) => ({ file, fx: JSON.parse(readFileSync(join(FIXTURES, file), "utf8")) as Fixture }));
 }
 
@@ -43,7 +54,11 @@ export function toSse(e: FixtureEvent): SseEvent {
 /** A wire event as a fixture event. */
 export function fromSse(e: SseEvent): FixtureEvent {
   let data: unknown = e.data;
-  try { data = JSON.parse(e.data); } catch { /* [DONE] and other plain text stay strings */ }
+  try {
+    data = JSON.parse(e.data);
+  } catch {
+    /* [DONE] and other plain text stay strings */
+  }
   return e.event === undefined ? { data } : { event: e.event, data };
 }
 
@@ -57,7 +72,12 @@ export function mask(v: unknown): unknown {
   }
   if (Array.isArray(v)) return v.map(mask);
   if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, (k === "created" || k === "created_at") && typeof x === "number" ? 0 : mask(x)]));
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k,
+        (k === "created" || k === "created_at") && typeof x === "number" ? 0 : mask(x),
+      ]),
+    );
   }
   return v;
 }
@@ -67,11 +87,17 @@ export function runFixture(fx: Fixture): unknown {
   const opts = fx.opts ?? { requestModel: "client-model" };
   switch (fx.kind) {
     case "request":
-      return mask(translateRequest(fx.from as Format, fx.to, fx.input as Record<string, unknown>, fx.model ?? "upstream-model"));
+      return mask(
+        translateRequest(fx.from as Format, fx.to, fx.input as Record<string, unknown>, fx.model ?? "upstream-model"),
+      );
     case "response":
       return mask(translateResponse(fx.from, fx.to as Format, fx.input as Record<string, unknown>, opts));
     case "error":
-      return translateError(fx.to as Format, fx.status ?? 500, typeof fx.input === "string" ? fx.input : JSON.stringify(fx.input));
+      return translateError(
+        fx.to as Format,
+        fx.status ?? 500,
+        typeof fx.input === "string" ? fx.input : JSON.stringify(fx.input),
+      );
     case "fold":
       return mask(translateStreamToResponse(fx.from, fx.to as Format, (fx.input as FixtureEvent[]).map(toSse), opts));
     case "stream": {

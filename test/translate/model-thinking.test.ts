@@ -4,7 +4,8 @@ import { translateRequest } from "../../src/translate/hub.ts";
 import { claudeEffort, fitGeminiReasoning, nearestLevel, thinkingSpec } from "../../src/translate/model-thinking.ts";
 
 const chat = (effort: string) => ({ messages: [{ role: "user", content: "hi" }], reasoning_effort: effort });
-const geminiThinking = (model: string, effort: string) => (translateRequest("openai-chat", "gemini", chat(effort), model).generationConfig as any).thinkingConfig;
+const geminiThinking = (model: string, effort: string) =>
+  (translateRequest("openai-chat", "gemini", chat(effort), model).generationConfig as any).thinkingConfig;
 
 test("S37 Chat xhigh → an adaptive Claude model that lists max gets adaptive thinking with effort max and its own max_tokens", () => {
   const out = translateRequest("openai-chat", "anthropic", chat("xhigh"), "claude-opus-4-6");
@@ -17,12 +18,27 @@ test("S37 Chat xhigh → an adaptive Claude model that lists max gets adaptive t
 });
 
 test("an adaptive Claude model takes 'auto' as adaptive without an effort, and a budget as the matching level", () => {
-  const auto = translateRequest("openai-chat", "anthropic", { ...chat("x"), model: "claude-sonnet-4-6(auto)" }, "claude-sonnet-4-6(auto)");
+  const auto = translateRequest(
+    "openai-chat",
+    "anthropic",
+    { ...chat("x"), model: "claude-sonnet-4-6(auto)" },
+    "claude-sonnet-4-6(auto)",
+  );
   assert.deepEqual(auto.thinking, { type: "adaptive" });
   assert.equal(auto.output_config, undefined);
-  const budget = translateRequest("anthropic", "openai-chat", { model: "m", max_tokens: 10, messages: [], thinking: { type: "enabled", budget_tokens: 2000 } }, "m");
+  const budget = translateRequest(
+    "anthropic",
+    "openai-chat",
+    { model: "m", max_tokens: 10, messages: [], thinking: { type: "enabled", budget_tokens: 2000 } },
+    "m",
+  );
   assert.equal(budget.reasoning_effort, "medium");
-  const gem = translateRequest("gemini", "anthropic", { contents: [], generationConfig: { temperature: 0.3, thinkingConfig: { thinkingBudget: 2000 } } }, "claude-sonnet-4-6");
+  const gem = translateRequest(
+    "gemini",
+    "anthropic",
+    { contents: [], generationConfig: { temperature: 0.3, thinkingConfig: { thinkingBudget: 2000 } } },
+    "claude-sonnet-4-6",
+  );
   assert.deepEqual([gem.thinking, gem.output_config, gem.temperature], [{ type: "adaptive" }, { effort: "medium" }, 1]);
 });
 
@@ -43,9 +59,17 @@ test("Gemini 2.5 models get budgets clamped to their range, and 'none' becomes t
 test("Gemini 3 models get the nearest level they accept (ties go lower), never a budget", () => {
   assert.deepEqual(geminiThinking("gemini-3-pro-preview", "medium"), { thinkingLevel: "low", includeThoughts: true });
   assert.deepEqual(geminiThinking("gemini-3.1-pro-preview", "xhigh"), { thinkingLevel: "high", includeThoughts: true });
-  assert.deepEqual(geminiThinking("gemini-3-flash-preview", "minimal"), { thinkingLevel: "minimal", includeThoughts: true });
+  assert.deepEqual(geminiThinking("gemini-3-flash-preview", "minimal"), {
+    thinkingLevel: "minimal",
+    includeThoughts: true,
+  });
   assert.deepEqual(geminiThinking("gemini-3-pro-preview", "none"), { thinkingLevel: "low", includeThoughts: false });
-  const budget = translateRequest("anthropic", "gemini", { model: "m", max_tokens: 9, messages: [], thinking: { type: "enabled", budget_tokens: 30_000 } }, "gemini-3-flash-preview");
+  const budget = translateRequest(
+    "anthropic",
+    "gemini",
+    { model: "m", max_tokens: 9, messages: [], thinking: { type: "enabled", budget_tokens: 30_000 } },
+    "gemini-3-flash-preview",
+  );
   assert.deepEqual((budget.generationConfig as any).thinkingConfig, { thinkingLevel: "high", includeThoughts: true });
 });
 

@@ -63,8 +63,14 @@ export function requestCases(cases: readonly RequestCase[]): void {
 export function streamCases(cases: readonly StreamCase[]): void {
   for (const c of cases) {
     test(`${c.from}${c.differs ? " (differs: " + c.differs + ")" : ""}`, () => {
-      const t = createStreamTranslator(c.upstream, c.client, { requestModel: "m", clientRequest: c.clientRequest ?? {} });
-      const input: SseEvent[] = c.events.map(([event, d]) => ({ ...(event ? { event } : {}), data: typeof d === "string" ? d : JSON.stringify(d) }));
+      const t = createStreamTranslator(c.upstream, c.client, {
+        requestModel: "m",
+        clientRequest: c.clientRequest ?? {},
+      });
+      const input: SseEvent[] = c.events.map(([event, d]) => ({
+        ...(event ? { event } : {}),
+        data: typeof d === "string" ? d : JSON.stringify(d),
+      }));
       const out = [...input.flatMap((e) => t.push(e)), ...t.end()].map((e) => ({
         ...(e.event ? { event: e.event } : {}),
         data: e.data.startsWith("{") ? (JSON.parse(e.data) as Json) : e.data,

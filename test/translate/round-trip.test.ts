@@ -10,7 +10,13 @@ const CLAUDE_CONVERSATION: Json = {
   max_tokens: 4096,
   system: [{ type: "text", text: "Be brief." }],
   messages: [
-    { role: "user", content: [{ type: "text", text: "Weather and time in Paris?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } }] },
+    {
+      role: "user",
+      content: [
+        { type: "text", text: "Weather and time in Paris?" },
+        { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } },
+      ],
+    },
     {
       role: "assistant",
       content: [
@@ -44,23 +50,45 @@ for (const via of ["openai-chat", "openai-responses", "gemini"] as const) {
     const [user, assistant, results] = messages(back);
     assert.deepEqual(user.content, (CLAUDE_CONVERSATION.messages as Json[])[0].content);
     const calls = assistant.content.filter((b) => b.type === "tool_use");
-    assert.deepEqual(calls.map((c) => [c.name, c.input]), [["get_Weather", { city: "Paris" }], ["get_time", { tz: "Europe/Paris" }]]);
-    assert.deepEqual(assistant.content.filter((b) => b.type === "text"), [{ type: "text", text: "Checking." }]);
+    assert.deepEqual(
+      calls.map((c) => [c.name, c.input]),
+      [
+        ["get_Weather", { city: "Paris" }],
+        ["get_time", { tz: "Europe/Paris" }],
+      ],
+    );
+    assert.deepEqual(
+      assistant.content.filter((b) => b.type === "text"),
+      [{ type: "text", text: "Checking." }],
+    );
     // Each result still answers its own call, whatever the ids became.
-    assert.deepEqual(results.content.map((r) => r.tool_use_id), calls.map((c) => c.id));
-    assert.deepEqual(results.content.map((r) => r.content), ["18C", "14:00"]);
+    assert.deepEqual(
+      results.content.map((r) => r.tool_use_id),
+      calls.map((c) => c.id),
+    );
+    assert.deepEqual(
+      results.content.map((r) => r.content),
+      ["18C", "14:00"],
+    );
   });
 
   test(`Claude→${via}→Claude loses the thinking block, whose Claude signature cannot survive a foreign dialect`, () => {
     const assistant = messages(roundTrip(via))[1];
-    assert.equal(assistant.content.some((b) => b.type === "thinking"), false);
+    assert.equal(
+      assistant.content.some((b) => b.type === "thinking"),
+      false,
+    );
   });
 }
 
 test("Claude→Chat→Claude and Claude→Responses→Claude keep tool-call ids exactly", () => {
   for (const via of ["openai-chat", "openai-responses"] as const) {
     const calls = messages(roundTrip(via))[1].content.filter((b) => b.type === "tool_use");
-    assert.deepEqual(calls.map((c) => c.id), ["toolu_01A", "toolu_01B"], via);
+    assert.deepEqual(
+      calls.map((c) => c.id),
+      ["toolu_01A", "toolu_01B"],
+      via,
+    );
   }
 });
 
@@ -88,7 +116,18 @@ test("Chat→Gemini→Chat keeps a tool call's Gemini signature in extra_content
     model: "m",
     messages: [
       { role: "user", content: "go" },
-      { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" }, extra_content: { google: { thought_signature: "CiQsig" } } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: "c1",
+            type: "function",
+            function: { name: "f", arguments: "{}" },
+            extra_content: { google: { thought_signature: "CiQsig" } },
+          },
+        ],
+      },
       { role: "tool", tool_call_id: "c1", content: "done" },
     ],
   };

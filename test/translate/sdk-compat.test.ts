@@ -15,7 +15,12 @@ const CLIENT_KEY = "sk-sdk-suite";
 const CLIENTS: ClientKind[] = ["openai-chat", "openai-responses", "anthropic", "gemini"];
 const UPSTREAMS: UpstreamKind[] = ["claude", "openai", "codex", "gemini"];
 /** The model each upstream serves, named as a user would name it. */
-const MODEL: Record<UpstreamKind, string> = { claude: "claude-sonnet-4-6", openai: "llama-3.3-70b", codex: "gpt-5-codex", gemini: "gemini-2.5-flash" };
+const MODEL: Record<UpstreamKind, string> = {
+  claude: "claude-sonnet-4-6",
+  openai: "llama-3.3-70b",
+  codex: "gpt-5-codex",
+  gemini: "gemini-2.5-flash",
+};
 
 /** Where each fake keeps the tool names it was sent, in its own dialect. */
 function declaredTools(kind: UpstreamKind, body: any): string[] {
@@ -38,13 +43,27 @@ describe("SDK compatibility", () => {
     server = await startServer(t, {
       apiKeys: [CLIENT_KEY],
       // Cooling off would turn the deliberate 429 into a cooldown answer for the tests after it.
-      claudeApiKey: [providerKey("sk-ant-fake", { baseUrl: fakes.claude.url, models: [...model(MODEL.claude), ...model(LIMITED_MODEL)], disableCooling: true })],
+      claudeApiKey: [
+        providerKey("sk-ant-fake", {
+          baseUrl: fakes.claude.url,
+          models: [...model(MODEL.claude), ...model(LIMITED_MODEL)],
+          disableCooling: true,
+        }),
+      ],
       codexApiKey: [providerKey("sk-codex-fake", { baseUrl: fakes.codex.url, models: model(MODEL.codex) })],
       geminiApiKey: [providerKey("AIza-fake", { baseUrl: fakes.gemini.url, models: model(MODEL.gemini) })],
-      openaiCompatibility: [{
-        name: "local", baseUrl: fakes.openai.url, apiKeyEntries: [{ apiKey: "sk-local-fake", proxyUrl: "" }],
-        prefix: "", priority: 0, headers: {}, disableCooling: false, models: [...model(MODEL.openai), ...model(PARALLEL_MODEL)],
-      }],
+      openaiCompatibility: [
+        {
+          name: "local",
+          baseUrl: fakes.openai.url,
+          apiKeyEntries: [{ apiKey: "sk-local-fake", proxyUrl: "" }],
+          prefix: "",
+          priority: 0,
+          headers: {},
+          disableCooling: false,
+          models: [...model(MODEL.openai), ...model(PARALLEL_MODEL)],
+        },
+      ],
     });
   });
   after(async () => {
@@ -82,8 +101,17 @@ describe("SDK compatibility", () => {
 
   for (const client of CLIENTS) {
     test(`${client} SDK, streaming, openai upstream interleaving two parallel calls' argument pieces: gets both calls whole`, async () => {
-      const out = await DRIVERS[client]({ base: server.url, apiKey: CLIENT_KEY, model: PARALLEL_MODEL, stream: true, tools: true });
-      assert.deepEqual(out.calls.map((c) => c.args), [{ city: "Paris" }, { city: "Rome" }]);
+      const out = await DRIVERS[client]({
+        base: server.url,
+        apiKey: CLIENT_KEY,
+        model: PARALLEL_MODEL,
+        stream: true,
+        tools: true,
+      });
+      assert.deepEqual(
+        out.calls.map((c) => c.args),
+        [{ city: "Paris" }, { city: "Rome" }],
+      );
       assert.equal(out.finish, EXPECTED_FINISH[client].tool);
     });
   }
@@ -91,7 +119,13 @@ describe("SDK compatibility", () => {
   for (const client of CLIENTS) {
     for (const stream of [false, true]) {
       test(`${client} SDK, ${stream ? "streaming" : "non-streaming"}, claude upstream answering 429: raises the SDK's own rate-limit error with the message`, async () => {
-        const call = DRIVERS[client]({ base: server.url, apiKey: CLIENT_KEY, model: LIMITED_MODEL, stream, tools: false });
+        const call = DRIVERS[client]({
+          base: server.url,
+          apiKey: CLIENT_KEY,
+          model: LIMITED_MODEL,
+          stream,
+          tools: false,
+        });
         await assert.rejects(call, (err: Error & { status?: number }) => {
           assert.ok(err instanceof RATE_LIMIT_ERROR[client], `${err.constructor.name}: ${err.message}`);
           assert.equal(err.status, 429);

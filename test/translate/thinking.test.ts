@@ -1,9 +1,25 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { budgetOf, budgetToLevel, classifySignature, levelOf, parseModelSuffix, signatureFor } from "../../src/translate/thinking.ts";
+import {
+  budgetOf,
+  budgetToLevel,
+  classifySignature,
+  levelOf,
+  parseModelSuffix,
+  signatureFor,
+} from "../../src/translate/thinking.ts";
 
 test("budgetToLevel() follows the spec's table (S37)", () => {
-  assert.deepEqual([-2, -1, 0, 512, 1024, 8193, 24576, 30000].map(budgetToLevel), [undefined, "auto", "none", "minimal", "low", "high", "high", "xhigh"]);
+  assert.deepEqual([-2, -1, 0, 512, 1024, 8193, 24576, 30000].map(budgetToLevel), [
+    undefined,
+    "auto",
+    "none",
+    "minimal",
+    "low",
+    "high",
+    "high",
+    "xhigh",
+  ]);
 });
 
 test("levelOf() and budgetOf() convert between levels and budgets", () => {
@@ -35,5 +51,8 @@ test("signatureFor() keeps only matching signatures, plus Gemini's bypass sentin
   assert.equal(signatureFor("claude", "Eabc"), "Eabc");
   assert.equal(signatureFor("claude", "CiQB"), undefined);
   assert.equal(signatureFor("claude", ""), undefined);
-  assert.equal(signatureFor("gemini", "claude#context_engineering_is_the_way_to_go"), "context_engineering_is_the_way_to_go");
+  assert.equal(
+    signatureFor("gemini", "claude#context_engineering_is_the_way_to_go"),
+    "context_engineering_is_the_way_to_go",
+  );
 });

@@ -5,8 +5,9 @@ import { createStreamTranslator, translateStreamToResponse } from "../../src/tra
 import { newToolOrderState, orderToolEvents } from "../../src/translate/tool-order.ts";
 import type { IrEvent } from "../../src/translate/ir.ts";
 
-const chunk = (delta: unknown, finish: string | null = null): SseEvent =>
-  ({ data: JSON.stringify({ id: "c1", choices: [{ index: 0, delta, finish_reason: finish }] }) });
+const chunk = (delta: unknown, finish: string | null = null): SseEvent => ({
+  data: JSON.stringify({ id: "c1", choices: [{ index: 0, delta, finish_reason: finish }] }),
+});
 const call = (index: number, fields: Record<string, unknown>) => chunk({ tool_calls: [{ index, ...fields }] });
 
 /** A Chat upstream interleaving the argument pieces of two parallel calls. */
@@ -41,18 +42,35 @@ test("interleaved parallel tool-call pieces reach an Anthropic client as two who
     }
     if (d.type === "content_block_stop") blocks.get(d.index)!.stopped = true;
   }
-  assert.deepEqual([...blocks.values()].map((b) => [b.name, JSON.parse(b.json)]), [["f", { x: 1 }], ["g", { y: 2 }]]);
+  assert.deepEqual(
+    [...blocks.values()].map((b) => [b.name, JSON.parse(b.json)]),
+    [
+      ["f", { x: 1 }],
+      ["g", { y: 2 }],
+    ],
+  );
   assert.equal(out.at(-2).delta.stop_reason, "tool_use");
 });
 
 test("interleaved parallel tool-call pieces reach a Responses client as two complete function_call items in order", () => {
   const out = run("openai-responses");
-  const done = out.filter((d) => d.type === "response.output_item.done").map((d) => [d.output_index, d.item.name, JSON.parse(d.item.arguments)]);
-  assert.deepEqual(done, [[0, "f", { x: 1 }], [1, "g", { y: 2 }]]);
+  const done = out
+    .filter((d) => d.type === "response.output_item.done")
+    .map((d) => [d.output_index, d.item.name, JSON.parse(d.item.arguments)]);
+  assert.deepEqual(done, [
+    [0, "f", { x: 1 }],
+    [1, "g", { y: 2 }],
+  ]);
   const deltas = out.filter((d) => d.type === "response.function_call_arguments.delta");
   assert.equal(deltas.map((d) => d.delta).join(""), '{"x":1}{"y":2}');
-  assert.deepEqual(out.at(-1).response.output.map((i: any) => i.call_id), ["call_a", "call_b"]);
-  assert.deepEqual(out.map((d) => d.sequence_number), out.map((_d, i) => i));
+  assert.deepEqual(
+    out.at(-1).response.output.map((i: any) => i.call_id),
+    ["call_a", "call_b"],
+  );
+  assert.deepEqual(
+    out.map((d) => d.sequence_number),
+    out.map((_d, i) => i),
+  );
 });
 
 test("a held call that ended while the first was open is released whole when the first ends", () => {
@@ -69,9 +87,10 @@ test("a held call that ended while the first was open is released whole when the
     { kind: "text", text: "after" },
   ];
   const out = feed.flatMap((e) => orderToolEvents(s, e));
-  assert.deepEqual(out.map((e) => `${e.kind}${"index" in e ? e.index : ""}`), [
-    "toolStart0", "toolArgs0", "toolEnd0", "toolStart1", "toolArgs1", "toolEnd1", "toolStart2", "toolArgs2", "text",
-  ]);
+  assert.deepEqual(
+    out.map((e) => `${e.kind}${"index" in e ? e.index : ""}`),
+    ["toolStart0", "toolArgs0", "toolEnd0", "toolStart1", "toolArgs1", "toolEnd1", "toolStart2", "toolArgs2", "text"],
+  );
 });
 
 test("sequential calls from a Claude upstream stream without being held", () => {
@@ -84,10 +103,18 @@ test("sequential calls from a Claude upstream stream without being held", () => 
     { kind: "toolArgs", index: 1, delta: "{}" },
   ];
   for (const e of feed) assert.deepEqual(orderToolEvents(s, e), [e]);
-  assert.deepEqual(orderToolEvents(s, { kind: "finish", reason: "tool_use" }), [{ kind: "finish", reason: "tool_use" }]);
+  assert.deepEqual(orderToolEvents(s, { kind: "finish", reason: "tool_use" }), [
+    { kind: "finish", reason: "tool_use" },
+  ]);
 });
 
 test("translateStreamToResponse() folds interleaved parallel calls into whole calls for every client", () => {
   const res = translateStreamToResponse("openai-chat", "anthropic", INTERLEAVED, { requestModel: "m" }) as any;
-  assert.deepEqual(res.content.map((b: any) => [b.name, b.input]), [["f", { x: 1 }], ["g", { y: 2 }]]);
+  assert.deepEqual(
+    res.content.map((b: any) => [b.name, b.input]),
+    [
+      ["f", { x: 1 }],
+      ["g", { y: 2 }],
+    ],
+  );
 });

@@ -10,7 +10,9 @@ const pbkdf2Async = promisify(pbkdf2);
 
 /** The md5 password message for `user` and the server's 4-byte salt. */
 export function md5Password(user: string, password: string, salt: Buffer): string {
-  const inner = createHash("md5").update(password + user).digest("hex");
+  const inner = createHash("md5")
+    .update(password + user)
+    .digest("hex");
   return "md5" + createHash("md5").update(inner).update(salt).digest("hex");
 }
 
@@ -36,8 +38,10 @@ export class ScramSession {
     const nonce = attrs.get("r") ?? "";
     const salt = Buffer.from(attrs.get("s") ?? "", "base64");
     const iterations = Number(attrs.get("i"));
-    if (!nonce.startsWith(this.#nonce) || nonce.length === this.#nonce.length) throw new Error("SCRAM: the server's nonce does not extend ours");
-    if (!salt.length || !Number.isInteger(iterations) || iterations < 1) throw new Error("SCRAM: the server sent no salt or iteration count");
+    if (!nonce.startsWith(this.#nonce) || nonce.length === this.#nonce.length)
+      throw new Error("SCRAM: the server's nonce does not extend ours");
+    if (!salt.length || !Number.isInteger(iterations) || iterations < 1)
+      throw new Error("SCRAM: the server sent no salt or iteration count");
     const salted = await pbkdf2Async(this.password.normalize("NFKC"), salt, iterations, 32, "sha256");
     const clientKey = hmac(salted, "Client Key");
     const storedKey = createHash("sha256").update(clientKey).digest();

@@ -62,13 +62,18 @@ export class PgConnection extends EventEmitter {
   /** Server parameters (server_version, …). */
   readonly parameters = new Map<string, string>();
 
-  private constructor(private socket: Socket | TLSSocket, private readonly settings: PgSettings) {
+  private constructor(
+    private socket: Socket | TLSSocket,
+    private readonly settings: PgSettings,
+  ) {
     super();
   }
 
   /** Connects, negotiates TLS per sslmode, authenticates, and waits for ReadyForQuery. */
   static async open(settings: PgSettings): Promise<PgConnection> {
-    const where = settings.host.startsWith("/") ? `${settings.host}/.s.PGSQL.${settings.port}` : `${settings.host}:${settings.port}`;
+    const where = settings.host.startsWith("/")
+      ? `${settings.host}/.s.PGSQL.${settings.port}`
+      : `${settings.host}:${settings.port}`;
     const socket = await openSocket(settings, where);
     const conn = new PgConnection(socket, settings);
     try {
@@ -87,7 +92,8 @@ export class PgConnection extends EventEmitter {
     if (s.sslmode === "disable" || s.host.startsWith("/")) return this.socket;
     this.socket.write(new MessageWriter().int32(80877103).finish());
     const answer = await new Promise<string>((resolve, reject) => {
-      const fail = (e: Error) => reject(new PgConnectionError(`Cannot connect to PostgreSQL at ${where}: ${e.message}`, { cause: e }));
+      const fail = (e: Error) =>
+        reject(new PgConnectionError(`Cannot connect to PostgreSQL at ${where}: ${e.message}`, { cause: e }));
       this.socket.once("error", fail);
       this.socket.once("data", (b: Buffer) => {
         this.socket.off("error", fail);
@@ -96,19 +102,29 @@ export class PgConnection extends EventEmitter {
     });
     if (answer !== "S") {
       if (s.sslmode === "prefer") return this.socket;
-      throw new PgConnectionError(`PostgreSQL at ${where} does not accept TLS, but sslmode is ${s.sslmode} (enable ssl on the server or set sslmode=disable)`);
+      throw new PgConnectionError(
+        `PostgreSQL at ${where} does not accept TLS, but sslmode is ${s.sslmode} (enable ssl on the server or set sslmode=disable)`,
+      );
     }
     const verify = s.sslmode === "verify-ca" || s.sslmode === "verify-full";
     const ca = verify && s.sslrootcert ? await readFile(s.sslrootcert) : undefined;
     const tls = tlsConnect({
-      socket: this.socket, ca, rejectUnauthorized: verify,
+      socket: this.socket,
+      ca,
+      rejectUnauthorized: verify,
       servername: /^[\d.:]+$/.test(s.host) ? undefined : s.host,
       ...(s.sslmode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}),
       ...(s.sslmode === "verify-full" ? { host: s.host } : {}),
     });
     await new Promise<void>((resolve, reject) => {
       tls.once("secureConnect", resolve);
-      tls.once("error", (e) => reject(new PgConnectionError(`TLS with PostgreSQL at ${where} failed (sslmode=${s.sslmode}): ${e.message}`, { cause: e })));
+      tls.once("error", (e) =>
+        reject(
+          new PgConnectionError(`TLS with PostgreSQL at ${where} failed (sslmode=${s.sslmode}): ${e.message}`, {
+            cause: e,
+          }),
+        ),
+      );
     });
     this.socket = tls;
     return tls;
@@ -131,7 +147,13 @@ export class PgConnection extends EventEmitter {
   private startup(where: string): Promise<void> {
     const s = this.settings;
     const w = new MessageWriter().int32(196608);
-    for (const [k, v] of [["user", s.user], ["database", s.database], ["application_name", s.applicationName], ["client_encoding", "UTF8"]]) w.cstring(k).cstring(v);
+    for (const [k, v] of [
+      ["user", s.user],
+      ["database", s.database],
+      ["application_name", s.applicationName],
+      ["client_encoding", "UTF8"],
+    ])
+      w.cstring(k).cstring(v);
     this.socket.write(w.cstring("").finish());
     return new Promise<void>((resolve, reject) => {
       let scram: ScramSession | undefined;
@@ -139,11 +161,13 @@ export class PgConnection extends EventEmitter {
         this.off("close", onClose);
         reject(e);
       };
-      const onClose = (e: Error) => reject(new PgConnectionError(`Cannot connect to PostgreSQL at ${where}: ${e.message}`, { cause: e }));
+      const onClose = (e: Error) =>
+        reject(new PgConnectionError(`Cannot connect to PostgreSQL at ${where}: ${e.message}`, { cause: e }));
       this.once("close", onClose);
       this.#onMessage = (m) => {
         const r = new BodyReader(m.body);
-        if (m.type === "E") return fail(new PgError(parseFields(m.body), `Cannot connect to PostgreSQL at ${where} as "${s.user}"`));
+        if (m.type === "E")
+          return fail(new PgError(parseFields(m.body), `Cannot connect to PostgreSQL at ${where} as "${s.user}"`));
         if (m.type === "S") return void this.parameters.set(r.cstring(), r.cstring());
         if (m.type === "Z") {
           this.off("close", onClose);
@@ -159,14 +183,22 @@ export class PgConnection extends EventEmitter {
         if (code === 10) {
           const mechanisms: string[] = [];
           for (let mech = r.cstring(); mech; mech = r.cstring()) mechanisms.push(mech);
-          if (!mechanisms.includes("SCRAM-SHA-256")) return fail(new PgConnectionError(`PostgreSQL at ${where} offers only ${mechanisms.join(", ")}; cliproxy speaks SCRAM-SHA-256`));
+          if (!mechanisms.includes("SCRAM-SHA-256"))
+            return fail(
+              new PgConnectionError(
+                `PostgreSQL at ${where} offers only ${mechanisms.join(", ")}; cliproxy speaks SCRAM-SHA-256`,
+              ),
+            );
           scram = new ScramSession(s.password);
           const first = Buffer.from(scram.first());
           return send(new MessageWriter().cstring("SCRAM-SHA-256").int32(first.length).bytes(first));
         }
         if (code === 11 && scram) {
           const serverFirst = r.rest().toString();
-          scram.final(serverFirst).then((fin) => send(new MessageWriter().bytes(Buffer.from(fin))), (e: Error) => fail(new PgConnectionError(e.message)));
+          scram.final(serverFirst).then(
+            (fin) => send(new MessageWriter().bytes(Buffer.from(fin))),
+            (e: Error) => fail(new PgConnectionError(e.message)),
+          );
           return;
         }
         if (code === 12 && scram) {
@@ -178,7 +210,11 @@ export class PgConnection extends EventEmitter {
           }
           return;
         }
-        fail(new PgConnectionError(`PostgreSQL at ${where} asked for authentication method ${code}, which cliproxy does not speak (use scram-sha-256 or md5)`));
+        fail(
+          new PgConnectionError(
+            `PostgreSQL at ${where} asked for authentication method ${code}, which cliproxy does not speak (use scram-sha-256 or md5)`,
+          ),
+        );
       };
     });
   }
@@ -249,7 +285,14 @@ export class PgConnection extends EventEmitter {
     const execute = new MessageWriter().cstring("").int32(0).finish("E");
     const sync = new MessageWriter().finish("S");
     return new Promise<PgResult>((resolve, reject) => {
-      this.#queue.push({ resolve, reject, rows: [], names: [], command: "", context: sql.trim().split(/\s+/).slice(0, 3).join(" ") });
+      this.#queue.push({
+        resolve,
+        reject,
+        rows: [],
+        names: [],
+        command: "",
+        context: sql.trim().split(/\s+/).slice(0, 3).join(" "),
+      });
       this.socket.write(Buffer.concat([parse, bind, describe, execute, sync]));
     });
   }
@@ -263,7 +306,10 @@ export class PgConnection extends EventEmitter {
     if (this.#closed) return;
     this.#closed = true;
     this.socket.destroy();
-    const e = err instanceof PgError || err instanceof PgConnectionError ? err : new PgConnectionError(`PostgreSQL connection lost: ${err.message}`, { cause: err });
+    const e =
+      err instanceof PgError || err instanceof PgConnectionError
+        ? err
+        : new PgConnectionError(`PostgreSQL connection lost: ${err.message}`, { cause: err });
     for (const p of this.#queue.splice(0)) p.reject(e);
     this.emit("close", e);
   }
@@ -278,10 +324,14 @@ export class PgConnection extends EventEmitter {
 
 function openSocket(s: PgSettings, where: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = s.host.startsWith("/") ? netConnect(`${s.host}/.s.PGSQL.${s.port}`) : netConnect({ host: s.host, port: s.port });
+    const socket = s.host.startsWith("/")
+      ? netConnect(`${s.host}/.s.PGSQL.${s.port}`)
+      : netConnect({ host: s.host, port: s.port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new PgConnectionError(`Cannot connect to PostgreSQL at ${where}: no answer within ${s.connectTimeoutMs} ms`));
+      reject(
+        new PgConnectionError(`Cannot connect to PostgreSQL at ${where}: no answer within ${s.connectTimeoutMs} ms`),
+      );
     }, s.connectTimeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);

@@ -49,12 +49,17 @@ export function parseDsn(dsn: string, env: Readonly<Record<string, string | unde
       raw.set(m[1], m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]);
       end = re.lastIndex;
     }
-    if (text.slice(end).trim()) throw new Error(`PGSTORE_DSN: cannot parse "${text.slice(end).trim().slice(0, 20)}" (expected key=value pairs or a postgres:// URL)`);
+    if (text.slice(end).trim())
+      throw new Error(
+        `PGSTORE_DSN: cannot parse "${text.slice(end).trim().slice(0, 20)}" (expected key=value pairs or a postgres:// URL)`,
+      );
   }
   const port = Number(raw.get("port") ?? env.PGPORT ?? 5432);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PGSTORE_DSN: port "${raw.get("port")}" is not a port number`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new Error(`PGSTORE_DSN: port "${raw.get("port")}" is not a port number`);
   const sslmode = (raw.get("sslmode") ?? env.PGSSLMODE ?? "prefer").toLowerCase();
-  if (!SSL_MODES.includes(sslmode)) throw new Error(`PGSTORE_DSN: sslmode "${sslmode}" is not one of ${SSL_MODES.join(", ")}`);
+  if (!SSL_MODES.includes(sslmode))
+    throw new Error(`PGSTORE_DSN: sslmode "${sslmode}" is not one of ${SSL_MODES.join(", ")}`);
   const user = raw.get("user") ?? env.PGUSER ?? env.USER ?? "postgres";
   const timeout = Number(raw.get("connect_timeout") ?? 10);
   return {

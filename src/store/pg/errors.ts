@@ -10,8 +10,12 @@ export class PgError extends Error {
 
   constructor(fields: Record<string, string>, context?: string) {
     const where = context ? `${context}: ` : "";
-    const extra = [fields.detail && `detail: ${fields.detail}`, fields.hint && `hint: ${fields.hint}`].filter(Boolean).join("; ");
-    super(`${where}PostgreSQL ${fields.severity ?? "ERROR"} ${fields.code ?? "?????"}: ${fields.message ?? "unknown error"}${extra ? ` (${extra})` : ""}`);
+    const extra = [fields.detail && `detail: ${fields.detail}`, fields.hint && `hint: ${fields.hint}`]
+      .filter(Boolean)
+      .join("; ");
+    super(
+      `${where}PostgreSQL ${fields.severity ?? "ERROR"} ${fields.code ?? "?????"}: ${fields.message ?? "unknown error"}${extra ? ` (${extra})` : ""}`,
+    );
     this.name = "PgError";
     this.code = fields.code ?? "";
     this.severity = fields.severity ?? "ERROR";

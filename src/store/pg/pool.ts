@@ -24,7 +24,11 @@ export class PgPool implements PgQueryable {
   #open = 0;
   #ended = false;
 
-  constructor(readonly settings: PgSettings, readonly max = POOL_MAX, private readonly connect = PgConnection.open) {}
+  constructor(
+    readonly settings: PgSettings,
+    readonly max = POOL_MAX,
+    private readonly connect = PgConnection.open,
+  ) {}
 
   private async acquire(): Promise<PgConnection> {
     if (this.#ended) throw new PgConnectionError("PostgreSQL pool is closed");
@@ -111,7 +115,11 @@ export class Listener extends EventEmitter {
   #stopped = false;
   #wait = RECONNECT_MIN_MS;
 
-  constructor(private readonly settings: PgSettings, private readonly channels: readonly string[], private readonly connect = PgConnection.open) {
+  constructor(
+    private readonly settings: PgSettings,
+    private readonly channels: readonly string[],
+    private readonly connect = PgConnection.open,
+  ) {
     super();
   }
 

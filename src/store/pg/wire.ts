@@ -111,8 +111,21 @@ export class BodyReader {
 
 /** Error and notice field codes (protocol "Error and Notice Message Fields"). */
 const FIELD_NAMES: Readonly<Record<string, string>> = {
-  S: "severity", V: "severityNonLocalized", C: "code", M: "message", D: "detail", H: "hint", P: "position",
-  W: "where", s: "schema", t: "table", c: "column", n: "constraint", F: "file", L: "line", R: "routine",
+  S: "severity",
+  V: "severityNonLocalized",
+  C: "code",
+  M: "message",
+  D: "detail",
+  H: "hint",
+  P: "position",
+  W: "where",
+  s: "schema",
+  t: "table",
+  c: "column",
+  n: "constraint",
+  F: "file",
+  L: "line",
+  R: "routine",
 };
 
 /** The fields of an ErrorResponse or NoticeResponse body, by name. */
