@@ -178,8 +178,24 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     return json ? { ...e, data: JSON.stringify(o.rewrite.event(json)) } : undefined;
   };
 
-  /** Emits a translated event, rewritten when a rewriter is set. */
-  const emitTranslated = (t: SseEvent): Promise<void> => emit(rewritten(t) ?? t);
+  // Translated events of one upstream chunk go out in one write (#17: a write per event was a syscall per
+  // event); the batch is written when the chunk is done, so no event waits for the next upstream bytes.
+  let batch: string[] = [];
+  /** Queues a translated event, rewritten when a rewriter is set. */
+  const emitTranslated = (t: SseEvent): void => {
+    const e = rewritten(t) ?? t;
+    if (!o.jsonArray) batch.push(formatEvent(e));
+    else {
+      batch.push(`${arrayOpen ? "," : "["}${e.data}`);
+      arrayOpen = true;
+    }
+  };
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const text = batch.length === 1 ? batch[0] : batch.join("");
+    batch = [];
+    await write(text);
+  };
 
   // One parser for the whole stream: the framer's pieces end on event boundaries, so each push yields that piece's events.
   const parser = new SseParser();
@@ -205,10 +221,13 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       const seq = asObject(data)?.sequence_number;
       if (typeof seq === "number") lastSequence = seq;
       const errStatus = errorEventStatus(parsed, data);
-      if (errStatus !== undefined && !headSent) return { kind: "failed", status: errStatus, body: text().data };
+      // Queued translated events count as sent: the client will get them, then the terminal error event.
+      if (errStatus !== undefined && !headSent && batch.length === 0)
+        return { kind: "failed", status: errStatus, body: text().data };
       if (errStatus !== undefined || o.isFinal(parsed.event, data)) ended = true;
       if (o.translator) {
-        for (const t of o.translator.push(text())) await emitTranslated(t);
+        // The data parsed above goes along, so the translator does not parse the event a second time.
+        for (const t of o.translator.push(text(), data)) emitTranslated(t);
         continue;
       }
       const out = rewritten(parsed, data);
@@ -238,11 +257,13 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
           if (failed) return stopEarly(o.upstream, failed);
         }
         if (run.length > 0) await write(run.length === 1 ? run[0] : Buffer.concat(run));
+        await flush();
       }
       for (const raw of framer.end()) {
         const failed = await handle(raw, false);
         if (failed) return stopEarly(o.upstream, failed);
       }
+      await flush();
       if (!ended) problem = `Upstream "${o.host}" ended the stream before completion`;
     } catch (err) {
       if (signal.aborted) throw err;
@@ -253,8 +274,10 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       } else
         problem = `Upstream "${o.host}" failed mid-stream: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
     }
+    await flush();
     if (problem === undefined) {
-      if (o.translator) for (const t of o.translator.end()) await emitTranslated(t);
+      if (o.translator) for (const t of o.translator.end()) emitTranslated(t);
+      await flush();
       if (o.jsonArray) await write(arrayOpen ? "]" : "[]");
       if (!headSent) await write("");
       res.end();

@@ -130,6 +130,7 @@ export const MAX_JSON_DEPTH = 256;
  * JSON.stringify) overflows the stack somewhere past a few thousand levels: refuse before any of them.
  */
 export function nestsDeeperThan(s: string, max = MAX_JSON_DEPTH): boolean {
+  if (s.length <= max) return false; // too short to hold more than `max` opening brackets (#17: most events)
   let depth = 0;
   let inString = false;
   for (let i = 0; i < s.length; i++) {

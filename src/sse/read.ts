@@ -66,8 +66,12 @@ export class SseParser {
       const b = buf[i];
       if (b !== LF && b !== CR) continue;
       this.#grow(i - start + 1);
-      this.#pending.push(buf.subarray(start, i));
-      this.#line(out);
+      // A line wholly inside this chunk is decoded in place, without a copy (#17).
+      if (this.#pending.length === 0) this.#line(out, buf.toString("utf8", start, i));
+      else {
+        this.#pending.push(buf.subarray(start, i));
+        this.#line(out, this.#take());
+      }
       if (b === CR) {
         if (i + 1 === buf.length) this.#skipLf = true;
         else if (buf[i + 1] === LF) i++;
@@ -84,7 +88,7 @@ export class SseParser {
   /** Flushes a final line and event that lacked their terminators (the upstream closed early). */
   end(): SseEvent[] {
     const out: SseEvent[] = [];
-    if (this.#pending.length > 0) this.#line(out);
+    if (this.#pending.length > 0) this.#line(out, this.#take());
     this.#dispatch(out);
     this.#skipLf = false;
     return out;
@@ -99,9 +103,14 @@ export class SseParser {
     }
   }
 
-  #line(out: SseEvent[]): void {
-    let line = Buffer.concat(this.#pending).toString("utf8");
+  /** The pending bytes of the current line, decoded; the pending list is emptied. */
+  #take(): string {
+    const line = Buffer.concat(this.#pending).toString("utf8");
     this.#pending = [];
+    return line;
+  }
+
+  #line(out: SseEvent[], line: string): void {
     if (this.#atStart) {
       this.#atStart = false;
       if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);

@@ -15,7 +15,7 @@ import {
   type Json,
   type Part,
   type Usage,
-  parseObject,
+  eventObject,
 } from "./ir.js";
 import { claudeToolId } from "./anthropic.js";
 import { anthropicErrorType } from "./errors.js";
@@ -133,8 +133,8 @@ export function newClaudeDecodeState(): ClaudeDecodeState {
 }
 
 /** One upstream Claude event → IR events. */
-export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent): IrEvent[] {
-  const d = parseObject(e.data);
+export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent, parsed?: unknown): IrEvent[] {
+  const d = eventObject(e.data, parsed);
   if (!d) return [];
   const type = str(d.type) ?? e.event;
   const index = num(d.index) ?? 0;

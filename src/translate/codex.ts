@@ -174,13 +174,14 @@ export interface CodexPassState {
  * tool, or it is the terminal response with an empty `output`, which is refilled from the
  * `output_item.done` items in `output_index` order (S30) so SDKs that read the final snapshot see them.
  */
-export function passCodexEvent(s: CodexPassState, e: SseEvent, ctx: Ctx): SseEvent {
-  let d: unknown;
-  try {
-    d = JSON.parse(e.data);
-  } catch {
-    return e;
-  }
+export function passCodexEvent(s: CodexPassState, e: SseEvent, ctx: Ctx, parsed?: unknown): SseEvent {
+  let d: unknown = parsed;
+  if (!isObj(d))
+    try {
+      d = JSON.parse(e.data);
+    } catch {
+      return e;
+    }
   if (!isObj(d)) return e;
   if (d.type === "response.output_item.done" || d.type === "response.output_item.added") {
     const item = restoreItem(d.item, ctx);

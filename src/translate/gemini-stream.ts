@@ -14,7 +14,7 @@ import {
   type Json,
   type Part,
   type Usage,
-  parseObject,
+  eventObject,
 } from "./ir.js";
 import { clientToolName } from "./gemini.js";
 import { renderError } from "./errors.js";
@@ -183,10 +183,10 @@ export function newGeminiDecodeState(): GeminiDecodeState {
 }
 
 /** One upstream Gemini chunk → IR events; the chunk carrying `finishReason` ends the stream. */
-export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx): IrEvent[] {
+export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx, given?: unknown): IrEvent[] {
   if (s.done) return [];
   if (e.data.trim() === "[DONE]") return finishGemini(s);
-  const parsed = parseObject(e.data);
+  const parsed = eventObject(e.data, given);
   if (!parsed) return [];
   const body = unwrap(parsed);
   if (isObj(body.error)) {

@@ -89,7 +89,8 @@ export function wireOf(u: Upstream): Format {
 
 /** Turns upstream SSE events into IR events; `end` runs when the upstream body ends. */
 interface Decoder {
-  push(e: SseEvent): IrEvent[];
+  /** `parsed`: the event's data already parsed by the caller, when at hand. */
+  push(e: SseEvent, parsed?: unknown): IrEvent[];
   end(): IrEvent[];
 }
 /** Turns IR events into client SSE events. */
@@ -112,7 +113,7 @@ const CODECS: Record<Format, Codec> = {
     encodeResponse: encodeAnthropicResponse,
     decoder: () => {
       const s = newClaudeDecodeState();
-      return { push: (e) => decodeClaudeEvent(s, e), end: () => finishClaude(s, true) };
+      return { push: (e, p) => decodeClaudeEvent(s, e, p), end: () => finishClaude(s, true) };
     },
     encoder: (ctx) => {
       const s = newClaudeEncodeState();
@@ -127,7 +128,7 @@ const CODECS: Record<Format, Codec> = {
     encodeResponse: encodeChatResponse,
     decoder: () => {
       const s = newChatDecodeState();
-      return { push: (e) => decodeChatEvent(s, e), end: () => finishChat(s, true) };
+      return { push: (e, p) => decodeChatEvent(s, e, p), end: () => finishChat(s, true) };
     },
     encoder: (ctx) => {
       const s = newChatEncodeState();
@@ -141,7 +142,7 @@ const CODECS: Record<Format, Codec> = {
     encodeResponse: encodeResponsesResponse,
     decoder: () => {
       const s = newResponsesDecodeState();
-      return { push: (e) => decodeResponsesEvent(s, e), end: () => finishResponses(s) };
+      return { push: (e, p) => decodeResponsesEvent(s, e, p), end: () => finishResponses(s) };
     },
     encoder: (ctx) => {
       const s = newResponsesEncodeState();
@@ -155,7 +156,7 @@ const CODECS: Record<Format, Codec> = {
     encodeResponse: encodeGeminiResponse,
     decoder: (ctx) => {
       const s = newGeminiDecodeState();
-      return { push: (e) => decodeGeminiEvent(s, e, ctx), end: () => finishGemini(s) };
+      return { push: (e, p) => decodeGeminiEvent(s, e, ctx, p), end: () => finishGemini(s) };
     },
     encoder: (ctx) => {
       const s = newGeminiEncodeState();
@@ -274,12 +275,13 @@ function decoder(from: Upstream, opts: Ctx): Decoder {
   if (from !== "codex") return dec;
   const restore = (events: IrEvent[]) =>
     events.map((e) => (e.kind === "toolStart" ? { ...e, name: restoreCodexName(e.name, opts) } : e));
-  return { push: (e) => restore(dec.push(e)), end: () => restore(dec.end()) };
+  return { push: (e, p) => restore(dec.push(e, p)), end: () => restore(dec.end()) };
 }
 
 /** Per-stream state machine: upstream SSE event (in `from`) → zero or more client SSE events (in `to`). */
 export interface StreamTranslator {
-  push(e: SseEvent): SseEvent[];
+  /** `parsed`: the event's data as the caller already parsed it (any value; only an object is used). */
+  push(e: SseEvent, parsed?: unknown): SseEvent[];
   /** Closing events if the upstream ended without its terminal event. */
   end(): SseEvent[];
 }
@@ -289,7 +291,7 @@ export function createStreamTranslator(from: Upstream, to: Format, opts: Ctx): S
   if (from === to) return { push: (e) => [e], end: () => [] };
   if (from === "codex" && to === "openai-responses") {
     const s: CodexPassState = { items: [] };
-    return { push: (e) => [passCodexEvent(s, e, opts)], end: () => [] };
+    return { push: (e, p) => [passCodexEvent(s, e, opts, p)], end: () => [] };
   }
   const dec = decoder(from, opts);
   const enc = codec(to).encoder(opts);
@@ -297,7 +299,7 @@ export function createStreamTranslator(from: Upstream, to: Format, opts: Ctx): S
   const order = to === "anthropic" || to === "openai-responses" ? newToolOrderState() : undefined;
   const encode = (e: IrEvent) => (order ? orderToolEvents(order, e).flatMap(enc) : enc(e));
   return {
-    push: (e) => dec.push(e).flatMap(encode),
+    push: (e, p) => dec.push(e, p).flatMap(encode),
     end: () => dec.end().flatMap(encode),
   };
 }

@@ -139,6 +139,11 @@ export function isObj(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** `parsed` when the caller already parsed the event's data into an object (#17: parse once), else parseObject(data). */
+export function eventObject(data: string, parsed?: unknown): Json | undefined {
+  return isObj(parsed) ? parsed : parseObject(data);
+}
+
 /** An SSE event's data as a JSON object; undefined for anything else (keep-alive text, bad JSON, arrays). */
 export function parseObject(data: string): Json | undefined {
   try {

@@ -14,7 +14,7 @@ import {
   type Json,
   type Part,
   type Usage,
-  parseObject,
+  eventObject,
 } from "./ir.js";
 import { classifySignature } from "./thinking.js";
 import { renderError } from "./errors.js";
@@ -152,9 +152,9 @@ export function newChatDecodeState(): ChatDecodeState {
 }
 
 /** One upstream Chat chunk → IR events; `[DONE]` closes. */
-export function decodeChatEvent(s: ChatDecodeState, e: SseEvent): IrEvent[] {
+export function decodeChatEvent(s: ChatDecodeState, e: SseEvent, parsed?: unknown): IrEvent[] {
   if (e.data.trim() === "[DONE]") return finishChat(s);
-  const d = parseObject(e.data);
+  const d = eventObject(e.data, parsed);
   if (!d) return [];
   if (isObj(d.error)) {
     s.done = true;
@@ -236,6 +236,8 @@ export interface ChatEncodeState {
   usage: Usage;
   toolSeen: boolean;
   done: boolean;
+  /** `{"id":…,"object":…,"created":…,"model":…` without its closing brace, once the id is known. */
+  head?: string;
 }
 
 /** Fresh encoder state. */
@@ -260,16 +262,17 @@ export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEv
     return [{ data: JSON.stringify(renderError("openai-chat", e.error)) }];
   }
   s.id ??= chatId(undefined);
-  const chunk = (choices: Json[], extra: Json = {}): SseEvent => ({
-    data: JSON.stringify({
-      id: s.id,
-      object: "chat.completion.chunk",
-      created: s.created,
-      model: ctx.requestModel,
-      choices,
-      ...extra,
-    }),
-  });
+  // The members every chunk repeats are serialised once per stream (#17); the bytes are JSON.stringify's.
+  s.head ??= JSON.stringify({
+    id: s.id,
+    object: "chat.completion.chunk",
+    created: s.created,
+    model: ctx.requestModel,
+  }).slice(0, -1);
+  const chunk = (choices: Json[], extra?: Json): SseEvent => {
+    const more = extra ? JSON.stringify(extra).slice(1, -1) : "";
+    return { data: `${s.head},"choices":${JSON.stringify(choices)}${more ? `,${more}` : ""}}` };
+  };
   const delta = (d: Json, finish: string | null = null) => chunk([{ index: 0, delta: d, finish_reason: finish }]);
   const out: SseEvent[] = [];
   // The role chunk goes out as soon as the upstream's stream starts (see encodeClaudeEvent).

@@ -14,7 +14,7 @@ import {
   type Json,
   type Part,
   type Usage,
-  parseObject,
+  eventObject,
 } from "./ir.js";
 import { streamErrorStatus } from "./errors.js";
 import { REDACTED_PREFIX } from "./thinking.js";
@@ -198,9 +198,9 @@ export function newResponsesDecodeState(): ResponsesDecodeState {
 }
 
 /** One upstream Responses event → IR events. */
-export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent): IrEvent[] {
+export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent, parsed?: unknown): IrEvent[] {
   if (s.done) return [];
-  const d = parseObject(e.data);
+  const d = eventObject(e.data, parsed);
   if (!d) return [];
   const item = isObj(d.item) ? d.item : {};
   const itemId = str(d.item_id) ?? str(item.id) ?? "";
