@@ -203,11 +203,17 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   /** Handles one framed piece; `whole` is false for a last piece that lacked its blank line. */
   // Same dialect, nothing to rewrite or unwrap: events that need no reading go out unparsed (see mustRead).
   const skim = !o.translator && !o.rewrite && !o.unwrap && !o.jsonArray;
-  const handle = async (raw: Buffer, whole: boolean): Promise<PumpResult | undefined> => {
-    const events = whole ? parser.push(raw) : [...parser.push(raw), ...parser.end()];
+  const handle = (raw: Buffer, whole: boolean): Promise<PumpResult | undefined> =>
+    handleEvents(whole ? parser.push(raw) : [...parser.push(raw), ...parser.end()], raw, whole);
+  /** Handles parsed events; `raw` is their piece's bytes when framed (same dialect), absent when translated. */
+  const handleEvents = async (
+    events: SseEvent[],
+    raw: Buffer | undefined,
+    whole: boolean,
+  ): Promise<PumpResult | undefined> => {
     if (events.length === 0) {
       // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18).
-      if (whole && !o.translator && !o.jsonArray && headSent) await write(raw);
+      if (raw && whole && !o.translator && !o.jsonArray && headSent) await write(raw);
       return undefined;
     }
     for (const parsed of events) {
@@ -244,6 +250,13 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     try {
       // Some gateways gzip event streams: events are framed from the decoded bytes.
       for await (const chunk of decodedBody(o.upstream)) {
+        if (o.translator) {
+          // A translator needs events, not their bytes: parsed straight from the chunk, without framing first.
+          const failed = await handleEvents(parser.push(chunk as Buffer), undefined, true);
+          if (failed) return stopEarly(o.upstream, failed);
+          await flush();
+          continue;
+        }
         // Events that need no reading (see mustRead) go out as their bytes, unparsed, those of one chunk in one write.
         let run: Buffer[] = [];
         for (const raw of framer.push(chunk as Buffer)) {
@@ -261,6 +274,10 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       }
       for (const raw of framer.end()) {
         const failed = await handle(raw, false);
+        if (failed) return stopEarly(o.upstream, failed);
+      }
+      if (o.translator) {
+        const failed = await handleEvents(parser.end(), undefined, false);
         if (failed) return stopEarly(o.upstream, failed);
       }
       await flush();

@@ -34,6 +34,21 @@ export class SseLimitError extends RangeError {
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * A finder of the next CR or LF at or after a position in `buf` (-1: none), searched natively with indexOf
+ * rather than byte by byte in JavaScript (#17: the byte loops were a quarter of a translated stream's CPU).
+ * Positions asked for must not decrease.
+ */
+function terminators(buf: Buffer): (from: number) => number {
+  let cr = buf.indexOf(CR);
+  return (from) => {
+    if (from >= buf.length) return -1;
+    if (cr >= 0 && cr < from) cr = buf.indexOf(CR, from);
+    const lf = buf.indexOf(LF, from);
+    return cr >= 0 && (lf < 0 || cr < lf) ? cr : lf;
+  };
+}
+
 /** Incremental SSE parser: feed chunks, get back each complete event. */
 export class SseParser {
   readonly #max: number;
@@ -62,9 +77,9 @@ export class SseParser {
       this.#skipLf = false;
       if (buf[0] === LF) start = 1;
     }
-    for (let i = start; i < buf.length; i++) {
+    const next = terminators(buf);
+    for (let i = next(start); i >= 0; i = next(start)) {
       const b = buf[i];
-      if (b !== LF && b !== CR) continue;
       this.#grow(i - start + 1);
       // A line wholly inside this chunk is decoded in place, without a copy (#17).
       if (this.#pending.length === 0) this.#line(out, buf.toString("utf8", start, i));
@@ -182,29 +197,28 @@ export class SseFramer {
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     let start = 0; // where the current event begins in this chunk
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
-      if (this.#skipLf) {
-        this.#skipLf = false;
-        if (b === LF) continue;
-      }
-      if (b !== LF && b !== CR) {
-        this.#lineLen++;
-        continue;
-      }
-      const blank = this.#lineLen === 0;
+    let at = 0; // where the current line's unread bytes begin
+    if (this.#skipLf && chunk.length > 0) {
+      this.#skipLf = false;
+      if (chunk[0] === LF) at = 1;
+    }
+    const next = terminators(chunk);
+    for (let i = next(at); i >= 0; i = next(at)) {
+      const blank = this.#lineLen === 0 && i === at;
       this.#lineLen = 0;
-      if (b === CR) {
+      if (chunk[i] === CR) {
         if (i + 1 === chunk.length) this.#skipLf = true;
         else if (chunk[i + 1] === LF) i++;
       }
+      at = i + 1;
       if (!blank) continue;
-      const piece = chunk.subarray(start, i + 1);
+      const piece = chunk.subarray(start, at);
       out.push(this.#pending.length === 0 ? piece : Buffer.concat([...this.#pending, piece]));
       this.#pending = [];
       this.#pendingBytes = 0;
-      start = i + 1;
+      start = at;
     }
+    this.#lineLen += chunk.length - at;
     if (start < chunk.length) {
       this.#pendingBytes += chunk.length - start;
       if (this.#pendingBytes > this.#max) {

@@ -14,7 +14,9 @@ export function formatEvent(e: SseEvent): string {
   if (e.event !== undefined && e.event !== "") out += `event: ${oneLine(e.event)}\n`;
   if (e.id !== undefined) out += `id: ${oneLine(e.id)}\n`;
   if (e.retry !== undefined) out += `retry: ${Math.max(0, Math.trunc(e.retry))}\n`;
-  for (const line of e.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  // One line (any JSON.stringify output) needs no split (#17: the split's regex showed in stream profiles).
+  if (!e.data.includes("\n") && !e.data.includes("\r")) out += `data: ${e.data}\n`;
+  else for (const line of e.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return out + "\n";
 }
 
