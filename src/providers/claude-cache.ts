@@ -26,18 +26,29 @@ function hasCacheableSystem(body: J): boolean {
   return blocks(body.system).some((b) => typeof b.text === "string" && b.text.trim() !== "");
 }
 
-/** Adds HEAD's default breakpoints in place (each section only when it has none yet). */
-export function ensureCacheControl(body: J): void {
+/** A section of a Messages body that can get a breakpoint. */
+export type CacheSection = "system" | "tools" | "messages";
+
+/** Adds HEAD's default breakpoints in place (each section only when it has none yet); returns the sections changed. */
+export function ensureCacheControl(body: J): Set<CacheSection> {
+  const changed = new Set<CacheSection>();
   const tools = blocks(body.tools);
   if (!hasCacheableSystem(body) && tools.length && !tools.some((t) => t.cache_control !== undefined)) {
     const last = [...tools].reverse().find((t) => t.defer_loading !== true);
-    if (last) last.cache_control = EPHEMERAL;
+    if (last) {
+      last.cache_control = EPHEMERAL;
+      changed.add("tools");
+    }
   }
-  if (typeof body.system === "string" && body.system.trim() !== "")
+  if (typeof body.system === "string" && body.system.trim() !== "") {
     body.system = [{ type: "text", text: body.system, cache_control: EPHEMERAL }];
-  else {
+    changed.add("system");
+  } else {
     const sys = blocks(body.system);
-    if (sys.length && !sys.some((b) => b.cache_control !== undefined)) sys[sys.length - 1].cache_control = EPHEMERAL;
+    if (sys.length && !sys.some((b) => b.cache_control !== undefined)) {
+      sys[sys.length - 1].cache_control = EPHEMERAL;
+      changed.add("system");
+    }
   }
   const messages = blocks(body.messages);
   let at = -1;
@@ -51,13 +62,32 @@ export function ensureCacheControl(body: J): void {
     )
       at = i;
   });
-  if (at < 0) return;
+  if (at < 0) return changed;
   const m = messages[at];
-  if (typeof m.content === "string") m.content = [{ type: "text", text: m.content, cache_control: EPHEMERAL }];
-  else {
+  if (typeof m.content === "string") {
+    m.content = [{ type: "text", text: m.content, cache_control: EPHEMERAL }];
+    changed.add("messages");
+  } else {
     const c = blocks(m.content);
-    if (!c.some((b) => b.cache_control !== undefined)) c[c.length - 1].cache_control = EPHEMERAL;
+    if (!c.some((b) => b.cache_control !== undefined)) {
+      c[c.length - 1].cache_control = EPHEMERAL;
+      changed.add("messages");
+    }
   }
+  return changed;
+}
+
+/**
+ * A copy of the sections ensureCacheControl may touch, deep only as far as it writes (each block and message
+ * object, and the arrays holding them): what it changes there leaves `body` alone. Strings and everything
+ * below a block are shared, so this costs per block, not per byte as structuredClone did (#17).
+ */
+export function cacheSections(body: Readonly<J>): J {
+  const copyBlocks = (v: unknown): unknown => (Array.isArray(v) ? v.map((b) => (isObj(b) ? { ...b } : b)) : v);
+  const messages = Array.isArray(body.messages)
+    ? body.messages.map((m) => (isObj(m) ? { ...m, ...("content" in m ? { content: copyBlocks(m.content) } : {}) } : m))
+    : body.messages;
+  return { system: copyBlocks(body.system), tools: copyBlocks(body.tools), messages };
 }
 
 /** Removes breakpoints beyond `max` in place: earlier system, earlier tools, messages oldest first, then the last system and tool. */

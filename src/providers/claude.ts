@@ -13,7 +13,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { VERSION } from "../version.js";
 import { editBody } from "./body-edit.js";
 import { catalogModel } from "./catalog.js";
-import { countCacheControls, ensureCacheControl } from "./claude-cache.js";
+import { cacheSections, countCacheControls, ensureCacheControl } from "./claude-cache.js";
 import { CLAUDE_DEVICE, claudeOAuthBody, isClaudeCodeRequest } from "./claude-oauth.js";
 import { restoreToolNames } from "./claude-tools.js";
 import {
@@ -110,14 +110,9 @@ function withAutoCache(body: Buffer, parsed: Readonly<Record<string, unknown>>):
   if (countCacheControls(parsed) > 0) return body;
   // A number JSON.parse would round (16+ digits) must keep its bytes: such bodies are left as sent.
   if (/\d{16,}/.test(body.toString("latin1"))) return body;
-  const copy = structuredClone({ system: parsed.system, tools: parsed.tools, messages: parsed.messages }) as Record<
-    string,
-    unknown
-  >;
-  ensureCacheControl(copy);
+  const copy = cacheSections(parsed);
   const set: Record<string, unknown> = {};
-  for (const k of ["system", "tools", "messages"])
-    if (copy[k] !== undefined && JSON.stringify(copy[k]) !== JSON.stringify(parsed[k])) set[k] = copy[k];
+  for (const k of ensureCacheControl(copy)) set[k] = copy[k];
   return Object.keys(set).length ? editBody(body, { set }) : body;
 }
 

@@ -130,7 +130,13 @@ export const MAX_JSON_DEPTH = 256;
  * JSON.stringify) overflows the stack somewhere past a few thousand levels: refuse before any of them.
  */
 export function nestsDeeperThan(s: string, max = MAX_JSON_DEPTH): boolean {
-  if (s.length <= max) return false; // too short to hold more than `max` opening brackets (#17: most events)
+  // Fewer than max + 1 opening brackets cannot nest deeper than max: short texts (most stream events) and texts
+  // with few brackets (a 100 kB answer is mostly prose) are cleared by a length check or native indexOf (#17).
+  if (s.length <= max) return false;
+  let open = 0;
+  for (let i = s.indexOf("{"); i >= 0 && open <= max; i = s.indexOf("{", i + 1)) open++;
+  for (let i = s.indexOf("["); i >= 0 && open <= max; i = s.indexOf("[", i + 1)) open++;
+  if (open <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < s.length; i++) {

@@ -1,7 +1,12 @@
 // Claude cache breakpoints as CLIProxyAPI HEAD a7e3596b7 claude_executor_cloaking.go places and limits them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { countCacheControls, enforceCacheLimit, ensureCacheControl } from "../../src/providers/claude-cache.js";
+import {
+  cacheSections,
+  countCacheControls,
+  enforceCacheLimit,
+  ensureCacheControl,
+} from "../../src/providers/claude-cache.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { buildClaudeRequest } from "../../src/providers/claude.js";
 import { cred, input } from "./support.js";
@@ -75,4 +80,37 @@ test("buildClaudeRequest() on an API key adds breakpoints only to bodies without
     '{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"n 12345678901234567890"}]}',
   );
   assert.equal(buildClaudeRequest(bigInt).body, bigInt.body);
+});
+
+test("cacheSections() gives ensureCacheControl() a copy to mark: the same result as on a deep copy, the original untouched", () => {
+  const bodies: Array<Record<string, unknown>> = [
+    { system: "S", tools: [{ name: "a" }], messages: [{ role: "user", content: "q" }] },
+    { system: "  ", tools: [{ name: "a" }, { name: "b", defer_loading: true }], messages: [] },
+    {
+      system: [{ type: "text", text: "s1" }, 7, { type: "text", text: "s2" }],
+      messages: [
+        "junk",
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "q" },
+            { type: "image", source: { data: "x" } },
+          ],
+        },
+        { role: "assistant", content: [{ type: "thinking", thinking: "t" }] },
+      ],
+    },
+    { messages: [{ role: "system", content: "x" }, { role: "assistant" }] },
+  ];
+  for (const body of bodies) {
+    const before = structuredClone(body);
+    const deep = structuredClone(body);
+    const deepChanged = ensureCacheControl(deep);
+    const copy = cacheSections(body);
+    const changed = ensureCacheControl(copy);
+    assert.deepEqual(body, before, "the original is never written");
+    assert.deepEqual([...changed].sort(), [...deepChanged].sort());
+    for (const k of ["system", "tools", "messages"]) assert.deepEqual(copy[k], deep[k], k);
+    for (const k of changed) assert.notDeepEqual(copy[k], before[k], `${k} reported changed`);
+  }
 });

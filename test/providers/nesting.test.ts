@@ -50,3 +50,10 @@ test("nestsDeeperThan() ignores brackets inside strings and escaped quotes", () 
   assert.equal(nestsDeeperThan(deep(3), 2), true);
   assert.equal(nestsDeeperThan(deep(2), 2), false);
 });
+
+test("nestsDeeperThan() finds deep nesting inside a long text, and clears long texts with few brackets", () => {
+  const prose = "lorem ipsum ".repeat(1000);
+  assert.equal(nestsDeeperThan(`{"text":"${prose}","x":${deep(300)}}`), true);
+  assert.equal(nestsDeeperThan(`{"text":"${prose}","x":${deep(200)}}`), false);
+  assert.equal(nestsDeeperThan(`{"text":"${prose}"}`), false);
+});
