@@ -178,13 +178,21 @@ export async function runTunnelBench(quick = false): Promise<TunnelFigures[]> {
   ] as const;
   const out: TunnelFigures[] = [];
   try {
+    for (const [, port] of paths) await throughput(port, 4); // warm-up
+    // Throughput in interleaved, rotated rounds, best round per path: one pass per path moved ±50 % on a busy machine.
+    const best = new Map<string, number>();
+    const rounds = quick ? 2 : 3;
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < paths.length; i++) {
+        const [path, port] = paths[(i + r) % paths.length];
+        best.set(path, Math.max(best.get(path) ?? 0, await throughput(port, quick ? 16 : 48)));
+      }
+    }
     for (const [path, port] of paths) {
-      await throughput(port, 4); // warm-up
-      const bytesPerSecond = await throughput(port, quick ? 32 : 128);
       const samples = await latency(port, quick ? 1_000 : 5_000);
       out.push({
         path,
-        bytesPerSecond,
+        bytesPerSecond: best.get(path) ?? 0,
         medianUs: samples[Math.floor(samples.length / 2)],
         p99Us: samples[Math.floor(samples.length * 0.99)],
       });

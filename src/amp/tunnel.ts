@@ -239,6 +239,9 @@ function relay(t: TunnelRequest, upstream: Duplex, upHead: Buffer): void {
       app.amp.tunnels.events.emit("closed", fields);
     });
   };
+  // Frames leave as they come: without this a small frame behind an unacknowledged one waits for the peer's
+  // delayed ACK (Nagle), and the upstream socket is a plain net.connect with Nagle on.
+  for (const s of [client, upstream] as Array<Duplex & Partial<Pick<Socket, "setNoDelay">>>) s.setNoDelay?.(true);
   pump(client, upstream, "client", (n) => (up += n));
   pump(upstream, client, "upstream", (n) => (down += n));
   if (t.idleTimeoutMs > 0) {

@@ -53,6 +53,7 @@ const HOP_BY_HOP = new Set([
 /** Lower-case names listed in a Connection header (they are hop-by-hop too). */
 export function connectionTokens(value: string | string[] | undefined): Set<string> {
   const out = new Set<string>();
+  if (value === undefined) return out; // most answers name nothing (#17: the split showed in the Amp profile)
   for (const v of [value ?? []].flat()) for (const t of v.split(",")) if (t.trim()) out.add(t.trim().toLowerCase());
   return out;
 }
