@@ -4,7 +4,7 @@
  * is; cliproxy's targets go through one cliproxy process started from a temp config.yaml.
  */
 import { existsSync } from "node:fs";
-import { open, readFile, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChildProcess } from "node:child_process";
@@ -181,8 +181,11 @@ export async function startCliproxy(o: {
   await writeFile(config, cliproxyConfig(o.port, o.fakePort, o.user !== undefined));
   // With nodeArgs (--profile user) the bundle runs directly, with the user's config, so node's flags reach it.
   if (o.user && !o.nodeArgs) return startAsUser(o.user, config, o.dir, o.port);
-  const logPath = join(o.dir, `cliproxy${o.tag ? `-${o.tag}` : ""}.log`);
   // Access lines go to a file, as with a service manager: a pipe the bench must drain would cost both sides.
+  // Not beside config.yaml: cliproxy watches that folder, and each log write would wake the watcher (an
+  // inotify read per flush that no user pays, whose logs go to stdout or to logs/main.log in a subfolder).
+  await mkdir(join(o.dir, "logs"), { recursive: true });
+  const logPath = join(o.dir, "logs", `cliproxy${o.tag ? `-${o.tag}` : ""}.log`);
   const log = await open(logPath, "w");
   const { args, bundle } = cliproxyCommand(o.bundle);
   const env = { PATH: process.env.PATH ?? "", HOME: o.dir, NODE_ENV: "production" };

@@ -9,6 +9,7 @@ import type { Socket } from "node:net";
 import { pipeline, type Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { createProxyAgent } from "./connect.js";
+import { readAll } from "./streams.js";
 
 /** A request ready to send upstream. */
 export interface UpstreamRequest {
@@ -283,15 +284,8 @@ export function decodedBody(res: IncomingMessage): Readable {
 
 /** Reads a whole upstream body, decoded, up to `limit` bytes. */
 export async function readResponseBody(res: IncomingMessage, limit = MAX_UPSTREAM_BODY): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of decodedBody(res)) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      res.destroy();
-      throw new Error(`Upstream body is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
+  const body = await readAll(decodedBody(res), limit);
+  if (body !== undefined) return body;
+  res.destroy();
+  throw new Error(`Upstream body is larger than ${limit} bytes`);
 }

@@ -4,9 +4,10 @@
  * stream within bounds and relayed untouched past them, everything else streamed chunk by chunk with backpressure. SSE bytes are never altered or buffered.
  */
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { Readable, Transform, type TransformCallback, type Writable } from "node:stream";
+import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
+import { pipeTo } from "./streams.js";
 
 /**
  * Cap on the bytes held while a hidden-gzip body is decoded (its compressed bytes, and separately its
@@ -182,47 +183,6 @@ async function relay(
   res.writeHead(status, headers);
   if (flush) res.flushHeaders(); // an SSE client should see the head before the first event
   await pipeTo(src, res);
-}
-
-const ignore = (): void => undefined;
-
-/**
- * `src.pipe(dst)` with pipeline()'s failure rules: resolves when `dst` has finished; when either side fails
- * or closes early, both are destroyed (`dst` with the error) and it rejects. Not pipeline() itself on the
- * hot path: pipeline() makes an AbortController per call and aborts it when done, and that abort builds a
- * DOMException with a stack trace, about 5 % of an Amp management request's CPU (#17).
- */
-export function pipeTo(src: Readable, dst: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const done = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      src.off("error", done);
-      src.off("close", onSrcClose);
-      dst.off("error", done);
-      dst.off("close", onDstClose);
-      dst.off("finish", onFinish);
-      if (!err) return resolve();
-      // Late errors of the streams being torn down have nobody left to tell.
-      src.on("error", ignore);
-      dst.on("error", ignore);
-      src.unpipe(dst);
-      src.destroy();
-      dst.destroy(err);
-      reject(err);
-    };
-    const premature = () => Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
-    const onSrcClose = () => !src.readableEnded && done(premature());
-    const onDstClose = () => !dst.writableFinished && done(premature());
-    const onFinish = () => done();
-    src.on("error", done);
-    src.once("close", onSrcClose);
-    dst.on("error", done);
-    dst.once("close", onDstClose);
-    dst.once("finish", onFinish);
-    src.pipe(dst);
-  });
 }
 
 /** What decoding a hidden-gzip body found: the decoded body, or the compressed bytes read so far and why it stopped. */

@@ -4,6 +4,7 @@ import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { HttpError } from "./errors.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../proxy/json-scan.js";
+import { readAll } from "../proxy/streams.js";
 import type { Ctx } from "./handler.js";
 
 function tooLarge(limit: number): HttpError {
@@ -27,8 +28,13 @@ export async function readBody(
   // No req.resume() on refusal: dispatch answers with `connection: close` rather than read a huge body to its end.
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const gzipped = options.decode === true && /^\s*gzip\s*$/i.test(String(req.headers["content-encoding"] ?? ""));
+  if (!gzipped) {
+    const body = await readAll(req, limit);
+    if (body === undefined) throw tooLarge(limit);
+    return body;
+  }
   // pipeline() (not .pipe) so a client abort destroys the gunzip stream too and the loop below ends.
-  const source: NodeJS.ReadableStream = gzipped ? pipeline(req, createGunzip(), () => {}) : req;
+  const source: NodeJS.ReadableStream = pipeline(req, createGunzip(), () => {});
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -36,18 +42,16 @@ export async function readBody(
       const buf = chunk as Buffer;
       size += buf.length;
       if (size > limit) {
-        if (gzipped) req.unpipe();
+        req.unpipe();
         throw tooLarge(limit);
       }
       chunks.push(buf);
     }
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    if (gzipped)
-      throw new HttpError(400, "invalid_request_error", "Request body is labelled gzip but could not be decoded", {
-        cause: err,
-      });
-    throw err;
+    throw new HttpError(400, "invalid_request_error", "Request body is labelled gzip but could not be decoded", {
+      cause: err,
+    });
   }
   return Buffer.concat(chunks, size);
 }

@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { PassThrough, Writable } from "node:stream";
-import { pipeTo } from "../../src/proxy/pipe.js";
+import { pipeTo, readAll } from "../../src/proxy/streams.js";
 
 /** A writable that keeps what it is given. */
 function sink(): Writable & { chunks: Buffer[] } {
@@ -66,4 +66,30 @@ test("pipeTo() treats a source closed before its end as a failure", async () => 
   src.destroy();
   await assert.rejects(done, { code: "ERR_STREAM_PREMATURE_CLOSE" });
   assert.ok(dst.destroyed);
+});
+
+test("readAll() gives the whole body, and stops reading past the limit", async () => {
+  const src = new PassThrough();
+  const done = readAll(src, 11);
+  src.write("hello ");
+  src.end("world");
+  assert.equal((await done)?.toString(), "hello world");
+  const big = new PassThrough();
+  const over = readAll(big, 4);
+  big.write("12345");
+  assert.equal(await over, undefined);
+  assert.ok(big.isPaused());
+  assert.equal(big.listenerCount("data"), 0);
+});
+
+test("readAll() rejects with the source's error, and on a close before the end", async () => {
+  const failing = new PassThrough();
+  const a = readAll(failing, 100);
+  failing.destroy(Object.assign(new Error("reset"), { code: "ECONNRESET" }));
+  await assert.rejects(a, { code: "ECONNRESET" });
+  const cut = new PassThrough();
+  const b = readAll(cut, 100);
+  cut.write("partial");
+  cut.destroy();
+  await assert.rejects(b, { code: "ERR_STREAM_PREMATURE_CLOSE" });
 });
