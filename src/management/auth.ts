@@ -69,12 +69,6 @@ export function quickCheckKey(
   return verified.get(snapshot)?.has(sha256(key).toString("hex")) ? true : "bcrypt";
 }
 
-/** Whether `key` is the configured secret (plaintext or bcrypt hash) or MANAGEMENT_PASSWORD. */
-export function checkManagementKey(key: string, secret: string, envPassword: string, snapshot: object = {}): boolean {
-  const quick = quickCheckKey(key, secret, envPassword, snapshot);
-  return quick === "bcrypt" ? matchesHash(key, secret, snapshot) : quick;
-}
-
 /** The App slots this module owns (app/app.ts fills them). */
 declare module "../server/handler.js" {
   interface App {
