@@ -98,8 +98,9 @@ export function versionHeaders(ctx: Ctx): void {
 }
 
 /**
- * Checks a request against §1's decision table; throws the 401/403 it gets, returns when it may pass.
- * `countMissing: false` lets a browser open the status page's key form without using up an attempt.
+ * Checks a request against management.md §1's decision table (ban, remote allowed, key present, key matches); throws
+ * the 401/403 it gets, returns when it may pass. `countMissing: false` lets a browser open the status page's key form
+ * without using up an attempt.
  */
 export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): void {
   const secret = ctx.config.remoteManagement.secretKey.trim();
