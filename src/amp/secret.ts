@@ -37,7 +37,7 @@ export interface SecretStore {
   clientMap(config: Config): ReadonlyMap<string, string>;
   /** The secrets-file key, from the 5-minute cache or a fresh read. */
   fileKey(): Promise<FileSecret>;
-  /** Drops the cached file result (HR-4). */
+  /** Drops the cached file result: a changed upstream-api-key invalidates it (amp.md HR-4). */
   invalidate(): void;
   /** True when a missing-key warning for `reason` is due (once until a key resolves again); undefined resets. */
   warnMissing(reason: string | undefined): boolean;
@@ -109,7 +109,7 @@ export function createSecretStore(getApp: () => App): SecretStore {
       const list = config.ampcode.upstreamApiKeys;
       const hit = byList.get(list);
       if (hit) return hit;
-      // HR-4: rebuilt when the effective mapping differs (blank entries and spacing do not count).
+      // Rebuilt in full when the effective mapping differs, blank entries and spacing aside (amp.md HR-4).
       let duplicate = false;
       const map = buildClientMap(list, () => (duplicate = true));
       const entries = JSON.stringify([...map]);
