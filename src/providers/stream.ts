@@ -212,7 +212,8 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     whole: boolean,
   ): Promise<PumpResult | undefined> => {
     if (events.length === 0) {
-      // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18).
+      // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18:
+      // every line is relayed, JSON data lines rewritten).
       if (raw && whole && !o.translator && !o.jsonArray && headSent) await write(raw);
       return undefined;
     }
