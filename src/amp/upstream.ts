@@ -165,7 +165,8 @@ function send(
       out.on("error", () => {});
       resolve(up);
     });
-    if (body !== undefined || retry) out.end(body);
+    // No pipeline() for a request without a body (a GET): its per-call AbortController showed in #17's profile.
+    if (body !== undefined || retry || !hasBody(req)) out.end(body);
     else pipeline(req, out).catch(() => out.destroy());
   });
 }
