@@ -5,6 +5,7 @@
  * owner. So it cannot slow guessing (keys must be long and random for that); it answers a prober's
  * wrong keys with 429 and Retry-After, and says once in the log which address it is.
  */
+import * as crypto from "node:crypto";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
@@ -12,8 +13,11 @@ import { isLoopback, isRelayed } from "./loopback.js";
 import { goDuration, peerKey } from "./lockout.js";
 import type { App, Ctx, Wrap } from "./handler.js";
 
+// crypto.hash() (Node 20.12+) digests in one call, without a Hash object per request (#17); older Node 20s fall back.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
+
 function sha256(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
+  return oneShot ? oneShot("sha256", s, "buffer") : createHash("sha256").update(s).digest();
 }
 
 /** Candidate keys in CLIProxyAPI's order: Authorization, X-Goog-Api-Key, X-Api-Key, ?key=, ?auth_token=. */
@@ -28,10 +32,12 @@ export function presentedKeys(req: IncomingMessage, url: URL): string[] {
     const v = req.headers[h];
     if (typeof v === "string" && v.trim() !== "") out.push(v.trim());
   }
-  for (const q of ["key", "auth_token"]) {
-    const v = url.searchParams.get(q);
-    if (v) out.push(v);
-  }
+  // Reading searchParams builds a URLSearchParams; most requests have no query to read (#17).
+  if (url.search !== "")
+    for (const q of ["key", "auth_token"]) {
+      const v = url.searchParams.get(q);
+      if (v) out.push(v);
+    }
   return out;
 }
 
