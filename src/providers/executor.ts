@@ -85,11 +85,11 @@ export function applyCustomHeaders(
 }
 
 /**
- * True for credentials configured as API keys, of any kind: config lists name theirs `<list key>[i]`
- * (credentials.ts), token files by their file (the OAuth seam).
+ * True for credentials configured as API keys, of any kind: config lists name theirs `<list key>[i]` (every
+ * API-key list's key ends in `-api-key`, config/kinds.ts), token files by their file (the OAuth seam).
  */
 export function isApiKeyCredential(cred: Credential): boolean {
-  return /^[a-z0-9-]+\[/.test(cred.id);
+  return /^[a-z0-9-]+-api-key\[|^openai-compatibility\[/.test(cred.id);
 }
 
 /** The request body as a JSON object: the parsed `json` when given, else `body` parsed; undefined when not an object. */
