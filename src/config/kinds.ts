@@ -11,6 +11,8 @@ export interface ApiKeyList {
   readonly shape: "api-keys";
   /** Its YAML key; entries land in the Config field of the same name in camelCase (`claudeApiKey`). */
   readonly key: `${string}-api-key`;
+  /** The upstream root of an entry without `base-url`. */
+  readonly defaultBaseUrl?: string;
   /** Older top-level keys holding bare key strings, read into this list with a deprecation warning. */
   readonly oldKeys?: readonly string[];
   /** Why an entry without `base-url` is dropped (its default endpoint takes no API keys); absent = base-url optional. */

@@ -9,22 +9,13 @@ import { maskKey } from "../log/redact.js";
 import { catalogFor } from "./catalog.js";
 import type { Credential, ModelSource } from "./types.js";
 
-/** Default upstream roots (providers.md §2); a credential `base-url` replaces them. */
-export const DEFAULT_BASE_URLS: Readonly<Record<string, string>> = Object.freeze({
-  claude: "https://api.anthropic.com",
-  gemini: "https://generativelanguage.googleapis.com",
-  codex: "https://chatgpt.com/backend-api/codex",
-  vertex: "https://aiplatform.googleapis.com",
-  "gemini-cli": "https://cloudcode-pa.googleapis.com",
-  antigravity: "https://daily-cloudcode-pa.googleapis.com",
-});
-
 /** Everything needed to build one credential; token-file loaders use this too. */
 export interface CredentialSpec {
   id: string;
   provider: string;
   kind: string;
   apiKey: string;
+  /** Upstream root (the kind's default is applied by the caller: config lists in credentialsFromConfig, token files in oauth-pool.ts). */
   baseUrl?: string;
   proxyUrl?: string;
   headers?: Readonly<Record<string, string>>;
@@ -104,7 +95,7 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
     if (!(prefix && forceModelPrefix)) models.set(id, names);
     if (prefix) models.set(`${prefix}/${id}`, names);
   }
-  const baseUrl = (spec.baseUrl?.trim() || DEFAULT_BASE_URLS[spec.provider] || "").replace(/\/+$/, "");
+  const baseUrl = (spec.baseUrl?.trim() ?? "").replace(/\/+$/, "");
   const cred: Credential = Object.freeze({
     id: spec.id,
     provider: spec.provider,
@@ -220,7 +211,8 @@ function fromKeyList(
           provider,
           kind: id,
           apiKey,
-          baseUrl: k.baseUrl,
+          // Default roots (providers.md §2) are the list's; token files get theirs from oauth-pool.ts.
+          baseUrl: k.baseUrl.trim() || list.defaultBaseUrl,
           proxyUrl: k.proxyUrl,
           headers: k.headers,
           priority: k.priority,

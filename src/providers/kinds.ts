@@ -30,7 +30,12 @@ const CLOAK = "cloaking is not done by cliproxy: requests go out as the client w
 export const PROVIDER_KINDS: Readonly<Record<ProviderKind, KindSpec>> = Object.freeze({
   claude: {
     provider: "claude",
-    list: { shape: "api-keys", key: "claude-api-key", ignored: { cloak: CLOAK, "experimental-cch-signing": CLOAK } },
+    list: {
+      shape: "api-keys",
+      key: "claude-api-key",
+      defaultBaseUrl: "https://api.anthropic.com",
+      ignored: { cloak: CLOAK, "experimental-cch-signing": CLOAK },
+    },
     executor: CLAUDE,
   },
   gemini: {
@@ -38,6 +43,7 @@ export const PROVIDER_KINDS: Readonly<Record<ProviderKind, KindSpec>> = Object.f
     list: {
       shape: "api-keys",
       key: "gemini-api-key",
+      defaultBaseUrl: "https://generativelanguage.googleapis.com",
       oldKeys: ["generative-language-api-key"],
       dedupe: true,
       fixedModels: true,
@@ -60,6 +66,7 @@ export const PROVIDER_KINDS: Readonly<Record<ProviderKind, KindSpec>> = Object.f
     list: {
       shape: "api-keys",
       key: "vertex-api-key",
+      defaultBaseUrl: "https://aiplatform.googleapis.com",
       dedupe: true,
       modelsNeedAlias: true,
       noDisableCooling: true,
