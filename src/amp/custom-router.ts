@@ -16,7 +16,8 @@ import { exampleKeys } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { credentialsFromConfig } from "../providers/credentials.js";
 import { PROVIDER_KINDS } from "../providers/kinds.js";
-import type { Credential, ProviderKind } from "../providers/types.js";
+import type { Credential } from "../providers/types.js";
+import type { ProviderKind } from "../providers/kinds.js";
 import { ALL_POOL_KINDS, poolCredentials } from "../providers/oauth-pool.js";
 import { loadAuthDir } from "../oauth/store.js";
 

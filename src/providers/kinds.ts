@@ -2,12 +2,12 @@
  * PROVIDER_KINDS: the one table of provider kinds. Each entry is a whole kind: the config list its API keys come
  * from and how its entries read (config/kinds.ts KindData: config/, management/ and start-up read that part) and
  * the executor that speaks to its upstream (providers/<kind>.ts). Adding a kind is one entry here and one
- * executor file; the Record's key type makes the compiler ask for both. A deployment or test adds kinds of its
- * own through createApp({ kinds }) / start({ kinds }), which take this table extended.
+ * executor file: ProviderKind is this table's key type, and an entry missing a part does not compile. A
+ * deployment or test adds kinds of its own through createApp({ kinds }) / start({ kinds }), which take this
+ * table extended.
  */
 import type { KindData } from "../config/kinds.js";
 import type { Executor } from "./executor.js";
-import type { ProviderKind } from "./types.js";
 import { ANTIGRAVITY } from "./antigravity.js";
 import { CLAUDE } from "./claude.js";
 import { CODEX } from "./codex.js";
@@ -27,7 +27,7 @@ export type Kinds = Readonly<Record<string, KindSpec>>;
 const CLOAK = "cloaking is not done by cliproxy: requests go out as the client wrote them (ignored)";
 
 /** The built-in kinds. */
-export const PROVIDER_KINDS: Readonly<Record<ProviderKind, KindSpec>> = Object.freeze({
+const BUILT_IN = {
   claude: {
     provider: "claude",
     list: {
@@ -81,7 +81,13 @@ export const PROVIDER_KINDS: Readonly<Record<ProviderKind, KindSpec>> = Object.f
   },
   "gemini-cli": { provider: "gemini-cli", executor: GEMINI_CLI },
   antigravity: { provider: "antigravity", executor: ANTIGRAVITY },
-});
+} as const satisfies Record<string, KindSpec>;
+
+/** The built-in provider kinds' ids: the keys of PROVIDER_KINDS, so a new entry is a new ProviderKind. */
+export type ProviderKind = keyof typeof BUILT_IN;
+
+/** The built-in kinds, each a complete KindSpec (no Partial: an entry without its executor does not compile). */
+export const PROVIDER_KINDS: Readonly<Record<ProviderKind, KindSpec>> = Object.freeze(BUILT_IN);
 
 declare module "../server/handler.js" {
   interface App {
