@@ -115,6 +115,7 @@ test("the added kind's key is masked in logs and in what the client sees, though
   s.app.log.info(`an upstream echoed ${ECHO_KEY}`);
   const log = lines.join("\n");
   assert.match(log, /an upstream echoed \S+/);
+  assert.match(log, /credential="echo-api-key\[0\] \(…9c1d\)" provider=echo/, "the cooldown warning names it masked");
   assert.ok(!log.includes(ECHO_KEY), "no log line carries the key");
 });
 
