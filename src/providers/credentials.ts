@@ -236,14 +236,21 @@ export function credentialsFromConfig(
   const warnings: CredentialWarning[] = [];
   for (const [id, kind] of Object.entries(kinds)) {
     if (kind.list?.shape === "api-keys") fromKeyList(id, kind.provider, kind.list, config, out, warnings);
-    else if (kind.list?.shape === "openai-compatibility") fromCompat(id, config, out, warnings);
+    else if (kind.list?.shape === "openai-compatibility") fromCompat(id, kind.provider, config, out, warnings);
   }
   return { credentials: out, warnings };
 }
 
-function fromCompat(kind: string, config: Config, out: Credential[], warnings: CredentialWarning[]): void {
+/** openai-compatibility: each entry's name is its provider (`fallback` when unnamed), one credential per key. */
+function fromCompat(
+  kind: string,
+  fallback: string,
+  config: Config,
+  out: Credential[],
+  warnings: CredentialWarning[],
+): void {
   config.openaiCompatibility.forEach((entry, i) => {
-    const provider = entry.name.trim().toLowerCase() || "openai-compatibility";
+    const provider = entry.name.trim().toLowerCase() || fallback;
     if (!entry.baseUrl.trim()) {
       warnings.push({ message: `Skipped openai-compatibility[${i}] "${provider}": base-url is required` });
       return;

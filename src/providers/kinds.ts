@@ -75,7 +75,7 @@ const BUILT_IN = {
     executor: VERTEX,
   },
   "openai-compat": {
-    provider: "openai-compatibility",
+    provider: "openai-compatibility", // an entry's `name` is its provider; this names unnamed ones
     list: { shape: "openai-compatibility", key: "openai-compatibility" },
     executor: OPENAI_COMPAT,
   },
