@@ -140,6 +140,23 @@ test("the added kind's entries are listed, edited and validated through /v0/mana
   assert.equal(config.json["echo-api-key"][0].prefix, "team", "GET /config shows the list");
 });
 
+test("a config.yaml edit to the added kind's list is hot-reloaded, its new key masked", async (t) => {
+  const { s, fake, configPath, lines } = await startEcho(t);
+  const second = "echo-second-key-0a7e55b2";
+  writeFileSync(
+    configPath,
+    readFileSync(configPath, "utf8") + `  - api-key: ${second}\n    base-url: ${fake.url}\n    prefix: two\n`,
+  );
+  const event = await s.watchers!.config!.reload();
+  assert.equal(event.kind, "reloaded");
+  assert.deepEqual(
+    s.app.providers.credentials().map((c) => c.id),
+    ["echo-api-key[0]", "echo-api-key[1]"],
+  );
+  s.app.log.info(`now using ${second}`);
+  assert.ok(!lines.join("\n").includes(second), "the reloaded key is masked too");
+});
+
 test("the added kind's attempts are labelled in usage by its provider, kind and masked key", async (t) => {
   const { chat, manage } = await startEcho(t);
   assert.equal((await chat({ model: "echo-model", messages: [{ role: "user", content: "hi" }] })).status, 200);
