@@ -178,12 +178,12 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     return json ? { ...e, data: JSON.stringify(o.rewrite.event(json)) } : undefined;
   };
 
-  // Translated events of one upstream chunk go out in one write (#17: a write per event was a syscall per
-  // event); the batch is written when the chunk is done, so no event waits for the next upstream bytes.
+  // Translated and rewritten events of one upstream chunk go out in one write (#17: a write per event was a
+  // syscall per event); the batch is written when the chunk is done, so no event waits for the next upstream bytes.
   let batch: string[] = [];
   /** Queues a translated event, rewritten when a rewriter is set. */
-  const emitTranslated = (t: SseEvent): void => {
-    const e = rewritten(t) ?? t;
+  const emitTranslated = (t: SseEvent): void => queue(rewritten(t) ?? t);
+  const queue = (e: SseEvent): void => {
     if (!o.jsonArray) batch.push(formatEvent(e));
     else {
       batch.push(`${arrayOpen ? "," : "["}${e.data}`);
@@ -214,7 +214,10 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     if (events.length === 0) {
       // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18:
       // every line is relayed, JSON data lines rewritten).
-      if (raw && whole && !o.translator && !o.jsonArray && headSent) await write(raw);
+      if (raw && whole && !o.translator && !o.jsonArray && headSent) {
+        await flush();
+        await write(raw);
+      }
       return undefined;
     }
     for (const parsed of events) {
@@ -239,8 +242,11 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       }
       const out = rewritten(parsed, data);
       // An unterminated last event is re-serialised with its blank line: clients drop events cut at EOF.
-      if (out) await emit(out);
-      else await emit(text(), whole && events.length === 1 && !unwrapped ? raw : undefined);
+      if (out) queue(out);
+      else {
+        await flush();
+        await emit(text(), whole && events.length === 1 && !unwrapped ? raw : undefined);
+      }
     }
     return undefined;
   };
