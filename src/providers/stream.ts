@@ -214,7 +214,7 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     if (events.length === 0) {
       // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18:
       // every line is relayed, JSON data lines rewritten).
-      if (raw && whole && !o.translator && !o.jsonArray && headSent) {
+      if (raw && whole && !o.translator && !o.jsonArray && (headSent || batch.length > 0)) {
         await flush();
         await write(raw);
       }
