@@ -5,7 +5,9 @@
 import type { Config } from "../config/schema.js";
 import type { Fields, Logger } from "../log/log.js";
 import type { App } from "../server/handler.js";
-import { mapModel, mapperFor, splitSuffix } from "./mappings.js";
+import { parseModelName } from "../translate/model-suffix.js";
+import { ampUpstream, type Resolved } from "../providers/resolve.js";
+import { mapModel, mapperFor } from "./mappings.js";
 import { noteDecision } from "./recent.js";
 import type { Decision, RouteType } from "./decision.js";
 
@@ -13,8 +15,8 @@ export type { Decision, RouteType };
 
 /** What the provider layer can tell the router about local models. */
 export interface ModelLookup {
-  /** Local provider ids serving a base model, first = preferred (PR-13); empty when none. */
-  providersFor(model: string): readonly string[];
+  /** The model resolved once (providers/resolve.ts); its `providers` first = preferred (PR-13); undefined when nothing local serves it. */
+  resolve(model: string): Resolved | undefined;
   /** The served model closest to `model` (did-you-mean), when any. */
   closest(model: string): string | undefined;
   /** Whether a usable Amp upstream exists for this config (an invalid upstream-url disables it, CFG-9); default: upstream-url is not "". */
@@ -24,7 +26,7 @@ export interface ModelLookup {
 /** The provider runtime seen as a ModelLookup. */
 export function lookupOf(app: App): ModelLookup {
   return {
-    providersFor: (m) => app.providers.providersFor(m),
+    resolve: (m) => app.providers.resolve(m),
     closest: (m) => app.providers.closest(m, 1)[0],
     hasUpstream: (config) => app.amp.upstream(config) !== undefined,
   };
@@ -40,8 +42,10 @@ function fix(requested: string, closest: string | undefined): string {
 /** Decides where a request for `requested` goes under `config` (PR-9 with PR-12's fallback rules). */
 export function decide(requested: string, config: Config, lookup: ModelLookup, log?: Logger): Decision {
   const amp = config.ampcode;
-  const local = lookup.providersFor(splitSuffix(requested).base);
-  const mapping = mapModel(mapperFor(amp, log), requested, (m) => lookup.providersFor(m));
+  const requestedBase = parseModelName(requested).base;
+  const resolved = lookup.resolve(requested);
+  const local = resolved?.providers ?? [];
+  const mapping = mapModel(mapperFor(amp, log), requested, (m) => lookup.resolve(m));
   const forced = amp.forceModelMappings;
   const base = { requestedModel: requested, resolvedModel: requested };
 
@@ -57,10 +61,11 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
       provider: mapping.providers[0],
       reason: `mapping ${requested} -> ${mapping.mapped}${mapping.hit?.regex ? ` (rule ${mapping.hit.rule})` : ""}; ${why}`,
       suppressThinking: true,
+      resolved: mapping.resolved,
     };
   }
   if (local.length > 0) {
-    let reason = `local provider "${local[0]}" serves "${splitSuffix(requested).base}"`;
+    let reason = `local provider "${local[0]}" serves "${requestedBase}"`;
     if (mapping.mapped !== undefined)
       reason += `; mapping ${requested} -> ${mapping.mapped} not used because force-model-mappings is false`;
     return {
@@ -69,11 +74,12 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
       provider: local[0],
       reason,
       suppressThinking: local[0] !== CLAUDE_PROVIDER,
+      resolved,
     };
   }
 
-  const closest = lookup.closest(splitSuffix(requested).base);
-  let why = `no local provider serves "${splitSuffix(requested).base}"`;
+  const closest = lookup.closest(requestedBase);
+  let why = `no local provider serves "${requestedBase}"`;
   if (mapping.hit !== undefined) why += ` and mapping target "${mapping.hit.to}" has no local provider either`;
   else why += " and no ampcode.model-mappings rule matches";
   const unserved = { ...base, suppressThinking: false, closest };
@@ -102,6 +108,7 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
     routeType: "AMP_CREDITS",
     provider: "ampcode.com",
     reason: `${why}; ${fix(requested, closest)}`,
+    resolved: ampUpstream(requested),
   };
 }
 
@@ -127,7 +134,7 @@ export function logDecision(log: Logger, d: Decision, path: string): void {
     case "LOCAL_PROVIDER":
       return log.info(`amp using local provider for model: ${R}`, { ...fields, cost: "free", source: "local_oauth" });
     case "MODEL_MAPPING":
-      return log.info(`amp model mapping: request ${splitSuffix(R).base} -> ${d.resolvedModel}`, {
+      return log.info(`amp model mapping: request ${parseModelName(R).base} -> ${d.resolvedModel}`, {
         ...fields,
         cost: "free",
         source: "local_oauth",

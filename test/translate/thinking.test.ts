@@ -5,7 +5,6 @@ import {
   budgetToLevel,
   classifySignature,
   levelOf,
-  parseModelSuffix,
   signatureFor,
 } from "../../src/translate/thinking.ts";
 
@@ -29,15 +28,6 @@ test("levelOf() and budgetOf() convert between levels and budgets", () => {
   assert.equal(budgetOf({ level: "HIGH" }), 24576);
   assert.equal(budgetOf({ includeThoughts: true }), -1);
   assert.equal(budgetOf({}), undefined);
-});
-
-test("parseModelSuffix() reads levels, budgets, none and auto, and ignores anything else", () => {
-  assert.deepEqual(parseModelSuffix("m(high)"), { model: "m", reasoning: { level: "high" } });
-  assert.deepEqual(parseModelSuffix("m(0)"), { model: "m", reasoning: { level: "none" } });
-  assert.deepEqual(parseModelSuffix("m(-1)"), { model: "m", reasoning: { level: "auto" } });
-  assert.deepEqual(parseModelSuffix("m(300)"), { model: "m", reasoning: { budget: 300 } });
-  assert.deepEqual(parseModelSuffix("m(foo)"), { model: "m" });
-  assert.deepEqual(parseModelSuffix("plain"), { model: "plain" });
 });
 
 test("classifySignature() reads explicit prefixes and otherwise the shape", () => {
