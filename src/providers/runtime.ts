@@ -53,8 +53,6 @@ export interface ProviderRuntime {
   setExtraCredentials(source: string, credentials: readonly Credential[]): void;
   /** Every credential, config ones first, in order. */
   credentials(): readonly Credential[];
-  /** Providers serving a model (thinking suffix stripped): most credentials first, ties by name (amp.md PR-13); [] if none. */
-  providersFor(model: string): ProviderId[];
   /** Every served id, sorted (listing endpoints); ids whose credentials are all blocked for non-quota reasons are left out (§3.4). */
   models(): ModelInfo[];
   /** Resolves a requested model (prefix forms, suffix, force-model-prefix) to its candidates; undefined when nothing serves it. */
@@ -144,7 +142,6 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       rebuild();
     },
     credentials: () => registry.credentials,
-    providersFor: (model) => resolve(model)?.providers.slice() ?? [],
     models() {
       const out: ModelInfo[] = [];
       for (const id of registry.ids()) {

@@ -2,11 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeConfig, providerKey, type OpenAICompat } from "../../src/config/schema.js";
 import { credentialsFromConfig } from "../../src/providers/credentials.js";
-import {
-  buildRegistry,
-  closestNames,
-  UNKNOWN_MODEL_CREATED,
-} from "../../src/providers/registry.js";
+import { buildRegistry, closestNames, UNKNOWN_MODEL_CREATED } from "../../src/providers/registry.js";
 import { CATALOG, catalogFor, catalogModel } from "../../src/providers/catalog.js";
 import { makeRuntime } from "../routing/fixture.js";
 

@@ -37,7 +37,10 @@ const TABLE: ReadonlyArray<[string, ModelName]> = [
   ["plain)", { base: "plain)" }],
   // `-thinking` is part of a name, never a suffix.
   ["claude-3-7-sonnet-thinking", { base: "claude-3-7-sonnet-thinking" }],
-  ["claude-3-7-sonnet-thinking(high)", { base: "claude-3-7-sonnet-thinking", suffix: "high", reasoning: { level: "high" } }],
+  [
+    "claude-3-7-sonnet-thinking(high)",
+    { base: "claude-3-7-sonnet-thinking", suffix: "high", reasoning: { level: "high" } },
+  ],
   // An alias or prefixed name carries its suffix the same way.
   ["team/my-alias(xhigh)", { base: "team/my-alias", suffix: "xhigh", reasoning: { level: "xhigh" } }],
 ];

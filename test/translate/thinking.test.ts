@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  budgetOf,
-  budgetToLevel,
-  classifySignature,
-  levelOf,
-  signatureFor,
-} from "../../src/translate/thinking.ts";
+import { budgetOf, budgetToLevel, classifySignature, levelOf, signatureFor } from "../../src/translate/thinking.ts";
 
 test("budgetToLevel() follows the spec's table (S37)", () => {
   assert.deepEqual([-2, -1, 0, 512, 1024, 8193, 24576, 30000].map(budgetToLevel), [
