@@ -24,7 +24,8 @@ test("thrownOutcome() types transport errors, timeouts, token failures and upstr
     transport: 'Upstream request to "127.0.0.1:9" failed: ECONNREFUSED',
   });
   const slow = new UpstreamError("timeout", "127.0.0.1:9", "Upstream timed out; raise x");
-  assert.equal(thrownOutcome(slow, C)?.kind === "failed" && thrownOutcome(slow, C)?.status, 504);
+  const late = thrownOutcome(slow, C);
+  assert.equal(late?.kind === "failed" && late.status, 504);
   const timer = Object.assign(new Error("aborted"), { name: "TimeoutError" });
   assert.deepEqual(thrownOutcome(timer, C), {
     kind: "failed",
