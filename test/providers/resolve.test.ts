@@ -6,6 +6,7 @@ import { decide, lookupOf } from "../../src/amp/decide.js";
 import { noteDecision, recentDecisions } from "../../src/amp/recent.js";
 import { createLogger } from "../../src/log/log.js";
 import { suffixText, upstreamModels } from "../../src/providers/resolve.js";
+import { countRequestBody } from "../../src/providers/answer.js";
 import type { App } from "../../src/server/handler.js";
 import { claudeKeys, makeRuntime, OK } from "../routing/fixture.js";
 import { startServer } from "../support/server.js";
@@ -124,4 +125,9 @@ test("a local request and an Amp request resolve the requested model once; a map
     "low",
     "the suffix parsed once still reaches the upstream",
   );
+});
+
+test("countRequestBody() names the Gemini count model by the one parser: only the final suffix comes off (settled)", () => {
+  const body = countRequestBody("gemini", { contents: [] }, "gemini-2.5-pro(b)(8192)");
+  assert.deepEqual(body, { generateContentRequest: { contents: [], model: "models/gemini-2.5-pro(b)" } });
 });
