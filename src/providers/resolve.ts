@@ -66,7 +66,10 @@ const FAMILIES: ReadonlyArray<[RegExp, readonly string[]]> = [
 
 type Found = Pick<Resolved, "model" | "base" | "suffix" | "providers" | "candidates" | "passedThrough">;
 
-/** §1.3: the base name first; when nothing serves it, the full string with its suffix; then the base ignoring case. */
+/**
+ * The lookup order (providers.md §1.3): the base name first; when nothing serves it, the full string with its
+ * suffix; then the base name ignoring case, as CLIProxyAPI's alias lookups do.
+ */
 function lookup(registry: Registry, base: string, suffix: string | undefined): Found | undefined {
   const tries: Array<[string, string | undefined]> = [
     [base, suffix],
