@@ -53,7 +53,10 @@ export interface ProviderRuntime {
   setExtraCredentials(source: string, credentials: readonly Credential[]): void;
   /** Every credential, config ones first, in order. */
   credentials(): readonly Credential[];
-  /** Every served id, sorted (listing endpoints); ids whose credentials are all blocked for non-quota reasons are left out (§3.4). */
+  /**
+   * Every served id, sorted (listing endpoints); ids whose credentials are all blocked for non-quota reasons are left
+   * out (providers.md §3.4).
+   */
   models(): ModelInfo[];
   /** Resolves a requested model (prefix forms, suffix, force-model-prefix) to its candidates; undefined when nothing serves it. */
   resolve(model: string): Resolved | undefined;
@@ -146,7 +149,8 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       const out: ModelInfo[] = [];
       for (const id of registry.ids()) {
         const creds = registry.credentialsFor(id);
-        // §3.4: an id disappears when every credential is suspended for a non-quota reason; quota cooldowns stay listed.
+        // providers.md §3.4: an id disappears when every credential is suspended for a non-quota reason; quota
+        // cooldowns stay listed.
         if (
           creds.every((c) => {
             const b = blockOf(c, id);

@@ -6,9 +6,9 @@ import { parseModelName } from "../../src/translate/model-suffix.js";
 import { createLogger } from "../../src/log/log.js";
 
 const served = new Set(["claude-sonnet-4-5", "gpt-5.2", "gemini-2.5-pro", "test/gpt-5.2"]);
-const providersFor = (m: string) => (served.has(parseModelName(m).base) ? { providers: ["p"] } : undefined);
+const resolve = (m: string) => (served.has(parseModelName(m).base) ? { providers: ["p"] } : undefined);
 const amp = (modelMappings: AmpModelMapping[]): AmpConfig => ({ ...DEFAULT_AMP, modelMappings });
-const map = (mm: AmpModelMapping[], r: string) => mapModel(compileMappings(amp(mm)), r, providersFor).mapped;
+const map = (mm: AmpModelMapping[], r: string) => mapModel(compileMappings(amp(mm)), r, resolve).mapped;
 const m = (from: string, to: string, regex = false): AmpModelMapping => ({ from, to, regex });
 
 test("compileMappings() counts valid entries and skips blank or uncompilable ones with a warning", () => {
@@ -36,7 +36,7 @@ test("mapperFor() compiles once per ampcode snapshot and logs warnings once", ()
 test("mapModel() maps only when the target has a local provider", () => {
   assert.equal(map([m("claude-opus-9", "claude-sonnet-4-5")], "claude-opus-9"), "claude-sonnet-4-5");
   assert.equal(map([m("claude-opus-9", "no-such-model")], "claude-opus-9"), undefined);
-  const r = mapModel(compileMappings(amp([m("x", "nope")])), "x", providersFor);
+  const r = mapModel(compileMappings(amp([m("x", "nope")])), "x", resolve);
   assert.equal(r.hit?.to, "nope");
   assert.deepEqual(r.providers, []);
 });
