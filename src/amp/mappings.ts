@@ -1,6 +1,7 @@
 /**
- * Amp model mappings (amp.md CFG-7; PR-7: suffix split; PR-8: exact then regex rules): which local model answers a
- * model the Amp CLI asks for, and the thinking suffix `name(level)` carried across. The compiled form is cached per
+ * Amp model mappings (amp.md CFG-7; PR-7: suffix split, by translate/model-suffix.ts like everywhere else; PR-8:
+ * exact then regex rules): which local model answers a model the Amp CLI asks for, and the thinking suffix
+ * `name(level)` carried across. The compiled form is cached per
  * config snapshot (keyed on the immutable `config.ampcode` object), so a reload that changes the list in any way, order
  * included (amp.md N13: rule order decides which regex wins), rebuilds it, and in-flight requests keep theirs.
  */
