@@ -34,7 +34,6 @@ import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import type { Action, Executor } from "./executor.js";
 import type { AttemptOutcome, Credential, LocalCall } from "./types.js";
-import { EXECUTORS } from "./executors.js";
 import { suffixText, type Resolved } from "./resolve.js";
 import { writeAnswer, writeError, writeJson } from "./reply.js";
 
@@ -139,7 +138,7 @@ export async function attempt(
   state: AttemptState,
 ): Promise<AttemptOutcome> {
   const { app, config, res } = ctx;
-  const ex = EXECUTORS[cred.kind]!;
+  const ex = app.kinds[cred.kind]!.executor;
   const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
   // The client's thinking suffix rides on the upstream name; the translators read it from there (translate/hub.ts).
   const upstreamName = upstreamModel + suffixText(resolved);
