@@ -47,10 +47,25 @@ function fix(requested: string, closest: string | undefined): string {
 }
 
 /**
+ * A decision and the resolution of the model it routes to (local candidates, or route "amp-upstream" for
+ * ampcode.com), which the local pipeline takes instead of resolving again. Kept apart from the Decision because it
+ * holds credentials: the decision is logged, kept for the status page and shown by explain; the resolution never is.
+ */
+export interface Routed {
+  readonly decision: Decision;
+  readonly resolved?: Resolved;
+}
+
+/**
  * Decides where a request for `requested` goes under `config` (amp.md PR-9: local provider, else mapping, else credits;
  * forced mappings first; PR-12 fallback rules).
  */
 export function decide(requested: string, config: Config, lookup: ModelLookup, log?: Logger): Decision {
+  return route(requested, config, lookup, log).decision;
+}
+
+/** decide(), with the resolution of the model routed to: the requested name (and a mapping's target) resolved once. */
+export function route(requested: string, config: Config, lookup: ModelLookup, log?: Logger): Routed {
   const amp = config.ampcode;
   const requestedBase = parseModelName(requested).base;
   const resolved = lookup.resolve(requested);
@@ -64,28 +79,28 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
       forced && local.length > 0
         ? `force-model-mappings is true, so it wins over local provider "${local[0]}"`
         : `no local provider serves "${requested}"`;
-    return {
+    const decision: Decision = {
       ...base,
       resolvedModel: mapping.mapped,
       routeType: "MODEL_MAPPING",
       provider: mapping.providers[0],
       reason: `mapping ${requested} -> ${mapping.mapped}${mapping.hit?.regex ? ` (rule ${mapping.hit.rule})` : ""}; ${why}`,
       suppressThinking: true,
-      resolved: mapping.resolved,
     };
+    return { decision, resolved: mapping.resolved };
   }
   if (local.length > 0) {
     let reason = `local provider "${local[0]}" serves "${requestedBase}"`;
     if (mapping.mapped !== undefined)
       reason += `; mapping ${requested} -> ${mapping.mapped} not used because force-model-mappings is false`;
-    return {
+    const decision: Decision = {
       ...base,
       routeType: "LOCAL_PROVIDER",
       provider: local[0],
       reason,
       suppressThinking: local[0] !== CLAUDE_PROVIDER,
-      resolved,
     };
+    return { decision, resolved };
   }
 
   const closest = lookup.closest(requestedBase);
@@ -94,32 +109,34 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
   else why += " and no ampcode.model-mappings rule matches";
   const unserved = { ...base, suppressThinking: false, closest };
   if (amp.modelFallback === "deny") {
-    return {
+    const decision: Decision = {
       ...unserved,
       routeType: "FALLBACK_DENIED",
       provider: "none",
       reason: `${why}; ampcode.model-fallback is deny; ${fix(requested, closest)}`,
     };
+    return { decision };
   }
   if (!(lookup.hasUpstream?.(config) ?? amp.upstreamUrl !== "")) {
     const off =
       amp.upstreamUrl === ""
         ? "ampcode.upstream-url is empty"
         : `ampcode.upstream-url "${amp.upstreamUrl}" is not a usable http(s) URL`;
-    return {
+    const decision: Decision = {
       ...unserved,
       routeType: "NO_PROVIDER",
       provider: "none",
       reason: `${why}; ${off}; ${fix(requested, closest)}`,
     };
+    return { decision };
   }
-  return {
+  const decision: Decision = {
     ...unserved,
     routeType: "AMP_CREDITS",
     provider: "ampcode.com",
     reason: `${why}; ${fix(requested, closest)}`,
-    resolved: ampUpstream(requested),
   };
+  return { decision, resolved: ampUpstream(requested) };
 }
 
 /** The client-facing 404 message when `model-fallback: deny` refuses to spend Amp credits (amp.md N21). */

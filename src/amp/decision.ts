@@ -1,5 +1,4 @@
 /** The value an Amp routing decision produces (amp/decide.ts makes it; recent.ts and the status page keep and show it). */
-import type { Resolved } from "../providers/resolve.js";
 
 /** Where a model request goes. */
 export type RouteType = "LOCAL_PROVIDER" | "MODEL_MAPPING" | "AMP_CREDITS" | "NO_PROVIDER" | "FALLBACK_DENIED";
@@ -20,9 +19,4 @@ export interface Decision {
   readonly suppressThinking: boolean;
   /** The served model nearest to an unserved one, for the error and the reason. */
   readonly closest?: string;
-  /**
-   * The model the decision routes to, resolved once (local candidates, or route "amp-upstream" for ampcode.com):
-   * the local pipeline takes it instead of resolving again. Holds credentials: never logged or kept (recent.ts drops it).
-   */
-  readonly resolved?: Resolved;
 }

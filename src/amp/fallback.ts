@@ -12,7 +12,7 @@ import type { Ctx, Handler } from "../server/handler.js";
 import type { Endpoint, LocalCall } from "../providers/types.js";
 import type { Resolved } from "../providers/resolve.js";
 import { filterAnthropicBeta } from "./beta.js";
-import { decide, deniedMessage, logDecision, lookupOf, type ModelLookup } from "./decide.js";
+import { deniedMessage, logDecision, lookupOf, route, type ModelLookup } from "./decide.js";
 import { createRewriter, requestToolCasing } from "./rewrite.js";
 import { replaceModel, sanitiseRequest } from "./sanitise.js";
 
@@ -56,7 +56,7 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
       // No model, nothing to route on (amp.md PR-6): answered as the local handler answers a body without a model.
       throw new HttpError(400, "invalid_request_error", NO_MODEL);
     }
-    const d = decide(model, ctx.config, deps.lookup?.(ctx) ?? lookupOf(ctx.app), ctx.app.log);
+    const { decision: d, resolved } = route(model, ctx.config, deps.lookup?.(ctx) ?? lookupOf(ctx.app), ctx.app.log);
     logDecision(ctx.app.log, d, ctx.url.pathname);
     ctx.notes.model = model;
     ctx.notes.route = d.routeType;
@@ -86,6 +86,6 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
         tools: requestToolCasing(json),
       }),
     };
-    return deps.serve(req, ctx, call, d.resolved ?? null);
+    return deps.serve(req, ctx, call, resolved ?? null);
   };
 }

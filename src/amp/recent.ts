@@ -22,9 +22,7 @@ const recent = new WeakMap<Logger, RecentDecision[]>();
 export function noteDecision(log: Logger, decision: Decision, path: string, at = Date.now()): void {
   let list = recent.get(log);
   if (!list) recent.set(log, (list = []));
-  // The resolution holds credentials (keys included): the status page's list keeps the decision's words only.
-  const { resolved: _resolved, ...kept } = decision;
-  list.push({ at, path, decision: kept });
+  list.push({ at, path, decision });
   if (list.length > RECENT_DECISIONS) list.shift();
 }
 

@@ -12,8 +12,9 @@
  * Now:
  * - local: routes.ts → serveLocal() calls resolveModel() once (through `runtime.resolve`) → conduct() and
  *   attempt() take the `Resolved` (candidates with their upstream names, the parsed suffix);
- * - Amp: decide() resolves the requested name (and a mapping's target) once through `ModelLookup.resolve`,
- *   the Decision carries the `Resolved` of the name it routes to, and fallback.ts hands it to serveLocal();
+ * - Amp: route() (amp/decide.ts) resolves the requested name (and a mapping's target) once through
+ *   `ModelLookup.resolve` and returns the `Resolved` of the name it routes to beside the Decision (which is logged
+ *   and kept, so it holds no credential); fallback.ts hands it to serveLocal();
  *   an ampcode.com decision carries a `Resolved` with route "amp-upstream" and no candidates.
  * Attempts return typed outcomes (providers/outcome.ts); the client's answer is written in providers/reply.ts.
  */

@@ -2,9 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_AMP, makeConfig, providerKey } from "../../src/config/schema.js";
-import { decide, lookupOf } from "../../src/amp/decide.js";
-import { noteDecision, recentDecisions } from "../../src/amp/recent.js";
-import { createLogger } from "../../src/log/log.js";
+import { decide, lookupOf, route } from "../../src/amp/decide.js";
 import { suffixText, upstreamModels } from "../../src/providers/resolve.js";
 import { countRequestBody } from "../../src/providers/answer.js";
 import type { App } from "../../src/server/handler.js";
@@ -56,7 +54,7 @@ test("conduct() takes the caller's Resolved instead of resolving the name again"
   assert.equal(none.kind, "unknown-model", "null says the caller found nothing: no second lookup");
 });
 
-test("decide() routes a name served only with its suffix locally (settled: it looked the base up and went to ampcode.com)", () => {
+test("route() sends a name served only with its suffix locally (settled: decide() looked the base up and went to ampcode.com)", () => {
   const config = makeConfig({
     openaiCompatibility: [
       compat("Local", "http://127.0.0.1:9/v1", ["ko-kkkkkkkkkkkk"], [{ name: "up", alias: "odd(1)" }]),
@@ -65,22 +63,20 @@ test("decide() routes a name served only with its suffix locally (settled: it lo
   });
   const { rt } = makeRuntime(config);
   const app = { providers: rt, amp: { upstream: () => ({}) } } as unknown as App;
-  const d = decide("odd(1)", config, lookupOf(app));
-  assert.equal(d.routeType, "LOCAL_PROVIDER");
-  assert.equal(d.resolved?.model, "odd(1)");
-  assert.equal(decide("other-model", config, lookupOf(app)).resolved?.route, "amp-upstream");
+  const r = route("odd(1)", config, lookupOf(app));
+  assert.equal(r.decision.routeType, "LOCAL_PROVIDER");
+  assert.equal(r.resolved?.model, "odd(1)");
+  assert.equal(route("other-model", config, lookupOf(app)).resolved?.route, "amp-upstream");
 });
 
-test("noteDecision() keeps the decision's words but not its resolution, which holds credentials", () => {
+test("route() keeps the resolution beside the decision: what is logged, kept and explained holds no credential", () => {
   const { rt } = makeRuntime({ claudeApiKey: claudeKeys(A) });
-  const log = createLogger({ sink: () => undefined });
-  const d = decide(M, makeConfig({ ampcode: { ...DEFAULT_AMP } }), lookupOf({ providers: rt } as unknown as App));
-  assert.ok(d.resolved);
-  noteDecision(log, d, "/p");
-  const kept = recentDecisions(log)[0].decision;
-  assert.equal(kept.resolved, undefined);
-  assert.equal(kept.routeType, "LOCAL_PROVIDER");
-  assert.ok(!JSON.stringify(recentDecisions(log)).includes(A));
+  const config = makeConfig({ ampcode: { ...DEFAULT_AMP } });
+  const r = route(M, config, lookupOf({ providers: rt } as unknown as App));
+  assert.equal(r.resolved?.candidates[0].apiKey, A);
+  assert.equal(r.decision.routeType, "LOCAL_PROVIDER");
+  assert.ok(!JSON.stringify(r.decision).includes(A));
+  assert.deepEqual(decide(M, config, lookupOf({ providers: rt } as unknown as App)), r.decision);
 });
 
 /** Counts every resolution the app's provider runtime makes, by name. */
