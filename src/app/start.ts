@@ -22,6 +22,7 @@ import type { App, Clock } from "../server/handler.js";
 import { listen, type Running } from "../server/listen.js";
 import { openReplicaStore, type ReplicaStore } from "../store/replicas.js";
 import { metricsOf } from "../metrics/metrics.js";
+import type { RefreshCoordinator } from "../oauth/refresh.js";
 
 /** Options for start(); main.ts fills them from flags, tests from fixtures. */
 export interface StartOptions {
@@ -33,6 +34,8 @@ export interface StartOptions {
   homeDir: string;
   log?: Logger;
   clock?: Clock;
+  /** Serialises token refreshes with other workers (app/worker.ts); the PostgreSQL store's wins when set. */
+  coordinator?: (app: App) => RefreshCoordinator;
 }
 
 /** A started cliproxy: the app and its server. */
@@ -131,7 +134,7 @@ export async function start(options: StartOptions): Promise<Started> {
   const oauth = await startOAuth(app, {
     watcher: store?.authWatcher(watchers.authDir) ?? watchers.authDir,
     kinds: ALL_POOL_KINDS,
-    coordinator: store?.coordinator,
+    coordinator: store?.coordinator ?? options.coordinator?.(app),
   });
   return {
     ...running,
