@@ -75,6 +75,7 @@ export async function start(options: StartOptions): Promise<Started> {
     port: options.port ?? c.port,
   });
   const config: Config = adjust(loaded.config);
+  if (!options.log) log.setLevel(config.debug ? "debug" : "info"); // `debug: true` counts from the first line, not the first reload
   const unsafe = (c: Config) =>
     !isLoopback(c.host) && c.apiKeys.length === 0
       ? `Refusing to listen on "${c.host || "all interfaces"}" with no api-keys: anyone who can reach the port could spend your provider credits. ` +
