@@ -158,9 +158,16 @@ test("usage statistics and /metrics count the requests of both workers", async (
       ...text.matchAll(/^cliproxy_upstream_requests_total\{[^}]*model="claude-haiku-4-5"[^}]*\} (\d+)$/gm),
     ].reduce((n, m) => n + Number(m[1]), 0);
   };
+  const queue = async () =>
+    JSON.parse(
+      (await fresh(`${cluster.url}/v0/management/usage-queue?count=1000`, { headers: mgmt })).body,
+    ) as unknown[];
+  await queue(); // empties both workers' queues
   const [usage0, metric0] = [await total(), await metric()];
   const answers = await burst(10, "cool-model");
   assert.equal(new Set(answers.map((a) => a.pid)).size, 2);
   assert.equal((await total()) - usage0, 10);
   assert.equal((await metric()) - metric0, 10);
+  assert.equal((await queue()).length, 10, "the queue is popped from both workers");
+  assert.deepEqual(await queue(), []);
 });
