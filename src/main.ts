@@ -205,6 +205,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // The primary's word to drain comes on top of any signal the worker got itself (Ctrl-C reaches the whole group).
+  link?.onDrain(() => shutdown(`worker ${link.slot}`, false));
   try {
     running = await start({ ...options, coordinator: link?.coordinator });
   } catch (err) {
@@ -213,8 +215,7 @@ async function main(): Promise<void> {
     else console.error(`cliproxy: ${(err as Error).message}`);
     process.exit(1);
   }
-  // The primary's word to drain comes on top of any signal the worker got itself (Ctrl-C reaches the whole group).
-  link?.join(running, () => shutdown(`worker ${link.slot}`, false));
+  link?.join(running);
   if (requested) drain(running, requested);
 }
 

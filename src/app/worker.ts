@@ -26,8 +26,10 @@ export interface WorkerLink {
   readonly slot: number;
   /** The refresh lock for start() (StartOptions.coordinator), reading token files in the app's auth-dir. */
   coordinator(app: App): RefreshCoordinator;
-  /** Joins the started app to the others and tells the primary it serves; `drain` is called when it must stop. */
-  join(started: Started, drain: () => void): void;
+  /** Calls `drain` when this worker must stop: the primary said so, or is gone. Set before start(), which takes seconds. */
+  onDrain(drain: () => void): void;
+  /** Joins the started app to the others and tells the primary it serves. */
+  join(started: Started): void;
 }
 
 /** The link when this process is a cluster worker; undefined otherwise. */
@@ -91,7 +93,11 @@ export function workerLink(): WorkerLink | undefined {
   return {
     slot,
     coordinator,
-    join(started, drain) {
+    onDrain(drain) {
+      handlers.set("drain", drain);
+      process.once("disconnect", drain);
+    },
+    join(started) {
       const app = started.app;
       app.siblings = siblings;
       joinCooldowns(app, send, handlers);
@@ -100,8 +106,6 @@ export function workerLink(): WorkerLink | undefined {
       siblings.answer("metrics", () => metricsOf(app).state());
       const pid = String(process.pid);
       started.server.prependListener("request", (_req, res) => res.setHeader(WORKER_HEADER, pid));
-      handlers.set("drain", drain);
-      process.once("disconnect", drain);
       send({ cx: "ready", url: started.url });
     },
   };

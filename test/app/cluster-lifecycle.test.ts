@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
-import { request, type IncomingMessage } from "node:http";
+import { createServer, request, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFake } from "../support/fake-upstream.js";
@@ -102,4 +103,21 @@ test("SIGTERM drains the streams open in both workers, then exits 0", async (t) 
   release();
   for (const { body } of streams.values()) assert.match(await body, /message_start[\s\S]*message_stop/);
   assert.equal(await exit, 0, cluster.out());
+});
+
+test("a worker that cannot listen stops the cluster with exit code 1 instead of restarting forever", async (t) => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+  t.after(() => taken.close());
+  const { path, dir } = configFile();
+  const cluster = await startCluster(
+    t,
+    path,
+    dir,
+    {},
+    { port: (taken.address() as AddressInfo).port, listening: false },
+  );
+  const [code] = (await once(cluster.child, "exit")) as [number | null];
+  assert.equal(code, 1, cluster.out());
+  assert.match(cluster.out(), /cluster: worker \d \(pid \d+\) exited with code 1 before listening; stopping/);
 });

@@ -23,16 +23,20 @@ export interface Cluster {
   stop(): Promise<number | null>;
 }
 
-/** Starts `src/main.ts --config <configPath> --port 0` in `cwd`; killed when the test ends if still running. */
+/**
+ * Starts `src/main.ts --config <configPath> --port <port>` (0: any free one) in `cwd`; killed when the test ends if
+ * still running. Resolves once the primary says all workers listen, or at once with `listening: false`.
+ */
 export async function startCluster(
   t: TestContext | undefined,
   configPath: string,
   cwd: string,
   env: Record<string, string> = {},
+  options: { port?: number; listening?: boolean } = {},
 ): Promise<Cluster> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(ROOT, "src", "main.ts"), "--config", configPath, "--port", "0"],
+    ["--import", "tsx", join(ROOT, "src", "main.ts"), "--config", configPath, "--port", String(options.port ?? 0)],
     { cwd: ROOT, env: { ...process.env, HOME: cwd, ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
@@ -66,8 +70,8 @@ export async function startCluster(
   };
   const kill = () => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"));
   if (t) t.after(kill);
-  const m = await waitFor(/cluster: \d+ workers listening on (http:\/\/\S+)/);
-  return { child, url: m[1], out: () => text, waitFor, stop };
+  const url = options.listening === false ? "" : (await waitFor(/cluster: \d+ workers listening on (http:\/\/\S+)/))[1];
+  return { child, url, out: () => text, waitFor, stop };
 }
 
 /** One request on its own connection: status, headers and body text. */
