@@ -1,4 +1,4 @@
-/** Upstream error bodies, decoded from any dialect and rendered in the client's (spec §4.3). */
+/** Upstream error bodies, decoded from any dialect and rendered in the client's (translation.md §4.3). */
 import { isObj, num, str, type IrError, type Json } from "./ir.js";
 
 const CLAUDE_TYPES = new Set([
