@@ -34,8 +34,9 @@ export interface WorkerLink {
 
 /** The link when this process is a cluster worker; undefined otherwise. */
 export function workerLink(): WorkerLink | undefined {
-  if (!cluster.isWorker || !process.send) return undefined;
-  const slot = Number(process.env.CLIPROXY_WORKER_SLOT) || cluster.worker?.id || 0;
+  // Only a worker of app/cluster.ts: under another cluster primary (PM2's cluster mode) nobody would grant a lock.
+  const slot = Number(process.env.CLIPROXY_WORKER_SLOT);
+  if (!cluster.isWorker || !process.send || !slot) return undefined;
   let nextId = 1;
   const waiting = new Map<number, (m: PrimaryMessage | undefined) => void>();
   const handlers = new Map<PrimaryMessage["cx"], (m: PrimaryMessage) => void>();
