@@ -170,4 +170,11 @@ test("usage statistics and /metrics count the requests of both workers", async (
   assert.equal((await metric()) - metric0, 10);
   assert.equal((await queue()).length, 10, "the queue is popped from both workers");
   assert.deepEqual(await queue(), []);
+  // The 50 answers of the refresh test, by token file, as management's auth-files list counts them.
+  const files = JSON.parse((await fresh(`${cluster.url}/v0/management/auth-files`, { headers: mgmt })).body)
+    .files as Array<{ name: string; success: number }>;
+  assert.equal(
+    files.filter((f) => /^claude-[uv]\.json$/.test(f.name)).reduce((n, f) => n + f.success, 0),
+    50,
+  );
 });
