@@ -46,7 +46,7 @@ export interface ClusterPlan {
   readonly warning?: string;
 }
 
-/** The plan of a serve command: --workers, else the config file's `workers`; 1 worker when it cannot tell. */
+/** The plan of a serve command: --workers, else the config file's `workers`; 1 worker when the config does not load. */
 export async function clusterPlan(
   flag: number | undefined,
   options: { configPath?: string; cwd: string; homeDir: string; env: Readonly<Record<string, string | undefined>> },
@@ -57,7 +57,8 @@ export async function clusterPlan(
     ? await loadConfigFile(path, { path, homeDir: options.homeDir, env: options.env }).catch(() => undefined)
     : undefined;
   const config = loaded?.config ?? DEFAULT_CONFIG;
-  const plan = { workers: flag ?? config.workers, debug: config.debug, shutdownTimeoutMs: config.shutdownTimeoutMs };
+  const workers = path && !loaded ? 1 : (flag ?? config.workers);
+  const plan = { workers, debug: config.debug, shutdownTimeoutMs: config.shutdownTimeoutMs };
   // With PGSTORE_DSN each process would be a replica with its own spool: run replicas instead.
   if (options.env.PGSTORE_DSN && plan.workers > 1)
     return {
