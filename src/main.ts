@@ -10,6 +10,7 @@ import { parseWorkers } from "./config/workers.js";
 import { clusterPlan, startPrimary, type ClusterPlan } from "./app/cluster.js";
 import { workerLink } from "./app/worker.js";
 import { createLogger } from "./log/log.js";
+import { PROVIDER_KINDS } from "./providers/kinds.js";
 
 const USAGE = `Usage: cliproxy [options]
        cliproxy check-config FILE [--allow-unknown]
@@ -141,7 +142,11 @@ export async function runCommand(cli: Cli, io: CliIo): Promise<number | undefine
   if (cli.cmd === "amp-router") return runAmpRouter(cli, io);
   if (cli.cmd !== "check") return undefined;
   try {
-    const { config, warnings, unknownKeys = [] } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env });
+    const {
+      config,
+      warnings,
+      unknownKeys = [],
+    } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env, kinds: PROVIDER_KINDS });
     for (const w of warnings) io.out(`${cli.file}: warning: ${w}`);
     // A typo (`api-key:` for `api-keys:`) silently leaves a setting at its default: a check must fail on it.
     if (unknownKeys.length > 0 && !cli.allowUnknown) {

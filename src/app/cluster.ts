@@ -9,6 +9,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { findConfig, loadConfigFile } from "../config/load.js";
 import { DEFAULT_CONFIG } from "../config/schema.js";
+import { PROVIDER_KINDS } from "../providers/kinds.js";
 import type { Logger } from "../log/log.js";
 import { ClusterHub, type Peer } from "./cluster-hub.js";
 import { isClusterMessage, type PrimaryMessage, type WorkerMessage } from "./cluster-messages.js";
@@ -54,7 +55,9 @@ export async function clusterPlan(
   const path = options.env.PGSTORE_DSN ? undefined : findConfig(options.configPath, options.cwd);
   // A config that does not load is reported by start(), in the one process it then runs.
   const loaded = path
-    ? await loadConfigFile(path, { path, homeDir: options.homeDir, env: options.env }).catch(() => undefined)
+    ? await loadConfigFile(path, { path, homeDir: options.homeDir, env: options.env, kinds: PROVIDER_KINDS }).catch(
+        () => undefined,
+      )
     : undefined;
   const config = loaded?.config ?? DEFAULT_CONFIG;
   const workers = path && !loaded ? 1 : (flag ?? config.workers);

@@ -328,7 +328,11 @@ test("watchConfig().reload() applies command-line overrides and reports a missin
     homeDir: dir,
   });
   const seen: string[] = [];
-  const w = await watchConfig(app, file, { adjust: (c) => ({ ...c, port: 1234 }), onReload: (e) => seen.push(e.kind) });
+  const w = await watchConfig(app, file, {
+    debounceMs: 3_600_000,
+    adjust: (c) => ({ ...c, port: 1234 }),
+    onReload: (e) => seen.push(e.kind),
+  });
   try {
     writeFileSync(file, "port: 9001\ndebug: true\n");
     assert.deepEqual(await w.reload(), { kind: "reloaded", changed: ["debug"], needsRestart: [] });
@@ -351,7 +355,8 @@ test("watchConfig() skips bytes cliproxy wrote itself and remembers the last rea
     homeDir: dir,
     clock: { now: () => 42 },
   });
-  const w = await watchConfig(app, file);
+  // File events must not reload on their own here: the test drives reload() and expects to see each save first.
+  const w = await watchConfig(app, file, { debounceMs: 3_600_000 });
   t.after(() => w.close());
   noteConfigWrite(file, "debug: true\n");
   writeFileSync(file, "debug: true\n");
