@@ -1,11 +1,9 @@
 /**
  * Long-lived Amp state, rebuilt on config change (amp.md §5): the validated upstream target
- * (CFG-1, CFG-9, HR-3), the secret store (PX-6/PX-7, HR-4), keep-alive agents and one-time log keys.
+ * (CFG-1, CFG-9, HR-3), the secret store (PX-6/PX-7, HR-4) and one-time log keys.
  * Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
  */
 import { EventEmitter } from "node:events";
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import type { Config } from "../config/schema.js";
 import type { App } from "../server/handler.js";
 import { createSecretStore, type SecretStore } from "./secret.js";
@@ -62,8 +60,6 @@ export interface AmpRuntime {
   upstream(config: Config): UpstreamTarget | undefined;
   /** Upstream keys: per-client map and the cached secrets file. */
   readonly secrets: SecretStore;
-  /** The keep-alive agent for a URL's scheme. */
-  agent(url: URL): HttpAgent;
   /** wsTokens relayed to authenticated clients (actor upgrades present them). */
   readonly actorTokens: ActorTokens;
   /** Open WebSocket tunnels. */
@@ -113,10 +109,6 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
     target: undefined,
   };
   const once = new Set<string>();
-  const agents = {
-    http: new HttpAgent({ keepAlive: true, scheduling: "lifo" }),
-    https: new HttpsAgent({ keepAlive: true, scheduling: "lifo" }),
-  };
   const secrets = createSecretStore(getApp);
 
   return {
@@ -159,9 +151,6 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
       } catch {
         return current.target;
       }
-    },
-    agent(url) {
-      return url.protocol === "https:" ? agents.https : agents.http;
     },
     firstTime(key) {
       if (once.has(key) || once.size >= MAX_ONCE_KEYS) return false;
