@@ -9,6 +9,7 @@ import type { Socket } from "node:net";
 import { pipeline, type Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { createProxyAgent } from "./connect.js";
+import { HOP_BY_HOP_HEADERS } from "./hop-by-hop.js";
 
 /** A request ready to send upstream. */
 export interface UpstreamRequest {
@@ -62,19 +63,12 @@ export class UpstreamError extends Error {
 
 /** Client headers that must never be forwarded: credentials (providers.md §2) and hop-by-hop ones (RFC 9110 §7.6.1). */
 export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP_HEADERS,
   "authorization",
   "x-api-key",
   "x-goog-api-key",
   "cookie",
-  "proxy-authorization",
   "host",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
   "content-length",
   "content-encoding",
   "accept-encoding",
@@ -93,19 +87,7 @@ export function scrubHeaders(headers: Readonly<Record<string, string | string[] 
 }
 
 const GATEWAY_PREFIXES = ["x-litellm-", "helicone-", "x-portkey-", "cf-aig-", "x-kong-", "x-bt-"];
-const RESPONSE_DROPPED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "set-cookie",
-  "content-length",
-  "content-encoding",
-  "proxy-authenticate",
-]);
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP_HEADERS, "set-cookie", "content-length", "content-encoding"]);
 
 /** Upstream response headers a client may see with `passthrough-headers: true` (providers.md §1.6). */
 export function passableResponseHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
