@@ -2,13 +2,12 @@
  * Surgical edits of config.yaml for the management API (management.md §3). CLIProxyAPI re-encodes
  * the whole document on every save, moving comments and rewriting lines nobody touched; cliproxy
  * changes only the lines of the nodes that changed, found through the parser's line spans, so
- * comments, blank lines, key order and quoting elsewhere stay byte-identical. Writes go to a temp
- * file in the same directory, keep the file's mode, are renamed into place, and run one at a time.
+ * comments, blank lines, key order and quoting elsewhere stay byte-identical. Writes are atomic
+ * (atomic-file.ts), keep the file's mode, and run one at a time.
  */
 import { isDeepStrictEqual } from "node:util";
-import { randomBytes } from "node:crypto";
-import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { writeFileAtomic } from "../atomic-file.js";
 import { parseYaml, type YamlDocument, type YamlPath } from "./yaml.js";
 import { emitEntry, emitValue, formatScalar, isInline, nest, scalarExtent } from "./write-emit.js";
 
@@ -46,14 +45,17 @@ async function rewrite(link: string, edits: readonly ConfigEdit[]): Promise<void
   }
   const next = applyEdits(text, edits);
   if (next === text) return;
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, next, { mode });
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(path, next, { mode });
+}
+
+/** Replaces the config file at `link` (or the file it links to) with `text` atomically, keeping its mode. */
+export async function replaceConfigFile(link: string, text: string): Promise<void> {
+  const path = await realpath(link).catch(() => link);
+  const mode = await stat(path).then(
+    (s) => s.mode & 0o777,
+    () => 0o600,
+  );
+  await writeFileAtomic(path, text, { mode });
 }
 
 /** Returns `text` with every edit applied, in order; throws when the text is not valid YAML. */
