@@ -57,7 +57,8 @@ export async function ampUpgrade(
     let key: string | undefined;
     let clientKey: string | undefined;
     if (token === undefined || !app.amp.actorTokens.accepts(token)) {
-      if (actor) throw new UpgradeRefusal(401, UNKNOWN_TOKEN);
+      // A forged or stale token is a failed credential like a wrong key: it counts toward the client-key lockout.
+      if (actor) refuseKey({ app, config, peer }, UNKNOWN_TOKEN);
       const check = checkApiKey(req, { config, url, peer });
       if (!check.ok) refuseKey({ app, config, peer }, check.message); // counts toward the client-key lockout
       clientKey = check.key;

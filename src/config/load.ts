@@ -3,7 +3,7 @@
  * key path and line:column, so one edit-and-retry fixes them all; warnings never stop a load.
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readConfigBytes } from "./token-read.js";
 import { resolve } from "node:path";
 import { DEFAULT_CONFIG, makeConfig, providerKey, type Config } from "./schema.js";
 import { parseYaml, YamlError } from "./yaml.js";
@@ -62,11 +62,10 @@ export function parseConfig(text: string, options: LoadOptions): LoadResult {
 export async function loadConfigFile(path: string, options: LoadOptions): Promise<LoadResult> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = (await readConfigBytes(path)).toString("utf8");
   } catch (err) {
-    throw new ConfigError(path, [
-      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    ]);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, [code ? `cannot read the file: ${code}` : `the file ${(err as Error).message}`]);
   }
   return parseConfig(text, { ...options, path });
 }

@@ -36,6 +36,25 @@ export async function readTokenBytes(dir: string, name: string): Promise<Buffer>
   }
 }
 
+/** Largest config.yaml read; real ones are a few KiB. */
+export const MAX_CONFIG_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads config.yaml: symbolic links are followed (a Kubernetes ConfigMap is one), but O_NONBLOCK and the
+ * regular-file check keep a FIFO or device given as the config from blocking start-up, reloads or shutdown.
+ */
+export async function readConfigBytes(path: string): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error("is not a regular file");
+    if (info.size > MAX_CONFIG_FILE_BYTES) throw new Error(`is larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Why reading a token file failed, for a log line: the errno code, or readTokenBytes's reason. */
 export function readProblem(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

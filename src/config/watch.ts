@@ -9,7 +9,8 @@
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { watch, type FSWatcher } from "node:fs";
-import { lstat, readFile } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
+import { readConfigBytes } from "./token-read.js";
 import { basename, dirname, resolve } from "node:path";
 import { ConfigError, parseConfig } from "./load.js";
 import { changedKeys, keepRestartOnly } from "./diff.js";
@@ -106,7 +107,7 @@ export async function watchConfig(
 ): Promise<ConfigWatcher> {
   const emitter = new EventEmitter() as ConfigWatcher;
   const name = basename(path);
-  let lastHash = await readFile(path).then(sha256, () => "");
+  let lastHash = await readConfigBytes(path).then(sha256, () => "");
   // A symlinked config (a Kubernetes ConfigMap: config.yaml -> ..data/config.yaml) changes when a
   // link elsewhere in the directory is swapped, so every event there counts; the hash skips the rest.
   const anyName = await lstat(path).then(
@@ -120,8 +121,14 @@ export async function watchConfig(
   const attempt = async (): Promise<ReloadEvent> => {
     let bytes: Buffer;
     try {
-      bytes = await readFile(path);
-    } catch {
+      bytes = await readConfigBytes(path);
+    } catch (err) {
+      // A FIFO or device swapped in for the config is refused without blocking; the running config stays.
+      if (!(err as NodeJS.ErrnoException).code) {
+        const error = `Cannot read config "${path}": it ${(err as Error).message}`;
+        app.log.error(`config: failed to reload config, keeping the running one: ${error}`);
+        return { kind: "failed", error };
+      }
       return { kind: "skipped", reason: "missing" }; // mid-rename or deleted: the next event brings it back
     }
     const text = bytes.toString("utf8");
@@ -130,7 +137,7 @@ export async function watchConfig(
     if (hash === lastHash) return { kind: "skipped", reason: "unchanged" };
     emitter.emit("settling", { size: bytes.length, hash });
     await new Promise((r) => setTimeout(r, options.settleMs ?? CONFIG_SETTLE_MS));
-    const again = await readFile(path).catch(() => undefined);
+    const again = await readConfigBytes(path).catch(() => undefined);
     if (!again || again.length !== bytes.length || sha256(again) !== hash) {
       if (!closed) arm(); // still being written: look again once it has been quiet for a debounce
       return { kind: "skipped", reason: "unsettled" };

@@ -355,3 +355,25 @@ test("an upstream refusal's body is capped at 64 kB, and one that never ends is 
   assert.ok([502, 504].includes(slow.status), String(slow.status));
   assert.equal(A.upgrades.length, 0);
 });
+
+test("forged actor tokens count toward the client-key lockout: past the limit they get 429 + Retry-After, a remembered token still opens", async (t) => {
+  const { A, s } = await tunnelSetup(t, { config: { apiKeyLockoutFailures: 3 } });
+  const { threadId, wsToken } = await credentials(s);
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const d = await dial(`${s.url}${actorPath(threadId)}`, { "sec-websocket-protocol": protocols(`wst_forged_${i}`) });
+    statuses.push(d.ok ? 101 : d.status);
+    if (!d.ok && d.status === 429) {
+      assert.match(d.body, /Too many failed API keys/);
+      assert.match(String(d.headers["retry-after"]), /^[1-9][0-9]*$/);
+    }
+  }
+  assert.deepEqual(statuses, [401, 401, 401, 429]);
+  assert.equal(A.upgrades.length, 0);
+  // The lockout never refuses a credential that verifies.
+  const good = await dial(`${s.url}${actorPath(threadId)}`, { "sec-websocket-protocol": protocols(wsToken) });
+  assert.ok(good.ok, JSON.stringify(!good.ok && good));
+  const closed = new Promise((r) => good.peer.once("close", r));
+  good.peer.close();
+  await closed;
+});
