@@ -3,7 +3,8 @@
  * old `prioritize-model-mappings` name (CFG-6) read as fallbacks, each with a deprecation warning.
  */
 import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping } from "./schema.js";
-import { isMapping, type KeyPath, type Reader } from "./reader.js";
+import { type KeyPath, type Reader } from "./reader.js";
+import { isObject } from "../plain-object.js";
 
 const LEGACY_KEYS = [
   "amp-upstream-url",
@@ -98,7 +99,7 @@ function readUpstreamKeys(r: Reader, path: KeyPath): AmpConfig["upstreamApiKeys"
   const n = r.list(path);
   for (let i = 0; i < n; i++) {
     const p = [...path, i];
-    if (!isMapping(r.raw(p))) {
+    if (!isObject(r.raw(p))) {
       r.problem(p, "expected a mapping with upstream-api-key and api-keys");
       continue;
     }
@@ -116,7 +117,7 @@ function readMappings(r: Reader, path: KeyPath): AmpModelMapping[] {
   const n = r.list(path);
   for (let i = 0; i < n; i++) {
     const p = [...path, i];
-    if (!isMapping(r.raw(p))) {
+    if (!isObject(r.raw(p))) {
       r.problem(p, "expected a mapping with from and to");
       continue;
     }

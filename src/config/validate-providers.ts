@@ -3,7 +3,8 @@
  * rules (§5). Invalid entries are dropped with a warning naming the entry; wrong types are problems.
  */
 import type { Config, ModelEntry, OpenAICompat, ProviderKey, ThinkingSupport } from "./schema.js";
-import { isMapping, readBaseUrl, readProxyUrl, type KeyPath, type Reader } from "./reader.js";
+import { readBaseUrl, readProxyUrl, type KeyPath, type Reader } from "./reader.js";
+import { isObject } from "../plain-object.js";
 
 type Kind = "gemini" | "claude" | "codex" | "vertex";
 
@@ -60,7 +61,7 @@ function readKeyList(r: Reader, key: string, kind: Kind): ProviderKey[] {
   const n = r.list([key]);
   for (let i = 0; i < n; i++) {
     const path = [key, i];
-    if (!isMapping(r.raw(path))) {
+    if (!isObject(r.raw(path))) {
       r.problem(path, "expected a mapping with api-key");
       continue;
     }
@@ -116,7 +117,7 @@ function readModels(r: Reader, path: KeyPath, needAlias: boolean, pool = false):
   const n = r.list(path);
   for (let i = 0; i < n; i++) {
     const p = [...path, i];
-    if (!isMapping(r.raw(p))) {
+    if (!isObject(r.raw(p))) {
       r.problem(p, "expected a mapping with name and alias");
       continue;
     }
@@ -153,7 +154,7 @@ function readCompatList(r: Reader): OpenAICompat[] {
   for (let i = 0; i < n; i++) {
     const path = ["openai-compatibility", i];
     const at = (k: string): KeyPath => [...path, k];
-    if (!isMapping(r.raw(path))) {
+    if (!isObject(r.raw(path))) {
       r.problem(path, "expected a mapping with name and base-url");
       continue;
     }
@@ -161,7 +162,7 @@ function readCompatList(r: Reader): OpenAICompat[] {
     const m = r.list(at("api-key-entries"));
     for (let j = 0; j < m; j++) {
       const p = [...path, "api-key-entries", j];
-      if (!isMapping(r.raw(p))) r.problem(p, "expected a mapping with api-key");
+      if (!isObject(r.raw(p))) r.problem(p, "expected a mapping with api-key");
       else apiKeyEntries.push({ apiKey: r.str([...p, "api-key"]), proxyUrl: readProxyUrl(r, [...p, "proxy-url"]) });
     }
     const legacy = r.strings(at("api-keys"));
@@ -195,7 +196,7 @@ function readModelAlias(r: Reader): Config["oauthModelAlias"] {
     const n = r.list(["oauth-model-alias", channel]);
     for (let i = 0; i < n; i++) {
       const p = ["oauth-model-alias", channel, i];
-      if (!isMapping(r.raw(p))) {
+      if (!isObject(r.raw(p))) {
         r.problem(p, "expected a mapping with name and alias");
         continue;
       }
@@ -234,7 +235,7 @@ function readPayload(r: Reader): unknown {
     for (let i = 0; i < n; i++) {
       const p = ["payload", list, i];
       const rule = r.raw(p);
-      if (!isMapping(rule)) {
+      if (!isObject(rule)) {
         r.problem(p, "expected a mapping with models and params");
         continue;
       }
@@ -244,7 +245,7 @@ function readPayload(r: Reader): unknown {
       if (list === "filter") r.strings(params);
       else r.keys(params);
       r.known(params);
-      if (list.endsWith("-raw") && isMapping(rule.params) && !Object.values(rule.params).every(isJsonText)) {
+      if (list.endsWith("-raw") && isObject(rule.params) && !Object.values(rule.params).every(isJsonText)) {
         r.warn(p, "a raw rule's values must be JSON text: rule dropped");
         continue;
       }

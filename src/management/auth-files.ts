@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { loadAuthDir, safeSegment, writeTokenFile, type TokenFileCredential } from "../oauth/store.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
-import { MANAGEMENT_BODY_LIMIT, badRequest, isObj, notFound, readJsonBody, readObject, reply } from "./http.js";
+import { MANAGEMENT_BODY_LIMIT, badRequest, notFound, readJsonBody, readObject, reply } from "./http.js";
 import { readBody } from "../server/body.js";
 import { boundaryOf, fileParts } from "./multipart.js";
+import { isObject } from "../plain-object.js";
 
 /** Token file types cliproxy reads (oauth/store.ts). */
 export const KNOWN_TYPES: ReadonlySet<string> = new Set([
@@ -153,7 +154,7 @@ async function saveUpload(app: App, dir: string, rawName: string, bytes: Buffer)
   } catch (err) {
     throw badRequest(`invalid JSON: ${(err as Error).message}`);
   }
-  if (!isObj(data)) throw badRequest("auth file must be a JSON object");
+  if (!isObject(data)) throw badRequest("auth file must be a JSON object");
   const type = typeof data.type === "string" ? data.type.trim().toLowerCase() : "";
   if (!KNOWN_TYPES.has(type))
     throw badRequest(
@@ -210,8 +211,8 @@ async function namesToDelete(req: Parameters<Handler>[0], url: URL): Promise<str
   const body = await readJsonBody(req);
   const v = body?.value;
   if (Array.isArray(v)) return v.filter((n): n is string => typeof n === "string");
-  if (isObj(v) && typeof v.name === "string") return [v.name];
-  if (isObj(v) && Array.isArray(v.names)) return v.names.filter((n): n is string => typeof n === "string");
+  if (isObject(v) && typeof v.name === "string") return [v.name];
+  if (isObject(v) && Array.isArray(v.names)) return v.names.filter((n): n is string => typeof n === "string");
   throw badRequest("name is required");
 }
 
@@ -270,7 +271,7 @@ async function readTokenObject(dir: string, name: string): Promise<Record<string
   } catch {
     throw notFound("auth file not found");
   }
-  if (!isObj(data)) throw badRequest("auth file is not a JSON object");
+  if (!isObject(data)) throw badRequest("auth file is not a JSON object");
   return data;
 }
 
@@ -315,9 +316,9 @@ export const patchAuthFileFields: Handler = async (req, ctx) => {
       throw badRequest(`invalid field "${path}"`);
     let at = next;
     for (const k of keys.slice(0, -1))
-      at = isObj(at[k]) ? (at[k] as Record<string, unknown>) : ((at[k] = {}) as Record<string, unknown>);
+      at = isObject(at[k]) ? (at[k] as Record<string, unknown>) : ((at[k] = {}) as Record<string, unknown>);
     const last = keys[keys.length - 1];
-    if (path === "headers" && isObj(value)) at.headers = { ...(isObj(at.headers) ? at.headers : {}), ...value };
+    if (path === "headers" && isObject(value)) at.headers = { ...(isObject(at.headers) ? at.headers : {}), ...value };
     else if (value === null) delete at[last];
     else at[last] = value;
   }

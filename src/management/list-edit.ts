@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { ConfigEdit } from "../config/write.js";
 import { parseYaml, type YamlPath } from "../config/yaml.js";
-import { isObj } from "./http.js";
+import { isObject } from "../plain-object.js";
 
 /** The parsed value at `path` in `text`; undefined when absent or the text does not parse. */
 export function valueAt(text: string, path: YamlPath): unknown {
@@ -18,7 +18,7 @@ export function valueAt(text: string, path: YamlPath): unknown {
     return undefined;
   }
   for (const seg of path) {
-    if (typeof seg === "number" ? !Array.isArray(v) : !isObj(v) || !Object.hasOwn(v, seg)) return undefined;
+    if (typeof seg === "number" ? !Array.isArray(v) : !isObject(v) || !Object.hasOwn(v, seg)) return undefined;
     v = (v as Record<string | number, unknown>)[seg];
   }
   return v;
@@ -33,14 +33,14 @@ export function scalarEdits(fileText: string, path: YamlPath, value: unknown, fa
 /** Identity of a list item: trimmed string, or `api-key|base-url` (`name|base-url` for openai-compatibility). */
 export function identity(item: unknown): string {
   if (typeof item === "string") return item.trim();
-  if (!isObj(item)) return JSON.stringify(item);
+  if (!isObject(item)) return JSON.stringify(item);
   const s = (k: string) => (typeof item[k] === "string" ? (item[k] as string).trim() : "");
   return "name" in item && !("api-key" in item) ? `${s("name")}|${s("base-url")}` : `${s("api-key")}|${s("base-url")}`;
 }
 
 function fieldEdits(path: YamlPath, before: unknown, after: unknown): ConfigEdit[] {
   if (isDeepStrictEqual(before, after)) return [];
-  if (!isObj(before) || !isObj(after)) return [{ path, value: after }];
+  if (!isObject(before) || !isObject(after)) return [{ path, value: after }];
   const out: ConfigEdit[] = [];
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (!isDeepStrictEqual(before[k], after[k])) out.push({ path: [...path, k], value: after[k] });
@@ -49,7 +49,7 @@ function fieldEdits(path: YamlPath, before: unknown, after: unknown): ConfigEdit
 }
 
 function patched(raw: unknown, before: unknown, after: unknown): unknown {
-  if (!isObj(raw) || !isObj(before) || !isObj(after)) return after;
+  if (!isObject(raw) || !isObject(before) || !isObject(after)) return after;
   const out: Record<string, unknown> = { ...raw };
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (isDeepStrictEqual(before[k], after[k])) continue;

@@ -10,9 +10,10 @@ import { authIndex } from "../providers/credentials.js";
 import type { App, Ctx, Handler } from "../server/handler.js";
 import { originsByIdentity } from "./api-keys.js";
 import { compatYaml, keyYaml } from "./config-json.js";
-import { badRequest, indexOf, INVALID_BODY, isObj, notFound, ok, readList, readObject, reply } from "./http.js";
+import { badRequest, indexOf, INVALID_BODY, notFound, ok, readList, readObject, reply } from "./http.js";
 import { listEdits } from "./list-edit.js";
 import { saveChange } from "./save.js";
+import { isObject } from "../plain-object.js";
 
 type Item = ProviderKey | OpenAICompat;
 type Json = Record<string, unknown>;
@@ -120,7 +121,7 @@ function putHandler(list: ProviderList): Handler {
   return async (req, ctx) => {
     const raw = await readList(req);
     raw.forEach((e, i) => {
-      if (!isObj(e)) throw badRequest(INVALID_BODY);
+      if (!isObject(e)) throw badRequest(INVALID_BODY);
       if (list.key === "vertex-api-key" && (typeof e["api-key"] !== "string" || e["api-key"].trim() === ""))
         throw badRequest(`vertex-api-key[${i}].api-key is required`);
     });
@@ -150,7 +151,7 @@ function findIndex(list: ProviderList, items: readonly Item[], body: Json): numb
 function patchHandler(list: ProviderList): Handler {
   return async (req, ctx) => {
     const body = await readObject(req);
-    if (!isObj(body.value)) throw badRequest(INVALID_BODY);
+    if (!isObject(body.value)) throw badRequest(INVALID_BODY);
     const partial = body.value;
     const i = findIndex(list, current(list, ctx.app.config()), body);
     if (i < 0) throw notFound("item not found");

@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../atomic-file.js";
 import { providerOfType } from "./endpoints.js";
 import { urlProblem } from "../config/reader.js";
 import { MAX_TOKEN_FILE_BYTES, readProblem, readTokenBytes } from "../config/token-read.js";
+import { isObject } from "../plain-object.js";
 
 export { MAX_TOKEN_FILE_BYTES, readProblem, readTokenBytes };
 
@@ -115,7 +116,7 @@ function firstTime(o: Record<string, unknown> | undefined, keys: readonly string
 }
 
 function objectOf(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 /** The expiry of a token file's JSON, per the key order of config.md §6 (Antigravity: `timestamp` + `expires_in`). */

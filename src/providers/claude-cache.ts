@@ -4,14 +4,14 @@
  * the last system block, the last cacheable user/assistant message, and the last tool only when there
  * is no system; never more than Anthropic's 4, dropping the least valuable first.
  */
+import { isObject } from "../plain-object.js";
 
 type J = Record<string, unknown>;
-const isObj = (v: unknown): v is J => v !== null && typeof v === "object" && !Array.isArray(v);
 const EPHEMERAL = { type: "ephemeral" };
 /** Anthropic's limit on cache_control blocks per request. */
 export const MAX_CACHE_BREAKPOINTS = 4;
 
-const blocks = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObj) : []);
+const blocks = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 /** How many blocks of a Messages body carry cache_control (system, tools, message content). */
 export function countCacheControls(body: J): number {

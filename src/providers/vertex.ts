@@ -6,6 +6,7 @@
  */
 import { buildGeminiRequest, hasFinish } from "./gemini.js";
 import { bodyJson, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import { isObject } from "../plain-object.js";
 
 /**
  * Vertex countTokens takes the generateContent request itself with its model, without tools,
@@ -16,9 +17,7 @@ export function vertexCountBody(input: BuildInput): Buffer {
   const json = bodyJson(input) ?? {};
   const inner = json.generateContentRequest;
   const request: Record<string, unknown> = {
-    ...(inner !== null && typeof inner === "object" && !Array.isArray(inner)
-      ? (inner as Record<string, unknown>)
-      : json),
+    ...(isObject(inner) ? inner : json),
   };
   for (const k of ["tools", "generationConfig", "safetySettings"]) delete request[k];
   return Buffer.from(JSON.stringify({ ...request, model: input.upstreamModel }));

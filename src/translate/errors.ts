@@ -1,5 +1,6 @@
 /** Upstream error bodies, decoded from any dialect and rendered in the client's (spec §4.3). */
-import { isObj, num, str, type IrError, type Json } from "./ir.js";
+import { num, str, type IrError, type Json } from "./ir.js";
+import { isObject } from "../plain-object.js";
 
 const CLAUDE_TYPES = new Set([
   "invalid_request_error",
@@ -120,15 +121,15 @@ export function decodeError(status: number, body: string): IrError {
   }
   if (Array.isArray(v)) v = v[0]; // Gemini sometimes wraps the error in a one-element array
   const e =
-    isObj(v) && isObj(v.error)
+    isObject(v) && isObject(v.error)
       ? v.error
-      : isObj(v) && isObj(v.response) && isObj(v.response.error)
+      : isObject(v) && isObject(v.response) && isObject(v.response.error)
         ? v.response.error
         : undefined;
   if (!e)
     return {
       status,
-      message: isObj(v) && typeof v.error === "string" ? v.error : body.trim() || `Upstream answered ${status}`,
+      message: isObject(v) && typeof v.error === "string" ? v.error : body.trim() || `Upstream answered ${status}`,
     };
   const code = e.code;
   return {

@@ -4,6 +4,7 @@
  * each other, only to these types.
  */
 import { randomBytes } from "node:crypto";
+import { isObject } from "../plain-object.js";
 
 /** A JSON object as it arrives on the wire: untrusted and loosely typed. */
 export type Json = Record<string, unknown>;
@@ -134,16 +135,11 @@ export function newId(prefix: string, n = 24): string {
   return out;
 }
 
-/** Narrows an unknown value to a JSON object. */
-export function isObj(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** An SSE event's data as a JSON object; undefined for anything else (keep-alive text, bad JSON, arrays). */
 export function parseObject(data: string): Json | undefined {
   try {
     const v: unknown = JSON.parse(data);
-    return isObj(v) ? v : undefined;
+    return isObject(v) ? v : undefined;
   } catch {
     return undefined;
   }
@@ -168,7 +164,7 @@ export function num(v: unknown): number | undefined {
 export function argsObject(args: string): Json {
   try {
     const v: unknown = JSON.parse(args === "" ? "{}" : args);
-    return isObj(v) ? v : {};
+    return isObject(v) ? v : {};
   } catch {
     return {};
   }
