@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { pipeline } from "node:stream/promises";
-import { HttpError } from "../server/errors.js";
+import { AMP_ERRORS, HttpError } from "../errors.js";
 import type { Ctx } from "../server/handler.js";
 import { loggablePath } from "../log/redact.js";
 import type { Transform } from "node:stream";
@@ -17,9 +17,9 @@ import { requireUpstreamKey } from "./secret.js";
 import { outgoingHeaders, targetPath } from "./scrub.js";
 
 /** PX-11's body, exactly as CLIProxyAPI wrote it. */
-export const UNREACHABLE_BODY = { error: "amp_upstream_proxy_error", message: "Failed to reach Amp upstream" };
+export const UNREACHABLE_BODY = { error: AMP_ERRORS.unreachable.code, message: "Failed to reach Amp upstream" };
 /** N20's body. */
-export const TIMEOUT_BODY = { error: "amp_upstream_timeout", message: "Amp upstream did not answer in time" };
+export const TIMEOUT_BODY = { error: AMP_ERRORS.timeout.code, message: "Amp upstream did not answer in time" };
 /** RT-9's body. */
 export const UNAVAILABLE_BODY = { error: "amp upstream proxy not available" };
 
@@ -48,7 +48,10 @@ export async function forwardToAmp(req: IncomingMessage, ctx: Ctx, body?: Buffer
 /** forwardToAmp with options; the management routes use it. */
 export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOptions): Promise<void> {
   const target = ctx.app.amp.upstream(ctx.config);
-  if (!target) throw new HttpError(503, "amp_upstream_unavailable", UNAVAILABLE_BODY.error, { body: UNAVAILABLE_BODY });
+  if (!target)
+    throw new HttpError(AMP_ERRORS.unavailable.status, AMP_ERRORS.unavailable.code, UNAVAILABLE_BODY.error, {
+      body: UNAVAILABLE_BODY,
+    });
   const key = await requireUpstreamKey(ctx);
   if (ctx.signal.aborted) return;
   let up: IncomingMessage;
@@ -126,11 +129,14 @@ function upstreamError(req: IncomingMessage, ctx: Ctx, err: unknown): HttpError 
     ctx.app.log.error(
       `amp upstream timeout for ${path}: no response head within ${ctx.config.ampcode.upstreamTimeoutMs} ms; raise ampcode.upstream-timeout if this is expected`,
     );
-    return new HttpError(504, "amp_upstream_timeout", TIMEOUT_BODY.message, { body: TIMEOUT_BODY, cause: err });
+    return new HttpError(AMP_ERRORS.timeout.status, TIMEOUT_BODY.error, TIMEOUT_BODY.message, {
+      body: TIMEOUT_BODY,
+      cause: err,
+    });
   }
   // PX-16: a connect timeout counts as unreachable (502), as everything else before the head.
   ctx.app.log.error(`amp upstream proxy error for ${path}: ${describe(err)}`);
-  return new HttpError(502, "amp_upstream_proxy_error", UNREACHABLE_BODY.message, {
+  return new HttpError(AMP_ERRORS.unreachable.status, UNREACHABLE_BODY.error, UNREACHABLE_BODY.message, {
     body: UNREACHABLE_BODY,
     cause: err,
   });

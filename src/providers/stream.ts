@@ -15,7 +15,7 @@ import { SseFramer, SseParser, type SseEvent } from "../sse/read.js";
 import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
 import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
 import { isClientStreamError, streamErrorStatus } from "../translate/errors.js";
-import { anthropicType } from "../server/errors.js";
+import { anthropicErrorType as anthropicType } from "../errors.js";
 import { decodedBody, MAX_UPSTREAM_BODY, UpstreamError } from "../proxy/forward.js";
 import { nestsDeeperThan } from "../proxy/json-scan.js";
 import type { ResponseRewriter } from "./types.js";

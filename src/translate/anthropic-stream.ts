@@ -17,7 +17,7 @@ import {
   parseObject,
 } from "./ir.js";
 import { claudeToolId } from "./anthropic.js";
-import { anthropicErrorType } from "./errors.js";
+import { anthropicErrorType } from "../errors.js";
 import { REDACTED_PREFIX } from "./thinking.js";
 import { isObject } from "../plain-object.js";
 

@@ -1,7 +1,7 @@
 /** The Responses stream encoder: IR events → OpenAI Responses client events, one output item open at a time. */
 import type { SseEvent } from "../sse/read.js";
 import { newId, type Ctx, type IrError, type IrEvent, type Json, type Usage } from "./ir.js";
-import { openaiErrorType } from "./errors.js";
+import { openaiErrorType } from "../errors.js";
 
 import {
   callItem,
