@@ -88,10 +88,9 @@ export const deleteApiKeys: Handler = async (_req, ctx) => {
   if (q.has("index")) {
     if (index === undefined || index >= ctx.app.config().apiKeys.length) throw badRequest("invalid index");
   } else if (value === null) throw badRequest("missing index or value");
+  const wanted = value?.trim(); // set whenever index is not
   await saveKeys(ctx, (keys) => {
-    const keep = keys
-      .map((k, i) => i)
-      .filter((i) => (index !== undefined ? i !== index : keys[i].trim() !== value!.trim()));
+    const keep = keys.map((k, i) => i).filter((i) => (index !== undefined ? i !== index : keys[i].trim() !== wanted));
     return { keys: keep.map((i) => keys[i]), origin: keep };
   });
   ok(ctx);

@@ -34,7 +34,7 @@ export function checkName(raw: string, reduce = false): string {
   // Control characters anywhere in what was sent, before trimming: CR/LF would also reach the
   // Content-Disposition header of a download.
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw badRequest("invalid name: control characters are not allowed");
-  const name = reduce ? raw.split(/[/\\]/).pop()!.trim() : raw.trim();
+  const name = reduce ? (raw.split(/[/\\]/).at(-1) ?? "").trim() : raw.trim();
   if (name === "" || /[/\\]/.test(name) || /^[a-zA-Z]:/.test(name) || name.startsWith("."))
     throw badRequest("invalid name");
   if (/["*?<>|:]/.test(name))
@@ -89,7 +89,7 @@ export const listAuthFiles: Handler = async (_req, ctx) => {
   const recent = new Map(app.providers.usage.snapshot().credentials.map((c) => [c.id, c.recent]));
   const files = [];
   for (const disk of credentials.filter((c) => c.id === c.file)) {
-    const c = tokenFile(app, disk.file, disk)!;
+    const c = tokenFile(app, disk.file, disk) ?? disk;
     const st = await stat(join(dir, c.file)).catch(() => undefined);
     const state = pool.get(c.id);
     const cooling = state?.models ?? [];

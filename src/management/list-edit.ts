@@ -4,6 +4,7 @@
  * touches only the fields that changed, deletes only the removed items and appends new ones at the
  * end; keys cliproxy does not model (`weight`, `cloak`, comments) stay as the user wrote them.
  */
+import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import type { ConfigEdit } from "../config/write.js";
 import { parseYaml, type YamlPath } from "../config/yaml.js";
@@ -88,10 +89,16 @@ export function listEdits(
     kept.every((o, n) => n === 0 || o > kept[n - 1]) &&
     (firstNew < 0 || origin.slice(firstNew).every((o) => o === undefined));
   if (inPlace) {
+    // inPlace means every item before the change was found in the file.
+    const at = (i: number): number => {
+      const j = fileIndex[i];
+      assert.ok(j !== undefined, `listEdits(): item ${i} of "${key}" has no place in the file`);
+      return j;
+    };
     const edits: ConfigEdit[] = [];
     after.forEach((item, i) => {
       const o = origin[i];
-      if (o !== undefined) edits.push(...fieldEdits([key, fileIndex[o]!], before[o], item));
+      if (o !== undefined) edits.push(...fieldEdits([key, at(o)], before[o], item));
     });
     let next = file.length;
     after.forEach((item, i) => {
@@ -100,7 +107,7 @@ export function listEdits(
     const gone = before
       .map((_, i) => i)
       .filter((i) => !kept.includes(i))
-      .map((i) => fileIndex[i]!)
+      .map(at)
       .sort((a, b) => b - a);
     for (const j of gone) edits.push({ path: [key, j], value: undefined });
     return edits;
@@ -108,7 +115,7 @@ export function listEdits(
   const items = after.map((item, i) => {
     const o = origin[i];
     const j = o === undefined ? undefined : fileIndex[o];
-    return j === undefined || o === undefined ? item : patched(file![j], before[o], item);
+    return j === undefined || o === undefined ? item : patched(file?.[j], before[o], item);
   });
   return [{ path: [key], value: items }];
 }

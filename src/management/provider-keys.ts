@@ -189,7 +189,7 @@ function deleteHandler(list: ProviderList): Handler {
     } else if (isCompat(list) && q.has("name")) {
       at = findIndex(list, items, { name: q.get("name") });
     } else if (!isCompat(list) && q.has("api-key")) {
-      const key = q.get("api-key")!.trim();
+      const key = (q.get("api-key") ?? "").trim(); // q.has("api-key") above
       const base = q.get("base-url")?.trim();
       const hits = items
         .map((e, n) => n)

@@ -4,6 +4,7 @@
  * selection, cooldown and usage machinery as API keys) every time they change. Pool credentials of
  * token files carry no key: executors get the current token from `tokens.ensureFresh(cred.id)`.
  */
+import assert from "node:assert/strict";
 import type { Config } from "../config/schema.js";
 import { catalogFor } from "./catalog.js";
 import { buildCredential } from "./credentials.js";
@@ -170,7 +171,11 @@ function revokedNotice(
     kinds,
   ).filter((c) => c.models.has(base));
   if (!hits.length) return undefined;
-  const files = hits.map((h) => revoked.find((c) => c.id === h.id)!);
+  const files = hits.map((h) => {
+    const file = revoked.find((c) => c.id === h.id);
+    assert.ok(file, `pool credential "${h.id}" without the revoked file it was built from`);
+    return file;
+  });
   const types = [...new Set(files.map((c) => c.type))];
   return (
     `model "${model}" has no usable credential: token file ${files.map((c) => `"${c.file}"`).join(", ")} was disabled (${files[0].disabledReason}); ` +

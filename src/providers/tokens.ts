@@ -3,6 +3,7 @@
  * key, so each attempt asks the token manager for a fresh access token, and after an upstream 401 for
  * one shared refresh and a single retry. API-key credentials pass through untouched.
  */
+import assert from "node:assert/strict";
 import type { App } from "../server/handler.js";
 import { TokenUnavailableError } from "../oauth/refresh.js";
 import { ServiceAccountError, ServiceAccountTokens, serviceAccountOf } from "../oauth/vertex-sa.js";
@@ -57,11 +58,17 @@ export async function renewedCredential(app: App, live: LiveCredential): Promise
     const t =
       live.token?.type === "vertex"
         ? await withServiceAccount(app, live.cred, live.token, live.cred.apiKey)
-        : await app.oauth!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
+        : await oauthOf(app).tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
     return { cred: { ...live.cred, apiKey: t.accessToken }, token: t };
   } catch (err) {
     return failure(err);
   }
+}
+
+/** The OAuth runtime: a live credential with a token came from it, so it exists. */
+function oauthOf(app: App): NonNullable<App["oauth"]> {
+  assert.ok(app.oauth, "a token-file credential without the OAuth runtime");
+  return app.oauth;
 }
 
 const SA_TOKENS = new WeakMap<App, ServiceAccountTokens>();

@@ -25,11 +25,11 @@ export function vertexCountBody(input: BuildInput): Buffer {
 
 function buildVertexRequest(input: BuildInput): UpstreamCall {
   const token = input.token;
-  const sa = token?.type === "vertex" && token.projectId;
+  const project = token?.type === "vertex" ? token.projectId : undefined;
   const location =
     typeof token?.raw?.location === "string" && token.raw.location.trim() ? token.raw.location.trim() : "us-central1";
-  const path = sa
-    ? `/v1/projects/${encodeURIComponent(token.projectId!)}/locations/${encodeURIComponent(location)}/publishers/google/models`
+  const path = project
+    ? `/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models`
     : "/v1/publishers/google/models";
   const call =
     input.action !== "count"

@@ -1,4 +1,5 @@
 /** Anthropic Messages responses and streams ⇄ IR (spec §3.2, §3.6, §3.7). */
+import assert from "node:assert/strict";
 import type { SseEvent } from "../sse/read.js";
 import {
   argsObject,
@@ -261,7 +262,10 @@ export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): S
     s.open = { kind, index: s.nextIndex++, callIndex };
     out.push(ev("content_block_start", { index: s.open.index, content_block: block }));
   };
-  const delta = (d: Json) => out.push(ev("content_block_delta", { index: s.open!.index, delta: d }));
+  const delta = (d: Json) => {
+    assert.ok(s.open, "a delta goes to the block just opened");
+    out.push(ev("content_block_delta", { index: s.open.index, delta: d }));
+  };
   switch (e.kind) {
     case "text":
       if (s.open?.kind !== "text") open("text", { type: "text", text: "" });

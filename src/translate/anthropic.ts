@@ -180,7 +180,7 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
       if (p.type !== "toolResult" || p.callId === "") return p.type === "toolResult" ? [p] : [];
       if (answered.has(p.callId)) return [];
       answered.add(p.callId);
-      return [answers.get(p.callId)!];
+      return [answers.get(p.callId) ?? p]; // the map holds every answered call, this one included
     });
     const parts = m.role === "user" ? [...results, ...m.parts.filter((p) => p.type !== "toolResult")] : m.parts;
     const content = parts.flatMap((p) => encodeBlock(p, m.role));

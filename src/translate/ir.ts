@@ -3,6 +3,7 @@
  * Requests, whole responses and stream events each have an IR form; dialect files never talk to
  * each other, only to these types.
  */
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { isObject } from "../plain-object.js";
 
@@ -260,7 +261,12 @@ export function foldEvents(events: IrEvent[]): IrResponse | IrError {
   // Calls take their slots in the order of the upstream's own index, not the order their first chunk arrived.
   if (order.size > 1) {
     const slots = res.parts.flatMap((p, i) => (order.has(p) ? [i] : []));
-    const sorted = slots.map((i) => res.parts[i]).sort((a, b) => order.get(a)! - order.get(b)!);
+    const rank = (p: Part): number => {
+      const n = order.get(p);
+      assert.ok(n !== undefined, "a slotted call has its upstream index");
+      return n;
+    };
+    const sorted = slots.map((i) => res.parts[i]).sort((a, b) => rank(a) - rank(b));
     slots.forEach((slot, k) => (res.parts[slot] = sorted[k]));
   }
   return res;

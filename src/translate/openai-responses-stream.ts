@@ -1,4 +1,5 @@
 /** OpenAI Responses objects and streams ⇄ IR (spec §3.4, §3.6, §3.7). */
+import assert from "node:assert/strict";
 import type { SseEvent } from "../sse/read.js";
 import {
   arr,
@@ -275,7 +276,8 @@ function itemDone(s: ResponsesDecodeState, item: Json, itemId: string): IrEvent[
     if (signature) out.push({ kind: "signature", signature });
   } else if (item.type === "function_call") {
     if (!s.calls.has(itemId)) out.push(...startCall(s, item));
-    const c = s.calls.get(itemId)!;
+    const c = s.calls.get(itemId);
+    assert.ok(c, "startCall() records the call it starts");
     if (!c.argsSeen) out.push({ kind: "toolArgs", index: c.index, delta: str(item.arguments) ?? "" });
     c.argsSeen = true;
     out.push({ kind: "toolEnd", index: c.index });
