@@ -1,6 +1,7 @@
 /**
- * Anthropic-Beta filtering for locally served Amp requests (amp.md PR-15): local subscriptions usually
- * lack the 1M-context beta, and Anthropic rejects a request naming a beta the account does not have.
+ * Anthropic-Beta filtering for locally served Amp requests (amp.md PR-15: drop `context-1m-2025-08-07`): local
+ * subscriptions usually lack the 1M-context beta, and Anthropic rejects a request naming a beta the account does not
+ * have.
  */
 import type { IncomingHttpHeaders } from "node:http";
 

@@ -1,12 +1,12 @@
 /**
- * Gemini paths of the Amp CLI (amp.md PR-4, PR-5, PR-14, RT-7): the Vertex-style
- * `/api/provider/google/v1beta1/publishers/google/models/{model}:{method}` bridge and the
+ * Gemini paths of the Amp CLI (the model is the text after `/models/` up to `:`, amp.md PR-4, PR-5, PR-14, RT-7): the
+ * Vertex-style `/api/provider/google/v1beta1/publishers/google/models/{model}:{method}` bridge and the
  * `…/v1beta/models/{model}:{method}` alias both name the model in the path, not the body.
  */
 import { HttpError } from "../server/errors.js";
 import type { Endpoint } from "../providers/types.js";
 
-/** `{model}:{method}` split; model is undefined when there is no `:` or it comes first (PR-5). */
+/** `{model}:{method}` split; model is undefined when there is no `:` or it comes first (amp.md PR-5). */
 export interface GeminiAction {
   readonly model: string | undefined;
   readonly method: string;
@@ -28,15 +28,19 @@ export function bridgeAction(rest: string): string | undefined {
 }
 
 /**
- * True for the v1beta1 requests served by the model branch (RT-7): a POST naming `/models/{model}:…`.
- * A POST naming no model (no `:`, PR-5) is no model call, so it goes to ampcode.com with the rest.
+ * True for the v1beta1 requests served by the model branch, the rest being proxied (amp.md RT-7): a POST naming
+ * `/models/{model}:…`. A POST naming no model (no `:`, amp.md PR-5) is no model call, so it goes to ampcode.com with
+ * the rest.
  */
 export function isBridgeRequest(method: string | undefined, rest: string): boolean {
   const action = method === "POST" ? bridgeAction(rest) : undefined;
   return action !== undefined && splitAction(action).model !== undefined;
 }
 
-/** The action of a bridged request, or 400 as CLIProxyAPI answered (PR-14). */
+/**
+ * The action of a bridged request, or 400 `Invalid Gemini API path format` without `/models/`, as CLIProxyAPI (amp.md
+ * PR-14).
+ */
 export function requireBridgeAction(rest: string): string {
   const action = bridgeAction(rest);
   if (action === undefined)

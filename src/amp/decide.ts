@@ -1,6 +1,7 @@
 /**
- * The routing decision for one Amp model request (amp.md PR-9, PR-12, PR-13, N21) and its one log line
- * (PR-16, N22). Pure: the same function answers real requests and the management `explain` dry run.
+ * The routing decision for one Amp model request (amp.md PR-9): local provider, model mapping, ampcode.com credits
+ * (PR-12) or, with `model-fallback: deny`, a refusal (N21); and its one log line per decision (PR-16, N22). Pure: the
+ * same function answers real requests and the management `explain` dry run.
  */
 import type { Config } from "../config/schema.js";
 import type { Fields, Logger } from "../log/log.js";
@@ -13,11 +14,16 @@ export type { Decision, RouteType };
 
 /** What the provider layer can tell the router about local models. */
 export interface ModelLookup {
-  /** Local provider ids serving a base model, first = preferred (PR-13); empty when none. */
+  /**
+   * Local provider ids serving a base model, first = preferred (most credentials first, amp.md PR-13); empty when none.
+   */
   providersFor(model: string): readonly string[];
   /** The served model closest to `model` (did-you-mean), when any. */
   closest(model: string): string | undefined;
-  /** Whether a usable Amp upstream exists for this config (an invalid upstream-url disables it, CFG-9); default: upstream-url is not "". */
+  /**
+   * Whether a usable Amp upstream exists for this config (an invalid upstream-url disables it, amp.md CFG-9); default:
+   * upstream-url is not "".
+   */
   hasUpstream?(config: Config): boolean;
 }
 
@@ -30,14 +36,17 @@ export function lookupOf(app: App): ModelLookup {
   };
 }
 
-/** Id of the Claude provider: local Claude answers keep their thinking blocks (PR-13). */
+/** Id of the Claude provider: local Claude answers keep their thinking blocks (amp.md PR-13). */
 export const CLAUDE_PROVIDER = "claude";
 
 function fix(requested: string, closest: string | undefined): string {
   return `add ampcode.model-mappings: [{from: "${requested}", to: "${closest ?? "<local model>"}"}]`;
 }
 
-/** Decides where a request for `requested` goes under `config` (PR-9 with PR-12's fallback rules). */
+/**
+ * Decides where a request for `requested` goes under `config` (amp.md PR-9: local provider, else mapping, else credits;
+ * forced mappings first; PR-12 fallback rules).
+ */
 export function decide(requested: string, config: Config, lookup: ModelLookup, log?: Logger): Decision {
   const amp = config.ampcode;
   const local = lookup.providersFor(splitSuffix(requested).base);
@@ -105,12 +114,15 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
   };
 }
 
-/** The client-facing message of a FALLBACK_DENIED decision (N21). */
+/** The client-facing 404 message when `model-fallback: deny` refuses to spend Amp credits (amp.md N21). */
 export function deniedMessage(d: Decision): string {
   return `model "${d.requestedModel}" is not served by any local provider and ampcode.model-fallback is deny; ${fix(d.requestedModel, d.closest)}`;
 }
 
-/** Writes the one log line of a decision (N22): info for local answers, warn when credits are spent or nothing serves. */
+/**
+ * Writes the one log line of a decision (amp.md N22: exactly one, with the reason): info for local answers, warn when
+ * credits are spent or nothing serves.
+ */
 export function logDecision(log: Logger, d: Decision, path: string): void {
   noteDecision(log, d, path);
   const fields: Fields = {

@@ -12,7 +12,10 @@ export interface Decision {
   /** Local provider id, `ampcode.com`, or `none`. */
   readonly provider: string;
   readonly reason: string;
-  /** Drop thinking blocks from buffered answers that call tools (PR-13, PR-19 step 3). */
+  /**
+   * Drop thinking blocks from buffered answers that call tools (on unless a Claude provider serves it, amp.md PR-13,
+   * PR-19 step 3).
+   */
   readonly suppressThinking: boolean;
   /** The served model nearest to an unserved one, for the error and the reason. */
   readonly closest?: string;

@@ -1,8 +1,9 @@
 /**
- * The fallback wrapper around Amp model routes (amp.md §4): read the body once (gzip decoded, PR-1),
- * sanitise it (PR-2), find the model (PR-3..PR-5), decide (PR-9), log the decision once (N22), then
- * serve locally with the beta filter and the response rewriter, forward to ampcode.com untouched, or
- * refuse (N21). Nothing here writes bytes itself: the provider layer or the Amp proxy does.
+ * The fallback wrapper around Amp model routes (amp.md §4): read the body once (gzip decoded, PR-1), sanitise it (drop
+ * unsigned thinking blocks, PR-2), find the model (body `model`, else the path: PR-3..PR-5), decide (PR-9), log the
+ * decision once (N22), then serve locally with the beta filter and the response rewriter, forward to ampcode.com
+ * untouched, or refuse when `model-fallback: deny` (N21). Nothing here writes bytes itself: the provider layer or the
+ * Amp proxy does.
  */
 import type { IncomingMessage } from "node:http";
 import { readBody, parseJsonObject } from "../server/body.js";
@@ -32,7 +33,7 @@ export interface FallbackDeps {
 /** The local handlers' answer to a request that names no model (providers/routes.ts). */
 export const NO_MODEL = 'Request body has no "model"; name the model to use';
 
-/** PR-3 then PR-4/PR-5: the body's `model` string first, else the model in the path. */
+/** The body's `model` string first, else the model in the path (amp.md PR-3, PR-4/PR-5). */
 export function requestedModel(json: Record<string, unknown>, pathModel: string | undefined): string | undefined {
   if (typeof json.model === "string") return json.model;
   return pathModel;
@@ -46,11 +47,11 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
     const body = sanitiseRequest(raw);
     const json = parseJsonObject(body);
     const alt = ctx.url.searchParams.get("alt") ?? ctx.url.searchParams.get("$alt") ?? undefined;
-    // Headers as the local handler sees them: the body is decoded now, so its encoding is gone (PR-1).
+    // Headers as the local handler sees them: the body is decoded now, so its encoding is gone (amp.md PR-1).
     const { "content-encoding": _enc, "content-length": _len, ...headers } = req.headers;
     const model = requestedModel(json, pathModel);
     if (model === undefined || model.trim() === "") {
-      // PR-6: nothing to route on; answered as the local handler answers a body without a model.
+      // No model, nothing to route on (amp.md PR-6): answered as the local handler answers a body without a model.
       throw new HttpError(400, "invalid_request_error", NO_MODEL);
     }
     const d = decide(model, ctx.config, deps.lookup?.(ctx) ?? lookupOf(ctx.app), ctx.app.log);
@@ -60,12 +61,13 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
     ctx.notes.provider = d.provider;
     switch (d.routeType) {
       case "AMP_CREDITS":
-        // PR-12: forwarded as Amp sent it (sanitised only): no beta filter, no rewriting of the answer.
+        // Amp credits: forwarded as Amp sent it (sanitised only): no beta filter, no rewriting of the answer (amp.md
+        // PR-12).
         return deps.forward(req, ctx, body);
       case "FALLBACK_DENIED":
         throw new HttpError(404, "not_found_error", deniedMessage(d), { code: "model_not_found" });
       case "NO_PROVIDER":
-        // PR-12: the local handler's normal unknown-model error.
+        // No upstream (NO_PROVIDER, amp.md PR-12): the local handler's normal unknown-model error.
         return deps.serve(req, ctx, { endpoint, body, json, model, headers, alt });
     }
     const mapped = d.routeType === "MODEL_MAPPING";

@@ -1,7 +1,7 @@
 /**
- * The checks in front of every Amp management route (amp.md RT-5, RT-6/N2, RT-8, RT-9, RT-10/N4):
- * upstream available → OPTIONS refused → localhost guard → proxy API key, with the narrow bypass for
- * browser pages the user opens on this machine.
+ * The checks in front of every Amp management route, in this order (amp.md RT-5): upstream available, else 503 (RT-9) →
+ * OPTIONS refused with no CORS headers (RT-10, N4) → localhost guard on the socket peer (RT-8) → proxy API key, with
+ * the narrow key-less bypass for browser pages the user opens on this machine (RT-6, N2).
  */
 import { isLoopbackAddress } from "../server/loopback.js";
 import type { IncomingMessage } from "node:http";
@@ -10,15 +10,15 @@ import { HttpError } from "../server/errors.js";
 import type { Ctx, Wrap } from "../server/handler.js";
 import { UNAVAILABLE_BODY } from "./upstream.js";
 
-/** RT-8's 403 message. */
+/** The localhost guard's 403 message (amp.md RT-8). */
 export const LOCALHOST_ONLY = "Access denied: management routes restricted to localhost";
 
-/** Root-level pages a browser opens (RT-6), exact or followed by `/`. */
+/** Root-level pages a browser opens, so they cannot carry an API key (amp.md RT-6), exact or followed by `/`. */
 const BROWSER_PAGES = ["/threads", "/auth", "/docs", "/settings"];
 
 export { isLoopbackAddress };
 
-/** True for the RT-6 pages: `/threads`, `/auth`, `/docs`, `/settings`, or one of them plus `/…`. */
+/** True for the browser pages (amp.md RT-6): `/threads`, `/auth`, `/docs`, `/settings`, or one of them plus `/…`. */
 export function isBrowserPage(path: string): boolean {
   return BROWSER_PAGES.some((p) => path === p || path.startsWith(`${p}/`));
 }
@@ -46,10 +46,11 @@ function sameOrigin(value: string | undefined, host: string): boolean {
 }
 
 /**
- * N2: a key-less request to a browser page is let through only for the user at this machine:
- * GET/HEAD, loopback peer, a Host naming loopback (a DNS-rebound name is another site), and not sent
- * by another site's page: Sec-Fetch-Site none/same-origin or absent, and then an Origin or Referer,
- * when present, of this very origin (older browsers and non-browser tools send no Sec-Fetch-Site).
+ * A key-less request to a browser page is let through only for the user at this machine (amp.md N2: CLIProxyAPI let
+ * anyone through and forwarded them with the operator's key): GET/HEAD, loopback peer, a Host naming loopback (a
+ * DNS-rebound name is another site), and not sent by another site's page: Sec-Fetch-Site none/same-origin or absent,
+ * and then an Origin or Referer, when present, of this very origin (older browsers and non-browser tools send no
+ * Sec-Fetch-Site).
  */
 export function browserBypass(req: IncomingMessage, ctx: Pick<Ctx, "url" | "peer">): boolean {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
@@ -61,14 +62,14 @@ export function browserBypass(req: IncomingMessage, ctx: Pick<Ctx, "url" | "peer
   return sameOrigin(req.headers.origin, host as string) && sameOrigin(req.headers.referer, host as string);
 }
 
-/** Removes CORS headers something earlier set on the response (N4: management answers carry none). */
+/** Removes CORS headers something earlier set on the response (management answers carry none, amp.md N4). */
 function dropCorsHeaders(ctx: Ctx): void {
   for (const name of ctx.res.getHeaderNames()) if (name.startsWith("access-control-")) ctx.res.removeHeader(name);
 }
 
 /**
- * RT-5 steps 1–4 around a management handler: 503 without an upstream, 403 with an empty body for
- * OPTIONS, 403 for a remote peer when restricted, 401 without a valid key (unless browserBypass).
+ * The ordered management checks (amp.md RT-5 steps 1–4) around a handler: 503 without an upstream, 403 with an empty
+ * body for OPTIONS, 403 for a remote peer when restricted, 401 without a valid key (unless browserBypass).
  */
 export const guardManagement: Wrap = (next) => async (req, ctx) => {
   if (!ctx.app.amp.upstream(ctx.config)) {

@@ -1,8 +1,8 @@
 /**
- * Amp model mappings (amp.md CFG-7, PR-7, PR-8): which local model answers a model the Amp CLI asks
- * for, and the thinking suffix `name(level)` carried across. The compiled form is cached per config
- * snapshot (keyed on the immutable `config.ampcode` object), so a reload that changes the list in any
- * way, order included (N13), rebuilds it, and in-flight requests keep theirs.
+ * Amp model mappings (amp.md CFG-7; PR-7: suffix split; PR-8: exact then regex rules): which local model answers a
+ * model the Amp CLI asks for, and the thinking suffix `name(level)` carried across. The compiled form is cached per
+ * config snapshot (keyed on the immutable `config.ampcode` object), so a reload that changes the list in any way, order
+ * included (amp.md N13: rule order decides which regex wins), rebuilds it, and in-flight requests keep theirs.
  */
 import type { AmpConfig } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
@@ -14,7 +14,7 @@ export interface SplitModel {
   readonly suffix: string | undefined;
 }
 
-/** Splits `gpt-5.2(xhigh)` into base `gpt-5.2` and suffix `xhigh` (PR-7); `g25p(high` has no suffix. */
+/** Splits `gpt-5.2(xhigh)` into base `gpt-5.2` and suffix `xhigh`; `g25p(high` has no suffix (amp.md PR-7). */
 export function splitSuffix(model: string): SplitModel {
   if (!model.endsWith(")")) return { base: model, suffix: undefined };
   const open = model.lastIndexOf("(");
@@ -27,7 +27,7 @@ export interface Mapper {
   /** Lower-cased trimmed `from` → `to` (the later entry wins on duplicates). */
   readonly exact: ReadonlyMap<string, string>;
   readonly regex: ReadonlyArray<{ readonly pattern: RegExp; readonly source: string; readonly to: string }>;
-  /** Why entries were skipped (CFG-7), already logged once when compiled. */
+  /** Why entries were skipped (empty side or bad regex, amp.md CFG-7), already logged once when compiled. */
   readonly warnings: readonly string[];
 }
 
@@ -81,7 +81,7 @@ export interface MappingHit {
   readonly regex: boolean;
 }
 
-/** Finds the rule for `requested`: exact (case-insensitive) first, then regex rules in order (PR-8). */
+/** Finds the rule for `requested`: exact (case-insensitive) first, then regex rules in config order (amp.md PR-8). */
 export function findMapping(mapper: Mapper, requested: string): MappingHit | undefined {
   const base = splitSuffix(requested).base.trim();
   if (base === "") return undefined;
@@ -92,8 +92,8 @@ export function findMapping(mapper: Mapper, requested: string): MappingHit | und
 }
 
 /**
- * The model name to pass on for a mapping target (PR-8 step 4): the target's own suffix wins, else the
- * client's non-empty suffix is carried over; an empty `()` is never appended (N10).
+ * The model name to pass on for a mapping target (amp.md PR-8 step 4): the target's own suffix wins, else the client's
+ * non-empty suffix is carried over; an empty `()` is never appended (amp.md N10).
  */
 export function applySuffix(target: string, requested: string): string {
   if (splitSuffix(target).suffix !== undefined) return target;
@@ -110,7 +110,7 @@ export interface MappingResult {
   readonly providers: readonly string[];
 }
 
-/** MapModel (PR-8): the rule for `requested`, and the mapped name when its target has a local provider. */
+/** MapModel (amp.md PR-8): the rule for `requested`, and the mapped name when its target has a local provider. */
 export function mapModel(
   mapper: Mapper,
   requested: string,

@@ -38,7 +38,10 @@ function geminiTarget(action: string): RouteTarget {
 
 const model = (endpoint: Endpoint): Handler => requireApiKey(withAmpFallback(fixed(endpoint), DEPS));
 
-/** RT-7 model branch: the Gemini bridge under provider-alias rules (API key only, N3). */
+/**
+ * v1beta1 model calls: the Gemini bridge under provider-alias rules: API key only, no 503, no localhost guard (amp.md
+ * RT-7, N3).
+ */
 const bridge: Handler = requireApiKey(
   withAmpFallback((_req, ctx) => geminiTarget(requireBridgeAction(ctx.params.rest)), DEPS),
 );
@@ -54,11 +57,14 @@ async function proxied(req: IncomingMessage, ctx: Ctx): Promise<void> {
   }
 }
 
-/** RT-7: a POST naming `/models/{model}:{method}` is a model call; anything else under v1beta1 goes to ampcode.com. */
+/**
+ * A POST naming `/models/{model}:{method}` is a model call (amp.md RT-7); anything else under v1beta1 goes to
+ * ampcode.com.
+ */
 const v1beta1: Handler = (req, ctx) =>
   isBridgeRequest(req.method, ctx.params.rest) ? bridge(req, ctx) : proxied(req, ctx);
 
-/** RT-1: model lists in the format `{p}` names: anthropic → Claude, google → Gemini, else OpenAI. */
+/** `{p}` only picks the model-list format (amp.md RT-1): anthropic → Claude, google → Gemini, else OpenAI. */
 const listFor: Handler = async (_req, ctx) => {
   const p = ctx.params.p.toLowerCase();
   const models = ctx.app.providers.models();

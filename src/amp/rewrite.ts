@@ -1,8 +1,8 @@
 /**
- * What the Amp CLI sees of a locally served answer (amp.md PR-19): its own model name, tool names in
- * the casing it sent, `signature: ""` on tool_use/thinking blocks, and (buffered answers only) thinking
- * dropped next to tool calls. The provider layer applies these hooks to every client-dialect JSON body
- * and every SSE data JSON (N23), so no byte-level stream handling lives here.
+ * What the Amp CLI sees of a locally served answer (amp.md PR-19): its own model name, tool names in the casing it
+ * sent, `signature: ""` on tool_use/thinking blocks, and (buffered answers only) thinking dropped next to tool calls.
+ * The provider layer applies these hooks to every client-dialect JSON body and every SSE data JSON (amp.md N23: the
+ * client sees its requested model everywhere), so no byte-level stream handling lives here.
  */
 import type { ResponseRewriter } from "../providers/types.js";
 import { isObject } from "../plain-object.js";
@@ -12,7 +12,7 @@ type Obj = Record<string, unknown>;
 /** Lower-cased tool name → the request's casing, or null when the request lists two casings. */
 export type ToolCasing = ReadonlyMap<string, string | null>;
 
-/** Amp's own tools, in the casing Amp expects when the request gives no hint (PR-19 step 2). */
+/** Amp's own tools, in the casing Amp expects when the request gives no hint (amp.md PR-19 step 2). */
 const FIXED_CASING: Readonly<Record<string, string>> = {
   bash: "Bash",
   read: "Read",

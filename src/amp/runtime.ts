@@ -1,7 +1,7 @@
 /**
- * Long-lived Amp state, rebuilt on config change (amp.md §5): the validated upstream target
- * (CFG-1, CFG-9, HR-3), the secret store (PX-6/PX-7, HR-4) and one-time log keys.
- * Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
+ * Long-lived Amp state, rebuilt on config change (amp.md §5): the validated upstream target (CFG-1, CFG-9, HR-3: an
+ * invalid new URL keeps the old one), the upstream-key store (PX-6/PX-7; HR-4: its caches reset when the keys change)
+ * and one-time log keys. Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
  */
 import { EventEmitter } from "node:events";
 import type { Config } from "../config/schema.js";
@@ -48,7 +48,7 @@ function createTunnels(): Tunnels {
 /** A validated Amp upstream. */
 export interface UpstreamTarget {
   readonly url: URL;
-  /** `scheme://host[:port]`, for the N8 origin check. */
+  /** `scheme://host[:port]`, to warn when an ampcode.com key goes to another origin (amp.md N8). */
   readonly origin: string;
 }
 
@@ -56,7 +56,10 @@ export interface UpstreamTarget {
 export interface AmpRuntime {
   /** Called after every config swap (and once at start). */
   update(config: Config): void;
-  /** The upstream for a config snapshot; undefined when Amp's upstream is off (RT-9). */
+  /**
+   * The upstream for a config snapshot; undefined when Amp's upstream is off and management routes answer 503 (amp.md
+   * RT-9).
+   */
   upstream(config: Config): UpstreamTarget | undefined;
   /** Upstream keys: per-client map and the cached secrets file. */
   readonly secrets: SecretStore;
@@ -81,7 +84,7 @@ declare module "../server/handler.js" {
 /** Cap on remembered one-time log keys, so a client inventing paths cannot grow memory forever. */
 const MAX_ONCE_KEYS = 1024;
 
-/** Parses `ampcode.upstream-url` (CFG-9): http(s) with a host, else an error naming the key. */
+/** Parses `ampcode.upstream-url` (amp.md CFG-9): http(s) with a host, else an error naming the key. */
 export function parseUpstreamUrl(raw: string): UpstreamTarget | undefined {
   const text = raw.trim();
   if (text === "") return undefined;
@@ -123,7 +126,7 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
         try {
           target = parseUpstreamUrl(url);
         } catch (err) {
-          // CFG-9: at start the upstream stays off; on reload the previous one stays in force.
+          // An invalid URL (amp.md CFG-9): at start the upstream stays off; on reload the previous one stays in force.
           if (started)
             log.error(
               `amp config: failed to update upstream: ${(err as Error).message}; keeping the previous upstream`,
@@ -131,7 +134,7 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
           else log.error(`amp config: ${(err as Error).message}; the Amp upstream is disabled`);
         }
       }
-      // HR-4 and PX-6: a new key or a (re-)enabled upstream may mean a new secrets file is wanted.
+      // A new key or a (re-)enabled upstream may mean a new secrets file is wanted: drop the cache (amp.md HR-4, PX-6).
       if (config.ampcode.upstreamApiKey !== current.key || target?.origin !== current.target?.origin)
         secrets.invalidate();
       if (started && target?.origin !== current.target?.origin) {
@@ -141,7 +144,8 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
       }
       current = { url: target === current.target ? current.url : url, key: config.ampcode.upstreamApiKey, target };
       targets.set(config, target);
-      secrets.clientMap(config); // rebuilt now so the CFG-3 warning appears at load, not at first use
+      // rebuilt now so the duplicate-client-key warning (amp.md CFG-3) appears at load, not at first use
+      secrets.clientMap(config);
       started = true;
     },
     upstream(config) {

@@ -1,7 +1,7 @@
 /**
- * Request sanitising for Amp model calls (amp.md PR-2) and the mapped-model substitution (PR-11).
- * Both edit the raw JSON text: untouched blocks keep their exact bytes, so big integers in tool inputs
- * are never re-rounded, and a body that needs no change is returned as the same Buffer.
+ * Request sanitising for Amp model calls (drop unsigned thinking blocks, amp.md PR-2) and the mapped-model substitution
+ * (replace the body's `model`, PR-11). Both edit the raw JSON text: untouched blocks keep their exact bytes, so big
+ * integers in tool inputs are never re-rounded, and a body that needs no change is returned as the same Buffer.
  */
 import {
   applySplices,
@@ -33,7 +33,7 @@ function sanitiseBlock(s: string, start: number, end: number): { text?: string; 
   const type = parsed(s, last(members, "type"));
   if (type === "thinking") {
     const sig = parsed(s, last(members, "signature"));
-    // cliproxy answers thinking blocks with signature "" (PR-19); Anthropic rejects them on the way back.
+    // cliproxy answers thinking blocks with signature "" (amp.md PR-19); Anthropic rejects them on the way back.
     if (typeof sig !== "string" || sig.trim() === "") return { changed: true };
     return { text: raw, changed: false };
   }
@@ -61,8 +61,8 @@ function sanitiseMessage(s: string, start: number): Splice | undefined {
 }
 
 /**
- * Drops unsigned thinking blocks and tool_use signatures from assistant messages (PR-2).
- * Returns the same Buffer when nothing changed or the body is not a JSON object.
+ * Drops unsigned thinking blocks and tool_use signatures from assistant messages (amp.md PR-2). Returns the same Buffer
+ * when nothing changed or the body is not a JSON object.
  */
 export function sanitiseRequest(body: Buffer): Buffer {
   const s = body.toString("utf8");
@@ -84,7 +84,7 @@ export function sanitiseRequest(body: Buffer): Buffer {
   }
 }
 
-/** Replaces the top-level `model` string with `model` (PR-11); unchanged when the body has no `model`. */
+/** Replaces the top-level `model` string with `model`; unchanged when the body has no `model` (amp.md PR-11). */
 export function replaceModel(body: Buffer, model: string): Buffer {
   const s = body.toString("utf8");
   try {

@@ -1,12 +1,15 @@
 /**
- * What leaves cliproxy for the Amp upstream (amp.md PX-1, PX-3..PX-5b, N6): the target URL with
- * client credentials removed from the query (order and encoding of the rest kept), and the request headers
- * without client credentials, tracing, fingerprints or hop-by-hop headers, plus the upstream key.
+ * What leaves cliproxy for the Amp upstream (amp.md PX-1, PX-3..PX-5b, N6: no X-Forwarded-For, query order kept): the
+ * target URL with client credentials removed from the query (order and encoding of the rest kept), and the request
+ * headers without client credentials, tracing, fingerprints or hop-by-hop headers, plus the upstream key.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { connectionTokens, HOP_BY_HOP_HEADERS } from "../proxy/hop-by-hop.js";
 
-/** Request headers never forwarded to the Amp upstream (PX-4), lower-case. */
+/**
+ * Request headers never forwarded to the Amp upstream: credentials, proxy tracing, client fingerprints (amp.md PX-4),
+ * lower-case.
+ */
 export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
   "authorization",
   "x-api-key",
@@ -50,10 +53,10 @@ function decodeQueryPart(s: string): string {
 const CREDENTIAL_PARAMS = new Set(["key", "auth_token"]);
 
 /**
- * Removes every `key` and `auth_token` parameter from a raw query string (no `?`), keeping every other
- * parameter exactly as written and in order (N6). Every value is dropped, not only the one that
- * authenticated: a second client key (or a management key) in the query is a credential for cliproxy,
- * never for the upstream.
+ * Removes every `key` and `auth_token` parameter from a raw query string (no `?`), keeping every other parameter
+ * exactly as written and in order (amp.md N6: the Go proxy re-sorted the query). Every value is dropped, not only the
+ * one that authenticated: a second client key (or a management key) in the query is a credential for cliproxy, never
+ * for the upstream.
  */
 export function stripCredentials(query: string): string {
   if (query === "") return query;
@@ -67,8 +70,8 @@ export function stripCredentials(query: string): string {
 }
 
 /**
- * PX-1: the path and query to request from the upstream: its own path joined to the request path
- * with one `/`, its own query first. Kept as raw text, never re-encoded or normalised.
+ * The path and query to request from the upstream (amp.md PX-1): its own path joined to the request path with one `/`,
+ * its own query first. Kept as raw text, never re-encoded or normalised.
  */
 export function targetPath(upstream: URL, rawRequestUrl: string): string {
   const q = rawRequestUrl.indexOf("?");
@@ -81,15 +84,21 @@ export function targetPath(upstream: URL, rawRequestUrl: string): string {
 
 /** Options for outgoingHeaders. */
 export interface OutgoingOptions {
-  /** `host[:port]` of the upstream (PX-3). */
+  /** `host[:port]` of the upstream, sent as Host (amp.md PX-3). */
   readonly host: string;
   /** The upstream key; "" injects nothing. */
   readonly key: string;
-  /** Byte length of a body cliproxy already read (and maybe changed): sets Content-Length (N5). */
+  /**
+   * Byte length of a body cliproxy already read (and maybe changed): sets Content-Length, so a sanitised body is not
+   * sent with its old length (amp.md N5).
+   */
   readonly bodyLength?: number;
 }
 
-/** The request headers to send upstream (PX-4..PX-5b). */
+/**
+ * The request headers to send upstream: scrubbed (amp.md PX-4), the upstream key injected (PX-5), the rest as sent
+ * (PX-5a), gzip accepted (PX-5b).
+ */
 export function outgoingHeaders(incoming: IncomingHttpHeaders, options: OutgoingOptions): OutgoingHttpHeaders {
   const named = connectionTokens(incoming.connection);
   const out: OutgoingHttpHeaders = {};

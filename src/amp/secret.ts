@@ -1,7 +1,7 @@
 /**
- * The key cliproxy sends to the Amp upstream (amp.md PX-5..PX-7, CFG-2, CFG-3, N7, N8, N19):
- * a per-client mapping first, then `ampcode.upstream-api-key`, then AMP_API_KEY, then the key
- * `amp login` stored in ~/.local/share/amp/secrets.json (cached 5 minutes, empty results included).
+ * The key cliproxy sends to the Amp upstream (amp.md PX-5..PX-7, CFG-2, CFG-3, N7, N8, N19), first found wins: a
+ * per-client mapping first, then `ampcode.upstream-api-key`, then AMP_API_KEY, then the key `amp login` stored in
+ * ~/.local/share/amp/secrets.json (cached 5 minutes, empty results included).
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,10 +13,10 @@ import type { App, Ctx } from "../server/handler.js";
 export const SECRETS_PROPERTY = "apiKey@https://ampcode.com/";
 /** How long a secrets-file result (including an empty or failed one) is reused. */
 export const SECRET_FILE_TTL_MS = 5 * 60_000;
-/** The CFG-3 duplicate warning, as CLIProxyAPI wrote it. */
+/** The warning for a client key mapped twice (the first mapping wins, amp.md CFG-3), as CLIProxyAPI wrote it. */
 export const DUPLICATE_CLIENT_KEY_WARNING =
   "amp upstream-api-keys: client API key appears in multiple entries; using first mapping.";
-/** The N19 message: no upstream key anywhere. */
+/** No upstream key anywhere: nothing is sent and the client is told the fix (amp.md N19). */
 export const MISSING_KEY_MESSAGE = "No Amp upstream key: set ampcode.upstream-api-key or AMP_API_KEY, or run amp login";
 
 /** Where a resolved key came from. */
@@ -33,17 +33,20 @@ export interface FileSecret {
 
 /** Upstream-key state shared by requests. */
 export interface SecretStore {
-  /** The client-key → upstream-key map for a config (CFG-3), rebuilt when the list changes. */
+  /** The client-key → upstream-key map for a config, rebuilt when the list changes (amp.md CFG-3). */
   clientMap(config: Config): ReadonlyMap<string, string>;
   /** The secrets-file key, from the 5-minute cache or a fresh read. */
   fileKey(): Promise<FileSecret>;
-  /** Drops the cached file result (HR-4). */
+  /** Drops the cached file result: a changed upstream-api-key invalidates it (amp.md HR-4). */
   invalidate(): void;
   /** True when a missing-key warning for `reason` is due (once until a key resolves again); undefined resets. */
   warnMissing(reason: string | undefined): boolean;
 }
 
-/** Builds the CFG-3 map: values trimmed, blank ones skipped, the first mapping of a client key wins. */
+/**
+ * Builds the client-key → upstream-key map (amp.md CFG-3): values trimmed, blank ones skipped, the first mapping of a
+ * client key wins.
+ */
 export function buildClientMap(
   entries: AmpConfig["upstreamApiKeys"],
   warn: (msg: string) => void,
@@ -64,7 +67,7 @@ export function buildClientMap(
   return map;
 }
 
-/** Reads the key from a secrets.json (N7: any JSON object; a non-string property counts as absent). */
+/** Reads the key from a secrets.json (any JSON object; a non-string property counts as absent, amp.md N7). */
 export async function readSecretsFile(path: string): Promise<FileSecret> {
   let text: string;
   try {
@@ -106,7 +109,7 @@ export function createSecretStore(getApp: () => App): SecretStore {
       const list = config.ampcode.upstreamApiKeys;
       const hit = byList.get(list);
       if (hit) return hit;
-      // HR-4: rebuilt when the effective mapping differs (blank entries and spacing do not count).
+      // Rebuilt in full when the effective mapping differs, blank entries and spacing aside (amp.md HR-4).
       let duplicate = false;
       const map = buildClientMap(list, () => (duplicate = true));
       const entries = JSON.stringify([...map]);
@@ -148,8 +151,8 @@ export function createSecretStore(getApp: () => App): SecretStore {
 }
 
 /**
- * Resolves the upstream key for a request (PX-6, PX-7): mapped client key, config, AMP_API_KEY
- * (read on every lookup), secrets.json. Never throws; `reason` says why there is none.
+ * Resolves the upstream key for a request, first non-empty wins (amp.md PX-6, PX-7): mapped client key, config,
+ * AMP_API_KEY (read on every lookup), secrets.json. Never throws; `reason` says why there is none.
  */
 export async function resolveUpstreamKey(ctx: Pick<Ctx, "app" | "config" | "clientKey">): Promise<ResolvedKey> {
   const { app, config } = ctx;
@@ -176,7 +179,7 @@ export async function resolveUpstreamKey(ctx: Pick<Ctx, "app" | "config" | "clie
   return found;
 }
 
-/** N8: a key meant for ampcode.com is about to go elsewhere; say so once per origin. */
+/** A key meant for ampcode.com is about to go to another upstream; say so once per origin (amp.md N8). */
 function warnForeignOrigin(ctx: Pick<Ctx, "app" | "config">, source: KeySource): void {
   const origin = ctx.app.amp.upstream(ctx.config)?.origin;
   if (origin === undefined || origin === "https://ampcode.com") return;
@@ -188,8 +191,9 @@ function warnForeignOrigin(ctx: Pick<Ctx, "app" | "config">, source: KeySource):
 }
 
 /**
- * The upstream key, or a 503 `amp_upstream_key_missing` (N19) with one warning naming the fix.
- * Management routes get CLIProxyAPI's bare JSON; model routes the same message in their dialect.
+ * The upstream key, or a 503 `amp_upstream_key_missing` (amp.md N19: never send a request without a key) with one
+ * warning naming the fix. Management routes get CLIProxyAPI's bare JSON; model routes the same message in their
+ * dialect.
  */
 export async function requireUpstreamKey(ctx: Pick<Ctx, "app" | "config" | "clientKey" | "dialect">): Promise<string> {
   const resolved = await resolveUpstreamKey(ctx);

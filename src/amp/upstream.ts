@@ -1,8 +1,8 @@
 /**
- * Forwarding to the Amp upstream (amp.md §3): one outgoing request per client request, bodies
- * streamed both ways with backpressure, the client's credentials replaced by the upstream key,
- * 502 when the upstream cannot be reached, 504 when it does not answer in time (N20), and the
- * upstream request destroyed as soon as the client goes away (PX-12).
+ * Forwarding to the Amp upstream (amp.md §3): one outgoing request per client request, bodies streamed both ways with
+ * backpressure, the client's credentials replaced by the upstream key, 502 when the upstream cannot be reached, 504
+ * when it does not answer within upstream-timeout (N20), and the upstream request destroyed as soon as the client goes
+ * away (PX-12).
  */
 import type { IncomingMessage } from "node:http";
 import { pipeline } from "node:stream/promises";
@@ -16,18 +16,18 @@ import { redact } from "../log/redact.js";
 import { requireUpstreamKey } from "./secret.js";
 import { outgoingHeaders, targetPath } from "./scrub.js";
 
-/** PX-11's body, exactly as CLIProxyAPI wrote it. */
+/** The 502 body when the upstream cannot be reached, exactly as CLIProxyAPI wrote it (amp.md PX-11). */
 export const UNREACHABLE_BODY = { error: AMP_ERRORS.unreachable.code, message: "Failed to reach Amp upstream" };
-/** N20's body. */
+/** The 504 body when the upstream sends no response head within upstream-timeout (amp.md N20). */
 export const TIMEOUT_BODY = { error: AMP_ERRORS.timeout.code, message: "Amp upstream did not answer in time" };
-/** RT-9's body. */
+/** The 503 body of every management route while no upstream is configured (amp.md RT-9). */
 export const UNAVAILABLE_BODY = { error: "amp upstream proxy not available" };
 
 /** Options for forwarding beyond the published forwardToAmp signature. */
 export interface ForwardOptions {
   /** An already-read, identity-encoded body; else the request is streamed. */
   readonly body?: Buffer;
-  /** Management routes (§2.2): no Access-Control-* header reaches the client (N4). */
+  /** Management routes (amp.md §2.2): no Access-Control-* header reaches the client (amp.md N4). */
   readonly management?: boolean;
   /** Edits the judged path and query before forwarding (the actor gateway adds Rivet parameters). */
   readonly editUrl?: (judged: string) => string;
@@ -36,10 +36,10 @@ export interface ForwardOptions {
 }
 
 /**
- * Forwards the request to the Amp upstream (amp.md §3): path+query kept, credentials scrubbed,
- * upstream key injected. `body` given = already-read (maybe sanitised), identity-encoded body, sent
- * with a matching Content-Length; else the request is streamed. Throws HttpError 503/502/504 before
- * the response head; after it, a failure destroys the client connection (PX-13).
+ * Forwards the request to the Amp upstream (amp.md §3): path+query kept, credentials scrubbed, upstream key injected.
+ * `body` given = already-read (maybe sanitised), identity-encoded body, sent with a matching Content-Length; else the
+ * request is streamed. Throws HttpError 503/502/504 before the response head; after it, a failure destroys the client
+ * connection: a truncated body is the only signal left (PX-13).
  */
 export async function forwardToAmp(req: IncomingMessage, ctx: Ctx, body?: Buffer): Promise<void> {
   return forward(req, ctx, { body });
@@ -97,7 +97,7 @@ export async function forward(req: IncomingMessage, ctx: Ctx, options: ForwardOp
   } catch (err) {
     if (ctx.signal.aborted) return;
     if (!ctx.res.headersSent) throw upstreamError(req, ctx, err);
-    // PX-13: the head is out, so a truncated body is the only signal left; one line, no stack.
+    // The head is out, so a truncated body is the only signal left; one line, no stack (amp.md PX-13).
     ctx.app.log.warn(
       `amp upstream response failed mid-stream for ${req.method} ${loggablePath(ctx.url)}: ${describe(err)}`,
     );

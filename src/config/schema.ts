@@ -57,7 +57,7 @@ export interface OpenAICompat {
   readonly supportPromptCacheKey?: boolean;
 }
 
-/** One Amp model mapping (amp.md CFG-7). */
+/** One Amp model mapping: `from` → `to`, `from` a case-insensitive regex when `regex` (amp.md CFG-7). */
 export interface AmpModelMapping {
   readonly from: string;
   readonly to: string;
@@ -171,7 +171,7 @@ export interface Config {
   readonly oauthEndpoints: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 }
 
-/** Amp's defaults (amp.md §1; upstream-url defaults to ampcode.com in cliproxy, N18). */
+/** Amp's defaults (amp.md §1; upstream-url defaults to ampcode.com in cliproxy, where CLIProxyAPI had none: N18). */
 export const DEFAULT_AMP: AmpConfig = Object.freeze<AmpConfig>({
   upstreamUrl: "https://ampcode.com",
   upstreamApiKey: "",

@@ -1,6 +1,7 @@
 /**
- * The `ampcode` block (amp.md §1, CFG-1..CFG-11), with the legacy flat `amp-*` keys (CFG-10) and the
- * old `prioritize-model-mappings` name (CFG-6) read as fallbacks, each with a deprecation warning.
+ * The `ampcode` block (amp.md §1, CFG-1..CFG-11), with the legacy flat `amp-*` keys from before the block existed
+ * (CFG-10) and the old name `prioritize-model-mappings` of `force-model-mappings` (CFG-6) read as fallbacks, each with
+ * a deprecation warning.
  */
 import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping } from "./schema.js";
 import { type KeyPath, type Reader } from "./reader.js";
@@ -24,7 +25,8 @@ export function readAmp(r: Reader): AmpConfig {
       `deprecated: move ${legacy.join(", ")} into the ampcode block (upstream-url, upstream-api-key, restrict-management-to-localhost, model-mappings)`,
     );
 
-  // CFG-1/N18: absent means ampcode.com; an explicit "" disables; a legacy value fills an empty one.
+  // Absent upstream-url means ampcode.com (CLIProxyAPI defaulted to none); an explicit "" disables; a legacy
+  // value fills an empty one (amp.md CFG-1, N18).
   let upstreamUrl = r.has(at("upstream-url"))
     ? r.str(at("upstream-url"))
     : r.raw(at("upstream-url")) === null
@@ -33,7 +35,8 @@ export function readAmp(r: Reader): AmpConfig {
   const legacyUrl = r.str(["amp-upstream-url"]);
   if (legacyUrl && (!r.has(at("upstream-url")) || upstreamUrl === "")) upstreamUrl = legacyUrl;
   if (upstreamUrl && !/^https?:\/\/[^/?#\s]+/i.test(upstreamUrl)) {
-    // CFG-9: the value is kept so the Amp runtime can keep its previous upstream on reload.
+    // An invalid upstream-url disables Amp at start but keeps the previous upstream on reload (amp.md CFG-9),
+    // so the value is kept for the Amp runtime to judge.
     r.warn(
       r.has(at("upstream-url")) ? at("upstream-url") : ["amp-upstream-url"],
       "expected an http:// or https:// URL with a host: the Amp upstream stays disabled",
@@ -93,7 +96,7 @@ function positive(r: Reader, path: KeyPath, fallback: number): number {
   return fallback;
 }
 
-/** CFG-3: entries without an upstream key are ignored, blank client keys too. */
+/** Client-key → upstream-key map: entries without an upstream key are ignored, blank client keys too (amp.md CFG-3). */
 function readUpstreamKeys(r: Reader, path: KeyPath): AmpConfig["upstreamApiKeys"] {
   const out: Array<{ upstreamApiKey: string; apiKeys: string[] }> = [];
   const n = r.list(path);
@@ -111,7 +114,7 @@ function readUpstreamKeys(r: Reader, path: KeyPath): AmpConfig["upstreamApiKeys"
   return out;
 }
 
-/** CFG-7: empty sides and regexes JavaScript cannot compile are skipped with a warning. */
+/** Model mappings: empty sides and regexes JavaScript cannot compile are skipped with a warning (amp.md CFG-7). */
 function readMappings(r: Reader, path: KeyPath): AmpModelMapping[] {
   const out: AmpModelMapping[] = [];
   const n = r.list(path);

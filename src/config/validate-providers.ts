@@ -1,6 +1,6 @@
 /**
- * Provider credential lists (config.md §3), OAuth model aliases and exclusions (§4) and payload
- * rules (§5). Invalid entries are dropped with a warning naming the entry; wrong types are problems.
+ * Provider credential lists (config.md §3), OAuth model aliases and exclusions (§4) and payload rules (§5; all
+ * config.md). Invalid entries are dropped with a warning naming the entry; wrong types are problems.
  */
 import type { Config, ModelEntry, OpenAICompat, ProviderKey, ThinkingSupport } from "./schema.js";
 import { readBaseUrl, readProxyUrl, type KeyPath, type Reader } from "./reader.js";

@@ -1,10 +1,10 @@
 /**
- * Hot reload of config.yaml (config.md §7, amp.md HR-6). The file's directory is watched, not the
- * file: editors save by writing a temp file and renaming it over the original, which replaces the
- * inode a file watch would be bound to. Events for the file's base name restart a 150 ms timer;
- * when it fires the file is read (async), skipped when empty or byte-identical to the last load,
- * read again CONFIG_SETTLE_MS later and applied only when both reads agree, parsed, and swapped in
- * whole. A file that fails to parse leaves the running config serving.
+ * Hot reload of config.yaml (config.md §7, amp.md HR-6: watch the directory, debounce, skip unchanged). The file's
+ * directory is watched, not the file: editors save by writing a temp file and renaming it over the original, which
+ * replaces the inode a file watch would be bound to. Events for the file's base name restart a 150 ms timer; when it
+ * fires the file is read (async), skipped when empty or byte-identical to the last load, read again CONFIG_SETTLE_MS
+ * later and applied only when both reads agree, parsed, and swapped in whole. A file that fails to parse leaves the
+ * running config serving.
  */
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";

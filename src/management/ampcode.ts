@@ -1,6 +1,6 @@
 /**
- * The /v0/management/ampcode endpoints (amp.md §6, MG-1..MG-6): read and change the `ampcode` block,
- * persisted to config.yaml, plus cliproxy's `model-fallback` setting and the `explain` dry run.
+ * The /v0/management/ampcode endpoints (amp.md §6, rules MG-1..MG-6): read and change the `ampcode` block, persisted to
+ * config.yaml, plus cliproxy's `model-fallback` setting and the `explain` dry run.
  */
 import type { IncomingMessage } from "node:http";
 import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping, type Config } from "../config/schema.js";
@@ -24,7 +24,7 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-/** Mapping objects as YAML/JSON show them: `regex` only when true (MG-3). */
+/** Mapping objects as YAML/JSON show them: `regex` only when true (amp.md MG-3). */
 export function mappingsJson(list: readonly AmpModelMapping[]): Array<Record<string, unknown>> {
   return list.map((m) => (m.regex ? { from: m.from, to: m.to, regex: true } : { from: m.from, to: m.to }));
 }
@@ -33,7 +33,7 @@ function keysJson(list: UpstreamKeys): Array<Record<string, unknown>> {
   return list.map((e) => ({ "upstream-api-key": e.upstreamApiKey, "api-keys": [...e.apiKeys] }));
 }
 
-/** The whole `ampcode` section as GET /ampcode shows it (MG-3): effective values, defaults included. */
+/** The whole `ampcode` section as GET /ampcode shows it (amp.md MG-3): effective values, defaults included. */
 export function ampJson(amp: AmpConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { "upstream-url": amp.upstreamUrl, "upstream-api-key": amp.upstreamApiKey };
   if (amp.upstreamApiKeys.length > 0) out["upstream-api-keys"] = keysJson(amp.upstreamApiKeys);
@@ -49,8 +49,8 @@ const LEGACY = /^amp-(upstream-url|upstream-api-key|restrict-management-to-local
 const OLD_FORCE = /^[ \t]+prioritize-model-mappings\s*:/m;
 
 /**
- * The file edits for a new `ampcode` block: the changed keys, plus (CFG-6, CFG-10) the effective values
- * of fields the file still spells the old way, whose old keys are then removed.
+ * The file edits for a new `ampcode` block: the changed keys, plus the effective values of fields the file still spells
+ * the old way, whose old keys are then removed.
  */
 export function ampEdits(amp: AmpConfig, changed: readonly string[], fileText: string): ConfigEdit[] {
   const yaml: Record<string, unknown> = {
@@ -154,7 +154,8 @@ function scalarHandlers<T>(s: Scalar<T>, options: { name?: string; empty?: T } =
   return { get, put, del };
 }
 
-/** Scalar endpoints (MG-1); `prioritize` is the MG-6 alias of force-model-mappings. */
+/** Scalar endpoints: PUT and PATCH alike, 400 without a non-null `value` (amp.md MG-1); `prioritize` is the old
+ * name kept as an alias of force-model-mappings (MG-6). */
 export const SCALARS = {
   upstreamUrl: scalarHandlers(UPSTREAM_URL, { empty: "" }),
   upstreamApiKey: scalarHandlers(UPSTREAM_KEY, { empty: "" }),
@@ -186,7 +187,7 @@ export interface ListHandlers {
   readonly del: Handler;
 }
 
-/** Model-mapping endpoints (MG-4): PUT replaces as given, PATCH upserts by trimmed `from`, DELETE by `from`. */
+/** Model-mapping endpoints: PUT replaces as given, PATCH upserts by trimmed `from`, DELETE by `from` (amp.md MG-4). */
 export const MODEL_MAPPINGS: ListHandlers = {
   get: async (_req, ctx) => reply(ctx, 200, { "model-mappings": mappingsJson(ctx.app.config().ampcode.modelMappings) }),
   put: async (req, ctx) => {
@@ -232,7 +233,10 @@ export const MODEL_MAPPINGS: ListHandlers = {
   },
 };
 
-/** CFG-3 normalisation: trimmed keys, entries without an upstream key and blank client keys dropped. */
+/**
+ * Upstream-key map normalisation (amp.md CFG-3): trimmed keys, entries without an upstream key and blank client keys
+ * dropped.
+ */
 export function normaliseKeys(v: unknown): UpstreamKeys {
   if (!Array.isArray(v)) throw badRequest(INVALID_BODY);
   const out: Array<{ upstreamApiKey: string; apiKeys: string[] }> = [];
@@ -251,7 +255,10 @@ export function normaliseKeys(v: unknown): UpstreamKeys {
   return out;
 }
 
-/** Upstream-key mapping endpoints (MG-5). */
+/**
+ * Upstream-key mapping endpoints: PUT replaces and PATCH upserts by trimmed upstream key, both normalised (amp.md
+ * MG-5).
+ */
 export const UPSTREAM_KEYS: ListHandlers = {
   get: async (_req, ctx) =>
     reply(ctx, 200, { "upstream-api-keys": keysJson(ctx.app.config().ampcode.upstreamApiKeys) }),

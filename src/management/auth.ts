@@ -69,12 +69,6 @@ export function quickCheckKey(
   return verified.get(snapshot)?.has(sha256(key).toString("hex")) ? true : "bcrypt";
 }
 
-/** Whether `key` is the configured secret (plaintext or bcrypt hash) or MANAGEMENT_PASSWORD. */
-export function checkManagementKey(key: string, secret: string, envPassword: string, snapshot: object = {}): boolean {
-  const quick = quickCheckKey(key, secret, envPassword, snapshot);
-  return quick === "bcrypt" ? matchesHash(key, secret, snapshot) : quick;
-}
-
 /** The App slots this module owns (app/app.ts fills them). */
 declare module "../server/handler.js" {
   interface App {
@@ -104,8 +98,9 @@ export function versionHeaders(ctx: Ctx): void {
 }
 
 /**
- * Checks a request against §1's decision table; throws the 401/403 it gets, returns when it may pass.
- * `countMissing: false` lets a browser open the status page's key form without using up an attempt.
+ * Checks a request against management.md §1's decision table (ban, remote allowed, key present, key matches); throws
+ * the 401/403 it gets, returns when it may pass. `countMissing: false` lets a browser open the status page's key form
+ * without using up an attempt.
  */
 export function authorise(req: IncomingMessage, ctx: Ctx, countMissing = true): void {
   const secret = ctx.config.remoteManagement.secretKey.trim();

@@ -1,8 +1,8 @@
 /**
- * The two per-provider maps of token-file routing (management.md §4.4, P2): `/oauth-excluded-models`
- * (provider → model patterns) and `/oauth-model-alias` (channel → `[{name, alias, fork}]`). PUT takes
- * the map bare or as `{"items": map}`; PATCH sets one provider (an empty list deletes it); DELETE takes
- * `?provider=` (or `?channel=`). Values are normalised by the config loader, as a file would be.
+ * The two per-provider maps of token-file routing (management.md §4.4): `/oauth-excluded-models` (provider → model
+ * patterns) and `/oauth-model-alias` (channel → `[{name, alias, fork}]`). PUT takes the map bare or as `{"items":
+ * map}`; PATCH sets one provider (an empty list deletes it); DELETE takes `?provider=` (or `?channel=`). Values are
+ * normalised by the config loader, as a file would be.
  */
 import { ConfigError, parseConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";

@@ -1,7 +1,8 @@
 /**
- * Applying a management change (management.md §3, amp.md MG-2, N14): the running config is swapped
- * first, then the file is edited surgically; when the write fails the swap is rolled back and the
- * client gets 500. Changes are serialised per app so two writes never interleave.
+ * Applying a management change (management.md §3; amp.md MG-2: every change is saved to the file, and N14: a failed
+ * save is rolled back, where CLIProxyAPI kept it in memory): the running config is swapped first, then the file is
+ * edited surgically; when the write fails the swap is rolled back and the client gets 500. Changes are serialised per
+ * app so two writes never interleave.
  */
 import { readFile } from "node:fs/promises";
 import type { Config } from "../config/schema.js";
@@ -47,7 +48,7 @@ async function apply(app: App, change: Change): Promise<void> {
     // Already applied above: the watcher must not parse and apply these bytes a second time.
     if (edits.length > 0) noteConfigWrite(app.configPath, await readFile(app.configPath));
   } catch (err) {
-    // N14: a change that cannot be saved must not stay in force, or the next restart silently loses it.
+    // A change that cannot be saved (amp.md N14) must not stay in force, or the next restart silently loses it.
     if (app.config() === config) app.setConfig(before);
     const cause = err instanceof Error ? err.message : String(err);
     app.log.error("management: failed to save config", { path: app.configPath, error: cause });

@@ -1,11 +1,10 @@
 /**
- * The local callback listener of a browser login (oauth.md §1.3): loopback only (127.0.0.1 and, when
- * the host has it, ::1, since browsers resolve `localhost` to either), GET only, static pages that echo
- * nothing, closed after the first result or the wait limit. Only a callback carrying this login's state
- * is a result (a code or the provider's error): any local page can make the browser request
- * `localhost:<port>/callback?error=x`, and that must not abort the login, so a callback with another
- * state (or none) gets a 400 page and the listener keeps waiting. Also parses what a user pastes
- * instead (§1.4), so a headless login needs no listener at all.
+ * The local callback listener of a browser login (oauth.md §1.3): loopback only (127.0.0.1 and, when the host has it,
+ * ::1, since browsers resolve `localhost` to either), GET only, static pages that echo nothing, closed after the first
+ * result or the wait limit. Only a callback carrying this login's state is a result (a code or the provider's error):
+ * any local page can make the browser request `localhost:<port>/callback?error=x`, and that must not abort the login,
+ * so a callback with another state (or none) gets a 400 page and the listener keeps waiting. Also parses what a user
+ * pastes instead (oauth.md §1.4), so a headless login needs no listener at all.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

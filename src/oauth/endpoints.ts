@@ -8,9 +8,6 @@ import type { Config } from "../config/schema.js";
 /** The four subscription providers cliproxy can log in to. */
 export type OAuthProvider = "claude" | "codex" | "gemini" | "antigravity";
 
-/** The provider names accepted on the command line and in management calls. */
-export const OAUTH_PROVIDERS: readonly OAuthProvider[] = ["claude", "codex", "gemini", "antigravity"];
-
 /** One provider's resolved endpoints and client identity. */
 export interface Endpoints {
   readonly provider: OAuthProvider;

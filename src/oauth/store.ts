@@ -3,7 +3,6 @@
  * the one writer (atomic-file.ts with mode 0600: temp file, fsync, rename), so a crash or a reader
  * sees the old file or the new one, never half of either. Unknown keys survive every rewrite.
  */
-import { createHash } from "node:crypto";
 import { chmod, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
@@ -231,11 +230,6 @@ export async function loadAuthDir(dir: string): Promise<AuthDirContents> {
     else out.credentials.push(...parsed);
   }
   return out;
-}
-
-/** The management `auth_index` of a token file: first 16 hex of SHA-256(`<type>:<absolute path>`) (oauth.md §6). */
-export function tokenAuthIndex(type: string, absolutePath: string): string {
-  return createHash("sha256").update(`${type}:${absolutePath}`).digest("hex").slice(0, 16);
 }
 
 /** The bytes cliproxy writes for a token file: 2-space JSON and a newline. */

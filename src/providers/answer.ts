@@ -41,7 +41,8 @@ export function finalError(
     case "unknown-model":
       return new HttpError(404, "", result.message, { code: "model_not_found" });
     case "cooldown":
-      // OpenAI and Gemini clients get CLIProxyAPI's model_cooldown body; Anthropic ones its wrapped text (§5.4).
+      // OpenAI and Gemini clients get CLIProxyAPI's model_cooldown body; Anthropic ones its wrapped text (providers.md
+      // §5.4).
       return new HttpError(429, "", result.message, {
         headers: { ...result.headers },
         body: client === "anthropic" ? undefined : result.body,

@@ -77,7 +77,7 @@ export type ConductError =
       readonly headers: Readonly<Record<string, string>>;
       readonly credential: Credential;
     }
-  /** Every candidate is in quota cooldown: 429 with `Retry-After` and the `model_cooldown` body (§5.4). */
+  /** Every candidate is in quota cooldown: 429 with `Retry-After` and the `model_cooldown` body (providers.md §5.4). */
   | {
       readonly kind: "cooldown";
       readonly status: 429;
@@ -172,7 +172,7 @@ function finalFailure(f: Failure, cred: Credential): ConductError {
   };
 }
 
-/** The answer when no candidate is usable: the cooldown 429 if all are quota-blocked, else 503 (§5.4). */
+/** The answer when no candidate is usable: the cooldown 429 if all are quota-blocked, else 503 (providers.md §5.4). */
 export function pickError(
   model: string,
   candidates: readonly Credential[],
@@ -290,7 +290,11 @@ async function tryCredential(
   return { kind: "failed", failure: failure! };
 }
 
-/** Serves one request from `candidates` (credentials serving `model`, an exact served id) per §4.4. */
+/**
+ * Serves one request from `candidates` (credentials serving `model`, an exact served id): passes over distinct
+ * credentials, a request error stops at once, extra passes wait for a cooldown within max-retry-interval (providers.md
+ * §4.4).
+ */
 export async function conduct(
   deps: ConductDeps,
   model: string,

@@ -158,34 +158,6 @@ export function stateKey(cred: Credential): string {
   return key;
 }
 
-/**
- * The served models of a token-file credential (config.md §4): the provider catalog with
- * `oauth-model-alias` applied (the alias replaces the listed name; `fork: true` keeps both).
- */
-export function oauthModelEntries(config: Config, provider: string): ModelEntry[] {
-  const aliases = config.oauthModelAlias[provider.toLowerCase()] ?? [];
-  const out: ModelEntry[] = [];
-  for (const m of catalogFor(provider)) {
-    const mine = aliases.filter(
-      (a) => a.name.trim().toLowerCase() === m.id.toLowerCase() && a.alias.trim() && a.alias.trim() !== a.name.trim(),
-    );
-    if (mine.length === 0 || mine.some((a) => a.fork)) out.push({ name: m.id, alias: m.id });
-    for (const a of mine) out.push({ name: m.id, alias: a.alias.trim() });
-  }
-  return out;
-}
-
-/** The excluded-model patterns of a token-file credential: `oauth-excluded-models` for its provider plus the file's own. */
-export function oauthExcludedModels(config: Config, provider: string, own: readonly string[] = []): string[] {
-  return [
-    ...new Set(
-      [...(config.oauthExcludedModels[provider.toLowerCase()] ?? []), ...own]
-        .map((p) => p.trim().toLowerCase())
-        .filter(Boolean),
-    ),
-  ];
-}
-
 /** A warning about a config entry that was dropped; the caller logs it. */
 export interface CredentialWarning {
   readonly message: string;

@@ -27,7 +27,7 @@ export interface Registry {
   readonly credentials: readonly Credential[];
   /** Credentials serving an exact id, in config order ([] if none). */
   credentialsFor(id: string): readonly Credential[];
-  /** Providers serving an exact id: most credentials first, ties by name (amp.md PR-13). */
+  /** Providers serving an exact id: most credentials first, ties by name (the Amp provider order, amp.md PR-13). */
   providersFor(id: string): ProviderId[];
   /** Every served id, sorted. */
   ids(): string[];

@@ -76,9 +76,15 @@ export interface ProviderRuntime {
   setExtraCredentials(source: string, credentials: readonly Credential[]): void;
   /** Every credential, config ones first, in order. */
   credentials(): readonly Credential[];
-  /** Providers serving a model (thinking suffix stripped): most credentials first, ties by name (amp.md PR-13); [] if none. */
+  /**
+   * Providers serving a model (thinking suffix stripped): most credentials first, ties by name (the Amp provider order,
+   * amp.md PR-13); [] if none.
+   */
   providersFor(model: string): ProviderId[];
-  /** Every served id, sorted (listing endpoints); ids whose credentials are all blocked for non-quota reasons are left out (§3.4). */
+  /**
+   * Every served id, sorted (listing endpoints); ids whose credentials are all blocked for non-quota reasons are left
+   * out (providers.md §3.4).
+   */
   models(): ModelInfo[];
   /** Resolves a requested model (prefix forms, suffix, force-model-prefix) to its candidates; undefined when nothing serves it. */
   resolve(model: string): Resolved | undefined;
@@ -144,7 +150,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
   function lookup(requested: string): Resolved | undefined {
     const trimmed = requested.trim();
     const { base, suffix } = splitThinkingSuffix(trimmed);
-    // §1.3: the base name first; when nothing serves it, the full string with its suffix.
+    // providers.md §1.3: the base name first; when nothing serves it, the full string with its suffix.
     // Then the base name ignoring case, as CLIProxyAPI's alias lookups do.
     const tries: Array<[string, string | undefined]> = [
       [base, suffix],
@@ -227,7 +233,8 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       const out: ModelInfo[] = [];
       for (const id of registry.ids()) {
         const creds = registry.credentialsFor(id);
-        // §3.4: an id disappears when every credential is suspended for a non-quota reason; quota cooldowns stay listed.
+        // providers.md §3.4: an id disappears when every credential is suspended for a non-quota reason; quota
+        // cooldowns stay listed.
         if (
           creds.every((c) => {
             const b = blockOf(c, id);

@@ -190,7 +190,8 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   const handle = async (raw: Buffer, whole: boolean): Promise<PumpResult | undefined> => {
     const events = whole ? parser.push(raw) : [...parser.push(raw), ...parser.end()];
     if (events.length === 0) {
-      // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18).
+      // Upstream comments (keep-alives) pass through on same-dialect SSE streams, rewritten ones too (amp.md PR-18:
+      // every line is relayed, JSON data lines rewritten).
       if (whole && !o.translator && !o.jsonArray && headSent) await write(raw);
       return undefined;
     }

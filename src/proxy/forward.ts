@@ -61,31 +61,6 @@ export class UpstreamError extends Error {
   }
 }
 
-/** Client headers that must never be forwarded: credentials (providers.md §2) and hop-by-hop ones (RFC 9110 §7.6.1). */
-export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
-  ...HOP_BY_HOP_HEADERS,
-  "authorization",
-  "x-api-key",
-  "x-goog-api-key",
-  "cookie",
-  "host",
-  "content-length",
-  "content-encoding",
-  "accept-encoding",
-  "x-management-key",
-]);
-
-/** Client headers minus credentials and hop-by-hop ones, lower-cased, arrays joined. */
-export function scrubHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    const name = k.toLowerCase();
-    if (v === undefined || SCRUBBED_HEADERS.has(name)) continue;
-    out[name] = Array.isArray(v) ? v.join(", ") : v;
-  }
-  return out;
-}
-
 const GATEWAY_PREFIXES = ["x-litellm-", "helicone-", "x-portkey-", "cf-aig-", "x-kong-", "x-bt-"];
 const RESPONSE_DROPPED = new Set([...HOP_BY_HOP_HEADERS, "set-cookie", "content-length", "content-encoding"]);
 

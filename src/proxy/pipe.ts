@@ -82,8 +82,8 @@ export interface Peeked {
 }
 
 /**
- * Waits until `src` has `n` bytes (or ended) and returns them. Unless the stream ended, the bytes
- * are put back so the next reader sees the whole body (PX-14). Rejects when the stream fails first.
+ * Waits until `src` has `n` bytes (or ended) and returns them. Unless the stream ended, the bytes are put back so the
+ * next reader sees the whole body (amp.md PX-14: peeked bytes are re-emitted). Rejects when the stream fails first.
  */
 export function peekBytes(src: Readable, n: number): Promise<Peeked> {
   return new Promise((resolve, reject) => {
@@ -122,8 +122,9 @@ function isGzipMagic(head: Buffer): boolean {
 }
 
 /**
- * Streams an upstream response to the client (PX-8..PX-10). Resolves when the client has the whole
- * body; rejects when either side fails mid-way (the client response is then destroyed, PX-13).
+ * Streams an upstream response to the client as it arrives (amp.md PX-8..PX-10). Resolves when the client has the whole
+ * body; rejects when either side fails mid-way (the client response is then destroyed: a truncated body is the only
+ * signal left after the head, amp.md PX-13).
  */
 export async function pipeResponse(up: UpstreamBody, res: ServerResponse, options: PipeOptions = {}): Promise<void> {
   const status = up.statusCode ?? 502;
@@ -221,7 +222,7 @@ function decodeBounded(src: Readable, options: PipeOptions): Promise<HiddenGzip>
       decoded.push(chunk);
     });
     gz.on("end", () => (ended ? finish({ kind: "decoded", body: Buffer.concat(decoded, decodedBytes) }) : relay()));
-    gz.on("error", relay); // truncated or corrupt: the client gets the original bytes and headers (PX-10)
+    gz.on("error", relay); // truncated or corrupt: the client gets the original bytes and headers (amp.md PX-10)
     src.on("data", onData);
     src.once("end", onEnd);
     src.once("error", onError);
@@ -230,9 +231,9 @@ function decodeBounded(src: Readable, options: PipeOptions): Promise<HiddenGzip>
 }
 
 /**
- * PX-10 step 2: a body starting 1f 8b without Content-Encoding is gunzipped and sent with its decoded
- * length, else streamed. Decoding is bounded (decodeBounded); past a bound, the bytes read so far and
- * the rest of the body go to the client untouched, with the upstream's headers.
+ * Hidden gzip (amp.md PX-10 step 2): a body starting 1f 8b without Content-Encoding is gunzipped and sent with its
+ * decoded length, else streamed. Decoding is bounded (decodeBounded); past a bound, the bytes read so far and the rest
+ * of the body go to the client untouched, with the upstream's headers.
  */
 async function withHiddenGzip(
   src: Readable,

@@ -70,7 +70,7 @@ export function isSuspension(block: Block): boolean {
   return !block.quota && block.reason !== "upstream error";
 }
 
-/** The block a failure earns, given the current 429 backoff level; undefined = not blocked (§5.3). */
+/** The block a failure earns, given the current 429 backoff level; undefined = not blocked (providers.md §5.3). */
 export function blockFor(
   status: number,
   body: string,

@@ -1,7 +1,7 @@
 /**
- * Session affinity (providers.md §4.3, P2): with `routing.session-affinity: true` a conversation stays on
- * the credential that first served it, for `session-affinity-ttl` after its last use. A bound credential
- * that is blocked is skipped; the strategy picks another and the session rebinds to it.
+ * Session affinity (providers.md §4.3): with `routing.session-affinity: true` a conversation stays on the credential
+ * that first served it, for `session-affinity-ttl` after its last use. A bound credential that is blocked is skipped;
+ * the strategy picks another and the session rebinds to it.
  */
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
@@ -9,7 +9,10 @@ import type { IncomingHttpHeaders } from "node:http";
 /** Most bindings kept; the least recently used goes first beyond this. */
 export const MAX_BINDINGS = 10_000;
 
-/** Headers clients use to name their session and the id's prefix, first found wins (Amp's thread: amp.md PR-21). */
+/**
+ * Headers clients use to name their session and the id's prefix, first found wins (Amp's `X-Amp-Thread-Id` becomes
+ * `amp:<thread>`, amp.md PR-21).
+ */
 const SESSION_HEADERS: ReadonlyArray<[header: string, prefix: string]> = [
   ["x-session-id", "header"],
   ["session_id", "header"],

@@ -192,7 +192,7 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-let logged = new WeakSet<ServerResponse>();
+const logged = new WeakSet<ServerResponse>();
 
 function logAccess(
   app: App,
@@ -216,9 +216,4 @@ function logAccess(
     route: ctx.notes.route,
     note,
   });
-}
-
-/** Resets the access-log de-duplication (tests). */
-export function resetAccessLog(): void {
-  logged = new WeakSet();
 }

@@ -21,7 +21,7 @@ export interface RequestNotes {
   provider?: string;
   model?: string;
   route?: string;
-  /** Leave this request out of the access log (amp.md RT-5: the "Amp is off" 503). */
+  /** Leave this request out of the access log (the "Amp is off" 503 is not access-logged, amp.md RT-5). */
   skipAccessLog?: boolean;
 }
 

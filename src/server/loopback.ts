@@ -2,7 +2,10 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 
-/** RT-8: 127.0.0.0/8, ::1 and IPv4-mapped loopback (what Node reports on a dual-stack listener); anything unparsable is not loopback. */
+/**
+ * Loopback for the Amp localhost guard (amp.md RT-8): 127.0.0.0/8, ::1 and IPv4-mapped loopback (what Node reports on a
+ * dual-stack listener); anything unparsable is not loopback.
+ */
 export function isLoopbackAddress(address: string): boolean {
   const a = address
     .trim()

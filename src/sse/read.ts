@@ -218,9 +218,3 @@ export class SseFramer {
     return rest;
   }
 }
-
-/** Frames a whole buffered stream into raw events; the last piece may lack its blank line. */
-export function splitRawEvents(whole: Buffer | string): Buffer[] {
-  const framer = new SseFramer({ maxEventBytes: Number.MAX_SAFE_INTEGER });
-  return [...framer.push(typeof whole === "string" ? Buffer.from(whole, "utf8") : whole), ...framer.end()];
-}

@@ -1,4 +1,4 @@
-/** Anthropic Messages responses and streams ⇄ IR (spec §3.2, §3.6, §3.7). */
+/** Anthropic Messages responses and streams ⇄ IR (translation.md §3.2, §3.6, §3.7). */
 import assert from "node:assert/strict";
 import type { SseEvent } from "../sse/read.js";
 import {

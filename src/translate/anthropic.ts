@@ -1,4 +1,4 @@
-/** Anthropic Messages requests ⇄ IR (spec §2). Responses and streams are in anthropic-stream.ts. */
+/** Anthropic Messages requests ⇄ IR (translation.md §2). Responses and streams are in anthropic-stream.ts. */
 import { HttpError } from "../errors.js";
 import {
   argsObject,
@@ -247,7 +247,7 @@ function encodeThinking(ir: IrRequest, out: Json, choice: Json | undefined, mode
   if (choice?.type === "any" || choice?.type === "tool") return;
   const spec = thinkingSpec(model);
   if (spec?.adaptive && spec.levels && level !== undefined) {
-    // Adaptive models choose their own budget; the client's level becomes an effort (spec §5.2).
+    // Adaptive models choose their own budget; the client's level becomes an effort (translation.md §5.2).
     out.thinking = { type: "adaptive" };
     const effort = claudeEffort(level, spec.levels);
     if (effort) out.output_config = { effort };

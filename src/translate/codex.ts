@@ -1,10 +1,9 @@
 /**
- * The Codex profile of the Responses dialect (spec §1.2, §2.3, §2.6, §5.1; S08, S09, S12, S30).
- * Codex is the Responses wire with house rules: always streamed, never stored, no sampling or
- * output-limit fields, tool names ≤ 64 characters, call ids ≤ 64, and a `response.completed`
- * whose `output` is empty (the items arrive only as `output_item.done` events). The request side
- * works on a Responses body (the client's own or the hub's translation); the response side restores
- * the tool names the client declared and refills the empty output.
+ * The Codex profile of the Responses dialect (translation.md §1.2, §2.3, §2.6, §5.1; scenarios S08, S09, S12, S30).
+ * Codex is the Responses wire with house rules: always streamed, never stored, no sampling or output-limit fields, tool
+ * names ≤ 64 characters, call ids ≤ 64, and a `response.completed` whose `output` is empty (the items arrive only as
+ * `output_item.done` events). The request side works on a Responses body (the client's own or the hub's translation);
+ * the response side restores the tool names the client declared and refills the empty output.
  */
 import { createHash } from "node:crypto";
 import type { SseEvent } from "../sse/read.js";
@@ -14,7 +13,7 @@ import { isObject } from "../plain-object.js";
 /** Codex's limit on tool names and call ids. */
 export const CODEX_NAME_LIMIT = 64;
 
-/** Fields Codex rejects or ignores; removed from every request (spec §2.6, S12). */
+/** Fields Codex rejects or ignores; removed from every request (translation.md §2.6, scenario S12). */
 const SCRUBBED = [
   "max_output_tokens",
   "max_completion_tokens",
@@ -31,8 +30,8 @@ const SCRUBBED = [
 ];
 
 /**
- * Short names for over-long tool names (S09): `mcp__<last segment>` for MCP tools, else the first 64
- * characters; a collision gets `_1`, `_2`… within the limit. Names that fit are kept and reserved first.
+ * Short names for over-long tool names (translation.md scenario S09): `mcp__<last segment>` for MCP tools, else the
+ * first 64 characters; a collision gets `_1`, `_2`… within the limit. Names that fit are kept and reserved first.
  */
 export function shortToolNames(names: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -171,9 +170,9 @@ export interface CodexPassState {
 }
 
 /**
- * One Codex event for a Responses client: unchanged (the same object) unless it names a shortened
- * tool, or it is the terminal response with an empty `output`, which is refilled from the
- * `output_item.done` items in `output_index` order (S30) so SDKs that read the final snapshot see them.
+ * One Codex event for a Responses client: unchanged (the same object) unless it names a shortened tool, or it is the
+ * terminal response with an empty `output`, which is refilled from the `output_item.done` items in `output_index` order
+ * (translation.md S30: Codex's completed event has an empty output) so SDKs that read the final snapshot see them.
  */
 export function passCodexEvent(s: CodexPassState, e: SseEvent, ctx: Ctx): SseEvent {
   let d: unknown;

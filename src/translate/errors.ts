@@ -1,4 +1,4 @@
-/** Upstream error bodies, decoded from any dialect and rendered in the client's (spec §4.3; status tables in ../errors.ts). */
+/** Upstream error bodies, decoded from any dialect and rendered in the client's (translation.md §4.3; status tables in ../errors.ts). */
 import { num, str, type IrError, type Json } from "./ir.js";
 import { isObject } from "../plain-object.js";
 import { anthropicErrorType, googleStatus, OPENAI_ERROR_TYPES, openaiErrorType } from "../errors.js";

@@ -1,8 +1,8 @@
 /**
- * Gemini → Gemini normalisation (spec §2.2, S16): the fixes a Gemini client's own body needs before
- * Google accepts it. Gemini rejects an empty `functionResponse.name` and a history whose first turn
- * is the model's; some clients send both (CLIProxyAPI's gemini translator and executor repair them the
- * same way). A body that needs none of this is reported as unchanged, so it still passes byte for byte.
+ * Gemini → Gemini normalisation (translation.md §2.2, scenario S16): the fixes a Gemini client's own body needs before
+ * Google accepts it. Gemini rejects an empty `functionResponse.name` and a history whose first turn is the model's;
+ * some clients send both (CLIProxyAPI's gemini translator and executor repair them the same way). A body that needs
+ * none of this is reported as unchanged, so it still passes byte for byte.
  */
 import { arr, type Json } from "./ir.js";
 import { isObject } from "../plain-object.js";

@@ -1,7 +1,7 @@
 /**
- * Tool-schema fixes (spec §2.3, §6). Gemini's declaration schema is an OpenAPI subset that answers
- * unsupported keywords with a 400, so instead of losing them we move their meaning into
- * `description`. Keys directly under `properties` are property names, never keywords.
+ * Tool-schema fixes (translation.md §2.3, §6). Gemini's declaration schema is an OpenAPI subset that answers
+ * unsupported keywords with a 400, so instead of losing them we move their meaning into `description`. Keys directly
+ * under `properties` are property names, never keywords.
  */
 import { type Json } from "./ir.js";
 import { isObject } from "../plain-object.js";
@@ -96,7 +96,7 @@ const DROP_KEYS = new Set([
 ]);
 const PLACEHOLDER_REASON = "Brief explanation of why you are calling this tool";
 
-/** Cleans a JSON schema for Gemini's function declarations (spec §6, Gemini profile). */
+/** Cleans a JSON schema for Gemini's function declarations (translation.md §6, Gemini profile). */
 export function cleanGeminiSchema(schema: unknown): Json {
   const s = isObject(schema) ? cleanChild(schema) : {};
   if (s.type === undefined) s.type = "object";

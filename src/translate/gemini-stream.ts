@@ -1,4 +1,4 @@
-/** Gemini responses and `alt=sse` streams ⇄ IR (spec §3.5, §3.6, §3.7). */
+/** Gemini responses and `alt=sse` streams ⇄ IR (translation.md §3.5, §3.6, §3.7). */
 import type { SseEvent } from "../sse/read.js";
 import {
   argsObject,
@@ -51,7 +51,7 @@ function gemFinish(r: unknown): Finish | undefined {
   return typeof r === "string" ? (FROM_GEMINI[r] ?? "error") : undefined;
 }
 
-/** Gemini usageMetadata → IR; output includes thoughts (spec §4.2). */
+/** Gemini usageMetadata → IR; output includes thoughts (translation.md §4.2). */
 export function decodeGeminiUsage(u: unknown): Usage {
   if (!isObject(u)) return {};
   const cand = num(u.candidatesTokenCount);

@@ -1,4 +1,4 @@
-/** Gemini generateContent requests ⇄ IR (spec §2). Responses and streams are in gemini-stream.ts. */
+/** Gemini generateContent requests ⇄ IR (translation.md §2). Responses and streams are in gemini-stream.ts. */
 import {
   argsObject,
   arr,
@@ -19,7 +19,7 @@ import { GEMINI_SKIP_SIGNATURE, levelOf, signatureFor } from "./thinking.js";
 import { fitGeminiReasoning } from "./model-thinking.js";
 import { isObject } from "../plain-object.js";
 
-/** Added when the client sent none: Gemini's defaults block too much for coding tools (spec §2.2). */
+/** Added when the client sent none: Gemini's defaults block too much for coding tools (translation.md §2.2). */
 export const DEFAULT_SAFETY_SETTINGS: readonly Json[] = [
   ...["HARASSMENT", "HATE_SPEECH", "SEXUALLY_EXPLICIT", "DANGEROUS_CONTENT"].map((c) => ({
     category: `HARM_CATEGORY_${c}`,
@@ -35,7 +35,10 @@ export function geminiToolName(name: string): string {
   return n.slice(0, 64);
 }
 
-/** Maps a Gemini-side tool name back to the name the client declared (spec S40). */
+/**
+ * Maps a Gemini-side tool name back to the name the client declared (translation.md S40: declared `my tool/v2` goes up
+ * as `my_tool_v2`).
+ */
 export function clientToolName(name: string, ctx: Ctx): string {
   const tools = arr(ctx.clientRequest?.tools);
   for (const t of tools) {
@@ -149,7 +152,7 @@ function decodePart(p: Json, role: "user" | "assistant", pending: Array<{ id: st
   }
   const fr = pick(p, "functionResponse", "function_response");
   if (isObject(fr)) {
-    // Pair by id when both sides have one, else by order within the turn (spec §2.4).
+    // Pair by id when both sides have one, else by order within the turn (translation.md §2.4).
     const byId = str(fr.id) !== undefined ? pending.findIndex((c) => c.id === fr.id) : -1;
     const i =
       byId >= 0

@@ -198,7 +198,7 @@ export function translateRequest(
       ? withReasoning(from, body, suffix.reasoning, suffix.model)
       : { ...body, model: suffix.model };
   const ir = codec(from).decodeRequest(body);
-  // A thinking suffix on the model name wins over body fields (spec §5.1).
+  // A thinking suffix on the model name wins over body fields (translation.md §5.1).
   const reasoning = suffix.reasoning ?? parseModelSuffix(ir.model).reasoning;
   if (reasoning) ir.reasoning = { ...reasoning, includeThoughts: reasoning.level !== "none" && reasoning.budget !== 0 };
   ir.model = suffix.model;
@@ -215,8 +215,9 @@ const THINKING_KEYS: Record<Format, string[]> = {
 };
 
 /**
- * A same-dialect body with a model-name thinking suffix applied (spec §5.1, S36): everything else is
- * kept as the client sent it; the thinking fields are what the dialect's encoder writes for them.
+ * A same-dialect body with a model-name thinking suffix applied (translation.md §5.1; scenario S36: `model(8192)`
+ * becomes the budget, body fields ignored): everything else is kept as the client sent it; the thinking fields are what
+ * the dialect's encoder writes for them.
  */
 function withReasoning(f: Format, body: Json, reasoning: Reasoning, model: string): Json {
   const ir = codec(f).decodeRequest(body);

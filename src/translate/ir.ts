@@ -78,7 +78,7 @@ export interface IrRequest {
   serviceTier?: string;
 }
 
-/** Token counts; `input` includes cached tokens and `output` includes reasoning (spec §4.2). */
+/** Token counts; `input` includes cached tokens and `output` includes reasoning (translation.md §4.2). */
 export interface Usage {
   input?: number;
   output?: number;
@@ -87,7 +87,7 @@ export interface Usage {
   reasoning?: number;
 }
 
-/** Why generation ended (spec §4.1). */
+/** Why generation ended (translation.md §4.1). */
 export type Finish = "end" | "stop_sequence" | "length" | "tool_use" | "filter" | "pause" | "context" | "error";
 
 /** A whole, non-streamed answer. */

@@ -1,8 +1,8 @@
 /**
- * Per-model thinking limits (spec §5.3), for the models cliproxy knows. A request's reasoning is
- * fitted to its target model before encoding: budget-only models get budgets clamped to their range,
- * level-only models get the nearest level they accept, adaptive Claude models get an effort. Unknown
- * models get the request's setting as given. Values follow CLIProxyAPI's model registry.
+ * Per-model thinking limits (translation.md §5.3), for the models cliproxy knows. A request's reasoning is fitted to
+ * its target model before encoding: budget-only models get budgets clamped to their range, level-only models get the
+ * nearest level they accept, adaptive Claude models get an effort. Unknown models get the request's setting as given.
+ * Values follow CLIProxyAPI's model registry.
  */
 import type { Reasoning } from "./ir.js";
 import { budgetOf, LEVEL_BUDGET, levelOf } from "./thinking.js";
@@ -47,7 +47,7 @@ export function thinkingSpec(model: string): ThinkingSpec | undefined {
 
 const ORDER = ["minimal", "low", "medium", "high", "xhigh", "max"];
 
-/** The accepted level closest to `level`; ties go to the lower one (spec §5.3). */
+/** The accepted level closest to `level`; ties go to the lower one (translation.md §5.3). */
 export function nearestLevel(level: string, levels: readonly string[]): string {
   if (levels.includes(level)) return level;
   const at = ORDER.indexOf(level);
@@ -60,7 +60,7 @@ export function nearestLevel(level: string, levels: readonly string[]): string {
 export function fitGeminiReasoning(r: Reasoning, model: string): Reasoning {
   const spec = thinkingSpec(model);
   // Unknown models: Gemini's API is budget-capable everywhere, levels only on models that declare them
-  // (spec §5.3), so a level becomes its budget; none/auto and budgets go as given.
+  // (translation.md §5.3), so a level becomes its budget; none/auto and budgets go as given.
   if (!spec)
     return r.level !== undefined && r.level in LEVEL_BUDGET && r.level !== "none" && r.level !== "auto"
       ? { budget: LEVEL_BUDGET[r.level], includeThoughts: r.includeThoughts ?? true }
@@ -88,7 +88,7 @@ export function fitGeminiReasoning(r: Reasoning, model: string): Reasoning {
   return { budget: Math.min(max, Math.max(min, budget)), includeThoughts: include };
 }
 
-/** Level → Claude `output_config.effort` for an adaptive model (spec §5.2); undefined for "auto". */
+/** Level → Claude `output_config.effort` for an adaptive model (translation.md §5.2); undefined for "auto". */
 export function claudeEffort(level: string, levels: readonly string[]): string | undefined {
   if (level === "auto") return undefined;
   if (level === "minimal") return "low";

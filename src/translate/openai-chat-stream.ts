@@ -1,4 +1,4 @@
-/** OpenAI Chat Completions responses and streams ⇄ IR (spec §3.3, §3.6, §3.7). */
+/** OpenAI Chat Completions responses and streams ⇄ IR (translation.md §3.3, §3.6, §3.7). */
 import type { SseEvent } from "../sse/read.js";
 import {
   arr,

@@ -1,4 +1,4 @@
-/** OpenAI Chat Completions requests ⇄ IR (spec §2). Responses and streams are in openai-chat-stream.ts. */
+/** OpenAI Chat Completions requests ⇄ IR (translation.md §2). Responses and streams are in openai-chat-stream.ts. */
 import {
   arr,
   compact,

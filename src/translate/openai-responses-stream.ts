@@ -1,4 +1,4 @@
-/** OpenAI Responses objects and streams ⇄ IR (spec §3.4, §3.6, §3.7). */
+/** OpenAI Responses objects and streams ⇄ IR (translation.md §3.4, §3.6, §3.7). */
 import assert from "node:assert/strict";
 import type { SseEvent } from "../sse/read.js";
 import {
@@ -67,7 +67,7 @@ export const callItem = (callId: string, name: string, args: string, status = "c
   arguments: args,
 });
 
-// The openai SDK `Response` type requires these; they echo the client's request (spec §3.4).
+// The openai SDK `Response` type requires these; they echo the client's request (translation.md §3.4).
 export function snapshot(
   id: string,
   createdAt: number,

@@ -1,4 +1,4 @@
-/** OpenAI Responses requests ⇄ IR (spec §2). Responses and streams are in openai-responses-stream.ts. */
+/** OpenAI Responses requests ⇄ IR (translation.md §2). Responses and streams are in openai-responses-stream.ts. */
 import {
   arr,
   compact,

@@ -1,7 +1,7 @@
-/** Thinking controls and signatures across dialects (spec §5): the conversion tables live here only. */
+/** Thinking controls and signatures across dialects (translation.md §5): the conversion tables live here only. */
 import type { Reasoning } from "./ir.ts";
 
-/** Level → budget (spec §5.2). */
+/** Level → budget (translation.md §5.2). */
 export const LEVEL_BUDGET: Readonly<Record<string, number>> = {
   none: 0,
   auto: -1,
@@ -13,7 +13,7 @@ export const LEVEL_BUDGET: Readonly<Record<string, number>> = {
   max: 128000,
 };
 
-/** Budget → level (spec §5.2); below −1 is invalid and yields undefined. */
+/** Budget → level (translation.md §5.2); below −1 is invalid and yields undefined. */
 export function budgetToLevel(budget: number): string | undefined {
   if (budget === -1) return "auto";
   if (budget === 0) return "none";
@@ -39,7 +39,7 @@ export function budgetOf(r: Reasoning): number | undefined {
   return r.includeThoughts ? -1 : undefined;
 }
 
-/** Splits `name(value)` (spec §5.1) into the bare model name and the reasoning it asks for, if any. */
+/** Splits `name(value)` (translation.md §5.1) into the bare model name and the reasoning it asks for, if any. */
 export function parseModelSuffix(model: string): { model: string; reasoning?: Reasoning } {
   const m = /^(.*)\(([^()]*)\)$/.exec(model);
   if (!m) return { model };
@@ -61,7 +61,7 @@ export const REDACTED_PREFIX = "claude-redacted-thinking:";
 /** Signature Gemini accepts on parts whose real signature is unknown. */
 export const GEMINI_SKIP_SIGNATURE = "skip_thought_signature_validator";
 
-/** Classifies a signature by explicit prefix or shape (spec §5.4), returning the bare value. */
+/** Classifies a signature by explicit prefix or shape (translation.md §5.4), returning the bare value. */
 export function classifySignature(sig: string): { origin: SignatureOrigin; value: string } {
   const m = /^(claude|gemini|gpt)#(.*)$/s.exec(sig);
   if (m) return { origin: m[1] as SignatureOrigin, value: m[2] };

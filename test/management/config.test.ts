@@ -102,18 +102,23 @@ test("GET /config.yaml returns the file bytes with no-store and nosniff; GET /co
   assert.equal(c.text.includes(KEY), false);
 });
 
-test("S-19 GET /config never contains the secret hash", async (t) => {
-  // The secret is a bcrypt hash of KEY, so the request below authenticates and reads /config while the hash is
-  // the running secret (a hash nobody can present would only ever see 401, and the check would prove nothing).
+test("S-19 GET /config never contains the secret key, neither its bcrypt hash nor a plaintext one", async (t) => {
+  // Each half authenticates and reads /config while that secret is the running one (a request that only ever
+  // sees 401 would prove nothing). Both fail if configJson() lists remote-management: checked by adding it.
   const hash = bcryptHash(KEY, 4);
-  const m = await mgmt(t, { secret: hash });
-  assert.equal((await m.call("GET", "/config", undefined, { authorization: "Bearer x" })).status, 401);
-  const c = await m.call("GET", "/config");
+  const hashed = await mgmt(t, { secret: hash });
+  assert.equal((await hashed.call("GET", "/config", undefined, { authorization: "Bearer x" })).status, 401);
+  const c = await hashed.call("GET", "/config");
   assert.equal(c.status, 200);
   assert.equal(typeof (c.json as Record<string, unknown>).debug, "boolean", "a real config body");
   assert.equal(c.text.includes(hash), false);
   assert.equal(c.text.includes("$2a$"), false);
-  assert.equal(c.text.includes(KEY), false);
+  const plain = await mgmt(t);
+  assert.equal(plain.s.app.config().remoteManagement.secretKey, KEY, "the plaintext key is the running secret");
+  const p = await plain.call("GET", "/config");
+  assert.equal(p.status, 200);
+  assert.equal(typeof (p.json as Record<string, unknown>).debug, "boolean", "a real config body");
+  assert.equal(p.text.includes(KEY), false);
 });
 
 test("GET and PUT /config.yaml answer 404 config file not found without a file", async (t) => {

@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  tokenAuthIndex,
   formatTime,
   loadAuthDir,
   parseTime,
@@ -171,11 +170,6 @@ test("safeSegment() leaves one path segment without separators, dot-dot or contr
   assert.equal(safeSegment("..\u0000x"), "__x");
   assert.equal(safeSegment("..."), "_");
   assert.equal(safeSegment(""), "unknown");
-});
-
-test("tokenAuthIndex() is the first 16 hex of SHA-256 of type:path", () => {
-  assert.equal(tokenAuthIndex("claude", "/a/claude-x.json"), "18e1bea457afb91e");
-  assert.notEqual(tokenAuthIndex("claude", "/a/x.json"), tokenAuthIndex("codex", "/a/x.json"));
 });
 
 test("parseTokenFile() refuses a token file whose base_url or proxy_url cannot work, naming the field", () => {

@@ -7,11 +7,10 @@ import {
   credentialsFromConfig,
   matchesWildcard,
   normalisePrefix,
-  oauthExcludedModels,
-  oauthModelEntries,
   stateKey,
 } from "../../src/providers/credentials.js";
 import { catalogFor } from "../../src/providers/catalog.js";
+import { aliasedModels } from "../../src/providers/oauth-pool.js";
 
 function compat(fields: Partial<OpenAICompat>): OpenAICompat {
   return {
@@ -197,7 +196,7 @@ test("stateKey() follows the upstream identity, not the list position", () => {
   assert.equal(stateKey(a0), stateKey(a0), "cached per object");
 });
 
-test("oauthModelEntries() renames listed catalog ids to their alias, keeps both with fork, and leaves others alone", () => {
+test("aliasedModels() renames listed catalog ids to their alias, keeps both with fork, and leaves others alone", () => {
   const config = makeConfig({
     oauthModelAlias: {
       claude: [
@@ -207,23 +206,10 @@ test("oauthModelEntries() renames listed catalog ids to their alias, keeps both 
       ],
     },
   });
-  const entries = oauthModelEntries(config, "claude");
+  const entries = aliasedModels("claude", config) ?? [];
   assert.ok(entries.some((e) => e.alias === "sonnet" && e.name === "claude-sonnet-4-5"));
   assert.ok(!entries.some((e) => e.alias === "claude-sonnet-4-5"));
   assert.ok(entries.some((e) => e.alias === "opus") && entries.some((e) => e.alias === "claude-opus-4-5"));
   assert.ok(entries.some((e) => e.alias === "claude-haiku-4-5"));
-  assert.deepEqual(
-    oauthModelEntries(makeConfig(), "codex").map((e) => e.alias),
-    catalogFor("codex").map((m) => m.id),
-  );
-});
-
-test("oauthExcludedModels() merges the provider's patterns with the file's own, lower-cased and de-duplicated", () => {
-  const config = makeConfig({ oauthExcludedModels: { "gemini-cli": ["*-Preview", "gemini-2.5-flash-lite"] } });
-  assert.deepEqual(oauthExcludedModels(config, "gemini-cli", ["*-preview", " x "]), [
-    "*-preview",
-    "gemini-2.5-flash-lite",
-    "x",
-  ]);
-  assert.deepEqual(oauthExcludedModels(config, "claude"), []);
+  assert.ok(catalogFor("claude").every((m) => entries.some((e) => e.name === m.id)));
 });

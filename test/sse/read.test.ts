@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SseFramer, SseLimitError, SseParser, splitRawEvents, type SseEvent } from "../../src/sse/read.ts";
+import { SseFramer, SseLimitError, SseParser, type SseEvent } from "../../src/sse/read.ts";
 
 function parseWhole(input: string | Buffer): SseEvent[] {
   const p = new SseParser();
@@ -125,7 +125,9 @@ test("SseFramer throws SseLimitError when an unterminated event exceeds maxEvent
   assert.throws(() => f.push(Buffer.from("data: 0123456789")), SseLimitError);
 });
 
-test("splitRawEvents() frames a whole buffer or string", () => {
-  assert.deepEqual(splitRawEvents("data: a\n\ndata: b").map(String), ["data: a\n\n", "data: b"]);
-  assert.deepEqual(splitRawEvents(Buffer.from("data: a\n\n")).map(String), ["data: a\n\n"]);
+test("SseFramer.end() returns an unterminated final event after the complete ones", () => {
+  const f = new SseFramer();
+  assert.deepEqual(f.push(Buffer.from("data: a\n\ndata: b")).map(String), ["data: a\n\n"]);
+  assert.deepEqual(f.end().map(String), ["data: b"]);
+  assert.deepEqual(f.end(), []);
 });

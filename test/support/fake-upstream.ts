@@ -67,7 +67,12 @@ export async function startFake(
     req.once("close", () => {
       if (req.destroyed && !res.writableFinished) closedResolve();
     });
-    for await (const c of req) chunks.push(c as Buffer);
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      // The client went away mid-body (a short timeout on a loaded machine can fire first): record what arrived,
+      // so a test waiting for this request and its `closed` sees it instead of hanging.
+    }
     const body = Buffer.concat(chunks);
     let json: any;
     try {

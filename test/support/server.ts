@@ -17,6 +17,8 @@ export interface TestServer {
   readonly port: number;
   readonly app: App;
   readonly logs: string[];
+  /** Resolves with the first log line (already written or still to come) that matches `pattern`. */
+  logged(pattern: RegExp): Promise<string>;
   readonly homeDir: string;
   /** Replaces the config, as a hot reload would. */
   setConfig(overrides: Partial<Omit<Config, "ampcode">> & { ampcode?: Partial<AmpConfig> }): void;
@@ -44,7 +46,17 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<TestServer> {
   const logs: string[] = [];
-  const log: Logger = createLogger({ level: "debug", sink: (line) => logs.push(line) });
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  const log: Logger = createLogger({
+    level: "debug",
+    sink: (line) => {
+      logs.push(line);
+      for (const w of waiters.filter((w) => w.pattern.test(line))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    },
+  });
   const homeDir = options.homeDir ?? mkdtempSync(join(tmpdir(), "cliproxy-home-"));
   const config = makeConfig({ authDir: join(homeDir, ".cli-proxy-api"), ...overrides });
   const app = createApp({
@@ -62,6 +74,10 @@ export async function startServer(
     port: running.port,
     app,
     logs,
+    logged(pattern) {
+      const line = logs.find((l) => pattern.test(l));
+      return line !== undefined ? Promise.resolve(line) : new Promise((resolve) => waiters.push({ pattern, resolve }));
+    },
     homeDir,
     setConfig(next) {
       app.setConfig(makeConfig({ authDir: config.authDir, ...next }));
