@@ -7,7 +7,6 @@ import type { Config } from "../config/schema.js";
 import type { Fields, Logger } from "../log/log.js";
 import type { App } from "../server/handler.js";
 import { mapModel, mapperFor, splitSuffix } from "./mappings.js";
-import { noteDecision } from "./recent.js";
 import type { Decision, RouteType } from "./decision.js";
 
 export type { Decision, RouteType };
@@ -124,7 +123,6 @@ export function deniedMessage(d: Decision): string {
  * credits are spent or nothing serves.
  */
 export function logDecision(log: Logger, d: Decision, path: string): void {
-  noteDecision(log, d, path);
   const fields: Fields = {
     component: "amp-routing",
     route_type: d.routeType,

@@ -1,12 +1,13 @@
 /**
  * Long-lived Amp state, rebuilt on config change (amp.md §5): the validated upstream target (CFG-1, CFG-9, HR-3: an
  * invalid new URL keeps the old one), the upstream-key store (PX-6/PX-7; HR-4: its caches reset when the keys change)
- * and one-time log keys. Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
+ * the last routing decisions and one-time log keys. Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
  */
 import { EventEmitter } from "node:events";
 import type { Config } from "../config/schema.js";
 import type { App } from "../server/handler.js";
 import { createSecretStore, type SecretStore } from "./secret.js";
+import { RecentDecisions } from "./recent.js";
 import { createActorTokens, type ActorTokens } from "./actor-tokens.js";
 
 /** The open WebSocket tunnels, for the status page and shutdown. */
@@ -67,6 +68,8 @@ export interface AmpRuntime {
   readonly actorTokens: ActorTokens;
   /** Open WebSocket tunnels. */
   readonly tunnels: Tunnels;
+  /** The last routing decisions, for the status page. */
+  readonly recent: RecentDecisions;
   /** True the first time `key` is passed (for log lines written once), false afterwards. */
   firstTime(key: string): boolean;
 }
@@ -118,6 +121,7 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
     secrets,
     actorTokens: createActorTokens({ now: () => getApp().clock.now() }),
     tunnels: createTunnels(),
+    recent: new RecentDecisions(),
     update(config) {
       const log = getApp().log;
       const url = config.ampcode.upstreamUrl.trim();

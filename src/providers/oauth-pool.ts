@@ -15,7 +15,7 @@ import { endpointsFor } from "../oauth/endpoints.js";
 import type { LoginSessions } from "../oauth/management.js";
 import { TokenManager, type RefreshCoordinator } from "../oauth/refresh.js";
 import type { TokenFileCredential } from "../oauth/store.js";
-import { vertexRoot } from "../oauth/vertex-sa.js";
+import { ServiceAccountTokens, vertexRoot } from "../oauth/vertex-sa.js";
 
 /** The `source` name of token-file credentials in the provider pool. */
 export const POOL_SOURCE = "auth-dir";
@@ -49,6 +49,8 @@ export interface AuthWatcherLike {
 export interface OAuthRuntime {
   readonly tokens: TokenManager;
   readonly sessions: LoginSessions;
+  /** Bearers minted from Vertex service-account files, cached until shortly before they expire. */
+  readonly serviceAccounts: ServiceAccountTokens;
   /** Rebuilds the pool's token-file credentials and re-registers the tokens with the log (call after every config swap). */
   publish(): void;
   /** True when a pool credential id is a token file's. */
@@ -213,6 +215,7 @@ export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<
   const runtime: OAuthRuntime = {
     tokens,
     sessions,
+    serviceAccounts: new ServiceAccountTokens(() => app.clock.now()),
     publish,
     owns: (id) => tokens.get(id) !== undefined,
     revokedNotice: (model) => revokedNotice(tokens.credentials(), app.config(), options.kinds, model),

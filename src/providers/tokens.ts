@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { App } from "../server/handler.js";
 import { TokenUnavailableError } from "../oauth/refresh.js";
-import { ServiceAccountError, ServiceAccountTokens, serviceAccountOf } from "../oauth/vertex-sa.js";
+import { ServiceAccountError, serviceAccountOf } from "../oauth/vertex-sa.js";
 import { effectiveProxy } from "../proxy/forward.js";
 import type { AttemptOutcome, Credential } from "./types.js";
 
@@ -71,20 +71,16 @@ function oauthOf(app: App): NonNullable<App["oauth"]> {
   return app.oauth;
 }
 
-const SA_TOKENS = new WeakMap<App, ServiceAccountTokens>();
-
 /**
  * Vertex service-account files carry a key, not a token: the bearer is minted from it (oauth/vertex-sa.ts,
- * cached in memory per app). Other files, and vertex files holding a plain `access_token`, pass unchanged.
+ * cached on the OAuth runtime). Other files, and vertex files holding a plain `access_token`, pass unchanged.
  */
 async function withServiceAccount<T extends TokenFacts>(app: App, cred: Credential, t: T, stale?: string): Promise<T> {
   if (t.type !== "vertex" || t.raw?.service_account === undefined) return t;
   const sa = serviceAccountOf(t.raw);
   if (typeof sa === "string") throw new ServiceAccountError(401, `Vertex token file "${cred.id}": ${sa}`);
-  let cache = SA_TOKENS.get(app);
-  if (!cache) SA_TOKENS.set(app, (cache = new ServiceAccountTokens(() => app.clock.now())));
   const config = app.config();
-  const got = await cache.token(
+  const got = await oauthOf(app).serviceAccounts.token(
     sa,
     { proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs },
     stale,
