@@ -6,6 +6,7 @@ import { ConfigError, loadConfigFile } from "./config/load.js";
 import { exampleKeys } from "./config/safe-mode.js";
 import { isUpstreamLogin, runLogin } from "./oauth/login.js";
 import { runAmpRouter } from "./amp/custom-router.js";
+import { PROVIDER_KINDS } from "./providers/kinds.js";
 
 const USAGE = `Usage: cliproxy [options]
        cliproxy check-config FILE [--allow-unknown]
@@ -130,7 +131,11 @@ export async function runCommand(cli: Cli, io: CliIo): Promise<number | undefine
   if (cli.cmd === "amp-router") return runAmpRouter(cli, io);
   if (cli.cmd !== "check") return undefined;
   try {
-    const { config, warnings, unknownKeys = [] } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env });
+    const {
+      config,
+      warnings,
+      unknownKeys = [],
+    } = await loadConfigFile(cli.file, { homeDir: io.homeDir, env: io.env, kinds: PROVIDER_KINDS });
     for (const w of warnings) io.out(`${cli.file}: warning: ${w}`);
     // A typo (`api-key:` for `api-keys:`) silently leaves a setting at its default: a check must fail on it.
     if (unknownKeys.length > 0 && !cli.allowUnknown) {

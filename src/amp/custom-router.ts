@@ -15,7 +15,9 @@ import { embeddedConfig, loadConfigFile, ConfigError } from "../config/load.js";
 import { exampleKeys } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { credentialsFromConfig } from "../providers/credentials.js";
-import type { Credential, ProviderKind } from "../providers/types.js";
+import { PROVIDER_KINDS } from "../providers/kinds.js";
+import type { Credential } from "../providers/types.js";
+import type { ProviderKind } from "../providers/kinds.js";
 import { ALL_POOL_KINDS, poolCredentials } from "../providers/oauth-pool.js";
 import { loadAuthDir } from "../oauth/store.js";
 
@@ -75,7 +77,7 @@ export function routerGroups(credentials: readonly Credential[]): RouterGroup[] 
   for (const f of FORMATS) {
     const mapping: string[] = [];
     for (const cred of credentials) {
-      if (f.kinds && !f.kinds.includes(cred.kind)) continue;
+      if (f.kinds && !(f.kinds as readonly string[]).includes(cred.kind)) continue;
       for (const id of [...cred.models.keys()].sort()) {
         // With a credential prefix both `p/id` and `id` are served (unless force-model-prefix): list the id once.
         const key =
@@ -171,7 +173,7 @@ export async function runAmpRouter(options: { baseUrl: string; config?: string }
   let config: Config;
   try {
     config = path
-      ? (await loadConfigFile(path, { path, homeDir: io.homeDir, env: io.env, cwd })).config
+      ? (await loadConfigFile(path, { path, homeDir: io.homeDir, env: io.env, cwd, kinds: PROVIDER_KINDS })).config
       : embeddedConfig({ homeDir: io.homeDir, env: io.env }).config;
   } catch (err) {
     if (err instanceof ConfigError) for (const p of err.problems) io.err(`${err.path}: ${p}`);
@@ -181,7 +183,7 @@ export async function runAmpRouter(options: { baseUrl: string; config?: string }
   const label = options.config ?? (path ? "config.yaml" : "the embedded default config");
   const tokens = await loadAuthDir(config.authDir);
   const credentials = [
-    ...credentialsFromConfig(config).credentials,
+    ...credentialsFromConfig(config, PROVIDER_KINDS).credentials,
     ...poolCredentials(tokens.credentials, config, ALL_POOL_KINDS),
   ];
   if (credentials.every((c) => c.models.size === 0)) {

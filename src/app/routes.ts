@@ -4,7 +4,9 @@ import { route } from "../server/router.js";
 import { PROVIDER_ROUTES } from "../providers/routes.js";
 import { AMP_ROUTES } from "../amp/routes.js";
 import { AMP_PROVIDER_ROUTES } from "../amp/provider-routes.js";
-import { MANAGEMENT_ROUTES } from "../management/routes.js";
+import { managementRoutes } from "../management/routes.js";
+import { PROVIDER_KINDS } from "../providers/kinds.js";
+import type { KindTable } from "../config/kinds.js";
 import { requireManagement } from "../management/auth.js";
 import { OAUTH_CALLBACK_ROUTES, OAUTH_MANAGEMENT_ROUTES } from "../oauth/management.js";
 import { METRICS_ROUTES } from "../metrics/routes.js";
@@ -32,15 +34,15 @@ const OAUTH_ROUTES: Route[] = [
   ...OAUTH_CALLBACK_ROUTES,
 ];
 
-/** The whole table. */
-export function allRoutes(): Route[] {
+/** The whole table, for the App's provider kinds (default the built-in ones). */
+export function allRoutes(kinds: KindTable = PROVIDER_KINDS): Route[] {
   return [
     ...CORE_ROUTES,
     ...METRICS_ROUTES,
     ...PROVIDER_ROUTES,
     ...AMP_PROVIDER_ROUTES,
     ...AMP_ROUTES,
-    ...MANAGEMENT_ROUTES,
+    ...managementRoutes(kinds),
     ...OAUTH_ROUTES,
   ];
 }

@@ -9,6 +9,8 @@ import { createLogRouting, readTlsFiles, startConfigRuntime, type ConfigRuntime 
 import { exampleKeys, exampleKeysRefusal } from "../config/safe-mode.js";
 import { safeModeRoutes } from "./safe-mode.js";
 import type { Config } from "../config/schema.js";
+import { kindCounts } from "../config/kinds.js";
+import { PROVIDER_KINDS, type Kinds } from "../providers/kinds.js";
 import { createLogger, type Logger } from "../log/log.js";
 import { ALL_POOL_KINDS, startOAuth } from "../providers/oauth-pool.js";
 import { GEMINI_CLI_NOTICE } from "../oauth/gemini.js";
@@ -33,6 +35,8 @@ export interface StartOptions {
   homeDir: string;
   log?: Logger;
   clock?: Clock;
+  /** The provider kinds served (default PROVIDER_KINDS; createApp() says how to add one). */
+  kinds?: Kinds;
 }
 
 /** A started cliproxy: the app and its server. */
@@ -62,8 +66,9 @@ export async function start(options: StartOptions): Promise<Started> {
       `config: --config "${options.configPath}" is ignored: PGSTORE_DSN is set, so the config comes from PostgreSQL (${store.configPath})`,
     );
   const configPath = store?.configPath ?? findConfig(options.configPath, cwd);
+  const kinds = options.kinds ?? PROVIDER_KINDS;
   const loaded: LoadResult = configPath
-    ? await loadConfigFile(configPath, { path: configPath, homeDir: options.homeDir, env })
+    ? await loadConfigFile(configPath, { path: configPath, homeDir: options.homeDir, env, kinds })
     : embeddedConfig({ homeDir: options.homeDir, env });
   // --host/--port win over the file, at start and on every reload.
   const adjust = (c: Config): Config => ({
@@ -83,7 +88,7 @@ export async function start(options: StartOptions): Promise<Started> {
     throw new Error(refusal);
   }
   const tls = await readTlsFiles(config.tls);
-  const app = createApp({ config, log, clock: options.clock, env, homeDir: options.homeDir, configPath });
+  const app = createApp({ config, log, clock: options.clock, env, homeDir: options.homeDir, configPath, kinds });
   metricsOf(app); // /metrics counts from the first request
   const logging = createLogRouting(app, { cwd });
   logging.apply(config);
@@ -116,7 +121,7 @@ export async function start(options: StartOptions): Promise<Started> {
   else log.info("config: no config file found (looked for ./config.yaml); using the embedded default");
   for (const w of loaded.warnings) log.warn(`config: ${w}`);
   await describeFindings(app, config, env);
-  const running = await listen(app, config.host, config.port, allRoutes(), tls, onUpgrade(app));
+  const running = await listen(app, config.host, config.port, allRoutes(app.kinds), tls, onUpgrade(app));
   log.info(`cliproxy ${app.version} listening on ${running.url}`);
   if (config.apiKeys.length === 0)
     log.warn("no api-keys configured: every request is accepted without a key (allowed only on loopback)");
@@ -171,15 +176,7 @@ async function describeFindings(
     log.info(
       `environment keys: ${fromEnv.length ? fromEnv.join(", ") : "none (set ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY or AMP_API_KEY)"}`,
     );
-  const counts = {
-    claude: config.claudeApiKey.length,
-    gemini: config.geminiApiKey.length,
-    codex: config.codexApiKey.length,
-    vertex: config.vertexApiKey.length,
-    "openai-compatibility": config.openaiCompatibility.length,
-  };
-  const summary = Object.entries(counts)
-    .filter(([, n]) => n > 0)
+  const summary = kindCounts(config, app.kinds)
     .map(([k, n]) => `${k}=${n}`)
     .join(" ");
   const present = existsSync(config.authDir);

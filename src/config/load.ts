@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG, makeConfig, providerKey, type Config } from "./schema.j
 import { parseYaml, YamlError } from "./yaml.js";
 import { Reader } from "./reader.js";
 import { expandHome, readConfig } from "./validate.js";
+import type { KindTable } from "./kinds.js";
 
 /** Expands a leading ~ to the home directory (re-exported: part of this module's contract). */
 export { expandHome };
@@ -26,6 +27,8 @@ export interface LoadOptions {
   readonly path?: string;
   readonly homeDir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The provider kinds whose lists config.yaml may hold (the App's `kinds`; PROVIDER_KINDS in providers/kinds.ts). */
+  readonly kinds: KindTable;
   /** Base for a relative auth-dir (default: the process's working directory, as upstream). */
   readonly cwd?: string;
 }
@@ -52,7 +55,7 @@ export function parseConfig(text: string, options: LoadOptions): LoadResult {
     throw err;
   }
   const reader = new Reader(doc);
-  const config = readConfig(reader, { homeDir: options.homeDir, cwd: options.cwd });
+  const config = readConfig(reader, { homeDir: options.homeDir, cwd: options.cwd, kinds: options.kinds });
   if (reader.problems.length) throw new ConfigError(file, reader.problems);
   reader.reportUnknown();
   return { config, warnings: reader.warnings, unknownKeys: reader.unknown };
@@ -71,7 +74,7 @@ export async function loadConfigFile(path: string, options: LoadOptions): Promis
 }
 
 /** The embedded default: no file; provider keys from ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY. */
-export function embeddedConfig(options: LoadOptions): LoadResult {
+export function embeddedConfig(options: Pick<LoadOptions, "homeDir" | "env">): LoadResult {
   const env = options.env;
   const key = (name: string) => env[name]?.trim() ?? "";
   const config = makeConfig({

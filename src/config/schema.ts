@@ -26,7 +26,7 @@ export interface ThinkingSupport {
   readonly levels?: readonly string[];
 }
 
-/** A `gemini-api-key`, `claude-api-key`, `codex-api-key` or `vertex-api-key` entry. */
+/** An entry of an API-key list (`gemini-api-key`, `claude-api-key`, …; config/kinds.ts ApiKeyList). */
 export interface ProviderKey {
   readonly apiKey: string;
   readonly baseUrl: string;
@@ -130,10 +130,11 @@ export interface Config {
   readonly streaming: { readonly keepaliveSeconds: number; readonly bootstrapRetries: number };
   readonly nonstreamKeepaliveInterval: number;
   readonly claudeHeaderDefaults: Readonly<Record<string, string>>;
-  readonly geminiApiKey: readonly ProviderKey[];
-  readonly claudeApiKey: readonly ProviderKey[];
-  readonly codexApiKey: readonly ProviderKey[];
-  readonly vertexApiKey: readonly ProviderKey[];
+  /**
+   * Each API-key provider kind's entries, under its YAML key in camelCase (`claude-api-key` → `claudeApiKey`):
+   * the kinds table (config/kinds.ts) says which lists exist, so a new kind needs no field here.
+   */
+  readonly [apiKeyList: `${string}ApiKey`]: readonly ProviderKey[];
   readonly openaiCompatibility: readonly OpenAICompat[];
   readonly oauthModelAlias: Readonly<
     Record<string, ReadonlyArray<{ readonly name: string; readonly alias: string; readonly fork: boolean }>>
@@ -222,6 +223,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   streaming: { keepaliveSeconds: 0, bootstrapRetries: 0 },
   nonstreamKeepaliveInterval: 0,
   claudeHeaderDefaults: {},
+  // The built-in kinds' lists, empty (the embedded default and makeConfig() callers fill them).
   geminiApiKey: [],
   claudeApiKey: [],
   codexApiKey: [],

@@ -4,41 +4,27 @@
  */
 import type { Config, ModelEntry, OpenAICompat, ProviderKey, ThinkingSupport } from "./schema.js";
 import { readBaseUrl, readProxyUrl, type KeyPath, type Reader } from "./reader.js";
+import { apiKeyLists, listField, type ApiKeyList, type KindTable } from "./kinds.js";
 import { isObject } from "../plain-object.js";
 
-type Kind = "gemini" | "claude" | "codex" | "vertex";
-
-/** The provider-related part of a Config. */
+/** The provider-related part of a Config: each kind's list, and the OAuth and payload blocks. */
 export type ProviderFields = Pick<
   Config,
-  | "geminiApiKey"
-  | "claudeApiKey"
-  | "codexApiKey"
-  | "vertexApiKey"
-  | "openaiCompatibility"
-  | "oauthModelAlias"
-  | "oauthExcludedModels"
-  | "payload"
->;
+  "openaiCompatibility" | "oauthModelAlias" | "oauthExcludedModels" | "payload"
+> & {
+  [apiKeyList: `${string}ApiKey`]: readonly ProviderKey[];
+};
 
-/** Reads every provider list and the OAuth and payload blocks. */
-export function readProviders(r: Reader): ProviderFields {
-  const gemini = readKeyList(r, "gemini-api-key", "gemini");
-  const legacy = r.strings(["generative-language-api-key"]);
-  if (legacy.length) {
-    r.warn(["generative-language-api-key"], "deprecated: write these keys as gemini-api-key entries (- api-key: …)");
-    for (const k of legacy) if (!gemini.some((g) => g.apiKey === k && g.baseUrl === "")) gemini.push(entry(k));
-  }
-  return {
-    geminiApiKey: gemini,
-    claudeApiKey: readKeyList(r, "claude-api-key", "claude"),
-    codexApiKey: readKeyList(r, "codex-api-key", "codex"),
-    vertexApiKey: readKeyList(r, "vertex-api-key", "vertex"),
+/** Reads every provider list the kinds table names, and the OAuth and payload blocks. */
+export function readProviders(r: Reader, kinds: KindTable): ProviderFields {
+  const out: ProviderFields = {
     openaiCompatibility: readCompatList(r),
     oauthModelAlias: readModelAlias(r),
     oauthExcludedModels: readExcludedMap(r),
     payload: readPayload(r),
   };
+  for (const { list } of apiKeyLists(kinds)) out[listField(list.key)] = readKeyList(r, list);
+  return out;
 }
 
 function entry(apiKey: string, fields: Partial<ProviderKey> = {}): ProviderKey {
@@ -56,47 +42,46 @@ function entry(apiKey: string, fields: Partial<ProviderKey> = {}): ProviderKey {
   };
 }
 
-function readKeyList(r: Reader, key: string, kind: Kind): ProviderKey[] {
+function readKeyList(r: Reader, list: ApiKeyList): ProviderKey[] {
   const out: ProviderKey[] = [];
-  const n = r.list([key]);
+  const n = r.list([list.key]);
   for (let i = 0; i < n; i++) {
-    const path = [key, i];
+    const path = [list.key, i];
     if (!isObject(r.raw(path))) {
       r.problem(path, "expected a mapping with api-key");
       continue;
     }
-    const e = readKeyEntry(r, path, kind);
+    const e = readKeyEntry(r, path, list);
     if (!e.apiKey) r.warn(path, "entry without api-key dropped");
-    else if (kind === "codex" && !e.baseUrl)
-      r.warn(path, "entry without base-url dropped (the default Codex endpoint takes only OAuth tokens)");
-    else if (
-      (kind === "gemini" || kind === "vertex") &&
-      out.some((o) => o.apiKey === e.apiKey && o.baseUrl === e.baseUrl)
-    )
+    else if (list.requireBaseUrl && !e.baseUrl) r.warn(path, `entry without base-url dropped (${list.requireBaseUrl})`);
+    else if (list.dedupe && out.some((o) => o.apiKey === e.apiKey && o.baseUrl === e.baseUrl))
       r.warn(path, "duplicate api-key and base-url dropped");
     else out.push(e);
+  }
+  for (const old of list.oldKeys ?? []) {
+    const legacy = r.strings([old]);
+    if (!legacy.length) continue;
+    r.warn([old], `deprecated: write these keys as ${list.key} entries (- api-key: …)`);
+    for (const k of legacy) if (!out.some((g) => g.apiKey === k && g.baseUrl === "")) out.push(entry(k));
   }
   return out;
 }
 
-function readKeyEntry(r: Reader, path: KeyPath, kind: Kind): ProviderKey {
+function readKeyEntry(r: Reader, path: KeyPath, list: ApiKeyList): ProviderKey {
   const at = (k: string): KeyPath => [...path, k];
   for (const k of ["weight", "request-scoped-errors"]) r.ignored(at(k));
-  if (kind === "claude")
-    for (const k of ["cloak", "experimental-cch-signing"])
-      r.ignored(at(k), "cloaking is not done by cliproxy: requests go out as the client wrote them (ignored)");
+  for (const [k, why] of Object.entries(list.ignored ?? {})) r.ignored(at(k), why);
   const e = entry(r.str(at("api-key")), {
     baseUrl: readBaseUrl(r, at("base-url")),
     prefix: readPrefix(r, at("prefix")),
     priority: r.int(at("priority")),
     proxyUrl: readProxyUrl(r, at("proxy-url")),
     headers: r.stringMap(at("headers")),
-    models: readModels(r, at("models"), kind === "vertex"),
+    models: readModels(r, at("models"), list.modelsNeedAlias ?? false),
     excludedModels: readExcluded(r, at("excluded-models")),
-    // vertex-api-key has no disable-cooling: left unread, it is reported as unknown
-    disableCooling: kind === "vertex" ? false : r.bool(at("disable-cooling")),
+    disableCooling: list.noDisableCooling ? false : r.bool(at("disable-cooling")),
   });
-  return kind === "codex" && r.has(at("websockets")) ? { ...e, websockets: r.bool(at("websockets")) } : e;
+  return list.websockets && r.has(at("websockets")) ? { ...e, websockets: r.bool(at("websockets")) } : e;
 }
 
 /** Outer slashes trimmed; a prefix still containing `/` is discarded (config.md §3). */

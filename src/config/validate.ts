@@ -8,10 +8,13 @@ import { DEFAULT_CONFIG, type Config } from "./schema.js";
 import { parseDuration, readProxyUrl, Reader, type KeyPath } from "./reader.js";
 import { readProviders } from "./validate-providers.js";
 import { readAmp } from "./validate-amp.js";
+import type { KindTable } from "./kinds.js";
 
 /** What parsing needs besides the text. */
 export interface ReadOptions {
   readonly homeDir: string;
+  /** The provider kinds whose config lists are read (the App's table: PROVIDER_KINDS plus any added). */
+  readonly kinds: KindTable;
   readonly cwd?: string;
 }
 
@@ -126,7 +129,7 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
   const bodyLimitMb = r.int(["body-limit-mb"], d.bodyLimitBytes / 1024 / 1024);
   if (bodyLimitMb < 1) r.problem(["body-limit-mb"], `expected a size in MB of at least 1, got ${bodyLimitMb}`);
 
-  const providers = readProviders(r);
+  const providers = readProviders(r, options.kinds);
   return {
     host,
     port,

@@ -15,6 +15,7 @@ import { basename, dirname, resolve } from "node:path";
 import { ConfigError, parseConfig } from "./load.js";
 import { changedKeys, keepRestartOnly } from "./diff.js";
 import type { Config } from "./schema.js";
+import type { KindTable } from "./kinds.js";
 import type { Logger } from "../log/log.js";
 
 /**
@@ -26,6 +27,8 @@ export interface ConfigHost {
   readonly clock: { now(): number };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homeDir: string;
+  /** The provider kinds whose lists config.yaml may hold. */
+  readonly kinds: KindTable;
   config(): Config;
   setConfig(next: Config): void;
   /** The last reload attempt that was not skipped for an unchanged or own file, for the status page. */
@@ -149,7 +152,7 @@ export async function watchConfig(
       return { kind: "skipped", reason: "own-write" };
     }
     try {
-      const loaded = parseConfig(text, { path, homeDir: app.homeDir, env: app.env });
+      const loaded = parseConfig(text, { path, homeDir: app.homeDir, env: app.env, kinds: app.kinds });
       const running = app.config();
       const adjusted = options.adjust ? options.adjust(loaded.config) : loaded.config;
       const { config, needsRestart } = keepRestartOnly(running, adjusted);

@@ -4,6 +4,7 @@
  * left out of list items, as CLIProxyAPI's JSON tags (`omitempty`) do.
  */
 import type { Config, ModelEntry, OpenAICompat, ProviderKey } from "../config/schema.js";
+import { apiKeyLists, keyEntries, type KindTable } from "../config/kinds.js";
 import { ampJson, formatDuration } from "./ampcode.js";
 
 type Json = Record<string, unknown>;
@@ -59,7 +60,7 @@ export function compatYaml(c: OpenAICompat): Json {
 }
 
 /** The running config for `GET /config`: YAML key names; host, port, auth-dir and remote-management left out. */
-export function configJson(c: Config): Json {
+export function configJson(c: Config, kinds: KindTable): Json {
   const out: Json = {
     tls: { ...c.tls },
     "api-keys": [...c.apiKeys],
@@ -92,10 +93,7 @@ export function configJson(c: Config): Json {
     "nonstream-keepalive-interval": c.nonstreamKeepaliveInterval,
     "claude-header-defaults": { ...c.claudeHeaderDefaults },
     "codex-header-defaults": { ...c.codexHeaderDefaults },
-    "gemini-api-key": c.geminiApiKey.map(keyYaml),
-    "claude-api-key": c.claudeApiKey.map(keyYaml),
-    "codex-api-key": c.codexApiKey.map(keyYaml),
-    "vertex-api-key": c.vertexApiKey.map(keyYaml),
+    ...Object.fromEntries(apiKeyLists(kinds).map(({ list }) => [list.key, keyEntries(c, list).map(keyYaml)])),
     "openai-compatibility": c.openaiCompatibility.map(compatYaml),
     "oauth-model-alias": Object.fromEntries(
       Object.entries(c.oauthModelAlias).map(([k, list]) => [k, list.map((a) => ({ ...a }))]),

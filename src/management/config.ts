@@ -56,7 +56,7 @@ export function refusePut(app: App, next: Config): HttpError | undefined {
 }
 
 /** `GET /config`: the running config with YAML key names. */
-export const getConfig: Handler = async (_req, ctx) => reply(ctx, 200, configJson(ctx.app.config()));
+export const getConfig: Handler = async (_req, ctx) => reply(ctx, 200, configJson(ctx.app.config(), ctx.app.kinds));
 
 /** `GET /config.yaml`: the config file exactly as it is on disk. */
 export const getConfigYaml: Handler = async (_req, ctx) => {
@@ -93,7 +93,7 @@ export const putConfigYaml: Handler = async (req, ctx) => {
   }
   let loaded;
   try {
-    loaded = parseConfig(text, { path, homeDir: app.homeDir, env: app.env });
+    loaded = parseConfig(text, { path, homeDir: app.homeDir, env: app.env, kinds: app.kinds });
     loaded = { ...loaded, config: pinned(app, loaded.config) };
   } catch (err) {
     if (err instanceof ConfigError) throw fail(422, "invalid_config", err.problems.join("; "));

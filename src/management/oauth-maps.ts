@@ -48,7 +48,8 @@ function yamlMap(m: OAuthMap, value: Config[MapField]): Record<string, unknown> 
 /** The map normalised as config.yaml would load it; 400 naming the problem otherwise. */
 function normalise(m: OAuthMap, map: Record<string, unknown>, app: App): Config[MapField] {
   try {
-    return parseConfig(JSON.stringify({ [m.key]: map }), { homeDir: app.homeDir, env: app.env }).config[m.field];
+    return parseConfig(JSON.stringify({ [m.key]: map }), { homeDir: app.homeDir, env: app.env, kinds: app.kinds })
+      .config[m.field];
   } catch (err) {
     if (err instanceof ConfigError)
       throw badRequest(err.problems.map((p) => p.replace(/ at line \d+, column \d+/, "")).join("; "));

@@ -1,11 +1,12 @@
 /**
- * Provider key lists (management.md §4.4): `/gemini-api-key`, `/claude-api-key`, `/codex-api-key`,
- * `/vertex-api-key` and `/openai-compatibility`. Bodies are normalised by the config loader itself
- * (they are fed to it as a one-key document), so an entry accepted here reads back identically from
+ * Provider key lists (management.md §4.4): one endpoint per kind with a config list (`/gemini-api-key`,
+ * `/claude-api-key`, `/codex-api-key`, `/vertex-api-key`, `/openai-compatibility`, and any kind added).
+ * Bodies are normalised by the config loader itself (they are fed to it as a one-key document), so an entry accepted here reads back identically from
  * config.yaml, and one the loader would drop (a Codex key without base-url) is dropped here too.
  */
 import { ConfigError, parseConfig } from "../config/load.js";
 import type { Config, OpenAICompat, ProviderKey } from "../config/schema.js";
+import { listField, type ApiKeyList, type KindTable } from "../config/kinds.js";
 import { authIndex } from "../providers/credentials.js";
 import type { App, Ctx, Handler } from "../server/handler.js";
 import { originsByIdentity } from "./api-keys.js";
@@ -18,13 +19,15 @@ import { isObject } from "../plain-object.js";
 type Item = ProviderKey | OpenAICompat;
 type Json = Record<string, unknown>;
 
-/** One provider list: its YAML key, Config field, renderer and PATCH fields. */
+/** One provider list: its YAML key, Config field, renderer and PATCH fields, from its kind's entry in the kinds table. */
 export interface ProviderList {
   readonly key: string;
-  readonly field: "geminiApiKey" | "claudeApiKey" | "codexApiKey" | "vertexApiKey" | "openaiCompatibility";
+  readonly field: `${string}ApiKey` | "openaiCompatibility";
   yaml(item: Item): Json;
   /** Keys a PATCH `value` may set. */
   readonly patchable: readonly string[];
+  /** The API-key list's rules (absent for openai-compatibility). */
+  readonly rules?: ApiKeyList;
 }
 
 const KEY_FIELDS = [
@@ -39,46 +42,47 @@ const KEY_FIELDS = [
   "disable-cooling",
 ];
 
-function keyList(key: string, field: ProviderList["field"], patchable = KEY_FIELDS): ProviderList {
-  return { key, field, yaml: (i) => keyYaml(i as ProviderKey), patchable };
-}
+const COMPAT_LIST: ProviderList = {
+  key: "openai-compatibility",
+  field: "openaiCompatibility",
+  yaml: (i) => compatYaml(i as OpenAICompat),
+  patchable: [
+    "name",
+    "prefix",
+    "priority",
+    "disabled",
+    "base-url",
+    "api-key-entries",
+    "models",
+    "headers",
+    "disable-cooling",
+    "support-prompt-cache-key",
+  ],
+};
 
-/** The five lists. */
-export const PROVIDER_LISTS = {
-  gemini: keyList(
-    "gemini-api-key",
-    "geminiApiKey",
-    KEY_FIELDS.filter((f) => f !== "models"),
-  ),
-  claude: keyList("claude-api-key", "claudeApiKey"),
-  codex: keyList("codex-api-key", "codexApiKey", [...KEY_FIELDS, "websockets"]),
-  vertex: keyList("vertex-api-key", "vertexApiKey"),
-  compat: {
-    key: "openai-compatibility",
-    field: "openaiCompatibility",
-    yaml: (i) => compatYaml(i as OpenAICompat),
-    patchable: [
-      "name",
-      "prefix",
-      "priority",
-      "disabled",
-      "base-url",
-      "api-key-entries",
-      "models",
-      "headers",
-      "disable-cooling",
-      "support-prompt-cache-key",
-    ],
-  } satisfies ProviderList,
-} as const;
+/** The lists management edits: one per kind with a config list, in kinds-table order. */
+export function providerLists(kinds: KindTable): ProviderList[] {
+  return Object.values(kinds).flatMap((kind): ProviderList[] => {
+    const rules = kind.list;
+    if (rules?.shape === "openai-compatibility") return [COMPAT_LIST];
+    if (rules?.shape !== "api-keys") return [];
+    const patchable = KEY_FIELDS.filter((f) => !(f === "models" && rules.fixedModels));
+    if (rules.websockets) patchable.push("websockets");
+    return [{ key: rules.key, field: listField(rules.key), yaml: (i) => keyYaml(i as ProviderKey), patchable, rules }];
+  });
+}
 
 const isCompat = (l: ProviderList) => l.field === "openaiCompatibility";
 
 /** Items normalised exactly as config.yaml would load them; 400 naming the problem otherwise. */
 export function normalise(list: ProviderList, items: readonly unknown[], app: App): Item[] {
   try {
-    const { config } = parseConfig(JSON.stringify({ [list.key]: items }), { homeDir: app.homeDir, env: app.env });
-    return [...config[list.field]];
+    const { config } = parseConfig(JSON.stringify({ [list.key]: items }), {
+      homeDir: app.homeDir,
+      env: app.env,
+      kinds: app.kinds,
+    });
+    return [...(config[list.field] ?? [])];
   } catch (err) {
     if (err instanceof ConfigError)
       throw badRequest(err.problems.map((p) => p.replace(/ at line \d+, column \d+/, "")).join("; "));
@@ -87,7 +91,7 @@ export function normalise(list: ProviderList, items: readonly unknown[], app: Ap
 }
 
 function current(list: ProviderList, c: Config): readonly Item[] {
-  return c[list.field];
+  return c[list.field] ?? [];
 }
 
 function save(
@@ -122,8 +126,8 @@ function putHandler(list: ProviderList): Handler {
     const raw = await readList(req);
     raw.forEach((e, i) => {
       if (!isObject(e)) throw badRequest(INVALID_BODY);
-      if (list.key === "vertex-api-key" && (typeof e["api-key"] !== "string" || e["api-key"].trim() === ""))
-        throw badRequest(`vertex-api-key[${i}].api-key is required`);
+      if (list.rules?.putNeedsKey && (typeof e["api-key"] !== "string" || e["api-key"].trim() === ""))
+        throw badRequest(`${list.key}[${i}].api-key is required`);
     });
     const items = normalise(list, raw, ctx.app);
     await save(ctx, list, (before) => ({
@@ -165,7 +169,7 @@ function patchHandler(list: ProviderList): Handler {
     // Gemini: an empty api-key deletes the entry; openai-compatibility: an empty base-url does.
     const deletes = isCompat(list)
       ? merged["base-url"] === ""
-      : list.key === "gemini-api-key" && merged["api-key"] === "";
+      : list.rules?.emptyKeyDeletes === true && merged["api-key"] === "";
     const [replacement] = deletes ? [] : normalise(list, [merged], ctx.app);
     await save(ctx, list, (items) => {
       const at = items.indexOf(target);

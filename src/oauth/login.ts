@@ -253,7 +253,8 @@ async function waitForCode(login: PendingLogin, io: LoginIo): Promise<{ code: st
 
 async function loadLoginConfig(path: string | undefined, io: LoginIo): Promise<Config> {
   const file = findConfig(path, io.cwd);
-  const options = { homeDir: io.homeDir, env: io.env, cwd: io.cwd };
+  // A login needs auth-dir, proxy and OAuth endpoints only: no provider list is read (nor reported unknown).
+  const options = { homeDir: io.homeDir, env: io.env, cwd: io.cwd, kinds: {} };
   return (file ? await loadConfigFile(file, { ...options, path: file }) : embeddedConfig(options)).config;
 }
 

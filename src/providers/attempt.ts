@@ -36,8 +36,6 @@ import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import type { Action, Executor } from "./executor.js";
 import type { AttemptOutcome, Credential, LocalCall } from "./types.js";
 
-import { EXECUTORS } from "./executors.js";
-
 /** Largest upstream error body kept (for classification and the client). */
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
@@ -136,7 +134,7 @@ export async function attempt(
   state: AttemptState,
 ): Promise<AttemptOutcome> {
   const { app, config, res } = ctx;
-  const ex = EXECUTORS[cred.kind]!;
+  const ex = app.kinds[cred.kind]!.executor;
   const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
   const suffix = call.model.match(/\(([^()]*)\)$/)?.[0] ?? "";
   const { body, json: parsedBody } = upstreamBody(call, client, ex, action, upstreamModel + suffix, stream);

@@ -3,27 +3,19 @@
  * reload, so routing is a map lookup: catalog or own `models`, minus `excluded-models`, plus `prefix/` forms.
  */
 import { createHash } from "node:crypto";
-import type { Config, ModelEntry, ProviderKey } from "../config/schema.js";
+import type { Config, ModelEntry } from "../config/schema.js";
+import { keyEntries, type ApiKeyList, type KindTable } from "../config/kinds.js";
 import { maskKey } from "../log/redact.js";
 import { catalogFor } from "./catalog.js";
-import type { Credential, ModelSource, ProviderKind } from "./types.js";
-
-/** Default upstream roots (providers.md §2); a credential `base-url` replaces them. */
-export const DEFAULT_BASE_URLS: Readonly<Record<string, string>> = Object.freeze({
-  claude: "https://api.anthropic.com",
-  gemini: "https://generativelanguage.googleapis.com",
-  codex: "https://chatgpt.com/backend-api/codex",
-  vertex: "https://aiplatform.googleapis.com",
-  "gemini-cli": "https://cloudcode-pa.googleapis.com",
-  antigravity: "https://daily-cloudcode-pa.googleapis.com",
-});
+import type { Credential, ModelSource } from "./types.js";
 
 /** Everything needed to build one credential; token-file loaders use this too. */
 export interface CredentialSpec {
   id: string;
   provider: string;
-  kind: ProviderKind;
+  kind: string;
   apiKey: string;
+  /** Upstream root (the kind's default is applied by the caller: config lists in credentialsFromConfig, token files in oauth-pool.ts). */
   baseUrl?: string;
   proxyUrl?: string;
   headers?: Readonly<Record<string, string>>;
@@ -103,7 +95,7 @@ export function buildCredential(spec: CredentialSpec, forceModelPrefix: boolean)
     if (!(prefix && forceModelPrefix)) models.set(id, names);
     if (prefix) models.set(`${prefix}/${id}`, names);
   }
-  const baseUrl = (spec.baseUrl?.trim() || DEFAULT_BASE_URLS[spec.provider] || "").replace(/\/+$/, "");
+  const baseUrl = (spec.baseUrl?.trim() ?? "").replace(/\/+$/, "");
   const cred: Credential = Object.freeze({
     id: spec.id,
     provider: spec.provider,
@@ -163,25 +155,23 @@ export interface CredentialWarning {
   readonly message: string;
 }
 
-function fromProviderKeys(
-  list: readonly ProviderKey[],
-  listName: string,
+function fromKeyList(
+  id: string,
   provider: string,
-  kind: ProviderKind,
+  list: ApiKeyList,
   config: Config,
-  options: { dedupe?: boolean; requireBaseUrl?: boolean; cooling?: boolean },
   out: Credential[],
   warnings: CredentialWarning[],
 ): void {
   const seen = new Set<string>();
-  list.forEach((k, i) => {
+  keyEntries(config, list).forEach((k, i) => {
     const apiKey = k.apiKey.trim();
     if (!apiKey) return;
-    if (options.requireBaseUrl && !k.baseUrl.trim()) {
-      warnings.push({ message: `Skipped ${listName}[${i}]: base-url is required for API keys` });
+    if (list.requireBaseUrl && !k.baseUrl.trim()) {
+      warnings.push({ message: `Skipped ${list.key}[${i}]: base-url is required for API keys` });
       return;
     }
-    if (options.dedupe) {
+    if (list.dedupe) {
       const dedupeKey = `${apiKey}|${k.baseUrl.trim()}`;
       if (seen.has(dedupeKey)) return;
       seen.add(dedupeKey);
@@ -189,16 +179,17 @@ function fromProviderKeys(
     out.push(
       buildCredential(
         {
-          id: `${listName}[${i}]`,
+          id: `${list.key}[${i}]`,
           provider,
-          kind,
+          kind: id,
           apiKey,
-          baseUrl: k.baseUrl,
+          // Default roots (providers.md §2) are the list's; token files get theirs from oauth-pool.ts.
+          baseUrl: k.baseUrl.trim() || list.defaultBaseUrl,
           proxyUrl: k.proxyUrl,
           headers: k.headers,
           priority: k.priority,
           prefix: k.prefix,
-          disableCooling: options.cooling === false ? false : k.disableCooling,
+          disableCooling: list.noDisableCooling ? false : k.disableCooling,
           models: k.models,
           excludedModels: k.excludedModels,
         },
@@ -208,34 +199,30 @@ function fromProviderKeys(
   });
 }
 
-/** Every API-key credential in a config, in config order, plus warnings for entries that were dropped. */
-export function credentialsFromConfig(config: Config): { credentials: Credential[]; warnings: CredentialWarning[] } {
+/** Every API-key credential in a config, in kinds-table then config order, plus warnings for entries that were dropped. */
+export function credentialsFromConfig(
+  config: Config,
+  kinds: KindTable,
+): { credentials: Credential[]; warnings: CredentialWarning[] } {
   const out: Credential[] = [];
   const warnings: CredentialWarning[] = [];
-  fromProviderKeys(config.claudeApiKey, "claude-api-key", "claude", "claude", config, {}, out, warnings);
-  fromProviderKeys(config.geminiApiKey, "gemini-api-key", "gemini", "gemini", config, { dedupe: true }, out, warnings);
-  fromProviderKeys(
-    config.codexApiKey,
-    "codex-api-key",
-    "codex",
-    "codex",
-    config,
-    { requireBaseUrl: true },
-    out,
-    warnings,
-  );
-  fromProviderKeys(
-    config.vertexApiKey,
-    "vertex-api-key",
-    "vertex",
-    "vertex",
-    config,
-    { dedupe: true, cooling: false },
-    out,
-    warnings,
-  );
+  for (const [id, kind] of Object.entries(kinds)) {
+    if (kind.list?.shape === "api-keys") fromKeyList(id, kind.provider, kind.list, config, out, warnings);
+    else if (kind.list?.shape === "openai-compatibility") fromCompat(id, kind.provider, config, out, warnings);
+  }
+  return { credentials: out, warnings };
+}
+
+/** openai-compatibility: each entry's name is its provider (`fallback` when unnamed), one credential per key. */
+function fromCompat(
+  kind: string,
+  fallback: string,
+  config: Config,
+  out: Credential[],
+  warnings: CredentialWarning[],
+): void {
   config.openaiCompatibility.forEach((entry, i) => {
-    const provider = entry.name.trim().toLowerCase() || "openai-compatibility";
+    const provider = entry.name.trim().toLowerCase() || fallback;
     if (!entry.baseUrl.trim()) {
       warnings.push({ message: `Skipped openai-compatibility[${i}] "${provider}": base-url is required` });
       return;
@@ -247,7 +234,7 @@ export function credentialsFromConfig(config: Config): { credentials: Credential
           {
             id: `openai-compatibility[${provider}][${j}]`,
             provider,
-            kind: "openai-compat",
+            kind,
             apiKey: k.apiKey.trim(),
             baseUrl: entry.baseUrl,
             proxyUrl: k.proxyUrl,
@@ -263,5 +250,4 @@ export function credentialsFromConfig(config: Config): { credentials: Credential
       );
     });
   });
-  return { credentials: out, warnings };
 }

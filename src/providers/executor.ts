@@ -9,7 +9,7 @@ import type { Config } from "../config/schema.js";
 import type { Format } from "../translate/hub.js";
 import type { TokenFacts } from "./tokens.js";
 import type { UsageKind } from "./usage.js";
-import type { Credential, LocalCall, ProviderKind } from "./types.js";
+import type { Credential, LocalCall } from "./types.js";
 import { isObject } from "../plain-object.js";
 
 /** What the upstream is asked to do. */
@@ -49,7 +49,8 @@ export interface UpstreamCall {
 
 /** One provider kind's executor. */
 export interface Executor {
-  readonly kind: ProviderKind;
+  /** Its kind's id in the kinds table (providers/kinds.ts). */
+  readonly kind: string;
   /** The wire format the upstream speaks. */
   readonly dialect: Format;
   /** How usage is parsed from its answers (usage.ts parseUsage). */
@@ -84,9 +85,12 @@ export function applyCustomHeaders(
   return headers;
 }
 
-/** True for credentials configured as API keys (the OAuth seam: token-file credentials use other ids). */
+/**
+ * True for credentials configured as API keys, of any kind: config lists name theirs `<list key>[i]` (every
+ * API-key list's key ends in `-api-key`, config/kinds.ts), token files by their file (the OAuth seam).
+ */
 export function isApiKeyCredential(cred: Credential): boolean {
-  return /^(claude|gemini|codex|vertex)-api-key\[|^openai-compatibility\[/.test(cred.id);
+  return /^[a-z0-9-]+-api-key\[|^openai-compatibility\[/.test(cred.id);
 }
 
 /** The request body as a JSON object: the parsed `json` when given, else `body` parsed; undefined when not an object. */

@@ -9,7 +9,7 @@ import type { Config } from "../config/schema.js";
 import { catalogFor } from "./catalog.js";
 import { buildCredential } from "./credentials.js";
 import { splitThinkingSuffix } from "./registry.js";
-import type { Credential, ModelSource, ProviderKind } from "./types.js";
+import type { Credential, ModelSource } from "./types.js";
 import type { App } from "../server/handler.js";
 import { endpointsFor } from "../oauth/endpoints.js";
 import type { LoginSessions } from "../oauth/management.js";
@@ -130,7 +130,7 @@ export function poolCredentials(
         {
           id: c.id,
           provider: c.provider,
-          kind: kind as ProviderKind,
+          kind,
           apiKey: "",
           baseUrl:
             c.baseUrl ??

@@ -208,7 +208,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     usage,
     cooldowns: book,
     update(config) {
-      const { credentials, warnings } = credentialsFromConfig(config);
+      const { credentials, warnings } = credentialsFromConfig(config, getApp().kinds);
       for (const w of warnings) getApp().log.warn(w.message);
       // config.md §7: a routing.* change rebuilds the selector and loses session bindings.
       const next = JSON.stringify(config.routing);

@@ -14,8 +14,9 @@ import { callerModelRewriter } from "./model-names.js";
 import { countResponse, finalError } from "./answer.js";
 import type { Action } from "./executor.js";
 import { sessionIdOf } from "../routing/session.js";
-import type { Endpoint, LocalCall, ProviderKind } from "./types.js";
-import { CLIENT_FORMAT, EXECUTORS } from "./executors.js";
+import type { Endpoint, LocalCall } from "./types.js";
+import { CLIENT_FORMAT } from "./executors.js";
+import type { Kinds } from "./kinds.js";
 import { attempt, type AttemptState } from "./attempt.js";
 
 function actionOf(endpoint: Endpoint): Action {
@@ -23,8 +24,8 @@ function actionOf(endpoint: Endpoint): Action {
 }
 
 /** Whether a credential kind can serve a client dialect and action. */
-function supports(kind: ProviderKind, client: Format, action: Action): boolean {
-  const ex = EXECUTORS[kind];
+function supports(kinds: Kinds, kind: string, client: Format, action: Action): boolean {
+  const ex = kinds[kind]?.executor;
   if (!ex || (action === "count" && !ex.canCount)) return false;
   return ex.dialect === client || canTranslate(client, ex.dialect);
 }
@@ -46,14 +47,14 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   }
   let providers: string[] | undefined;
   if (resolved) {
-    const usable = resolved.candidates.filter((c) => supports(c.kind, client, action));
+    const usable = resolved.candidates.filter((c) => supports(ctx.app.kinds, c.kind, client, action));
     if (usable.length === 0 && action === "count") return answerEstimate(ctx, client, call.json);
     if (usable.length === 0) {
       const kinds = [...new Set(resolved.candidates.map((c) => c.kind))];
-      const missing = kinds.filter((k) => !EXECUTORS[k]);
+      const missing = kinds.filter((k) => !ctx.app.kinds[k]);
       const why = missing.length
         ? `${missing.join(", ")} credentials have no executor yet`
-        : `no translator from ${client} to ${kinds.map((k) => EXECUTORS[k]!.dialect).join(", ")} yet`;
+        : `no translator from ${client} to ${kinds.map((k) => ctx.app.kinds[k]!.executor.dialect).join(", ")} yet`;
       throw new HttpError(501, "", `Cannot serve ${call.endpoint} for model "${call.model}": ${why}`);
     }
     providers = [...new Set(usable.map((c) => c.provider))];
@@ -92,7 +93,7 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
     result,
     client,
     ctx.config.passthroughHeaders,
-    (kind) => EXECUTORS[kind as ProviderKind]?.dialect,
+    (kind) => ctx.app.kinds[kind]?.executor.dialect,
   );
   // Keep-alive newlines already sent a 200 head; the error can only follow as the body (the reference does the same).
   if (ctx.res.headersSent)

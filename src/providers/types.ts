@@ -9,15 +9,13 @@ import type { IncomingHttpHeaders } from "node:http";
 /** The routing provider key: "claude", "gemini", "codex", "vertex", or a lower-cased openai-compatibility name. */
 export type ProviderId = string;
 
-/** Which executor talks to a credential's upstream. */
-export type ProviderKind = "claude" | "gemini" | "codex" | "vertex" | "openai-compat" | "gemini-cli" | "antigravity";
-
 /** One credential in the routing pool, built from config (API keys) or, later, token files. */
 export interface Credential {
   /** Stable id, e.g. "claude-api-key[0]", "openai-compatibility[openrouter][1]"; order within a priority group. */
   readonly id: string;
   readonly provider: ProviderId;
-  readonly kind: ProviderKind;
+  /** Which kind's executor talks to its upstream: a key of the App's kinds table (PROVIDER_KINDS in providers/kinds.ts, or one createApp({ kinds }) added). */
+  readonly kind: string;
   /** Safe for logs and the status page (masked key). */
   readonly label: string;
   readonly apiKey: string;

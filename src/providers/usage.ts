@@ -195,7 +195,7 @@ export interface UsageSnapshot {
 
 // Config entries have list-style ids ("claude-api-key[0]"); token files are named by their file.
 function isConfigCredential(cred: Credential): boolean {
-  return /^[a-z-]+\[/.test(cred.id);
+  return /^[a-z0-9-]+\[/.test(cred.id);
 }
 
 /** A record in management's usage-queue JSON shape (management.md §4.5); `api_key` is the client key's hash. */

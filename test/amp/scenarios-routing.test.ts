@@ -16,6 +16,7 @@ import { parseConfig } from "../../src/config/load.js";
 import { watchConfig } from "../../src/config/watch.js";
 
 import { answerF, routingConfig, sse } from "./routing-setup.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] };
 const BETA = "context-1m-2025-08-07, fine-grained-tool-streaming-2025-05-14";
@@ -129,7 +130,7 @@ test("S-23 local beats mapping: the prioritize-model-mappings alias from a confi
     `api-keys: [ck-1]\nopenai-compatibility:\n  - name: fcompat\n    base-url: ${F.url}/v1\n    api-key-entries: [{api-key: sk-compat-000003}]\n    models: [{name: gpt-5.2}]\n` +
     `claude-api-key:\n  - api-key: sk-ant-fake-000001\n    base-url: ${F.url}\n    models: [{name: claude-sonnet-4-5}]\n` +
     `ampcode:\n  upstream-url: ${A.url}\n  upstream-api-key: amp-default\n  prioritize-model-mappings: true\n  model-mappings: [{from: claude-sonnet-4-5, to: gpt-5.2}]\n`;
-  const loaded = parseConfig(yaml, { homeDir: tmpdir(), env: {} });
+  const loaded = parseConfig(yaml, { kinds: PROVIDER_KINDS, homeDir: tmpdir(), env: {} });
   assert.equal(loaded.config.ampcode.forceModelMappings, true);
   const s = await startServer(t, loaded.config);
   await fetch(s.url + MESSAGES, { method: "POST", headers: { "x-api-key": "ck-1" }, body: JSON.stringify(MSG) });
@@ -385,7 +386,9 @@ test("S-35 atomic save: a mapping written by rename applies within the debounce,
   const path = join(dir, "config.yaml");
   const base = `api-keys: [ck-1]\nclaude-api-key:\n  - api-key: sk-ant-fake-000001\n    base-url: ${F.url}\n    models: [{name: claude-sonnet-4-5}]\nampcode:\n  upstream-url: ${A.url}\n  upstream-api-key: amp-default\n`;
   writeFileSync(path, base);
-  const s = await startServer(t, parseConfig(base, { homeDir: tmpdir(), env: {} }).config, { configPath: path });
+  const s = await startServer(t, parseConfig(base, { kinds: PROVIDER_KINDS, homeDir: tmpdir(), env: {} }).config, {
+    configPath: path,
+  });
   const watcher = await watchConfig(s.app, path, { debounceMs: 20 });
   t.after(() => watcher.close());
   const mapped = base + "  model-mappings:\n    - from: Claude-Opus-9\n      to: claude-sonnet-4-5\n";

@@ -5,11 +5,13 @@ import { sharedAbsent } from "../support/config.ts";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.js";
 import { exampleKeys } from "../../src/config/safe-mode.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const FIXTURES = join(REPO, "..", "shared", "fixtures", "cliproxyapi");
 const UPSTREAM_EXAMPLES = ["config.example.e0cb43f38.yaml", "config.example.a7e3596b7.yaml"];
-const load = (text: string, path: string) => parseConfig(text, { path, homeDir: "/home/u", env: {} });
+const load = (text: string, path: string) =>
+  parseConfig(text, { kinds: PROVIDER_KINDS, path, homeDir: "/home/u", env: {} });
 
 /** Enables every commented-out block (`# key:` and the commented lines indented under it). */
 function uncomment(text: string): string {

@@ -10,6 +10,7 @@ import { createApp } from "../../src/app/app.js";
 import { makeConfig } from "../../src/config/schema.js";
 import { ConfigError, loadConfigFile } from "../../src/config/load.js";
 import { watchConfig } from "../../src/config/watch.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 function hasMkfifo(): boolean {
   try {
@@ -28,7 +29,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), "cliproxy-fifo-"));
     const file = join(dir, "config.yaml");
     execFileSync("mkfifo", [file]);
-    await assert.rejects(loadConfigFile(file, { homeDir: dir, env: {} }), (err: unknown) => {
+    await assert.rejects(loadConfigFile(file, { homeDir: dir, env: {}, kinds: PROVIDER_KINDS }), (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       assert.match(err.message, /config\.yaml/);
       assert.match(err.message, /is not a regular file/);

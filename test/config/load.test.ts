@@ -16,6 +16,7 @@ import { parseDuration } from "../../src/config/reader.js";
 
 const HOME = "/home/tester";
 import { load, problems } from "../support/config.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 test("parseConfig() fills every default from an empty file, binding 127.0.0.1 when host is absent", () => {
   const { config, warnings } = load("");
@@ -310,7 +311,10 @@ test("expandHome() expands a leading ~ only", () => {
 });
 
 test("parseConfig() resolves a relative auth-dir against cwd and an empty one to the default", () => {
-  assert.equal(parseConfig("auth-dir: tokens", { homeDir: HOME, env: {}, cwd: "/srv" }).config.authDir, "/srv/tokens");
+  assert.equal(
+    parseConfig("auth-dir: tokens", { kinds: PROVIDER_KINDS, homeDir: HOME, env: {}, cwd: "/srv" }).config.authDir,
+    "/srv/tokens",
+  );
   assert.equal(load('auth-dir: ""').config.authDir, join(HOME, ".cli-proxy-api"));
 });
 
@@ -322,11 +326,14 @@ test("loadConfigFile() reads a file and names it in errors", async () => {
   const dir = mkdtempSync(join(tmpdir(), "cliproxy-load-"));
   const file = join(dir, "config.yaml");
   writeFileSync(file, "port: 1234\n");
-  assert.equal((await loadConfigFile(file, { homeDir: HOME, env: {} })).config.port, 1234);
-  await assert.rejects(loadConfigFile(join(dir, "missing.yaml"), { homeDir: HOME, env: {} }), (err: ConfigError) => {
-    assert.equal(err.message, `Cannot read config "${join(dir, "missing.yaml")}": cannot read the file: ENOENT`);
-    return true;
-  });
+  assert.equal((await loadConfigFile(file, { kinds: PROVIDER_KINDS, homeDir: HOME, env: {} })).config.port, 1234);
+  await assert.rejects(
+    loadConfigFile(join(dir, "missing.yaml"), { kinds: PROVIDER_KINDS, homeDir: HOME, env: {} }),
+    (err: ConfigError) => {
+      assert.equal(err.message, `Cannot read config "${join(dir, "missing.yaml")}": cannot read the file: ENOENT`);
+      return true;
+    },
+  );
 });
 
 test("embeddedConfig() takes one provider key each from ANTHROPIC_API_KEY, OPENAI_API_KEY and GEMINI_API_KEY", () => {

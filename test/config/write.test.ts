@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { applyEdits, updateConfigFile } from "../../src/config/write.js";
 import { parseConfig } from "../../src/config/load.js";
 import { parseYaml } from "../../src/config/yaml.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 const BASE = `# cliproxy config
 host: "127.0.0.1"   # bind address
@@ -93,7 +94,7 @@ test("applyEdits() adds a key to a list item's map under its first key", () => {
   });
   const out = applyEdits(BASE, [{ path: ["gemini-api-key", 1, "models"], value: [{ name: "a", alias: "b" }] }]);
   assert.deepEqual(diff(BASE, out).added, ["    models:", '      - name: "a"', '        alias: "b"']);
-  assert.deepEqual(parseConfig(out, { homeDir: "/h", env: {} }).config.geminiApiKey[1].models, [
+  assert.deepEqual(parseConfig(out, { kinds: PROVIDER_KINDS, homeDir: "/h", env: {} }).config.geminiApiKey[1].models, [
     { name: "a", alias: "b" },
   ]);
 });
@@ -112,7 +113,11 @@ test("applyEdits() creates missing parent maps at the end of the file", () => {
 test("applyEdits() updates a list item by item, keeping comments between items", () => {
   const out = applyEdits(BASE, [{ path: ["api-keys"], value: ["k1", "k3", "k4"] }]);
   assert.deepEqual(diff(BASE, out), { removed: ["  - k2"], added: ["  - k3", '  - "k4"'] });
-  assert.deepEqual(parseConfig(out, { homeDir: "/h", env: {} }).config.apiKeys, ["k1", "k3", "k4"]);
+  assert.deepEqual(parseConfig(out, { kinds: PROVIDER_KINDS, homeDir: "/h", env: {} }).config.apiKeys, [
+    "k1",
+    "k3",
+    "k4",
+  ]);
 });
 
 test("applyEdits() updates a map key by key, deleting keys the new value lacks", () => {

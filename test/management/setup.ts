@@ -7,6 +7,7 @@ import { parseConfig } from "../../src/config/load.js";
 import type { AmpConfig, Config } from "../../src/config/schema.js";
 import type { Clock } from "../../src/server/handler.js";
 import { startServer, type TestServer } from "../support/server.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 /** The management key of every setup. */
 export const KEY = "s3cret-management";
@@ -67,7 +68,7 @@ export async function mgmt(t: TestContext, options: MgmtOptions = {}): Promise<M
   const configPath = join(dir, "config.yaml");
   const file = options.file ?? COMMENTED;
   writeFileSync(configPath, file);
-  const loaded = parseConfig(file, { homeDir: dir, env: {} }).config;
+  const loaded = parseConfig(file, { kinds: PROVIDER_KINDS, homeDir: dir, env: {} }).config;
   const secret = options.secret ?? KEY;
   const s = await startServer(
     t,

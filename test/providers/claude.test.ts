@@ -85,7 +85,10 @@ test("buildClaudeRequest() on an API key forwards the client's own SDK and ident
 });
 
 test("buildClaudeRequest() applies credential headers last but keeps identity encoding on streams", () => {
-  const c = cred("claude", { headers: { "X-App": "custom", "accept-encoding": "gzip", "": "x", "x-empty": " " } });
+  const c = cred("claude", {
+    baseUrl: "https://api.anthropic.com",
+    headers: { "X-App": "custom", "accept-encoding": "gzip", "": "x", "x-empty": " " },
+  });
   const out = buildClaudeRequest(input(c, { ...BODY, stream: true }));
   assert.equal(out.headers["x-app"], "custom");
   assert.equal(out.headers["accept-encoding"], "identity");

@@ -10,6 +10,7 @@ import {
   stateKey,
 } from "../../src/providers/credentials.js";
 import { catalogFor } from "../../src/providers/catalog.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 import { aliasedModels } from "../../src/providers/oauth-pool.js";
 
 function compat(fields: Partial<OpenAICompat>): OpenAICompat {
@@ -51,6 +52,7 @@ test("credentialsFromConfig() builds one credential per key in config order with
       codexApiKey: [providerKey("sk-cdx-33333333333", { baseUrl: "http://127.0.0.1:9/codex" })],
       vertexApiKey: [providerKey("vx-44444444444444", { disableCooling: true })],
     }),
+    PROVIDER_KINDS,
   );
   assert.deepEqual(
     credentials.map((c) => [c.id, c.provider, c.kind, c.baseUrl, c.disableCooling]),
@@ -76,6 +78,7 @@ test("credentialsFromConfig() drops Codex keys without base-url with a warning a
       ],
       claudeApiKey: [providerKey("sk-ant-111111111111"), providerKey("sk-ant-111111111111")],
     }),
+    PROVIDER_KINDS,
   );
   assert.deepEqual(
     credentials.map((c) => c.id),
@@ -100,6 +103,7 @@ test("a credential's models list replaces the catalog: alias served, name sent u
         }),
       ],
     }),
+    PROVIDER_KINDS,
   ).credentials;
   assert.deepEqual(
     [...c.models],
@@ -133,6 +137,7 @@ test("openai-compatibility entries serve only their models, a repeated alias is 
         compat({ name: "broken", baseUrl: "" }),
       ],
     }),
+    PROVIDER_KINDS,
   );
   assert.deepEqual(
     credentials.map((c) => [c.id, c.provider, c.apiKey, c.proxyUrl]),
@@ -160,13 +165,14 @@ test("openai-compatibility entries serve only their models, a repeated alias is 
 
 test("excluded-models removes matching ids case-insensitively; prefix adds p/<id>; force-model-prefix keeps only p/<id>", () => {
   const key = providerKey("AIza-222222222222", { excludedModels: ["*-PREVIEW"], prefix: "/team/" });
-  const loose = credentialsFromConfig(makeConfig({ geminiApiKey: [key] })).credentials[0];
+  const loose = credentialsFromConfig(makeConfig({ geminiApiKey: [key] }), PROVIDER_KINDS).credentials[0];
   assert.ok(!loose.models.has("gemini-3-pro-preview"));
   assert.ok(!loose.models.has("team/gemini-3-pro-preview"));
   assert.deepEqual(loose.models.get("team/gemini-2.5-pro"), ["gemini-2.5-pro"]);
   assert.ok(loose.models.has("gemini-2.5-pro"));
   assert.equal(loose.prefix, "team");
-  const forced = credentialsFromConfig(makeConfig({ geminiApiKey: [key], forceModelPrefix: true })).credentials[0];
+  const forced = credentialsFromConfig(makeConfig({ geminiApiKey: [key], forceModelPrefix: true }), PROVIDER_KINDS)
+    .credentials[0];
   assert.ok(!forced.models.has("gemini-2.5-pro"));
   assert.ok(forced.models.has("team/gemini-2.5-pro"));
 });
@@ -188,9 +194,13 @@ test("buildCredential() keeps a given label; authIndex() and stateKey() are stab
 });
 
 test("stateKey() follows the upstream identity, not the list position", () => {
-  const [a0] = credentialsFromConfig(makeConfig({ claudeApiKey: [providerKey("sk-ant-111111111111")] })).credentials;
+  const [a0] = credentialsFromConfig(
+    makeConfig({ claudeApiKey: [providerKey("sk-ant-111111111111")] }),
+    PROVIDER_KINDS,
+  ).credentials;
   const [, a1] = credentialsFromConfig(
     makeConfig({ claudeApiKey: [providerKey("sk-ant-000000000000"), providerKey("sk-ant-111111111111")] }),
+    PROVIDER_KINDS,
   ).credentials;
   assert.equal(stateKey(a0), stateKey(a1));
   assert.equal(stateKey(a0), stateKey(a0), "cached per object");

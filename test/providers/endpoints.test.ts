@@ -20,6 +20,7 @@ import {
   CLIENT_KEY,
   RESPONSES_STREAM,
 } from "./support.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] };
 
@@ -271,7 +272,7 @@ const FIXTURES = join(import.meta.dirname, "..", "fixtures", "providers");
 /** Loads a README example with the fake's port filled in. */
 function loadExample(name: string, port: number) {
   const text = readFileSync(join(FIXTURES, name), "utf8").replaceAll("PORT", String(port));
-  return parseConfig(text, { path: name, homeDir: tmpdir(), env: {} });
+  return parseConfig(text, { kinds: PROVIDER_KINDS, path: name, homeDir: tmpdir(), env: {} });
 }
 
 test("the README provider examples load with parseConfig without warnings and serve a request each", async (t) => {

@@ -10,6 +10,7 @@ import {
 } from "../../src/providers/registry.js";
 import { CATALOG, catalogFor, catalogModel } from "../../src/providers/catalog.js";
 import { makeRuntime } from "../routing/fixture.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 function compat(name: string, models: Array<[string, string]>, keys = 1): OpenAICompat {
   return {
@@ -82,6 +83,7 @@ test("amp PR-13: providersFor() orders providers by registered credentials, most
         compat("alpha", [["m", "shared"]], 1),
       ],
     }),
+    PROVIDER_KINDS,
   );
   const reg = buildRegistry(credentials);
   assert.deepEqual(reg.providersFor("shared"), ["zeta", "alpha", "beta"]);
@@ -95,6 +97,7 @@ test("listing info comes from the catalog for known upstream names and from the 
       claudeApiKey: [providerKey("sk-ant-111111111111", { models: [{ name: "claude-sonnet-4-5", alias: "sonnet" }] })],
       openaiCompatibility: [compat("local", [["llama-3", "fast"]])],
     }),
+    PROVIDER_KINDS,
   );
   const reg = buildRegistry(credentials);
   assert.deepEqual(reg.ids(), ["fast", "sonnet"]);

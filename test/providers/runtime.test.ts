@@ -6,6 +6,7 @@ import { buildCredential } from "../../src/providers/credentials.js";
 import { createProviderRuntime, timerSleep } from "../../src/providers/runtime.js";
 import type { App } from "../../src/server/handler.js";
 import { claudeKeys, failed, fakeClock, makeRuntime, OK, scripted } from "../routing/fixture.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 const A = "sk-key-aaaaaaaaaaaa";
 const B = "sk-key-bbbbbbbbbbbb";
@@ -148,7 +149,12 @@ test("the runtime sleeps with the app clock's sleep() when it has one", async ()
   const clock = Object.assign(fakeClock(), { slept: [] as number[] });
   const withSleep = { ...clock, sleep: async (ms: number) => void (clock.slept.push(ms), clock.advance(ms)) };
   const config = makeConfig({ claudeApiKey: claudeKeys(A), requestRetry: 1, maxRetryInterval: 5 });
-  const app = { clock: withSleep, log: createLogger({ sink: () => {} }), config: () => config } as unknown as App;
+  const app = {
+    clock: withSleep,
+    log: createLogger({ sink: () => {} }),
+    config: () => config,
+    kinds: PROVIDER_KINDS,
+  } as unknown as App;
   const rt = createProviderRuntime(() => app);
   rt.update(config);
   assert.equal((await rt.conduct({ model: M }, scripted({ [A]: [failed(429), OK] }).attempt)).kind, "done");

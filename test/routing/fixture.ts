@@ -10,6 +10,7 @@ import {
 } from "../../src/providers/runtime.js";
 import type { AttemptOutcome, Credential } from "../../src/providers/types.js";
 import type { App } from "../../src/server/handler.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 /** A fake clock like test/support/server.ts's, without importing the whole server graph. */
 export function fakeClock(start = 1_700_000_000_000) {
@@ -37,6 +38,7 @@ export function makeRuntime(overrides: Partial<Config> = {}): RuntimeFixture {
     clock,
     log: createLogger({ level: "debug", sink: (l) => logs.push(l) }),
     config: () => config,
+    kinds: PROVIDER_KINDS,
   } as unknown as App;
   const rt = createProviderRuntime(() => app, {
     sleep: async (ms, signal) => {

@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ConfigError, parseConfig, type LoadResult } from "../../src/config/load.js";
+import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 /** The home directory the helpers parse with. */
 export const TEST_HOME = "/home/tester";
 
 /** Parses config text as config.yaml with a fixed home and an empty environment. */
 export const load = (text: string): LoadResult =>
-  parseConfig(text, { path: "config.yaml", homeDir: TEST_HOME, env: {} });
+  parseConfig(text, { kinds: PROVIDER_KINDS, path: "config.yaml", homeDir: TEST_HOME, env: {} });
 
 /** The problems a config text is refused with; fails the test when it loads. */
 export function problems(text: string): readonly string[] {
