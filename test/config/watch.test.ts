@@ -328,7 +328,13 @@ test("watchConfig().reload() applies command-line overrides and reports a missin
     homeDir: dir,
   });
   const seen: string[] = [];
-  const w = await watchConfig(app, file, { adjust: (c) => ({ ...c, port: 1234 }), onReload: (e) => seen.push(e.kind) });
+  // The test drives reload() itself: a debounce longer than the test keeps the watcher's own reload (which a
+  // loaded machine could run between two steps) out of `seen`.
+  const w = await watchConfig(app, file, {
+    adjust: (c) => ({ ...c, port: 1234 }),
+    onReload: (e) => seen.push(e.kind),
+    debounceMs: 600_000,
+  });
   try {
     writeFileSync(file, "port: 9001\ndebug: true\n");
     assert.deepEqual(await w.reload(), { kind: "reloaded", changed: ["debug"], needsRestart: [] });
@@ -351,7 +357,7 @@ test("watchConfig() skips bytes cliproxy wrote itself and remembers the last rea
     homeDir: dir,
     clock: { now: () => 42 },
   });
-  const w = await watchConfig(app, file);
+  const w = await watchConfig(app, file, { debounceMs: 600_000 }); // only the reload() calls below, never the watcher's
   t.after(() => w.close());
   noteConfigWrite(file, "debug: true\n");
   writeFileSync(file, "debug: true\n");
