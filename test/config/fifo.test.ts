@@ -52,7 +52,7 @@ test(
       env: {},
       homeDir: dir,
     });
-    const w = await watchConfig(app, file, { settleMs: 0 });
+    const w = await watchConfig(app, file, { settleMs: 0, debounceMs: 3_600_000 });
     try {
       rmSync(file);
       execFileSync("mkfifo", [file]);

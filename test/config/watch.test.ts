@@ -328,12 +328,10 @@ test("watchConfig().reload() applies command-line overrides and reports a missin
     homeDir: dir,
   });
   const seen: string[] = [];
-  // The test drives reload() itself: a debounce longer than the test keeps the watcher's own reload (which a
-  // loaded machine could run between two steps) out of `seen`.
   const w = await watchConfig(app, file, {
+    debounceMs: 3_600_000,
     adjust: (c) => ({ ...c, port: 1234 }),
     onReload: (e) => seen.push(e.kind),
-    debounceMs: 600_000,
   });
   try {
     writeFileSync(file, "port: 9001\ndebug: true\n");
@@ -357,7 +355,8 @@ test("watchConfig() skips bytes cliproxy wrote itself and remembers the last rea
     homeDir: dir,
     clock: { now: () => 42 },
   });
-  const w = await watchConfig(app, file, { debounceMs: 600_000 }); // only the reload() calls below, never the watcher's
+  // File events must not reload on their own here: the test drives reload() and expects to see each save first.
+  const w = await watchConfig(app, file, { debounceMs: 3_600_000 });
   t.after(() => w.close());
   noteConfigWrite(file, "debug: true\n");
   writeFileSync(file, "debug: true\n");
