@@ -6,6 +6,10 @@ import { ConfigError, loadConfigFile } from "./config/load.js";
 import { exampleKeys } from "./config/safe-mode.js";
 import { isUpstreamLogin, runLogin } from "./oauth/login.js";
 import { runAmpRouter } from "./amp/custom-router.js";
+import { parseWorkers } from "./config/workers.js";
+import { clusterPlan, startPrimary, type ClusterPlan } from "./app/cluster.js";
+import { workerLink } from "./app/worker.js";
+import { createLogger } from "./log/log.js";
 import { PROVIDER_KINDS } from "./providers/kinds.js";
 
 const USAGE = `Usage: cliproxy [options]
@@ -17,12 +21,13 @@ Options:
   --config FILE   config file (default: ./config.yaml when present, else built-in defaults)
   --host HOST     listen address (default 127.0.0.1)
   --port PORT     listen port (default 8317)
+  --workers N     processes serving the port, 1 to 64 or "auto" (default: the config's workers, else 1)
   --help          show this help
   --version       print the version`;
 
 /** Parsed command line. */
 export type Cli =
-  | { cmd: "serve"; config?: string; host?: string; port?: number }
+  | { cmd: "serve"; config?: string; host?: string; port?: number; workers?: number }
   | { cmd: "check"; file: string; allowUnknown?: boolean }
   | { cmd: "amp-router"; baseUrl: string; config?: string }
   | { cmd: "help" }
@@ -31,7 +36,7 @@ export type Cli =
 
 /** Parses argv (without node and script). */
 export function parseArgs(argv: readonly string[]): Cli {
-  const out: { config?: string; host?: string; port?: number } = {};
+  const out: { config?: string; host?: string; port?: number; workers?: number } = {};
   if (argv[0] === "check-config") {
     const rest = argv.slice(1);
     const allowUnknown = rest.includes("--allow-unknown");
@@ -73,6 +78,12 @@ export function parseArgs(argv: readonly string[]): Cli {
         if (!Number.isInteger(v) || v < 0 || v > 65535)
           return { cmd: "error", message: "--port needs a number from 0 (any free port) to 65535" };
         out.port = v;
+        break;
+      }
+      case "--workers": {
+        const v = parseWorkers(value() ?? "");
+        if (typeof v === "string") return { cmd: "error", message: `--workers: ${v}` };
+        out.workers = v;
         break;
       }
       default:
@@ -172,6 +183,13 @@ async function main(): Promise<void> {
     return;
   }
   if (cli.cmd !== "serve") return;
+  const options = { configPath: cli.config, host: cli.host, port: cli.port, homeDir: homedir() };
+  const link = workerLink();
+  if (!link) {
+    const plan = await clusterPlan(cli.workers, { ...options, cwd: process.cwd(), env: process.env });
+    if (plan.warning) createLogger().warn(plan.warning);
+    if (plan.workers > 1) return servePrimary(plan);
+  }
   // Signals are handled from the start: one that arrives while start() is still arming watchers and
   // token refresh must drain like any other, not kill the process with requests in flight.
   let running: Started | undefined;
@@ -182,22 +200,42 @@ async function main(): Promise<void> {
     );
     void r.stop().then(() => process.exit(0));
   };
-  const shutdown = (signal: string) => {
-    if (requested) process.exit(1); // a second signal forces the exit
+  let signalled = false;
+  const shutdown = (signal: string, bySignal = true) => {
+    if (bySignal && signalled) process.exit(1); // a second signal forces the exit
+    signalled ||= bySignal;
+    if (requested) return;
     requested = signal;
     if (running) drain(running, signal);
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // The primary's word to drain comes on top of any signal the worker got itself (Ctrl-C reaches the whole group).
+  link?.onDrain(() => shutdown(`worker ${link.slot}`, false));
   try {
-    running = await start({ configPath: cli.config, host: cli.host, port: cli.port, homeDir: homedir() });
+    running = await start({ ...options, coordinator: link?.coordinator });
   } catch (err) {
     if (err instanceof ConfigError)
       console.error([`cliproxy: cannot read config "${err.path}":`, ...err.problems.map((p) => `  ${p}`)].join("\n"));
     else console.error(`cliproxy: ${(err as Error).message}`);
     process.exit(1);
   }
+  link?.join(running);
   if (requested) drain(running, requested);
+}
+
+/** `workers: N` with N > 1: this process forks and supervises the workers (app/cluster.ts) and serves nothing. */
+async function servePrimary(plan: ClusterPlan): Promise<void> {
+  const log = createLogger({ level: plan.debug ? "debug" : "info" });
+  const primary = startPrimary({ ...plan, log });
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    if (++signals > 1) process.exit(1); // a second signal forces the exit; the workers got it too
+    primary.stop(signal);
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.exit(await primary.done);
 }
 
 if (process.argv[1] && /main\.(ts|js|mjs)$|cliproxy(\.mjs)?$/.test(process.argv[1])) void main();

@@ -224,3 +224,13 @@ test("cliproxy serves with --config and --port 0, then drains and exits 0 on SIG
   assert.equal(code, 0);
   assert.match(out, /SIGTERM: draining in-flight requests/);
 });
+
+test("parseArgs() reads --workers as a count or auto, and refuses anything else", () => {
+  assert.deepEqual(parseArgs(["--workers", "4"]), { cmd: "serve", workers: 4 });
+  assert.equal((parseArgs(["--workers=auto"]) as { workers?: number }).workers! >= 1, true);
+  assert.deepEqual(parseArgs(["--workers", "0"]), {
+    cmd: "error",
+    message: '--workers: expected an integer from 1 to 64, or "auto" (one per core), got "0"',
+  });
+  assert.equal(parseArgs(["--workers"]).cmd, "error");
+});

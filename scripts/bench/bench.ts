@@ -306,6 +306,15 @@ async function main(): Promise<void> {
         users.set(name, { down: (err as Error).message });
       }
     }
+    // `workers: 2` (#17): the pass-through through two worker processes sharing the port.
+    if (wantsUser("workers-2"))
+      try {
+        const cp = await startCliproxy({ dir, port: await freePort(), fakePort: fake.port, tag: "w2", workers: 2 });
+        compared.push(cp);
+        users.set("workers-2", { base: cp.base });
+      } catch (err) {
+        users.set("workers-2", { down: (err as Error).message });
+      }
     const others = await Promise.all(
       (o.compare ?? []).map(async (bundle, i) => {
         const tag = String.fromCharCode(98 + i); // b, c, d…

@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { open, readFile, writeFile } from "node:fs/promises";
+import { get } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ChildProcess } from "node:child_process";
@@ -90,6 +91,12 @@ export const TARGETS: readonly Target[] = [
     request: (k) => anthropic(k, { "x-api-key": BENCH_KEY }),
   },
   {
+    name: "workers-2",
+    label: "cliproxy pass-through with `workers: 2` (two processes on one port; 1 kB answers only)",
+    request: (k) =>
+      k.kind === "json" && k.size === 1024 && !k.requestBytes ? anthropic(k, { "x-api-key": BENCH_KEY }) : undefined,
+  },
+  {
     name: "amp",
     label: "cliproxy Amp management proxy, GET /api/user",
     // A GET carries no request body, so it sits out the stream and large-request scenarios.
@@ -101,7 +108,7 @@ export const TARGETS: readonly Target[] = [
 ];
 
 /** The bench's config.yaml for cliproxy in front of the fake on `fakePort`. */
-export function cliproxyConfig(port: number, fakePort: number, user = false): string {
+export function cliproxyConfig(port: number, fakePort: number, user = false, workers = 1): string {
   const fake = `http://127.0.0.1:${fakePort}`;
   return `# Written by scripts/bench/targets.ts for one bench run.
 host: 127.0.0.1
@@ -125,7 +132,7 @@ openai-compatibility:
 ampcode:
   upstream-url: ${fake}
   upstream-api-key: bench-amp-key
-${user ? "logging-to-file: true\n" : ""}`;
+${user ? "logging-to-file: true\n" : ""}${workers > 1 ? `workers: ${workers}\n` : ""}`;
 }
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -176,9 +183,11 @@ export async function startCliproxy(o: {
   tag?: string;
   bundle?: string;
   user?: UserWay;
+  /** `workers: N` in the config (the workers-2 target). */
+  workers?: number;
 }): Promise<Cliproxy> {
   const config = join(o.dir, `config${o.tag ? `-${o.tag}` : ""}.yaml`);
-  await writeFile(config, cliproxyConfig(o.port, o.fakePort, o.user !== undefined));
+  await writeFile(config, cliproxyConfig(o.port, o.fakePort, o.user !== undefined, o.workers));
   // With nodeArgs (--profile user) the bundle runs directly, with the user's config, so node's flags reach it.
   if (o.user && !o.nodeArgs) return startAsUser(o.user, config, o.dir, o.port);
   const logPath = join(o.dir, `cliproxy${o.tag ? `-${o.tag}` : ""}.log`);
@@ -192,12 +201,9 @@ export async function startCliproxy(o: {
     env,
     stdio: ["ignore", log.fd, log.fd],
   });
-  const ready = await waitHttp(`http://127.0.0.1:${o.port}/healthz`, {
-    timeoutMs: 15_000,
-    everyMs: 1,
-    child,
-    status: 200,
-  });
+  const ready =
+    (await waitHttp(`http://127.0.0.1:${o.port}/healthz`, { timeoutMs: 15_000, everyMs: 1, child, status: 200 })) &&
+    (await allWorkers(o.port, o.workers ?? 1, 15_000));
   const startMs = performance.now() - t0;
   await log.close();
   if (!ready) {
@@ -211,6 +217,22 @@ export async function startCliproxy(o: {
     throw new Error(`${exit}: ${await lastWords(logPath)}`);
   }
   return { port: o.port, base: `http://127.0.0.1:${o.port}`, child, bundle, startMs, stop: () => stop(child, 3_000) };
+}
+
+/** True once `n` distinct workers have answered /healthz (each on a fresh connection, so round-robin reaches them). */
+async function allWorkers(port: number, n: number, timeoutMs: number): Promise<boolean> {
+  const seen = new Set<string>();
+  const deadline = performance.now() + timeoutMs;
+  while (n > 1 && seen.size < n && performance.now() < deadline) {
+    const pid = await new Promise<string>((resolve) =>
+      get({ host: "127.0.0.1", port, path: "/healthz", agent: false }, (res) => {
+        res.resume();
+        resolve(String(res.headers["x-cliproxy-worker"] ?? ""));
+      }).on("error", () => resolve("")),
+    );
+    if (pid) seen.add(pid);
+  }
+  return n <= 1 || seen.size >= n;
 }
 
 /** Starts cliproxy the way users do (see UserWay); the bench reads and drops its stdout, as a terminal or journald would. */

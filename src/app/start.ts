@@ -24,6 +24,7 @@ import type { App, Clock } from "../server/handler.js";
 import { listen, type Running } from "../server/listen.js";
 import { openReplicaStore, type ReplicaStore } from "../store/replicas.js";
 import { metricsOf } from "../metrics/metrics.js";
+import type { RefreshCoordinator } from "../oauth/refresh.js";
 
 /** Options for start(); main.ts fills them from flags, tests from fixtures. */
 export interface StartOptions {
@@ -35,6 +36,8 @@ export interface StartOptions {
   homeDir: string;
   log?: Logger;
   clock?: Clock;
+  /** Serialises token refreshes with other workers (app/worker.ts); the PostgreSQL store's wins when set. */
+  coordinator?: (app: App) => RefreshCoordinator;
   /** The provider kinds served (default PROVIDER_KINDS; createApp() says how to add one). */
   kinds?: Kinds;
 }
@@ -77,6 +80,7 @@ export async function start(options: StartOptions): Promise<Started> {
     port: options.port ?? c.port,
   });
   const config: Config = adjust(loaded.config);
+  if (!options.log) log.setLevel(config.debug ? "debug" : "info"); // `debug: true` counts from the first line, not the first reload
   const unsafe = (c: Config) =>
     !isLoopback(c.host) && c.apiKeys.length === 0
       ? `Refusing to listen on "${c.host || "all interfaces"}" with no api-keys: anyone who can reach the port could spend your provider credits. ` +
@@ -136,7 +140,7 @@ export async function start(options: StartOptions): Promise<Started> {
   const oauth = await startOAuth(app, {
     watcher: store?.authWatcher(watchers.authDir) ?? watchers.authDir,
     kinds: ALL_POOL_KINDS,
-    coordinator: store?.coordinator,
+    coordinator: store?.coordinator ?? options.coordinator?.(app),
   });
   return {
     ...running,

@@ -24,7 +24,7 @@ const YAML_NAMES: Record<string, string> = {
 const BLOCKS = new Set(["tls", "remoteManagement", "quotaExceeded", "routing", "streaming", "ampcode"]);
 
 /** Settings the running server cannot apply: a reload keeps their old values and logs "needs restart". */
-export const RESTART_ONLY = ["host", "port", "tls", "commercialMode", "authAutoRefreshWorkers"] as const;
+export const RESTART_ONLY = ["host", "port", "tls", "commercialMode", "authAutoRefreshWorkers", "workers"] as const;
 
 /** The YAML spelling of a Config field name. */
 export function yamlName(field: string): string {

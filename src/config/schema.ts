@@ -162,6 +162,8 @@ export interface Config {
   readonly commercialMode: boolean;
   readonly redisUsageQueueRetentionSeconds: number;
   readonly authAutoRefreshWorkers: number;
+  /** `workers`: processes serving the port (app/cluster.ts); 1 = this process alone. Needs a restart. */
+  readonly workers: number;
   /** `codex-header-defaults`, keyed by YAML name (`user-agent`, `beta-features`). */
   readonly codexHeaderDefaults: Readonly<Record<string, string>>;
   readonly disableImageGeneration: boolean | "chat" | "passthrough";
@@ -244,6 +246,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze<Config>({
   commercialMode: false,
   redisUsageQueueRetentionSeconds: 60,
   authAutoRefreshWorkers: 16,
+  workers: 1,
   codexHeaderDefaults: {},
   disableImageGeneration: false,
   gptImage2BaseModel: "gpt-5.4-mini",

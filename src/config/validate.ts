@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG, type Config } from "./schema.js";
 import { parseDuration, readProxyUrl, Reader, type KeyPath } from "./reader.js";
 import { readProviders } from "./validate-providers.js";
 import { readAmp } from "./validate-amp.js";
+import { readWorkers } from "./workers.js";
 import type { KindTable } from "./kinds.js";
 
 /** What parsing needs besides the text. */
@@ -171,6 +172,7 @@ export function readConfig(r: Reader, options: ReadOptions): Config {
     },
     nonstreamKeepaliveInterval: Math.max(0, r.int(["nonstream-keepalive-interval"])),
     authAutoRefreshWorkers: positiveOr(["auth-auto-refresh-workers"], d.authAutoRefreshWorkers),
+    workers: readWorkers(r),
     claudeHeaderDefaults,
     codexHeaderDefaults,
     disableImageGeneration: readImageGeneration(r),

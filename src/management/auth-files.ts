@@ -14,6 +14,7 @@ import { MANAGEMENT_BODY_LIMIT, badRequest, notFound, readJsonBody, readObject, 
 import { readBody } from "../server/body.js";
 import { boundaryOf, fileParts } from "./multipart.js";
 import { isObject } from "../plain-object.js";
+import { usageSnapshot } from "./usage.js";
 
 /** Token file types cliproxy reads (oauth/store.ts). */
 export const KNOWN_TYPES: ReadonlySet<string> = new Set([
@@ -86,14 +87,14 @@ export const listAuthFiles: Handler = async (_req, ctx) => {
   const dir = ctx.config.authDir;
   const { credentials } = await loadAuthDir(dir);
   const pool = new Map(app.providers.state().map((s) => [s.id, s]));
-  const recent = new Map(app.providers.usage.snapshot().credentials.map((c) => [c.id, c.recent]));
+  const usage = new Map((await usageSnapshot(app)).credentials.map((c) => [c.id, c])); // every worker's counts
   const files = [];
   for (const disk of credentials.filter((c) => c.id === c.file)) {
     const c = tokenFile(app, disk.file, disk) ?? disk;
     const st = await stat(join(dir, c.file)).catch(() => undefined);
     const state = pool.get(c.id);
     const cooling = state?.models ?? [];
-    const counts = app.providers.usage.counts(c.id);
+    const counts = usage.get(c.id);
     const entry: Record<string, unknown> = {
       id: c.file,
       auth_index: state?.authIndex ?? "",
@@ -109,9 +110,9 @@ export const listAuthFiles: Handler = async (_req, ctx) => {
       runtime_only: false,
       source: "file",
       size: st?.size ?? 0,
-      success: counts.success,
-      failed: counts.failed,
-      recent_requests: (recent.get(c.id) ?? []).map((b) => ({
+      success: counts ? counts.requests - counts.failures : 0,
+      failed: counts?.failures ?? 0,
+      recent_requests: (counts?.recent ?? []).map((b) => ({
         time: new Date(b.start).toISOString(),
         success: b.success,
         failed: b.failed,

@@ -113,6 +113,7 @@ export function configJson(c: Config, kinds: KindTable): Json {
     "commercial-mode": c.commercialMode,
     "redis-usage-queue-retention-seconds": c.redisUsageQueueRetentionSeconds,
     "auth-auto-refresh-workers": c.authAutoRefreshWorkers,
+    workers: c.workers,
     "disable-image-generation": c.disableImageGeneration,
     "gpt-image-2-base-model": c.gptImage2BaseModel,
     "antigravity-signature-cache-enabled": c.antigravitySignatureCacheEnabled,

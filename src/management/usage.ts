@@ -1,12 +1,29 @@
 /**
  * Usage statistics (management.md §4.5): `GET /api-key-usage` (per credential, 20 ten-minute buckets),
  * `GET /usage-queue` (pops per-attempt records) and the older aggregate `GET /usage` some panels read.
- * Client keys appear only as short hashes; failure bodies as the runtime's 1 KiB excerpt.
+ * Client keys appear only as short hashes; failure bodies as the runtime's 1 KiB excerpt. With
+ * `workers: N` each view covers every worker: the others are asked for their part (server/siblings.ts).
  */
-import { BUCKET_MS, usageQueueEntry, type UsageSnapshot } from "../providers/usage.js";
-import type { Handler } from "../server/handler.js";
+import { BUCKET_MS, usageQueueEntry, type UsageRecord, type UsageSnapshot } from "../providers/usage.js";
+import { mergeSnapshots } from "../providers/usage-merge.js";
+import type { App, Handler } from "../server/handler.js";
 import { badRequest, reply } from "./http.js";
 import { redact } from "../log/redact.js";
+
+/** The usage of this process and, with `workers: N`, of every other worker, summed. */
+export async function usageSnapshot(app: App): Promise<UsageSnapshot> {
+  const own = app.providers.usage.snapshot();
+  if (!app.siblings) return own;
+  return mergeSnapshots([own, ...((await app.siblings.ask("usage")) as UsageSnapshot[])]);
+}
+
+/** Pops up to `count` queued records: this process's first, then the other workers' in turn; oldest first. */
+async function drainUsage(app: App, count: number): Promise<UsageRecord[]> {
+  const own = app.providers.usage.drain(count);
+  if (!app.siblings || own.length >= count) return own;
+  const more = (await app.siblings.drain("usage-queue", count - own.length)) as UsageRecord[];
+  return [...own, ...more].sort((a, b) => a.timestamp - b.timestamp);
+}
 
 function hhmm(ms: number): string {
   const d = new Date(ms);
@@ -17,7 +34,7 @@ function hhmm(ms: number): string {
 export const getApiKeyUsage: Handler = async (_req, ctx) => {
   const keys = new Map(ctx.app.providers.credentials().map((c) => [c.id, c.apiKey]));
   const out: Record<string, Record<string, unknown>> = {};
-  for (const c of ctx.app.providers.usage.snapshot().credentials) {
+  for (const c of (await usageSnapshot(ctx.app)).credentials) {
     const name = `${c.baseUrl}|${keys.get(c.id) || c.id}`;
     (out[c.provider] ??= {})[name] = {
       success: c.requests - c.failures,
@@ -38,9 +55,9 @@ export const getUsageQueue: Handler = async (_req, ctx) => {
   const count = raw === null || raw.trim() === "" ? 1 : Number(raw);
   if (!Number.isInteger(count) || count <= 0) throw badRequest("count must be a positive integer");
   // Failure bodies are upstream text (a token endpoint may quote the refresh token it was sent): redacted on the way out.
-  const entries = ctx.app.providers.usage
-    .drain(count)
-    .map((r) => usageQueueEntry({ ...r, body: redact(r.body, ctx.app.log.secrets) }));
+  const entries = (await drainUsage(ctx.app, count)).map((r) =>
+    usageQueueEntry({ ...r, body: redact(r.body, ctx.app.log.secrets) }),
+  );
   reply(ctx, 200, entries);
 };
 
@@ -70,5 +87,4 @@ export function usageAggregate(snap: UsageSnapshot): Record<string, unknown> {
 }
 
 /** `GET /usage`: the aggregate totals. */
-export const getUsage: Handler = async (_req, ctx) =>
-  reply(ctx, 200, usageAggregate(ctx.app.providers.usage.snapshot()));
+export const getUsage: Handler = async (_req, ctx) => reply(ctx, 200, usageAggregate(await usageSnapshot(ctx.app)));

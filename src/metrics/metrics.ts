@@ -1,6 +1,7 @@
 /**
  * Counters and gauges of one replica in the Prometheus text format (version 0.0.4), so an existing
- * Prometheus sums the replicas instead of cliproxy. Requests and failures are counted by provider,
+ * Prometheus sums the replicas instead of cliproxy. The workers of one replica (`workers: N`) share a port a
+ * scraper cannot tell apart, so there the worker scraped sums the others' state into its answer. Requests and failures are counted by provider,
  * model and credential from every upstream attempt; tokens too, but only while usage-statistics-enabled
  * is on, because that switch also decides whether responses are parsed for usage at all (the hot path
  * stays byte-for-byte without it). Gauges are read at scrape time: open streams and requests in flight from the
@@ -13,7 +14,8 @@ import type { App } from "../server/handler.js";
 
 interface Series {
   requests: number;
-  failures: Map<string, number>;
+  /** Failed attempts by upstream status. */
+  failures: Record<string, number>;
   tokens: { input: number; output: number; cached: number; reasoning: number };
 }
 
@@ -24,12 +26,20 @@ export interface Gauge {
   read(): number;
 }
 
+/** One process's counters and gauge readings, as plain data: what another worker sends for /metrics. */
+export interface MetricsState {
+  readonly series: ReadonlyArray<Series & { readonly labels: Record<string, string> }>;
+  readonly gauges: ReadonlyArray<{ readonly name: string; readonly help: string; readonly value: number }>;
+}
+
 /** One app's metrics. */
 export interface Metrics {
   /** Adds a gauge (a name already present is replaced), e.g. `cliproxy_open_tunnels`. */
   registerGauge(gauge: Gauge): void;
-  /** The text exposition. */
-  render(): string;
+  /** This process's counters and gauges now. */
+  state(): MetricsState;
+  /** The text exposition: this process's state summed with `others` (the other workers', with `workers: N`). */
+  render(others?: readonly MetricsState[]): string;
 }
 
 /** The App slot this module owns: its metrics, from the first metricsOf() on (start() calls it at once). */
@@ -62,10 +72,10 @@ export function metricsOf(app: App): Metrics {
     if (!s)
       series.set(
         key,
-        (s = { labels: l, requests: 0, failures: new Map(), tokens: { input: 0, output: 0, cached: 0, reasoning: 0 } }),
+        (s = { labels: l, requests: 0, failures: {}, tokens: { input: 0, output: 0, cached: 0, reasoning: 0 } }),
       );
     s.requests++;
-    if (input.failed) s.failures.set(String(input.status ?? 0), (s.failures.get(String(input.status ?? 0)) ?? 0) + 1);
+    if (input.failed) s.failures[String(input.status ?? 0)] = (s.failures[String(input.status ?? 0)] ?? 0) + 1;
     const t = input.tokens ?? {};
     s.tokens.input += t.inputTokens ?? 0;
     s.tokens.output += t.outputTokens ?? 0;
@@ -90,42 +100,75 @@ export function metricsOf(app: App): Metrics {
   ];
   const metrics: Metrics = {
     registerGauge: (g) => void gauges.set(g.name, g),
-    render() {
-      const out: string[] = [];
-      const family = (name: string, type: string, help: string) =>
-        out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      const all = [...series.values()].sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
-      family(
-        "cliproxy_upstream_requests_total",
-        "counter",
-        "Upstream attempts by provider, model and credential (auth_index).",
-      );
-      for (const s of all) out.push(`cliproxy_upstream_requests_total${labels(s.labels)} ${s.requests}`);
-      family(
-        "cliproxy_upstream_errors_total",
-        "counter",
-        "Failed upstream attempts by provider, model, credential and status.",
-      );
-      for (const s of all)
-        for (const [status, n] of s.failures)
-          out.push(`cliproxy_upstream_errors_total${labels({ ...s.labels, status })} ${n}`);
-      family(
-        "cliproxy_tokens_total",
-        "counter",
-        "Tokens reported by upstreams by provider, model, credential and type.",
-      );
-      for (const s of all)
-        for (const [type, n] of Object.entries(s.tokens))
-          out.push(`cliproxy_tokens_total${labels({ ...s.labels, type })} ${n}`);
-      for (const g of [...builtIn, ...gauges.values()]) {
-        family(g.name, "gauge", g.help);
-        out.push(`${g.name} ${g.read()}`);
-      }
-      family("cliproxy_info", "gauge", "Always 1; the version of this replica.");
-      out.push(`cliproxy_info${labels({ version: app.version })} 1`);
-      return out.join("\n") + "\n";
-    },
+    state: () => ({
+      series: [...series.values()],
+      gauges: [...builtIn, ...gauges.values()].map((g) => ({ name: g.name, help: g.help, value: g.read() })),
+    }),
+    render: (others = []) => renderStates([metrics.state(), ...others], app.version),
   };
   app.metrics = metrics;
   return metrics;
+}
+
+/** Sums states: series by their labels, gauges by name (in-flight requests of all workers add up). */
+function sumStates(states: readonly MetricsState[]): MetricsState {
+  const series = new Map<string, Series & { labels: Record<string, string> }>();
+  const gauges = new Map<string, { name: string; help: string; value: number }>();
+  for (const state of states) {
+    for (const s of state.series) {
+      const key = JSON.stringify(s.labels);
+      const have = series.get(key);
+      if (!have) {
+        series.set(key, {
+          labels: s.labels,
+          requests: s.requests,
+          failures: { ...s.failures },
+          tokens: { ...s.tokens },
+        });
+        continue;
+      }
+      have.requests += s.requests;
+      for (const [status, n] of Object.entries(s.failures)) have.failures[status] = (have.failures[status] ?? 0) + n;
+      for (const k of Object.keys(have.tokens) as Array<keyof Series["tokens"]>) have.tokens[k] += s.tokens[k];
+    }
+    for (const g of state.gauges) {
+      const have = gauges.get(g.name);
+      if (have) have.value += g.value;
+      else gauges.set(g.name, { ...g });
+    }
+  }
+  return { series: [...series.values()], gauges: [...gauges.values()] };
+}
+
+function renderStates(states: readonly MetricsState[], version: string): string {
+  const { series, gauges } = states.length === 1 ? states[0] : sumStates(states);
+  const out: string[] = [];
+  const family = (name: string, type: string, help: string) =>
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  const all = [...series].sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
+  family(
+    "cliproxy_upstream_requests_total",
+    "counter",
+    "Upstream attempts by provider, model and credential (auth_index).",
+  );
+  for (const s of all) out.push(`cliproxy_upstream_requests_total${labels(s.labels)} ${s.requests}`);
+  family(
+    "cliproxy_upstream_errors_total",
+    "counter",
+    "Failed upstream attempts by provider, model, credential and status.",
+  );
+  for (const s of all)
+    for (const [status, n] of Object.entries(s.failures))
+      out.push(`cliproxy_upstream_errors_total${labels({ ...s.labels, status })} ${n}`);
+  family("cliproxy_tokens_total", "counter", "Tokens reported by upstreams by provider, model, credential and type.");
+  for (const s of all)
+    for (const [type, n] of Object.entries(s.tokens))
+      out.push(`cliproxy_tokens_total${labels({ ...s.labels, type })} ${n}`);
+  for (const g of gauges) {
+    family(g.name, "gauge", g.help);
+    out.push(`${g.name} ${g.value}`);
+  }
+  family("cliproxy_info", "gauge", "Always 1; the version of this replica.");
+  out.push(`cliproxy_info${labels({ version })} 1`);
+  return out.join("\n") + "\n";
 }

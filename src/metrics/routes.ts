@@ -7,7 +7,7 @@
 import { requireApiKey } from "../server/auth.js";
 import type { Route } from "../server/handler.js";
 import { route } from "../server/router.js";
-import { metricsOf } from "./metrics.js";
+import { metricsOf, type MetricsState } from "./metrics.js";
 
 /** The metrics endpoint. */
 export const METRICS_ROUTES: Route[] = [
@@ -16,9 +16,11 @@ export const METRICS_ROUTES: Route[] = [
     "/metrics",
     "openai",
     requireApiKey(async (_req, ctx) => {
+      // With `workers: N` one scrape reaches one worker: the others' counters are asked for and summed.
+      const others = ctx.app.siblings ? ((await ctx.app.siblings.ask("metrics")) as MetricsState[]) : undefined;
       ctx.res
         .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" })
-        .end(metricsOf(ctx.app).render());
+        .end(metricsOf(ctx.app).render(others));
     }),
   ),
 ];

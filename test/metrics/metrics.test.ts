@@ -125,3 +125,24 @@ test("with usage-statistics-enabled off, requests and errors are still counted; 
   assert.match(text, /cliproxy_upstream_requests_total\{[^}]*\} 1\n/);
   assert.match(text, /cliproxy_tokens_total\{[^}]*type="input"\} 0\n/);
 });
+
+test("render() sums other workers' counters and gauges into one exposition", async (t) => {
+  const s = await startServer(t, { apiKeys: [KEY] });
+  const metrics = metricsOf(s.app);
+  const series = { provider: "claude", model: "m", credential: "abc" };
+  const other = {
+    series: [
+      { labels: series, requests: 2, failures: { "429": 1 }, tokens: { input: 4, output: 1, cached: 0, reasoning: 0 } },
+    ],
+    gauges: [{ name: "cliproxy_requests_in_flight", help: "HTTP requests being served now.", value: 3 }],
+  };
+  const text = metrics.render([other, other]);
+  assert.match(text, /^cliproxy_upstream_requests_total\{provider="claude",model="m",credential="abc"\} 4$/m);
+  assert.match(
+    text,
+    /^cliproxy_upstream_errors_total\{provider="claude",model="m",credential="abc",status="429"\} 2$/m,
+  );
+  assert.match(text, /^cliproxy_tokens_total\{provider="claude",model="m",credential="abc",type="input"\} 8$/m);
+  assert.match(text, /^cliproxy_requests_in_flight 6$/m);
+  assert.equal(text.match(/^# TYPE cliproxy_requests_in_flight gauge$/gm)?.length, 1);
+});
