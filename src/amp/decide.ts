@@ -6,7 +6,9 @@
 import type { Config } from "../config/schema.js";
 import type { Fields, Logger } from "../log/log.js";
 import type { App } from "../server/handler.js";
-import { mapModel, mapperFor, splitSuffix } from "./mappings.js";
+import { parseModelName } from "../translate/model-suffix.js";
+import { ampUpstream, type Resolved } from "../providers/resolve.js";
+import { mapModel, mapperFor } from "./mappings.js";
 import type { Decision, RouteType } from "./decision.js";
 
 export type { Decision, RouteType };
@@ -14,9 +16,10 @@ export type { Decision, RouteType };
 /** What the provider layer can tell the router about local models. */
 export interface ModelLookup {
   /**
-   * Local provider ids serving a base model, first = preferred (most credentials first, amp.md PR-13); empty when none.
+   * The model resolved once (providers/resolve.ts); its `providers` first = preferred (most credentials first,
+   * amp.md PR-13); undefined when nothing local serves it.
    */
-  providersFor(model: string): readonly string[];
+  resolve(model: string): Resolved | undefined;
   /** The served model closest to `model` (did-you-mean), when any. */
   closest(model: string): string | undefined;
   /**
@@ -29,7 +32,7 @@ export interface ModelLookup {
 /** The provider runtime seen as a ModelLookup. */
 export function lookupOf(app: App): ModelLookup {
   return {
-    providersFor: (m) => app.providers.providersFor(m),
+    resolve: (m) => app.providers.resolve(m),
     closest: (m) => app.providers.closest(m, 1)[0],
     hasUpstream: (config) => app.amp.upstream(config) !== undefined,
   };
@@ -43,13 +46,30 @@ function fix(requested: string, closest: string | undefined): string {
 }
 
 /**
+ * A decision and the resolution of the model it routes to (local candidates, or route "amp-upstream" for
+ * ampcode.com), which the local pipeline takes instead of resolving again. Kept apart from the Decision because it
+ * holds credentials: the decision is logged, kept for the status page and shown by explain; the resolution never is.
+ */
+export interface Routed {
+  readonly decision: Decision;
+  readonly resolved?: Resolved;
+}
+
+/**
  * Decides where a request for `requested` goes under `config` (amp.md PR-9: local provider, else mapping, else credits;
  * forced mappings first; PR-12 fallback rules).
  */
 export function decide(requested: string, config: Config, lookup: ModelLookup, log?: Logger): Decision {
+  return route(requested, config, lookup, log).decision;
+}
+
+/** decide(), with the resolution of the model routed to: the requested name (and a mapping's target) resolved once. */
+export function route(requested: string, config: Config, lookup: ModelLookup, log?: Logger): Routed {
   const amp = config.ampcode;
-  const local = lookup.providersFor(splitSuffix(requested).base);
-  const mapping = mapModel(mapperFor(amp, log), requested, (m) => lookup.providersFor(m));
+  const requestedBase = parseModelName(requested).base;
+  const resolved = lookup.resolve(requested);
+  const local = resolved?.providers ?? [];
+  const mapping = mapModel(mapperFor(amp, log), requested, (m) => lookup.resolve(m));
   const forced = amp.forceModelMappings;
   const base = { requestedModel: requested, resolvedModel: requested };
 
@@ -58,7 +78,7 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
       forced && local.length > 0
         ? `force-model-mappings is true, so it wins over local provider "${local[0]}"`
         : `no local provider serves "${requested}"`;
-    return {
+    const decision: Decision = {
       ...base,
       resolvedModel: mapping.mapped,
       routeType: "MODEL_MAPPING",
@@ -66,51 +86,56 @@ export function decide(requested: string, config: Config, lookup: ModelLookup, l
       reason: `mapping ${requested} -> ${mapping.mapped}${mapping.hit?.regex ? ` (rule ${mapping.hit.rule})` : ""}; ${why}`,
       suppressThinking: true,
     };
+    return { decision, resolved: mapping.resolved };
   }
   if (local.length > 0) {
-    let reason = `local provider "${local[0]}" serves "${splitSuffix(requested).base}"`;
+    let reason = `local provider "${local[0]}" serves "${requestedBase}"`;
     if (mapping.mapped !== undefined)
       reason += `; mapping ${requested} -> ${mapping.mapped} not used because force-model-mappings is false`;
-    return {
+    const decision: Decision = {
       ...base,
       routeType: "LOCAL_PROVIDER",
       provider: local[0],
       reason,
       suppressThinking: local[0] !== CLAUDE_PROVIDER,
     };
+    return { decision, resolved };
   }
 
-  const closest = lookup.closest(splitSuffix(requested).base);
-  let why = `no local provider serves "${splitSuffix(requested).base}"`;
+  const closest = lookup.closest(requestedBase);
+  let why = `no local provider serves "${requestedBase}"`;
   if (mapping.hit !== undefined) why += ` and mapping target "${mapping.hit.to}" has no local provider either`;
   else why += " and no ampcode.model-mappings rule matches";
   const unserved = { ...base, suppressThinking: false, closest };
   if (amp.modelFallback === "deny") {
-    return {
+    const decision: Decision = {
       ...unserved,
       routeType: "FALLBACK_DENIED",
       provider: "none",
       reason: `${why}; ampcode.model-fallback is deny; ${fix(requested, closest)}`,
     };
+    return { decision };
   }
   if (!(lookup.hasUpstream?.(config) ?? amp.upstreamUrl !== "")) {
     const off =
       amp.upstreamUrl === ""
         ? "ampcode.upstream-url is empty"
         : `ampcode.upstream-url "${amp.upstreamUrl}" is not a usable http(s) URL`;
-    return {
+    const decision: Decision = {
       ...unserved,
       routeType: "NO_PROVIDER",
       provider: "none",
       reason: `${why}; ${off}; ${fix(requested, closest)}`,
     };
+    return { decision };
   }
-  return {
+  const decision: Decision = {
     ...unserved,
     routeType: "AMP_CREDITS",
     provider: "ampcode.com",
     reason: `${why}; ${fix(requested, closest)}`,
   };
+  return { decision, resolved: ampUpstream(requested) };
 }
 
 /** The client-facing 404 message when `model-fallback: deny` refuses to spend Amp credits (amp.md N21). */
@@ -137,7 +162,7 @@ export function logDecision(log: Logger, d: Decision, path: string): void {
     case "LOCAL_PROVIDER":
       return log.info(`amp using local provider for model: ${R}`, { ...fields, cost: "free", source: "local_oauth" });
     case "MODEL_MAPPING":
-      return log.info(`amp model mapping: request ${splitSuffix(R).base} -> ${d.resolvedModel}`, {
+      return log.info(`amp model mapping: request ${parseModelName(R).base} -> ${d.resolvedModel}`, {
         ...fields,
         cost: "free",
         source: "local_oauth",

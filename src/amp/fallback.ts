@@ -10,8 +10,9 @@ import { readBody, parseJsonObject } from "../server/body.js";
 import { HttpError } from "../server/errors.js";
 import type { Ctx, Handler } from "../server/handler.js";
 import type { Endpoint, LocalCall } from "../providers/types.js";
+import type { Resolved } from "../providers/resolve.js";
 import { filterAnthropicBeta } from "./beta.js";
-import { decide, deniedMessage, logDecision, lookupOf, type ModelLookup } from "./decide.js";
+import { deniedMessage, logDecision, lookupOf, route, type ModelLookup } from "./decide.js";
 import { createRewriter, requestToolCasing } from "./rewrite.js";
 import { replaceModel, sanitiseRequest } from "./sanitise.js";
 
@@ -24,7 +25,8 @@ export interface RouteTarget {
 
 /** Where the wrapper sends a request: the provider layer and the Amp proxy. */
 export interface FallbackDeps {
-  serve(req: IncomingMessage, ctx: Ctx, call: LocalCall): Promise<void>;
+  /** Serves locally with the decision's resolution of `call.model` (null: nothing local serves it), never resolving again. */
+  serve(req: IncomingMessage, ctx: Ctx, call: LocalCall, resolved: Resolved | null): Promise<void>;
   forward(req: IncomingMessage, ctx: Ctx, body: Buffer): Promise<void>;
   /** Defaults to the app's provider runtime. */
   lookup?(ctx: Ctx): ModelLookup;
@@ -54,7 +56,7 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
       // No model, nothing to route on (amp.md PR-6): answered as the local handler answers a body without a model.
       throw new HttpError(400, "invalid_request_error", NO_MODEL);
     }
-    const d = decide(model, ctx.config, deps.lookup?.(ctx) ?? lookupOf(ctx.app), ctx.app.log);
+    const { decision: d, resolved } = route(model, ctx.config, deps.lookup?.(ctx) ?? lookupOf(ctx.app), ctx.app.log);
     logDecision(ctx.app.log, d, ctx.url.pathname);
     ctx.app.amp.recent.note(d, ctx.url.pathname, ctx.app.clock.now());
     ctx.notes.model = model;
@@ -69,7 +71,7 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
         throw new HttpError(404, "not_found_error", deniedMessage(d), { code: "model_not_found" });
       case "NO_PROVIDER":
         // No upstream (NO_PROVIDER, amp.md PR-12): the local handler's normal unknown-model error.
-        return deps.serve(req, ctx, { endpoint, body, json, model, headers, alt });
+        return deps.serve(req, ctx, { endpoint, body, json, model, headers, alt }, null);
     }
     const mapped = d.routeType === "MODEL_MAPPING";
     const call: LocalCall = {
@@ -85,6 +87,6 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
         tools: requestToolCasing(json),
       }),
     };
-    return deps.serve(req, ctx, call);
+    return deps.serve(req, ctx, call, resolved ?? null);
   };
 }

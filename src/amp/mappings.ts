@@ -1,26 +1,13 @@
 /**
- * Amp model mappings (amp.md CFG-7; PR-7: suffix split; PR-8: exact then regex rules): which local model answers a
- * model the Amp CLI asks for, and the thinking suffix `name(level)` carried across. The compiled form is cached per
+ * Amp model mappings (amp.md CFG-7; PR-7: suffix split, by translate/model-suffix.ts like everywhere else; PR-8:
+ * exact then regex rules): which local model answers a model the Amp CLI asks for, and the thinking suffix
+ * `name(level)` carried across. The compiled form is cached per
  * config snapshot (keyed on the immutable `config.ampcode` object), so a reload that changes the list in any way, order
  * included (amp.md N13: rule order decides which regex wins), rebuilds it, and in-flight requests keep theirs.
  */
 import type { AmpConfig } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
-
-/** A model name split at its thinking suffix. */
-export interface SplitModel {
-  readonly base: string;
-  /** What was inside the final `(…)`, maybe ""; undefined when there was no suffix. */
-  readonly suffix: string | undefined;
-}
-
-/** Splits `gpt-5.2(xhigh)` into base `gpt-5.2` and suffix `xhigh`; `g25p(high` has no suffix (amp.md PR-7). */
-export function splitSuffix(model: string): SplitModel {
-  if (!model.endsWith(")")) return { base: model, suffix: undefined };
-  const open = model.lastIndexOf("(");
-  if (open < 0) return { base: model, suffix: undefined };
-  return { base: model.slice(0, open), suffix: model.slice(open + 1, -1) };
-}
+import { parseModelName } from "../translate/model-suffix.js";
 
 /** The compiled mappings of one config snapshot. */
 export interface Mapper {
@@ -83,7 +70,7 @@ export interface MappingHit {
 
 /** Finds the rule for `requested`: exact (case-insensitive) first, then regex rules in config order (amp.md PR-8). */
 export function findMapping(mapper: Mapper, requested: string): MappingHit | undefined {
-  const base = splitSuffix(requested).base.trim();
+  const base = parseModelName(requested).base;
   if (base === "") return undefined;
   const to = mapper.exact.get(base.toLowerCase());
   if (to !== undefined) return { to, rule: base, regex: false };
@@ -96,29 +83,33 @@ export function findMapping(mapper: Mapper, requested: string): MappingHit | und
  * non-empty suffix is carried over; an empty `()` is never appended (amp.md N10).
  */
 export function applySuffix(target: string, requested: string): string {
-  if (splitSuffix(target).suffix !== undefined) return target;
-  const suffix = splitSuffix(requested).suffix;
+  if (parseModelName(target).suffix !== undefined) return target;
+  const suffix = parseModelName(requested).suffix;
   return suffix === undefined || suffix === "" ? target : `${target}(${suffix})`;
 }
 
 /** Result of MapModel: the mapped name when the rule's target is served locally. */
-export interface MappingResult {
+export interface MappingResult<R> {
   readonly hit: MappingHit | undefined;
   /** Set only when the target has a local provider. */
   readonly mapped: string | undefined;
-  /** Local providers of the target's base name. */
+  /** Local providers of the target. */
   readonly providers: readonly string[];
+  /** The target's resolution (the mapped name, suffix carried), when it has a local provider: passed down, never redone. */
+  readonly resolved?: R;
 }
 
 /** MapModel (amp.md PR-8): the rule for `requested`, and the mapped name when its target has a local provider. */
-export function mapModel(
+export function mapModel<R extends { readonly providers: readonly string[] }>(
   mapper: Mapper,
   requested: string,
-  providersFor: (model: string) => readonly string[],
-): MappingResult {
+  resolve: (model: string) => R | undefined,
+): MappingResult<R> {
   const hit = findMapping(mapper, requested);
   if (hit === undefined) return { hit, mapped: undefined, providers: [] };
-  const providers = providersFor(splitSuffix(hit.to).base);
+  const mapped = applySuffix(hit.to, requested);
+  const resolved = resolve(mapped);
+  const providers = resolved?.providers ?? [];
   if (providers.length === 0) return { hit, mapped: undefined, providers };
-  return { hit, mapped: applySuffix(hit.to, requested), providers };
+  return { hit, mapped, providers, resolved };
 }

@@ -7,6 +7,7 @@ import { HttpError } from "../server/errors.js";
 import { passableResponseHeaders } from "../proxy/forward.js";
 import { translateError, type Format } from "../translate/hub.js";
 import { decodeError } from "../translate/errors.js";
+import { parseModelName } from "../translate/model-suffix.js";
 import type { ConductError } from "./runtime.js";
 
 type Obj = Record<string, unknown>;
@@ -92,7 +93,7 @@ function providerKeyRejected(result: Extract<ConductError, { kind: "upstream" }>
 /** A translated request reduced to what the upstream's count endpoint accepts. */
 export function countRequestBody(upstream: Format, translated: Obj, model: string): Obj {
   if (upstream === "gemini")
-    return { generateContentRequest: { ...translated, model: `models/${model.replace(/\(.*\)$/, "")}` } };
+    return { generateContentRequest: { ...translated, model: `models/${parseModelName(model).base}` } };
   const out: Obj = {};
   for (const k of ["model", "messages", "system", "tools", "tool_choice", "thinking"])
     if (translated[k] !== undefined) out[k] = translated[k];

@@ -4,9 +4,8 @@
  * client: pass-through bytes when the dialects match, translated otherwise. Failures before any byte
  * reached the client come back as a `failed` outcome, so routing can try the next credential.
  */
-import type { ServerResponse } from "node:http";
 import type { Ctx } from "../server/handler.js";
-import { HttpError, redactHeaders, sendError } from "../server/errors.js";
+import { HttpError, redactHeaders } from "../server/errors.js";
 import { redact } from "../log/redact.js";
 import { normalizeGeminiRequest } from "../translate/gemini-normalize.js";
 import {
@@ -35,6 +34,8 @@ import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
 import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
 import type { Action, Executor } from "./executor.js";
 import type { AttemptOutcome, Credential, LocalCall } from "./types.js";
+import { suffixText, type Resolved } from "./resolve.js";
+import { writeAnswer, writeError, writeJson } from "./reply.js";
 
 /** Largest upstream error body kept (for classification and the client). */
 const ERROR_BODY_LIMIT = 1024 * 1024;
@@ -74,13 +75,13 @@ function bootstrapRetryable(status: number): boolean {
 }
 
 /** Reasoning effort and service tier as the client asked for them (usage records, providers.md §6). */
-function requestFacts(call: LocalCall): { reasoningEffort?: string; serviceTier?: string } {
+function requestFacts(call: LocalCall, resolved: Resolved): { reasoningEffort?: string; serviceTier?: string } {
   const j = call.json;
   const reasoning =
     j.reasoning !== null && typeof j.reasoning === "object"
       ? (j.reasoning as Record<string, unknown>).effort
       : undefined;
-  const effort = j.reasoning_effort ?? reasoning ?? call.model.match(/\(([^()]*)\)$/)?.[1];
+  const effort = j.reasoning_effort ?? reasoning ?? resolved.name.suffix;
   return {
     reasoningEffort: typeof effort === "string" && effort !== "" ? effort : undefined,
     serviceTier: typeof j.service_tier === "string" ? j.service_tier : undefined,
@@ -95,6 +96,7 @@ function wireOf(ex: Executor): Upstream {
 /** The request body in the upstream's dialect (the client's bytes when the dialects match), and its parsed form for the builder. */
 function upstreamBody(
   call: LocalCall,
+  resolved: Resolved,
   client: Format,
   ex: Executor,
   action: Action,
@@ -104,7 +106,7 @@ function upstreamBody(
   if (wireOf(ex) === client) {
     // Gemini bodies Google would reject (empty response names, model-first history) are repaired first.
     const normal = client === "gemini" ? normalizeGeminiRequest(call.json) : undefined;
-    const edits = suffixEdits(client, call.model, normal ?? call.json);
+    const edits = suffixEdits(client, resolved.name.reasoning, normal ?? call.json);
     if (normal) return { body: Buffer.from(JSON.stringify({ ...normal, ...edits })), json: { ...normal, ...edits } };
     if (Object.keys(edits).length === 0) return { body: call.body, json: call.json };
     return { body: editBody(call.body, { set: edits }), json: { ...call.json, ...edits } };
@@ -124,9 +126,11 @@ function upstreamBody(
   return { body: Buffer.from(JSON.stringify(json)), json };
 }
 
+/** One try of `call` on `cred` under `upstreamModel`, for the model `resolved` once by serveLocal(). */
 export async function attempt(
   ctx: Ctx,
   call: LocalCall,
+  resolved: Resolved,
   client: Format,
   action: Action,
   cred: Credential,
@@ -136,8 +140,9 @@ export async function attempt(
   const { app, config, res } = ctx;
   const ex = app.kinds[cred.kind]!.executor;
   const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
-  const suffix = call.model.match(/\(([^()]*)\)$/)?.[0] ?? "";
-  const { body, json: parsedBody } = upstreamBody(call, client, ex, action, upstreamModel + suffix, stream);
+  // The client's thinking suffix rides on the upstream name; the translators read it from there (translate/hub.ts).
+  const upstreamName = upstreamModel + suffixText(resolved);
+  const { body, json: parsedBody } = upstreamBody(call, resolved, client, ex, action, upstreamName, stream);
   const started = app.clock.now();
   ctx.notes.provider = cred.provider;
   const send = async (l: LiveCredential) => {
@@ -234,7 +239,7 @@ export async function attempt(
       failed: false,
       status,
       tokens: usage,
-      ...requestFacts(call),
+      ...requestFacts(call, resolved),
     });
   const tctx = { requestModel: call.model, clientRequest: call.json };
   // The executor's answer restorer (Claude's renamed tools) runs after the envelope comes off.
@@ -270,12 +275,7 @@ export async function attempt(
       // No bootstrap retry left: nothing was sent yet, so the client gets a normal HTTP error in its dialect.
       const body = translateError(client, result.status, result.body);
       state.answered = true;
-      sendError(
-        res,
-        ctx.dialect,
-        new HttpError(result.status, "", "Upstream stream failed before its first event", { body }),
-        app.log.secrets,
-      );
+      writeError(ctx, new HttpError(result.status, "", "Upstream stream failed before its first event", { body }));
       return { kind: "done" };
     }
     record();
@@ -325,7 +325,7 @@ export async function attempt(
     if (passThrough) {
       // Same dialect, nothing to rewrite: the client gets the upstream body byte for byte.
       record();
-      writeBody(
+      writeAnswer(
         res,
         status,
         { ...passHeaders, "content-type": String(upstream.headers["content-type"] ?? "application/json") },
@@ -357,11 +357,6 @@ export async function attempt(
   }
   record();
   const out = call.rewrite ? call.rewrite.json(answer) : answer;
-  writeBody(res, status, { ...passHeaders, "content-type": "application/json" }, Buffer.from(JSON.stringify(out)));
+  writeJson(res, status, passHeaders, out);
   return { kind: "done" };
-}
-
-function writeBody(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
-  if (!res.headersSent) res.writeHead(status, { ...headers, "content-length": String(body.length) });
-  res.end(body);
 }

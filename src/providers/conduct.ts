@@ -4,10 +4,8 @@
  */
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
-import { HttpError } from "../server/errors.js";
-import { UpstreamError } from "../proxy/forward.js";
-import { TokenUnavailableError } from "../oauth/refresh.js";
 import type { AttemptOutcome, Credential } from "./types.js";
+import { upstreamModels, type Resolved } from "./resolve.js";
 import type { UsageStats } from "./usage.js";
 import { requestRetryOf, stateKey } from "./credentials.js";
 import { classifyFailure, isSuspension, type Block, type CooldownBook } from "../routing/cooldown.js";
@@ -20,8 +18,8 @@ import { planLimitUntil } from "../routing/plan-limit.js";
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /**
- * Runs one upstream attempt; throws for transport errors (UpstreamError, timeouts), returns done or failed
- * otherwise. Any other thrown error is a bug of ours: conduct() rethrows it without blaming the credential.
+ * Runs one upstream attempt and says how it went as a typed outcome (providers/outcome.ts turns what it
+ * throws into one). Whatever still throws is not the credential's fault: conduct() rethrows it untouched.
  */
 export type Attempt = (cred: Credential, upstreamModel: string) => Promise<AttemptOutcome>;
 
@@ -42,6 +40,8 @@ export interface ConductDeps {
 export interface ConductRequest {
   /** The requested model: maybe `prefix/`, maybe a thinking suffix `(…)`. */
   readonly model: string;
+  /** The model already resolved by the caller (serveLocal, Amp's decision), null when nothing serves it; conduct() resolves `model` only when absent. */
+  readonly resolved?: Resolved | null;
   /** Aborts waits and further attempts when the client goes away. */
   readonly signal?: AbortSignal;
   /** Only these providers (e.g. a provider-specific route); default every provider serving the model. */
@@ -111,39 +111,8 @@ interface Failure {
   body: string;
   headers: Readonly<Record<string, string>>;
   retryAfterMs?: number;
+  retryable?: boolean;
   transport?: string;
-}
-
-/** Whether an error thrown by an attempt is the upstream's or the credential's fault, so another credential may do better. */
-function isCredentialFailure(err: unknown): boolean {
-  if (err instanceof UpstreamError || err instanceof TokenUnavailableError) return true;
-  if (err instanceof HttpError) return err.status >= 500;
-  const e = err as { name?: string; code?: string } | null;
-  return e?.name === "TimeoutError" || e?.code === "ETIMEDOUT";
-}
-
-function transportFailure(err: unknown, cred: Credential): Failure {
-  if (err instanceof HttpError) return { status: err.status, body: "", headers: {}, transport: err.message };
-  if (err instanceof TokenUnavailableError)
-    return { status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
-  // A timeout's own message says which timeout and which config key raises it; it names the host, never the key.
-  if (err instanceof UpstreamError && err.kind === "timeout")
-    return { status: 504, body: "", headers: {}, transport: err.message };
-  const e = err as { name?: string; code?: string; cause?: { code?: string } };
-  const code = e?.code ?? e?.cause?.code ?? e?.name ?? "error";
-  const timeout = e?.name === "TimeoutError" || /TIMEOUT|ETIMEDOUT/i.test(String(code));
-  let host = cred.baseUrl;
-  try {
-    host = new URL(cred.baseUrl).host;
-  } catch {
-    /* keep the configured text; it never holds the key */
-  }
-  return {
-    status: timeout ? 504 : 502,
-    body: "",
-    headers: {},
-    transport: `Upstream request to "${host}" failed: ${timeout ? "timed out" : String(code)}`,
-  };
 }
 
 function headerValue(headers: Readonly<Record<string, string>>, name: string): string | undefined {
@@ -241,36 +210,35 @@ const FIXES: Readonly<Record<string, string>> = {
   "upstream error": "Fix: none needed if the provider recovers; check the provider's status or base-url if it persists",
 };
 
+/** A failed or unavailable outcome as the failure conduct() keeps. */
+function failureOf(outcome: Exclude<AttemptOutcome, { kind: "done" }>): Failure {
+  if (outcome.kind === "unavailable")
+    return { status: outcome.status, body: outcome.message, headers: {}, retryAfterMs: outcome.retryAfterMs };
+  return {
+    status: outcome.status,
+    body: outcome.body,
+    headers: outcome.headers,
+    retryAfterMs: outcome.retryAfterMs,
+    retryable: outcome.retryable,
+    transport: outcome.transport,
+  };
+}
+
 /** Runs the attempt on one credential, over its pool of upstream names until one succeeds or fails for the request's sake. */
 async function tryCredential(
   deps: ConductDeps,
-  model: string,
+  resolved: Pick<Resolved, "model">,
   cred: Credential,
   request: ConductRequest,
   attempt: Attempt,
 ): Promise<{ kind: "done"; upstream: string } | { kind: "request" | "failed"; failure: Failure }> {
-  const signal = request.signal;
   let failure: Failure | undefined;
-  for (const upstream of cred.models.get(model) ?? [model]) {
-    signal?.throwIfAborted();
+  for (const upstream of upstreamModels(resolved, cred)) {
+    request.signal?.throwIfAborted();
     const started = deps.now();
-    let outcome: AttemptOutcome | undefined;
-    try {
-      outcome = await attempt(cred, upstream);
-    } catch (err) {
-      // A client that went away, a request we cannot send anywhere, or our own bug is not the credential's fault.
-      if (signal?.aborted || request.committed?.() || !isCredentialFailure(err)) throw err;
-      failure = transportFailure(err, cred);
-    }
-    if (outcome?.kind === "done") return { kind: "done", upstream };
-    if (outcome)
-      failure = {
-        status: outcome.status,
-        body: outcome.body,
-        headers: outcome.headers,
-        retryAfterMs: outcome.retryAfterMs,
-      };
-    const f = failure!;
+    const outcome = await attempt(cred, upstream);
+    if (outcome.kind === "done") return { kind: "done", upstream };
+    const f = (failure = failureOf(outcome));
     f.retryAfterMs = retryAfterOf(f, deps.now());
     deps.usage?.record({
       credential: cred,
@@ -284,25 +252,24 @@ async function tryCredential(
       status: f.status,
       body: f.body || f.transport,
     });
-    if (f.transport === undefined && classifyFailure(f.status, f.body) === "request")
-      return { kind: "request", failure: f };
+    if (!(f.retryable ?? classifyFailure(f.status, f.body) !== "request")) return { kind: "request", failure: f };
   }
   return { kind: "failed", failure: failure! };
 }
 
 /**
- * Serves one request from `candidates` (credentials serving `model`, an exact served id): passes over distinct
- * credentials, a request error stops at once, extra passes wait for a cooldown within max-retry-interval (providers.md
- * §4.4).
+ * Serves one request from the resolved candidates (credentials serving `model`, an exact served id): passes over
+ * distinct credentials, a request error stops at once, extra passes wait for a cooldown within max-retry-interval
+ * (providers.md §4.4).
  */
 export async function conduct(
   deps: ConductDeps,
-  model: string,
-  candidates: readonly Credential[],
+  resolved: Pick<Resolved, "model" | "candidates">,
   request: ConductRequest,
   attempt: Attempt,
 ): Promise<ConductResult> {
   const { config, book, log } = deps;
+  const { model, candidates } = resolved;
   const strategy = normaliseStrategy(config.routing.strategy);
   const cursorKey = `${[...new Set(candidates.map((c) => c.provider))].join(",")}:${model}`;
   const cap = Math.max(0, config.maxRetryCredentials);
@@ -322,7 +289,7 @@ export async function conduct(
         (bound && available.find((c) => stateKey(c) === bound)) || deps.picker.pick(strategy, cursorKey, available);
       if (!cred) break;
       tried.add(cred);
-      const outcome = await tryCredential(deps, model, cred, request, attempt);
+      const outcome = await tryCredential(deps, resolved, cred, request, attempt);
       if (outcome.kind === "done") {
         book.succeed(stateKey(cred), model);
         if (session !== undefined) deps.affinity!.bind(session, model, stateKey(cred), deps.now(), ttlMs);

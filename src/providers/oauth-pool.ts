@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { Config } from "../config/schema.js";
 import { catalogFor } from "./catalog.js";
 import { buildCredential } from "./credentials.js";
-import { splitThinkingSuffix } from "./registry.js";
+import { parseModelName } from "../translate/model-suffix.js";
 import type { Credential, ModelSource } from "./types.js";
 import type { App } from "../server/handler.js";
 import { endpointsFor } from "../oauth/endpoints.js";
@@ -166,7 +166,7 @@ function revokedNotice(
 ): string | undefined {
   // Only credentials cliproxy disabled itself (a refused refresh); files marked disabled by hand are the user's choice.
   const revoked = list.filter((c) => c.disabled && c.disabledReason && c.disabledReason !== "multi-project parent");
-  const base = splitThinkingSuffix(model).base;
+  const base = parseModelName(model).base;
   const hits = poolCredentials(
     revoked.map((c) => ({ ...c, disabled: false })),
     config,

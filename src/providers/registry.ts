@@ -3,23 +3,12 @@
  * from the credential list on every reload; lookups are map reads on the hot path.
  */
 import assert from "node:assert/strict";
+import { parseModelName } from "../translate/model-suffix.js";
 import { catalogModel } from "./catalog.js";
 import type { Credential, ModelInfo, ProviderId } from "./types.js";
 
 /** `created` for served ids the catalog does not know (aliases, openai-compatibility models): 2025-01-01. */
 export const UNKNOWN_MODEL_CREATED = 1_735_689_600;
-
-/** A requested model split into its routing base and thinking suffix: `name(high)` → `name`, `high`. */
-export interface ModelName {
-  readonly base: string;
-  readonly suffix?: string;
-}
-
-/** Splits off a trailing thinking suffix `(<value>)` (translation.md gives it meaning; routing uses the base). */
-export function splitThinkingSuffix(model: string): ModelName {
-  const m = /^(.+)\(([^()]*)\)$/.exec(model.trim());
-  return m ? { base: m[1], suffix: m[2] } : { base: model.trim() };
-}
 
 /** Served ids and who serves them. */
 export interface Registry {
@@ -100,7 +89,7 @@ function editDistance(a: string, b: string): number {
 
 /** Up to `n` served names close to `model` for a "did you mean" hint: near spellings and containment, closest first. */
 export function closestNames(model: string, names: readonly string[], n = 5): string[] {
-  const want = splitThinkingSuffix(model).base.toLowerCase();
+  const want = parseModelName(model).base.toLowerCase();
   if (!want) return [];
   const scored: Array<[number, string]> = [];
   for (const name of names) {

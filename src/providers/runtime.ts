@@ -10,38 +10,15 @@ import { CooldownBook, isSuspension, type Block } from "../routing/cooldown.js";
 import { Picker } from "../routing/pick.js";
 import { AffinityTable } from "../routing/session.js";
 import { conduct, type Attempt, type ConductRequest, type ConductResult, type Sleep } from "./conduct.js";
-import { authIndex, credentialsFromConfig, matchesWildcard, stateKey } from "./credentials.js";
-import { buildRegistry, closestNames, splitThinkingSuffix, type Registry } from "./registry.js";
+import { authIndex, credentialsFromConfig, stateKey } from "./credentials.js";
+import { buildRegistry, closestNames, type Registry } from "./registry.js";
 import { UsageStats } from "./usage.js";
-import { alternativeSpellings } from "./model-names.js";
+import { resolveModel, type Resolved } from "./resolve.js";
+import { settled } from "./outcome.js";
 import type { Credential, ModelInfo, ProviderId } from "./types.js";
 
 export type { Attempt, ConductRequest, ConductResult, ConductError, Sleep } from "./conduct.js";
-
-/** A requested model resolved against the registry. */
-export interface Resolved {
-  /** The served id routed on: the requested name minus its thinking suffix (or the whole name when only that is served). */
-  readonly model: string;
-  /** The base name without suffix (equal to `model` unless the full suffixed name is itself served). */
-  readonly base: string;
-  /** The thinking suffix value, `high` for `name(high)`. */
-  readonly suffix?: string;
-  /** Providers serving it, ordered as providersFor(). */
-  readonly providers: readonly ProviderId[];
-  /** Credentials serving it, in config order (blocked ones included; conduct() skips those). */
-  readonly candidates: readonly Credential[];
-  /** Set when no credential lists the model and it goes to the credentials of its family unlisted. */
-  readonly passedThrough?: boolean;
-  /** How the requested name was respelled to find it (`provider prefix stripped`), when it was. */
-  readonly spelling?: string;
-}
-
-/** Model families and the credential kinds that serve them (never openai-compatibility, whose lists are explicit). */
-const FAMILIES: ReadonlyArray<[RegExp, readonly string[]]> = [
-  [/^claude-/i, ["claude"]],
-  [/^(gpt-|codex-|o\d)/i, ["codex"]],
-  [/^gemini-/i, ["gemini", "gemini-cli", "vertex", "antigravity"]],
-];
+export type { Resolved } from "./resolve.js";
 
 /** One model's state on one credential, for the status page. */
 export interface ModelState {
@@ -76,11 +53,6 @@ export interface ProviderRuntime {
   setExtraCredentials(source: string, credentials: readonly Credential[]): void;
   /** Every credential, config ones first, in order. */
   credentials(): readonly Credential[];
-  /**
-   * Providers serving a model (thinking suffix stripped): most credentials first, ties by name (the Amp provider order,
-   * amp.md PR-13); [] if none.
-   */
-  providersFor(model: string): ProviderId[];
   /**
    * Every served id, sorted (listing endpoints); ids whose credentials are all blocked for non-quota reasons are left
    * out (providers.md §3.4).
@@ -147,62 +119,7 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     book.retain(new Set(all.map(stateKey)));
   }
 
-  function lookup(requested: string): Resolved | undefined {
-    const trimmed = requested.trim();
-    const { base, suffix } = splitThinkingSuffix(trimmed);
-    // providers.md §1.3: the base name first; when nothing serves it, the full string with its suffix.
-    // Then the base name ignoring case, as CLIProxyAPI's alias lookups do.
-    const tries: Array<[string, string | undefined]> = [
-      [base, suffix],
-      [trimmed, undefined],
-      [registry.canonical(base) ?? base, suffix],
-    ];
-    for (const [model, sfx] of tries) {
-      const candidates = registry.credentialsFor(model);
-      if (candidates.length) return { model, base, suffix: sfx, providers: registry.providersFor(model), candidates };
-    }
-    return undefined;
-  }
-
-  /**
-   * A model no credential lists but of a family one serves (`claude-opus-4-8` on a Claude credential
-   * listing other claude-* models): passed to that upstream to decide, never a 404 of cliproxy's own.
-   */
-  function byFamily(base: string, suffix: string | undefined): Resolved | undefined {
-    const kinds = FAMILIES.find(([re]) => re.test(base))?.[1];
-    if (!kinds) return undefined;
-    const family = FAMILIES.find(([re]) => re.test(base))![0];
-    const candidates = registry.credentials.filter(
-      (c) =>
-        kinds.includes(c.kind) &&
-        c.prefix === "" &&
-        c.catalogExclusions !== undefined &&
-        !c.catalogExclusions.some((p) => matchesWildcard(p, base)) &&
-        [...c.models.keys()].some((id) => family.test(id)),
-    );
-    if (candidates.length === 0) return undefined;
-    return {
-      model: base,
-      base,
-      suffix,
-      providers: [...new Set(candidates.map((c) => c.provider))],
-      candidates,
-      passedThrough: true,
-    };
-  }
-
-  function resolve(requested: string): Resolved | undefined {
-    const found = lookup(requested);
-    if (found) return found;
-    // Router spellings (model-names.ts), only once the name as sent is not served.
-    const { base, suffix } = splitThinkingSuffix(requested.trim());
-    for (const alt of alternativeSpellings(base)) {
-      const hit = lookup(suffix === undefined ? alt.name : `${alt.name}(${suffix})`);
-      if (hit) return { ...hit, spelling: alt.how };
-    }
-    // Only when no spelling of the name is served: the family's credentials decide.
-    return byFamily(base, suffix);
-  }
+  const resolve = (requested: string) => resolveModel(registry, requested);
 
   const runtime: ProviderRuntime = {
     usage,
@@ -228,7 +145,6 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
       rebuild();
     },
     credentials: () => registry.credentials,
-    providersFor: (model) => resolve(model)?.providers.slice() ?? [],
     models() {
       const out: ModelInfo[] = [];
       for (const id of registry.ids()) {
@@ -250,7 +166,8 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
     closest: (model, n = 5) => closestNames(model, registry.ids(), n),
     async conduct(request, attempt) {
       const config = request.config ?? current ?? getApp().config();
-      const resolved = resolve(request.model);
+      // The caller's resolution when it made one (serveLocal, Amp's decision): the name is never resolved twice.
+      const resolved = request.resolved === undefined ? resolve(request.model) : (request.resolved ?? undefined);
       const candidates =
         resolved?.candidates.filter((c) => !request.providers || request.providers.includes(c.provider)) ?? [];
       if (!resolved || candidates.length === 0) {
@@ -270,10 +187,9 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
         );
       return conduct(
         { config, now, sleep, book, picker, log: getApp().log, usage, affinity },
-        resolved.model,
-        candidates,
+        { ...resolved, candidates },
         request,
-        attempt,
+        settled(attempt, request),
       );
     },
     clearCooldowns(id) {

@@ -1,17 +1,20 @@
 /**
- * serveLocal(): one model request served from local credentials. Resolve the model, let the routing
- * runtime pick credentials (conduct), and per attempt: build the upstream request with the
- * credential's executor, send it, and answer the client. Same-dialect requests pass through without
- * re-serialising (only `model` and the spec'd fields change); other pairs go through translate/hub.ts.
+ * serveLocal(): one model request served from local credentials. Resolve the model once (or take the
+ * caller's resolution, Amp's decision), let the routing runtime pick credentials (conduct), and per
+ * attempt: build the upstream request with the credential's executor, send it, and answer the client.
+ * Same-dialect requests pass through without re-serialising (only `model` and the spec'd fields change);
+ * other pairs go through translate/hub.ts. The plan of this pipeline is at the top of resolve.ts.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
 import type { Ctx } from "../server/handler.js";
-import { errorBody, HttpError } from "../server/errors.js";
-import { redact } from "../log/redact.js";
+import { HttpError } from "../server/errors.js";
 import { canTranslate, estimateInputTokens, type Format } from "../translate/hub.js";
 import { completionsCall } from "./completions.js";
 import { callerModelRewriter } from "./model-names.js";
 import { countResponse, finalError } from "./answer.js";
+import { finishWithError, startKeepalive, writeJson } from "./reply.js";
+import type { Resolved } from "./resolve.js";
 import type { Action } from "./executor.js";
 import { sessionIdOf } from "../routing/session.js";
 import type { Endpoint, LocalCall } from "./types.js";
@@ -30,14 +33,23 @@ function supports(kinds: Kinds, kind: string, client: Format, action: Action): b
   return ex.dialect === client || canTranslate(client, ex.dialect);
 }
 
-/** Serves a model request from local credentials; the Amp wrapper calls this too. */
-export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: LocalCall): Promise<void> {
+/**
+ * Serves a model request from local credentials; the Amp wrapper calls this too, passing the resolution its
+ * decision made for `original.model` (null, or an "amp-upstream" one, when nothing local serves it).
+ */
+export async function serveLocal(
+  _req: IncomingMessage,
+  ctx: Ctx,
+  original: LocalCall,
+  decided?: Resolved | null,
+): Promise<void> {
   let call = original.endpoint === "openai-completions" ? completionsCall(original) : original;
   const client = CLIENT_FORMAT[call.endpoint];
   const action = actionOf(call.endpoint);
   const providersRuntime = ctx.app.providers;
   ctx.notes.model = call.model;
-  const resolved = providersRuntime.resolve(call.model);
+  const resolved =
+    decided === undefined ? providersRuntime.resolve(call.model) : decided?.route === "local" ? decided : undefined;
   if (resolved?.spelling) {
     ctx.app.log.info(`model: "${call.model}" is served as "${resolved.model}" (${resolved.spelling})`, {
       id: ctx.requestId,
@@ -67,12 +79,14 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
   const streaming = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
   const stopKeepalive = streaming
     ? () => undefined
-    : nonStreamKeepalive(ctx.res, ctx.config.nonstreamKeepaliveInterval * 1000);
+    : startKeepalive(ctx.res, ctx.config.nonstreamKeepaliveInterval * 1000);
   let result;
   try {
     result = await providersRuntime.conduct(
       {
         model: call.model,
+        // Resolved once above; "unknown-model" comes back when nothing local serves it.
+        resolved: resolved ?? null,
         signal: ctx.signal,
         providers,
         config: ctx.config,
@@ -83,7 +97,10 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
         // Not res.headersSent: keep-alive newlines send the head early, and a failover after them is still clean.
         committed: () => state.answered,
       },
-      (cred, upstreamModel) => attempt(ctx, call, client, action, cred, upstreamModel, state),
+      (cred, upstreamModel) => {
+        assert.ok(resolved, "conduct() tries no credential for a model nothing serves");
+        return attempt(ctx, call, resolved, client, action, cred, upstreamModel, state);
+      },
     );
   } finally {
     stopKeepalive();
@@ -95,28 +112,10 @@ export async function serveLocal(_req: IncomingMessage, ctx: Ctx, original: Loca
     ctx.config.passthroughHeaders,
     (kind) => ctx.app.kinds[kind]?.executor.dialect,
   );
-  // Keep-alive newlines already sent a 200 head; the error can only follow as the body (the reference does the same).
-  if (ctx.res.headersSent)
-    return void ctx.res.end(redact(JSON.stringify(errorBody(ctx.dialect, err)), ctx.app.log.secrets));
-  throw err;
-}
-
-/**
- * `nonstream-keepalive-interval`: a bare newline every `ms` while a non-stream answer is pending, so
- * idle-connection timeouts in between do not cut it (JSON parsers skip the leading whitespace).
- */
-function nonStreamKeepalive(res: ServerResponse, ms: number): () => void {
-  if (ms <= 0) return () => undefined;
-  const timer = setInterval(() => {
-    if (!res.headersSent) res.writeHead(200, { "content-type": "application/json" });
-    res.write("\n");
-  }, ms);
-  timer.unref();
-  return () => clearInterval(timer);
+  finishWithError(ctx, err);
 }
 
 /** count_tokens when no credential for the model can count: cliproxy's documented estimate (translate/count.ts). */
 function answerEstimate(ctx: Ctx, client: Format, body: Record<string, unknown>): void {
-  const out = Buffer.from(JSON.stringify(countResponse(client, { input_tokens: estimateInputTokens(client, body) })));
-  ctx.res.writeHead(200, { "content-type": "application/json", "content-length": String(out.length) }).end(out);
+  writeJson(ctx.res, 200, {}, countResponse(client, { input_tokens: estimateInputTokens(client, body) }));
 }

@@ -13,12 +13,12 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SseFramer, SseParser, type SseEvent } from "../sse/read.js";
 import { formatComment, formatEvent, SSE_HEADERS } from "../sse/write.js";
-import { translateError, type Format, type StreamTranslator } from "../translate/hub.js";
+import type { Format, StreamTranslator } from "../translate/hub.js";
 import { isClientStreamError, streamErrorStatus } from "../translate/errors.js";
-import { anthropicErrorType as anthropicType } from "../errors.js";
 import { decodedBody, MAX_UPSTREAM_BODY, UpstreamError } from "../proxy/forward.js";
 import { nestsDeeperThan } from "../proxy/json-scan.js";
 import type { ResponseRewriter } from "./types.js";
+import { endStreamWithError } from "./reply.js";
 
 /** How to pump one upstream stream. */
 export interface PumpOptions {
@@ -118,24 +118,6 @@ export function errorEventStatus(e: SseEvent, data: unknown): number | undefined
   return (
     ANTHROPIC_STATUS[type ?? ""] ?? (isClientStreamError(type, codeText) ? streamErrorStatus(type, codeText) : 502)
   );
-}
-
-/** The terminal error event(s) for a client dialect (providers.md §4.5). */
-export function terminalErrorEvent(client: Format, status: number, message: string, sequence?: number): string {
-  if (client === "openai-chat")
-    return `data: ${JSON.stringify(translateError("openai-chat", status, message))}\n\ndata: [DONE]\n\n`;
-  if (client === "anthropic") {
-    return formatEvent({
-      event: "error",
-      data: JSON.stringify({ type: "error", error: { type: anthropicType(status), message } }),
-    });
-  }
-  if (client === "gemini")
-    return formatEvent({ event: "error", data: JSON.stringify(translateError("gemini", status, message)) });
-  const code = status >= 500 ? "internal_server_error" : status === 408 ? "request_timeout" : "invalid_request_error";
-  const body: Record<string, unknown> = { type: "error", code, message, param: null };
-  if (sequence !== undefined) body.sequence_number = sequence;
-  return formatEvent({ event: "error", data: JSON.stringify(body) });
 }
 
 /** Pipes an upstream event stream to the client; see the file comment for the failure rules. */
@@ -263,12 +245,11 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     }
     if (!headSent) return { kind: "failed", status, body: problem };
     // After the first byte the status is sent: the only honest signal left is a terminal error event.
-    if (o.jsonArray) res.write(`${arrayOpen ? "," : "["}${JSON.stringify(translateError("gemini", status, problem))}]`);
-    else
-      res.write(
-        terminalErrorEvent(o.client, status, problem, lastSequence === undefined ? undefined : lastSequence + 1),
-      );
-    res.end();
+    endStreamWithError(res, o.client, status, problem, {
+      jsonArray: o.jsonArray === true,
+      arrayOpen,
+      sequence: lastSequence === undefined ? undefined : lastSequence + 1,
+    });
     return { kind: "done" };
   } finally {
     if (keepalive) clearInterval(keepalive);

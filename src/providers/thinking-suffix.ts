@@ -4,7 +4,8 @@
  * (it wins over the body's value). Cross-dialect requests get it from the hub instead.
  */
 import type { Format } from "../translate/hub.js";
-import { budgetOf, levelOf, LEVEL_BUDGET, parseModelSuffix } from "../translate/thinking.js";
+import { budgetOf, levelOf, LEVEL_BUDGET } from "../translate/thinking.js";
+import type { Reasoning } from "../translate/ir.js";
 
 type Obj = Record<string, unknown>;
 
@@ -12,9 +13,8 @@ function obj(v: unknown): Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {};
 }
 
-/** Top-level members to set in a `dialect` body for the suffix of `model`; {} when it has none. */
-export function suffixEdits(dialect: Format, model: string, body: Obj): Obj {
-  const r = parseModelSuffix(model).reasoning;
+/** Top-level members to set in a `dialect` body for a suffix's reasoning (translate/model-suffix.ts parses it); {} for none. */
+export function suffixEdits(dialect: Format, r: Reasoning | undefined, body: Obj): Obj {
   if (!r) return {};
   const level = levelOf(r);
   const budget = budgetOf(r);

@@ -30,13 +30,13 @@ export interface LiveCredential {
   readonly token?: TokenFacts;
 }
 
-type Failed = Extract<AttemptOutcome, { kind: "failed" }>;
+type Failed = Exclude<AttemptOutcome, { kind: "done" }>;
 
 function failure(err: unknown): Failed {
   // A token that cannot be had is this credential's failure (401 rests it, 503 backs off), not a transport error.
-  if (err instanceof ServiceAccountError) return { kind: "failed", status: err.status, body: err.message, headers: {} };
+  if (err instanceof ServiceAccountError) return { kind: "unavailable", status: err.status, message: err.message };
   if (err instanceof TokenUnavailableError)
-    return { kind: "failed", status: err.status, body: err.message, headers: {}, retryAfterMs: err.retryAfterMs };
+    return { kind: "unavailable", status: err.status, message: err.message, retryAfterMs: err.retryAfterMs };
   throw err;
 }
 

@@ -83,7 +83,10 @@ export interface LocalCall {
   readonly rewrite?: ResponseRewriter;
 }
 
-/** What one upstream attempt produced, before any byte reached the client. */
+/**
+ * What one upstream attempt produced, typed so routing needs no error class: providers/outcome.ts turns
+ * what an attempt throws (transport errors, timeouts, token refresh failures) into one of these.
+ */
 export type AttemptOutcome =
   /** The response was written to the client (stream or not); nothing more to do. */
   | { readonly kind: "done" }
@@ -94,7 +97,18 @@ export type AttemptOutcome =
       /** Upstream error body (already redacted of our keys), for classification and the client. */
       readonly body: string;
       readonly headers: Readonly<Record<string, string>>;
-      /** From Retry-After / RetryInfo / resets_in_seconds, when the upstream said. */
+      /** The cooldown hint: from Retry-After / RetryInfo / resets_in_seconds, when the upstream said. */
+      readonly retryAfterMs?: number;
+      /** Whether another credential may do better; default: routing/cooldown.ts classifies status and body. */
+      readonly retryable?: boolean;
+      /** Set when no usable answer came (unreachable, timed out): the client-safe message, naming the host, never the key. */
+      readonly transport?: string;
+    }
+  /** The credential's token could not be had (refresh refused or busy): its failure, with no upstream answer. */
+  | {
+      readonly kind: "unavailable";
+      readonly status: number;
+      readonly message: string;
       readonly retryAfterMs?: number;
     };
 

@@ -46,7 +46,7 @@ export class UpstreamError extends Error {
   ) {
     super(message, options);
     this.name = "UpstreamError";
-    // providers/conduct.ts reads `code` to tell timeouts (504) from other transport failures (502).
+    // providers/outcome.ts reads `code` to tell timeouts (504) from other transport failures (502).
     this.code =
       kind === "timeout" ? "ETIMEDOUT" : ((options?.cause as NodeJS.ErrnoException | undefined)?.code ?? "ECONNRESET");
   }

@@ -70,7 +70,7 @@ import {
 import { encodeResponsesEvent, newResponsesEncodeState } from "./openai-responses-encode.js";
 import { decodeError, renderError } from "./errors.js";
 import { normalizeGeminiRequest } from "./gemini-normalize.js";
-import { parseModelSuffix } from "./thinking.js";
+import { parseModelName } from "./model-suffix.js";
 import { newToolOrderState, orderToolEvents } from "./tool-order.js";
 import { codexRequest, foldCodexEvents, passCodexEvent, restoreCodexName, type CodexPassState } from "./codex.js";
 
@@ -191,19 +191,19 @@ export function translateRequest(
   opts: RequestOptions = {},
 ): Json {
   if (to === "codex") return codexRequest(translateRequest(from, "openai-responses", body, model, opts));
-  const suffix = parseModelSuffix(model);
+  const suffix = parseModelName(model);
   if (from === "gemini" && to === "gemini") body = normalizeGeminiRequest(body) ?? body;
   if (from === to)
     return suffix.reasoning
-      ? withReasoning(from, body, suffix.reasoning, suffix.model)
-      : { ...body, model: suffix.model };
+      ? withReasoning(from, body, suffix.reasoning, suffix.base)
+      : { ...body, model: suffix.base };
   const ir = codec(from).decodeRequest(body);
   // A thinking suffix on the model name wins over body fields (translation.md §5.1).
-  const reasoning = suffix.reasoning ?? parseModelSuffix(ir.model).reasoning;
+  const reasoning = suffix.reasoning ?? parseModelName(ir.model).reasoning;
   if (reasoning) ir.reasoning = { ...reasoning, includeThoughts: reasoning.level !== "none" && reasoning.budget !== 0 };
-  ir.model = suffix.model;
+  ir.model = suffix.base;
   if (opts.stream !== undefined) ir.stream = opts.stream;
-  return codec(to).encodeRequest(ir, suffix.model, from);
+  return codec(to).encodeRequest(ir, suffix.base, from);
 }
 
 // The thinking fields each dialect has; only these change when a suffix applies to a same-dialect body.

@@ -39,19 +39,6 @@ export function budgetOf(r: Reasoning): number | undefined {
   return r.includeThoughts ? -1 : undefined;
 }
 
-/** Splits `name(value)` (translation.md §5.1) into the bare model name and the reasoning it asks for, if any. */
-export function parseModelSuffix(model: string): { model: string; reasoning?: Reasoning } {
-  const m = /^(.*)\(([^()]*)\)$/.exec(model);
-  if (!m) return { model };
-  const [, base, raw] = m;
-  const v = raw.trim().toLowerCase();
-  if (v === "none" || v === "0") return { model: base, reasoning: { level: "none" } };
-  if (v === "auto" || v === "-1") return { model: base, reasoning: { level: "auto" } };
-  if (v in LEVEL_BUDGET) return { model: base, reasoning: { level: v } };
-  if (/^\d+$/.test(v)) return { model: base, reasoning: { budget: Number(v) } };
-  return { model: base };
-}
-
 /** Which provider family produced a thinking signature. */
 export type SignatureOrigin = "claude" | "gemini" | "gpt";
 

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { DEFAULT_AMP, makeConfig, type AmpConfig } from "../../src/config/schema.js";
 import { decide, deniedMessage, explainDecision, logDecision, type ModelLookup } from "../../src/amp/decide.js";
 import { createLogger } from "../../src/log/log.js";
+import { ampUpstream } from "../../src/providers/resolve.js";
+import { parseModelName } from "../../src/translate/model-suffix.js";
 
 const table: Record<string, string[]> = {
   "claude-sonnet-4-5": ["claude"],
@@ -10,7 +12,10 @@ const table: Record<string, string[]> = {
   "gemini-2.5-pro": ["gemini"],
 };
 const lookup: ModelLookup = {
-  providersFor: (m) => table[m] ?? [],
+  resolve: (m) => {
+    const providers = table[parseModelName(m).base];
+    return providers ? { ...ampUpstream(m), route: "local", providers } : undefined;
+  },
   closest: (m) => (m.startsWith("claude") ? "claude-sonnet-4-5" : undefined),
 };
 const cfg = (amp: Partial<AmpConfig> = {}) =>

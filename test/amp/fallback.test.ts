@@ -9,13 +9,21 @@ import { createLogger } from "../../src/log/log.js";
 import { withAmpFallback, requestedModel } from "../../src/amp/fallback.js";
 import type { LocalCall } from "../../src/providers/types.js";
 import type { ModelLookup } from "../../src/amp/decide.js";
+import { ampUpstream } from "../../src/providers/resolve.js";
+import { parseModelName } from "../../src/translate/model-suffix.js";
 
 const served: Record<string, string[]> = {
   "claude-sonnet-4-5": ["claude"],
   "gpt-5.2": ["openai-compat-x"],
   "test/gpt-5.2": ["openai-compat-x"],
 };
-const lookup: ModelLookup = { providersFor: (m) => served[m] ?? [], closest: () => "claude-sonnet-4-5" };
+const lookup: ModelLookup = {
+  resolve: (m) => {
+    const providers = served[parseModelName(m).base];
+    return providers ? { ...ampUpstream(m), route: "local", providers } : undefined;
+  },
+  closest: () => "claude-sonnet-4-5",
+};
 
 async function setup(t: TestContext, amp: Partial<AmpConfig> = {}) {
   const calls: LocalCall[] = [];

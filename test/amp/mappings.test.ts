@@ -1,22 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping } from "../../src/config/schema.js";
-import { applySuffix, compileMappings, findMapping, mapModel, mapperFor, splitSuffix } from "../../src/amp/mappings.js";
+import { applySuffix, compileMappings, findMapping, mapModel, mapperFor } from "../../src/amp/mappings.js";
+import { parseModelName } from "../../src/translate/model-suffix.js";
 import { createLogger } from "../../src/log/log.js";
 
 const served = new Set(["claude-sonnet-4-5", "gpt-5.2", "gemini-2.5-pro", "test/gpt-5.2"]);
-const providersFor = (m: string) => (served.has(m) ? ["p"] : []);
+const resolve = (m: string) => (served.has(parseModelName(m).base) ? { providers: ["p"] } : undefined);
 const amp = (modelMappings: AmpModelMapping[]): AmpConfig => ({ ...DEFAULT_AMP, modelMappings });
-const map = (mm: AmpModelMapping[], r: string) => mapModel(compileMappings(amp(mm)), r, providersFor).mapped;
+const map = (mm: AmpModelMapping[], r: string) => mapModel(compileMappings(amp(mm)), r, resolve).mapped;
 const m = (from: string, to: string, regex = false): AmpModelMapping => ({ from, to, regex });
-
-test("splitSuffix() separates the thinking suffix at the last parenthesis", () => {
-  assert.deepEqual(splitSuffix("gpt-5.2(xhigh)"), { base: "gpt-5.2", suffix: "xhigh" });
-  assert.deepEqual(splitSuffix("g25p(high"), { base: "g25p(high", suffix: undefined });
-  assert.deepEqual(splitSuffix("gpt-6()"), { base: "gpt-6", suffix: "" });
-  assert.deepEqual(splitSuffix("a(b)(c)"), { base: "a(b)", suffix: "c" });
-  assert.deepEqual(splitSuffix("plain)"), { base: "plain)", suffix: undefined });
-});
 
 test("compileMappings() counts valid entries and skips blank or uncompilable ones with a warning", () => {
   const c = compileMappings(
@@ -43,7 +36,7 @@ test("mapperFor() compiles once per ampcode snapshot and logs warnings once", ()
 test("mapModel() maps only when the target has a local provider", () => {
   assert.equal(map([m("claude-opus-9", "claude-sonnet-4-5")], "claude-opus-9"), "claude-sonnet-4-5");
   assert.equal(map([m("claude-opus-9", "no-such-model")], "claude-opus-9"), undefined);
-  const r = mapModel(compileMappings(amp([m("x", "nope")])), "x", providersFor);
+  const r = mapModel(compileMappings(amp([m("x", "nope")])), "x", resolve);
   assert.equal(r.hit?.to, "nope");
   assert.deepEqual(r.providers, []);
 });

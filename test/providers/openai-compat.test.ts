@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildOpenAICompatRequest } from "../../src/providers/openai-compat.js";
 import { uuidV5 } from "../../src/providers/codex.js";
-import { suffixEdits } from "../../src/providers/thinking-suffix.js";
+import { suffixEdits as editsFor } from "../../src/providers/thinking-suffix.js";
+import { parseModelName } from "../../src/translate/model-suffix.js";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import { chatCompletion, compat, cred, input, post, sendSse, CHAT_STREAM, CLIENT_KEY } from "./support.js";
@@ -113,6 +114,9 @@ test("a thinking suffix on a same-dialect chat request becomes reasoning_effort,
   assert.equal(r.json.model, "llama-3");
   assert.equal(r.json.reasoning_effort, "high");
 });
+
+const suffixEdits = (dialect: Parameters<typeof editsFor>[0], model: string, body: Record<string, unknown>) =>
+  editsFor(dialect, parseModelName(model).reasoning, body);
 
 test("suffixEdits() writes each dialect's own reasoning field", () => {
   assert.deepEqual(suffixEdits("openai-chat", "m(auto)", {}), { reasoning_effort: "medium" });

@@ -2,12 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { makeConfig, providerKey, type OpenAICompat } from "../../src/config/schema.js";
 import { credentialsFromConfig } from "../../src/providers/credentials.js";
-import {
-  buildRegistry,
-  closestNames,
-  splitThinkingSuffix,
-  UNKNOWN_MODEL_CREATED,
-} from "../../src/providers/registry.js";
+import { buildRegistry, closestNames, UNKNOWN_MODEL_CREATED } from "../../src/providers/registry.js";
 import { CATALOG, catalogFor, catalogModel } from "../../src/providers/catalog.js";
 import { makeRuntime } from "../routing/fixture.js";
 import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
@@ -24,13 +19,6 @@ function compat(name: string, models: Array<[string, string]>, keys = 1): OpenAI
     disableCooling: false,
   };
 }
-
-test("splitThinkingSuffix() splits name(value) and leaves other names whole", () => {
-  assert.deepEqual(splitThinkingSuffix("gemini-2.5-pro(8192)"), { base: "gemini-2.5-pro", suffix: "8192" });
-  assert.deepEqual(splitThinkingSuffix("claude-sonnet-4(high)"), { base: "claude-sonnet-4", suffix: "high" });
-  assert.deepEqual(splitThinkingSuffix(" gpt-5 "), { base: "gpt-5" });
-  assert.deepEqual(splitThinkingSuffix("(x)"), { base: "(x)" });
-});
 
 test("the built-in catalog lists current Claude, Gemini and Codex ids with limits", () => {
   for (const id of [

@@ -59,7 +59,7 @@ test("update() logs dropped entries and restarts round-robin when the strategy c
   assert.ok(logs.some((l) => l.includes("WARN Skipped codex-api-key[0]: base-url is required for API keys")));
 });
 
-test("providersFor() and resolve() strip the thinking suffix and fall back to the full name", () => {
+test("resolve() strips the thinking suffix and falls back to the full name", () => {
   const { rt } = makeRuntime({
     claudeApiKey: claudeKeys(A),
     openaiCompatibility: [
@@ -75,8 +75,7 @@ test("providersFor() and resolve() strip the thinking suffix and fall back to th
       },
     ],
   });
-  assert.deepEqual(rt.providersFor(`${M}(high)`), ["claude"]);
-  assert.deepEqual(rt.providersFor("nope"), []);
+  assert.deepEqual(rt.resolve(`${M}(high)`)?.providers, ["claude"]);
   const r = rt.resolve(`${M}(8192)`)!;
   assert.deepEqual([r.model, r.base, r.suffix, r.providers], [M, M, "8192", ["claude"]]);
   const odd = rt.resolve("odd(1)")!;
@@ -134,7 +133,7 @@ test("setExtraCredentials() adds token-file credentials to routing and removes t
   const r = await rt.conduct({ model: M }, async () => OK);
   assert.equal(r.kind === "done" && r.credential.id, "claude-me.json");
   rt.setExtraCredentials("auth-dir", []);
-  assert.deepEqual(rt.providersFor(M), []);
+  assert.equal(rt.resolve(M), undefined);
 });
 
 test("conduct() uses the request's config snapshot for retry settings", async () => {

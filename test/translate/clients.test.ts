@@ -14,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { providerKey } from "../../src/config/schema.ts";
 import { catalogModel } from "../../src/providers/catalog.ts";
-import { parseModelSuffix } from "../../src/translate/thinking.ts";
+import { parseModelName } from "../../src/translate/model-suffix.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 import { startSdkFakes } from "../support/sdk-fakes.ts";
 import { EXAMPLE_KEY, EXAMPLE_ROOT, readmeBlock, readmeBlocks, readmeShell } from "../support/readme.ts";
@@ -40,7 +40,7 @@ function readToml(
 
 /** True when cliproxy's catalog serves the model (a thinking suffix allowed). */
 function served(model: string): boolean {
-  return catalogModel(parseModelSuffix(model).model) !== undefined;
+  return catalogModel(parseModelName(model).base) !== undefined;
 }
 
 interface FactoryModel {

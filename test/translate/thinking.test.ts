@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  budgetOf,
-  budgetToLevel,
-  classifySignature,
-  levelOf,
-  parseModelSuffix,
-  signatureFor,
-} from "../../src/translate/thinking.ts";
+import { budgetOf, budgetToLevel, classifySignature, levelOf, signatureFor } from "../../src/translate/thinking.ts";
 
 test("budgetToLevel() follows the spec's table (S37)", () => {
   assert.deepEqual([-2, -1, 0, 512, 1024, 8193, 24576, 30000].map(budgetToLevel), [
@@ -29,15 +22,6 @@ test("levelOf() and budgetOf() convert between levels and budgets", () => {
   assert.equal(budgetOf({ level: "HIGH" }), 24576);
   assert.equal(budgetOf({ includeThoughts: true }), -1);
   assert.equal(budgetOf({}), undefined);
-});
-
-test("parseModelSuffix() reads levels, budgets, none and auto, and ignores anything else", () => {
-  assert.deepEqual(parseModelSuffix("m(high)"), { model: "m", reasoning: { level: "high" } });
-  assert.deepEqual(parseModelSuffix("m(0)"), { model: "m", reasoning: { level: "none" } });
-  assert.deepEqual(parseModelSuffix("m(-1)"), { model: "m", reasoning: { level: "auto" } });
-  assert.deepEqual(parseModelSuffix("m(300)"), { model: "m", reasoning: { budget: 300 } });
-  assert.deepEqual(parseModelSuffix("m(foo)"), { model: "m" });
-  assert.deepEqual(parseModelSuffix("plain"), { model: "plain" });
 });
 
 test("classifySignature() reads explicit prefixes and otherwise the shape", () => {
