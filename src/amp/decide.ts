@@ -9,7 +9,6 @@ import type { App } from "../server/handler.js";
 import { parseModelName } from "../translate/model-suffix.js";
 import { ampUpstream, type Resolved } from "../providers/resolve.js";
 import { mapModel, mapperFor } from "./mappings.js";
-import { noteDecision } from "./recent.js";
 import type { Decision, RouteType } from "./decision.js";
 
 export type { Decision, RouteType };
@@ -149,7 +148,6 @@ export function deniedMessage(d: Decision): string {
  * credits are spent or nothing serves.
  */
 export function logDecision(log: Logger, d: Decision, path: string): void {
-  noteDecision(log, d, path);
   const fields: Fields = {
     component: "amp-routing",
     route_type: d.routeType,

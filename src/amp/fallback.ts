@@ -58,6 +58,7 @@ export function withAmpFallback(target: (req: IncomingMessage, ctx: Ctx) => Rout
     }
     const { decision: d, resolved } = route(model, ctx.config, deps.lookup?.(ctx) ?? lookupOf(ctx.app), ctx.app.log);
     logDecision(ctx.app.log, d, ctx.url.pathname);
+    ctx.app.amp.recent.note(d, ctx.url.pathname, ctx.app.clock.now());
     ctx.notes.model = model;
     ctx.notes.route = d.routeType;
     ctx.notes.provider = d.provider;

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { AmpConfig } from "../config/schema.js";
-import { connectionTokens } from "../proxy/pipe.js";
+import { connectionTokens, HOP_BY_HOP_HEADERS } from "../proxy/hop-by-hop.js";
 import { SCRUBBED_HEADERS } from "./scrub.js";
 
 /** The subprotocol that carries Rivet's connection parameters (`rivet_conn_params.<urlencoded JSON>`). */
@@ -16,19 +16,7 @@ const CONN_PARAMS_PROTOCOL = "rivet_conn_params.";
 export const CONN_PARAMS_HEADER = "x-rivet-conn-params";
 
 /** Request headers that describe the client's connection, never copied upstream (the upgrade pair is re-added). */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "proxy-connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "content-length",
-]);
+const NOT_COPIED: ReadonlySet<string> = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length"]);
 
 function header(req: IncomingMessage, name: string): string {
   const v = req.headers[name];
@@ -128,7 +116,7 @@ export function upstreamHandshakeHeaders(req: IncomingMessage, host: string, key
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (HOP_BY_HOP.has(name) || SCRUBBED_HEADERS.has(name) || named.has(name)) continue;
+    if (NOT_COPIED.has(name) || SCRUBBED_HEADERS.has(name) || named.has(name)) continue;
     out.push(raw[i], raw[i + 1]);
   }
   out.push("Connection", "Upgrade", "Upgrade", "websocket");

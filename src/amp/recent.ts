@@ -1,11 +1,10 @@
 /**
- * The last Amp routing decisions (local provider, mapping, Amp credits, none), for the status page.
- * Kept per logger because logDecision() is handed the app's logger and nothing else.
+ * The last Amp routing decisions (local provider, mapping, Amp credits, none), for the status page. The Amp runtime
+ * holds one (app.amp.recent); the provider routes note each decision they log.
  */
-import type { Logger } from "../log/log.js";
 import type { Decision } from "./decision.js";
 
-/** Decisions kept per logger. */
+/** Decisions kept. */
 export const RECENT_DECISIONS = 50;
 
 /** One decision and when and where it was made. */
@@ -16,17 +15,20 @@ export interface RecentDecision {
   readonly decision: Decision;
 }
 
-const recent = new WeakMap<Logger, RecentDecision[]>();
+/** A bounded list of the last decisions. */
+export class RecentDecisions {
+  private readonly list: RecentDecision[] = [];
 
-/** Remembers a decision (the oldest is dropped past RECENT_DECISIONS). */
-export function noteDecision(log: Logger, decision: Decision, path: string, at = Date.now()): void {
-  let list = recent.get(log);
-  if (!list) recent.set(log, (list = []));
-  list.push({ at, path, decision });
-  if (list.length > RECENT_DECISIONS) list.shift();
-}
+  constructor(readonly capacity = RECENT_DECISIONS) {}
 
-/** The remembered decisions, newest first. */
-export function recentDecisions(log: Logger): RecentDecision[] {
-  return [...(recent.get(log) ?? [])].reverse();
+  /** Remembers a decision (the oldest is dropped past the capacity). */
+  note(decision: Decision, path: string, at: number): void {
+    this.list.push({ at, path, decision });
+    if (this.list.length > this.capacity) this.list.shift();
+  }
+
+  /** The remembered decisions, newest first. */
+  newestFirst(): RecentDecision[] {
+    return [...this.list].reverse();
+  }
 }

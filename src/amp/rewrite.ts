@@ -5,6 +5,7 @@
  * client sees its requested model everywhere), so no byte-level stream handling lives here.
  */
 import type { ResponseRewriter } from "../providers/types.js";
+import { isObject } from "../plain-object.js";
 
 type Obj = Record<string, unknown>;
 
@@ -21,10 +22,6 @@ const FIXED_CASING: Readonly<Record<string, string>> = {
   check: "Check",
 };
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function arr(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
@@ -33,15 +30,15 @@ function arr(v: unknown): unknown[] {
 export function requestToolCasing(json: Obj): ToolCasing {
   const names: string[] = [];
   for (const t of arr(json.tools)) {
-    if (!isObj(t)) continue;
+    if (!isObject(t)) continue;
     if (typeof t.name === "string") names.push(t.name);
-    if (isObj(t.function) && typeof t.function.name === "string") names.push(t.function.name);
+    if (isObject(t.function) && typeof t.function.name === "string") names.push(t.function.name);
     for (const d of [...arr(t.functionDeclarations), ...arr(t.function_declarations)]) {
-      if (isObj(d) && typeof d.name === "string") names.push(d.name);
+      if (isObject(d) && typeof d.name === "string") names.push(d.name);
     }
   }
   const choice = json.tool_choice;
-  if (isObj(choice) && choice.type === "tool" && typeof choice.name === "string") names.push(choice.name);
+  if (isObject(choice) && choice.type === "tool" && typeof choice.name === "string") names.push(choice.name);
   const out = new Map<string, string | null>();
   for (const n of names) {
     const k = n.toLowerCase();
@@ -71,11 +68,11 @@ export interface RewriteOptions {
 }
 
 function fixName(o: unknown, casing: ToolCasing): void {
-  if (isObj(o) && typeof o.name === "string") o.name = restoreToolName(o.name, casing);
+  if (isObject(o) && typeof o.name === "string") o.name = restoreToolName(o.name, casing);
 }
 
 function fixBlock(block: unknown, casing: ToolCasing): void {
-  if (!isObj(block) || (block.type !== "tool_use" && block.type !== "thinking")) return;
+  if (!isObject(block) || (block.type !== "tool_use" && block.type !== "thinking")) return;
   if (!("signature" in block)) block.signature = "";
   if (block.type === "tool_use") fixName(block, casing);
 }
@@ -83,19 +80,20 @@ function fixBlock(block: unknown, casing: ToolCasing): void {
 function fixToolNames(data: Obj, casing: ToolCasing): void {
   // OpenAI chat: message.tool_calls (whole answer) and delta.tool_calls (stream chunks).
   for (const c of arr(data.choices)) {
-    if (!isObj(c)) continue;
+    if (!isObject(c)) continue;
     for (const holder of [c.message, c.delta]) {
-      if (isObj(holder)) for (const call of arr(holder.tool_calls)) if (isObj(call)) fixName(call.function, casing);
+      if (isObject(holder))
+        for (const call of arr(holder.tool_calls)) if (isObject(call)) fixName(call.function, casing);
     }
   }
   // OpenAI Responses: output items, whole or one per output_item event.
-  const items = [...arr(data.output), ...(isObj(data.response) ? arr(data.response.output) : []), data.item];
-  for (const it of items) if (isObj(it) && it.type === "function_call") fixName(it, casing);
+  const items = [...arr(data.output), ...(isObject(data.response) ? arr(data.response.output) : []), data.item];
+  for (const it of items) if (isObject(it) && it.type === "function_call") fixName(it, casing);
   // Gemini: candidates[].content.parts[].functionCall.
-  const candidates = [...arr(data.candidates), ...(isObj(data.response) ? arr(data.response.candidates) : [])];
+  const candidates = [...arr(data.candidates), ...(isObject(data.response) ? arr(data.response.candidates) : [])];
   for (const cand of candidates) {
-    if (isObj(cand) && isObj(cand.content))
-      for (const p of arr(cand.content.parts)) if (isObj(p)) fixName(p.functionCall, casing);
+    if (isObject(cand) && isObject(cand.content))
+      for (const p of arr(cand.content.parts)) if (isObject(p)) fixName(p.functionCall, casing);
   }
 }
 
@@ -103,17 +101,17 @@ function rewrite(data: Obj, o: RewriteOptions, buffered: boolean): Obj {
   const content = data.content;
   if (Array.isArray(content)) {
     for (const b of content) fixBlock(b, o.tools);
-    if (buffered && o.suppressThinking && content.some((b) => isObj(b) && b.type === "tool_use")) {
-      data.content = content.filter((b) => !(isObj(b) && b.type === "thinking"));
+    if (buffered && o.suppressThinking && content.some((b) => isObject(b) && b.type === "tool_use")) {
+      data.content = content.filter((b) => !(isObject(b) && b.type === "thinking"));
     }
   }
   fixBlock(data.content_block, o.tools);
-  if (isObj(data.message) && Array.isArray(data.message.content))
+  if (isObject(data.message) && Array.isArray(data.message.content))
     for (const b of data.message.content) fixBlock(b, o.tools);
   fixToolNames(data, o.tools);
   if (o.originalModel !== "") {
     for (const holder of [data, data.message, data.response]) {
-      if (!isObj(holder)) continue;
+      if (!isObject(holder)) continue;
       if ("model" in holder) holder.model = o.originalModel;
       if ("modelVersion" in holder) holder.modelVersion = o.originalModel;
     }

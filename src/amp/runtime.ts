@@ -1,15 +1,13 @@
 /**
  * Long-lived Amp state, rebuilt on config change (amp.md §5): the validated upstream target (CFG-1, CFG-9, HR-3: an
- * invalid new URL keeps the old one), the upstream-key store (PX-6/PX-7; HR-4: its caches reset when the keys change),
- * keep-alive agents and one-time log keys. Handlers read it through their request's config snapshot, so in-flight
- * requests keep theirs.
+ * invalid new URL keeps the old one), the upstream-key store (PX-6/PX-7; HR-4: its caches reset when the keys change)
+ * the last routing decisions and one-time log keys. Handlers read it through their request's config snapshot, so in-flight requests keep theirs.
  */
 import { EventEmitter } from "node:events";
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import type { Config } from "../config/schema.js";
 import type { App } from "../server/handler.js";
 import { createSecretStore, type SecretStore } from "./secret.js";
+import { RecentDecisions } from "./recent.js";
 import { createActorTokens, type ActorTokens } from "./actor-tokens.js";
 
 /** The open WebSocket tunnels, for the status page and shutdown. */
@@ -66,12 +64,12 @@ export interface AmpRuntime {
   upstream(config: Config): UpstreamTarget | undefined;
   /** Upstream keys: per-client map and the cached secrets file. */
   readonly secrets: SecretStore;
-  /** The keep-alive agent for a URL's scheme. */
-  agent(url: URL): HttpAgent;
   /** wsTokens relayed to authenticated clients (actor upgrades present them). */
   readonly actorTokens: ActorTokens;
   /** Open WebSocket tunnels. */
   readonly tunnels: Tunnels;
+  /** The last routing decisions, for the status page. */
+  readonly recent: RecentDecisions;
   /** True the first time `key` is passed (for log lines written once), false afterwards. */
   firstTime(key: string): boolean;
 }
@@ -117,16 +115,13 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
     target: undefined,
   };
   const once = new Set<string>();
-  const agents = {
-    http: new HttpAgent({ keepAlive: true, scheduling: "lifo" }),
-    https: new HttpsAgent({ keepAlive: true, scheduling: "lifo" }),
-  };
   const secrets = createSecretStore(getApp);
 
   return {
     secrets,
     actorTokens: createActorTokens({ now: () => getApp().clock.now() }),
     tunnels: createTunnels(),
+    recent: new RecentDecisions(),
     update(config) {
       const log = getApp().log;
       const url = config.ampcode.upstreamUrl.trim();
@@ -164,9 +159,6 @@ export function createAmpRuntime(getApp: () => App): AmpRuntime {
       } catch {
         return current.target;
       }
-    },
-    agent(url) {
-      return url.protocol === "https:" ? agents.https : agents.http;
     },
     firstTime(key) {
       if (once.has(key) || once.size >= MAX_ONCE_KEYS) return false;

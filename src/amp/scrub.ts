@@ -4,7 +4,7 @@
  * headers without client credentials, tracing, fingerprints or hop-by-hop headers, plus the upstream key.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import { connectionTokens } from "../proxy/pipe.js";
+import { connectionTokens, HOP_BY_HOP_HEADERS } from "../proxy/hop-by-hop.js";
 
 /**
  * Request headers never forwarded to the Amp upstream: credentials, proxy tracing, client fingerprints (amp.md PX-4),
@@ -39,19 +39,6 @@ export const SCRUBBED_HEADERS: ReadonlySet<string> = new Set([
   "sec-fetch-dest",
   "priority",
   "accept-encoding",
-]);
-
-/** Hop-by-hop request headers, never forwarded (amp.md PX-4); `te: trailers` is the one TE value kept. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "proxy-connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
 ]);
 
 function decodeQueryPart(s: string): string {
@@ -117,7 +104,8 @@ export function outgoingHeaders(incoming: IncomingHttpHeaders, options: Outgoing
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || SCRUBBED_HEADERS.has(name) || named.has(name) || name === "host") continue;
-    if (HOP_BY_HOP.has(name)) {
+    // PX-4: hop-by-hop headers stay behind; `te: trailers` is the one TE value kept.
+    if (HOP_BY_HOP_HEADERS.has(name)) {
       if (name === "te" && String(value).trim().toLowerCase() === "trailers") out.te = "trailers";
       continue;
     }

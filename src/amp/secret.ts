@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AmpConfig, Config } from "../config/schema.js";
-import { HttpError } from "../server/errors.js";
+import { AMP_ERRORS, HttpError } from "../errors.js";
 import type { App, Ctx } from "../server/handler.js";
 
 /** The secrets.json property holding the ampcode.com key. */
@@ -205,7 +205,8 @@ export async function requireUpstreamKey(ctx: Pick<Ctx, "app" | "config" | "clie
   if (ctx.app.amp.secrets.warnMissing(reason)) {
     ctx.app.log.warn(`amp upstream: ${MISSING_KEY_MESSAGE} (${reason})`);
   }
-  throw new HttpError(503, "amp_upstream_key_missing", MISSING_KEY_MESSAGE, {
-    body: ctx.dialect === "plain" ? { error: "amp_upstream_key_missing", message: MISSING_KEY_MESSAGE } : undefined,
+  const { status, code } = AMP_ERRORS.keyMissing;
+  throw new HttpError(status, code, MISSING_KEY_MESSAGE, {
+    body: ctx.dialect === "plain" ? { error: code, message: MISSING_KEY_MESSAGE } : undefined,
   });
 }

@@ -3,6 +3,7 @@
  * (a CONNECT tunnel), with TLS for https upstreams (SNI from the host name, the certificate checked
  * against the system's CAs and NODE_EXTRA_CA_CERTS), all within the connect timeout.
  */
+import assert from "node:assert/strict";
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { Duplex } from "node:stream";
@@ -51,7 +52,8 @@ export function connectUpstream(options: ConnectOptions): Promise<Duplex> {
         return reject(err);
       }
       // The connect-time error listeners stay: a later error destroys the socket, which the relay sees as a close.
-      resolve(s!);
+      assert.ok(s, "a connection that succeeded hands over its socket");
+      resolve(s);
     };
     const timer = setTimeout(
       () => finish(new ConnectError(`no connection to ${target.host} within ${timeoutMs} ms`, true)),

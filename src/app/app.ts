@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.js";
 import { kindSecrets, type KindTable } from "../config/kinds.js";
 import { PROVIDER_KINDS, type Kinds } from "../providers/kinds.js";
 import { createLogger, type Logger } from "../log/log.js";
-import { logRing } from "../log/ring.js";
+import { tapRing } from "../log/ring.js";
 import { createProviderRuntime } from "../providers/runtime.js";
 import { createAmpRuntime } from "../amp/runtime.js";
 import type { App, Clock } from "../server/handler.js";
@@ -46,7 +46,6 @@ export function createApp(options: AppOptions): App {
     .map((k) => env[k] ?? "")
     .filter(Boolean);
   log.secrets.set([...configSecrets(current, kinds), ...envSecrets]);
-  logRing(log); // management's GET /logs and the status page read the last lines from here
   const clock = options.clock ?? { now: () => Date.now() };
   let sessions: LoginSessions | undefined;
   let clientLockout: Lockout | undefined;
@@ -75,6 +74,7 @@ export function createApp(options: AppOptions): App {
     get clientLockout() {
       return (clientLockout ??= new Lockout(() => app.clock.now()));
     },
+    logRing: tapRing(log),
     liveResponses: new Set(),
     get managementLockout() {
       return (managementLockout ??= new Lockout(() => app.clock.now()));

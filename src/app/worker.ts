@@ -40,7 +40,7 @@ export function workerLink(): WorkerLink | undefined {
   let nextId = 1;
   const waiting = new Map<number, (m: PrimaryMessage | undefined) => void>();
   const handlers = new Map<PrimaryMessage["cx"], (m: PrimaryMessage) => void>();
-  const send = (m: WorkerMessage) => void (process.connected && process.send!(m));
+  const send = (m: WorkerMessage) => void (process.connected && process.send?.(m)); // send exists while connected
   /** Sends a request and waits for the reply with its id; resolves undefined once the primary is gone. */
   const request = (m: (id: number) => WorkerMessage) =>
     new Promise<PrimaryMessage | undefined>((resolve) => {

@@ -4,6 +4,7 @@
  * (never thrown) with its key path and line:column, so one load reports all of them at once.
  */
 import type { YamlDocument } from "./yaml.js";
+import { isObject } from "../plain-object.js";
 
 /** A key path into the document: map keys and list indexes. */
 export type KeyPath = readonly (string | number)[];
@@ -18,11 +19,6 @@ export function pathString(path: KeyPath): string {
 /** The path with list indexes erased, so one unknown key in many entries warns once. */
 function genericPath(path: KeyPath): string {
   return path.map((s) => (typeof s === "number" ? "[]" : s)).join(".");
-}
-
-/** True for a YAML mapping (a plain object once parsed). */
-export function isMapping(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 const DURATION_UNIT_MS: Record<string, number> = {
@@ -97,7 +93,7 @@ export class Reader {
     for (let i = 1; i <= path.length; i++) this.seen.add(JSON.stringify(path.slice(0, i)));
     let v: unknown = this.doc.value;
     for (const seg of path) {
-      if (typeof seg === "number" ? !Array.isArray(v) : !isMapping(v)) return undefined;
+      if (typeof seg === "number" ? !Array.isArray(v) : !isObject(v)) return undefined;
       v = (v as Record<string | number, unknown>)[seg];
     }
     return v;
@@ -172,7 +168,7 @@ export class Reader {
   keys(path: KeyPath): string[] {
     const v = this.raw(path);
     if (v === undefined || v === null) return [];
-    if (isMapping(v)) return Object.keys(v);
+    if (isObject(v)) return Object.keys(v);
     this.problem(path, "expected a mapping");
     return [];
   }
@@ -226,7 +222,7 @@ export class Reader {
     const walk = (v: unknown, path: (string | number)[]) => {
       if (this.opaque.has(JSON.stringify(path))) return;
       if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
-      else if (isMapping(v)) {
+      else if (isObject(v)) {
         for (const [k, child] of Object.entries(v)) {
           const p = [...path, k];
           if (this.seen.has(JSON.stringify(p))) walk(child, p);

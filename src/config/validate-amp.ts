@@ -4,7 +4,8 @@
  * a deprecation warning.
  */
 import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping } from "./schema.js";
-import { isMapping, type KeyPath, type Reader } from "./reader.js";
+import { type KeyPath, type Reader } from "./reader.js";
+import { isObject } from "../plain-object.js";
 
 const LEGACY_KEYS = [
   "amp-upstream-url",
@@ -101,7 +102,7 @@ function readUpstreamKeys(r: Reader, path: KeyPath): AmpConfig["upstreamApiKeys"
   const n = r.list(path);
   for (let i = 0; i < n; i++) {
     const p = [...path, i];
-    if (!isMapping(r.raw(p))) {
+    if (!isObject(r.raw(p))) {
       r.problem(p, "expected a mapping with upstream-api-key and api-keys");
       continue;
     }
@@ -119,7 +120,7 @@ function readMappings(r: Reader, path: KeyPath): AmpModelMapping[] {
   const n = r.list(path);
   for (let i = 0; i < n; i++) {
     const p = [...path, i];
-    if (!isMapping(r.raw(p))) {
+    if (!isObject(r.raw(p))) {
       r.problem(p, "expected a mapping with from and to");
       continue;
     }

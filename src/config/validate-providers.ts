@@ -3,8 +3,9 @@
  * config.md). Invalid entries are dropped with a warning naming the entry; wrong types are problems.
  */
 import type { Config, ModelEntry, OpenAICompat, ProviderKey, ThinkingSupport } from "./schema.js";
-import { isMapping, readBaseUrl, readProxyUrl, type KeyPath, type Reader } from "./reader.js";
+import { readBaseUrl, readProxyUrl, type KeyPath, type Reader } from "./reader.js";
 import { apiKeyLists, listField, type ApiKeyList, type KindTable } from "./kinds.js";
+import { isObject } from "../plain-object.js";
 
 /** The provider-related part of a Config: each kind's list, and the OAuth and payload blocks. */
 export type ProviderFields = Pick<
@@ -46,7 +47,7 @@ function readKeyList(r: Reader, list: ApiKeyList): ProviderKey[] {
   const n = r.list([list.key]);
   for (let i = 0; i < n; i++) {
     const path = [list.key, i];
-    if (!isMapping(r.raw(path))) {
+    if (!isObject(r.raw(path))) {
       r.problem(path, "expected a mapping with api-key");
       continue;
     }
@@ -101,7 +102,7 @@ function readModels(r: Reader, path: KeyPath, needAlias: boolean, pool = false):
   const n = r.list(path);
   for (let i = 0; i < n; i++) {
     const p = [...path, i];
-    if (!isMapping(r.raw(p))) {
+    if (!isObject(r.raw(p))) {
       r.problem(p, "expected a mapping with name and alias");
       continue;
     }
@@ -138,7 +139,7 @@ function readCompatList(r: Reader): OpenAICompat[] {
   for (let i = 0; i < n; i++) {
     const path = ["openai-compatibility", i];
     const at = (k: string): KeyPath => [...path, k];
-    if (!isMapping(r.raw(path))) {
+    if (!isObject(r.raw(path))) {
       r.problem(path, "expected a mapping with name and base-url");
       continue;
     }
@@ -146,7 +147,7 @@ function readCompatList(r: Reader): OpenAICompat[] {
     const m = r.list(at("api-key-entries"));
     for (let j = 0; j < m; j++) {
       const p = [...path, "api-key-entries", j];
-      if (!isMapping(r.raw(p))) r.problem(p, "expected a mapping with api-key");
+      if (!isObject(r.raw(p))) r.problem(p, "expected a mapping with api-key");
       else apiKeyEntries.push({ apiKey: r.str([...p, "api-key"]), proxyUrl: readProxyUrl(r, [...p, "proxy-url"]) });
     }
     const legacy = r.strings(at("api-keys"));
@@ -180,7 +181,7 @@ function readModelAlias(r: Reader): Config["oauthModelAlias"] {
     const n = r.list(["oauth-model-alias", channel]);
     for (let i = 0; i < n; i++) {
       const p = ["oauth-model-alias", channel, i];
-      if (!isMapping(r.raw(p))) {
+      if (!isObject(r.raw(p))) {
         r.problem(p, "expected a mapping with name and alias");
         continue;
       }
@@ -219,7 +220,7 @@ function readPayload(r: Reader): unknown {
     for (let i = 0; i < n; i++) {
       const p = ["payload", list, i];
       const rule = r.raw(p);
-      if (!isMapping(rule)) {
+      if (!isObject(rule)) {
         r.problem(p, "expected a mapping with models and params");
         continue;
       }
@@ -229,7 +230,7 @@ function readPayload(r: Reader): unknown {
       if (list === "filter") r.strings(params);
       else r.keys(params);
       r.known(params);
-      if (list.endsWith("-raw") && isMapping(rule.params) && !Object.values(rule.params).every(isJsonText)) {
+      if (list.endsWith("-raw") && isObject(rule.params) && !Object.values(rule.params).every(isJsonText)) {
         r.warn(p, "a raw rule's values must be JSON text: rule dropped");
         continue;
       }

@@ -2,15 +2,15 @@
  * Surgical edits of config.yaml for the management API (management.md §3). CLIProxyAPI re-encodes
  * the whole document on every save, moving comments and rewriting lines nobody touched; cliproxy
  * changes only the lines of the nodes that changed, found through the parser's line spans, so
- * comments, blank lines, key order and quoting elsewhere stay byte-identical. Writes go to a temp
- * file in the same directory, keep the file's mode, are renamed into place, and run one at a time.
+ * comments, blank lines, key order and quoting elsewhere stay byte-identical. Writes are atomic
+ * (atomic-file.ts), keep the file's mode, and run one at a time.
  */
 import { isDeepStrictEqual } from "node:util";
-import { randomBytes } from "node:crypto";
-import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile, realpath, stat } from "node:fs/promises";
+import { writeFileAtomic } from "../atomic-file.js";
 import { parseYaml, type YamlDocument, type YamlPath } from "./yaml.js";
 import { emitEntry, emitValue, formatScalar, isInline, nest, scalarExtent } from "./write-emit.js";
+import { isObject } from "../plain-object.js";
 
 /** One edit: set `value` at `path`, or delete the key or item when `value` is undefined. */
 export interface ConfigEdit {
@@ -46,14 +46,17 @@ async function rewrite(link: string, edits: readonly ConfigEdit[]): Promise<void
   }
   const next = applyEdits(text, edits);
   if (next === text) return;
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, next, { mode });
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(path, next, { mode });
+}
+
+/** Replaces the config file at `link` (or the file it links to) with `text` atomically, keeping its mode. */
+export async function replaceConfigFile(link: string, text: string): Promise<void> {
+  const path = await realpath(link).catch(() => link);
+  const mode = await stat(path).then(
+    (s) => s.mode & 0o777,
+    () => 0o600,
+  );
+  await writeFileAtomic(path, text, { mode });
 }
 
 /** Returns `text` with every edit applied, in order; throws when the text is not valid YAML. */
@@ -76,15 +79,11 @@ function applyEdit(text: string, path: YamlPath, value: unknown): string {
 function lookup(root: unknown, path: YamlPath): { ok: boolean; value?: unknown } {
   let v = root;
   for (const seg of path) {
-    if (typeof seg === "number" ? !Array.isArray(v) || seg >= v.length : !isMap(v) || !Object.hasOwn(v, seg))
+    if (typeof seg === "number" ? !Array.isArray(v) || seg >= v.length : !isObject(v) || !Object.hasOwn(v, seg))
       return { ok: false };
     v = (v as Record<string | number, unknown>)[seg];
   }
   return { ok: true, value: v };
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** True when the collection at `path` is written in block style (flow ones start with `{` or `[`). */
@@ -125,7 +124,7 @@ function splice(lines: string[], start: number, end: number, replacement: string
 function replace(text: string, doc: YamlDocument, path: YamlPath, old: unknown, value: unknown, whole = false): string {
   const lines = text.split("\n");
   if (!whole && !isInline(old) && !isInline(value) && isBlock(doc, lines, path)) {
-    if (isMap(old) && isMap(value)) {
+    if (isObject(old) && isObject(value)) {
       let t = text;
       for (const k of Object.keys(old))
         if (!Object.hasOwn(value, k) || value[k] === undefined) t = applyEdit(t, [...path, k], undefined);
@@ -196,7 +195,7 @@ function insert(text: string, doc: YamlDocument, path: YamlPath, value: unknown)
   const lines = text.split("\n");
   const first = rest[0];
   if (base.length === 0) {
-    if (existing !== null && !(isMap(existing) && isBlock(doc, lines, [])))
+    if (existing !== null && !(isObject(existing) && isBlock(doc, lines, [])))
       throw new Error("the document is not a block mapping");
     if (typeof first === "number") throw new Error("the top level of a config file is a mapping, not a list");
     const body = text === "" || text.endsWith("\n") ? text : text + "\n";
@@ -204,7 +203,7 @@ function insert(text: string, doc: YamlDocument, path: YamlPath, value: unknown)
   }
   const span = doc.span(base);
   if (
-    isMap(existing) &&
+    isObject(existing) &&
     Object.keys(existing).length > 0 &&
     typeof first === "string" &&
     span &&
@@ -243,8 +242,10 @@ function setIn(target: unknown, rest: YamlPath, value: unknown): unknown {
   if (rest.length === 0) return value;
   const [head, ...tail] = rest;
   // A wrong-kind path is a caller bug; replacing a whole list or map because of it would lose data.
-  if (typeof head === "number" ? isMap(target) : Array.isArray(target))
-    throw new Error(`cannot set ${JSON.stringify(head)}: the value there is a ${isMap(target) ? "mapping" : "list"}`);
+  if (typeof head === "number" ? isObject(target) : Array.isArray(target))
+    throw new Error(
+      `cannot set ${JSON.stringify(head)}: the value there is a ${isObject(target) ? "mapping" : "list"}`,
+    );
   if (typeof head === "number") {
     const list = Array.isArray(target) ? [...target] : [];
     if (head > list.length) throw new Error(`cannot set list index ${head}: the list has ${list.length} entries`);
@@ -252,7 +253,7 @@ function setIn(target: unknown, rest: YamlPath, value: unknown): unknown {
     else list[head] = setIn(list[head], tail, value);
     return list;
   }
-  const map: Record<string, unknown> = isMap(target) ? { ...target } : {};
+  const map: Record<string, unknown> = isObject(target) ? { ...target } : {};
   if (tail.length === 0 && value === undefined) delete map[head];
   else map[head] = setIn(map[head], tail, value);
   return map;

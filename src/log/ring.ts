@@ -37,14 +37,10 @@ export class LogRing {
   }
 }
 
-const rings = new WeakMap<Logger, LogRing>();
-
-/** The ring of a logger, attached (through its tap) on first call; undefined for loggers without a tap. */
-export function logRing(log: Logger): LogRing | undefined {
-  let ring = rings.get(log);
-  if (ring || !log.tap) return ring;
-  const r = new LogRing();
-  log.tap((line) => r.push(line));
-  rings.set(log, r);
-  return r;
+/** A ring fed by `log` (through its tap) from now on; undefined for a logger without a tap. */
+export function tapRing(log: Logger, capacity = LOG_RING_LINES): LogRing | undefined {
+  if (!log.tap) return undefined;
+  const ring = new LogRing(capacity);
+  log.tap((line) => ring.push(line));
+  return ring;
 }

@@ -7,9 +7,10 @@ import { DEFAULT_AMP, type AmpConfig, type AmpModelMapping, type Config } from "
 import { decide, explainDecision, lookupOf } from "../amp/decide.js";
 import { readBody } from "../server/body.js";
 import type { Ctx, Handler } from "../server/handler.js";
-import { badRequest, INVALID_BODY, isObj, MANAGEMENT_BODY_LIMIT, ok, readJsonBody, readValue, reply } from "./http.js";
+import { badRequest, INVALID_BODY, MANAGEMENT_BODY_LIMIT, ok, readJsonBody, readValue, reply } from "./http.js";
 import { saveChange, type ConfigEdit } from "./save.js";
 import { urlSetting } from "./settings.js";
+import { isObject } from "../plain-object.js";
 
 type UpstreamKeys = AmpConfig["upstreamApiKeys"];
 
@@ -170,7 +171,7 @@ export const getAmpcode: Handler = async (_req, ctx) => reply(ctx, 200, { ampcod
 function parseMappings(v: unknown): AmpModelMapping[] {
   if (!Array.isArray(v)) throw badRequest(INVALID_BODY);
   return v.map((m) => {
-    if (!isObj(m)) throw badRequest(INVALID_BODY);
+    if (!isObject(m)) throw badRequest(INVALID_BODY);
     const { from = "", to = "", regex = false } = m;
     if (typeof from !== "string" || typeof to !== "string" || typeof regex !== "boolean")
       throw badRequest(INVALID_BODY);
@@ -217,7 +218,7 @@ export const MODEL_MAPPINGS: ListHandlers = {
       } catch {
         throw badRequest(INVALID_BODY);
       }
-      if (!isObj(body)) throw badRequest(INVALID_BODY);
+      if (!isObject(body)) throw badRequest(INVALID_BODY);
       const v = body.value;
       if (v !== undefined && v !== null && (!Array.isArray(v) || v.some((n) => typeof n !== "string")))
         throw badRequest(INVALID_BODY);
@@ -240,7 +241,7 @@ export function normaliseKeys(v: unknown): UpstreamKeys {
   if (!Array.isArray(v)) throw badRequest(INVALID_BODY);
   const out: Array<{ upstreamApiKey: string; apiKeys: string[] }> = [];
   for (const e of v) {
-    if (!isObj(e)) throw badRequest(INVALID_BODY);
+    if (!isObject(e)) throw badRequest(INVALID_BODY);
     const key = e["upstream-api-key"] ?? "";
     const clients = e["api-keys"] ?? [];
     if (typeof key !== "string" || !Array.isArray(clients) || clients.some((c) => typeof c !== "string"))
@@ -281,7 +282,7 @@ export const UPSTREAM_KEYS: ListHandlers = {
   },
   del: async (req, ctx) => {
     const body = await readJsonBody(req);
-    if (!body || !isObj(body.value)) throw badRequest(INVALID_BODY);
+    if (!body || !isObject(body.value)) throw badRequest(INVALID_BODY);
     const v = body.value.value;
     if (v === undefined || v === null) throw badRequest("missing value");
     if (!Array.isArray(v) || v.some((n) => typeof n !== "string")) throw badRequest(INVALID_BODY);

@@ -5,9 +5,10 @@
 import { exampleKeysRefusal } from "../config/safe-mode.js";
 import type { Handler } from "../server/handler.js";
 import { invalidConfig } from "./config.js";
-import { badRequest, indexOf, INVALID_BODY, isObj, ok, readJsonBody, readList, reply } from "./http.js";
+import { badRequest, indexOf, INVALID_BODY, ok, readJsonBody, readList, reply } from "./http.js";
 import { identity, listEdits } from "./list-edit.js";
 import { saveChange } from "./save.js";
+import { isObject } from "../plain-object.js";
 
 const KEY = "api-keys";
 
@@ -54,7 +55,7 @@ export const putApiKeys: Handler = async (req, ctx) => {
 /** `PATCH /api-keys`: `{"index","value"}` replaces in range; `{"old","new"}` replaces the first equal key or appends. */
 export const patchApiKeys: Handler = async (req, ctx) => {
   const body = await readJsonBody(req);
-  if (!body || !isObj(body.value)) throw badRequest(INVALID_BODY);
+  if (!body || !isObject(body.value)) throw badRequest(INVALID_BODY);
   const b = body.value;
   const index = indexOf(b.index);
   if (index !== undefined && typeof b.value === "string" && index < ctx.app.config().apiKeys.length) {
@@ -87,10 +88,9 @@ export const deleteApiKeys: Handler = async (_req, ctx) => {
   if (q.has("index")) {
     if (index === undefined || index >= ctx.app.config().apiKeys.length) throw badRequest("invalid index");
   } else if (value === null) throw badRequest("missing index or value");
+  const wanted = value?.trim(); // set whenever index is not
   await saveKeys(ctx, (keys) => {
-    const keep = keys
-      .map((k, i) => i)
-      .filter((i) => (index !== undefined ? i !== index : keys[i].trim() !== value!.trim()));
+    const keep = keys.map((k, i) => i).filter((i) => (index !== undefined ? i !== index : keys[i].trim() !== wanted));
     return { keys: keep.map((i) => keys[i]), origin: keep };
   });
   ok(ctx);

@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { loadAuthDir, safeSegment, writeTokenFile, type TokenFileCredential } from "../oauth/store.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
-import { MANAGEMENT_BODY_LIMIT, badRequest, isObj, notFound, readJsonBody, readObject, reply } from "./http.js";
+import { MANAGEMENT_BODY_LIMIT, badRequest, notFound, readJsonBody, readObject, reply } from "./http.js";
 import { readBody } from "../server/body.js";
 import { boundaryOf, fileParts } from "./multipart.js";
+import { isObject } from "../plain-object.js";
 import { usageSnapshot } from "./usage.js";
 
 /** Token file types cliproxy reads (oauth/store.ts). */
@@ -34,7 +35,7 @@ export function checkName(raw: string, reduce = false): string {
   // Control characters anywhere in what was sent, before trimming: CR/LF would also reach the
   // Content-Disposition header of a download.
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw badRequest("invalid name: control characters are not allowed");
-  const name = reduce ? raw.split(/[/\\]/).pop()!.trim() : raw.trim();
+  const name = reduce ? (raw.split(/[/\\]/).at(-1) ?? "").trim() : raw.trim();
   if (name === "" || /[/\\]/.test(name) || /^[a-zA-Z]:/.test(name) || name.startsWith("."))
     throw badRequest("invalid name");
   if (/["*?<>|:]/.test(name))
@@ -89,7 +90,7 @@ export const listAuthFiles: Handler = async (_req, ctx) => {
   const usage = new Map((await usageSnapshot(app)).credentials.map((c) => [c.id, c])); // every worker's counts
   const files = [];
   for (const disk of credentials.filter((c) => c.id === c.file)) {
-    const c = tokenFile(app, disk.file, disk)!;
+    const c = tokenFile(app, disk.file, disk) ?? disk;
     const st = await stat(join(dir, c.file)).catch(() => undefined);
     const state = pool.get(c.id);
     const cooling = state?.models ?? [];
@@ -154,7 +155,7 @@ async function saveUpload(app: App, dir: string, rawName: string, bytes: Buffer)
   } catch (err) {
     throw badRequest(`invalid JSON: ${(err as Error).message}`);
   }
-  if (!isObj(data)) throw badRequest("auth file must be a JSON object");
+  if (!isObject(data)) throw badRequest("auth file must be a JSON object");
   const type = typeof data.type === "string" ? data.type.trim().toLowerCase() : "";
   if (!KNOWN_TYPES.has(type))
     throw badRequest(
@@ -211,8 +212,8 @@ async function namesToDelete(req: Parameters<Handler>[0], url: URL): Promise<str
   const body = await readJsonBody(req);
   const v = body?.value;
   if (Array.isArray(v)) return v.filter((n): n is string => typeof n === "string");
-  if (isObj(v) && typeof v.name === "string") return [v.name];
-  if (isObj(v) && Array.isArray(v.names)) return v.names.filter((n): n is string => typeof n === "string");
+  if (isObject(v) && typeof v.name === "string") return [v.name];
+  if (isObject(v) && Array.isArray(v.names)) return v.names.filter((n): n is string => typeof n === "string");
   throw badRequest("name is required");
 }
 
@@ -271,7 +272,7 @@ async function readTokenObject(dir: string, name: string): Promise<Record<string
   } catch {
     throw notFound("auth file not found");
   }
-  if (!isObj(data)) throw badRequest("auth file is not a JSON object");
+  if (!isObject(data)) throw badRequest("auth file is not a JSON object");
   return data;
 }
 
@@ -316,9 +317,9 @@ export const patchAuthFileFields: Handler = async (req, ctx) => {
       throw badRequest(`invalid field "${path}"`);
     let at = next;
     for (const k of keys.slice(0, -1))
-      at = isObj(at[k]) ? (at[k] as Record<string, unknown>) : ((at[k] = {}) as Record<string, unknown>);
+      at = isObject(at[k]) ? (at[k] as Record<string, unknown>) : ((at[k] = {}) as Record<string, unknown>);
     const last = keys[keys.length - 1];
-    if (path === "headers" && isObj(value)) at.headers = { ...(isObj(at.headers) ? at.headers : {}), ...value };
+    if (path === "headers" && isObject(value)) at.headers = { ...(isObject(at.headers) ? at.headers : {}), ...value };
     else if (value === null) delete at[last];
     else at[last] = value;
   }

@@ -2,18 +2,17 @@
  * The whole config (management.md §4.1): `GET /config` as JSON, `GET /config.yaml` as the file's bytes,
  * `PUT /config.yaml` to replace the file. A PUT is parsed and fully validated before anything is
  * written, so a rejected body leaves the file and the running config as they were; an accepted one is
- * written atomically (temp file, the old mode, rename) and applied at once. A body is also refused when
+ * written atomically (atomic-file.ts, the old mode kept) and applied at once. A body is also refused when
  * it would hold example keys, lock the admin out, or repoint auth-dir (see refusePut).
  */
 import { pinned } from "../config/pinned.js";
-import { randomBytes } from "node:crypto";
-import { readFile, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { keepRestartOnly } from "../config/diff.js";
 import { ConfigError, parseConfig } from "../config/load.js";
 import { exampleKeysRefusal } from "../config/safe-mode.js";
 import type { Config } from "../config/schema.js";
 import { noteConfigWrite } from "../config/watch.js";
+import { replaceConfigFile } from "../config/write.js";
 import { parseYaml, YamlError } from "../config/yaml.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
@@ -79,23 +78,6 @@ export const getConfigYaml: Handler = async (_req, ctx) => {
     .end(bytes);
 };
 
-/** Replaces the file at `link` (or the file it links to) with `text`, keeping its mode. */
-export async function writeAtomically(link: string, text: string): Promise<void> {
-  const path = await realpath(link).catch(() => link);
-  const mode = await stat(path).then(
-    (s) => s.mode & 0o777,
-    () => 0o600,
-  );
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, text, { mode });
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-}
-
 /** `PUT /config.yaml`: validates the whole body, then writes and applies it. */
 export const putConfigYaml: Handler = async (req, ctx) => {
   const app = ctx.app;
@@ -122,7 +104,7 @@ export const putConfigYaml: Handler = async (req, ctx) => {
     const refusal = refusePut(app, loaded.config);
     if (refusal) throw refusal;
     try {
-      await writeAtomically(path, text);
+      await replaceConfigFile(path, text);
     } catch (err) {
       throw fail(
         500,

@@ -8,6 +8,7 @@ import { readBody } from "../server/body.js";
 import { HttpError } from "../server/errors.js";
 import { nestsDeeperThan } from "../proxy/json-scan.js";
 import type { Ctx } from "../server/handler.js";
+import { isObject } from "../plain-object.js";
 
 /** Management request bodies are small; this cap only stops abuse. */
 export const MANAGEMENT_BODY_LIMIT = 1024 * 1024;
@@ -42,11 +43,6 @@ export function ok(ctx: Ctx): void {
   reply(ctx, 200, { status: "ok" });
 }
 
-/** True for a plain JSON object. */
-export function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** The body as text (gzip decoded), capped. */
 export async function readText(req: IncomingMessage): Promise<string> {
   return (await readBody(req, MANAGEMENT_BODY_LIMIT, { decode: true })).toString("utf8");
@@ -66,7 +62,7 @@ export async function readJsonBody(req: IncomingMessage): Promise<{ value: unkno
 /** The `value` of a `{"value": …}` body; 400 invalid body when absent, null or not JSON. */
 export async function readValue(req: IncomingMessage): Promise<unknown> {
   const body = await readJsonBody(req);
-  if (!body || !isObj(body.value) || body.value.value === undefined || body.value.value === null)
+  if (!body || !isObject(body.value) || body.value.value === undefined || body.value.value === null)
     throw badRequest(INVALID_BODY);
   return body.value.value;
 }
@@ -75,7 +71,7 @@ export async function readValue(req: IncomingMessage): Promise<unknown> {
 export async function readList(req: IncomingMessage): Promise<unknown[]> {
   const body = await readJsonBody(req);
   if (body && Array.isArray(body.value)) return body.value;
-  if (body && isObj(body.value) && Array.isArray(body.value.items) && body.value.items.length > 0)
+  if (body && isObject(body.value) && Array.isArray(body.value.items) && body.value.items.length > 0)
     return body.value.items;
   throw badRequest(INVALID_BODY);
 }
@@ -83,7 +79,7 @@ export async function readList(req: IncomingMessage): Promise<unknown[]> {
 /** A JSON object body; 400 invalid body otherwise. */
 export async function readObject(req: IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readJsonBody(req);
-  if (!body || !isObj(body.value)) throw badRequest(INVALID_BODY);
+  if (!body || !isObject(body.value)) throw badRequest(INVALID_BODY);
   return body.value;
 }
 

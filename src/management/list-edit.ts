@@ -4,10 +4,11 @@
  * touches only the fields that changed, deletes only the removed items and appends new ones at the
  * end; keys cliproxy does not model (`weight`, `cloak`, comments) stay as the user wrote them.
  */
+import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import type { ConfigEdit } from "../config/write.js";
 import { parseYaml, type YamlPath } from "../config/yaml.js";
-import { isObj } from "./http.js";
+import { isObject } from "../plain-object.js";
 
 /** The parsed value at `path` in `text`; undefined when absent or the text does not parse. */
 export function valueAt(text: string, path: YamlPath): unknown {
@@ -18,7 +19,7 @@ export function valueAt(text: string, path: YamlPath): unknown {
     return undefined;
   }
   for (const seg of path) {
-    if (typeof seg === "number" ? !Array.isArray(v) : !isObj(v) || !Object.hasOwn(v, seg)) return undefined;
+    if (typeof seg === "number" ? !Array.isArray(v) : !isObject(v) || !Object.hasOwn(v, seg)) return undefined;
     v = (v as Record<string | number, unknown>)[seg];
   }
   return v;
@@ -33,14 +34,14 @@ export function scalarEdits(fileText: string, path: YamlPath, value: unknown, fa
 /** Identity of a list item: trimmed string, or `api-key|base-url` (`name|base-url` for openai-compatibility). */
 export function identity(item: unknown): string {
   if (typeof item === "string") return item.trim();
-  if (!isObj(item)) return JSON.stringify(item);
+  if (!isObject(item)) return JSON.stringify(item);
   const s = (k: string) => (typeof item[k] === "string" ? (item[k] as string).trim() : "");
   return "name" in item && !("api-key" in item) ? `${s("name")}|${s("base-url")}` : `${s("api-key")}|${s("base-url")}`;
 }
 
 function fieldEdits(path: YamlPath, before: unknown, after: unknown): ConfigEdit[] {
   if (isDeepStrictEqual(before, after)) return [];
-  if (!isObj(before) || !isObj(after)) return [{ path, value: after }];
+  if (!isObject(before) || !isObject(after)) return [{ path, value: after }];
   const out: ConfigEdit[] = [];
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (!isDeepStrictEqual(before[k], after[k])) out.push({ path: [...path, k], value: after[k] });
@@ -49,7 +50,7 @@ function fieldEdits(path: YamlPath, before: unknown, after: unknown): ConfigEdit
 }
 
 function patched(raw: unknown, before: unknown, after: unknown): unknown {
-  if (!isObj(raw) || !isObj(before) || !isObj(after)) return after;
+  if (!isObject(raw) || !isObject(before) || !isObject(after)) return after;
   const out: Record<string, unknown> = { ...raw };
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (isDeepStrictEqual(before[k], after[k])) continue;
@@ -88,10 +89,16 @@ export function listEdits(
     kept.every((o, n) => n === 0 || o > kept[n - 1]) &&
     (firstNew < 0 || origin.slice(firstNew).every((o) => o === undefined));
   if (inPlace) {
+    // inPlace means every item before the change was found in the file.
+    const at = (i: number): number => {
+      const j = fileIndex[i];
+      assert.ok(j !== undefined, `listEdits(): item ${i} of "${key}" has no place in the file`);
+      return j;
+    };
     const edits: ConfigEdit[] = [];
     after.forEach((item, i) => {
       const o = origin[i];
-      if (o !== undefined) edits.push(...fieldEdits([key, fileIndex[o]!], before[o], item));
+      if (o !== undefined) edits.push(...fieldEdits([key, at(o)], before[o], item));
     });
     let next = file.length;
     after.forEach((item, i) => {
@@ -100,7 +107,7 @@ export function listEdits(
     const gone = before
       .map((_, i) => i)
       .filter((i) => !kept.includes(i))
-      .map((i) => fileIndex[i]!)
+      .map(at)
       .sort((a, b) => b - a);
     for (const j of gone) edits.push({ path: [key, j], value: undefined });
     return edits;
@@ -108,7 +115,7 @@ export function listEdits(
   const items = after.map((item, i) => {
     const o = origin[i];
     const j = o === undefined ? undefined : fileIndex[o];
-    return j === undefined || o === undefined ? item : patched(file![j], before[o], item);
+    return j === undefined || o === undefined ? item : patched(file?.[j], before[o], item);
   });
   return [{ path: [key], value: items }];
 }

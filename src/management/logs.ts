@@ -5,7 +5,6 @@
  * (upstream returns lines verbatim, tokens included).
  */
 import { redact } from "../log/redact.js";
-import { logRing } from "../log/ring.js";
 import type { Handler } from "../server/handler.js";
 import { badRequest, reply } from "./http.js";
 
@@ -48,7 +47,7 @@ export const getLogs: Handler = async (_req, ctx) => {
   const after = afterRaw === null || afterRaw.trim() === "" ? undefined : Number(afterRaw);
   if (after !== undefined && !Number.isFinite(after)) throw badRequest("after must be a unix timestamp");
   const limit = positive(q.get("limit"), "limit");
-  const all = logRing(ctx.app.log)?.lines() ?? [];
+  const all = ctx.app.logRing?.lines() ?? [];
   const { lines, latest } = tail(all, after, limit);
   const secrets = ctx.app.log.secrets;
   reply(ctx, 200, {
@@ -60,6 +59,6 @@ export const getLogs: Handler = async (_req, ctx) => {
 
 /** `DELETE /logs`: forgets the kept lines. */
 export const deleteLogs: Handler = async (_req, ctx) => {
-  logRing(ctx.app.log)?.clear();
+  ctx.app.logRing?.clear();
   reply(ctx, 200, { success: true, message: "Logs cleared successfully", removed: 0 });
 };

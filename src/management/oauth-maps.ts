@@ -7,8 +7,9 @@
 import { ConfigError, parseConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import type { App, Handler } from "../server/handler.js";
-import { badRequest, INVALID_BODY, isObj, notFound, ok, readJsonBody, reply } from "./http.js";
+import { badRequest, INVALID_BODY, notFound, ok, readJsonBody, reply } from "./http.js";
 import { saveChange } from "./save.js";
+import { isObject } from "../plain-object.js";
 
 type MapField = "oauthExcludedModels" | "oauthModelAlias";
 
@@ -72,14 +73,14 @@ function handlers(m: OAuthMap): { get: Handler; put: Handler; patch: Handler; de
     get: async (_req, ctx) => reply(ctx, 200, { [m.key]: yamlMap(m, ctx.app.config()[m.field]) }),
     put: async (req, ctx) => {
       const body = await readJsonBody(req);
-      if (!body || !isObj(body.value)) throw badRequest(INVALID_BODY);
-      const map = isObj(body.value.items) ? body.value.items : body.value;
+      if (!body || !isObject(body.value)) throw badRequest(INVALID_BODY);
+      const map = isObject(body.value.items) ? body.value.items : body.value;
       await save(ctx.app, m, normalise(m, map, ctx.app));
       ok(ctx);
     },
     patch: async (req, ctx) => {
       const body = await readJsonBody(req);
-      if (!body || !isObj(body.value)) throw badRequest(INVALID_BODY);
+      if (!body || !isObject(body.value)) throw badRequest(INVALID_BODY);
       const b = body.value;
       const raw = m === ALIAS ? (b.channel ?? b.provider) : b.provider;
       if (typeof raw !== "string") throw badRequest(INVALID_BODY);

@@ -11,9 +11,10 @@ import { authIndex } from "../providers/credentials.js";
 import type { App, Ctx, Handler } from "../server/handler.js";
 import { originsByIdentity } from "./api-keys.js";
 import { compatYaml, keyYaml } from "./config-json.js";
-import { badRequest, indexOf, INVALID_BODY, isObj, notFound, ok, readList, readObject, reply } from "./http.js";
+import { badRequest, indexOf, INVALID_BODY, notFound, ok, readList, readObject, reply } from "./http.js";
 import { listEdits } from "./list-edit.js";
 import { saveChange } from "./save.js";
+import { isObject } from "../plain-object.js";
 
 type Item = ProviderKey | OpenAICompat;
 type Json = Record<string, unknown>;
@@ -124,7 +125,7 @@ function putHandler(list: ProviderList): Handler {
   return async (req, ctx) => {
     const raw = await readList(req);
     raw.forEach((e, i) => {
-      if (!isObj(e)) throw badRequest(INVALID_BODY);
+      if (!isObject(e)) throw badRequest(INVALID_BODY);
       if (list.rules?.putNeedsKey && (typeof e["api-key"] !== "string" || e["api-key"].trim() === ""))
         throw badRequest(`${list.key}[${i}].api-key is required`);
     });
@@ -154,7 +155,7 @@ function findIndex(list: ProviderList, items: readonly Item[], body: Json): numb
 function patchHandler(list: ProviderList): Handler {
   return async (req, ctx) => {
     const body = await readObject(req);
-    if (!isObj(body.value)) throw badRequest(INVALID_BODY);
+    if (!isObject(body.value)) throw badRequest(INVALID_BODY);
     const partial = body.value;
     const i = findIndex(list, current(list, ctx.app.config()), body);
     if (i < 0) throw notFound("item not found");
@@ -192,7 +193,7 @@ function deleteHandler(list: ProviderList): Handler {
     } else if (isCompat(list) && q.has("name")) {
       at = findIndex(list, items, { name: q.get("name") });
     } else if (!isCompat(list) && q.has("api-key")) {
-      const key = q.get("api-key")!.trim();
+      const key = (q.get("api-key") ?? "").trim(); // q.has("api-key") above
       const base = q.get("base-url")?.trim();
       const hits = items
         .map((e, n) => n)

@@ -4,7 +4,6 @@
  * then fetches the page with `X-Management-Key` and refreshes it. Every value shown is a masked label,
  * a model name, a count or a time: never a key or token.
  */
-import { recentDecisions } from "../amp/recent.js";
 import { HttpError } from "../server/errors.js";
 import type { App, Handler } from "../server/handler.js";
 import { authorise, managementEnabled, notEnabled, presentedManagementKey, versionHeaders } from "./auth.js";
@@ -103,7 +102,7 @@ export function statusView(app: App): StatusView {
     usageEnabled: app.providers.usage.enabled,
     models: modelRows(app),
     served: app.providers.models().map((m) => ({ id: m.id, source: m.source, providers: m.providers })),
-    decisions: recentDecisions(app.log),
+    decisions: app.amp.recent.newestFirst(),
     tunnels: { open: app.amp.tunnels.open, opened: app.amp.tunnels.opened },
   };
 }

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { antigravityRequestUserAgent } from "./antigravity.js";
 import { geminiCliUserAgent } from "./gemini.js";
+import { isObject } from "../plain-object.js";
 
 /** Gemini CLI's API client header (providers.md §2.4). */
 export const GEMINI_CLI_API_CLIENT = "google-genai-sdk/1.41.0 gl-node/v22.19.0";
@@ -13,7 +14,7 @@ export const GEMINI_CLI_API_CLIENT = "google-genai-sdk/1.41.0 gl-node/v22.19.0";
 function parse(body: Buffer): Record<string, unknown> | undefined {
   try {
     const v = JSON.parse(body.toString("utf8")) as unknown;
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return isObject(v) ? v : undefined;
   } catch {
     return undefined;
   }
@@ -49,9 +50,7 @@ export function codeAssistUrl(root: string, action: CodeAssistAction): string {
 export function codeAssistCountRequest(body: Record<string, unknown>): Record<string, unknown> {
   const inner = body.generateContentRequest;
   const request = {
-    ...(inner !== null && typeof inner === "object" && !Array.isArray(inner)
-      ? (inner as Record<string, unknown>)
-      : body),
+    ...(isObject(inner) ? inner : body),
   };
   delete request.model;
   delete request.safetySettings;
@@ -82,8 +81,7 @@ export function geminiCliHeaders(accessToken: string, model: string, stream: boo
 
 /** A Code Assist answer (or stream chunk) unwrapped from `{"response":{…}}`. */
 export function unwrapCodeAssist(data: unknown): unknown {
-  const o =
-    data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+  const o = isObject(data) ? data : undefined;
   return o && o.response !== null && typeof o.response === "object" ? o.response : data;
 }
 

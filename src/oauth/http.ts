@@ -4,6 +4,7 @@
  * that name the host and status but never a token.
  */
 import { readResponseBody, sendUpstream } from "../proxy/forward.js";
+import { isObject } from "../plain-object.js";
 
 /** Options shared by every OAuth call. */
 export interface HttpOptions {
@@ -89,7 +90,7 @@ function lower(h: Readonly<Record<string, string>>): Record<string, string> {
 export function parseObject(text: string): Record<string, unknown> {
   try {
     const v = JSON.parse(text) as unknown;
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return isObject(v) ? v : {};
   } catch {
     return {};
   }

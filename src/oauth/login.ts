@@ -4,6 +4,7 @@
  * accepts the final redirect URL pasted into the terminal — whichever comes first. Then exchanges,
  * onboards and writes the token file. Prints the file and the email, never a token or a code.
  */
+import assert from "node:assert/strict";
 import { GEMINI_CLI_NOTICE } from "./gemini.js";
 import { spawn } from "node:child_process";
 import { homedir } from "node:os";
@@ -208,7 +209,8 @@ function minutes(ms: number): string {
 
 /** The callback from the listener or, after the paste delay, a pasted URL — whichever comes first. */
 async function waitForCode(login: PendingLogin, io: LoginIo): Promise<{ code: string; state: string }> {
-  const listener = login.listener!;
+  const listener = login.listener;
+  assert.ok(listener, "waitForCode() needs a login started with a listener");
   const stop = new AbortController();
   const pasting = (async () => {
     await Promise.race([io.sleep(io.pasteDelayMs), listener.result.catch(() => undefined)]);
@@ -265,7 +267,11 @@ export function terminalIo(): LoginIo {
   const ensure = () => {
     if (rl) return;
     rl = createInterface({ input: process.stdin, terminal: false });
-    rl.on("line", (l) => (waiters.length ? waiters.shift()!(l) : lines.push(l)));
+    rl.on("line", (l) => {
+      const waiter = waiters.shift();
+      if (waiter) waiter(l);
+      else lines.push(l);
+    });
     rl.on("close", () => {
       ended = true;
       for (const w of waiters.splice(0)) w(undefined);

@@ -4,6 +4,7 @@
  * web-UI forwarder redirects to), and `get-auth-status` polling. Sessions live in memory, keyed by
  * their random state, for 10 minutes; each completes only itself (upstream also cancels its siblings).
  */
+import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { effectiveProxy } from "../proxy/forward.js";
 import { HttpError } from "../server/errors.js";
@@ -123,10 +124,12 @@ export class LoginSessions {
     try {
       const r = await code;
       if (r.error) throw new LoginError(`Login failed: the provider answered "${r.error}"`);
+      // Both callback handlers deliver a code and a state whenever there is no error.
+      assert.ok(r.code !== undefined && r.state !== undefined, "login callback without code or state");
       const config = this.app.config();
       const done = await finishLogin(
         session.login,
-        { code: r.code!, state: r.state! },
+        { code: r.code, state: r.state },
         {
           endpoints: endpointsFor(session.provider, config),
           http: { proxyUrl: effectiveProxy("", config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs },

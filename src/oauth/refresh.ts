@@ -8,6 +8,7 @@
  * - 5xx and network errors retried 3 times (1 s, 2 s), a 429 blocks until Retry-After, other failures
  *   retry in 5 min; invalid_grant and friends disable the credential with one log line naming the fix.
  */
+import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { effectiveProxy } from "../proxy/forward.js";
 import { endpointsFor, type OAuthProvider } from "./endpoints.js";
@@ -124,10 +125,17 @@ export class TokenManager extends EventEmitter {
     return e.revoked ? { ...c, disabled: true, disabledReason: e.revoked } : c;
   }
 
+  /** The entry of a file usable() or entries.keys() just named: every known file has one. */
+  private entryOf(file: string) {
+    const e = this.entries.get(file);
+    assert.ok(e, `no refresh entry for "${file}"`);
+    return e;
+  }
+
   /** The credential with a token good for a request now: refreshed first (shared) when it is missing or about to expire. */
   async ensureFresh(id: string): Promise<TokenFileCredential> {
     const c = this.usable(id);
-    const e = this.entries.get(c.file)!;
+    const e = this.entryOf(c.file);
     const vendor = vendorOfType(c.type);
     const now = this.options.clock.now();
     const valid = c.accessToken !== "" && (c.expiresAt === undefined || c.expiresAt > now);
@@ -161,7 +169,7 @@ export class TokenManager extends EventEmitter {
     if (c.accessToken !== usedToken && c.accessToken !== "") return c;
     if (!vendorOfType(c.type) || !c.refreshToken)
       throw new TokenUnavailableError(401, `Token of "${c.file}" was refused and cannot be refreshed`);
-    const e = this.entries.get(c.file)!;
+    const e = this.entryOf(c.file);
     const now = this.options.clock.now();
     if (!e.inflight && e.blockedUntil !== undefined && now < e.blockedUntil) {
       throw new TokenUnavailableError(
@@ -344,7 +352,7 @@ export class TokenManager extends EventEmitter {
     const now = this.options.clock.now();
     const due = [...this.entries.keys()].filter((f) => {
       const t = this.dueAt(f);
-      return t !== undefined && t <= now && !this.entries.get(f)!.inflight;
+      return t !== undefined && t <= now && !this.entryOf(f).inflight;
     });
     const workers = Math.max(1, this.options.config().authAutoRefreshWorkers || 16);
     let next = 0;

@@ -1,14 +1,15 @@
 /**
  * Token files in auth-dir (config.md §6, oauth.md §6): the reader of every type CLIProxyAPI writes, and
- * the one writer — temp file in the same directory, mode 0600, fsync, rename — so a crash or a reader
+ * the one writer (atomic-file.ts with mode 0600: temp file, fsync, rename), so a crash or a reader
  * sees the old file or the new one, never half of either. Unknown keys survive every rewrite.
  */
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../atomic-file.js";
 import { providerOfType } from "./endpoints.js";
 import { urlProblem } from "../config/reader.js";
 import { MAX_TOKEN_FILE_BYTES, readProblem, readTokenBytes } from "../config/token-read.js";
+import { isObject } from "../plain-object.js";
 
 export { MAX_TOKEN_FILE_BYTES, readProblem, readTokenBytes };
 
@@ -114,7 +115,7 @@ function firstTime(o: Record<string, unknown> | undefined, keys: readonly string
 }
 
 function objectOf(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 /** The expiry of a token file's JSON, per the key order of config.md §6 (Antigravity: `timestamp` + `expires_in`). */
@@ -243,24 +244,7 @@ export function serialiseTokenFile(data: Record<string, unknown>): string {
 export async function writeTokenFile(dir: string, name: string, data: Record<string, unknown>): Promise<string> {
   if (name !== safeSegment(name) || !name.endsWith(".json"))
     throw new Error(`Cannot write token file "${name}": not a plain .json file name`);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const content = serialiseTokenFile(data);
-  const temp = join(dir, `.${name}.tmp-${randomBytes(6).toString("hex")}`);
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    await handle.writeFile(content, "utf8");
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(temp, join(dir, name));
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(join(dir, name), content, { mode: 0o600, dirMode: 0o700 });
   return content;
 }

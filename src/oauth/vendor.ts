@@ -6,6 +6,7 @@
 import type { Endpoints, OAuthProvider } from "./endpoints.js";
 import { describeAnswer, safeHost, type HttpAnswer, type HttpOptions } from "./http.js";
 import { LoginError } from "./callback.js";
+import { isObject } from "../plain-object.js";
 
 /** Services a login or refresh uses; tests inject the clock and an instant sleep. */
 export interface VendorContext {
@@ -108,7 +109,7 @@ export function jwtClaims(jwt: unknown): Record<string, unknown> {
   if (!part) return {};
   try {
     const v = JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as unknown;
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return isObject(v) ? v : {};
   } catch {
     return {};
   }
@@ -129,7 +130,7 @@ export function projectIdOf(v: unknown): string | undefined {
 /** A JSON object field, or {}. */
 export function objectField(o: Record<string, unknown>, key: string): Record<string, unknown> {
   const v = o[key];
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return isObject(v) ? v : {};
 }
 
 /** Seconds from an `expires_in` value, or the fallback. */

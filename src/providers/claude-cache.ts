@@ -4,14 +4,14 @@
  * the last system block, the last cacheable user/assistant message, and the last tool only when there
  * is no system; never more than Anthropic's 4, dropping the least valuable first.
  */
+import { isObject } from "../plain-object.js";
 
 type J = Record<string, unknown>;
-const isObj = (v: unknown): v is J => v !== null && typeof v === "object" && !Array.isArray(v);
 const EPHEMERAL = { type: "ephemeral" };
 /** Anthropic's limit on cache_control blocks per request. */
 export const MAX_CACHE_BREAKPOINTS = 4;
 
-const blocks = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObj) : []);
+const blocks = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
 /** How many blocks of a Messages body carry cache_control (system, tools, message content). */
 export function countCacheControls(body: J): number {
@@ -83,9 +83,11 @@ export function ensureCacheControl(body: J): Set<CacheSection> {
  * below a block are shared, so this costs per block, not per byte as structuredClone did (#17).
  */
 export function cacheSections(body: Readonly<J>): J {
-  const copyBlocks = (v: unknown): unknown => (Array.isArray(v) ? v.map((b) => (isObj(b) ? { ...b } : b)) : v);
+  const copyBlocks = (v: unknown): unknown => (Array.isArray(v) ? v.map((b) => (isObject(b) ? { ...b } : b)) : v);
   const messages = Array.isArray(body.messages)
-    ? body.messages.map((m) => (isObj(m) ? { ...m, ...("content" in m ? { content: copyBlocks(m.content) } : {}) } : m))
+    ? body.messages.map((m) =>
+        isObject(m) ? { ...m, ...("content" in m ? { content: copyBlocks(m.content) } : {}) } : m,
+      )
     : body.messages;
   return { system: copyBlocks(body.system), tools: copyBlocks(body.tools), messages };
 }

@@ -8,9 +8,9 @@
  * first user turn gets Claude Code's currentDate reminder.
  */
 import { createHash } from "node:crypto";
+import { isObject } from "../plain-object.js";
 
 type J = Record<string, unknown>;
-const isObj = (v: unknown): v is J => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** The identity line Claude Code sends as its second system block. */
 export const CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude.";
@@ -53,11 +53,11 @@ export function usesLegacySystemReminder(model: unknown): boolean {
 function fingerprintText(body: J): string {
   let text = "";
   for (const m of Array.isArray(body.messages) ? body.messages : []) {
-    if (!isObj(m) || m.role !== "user") continue;
+    if (!isObject(m) || m.role !== "user") continue;
     let candidate = "";
     if (typeof m.content === "string") candidate = m.content;
     else if (Array.isArray(m.content))
-      for (const p of m.content) if (isObj(p) && p.type === "text" && typeof p.text === "string") candidate = p.text;
+      for (const p of m.content) if (isObject(p) && p.type === "text" && typeof p.text === "string") candidate = p.text;
     if (candidate) text = candidate;
   }
   return text;
@@ -87,12 +87,12 @@ function clientSystemTexts(system: unknown): string[] {
       texts.push(t);
   };
   if (typeof system === "string") add(system);
-  else if (Array.isArray(system)) for (const b of system) if (isObj(b) && b.type === "text") add(b.text);
+  else if (Array.isArray(system)) for (const b of system) if (isObject(b) && b.type === "text") add(b.text);
   return texts;
 }
 
 function firstUser(messages: unknown[]): number {
-  return messages.findIndex((m) => isObj(m) && m.role === "user");
+  return messages.findIndex((m) => isObject(m) && m.role === "user");
 }
 
 /** Moves system texts into the messages as HEAD does (role=system turns, or reminders for legacy models). */
@@ -110,13 +110,13 @@ function relocate(body: J, texts: string[]): void {
     if (typeof m.content === "string") m.content = [...reminders, { type: "text", text: m.content }];
     else if (Array.isArray(m.content)) {
       let at = 0;
-      while (at < m.content.length && isObj(m.content[at]) && (m.content[at] as J).type === "tool_result") at++;
+      while (at < m.content.length && isObject(m.content[at]) && (m.content[at] as J).type === "tool_result") at++;
       m.content.splice(at, 0, ...reminders);
     }
     return;
   }
   let at = first + 1;
-  while (at < messages.length && isObj(messages[at]) && (messages[at] as J).role === "user") at++;
+  while (at < messages.length && isObject(messages[at]) && (messages[at] as J).role === "user") at++;
   messages.splice(
     at,
     0,
@@ -150,7 +150,7 @@ function injectDate(body: J, date: string): void {
   let cached = false;
   const blocks: unknown[] = [];
   for (const b of m.content) {
-    if (isObj(b) && b.type === "text" && typeof b.text === "string") {
+    if (isObject(b) && b.type === "text" && typeof b.text === "string") {
       if (
         b.text.startsWith(
           "<system-reminder>\nAs you answer the user's questions, you can use the following context:\n# currentDate\n",
@@ -167,7 +167,7 @@ function injectDate(body: J, date: string): void {
     blocks.push(b);
   }
   let at = 0;
-  while (at < blocks.length && isObj(blocks[at]) && (blocks[at] as J).type === "tool_result") at++;
+  while (at < blocks.length && isObject(blocks[at]) && (blocks[at] as J).type === "tool_result") at++;
   blocks.splice(at, 0, dateBlock);
   m.content = blocks;
 }
@@ -181,7 +181,7 @@ export function cloakSystem(body: J, billing: string, date: string): void {
   ];
   relocate(body, texts);
   injectDate(body, date);
-  const thinking = isObj(body.thinking) ? body.thinking.type : undefined;
+  const thinking = isObject(body.thinking) ? body.thinking.type : undefined;
   if (body.context_management === undefined && (thinking === "enabled" || thinking === "adaptive"))
     body.context_management = CONTEXT_MANAGEMENT;
 }

@@ -8,6 +8,7 @@
  */
 import { createHmac } from "node:crypto";
 import { BIP39_WORDS } from "./claude-words.js";
+import { isObject } from "../plain-object.js";
 
 /** HEAD's secret when no caller key is known. */
 export const DEFAULT_ALIAS_SECRET = "cpa-claude-mcp-default-caller";
@@ -79,7 +80,6 @@ export function allocateAlias(secret: string, original: string, reserved: Readon
 }
 
 type J = Record<string, unknown>;
-const isObj = (v: unknown): v is J => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
  * Renames the client's tools in a Messages body (edited in place): `tools[].name` (a typed custom
@@ -88,7 +88,7 @@ const isObj = (v: unknown): v is J => v !== null && typeof v === "object" && !Ar
  */
 export function aliasTools(body: J, secret = DEFAULT_ALIAS_SECRET): Map<string, string> {
   const reverse = new Map<string, string>();
-  const tools = Array.isArray(body.tools) ? body.tools.filter(isObj) : [];
+  const tools = Array.isArray(body.tools) ? body.tools.filter(isObject) : [];
   const reserved = new Set<string>(BUILTIN);
   const forward = new Map<string, string>();
   for (const t of tools) if (typeof t.name === "string") reserved.add(t.name);
@@ -113,14 +113,14 @@ export function aliasTools(body: J, secret = DEFAULT_ALIAS_SECRET): Map<string, 
     if (alias) t.name = alias;
   }
   const choice = body.tool_choice;
-  if (isObj(choice) && choice.type === "tool") {
+  if (isObject(choice) && choice.type === "tool") {
     const alias = rename(choice.name);
     if (alias) choice.name = alias;
   }
   for (const m of Array.isArray(body.messages) ? body.messages : []) {
-    if (!isObj(m) || !Array.isArray(m.content)) continue;
+    if (!isObject(m) || !Array.isArray(m.content)) continue;
     for (const part of m.content) {
-      if (!isObj(part)) continue;
+      if (!isObject(part)) continue;
       if (part.type === "tool_use") {
         const alias = rename(part.name);
         if (alias) part.name = alias;
@@ -129,7 +129,7 @@ export function aliasTools(body: J, secret = DEFAULT_ALIAS_SECRET): Map<string, 
         if (alias) part.tool_name = alias;
       } else if (part.type === "tool_result" && Array.isArray(part.content)) {
         for (const nested of part.content) {
-          if (isObj(nested) && nested.type === "tool_reference") {
+          if (isObject(nested) && nested.type === "tool_reference") {
             const alias = rename(nested.tool_name);
             if (alias) nested.tool_name = alias;
           }
@@ -141,7 +141,7 @@ export function aliasTools(body: J, secret = DEFAULT_ALIAS_SECRET): Map<string, 
 }
 
 function restoreBlock(block: unknown, reverse: ReadonlyMap<string, string>): unknown {
-  if (!isObj(block)) return block;
+  if (!isObject(block)) return block;
   const key = block.type === "tool_use" ? "name" : block.type === "tool_reference" ? "tool_name" : undefined;
   if (key && typeof block[key] === "string" && reverse.has(block[key] as string))
     return { ...block, [key]: reverse.get(block[key] as string) };
@@ -152,9 +152,9 @@ function restoreBlock(block: unknown, reverse: ReadonlyMap<string, string>): unk
 
 /** A Messages answer (whole body, or one stream event's data) with the client's tool names back. */
 export function restoreToolNames(data: unknown, reverse: ReadonlyMap<string, string>): unknown {
-  if (!isObj(data) || reverse.size === 0) return data;
+  if (!isObject(data) || reverse.size === 0) return data;
   if (Array.isArray(data.content)) return { ...data, content: data.content.map((b) => restoreBlock(b, reverse)) };
-  if (isObj(data.content_block)) {
+  if (isObject(data.content_block)) {
     const block = restoreBlock(data.content_block, reverse);
     return block === data.content_block ? data : { ...data, content_block: block };
   }

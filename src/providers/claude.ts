@@ -81,8 +81,10 @@ function subscriptionHeaders(
   identity("x-stainless-lang", "js");
   if (native && clientHeader(h, "x-stainless-async") === "async") out["x-stainless-async"] = "async";
   if (!count) identity("x-stainless-timeout", defaults.timeout ?? "600");
-  else if (native && clientHeader(h, "x-stainless-timeout"))
-    out["x-stainless-timeout"] = clientHeader(h, "x-stainless-timeout")!;
+  else {
+    const timeout = native ? clientHeader(h, "x-stainless-timeout") : undefined;
+    if (timeout) out["x-stainless-timeout"] = timeout;
+  }
   out["x-claude-code-session-id"] = sessionId;
   for (const name of PASS_IDENTITY) {
     const v = clientHeader(h, name);

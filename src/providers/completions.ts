@@ -4,11 +4,12 @@
  * the chat path (and its translators) serves these requests unchanged.
  */
 import type { LocalCall, ResponseRewriter } from "./types.js";
+import { isObject } from "../plain-object.js";
 
 type Obj = Record<string, unknown>;
 
 function obj(v: unknown): Obj | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 /** Legacy completions request → Chat Completions request (sampling fields kept). */

@@ -10,6 +10,7 @@ import type { Format } from "../translate/hub.js";
 import type { TokenFacts } from "./tokens.js";
 import type { UsageKind } from "./usage.js";
 import type { Credential, LocalCall } from "./types.js";
+import { isObject } from "../plain-object.js";
 
 /** What the upstream is asked to do. */
 export type Action = "generate" | "count";
@@ -104,5 +105,5 @@ export function bodyJson(input: Pick<BuildInput, "body" | "json">): Readonly<Rec
 
 /** A JSON object, or undefined. */
 export function obj(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isObject(v) ? v : undefined;
 }

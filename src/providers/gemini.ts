@@ -54,11 +54,8 @@ export function capOutputTokens(body: Buffer, model: string, json?: Readonly<Rec
 /** True for the chunk that carries a finish reason: Gemini streams have no terminator event. */
 export function hasFinish(data: unknown): boolean {
   const d = obj(data);
-  const candidates = Array.isArray(d?.candidates)
-    ? d.candidates
-    : Array.isArray(obj(d?.response)?.candidates)
-      ? (obj(d?.response)!.candidates as unknown[])
-      : [];
+  const wrapped = obj(d?.response)?.candidates;
+  const candidates = Array.isArray(d?.candidates) ? d.candidates : Array.isArray(wrapped) ? wrapped : [];
   // A prompt blocked by safety filters gets one chunk with promptFeedback.blockReason and no candidates.
   const blocked = typeof obj(d?.promptFeedback)?.blockReason === "string";
   return blocked || candidates.some((c) => typeof obj(c)?.finishReason === "string");

@@ -4,6 +4,7 @@
  * selection, cooldown and usage machinery as API keys) every time they change. Pool credentials of
  * token files carry no key: executors get the current token from `tokens.ensureFresh(cred.id)`.
  */
+import assert from "node:assert/strict";
 import type { Config } from "../config/schema.js";
 import { catalogFor } from "./catalog.js";
 import { buildCredential } from "./credentials.js";
@@ -14,7 +15,7 @@ import { endpointsFor } from "../oauth/endpoints.js";
 import type { LoginSessions } from "../oauth/management.js";
 import { TokenManager, type RefreshCoordinator } from "../oauth/refresh.js";
 import type { TokenFileCredential } from "../oauth/store.js";
-import { vertexRoot } from "../oauth/vertex-sa.js";
+import { ServiceAccountTokens, vertexRoot } from "../oauth/vertex-sa.js";
 
 /** The `source` name of token-file credentials in the provider pool. */
 export const POOL_SOURCE = "auth-dir";
@@ -48,6 +49,8 @@ export interface AuthWatcherLike {
 export interface OAuthRuntime {
   readonly tokens: TokenManager;
   readonly sessions: LoginSessions;
+  /** Bearers minted from Vertex service-account files, cached until shortly before they expire. */
+  readonly serviceAccounts: ServiceAccountTokens;
   /** Rebuilds the pool's token-file credentials and re-registers the tokens with the log (call after every config swap). */
   publish(): void;
   /** True when a pool credential id is a token file's. */
@@ -170,7 +173,11 @@ function revokedNotice(
     kinds,
   ).filter((c) => c.models.has(base));
   if (!hits.length) return undefined;
-  const files = hits.map((h) => revoked.find((c) => c.id === h.id)!);
+  const files = hits.map((h) => {
+    const file = revoked.find((c) => c.id === h.id);
+    assert.ok(file, `pool credential "${h.id}" without the revoked file it was built from`);
+    return file;
+  });
   const types = [...new Set(files.map((c) => c.type))];
   return (
     `model "${model}" has no usable credential: token file ${files.map((c) => `"${c.file}"`).join(", ")} was disabled (${files[0].disabledReason}); ` +
@@ -208,6 +215,7 @@ export async function startOAuth(app: App, options: OAuthOptions = {}): Promise<
   const runtime: OAuthRuntime = {
     tokens,
     sessions,
+    serviceAccounts: new ServiceAccountTokens(() => app.clock.now()),
     publish,
     owns: (id) => tokens.get(id) !== undefined,
     revokedNotice: (model) => revokedNotice(tokens.credentials(), app.config(), options.kinds, model),

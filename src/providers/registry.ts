@@ -2,6 +2,7 @@
  * The model registry (providers.md §3): served model id → credentials and providers serving it. Built
  * from the credential list on every reload; lookups are map reads on the hot path.
  */
+import assert from "node:assert/strict";
 import { parseModelName } from "../translate/model-suffix.js";
 import { catalogModel } from "./catalog.js";
 import type { Credential, ModelInfo, ProviderId } from "./types.js";
@@ -40,9 +41,13 @@ export function buildRegistry(credentials: readonly Credential[]): Registry {
   for (const [id, creds] of byId) {
     const counts = new Map<ProviderId, number>();
     for (const c of creds) counts.set(c.provider, (counts.get(c.provider) ?? 0) + 1);
-    const order = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : a > b ? 1 : 0));
+    const count = (p: ProviderId) => counts.get(p) ?? 0;
+    const order = [...counts.keys()].sort((a, b) => count(b) - count(a) || (a < b ? -1 : a > b ? 1 : 0));
     providers.set(id, order);
-    const upstream = creds[0].models.get(id)![0];
+    const names = creds[0].models.get(id);
+    assert.ok(names, `registry: "${id}" listed without its credential's model entry`);
+    const upstream = names[0];
+    const source = creds[0].sources?.get(id);
     const known = catalogModel(upstream) ?? catalogModel(id);
     infos.set(
       id,
@@ -50,7 +55,7 @@ export function buildRegistry(credentials: readonly Credential[]): Registry {
         id,
         ownedBy: known?.ownedBy ?? creds[0].provider,
         // One credential offering it from the catalogue makes it a catalogue model.
-        source: creds.some((c) => !c.sources?.has(id)) ? "catalogue" : creds[0].sources!.get(id)!,
+        source: source === undefined || creds.some((c) => !c.sources?.has(id)) ? "catalogue" : source,
         created: known?.created ?? UNKNOWN_MODEL_CREATED,
         displayName: known?.displayName ?? id,
         providers: order,

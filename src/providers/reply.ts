@@ -6,7 +6,8 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Ctx } from "../server/handler.js";
-import { anthropicType, errorBody, sendError, type HttpError } from "../server/errors.js";
+import { anthropicErrorType } from "../errors.js";
+import { errorBody, sendError, type HttpError } from "../server/errors.js";
 import { redact } from "../log/redact.js";
 import { formatEvent } from "../sse/write.js";
 import { translateError, type Format } from "../translate/hub.js";
@@ -57,7 +58,7 @@ function terminalErrorEvent(client: Format, status: number, message: string, seq
   if (client === "anthropic") {
     return formatEvent({
       event: "error",
-      data: JSON.stringify({ type: "error", error: { type: anthropicType(status), message } }),
+      data: JSON.stringify({ type: "error", error: { type: anthropicErrorType(status), message } }),
     });
   }
   if (client === "gemini")

@@ -3,9 +3,10 @@
  * key, so each attempt asks the token manager for a fresh access token, and after an upstream 401 for
  * one shared refresh and a single retry. API-key credentials pass through untouched.
  */
+import assert from "node:assert/strict";
 import type { App } from "../server/handler.js";
 import { TokenUnavailableError } from "../oauth/refresh.js";
-import { ServiceAccountError, ServiceAccountTokens, serviceAccountOf } from "../oauth/vertex-sa.js";
+import { ServiceAccountError, serviceAccountOf } from "../oauth/vertex-sa.js";
 import { effectiveProxy } from "../proxy/forward.js";
 import type { AttemptOutcome, Credential } from "./types.js";
 
@@ -57,27 +58,29 @@ export async function renewedCredential(app: App, live: LiveCredential): Promise
     const t =
       live.token?.type === "vertex"
         ? await withServiceAccount(app, live.cred, live.token, live.cred.apiKey)
-        : await app.oauth!.tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
+        : await oauthOf(app).tokens.onUnauthorized(live.cred.id, live.cred.apiKey);
     return { cred: { ...live.cred, apiKey: t.accessToken }, token: t };
   } catch (err) {
     return failure(err);
   }
 }
 
-const SA_TOKENS = new WeakMap<App, ServiceAccountTokens>();
+/** The OAuth runtime: a live credential with a token came from it, so it exists. */
+function oauthOf(app: App): NonNullable<App["oauth"]> {
+  assert.ok(app.oauth, "a token-file credential without the OAuth runtime");
+  return app.oauth;
+}
 
 /**
  * Vertex service-account files carry a key, not a token: the bearer is minted from it (oauth/vertex-sa.ts,
- * cached in memory per app). Other files, and vertex files holding a plain `access_token`, pass unchanged.
+ * cached on the OAuth runtime). Other files, and vertex files holding a plain `access_token`, pass unchanged.
  */
 async function withServiceAccount<T extends TokenFacts>(app: App, cred: Credential, t: T, stale?: string): Promise<T> {
   if (t.type !== "vertex" || t.raw?.service_account === undefined) return t;
   const sa = serviceAccountOf(t.raw);
   if (typeof sa === "string") throw new ServiceAccountError(401, `Vertex token file "${cred.id}": ${sa}`);
-  let cache = SA_TOKENS.get(app);
-  if (!cache) SA_TOKENS.set(app, (cache = new ServiceAccountTokens(() => app.clock.now())));
   const config = app.config();
-  const got = await cache.token(
+  const got = await oauthOf(app).serviceAccounts.token(
     sa,
     { proxyUrl: effectiveProxy(cred.proxyUrl, config.proxyUrl), connectTimeoutMs: config.upstreamConnectTimeoutMs },
     stale,

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { authIndex } from "./credentials.js";
 import type { Credential, TokenUsage } from "./types.js";
+import { isObject } from "../plain-object.js";
 
 /** Token counts with the Claude cache split kept apart (usage-queue reports both). */
 export interface ParsedUsage extends TokenUsage {
@@ -28,7 +29,7 @@ export const BUCKET_MS = 10 * 60_000;
 export const BUCKETS = 20;
 
 function obj(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 function num(...values: unknown[]): number {

@@ -6,6 +6,7 @@
  */
 import { buildGeminiRequest, hasFinish } from "./gemini.js";
 import { bodyJson, type BuildInput, type Executor, type UpstreamCall } from "./executor.js";
+import { isObject } from "../plain-object.js";
 
 /**
  * Vertex countTokens takes the generateContent request itself with its model, without tools,
@@ -16,9 +17,7 @@ export function vertexCountBody(input: BuildInput): Buffer {
   const json = bodyJson(input) ?? {};
   const inner = json.generateContentRequest;
   const request: Record<string, unknown> = {
-    ...(inner !== null && typeof inner === "object" && !Array.isArray(inner)
-      ? (inner as Record<string, unknown>)
-      : json),
+    ...(isObject(inner) ? inner : json),
   };
   for (const k of ["tools", "generationConfig", "safetySettings"]) delete request[k];
   return Buffer.from(JSON.stringify({ ...request, model: input.upstreamModel }));
@@ -26,11 +25,11 @@ export function vertexCountBody(input: BuildInput): Buffer {
 
 function buildVertexRequest(input: BuildInput): UpstreamCall {
   const token = input.token;
-  const sa = token?.type === "vertex" && token.projectId;
+  const project = token?.type === "vertex" ? token.projectId : undefined;
   const location =
     typeof token?.raw?.location === "string" && token.raw.location.trim() ? token.raw.location.trim() : "us-central1";
-  const path = sa
-    ? `/v1/projects/${encodeURIComponent(token.projectId!)}/locations/${encodeURIComponent(location)}/publishers/google/models`
+  const path = project
+    ? `/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models`
     : "/v1/publishers/google/models";
   const call =
     input.action !== "count"

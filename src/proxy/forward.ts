@@ -10,13 +10,17 @@ import { pipeline, type Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { createProxyAgent } from "./connect.js";
 import { readAll } from "./streams.js";
+import { HOP_BY_HOP_HEADERS } from "./hop-by-hop.js";
 
 /** A request ready to send upstream. */
 export interface UpstreamRequest {
-  readonly url: string;
+  readonly url: string | URL;
+  /** The path and query sent as written, never re-encoded (the Amp proxy sends what was judged); default: the url's. */
+  readonly path?: string;
   readonly method?: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: Buffer;
+  readonly headers: Readonly<OutgoingHttpHeaders>;
+  /** A body read whole (sent with its Content-Length, and again after a stale socket) or a stream (piped, never resent). */
+  readonly body?: Buffer | Readable;
 }
 
 /** How to send it. */
@@ -50,6 +54,8 @@ export class UpstreamError extends Error {
   readonly code: string;
   /** The failure hit a reused keep-alive connection before any answer: safe to send once more. */
   staleSocket = false;
+  /** For a timeout, the wait that ran out: the TCP connection, the response head, or the next body bytes. */
+  phase?: "connect" | "head" | "idle";
   /** The status cliproxy answers with: 504 for timeouts, 502 otherwise (providers.md §5.4). */
   get status(): number {
     return this.kind === "timeout" ? 504 : 502;
@@ -57,19 +63,7 @@ export class UpstreamError extends Error {
 }
 
 const GATEWAY_PREFIXES = ["x-litellm-", "helicone-", "x-portkey-", "cf-aig-", "x-kong-", "x-bt-"];
-const RESPONSE_DROPPED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "set-cookie",
-  "content-length",
-  "content-encoding",
-  "proxy-authenticate",
-]);
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP_HEADERS, "set-cookie", "content-length", "content-encoding"]);
 
 /** Upstream response headers a client may see with `passthrough-headers: true` (providers.md §1.6). */
 export function passableResponseHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
@@ -122,21 +116,24 @@ export async function sendUpstream(request: UpstreamRequest, options: ForwardOpt
     return await sendOnce(request, options);
   } catch (err) {
     if (!(err instanceof UpstreamError && err.staleSocket) || options.signal?.aborted) throw err;
+    if (request.body !== undefined && !Buffer.isBuffer(request.body)) throw err; // a stream cannot be replayed
     return sendOnce(request, options);
   }
 }
 
 function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<IncomingMessage> {
-  const url = new URL(request.url);
+  const url = typeof request.url === "string" ? new URL(request.url) : request.url;
   const host = url.host;
   const agent = agentFor(url, options.proxyUrl ?? "", options.connectTimeoutMs);
+  const body = request.body;
   const headers: OutgoingHttpHeaders = { ...request.headers };
-  if (request.body !== undefined) headers["content-length"] = request.body.length;
+  if (Buffer.isBuffer(body)) headers["content-length"] = body.length;
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason ?? new Error("aborted"));
     let timedOut = false;
-    const req = send(url, { method: request.method ?? "POST", headers, agent, signal: options.signal });
+    const init = { method: request.method ?? "POST", headers, agent, signal: options.signal };
+    const req = send(url, request.path === undefined ? init : { ...init, path: request.path });
     const timer = setTimeout(() => {
       timedOut = true;
       req.destroy();
@@ -145,17 +142,15 @@ function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<In
     // An upstream that accepts and never answers would hold both sockets forever (Go's ResponseHeaderTimeout).
     const headTimer =
       headMs > 0
-        ? setTimeout(
-            () =>
-              req.destroy(
-                new UpstreamError(
-                  "timeout",
-                  host,
-                  `Upstream "${host}" sent no response within ${formatMs(headMs)}; raise upstream-response-timeout if it is expected`,
-                ),
-              ),
-            headMs,
-          )
+        ? setTimeout(() => {
+            const e = new UpstreamError(
+              "timeout",
+              host,
+              `Upstream "${host}" sent no response within ${formatMs(headMs)}; raise upstream-response-timeout if it is expected`,
+            );
+            e.phase = "head";
+            req.destroy(e);
+          }, headMs)
         : undefined;
     req.once("socket", (socket: Socket) => {
       // A pooled socket is already connected; a new one clears the timer when TCP is up.
@@ -168,26 +163,29 @@ function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<In
       if (options.idleTimeoutMs) watchIdle(res, host, options.idleTimeoutMs);
       resolve(res);
     });
-    req.once("error", (err: NodeJS.ErrnoException) => {
+    // `on`, not `once`: a destroyed request may report a second error, and the promise is settled by then.
+    req.on("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       clearTimeout(headTimer);
       if (options.signal?.aborted || err instanceof UpstreamError) return reject(err);
       if (timedOut || err.name === "ProxyTimeoutError") {
-        return reject(
-          new UpstreamError(
-            "timeout",
-            host,
-            `Upstream "${host}" did not accept a connection within ${options.connectTimeoutMs} ms`,
-            { cause: err },
-          ),
+        const e = new UpstreamError(
+          "timeout",
+          host,
+          `Upstream "${host}" did not accept a connection within ${options.connectTimeoutMs} ms`,
+          { cause: err },
         );
+        e.phase = "connect";
+        return reject(e);
       }
       const why = err.code ?? err.message;
       const e = new UpstreamError("unreachable", host, `Cannot reach upstream "${host}": ${why}`, { cause: err });
       e.staleSocket = req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
       reject(e);
     });
-    req.end(request.body);
+    if (body === undefined || Buffer.isBuffer(body)) req.end(body);
+    // pipeline() destroys the request when the body fails (the client went away), which rejects above.
+    else pipeline(body, req, () => undefined);
   });
 }
 
@@ -216,13 +214,13 @@ function watchIdle(res: IncomingMessage, host: string, ms: number): void {
     if (left >= 1) return arm(left);
     if (socket.isPaused()) return arm();
     stop();
-    res.destroy(
-      new UpstreamError(
-        "timeout",
-        host,
-        `Upstream "${host}" sent nothing for ${formatMs(ms)}; raise upstream-idle-timeout if it is expected`,
-      ),
+    const e = new UpstreamError(
+      "timeout",
+      host,
+      `Upstream "${host}" sent nothing for ${formatMs(ms)}; raise upstream-idle-timeout if it is expected`,
     );
+    e.phase = "idle";
+    res.destroy(e);
   };
   const stop = () => {
     clearTimeout(timer);

@@ -8,6 +8,7 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { pipeTo } from "./streams.js";
+import { connectionTokens, HOP_BY_HOP_HEADERS } from "./hop-by-hop.js";
 
 /**
  * Cap on the bytes held while a hidden-gzip body is decoded (its compressed bytes, and separately its
@@ -38,27 +39,6 @@ export interface PipeOptions {
 /** An upstream response body with its head: an IncomingMessage, or a stream standing in for one. */
 export type UpstreamBody = Readable & Pick<IncomingMessage, "statusCode" | "headers">;
 
-/** Response headers that describe one connection, not the message (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "proxy-connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
-
-/** Lower-case names listed in a Connection header (they are hop-by-hop too). */
-export function connectionTokens(value: string | string[] | undefined): Set<string> {
-  const out = new Set<string>();
-  if (value === undefined) return out; // most answers name nothing (#17: the split showed in the Amp profile)
-  for (const v of [value ?? []].flat()) for (const t of v.split(",")) if (t.trim()) out.add(t.trim().toLowerCase());
-  return out;
-}
-
 /** The end-to-end response headers of `headers`, minus hop-by-hop ones and those `drop` rejects. */
 export function forwardableHeaders(
   headers: IncomingHttpHeaders,
@@ -67,7 +47,7 @@ export function forwardableHeaders(
   const named = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || drop?.(name)) continue;
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(name) || named.has(name) || drop?.(name)) continue;
     out[name] = value;
   }
   return out;

@@ -3,6 +3,7 @@
  * ErrorInfo quotaResetDelay, "after Ns", Codex resets_in_seconds/resets_at) win over the HTTP Retry-After
  * header, which cliproxy honours on 429 and 503 for every provider (CLIProxyAPI ignores it).
  */
+import { isObject } from "../plain-object.js";
 
 /** Parses a Go-style duration ("0.847655010s", "1h2m3s", "373.8ms", "5s"); undefined when malformed. */
 export function parseGoDuration(text: string): number | undefined {
@@ -27,7 +28,7 @@ export function formatGoDuration(ms: number): string {
 }
 
 function asObject(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 function fromGoogleError(err: Record<string, unknown>): number | undefined {

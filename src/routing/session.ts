@@ -78,7 +78,10 @@ export class AffinityTable {
     const id = `${model}\0${session}`;
     this.#bindings.delete(id); // re-insert so Map order is least recently used first
     this.#bindings.set(id, { key, expires: now + ttlMs });
-    if (this.#bindings.size > MAX_BINDINGS) this.#bindings.delete(this.#bindings.keys().next().value!);
+    if (this.#bindings.size > MAX_BINDINGS) {
+      const oldest = this.#bindings.keys().next();
+      if (!oldest.done) this.#bindings.delete(oldest.value);
+    }
   }
 
   /** Drops every binding (routing settings changed). */

@@ -1,81 +1,22 @@
-/** Errors shown to clients, and the one function that writes them in each API dialect. */
+/** Errors shown to clients, and the one function that writes them in each API dialect (tables in ../errors.ts). */
 import type { ServerResponse } from "node:http";
 import type { Dialect } from "./handler.js";
-import { HttpError } from "../errors.js";
+import { anthropicErrorType, googleStatus, HttpError, openaiErrorType } from "../errors.js";
 import { redact, type SecretSet } from "../log/redact.js";
 
 export { HttpError };
-
-const OPENAI_TYPES: Record<number, [string, string]> = {
-  401: ["authentication_error", "invalid_api_key"],
-  403: ["permission_error", "insufficient_quota"],
-  404: ["invalid_request_error", "model_not_found"],
-  429: ["rate_limit_error", "rate_limit_exceeded"],
-};
-
-/** Anthropic's error type for a status (providers.md §1.5). */
-export function anthropicType(status: number): string {
-  const table: Record<number, string> = {
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-  };
-  return table[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
-}
-
-/** Google RPC status name for an HTTP status. */
-export function googleStatus(status: number): string {
-  const table: Record<number, string> = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    409: "ABORTED",
-    413: "INVALID_ARGUMENT",
-    429: "RESOURCE_EXHAUSTED",
-    499: "CANCELLED",
-    501: "UNIMPLEMENTED",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-  };
-  return table[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION");
-}
 
 /** The JSON error body for `e` in `dialect`. */
 export function errorBody(dialect: Dialect, e: HttpError): unknown {
   if (e.body !== undefined) return e.body;
   if (dialect === "anthropic") {
-    const type = ANTHROPIC_TYPES.has(e.type) ? e.type : anthropicType(e.status);
-    return { type: "error", error: { type, message: e.message } };
+    return { type: "error", error: { type: anthropicErrorType(e.status, e.type), message: e.message } };
   }
   if (dialect === "gemini") return { error: { code: e.status, message: e.message, status: googleStatus(e.status) } };
   if (dialect === "plain") return { error: e.message };
-  const [type, code] = OPENAI_TYPES[e.status] ?? [
-    e.status >= 500 ? "server_error" : "invalid_request_error",
-    undefined,
-  ];
-  return { error: { message: e.message, type: e.type || type, param: null, code: e.code ?? code ?? null } };
+  const [type, code] = openaiErrorType(e.status);
+  return { error: { message: e.message, type: e.type || type, param: null, code: e.code ?? code } };
 }
-
-/** Anthropic's own error types; any other type is mapped from the status for Anthropic clients. */
-const ANTHROPIC_TYPES = new Set([
-  "authentication_error",
-  "billing_error",
-  "permission_error",
-  "not_found_error",
-  "request_too_large",
-  "rate_limit_error",
-  "timeout_error",
-  "overloaded_error",
-  "api_error",
-  "invalid_request_error",
-]);
 
 /** Header values with every known secret and credential-shaped text masked (upstream headers passed on). */
 export function redactHeaders(
@@ -93,7 +34,8 @@ export function redactHeaders(
  * quotes the request), and nothing secret leaves the process in an answer any more than in a log line.
  */
 export function sendError(res: ServerResponse, dialect: Dialect, err: unknown, secrets?: SecretSet): HttpError {
-  const e = err instanceof HttpError ? err : new HttpError(500, "api_error", "Internal error", { cause: err });
+  // No type: each dialect's table names an internal error its own way (api_error, server_error, INTERNAL).
+  const e = err instanceof HttpError ? err : new HttpError(500, "", "Internal error", { cause: err });
   if (res.headersSent) {
     res.destroy();
     return e;

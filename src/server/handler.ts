@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
+import type { LogRing } from "../log/ring.js";
 import type { Lockout } from "./lockout.js";
 import type { LastReload } from "../config/watch.js";
 
@@ -82,6 +83,8 @@ export interface App {
   setConfig(next: Config): void;
   /** Failed client API keys by peer (server/auth.ts), on the app's clock. */
   readonly clientLockout: Lockout;
+  /** The app logger's last lines (log/ring.ts), for management's GET /logs; undefined when the logger has no tap. */
+  readonly logRing: LogRing | undefined;
   /** Responses open now (server/dispatch.ts adds each until it closes), for the metrics gauges. */
   readonly liveResponses: Set<ServerResponse>;
   /** Settings a deployment fixes whatever the config says (config/pinned.ts; the PostgreSQL store sets it). */

@@ -142,8 +142,10 @@ export class PgStore extends EventEmitter {
     const done = (p: Promise<unknown>) =>
       void p.catch((err: Error) => this.log.warn(`store: cannot pull a change: ${err.message}`));
     if (change.k === "config") done(this.serial(() => this.pullConfig(false)));
-    else if (change.k === "auth" && change.id) done(this.serial(() => this.pullAuth(change.id!)));
-    else if (change.k === "cooldown" && change.id !== undefined) done(this.pullCooldown(change.id, change.m ?? ""));
+    else if (change.k === "auth" && change.id) {
+      const id = change.id;
+      done(this.serial(() => this.pullAuth(id)));
+    } else if (change.k === "cooldown" && change.id !== undefined) done(this.pullCooldown(change.id, change.m ?? ""));
   }
 
   // ---- config ----

@@ -1,23 +1,10 @@
 /** The local spool of the PostgreSQL store: atomic 0600 writes (temp file, fsync, rename) and removals. */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
-import { dirname, join, basename } from "node:path";
+import { rm } from "node:fs/promises";
+import { writeFileAtomic } from "../atomic-file.js";
 
 /** Writes `content` to `path` atomically with mode 0600, creating its folder 0700. */
 export async function writeSpoolFile(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${randomBytes(6).toString("hex")}`);
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    await handle.writeFile(content, "utf8");
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path).catch(async (err) => {
-    await rm(temp, { force: true });
-    throw err;
-  });
+  await writeFileAtomic(path, content, { mode: 0o600, dirMode: 0o700 });
 }
 
 /** Removes a spool file; a missing one is fine. */

@@ -1,10 +1,10 @@
 /** Anthropic Messages responses and streams ⇄ IR (translation.md §3.2, §3.6, §3.7). */
+import assert from "node:assert/strict";
 import type { SseEvent } from "../sse/read.js";
 import {
   argsObject,
   arr,
   compact,
-  isObj,
   newId,
   num,
   str,
@@ -18,8 +18,9 @@ import {
   eventObject,
 } from "./ir.js";
 import { claudeToolId } from "./anthropic.js";
-import { anthropicErrorType } from "./errors.js";
+import { anthropicErrorType } from "../errors.js";
 import { REDACTED_PREFIX } from "./thinking.js";
+import { isObject } from "../plain-object.js";
 
 const FROM_CLAUDE: Readonly<Record<string, Finish>> = {
   end_turn: "end",
@@ -44,11 +45,11 @@ const TO_CLAUDE: Readonly<Record<Finish, string>> = {
 
 /** Claude usage → IR; only the fields present are set, so stream pieces merge. */
 export function decodeClaudeUsage(u: unknown): Usage {
-  if (!isObj(u)) return {};
+  if (!isObject(u)) return {};
   const inp = num(u.input_tokens);
   const read = num(u.cache_read_input_tokens);
   const write = num(u.cache_creation_input_tokens);
-  const details = isObj(u.output_tokens_details) ? u.output_tokens_details : {};
+  const details = isObject(u.output_tokens_details) ? u.output_tokens_details : {};
   return compact({
     input: inp === undefined ? undefined : inp + (read ?? 0) + (write ?? 0),
     output: num(u.output_tokens),
@@ -73,7 +74,7 @@ function messageId(id: string | undefined): string {
 /** Reads a non-stream Messages response into IR. */
 export function decodeAnthropicResponse(body: Json): IrResponse {
   const parts: Part[] = arr(body.content).flatMap((b): Part[] => {
-    if (!isObj(b)) return [];
+    if (!isObject(b)) return [];
     if (b.type === "text") return [{ type: "text", text: str(b.text) ?? "" }];
     if (b.type === "thinking")
       return [compact({ type: "thinking" as const, text: str(b.thinking) ?? "", signature: str(b.signature) })];
@@ -140,14 +141,14 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent, parsed?: un
   const index = num(d.index) ?? 0;
   switch (type) {
     case "message_start": {
-      const m = isObj(d.message) ? d.message : {};
+      const m = isObject(d.message) ? d.message : {};
       return [
         { kind: "usage", usage: decodeClaudeUsage(m.usage) },
         { kind: "start", id: str(m.id) },
       ];
     }
     case "content_block_start": {
-      const b = isObj(d.content_block) ? d.content_block : {};
+      const b = isObject(d.content_block) ? d.content_block : {};
       if (b.type === "text" && str(b.text)) return [{ kind: "text", text: b.text as string }];
       if (b.type === "thinking" && str(b.thinking)) return [{ kind: "thinking", text: b.thinking as string }];
       // Redacted thinking travels as a marked signature, so a Responses client can hand it back (REDACTED_PREFIX).
@@ -159,12 +160,12 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent, parsed?: un
       const out: IrEvent[] = [
         { kind: "toolStart", index: call, id: str(b.id) ?? newId("toolu_"), name: str(b.name) ?? "" },
       ];
-      if (isObj(b.input) && Object.keys(b.input).length > 0)
+      if (isObject(b.input) && Object.keys(b.input).length > 0)
         out.push({ kind: "toolArgs", index: call, delta: JSON.stringify(b.input) });
       return out;
     }
     case "content_block_delta": {
-      const delta = isObj(d.delta) ? d.delta : {};
+      const delta = isObject(d.delta) ? d.delta : {};
       if (delta.type === "text_delta") return [{ kind: "text", text: str(delta.text) ?? "" }];
       if (delta.type === "thinking_delta") return [{ kind: "thinking", text: str(delta.thinking) ?? "" }];
       if (delta.type === "signature_delta") return [{ kind: "signature", signature: str(delta.signature) ?? "" }];
@@ -178,16 +179,16 @@ export function decodeClaudeEvent(s: ClaudeDecodeState, e: SseEvent, parsed?: un
       return call === undefined ? [] : [{ kind: "toolEnd", index: call }];
     }
     case "message_delta": {
-      const delta = isObj(d.delta) ? d.delta : {};
+      const delta = isObject(d.delta) ? d.delta : {};
       if (typeof delta.stop_reason === "string") s.finish = FROM_CLAUDE[delta.stop_reason] ?? "end";
       if (typeof delta.stop_sequence === "string") s.stopSequence = delta.stop_sequence;
-      return isObj(d.usage) ? [{ kind: "usage", usage: decodeClaudeUsage(d.usage) }] : [];
+      return isObject(d.usage) ? [{ kind: "usage", usage: decodeClaudeUsage(d.usage) }] : [];
     }
     case "message_stop":
       return finishClaude(s);
     case "error": {
       s.done = true;
-      const err = isObj(d.error) ? d.error : {};
+      const err = isObject(d.error) ? d.error : {};
       return [
         { kind: "error", error: { status: 500, type: str(err.type), message: str(err.message) ?? "Upstream error" } },
       ];
@@ -261,7 +262,10 @@ export function encodeClaudeEvent(s: ClaudeEncodeState, e: IrEvent, ctx: Ctx): S
     s.open = { kind, index: s.nextIndex++, callIndex };
     out.push(ev("content_block_start", { index: s.open.index, content_block: block }));
   };
-  const delta = (d: Json) => out.push(ev("content_block_delta", { index: s.open!.index, delta: d }));
+  const delta = (d: Json) => {
+    assert.ok(s.open, "a delta goes to the block just opened");
+    out.push(ev("content_block_delta", { index: s.open.index, delta: d }));
+  };
   switch (e.kind) {
     case "text":
       if (s.open?.kind !== "text") open("text", { type: "text", text: "" });

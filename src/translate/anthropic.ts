@@ -4,7 +4,6 @@ import {
   argsObject,
   arr,
   compact,
-  isObj,
   newId,
   num,
   str,
@@ -20,6 +19,7 @@ import {
 import { normalizeSchema } from "./gemini-schema.js";
 import { budgetOf, levelOf, signatureFor } from "./thinking.js";
 import { claudeEffort, thinkingSpec } from "./model-thinking.js";
+import { isObject } from "../plain-object.js";
 
 /** Claude requires `max_tokens`; the reference uses this when the client gave none. */
 export const DEFAULT_CLAUDE_MAX_TOKENS = 32000;
@@ -33,12 +33,14 @@ export function claudeToolId(id: string): string {
 /** Reads a Messages request into IR. */
 export function decodeAnthropicRequest(body: Json): IrRequest {
   const system = (
-    typeof body.system === "string" ? [body.system] : arr(body.system).map((b) => (isObj(b) ? str(b.text) : undefined))
+    typeof body.system === "string"
+      ? [body.system]
+      : arr(body.system).map((b) => (isObject(b) ? str(b.text) : undefined))
   ).filter((t): t is string => t !== undefined && t !== "" && !t.startsWith(BILLING_HEADER));
   const names = new Map<string, string>();
   const messages: Message[] = [];
   for (const m of arr(body.messages)) {
-    if (!isObj(m)) continue;
+    if (!isObject(m)) continue;
     const blocks = typeof m.content === "string" ? [{ type: "text", text: m.content }] : arr(m.content);
     const parts = blocks.flatMap((b) => decodeBlock(b, names));
     // A system message inside the conversation stays where it is, as a reminder in a user turn (CLIProxyAPI's form).
@@ -46,7 +48,7 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
       for (const p of parts) if (p.type === "text") p.text = `<system-reminder>\n${p.text}\n</system-reminder>`;
     messages.push({ role: m.role === "assistant" ? "assistant" : "user", parts });
   }
-  const tc = isObj(body.tool_choice) ? body.tool_choice : undefined;
+  const tc = isObject(body.tool_choice) ? body.tool_choice : undefined;
   const toolChoice: ToolChoice | undefined =
     tc?.type === "auto"
       ? "auto"
@@ -57,7 +59,7 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
           : tc?.type === "tool" && typeof tc.name === "string"
             ? { name: tc.name }
             : undefined;
-  const meta = isObj(body.metadata) ? body.metadata : undefined;
+  const meta = isObject(body.metadata) ? body.metadata : undefined;
   return compact({
     model: str(body.model) ?? "",
     system,
@@ -82,25 +84,25 @@ export function decodeAnthropicRequest(body: Json): IrRequest {
 }
 
 function decodeTool(t: unknown): Tool[] {
-  if (!isObj(t) || typeof t.name !== "string") return [];
+  if (!isObject(t) || typeof t.name !== "string") return [];
   if (typeof t.type === "string" && t.type.startsWith("web_search_")) {
     // Claude Code's WebSearch: a server tool that other providers have as their own built-in search.
     const domains = arr(t.allowed_domains).filter((d): d is string => typeof d === "string");
     const webSearch = compact({
       allowedDomains: domains.length > 0 ? domains : undefined,
-      userLocation: isObj(t.user_location) ? t.user_location : undefined,
+      userLocation: isObject(t.user_location) ? t.user_location : undefined,
     });
     return [{ name: t.name, schema: {}, webSearch }];
   }
   if (t.input_schema === undefined && t.type !== undefined && t.type !== "custom") return [];
   return [
-    compact({ name: t.name, description: str(t.description), schema: isObj(t.input_schema) ? t.input_schema : {} }),
+    compact({ name: t.name, description: str(t.description), schema: isObject(t.input_schema) ? t.input_schema : {} }),
   ];
 }
 
 function decodeThinking(body: Json): Reasoning | undefined {
-  const t = isObj(body.thinking) ? body.thinking : undefined;
-  const effort = isObj(body.output_config) ? str(body.output_config.effort) : undefined;
+  const t = isObject(body.thinking) ? body.thinking : undefined;
+  const effort = isObject(body.output_config) ? str(body.output_config.effort) : undefined;
   if (t?.type === "disabled") return { level: "none" };
   if (t?.type === "enabled") {
     const budget = num(t.budget_tokens);
@@ -111,8 +113,8 @@ function decodeThinking(body: Json): Reasoning | undefined {
 }
 
 function decodeBlock(b: unknown, names: Map<string, string>): Part[] {
-  if (!isObj(b)) return [];
-  const src = isObj(b.source) ? b.source : {};
+  if (!isObject(b)) return [];
+  const src = isObject(b.source) ? b.source : {};
   switch (b.type) {
     case "text":
       return [{ type: "text", text: str(b.text) ?? "" }];
@@ -178,7 +180,7 @@ export function encodeAnthropicRequest(ir: IrRequest, model: string): Json {
       if (p.type !== "toolResult" || p.callId === "") return p.type === "toolResult" ? [p] : [];
       if (answered.has(p.callId)) return [];
       answered.add(p.callId);
-      return [answers.get(p.callId)!];
+      return [answers.get(p.callId) ?? p]; // the map holds every answered call, this one included
     });
     const parts = m.role === "user" ? [...results, ...m.parts.filter((p) => p.type !== "toolResult")] : m.parts;
     const content = parts.flatMap((p) => encodeBlock(p, m.role));

@@ -7,7 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import type { SseEvent } from "../sse/read.js";
-import { arr, isObj, str, type Ctx, type Json } from "./ir.js";
+import { arr, str, type Ctx, type Json } from "./ir.js";
+import { isObject } from "../plain-object.js";
 
 /** Codex's limit on tool names and call ids. */
 export const CODEX_NAME_LIMIT = 64;
@@ -56,11 +57,11 @@ export function shortToolNames(names: readonly string[]): Map<string, string> {
 export function declaredToolNames(body: Json | undefined): string[] {
   const out: string[] = [];
   for (const t of arr(body?.tools)) {
-    if (!isObj(t)) continue;
+    if (!isObject(t)) continue;
     if (typeof t.name === "string") out.push(t.name);
-    if (isObj(t.function) && typeof t.function.name === "string") out.push(t.function.name);
+    if (isObject(t.function) && typeof t.function.name === "string") out.push(t.function.name);
     for (const d of arr(t.functionDeclarations ?? t.function_declarations))
-      if (isObj(d) && typeof d.name === "string") out.push(d.name);
+      if (isObject(d) && typeof d.name === "string") out.push(d.name);
   }
   return out;
 }
@@ -83,11 +84,11 @@ function userMessage(text: string): Json {
 
 // Codex has no prompt cache breakpoints and rejects the key on content parts.
 function withoutBreakpoints(it: Json): Json {
-  if (!Array.isArray(it.content) || !it.content.some((c) => isObj(c) && "prompt_cache_breakpoint" in c)) return it;
+  if (!Array.isArray(it.content) || !it.content.some((c) => isObject(c) && "prompt_cache_breakpoint" in c)) return it;
   return {
     ...it,
     content: it.content.map((c) => {
-      if (!isObj(c)) return c;
+      if (!isObject(c)) return c;
       const { prompt_cache_breakpoint: _drop, ...rest } = c;
       return rest;
     }),
@@ -104,7 +105,7 @@ export function codexRequest(body: Json): Json {
   const rename = (n: unknown) => (typeof n === "string" ? (names.get(n) ?? n) : n);
   const input = typeof body.input === "string" ? [userMessage(body.input)] : arr(body.input);
   out.input = input.map((raw) => {
-    if (!isObj(raw)) return raw;
+    if (!isObject(raw)) return raw;
     const it = withoutBreakpoints(raw);
     // Codex rejects `system` messages; developer is the same thing there.
     if ((it.type ?? "message") === "message" && it.role === "system") return { ...it, role: "developer" };
@@ -120,11 +121,11 @@ export function codexRequest(body: Json): Json {
   });
   if (Array.isArray(body.tools)) {
     out.tools = body.tools.map((t) => {
-      if (!isObj(t)) return t;
+      if (!isObject(t)) return t;
       if (typeof t.type === "string" && t.type.startsWith("web_search_preview")) return { ...t, type: "web_search" };
       if (t.type !== "function") return t;
       const tool: Json = { ...t, name: rename(t.name) };
-      if (isObj(t.parameters) && "$schema" in t.parameters) {
+      if (isObject(t.parameters) && "$schema" in t.parameters) {
         const { $schema: _drop, ...rest } = t.parameters;
         tool.parameters = rest;
       }
@@ -134,16 +135,16 @@ export function codexRequest(body: Json): Json {
   }
   // The preview spelling of the built-in search is not accepted by Codex, in tools or in the choice.
   if (
-    isObj(out.tool_choice) &&
+    isObject(out.tool_choice) &&
     typeof out.tool_choice.type === "string" &&
     out.tool_choice.type.startsWith("web_search_preview")
   ) {
     out.tool_choice = { ...out.tool_choice, type: "web_search" };
   }
-  if (isObj(out.tool_choice) && out.tool_choice.type === "function")
+  if (isObject(out.tool_choice) && out.tool_choice.type === "function")
     out.tool_choice = { ...out.tool_choice, name: rename(out.tool_choice.name) };
   out.parallel_tool_calls = body.parallel_tool_calls !== false;
-  const reasoning = isObj(body.reasoning) ? body.reasoning : {};
+  const reasoning = isObject(body.reasoning) ? body.reasoning : {};
   out.reasoning = {
     ...reasoning,
     effort: str(reasoning.effort) ?? "medium",
@@ -158,7 +159,7 @@ export function codexRequest(body: Json): Json {
 
 /** Restores client tool names on one Responses item (function calls only). */
 function restoreItem(item: unknown, ctx: Ctx): unknown {
-  if (!isObj(item) || item.type !== "function_call" || typeof item.name !== "string") return item;
+  if (!isObject(item) || item.type !== "function_call" || typeof item.name !== "string") return item;
   const name = restoreCodexName(item.name, ctx);
   return name === item.name ? item : { ...item, name };
 }
@@ -175,20 +176,20 @@ export interface CodexPassState {
  */
 export function passCodexEvent(s: CodexPassState, e: SseEvent, ctx: Ctx, parsed?: unknown): SseEvent {
   let d: unknown = parsed;
-  if (!isObj(d))
+  if (!isObject(d))
     try {
       d = JSON.parse(e.data);
     } catch {
       return e;
     }
-  if (!isObj(d)) return e;
+  if (!isObject(d)) return e;
   if (d.type === "response.output_item.done" || d.type === "response.output_item.added") {
     const item = restoreItem(d.item, ctx);
     if (d.type === "response.output_item.done")
       s.items.push([typeof d.output_index === "number" ? d.output_index : s.items.length, item]);
     return item === d.item ? e : { ...e, data: JSON.stringify({ ...d, item }) };
   }
-  if ((d.type === "response.completed" || d.type === "response.incomplete") && isObj(d.response)) {
+  if ((d.type === "response.completed" || d.type === "response.incomplete") && isObject(d.response)) {
     const response = refillOutput(d.response, s.items, ctx);
     return response === d.response ? e : { ...e, data: JSON.stringify({ ...d, response }) };
   }
@@ -217,7 +218,7 @@ export function foldCodexEvents(events: readonly SseEvent[], ctx: Ctx): Json | u
     } catch {
       continue;
     }
-    if (isObj(d) && (d.type === "response.completed" || d.type === "response.incomplete") && isObj(d.response))
+    if (isObject(d) && (d.type === "response.completed" || d.type === "response.incomplete") && isObject(d.response))
       return d.response;
   }
   return undefined;

@@ -1,74 +1,7 @@
-/** Upstream error bodies, decoded from any dialect and rendered in the client's (translation.md §4.3). */
-import { isObj, num, str, type IrError, type Json } from "./ir.js";
-
-const CLAUDE_TYPES = new Set([
-  "invalid_request_error",
-  "authentication_error",
-  "billing_error",
-  "permission_error",
-  "not_found_error",
-  "request_too_large",
-  "rate_limit_error",
-  "api_error",
-  "overloaded_error",
-  "timeout_error",
-]);
-
-/** Claude `error.type` for a status, keeping an upstream type when it is already a Claude one. */
-export function anthropicErrorType(status: number, upstreamType?: string): string {
-  if (upstreamType && CLAUDE_TYPES.has(upstreamType)) return upstreamType;
-  const t: Record<number, string> = {
-    401: "authentication_error",
-    402: "billing_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    503: "overloaded_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-  };
-  return t[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
-}
-
-const OPENAI_TYPES = new Set([
-  "invalid_request_error",
-  "authentication_error",
-  "permission_error",
-  "rate_limit_error",
-  "server_error",
-  "insufficient_quota",
-]);
-
-/** OpenAI `[type, code]` for a status. */
-export function openaiErrorType(status: number): [string, string | null] {
-  const t: Record<number, [string, string | null]> = {
-    401: ["authentication_error", "invalid_api_key"],
-    403: ["permission_error", "insufficient_quota"],
-    404: ["invalid_request_error", "model_not_found"],
-    429: ["rate_limit_error", "rate_limit_exceeded"],
-    500: ["server_error", "internal_server_error"],
-  };
-  return t[status] ?? [status >= 500 ? "server_error" : "invalid_request_error", null];
-}
-
-/** Google RPC status for an HTTP status. */
-export function googleStatus(status: number): string {
-  const t: Record<number, string> = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    402: "FAILED_PRECONDITION",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    413: "INVALID_ARGUMENT",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-    529: "UNAVAILABLE",
-  };
-  return t[status] ?? (status >= 500 ? "INTERNAL" : "INVALID_ARGUMENT");
-}
+/** Upstream error bodies, decoded from any dialect and rendered in the client's (translation.md §4.3; status tables in ../errors.ts). */
+import { num, str, type IrError, type Json } from "./ir.js";
+import { isObject } from "../plain-object.js";
+import { anthropicErrorType, googleStatus, OPENAI_ERROR_TYPES, openaiErrorType } from "../errors.js";
 
 // Codex stream errors carry a type or code but no HTTP status (the stream itself was a 200).
 const STREAM_ERROR_STATUS: Record<string, number> = {
@@ -120,15 +53,15 @@ export function decodeError(status: number, body: string): IrError {
   }
   if (Array.isArray(v)) v = v[0]; // Gemini sometimes wraps the error in a one-element array
   const e =
-    isObj(v) && isObj(v.error)
+    isObject(v) && isObject(v.error)
       ? v.error
-      : isObj(v) && isObj(v.response) && isObj(v.response.error)
+      : isObject(v) && isObject(v.response) && isObject(v.response.error)
         ? v.response.error
         : undefined;
   if (!e)
     return {
       status,
-      message: isObj(v) && typeof v.error === "string" ? v.error : body.trim() || `Upstream answered ${status}`,
+      message: isObject(v) && typeof v.error === "string" ? v.error : body.trim() || `Upstream answered ${status}`,
     };
   const code = e.code;
   return {
@@ -146,6 +79,6 @@ export function renderError(to: "openai-chat" | "openai-responses" | "anthropic"
   if (to === "gemini") return { error: { code: e.status, message: e.message, status: googleStatus(e.status) } };
   const [type, code] = openaiErrorType(e.status);
   // An upstream type is kept only when OpenAI clients know it; Google statuses and Claude-only types are not.
-  const upstreamType = e.type && OPENAI_TYPES.has(e.type) ? e.type : undefined;
+  const upstreamType = e.type && OPENAI_ERROR_TYPES.has(e.type) ? e.type : undefined;
   return { error: { message: e.message, type: upstreamType ?? type, param: null, code: e.code ?? code } };
 }

@@ -4,14 +4,15 @@
  * some clients send both (CLIProxyAPI's gemini translator and executor repair them the same way). A body that needs
  * none of this is reported as unchanged, so it still passes byte for byte.
  */
-import { arr, isObj, type Json } from "./ir.js";
+import { arr, type Json } from "./ir.js";
+import { isObject } from "../plain-object.js";
 
 /** The body with Gemini's request rules applied, or undefined when it already follows them. */
 export function normalizeGeminiRequest(body: Json): Json | undefined {
   let changed = false;
   const out: Json = { ...body };
   const tools = arr(body.tools).map((t) => {
-    if (!isObj(t)) return t;
+    if (!isObject(t)) return t;
     const key = Array.isArray(t.functionDeclarations)
       ? "functionDeclarations"
       : Array.isArray(t.function_declarations)
@@ -19,7 +20,7 @@ export function normalizeGeminiRequest(body: Json): Json | undefined {
         : undefined;
     if (!key) return t;
     const decls = (t[key] as unknown[]).map((d) => {
-      if (!isObj(d) || d.parameters === undefined || d.parametersJsonSchema !== undefined) return d;
+      if (!isObject(d) || d.parameters === undefined || d.parametersJsonSchema !== undefined) return d;
       changed = true; // `parameters` is the OpenAPI subset; the JSON-schema carrier accepts what clients send
       const { parameters, ...rest } = d;
       return { ...rest, parametersJsonSchema: parameters };
@@ -27,7 +28,7 @@ export function normalizeGeminiRequest(body: Json): Json | undefined {
     return { ...t, [key]: decls };
   });
   if (Array.isArray(body.tools)) out.tools = tools;
-  const gc = isObj(body.generationConfig) ? body.generationConfig : undefined;
+  const gc = isObject(body.generationConfig) ? body.generationConfig : undefined;
   if (gc && gc.responseSchema !== undefined && gc.responseJsonSchema === undefined) {
     const { responseSchema, ...rest } = gc;
     out.generationConfig = { ...rest, responseJsonSchema: responseSchema };
@@ -46,7 +47,7 @@ function fixContents(input: unknown[]): unknown[] | undefined {
   let prev = "";
   let calls: string[] = [];
   const contents = input.map((c) => {
-    if (!isObj(c)) return c;
+    if (!isObject(c)) return c;
     let item = c;
     if (c.role !== "user" && c.role !== "model") {
       item = { ...c, role: prev === "user" ? "model" : "user" };
@@ -56,7 +57,7 @@ function fixContents(input: unknown[]): unknown[] | undefined {
     const parts = arr(item.parts);
     if (item.role === "model") {
       const names = parts.flatMap((p) =>
-        isObj(p) && isObj(p.functionCall) && typeof p.functionCall.name === "string" ? [p.functionCall.name] : [],
+        isObject(p) && isObject(p.functionCall) && typeof p.functionCall.name === "string" ? [p.functionCall.name] : [],
       );
       if (names.length > 0) calls = names;
       return item;
@@ -64,7 +65,7 @@ function fixContents(input: unknown[]): unknown[] | undefined {
     let k = 0;
     let fixed = false;
     const next = parts.map((p) => {
-      if (!isObj(p) || !isObj(p.functionResponse)) return p;
+      if (!isObject(p) || !isObject(p.functionResponse)) return p;
       const name = calls[k++];
       if (p.functionResponse.name !== "" && p.functionResponse.name !== undefined) return p;
       if (name === undefined) return p;
@@ -77,7 +78,7 @@ function fixContents(input: unknown[]): unknown[] | undefined {
     return { ...item, parts: next };
   });
   const first = contents[0];
-  if (isObj(first) && first.role === "model") {
+  if (isObject(first) && first.role === "model") {
     contents.unshift({ role: "user", parts: [{ text: "" }] });
     changed = true;
   }

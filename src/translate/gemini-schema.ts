@@ -3,15 +3,16 @@
  * unsupported keywords with a 400, so instead of losing them we move their meaning into `description`. Keys directly
  * under `properties` are property names, never keywords.
  */
-import { isObj, type Json } from "./ir.js";
+import { type Json } from "./ir.js";
+import { isObject } from "../plain-object.js";
 
 /** Makes a tool schema acceptable to Claude/OpenAI: an object schema with `properties`, lower-case types. */
 export function normalizeSchema(schema: unknown, _mode: "lower"): Json {
-  const s = isObj(schema) ? (withProperties(lowerTypes(schema)) as Json) : {};
+  const s = isObject(schema) ? (withProperties(lowerTypes(schema)) as Json) : {};
   liftRootUnion(s);
   if (s.type === undefined || s.type === "object") {
     s.type = "object";
-    if (!isObj(s.properties)) s.properties = {};
+    if (!isObject(s.properties)) s.properties = {};
   }
   return s;
 }
@@ -24,9 +25,9 @@ export function normalizeSchema(schema: unknown, _mode: "lower"): Json {
 function liftRootUnion(s: Json): void {
   for (const key of ["anyOf", "oneOf"]) {
     if (!Array.isArray(s[key])) continue;
-    const props: Json = isObj(s.properties) ? { ...s.properties } : {};
+    const props: Json = isObject(s.properties) ? { ...s.properties } : {};
     for (const b of s[key] as unknown[])
-      if (isObj(b) && isObj(b.properties)) for (const [k, v] of Object.entries(b.properties)) props[k] ??= v;
+      if (isObject(b) && isObject(b.properties)) for (const [k, v] of Object.entries(b.properties)) props[k] ??= v;
     delete s[key];
     s.type = "object";
     s.properties = props;
@@ -36,25 +37,25 @@ function liftRootUnion(s: Json): void {
 // An object schema without `properties` is rejected by strict validators at any depth, not only the root.
 function withProperties(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withProperties);
-  if (!isObj(v)) return v;
+  if (!isObject(v)) return v;
   const out: Json = {};
   for (const [k, x] of Object.entries(v)) {
     out[k] =
-      k === "properties" && isObj(x)
+      k === "properties" && isObject(x)
         ? Object.fromEntries(Object.entries(x).map(([n, p]) => [n, withProperties(p)]))
         : withProperties(x);
   }
-  if (out.type === "object" && !isObj(out.properties)) out.properties = {};
+  if (out.type === "object" && !isObject(out.properties)) out.properties = {};
   return out;
 }
 
 // Gemini-originated schemas spell types in upper case (OBJECT); other dialects want lower case.
 function lowerTypes(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(lowerTypes);
-  if (!isObj(v)) return v;
+  if (!isObject(v)) return v;
   const out: Json = {};
   for (const [k, x] of Object.entries(v)) {
-    if (k === "properties" && isObj(x))
+    if (k === "properties" && isObject(x))
       out[k] = Object.fromEntries(Object.entries(x).map(([n, p]) => [n, lowerTypes(p)]));
     else if (k === "type" && typeof x === "string") out[k] = x.toLowerCase();
     else if (k === "type" && Array.isArray(x)) out[k] = x.map((t) => (typeof t === "string" ? t.toLowerCase() : t));
@@ -97,9 +98,9 @@ const PLACEHOLDER_REASON = "Brief explanation of why you are calling this tool";
 
 /** Cleans a JSON schema for Gemini's function declarations (translation.md §6, Gemini profile). */
 export function cleanGeminiSchema(schema: unknown): Json {
-  const s = isObj(schema) ? cleanChild(schema) : {};
+  const s = isObject(schema) ? cleanChild(schema) : {};
   if (s.type === undefined) s.type = "object";
-  if (s.type === "object" && !isObj(s.properties)) s.properties = {};
+  if (s.type === "object" && !isObject(s.properties)) s.properties = {};
   return s;
 }
 
@@ -116,7 +117,7 @@ function clean(input: Json): Json {
     return { type: "object", description: `${d}(See: ${def})` };
   }
   const union = Array.isArray(node.anyOf) ? node.anyOf : Array.isArray(node.oneOf) ? node.oneOf : undefined;
-  if (union) return clean(pickBranch(node, union.filter(isObj)));
+  if (union) return clean(pickBranch(node, union.filter(isObject)));
   const nullable = Array.isArray(node.type) && node.type.includes("null");
   if (node.const !== undefined && node.enum === undefined) node.enum = [node.const];
   if (Array.isArray(node.enum)) {
@@ -131,11 +132,11 @@ function clean(input: Json): Json {
     if (v !== undefined && (typeof v !== "object" || v === null)) addHint(node, `${k}: ${String(v)}`);
   }
   if (Array.isArray(node.allOf)) {
-    const props: Json = { ...(isObj(node.properties) ? node.properties : {}) };
+    const props: Json = { ...(isObject(node.properties) ? node.properties : {}) };
     const req = new Set(Array.isArray(node.required) ? (node.required as string[]) : []);
     for (const m of node.allOf) {
-      if (!isObj(m)) continue;
-      if (isObj(m.properties)) Object.assign(props, m.properties);
+      if (!isObject(m)) continue;
+      if (isObject(m.properties)) Object.assign(props, m.properties);
       if (Array.isArray(m.required)) for (const r of m.required) req.add(r as string);
     }
     node.properties = props;
@@ -151,15 +152,15 @@ function clean(input: Json): Json {
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) {
     if (DROP_KEYS.has(k) || k.startsWith("x-")) continue;
-    if (k === "required" && isObj(node.properties)) continue; // cleanProperties writes it
-    if (k === "properties" && isObj(v)) out.properties = cleanProperties(v, out, node);
-    else if (k === "items" && isObj(v)) out.items = cleanChild(v);
-    else if (k === "items" && Array.isArray(v)) out.items = v.filter(isObj).map(cleanChild);
+    if (k === "required" && isObject(node.properties)) continue; // cleanProperties writes it
+    if (k === "properties" && isObject(v)) out.properties = cleanProperties(v, out, node);
+    else if (k === "items" && isObject(v)) out.items = cleanChild(v);
+    else if (k === "items" && Array.isArray(v)) out.items = v.filter(isObject).map(cleanChild);
     else out[k] = v;
   }
   if (nullable) out[NULLABLE] = true;
   if (Array.isArray(out.required)) {
-    const props = isObj(out.properties) ? out.properties : {};
+    const props = isObject(out.properties) ? out.properties : {};
     const req = (out.required as unknown[]).filter((r): r is string => typeof r === "string" && r in props);
     if (req.length > 0) out.required = req;
     else delete out.required;
@@ -180,7 +181,7 @@ function cleanProperties(props: Json, out: Json, node: Json): Json {
   const cleaned: Json = {};
   let required = Array.isArray(node.required) ? (node.required as unknown[]) : undefined;
   for (const [name, p] of Object.entries(props)) {
-    if (!isObj(p)) continue;
+    if (!isObject(p)) continue;
     if (name === "_" || (name === "reason" && p.description === PLACEHOLDER_REASON)) {
       required = required?.filter((r) => r !== name);
       continue;
@@ -199,7 +200,7 @@ function cleanProperties(props: Json, out: Json, node: Json): Json {
 }
 
 function rank(b: Json): number {
-  if (b.type === "object" || isObj(b.properties)) return 3;
+  if (b.type === "object" || isObject(b.properties)) return 3;
   if (b.type === "array" || b.items !== undefined) return 2;
   return b.type === "null" ? 0 : 1;
 }
@@ -216,7 +217,9 @@ function pickBranch(parent: Json, branches: Json[]): Json {
   if (pd && cd) merged.description = `${pd} (${cd})`;
   else if (pd) merged.description = pd;
   const types = [
-    ...new Set(branches.map((b) => (typeof b.type === "string" ? b.type : isObj(b.properties) ? "object" : undefined))),
+    ...new Set(
+      branches.map((b) => (typeof b.type === "string" ? b.type : isObject(b.properties) ? "object" : undefined)),
+    ),
   ].filter((t): t is string => t !== undefined && t !== "null");
   if (types.length > 1) addHint(merged, `Accepts: ${types.join(" | ")}`);
   return merged;

@@ -4,7 +4,6 @@ import {
   argsObject,
   arr,
   compact,
-  isObj,
   num,
   str,
   type Ctx,
@@ -18,6 +17,7 @@ import {
 } from "./ir.js";
 import { clientToolName } from "./gemini.js";
 import { renderError } from "./errors.js";
+import { isObject } from "../plain-object.js";
 
 const FROM_GEMINI: Readonly<Record<string, Finish>> = {
   STOP: "end",
@@ -53,7 +53,7 @@ function gemFinish(r: unknown): Finish | undefined {
 
 /** Gemini usageMetadata → IR; output includes thoughts (translation.md §4.2). */
 export function decodeGeminiUsage(u: unknown): Usage {
-  if (!isObj(u)) return {};
+  if (!isObject(u)) return {};
   const cand = num(u.candidatesTokenCount);
   const thoughts = num(u.thoughtsTokenCount);
   return compact({
@@ -78,22 +78,22 @@ function encodeGeminiUsage(u: Usage): Json {
 
 // Gemini CLI, Antigravity and Vertex wrap each answer in {"response": …}.
 function unwrap(body: Json): Json {
-  return isObj(body.response) ? body.response : body;
+  return isObject(body.response) ? body.response : body;
 }
 
 function candidate(body: Json): Json {
   const c = arr(body.candidates)[0];
-  return isObj(c) ? c : {};
+  return isObject(c) ? c : {};
 }
 
 /** Gemini parts → IR parts, in order; ids are left empty for the client encoder to mint in its own style. */
 function partsOf(c: Json, ctx: Ctx): Part[] {
-  const content = isObj(c.content) ? c.content : {};
+  const content = isObject(c.content) ? c.content : {};
   return arr(content.parts).flatMap((p): Part[] => {
-    if (!isObj(p)) return [];
+    if (!isObject(p)) return [];
     const signature = str(p.thoughtSignature ?? p.thought_signature);
     const fc = p.functionCall ?? p.function_call;
-    if (isObj(fc))
+    if (isObject(fc))
       return [
         compact({
           type: "toolCall" as const,
@@ -189,7 +189,7 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx, g
   const parsed = eventObject(e.data, given);
   if (!parsed) return [];
   const body = unwrap(parsed);
-  if (isObj(body.error)) {
+  if (isObject(body.error)) {
     s.done = true;
     return [
       {
@@ -204,7 +204,7 @@ export function decodeGeminiEvent(s: GeminiDecodeState, e: SseEvent, ctx: Ctx, g
   }
   const out: IrEvent[] = [];
   // Usage first: a client's opening event (message_start) then carries the input count it already knows.
-  if (isObj(body.usageMetadata)) out.push({ kind: "usage", usage: decodeGeminiUsage(body.usageMetadata) });
+  if (isObject(body.usageMetadata)) out.push({ kind: "usage", usage: decodeGeminiUsage(body.usageMetadata) });
   if (!s.started) {
     s.started = true;
     out.push({ kind: "start", id: str(body.responseId) });

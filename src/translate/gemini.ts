@@ -4,7 +4,6 @@ import {
   arr,
   compact,
   contentText,
-  isObj,
   newId,
   num,
   str,
@@ -18,6 +17,7 @@ import {
 import { cleanGeminiSchema } from "./gemini-schema.js";
 import { GEMINI_SKIP_SIGNATURE, levelOf, signatureFor } from "./thinking.js";
 import { fitGeminiReasoning } from "./model-thinking.js";
+import { isObject } from "../plain-object.js";
 
 /** Added when the client sent none: Gemini's defaults block too much for coding tools (translation.md §2.2). */
 export const DEFAULT_SAFETY_SETTINGS: readonly Json[] = [
@@ -42,11 +42,11 @@ export function geminiToolName(name: string): string {
 export function clientToolName(name: string, ctx: Ctx): string {
   const tools = arr(ctx.clientRequest?.tools);
   for (const t of tools) {
-    if (!isObj(t)) continue;
+    if (!isObject(t)) continue;
     const names = [
       str(t.name),
-      isObj(t.function) ? str(t.function.name) : undefined,
-      ...arr(t.functionDeclarations ?? t.function_declarations).map((d) => (isObj(d) ? str(d.name) : undefined)),
+      isObject(t.function) ? str(t.function.name) : undefined,
+      ...arr(t.functionDeclarations ?? t.function_declarations).map((d) => (isObject(d) ? str(d.name) : undefined)),
     ];
     for (const n of names) if (n !== undefined && n !== name && geminiToolName(n) === name) return n;
   }
@@ -61,24 +61,24 @@ function pick(o: Json, camel: string, snake: string): unknown {
 /** Reads a generateContent request into IR. */
 export function decodeGeminiRequest(body: Json): IrRequest {
   const sys = pick(body, "systemInstruction", "system_instruction");
-  const system = arr(isObj(sys) ? sys.parts : undefined).flatMap((p) =>
-    isObj(p) && typeof p.text === "string" ? [p.text] : [],
+  const system = arr(isObject(sys) ? sys.parts : undefined).flatMap((p) =>
+    isObject(p) && typeof p.text === "string" ? [p.text] : [],
   );
   const messages: Message[] = [];
   let pending: Array<{ id: string; name: string }> = []; // calls of the last model turn awaiting responses
   for (const c of arr(body.contents)) {
-    if (!isObj(c)) continue;
+    if (!isObject(c)) continue;
     const role = c.role === "model" ? "assistant" : "user";
     const parts: Part[] = [];
     if (role === "assistant") pending = [];
-    for (const p of arr(c.parts)) if (isObj(p)) parts.push(...decodePart(p, role, pending));
+    for (const p of arr(c.parts)) if (isObject(p)) parts.push(...decodePart(p, role, pending));
     messages.push({ role, parts });
   }
   const tc = pick(body, "toolConfig", "tool_config");
-  const fcc = isObj(tc) ? pick(tc, "functionCallingConfig", "function_calling_config") : undefined;
-  const gc = isObj(body.generationConfig)
+  const fcc = isObject(tc) ? pick(tc, "functionCallingConfig", "function_calling_config") : undefined;
+  const gc = isObject(body.generationConfig)
     ? body.generationConfig
-    : isObj(body.generation_config)
+    : isObject(body.generation_config)
       ? body.generation_config
       : {};
   const think = pick(gc, "thinkingConfig", "thinking_config");
@@ -90,23 +90,23 @@ export function decodeGeminiRequest(body: Json): IrRequest {
     system,
     messages,
     tools: arr(body.tools)
-      .flatMap((t) => arr(isObj(t) ? pick(t, "functionDeclarations", "function_declarations") : undefined))
+      .flatMap((t) => arr(isObject(t) ? pick(t, "functionDeclarations", "function_declarations") : undefined))
       .flatMap((d) =>
-        isObj(d) && typeof d.name === "string"
+        isObject(d) && typeof d.name === "string"
           ? [
               compact({
                 name: d.name,
                 description: str(d.description),
-                schema: (isObj(d.parametersJsonSchema)
+                schema: (isObject(d.parametersJsonSchema)
                   ? d.parametersJsonSchema
-                  : isObj(d.parameters)
+                  : isObject(d.parameters)
                     ? d.parameters
                     : {}) as Json,
               }),
             ]
           : [],
       ),
-    toolChoice: isObj(fcc) ? decodeChoice(fcc) : undefined,
+    toolChoice: isObject(fcc) ? decodeChoice(fcc) : undefined,
     temperature: num(gc.temperature),
     topP: num(pick(gc, "topP", "top_p")),
     topK: num(pick(gc, "topK", "top_k")),
@@ -114,7 +114,7 @@ export function decodeGeminiRequest(body: Json): IrRequest {
     stop: arr(pick(gc, "stopSequences", "stop_sequences")).filter((s): s is string => typeof s === "string"),
     n: num(pick(gc, "candidateCount", "candidate_count")),
     seed: num(gc.seed),
-    reasoning: isObj(think)
+    reasoning: isObject(think)
       ? compact({
           level: str(pick(think, "thinkingLevel", "thinking_level"))?.toLowerCase(),
           budget: num(pick(think, "thinkingBudget", "thinking_budget")),
@@ -126,7 +126,7 @@ export function decodeGeminiRequest(body: Json): IrRequest {
       : undefined,
     responseFormat:
       mime === "application/json"
-        ? isObj(schema)
+        ? isObject(schema)
           ? { kind: "json_schema" as const, schema }
           : { kind: "json_object" as const }
         : undefined,
@@ -145,13 +145,13 @@ function decodePart(p: Json, role: "user" | "assistant", pending: Array<{ id: st
   const sig = str(pick(p, "thoughtSignature", "thought_signature"));
   const signature = sig && `gemini#${sig}`;
   const fc = pick(p, "functionCall", "function_call");
-  if (isObj(fc)) {
+  if (isObject(fc)) {
     const call = { id: str(fc.id) ?? newId("call_"), name: str(fc.name) ?? "" };
     pending.push(call);
     return [compact({ type: "toolCall" as const, ...call, args: JSON.stringify(fc.args ?? {}), signature })];
   }
   const fr = pick(p, "functionResponse", "function_response");
-  if (isObj(fr)) {
+  if (isObject(fr)) {
     // Pair by id when both sides have one, else by order within the turn (translation.md §2.4).
     const byId = str(fr.id) !== undefined ? pending.findIndex((c) => c.id === fr.id) : -1;
     const i =
@@ -162,7 +162,7 @@ function decodePart(p: Json, role: "user" | "assistant", pending: Array<{ id: st
             pending.findIndex((c) => c.name === fr.name),
           );
     const call = pending.splice(i, 1)[0] ?? { id: str(fr.id) ?? newId("call_"), name: str(fr.name) ?? "" };
-    const resp = isObj(fr.response) ? fr.response : {};
+    const resp = isObject(fr.response) ? fr.response : {};
     const isError = resp.error !== undefined && Object.keys(resp).length === 1;
     const value = isError
       ? resp.error
@@ -180,12 +180,12 @@ function decodePart(p: Json, role: "user" | "assistant", pending: Array<{ id: st
     ];
   }
   const inline = pick(p, "inlineData", "inline_data");
-  if (isObj(inline)) {
+  if (isObject(inline)) {
     const mime = str(pick(inline, "mimeType", "mime_type")) ?? "application/octet-stream";
     return [{ type: mime.startsWith("image/") ? "image" : "file", mime, data: str(inline.data) }];
   }
   const file = pick(p, "fileData", "file_data");
-  if (isObj(file)) {
+  if (isObject(file)) {
     const mime = str(pick(file, "mimeType", "mime_type"));
     return [
       compact({

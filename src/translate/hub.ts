@@ -21,7 +21,6 @@
 import type { SseEvent } from "../sse/read.js";
 import {
   foldEvents,
-  isObj,
   type Ctx,
   type Format,
   type IrEvent,
@@ -76,6 +75,7 @@ import { newToolOrderState, orderToolEvents } from "./tool-order.js";
 import { codexRequest, foldCodexEvents, passCodexEvent, restoreCodexName, type CodexPassState } from "./codex.js";
 
 export { estimateInputTokens } from "./count.js";
+import { isObject } from "../plain-object.js";
 
 export type { Format };
 
@@ -229,13 +229,13 @@ function withReasoning(f: Format, body: Json, reasoning: Reasoning, model: strin
     if (encoded[k] === undefined) delete out[k];
     else out[k] = encoded[k];
   }
-  if (f === "openai-responses" && isObj(body.reasoning) && body.reasoning.summary !== undefined) {
+  if (f === "openai-responses" && isObject(body.reasoning) && body.reasoning.summary !== undefined) {
     out.reasoning = { ...(out.reasoning as Json), summary: body.reasoning.summary }; // the suffix sets the effort only
   }
   if (f === "anthropic") {
     // output_config also carries structured-output settings: only its effort is the suffix's to set.
-    const { effort: _old, ...rest } = (isObj(body.output_config) ? body.output_config : {}) as Json;
-    const effort = isObj(encoded.output_config) ? encoded.output_config.effort : undefined;
+    const { effort: _old, ...rest } = (isObject(body.output_config) ? body.output_config : {}) as Json;
+    const effort = isObject(encoded.output_config) ? encoded.output_config.effort : undefined;
     const merged = effort === undefined ? rest : { ...rest, effort };
     if (Object.keys(merged).length > 0) out.output_config = merged;
     else delete out.output_config;

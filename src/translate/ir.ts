@@ -3,7 +3,9 @@
  * Requests, whole responses and stream events each have an IR form; dialect files never talk to
  * each other, only to these types.
  */
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { isObject } from "../plain-object.js";
 
 /** A JSON object as it arrives on the wire: untrusted and loosely typed. */
 export type Json = Record<string, unknown>;
@@ -134,21 +136,16 @@ export function newId(prefix: string, n = 24): string {
   return out;
 }
 
-/** Narrows an unknown value to a JSON object. */
-export function isObj(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** `parsed` when the caller already parsed the event's data into an object (#17: parse once), else parseObject(data). */
 export function eventObject(data: string, parsed?: unknown): Json | undefined {
-  return isObj(parsed) ? parsed : parseObject(data);
+  return isObject(parsed) ? parsed : parseObject(data);
 }
 
 /** An SSE event's data as a JSON object; undefined for anything else (keep-alive text, bad JSON, arrays). */
 export function parseObject(data: string): Json | undefined {
   try {
     const v: unknown = JSON.parse(data);
-    return isObj(v) ? v : undefined;
+    return isObject(v) ? v : undefined;
   } catch {
     return undefined;
   }
@@ -173,7 +170,7 @@ export function num(v: unknown): number | undefined {
 export function argsObject(args: string): Json {
   try {
     const v: unknown = JSON.parse(args === "" ? "{}" : args);
-    return isObj(v) ? v : {};
+    return isObject(v) ? v : {};
   } catch {
     return {};
   }
@@ -269,7 +266,12 @@ export function foldEvents(events: IrEvent[]): IrResponse | IrError {
   // Calls take their slots in the order of the upstream's own index, not the order their first chunk arrived.
   if (order.size > 1) {
     const slots = res.parts.flatMap((p, i) => (order.has(p) ? [i] : []));
-    const sorted = slots.map((i) => res.parts[i]).sort((a, b) => order.get(a)! - order.get(b)!);
+    const rank = (p: Part): number => {
+      const n = order.get(p);
+      assert.ok(n !== undefined, "a slotted call has its upstream index");
+      return n;
+    };
+    const sorted = slots.map((i) => res.parts[i]).sort((a, b) => rank(a) - rank(b));
     slots.forEach((slot, k) => (res.parts[slot] = sorted[k]));
   }
   return res;

@@ -3,7 +3,6 @@ import type { SseEvent } from "../sse/read.js";
 import {
   arr,
   compact,
-  isObj,
   newId,
   num,
   str,
@@ -18,6 +17,7 @@ import {
 } from "./ir.js";
 import { classifySignature } from "./thinking.js";
 import { renderError } from "./errors.js";
+import { isObject } from "../plain-object.js";
 
 const FROM_CHAT: Readonly<Record<string, Finish>> = {
   stop: "end",
@@ -39,9 +39,9 @@ const TO_CHAT: Readonly<Record<Finish, string>> = {
 
 /** Chat usage → IR. */
 export function decodeChatUsage(u: unknown): Usage {
-  if (!isObj(u)) return {};
-  const pd = isObj(u.prompt_tokens_details) ? u.prompt_tokens_details : {};
-  const cd = isObj(u.completion_tokens_details) ? u.completion_tokens_details : {};
+  if (!isObject(u)) return {};
+  const pd = isObject(u.prompt_tokens_details) ? u.prompt_tokens_details : {};
+  const cd = isObject(u.completion_tokens_details) ? u.completion_tokens_details : {};
   return compact({
     input: num(u.prompt_tokens),
     output: num(u.completion_tokens),
@@ -69,20 +69,20 @@ export function encodeChatUsage(u: Usage): Json {
 function reasoningText(v: unknown): string {
   if (typeof v === "string") return v;
   return arr(v)
-    .map((x) => (typeof x === "string" ? x : isObj(x) ? (str(x.text) ?? "") : ""))
+    .map((x) => (typeof x === "string" ? x : isObject(x) ? (str(x.text) ?? "") : ""))
     .join("");
 }
 
 /** Reads a non-stream Chat response into IR. */
 export function decodeChatResponse(body: Json): IrResponse {
-  const choice = isObj(arr(body.choices)[0]) ? (arr(body.choices)[0] as Json) : {};
-  const m = isObj(choice.message) ? choice.message : {};
+  const choice = isObject(arr(body.choices)[0]) ? (arr(body.choices)[0] as Json) : {};
+  const m = isObject(choice.message) ? choice.message : {};
   const parts: Part[] = [];
   const thinking = reasoningText(m.reasoning_content ?? m.reasoning);
   if (thinking) parts.push({ type: "thinking", text: thinking });
   if (typeof m.content === "string" && m.content !== "") parts.push({ type: "text", text: m.content });
   for (const c of arr(m.tool_calls)) {
-    if (!isObj(c) || !isObj(c.function)) continue;
+    if (!isObject(c) || !isObject(c.function)) continue;
     const args = c.function.arguments;
     parts.push({
       type: "toolCall",
@@ -156,7 +156,7 @@ export function decodeChatEvent(s: ChatDecodeState, e: SseEvent, parsed?: unknow
   if (e.data.trim() === "[DONE]") return finishChat(s);
   const d = eventObject(e.data, parsed);
   if (!d) return [];
-  if (isObj(d.error)) {
+  if (isObject(d.error)) {
     s.done = true;
     return [
       {
@@ -174,14 +174,14 @@ export function decodeChatEvent(s: ChatDecodeState, e: SseEvent, parsed?: unknow
     s.started = true;
     out.push({ kind: "start", id: str(d.id) });
   }
-  const choice = isObj(arr(d.choices)[0]) ? (arr(d.choices)[0] as Json) : undefined;
-  const delta = choice && isObj(choice.delta) ? choice.delta : {};
+  const choice = isObject(arr(d.choices)[0]) ? (arr(d.choices)[0] as Json) : undefined;
+  const delta = choice && isObject(choice.delta) ? choice.delta : {};
   const thinking = reasoningText(delta.reasoning_content ?? delta.reasoning);
   if (thinking) out.push({ kind: "thinking", text: thinking });
   if (typeof delta.content === "string" && delta.content !== "") out.push({ kind: "text", text: delta.content });
-  for (const t of arr(delta.tool_calls)) if (isObj(t)) out.push(...decodeToolDelta(s, t));
+  for (const t of arr(delta.tool_calls)) if (isObject(t)) out.push(...decodeToolDelta(s, t));
   if (choice && typeof choice.finish_reason === "string") s.finish = FROM_CHAT[choice.finish_reason] ?? "end";
-  if (isObj(d.usage)) out.push({ kind: "usage", usage: decodeChatUsage(d.usage) });
+  if (isObject(d.usage)) out.push({ kind: "usage", usage: decodeChatUsage(d.usage) });
   return out;
 }
 
@@ -190,7 +190,7 @@ function decodeToolDelta(s: ChatDecodeState, t: Json): IrEvent[] {
   const key = num(t.index) ?? 0;
   let c = s.calls.get(key);
   if (!c) s.calls.set(key, (c = { pending: "", key }));
-  const f = isObj(t.function) ? t.function : {};
+  const f = isObject(t.function) ? t.function : {};
   if (c.id === undefined && str(t.id)) c.id = t.id as string;
   if (c.name === undefined && str(f.name)) c.name = f.name as string;
   const args = str(f.arguments) ?? "";
@@ -310,7 +310,7 @@ export function encodeChatEvent(s: ChatEncodeState, e: IrEvent, ctx: Ctx): SseEv
       s.done = true;
       out.push(delta({}, s.toolSeen ? "tool_calls" : TO_CHAT[e.reason]));
       // Clients that did not ask for usage may not expect a chunk with empty choices.
-      if (isObj(ctx.clientRequest?.stream_options) && ctx.clientRequest.stream_options.include_usage === true) {
+      if (isObject(ctx.clientRequest?.stream_options) && ctx.clientRequest.stream_options.include_usage === true) {
         out.push(chunk([], { usage: encodeChatUsage(s.usage) }));
       }
       out.push({ data: "[DONE]" });

@@ -3,7 +3,6 @@ import {
   arr,
   compact,
   contentText,
-  isObj,
   num,
   parseDataUrl,
   str,
@@ -17,6 +16,7 @@ import {
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
 import { classifySignature, levelOf, signatureFor } from "./thinking.js";
+import { isObject } from "../plain-object.js";
 
 const AUDIO_MIME: Readonly<Record<string, string>> = { mp3: "audio/mpeg", wav: "audio/wav", pcm16: "audio/pcm" };
 
@@ -26,7 +26,7 @@ export function decodeChatRequest(body: Json): IrRequest {
   const messages: Message[] = [];
   const names = new Map<string, string>();
   for (const m of arr(body.messages)) {
-    if (!isObj(m)) continue;
+    if (!isObject(m)) continue;
     if (m.role === "system" || m.role === "developer") {
       const text = typeof m.content === "string" ? m.content : contentText(decodeContent(m.content));
       if (text !== "") system.push(text);
@@ -49,7 +49,7 @@ export function decodeChatRequest(body: Json): IrRequest {
       messages.push({ role: "user", parts: decodeContent(m.content) });
     }
   }
-  const so = isObj(body.stream_options) ? body.stream_options : undefined;
+  const so = isObject(body.stream_options) ? body.stream_options : undefined;
   const stop =
     typeof body.stop === "string" ? [body.stop] : arr(body.stop).filter((s): s is string => typeof s === "string");
   return compact({
@@ -57,13 +57,17 @@ export function decodeChatRequest(body: Json): IrRequest {
     system,
     messages,
     tools: arr(body.tools).flatMap((t) => {
-      const f = isObj(t) && isObj(t.function) ? t.function : undefined;
+      const f = isObject(t) && isObject(t.function) ? t.function : undefined;
       return f && typeof f.name === "string"
         ? [
             compact({
               name: f.name,
               description: str(f.description),
-              schema: isObj(f.parameters) ? f.parameters : isObj(f.parametersJsonSchema) ? f.parametersJsonSchema : {},
+              schema: isObject(f.parameters)
+                ? f.parameters
+                : isObject(f.parametersJsonSchema)
+                  ? f.parametersJsonSchema
+                  : {},
             }),
           ]
         : [];
@@ -81,26 +85,28 @@ export function decodeChatRequest(body: Json): IrRequest {
     stream: body.stream === true,
     includeUsage: so?.include_usage === true ? true : undefined,
     user:
-      str(body.user) ?? str(body.safety_identifier) ?? (isObj(body.metadata) ? str(body.metadata.user_id) : undefined),
-    metadata: isObj(body.metadata) ? body.metadata : undefined,
+      str(body.user) ??
+      str(body.safety_identifier) ??
+      (isObject(body.metadata) ? str(body.metadata.user_id) : undefined),
+    metadata: isObject(body.metadata) ? body.metadata : undefined,
   });
 }
 
 function decodeChoice(c: unknown): ToolChoice | undefined {
   if (c === "auto" || c === "none" || c === "required") return c;
-  if (isObj(c) && isObj(c.function) && typeof c.function.name === "string") return { name: c.function.name };
+  if (isObject(c) && isObject(c.function) && typeof c.function.name === "string") return { name: c.function.name };
   return undefined;
 }
 
 function decodeFormat(f: unknown): ResponseFormat | undefined {
-  if (!isObj(f)) return undefined;
+  if (!isObject(f)) return undefined;
   if (f.type === "json_object" || f.type === "text") return { kind: f.type };
-  if (f.type !== "json_schema" || !isObj(f.json_schema)) return undefined;
+  if (f.type !== "json_schema" || !isObject(f.json_schema)) return undefined;
   const js = f.json_schema;
   return compact({
     kind: "json_schema" as const,
     name: str(js.name),
-    schema: isObj(js.schema) ? js.schema : undefined,
+    schema: isObject(js.schema) ? js.schema : undefined,
     strict: js.strict === true ? true : undefined,
   });
 }
@@ -111,12 +117,12 @@ function decodeAssistant(m: Json, names: Map<string, string>): Part[] {
   if (reasoning) parts.push({ type: "thinking", text: reasoning });
   parts.push(...decodeContent(m.content));
   for (const c of arr(m.tool_calls)) {
-    if (!isObj(c) || !isObj(c.function)) continue;
+    if (!isObject(c) || !isObject(c.function)) continue;
     const id = str(c.id) ?? "";
     const name = str(c.function.name) ?? "";
     names.set(id, name);
     const extra =
-      isObj(c.extra_content) && isObj(c.extra_content.google)
+      isObject(c.extra_content) && isObject(c.extra_content.google)
         ? str(c.extra_content.google.thought_signature)
         : undefined;
     const args = c.function.arguments;
@@ -136,15 +142,15 @@ function decodeAssistant(m: Json, names: Map<string, string>): Part[] {
 function decodeContent(content: unknown): Part[] {
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
   return arr(content).flatMap((c): Part[] => {
-    if (!isObj(c)) return [];
+    if (!isObject(c)) return [];
     if (c.type === "text" || c.type === "refusal") return [{ type: "text", text: str(c.text) ?? str(c.refusal) ?? "" }];
     if (c.type === "image_url") {
-      const url = isObj(c.image_url) ? str(c.image_url.url) : str(c.image_url);
+      const url = isObject(c.image_url) ? str(c.image_url.url) : str(c.image_url);
       if (url === undefined) return [];
       const d = parseDataUrl(url);
       return [d ? { type: "image", mime: d.mime, data: d.data } : { type: "image", url }];
     }
-    if (c.type === "file" && isObj(c.file)) {
+    if (c.type === "file" && isObject(c.file)) {
       const d = typeof c.file.file_data === "string" ? parseDataUrl(c.file.file_data) : undefined;
       return [
         compact({
@@ -157,11 +163,11 @@ function decodeContent(content: unknown): Part[] {
       ];
     }
     if (c.type === "video_url") {
-      const url = isObj(c.video_url) ? str(c.video_url.url) : str(c.video_url);
+      const url = isObject(c.video_url) ? str(c.video_url.url) : str(c.video_url);
       const d = url === undefined ? undefined : parseDataUrl(url);
       return d ? [{ type: "file", mime: d.mime, data: d.data }] : url ? [{ type: "file", url, mime: "video/mp4" }] : [];
     }
-    if (c.type === "input_audio" && isObj(c.input_audio)) {
+    if (c.type === "input_audio" && isObject(c.input_audio)) {
       const format = str(c.input_audio.format) ?? "wav";
       return [{ type: "file", mime: AUDIO_MIME[format] ?? `audio/${format}`, data: str(c.input_audio.data) }];
     }

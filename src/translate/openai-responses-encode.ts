@@ -1,7 +1,8 @@
 /** The Responses stream encoder: IR events → OpenAI Responses client events, one output item open at a time. */
+import assert from "node:assert/strict";
 import type { SseEvent } from "../sse/read.js";
 import { newId, type Ctx, type IrError, type IrEvent, type Json, type Usage } from "./ir.js";
-import { openaiErrorType } from "./errors.js";
+import { openaiErrorType } from "../errors.js";
 
 import {
   callItem,
@@ -48,6 +49,12 @@ export function newResponsesEncodeState(): ResponsesEncodeState {
   };
 }
 
+/** The response id, set when the first event started the response. */
+function responseIdOf(s: ResponsesEncodeState): string {
+  assert.ok(s.id !== undefined, "the response was started");
+  return s.id;
+}
+
 /** One IR event → Responses client events; one output item is open at a time. */
 export function encodeResponsesEvent(s: ResponsesEncodeState, e: IrEvent, ctx: Ctx): SseEvent[] {
   if (s.done) return [];
@@ -89,7 +96,8 @@ export function encodeResponsesEvent(s: ResponsesEncodeState, e: IrEvent, ctx: C
         });
       }
     } else {
-      item = callItem(o.callId!, o.name!, o.text);
+      assert.ok(o.callId !== undefined && o.name !== undefined, "a call item is opened with its id and name");
+      item = callItem(o.callId, o.name, o.text);
       emit("response.function_call_arguments.done", { ...at(o), arguments: o.text });
     }
     emit("response.output_item.done", { output_index: o.outputIndex, item });
@@ -102,42 +110,46 @@ export function encodeResponsesEvent(s: ResponsesEncodeState, e: IrEvent, ctx: C
     extra: Partial<NonNullable<ResponsesEncodeState["open"]>> = {},
   ) => {
     close();
-    s.open = { kind, id, outputIndex: s.items.length, text: "", ...extra };
-    emit("response.output_item.added", { output_index: s.open.outputIndex, item });
+    const o = { kind, id, outputIndex: s.items.length, text: "", ...extra };
+    s.open = o;
+    emit("response.output_item.added", { output_index: o.outputIndex, item });
+    return o;
   };
   const openReasoning = () => {
-    if (s.open?.kind === "reasoning") return;
+    if (s.open?.kind === "reasoning") return s.open;
     const id = newId("rs_");
-    open("reasoning", id, { id, type: "reasoning", summary: [] });
+    return open("reasoning", id, { id, type: "reasoning", summary: [] });
   };
   switch (e.kind) {
-    case "text":
-      if (s.open?.kind !== "message") {
+    case "text": {
+      let o = s.open;
+      if (o?.kind !== "message") {
         const id = newId("msg_");
-        open("message", id, messageItem(id, "", "in_progress"));
+        o = open("message", id, messageItem(id, "", "in_progress"));
         emit("response.content_part.added", {
-          ...at(s.open!),
+          ...at(o),
           content_index: 0,
           part: { type: "output_text", annotations: [], text: "" },
         });
       }
-      s.open!.text += e.text;
-      emit("response.output_text.delta", { ...at(s.open!), content_index: 0, delta: e.text, logprobs: [] });
+      o.text += e.text;
+      emit("response.output_text.delta", { ...at(o), content_index: 0, delta: e.text, logprobs: [] });
       break;
-    case "thinking":
-      openReasoning();
-      if (s.open!.text === "")
+    }
+    case "thinking": {
+      const o = openReasoning();
+      if (o.text === "")
         emit("response.reasoning_summary_part.added", {
-          ...at(s.open!),
+          ...at(o),
           summary_index: 0,
           part: { type: "summary_text", text: "" },
         });
-      s.open!.text += e.text;
-      emit("response.reasoning_summary_text.delta", { ...at(s.open!), summary_index: 0, delta: e.text });
+      o.text += e.text;
+      emit("response.reasoning_summary_text.delta", { ...at(o), summary_index: 0, delta: e.text });
       break;
+    }
     case "signature":
-      openReasoning();
-      s.open!.signature = e.signature;
+      openReasoning().signature = e.signature;
       break;
     case "toolStart": {
       s.toolSeen = true;
@@ -164,7 +176,7 @@ export function encodeResponsesEvent(s: ResponsesEncodeState, e: IrEvent, ctx: C
       const t = s.toolSeen ? { status: "completed" } : terminal(e.reason);
       const type = t.status === "completed" ? "response.completed" : "response.incomplete";
       emit(type, {
-        response: snapshot(s.id!, s.createdAt, t.status, s.items, ctx, {
+        response: snapshot(responseIdOf(s), s.createdAt, t.status, s.items, ctx, {
           incomplete_details: t.incomplete ? { reason: t.incomplete } : null,
           usage: encodeUsage(s.usage),
         }),

@@ -1,9 +1,9 @@
 /** OpenAI Responses objects and streams ⇄ IR (translation.md §3.4, §3.6, §3.7). */
+import assert from "node:assert/strict";
 import type { SseEvent } from "../sse/read.js";
 import {
   arr,
   compact,
-  isObj,
   newId,
   num,
   str,
@@ -18,12 +18,13 @@ import {
 } from "./ir.js";
 import { streamErrorStatus } from "./errors.js";
 import { REDACTED_PREFIX } from "./thinking.js";
+import { isObject } from "../plain-object.js";
 
 /** Responses usage → IR. */
 export function decodeResponsesUsage(u: unknown): Usage {
-  if (!isObj(u)) return {};
-  const id = isObj(u.input_tokens_details) ? u.input_tokens_details : {};
-  const od = isObj(u.output_tokens_details) ? u.output_tokens_details : {};
+  if (!isObject(u)) return {};
+  const id = isObject(u.input_tokens_details) ? u.input_tokens_details : {};
+  const od = isObject(u.output_tokens_details) ? u.output_tokens_details : {};
   return compact({
     input: num(u.input_tokens),
     output: num(u.output_tokens),
@@ -118,14 +119,14 @@ export function terminal(reason: Finish): { status: string; incomplete?: string 
 /** Reads a Responses object into IR. */
 export function decodeResponsesResponse(body: Json): IrResponse {
   const parts: Part[] = arr(body.output).flatMap((it): Part[] => {
-    if (!isObj(it)) return [];
+    if (!isObject(it)) return [];
     if (it.type === "message")
       return arr(it.content).flatMap((c): Part[] =>
-        isObj(c) && c.type === "output_text" ? [{ type: "text", text: str(c.text) ?? "" }] : [],
+        isObject(c) && c.type === "output_text" ? [{ type: "text", text: str(c.text) ?? "" }] : [],
       );
     if (it.type === "reasoning") {
       const text = arr(it.summary)
-        .map((s) => (isObj(s) ? (str(s.text) ?? "") : ""))
+        .map((s) => (isObject(s) ? (str(s.text) ?? "") : ""))
         .join("");
       return [compact({ type: "thinking" as const, text, signature: str(it.encrypted_content) })];
     }
@@ -145,7 +146,7 @@ export function decodeResponsesResponse(body: Json): IrResponse {
 }
 
 function finishOf(r: Json): Finish {
-  const reason = isObj(r.incomplete_details) ? str(r.incomplete_details.reason) : undefined;
+  const reason = isObject(r.incomplete_details) ? str(r.incomplete_details.reason) : undefined;
   if (reason === "max_output_tokens") return "length";
   if (reason === "content_filter") return "filter";
   if (r.status === "failed") return "error";
@@ -202,9 +203,9 @@ export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent, parse
   if (s.done) return [];
   const d = eventObject(e.data, parsed);
   if (!d) return [];
-  const item = isObj(d.item) ? d.item : {};
+  const item = isObject(d.item) ? d.item : {};
   const itemId = str(d.item_id) ?? str(item.id) ?? "";
-  const resp = isObj(d.response) ? d.response : {};
+  const resp = isObject(d.response) ? d.response : {};
   switch (str(d.type) ?? e.event) {
     case "response.created":
       return [{ kind: "start", id: str(resp.id) }];
@@ -241,7 +242,7 @@ export function decodeResponsesEvent(s: ResponsesDecodeState, e: SseEvent, parse
     case "response.failed":
     case "error": {
       s.done = true;
-      const err = isObj(resp.error) ? resp.error : isObj(d.error) ? d.error : d;
+      const err = isObject(resp.error) ? resp.error : isObject(d.error) ? d.error : d;
       const type = str(err.type) ?? str(d.error_type);
       const code = str(err.code);
       const message = str(err.message) || type || code || "Upstream error";
@@ -263,19 +264,20 @@ function itemDone(s: ResponsesDecodeState, item: Json, itemId: string): IrEvent[
   const out: IrEvent[] = [];
   if (item.type === "message" && !s.textSeen.has(itemId)) {
     const text = arr(item.content)
-      .map((c) => (isObj(c) ? (str(c.text) ?? "") : ""))
+      .map((c) => (isObject(c) ? (str(c.text) ?? "") : ""))
       .join("");
     if (text !== "") out.push({ kind: "text", text });
   } else if (item.type === "reasoning") {
     const text = arr(item.summary)
-      .map((c) => (isObj(c) ? (str(c.text) ?? "") : ""))
+      .map((c) => (isObject(c) ? (str(c.text) ?? "") : ""))
       .join("");
     if (!s.textSeen.has(itemId) && text !== "") out.push({ kind: "thinking", text });
     const signature = str(item.encrypted_content) ?? s.signatures.get(itemId);
     if (signature) out.push({ kind: "signature", signature });
   } else if (item.type === "function_call") {
     if (!s.calls.has(itemId)) out.push(...startCall(s, item));
-    const c = s.calls.get(itemId)!;
+    const c = s.calls.get(itemId);
+    assert.ok(c, "startCall() records the call it starts");
     if (!c.argsSeen) out.push({ kind: "toolArgs", index: c.index, delta: str(item.arguments) ?? "" });
     c.argsSeen = true;
     out.push({ kind: "toolEnd", index: c.index });

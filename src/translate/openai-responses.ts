@@ -3,7 +3,6 @@ import {
   arr,
   compact,
   contentText,
-  isObj,
   num,
   parseDataUrl,
   str,
@@ -17,6 +16,7 @@ import {
 } from "./ir.js";
 import { normalizeSchema } from "./gemini-schema.js";
 import { levelOf, REDACTED_PREFIX, signatureFor } from "./thinking.js";
+import { isObject } from "../plain-object.js";
 
 /** Reads a Responses request into IR. */
 export function decodeResponsesRequest(body: Json): IrRequest {
@@ -31,7 +31,7 @@ export function decodeResponsesRequest(body: Json): IrRequest {
   const items =
     typeof body.input === "string" ? [{ type: "message", role: "user", content: body.input }] : arr(body.input);
   for (const it of items) {
-    if (!isObj(it)) continue;
+    if (!isObject(it)) continue;
     const type = it.type ?? "message";
     if (type === "message") {
       const parts = decodeContent(it.content);
@@ -50,8 +50,8 @@ export function decodeResponsesRequest(body: Json): IrRequest {
       if (part) push("assistant", [part]);
     }
   }
-  const r = isObj(body.reasoning) ? body.reasoning : undefined;
-  const fmt = isObj(body.text) && isObj(body.text.format) ? body.text.format : undefined;
+  const r = isObject(body.reasoning) ? body.reasoning : undefined;
+  const fmt = isObject(body.text) && isObject(body.text.format) ? body.text.format : undefined;
   return compact({
     model: str(body.model) ?? "",
     system,
@@ -69,7 +69,7 @@ export function decodeResponsesRequest(body: Json): IrRequest {
         ? compact({
             kind: "json_schema" as const,
             name: str(fmt.name),
-            schema: isObj(fmt.schema) ? fmt.schema : undefined,
+            schema: isObject(fmt.schema) ? fmt.schema : undefined,
             strict: fmt.strict === true ? true : undefined,
           })
         : fmt?.type === "json_object"
@@ -77,30 +77,30 @@ export function decodeResponsesRequest(body: Json): IrRequest {
           : undefined,
     stream: body.stream === true,
     user: str(body.user) ?? str(body.safety_identifier),
-    metadata: isObj(body.metadata) ? body.metadata : undefined,
+    metadata: isObject(body.metadata) ? body.metadata : undefined,
   });
 }
 
 function decodeChoice(c: unknown): ToolChoice | undefined {
   if (c === "auto" || c === "none" || c === "required") return c;
-  if (isObj(c) && typeof c.type === "string" && c.type.startsWith("web_search")) return { name: "web_search" };
-  return isObj(c) && c.type === "function" && typeof c.name === "string" ? { name: c.name } : undefined;
+  if (isObject(c) && typeof c.type === "string" && c.type.startsWith("web_search")) return { name: "web_search" };
+  return isObject(c) && c.type === "function" && typeof c.name === "string" ? { name: c.name } : undefined;
 }
 
 function decodeTool(t: unknown): Tool[] {
-  if (!isObj(t)) return [];
+  if (!isObject(t)) return [];
   if (t.type === "function" && typeof t.name === "string") {
     return [
-      compact({ name: t.name, description: str(t.description), schema: isObj(t.parameters) ? t.parameters : {} }),
+      compact({ name: t.name, description: str(t.description), schema: isObject(t.parameters) ? t.parameters : {} }),
     ];
   }
   if (typeof t.type === "string" && t.type.startsWith("web_search")) {
-    const domains = isObj(t.filters)
+    const domains = isObject(t.filters)
       ? arr(t.filters.allowed_domains).filter((d): d is string => typeof d === "string")
       : [];
     const webSearch = compact({
       allowedDomains: domains.length > 0 ? domains : undefined,
-      userLocation: isObj(t.user_location) ? t.user_location : undefined,
+      userLocation: isObject(t.user_location) ? t.user_location : undefined,
     });
     return [{ name: "web_search", schema: {}, webSearch }];
   }
@@ -121,7 +121,7 @@ function decodeReasoning(it: Json): Part | undefined {
   }
   const texts = (key: string) =>
     arr(it[key])
-      .map((s) => (isObj(s) ? (str(s.text) ?? "") : ""))
+      .map((s) => (isObject(s) ? (str(s.text) ?? "") : ""))
       .join("");
   const text = texts("summary") || texts("content");
   if (text === "" && !enc) return undefined;
@@ -131,7 +131,7 @@ function decodeReasoning(it: Json): Part | undefined {
 function decodeContent(content: unknown): Part[] {
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
   return arr(content).flatMap((c): Part[] => {
-    if (!isObj(c)) return [];
+    if (!isObject(c)) return [];
     if (c.type === "input_text" || c.type === "output_text" || c.type === "text")
       return [{ type: "text", text: str(c.text) ?? "" }];
     if (c.type === "input_image") {

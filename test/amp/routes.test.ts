@@ -203,5 +203,4 @@ test("createAmpRuntime(): upstream() parses a snapshot it was never given; first
   assert.equal(rt.upstream(makeConfig({ ampcode: { upstreamUrl: "bad" } }))?.origin, "https://a.example");
   assert.equal(rt.firstTime("x"), true);
   assert.equal(rt.firstTime("x"), false);
-  assert.equal(rt.agent(new URL("https://a.example")) === rt.agent(new URL("http://a.example")), false);
 });

@@ -16,7 +16,7 @@ import { dirname, join, relative } from "node:path";
 
 /** Lowest first. A file may import from its own package or from any package listed before its own. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["version.ts", "errors.ts", "log"],
+  ["version.ts", "errors.ts", "atomic-file.ts", "plain-object.ts", "log"],
   ["sse"],
   ["proxy"],
   ["config"],

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createLogger } from "../../src/log/log.js";
-import { LogRing, logRing } from "../../src/log/ring.js";
+import { LogRing, tapRing } from "../../src/log/ring.js";
 
 test("LogRing keeps the last `capacity` lines oldest first and clear() empties it", () => {
   const r = new LogRing(3);
@@ -13,16 +13,16 @@ test("LogRing keeps the last `capacity` lines oldest first and clear() empties i
   assert.deepEqual(r.lines(), ["f"]);
 });
 
-test("logRing() taps a logger once and sees its redacted lines whatever the sink", () => {
+test("tapRing() taps a logger and sees its redacted lines whatever the sink", () => {
   const sunk: string[] = [];
   const log = createLogger({ sink: (l) => sunk.push(l) });
   log.secrets.set(["very-secret-value"]);
-  const ring = logRing(log)!;
-  assert.equal(logRing(log), ring);
+  const ring = tapRing(log);
+  assert.ok(ring);
   log.setSink(() => undefined);
   log.info("key very-secret-value used");
   log.debug("below the level");
   assert.equal(ring.lines().length, 1);
   assert.match(ring.lines()[0], /key \[REDACTED\] used/);
-  assert.equal(logRing({ ...log, tap: undefined }), undefined);
+  assert.equal(tapRing({ ...log, tap: undefined }), undefined);
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
+import { Readable } from "node:stream";
 import type { AddressInfo, Socket } from "node:net";
 import { startFake, sendJson } from "../support/fake-upstream.js";
 import {
@@ -131,4 +132,57 @@ test("sendUpstream() sends again on a fresh connection when a pooled one was clo
     assert.equal(text, "ok");
   }
   assert.equal(connections, 2);
+});
+
+test("sendUpstream() pipes a stream body and sends `path` as written, never re-encoded", async (t) => {
+  t.after(closeAgents);
+  const fake = await startFake(t, (_r, res) => sendJson(res, 200, { ok: 1 }));
+  const res = await sendUpstream(
+    {
+      url: new URL(fake.url),
+      path: "/a/%7e'b?q='x'&k=%zz",
+      headers: { "transfer-encoding": "chunked" },
+      body: Readable.from([Buffer.from('{"a":'), Buffer.from("1}")]),
+    },
+    { connectTimeoutMs: 1000 },
+  );
+  for await (const _ of res);
+  const r = await fake.nth(1);
+  assert.equal(r.url, "/a/%7e'b?q='x'&k=%zz");
+  assert.deepEqual(r.json, { a: 1 });
+});
+
+test("sendUpstream() never sends a stream body again after a stale pooled connection", async (t) => {
+  t.after(closeAgents);
+  let connections = 0;
+  const server = createServer((s: Socket) => {
+    const n = ++connections;
+    let requests = 0;
+    s.on("data", (d) => {
+      if (!d.toString().includes("\r\n\r\n")) return;
+      if (n === 1 && ++requests === 2) return void s.resetAndDestroy();
+      s.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
+  for await (const _ of await sendUpstream({ url, headers: {} }, { connectTimeoutMs: 1000 }));
+  await assert.rejects(
+    sendUpstream(
+      { url, headers: { "content-length": "1" }, body: Readable.from([Buffer.from("x")]) },
+      { connectTimeoutMs: 1000 },
+    ),
+    (err: unknown) => err instanceof UpstreamError && err.staleSocket,
+  );
+  assert.equal(connections, 1);
+});
+
+test("sendUpstream() tells a head timeout by its phase", async (t) => {
+  t.after(closeAgents);
+  const fake = await startFake(t, () => undefined);
+  await assert.rejects(
+    sendUpstream({ url: `${fake.url}/slow`, headers: {} }, { connectTimeoutMs: 1000, responseTimeoutMs: 50 }),
+    (err: unknown) => err instanceof UpstreamError && err.kind === "timeout" && err.phase === "head",
+  );
 });

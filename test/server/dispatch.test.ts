@@ -201,7 +201,10 @@ test("dispatch() answers 404 and 405 in JSON, echoes X-Request-Id, and hides int
   assert.equal((await j(wrongMethod)).type, "error");
   const boom = await fetch(`${base}/boom`);
   assert.equal(boom.status, 500);
-  assert.deepEqual(await j(boom), { error: { message: "Internal error", type: "api_error", param: null, code: null } });
+  // OpenAI's own 500 (the dialect's table): server_error, code internal_server_error as CLIProxyAPI writes it.
+  assert.deepEqual(await j(boom), {
+    error: { message: "Internal error", type: "server_error", param: null, code: "internal_server_error" },
+  });
   assert.ok(logs.some((l) => l.includes("request failed") && l.includes("secret internals")));
   assert.ok(!logs.some((l) => l.includes("1234567890abcdef")), "the secret-shaped text is redacted");
   const tea = await fetch(`${base}/teapot`);
