@@ -4,6 +4,7 @@
  * client: pass-through bytes when the dialects match, translated otherwise. Failures before any byte
  * reached the client come back as a `failed` outcome, so routing can try the next credential.
  */
+import assert from "node:assert/strict";
 import type { Ctx } from "../server/handler.js";
 import { HttpError, redactHeaders } from "../server/errors.js";
 import { redact } from "../log/redact.js";
@@ -138,7 +139,9 @@ export async function attempt(
   state: AttemptState,
 ): Promise<AttemptOutcome> {
   const { app, config, res } = ctx;
-  const ex = app.kinds[cred.kind]!.executor;
+  const kind = app.kinds[cred.kind];
+  assert.ok(kind, `no provider kind "${cred.kind}" in the kinds table: the credential was built from another table`);
+  const ex = kind.executor;
   const stream = call.endpoint === "gemini-stream" || (action === "generate" && call.json.stream === true);
   // The client's thinking suffix rides on the upstream name; the translators read it from there (translate/hub.ts).
   const upstreamName = upstreamModel + suffixText(resolved);

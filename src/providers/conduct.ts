@@ -2,6 +2,7 @@
  * One model request across credentials (providers.md §4.4, §5): passes over the candidates, cooldown
  * bookkeeping, waits between passes, and the final answer as data (the HTTP layer picks the dialect).
  */
+import assert from "node:assert/strict";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log/log.js";
 import type { AttemptOutcome, Credential } from "./types.js";
@@ -254,7 +255,8 @@ async function tryCredential(
     });
     if (!(f.retryable ?? classifyFailure(f.status, f.body) !== "request")) return { kind: "request", failure: f };
   }
-  return { kind: "failed", failure: failure! };
+  assert.ok(failure, "the credential had no upstream model name to try");
+  return { kind: "failed", failure };
 }
 
 /**
@@ -284,7 +286,7 @@ export async function conduct(
     let last: { failure: Failure; cred: Credential } | undefined;
     while (cap === 0 || tried.size < cap) {
       const available = candidates.filter((c) => !tried.has(c) && !blockOf(c));
-      const bound = session === undefined ? undefined : deps.affinity!.get(session, model, deps.now());
+      const bound = session === undefined ? undefined : deps.affinity?.get(session, model, deps.now());
       const cred =
         (bound && available.find((c) => stateKey(c) === bound)) || deps.picker.pick(strategy, cursorKey, available);
       if (!cred) break;
@@ -292,7 +294,7 @@ export async function conduct(
       const outcome = await tryCredential(deps, resolved, cred, request, attempt);
       if (outcome.kind === "done") {
         book.succeed(stateKey(cred), model);
-        if (session !== undefined) deps.affinity!.bind(session, model, stateKey(cred), deps.now(), ttlMs);
+        if (session !== undefined) deps.affinity?.bind(session, model, stateKey(cred), deps.now(), ttlMs);
         return { kind: "done", credential: cred, upstreamModel: outcome.upstream };
       }
       if (outcome.kind === "request") return finalFailure(outcome.failure, cred);

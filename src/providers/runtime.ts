@@ -3,6 +3,7 @@
  * update() rebuilds credentials and registry on every config swap; cooldowns and cursors survive for
  * credentials that survive (same id, key and root).
  */
+import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import type { App } from "../server/handler.js";
 import type { Config } from "../config/schema.js";
@@ -158,7 +159,9 @@ export function createProviderRuntime(getApp: () => App, options: RuntimeOptions
           })
         )
           continue;
-        out.push(registry.info(id)!);
+        const info = registry.info(id);
+        assert.ok(info, `model "${id}" is listed by the registry but has no info`);
+        out.push(info);
       }
       return out;
     },

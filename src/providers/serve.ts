@@ -66,7 +66,7 @@ export async function serveLocal(
       const missing = kinds.filter((k) => !ctx.app.kinds[k]);
       const why = missing.length
         ? `${missing.join(", ")} credentials have no executor yet`
-        : `no translator from ${client} to ${kinds.map((k) => ctx.app.kinds[k]!.executor.dialect).join(", ")} yet`;
+        : `no translator from ${client} to ${kinds.map((k) => ctx.app.kinds[k]?.executor.dialect).join(", ")} yet`;
       throw new HttpError(501, "", `Cannot serve ${call.endpoint} for model "${call.model}": ${why}`);
     }
     providers = [...new Set(usable.map((c) => c.provider))];

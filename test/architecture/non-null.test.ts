@@ -9,8 +9,8 @@ import { join, relative } from "node:path";
 
 const SRC = join(import.meta.dirname, "..", "..", "src");
 
-/** Files still to convert: the request-pipeline files being rewritten under #13 step 3. */
-const PENDING = new Set(["providers/attempt.ts", "providers/conduct.ts", "providers/runtime.ts", "providers/serve.ts"]);
+/** Files still to convert (none left). */
+const PENDING = new Set<string>();
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
