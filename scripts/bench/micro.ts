@@ -125,14 +125,14 @@ export async function runMicro(
     for (const o of tr.end()) n += write.formatEvent(o).length;
     if (n === 0) throw new Error("Stream translation produced no output");
   });
-  let pump: typeof import("../../src/providers/stream.js") | undefined;
+  let pump: typeof import("../../src/pipeline/stream.js") | undefined;
   try {
-    pump = await import("../../src/providers/stream.js");
+    pump = await import("../../src/pipeline/stream.js");
   } catch (err) {
     out.push({
       name: "stream 2,000 events: pumpStream",
       note: "",
-      reason: `cannot load src/providers/stream.ts: ${(err as Error).message}`,
+      reason: `cannot load src/pipeline/stream.ts: ${(err as Error).message}`,
     });
   }
   if (pump) {
@@ -160,7 +160,7 @@ export async function runMicro(
   return out;
 }
 
-type Pump = typeof import("../../src/providers/stream.js").pumpStream;
+type Pump = typeof import("../../src/pipeline/stream.js").pumpStream;
 
 /** Feeds `chunks` through pumpStream into a sink that discards, as a socket that is never full. */
 async function pumpOnce(

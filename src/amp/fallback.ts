@@ -32,7 +32,7 @@ export interface FallbackDeps {
   lookup?(ctx: Ctx): ModelLookup;
 }
 
-/** The local handlers' answer to a request that names no model (providers/routes.ts). */
+/** The local handlers' answer to a request that names no model (pipeline/routes.ts). */
 export const NO_MODEL = 'Request body has no "model"; name the model to use';
 
 /** The body's `model` string first, else the model in the path (amp.md PR-3, PR-4/PR-5). */

@@ -1,7 +1,7 @@
 /** Every endpoint, one table: the core routes here, each module's rows imported from its routes file. */
 import type { Route } from "../server/handler.js";
 import { route } from "../server/router.js";
-import { PROVIDER_ROUTES } from "../providers/routes.js";
+import { PROVIDER_ROUTES } from "../pipeline/routes.js";
 import { AMP_ROUTES } from "../amp/routes.js";
 import { AMP_PROVIDER_ROUTES } from "../amp/provider-routes.js";
 import { managementRoutes } from "../management/routes.js";

@@ -3,7 +3,7 @@
  * later step reads it instead of looking the name up again.
  *
  * Before (each arrow a separate resolution of the same name):
- * - local: providers/routes.ts → serve.ts `runtime.resolve()` → runtime.conduct() `resolve()` again →
+ * - local: pipeline/routes.ts → serve.ts `runtime.resolve()` → runtime.conduct() `resolve()` again →
  *   attempt.ts re-parsed the thinking suffix with its own regex (and usage records a third time);
  * - Amp: amp/provider-routes.ts → fallback.ts → decide.ts `providersFor(base)` (a resolve) and
  *   mappings.ts `providersFor(target)` (another) → serveLocal() resolved the chosen name again, then conduct.
@@ -16,7 +16,7 @@
  *   `ModelLookup.resolve` and returns the `Resolved` of the name it routes to beside the Decision (which is logged
  *   and kept, so it holds no credential); fallback.ts hands it to serveLocal();
  *   an ampcode.com decision carries a `Resolved` with route "amp-upstream" and no candidates.
- * Attempts return typed outcomes (providers/outcome.ts); the client's answer is written in providers/reply.ts.
+ * Attempts return typed outcomes (providers/outcome.ts); the client's answer is written in pipeline/reply.ts.
  */
 import { parseModelName, withSuffix, type ModelName } from "../translate/model-suffix.js";
 import { matchesWildcard } from "./credentials.js";

@@ -1,6 +1,6 @@
 /**
  * Contracts between the provider layers. Data flows one way:
- *   inbound handler (providers/routes.ts, or Amp's wrapper) → serveLocal (providers/serve.ts)
+ *   inbound handler (pipeline/routes.ts, or Amp's wrapper) → serveLocal (pipeline/serve.ts)
  *   → selection + cooldown + retry (routing/) → executor (providers/<kind>.ts) → pipe back to the client.
  * routing/ never writes a response; executors never choose a credential.
  */

@@ -5,8 +5,9 @@
  *
  * Why this order: errors.ts is the vocabulary every layer throws; translate/ converts between API dialects
  * without knowing HTTP; the kernel (server/) knows HTTP and the handler shape but no feature; oauth owns token files
- * and their refresh; routing picks, cools down and pins credentials; providers run the request pipeline (resolve
- * the model, pick a credential, call the executor, pipe back); amp and management are features on top; app/ is
+ * and their refresh; routing picks, cools down and pins credentials; providers hold the kinds, executors,
+ * resolution and credential conduct; pipeline/ serves one model request on top of them (attempt, stream relay,
+ * answer writer); amp and management are features on top; app/ is
  * the composition root that builds the App and the route table; main.ts parses flags and is the only exit.
  */
 import { test } from "node:test";
@@ -25,6 +26,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["oauth"],
   ["routing"],
   ["providers"],
+  ["pipeline"],
   ["metrics"],
   ["amp"],
   ["management"],

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_AMP, makeConfig, providerKey } from "../../src/config/schema.js";
 import { decide, lookupOf, route } from "../../src/amp/decide.js";
 import { suffixText, upstreamModels } from "../../src/providers/resolve.js";
-import { countRequestBody } from "../../src/providers/answer.js";
+import { countRequestBody } from "../../src/pipeline/answer.js";
 import type { App } from "../../src/server/handler.js";
 import { claudeKeys, makeRuntime, OK } from "../routing/fixture.js";
 import { startServer } from "../support/server.js";

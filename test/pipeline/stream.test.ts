@@ -10,7 +10,7 @@ import {
   errorEventStatus,
   type PumpOptions,
   type PumpResult,
-} from "../../src/providers/stream.js";
+} from "../../src/pipeline/stream.js";
 import { createStreamTranslator } from "../../src/translate/hub.js";
 import { startServer } from "../support/server.js";
 import { startFake } from "../support/fake-upstream.js";
@@ -24,7 +24,7 @@ import {
   CLIENT_KEY,
   GEMINI_STREAM,
   RESPONSES_STREAM,
-} from "./support.js";
+} from "../providers/support.js";
 
 type Opts = Partial<Omit<PumpOptions, "upstream" | "res" | "signal">>;
 

@@ -1,8 +1,8 @@
-/** providers/reply.ts: the answer writer's error paths (whole answers are covered by every serve test). */
+/** pipeline/reply.ts: the answer writer's error paths (whole answers are covered by every serve test). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
-import { endStreamWithError } from "../../src/providers/reply.js";
+import { endStreamWithError } from "../../src/pipeline/reply.js";
 
 /** A response that records what is written to it: enough for a writer that only writes and ends. */
 function recording(): { res: ServerResponse; text: () => string; ended: () => boolean } {

@@ -17,7 +17,7 @@ import type { Format, StreamTranslator } from "../translate/hub.js";
 import { isClientStreamError, streamErrorStatus } from "../translate/errors.js";
 import { decodedBody, MAX_UPSTREAM_BODY, UpstreamError } from "../proxy/forward.js";
 import { nestsDeeperThan } from "../proxy/json-scan.js";
-import type { ResponseRewriter } from "./types.js";
+import type { ResponseRewriter } from "../providers/types.js";
 import { endStreamWithError } from "./reply.js";
 
 /** How to pump one upstream stream. */

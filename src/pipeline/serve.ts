@@ -10,16 +10,16 @@ import type { IncomingMessage } from "node:http";
 import type { Ctx } from "../server/handler.js";
 import { HttpError } from "../server/errors.js";
 import { canTranslate, estimateInputTokens, type Format } from "../translate/hub.js";
-import { completionsCall } from "./completions.js";
-import { callerModelRewriter } from "./model-names.js";
+import { completionsCall } from "../providers/completions.js";
+import { callerModelRewriter } from "../providers/model-names.js";
 import { countResponse, finalError } from "./answer.js";
 import { finishWithError, startKeepalive, writeJson } from "./reply.js";
-import type { Resolved } from "./resolve.js";
-import type { Action } from "./executor.js";
+import type { Resolved } from "../providers/resolve.js";
+import type { Action } from "../providers/executor.js";
 import { sessionIdOf } from "../routing/session.js";
-import type { Endpoint, LocalCall } from "./types.js";
-import { CLIENT_FORMAT } from "./executors.js";
-import type { Kinds } from "./kinds.js";
+import type { Endpoint, LocalCall } from "../providers/types.js";
+import { CLIENT_FORMAT } from "../providers/executors.js";
+import type { Kinds } from "../providers/kinds.js";
 import { attempt, type AttemptState } from "./attempt.js";
 
 function actionOf(endpoint: Endpoint): Action {

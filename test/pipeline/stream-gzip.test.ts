@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, get, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { collectEvents, pumpStream } from "../../src/providers/stream.js";
+import { collectEvents, pumpStream } from "../../src/pipeline/stream.js";
 import { createStreamTranslator } from "../../src/translate/hub.js";
 
 const CLAUDE_SSE = [

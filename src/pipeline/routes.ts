@@ -10,8 +10,8 @@ import { requireApiKey } from "../server/auth.js";
 import { readJson } from "../server/body.js";
 import { HttpError } from "../server/errors.js";
 import { serveLocal } from "./serve.js";
-import { getGeminiModel, listGeminiModels, listModels } from "./models-list.js";
-import type { Endpoint } from "./types.js";
+import { getGeminiModel, listGeminiModels, listModels } from "../providers/models-list.js";
+import type { Endpoint } from "../providers/types.js";
 
 /** A model request handler for a body-model endpoint (OpenAI, Anthropic). */
 function bodyModelHandler(endpoint: Endpoint): Handler {

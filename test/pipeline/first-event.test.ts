@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../support/server.js";
 import { startFake } from "../support/fake-upstream.js";
-import { compat, key, post, CLAUDE_STREAM, CHAT_STREAM, CLIENT_KEY } from "./support.js";
+import { compat, key, post, CLAUDE_STREAM, CHAT_STREAM, CLIENT_KEY } from "../providers/support.js";
 
 /** A promise with its resolve at hand. */
 function gate(): { wait: Promise<void>; open: () => void } {

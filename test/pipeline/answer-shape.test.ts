@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import type { ServerResponse } from "node:http";
 import { startServer } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
-import { claudeMessage, key, post, CLIENT_KEY, CLAUDE_STREAM } from "./support.js";
+import { claudeMessage, key, post, CLIENT_KEY, CLAUDE_STREAM } from "../providers/support.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] };
 const CHAT = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "hi" }] };

@@ -25,17 +25,17 @@ import {
   sendUpstream,
   UpstreamError,
 } from "../proxy/forward.js";
-import { editBody } from "./body-edit.js";
-import { suffixEdits } from "./thinking-suffix.js";
-import { liveCredential, renewedCredential, type LiveCredential } from "./tokens.js";
+import { editBody } from "../providers/body-edit.js";
+import { suffixEdits } from "../providers/thinking-suffix.js";
+import { liveCredential, renewedCredential, type LiveCredential } from "../providers/tokens.js";
 import { applyOAuthCall } from "../oauth/headers.js";
 import { ANSWER_LIMIT, answerProblem, countRequestBody, countResponse, flatHeaders } from "./answer.js";
 import { nestsDeeperThan } from "../proxy/json-scan.js";
 import { collectEvents, errorEventStatus, pumpStream } from "./stream.js";
-import { mergeUsage, parseUsage, type ParsedUsage } from "./usage.js";
-import type { Action, Executor } from "./executor.js";
-import type { AttemptOutcome, Credential, LocalCall } from "./types.js";
-import { suffixText, type Resolved } from "./resolve.js";
+import { mergeUsage, parseUsage, type ParsedUsage } from "../providers/usage.js";
+import type { Action, Executor } from "../providers/executor.js";
+import type { AttemptOutcome, Credential, LocalCall } from "../providers/types.js";
+import { suffixText, type Resolved } from "../providers/resolve.js";
 import { writeAnswer, writeError, writeJson } from "./reply.js";
 
 /** Largest upstream error body kept (for classification and the client). */

@@ -1,15 +1,23 @@
-/** serveLocal() (src/providers/serve.ts): upstream answers and failures that cross the provider layer. */
+/** serveLocal() (src/pipeline/serve.ts): upstream answers and failures that cross the provider layer. */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
-import { serveLocal } from "../../src/providers/serve.js";
+import { serveLocal } from "../../src/pipeline/serve.js";
 import { sendError } from "../../src/server/errors.js";
 import type { App, Ctx } from "../../src/server/handler.js";
 import type { LocalCall } from "../../src/providers/types.js";
 import { startServer } from "../support/server.js";
 import { sendJson, startFake } from "../support/fake-upstream.js";
-import { claudeMessage, key, post, sendSse, CLAUDE_STREAM, CLIENT_KEY, RESPONSES_STREAM } from "./support.js";
+import {
+  claudeMessage,
+  key,
+  post,
+  sendSse,
+  CLAUDE_STREAM,
+  CLIENT_KEY,
+  RESPONSES_STREAM,
+} from "../providers/support.js";
 import { routingConfig } from "../amp/routing-setup.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] };

@@ -1,6 +1,6 @@
 /**
  * The answer writer: what the local pipeline writes to the client outside the event-by-event relay of
- * providers/stream.ts goes through here: whole JSON answers, the keep-alive newlines before them, errors the
+ * pipeline/stream.ts goes through here: whole JSON answers, the keep-alive newlines before them, errors the
  * pipeline answers itself, and the terminal error that ends a stream already under way. Errors before any byte
  * are thrown for server/dispatch.ts, the one catch.
  */

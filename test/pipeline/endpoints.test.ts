@@ -8,7 +8,7 @@ import { parseConfig } from "../../src/config/load.js";
 import type { AddressInfo } from "node:net";
 import { startServer, fakeClock } from "../support/server.js";
 import { startFake, sendJson } from "../support/fake-upstream.js";
-import { PROVIDER_HANDLERS, parseGeminiAction } from "../../src/providers/routes.js";
+import { PROVIDER_HANDLERS, parseGeminiAction } from "../../src/pipeline/routes.js";
 import {
   chatCompletion,
   claudeMessage,
@@ -19,7 +19,7 @@ import {
   sendSse,
   CLIENT_KEY,
   RESPONSES_STREAM,
-} from "./support.js";
+} from "../providers/support.js";
 import { PROVIDER_KINDS } from "../../src/providers/kinds.js";
 
 const MSG = { model: "claude-sonnet-4-5", max_tokens: 8, messages: [{ role: "user", content: "hi" }] };
@@ -152,7 +152,7 @@ test("a credential blocked for a non-quota reason leaves a 503 saying what to fi
     sendJson(res, 401, { type: "error", error: { type: "authentication_error", message: "bad" } }),
   );
   const s = await startServer(t, { apiKeys: [CLIENT_KEY], claudeApiKey: [key("ka", fake.url)] });
-  assert.equal((await post(s.url, "/v1/messages", MSG)).status, 403); // the provider refused the key (providers/answer.ts)
+  assert.equal((await post(s.url, "/v1/messages", MSG)).status, 403); // the provider refused the key (pipeline/answer.ts)
   const res = await post(s.url, "/v1/messages", MSG);
   assert.equal(res.status, 503);
   // 30 minutes' rest after a 401, announced so clients wait instead of hammering.

@@ -8,7 +8,7 @@ import { passableResponseHeaders } from "../proxy/forward.js";
 import { translateError, type Format } from "../translate/hub.js";
 import { decodeError } from "../translate/errors.js";
 import { parseModelName } from "../translate/model-suffix.js";
-import type { ConductError } from "./runtime.js";
+import type { ConductError } from "../providers/runtime.js";
 
 type Obj = Record<string, unknown>;
 
