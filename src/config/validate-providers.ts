@@ -2,7 +2,14 @@
  * Provider credential lists (config.md §3), OAuth model aliases and exclusions (§4) and payload rules (§5; all
  * config.md). Invalid entries are dropped with a warning naming the entry; wrong types are problems.
  */
-import type { Config, ModelEntry, OpenAICompat, ProviderKey, ThinkingSupport } from "./schema.js";
+import {
+  providerKey,
+  type Config,
+  type ModelEntry,
+  type OpenAICompat,
+  type ProviderKey,
+  type ThinkingSupport,
+} from "./schema.js";
 import { readBaseUrl, readProxyUrl, type KeyPath, type Reader } from "./reader.js";
 import { apiKeyLists, listField, type ApiKeyList, type KindTable } from "./kinds.js";
 import { isObject } from "../plain-object.js";
@@ -27,21 +34,6 @@ export function readProviders(r: Reader, kinds: KindTable): ProviderFields {
   return out;
 }
 
-function entry(apiKey: string, fields: Partial<ProviderKey> = {}): ProviderKey {
-  return {
-    apiKey,
-    baseUrl: "",
-    prefix: "",
-    priority: 0,
-    proxyUrl: "",
-    headers: {},
-    models: [],
-    excludedModels: [],
-    disableCooling: false,
-    ...fields,
-  };
-}
-
 function readKeyList(r: Reader, list: ApiKeyList): ProviderKey[] {
   const out: ProviderKey[] = [];
   const n = r.list([list.key]);
@@ -62,7 +54,7 @@ function readKeyList(r: Reader, list: ApiKeyList): ProviderKey[] {
     const legacy = r.strings([old]);
     if (!legacy.length) continue;
     r.warn([old], `deprecated: write these keys as ${list.key} entries (- api-key: …)`);
-    for (const k of legacy) if (!out.some((g) => g.apiKey === k && g.baseUrl === "")) out.push(entry(k));
+    for (const k of legacy) if (!out.some((g) => g.apiKey === k && g.baseUrl === "")) out.push(providerKey(k));
   }
   return out;
 }
@@ -71,7 +63,7 @@ function readKeyEntry(r: Reader, path: KeyPath, list: ApiKeyList): ProviderKey {
   const at = (k: string): KeyPath => [...path, k];
   for (const k of ["weight", "request-scoped-errors"]) r.ignored(at(k));
   for (const [k, why] of Object.entries(list.ignored ?? {})) r.ignored(at(k), why);
-  const e = entry(r.str(at("api-key")), {
+  const e = providerKey(r.str(at("api-key")), {
     baseUrl: readBaseUrl(r, at("base-url")),
     prefix: readPrefix(r, at("prefix")),
     priority: r.int(at("priority")),
