@@ -6,10 +6,10 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
-import { pipeline, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { createProxyAgent } from "./connect.js";
-import { readAll } from "./streams.js";
+import { pipeTo, readAll } from "./streams.js";
 import { HOP_BY_HOP_HEADERS } from "./hop-by-hop.js";
 
 /** A request ready to send upstream. */
@@ -184,8 +184,8 @@ function sendOnce(request: UpstreamRequest, options: ForwardOptions): Promise<In
       reject(e);
     });
     if (body === undefined || Buffer.isBuffer(body)) req.end(body);
-    // pipeline() destroys the request when the body fails (the client went away), which rejects above.
-    else pipeline(body, req, () => undefined);
+    // pipeTo() destroys the request when the body fails (the client went away), which rejects above.
+    else pipeTo(body, req).catch(() => undefined);
   });
 }
 
@@ -249,8 +249,8 @@ export function decodedBody(res: IncomingMessage): Readable {
           ? createBrotliDecompress()
           : undefined;
   if (!decoder) return res;
-  // pipeline() destroys the decoder with the upstream's error, so the reader sees a reset too.
-  pipeline(res, decoder, () => undefined);
+  // pipeTo() destroys the decoder with the upstream's error, so the reader sees a reset too.
+  pipeTo(res, decoder).catch(() => undefined);
   return decoder;
 }
 

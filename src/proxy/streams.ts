@@ -6,6 +6,9 @@ import type { Readable, Writable } from "node:stream";
 
 const ignore = (): void => undefined;
 
+/** The error pipeline() gives a stream that closed before its end. */
+const premature = (): Error => Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+
 /**
  * Reads `src` to its end with plain listeners; past `limit` bytes it stops reading (paused, listeners gone)
  * and resolves undefined. Rejects with the stream's error, or a premature close. Not for-await on
@@ -31,7 +34,6 @@ export function readAll(src: Readable, limit: number): Promise<Buffer | undefine
       src.pause();
     };
     const onEnd = () => done(undefined, Buffer.concat(chunks, size));
-    const premature = () => Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
     const onClose = () => done(premature());
     if (src.readableEnded) return resolve(Buffer.alloc(0));
     if (src.destroyed) return reject(src.errored ?? premature());
@@ -68,7 +70,6 @@ export function pipeTo(src: Readable, dst: Writable): Promise<void> {
       dst.destroy(err);
       reject(err);
     };
-    const premature = () => Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
     const onSrcClose = () => !src.readableEnded && done(premature());
     const onDstClose = () => !dst.writableFinished && done(premature());
     const onFinish = () => done();

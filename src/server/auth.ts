@@ -6,18 +6,17 @@
  * wrong keys with 429 and Retry-After, and says once in the log which address it is.
  */
 import * as crypto from "node:crypto";
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./errors.js";
 import { isLoopback, isRelayed } from "./loopback.js";
 import { goDuration, peerKey } from "./lockout.js";
-import type { App, Ctx, Wrap } from "./handler.js";
+import type { Ctx, Wrap } from "./handler.js";
 
 // crypto.hash() (Node 20.12+) digests in one call, without a Hash object per request (#17); older Node 20s fall back.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
 
 function sha256(s: string): Buffer {
-  return oneShot ? oneShot("sha256", s, "buffer") : createHash("sha256").update(s).digest();
+  return oneShot ? oneShot("sha256", s, "buffer") : crypto.createHash("sha256").update(s).digest();
 }
 
 /** Candidate keys in CLIProxyAPI's order: Authorization, X-Goog-Api-Key, X-Api-Key, ?key=, ?auth_token=. */
@@ -57,7 +56,7 @@ export function matchKey(presented: readonly string[], keys: readonly string[]):
   for (const p of presented) {
     const d = sha256(p);
     for (let i = 0; i < keys.length; i++) {
-      if (timingSafeEqual(d, digests[i]) && found === undefined) found = keys[i];
+      if (crypto.timingSafeEqual(d, digests[i]) && found === undefined) found = keys[i];
     }
   }
   return found;
