@@ -72,16 +72,18 @@ type Found = Pick<Resolved, "model" | "base" | "suffix" | "providers" | "candida
  * suffix; then the base name ignoring case, as CLIProxyAPI's alias lookups do.
  */
 function lookup(registry: Registry, base: string, suffix: string | undefined): Found | undefined {
-  const tries: Array<[string, string | undefined]> = [
-    [base, suffix],
-    [withSuffix(base, suffix), undefined],
-    [registry.canonical(base) ?? base, suffix],
-  ];
-  for (const [model, sfx] of tries) {
+  const at = (model: string, sfx: string | undefined): Found | undefined => {
     const candidates = registry.credentialsFor(model);
-    if (candidates.length) return { model, base, suffix: sfx, providers: registry.providersFor(model), candidates };
-  }
-  return undefined;
+    return candidates.length
+      ? { model, base, suffix: sfx, providers: registry.providersFor(model), candidates }
+      : undefined;
+  };
+  // Each later spelling is built only when the earlier ones found nothing: the first hits on nearly every request.
+  return (
+    at(base, suffix) ??
+    (suffix === undefined ? undefined : at(withSuffix(base, suffix), undefined)) ??
+    at(registry.canonical(base) ?? base, suffix)
+  );
 }
 
 /**
